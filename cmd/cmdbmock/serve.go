@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+const defaultAddr = "127.0.0.1:8080"
+
+// serveFlags are the settings of the serve command.
+type serveFlags struct {
+	addr, fixtures, fill, version, tz string
+	populate, seed, maxBody           int64
+	apps                              appsFlag
+	shutdown                          time.Duration
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
+	e := env(getenv)
+	f := &serveFlags{apps: appsFlag{}}
+	fs := flag.NewFlagSet("cmdbmock serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", e.str("CMDBMOCK_ADDR", defaultAddr), "address to listen on; :0 picks a free port (CMDBMOCK_ADDR)")
+	fs.StringVar(&f.fixtures, "fixtures", e.str("CMDBMOCK_FIXTURES", ""), "directory of fixtures replacing the embedded ones (CMDBMOCK_FIXTURES)")
+	fs.StringVar(&f.fill, "fill", e.str("CMDBMOCK_FILL", "defaults"), "optional fields left out: defaults (as CMDB) or fake (CMDBMOCK_FILL)")
+	fs.StringVar(&f.version, "cmdb-version", e.str("CMDBMOCK_CMDB_VERSION", string(spec.V313)), "CMDB release to imitate: 3.13 (3.10-3.13) or 3.14 (CMDBMOCK_CMDB_VERSION)")
+	fs.StringVar(&f.tz, "tz", e.str("CMDBMOCK_TZ", "+08:00"), "zone of timestamps: +08:00, UTC, Asia/Shanghai, ... (CMDBMOCK_TZ)")
+	fs.Var(&f.apps, "app", "CODE:SECRET of a registered app, repeatable; none: any app passes (CMDBMOCK_APPS, comma-separated)")
+	fs.DurationVar(&f.shutdown, "shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
+	var err error
+	if f.populate, err = e.int64("CMDBMOCK_POPULATE", 0); err != nil {
+		return nil, err
+	}
+	if f.seed, err = e.int64("CMDBMOCK_SEED", 1); err != nil {
+		return nil, err
+	}
+	if f.maxBody, err = e.int64("CMDBMOCK_MAX_BODY", mock.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	fs.Int64Var(&f.populate, "populate", f.populate, "fake sets to create under each business at start (CMDBMOCK_POPULATE)")
+	fs.Int64Var(&f.seed, "seed", f.seed, "seed of the fake values; 0 draws one at random (CMDBMOCK_SEED)")
+	fs.Int64Var(&f.maxBody, "max-body", f.maxBody, "largest request body in bytes (CMDBMOCK_MAX_BODY)")
+	if v := getenv("CMDBMOCK_APPS"); v != "" {
+		for _, app := range strings.Split(v, ",") {
+			if err := f.apps.Set(app); err != nil {
+				return nil, fmt.Errorf("CMDBMOCK_APPS: %w", err)
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	return f, nil
+}
+
+// appsFlag collects --app CODE:SECRET.
+type appsFlag map[string]string
+
+func (a appsFlag) String() string { return fmt.Sprintf("%d apps", len(a)) }
+
+func (a appsFlag) Set(v string) error {
+	code, secret, ok := strings.Cut(v, ":")
+	if !ok || code == "" || secret == "" {
+		return errors.New("want CODE:SECRET")
+	}
+	a[code] = secret
+	return nil
+}
+
+func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
+	loc, err := location(f.tz)
+	if err != nil {
+		return mock.Config{}, err
+	}
+	fill := mock.Fill(f.fill)
+	if f.fill == "defaults" {
+		fill = mock.FillDefaults
+	}
+	return mock.Config{
+		Logger:   logger,
+		Location: loc,
+		Fill:     fill,
+		Seed:     f.seed,
+		Populate: int(f.populate),
+		MaxBody:  f.maxBody,
+		Apps:     f.apps,
+		Version:  spec.Version(f.version),
+	}, nil
+}
+
+// location reads --tz: an offset such as +08:00, or a zone name.
+func location(tz string) (*time.Location, error) {
+	if t, err := time.Parse("-07:00", tz); err == nil {
+		_, offset := t.Zone()
+		return time.FixedZone(tz, offset), nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("--tz: %w", err)
+	}
+	return loc, nil
+}
+
+func loadFixtures(dir string) (*fixtures.Fixtures, error) {
+	if dir == "" {
+		return fixtures.Default()
+	}
+	return fixtures.Load(os.DirFS(dir))
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := f.config(logger)
+	if err != nil {
+		return err
+	}
+	sp, err := spec.Load(ctx)
+	if err != nil {
+		return err
+	}
+	fx, err := loadFixtures(f.fixtures)
+	if err != nil {
+		return err
+	}
+	handler, err := mock.New(sp, fx, cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "cmdbmock listening on http://%s\n", ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("stopping", "timeout", f.shutdown)
+	stopCtx, cancel := context.WithTimeout(context.Background(), f.shutdown)
+	defer cancel()
+	if err := srv.Shutdown(stopCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,311 @@
+package mock
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// failure is the answer of the first check that fails.
+type failure struct {
+	msg        spec.Message
+	args       []any
+	permission any // the IAM body, for 9900403 only
+}
+
+func fail(m spec.Message, args ...any) *failure { return &failure{msg: m, args: args} }
+
+// rule makes one check of spec.Steps on a call; it returns nil when the call passes. Rules run in
+// the spec's order and may record what they worked out on the call for the rules after them.
+type rule func(c *call) *failure
+
+// boundStep is a step of the spec with the rule that makes it.
+type boundStep struct {
+	spec.Step
+	check rule
+}
+
+// bindSteps pairs every step of the spec with its rule, in the spec's order. A step without a
+// rule, or a rule without a step, is an error: the table is complete or the server does not
+// start.
+func (s *Server) bindSteps() ([]boundStep, error) {
+	rules := s.rules()
+	var out []boundStep
+	for _, st := range spec.Steps() {
+		r, ok := rules[st.ID]
+		if !ok {
+			return nil, fmt.Errorf("mock: no rule for step %q", st.ID)
+		}
+		delete(rules, st.ID)
+		out = append(out, boundStep{Step: st, check: r})
+	}
+	for id := range rules {
+		return nil, fmt.Errorf("mock: rule %q is not a step of the spec", id)
+	}
+	return out, nil
+}
+
+// runSteps returns the first failure of the call, as the configured release reports it, or
+// nil once the set is created.
+func (s *Server) runSteps(c *call) (spec.Message, string, any, bool) {
+	for _, st := range s.steps {
+		f := st.check(c)
+		if f == nil {
+			continue
+		}
+		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, c.lang, f.args...)
+		return m, text, f.permission, true
+	}
+	return spec.Message{}, "", nil, false
+}
+
+func esbOnly(c *call, failed bool) bool { return c.surface == surfaceESB && failed }
+
+func (s *Server) rules() map[spec.StepID]rule {
+	return map[spec.StepID]rule{
+		spec.StepESBJSON: func(c *call) *failure {
+			if esbOnly(c, c.jsonErr) {
+				return fail(spec.MsgESBJSON)
+			}
+			return nil
+		},
+		spec.StepESBAppCode: func(c *call) *failure {
+			if c.creds.AppCode == "" {
+				return fail(spec.MsgESBAppCode)
+			}
+			return nil
+		},
+		spec.StepESBAppSecret: func(c *call) *failure {
+			if c.creds.AppSecret == "" {
+				return fail(spec.MsgESBAppSecret)
+			}
+			return nil
+		},
+		spec.StepESBAppUnknown: func(c *call) *failure {
+			if _, known := s.cfg.Apps[c.creds.AppCode]; len(s.cfg.Apps) > 0 && !known {
+				return fail(spec.MsgESBAppUnknown, c.creds.AppCode)
+			}
+			return nil
+		},
+		spec.StepESBAppSecretOK: func(c *call) *failure {
+			secret, known := s.cfg.Apps[c.creds.AppCode]
+			if known && subtle.ConstantTimeCompare([]byte(secret), []byte(c.creds.AppSecret)) != 1 {
+				return fail(spec.MsgESBAppSecretWrong, c.creds.AppCode)
+			}
+			return nil
+		},
+		spec.StepESBUser: func(c *call) *failure {
+			if c.creds.user() == "" {
+				return fail(spec.MsgESBUser)
+			}
+			return nil
+		},
+		spec.StepESBBizRequired: func(c *call) *failure {
+			v, present := c.fields["bk_biz_id"]
+			if esbOnly(c, emptyValue(v, present)) {
+				return fail(spec.MsgESBBizRequired)
+			}
+			return nil
+		},
+		spec.StepESBBizWhole: func(c *call) *failure {
+			if c.surface != surfaceESB {
+				return nil
+			}
+			digits, ok := wholeNumber(c.fields["bk_biz_id"])
+			if !ok || c.esbViolations.At("/bk_biz_id") {
+				return fail(spec.MsgESBBizWhole)
+			}
+			c.bizPath = digits
+			return nil
+		},
+		spec.StepESBData: func(c *call) *failure {
+			v, present := c.fields["data"]
+			if esbOnly(c, emptyValue(v, present)) {
+				return fail(spec.MsgESBDataRequired)
+			}
+			return nil
+		},
+		spec.StepESBDataDict: func(c *call) *failure {
+			if esbOnly(c, c.data == nil || c.esbViolations.At("/data", "type")) {
+				return fail(spec.MsgESBDataDict)
+			}
+			return nil
+		},
+		spec.StepJSON: func(c *call) *failure {
+			if c.jsonErr {
+				return fail(spec.MsgJSONDecode)
+			}
+			return nil
+		},
+		spec.StepBizPath: func(c *call) *failure {
+			id, err := strconv.ParseInt(c.bizPath, 10, 64)
+			if err != nil {
+				return fail(spec.MsgNeedInt, spec.LabelBusinessID)
+			}
+			c.bizID = id
+			return nil
+		},
+		spec.StepPermission: func(c *call) *failure {
+			if !s.fx.Denied(c.creds.user(), c.bizID) {
+				return nil
+			}
+			f := fail(spec.MsgNoPermission)
+			f.permission = s.permission(c.bizID)
+			return f
+		},
+		spec.StepDefault: func(c *call) *failure {
+			v, present := c.data["default"]
+			if !present {
+				return nil
+			}
+			def, err := cmdbInt64("default", v)
+			if err != nil {
+				return fail(spec.MsgRaw, err.Error())
+			}
+			c.def = def
+			if def != 0 {
+				c.warn(fmt.Sprintf("default is %d: CMDB stores it and creates the set without its template; only built-in sets have a non-zero default", def))
+			}
+			return nil
+		},
+		spec.StepTemplateID: func(c *call) *failure {
+			v, present := c.data["set_template_id"]
+			if !present || c.def != 0 {
+				return nil
+			}
+			id, err := cmdbInt64("set_template_id", v)
+			if err != nil {
+				return fail(spec.MsgInvalid, spec.LabelSetTemplateID)
+			}
+			c.templateID = id
+			return nil
+		},
+		spec.StepTemplate: func(c *call) *failure {
+			if c.templateID == 0 {
+				return nil
+			}
+			t, ok := s.fx.SetTemplate(c.bizID, c.templateID)
+			if !ok {
+				return fail(spec.MsgNotFound)
+			}
+			c.template = t
+			return nil
+		},
+		spec.StepBusiness: func(c *call) *failure {
+			if _, ok := s.fx.Business(c.bizID); !ok {
+				return fail(spec.MsgInvalidOrNone, "bk_biz_id")
+			}
+			return nil
+		},
+		spec.StepNameMissing: func(c *call) *failure {
+			if c.violations.At("/bk_set_name", "required") {
+				return fail(spec.MsgNeedSet, "bk_set_name")
+			}
+			return nil
+		},
+		spec.StepParentMissing: func(c *call) *failure {
+			if c.violations.At("/bk_parent_id", "required") {
+				return fail(spec.MsgNeedSet, "bk_parent_id")
+			}
+			return nil
+		},
+		spec.StepNameString: func(c *call) *failure {
+			name, ok := c.data["bk_set_name"].(string)
+			if !ok {
+				return fail(spec.MsgNeedString, "bk_set_name")
+			}
+			c.name = name
+			return nil
+		},
+		spec.StepNameEmpty: func(c *call) *failure {
+			if c.name == "" {
+				return fail(spec.MsgNeedSet, "bk_set_name")
+			}
+			return nil
+		},
+		spec.StepNameLength: func(c *call) *failure {
+			// CMDB counts characters here; the byte limit comes later (StepFieldBytes).
+			if utf8.RuneCountInString(c.name) > maxNameRunes {
+				return fail(spec.MsgExceedMax, "bk_set_name", maxNameRunes)
+			}
+			return nil
+		},
+		spec.StepNameChars: func(c *call) *failure {
+			if c.violations.At("/bk_set_name", "pattern") {
+				return fail(spec.MsgInvalid, "bk_set_name")
+			}
+			return nil
+		},
+		spec.StepParent: func(c *call) *failure {
+			id, err := cmdbInt64("bk_parent_id", c.data["bk_parent_id"])
+			if err != nil || id <= 0 || c.violations.At("/bk_parent_id") {
+				return fail(spec.MsgInvalid, "bk_parent_id")
+			}
+			c.parentID = id
+			if id != c.bizID {
+				c.warn(fmt.Sprintf("bk_parent_id %d is not a node of business %d: CMDB stores it unchecked when the set hangs under the business", id, c.bizID))
+			}
+			return nil
+		},
+		spec.StepFieldType: func(c *call) *failure {
+			for _, f := range s.fields {
+				v, present := c.data[f.Name]
+				if !present || f.Name == "bk_set_name" {
+					continue
+				}
+				if m, failed := typeFailure(f, v, c.violations); failed {
+					return fail(m, f.Label)
+				}
+			}
+			return nil
+		},
+		spec.StepFieldBytes: func(c *call) *failure {
+			for _, f := range s.fields {
+				if v, ok := c.data[f.Name].(string); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
+					return fail(spec.MsgOutOfBounds, f.Label)
+				}
+			}
+			return nil
+		},
+		spec.StepDuplicate: func(c *call) *failure {
+			// The insert itself finds a duplicate, as in CMDB, after the id is taken.
+			rec, err := s.store.Create(s.buildRecord(c, s.cfg.Fill == FillFake), c.template.ServiceTemplates)
+			if errors.Is(err, ErrDuplicateName) {
+				return fail(spec.MsgDuplicateName)
+			}
+			c.created = rec
+			return nil
+		},
+	}
+}
+
+// maxNameRunes is CMDB's limit on the characters of a topology node's name.
+const maxNameRunes = 256
+
+// typeFailure gives the message of a model attribute whose value breaks its type or range, from
+// what kin-openapi found; lengths are left to StepFieldBytes.
+func typeFailure(f spec.Field, v any, vs spec.Violations) (spec.Message, bool) {
+	ptr := "/" + f.Name
+	switch f.Kind {
+	case spec.KindString:
+		return spec.MsgNeedString, vs.At(ptr, "type", "nullable")
+	case spec.KindEnum:
+		return spec.MsgInvalid, vs.At(ptr, "type", "nullable", "enum")
+	case spec.KindInt:
+		if v == nil && f.Nullable {
+			return spec.Message{}, false
+		}
+		n, isNumber := v.(json.Number)
+		if !isNumber {
+			return spec.MsgNeedInt, true
+		}
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		return spec.MsgInvalid, vs.At(ptr) || err != nil || i < f.Min || i > f.Max
+	}
+	return spec.Message{}, false
+}

@@ -1,0 +1,90 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// answer is what a call gets, before it is put in the surface's envelope.
+type answer struct {
+	layer      spec.Layer
+	code       int
+	message    string
+	permission any
+	data       any
+}
+
+func succeeded(data any) answer {
+	return answer{layer: spec.LayerCMDB, message: "success", data: data}
+}
+
+func failed(m spec.Message, text string, permission any) answer {
+	return answer{layer: m.Layer, code: m.Code, message: text, permission: permission}
+}
+
+// envelope is CMDB's answer as ESB and the API gateway write it, keys in the real order.
+type envelope struct {
+	Result     bool   `json:"result"`
+	Code       int    `json:"code"`
+	Message    string `json:"message"`
+	Permission *any   `json:"permission,omitempty"` // absent on ESB's own errors, null otherwise
+	RequestID  string `json:"request_id,omitempty"` // ESB only
+	Data       any    `json:"data"`
+}
+
+// write is the one place that writes a create_set answer.
+func (s *Server) write(c echo.Context, surf surface, requestID string, status int, a answer) error {
+	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
+	if a.layer == spec.LayerCMDB {
+		env.Permission = &a.permission
+	}
+	if surf == surfaceESB {
+		env.RequestID = requestID
+	}
+	c.Response().Header().Set(headerRequestID, requestID)
+	return writeJSON(c, status, env)
+}
+
+// writeJSON writes v as the real system does: UTF-8, no HTML escaping.
+func writeJSON(c echo.Context, status int, v any) error {
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// internalErrorCode marks an answer to a fault of the mock itself.
+const internalErrorCode = 1199999
+
+// notFound is ESB's answer to a path it does not know.
+type notFound struct {
+	Result  bool   `json:"result"`
+	Data    any    `json:"data"`
+	Message string `json:"message"`
+}
+
+// routingError answers what Echo could not route (unknown path or method) as ESB does.
+func (s *Server) routingError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+	}
+	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+		// Not a routing error: a bug of the mock, said as such rather than hidden.
+		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+		_ = writeJSON(c, http.StatusInternalServerError, envelope{Code: internalErrorCode, Message: "cmdbmock internal error"})
+		return
+	}
+	_ = writeJSON(c, http.StatusNotFound, notFound{Message: "The content does not exist"})
+}

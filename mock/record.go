@@ -1,0 +1,146 @@
+package mock
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped.
+const timeLayout = "2006-01-02T15:04:05.999Z07:00"
+
+// buildRecord makes the record of a call that passed every check: the model's attributes that
+// were sent, the server's defaults (or, with fake, fake values) for the rest, and the server
+// fields.
+func (s *Server) buildRecord(c *call, fake bool) Record {
+	rec := Record{}
+	for _, f := range s.fields {
+		if v, ok := c.data[f.Name]; ok {
+			rec[f.Name] = jsonValue(v)
+			continue
+		}
+		rec[f.Name] = f.Default
+		if fake {
+			rec[f.Name] = s.fakeValue(f)
+		}
+	}
+	now := s.cfg.Now().In(s.cfg.Location).Format(timeLayout)
+	maps.Copy(rec, Record{
+		"bk_biz_id":            c.bizID,
+		"bk_parent_id":         c.parentID,
+		"bk_set_name":          c.name,
+		"bk_supplier_account":  defaultSupplierAcc,
+		"default":              c.def,
+		"set_template_id":      c.templateID,
+		"set_template_version": nil,
+		"create_time":          now,
+		"last_time":            now,
+		"bk_created_at":        now,
+		"bk_updated_at":        now,
+		"bk_created_by":        c.creds.user(),
+		"bk_updated_by":        nil,
+	})
+	if canned, ok := s.fx.Record(c.name); ok {
+		maps.Copy(rec, canned.Fields)
+		// The counter's id (set by the store), the call's business, parent and name stand.
+		rec["bk_biz_id"], rec["bk_parent_id"], rec["bk_set_name"] = c.bizID, c.parentID, c.name
+	}
+	return rec
+}
+
+// jsonValue turns a decoded request value into what the record stores: integers as int64.
+func jsonValue(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i
+		}
+	}
+	return v
+}
+
+// fakeValue is a realistic value for an attribute a request left out.
+func (s *Server) fakeValue(f spec.Field) any {
+	s.fakeMu.Lock()
+	defer s.fakeMu.Unlock()
+	switch f.Kind {
+	case spec.KindEnum:
+		return s.faker.RandomString(f.Enum)
+	case spec.KindInt:
+		return int64(s.faker.Number(int(f.Min), int(min(f.Max, 10000))))
+	default:
+		return truncateBytes(s.faker.Sentence(8), f.MaxBytes)
+	}
+}
+
+// fakeName is a valid set name that looks like one a team would choose.
+func (s *Server) fakeName() string {
+	s.fakeMu.Lock()
+	defer s.fakeMu.Unlock()
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			return unicode.ToLower(r)
+		case r == ' ' || r == '-':
+			return '-'
+		}
+		return -1
+	}, s.faker.AppName())
+	return fmt.Sprintf("%s-%s", name, s.faker.RandomString([]string{"prod", "test", "stage", "dev", "gray"}))
+}
+
+func truncateBytes(v string, limit int) string {
+	if limit <= 0 || len(v) <= limit {
+		return v
+	}
+	v = v[:limit]
+	for !utf8.ValidString(v) {
+		v = v[:len(v)-1]
+	}
+	return v
+}
+
+// permission is the IAM body of a 9900403 answer for business bizID.
+func (s *Server) permission(bizID int64) any {
+	b, _ := s.fx.Business(bizID)
+	instance := map[string]any{"type": "biz", "type_name": "业务", "id": strconv.FormatInt(bizID, 10), "name": b.Name}
+	return map[string]any{
+		"system_id":   "bk_cmdb",
+		"system_name": "配置平台",
+		"actions": []any{map[string]any{
+			"id":   "create_biz_topology",
+			"name": "业务拓扑新建",
+			"related_resource_types": []any{map[string]any{
+				"system_id": "bk_cmdb", "system_name": "配置平台", "type": "biz", "type_name": "业务",
+				"instances": []any{[]any{instance}},
+			}},
+		}},
+	}
+}
+
+// populate pre-creates n fake sets under each business, so that a front end has data to show.
+func (s *Server) populate(n int) error {
+	const maxRepeats = 1000 // names the faker may repeat in a row before we give up
+	for _, b := range s.fx.Businesses {
+		for created, repeats := 0, 0; created < n; {
+			c := &call{bizID: b.ID, parentID: b.ID, name: s.fakeName(), creds: credentials{Username: tokenUserFallback}}
+			if s.store.Has(b.ID, b.ID, c.name) {
+				if repeats++; repeats > maxRepeats {
+					return fmt.Errorf("mock: populate: %d names in a row already taken in business %d", repeats, b.ID)
+				}
+				continue
+			}
+			repeats = 0
+			if _, err := s.store.Create(s.buildRecord(c, true), nil); err != nil {
+				return fmt.Errorf("mock: populate: %w", err)
+			}
+			created++
+		}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// surface is the gateway a call came through.
+type surface int
+
+const (
+	surfaceESB surface = iota // credentials and data in the body; request_id in the envelope
+	surfaceV3                 // the set fields as the body; credentials in a header
+)
+
+// Headers the two surfaces read.
+const (
+	headerESBLanguage  = "Blueking-Language"
+	headerV3Language   = "X-Bkcmdb-Language"
+	headerV3Auth       = "X-Bkapi-Authorization"
+	headerRequestID    = "X-Request-Id"
+	tokenUserFallback  = "admin"
+	defaultSupplierAcc = "0"
+)
+
+type credentials struct {
+	AppCode   string `json:"bk_app_code"`
+	AppSecret string `json:"bk_app_secret"`
+	Token     string `json:"bk_token"`
+	Username  string `json:"bk_username"`
+}
+
+// user is the calling user: bk_username, or for a bk_token alone the mock's token user.
+func (c credentials) user() string {
+	switch {
+	case c.Username != "":
+		return c.Username
+	case c.Token != "":
+		return tokenUserFallback
+	}
+	return ""
+}
+
+// call is one create_set request as the checks see it, whichever surface it came through.
+type call struct {
+	surface   surface
+	lang      spec.Lang
+	requestID string
+
+	jsonErr       bool            // the body is not the JSON the surface needs
+	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
+	esbViolations spec.Violations // ESB: what kin-openapi found in the whole body
+	creds         credentials
+	bizPath       string          // the business id as CMDB gets it in its path
+	data          map[string]any  // the set fields
+	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
+
+	// Worked out by the checks, in their order.
+	bizID      int64
+	def        int64
+	templateID int64
+	template   fixtures.SetTemplate
+	parentID   int64
+	name       string
+	warnings   []string
+	created    Record
+}
+
+func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }
+
+// language reads a language header: "en" gives English, anything else Chinese, and an absent
+// header the surface's default.
+func language(h string, absent spec.Lang) spec.Lang {
+	h = strings.TrimSpace(h)
+	switch {
+	case h == "":
+		return absent
+	case strings.EqualFold(h, "en"):
+		return spec.English
+	}
+	return spec.Chinese
+}
+
+// decodeJSON decodes exactly one JSON value, numbers kept as written.
+func decodeJSON(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
+func (s *Server) readESB(r *http.Request, body []byte) *call {
+	c := &call{surface: surfaceESB, lang: language(r.Header.Get(headerESBLanguage), spec.English)}
+	switch {
+	case r.Method == http.MethodGet:
+		c.fields = formFields(r.URL.Query())
+	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")):
+		v, err := decodeJSON(body)
+		if err != nil {
+			c.jsonErr = true
+			return c
+		}
+		c.fields = v.(map[string]any)
+	default:
+		// ESB reads any other body as form fields; a plain-text body has no credentials.
+		q, _ := url.ParseQuery(string(body))
+		c.fields = formFields(q)
+	}
+	c.creds = credentials{
+		AppCode:   text(c.fields["bk_app_code"]),
+		AppSecret: text(c.fields["bk_app_secret"]),
+		Token:     text(c.fields["bk_token"]),
+		Username:  text(c.fields["bk_username"]),
+	}
+	if data, ok := c.fields["data"].(map[string]any); ok {
+		c.data = s.trimAttributes(data)
+		c.fields["data"] = c.data
+	}
+	c.esbViolations = s.spec.CheckESBRequest(c.fields)
+	c.violations = c.esbViolations.Under("/data")
+	return c
+}
+
+func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
+	c := &call{surface: surfaceV3, lang: language(r.Header.Get(headerV3Language), spec.Chinese)}
+	c.bizPath = bizParam
+	if p, err := url.PathUnescape(bizParam); err == nil {
+		c.bizPath = p
+	}
+	// A malformed header carries no credentials, as an absent one.
+	_ = json.Unmarshal([]byte(r.Header.Get(headerV3Auth)), &c.creds)
+	v, err := decodeJSON(body)
+	switch data := v.(type) {
+	case map[string]any:
+		c.data = s.trimAttributes(data)
+	case nil:
+		// "null" decodes into CMDB's map without error: a body with no fields.
+		c.data = map[string]any{}
+	}
+	if err != nil || c.data == nil {
+		c.jsonErr = true
+		return c
+	}
+	c.violations = s.spec.CheckSetData(c.data)
+	return c
+}
+
+func formFields(q url.Values) map[string]any {
+	m := make(map[string]any, len(q))
+	for k, vs := range q {
+		m[k] = vs[0]
+	}
+	return m
+}
+
+// trimAttributes trims the string values of the model's attributes, as CMDB does before it
+// checks them.
+func (s *Server) trimAttributes(data map[string]any) map[string]any {
+	for _, f := range s.fields {
+		if v, ok := data[f.Name].(string); ok {
+			data[f.Name] = trimSpaces(v)
+		}
+	}
+	return data
+}

@@ -1,0 +1,83 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// cmdbInt64 reads v as CMDB's mapstr.Int64 does, errors included: the text of its error is what
+// CMDB reports under code 1199998. A JSON number must be an integer literal ("5.0" is not).
+func cmdbInt64(key string, v any) (int64, error) {
+	switch t := v.(type) {
+	case nil:
+		return 0, errors.New("invalid key(" + key + "), not found value")
+	case json.Number:
+		return strconv.ParseInt(string(t), 10, 64)
+	case string:
+		return strconv.ParseInt(t, 10, 64)
+	default:
+		return 0, errors.New("invalid num")
+	}
+}
+
+// wholeDecimal matches what ESB's form field (Django's IntegerField) reads as a whole number.
+var wholeDecimal = regexp.MustCompile(`^([-+]?[0-9]+)(\.0*)?$`)
+
+// wholeNumber returns v as ESB forwards a whole number to CMDB: its decimal digits. ESB accepts
+// 3, "3", 3.0 and "3.0"; not "abc", 3.5 or true.
+func wholeNumber(v any) (string, bool) {
+	switch t := v.(type) {
+	case json.Number:
+		r, ok := new(big.Rat).SetString(string(t))
+		if !ok || !r.IsInt() {
+			return "", false
+		}
+		return r.Num().String(), true
+	case string:
+		m := wholeDecimal.FindStringSubmatch(strings.TrimSpace(t))
+		if m == nil {
+			return "", false
+		}
+		n, ok := new(big.Int).SetString(m[1], 10)
+		if !ok {
+			return "", false
+		}
+		return n.String(), true
+	default:
+		return "", false
+	}
+}
+
+// emptyValue reports whether ESB's form treats v as not given: missing, null, "", [] or {}.
+func emptyValue(v any, present bool) bool {
+	if !present || v == nil {
+		return true
+	}
+	switch t := v.(type) {
+	case string:
+		return strings.TrimSpace(t) == ""
+	case []any:
+		return len(t) == 0
+	case map[string]any:
+		return len(t) == 0
+	}
+	return false
+}
+
+// text returns a credential value as ESB reads it: strings as they are, numbers as written.
+func text(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case json.Number:
+		return string(t)
+	}
+	return ""
+}
+
+// trimSpaces trims what CMDB trims from string values: spaces, not other white space.
+func trimSpaces(s string) string { return strings.Trim(s, " ") }

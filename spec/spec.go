@@ -1,0 +1,150 @@
+package spec
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed openapi.yaml
+var document []byte
+
+// Operation ids of the document, for callers that look an operation up.
+const (
+	OpESBCreateSet = "esbCreateSet"
+	OpV3CreateSet  = "v3CreateSet"
+)
+
+// Spec is the loaded, validated contract. It is safe for concurrent use and never changes after
+// Load.
+type Spec struct {
+	doc        *openapi3.T
+	esbRequest *openapi3.Schema
+	setData    *openapi3.Schema
+	fields     []Field
+}
+
+// Load parses and validates the embedded document. It fails rather than serve a contract that
+// kin-openapi itself rejects.
+func Load(ctx context.Context) (*Spec, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(document)
+	if err != nil {
+		return nil, fmt.Errorf("spec: parse openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("spec: validate openapi.yaml: %w", err)
+	}
+	// The servers block documents the default address only; nothing routes by it.
+	doc.Servers = nil
+
+	s := &Spec{doc: doc}
+	if s.esbRequest, err = schema(doc, "EsbCreateSetRequest"); err != nil {
+		return nil, err
+	}
+	if s.setData, err = schema(doc, "SetCreateData"); err != nil {
+		return nil, err
+	}
+	if s.fields, err = fieldsOf(s.setData); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func schema(doc *openapi3.T, name string) (*openapi3.Schema, error) {
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("spec: openapi.yaml has no schema %q", name)
+	}
+	return ref.Value, nil
+}
+
+// Document returns the embedded OpenAPI document as written, for serving it.
+func Document() []byte { return slices.Clone(document) }
+
+// OpenAPI returns the parsed document, servers cleared. Callers must not modify it.
+func (s *Spec) OpenAPI() *openapi3.T { return s.doc }
+
+// CheckESBRequest validates a decoded ESB body (credentials, bk_biz_id and data).
+func (s *Spec) CheckESBRequest(body any) Violations { return check(s.esbRequest, body) }
+
+// CheckSetData validates decoded set fields: ESB's data, or the v3 body.
+func (s *Spec) CheckSetData(data any) Violations { return check(s.setData, data) }
+
+// A Violation is one way a value breaks the document: where, and which schema keyword failed.
+type Violation struct {
+	// Pointer is the JSON pointer of the offending value, e.g. "/data/bk_set_name".
+	Pointer string
+	// Keyword is the schema keyword that failed: required, type, pattern, enum, oneOf, ...
+	Keyword string
+}
+
+// Violations is the full list kin-openapi found; the order of checks decides which is reported.
+type Violations []Violation
+
+// At reports whether the value at pointer broke one of the keywords, or any keyword when none
+// is named.
+func (vs Violations) At(pointer string, keywords ...string) bool {
+	for _, v := range vs {
+		if v.Pointer == pointer && (len(keywords) == 0 || slices.Contains(keywords, v.Keyword)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Under returns the violations below prefix with the prefix cut off, so that the violations of
+// ESB's data read like those of a v3 body.
+func (vs Violations) Under(prefix string) Violations {
+	var out Violations
+	for _, v := range vs {
+		if rest, ok := strings.CutPrefix(v.Pointer, prefix); ok && strings.HasPrefix(rest, "/") {
+			out = append(out, Violation{Pointer: rest, Keyword: v.Keyword})
+		}
+	}
+	return out
+}
+
+func check(s *openapi3.Schema, value any) Violations {
+	err := s.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest())
+	if err == nil {
+		return nil
+	}
+	var out Violations
+	flatten(err, &out)
+	return out
+}
+
+func flatten(err error, out *Violations) {
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		for _, e := range multi {
+			flatten(e, out)
+		}
+		return
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		ptr := se.JSONPointer()
+		*out = append(*out, Violation{Pointer: pointer(ptr), Keyword: se.SchemaField})
+		return
+	}
+	*out = append(*out, Violation{Keyword: err.Error()})
+}
+
+func pointer(parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+	}
+	return b.String()
+}
