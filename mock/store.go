@@ -113,6 +113,18 @@ func (s *Store) Set(id int64) (Record, bool) {
 	return maps.Clone(rec), ok
 }
 
+// Sets returns copies of all sets, built-in ones included, by id.
+func (s *Store) Sets() []Record {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Record, 0, len(s.sets))
+	for _, rec := range s.sets {
+		out = append(out, maps.Clone(rec))
+	}
+	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64)) })
+	return out
+}
+
 // Modules returns the modules of a set.
 func (s *Store) Modules(setID int64) []Module {
 	s.mu.RLock()

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestImportGraph keeps the imports pointing one way: spec and fixtures stand alone, mock
+// builds on them, and nothing imports cmd.
+func TestImportGraph(t *testing.T) {
+	const module = "github.com/cmdbmock/cmdbmock/"
+	forbidden := map[string][]string{
+		"spec":     {module + "mock", module + "fixtures", module + "contracttest", module + "cmd", "github.com/labstack/echo"},
+		"fixtures": {module + "mock", module + "spec", module + "contracttest", module + "cmd", "github.com/labstack/echo"},
+		"mock":     {module + "contracttest", module + "cmd"},
+	}
+	for pkg, banned := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../../"+pkg).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		for _, dep := range strings.Fields(string(out)) {
+			for _, b := range banned {
+				assert.False(t, strings.HasPrefix(dep, b), "%s imports %s", pkg, dep)
+			}
+		}
+	}
+}

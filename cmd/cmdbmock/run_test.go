@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const seedRequest = `{"bk_app_code":"esb_test","bk_app_secret":"xxx","bk_username":"xxx","bk_token":"xxx",
+"bk_supplier_account":"123456789","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"test-set","default":0,
+"bk_set_desc":"test-set","bk_capacity":1000,"description":"description","set_template_id":1}}`
+
+func getenv(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// listenAddr reads the address a server prints on its first line, then keeps draining.
+func listenAddr(t *testing.T, r io.Reader) string {
+	t.Helper()
+	lines := bufio.NewScanner(r)
+	require.True(t, lines.Scan(), "the server printed nothing")
+	line := lines.Text()
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	_, addr, ok := strings.Cut(line, "listening on http://")
+	require.True(t, ok, "first line: %q", line)
+	return addr
+}
+
+func waitHealthy(t *testing.T, addr string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 10*time.Second, 10*time.Millisecond)
+}
+
+func startRun(t *testing.T, args []string, vars map[string]string) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, getenv(vars), w, io.Discard)
+		w.Close()
+	}()
+	addr = listenAddr(t, out)
+	waitHealthy(t, addr)
+	return addr, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			t.Fatal("run did not return after cancel")
+			return nil
+		}
+	}
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+
+	resp, err := http.Post("http://"+addr+"/api/c/compapi/v2/cc/create_set/", "application/json", strings.NewReader(seedRequest))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(body), `"result":true`)
+	assert.Contains(t, string(body), `"bk_set_id":3`)
+
+	assert.NoError(t, run(context.Background(), []string{"healthcheck", "--addr", addr}, getenv(nil), io.Discard, io.Discard))
+	assert.NoError(t, stop())
+	assert.Error(t, run(context.Background(), []string{"healthcheck", "--addr", addr, "--timeout", "1s"}, getenv(nil), io.Discard, io.Discard),
+		"healthcheck fails once the server is gone")
+}
+
+func TestServeSpelledOutAndEnv(t *testing.T) {
+	addr, stop := startRun(t, []string{"serve"}, map[string]string{"CMDBMOCK_ADDR": "127.0.0.1:0", "CMDBMOCK_POPULATE": "2"})
+	resp, err := http.Get("http://" + addr + "/openapi.yaml")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.NoError(t, stop())
+}
+
+func TestFlagBeatsEnv(t *testing.T) {
+	f, err := parseServeFlags([]string{"--addr", "127.0.0.1:9"}, getenv(map[string]string{"CMDBMOCK_ADDR": "127.0.0.1:8", "CMDBMOCK_SEED": "5"}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:9", f.addr)
+	assert.Equal(t, int64(5), f.seed)
+	f, err = parseServeFlags(nil, getenv(nil), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, defaultAddr, f.addr)
+	assert.Equal(t, int64(1), f.seed)
+}
+
+func TestBadInvocations(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		env  map[string]string
+	}{
+		"unknown command":    {args: []string{"frobnicate"}},
+		"unknown flag":       {args: []string{"--nope"}},
+		"bad app":            {args: []string{"--app", "nosecret"}},
+		"bad env app":        {env: map[string]string{"CMDBMOCK_APPS": "a:b,c"}},
+		"bad tz":             {args: []string{"--tz", "Mars/Olympus"}},
+		"bad version":        {args: []string{"--addr", "127.0.0.1:0", "--cmdb-version", "2.0"}},
+		"bad fill":           {args: []string{"--addr", "127.0.0.1:0", "--fill", "random"}},
+		"bad env number":     {env: map[string]string{"CMDBMOCK_POPULATE": "many"}},
+		"missing fixtures":   {args: []string{"--fixtures", "/nonexistent"}},
+		"stray argument":     {args: []string{"serve", "extra"}},
+		"address in use bad": {args: []string{"--addr", "256.0.0.1:0"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, getenv(tc.env), io.Discard, io.Discard)
+			assert.Error(t, err)
+		})
+	}
+}
+
+// TestContainerBinary builds the binary as the Dockerfile does and runs its healthcheck against
+// it, since no container engine runs here.
+func TestContainerBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "cmdbmock")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	srv := exec.Command(bin)
+	srv.Env = append(os.Environ(), "CMDBMOCK_ADDR=127.0.0.1:0")
+	stdout, err := srv.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { _ = srv.Process.Kill() })
+	addr := listenAddr(t, stdout)
+
+	require.Eventually(t, func() bool {
+		return exec.Command(bin, "healthcheck", "--addr", addr).Run() == nil
+	}, 10*time.Second, 50*time.Millisecond)
+
+	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
+	assert.NoError(t, srv.Wait(), "SIGTERM stops it with exit 0")
+	assert.Error(t, exec.Command(bin, "healthcheck", "--addr", addr, "--timeout", "1s").Run())
+}

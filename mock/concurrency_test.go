@@ -1,0 +1,67 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+// TestConcurrentCreates runs under -race in CI: of many creates of one name under one parent
+// exactly one wins, and thousands of distinct names get unique ids with none lost.
+func TestConcurrentCreates(t *testing.T) {
+	t.Run("one name", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		const n = 64
+		codes := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				surface := []string{"esb", "v3"}[i%2]
+				codes <- req{surface: surface, biz: 1, data: set("bk_set_name", "contended")}.send(t, s).Code
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		assert.Equal(t, map[int]int{0: 1, 1101108: n - 1}, count)
+	})
+	t.Run("distinct names", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		const workers, each = 8, 250
+		ids := make(chan json.Number, workers*each)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					r := req{surface: "v3", biz: 1, data: set("bk_set_name", fmt.Sprintf("w%d-%d", w, i))}.send(t, s)
+					if !assert.True(t, r.Result, "%s", r.Raw) {
+						return
+					}
+					ids <- r.Data["bk_set_id"].(json.Number)
+				}
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		seen := map[json.Number]bool{}
+		for id := range ids {
+			require.False(t, seen[id], "id %s handed out twice", id)
+			seen[id] = true
+		}
+		assert.Len(t, seen, workers*each)
+		assert.Len(t, s.Store().Sets(), 2+workers*each, "every create is stored")
+	})
+}

@@ -1,0 +1,376 @@
+package mock_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// seedRequest is the request example of the API documents, verbatim.
+const seedRequest = `{
+    "bk_app_code": "esb_test",
+    "bk_app_secret": "xxx",
+    "bk_username": "xxx",
+    "bk_token": "xxx",
+    "bk_supplier_account": "123456789",
+    "bk_biz_id": 1,
+    "data": {
+        "bk_parent_id": 1,
+        "bk_set_name": "test-set",
+        "default": 0,
+        "bk_set_desc": "test-set",
+        "bk_capacity": 1000,
+        "description": "description",
+        "set_template_id": 1
+    }
+}`
+
+func fixedIDs() func() string {
+	n := 0
+	return func() string { n++; return fmt.Sprintf("%032x", n) }
+}
+
+func TestCreateSetGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  mock.Config
+		call req
+	}{
+		{name: "seed_example", call: req{surface: "esb", body: body(seedRequest)}},
+		{name: "v3_minimal", call: req{surface: "v3", biz: 2, data: map[string]any{"bk_parent_id": 2, "bk_set_name": "api-gw"}}},
+		{name: "fill_fake", cfg: mock.Config{Fill: mock.FillFake, Seed: 7}, call: req{surface: "esb", biz: 1, data: set()}},
+		{name: "canned_record", call: req{surface: "esb", biz: 2, data: set("bk_set_name", "canned-set", "bk_parent_id", 2)}},
+		{name: "version_314_wrapped", cfg: mock.Config{Version: spec.V314}, call: req{surface: "esb", lang: "zh-cn", biz: 1, data: set("bk_set_name", "a b")}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Now, cfg.RequestID = fixedClock, fixedIDs()
+			s := newServer(t, cfg)
+			r := tc.call.send(t, s)
+			var pretty bytes.Buffer
+			require.NoError(t, json.Indent(&pretty, r.Raw, "", "  "))
+			path := filepath.Join("testdata", t.Name()+".golden.json")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, pretty.Bytes(), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test ./mock -run TestCreateSetGolden -update")
+			assert.Equal(t, string(want), pretty.String())
+		})
+	}
+}
+
+func TestSeedExampleSucceedsOnBothSurfaces(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	r := send(t, s, httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/create_set", strings.NewReader(seedRequest)))
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, 0, r.Code)
+	assert.Equal(t, "success", r.Message)
+	assert.Equal(t, json.Number("1"), r.Data["set_template_id"])
+
+	v3 := req{surface: "v3", biz: 1, data: map[string]any{"bk_parent_id": 1, "bk_set_name": "test-set-2", "bk_capacity": 1000}}.send(t, s)
+	require.True(t, v3.Result, "%s", v3.Raw)
+	assertRequestID(t, "v3", v3)
+}
+
+func TestRecordRules(t *testing.T) {
+	s := newServer(t, mock.Config{Now: fixedClock})
+	r := req{surface: "esb", lang: "en", biz: "1", data: map[string]any{
+		"bk_parent_id": 1, "bk_set_name": "  web  ", "bk_set_desc": " front ", "bk_biz_id": 99,
+		"unknown_key": "dropped", "bk_capacity": nil,
+	}}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+
+	assert.Equal(t, "web", r.Data["bk_set_name"], "strings are trimmed")
+	assert.Equal(t, "front", r.Data["bk_set_desc"])
+	assert.Equal(t, json.Number("1"), r.Data["bk_biz_id"], "bk_biz_id inside data is the call's")
+	assert.NotContains(t, r.Data, "unknown_key")
+	assert.Nil(t, r.Data["bk_capacity"])
+	assert.Equal(t, "alice", r.Data["bk_created_by"])
+	assert.Nil(t, r.Data["bk_updated_by"])
+	assert.Nil(t, r.Data["set_template_version"])
+	assert.Equal(t, "3", r.Data["bk_set_env"])
+	assert.Equal(t, "1", r.Data["bk_service_status"])
+	assert.Equal(t, "", r.Data["description"])
+	assert.Equal(t, "0", r.Data["bk_supplier_account"])
+	for _, k := range []string{"create_time", "last_time", "bk_created_at", "bk_updated_at"} {
+		assert.Equal(t, "2022-02-22T20:34:01.386+08:00", r.Data[k], k)
+	}
+
+	// Keys in alphabetical order, as the real system writes them.
+	dataStart := bytes.Index(r.Raw, []byte(`"data":{`))
+	require.Positive(t, dataStart)
+	dec := json.NewDecoder(bytes.NewReader(r.Raw[dataStart+len(`"data":`):]))
+	_, _ = dec.Token()
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		require.NoError(t, dec.Decode(&skip))
+	}
+	assert.IsIncreasing(t, keys)
+}
+
+func TestTimestamps(t *testing.T) {
+	cases := []struct {
+		nanos int
+		loc   *time.Location
+		want  string
+	}{
+		{48_000_000, nil, "2022-02-22T20:34:43.048+08:00"},
+		{40_000_000, nil, "2022-02-22T20:34:43.04+08:00"},
+		{0, nil, "2022-02-22T20:34:43+08:00"},
+		{48_700_000, nil, "2022-02-22T20:34:43.048+08:00"},
+		{48_000_000, time.UTC, "2022-02-22T12:34:43.048Z"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			now := func() time.Time { return time.Date(2022, 2, 22, 12, 34, 43, tc.nanos, time.UTC) }
+			s := newServer(t, mock.Config{Now: now, Location: tc.loc})
+			r := req{surface: "v3", biz: 1, data: set()}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.Equal(t, tc.want, r.Data["create_time"])
+			assert.Equal(t, r.Data["create_time"], r.Data["last_time"])
+		})
+	}
+}
+
+func TestIDs(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	create := func(name string) reply {
+		return req{surface: "esb", biz: 1, data: set("bk_set_name", name)}.send(t, s)
+	}
+	first := create("a")
+	require.True(t, first.Result)
+	assert.Equal(t, json.Number("3"), first.Data["bk_set_id"], "first id is the highest fixture id + 1")
+	assert.Equal(t, 1101108, create("a").Code)
+	assert.Equal(t, json.Number("5"), create("b").Data["bk_set_id"], "a duplicate uses up an id")
+
+	other := newServer(t, mock.Config{})
+	assert.Equal(t, json.Number("3"), req{surface: "esb", biz: 1, data: set("bk_set_name", "a")}.send(t, other).Data["bk_set_id"],
+		"two mocks never share a counter")
+}
+
+func TestSurfacesShareOneStore(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	require.True(t, req{surface: "esb", biz: 1, data: set()}.send(t, s).Result)
+	assert.Equal(t, 1101108, req{surface: "v3", biz: 1, data: set()}.send(t, s).Code)
+	assert.True(t, req{surface: "v3", biz: 1, data: set("bk_parent_id", 7)}.send(t, s).Result, "same name under another parent")
+}
+
+func TestTemplates(t *testing.T) {
+	var logs bytes.Buffer
+	s := newServer(t, mock.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil)), RequestID: fixedIDs()})
+
+	r := req{surface: "esb", biz: 1, data: set("set_template_id", 1)}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, json.Number("1"), r.Data["set_template_id"])
+	id, err := r.Data["bk_set_id"].(json.Number).Int64()
+	require.NoError(t, err)
+	var names []string
+	for _, m := range s.Store().Modules(id) {
+		names = append(names, m.Name)
+	}
+	assert.Equal(t, []string{"nginx", "app-server"}, names, "one module per service template")
+
+	r = req{surface: "esb", biz: 1, data: set("bk_set_name", "builtin-like", "default", 1, "set_template_id", 1)}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, json.Number("0"), r.Data["set_template_id"], "a non-zero default disables the template")
+	assert.Equal(t, json.Number("1"), r.Data["default"])
+	id, _ = r.Data["bk_set_id"].(json.Number).Int64()
+	assert.Empty(t, s.Store().Modules(id))
+	assert.Contains(t, logs.String(), "request_id="+r.RequestID, "the warning names the request")
+	assert.Contains(t, logs.String(), "default is 1")
+
+	noTemplate := req{surface: "esb", biz: 1, data: set("bk_set_name", "plain")}.send(t, s)
+	id, _ = noTemplate.Data["bk_set_id"].(json.Number).Int64()
+	assert.Empty(t, s.Store().Modules(id), "without a template no module is created")
+}
+
+func TestParentOutsideBusinessIsAcceptedWithWarning(t *testing.T) {
+	var logs bytes.Buffer
+	s := newServer(t, mock.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r := req{surface: "v3", biz: 1, data: set("bk_parent_id", 424242)}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Contains(t, logs.String(), "request_id="+r.Header.Get("X-Request-Id"))
+	assert.Contains(t, logs.String(), "bk_parent_id 424242")
+}
+
+func TestVersion314WrapsSteps9To15(t *testing.T) {
+	s := newServer(t, mock.Config{Version: spec.V314})
+	cases := []struct {
+		data     map[string]any
+		code     int
+		en       string
+	}{
+		{set("bk_set_name", "a b"), 1199011, "''bk_set_name' data parameter verification does not pass' the parameter is invalid or does not exist"},
+		{set("bk_set_desc", strings.Repeat("x", 300)), 1199011, "'Data out of bounds%!(EXTRA string=集群描述)' the parameter is invalid or does not exist"},
+		{set("bk_set_name", nil), 1199010, "'bk_set_name' unassigned"}, // step 7 is not wrapped
+		{set("default", "x"), 1199998, `strconv.ParseInt: parsing "x": invalid syntax`},
+	}
+	for _, tc := range cases {
+		r := req{surface: "v3", lang: "en", biz: 1, data: tc.data}.send(t, s)
+		assert.Equal(t, tc.code, r.Code)
+		assert.Equal(t, tc.en, r.Message)
+	}
+	r := req{surface: "v3", biz: 1, data: set("bk_set_name", "a b")}.send(t, s)
+	assert.Equal(t, "''bk_set_name' 数据参数校验不通过' 参数无效或不存在", r.Message)
+}
+
+func TestRegisteredApps(t *testing.T) {
+	s := newServer(t, mock.Config{Apps: map[string]string{"esb_test": "s3cret"}})
+	cases := []struct {
+		creds map[string]any
+		code  int
+		msg   string
+	}{
+		{map[string]any{"bk_app_code": "other"}, 1306000, "Invalid APP Code [bk_app_code=other], please confirm if the APP Code has been registered"},
+		{map[string]any{"bk_app_secret": "wrong"}, 1306000, "APP Secret verification failed, pelase confirm if the APP Secret and APP Code [bk_app_code=esb_test] match"},
+		{map[string]any{"bk_app_secret": "s3cret"}, 0, "success"},
+	}
+	for _, surface := range []string{"esb", "v3"} {
+		for i, tc := range cases {
+			r := req{surface: surface, biz: 1, creds: tc.creds, data: set("bk_set_name", fmt.Sprintf("%s-%d", surface, i))}.send(t, s)
+			assert.Equal(t, tc.code, r.Code, surface)
+			assert.Equal(t, tc.msg, r.Message, surface)
+			assert.NotContains(t, string(r.Raw), "s3cret")
+			assert.NotContains(t, string(r.Raw), "wrong")
+		}
+	}
+}
+
+func TestLanguageDefaults(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	assert.Equal(t, "'bk_parent_id' unassigned", req{surface: "esb", biz: 1, data: set("bk_parent_id", nil)}.send(t, s).Message,
+		"ESB speaks English without a header")
+	assert.Equal(t, "'bk_parent_id' 未赋值", req{surface: "v3", biz: 1, data: set("bk_parent_id", nil)}.send(t, s).Message,
+		"v3 speaks Chinese without a header")
+	assert.Equal(t, "'bk_parent_id' 未赋值", req{surface: "esb", lang: "zh-cn", biz: 1, data: set("bk_parent_id", nil)}.send(t, s).Message)
+}
+
+func TestESBAcceptsWhatTheRealSystemAccepts(t *testing.T) {
+	for _, biz := range []any{1, "1", 1.0, "1.0", " 1 "} {
+		t.Run(fmt.Sprint(biz), func(t *testing.T) {
+			s := newServer(t, mock.Config{})
+			r := req{surface: "esb", biz: biz, data: set()}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.Equal(t, json.Number("1"), r.Data["bk_biz_id"])
+		})
+	}
+	t.Run("form body", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader("bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x"))
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r := send(t, s, hr)
+		assert.Equal(t, "data [data] Must be the specified parameter data type dict", r.Message)
+	})
+	t.Run("GET with query", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		r := send(t, s, httptest.NewRequest(http.MethodGet, mock.PathESBCreateSet+"?bk_app_code=a&bk_app_secret=b&bk_username=u", nil))
+		assert.Equal(t, "business id [bk_biz_id] This field is required.", r.Message)
+	})
+	t.Run("JSON under another content type", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(seedRequest))
+		hr.Header.Set("Content-Type", "text/plain")
+		assert.True(t, send(t, s, hr).Result)
+	})
+}
+
+func TestBadInputGetsAnEnvelope(t *testing.T) {
+	s := newServer(t, mock.Config{MaxBody: 1024})
+	v3 := func(body string) *http.Request {
+		hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(body))
+		hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`)
+		return hr
+	}
+	big := `{"bk_set_name":"` + strings.Repeat("x", 2048) + `"}`
+	cases := []struct {
+		name   string
+		hr     *http.Request
+		status int
+		code   int
+		msg    string
+	}{
+		{"esb body over the limit", httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(big)), 413, 1306000,
+			"Request body is larger than the limit of 1024 bytes"},
+		{"v3 body over the limit", v3(big), 413, 1306000,
+			"Request body is larger than the limit of 1024 bytes"},
+		{"v3 truncated JSON", v3(`{"bk_set_name":"a`), 200, 1199000, "反序列化JSON数据失败"},
+		{"v3 trailing garbage", v3(`{} {}`), 200, 1199000, "反序列化JSON数据失败"},
+		{"v3 null body is no fields", v3(`null`), 200, 1199010, "'bk_set_name' 未赋值"},
+		{"v3 credentials checked before the body", httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(`{`)), 200, 1306000,
+			"APP Code [bk_app_code] cannot be empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := send(t, s, tc.hr)
+			assert.Equal(t, tc.status, r.Status)
+			assert.False(t, r.Result)
+			assert.Equal(t, tc.code, r.Code)
+			assert.Equal(t, tc.msg, r.Message)
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		})
+	}
+}
+
+func TestUnknownPath(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, hr := range []*http.Request{
+		httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/create_sett/", nil),
+		httptest.NewRequest(http.MethodDelete, mock.PathESBCreateSet, nil),
+	} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		assert.Equal(t, http.StatusNotFound, rec.Code)
+		assert.JSONEq(t, `{"result":false,"data":null,"message":"The content does not exist"}`, rec.Body.String())
+	}
+}
+
+func TestServesSpecAndHealth(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, spec.Document(), rec.Body.Bytes())
+
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathHealth, nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+}
+
+func TestFakeFillAndPopulateAreDeterministic(t *testing.T) {
+	build := func(seed int64) (*mock.Server, reply) {
+		s := newServer(t, mock.Config{Fill: mock.FillFake, Seed: seed, Populate: 3, Now: fixedClock})
+		require.Len(t, s.Store().Sets(), 2+2*3, "two built-in sets and three fake sets per business")
+		return s, req{surface: "esb", biz: 1, data: set()}.send(t, s)
+	}
+	a, ra := build(42)
+	b, rb := build(42)
+	c, _ := build(43)
+	assert.Equal(t, a.Store().Sets(), b.Store().Sets())
+	assert.Equal(t, ra.Data, rb.Data)
+	assert.NotEqual(t, a.Store().Sets(), c.Store().Sets())
+	assert.NotEqual(t, "", ra.Data["bk_set_desc"], "fake fill fills the optional fields left out")
+	assert.Equal(t, "web", ra.Data["bk_set_name"], "and keeps what was sent")
+}

@@ -1,0 +1,128 @@
+package spec_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+func load(t *testing.T) *spec.Spec {
+	t.Helper()
+	s, err := spec.Load(context.Background())
+	require.NoError(t, err)
+	return s
+}
+
+func decode(t *testing.T, s string) any {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	require.NoError(t, dec.Decode(&v))
+	return v
+}
+
+func TestLoadClearsServers(t *testing.T) {
+	s := load(t)
+	assert.Empty(t, s.OpenAPI().Servers)
+	assert.NotNil(t, s.OpenAPI().Paths.Find("/api/c/compapi/v2/cc/create_set/"))
+	assert.NotNil(t, s.OpenAPI().Paths.Find("/api/v3/set/{bk_biz_id}"))
+}
+
+// The documents' examples are part of the spec and must pass its own schemas.
+func TestExamplesValidate(t *testing.T) {
+	s := load(t)
+	doc := s.OpenAPI()
+	esb := doc.Paths.Find("/api/c/compapi/v2/cc/create_set/").Post
+	example := esb.RequestBody.Value.Content["application/json"].Examples["seed"].Value.Value
+	b, err := json.Marshal(example)
+	require.NoError(t, err)
+	assert.Empty(t, s.CheckESBRequest(decode(t, string(b))))
+
+	resp := doc.Components.Responses["EsbCreateSetResponse"].Value.Content["application/json"]
+	b, err = json.Marshal(resp.Examples["seed"].Value.Value)
+	require.NoError(t, err)
+	assert.NoError(t, resp.Schema.Value.VisitJSON(decode(t, string(b))))
+}
+
+func TestViolations(t *testing.T) {
+	s := load(t)
+	cases := []struct {
+		name    string
+		body    string
+		pointer string
+		keyword string
+	}{
+		{"biz as a word", `{"bk_biz_id":"abc"}`, "/bk_biz_id", "pattern"},
+		{"biz as a bool", `{"bk_biz_id":true}`, "/bk_biz_id", "type"},
+		{"app code missing", `{}`, "/bk_app_code", "required"},
+		{"data not an object", `{"data":5}`, "/data", "type"},
+		{"name missing", `{"data":{"bk_parent_id":1}}`, "/data/bk_set_name", "required"},
+		{"name with a space", `{"data":{"bk_set_name":"a b"}}`, "/data/bk_set_name", "pattern"},
+		{"capacity out of range", `{"data":{"bk_capacity":0}}`, "/data/bk_capacity", "minimum"},
+		{"env not in the list", `{"data":{"bk_set_env":"9"}}`, "/data/bk_set_env", "enum"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := s.CheckESBRequest(decode(t, tc.body))
+			assert.True(t, vs.At(tc.pointer, tc.keyword), "%v", vs)
+		})
+	}
+	assert.Empty(t, s.CheckESBRequest(decode(t, `{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":"3","data":{"bk_set_name":"a","bk_parent_id":"1"}}`)),
+		"the spec accepts what the real system accepts")
+	vs := s.CheckESBRequest(decode(t, `{"data":{"bk_set_name":5}}`)).Under("/data")
+	assert.True(t, vs.At("/bk_set_name", "type"), "%v", vs)
+}
+
+func TestFieldsComeFromTheDocument(t *testing.T) {
+	byName := map[string]spec.Field{}
+	for _, f := range load(t).Fields() {
+		byName[f.Name] = f
+	}
+	assert.Equal(t, spec.Field{Name: "bk_set_desc", Label: "集群描述", Kind: spec.KindString, MaxBytes: 256, Default: ""}, byName["bk_set_desc"])
+	assert.Equal(t, spec.Field{Name: "bk_capacity", Label: "设计容量", Kind: spec.KindInt, Min: 1, Max: 999999999, Nullable: true}, byName["bk_capacity"])
+	assert.Equal(t, []string{"1", "2", "3"}, byName["bk_set_env"].Enum)
+	assert.Equal(t, "3", byName["bk_set_env"].Default)
+	assert.Equal(t, 2000, byName["description"].MaxBytes)
+	assert.Len(t, byName, 6)
+}
+
+func TestMessages(t *testing.T) {
+	cases := []struct {
+		msg  spec.Message
+		lang spec.Lang
+		args []any
+		want string
+	}{
+		{spec.MsgExceedMax, spec.English, []any{"bk_set_name", 256}, "bk_set_name field exceeds maximum value %!s(int=256)"},
+		{spec.MsgExceedMax, spec.Chinese, []any{"bk_set_name", 256}, "字段bk_set_name超过最大值256"},
+		{spec.MsgOutOfBounds, spec.English, []any{"集群名"}, "Data out of bounds%!(EXTRA string=集群名)"},
+		{spec.MsgOutOfBounds, spec.Chinese, []any{"集群名"}, "'集群名' 数据越界"},
+		{spec.MsgInvalid, spec.English, []any{spec.LabelSetTemplateID}, "'Set template ID' data parameter verification does not pass"},
+		{spec.MsgInvalid, spec.Chinese, []any{spec.LabelSetTemplateID}, "'集群模板ID' 数据参数校验不通过"},
+		{spec.MsgESBAppCode, spec.Chinese, nil, "APP Code [bk_app_code] cannot be empty"},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, tc.msg.Format(tc.lang, tc.args...))
+	}
+}
+
+func TestStepsAreOrderedAndUnique(t *testing.T) {
+	steps := spec.Steps()
+	seen := map[spec.StepID]bool{}
+	for _, s := range steps {
+		assert.False(t, seen[s.ID], "step %s twice", s.ID)
+		seen[s.ID] = true
+		assert.NotEmpty(t, s.Messages, s.ID)
+	}
+	assert.Equal(t, spec.StepESBJSON, steps[0].ID, "ESB reads the body first")
+	assert.Equal(t, spec.StepDuplicate, steps[len(steps)-1].ID, "the insert finds duplicates last")
+	steps[0].ID = "changed"
+	assert.Equal(t, spec.StepESBJSON, spec.Steps()[0].ID, "Steps returns a copy")
+}
