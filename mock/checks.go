@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -50,18 +51,29 @@ func (s *Server) bindSteps() ([]boundStep, error) {
 	return out, nil
 }
 
-// runSteps returns the first failure of the call, as the configured release reports it, or
-// nil once the set is created.
-func (s *Server) runSteps(c *call) (spec.Message, string, any, bool) {
-	for _, st := range s.steps {
+// runSteps returns the answer of the first step that fails, as the configured release reports
+// it, and whether one failed.
+func (s *Server) runSteps(c *call, steps []boundStep) (answer, bool) {
+	for _, st := range steps {
 		f := st.check(c)
 		if f == nil {
 			continue
 		}
 		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, c.lang, f.args...)
-		return m, text, f.permission, true
+		return failed(m, text, f.permission), true
 	}
-	return spec.Message{}, "", nil, false
+	return answer{}, false
+}
+
+// subset returns the bound steps with the given ids, in the spec's order.
+func subset(steps []boundStep, ids ...spec.StepID) []boundStep {
+	var out []boundStep
+	for _, st := range steps {
+		if slices.Contains(ids, st.ID) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 func esbOnly(c *call, failed bool) bool { return c.surface == surfaceESB && failed }
@@ -155,7 +167,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 				return nil
 			}
 			f := fail(spec.MsgNoPermission)
-			f.permission = s.permission(c.bizID)
+			f.permission = s.permission(c.bizID, c.action)
 			return f
 		},
 		spec.StepDefault: func(c *call) *failure {

@@ -219,9 +219,9 @@ func TestParentOutsideBusinessIsAcceptedWithWarning(t *testing.T) {
 func TestVersion314WrapsSteps9To15(t *testing.T) {
 	s := newServer(t, mock.Config{Version: spec.V314})
 	cases := []struct {
-		data     map[string]any
-		code     int
-		en       string
+		data map[string]any
+		code int
+		en   string
 	}{
 		{set("bk_set_name", "a b"), 1199011, "''bk_set_name' data parameter verification does not pass' the parameter is invalid or does not exist"},
 		{set("bk_set_desc", strings.Repeat("x", 300)), 1199011, "'Data out of bounds%!(EXTRA string=集群描述)' the parameter is invalid or does not exist"},

@@ -105,16 +105,24 @@ func truncateBytes(v string, limit int) string {
 	return v
 }
 
-// permission is the IAM body of a 9900403 answer for business bizID.
-func (s *Server) permission(bizID int64) any {
+// iamAction is the IAM action a call needs.
+type iamAction struct{ id, name string }
+
+var (
+	actionCreate = iamAction{"create_biz_topology", "业务拓扑新建"}
+	actionDelete = iamAction{"delete_biz_topology", "业务拓扑删除"}
+)
+
+// permission is the IAM body of a 9900403 answer for an action on business bizID.
+func (s *Server) permission(bizID int64, action iamAction) any {
 	b, _ := s.fx.Business(bizID)
 	instance := map[string]any{"type": "biz", "type_name": "业务", "id": strconv.FormatInt(bizID, 10), "name": b.Name}
 	return map[string]any{
 		"system_id":   "bk_cmdb",
 		"system_name": "配置平台",
 		"actions": []any{map[string]any{
-			"id":   "create_biz_topology",
-			"name": "业务拓扑新建",
+			"id":   action.id,
+			"name": action.name,
 			"related_resource_types": []any{map[string]any{
 				"system_id": "bk_cmdb", "system_name": "配置平台", "type": "biz", "type_name": "业务",
 				"instances": []any{[]any{instance}},
@@ -128,7 +136,7 @@ func (s *Server) populate(n int) error {
 	const maxRepeats = 1000 // names the faker may repeat in a row before we give up
 	for _, b := range s.fx.Businesses {
 		for created, repeats := 0, 0; created < n; {
-			c := &call{bizID: b.ID, parentID: b.ID, name: s.fakeName(), creds: credentials{Username: tokenUserFallback}}
+			c := &call{bizID: b.ID, parentID: b.ID, name: s.fakeName(), creds: credentials{Username: systemUser}}
 			if s.store.Has(b.ID, b.ID, c.name) {
 				if repeats++; repeats > maxRepeats {
 					return fmt.Errorf("mock: populate: %d names in a row already taken in business %d", repeats, b.ID)

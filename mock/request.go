@@ -27,7 +27,7 @@ const (
 	headerV3Language   = "X-Bkcmdb-Language"
 	headerV3Auth       = "X-Bkapi-Authorization"
 	headerRequestID    = "X-Request-Id"
-	tokenUserFallback  = "admin"
+	systemUser         = "admin" // the user of a bk_token alone, and of the fixtures
 	defaultSupplierAcc = "0"
 )
 
@@ -44,7 +44,7 @@ func (c credentials) user() string {
 	case c.Username != "":
 		return c.Username
 	case c.Token != "":
-		return tokenUserFallback
+		return systemUser
 	}
 	return ""
 }
@@ -62,6 +62,8 @@ type call struct {
 	bizPath       string          // the business id as CMDB gets it in its path
 	data          map[string]any  // the set fields
 	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
+
+	action iamAction // what IAM is asked for
 
 	// Worked out by the checks, in their order.
 	bizID      int64
@@ -104,7 +106,7 @@ func decodeJSON(body []byte) (any, error) {
 }
 
 func (s *Server) readESB(r *http.Request, body []byte) *call {
-	c := &call{surface: surfaceESB, lang: language(r.Header.Get(headerESBLanguage), spec.English)}
+	c := &call{surface: surfaceESB, lang: language(r.Header.Get(headerESBLanguage), spec.English), action: actionCreate}
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
@@ -130,17 +132,12 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 		c.data = s.trimAttributes(data)
 		c.fields["data"] = c.data
 	}
-	c.esbViolations = s.spec.CheckESBRequest(c.fields)
-	c.violations = c.esbViolations.Under("/data")
 	return c
 }
 
 func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
-	c := &call{surface: surfaceV3, lang: language(r.Header.Get(headerV3Language), spec.Chinese)}
-	c.bizPath = bizParam
-	if p, err := url.PathUnescape(bizParam); err == nil {
-		c.bizPath = p
-	}
+	c := &call{surface: surfaceV3, lang: language(r.Header.Get(headerV3Language), spec.Chinese), action: actionCreate}
+	c.bizPath = pathParam(bizParam)
 	// A malformed header carries no credentials, as an absent one.
 	_ = json.Unmarshal([]byte(r.Header.Get(headerV3Auth)), &c.creds)
 	v, err := decodeJSON(body)
@@ -151,12 +148,28 @@ func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 		// "null" decodes into CMDB's map without error: a body with no fields.
 		c.data = map[string]any{}
 	}
-	if err != nil || c.data == nil {
-		c.jsonErr = true
-		return c
-	}
-	c.violations = s.spec.CheckSetData(c.data)
+	c.jsonErr = err != nil || c.data == nil
 	return c
+}
+
+// validate runs kin-openapi over what a create sent, for the checks that read its findings.
+func (s *Server) validate(c *call) {
+	switch {
+	case c.jsonErr:
+	case c.surface == surfaceESB:
+		c.esbViolations = s.spec.CheckESBRequest(c.fields)
+		c.violations = c.esbViolations.Under("/data")
+	default:
+		c.violations = s.spec.CheckSetData(c.data)
+	}
+}
+
+// pathParam unescapes a path parameter; one that does not unescape is taken as it came.
+func pathParam(p string) string {
+	if u, err := url.PathUnescape(p); err == nil {
+		return u
+	}
+	return p
 }
 
 func formFields(q url.Values) map[string]any {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,6 +32,10 @@ const (
 const (
 	PathESBCreateSet = "/api/c/compapi/v2/cc/create_set/"
 	PathV3CreateSet  = "/api/v3/set/:bk_biz_id"
+	PathESBSearchSet = "/api/c/compapi/v2/cc/search_set/"
+	PathV3SearchSet  = "/api/v3/set/search/:bk_supplier_account/:bk_biz_id"
+	PathESBDeleteSet = "/api/c/compapi/v2/cc/delete_set/"
+	PathV3DeleteSet  = "/api/v3/set/:bk_biz_id/:bk_set_id"
 	PathOpenAPI      = "/openapi.yaml"
 	PathHealth       = "/healthz"
 )
@@ -61,9 +66,12 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	fields []spec.Field
-	steps  []boundStep
-	store  *Store
-	echo   *echo.Echo
+	steps  []boundStep // create_set: every step
+	// The companions make the steps of ESB and of the business, not those of a set's fields.
+	lookupSteps []boundStep
+	deleteSteps []boundStep
+	store       *Store
+	echo        *echo.Echo
 
 	fakeMu sync.Mutex
 	faker  *gofakeit.Faker
@@ -87,13 +95,16 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:    cfg,
 		log:    cfg.Logger,
 		fields: sp.Fields(),
-		store:  NewStore(fx),
+		store:  NewStore(),
 		faker:  gofakeit.New(cfg.Seed),
 	}
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
 		return nil, err
 	}
+	s.lookupSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepJSON, spec.StepBizPath, spec.StepBusiness})...)
+	s.deleteSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepBizPath, spec.StepPermission, spec.StepBusiness})...)
+	s.seedBuiltIns()
 	if err := s.populate(cfg.Populate); err != nil {
 		return nil, err
 	}
@@ -149,6 +160,14 @@ func (s *Server) routes() *echo.Echo {
 		e.GET(p, esb)
 	}
 	e.POST(PathV3CreateSet, func(c echo.Context) error { return s.createSet(c, surfaceV3) })
+	for _, p := range []string{PathESBSearchSet, PathESBSearchSet[:len(PathESBSearchSet)-1]} {
+		e.POST(p, func(c echo.Context) error { return s.searchSet(c, surfaceESB) })
+	}
+	e.POST(PathV3SearchSet, func(c echo.Context) error { return s.searchSet(c, surfaceV3) })
+	for _, p := range []string{PathESBDeleteSet, PathESBDeleteSet[:len(PathESBDeleteSet)-1]} {
+		e.POST(p, func(c echo.Context) error { return s.deleteSet(c, surfaceESB) })
+	}
+	e.DELETE(PathV3DeleteSet, func(c echo.Context) error { return s.deleteSet(c, surfaceV3) })
 	e.GET(PathOpenAPI, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", spec.Document())
 	})
@@ -158,17 +177,17 @@ func (s *Server) routes() *echo.Echo {
 	return e
 }
 
-// createSet answers create_set on either surface.
-func (s *Server) createSet(ec echo.Context, surf surface) error {
+// begin reads a call on either surface; when the body is over the limit it answers at once and
+// returns a nil call.
+func (s *Server) begin(ec echo.Context, surf surface) (*call, error) {
 	r := ec.Request()
 	body, err := io.ReadAll(http.MaxBytesReader(ec.Response(), r.Body, s.cfg.MaxBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return s.write(ec, surf, s.cfg.RequestID(), http.StatusRequestEntityTooLarge,
+		return nil, s.write(ec, surf, s.cfg.RequestID(), http.StatusRequestEntityTooLarge,
 			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
 	}
 	// Any other read error leaves a truncated body, which the checks answer as such.
-
 	var c *call
 	if surf == surfaceESB {
 		c = s.readESB(r, body)
@@ -176,13 +195,44 @@ func (s *Server) createSet(ec echo.Context, surf surface) error {
 		c = s.readV3(r, ec.Param("bk_biz_id"), body)
 	}
 	c.requestID = s.cfg.RequestID()
+	return c, nil
+}
 
-	msg, text, permission, isFailure := s.runSteps(c)
+// finish runs the steps of an operation over a call and answers: the first failure, or what
+// ok makes of the call once every step passed.
+func (s *Server) finish(ec echo.Context, c *call, steps []boundStep, ok func(*call) answer) error {
+	a, failedStep := s.runSteps(c, steps)
 	for _, w := range c.warnings {
-		s.log.Warn("create_set accepted a probable caller's bug", "request_id", c.requestID, "warning", w)
+		s.log.Warn("accepted a probable caller's bug", "path", ec.Request().URL.Path, "request_id", c.requestID, "warning", w)
 	}
-	if isFailure {
-		return s.write(ec, surf, c.requestID, http.StatusOK, failed(msg, text, permission))
+	if !failedStep {
+		a = ok(c)
 	}
-	return s.write(ec, surf, c.requestID, http.StatusOK, succeeded(c.created))
+	return s.write(ec, c.surface, c.requestID, http.StatusOK, a)
+}
+
+// createSet answers create_set on either surface.
+func (s *Server) createSet(ec echo.Context, surf surface) error {
+	c, err := s.begin(ec, surf)
+	if c == nil {
+		return err
+	}
+	s.validate(c)
+	return s.finish(ec, c, s.steps, func(c *call) answer { return succeeded(c.created) })
+}
+
+// seedBuiltIns stores the fixtures' built-in sets as full records, as a fresh CMDB has them.
+func (s *Server) seedBuiltIns() {
+	for _, b := range s.fx.Businesses {
+		for _, set := range b.Sets {
+			parent := set.ParentID
+			if parent == 0 {
+				parent = b.ID
+			}
+			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
+			rec := s.buildRecord(c, false)
+			rec["bk_set_id"] = set.ID
+			s.store.put(rec, set.Modules)
+		}
+	}
 }

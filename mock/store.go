@@ -2,7 +2,9 @@ package mock
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -10,8 +12,13 @@ import (
 	"github.com/cmdbmock/cmdbmock/fixtures"
 )
 
-// ErrDuplicateName is returned by Store.Create when the parent already has a set by that name.
-var ErrDuplicateName = errors.New("a set with the same name exists under the same parent")
+// Errors of the store.
+var (
+	// ErrDuplicateName: the parent already has a set by that name.
+	ErrDuplicateName = errors.New("a set with the same name exists under the same parent")
+	// ErrBuiltIn: built-in sets (default != 0) cannot be deleted.
+	ErrBuiltIn = errors.New("built-in sets cannot be removed")
+)
 
 // Record is a set as CMDB returns it. encoding/json writes its keys in alphabetical order, as
 // the real system does.
@@ -31,6 +38,10 @@ type nameKey struct {
 	name            string
 }
 
+func keyOf(rec Record) nameKey {
+	return nameKey{rec["bk_biz_id"].(int64), rec["bk_parent_id"].(int64), rec["bk_set_name"].(string)}
+}
+
 // Store holds the sets and modules of one mock. Its id counters belong to it, so two mocks in one
 // process never share ids. It is safe for concurrent use.
 type Store struct {
@@ -42,42 +53,36 @@ type Store struct {
 	modules      map[int64]Module
 }
 
-// NewStore returns a store holding the built-in sets and modules of fx; the first id it hands
-// out is the highest fixture id + 1.
-func NewStore(fx *fixtures.Fixtures) *Store {
-	s := &Store{
+// NewStore returns an empty store whose counters start at 1.
+func NewStore() *Store {
+	return &Store{
 		nextSetID:    1,
 		nextModuleID: 1,
 		sets:         map[int64]Record{},
 		names:        map[nameKey]int64{},
 		modules:      map[int64]Module{},
 	}
-	for _, b := range fx.Businesses {
-		for _, set := range b.Sets {
-			parent := set.ParentID
-			if parent == 0 {
-				parent = b.ID
-			}
-			rec := Record{
-				"bk_biz_id": b.ID, "bk_set_id": set.ID, "bk_set_name": set.Name,
-				"bk_parent_id": parent, "default": set.Default,
-			}
-			s.sets[set.ID] = rec
-			s.names[nameKey{b.ID, parent, set.Name}] = set.ID
-			s.nextSetID = max(s.nextSetID, set.ID+1)
-			for _, m := range set.Modules {
-				s.modules[m.ID] = Module{ID: m.ID, Name: m.Name, SetID: set.ID, BizID: b.ID}
-				s.nextModuleID = max(s.nextModuleID, m.ID+1)
-			}
-		}
+}
+
+// put stores a record that comes with its id (a fixture's built-in set) and its modules; the
+// counters move past them, so the first id handed out is the highest fixture id + 1.
+func (s *Store) put(rec Record, modules []fixtures.Module) {
+	id := rec["bk_set_id"].(int64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sets[id] = rec
+	s.names[keyOf(rec)] = id
+	s.nextSetID = max(s.nextSetID, id+1)
+	for _, m := range modules {
+		s.modules[m.ID] = Module{ID: m.ID, Name: m.Name, SetID: id, BizID: rec["bk_biz_id"].(int64)}
+		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
-	return s
 }
 
 // Create stores rec under the next set id and creates one module per service template. As in
 // CMDB, the id is taken before the name is checked, so a duplicate uses one up.
 func (s *Store) Create(rec Record, templates []fixtures.ServiceTemplate) (Record, error) {
-	key := nameKey{rec["bk_biz_id"].(int64), rec["bk_parent_id"].(int64), rec["bk_set_name"].(string)}
+	key := keyOf(rec)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := s.nextSetID
@@ -94,7 +99,147 @@ func (s *Store) Create(rec Record, templates []fixtures.ServiceTemplate) (Record
 		s.modules[m.ID] = m
 		s.nextModuleID++
 	}
-	return rec, nil
+	return maps.Clone(rec), nil
+}
+
+// Delete removes a set of a business and its modules. A set that is not there is no error: the
+// caller's wish holds. Built-in sets refuse.
+func (s *Store) Delete(bizID, setID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.sets[setID]
+	if !ok || rec["bk_biz_id"] != bizID {
+		return nil
+	}
+	if rec["default"] != int64(0) {
+		return ErrBuiltIn
+	}
+	delete(s.sets, setID)
+	delete(s.names, keyOf(rec))
+	for id, m := range s.modules {
+		if m.SetID == setID {
+			delete(s.modules, id)
+		}
+	}
+	return nil
+}
+
+// Query selects sets of a business, as search_set does.
+type Query struct {
+	BizID     int64
+	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$eq": v} / {"$ne": v}
+	Fields    []string       // empty: every field
+	Start     int
+	Limit     int    // 0: all
+	Sort      string // a field, "-field" for descending; "": bk_set_id
+}
+
+// Search returns how many sets match and the page asked for, cut to the fields asked for.
+func (s *Store) Search(q Query) (int, []Record, error) {
+	s.mu.RLock()
+	var hits []Record
+	for _, rec := range s.sets {
+		if rec["bk_biz_id"] != q.BizID {
+			continue
+		}
+		ok, err := matches(rec, q.Condition)
+		if err != nil {
+			s.mu.RUnlock()
+			return 0, nil, err
+		}
+		if ok {
+			hits = append(hits, rec)
+		}
+	}
+	s.mu.RUnlock()
+
+	field, desc := q.Sort, false
+	if field == "" {
+		field = "bk_set_id"
+	} else if field[0] == '-' {
+		field, desc = field[1:], true
+	}
+	slices.SortStableFunc(hits, func(a, b Record) int {
+		c := compareValues(a[field], b[field])
+		if c == 0 {
+			c = cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64))
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	count := len(hits)
+	hits = hits[min(q.Start, len(hits)):]
+	if q.Limit > 0 {
+		hits = hits[:min(q.Limit, len(hits))]
+	}
+	page := make([]Record, len(hits))
+	for i, rec := range hits {
+		if len(q.Fields) == 0 {
+			page[i] = maps.Clone(rec)
+			continue
+		}
+		page[i] = Record{}
+		for _, f := range q.Fields {
+			if v, ok := rec[f]; ok {
+				page[i][f] = v
+			}
+		}
+	}
+	return count, page, nil
+}
+
+func matches(rec Record, cond map[string]any) (bool, error) {
+	for field, want := range cond {
+		got := rec[field]
+		op, isOp := want.(map[string]any)
+		if !isOp {
+			if !sameJSON(got, want) {
+				return false, nil
+			}
+			continue
+		}
+		for name, arg := range op {
+			switch name {
+			case "$eq":
+				if !sameJSON(got, arg) {
+					return false, nil
+				}
+			case "$ne":
+				if sameJSON(got, arg) {
+					return false, nil
+				}
+			case "$in":
+				list, ok := arg.([]any)
+				if !ok {
+					return false, fmt.Errorf("%s: $in takes a list", field)
+				}
+				if !slices.ContainsFunc(list, func(v any) bool { return sameJSON(got, v) }) {
+					return false, nil
+				}
+			default:
+				return false, fmt.Errorf("%s: unsupported operator %s", field, name)
+			}
+		}
+	}
+	return true, nil
+}
+
+// sameJSON compares two values as JSON: int64(3) equals json.Number("3").
+func sameJSON(a, b any) bool {
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && string(x) == string(y)
+}
+
+func compareValues(a, b any) int {
+	x, okX := a.(int64)
+	y, okY := b.(int64)
+	if okX && okY {
+		return cmp.Compare(x, y)
+	}
+	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
 // Has reports whether the parent already has a set by that name.
@@ -125,7 +270,7 @@ func (s *Store) Sets() []Record {
 	return out
 }
 
-// Modules returns the modules of a set.
+// Modules returns the modules of a set, by id.
 func (s *Store) Modules(setID int64) []Module {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -72,6 +72,9 @@ var (
 	MsgESBBizWhole       = Message{1306000, LayerESB, "business id [bk_biz_id] Enter a whole number.", ""}
 	MsgESBDataRequired   = Message{1306000, LayerESB, "data [data] This field is required.", ""}
 	MsgESBDataDict       = Message{1306000, LayerESB, "data [data] Must be the specified parameter data type dict", ""}
+	// delete_set's form field, in the shape of bk_biz_id's (inferred).
+	MsgESBSetIDRequired = Message{1306000, LayerESB, "set id [bk_set_id] This field is required.", ""}
+	MsgESBSetIDWhole    = Message{1306000, LayerESB, "set id [bk_set_id] Enter a whole number.", ""}
 	// MsgBodyTooLarge is the mock's own answer to a body over its limit (HTTP 413); the real
 	// gateway's proxy answers that case with a page of its own.
 	MsgBodyTooLarge = Message{1306000, LayerESB, "Request body is larger than the limit of %d bytes", ""}

@@ -5,10 +5,13 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 //go:embed openapi.yaml
@@ -18,6 +21,10 @@ var document []byte
 const (
 	OpESBCreateSet = "esbCreateSet"
 	OpV3CreateSet  = "v3CreateSet"
+	OpESBSearchSet = "esbSearchSet"
+	OpV3SearchSet  = "v3SearchSet"
+	OpESBDeleteSet = "esbDeleteSet"
+	OpV3DeleteSet  = "v3DeleteSet"
 )
 
 // Spec is the loaded, validated contract. It is safe for concurrent use and never changes after
@@ -27,6 +34,7 @@ type Spec struct {
 	esbRequest *openapi3.Schema
 	setData    *openapi3.Schema
 	fields     []Field
+	routes     map[string]*routers.Route // by operation id
 }
 
 // Load parses and validates the embedded document. It fails rather than serve a contract that
@@ -53,7 +61,47 @@ func Load(ctx context.Context) (*Spec, error) {
 	if s.fields, err = fieldsOf(s.setData); err != nil {
 		return nil, err
 	}
+	s.routes = map[string]*routers.Route{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			s.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	for _, id := range []string{OpESBCreateSet, OpV3CreateSet, OpESBSearchSet, OpV3SearchSet, OpESBDeleteSet, OpV3DeleteSet} {
+		if s.routes[id] == nil {
+			return nil, fmt.Errorf("spec: openapi.yaml has no operation %q", id)
+		}
+	}
 	return s, nil
+}
+
+// Route returns the method and path template of an operation, such as
+// "POST", "/api/v3/set/{bk_biz_id}".
+func (s *Spec) Route(operationID string) (method, path string) {
+	r := s.routes[operationID]
+	return r.Method, r.Path
+}
+
+// ValidateResponse checks an answer of the operation against the document: status, content type
+// and body schema. The route is picked by operation id, so a target behind a path prefix is
+// judged as one without.
+func (s *Spec) ValidateResponse(ctx context.Context, operationID string, status int, header http.Header, body []byte) error {
+	route, ok := s.routes[operationID]
+	if !ok {
+		return fmt.Errorf("spec: unknown operation %q", operationID)
+	}
+	req, err := http.NewRequestWithContext(ctx, route.Method, route.Path, nil)
+	if err != nil {
+		return err
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route},
+		Status:                 status,
+		Header:                 header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(ctx, in)
 }
 
 func schema(doc *openapi3.T, name string) (*openapi3.Schema, error) {

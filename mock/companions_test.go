@@ -1,0 +1,124 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+const v3Auth = `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`
+
+func esbCall(t *testing.T, s *mock.Server, path string, fields map[string]any) reply {
+	t.Helper()
+	body := map[string]any{"bk_app_code": "a", "bk_app_secret": "b", "bk_username": "u"}
+	for k, v := range fields {
+		body[k] = v
+	}
+	b, err := json.Marshal(body)
+	require.NoError(t, err)
+	return send(t, s, httptest.NewRequest(http.MethodPost, path, strings.NewReader(string(b))))
+}
+
+func v3Call(t *testing.T, s *mock.Server, method, path, body string) reply {
+	t.Helper()
+	hr := httptest.NewRequest(method, path, strings.NewReader(body))
+	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	hr.Header.Set("X-Bkcmdb-Language", "en")
+	return send(t, s, hr)
+}
+
+func createNamed(t *testing.T, s *mock.Server, names ...string) []json.Number {
+	t.Helper()
+	var ids []json.Number
+	for _, n := range names {
+		r := req{surface: "esb", biz: 1, data: set("bk_set_name", n, "bk_capacity", 10)}.send(t, s)
+		require.True(t, r.Result, "%s", r.Raw)
+		ids = append(ids, r.Data["bk_set_id"].(json.Number))
+	}
+	return ids
+}
+
+func TestSearchSet(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	ids := createNamed(t, s, "b-set", "a-set", "c-set")
+
+	r := esbCall(t, s, mock.PathESBSearchSet, map[string]any{"bk_biz_id": 1})
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, json.Number("4"), r.Data["count"], "the idle pool and three sets")
+
+	r = esbCall(t, s, mock.PathESBSearchSet, map[string]any{
+		"bk_biz_id": 1, "condition": map[string]any{"bk_set_id": ids[1]}, "fields": []string{"bk_set_id", "bk_set_name", "bk_capacity"},
+	})
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, json.Number("1"), r.Data["count"])
+	assert.Equal(t, []any{map[string]any{"bk_set_id": ids[1], "bk_set_name": "a-set", "bk_capacity": json.Number("10")}}, r.Data["info"])
+
+	path := "/api/v3/set/search/0/1"
+	r = v3Call(t, s, http.MethodPost, path, `{"condition":{"bk_set_name":{"$in":["a-set","c-set"]}},"fields":["bk_set_name"],"page":{"start":0,"limit":1,"sort":"-bk_set_name"}}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, json.Number("2"), r.Data["count"], "count is before paging")
+	assert.Equal(t, []any{map[string]any{"bk_set_name": "c-set"}}, r.Data["info"])
+	assertRequestID(t, "v3", r)
+
+	r = v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/2", `{"condition":{"bk_set_name":"a-set"}}`)
+	assert.Equal(t, json.Number("0"), r.Data["count"], "sets of another business are not found")
+	assert.Equal(t, []any{}, r.Data["info"])
+
+	bad := []struct{ body, msg string }{
+		{`{"condition":5}`, "'condition' data parameter verification does not pass"},
+		{`{"condition":{"x":{"$regex":"a"}}}`, "'condition' data parameter verification does not pass"},
+		{`{"fields":"bk_set_name"}`, "'fields' data parameter verification does not pass"},
+		{`{"page":{"limit":-1}}`, "'page' data parameter verification does not pass"},
+		{`{`, "Deserializing JSON data failed"},
+	}
+	for _, b := range bad {
+		r := v3Call(t, s, http.MethodPost, path, b.body)
+		assert.False(t, r.Result)
+		assert.Equal(t, b.msg, r.Message, b.body)
+	}
+	assert.Equal(t, "'bk_biz_id' the parameter is invalid or does not exist",
+		v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/999", `{}`).Message)
+	assert.Equal(t, "business id [bk_biz_id] This field is required.", esbCall(t, s, mock.PathESBSearchSet, nil).Message)
+}
+
+func TestDeleteSet(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	ids := createNamed(t, s, "gone-esb", "gone-v3")
+
+	r := esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": ids[0]})
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Nil(t, r.Data)
+	r = v3Call(t, s, http.MethodDelete, fmt.Sprintf("/api/v3/set/1/%s", ids[1]), "")
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Len(t, s.Store().Sets(), 2, "only the built-in sets are left")
+	assert.True(t, req{surface: "esb", biz: 1, data: set("bk_set_name", "gone-esb")}.send(t, s).Result, "the name is free again")
+
+	cases := []struct {
+		name string
+		r    reply
+		code int
+		msg  string
+	}{
+		{"built-in set", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": 1}), 1101098, "forbidden remove or update built in set or module"},
+		{"built-in set v3", v3Call(t, s, http.MethodDelete, "/api/v3/set/2/2", ""), 1101098, "forbidden remove or update built in set or module"},
+		{"set id missing", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1}), 1306000, "set id [bk_set_id] This field is required."},
+		{"set id a word", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": "x"}), 1306000, "set id [bk_set_id] Enter a whole number."},
+		{"v3 set id a word", v3Call(t, s, http.MethodDelete, "/api/v3/set/1/x", ""), 1199009, "'bk_set_id' parameters must be integral"},
+		{"no permission", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": 9, "bk_username": "noperm"}), 9900403, "Do not have access permission."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.code, tc.r.Code)
+			assert.Equal(t, tc.msg, tc.r.Message)
+		})
+	}
+	assert.Contains(t, string(cases[len(cases)-1].r.Permission), `"delete_biz_topology"`)
+}
