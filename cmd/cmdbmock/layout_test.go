@@ -9,14 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestImportGraph keeps the imports pointing one way: spec and fixtures stand alone, mock
-// builds on them, and nothing imports cmd.
+// TestImportGraph keeps the imports pointing one way: spec and fixtures stand alone, mock and
+// contracttest build on them, and nothing imports cmd.
 func TestImportGraph(t *testing.T) {
 	const module = "github.com/cmdbmock/cmdbmock/"
 	forbidden := map[string][]string{
 		"spec":     {module + "mock", module + "fixtures", module + "contracttest", module + "cmd", "github.com/labstack/echo"},
 		"fixtures": {module + "mock", module + "spec", module + "contracttest", module + "cmd", "github.com/labstack/echo"},
 		"mock":     {module + "contracttest", module + "cmd"},
+		// contracttest judges the mock exactly as it judges a real deployment.
+		"contracttest": {module + "mock", module + "fixtures", module + "cmd", "github.com/labstack/echo"},
 	}
 	for pkg, banned := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../../"+pkg).CombinedOutput()

@@ -1,6 +1,8 @@
 // Command cmdbmock serves a faithful mock of BlueKing CMDB's create_set call.
 //
 //	cmdbmock [serve] [flags]    serve the mock (the default)
+//	cmdbmock contract [flags]   check a deployment against the contract: exit 0 conformant,
+//	                            1 violations found, 2 could not run
 //	cmdbmock healthcheck        exit 0 when the mock at --addr answers /healthz
 package main
 
@@ -19,10 +21,20 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "cmdbmock:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is 0 on success, 1 when a contract run found violations, 2 when a command could not
+// run at all.
+func exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-	default:
-		fmt.Fprintln(os.Stderr, "cmdbmock:", err)
-		os.Exit(2)
+		return 0
+	case errors.Is(err, errNotConformant):
+		return 1
 	}
+	return 2
 }

@@ -19,8 +19,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, rest, getenv, stderr)
+	case "contract":
+		return contract(ctx, rest, getenv, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve or healthcheck)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, contract or healthcheck)", cmd)
 	}
 }
 

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// errNotConformant ends a contract run that found violations: exit code 1.
+var errNotConformant = errors.New("the target does not keep the contract")
+
+// contract runs the contract suite against a deployment and writes its report.
+func contract(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := env(getenv)
+	var (
+		cfg                    contracttest.Config
+		surface, format, out   string
+		lang, version          string
+		timeout                time.Duration
+		bizID, parent, parent2 int64
+	)
+	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Target, "target", e.str("CMDBMOCK_TARGET", ""), "base URL of the deployment to check (CMDBMOCK_TARGET)")
+	fs.Int64Var(&bizID, "biz-id", 0, "the business the run creates and deletes its sets in; required")
+	fs.Int64Var(&parent, "parent-id", 0, "the node new sets hang under (default: the business)")
+	fs.Int64Var(&parent2, "other-parent-id", 0, "a second parent for the duplicate-name case (default: --parent-id + 1)")
+	fs.StringVar(&cfg.AppCode, "app-code", e.str("CMDBMOCK_APP_CODE", "cmdbmock"), "app code (CMDBMOCK_APP_CODE)")
+	fs.StringVar(&cfg.AppSecret, "app-secret", e.str("CMDBMOCK_APP_SECRET", "cmdbmock"), "app secret; prefer CMDBMOCK_APP_SECRET, which stays out of the process list")
+	fs.StringVar(&cfg.Username, "username", e.str("CMDBMOCK_USERNAME", "admin"), "the calling user (CMDBMOCK_USERNAME)")
+	fs.StringVar(&cfg.DeniedUser, "denied-user", "", "a user without permission on the business, to check 9900403")
+	fs.StringVar(&surface, "surface", "esb", "esb or v3")
+	fs.StringVar(&lang, "lang", "en", "language asked for: en or zh")
+	fs.StringVar(&version, "cmdb-version", string(spec.V313), "release whose messages are expected: 3.13 or 3.14")
+	fs.StringVar(&format, "format", "text", "report format: text, json or junit")
+	fs.StringVar(&out, "out", "", "write the report to this file instead of standard output")
+	fs.Float64Var(&cfg.RPS, "rps", contracttest.DefaultRPS, "requests per second")
+	fs.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of one request")
+	fs.BoolVar(&cfg.NoCleanup, "no-cleanup", false, "leave the created sets in place")
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the requests it would send, send none")
+	fs.BoolVar(&cfg.Lenient, "lenient", false, "compare codes only, not messages")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if cfg.Target == "" {
+		return errors.New("--target is required")
+	}
+	if bizID <= 0 {
+		return errors.New("--biz-id is required: the run creates and deletes sets in that business")
+	}
+	if cfg.RPS <= 0 {
+		return errors.New("--rps must be positive")
+	}
+	switch lang {
+	case "en":
+		cfg.Lang = spec.English
+	case "zh":
+		cfg.Lang = spec.Chinese
+	default:
+		return fmt.Errorf("--lang %q: want en or zh", lang)
+	}
+	write, ok := map[string]func(*contracttest.Report, io.Writer) error{
+		"text":  (*contracttest.Report).WriteText,
+		"json":  (*contracttest.Report).WriteJSON,
+		"junit": (*contracttest.Report).WriteJUnit,
+	}[format]
+	if !ok {
+		return fmt.Errorf("--format %q: want text, json or junit", format)
+	}
+	cfg.BizID, cfg.ParentID, cfg.OtherParentID = bizID, parent, parent2
+	cfg.Surface, cfg.Version = contracttest.Surface(surface), spec.Version(version)
+
+	sp, err := spec.Load(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.Spec = sp
+	cfg.Client = &http.Client{Timeout: timeout}
+	report, err := contracttest.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := write(report, &buf); err != nil {
+		return err
+	}
+	if out == "" {
+		_, err = stdout.Write(buf.Bytes())
+	} else {
+		err = os.WriteFile(out, buf.Bytes(), 0o644)
+		pass, fail, skip := report.Counts()
+		fmt.Fprintf(stderr, "contract: %d passed, %d failed, %d skipped, %d left behind; report in %s\n", pass, fail, skip, len(report.Leftovers), out)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted; the sets created so far were cleaned up: %w", ctx.Err())
+	case !report.Conformant():
+		return errNotConformant
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestContractCommand(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	target := "http://" + addr
+	secretEnv := map[string]string{"CMDBMOCK_APP_SECRET": "canary-cli-secret"}
+
+	t.Run("conformant", func(t *testing.T) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"contract", "--target", target, "--biz-id", "1", "--rps", "1000", "--denied-user", "noperm"}, getenv(secretEnv), &out, io.Discard)
+		require.NoError(t, err, "%s", out.String())
+		assert.Contains(t, out.String(), " passed, 0 failed, 0 skipped")
+		assert.NotContains(t, out.String(), "canary-cli-secret")
+	})
+	t.Run("junit to a file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "report.xml")
+		var stderr bytes.Buffer
+		err := run(context.Background(), []string{"contract", "--target", target, "--biz-id", "2", "--surface", "v3", "--lang", "zh", "--rps", "1000", "--format", "junit", "--out", file}, getenv(secretEnv), io.Discard, &stderr)
+		require.NoError(t, err)
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var suites struct {
+			Suites []struct {
+				Failures int `xml:"failures,attr"`
+			} `xml:"testsuite"`
+		}
+		require.NoError(t, xml.Unmarshal(data, &suites))
+		assert.Zero(t, suites.Suites[0].Failures)
+		assert.NotContains(t, string(data), "canary-cli-secret")
+		assert.Contains(t, stderr.String(), "report in "+file)
+	})
+	t.Run("violations exit 1", func(t *testing.T) {
+		// The mock speaks 3.13; expecting 3.14's wrapped messages finds violations.
+		err := run(context.Background(), []string{"contract", "--target", target, "--biz-id", "1", "--rps", "1000", "--cmdb-version", "3.14"}, getenv(nil), io.Discard, io.Discard)
+		assert.ErrorIs(t, err, errNotConformant)
+		assert.Equal(t, 1, exitCode(err))
+	})
+	t.Run("dry run", func(t *testing.T) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"contract", "--target", target, "--biz-id", "1", "--dry-run"}, getenv(secretEnv), &out, io.Discard)
+		require.NoError(t, err)
+		assert.Contains(t, out.String(), "dry run: nothing sent")
+		assert.Contains(t, out.String(), "> POST "+target+"/api/c/compapi/v2/cc/create_set/")
+		assert.NotContains(t, out.String(), "canary-cli-secret")
+	})
+}
+
+func TestContractCannotRun(t *testing.T) {
+	cases := map[string][]string{
+		"no business":    {"contract", "--target", "http://127.0.0.1:1"},
+		"no target":      {"contract", "--biz-id", "1"},
+		"unreachable":    {"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1"},
+		"bad format":     {"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "--format", "xml"},
+		"bad lang":       {"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "--lang", "fr"},
+		"bad surface":    {"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "--surface", "soap"},
+		"zero rps":       {"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "--rps", "0"},
+		"not a url":      {"contract", "--target", "localhost", "--biz-id", "1"},
+		"stray argument": {"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "x"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Equal(t, 2, exitCode(err))
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	assert.Equal(t, 0, exitCode(nil))
+	assert.Equal(t, 0, exitCode(flag.ErrHelp))
+	assert.Equal(t, 1, exitCode(errNotConformant))
+	assert.Equal(t, 2, exitCode(errors.New("boom")))
+}

@@ -1,0 +1,358 @@
+package contracttest
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// caseDef is one case of the suite.
+type caseDef struct {
+	name    string
+	kind    string
+	surface Surface // "": both
+	run     func(ctx context.Context, r *runner)
+}
+
+func cases() []caseDef {
+	out := positiveCases()
+	out = append(out, negativeCases()...)
+	return append(out, statefulCases()...)
+}
+
+// createReq is a create_set request of the run's surface.
+func (r *runner) createReq(args map[string]any) request {
+	return request{op: r.op(spec.OpESBCreateSet, spec.OpV3CreateSet), biz: r.cfg.BizID, args: args}
+}
+
+// set is the minimal valid set fields under the run's parent, with overrides.
+func (r *runner) set(name string, kv ...any) map[string]any {
+	m := map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_name": name}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+// expectSuccess reports whether a call succeeded, and records a failure when not. A dry run
+// goes on as if it had.
+func (r *runner) expectSuccess(a *answer) bool {
+	switch {
+	case r.cfg.DryRun:
+		return true
+	case a == nil:
+		return false
+	case !a.Result:
+		r.failf("expected success, got %d %q", a.Code, a.Message)
+		return false
+	}
+	return true
+}
+
+// expectCreated expects a created set and returns its record; in a dry run, a stand-in.
+func (r *runner) expectCreated(a *answer) map[string]any {
+	if !r.expectSuccess(a) {
+		return nil
+	}
+	if r.cfg.DryRun {
+		return map[string]any{"bk_set_id": json.Number("0")}
+	}
+	if a.Data == nil {
+		r.failf("success without a record")
+	}
+	return a.Data
+}
+
+// checkRecord compares a created record with what was sent and what the server must fill in.
+func (r *runner) checkRecord(rec, sent map[string]any) {
+	if rec == nil || r.cfg.DryRun {
+		return
+	}
+	for k, v := range sent {
+		if !sameJSON(rec[k], v) {
+			r.failf("%s came back as %s; sent %s", k, jsonText(rec[k]), jsonText(v))
+		}
+	}
+	for _, f := range r.cfg.Spec.Fields() {
+		if _, ok := sent[f.Name]; !ok && !sameJSON(rec[f.Name], f.Default) {
+			r.failf("%s left out came back as %s; the default is %s", f.Name, jsonText(rec[f.Name]), jsonText(f.Default))
+		}
+	}
+	server := map[string]any{"bk_biz_id": r.cfg.BizID, "set_template_version": nil}
+	if _, ok := sent["default"]; !ok {
+		server["default"] = 0
+	}
+	if _, ok := sent["set_template_id"]; !ok {
+		server["set_template_id"] = 0
+	}
+	for k, want := range server {
+		if got, ok := rec[k]; !ok || !sameJSON(got, want) {
+			r.failf("%s is %s; want %s", k, jsonText(got), jsonText(want))
+		}
+	}
+	if id, ok := intOf(rec["bk_set_id"]); !ok || id <= 0 {
+		r.failf("bk_set_id %s is not a positive integer", jsonText(rec["bk_set_id"]))
+	}
+	created, errC := time.Parse(time.RFC3339Nano, stringOf(rec["create_time"]))
+	last, errL := time.Parse(time.RFC3339Nano, stringOf(rec["last_time"]))
+	switch {
+	case errC != nil || errL != nil:
+		r.failf("create_time %s or last_time %s is not an RFC 3339 time", jsonText(rec["create_time"]), jsonText(rec["last_time"]))
+	case !created.Equal(last):
+		r.failf("create_time %s and last_time %s differ on a create", rec["create_time"], rec["last_time"])
+	}
+}
+
+func positiveCases() []caseDef {
+	positive := func(name string, fields func(r *runner) map[string]any) caseDef {
+		return caseDef{name: name, kind: "positive", run: func(ctx context.Context, r *runner) {
+			sent := fields(r)
+			r.checkRecord(r.expectCreated(r.call(ctx, r.createReq(sent))), sent)
+		}}
+	}
+	return []caseDef{
+		positive("create with the required fields only", func(r *runner) map[string]any { return r.set(r.name("minimal")) }),
+		positive("create with every documented field", func(r *runner) map[string]any {
+			return r.set(r.name("every-field"), "default", 0, "bk_set_desc", "contract test set", "description", "made by cmdbmock contract",
+				"bk_capacity", 1000, "bk_set_env", "1", "bk_service_status", "2")
+		}),
+		positive("create with a Chinese name", func(r *runner) map[string]any { return r.set(r.name("集群-测试")) }),
+		// The documents' example, less its set_template_id: templates differ between deployments.
+		positive("create the documents' example", func(r *runner) map[string]any {
+			return r.set(r.name("test-set"), "default", 0, "bk_set_desc", "test-set", "bk_capacity", 1000, "description", "description")
+		}),
+		{name: "ids are integers and unique", kind: "positive", run: func(ctx context.Context, r *runner) {
+			seen := map[int64]bool{}
+			for _, s := range r.created {
+				if seen[s.id] {
+					r.failf("bk_set_id %d handed out twice", s.id)
+				}
+				seen[s.id] = true
+			}
+			if len(r.created) < 4 && !r.cfg.DryRun {
+				r.failf("only %d of the 4 creates above succeeded", len(r.created))
+			}
+		}},
+	}
+}
+
+// negative is a call the real system refuses at a given step with a given message.
+type negative struct {
+	name    string
+	surface Surface
+	req     func(r *runner) request
+	step    spec.StepID
+	msg     spec.Message
+	args    []any
+}
+
+func negativeCases() []caseDef {
+	raw := func(s string) *string { return &s }
+	long := func(r *runner) string { return r.name(strings.Repeat("a", 260)) }
+	negatives := []negative{
+		{"ESB: malformed JSON", SurfaceESB, func(r *runner) request {
+			return request{op: spec.OpESBCreateSet, raw: raw(`{"bk_app_code": "x", "bk_biz_id": `)}
+		}, spec.StepESBJSON, spec.MsgESBJSON, nil},
+		{"no app code", "", func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-app")))
+			q.creds = &credentials{Username: r.cfg.Username}
+			return q
+		}, spec.StepESBAppCode, spec.MsgESBAppCode, nil},
+		{"no app secret", "", func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-secret")))
+			q.creds = &credentials{AppCode: r.cfg.AppCode, Username: r.cfg.Username}
+			return q
+		}, spec.StepESBAppSecret, spec.MsgESBAppSecret, nil},
+		{"no user", "", func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-user")))
+			q.creds = &credentials{AppCode: r.cfg.AppCode, AppSecret: r.cfg.AppSecret}
+			return q
+		}, spec.StepESBUser, spec.MsgESBUser, nil},
+		{"ESB: bk_biz_id missing", SurfaceESB, func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-biz")))
+			q.top = map[string]any{"bk_biz_id": dropKey{}}
+			return q
+		}, spec.StepESBBizRequired, spec.MsgESBBizRequired, nil},
+		{"ESB: bk_biz_id not a whole number", SurfaceESB, func(r *runner) request {
+			q := r.createReq(r.set(r.name("biz-word")))
+			q.biz = "abc"
+			return q
+		}, spec.StepESBBizWhole, spec.MsgESBBizWhole, nil},
+		{"ESB: data missing", SurfaceESB, func(r *runner) request {
+			q := r.createReq(nil)
+			q.top = map[string]any{"data": dropKey{}}
+			return q
+		}, spec.StepESBData, spec.MsgESBDataRequired, nil},
+		{"ESB: data not an object", SurfaceESB, func(r *runner) request {
+			q := r.createReq(nil)
+			q.top = map[string]any{"data": r.name("not-a-dict")}
+			return q
+		}, spec.StepESBDataDict, spec.MsgESBDataDict, nil},
+		{"v3: body not JSON", SurfaceV3, func(r *runner) request {
+			return request{op: spec.OpV3CreateSet, biz: r.cfg.BizID, raw: raw(`{"bk_set_name": `)}
+		}, spec.StepJSON, spec.MsgJSONDecode, nil},
+		{"v3: business id in the path not an integer", SurfaceV3, func(r *runner) request {
+			q := r.createReq(r.set(r.name("path-word")))
+			q.biz = "abc"
+			return q
+		}, spec.StepBizPath, spec.MsgNeedInt, []any{spec.LabelBusinessID}},
+		{"default not an integer", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("default-word"), "default", "abc"))
+		}, spec.StepDefault, spec.MsgRaw, []any{`strconv.ParseInt: parsing "abc": invalid syntax`}},
+		{"set_template_id not an integer", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("template-word"), "set_template_id", "abc"))
+		}, spec.StepTemplateID, spec.MsgInvalid, []any{spec.LabelSetTemplateID}},
+		{"set template not in the business", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("template-none"), "set_template_id", 2147483646))
+		}, spec.StepTemplate, spec.MsgNotFound, nil},
+		// The name is left out too, so that nothing is created should that business exist.
+		{"business does not exist", "", func(r *runner) request {
+			q := r.createReq(map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_desc": r.name("biz-none")})
+			q.biz = 2147483646
+			return q
+		}, spec.StepBusiness, spec.MsgInvalidOrNone, []any{"bk_biz_id"}},
+		{"bk_set_name missing", "", func(r *runner) request {
+			return r.createReq(map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_desc": r.name("no-name")})
+		}, spec.StepNameMissing, spec.MsgNeedSet, []any{"bk_set_name"}},
+		{"bk_parent_id missing", "", func(r *runner) request {
+			return r.createReq(map[string]any{"bk_set_name": r.name("no-parent")})
+		}, spec.StepParentMissing, spec.MsgNeedSet, []any{"bk_parent_id"}},
+		{"bk_set_name not a string", "", func(r *runner) request {
+			return r.createReq(r.set("", "bk_set_name", 5))
+		}, spec.StepNameString, spec.MsgNeedString, []any{"bk_set_name"}},
+		{"bk_set_name only spaces", "", func(r *runner) request {
+			return r.createReq(r.set("   "))
+		}, spec.StepNameEmpty, spec.MsgNeedSet, []any{"bk_set_name"}},
+		{"bk_set_name over 256 characters", "", func(r *runner) request {
+			return r.createReq(r.set(long(r)))
+		}, spec.StepNameLength, spec.MsgExceedMax, []any{"bk_set_name", 256}},
+		{"bk_set_name with a forbidden character", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("a/b")))
+		}, spec.StepNameChars, spec.MsgInvalid, []any{"bk_set_name"}},
+		{"bk_parent_id not positive", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("parent-zero"), "bk_parent_id", 0))
+		}, spec.StepParent, spec.MsgInvalid, []any{"bk_parent_id"}},
+		{"bk_set_desc not a string", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("desc-number"), "bk_set_desc", 5))
+		}, spec.StepFieldType, spec.MsgNeedString, []any{"集群描述"}},
+		{"bk_capacity a string", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("capacity-string"), "bk_capacity", "10"))
+		}, spec.StepFieldType, spec.MsgNeedInt, []any{"设计容量"}},
+		{"bk_capacity out of range", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("capacity-zero"), "bk_capacity", 0))
+		}, spec.StepFieldType, spec.MsgInvalid, []any{"设计容量"}},
+		{"bk_set_env not in its list", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("env-9"), "bk_set_env", "9"))
+		}, spec.StepFieldType, spec.MsgInvalid, []any{"环境类型"}},
+		{"bk_service_status not in its list", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("status-9"), "bk_service_status", "9"))
+		}, spec.StepFieldType, spec.MsgInvalid, []any{"服务状态"}},
+		{"bk_set_desc over 256 bytes", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("desc-long"), "bk_set_desc", strings.Repeat("x", 257)))
+		}, spec.StepFieldBytes, spec.MsgOutOfBounds, []any{"集群描述"}},
+		{"bk_set_name over 256 bytes in fewer characters", "", func(r *runner) request {
+			return r.createReq(r.set(r.name(strings.Repeat("中", 82))))
+		}, spec.StepFieldBytes, spec.MsgOutOfBounds, []any{"集群名"}},
+	}
+	out := make([]caseDef, 0, len(negatives)+1)
+	for _, n := range negatives {
+		out = append(out, caseDef{name: n.name, kind: "negative", surface: n.surface, run: func(ctx context.Context, r *runner) {
+			r.expectFailure(r.call(ctx, n.req(r)), n.step, n.msg, n.args...)
+		}})
+	}
+	out = append(out, caseDef{name: "a user without permission", kind: "negative", run: func(ctx context.Context, r *runner) {
+		if r.cfg.DeniedUser == "" {
+			r.cur.Status, r.cur.Reasons = Skip, []string{"no --denied-user given"}
+			return
+		}
+		q := r.createReq(r.set(r.name("no-permission")))
+		q.creds = &credentials{AppCode: r.cfg.AppCode, AppSecret: r.cfg.AppSecret, Username: r.cfg.DeniedUser}
+		r.expectFailure(r.call(ctx, q), spec.StepPermission, spec.MsgNoPermission)
+	}})
+	return out
+}
+
+// expectFailure checks that a call was refused with the step's code and, unless lenient, its
+// message in the language asked for, as the configured release words it.
+func (r *runner) expectFailure(a *answer, step spec.StepID, msg spec.Message, args ...any) {
+	if a == nil {
+		return
+	}
+	st, _ := spec.LookupStep(step)
+	want, text := spec.Wrap(r.cfg.Version, st, msg, r.cfg.Lang, args...)
+	if a.Result {
+		r.failf("accepted (check %s of the reference); want code %d %q", st.Ref, want.Code, text)
+		return
+	}
+	if a.Code != int64(want.Code) {
+		r.failf("code %d %q; want %d %q (check %s of the reference)", a.Code, a.Message, want.Code, text, st.Ref)
+		return
+	}
+	if !r.cfg.Lenient && a.Message != text {
+		r.failf("message %q; want %q", a.Message, text)
+	}
+}
+
+func statefulCases() []caseDef {
+	return []caseDef{
+		{name: "a repeated name under one parent is a duplicate; under another it is not", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			name := r.name("twice")
+			if r.expectCreated(r.call(ctx, r.createReq(r.set(name)))) == nil {
+				return
+			}
+			r.expectFailure(r.call(ctx, r.createReq(r.set(name))), spec.StepDuplicate, spec.MsgDuplicateName)
+			r.expectCreated(r.call(ctx, r.createReq(r.set(name, "bk_parent_id", r.cfg.OtherParentID))))
+		}},
+		{name: "a created set reads back with search_set, and is gone after delete_set", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			sent := r.set(r.name("read-back"), "bk_set_desc", "read back", "bk_capacity", 7)
+			rec := r.expectCreated(r.call(ctx, r.createReq(sent)))
+			if rec == nil {
+				return
+			}
+			id, _ := intOf(rec["bk_set_id"])
+			search := func() *answer {
+				return r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+					args: map[string]any{"condition": map[string]any{"bk_set_id": id}}})
+			}
+			if a := search(); a != nil && !r.cfg.DryRun {
+				found := infoOf(a)
+				if len(found) != 1 {
+					r.failf("search_set for bk_set_id %d found %d sets; want 1", id, len(found))
+					return
+				}
+				for k, v := range rec {
+					if !sameJSON(found[0][k], v) {
+						r.failf("search_set gives %s = %s; create_set gave %s", k, jsonText(found[0][k]), jsonText(v))
+					}
+				}
+			}
+			if !r.expectSuccess(r.call(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id})) {
+				return
+			}
+			if a := search(); a != nil && !r.cfg.DryRun && len(infoOf(a)) != 0 {
+				r.failf("search_set still finds bk_set_id %d after delete_set", id)
+				return
+			}
+			r.forget(id) // gone: the cleanup owes it nothing
+		}},
+	}
+}
+
+// sameJSON compares two values as JSON text: 1000 equals json.Number("1000").
+func sameJSON(a, b any) bool { return jsonText(a) == jsonText(b) }
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
+}

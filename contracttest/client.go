@@ -1,0 +1,213 @@
+package contracttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// Exchange is one request and its answer as reports show them: secrets masked.
+type Exchange struct {
+	Operation       string            `json:"operation"`
+	Method          string            `json:"method"`
+	URL             string            `json:"url"`
+	RequestHeaders  map[string]string `json:"request_headers,omitempty"`
+	RequestBody     string            `json:"request_body,omitempty"`
+	Status          int               `json:"status,omitempty"`
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	ResponseBody    string            `json:"response_body,omitempty"`
+	Error           string            `json:"error,omitempty"`
+	NotSent         bool              `json:"not_sent,omitempty"` // a dry run
+
+	header http.Header
+	body   []byte
+}
+
+// masked stands for a secret in reports.
+const masked = "***"
+
+// credentials are what a request authenticates with.
+type credentials struct {
+	AppCode   string `json:"bk_app_code,omitempty"`
+	AppSecret string `json:"bk_app_secret,omitempty"`
+	Username  string `json:"bk_username,omitempty"`
+}
+
+// drop marks a top-level ESB key to leave out of a request.
+type dropKey struct{}
+
+// request is one call to the target, described once for either surface.
+type request struct {
+	op    string         // spec operation id
+	biz   any            // ESB: the bk_biz_id value; v3: the path segment
+	setID any            // delete_set
+	args  map[string]any // create: the set fields; search: the query
+	top   map[string]any // ESB: top-level overrides; dropKey{} removes a key
+	raw   *string        // a raw body instead of the above
+	creds *credentials   // nil: the configured ones
+}
+
+// client sends requests at the configured pace and records them.
+type client struct {
+	cfg  Config
+	base string
+	next time.Time
+}
+
+func (c *client) send(ctx context.Context, r request) *Exchange {
+	method, path := c.cfg.Spec.Route(r.op)
+	path = strings.NewReplacer(
+		"{bk_biz_id}", fmt.Sprint(r.biz),
+		"{bk_set_id}", fmt.Sprint(r.setID),
+		"{bk_supplier_account}", "0",
+	).Replace(path)
+	creds := credentials{AppCode: c.cfg.AppCode, AppSecret: c.cfg.AppSecret, Username: c.cfg.Username}
+	if r.creds != nil {
+		creds = *r.creds
+	}
+	body, err := c.body(r, creds)
+	shown, _ := c.body(r, creds.masked())
+	ex := &Exchange{Operation: r.op, Method: method, URL: c.base + path, RequestBody: c.scrub(string(shown))}
+	if err != nil {
+		ex.Error = err.Error()
+		return ex
+	}
+	header := http.Header{}
+	if len(body) > 0 {
+		header.Set("Content-Type", "application/json")
+	}
+	lang := "zh-cn"
+	if c.cfg.Lang == spec.English {
+		lang = "en"
+	}
+	if c.cfg.Surface == SurfaceESB {
+		header.Set("Blueking-Language", lang)
+	} else {
+		header.Set("X-Bkcmdb-Language", lang)
+		if creds != (credentials{}) {
+			auth, _ := json.Marshal(creds)
+			header.Set("X-Bkapi-Authorization", string(auth))
+		}
+	}
+	ex.RequestHeaders = map[string]string{}
+	for k := range header {
+		ex.RequestHeaders[k] = header.Get(k)
+	}
+	if _, ok := ex.RequestHeaders["X-Bkapi-Authorization"]; ok {
+		auth, _ := json.Marshal(creds.masked())
+		ex.RequestHeaders["X-Bkapi-Authorization"] = string(auth)
+	}
+	if c.cfg.DryRun {
+		ex.NotSent = true
+		return ex
+	}
+	if err := c.pace(ctx); err != nil {
+		ex.Error = err.Error()
+		return ex
+	}
+	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
+	if err != nil {
+		ex.Error = err.Error()
+		return ex
+	}
+	req.Header = header
+	resp, err := c.cfg.Client.Do(req)
+	if err != nil {
+		ex.Error = c.scrub(err.Error())
+		return ex
+	}
+	defer resp.Body.Close()
+	ex.Status, ex.header = resp.StatusCode, resp.Header
+	ex.body, err = io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		ex.Error = err.Error()
+	}
+	ex.ResponseBody = c.scrub(string(ex.body))
+	ex.ResponseHeaders = map[string]string{}
+	for _, k := range []string{"Content-Type", "X-Request-Id"} {
+		if v := resp.Header.Get(k); v != "" {
+			ex.ResponseHeaders[k] = v
+		}
+	}
+	return ex
+}
+
+// body is the request body for the surface; ESB puts the credentials, the business and the
+// arguments in it, v3 the arguments alone.
+func (c *client) body(r request, creds credentials) ([]byte, error) {
+	if r.raw != nil {
+		return []byte(*r.raw), nil
+	}
+	if c.cfg.Surface == SurfaceV3 {
+		if r.args == nil {
+			return nil, nil
+		}
+		return json.Marshal(r.args)
+	}
+	top := map[string]any{"bk_biz_id": r.biz}
+	for k, v := range map[string]string{"bk_app_code": creds.AppCode, "bk_app_secret": creds.AppSecret, "bk_username": creds.Username} {
+		if v != "" {
+			top[k] = v
+		}
+	}
+	switch r.op {
+	case spec.OpESBCreateSet:
+		top["data"] = r.args
+	case spec.OpESBDeleteSet:
+		top["bk_set_id"] = r.setID
+	default:
+		for k, v := range r.args {
+			top[k] = v
+		}
+	}
+	for k, v := range r.top {
+		if _, drop := v.(dropKey); drop {
+			delete(top, k)
+			continue
+		}
+		top[k] = v
+	}
+	return json.Marshal(top)
+}
+
+func (c credentials) masked() credentials {
+	if c.AppSecret != "" {
+		c.AppSecret = masked
+	}
+	return c
+}
+
+// scrub masks the configured secret wherever a target might echo it.
+func (c *client) scrub(s string) string {
+	if c.cfg.AppSecret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.cfg.AppSecret, masked)
+}
+
+// pace waits for the request's turn at the configured rate.
+func (c *client) pace(ctx context.Context) error {
+	if c.cfg.RPS < 0 {
+		return nil
+	}
+	now := time.Now()
+	if wait := c.next.Sub(now); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		now = c.next
+	}
+	c.next = now.Add(time.Duration(float64(time.Second) / c.cfg.RPS))
+	return nil
+}

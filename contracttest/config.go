@@ -1,0 +1,100 @@
+package contracttest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// Surface is the gateway the run goes through.
+type Surface string
+
+// The surfaces of create_set.
+const (
+	SurfaceESB Surface = "esb"
+	SurfaceV3  Surface = "v3"
+)
+
+// DefaultRPS paces a run unless Config.RPS says otherwise.
+const DefaultRPS = 5
+
+// Config says what to check and how. Target, BizID and Spec are required.
+type Config struct {
+	Target string // base URL of the deployment, a path prefix allowed
+	BizID  int64  // the business the run works in; no default, on purpose
+	// ParentID is the node new sets hang under; 0: the business itself.
+	ParentID int64
+	// OtherParentID is a second parent, for "the same name under another parent succeeds";
+	// 0: ParentID + 1 (CMDB stores any positive parent under a business).
+	OtherParentID int64
+
+	AppCode, AppSecret, Username string
+	// DeniedUser, when set, is a user without permission on the business: the run then checks
+	// the 9900403 answer and its permission body.
+	DeniedUser string
+
+	Surface Surface      // "": SurfaceESB
+	Lang    spec.Lang    // the language asked for; messages are compared in it
+	Version spec.Version // the release whose messages are expected; "": spec.V313
+	Lenient bool         // compare codes only, not messages
+
+	RPS       float64 // requests per second; 0: DefaultRPS; negative: unpaced
+	NoCleanup bool    // leave the created sets in place
+	DryRun    bool    // build and list the requests, send none
+
+	Spec   *spec.Spec
+	Client *http.Client // nil: a client with a 30 s timeout
+	RunID  string       // "": 8 random hex digits
+}
+
+func (c Config) withDefaults() (Config, *url.URL, error) {
+	if c.Spec == nil {
+		return c, nil, errors.New("contracttest: Config.Spec is required")
+	}
+	if c.BizID <= 0 {
+		return c, nil, errors.New("contracttest: an explicit business id (--biz-id) is required: the run creates and deletes sets in it")
+	}
+	base, err := url.Parse(c.Target)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return c, nil, fmt.Errorf("contracttest: target %q is not an http(s) URL", c.Target)
+	}
+	if c.ParentID == 0 {
+		c.ParentID = c.BizID
+	}
+	if c.OtherParentID == 0 {
+		c.OtherParentID = c.ParentID + 1
+	}
+	if c.Surface == "" {
+		c.Surface = SurfaceESB
+	}
+	if c.Surface != SurfaceESB && c.Surface != SurfaceV3 {
+		return c, nil, fmt.Errorf("contracttest: unknown surface %q (want esb or v3)", c.Surface)
+	}
+	if c.Version == "" {
+		c.Version = spec.V313
+	}
+	if c.Version != spec.V313 && c.Version != spec.V314 {
+		return c, nil, fmt.Errorf("contracttest: unknown CMDB version %q", c.Version)
+	}
+	if c.RPS == 0 {
+		c.RPS = DefaultRPS
+	}
+	if c.AppCode == "" || c.AppSecret == "" || c.Username == "" {
+		return c, nil, errors.New("contracttest: an app code, app secret and username are required")
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.RunID == "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		c.RunID = hex.EncodeToString(b[:])
+	}
+	return c, base, nil
+}

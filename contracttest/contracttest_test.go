@@ -1,0 +1,382 @@
+package contracttest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+const canarySecret = "canary-s3cret-9f1c"
+
+func loadSpec(t *testing.T) *spec.Spec {
+	t.Helper()
+	sp, err := spec.Load(context.Background())
+	require.NoError(t, err)
+	return sp
+}
+
+func newMock(t *testing.T, cfg mock.Config) *mock.Server {
+	t.Helper()
+	fx, err := fixtures.Default()
+	require.NoError(t, err)
+	m, err := mock.New(loadSpec(t), fx, cfg)
+	require.NoError(t, err)
+	return m
+}
+
+func config(t *testing.T, target string, surface contracttest.Surface) contracttest.Config {
+	return contracttest.Config{
+		Target: target, BizID: 1, Spec: loadSpec(t), Surface: surface, RPS: -1,
+		AppCode: "contract", AppSecret: canarySecret, Username: "ops", DeniedUser: "noperm",
+	}
+}
+
+func reasons(r *contracttest.Report) string {
+	var b strings.Builder
+	for _, c := range r.Cases {
+		for _, reason := range c.Reasons {
+			b.WriteString(c.Name + ": " + reason + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestMockKeepsTheContract: the mock passes its own contract suite, on both surfaces, in both
+// languages and both releases, and the run leaves nothing behind.
+func TestMockKeepsTheContract(t *testing.T) {
+	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+		for _, lang := range []spec.Lang{spec.English, spec.Chinese} {
+			for _, version := range []spec.Version{spec.V313, spec.V314} {
+				t.Run(string(surface)+"/"+string(version), func(t *testing.T) {
+					m := newMock(t, mock.Config{Version: version})
+					srv := httptest.NewServer(m)
+					defer srv.Close()
+					cfg := config(t, srv.URL, surface)
+					cfg.Lang, cfg.Version = lang, version
+					rep, err := contracttest.Run(context.Background(), cfg)
+					require.NoError(t, err)
+					assert.True(t, rep.Conformant(), "%s", reasons(rep))
+					pass, fail, skip := rep.Counts()
+					assert.Zero(t, fail)
+					assert.Zero(t, skip)
+					assert.Greater(t, pass, 30)
+					assert.Empty(t, rep.Leftovers)
+					assert.Len(t, m.Store().Sets(), 2, "only the built-in sets are left")
+				})
+			}
+		}
+	}
+}
+
+// breaker serves the mock with its answers changed, to prove each rule is enforced.
+func breaker(h http.Handler, mutate func(r *http.Request, w http.Header, status *int, body map[string]any)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var body map[string]any
+		dec := json.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
+		dec.UseNumber()
+		_ = dec.Decode(&body)
+		status := rec.Code
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		mutate(r, w.Header(), &status, body)
+		out, _ := json.Marshal(body)
+		w.Header().Del("Content-Length")
+		w.WriteHeader(status)
+		_, _ = w.Write(out)
+	})
+}
+
+func isCreate(r *http.Request) bool {
+	return strings.Contains(r.URL.Path, "create_set") || (r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v3/set/") && !strings.Contains(r.URL.Path, "search"))
+}
+
+func TestBrokenTargetsAreCaught(t *testing.T) {
+	code := func(b map[string]any) string { return string(b["code"].(json.Number)) }
+	cases := []struct {
+		name    string
+		surface contracttest.Surface
+		mutate  func(r *http.Request, h http.Header, status *int, b map[string]any)
+		want    string
+	}{
+		{"result disagrees with code", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) != "0" {
+				b["result"] = true
+			}
+		}, "result must be true exactly when code is 0"},
+		{"code is a string", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) { b["code"] = code(b) }, "\" is not a number"},
+		{"empty message on a failure", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) != "0" {
+				b["message"] = ""
+			}
+		}, "message is empty on a failure"},
+		{"data on a failure", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) != "0" {
+				b["data"] = map[string]any{}
+			}
+		}, "on a failure: it must be null"},
+		{"permission key on a gateway error", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) == "1306000" {
+				b["permission"] = nil
+			}
+		}, "permission key on a gateway error"},
+		{"no permission key on a CMDB error", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if strings.HasPrefix(code(b), "1199") {
+				delete(b, "permission")
+			}
+		}, "no permission key"},
+		{"permission where none is due", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) == "1199006" {
+				b["permission"] = map[string]any{"system_id": "bk_cmdb"}
+			}
+		}, "must be null except on 9900403"},
+		{"request_id not hex", contracttest.SurfaceESB, func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			b["request_id"] = "NOT-HEX"
+		}, "is not 32 lowercase hex digits"},
+		{"no X-Request-Id", contracttest.SurfaceV3, func(_ *http.Request, h http.Header, _ *int, _ map[string]any) {
+			h.Del("X-Request-Id")
+		}, "no X-Request-Id header"},
+		{"a 4xx for a refusal", "", func(_ *http.Request, _ http.Header, status *int, b map[string]any) {
+			if code(b) != "0" {
+				*status = http.StatusBadRequest
+			}
+		}, "HTTP status 400"},
+		{"a text content type", "", func(_ *http.Request, h http.Header, _ *int, _ map[string]any) {
+			h.Set("Content-Type", "text/plain")
+		}, "is not application/json"},
+		{"a record without its name", "", func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCreate(r) {
+				delete(d, "bk_set_name")
+			}
+		}, "does not match spec/openapi.yaml"},
+		{"a wrong default", "", func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCreate(r) && d["bk_set_env"] == "3" {
+				d["bk_set_env"] = "1"
+			}
+		}, "bk_set_env left out came back as \"1\""},
+		{"a field changed", "", func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCreate(r) && d["bk_set_desc"] != "" {
+				d["bk_set_desc"] = "changed"
+			}
+		}, "bk_set_desc came back as \"changed\""},
+		{"timestamps that differ", "", func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCreate(r) {
+				d["last_time"] = "2030-01-01T00:00:00+08:00"
+			}
+		}, "differ on a create"},
+		{"a wrong code", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) == "1199006" {
+				b["code"] = json.Number("1199007")
+			}
+		}, "want 1199006"},
+		{"a wrong message", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) == "1199006" {
+				b["message"] = "invalid"
+			}
+		}, `message "invalid"; want`},
+		{"duplicates accepted", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) == "1101108" {
+				b["result"], b["code"], b["message"] = true, json.Number("0"), "success"
+				b["data"] = map[string]any{"bk_set_id": json.Number("999999"), "bk_set_name": "x"}
+			}
+		}, "accepted (check 16 of the reference)"},
+		{"search_set gives other fields", "", func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && strings.Contains(r.URL.Path, "search") {
+				for _, item := range d["info"].([]any) {
+					item.(map[string]any)["bk_set_desc"] = "other"
+				}
+			}
+		}, "search_set gives bk_set_desc"},
+	}
+	for _, tc := range cases {
+		for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+			if tc.surface != "" && tc.surface != surface {
+				continue
+			}
+			t.Run(string(surface)+"/"+tc.name, func(t *testing.T) {
+				srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), tc.mutate))
+				defer srv.Close()
+				rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
+				require.NoError(t, err)
+				assert.False(t, rep.Conformant())
+				assert.Contains(t, reasons(rep), tc.want)
+			})
+		}
+	}
+}
+
+func TestLenientComparesCodesOnly(t *testing.T) {
+	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+		if b["result"] == false {
+			b["message"] = "something else"
+		}
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.Lenient = true
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.True(t, rep.Conformant(), "%s", reasons(rep))
+}
+
+func TestDeletesThatDoNothingAreListed(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "delete_set") || r.Method == http.MethodDelete {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Request-Id", "0123456789abcdef0123456789abcdef")
+			_, _ = w.Write([]byte(`{"result":true,"code":0,"message":"success","permission":null,"request_id":"0123456789abcdef0123456789abcdef","data":null}`))
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	rep, err := contracttest.Run(context.Background(), config(t, srv.URL, contracttest.SurfaceESB))
+	require.NoError(t, err)
+	assert.False(t, rep.Conformant())
+	assert.Contains(t, reasons(rep), "still finds bk_set_id")
+	require.NotEmpty(t, rep.Leftovers)
+	assert.Contains(t, rep.Leftovers[0].Reason, "search_set still finds it")
+	assert.Len(t, rep.Leftovers, len(m.Store().Sets())-2, "every set left in the store is listed")
+}
+
+func TestDryRunSendsNothing(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceV3)
+	cfg.DryRun = true
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Zero(t, hits.Load())
+	pass, fail, skip := rep.Counts()
+	assert.Zero(t, pass+fail)
+	assert.Equal(t, len(rep.Cases), skip)
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	assert.Contains(t, text.String(), "> POST "+srv.URL+"/api/v3/set/1")
+	assert.Contains(t, text.String(), "> DELETE "+srv.URL+"/api/v3/set/1/0", "the stateful cases are planned through")
+	assert.NotContains(t, text.String(), canarySecret)
+}
+
+func TestCleanup(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.NoCleanup = true
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	kept := len(m.Store().Sets()) - 2
+	assert.Positive(t, kept)
+	assert.Len(t, rep.Leftovers, kept, "--no-cleanup lists what it kept")
+	for _, rec := range m.Store().Sets()[2:] {
+		assert.True(t, strings.HasPrefix(rec["bk_set_name"].(string), "ct-"+rep.RunID+"-"), "every set created is named ct-<run id>-...: %v", rec["bk_set_name"])
+	}
+
+	cfg.NoCleanup = false
+	rep, err = contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Leftovers)
+	assert.Equal(t, kept, rep.Deleted)
+	assert.Len(t, m.Store().Sets(), 2+kept, "the second run deleted all it created and only that")
+}
+
+func TestSecretsNeverReachReports(t *testing.T) {
+	// A target that echoes the secret back must not carry it into a report either.
+	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+		if b["result"] == false {
+			b["message"] = "echo " + canarySecret
+		}
+	}))
+	defer srv.Close()
+	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+		rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
+		require.NoError(t, err)
+		var out bytes.Buffer
+		require.NoError(t, rep.WriteText(&out))
+		require.NoError(t, rep.WriteJSON(&out))
+		require.NoError(t, rep.WriteJUnit(&out))
+		assert.NotContains(t, out.String(), canarySecret)
+		assert.Contains(t, out.String(), "***", "the secret is shown masked")
+	}
+}
+
+func TestReports(t *testing.T) {
+	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+		if b["code"] == json.Number("1199006") {
+			b["code"] = json.Number("1199007")
+		}
+	}))
+	defer srv.Close()
+	rep, err := contracttest.Run(context.Background(), config(t, srv.URL, contracttest.SurfaceESB))
+	require.NoError(t, err)
+	pass, fail, skip := rep.Counts()
+	require.Positive(t, fail)
+
+	var junit bytes.Buffer
+	require.NoError(t, rep.WriteJUnit(&junit))
+	var parsed struct {
+		Suites []struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Cases    []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(junit.Bytes(), &parsed))
+	require.Len(t, parsed.Suites, 1)
+	assert.Equal(t, pass+fail+skip+1, parsed.Suites[0].Tests, "the cases and the cleanup")
+	assert.Equal(t, fail, parsed.Suites[0].Failures)
+
+	var js bytes.Buffer
+	require.NoError(t, rep.WriteJSON(&js))
+	var back contracttest.Report
+	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
+	assert.Equal(t, rep.RunID, back.RunID)
+	assert.Len(t, back.Cases, len(rep.Cases))
+
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	assert.Contains(t, text.String(), "FAIL negative  bk_parent_id not positive")
+	assert.Contains(t, text.String(), "< 200 {")
+}
+
+func TestConfigErrors(t *testing.T) {
+	sp := loadSpec(t)
+	good := contracttest.Config{Target: "http://127.0.0.1:1", BizID: 1, Spec: sp, AppCode: "a", AppSecret: "b", Username: "u", RPS: -1}
+	cases := map[string]func(c *contracttest.Config){
+		"no business":        func(c *contracttest.Config) { c.BizID = 0 },
+		"no spec":            func(c *contracttest.Config) { c.Spec = nil },
+		"not a URL":          func(c *contracttest.Config) { c.Target = "127.0.0.1:8080" },
+		"unknown surface":    func(c *contracttest.Config) { c.Surface = "soap" },
+		"no credentials":     func(c *contracttest.Config) { c.AppSecret = "" },
+		"target unreachable": func(*contracttest.Config) {},
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg := good
+			mutate(&cfg)
+			_, err := contracttest.Run(context.Background(), cfg)
+			assert.Error(t, err)
+		})
+	}
+}

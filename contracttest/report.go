@@ -1,0 +1,212 @@
+package contracttest
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Status is how a case ended.
+type Status string
+
+// The statuses of a case.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// CaseResult is one case of a run: what it sent, what came back, and why it failed.
+type CaseResult struct {
+	Name      string      `json:"name"`
+	Kind      string      `json:"kind"` // positive, negative or stateful
+	Status    Status      `json:"status"`
+	Reasons   []string    `json:"reasons,omitempty"`
+	Exchanges []*Exchange `json:"exchanges,omitempty"`
+	Duration  float64     `json:"duration_seconds"`
+}
+
+// Leftover is a set the run created and could not delete.
+type Leftover struct {
+	SetID  int64  `json:"bk_set_id"`
+	Name   string `json:"bk_set_name"`
+	Reason string `json:"reason"`
+}
+
+// Report is the outcome of a run. It holds no secret: credentials are masked where they would
+// appear.
+type Report struct {
+	RunID     string       `json:"run_id"`
+	Target    string       `json:"target"`
+	Surface   Surface      `json:"surface"`
+	BizID     int64        `json:"bk_biz_id"`
+	Lang      string       `json:"lang"`
+	Version   string       `json:"cmdb_version"`
+	DryRun    bool         `json:"dry_run,omitempty"`
+	Started   time.Time    `json:"started"`
+	Duration  float64      `json:"duration_seconds"`
+	Cases     []CaseResult `json:"cases"`
+	Deleted   int          `json:"deleted"`
+	Leftovers []Leftover   `json:"leftovers"`
+}
+
+// Counts returns how many cases passed, failed and were skipped.
+func (r *Report) Counts() (pass, fail, skip int) {
+	for _, c := range r.Cases {
+		switch c.Status {
+		case Pass:
+			pass++
+		case Fail:
+			fail++
+		default:
+			skip++
+		}
+	}
+	return pass, fail, skip
+}
+
+// Conformant reports whether the target kept the contract: no case failed and nothing the run
+// created was left behind.
+func (r *Report) Conformant() bool {
+	_, fail, _ := r.Counts()
+	return fail == 0 && len(r.Leftovers) == 0
+}
+
+// WriteText writes a summary for people: every case, and for a failure its reasons and the
+// exchanges that led to it.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	mode := ""
+	if r.DryRun {
+		mode = ", dry run: nothing sent"
+	}
+	fmt.Fprintf(&b, "contract run %s against %s (surface %s, business %d, lang %s, CMDB %s%s)\n",
+		r.RunID, r.Target, r.Surface, r.BizID, r.Lang, r.Version, mode)
+	for _, c := range r.Cases {
+		fmt.Fprintf(&b, "%-4s %-9s %s\n", strings.ToUpper(string(c.Status)), c.Kind, c.Name)
+		if r.DryRun {
+			for _, ex := range c.Exchanges {
+				writeExchange(&b, ex)
+			}
+		}
+		if c.Status != Fail {
+			continue
+		}
+		for _, reason := range c.Reasons {
+			fmt.Fprintf(&b, "       - %s\n", reason)
+		}
+		for _, ex := range c.Exchanges {
+			writeExchange(&b, ex)
+		}
+	}
+	if r.Deleted > 0 || len(r.Leftovers) > 0 {
+		fmt.Fprintf(&b, "cleanup: %d sets deleted, %d left behind\n", r.Deleted, len(r.Leftovers))
+	}
+	for _, l := range r.Leftovers {
+		fmt.Fprintf(&b, "  LEFT bk_set_id %d %s: %s\n", l.SetID, l.Name, l.Reason)
+	}
+	pass, fail, skip := r.Counts()
+	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeExchange(b *strings.Builder, ex *Exchange) {
+	fmt.Fprintf(b, "       > %s %s\n", ex.Method, ex.URL)
+	for _, k := range slices.Sorted(maps.Keys(ex.RequestHeaders)) {
+		fmt.Fprintf(b, "       > %s: %s\n", k, ex.RequestHeaders[k])
+	}
+	if ex.RequestBody != "" {
+		fmt.Fprintf(b, "       > %s\n", ex.RequestBody)
+	}
+	switch {
+	case ex.NotSent:
+	case ex.Error != "":
+		fmt.Fprintf(b, "       < error: %s\n", ex.Error)
+	default:
+		fmt.Fprintf(b, "       < %d %s\n", ex.Status, ex.ResponseBody)
+	}
+}
+
+// WriteJSON writes the whole report as JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     float64     `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	ClassName string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Time      float64       `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Body    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as JUnit XML, one test case per case, for CI systems; the
+// cleanup is a case of its own.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	pass, fail, skip := r.Counts()
+	suite := junitSuite{Name: "cmdbmock contract " + string(r.Surface), Tests: pass + fail + skip, Failures: fail, Skipped: skip, Time: r.Duration}
+	for _, c := range r.Cases {
+		jc := junitCase{ClassName: "contract." + c.Kind, Name: c.Name, Time: c.Duration}
+		var detail strings.Builder
+		for _, ex := range c.Exchanges {
+			writeExchange(&detail, ex)
+		}
+		switch c.Status {
+		case Fail:
+			jc.Failure = &junitMessage{Message: strings.Join(c.Reasons, "; "), Body: detail.String()}
+		case Skip:
+			jc.Skipped = &junitMessage{Message: strings.Join(c.Reasons, "; ")}
+		}
+		suite.Cases = append(suite.Cases, jc)
+	}
+	cleanup := junitCase{ClassName: "contract.cleanup", Name: "delete what the run created"}
+	if len(r.Leftovers) > 0 {
+		var lines []string
+		for _, l := range r.Leftovers {
+			lines = append(lines, fmt.Sprintf("bk_set_id %d %s: %s", l.SetID, l.Name, l.Reason))
+		}
+		cleanup.Failure = &junitMessage{Message: fmt.Sprintf("%d sets left behind", len(r.Leftovers)), Body: strings.Join(lines, "\n")}
+		suite.Failures++
+	}
+	suite.Tests++
+	suite.Cases = append(suite.Cases, cleanup)
+
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{suite}}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,203 @@
+package contracttest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// Run checks the target against the contract and returns the report. An error means the run
+// could not be made (a bad config, an unreachable target); violations are in the report.
+// Whatever happens after the first create, including ctx's cancellation, the sets the run
+// created are deleted before it returns, unless Config.NoCleanup.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg, base, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	lang := "zh"
+	if cfg.Lang == spec.English {
+		lang = "en"
+	}
+	r := &runner{
+		cfg: cfg,
+		cl:  &client{cfg: cfg, base: strings.TrimRight(base.String(), "/")},
+		report: &Report{
+			RunID: cfg.RunID, Target: base.Redacted(), Surface: cfg.Surface, BizID: cfg.BizID,
+			Lang: lang, Version: string(cfg.Version), DryRun: cfg.DryRun, Started: time.Now(),
+			Leftovers: []Leftover{},
+		},
+	}
+	if !cfg.DryRun {
+		if err := r.preflight(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range cases() {
+		if c.surface != "" && c.surface != cfg.Surface {
+			continue
+		}
+		r.runCase(ctx, c)
+	}
+	if !cfg.NoCleanup {
+		// An interrupted run still cleans up, on a context of its own.
+		cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		r.cleanup(cleanupCtx)
+		cancel()
+	} else {
+		for _, s := range r.created {
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "kept: --no-cleanup"})
+		}
+	}
+	r.report.Duration = time.Since(r.report.Started).Seconds()
+	return r.report, nil
+}
+
+// createdSet is a set the run made and owes a delete.
+type createdSet struct {
+	id   int64
+	name string
+}
+
+type runner struct {
+	cfg     Config
+	cl      *client
+	report  *Report
+	cur     *CaseResult
+	created []createdSet
+}
+
+// preflight is one harmless read: an unreachable target stops the run before any case.
+func (r *runner) preflight(ctx context.Context) error {
+	ex := r.cl.send(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+		args: map[string]any{"fields": []string{"bk_set_id"}, "page": map[string]any{"start": 0, "limit": 1}}})
+	if ex.Error != "" {
+		return fmt.Errorf("contracttest: target %s unreachable: %s", r.report.Target, ex.Error)
+	}
+	return nil
+}
+
+func (r *runner) runCase(ctx context.Context, c caseDef) {
+	r.report.Cases = append(r.report.Cases, CaseResult{Name: c.name, Kind: c.kind, Status: Pass})
+	r.cur = &r.report.Cases[len(r.report.Cases)-1]
+	start := time.Now()
+	switch {
+	case ctx.Err() != nil:
+		r.cur.Status, r.cur.Reasons = Skip, []string{"interrupted"}
+	default:
+		c.run(ctx, r)
+	}
+	if r.cfg.DryRun && r.cur.Status == Pass {
+		r.cur.Status, r.cur.Reasons = Skip, []string{"dry run: not sent"}
+	}
+	r.cur.Duration = time.Since(start).Seconds()
+}
+
+// op picks the operation of the run's surface.
+func (r *runner) op(esb, v3 string) string {
+	if r.cfg.Surface == SurfaceV3 {
+		return v3
+	}
+	return esb
+}
+
+// failf records why the current case failed; a secret the target echoed is masked here too.
+func (r *runner) failf(format string, args ...any) {
+	r.cur.Status = Fail
+	r.cur.Reasons = append(r.cur.Reasons, r.cl.scrub(fmt.Sprintf(format, args...)))
+}
+
+// name is a set name this run owns.
+func (r *runner) name(suffix string) string { return "ct-" + r.cfg.RunID + "-" + suffix }
+
+// call sends a request within the current case, judges its envelope, and remembers any set it
+// created. It returns nil when there is no answer to look at (a dry run, a transport error).
+func (r *runner) call(ctx context.Context, req request) *answer {
+	ex := r.cl.send(ctx, req)
+	r.cur.Exchanges = append(r.cur.Exchanges, ex)
+	a, reasons := r.cl.judge(ctx, ex)
+	for _, reason := range reasons {
+		r.failf("%s", reason)
+	}
+	if a != nil && a.Result && (req.op == spec.OpESBCreateSet || req.op == spec.OpV3CreateSet) {
+		if id, ok := intOf(a.Data["bk_set_id"]); ok {
+			name, _ := a.Data["bk_set_name"].(string)
+			r.created = append(r.created, createdSet{id: id, name: name})
+		}
+	}
+	return a
+}
+
+// forget drops a set the run deleted itself from the sets it owes a delete.
+func (r *runner) forget(id int64) {
+	r.created = slices.DeleteFunc(r.created, func(s createdSet) bool { return s.id == id })
+}
+
+func (r *runner) cleanup(ctx context.Context) {
+	var ids []int64
+	for _, s := range r.created {
+		a := r.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: s.id})
+		switch {
+		case a == nil:
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "delete_set got no answer"})
+		case !a.Result:
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: fmt.Sprintf("delete_set: %d %s", a.Code, a.Message)})
+		default:
+			ids = append(ids, s.id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	// Trust, then verify: a delete that says success must leave nothing behind.
+	a := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+		args: map[string]any{"condition": map[string]any{"bk_set_id": map[string]any{"$in": ids}}, "fields": []string{"bk_set_id", "bk_set_name"}}})
+	found := map[int64]bool{}
+	if a != nil && a.Result {
+		for _, rec := range infoOf(a) {
+			if id, ok := intOf(rec["bk_set_id"]); ok {
+				found[id] = true
+			}
+		}
+	}
+	for _, s := range r.created {
+		if found[s.id] {
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "delete_set said success, but search_set still finds it"})
+		} else if slices.Contains(ids, s.id) {
+			r.report.Deleted++
+		}
+	}
+}
+
+// quiet sends a request outside any case, for the cleanup.
+func (r *runner) quiet(ctx context.Context, req request) *answer {
+	ex := r.cl.send(ctx, req)
+	a, _ := r.cl.judge(ctx, ex)
+	return a
+}
+
+func intOf(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	i, err := n.Int64()
+	return i, err == nil
+}
+
+// infoOf returns the records of a search_set answer.
+func infoOf(a *answer) []map[string]any {
+	list, _ := a.Data["info"].([]any)
+	var out []map[string]any
+	for _, item := range list {
+		if rec, ok := item.(map[string]any); ok {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
