@@ -163,7 +163,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepPermission: func(c *call) *failure {
-			if !s.fx.Denied(c.creds.user(), c.bizID) {
+			if !s.fixtures().Denied(c.creds.user(), c.bizID) {
 				return nil
 			}
 			f := fail(spec.MsgNoPermission)
@@ -201,7 +201,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 			if c.templateID == 0 {
 				return nil
 			}
-			t, ok := s.fx.SetTemplate(c.bizID, c.templateID)
+			t, ok := s.fixtures().SetTemplate(c.bizID, c.templateID)
 			if !ok {
 				return fail(spec.MsgNotFound)
 			}
@@ -209,7 +209,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepBusiness: func(c *call) *failure {
-			if _, ok := s.fx.Business(c.bizID); !ok {
+			if _, ok := s.fixtures().Business(c.bizID); !ok {
 				return fail(spec.MsgInvalidOrNone, "bk_biz_id")
 			}
 			return nil

@@ -20,8 +20,8 @@ func credentialSteps() []spec.StepID {
 
 // searchSet answers search_set: the sets of a business, filtered, paged and cut to fields.
 func (s *Server) searchSet(ec echo.Context, surf surface) error {
-	c, err := s.begin(ec, surf)
-	if c == nil {
+	c, done, err := s.begin(ec, surf)
+	if done {
 		return err
 	}
 	return s.finish(ec, c, s.lookupSteps, func(c *call) answer {
@@ -95,8 +95,8 @@ func asNumber(v any) json.Number {
 
 // deleteSet answers delete_set; built-in sets refuse with 1101098.
 func (s *Server) deleteSet(ec echo.Context, surf surface) error {
-	c, err := s.begin(ec, surf)
-	if c == nil {
+	c, done, err := s.begin(ec, surf)
+	if done {
 		return err
 	}
 	c.action = actionDelete

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -37,27 +38,34 @@ type envelope struct {
 	Data       any    `json:"data"`
 }
 
-// write is the one place that writes a create_set answer.
-func (s *Server) write(c echo.Context, surf surface, requestID string, status int, a answer) error {
+// write is the one place that writes a CMDB answer, and keeps it on the call for the journal.
+func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
 	if a.layer == spec.LayerCMDB {
 		env.Permission = &a.permission
 	}
-	if surf == surfaceESB {
-		env.RequestID = requestID
+	if c.surface == surfaceESB {
+		env.RequestID = c.requestID
 	}
-	c.Response().Header().Set(headerRequestID, requestID)
-	return writeJSON(c, status, env)
+	ec.Response().Header().Set(headerRequestID, c.requestID)
+	body, err := writeJSON(ec, status, env)
+	c.answered, c.code, c.response = true, a.code, body
+	return err
 }
 
-// writeJSON writes v as the real system does: UTF-8, no HTML escaping.
-func writeJSON(c echo.Context, status int, v any) error {
+// writeJSON writes v as the real system does: UTF-8, no HTML escaping. It returns the bytes.
+func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	_, err := w.Write(buf.Bytes())
+	return buf.Bytes(), err
 }
 
 // internalErrorCode marks an answer to a fault of the mock itself.
@@ -83,8 +91,8 @@ func (s *Server) routingError(err error, c echo.Context) {
 	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
 		// Not a routing error: a bug of the mock, said as such rather than hidden.
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
-		_ = writeJSON(c, http.StatusInternalServerError, envelope{Code: internalErrorCode, Message: "cmdbmock internal error"})
+		_, _ = writeJSON(c, http.StatusInternalServerError, envelope{Code: internalErrorCode, Message: "cmdbmock internal error"})
 		return
 	}
-	_ = writeJSON(c, http.StatusNotFound, notFound{Message: "The content does not exist"})
+	_, _ = writeJSON(c, http.StatusNotFound, notFound{Message: "The content does not exist"})
 }

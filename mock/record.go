@@ -46,7 +46,7 @@ func (s *Server) buildRecord(c *call, fake bool) Record {
 		"bk_created_by":        c.creds.user(),
 		"bk_updated_by":        nil,
 	})
-	if canned, ok := s.fx.Record(c.name); ok {
+	if canned, ok := s.fixtures().Record(c.name); ok {
 		maps.Copy(rec, canned.Fields)
 		// The counter's id (set by the store), the call's business, parent and name stand.
 		rec["bk_biz_id"], rec["bk_parent_id"], rec["bk_set_name"] = c.bizID, c.parentID, c.name
@@ -115,7 +115,7 @@ var (
 
 // permission is the IAM body of a 9900403 answer for an action on business bizID.
 func (s *Server) permission(bizID int64, action iamAction) any {
-	b, _ := s.fx.Business(bizID)
+	b, _ := s.fixtures().Business(bizID)
 	instance := map[string]any{"type": "biz", "type_name": "业务", "id": strconv.FormatInt(bizID, 10), "name": b.Name}
 	return map[string]any{
 		"system_id":   "bk_cmdb",
@@ -134,7 +134,7 @@ func (s *Server) permission(bizID int64, action iamAction) any {
 // populate pre-creates n fake sets under each business, so that a front end has data to show.
 func (s *Server) populate(n int) error {
 	const maxRepeats = 1000 // names the faker may repeat in a row before we give up
-	for _, b := range s.fx.Businesses {
+	for _, b := range s.fixtures().Businesses {
 		for created, repeats := 0, 0; created < n; {
 			c := &call{bizID: b.ID, parentID: b.ID, name: s.fakeName(), creds: credentials{Username: systemUser}}
 			if s.store.Has(b.ID, b.ID, c.name) {

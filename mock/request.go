@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
@@ -52,8 +53,10 @@ func (c credentials) user() string {
 // call is one create_set request as the checks see it, whichever surface it came through.
 type call struct {
 	surface   surface
+	route     string // the route it came by, such as /api/v3/set/:bk_biz_id
 	lang      spec.Lang
 	requestID string
+	body      []byte // as it came, for the journal
 
 	jsonErr       bool            // the body is not the JSON the surface needs
 	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
@@ -64,6 +67,12 @@ type call struct {
 	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
 
 	action iamAction // what IAM is asked for
+
+	// Filled in as the call is answered, for the journal and the metrics.
+	fault    string // the id of the fault rule that fired
+	answered bool   // an envelope was written
+	code     int    // its code
+	response []byte // its bytes
 
 	// Worked out by the checks, in their order.
 	bizID      int64
@@ -77,6 +86,23 @@ type call struct {
 }
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }
+
+func (c *call) surfaceName() string {
+	if c.surface == surfaceV3 {
+		return "v3"
+	}
+	return "esb"
+}
+
+// requestedBiz is the business the request names, before any check: 0 when it names none.
+func (c *call) requestedBiz() int64 {
+	raw := c.bizPath
+	if c.surface == surfaceESB {
+		raw, _ = wholeNumber(c.fields["bk_biz_id"])
+	}
+	id, _ := strconv.ParseInt(raw, 10, 64)
+	return id
+}
 
 // language reads a language header: "en" gives English, anything else Chinese, and an absent
 // header the surface's default.

@@ -5,15 +5,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -38,6 +39,8 @@ const (
 	PathV3DeleteSet  = "/api/v3/set/:bk_biz_id/:bk_set_id"
 	PathOpenAPI      = "/openapi.yaml"
 	PathHealth       = "/healthz"
+	PathMetrics      = "/metrics"
+	PathAdmin        = "/__mock"
 )
 
 // DefaultMaxBody is the largest request body read when Config.MaxBody is zero.
@@ -57,12 +60,17 @@ type Config struct {
 	// development); otherwise ESB's real checks of unknown codes and wrong secrets apply.
 	Apps    map[string]string
 	Version spec.Version // "": spec.V313
+
+	JournalSize int      // requests the journal keeps; 0: DefaultJournalSize
+	AdminToken  string   // lets admin calls in from beyond loopback
+	CORSOrigins []string // origins allowed to call from a browser; none: no CORS headers
+	// StateFile, when set, is loaded at start and written by SaveState and /__mock/snapshot.
+	StateFile string
 }
 
 // Server is the mock: an http.Handler over one Store.
 type Server struct {
 	spec   *spec.Spec
-	fx     *fixtures.Fixtures
 	cfg    Config
 	log    *slog.Logger
 	fields []spec.Field
@@ -70,8 +78,14 @@ type Server struct {
 	// The companions make the steps of ESB and of the business, not those of a set's fields.
 	lookupSteps []boundStep
 	deleteSteps []boundStep
-	store       *Store
-	echo        *echo.Echo
+
+	fx      atomic.Pointer[fixtures.Fixtures]
+	store   *Store
+	journal *Journal
+	faults  *Faults
+	metrics *metrics
+	echo    *echo.Echo
+	saveMu  sync.Mutex // one state write at a time
 
 	fakeMu sync.Mutex
 	faker  *gofakeit.Faker
@@ -90,24 +104,32 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("mock: unknown fill mode %q", cfg.Fill)
 	}
 	s := &Server{
-		spec:   sp,
-		fx:     fx,
-		cfg:    cfg,
-		log:    cfg.Logger,
-		fields: sp.Fields(),
-		store:  NewStore(),
-		faker:  gofakeit.New(cfg.Seed),
+		spec:    sp,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		fields:  sp.Fields(),
+		store:   NewStore(),
+		journal: newJournal(cfg.JournalSize),
+		faults:  &Faults{},
+		faker:   gofakeit.New(cfg.Seed),
 	}
+	s.fx.Store(fx)
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
 		return nil, err
 	}
 	s.lookupSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepJSON, spec.StepBizPath, spec.StepBusiness})...)
 	s.deleteSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepBizPath, spec.StepPermission, spec.StepBusiness})...)
-	s.seedBuiltIns()
-	if err := s.populate(cfg.Populate); err != nil {
+	loaded, err := s.loadState()
+	if err != nil {
 		return nil, err
 	}
+	if loaded {
+		s.seedBuiltIns() // built-in sets the fixtures added since the state was saved
+	} else if err := s.seed(); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(s.store)
 	s.echo = s.routes()
 	return s, nil
 }
@@ -131,6 +153,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.Version == "" {
 		cfg.Version = spec.V313
 	}
+	if cfg.JournalSize <= 0 {
+		cfg.JournalSize = DefaultJournalSize
+	}
 	return cfg
 }
 
@@ -143,96 +168,82 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// seed fills an empty store as a fresh start has it: the built-in sets of the fixtures, then
+// the populated fake sets, the faker started anew from the seed.
+func (s *Server) seed() error {
+	s.fakeMu.Lock()
+	s.faker = gofakeit.New(s.cfg.Seed)
+	s.fakeMu.Unlock()
+	s.seedBuiltIns()
+	return s.populate(s.cfg.Populate)
+}
+
 // ServeHTTP serves the mock's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
 // Store is the mock's store, for tests and tools that look at what was created.
 func (s *Server) Store() *Store { return s.store }
 
+// Journal is the mock's request journal.
+func (s *Server) Journal() *Journal { return s.journal }
+
+// Faults are the mock's fault rules.
+func (s *Server) Faults() *Faults { return s.faults }
+
+// fixtures are the data the mock answers from now; ReloadFixtures replaces them.
+func (s *Server) fixtures() *fixtures.Fixtures { return s.fx.Load() }
+
+// Reset empties the store and seeds it again from the fixtures, as at start.
+func (s *Server) Reset() error {
+	s.store.clear()
+	return s.seed()
+}
+
+// ReloadFixtures answers from fx from now on. The sets created since start stay; built-in sets
+// that fx adds are stored; none is removed.
+func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) {
+	s.fx.Store(fx)
+	s.seedBuiltIns()
+}
+
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.routingError
+	if len(s.cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  s.cfg.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderContentType, headerV3Auth, headerESBLanguage, headerV3Language, adminTokenHeader},
+			ExposeHeaders: []string{headerRequestID},
+		}))
+	}
 
-	esb := func(c echo.Context) error { return s.createSet(c, surfaceESB) }
+	cmdb := e.Group("", s.observe)
+	on := func(method, path string, h func(echo.Context, surface) error, surf surface) {
+		cmdb.Add(method, path, func(c echo.Context) error { return h(c, surf) })
+	}
 	for _, p := range []string{PathESBCreateSet, PathESBCreateSet[:len(PathESBCreateSet)-1]} {
-		e.POST(p, esb)
-		e.GET(p, esb)
+		on(http.MethodPost, p, s.createSet, surfaceESB)
+		on(http.MethodGet, p, s.createSet, surfaceESB)
 	}
-	e.POST(PathV3CreateSet, func(c echo.Context) error { return s.createSet(c, surfaceV3) })
+	on(http.MethodPost, PathV3CreateSet, s.createSet, surfaceV3)
 	for _, p := range []string{PathESBSearchSet, PathESBSearchSet[:len(PathESBSearchSet)-1]} {
-		e.POST(p, func(c echo.Context) error { return s.searchSet(c, surfaceESB) })
+		on(http.MethodPost, p, s.searchSet, surfaceESB)
 	}
-	e.POST(PathV3SearchSet, func(c echo.Context) error { return s.searchSet(c, surfaceV3) })
+	on(http.MethodPost, PathV3SearchSet, s.searchSet, surfaceV3)
 	for _, p := range []string{PathESBDeleteSet, PathESBDeleteSet[:len(PathESBDeleteSet)-1]} {
-		e.POST(p, func(c echo.Context) error { return s.deleteSet(c, surfaceESB) })
+		on(http.MethodPost, p, s.deleteSet, surfaceESB)
 	}
-	e.DELETE(PathV3DeleteSet, func(c echo.Context) error { return s.deleteSet(c, surfaceV3) })
+	on(http.MethodDelete, PathV3DeleteSet, s.deleteSet, surfaceV3)
+
 	e.GET(PathOpenAPI, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", spec.Document())
 	})
 	e.GET(PathHealth, func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
+	e.GET(PathMetrics, echo.WrapHandler(s.metrics.handler()))
+	s.adminRoutes(e.Group(PathAdmin, s.adminOnly))
 	return e
-}
-
-// begin reads a call on either surface; when the body is over the limit it answers at once and
-// returns a nil call.
-func (s *Server) begin(ec echo.Context, surf surface) (*call, error) {
-	r := ec.Request()
-	body, err := io.ReadAll(http.MaxBytesReader(ec.Response(), r.Body, s.cfg.MaxBody))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, s.write(ec, surf, s.cfg.RequestID(), http.StatusRequestEntityTooLarge,
-			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
-	}
-	// Any other read error leaves a truncated body, which the checks answer as such.
-	var c *call
-	if surf == surfaceESB {
-		c = s.readESB(r, body)
-	} else {
-		c = s.readV3(r, ec.Param("bk_biz_id"), body)
-	}
-	c.requestID = s.cfg.RequestID()
-	return c, nil
-}
-
-// finish runs the steps of an operation over a call and answers: the first failure, or what
-// ok makes of the call once every step passed.
-func (s *Server) finish(ec echo.Context, c *call, steps []boundStep, ok func(*call) answer) error {
-	a, failedStep := s.runSteps(c, steps)
-	for _, w := range c.warnings {
-		s.log.Warn("accepted a probable caller's bug", "path", ec.Request().URL.Path, "request_id", c.requestID, "warning", w)
-	}
-	if !failedStep {
-		a = ok(c)
-	}
-	return s.write(ec, c.surface, c.requestID, http.StatusOK, a)
-}
-
-// createSet answers create_set on either surface.
-func (s *Server) createSet(ec echo.Context, surf surface) error {
-	c, err := s.begin(ec, surf)
-	if c == nil {
-		return err
-	}
-	s.validate(c)
-	return s.finish(ec, c, s.steps, func(c *call) answer { return succeeded(c.created) })
-}
-
-// seedBuiltIns stores the fixtures' built-in sets as full records, as a fresh CMDB has them.
-func (s *Server) seedBuiltIns() {
-	for _, b := range s.fx.Businesses {
-		for _, set := range b.Sets {
-			parent := set.ParentID
-			if parent == 0 {
-				parent = b.ID
-			}
-			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
-			rec := s.buildRecord(c, false)
-			rec["bk_set_id"] = set.ID
-			s.store.put(rec, set.Modules)
-		}
-	}
 }

@@ -55,13 +55,19 @@ type Store struct {
 
 // NewStore returns an empty store whose counters start at 1.
 func NewStore() *Store {
-	return &Store{
-		nextSetID:    1,
-		nextModuleID: 1,
-		sets:         map[int64]Record{},
-		names:        map[nameKey]int64{},
-		modules:      map[int64]Module{},
-	}
+	s := &Store{}
+	s.clear()
+	return s
+}
+
+// clear empties the store and starts its counters again.
+func (s *Store) clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextSetID, s.nextModuleID = 1, 1
+	s.sets = map[int64]Record{}
+	s.names = map[nameKey]int64{}
+	s.modules = map[int64]Module{}
 }
 
 // put stores a record that comes with its id (a fixture's built-in set) and its modules; the

@@ -17,6 +17,9 @@ import (
 //go:embed openapi.yaml
 var document []byte
 
+//go:embed admin.yaml
+var adminDocument []byte
+
 // Operation ids of the document, for callers that look an operation up.
 const (
 	OpESBCreateSet = "esbCreateSet"
@@ -50,6 +53,13 @@ func Load(ctx context.Context) (*Spec, error) {
 	}
 	// The servers block documents the default address only; nothing routes by it.
 	doc.Servers = nil
+	admin, err := loader.LoadFromData(adminDocument)
+	if err != nil {
+		return nil, fmt.Errorf("spec: parse admin.yaml: %w", err)
+	}
+	if err := admin.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("spec: validate admin.yaml: %w", err)
+	}
 
 	s := &Spec{doc: doc}
 	if s.esbRequest, err = schema(doc, "EsbCreateSetRequest"); err != nil {
@@ -114,6 +124,9 @@ func schema(doc *openapi3.T, name string) (*openapi3.Schema, error) {
 
 // Document returns the embedded OpenAPI document as written, for serving it.
 func Document() []byte { return slices.Clone(document) }
+
+// AdminDocument returns the OpenAPI document of the mock's admin API.
+func AdminDocument() []byte { return slices.Clone(adminDocument) }
 
 // OpenAPI returns the parsed document, servers cleared. Callers must not modify it.
 func (s *Spec) OpenAPI() *openapi3.T { return s.doc }

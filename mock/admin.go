@@ -1,0 +1,152 @@
+package mock
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// adminTokenHeader carries --admin-token; "Authorization: Bearer <token>" works too.
+const adminTokenHeader = "X-Cmdbmock-Admin-Token"
+
+// adminOnly lets admin calls in from loopback, or from anywhere with the admin token.
+func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return next(c)
+		}
+		token := r.Header.Get(adminTokenHeader)
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && token == "" {
+			token = bearer
+		}
+		if s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1 {
+			return next(c)
+		}
+		return adminError(c, http.StatusForbidden, "admin calls are accepted from loopback, or with the admin token")
+	}
+}
+
+// adminError is the one writer of the admin API's errors.
+func adminError(c echo.Context, status int, msg string) error {
+	_, err := writeJSON(c, status, map[string]string{"error": msg})
+	return err
+}
+
+func (s *Server) adminRoutes(g *echo.Group) {
+	g.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", spec.AdminDocument())
+	})
+	g.GET("/sets", s.adminSets)
+	g.POST("/reset", func(c echo.Context) error {
+		if err := s.Reset(); err != nil {
+			return adminError(c, http.StatusInternalServerError, err.Error())
+		}
+		return c.JSON(http.StatusOK, map[string]int{"sets": s.store.Len()})
+	})
+	g.GET("/journal", s.adminJournal)
+	g.DELETE("/journal", func(c echo.Context) error {
+		s.journal.Clear()
+		return c.NoContent(http.StatusNoContent)
+	})
+	g.GET("/faults", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"faults": s.faults.List()})
+	})
+	g.POST("/faults", func(c echo.Context) error {
+		var rule FaultRule
+		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 1<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rule); err != nil {
+			return adminError(c, http.StatusBadRequest, "a fault rule: "+err.Error())
+		}
+		added, err := s.faults.Add(rule)
+		if err != nil {
+			return adminError(c, http.StatusBadRequest, err.Error())
+		}
+		return c.JSON(http.StatusCreated, added)
+	})
+	g.DELETE("/faults", func(c echo.Context) error {
+		s.faults.Clear()
+		return c.NoContent(http.StatusNoContent)
+	})
+	g.DELETE("/faults/:id", func(c echo.Context) error {
+		if !s.faults.Delete(c.Param("id")) {
+			return adminError(c, http.StatusNotFound, "no fault rule "+c.Param("id"))
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+	g.POST("/snapshot", func(c echo.Context) error {
+		err := s.SaveState()
+		switch {
+		case errors.Is(err, ErrNoStateFile):
+			return adminError(c, http.StatusConflict, "the mock was started without --state")
+		case err != nil:
+			return adminError(c, http.StatusInternalServerError, err.Error())
+		}
+		return c.JSON(http.StatusOK, map[string]any{"file": s.cfg.StateFile, "sets": s.store.Len()})
+	})
+}
+
+// adminSets lists the stored sets, filtered by bk_biz_id, bk_parent_id and bk_set_name.
+func (s *Server) adminSets(c echo.Context) error {
+	want := map[string]int64{}
+	for _, k := range []string{"bk_biz_id", "bk_parent_id"} {
+		n, ok, err := queryInt(c, k)
+		if err != nil {
+			return adminError(c, http.StatusBadRequest, err.Error())
+		}
+		if ok {
+			want[k] = int64(n)
+		}
+	}
+	name := c.QueryParam("bk_set_name")
+	sets := []Record{}
+	for _, rec := range s.store.Sets() {
+		keep := name == "" || rec["bk_set_name"] == name
+		for k, v := range want {
+			keep = keep && rec[k] == v
+		}
+		if keep {
+			sets = append(sets, rec)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"count": len(sets), "sets": sets})
+}
+
+// adminJournal lists the journal, newest first, filtered by path, user and code.
+func (s *Server) adminJournal(c echo.Context) error {
+	f := JournalFilter{Path: c.QueryParam("path"), User: c.QueryParam("user")}
+	code, hasCode, err := queryInt(c, "code")
+	if err != nil {
+		return adminError(c, http.StatusBadRequest, err.Error())
+	}
+	if hasCode {
+		f.Code = &code
+	}
+	if f.Limit, _, err = queryInt(c, "limit"); err != nil {
+		return adminError(c, http.StatusBadRequest, err.Error())
+	}
+	return c.JSON(http.StatusOK, map[string]any{"entries": s.journal.Entries(f)})
+}
+
+// queryInt reads an optional integer query parameter.
+func queryInt(c echo.Context, name string) (int, bool, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false, errors.New(name + " is not an integer")
+	}
+	return n, true, nil
+}

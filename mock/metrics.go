@@ -1,0 +1,52 @@
+package mock
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the mock's Prometheus metrics, in a registry of its own: two mocks in one process
+// never share counters.
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(store *Store) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cmdbmock_requests_total",
+			Help: "CMDB calls answered, by surface, route and envelope code (-1: no envelope, such as a dropped connection).",
+		}, []string{"surface", "route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cmdbmock_request_duration_seconds",
+			Help:    "Time to answer a CMDB call, injected delays included.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"surface", "route"}),
+	}
+	m.registry.MustRegister(m.requests, m.latency,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cmdbmock_stored_sets",
+			Help: "Sets in the store, built-in ones included.",
+		}, func() float64 { return float64(store.Len()) }),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+func (m *metrics) observe(surface, route string, code int, elapsed time.Duration) {
+	m.requests.WithLabelValues(surface, route, strconv.Itoa(code)).Inc()
+	m.latency.WithLabelValues(surface, route).Observe(elapsed.Seconds())
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
