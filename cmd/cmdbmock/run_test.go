@@ -2,13 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -126,6 +131,9 @@ func TestBadInvocations(t *testing.T) {
 		"bad env number":     {env: map[string]string{"CMDBMOCK_POPULATE": "many"}},
 		"missing fixtures":   {args: []string{"--fixtures", "/nonexistent"}},
 		"stray argument":     {args: []string{"serve", "extra"}},
+		"bad log format":     {args: []string{"--log-format", "xml"}},
+		"bad log level":      {args: []string{"--log-level", "loud"}},
+		"bad journal size":   {args: []string{"--journal-size", "0"}},
 		"address in use bad": {args: []string{"--addr", "256.0.0.1:0"}},
 	}
 	for name, tc := range cases {
@@ -163,4 +171,105 @@ func TestContainerBinary(t *testing.T) {
 	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
 	assert.NoError(t, srv.Wait(), "SIGTERM stops it with exit 0")
 	assert.Error(t, exec.Command(bin, "healthcheck", "--addr", addr, "--timeout", "1s").Run())
+}
+
+func postJSON(t *testing.T, url, body string) string {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+const v3Create = `{"bk_parent_id":%d,"bk_set_name":"%s"}`
+
+func createV3(t *testing.T, addr string, biz int, name string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v3/set/"+strconv.Itoa(biz), strings.NewReader(fmt.Sprintf(v3Create, biz, name)))
+	require.NoError(t, err)
+	req.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestStateSurvivesARestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--state", file}, nil)
+	assert.Contains(t, createV3(t, addr, 1, "before-restart"), `"bk_set_id":3`)
+	require.NoError(t, stop())
+	require.FileExists(t, file, "the state is written on a graceful stop")
+
+	addr, stop = startRun(t, []string{"--addr", "127.0.0.1:0"}, map[string]string{"CMDBMOCK_STATE": file})
+	defer func() { assert.NoError(t, stop()) }()
+	assert.Contains(t, createV3(t, addr, 1, "before-restart"), `"code":1101108`)
+	assert.Contains(t, createV3(t, addr, 1, "after-restart"), `"bk_set_id":5`)
+}
+
+func TestSIGHUPReloadsFixtures(t *testing.T) {
+	dir := t.TempDir()
+	write := func(businesses string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "businesses.json"), []byte(businesses), 0o644))
+	}
+	write(`[{"bk_biz_id":1,"bk_biz_name":"one","sets":[{"bk_set_id":1,"bk_set_name":"空闲机池","default":1}]}]`)
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", dir}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	assert.Contains(t, createV3(t, addr, 1, "kept"), `"code":0`)
+	assert.Contains(t, createV3(t, addr, 7, "web"), `"code":1199011`)
+
+	write(`[{"bk_biz_id":1,"bk_biz_name":"one","sets":[{"bk_set_id":1,"bk_set_name":"空闲机池","default":1}]},
+	        {"bk_biz_id":7,"bk_biz_name":"seven","sets":[{"bk_set_id":70,"bk_set_name":"空闲机池","default":1}]}]`)
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
+	require.Eventually(t, func() bool {
+		return strings.Contains(createV3(t, addr, 7, "web"), `"code":0`)
+	}, 5*time.Second, 20*time.Millisecond)
+	assert.Contains(t, createV3(t, addr, 1, "kept"), `"code":1101108`, "sets created before the reload stay")
+}
+
+func TestJSONLogsWithoutSecrets(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	var logs lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, getenv(nil), w, &logs)
+		w.Close()
+	}()
+	addr := listenAddr(t, out)
+	waitHealthy(t, addr)
+	postJSON(t, "http://"+addr+"/api/c/compapi/v2/cc/create_set/", `{"bk_app_code":"a","bk_app_secret":"log-canary","bk_token":"log-canary","bk_biz_id":1,"data":{"bk_parent_id":9,"bk_set_name":"x"}}`)
+	cancel()
+	require.NoError(t, <-done)
+	text := logs.String()
+	assert.NotContains(t, text, "log-canary")
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	require.NotEmpty(t, lines)
+	for _, line := range lines {
+		var v map[string]any
+		assert.NoError(t, json.Unmarshal([]byte(line), &v), line)
+	}
+	assert.Contains(t, text, `"msg":"request"`)
+	assert.Contains(t, text, `"level":"WARN"`, "the parent warning is logged")
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
@@ -26,6 +28,10 @@ type serveFlags struct {
 	populate, seed, maxBody           int64
 	apps                              appsFlag
 	shutdown                          time.Duration
+	journalSize                       int64
+	adminToken, state                 string
+	corsOrigins                       listFlag
+	logFormat, logLevel               string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -40,6 +46,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.tz, "tz", e.str("CMDBMOCK_TZ", "+08:00"), "zone of timestamps: +08:00, UTC, Asia/Shanghai, ... (CMDBMOCK_TZ)")
 	fs.Var(&f.apps, "app", "CODE:SECRET of a registered app, repeatable; none: any app passes (CMDBMOCK_APPS, comma-separated)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
+	fs.StringVar(&f.adminToken, "admin-token", e.str("CMDBMOCK_ADMIN_TOKEN", ""), "lets /__mock/ calls in from beyond loopback (CMDBMOCK_ADMIN_TOKEN)")
+	fs.StringVar(&f.state, "state", e.str("CMDBMOCK_STATE", ""), "file the store is loaded from at start and saved to on stop (CMDBMOCK_STATE)")
+	fs.Var(&f.corsOrigins, "cors-origin", "origin a browser may call from, repeatable (CMDBMOCK_CORS_ORIGINS, comma-separated)")
+	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
+	fs.StringVar(&f.logLevel, "log-level", e.str("CMDBMOCK_LOG_LEVEL", "info"), "debug, info, warn or error (CMDBMOCK_LOG_LEVEL)")
 	var err error
 	if f.populate, err = e.int64("CMDBMOCK_POPULATE", 0); err != nil {
 		return nil, err
@@ -49,6 +60,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if f.maxBody, err = e.int64("CMDBMOCK_MAX_BODY", mock.DefaultMaxBody); err != nil {
 		return nil, err
+	}
+	if f.journalSize, err = e.int64("CMDBMOCK_JOURNAL_SIZE", mock.DefaultJournalSize); err != nil {
+		return nil, err
+	}
+	fs.Int64Var(&f.journalSize, "journal-size", f.journalSize, "requests the journal keeps (CMDBMOCK_JOURNAL_SIZE)")
+	if v := getenv("CMDBMOCK_CORS_ORIGINS"); v != "" {
+		f.corsOrigins = strings.Split(v, ",")
 	}
 	fs.Int64Var(&f.populate, "populate", f.populate, "fake sets to create under each business at start (CMDBMOCK_POPULATE)")
 	fs.Int64Var(&f.seed, "seed", f.seed, "seed of the fake values; 0 draws one at random (CMDBMOCK_SEED)")
@@ -67,6 +85,16 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	return f, nil
+}
+
+// listFlag collects a repeatable flag; given on the command line it replaces the env's list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // appsFlag collects --app CODE:SECRET.
@@ -92,16 +120,39 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if f.fill == "defaults" {
 		fill = mock.FillDefaults
 	}
+	if f.journalSize <= 0 {
+		return mock.Config{}, errors.New("--journal-size must be positive")
+	}
 	return mock.Config{
-		Logger:   logger,
-		Location: loc,
-		Fill:     fill,
-		Seed:     f.seed,
-		Populate: int(f.populate),
-		MaxBody:  f.maxBody,
-		Apps:     f.apps,
-		Version:  spec.Version(f.version),
+		Logger:      logger,
+		Location:    loc,
+		Fill:        fill,
+		Seed:        f.seed,
+		Populate:    int(f.populate),
+		MaxBody:     f.maxBody,
+		Apps:        f.apps,
+		Version:     spec.Version(f.version),
+		JournalSize: int(f.journalSize),
+		AdminToken:  f.adminToken,
+		CORSOrigins: f.corsOrigins,
+		StateFile:   f.state,
 	}, nil
+}
+
+// newLogger is the one logger of the process, as --log-format and --log-level say.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // location reads --tz: an offset such as +08:00, or a zone name.
@@ -129,7 +180,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
 	cfg, err := f.config(logger)
 	if err != nil {
 		return err
@@ -159,20 +213,47 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// SIGHUP is caught before the address is printed: a reload is never a kill.
+	reload := make(chan os.Signal, 1)
+	signal.Notify(reload, syscall.SIGHUP)
+	defer signal.Stop(reload)
 	fmt.Fprintf(stdout, "cmdbmock listening on http://%s\n", ln.Addr())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
+	for {
+		select {
+		case err := <-served:
+			return err
+		case <-reload:
+			// New fixtures; the sets created since start stay.
+			fx, err := loadFixtures(f.fixtures)
+			if err != nil {
+				logger.Error("reload fixtures", "err", err)
+				continue
+			}
+			handler.ReloadFixtures(fx)
+			logger.Info("fixtures reloaded", "dir", f.fixtures)
+		case <-ctx.Done():
+			return stop(srv, handler, f, logger)
+		}
 	}
+}
+
+// stop lets the requests in flight finish, then saves the state when --state is set.
+func stop(srv *http.Server, handler *mock.Server, f *serveFlags, logger *slog.Logger) error {
 	logger.Info("stopping", "timeout", f.shutdown)
-	stopCtx, cancel := context.WithTimeout(context.Background(), f.shutdown)
+	ctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
 	defer cancel()
-	if err := srv.Shutdown(stopCtx); err != nil {
+	if err := srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if f.state == "" {
+		return nil
+	}
+	if err := handler.SaveState(); err != nil {
+		return err
+	}
+	logger.Info("state saved", "file", f.state, "sets", handler.Store().Len())
 	return nil
 }

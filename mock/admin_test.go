@@ -1,0 +1,326 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+// admin sends an admin call from loopback and decodes the JSON answer into out.
+func admin(t *testing.T, s http.Handler, method, path, body string, out any) int {
+	t.Helper()
+	hr := httptest.NewRequest(method, path, strings.NewReader(body))
+	hr.RemoteAddr = "127.0.0.1:40000"
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, hr)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), out), "%s", rec.Body)
+	}
+	return rec.Code
+}
+
+func TestAdminAccess(t *testing.T) {
+	s := newServer(t, mock.Config{AdminToken: "t0ken"})
+	cases := []struct {
+		name   string
+		remote string
+		header [2]string
+		want   int
+	}{
+		{"loopback", "127.0.0.1:5000", [2]string{}, 200},
+		{"loopback v6", "[::1]:5000", [2]string{}, 200},
+		{"remote without token", "192.0.2.7:5000", [2]string{}, 403},
+		{"remote with token", "192.0.2.7:5000", [2]string{"X-Cmdbmock-Admin-Token", "t0ken"}, 200},
+		{"remote with bearer", "192.0.2.7:5000", [2]string{"Authorization", "Bearer t0ken"}, 200},
+		{"remote with a wrong token", "192.0.2.7:5000", [2]string{"X-Cmdbmock-Admin-Token", "guess"}, 403},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hr := httptest.NewRequest(http.MethodGet, "/__mock/sets", nil)
+			hr.RemoteAddr = tc.remote
+			if tc.header[0] != "" {
+				hr.Header.Set(tc.header[0], tc.header[1])
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, hr)
+			assert.Equal(t, tc.want, rec.Code, rec.Body.String())
+		})
+	}
+	open := newServer(t, mock.Config{})
+	hr := httptest.NewRequest(http.MethodGet, "/__mock/sets", nil)
+	hr.Header.Set("X-Cmdbmock-Admin-Token", "")
+	rec := httptest.NewRecorder()
+	open.ServeHTTP(rec, hr)
+	assert.Equal(t, http.StatusForbidden, rec.Code, "no token configured: remote calls are refused")
+}
+
+func TestAdminSetsAndReset(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	createNamed(t, s, "a", "b")
+	require.True(t, req{surface: "v3", biz: 2, data: set("bk_parent_id", 2)}.send(t, s).Result)
+
+	var list struct {
+		Count int              `json:"count"`
+		Sets  []map[string]any `json:"sets"`
+	}
+	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/sets", "", &list))
+	assert.Equal(t, 5, list.Count)
+	admin(t, s, http.MethodGet, "/__mock/sets?bk_biz_id=1&bk_set_name=b", "", &list)
+	require.Equal(t, 1, list.Count)
+	assert.Equal(t, "b", list.Sets[0]["bk_set_name"])
+	assert.Equal(t, 400, admin(t, s, http.MethodGet, "/__mock/sets?bk_biz_id=x", "", nil))
+
+	var reset map[string]int
+	require.Equal(t, 200, admin(t, s, http.MethodPost, "/__mock/reset", "", &reset))
+	assert.Equal(t, 2, reset["sets"])
+	r := req{surface: "esb", biz: 1, data: set("bk_set_name", "a")}.send(t, s)
+	assert.Equal(t, json.Number("3"), r.Data["bk_set_id"], "the counter starts again")
+
+	rec := httptest.NewRecorder()
+	hr := httptest.NewRequest(http.MethodGet, "/__mock/openapi.yaml", nil)
+	hr.RemoteAddr = "127.0.0.1:1"
+	s.ServeHTTP(rec, hr)
+	assert.Contains(t, rec.Body.String(), "cmdbmock admin API")
+}
+
+func TestJournal(t *testing.T) {
+	const canary = "canary-journal-secret"
+	s := newServer(t, mock.Config{JournalSize: 3})
+	for i := range 5 {
+		req{surface: "esb", biz: 1, creds: map[string]any{"bk_app_secret": canary, "bk_token": canary},
+			data: set("bk_set_name", fmt.Sprintf("j%d", i))}.send(t, s)
+	}
+	req{surface: "v3", biz: 1, creds: map[string]any{"bk_app_secret": canary, "bk_username": "bob"}, data: set("bk_parent_id", 77)}.send(t, s)
+
+	var j struct {
+		Entries []mock.Entry `json:"entries"`
+	}
+	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/journal", "", &j))
+	require.Len(t, j.Entries, 3, "bounded by the journal size")
+	assert.Equal(t, []int64{6, 5, 4}, []int64{j.Entries[0].ID, j.Entries[1].ID, j.Entries[2].ID}, "newest first")
+	newest := j.Entries[0]
+	assert.Equal(t, "bob", newest.User)
+	assert.Equal(t, 0, *newest.Code)
+	assert.Equal(t, http.MethodPost, newest.Method)
+	assert.Contains(t, newest.Response, `"result":true`)
+	require.Len(t, newest.Warnings, 1, "the fidelity warnings stay with the request")
+	assert.Contains(t, newest.Warnings[0], "bk_parent_id 77")
+	assert.Positive(t, newest.DurationMS)
+
+	raw, err := json.Marshal(j)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), canary, "secrets are masked in the journal")
+	assert.Contains(t, j.Entries[1].Body, `"bk_app_secret":"***"`)
+	assert.Contains(t, newest.Headers["X-Bkapi-Authorization"], `"bk_app_secret":"***"`)
+
+	admin(t, s, http.MethodGet, "/__mock/journal?user=bob", "", &j)
+	assert.Len(t, j.Entries, 1)
+	admin(t, s, http.MethodGet, "/__mock/journal?path=create_set&limit=1", "", &j)
+	assert.Len(t, j.Entries, 1)
+	admin(t, s, http.MethodGet, "/__mock/journal?code=1101108", "", &j)
+	assert.Empty(t, j.Entries)
+	assert.Equal(t, 400, admin(t, s, http.MethodGet, "/__mock/journal?code=x", "", nil))
+
+	assert.Equal(t, 204, admin(t, s, http.MethodDelete, "/__mock/journal", "", nil))
+	admin(t, s, http.MethodGet, "/__mock/journal", "", &j)
+	assert.Empty(t, j.Entries)
+}
+
+func TestJournalRedactsFormBodies(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader("bk_app_code=a&bk_app_secret=form-canary&bk_username=u"))
+	send(t, s, hr)
+	entries := s.Journal().Entries(mock.JournalFilter{})
+	require.Len(t, entries, 1)
+	assert.NotContains(t, entries[0].Body, "form-canary")
+	bad := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(`{"bk_app_secret": "json-canary", `))
+	send(t, s, bad)
+	assert.NotContains(t, s.Journal().Entries(mock.JournalFilter{Limit: 1})[0].Body, "json-canary", "a broken JSON body that names a secret is withheld")
+}
+
+func addFault(t *testing.T, s http.Handler, rule string) mock.FaultRule {
+	t.Helper()
+	var added mock.FaultRule
+	require.Equal(t, 201, admin(t, s, http.MethodPost, "/__mock/faults", rule, &added))
+	return added
+}
+
+func TestFaults(t *testing.T) {
+	t.Run("fires exactly N times", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		rule := addFault(t, s, `{"match":{"surface":"esb","bk_biz_id":1},"code":1306201,"message":"Request backend service failed","times":2}`)
+		var codes []int
+		for i := range 4 {
+			r := req{surface: "esb", biz: 1, data: set("bk_set_name", fmt.Sprintf("f%d", i))}.send(t, s)
+			codes = append(codes, r.Code)
+			if r.Code == 1306201 {
+				assert.NotContains(t, r.Keys, "permission", "a gateway error has no permission key")
+				assert.Equal(t, "Request backend service failed", r.Message)
+			}
+		}
+		assert.Equal(t, []int{1306201, 1306201, 0, 0}, codes)
+		assert.Equal(t, 0, req{surface: "v3", biz: 1, data: set("bk_set_name", "other-surface")}.send(t, s).Code)
+		var list struct {
+			Faults []mock.FaultRule `json:"faults"`
+		}
+		admin(t, s, http.MethodGet, "/__mock/faults", "", &list)
+		require.Len(t, list.Faults, 1)
+		assert.Equal(t, rule.ID, list.Faults[0].ID)
+		assert.Equal(t, 2, list.Faults[0].Fired)
+		entries := s.Journal().Entries(mock.JournalFilter{Code: ptr(1306201)})
+		require.Len(t, entries, 2)
+		assert.Equal(t, rule.ID, entries[0].Fault)
+	})
+	t.Run("a seeded probability repeats its sequence", func(t *testing.T) {
+		run := func() []int {
+			s := newServer(t, mock.Config{})
+			addFault(t, s, `{"code":1199999,"message":"flaky","probability":0.5,"seed":42}`)
+			var codes []int
+			for i := range 20 {
+				codes = append(codes, req{surface: "v3", biz: 1, data: set("bk_set_name", fmt.Sprintf("p%d", i))}.send(t, s).Code)
+			}
+			return codes
+		}
+		first := run()
+		assert.Equal(t, first, run())
+		assert.Contains(t, first, 0)
+		assert.Contains(t, first, 1199999)
+	})
+	t.Run("matches by name and user", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		addFault(t, s, `{"match":{"bk_set_name":"^slow-","user":"alice"},"http_status":503,"delay_ms":1}`)
+		r := req{surface: "esb", biz: 1, data: set("bk_set_name", "slow-1")}.send(t, s)
+		assert.Equal(t, 503, r.Status)
+		assert.False(t, r.Result)
+		assert.True(t, req{surface: "esb", biz: 1, creds: map[string]any{"bk_username": "carol"}, data: set("bk_set_name", "slow-2")}.send(t, s).Result)
+		assert.True(t, req{surface: "esb", biz: 1, data: set("bk_set_name", "fast")}.send(t, s).Result)
+	})
+	t.Run("a delay alone lets the call go on", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		addFault(t, s, `{"delay_ms":1,"delay_max_ms":3,"seed":1}`)
+		assert.True(t, req{surface: "esb", biz: 1, data: set()}.send(t, s).Result)
+	})
+	t.Run("a dropped connection", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		addFault(t, s, `{"drop":true,"times":1}`)
+		_, err := http.Post(srv.URL+"/api/v3/set/1", "application/json", strings.NewReader(`{}`))
+		require.Error(t, err)
+		resp, err := http.Post(srv.URL+"/api/v3/set/1", "application/json", strings.NewReader(`{}`))
+		require.NoError(t, err, "only the next call is dropped")
+		resp.Body.Close()
+	})
+	t.Run("rules are listed and deleted; bad rules refused", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		a := addFault(t, s, `{"code":1}`)
+		addFault(t, s, `{"code":2}`)
+		assert.Equal(t, 204, admin(t, s, http.MethodDelete, "/__mock/faults/"+a.ID, "", nil))
+		assert.Equal(t, 404, admin(t, s, http.MethodDelete, "/__mock/faults/"+a.ID, "", nil))
+		assert.Len(t, s.Faults().List(), 1)
+		assert.Equal(t, 204, admin(t, s, http.MethodDelete, "/__mock/faults", "", nil))
+		assert.Empty(t, s.Faults().List())
+		for _, bad := range []string{`{}`, `{"code":1,"nope":1}`, `{"code":1,"probability":2}`, `{"match":{"bk_set_name":"("},"code":1}`,
+			`{"match":{"surface":"soap"},"code":1}`, `{"http_status":42}`, `{"delay_ms":5,"delay_max_ms":1}`, `not json`} {
+			var e map[string]string
+			assert.Equal(t, 400, admin(t, s, http.MethodPost, "/__mock/faults", bad, &e), bad)
+			assert.NotEmpty(t, e["error"])
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestState(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	s := newServer(t, mock.Config{StateFile: file})
+	createNamed(t, s, "kept-1", "kept-2")
+	require.True(t, req{surface: "esb", biz: 1, data: set("set_template_id", 1, "bk_set_name", "templated")}.send(t, s).Result)
+	var snap map[string]any
+	require.Equal(t, 200, admin(t, s, http.MethodPost, "/__mock/snapshot", "", &snap))
+	assert.Equal(t, file, snap["file"])
+
+	again := newServer(t, mock.Config{StateFile: file})
+	assert.Equal(t, s.Store().Sets(), again.Store().Sets(), "a restart loses nothing")
+	assert.Equal(t, s.Store().Modules(5), again.Store().Modules(5))
+	assert.Equal(t, 1101108, req{surface: "esb", biz: 1, data: set("bk_set_name", "kept-1")}.send(t, again).Code)
+	r := req{surface: "esb", biz: 1, data: set("bk_set_name", "new")}.send(t, again)
+	assert.Equal(t, json.Number("7"), r.Data["bk_set_id"], "ids continue, the duplicate's included")
+
+	assert.Equal(t, 409, admin(t, newServer(t, mock.Config{}), http.MethodPost, "/__mock/snapshot", "", nil))
+	require.NoError(t, os.WriteFile(file, []byte(`{"format":1,"sets":[{"bk_set_id":"x"}]}`), 0o644))
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	fx, err := fixtures.Default()
+	require.NoError(t, err)
+	_, err = mock.New(sp, fx, mock.Config{StateFile: file})
+	assert.Error(t, err, "a broken state file stops the start")
+}
+
+func TestMetrics(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	createNamed(t, s, "m1")
+	req{surface: "v3", biz: 1, data: set("bk_set_name", "m1")}.send(t, s)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	assert.Contains(t, body, `cmdbmock_requests_total{code="0",route="/api/c/compapi/v2/cc/create_set/",surface="esb"} 1`)
+	assert.Contains(t, body, `cmdbmock_requests_total{code="1101108",route="/api/v3/set/:bk_biz_id",surface="v3"} 1`)
+	assert.Contains(t, body, `cmdbmock_request_duration_seconds_count{route="/api/v3/set/:bk_biz_id",surface="v3"} 1`)
+	assert.Contains(t, body, "cmdbmock_stored_sets 3")
+}
+
+func TestCORS(t *testing.T) {
+	s := newServer(t, mock.Config{CORSOrigins: []string{"http://localhost:3000"}})
+	pre := httptest.NewRequest(http.MethodOptions, "/api/v3/set/1", nil)
+	pre.Header.Set("Origin", "http://localhost:3000")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	pre.Header.Set("Access-Control-Request-Headers", "X-Bkapi-Authorization")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, pre)
+	assert.Equal(t, http.StatusNoContent, rec.Code)
+	assert.Equal(t, "http://localhost:3000", rec.Header().Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "X-Bkapi-Authorization")
+
+	call := req{surface: "v3", biz: 1, data: set()}.httpRequest(t)
+	call.Header.Set("Origin", "http://localhost:3000")
+	r := send(t, s, call)
+	assert.True(t, r.Result)
+	assert.Equal(t, "http://localhost:3000", r.Header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, r.Header.Get("Access-Control-Expose-Headers"), "X-Request-Id")
+
+	other := req{surface: "v3", biz: 1, data: set("bk_set_name", "x")}.httpRequest(t)
+	other.Header.Set("Origin", "http://evil.example")
+	assert.Empty(t, send(t, s, other).Header.Get("Access-Control-Allow-Origin"))
+}
+
+func TestReloadFixturesKeepsCreatedSets(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	createNamed(t, s, "survivor")
+	assert.Equal(t, 1199011, req{surface: "esb", biz: 3, data: set("bk_parent_id", 3)}.send(t, s).Code)
+
+	fx, err := fixtures.Load(os.DirFS(t.TempDir()))
+	require.Error(t, err)
+	fx, err = fixtures.Default()
+	require.NoError(t, err)
+	grown := *fx
+	grown.Businesses = append(append([]fixtures.Business(nil), fx.Businesses...),
+		fixtures.Business{ID: 3, Name: "game", Sets: []fixtures.Set{{ID: 50, Name: "空闲机池", Default: 1}}})
+	s.ReloadFixtures(&grown)
+
+	assert.True(t, req{surface: "esb", biz: 3, data: set("bk_parent_id", 3)}.send(t, s).Result)
+	_, ok := s.Store().Set(50)
+	assert.True(t, ok, "the new built-in set is stored")
+	assert.Equal(t, 1101108, req{surface: "esb", biz: 1, data: set("bk_set_name", "survivor")}.send(t, s).Code, "created sets stay")
+}

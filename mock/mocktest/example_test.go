@@ -1,0 +1,60 @@
+package mocktest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"net/http"
+	"strings"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/mocktest"
+)
+
+// createSet is what a service under test would do: call create_set through ESB.
+func createSet(baseURL, name string) (code int, setID int64) {
+	body := fmt.Sprintf(`{"bk_app_code":"my-app","bk_app_secret":"secret","bk_username":"alice",
+		"bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":%q}}`, name)
+	resp, err := http.Post(baseURL+"/api/c/compapi/v2/cc/create_set/", "application/json", strings.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		Code int `json:"code"`
+		Data struct {
+			SetID int64 `json:"bk_set_id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		log.Fatal(err)
+	}
+	return answer.Code, answer.Data.SetID
+}
+
+func Example() {
+	// In a test: m := mocktest.Start(t, mocktest.Options{}), stopped at the test's cleanup.
+	m, err := mocktest.New(mocktest.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+
+	// The gateway fails once, then the call goes through: does the service retry?
+	if _, err := m.Faults().Add(mock.FaultRule{Code: 1306201, Message: "Request backend service failed", Times: 1}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(createSet(m.URL, "web"))
+	fmt.Println(createSet(m.URL, "web"))
+	fmt.Println(createSet(m.URL, "web")) // a duplicate now
+
+	rec, _ := m.Store().Set(3)
+	fmt.Println(rec["bk_set_name"], rec["bk_created_by"])
+	fmt.Println(len(m.Journal().Entries(mock.JournalFilter{})), "requests journaled")
+	// Output:
+	// 1306201 0
+	// 0 3
+	// 1101108 0
+	// web alice
+	// 3 requests journaled
+}
