@@ -1,0 +1,41 @@
+// Command baseline is the yardstick of bench/run.sh: a bare Echo server on the create_set
+// route that answers a fixed success, with no validation, no rules and no store.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+const answer = `{"result":true,"code":0,"message":"success","permission":null,"request_id":"e43da4ef221746868dc4c837d36f3807","data":{"bk_biz_id":1,"bk_capacity":1000,"bk_parent_id":1,"bk_service_status":"1","bk_set_desc":"","bk_set_env":"3","bk_set_id":4780,"bk_set_name":"test-set","bk_supplier_account":"0","create_time":"2022-02-22T20:34:01.386+08:00","default":0,"description":"","last_time":"2022-02-22T20:34:01.386+08:00","set_template_id":0,"set_template_version":null}}`
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8090", "address to listen on")
+	flag.Parse()
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	h := func(c echo.Context) error {
+		_, _ = io.Copy(io.Discard, c.Request().Body) // read the body, as any server must
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(answer))
+	}
+	e.POST("/api/c/compapi/v2/cc/create_set/", h)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("baseline listening on http://%s\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

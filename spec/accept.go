@@ -1,0 +1,215 @@
+package spec
+
+import (
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// accept is a check compiled from a schema when the spec loads. True means kin-openapi accepts
+// the value as well; false means "not sure": kin-openapi then validates the value and names
+// every violation. The check never accepts what kin-openapi rejects (spec_test holds it to that
+// on tables and under fuzzing), so a valid request, the common case, costs no schema walk.
+type accept func(v any) bool
+
+func never(any) bool { return false }
+
+// compileAccept compiles s. A keyword it does not know makes the node answer "not sure".
+func compileAccept(s *openapi3.Schema) accept {
+	if s == nil || !supported(s) {
+		return never
+	}
+	var all []accept
+	for _, ref := range s.AllOf {
+		all = append(all, compileAccept(ref.Value))
+	}
+	one := compileOneOf(s.OneOf)
+	enum, enumOK := stringEnum(s.Enum)
+	if !enumOK {
+		return never
+	}
+	typed := compileType(s)
+	plain := len(all) == 0 && len(s.OneOf) == 0 && len(enum) == 0 && s.Type != nil
+	return func(v any) bool {
+		if v == nil {
+			return s.Nullable && plain
+		}
+		if len(enum) > 0 {
+			str, ok := v.(string)
+			if !ok || !enum[str] {
+				return false
+			}
+		}
+		for _, a := range all {
+			if !a(v) {
+				return false
+			}
+		}
+		if one != nil && !one(v) {
+			return false
+		}
+		return typed(v)
+	}
+}
+
+// supported reports whether s uses only keywords compileAccept knows.
+func supported(s *openapi3.Schema) bool {
+	c := *s
+	// What compileAccept checks.
+	c.OneOf, c.AllOf, c.Type, c.Enum, c.Nullable = nil, nil, nil, nil, false
+	c.Min, c.Max, c.MinLength, c.MaxLength, c.Pattern = nil, nil, 0, nil, ""
+	c.Required, c.Properties = nil, nil
+	// What does not constrain a value.
+	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example = nil, nil, "", "", nil, nil
+	c.ExternalDocs, c.Deprecated, c.XML = nil, false, nil
+	if strings.Contains(s.Pattern, `\u`) || s.Type != nil && len(s.Type.Slice()) > 1 {
+		return false
+	}
+	return reflect.ValueOf(c).IsZero()
+}
+
+func stringEnum(values []any) (map[string]bool, bool) {
+	if len(values) == 0 {
+		return nil, true
+	}
+	out := map[string]bool{}
+	for _, v := range values {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		out[s] = true
+	}
+	return out, true
+}
+
+// compileOneOf handles a oneOf whose branches each have a single, distinct type: a value can
+// then match only the branch of its own type.
+func compileOneOf(refs openapi3.SchemaRefs) accept {
+	if len(refs) == 0 {
+		return nil
+	}
+	byType := map[string]accept{}
+	for _, ref := range refs {
+		if ref.Value == nil || ref.Value.Type == nil || len(ref.Value.Type.Slice()) != 1 {
+			return never
+		}
+		t := ref.Value.Type.Slice()[0]
+		if _, dup := byType[t]; dup || t == openapi3.TypeNumber {
+			return never
+		}
+		byType[t] = compileAccept(ref.Value)
+	}
+	return func(v any) bool {
+		a, ok := byType[jsonType(v)]
+		return ok && a(v)
+	}
+}
+
+// jsonType names the type of a decoded value as the schema does; a number counts as an
+// integer only when written as one.
+func jsonType(v any) string {
+	switch t := v.(type) {
+	case string:
+		return openapi3.TypeString
+	case bool:
+		return openapi3.TypeBoolean
+	case map[string]any:
+		return openapi3.TypeObject
+	case []any:
+		return openapi3.TypeArray
+	case json.Number:
+		if isIntegerLiteral(string(t)) {
+			return openapi3.TypeInteger
+		}
+		return openapi3.TypeNumber
+	}
+	return ""
+}
+
+func isIntegerLiteral(s string) bool {
+	return s != "" && !strings.ContainsAny(s, ".eE")
+}
+
+func compileType(s *openapi3.Schema) accept {
+	if s.Type == nil {
+		return func(any) bool { return true }
+	}
+	switch t := s.Type.Slice()[0]; t {
+	case openapi3.TypeObject:
+		return compileObject(s)
+	case openapi3.TypeString:
+		return compileString(s)
+	case openapi3.TypeInteger, openapi3.TypeNumber:
+		return func(v any) bool {
+			n, ok := v.(json.Number)
+			if !ok || t == openapi3.TypeInteger && !isIntegerLiteral(string(n)) {
+				return false
+			}
+			f, err := strconv.ParseFloat(string(n), 64)
+			return err == nil && (s.Min == nil || f >= *s.Min) && (s.Max == nil || f <= *s.Max)
+		}
+	case openapi3.TypeBoolean:
+		return func(v any) bool { _, ok := v.(bool); return ok }
+	}
+	return never
+}
+
+func compileString(s *openapi3.Schema) accept {
+	var re *regexp.Regexp
+	if s.Pattern != "" {
+		var err error
+		if re, err = regexp.Compile(s.Pattern); err != nil {
+			return never
+		}
+	}
+	return func(v any) bool {
+		str, ok := v.(string)
+		if !ok {
+			return false
+		}
+		if s.MinLength != 0 || s.MaxLength != nil {
+			// Counted as kin-openapi counts: a rune is one, a surrogate two.
+			n := uint64(0)
+			for _, r := range str {
+				n++
+				if utf16.IsSurrogate(r) {
+					n++
+				}
+			}
+			if n < s.MinLength || s.MaxLength != nil && n > *s.MaxLength {
+				return false
+			}
+		}
+		return re == nil || re.MatchString(str)
+	}
+}
+
+func compileObject(s *openapi3.Schema) accept {
+	props := make(map[string]accept, len(s.Properties))
+	for name, ref := range s.Properties {
+		props[name] = compileAccept(ref.Value)
+	}
+	return func(v any) bool {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		for _, r := range s.Required {
+			if _, present := m[r]; !present {
+				return false
+			}
+		}
+		for k, val := range m {
+			if a, known := props[k]; known && !a(val) {
+				return false
+			}
+		}
+		return true
+	}
+}

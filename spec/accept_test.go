@@ -1,0 +1,101 @@
+package spec
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func decodeNumbers(t testing.TB, s string) (any, bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+func kinAccepts(s *openapi3.Schema, v any) bool {
+	return s.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsRequest()) == nil
+}
+
+// acceptCases are bodies for the ESB schema; data alone goes through the v3 schema.
+var acceptCases = []struct {
+	body string
+	fast bool // the compiled check must take the fast path for it
+}{
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"web"}}`, true},
+	{`{"bk_app_code":"esb_test","bk_app_secret":"xxx","bk_username":"xxx","bk_token":"xxx","bk_supplier_account":"123456789","bk_biz_id":1,
+	  "data":{"bk_parent_id":1,"bk_set_name":"test-set","default":0,"bk_set_desc":"test-set","bk_capacity":1000,"description":"description","set_template_id":1}}`, true},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":"3","data":{"bk_parent_id":"7","bk_set_name":"集群","bk_capacity":null,"bk_set_env":"1","extra":[1,{}]}}`, true},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"😀x","bk_service_status":"2","default":"-3"}}`, true},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1.0,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1e3,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_code":"","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":"abc","data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":true,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":0,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"a b"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":""}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":null}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_capacity":0}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_capacity":2.5}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_capacity":"9"}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_set_env":3}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_set_desc":null}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":[]}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":"x"}`, false},
+	{`[]`, false},
+	{`null`, false},
+}
+
+// TestAcceptNeverDisagreesWithKin: what the compiled check accepts, kin-openapi accepts; and
+// valid requests do take the fast path.
+func TestAcceptNeverDisagreesWithKin(t *testing.T) {
+	s, err := Load(context.Background())
+	require.NoError(t, err)
+	for _, tc := range acceptCases {
+		v, ok := decodeNumbers(t, tc.body)
+		require.True(t, ok, tc.body)
+		fast := s.esbAccept(v)
+		if fast {
+			assert.True(t, kinAccepts(s.esbRequest, v), "fast path accepted what kin-openapi rejects: %s", tc.body)
+		}
+		assert.Equal(t, tc.fast, fast, tc.body)
+		if m, ok := v.(map[string]any); ok {
+			if data, ok := m["data"]; ok && s.setAccept(data) {
+				assert.True(t, kinAccepts(s.setData, data), "fast path accepted data kin-openapi rejects: %s", tc.body)
+			}
+		}
+	}
+}
+
+// FuzzAccept looks for a body the compiled check accepts and kin-openapi rejects.
+func FuzzAccept(f *testing.F) {
+	for _, tc := range acceptCases {
+		f.Add(tc.body)
+	}
+	s, err := Load(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		v, ok := decodeNumbers(t, body)
+		if !ok {
+			return
+		}
+		if s.esbAccept(v) && !kinAccepts(s.esbRequest, v) {
+			t.Fatalf("fast path accepted what kin-openapi rejects: %s", body)
+		}
+		if s.setAccept(v) && !kinAccepts(s.setData, v) {
+			t.Fatalf("fast path accepted set data kin-openapi rejects: %s", body)
+		}
+	})
+}
