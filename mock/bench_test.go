@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -21,10 +22,10 @@ func BenchmarkCreateSet(b *testing.B) {
 				var hr *http.Request
 				if surface == "esb" {
 					body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"bench-%d","bk_capacity":1000}}`, i)
-					hr = httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(body))
+					hr, _ = http.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(body))
 				} else {
 					body := fmt.Sprintf(`{"bk_parent_id":1,"bk_set_name":"bench-%d","bk_capacity":1000}`, i)
-					hr = httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(body))
+					hr, _ = http.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(body))
 					hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`)
 				}
 				rec := httptest.NewRecorder()
@@ -34,5 +35,33 @@ func BenchmarkCreateSet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkStoreMemory creates sets through the handler and reports the live heap each stored
+// set costs, after a collection.
+func BenchmarkStoreMemory(b *testing.B) {
+	const sets = 100_000
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s := newServer(b, mock.Config{})
+		b.StartTimer()
+		for i := range sets {
+			body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"bench","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"run-0-%d","bk_capacity":1000,"bk_set_desc":"load test","bk_set_env":"3"}}`, i)
+			hr, _ := http.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(body))
+			s.ServeHTTP(httptest.NewRecorder(), hr)
+		}
+		b.StopTimer()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if s.Store().Len() != sets+2 {
+			b.Fatalf("stored %d sets", s.Store().Len())
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/sets, "heap-bytes/set")
+		b.StartTimer()
 	}
 }

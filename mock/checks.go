@@ -128,11 +128,9 @@ func (s *Server) rules() map[spec.StepID]rule {
 			if c.surface != surfaceESB {
 				return nil
 			}
-			digits, ok := wholeNumber(c.fields["bk_biz_id"])
-			if !ok || c.esbViolations.At("/bk_biz_id") {
+			if c.bizPath == "" || c.esbViolations.At("/bk_biz_id") {
 				return fail(spec.MsgESBBizWhole)
 			}
-			c.bizPath = digits
 			return nil
 		},
 		spec.StepESBData: func(c *call) *failure {
@@ -286,11 +284,11 @@ func (s *Server) rules() map[spec.StepID]rule {
 		},
 		spec.StepDuplicate: func(c *call) *failure {
 			// The insert itself finds a duplicate, as in CMDB, after the id is taken.
-			rec, err := s.store.Create(s.buildRecord(c, s.cfg.Fill == FillFake), c.template.ServiceTemplates)
-			if errors.Is(err, ErrDuplicateName) {
+			r := s.buildRow(c, s.cfg.Fill == FillFake)
+			if err := s.store.create(r, c.template.ServiceTemplates); errors.Is(err, ErrDuplicateName) {
 				return fail(spec.MsgDuplicateName)
 			}
-			c.created = rec
+			c.created = r
 			return nil
 		},
 	}

@@ -19,11 +19,7 @@ func credentialSteps() []spec.StepID {
 }
 
 // searchSet answers search_set: the sets of a business, filtered, paged and cut to fields.
-func (s *Server) searchSet(ec echo.Context, surf surface) error {
-	c, done, err := s.begin(ec, surf)
-	if done {
-		return err
-	}
+func (s *Server) searchSet(ec echo.Context, c *call) error {
 	return s.finish(ec, c, s.lookupSteps, func(c *call) answer {
 		args := c.data // v3: the body
 		if c.surface == surfaceESB {
@@ -94,11 +90,7 @@ func asNumber(v any) json.Number {
 }
 
 // deleteSet answers delete_set; built-in sets refuse with 1101098.
-func (s *Server) deleteSet(ec echo.Context, surf surface) error {
-	c, done, err := s.begin(ec, surf)
-	if done {
-		return err
-	}
+func (s *Server) deleteSet(ec echo.Context, c *call) error {
 	c.action = actionDelete
 	return s.finish(ec, c, s.deleteSteps, func(c *call) answer {
 		id, bad := s.deletedSetID(ec, c)

@@ -3,6 +3,7 @@ package mock
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -11,14 +12,25 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// callKey is where a CMDB route leaves its call for observe.
-const callKey = "cmdbmock.call"
+// cmdbRoute serves a CMDB operation on a surface: it reads the call, lets op answer it, then
+// journals, counts, times and logs it.
+func (s *Server) cmdbRoute(surf surface, op func(echo.Context, *call) error) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		start := time.Now()
+		c, done, err := s.begin(ec, surf)
+		if !done {
+			err = op(ec, c)
+		}
+		s.observe(ec, c, start)
+		return err
+	}
+}
 
 // begin reads a call on either surface. When the call is answered already (a body over the
 // limit, a fault) it returns done.
 func (s *Server) begin(ec echo.Context, surf surface) (c *call, done bool, err error) {
 	r := ec.Request()
-	body, readErr := io.ReadAll(http.MaxBytesReader(ec.Response(), r.Body, s.cfg.MaxBody))
+	body, readErr := readBody(ec.Response(), r, s.cfg.MaxBody)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(readErr, &tooLarge):
@@ -30,7 +42,6 @@ func (s *Server) begin(ec echo.Context, surf surface) (c *call, done bool, err e
 	}
 	// Any other read error leaves a truncated body, which the checks answer as such.
 	c.route, c.body, c.requestID = ec.Path(), body, s.cfg.RequestID()
-	ec.Set(callKey, c)
 	if tooLarge != nil {
 		return c, true, s.write(ec, c, http.StatusRequestEntityTooLarge,
 			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
@@ -95,12 +106,23 @@ func (s *Server) finish(ec echo.Context, c *call, steps []boundStep, ok func(*ca
 	return s.write(ec, c, http.StatusOK, a)
 }
 
-// createSet answers create_set on either surface.
-func (s *Server) createSet(ec echo.Context, surf surface) error {
-	c, done, err := s.begin(ec, surf)
-	if done {
-		return err
+// readBody reads a body of at most limit bytes, in one allocation when its length is known.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength <= 0 || r.ContentLength > limit {
+		return io.ReadAll(body)
 	}
+	buf := make([]byte, r.ContentLength)
+	n, err := io.ReadFull(body, buf)
+	if err != nil {
+		return buf[:n], err
+	}
+	// Anything past the declared length is the client's error; net/http stops at it.
+	return buf, nil
+}
+
+// createSet answers create_set on either surface.
+func (s *Server) createSet(ec echo.Context, c *call) error {
 	s.validate(c)
 	return s.finish(ec, c, s.steps, func(c *call) answer { return succeeded(c.created) })
 }
@@ -109,7 +131,7 @@ func (s *Server) createSet(ec echo.Context, surf surface) error {
 func (s *Server) seedBuiltIns() {
 	for _, b := range s.fixtures().Businesses {
 		for _, set := range b.Sets {
-			if _, exists := s.store.Set(set.ID); exists {
+			if s.store.has(set.ID) {
 				continue
 			}
 			parent := set.ParentID
@@ -117,38 +139,37 @@ func (s *Server) seedBuiltIns() {
 				parent = b.ID
 			}
 			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
-			rec := s.buildRecord(c, false)
-			rec["bk_set_id"] = set.ID
-			s.store.put(rec, set.Modules)
+			r := s.buildRow(c, false)
+			r.id = set.ID
+			modules := make([]Module, len(set.Modules))
+			for i, m := range set.Modules {
+				modules[i] = Module{ID: m.ID, Name: m.Name}
+			}
+			s.store.put(r, modules)
 		}
 	}
 }
 
-// observe wraps the CMDB routes: it journals, counts, times and logs every call.
-func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(ec echo.Context) error {
-		start := time.Now()
-		err := next(ec)
-		elapsed := time.Since(start)
-		r := ec.Request()
-		e := Entry{
-			Time: start, DurationMS: float64(elapsed.Microseconds()) / 1000,
-			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Status: ec.Response().Status, rawHeaders: r.Header.Clone(),
-		}
-		surface, code := "", -1
-		if c, ok := ec.Get(callKey).(*call); ok {
-			e.RequestID, e.User, e.BizID = c.requestID, c.creds.user(), c.requestedBiz()
-			e.Warnings, e.Fault, e.rawBody, e.Response = c.warnings, c.fault, c.body, string(c.response)
-			if c.answered {
-				e.Code, code = &c.code, c.code
-			}
-			surface = c.surfaceName()
-		}
-		s.journal.add(e)
-		s.metrics.observe(surface, ec.Path(), code, elapsed)
+// observe journals, counts, times and logs a CMDB call once it is answered.
+func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
+	elapsed := time.Since(start)
+	r := ec.Request()
+	e := Entry{
+		Time: start, DurationMS: float64(elapsed.Microseconds()) / 1000,
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Status: ec.Response().Status, RequestID: c.requestID, User: c.creds.user(), BizID: c.requestedBiz(),
+		Warnings: c.warnings, Fault: c.fault,
+		// Kept as they came and masked when read: the request is done with them.
+		rawHeaders: r.Header, rawBody: c.body, rawResponse: c.response,
+	}
+	code := -1
+	if c.answered {
+		e.Code, code = &c.code, c.code
+	}
+	s.journal.add(e)
+	s.metrics.observe(c.surfaceName(), c.route, code, elapsed)
+	if s.log.Enabled(r.Context(), slog.LevelInfo) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", e.Status, "code", code,
 			"request_id", e.RequestID, "user", e.User, "duration_ms", e.DurationMS)
-		return err
 	}
 }

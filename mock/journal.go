@@ -36,9 +36,10 @@ type Entry struct {
 	Warnings   []string          `json:"warnings,omitempty"`
 	Fault      string            `json:"fault,omitempty"` // the fault rule that fired
 
-	// As they came; masked only when the entry is read, to keep the hot path light.
-	rawHeaders http.Header
-	rawBody    []byte
+	// As they came; masked and copied only when the entry is read, to keep the hot path light.
+	rawHeaders  http.Header
+	rawBody     []byte
+	rawResponse []byte
 }
 
 // JournalFilter selects entries; zero fields select all.
@@ -93,8 +94,8 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 			f.Code != nil && (e.Code == nil || *e.Code != *f.Code) {
 			continue
 		}
-		e.Headers, e.Body = redactHeaders(e.rawHeaders), redactBody(e.rawBody)
-		e.rawHeaders, e.rawBody = nil, nil
+		e.Headers, e.Body, e.Response = redactHeaders(e.rawHeaders), redactBody(e.rawBody), string(e.rawResponse)
+		e.rawHeaders, e.rawBody, e.rawResponse = nil, nil, nil
 		out = append(out, e)
 		if f.Limit > 0 && len(out) == f.Limit {
 			break

@@ -12,46 +12,47 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped.
-const timeLayout = "2006-01-02T15:04:05.999Z07:00"
-
-// buildRecord makes the record of a call that passed every check: the model's attributes that
-// were sent, the server's defaults (or, with fake, fake values) for the rest, and the server
-// fields.
-func (s *Server) buildRecord(c *call, fake bool) Record {
-	rec := Record{}
+// buildRow makes the set of a call that passed every check: the model's attributes that were
+// sent, the server's defaults (or, with fake, fake values) for the rest, and the server fields.
+func (s *Server) buildRow(c *call, fake bool) *row {
+	r := &row{
+		biz: c.bizID, parent: c.parentID, name: c.name, def: c.def, template: c.templateID,
+		attrs:     make([]any, len(s.store.layout.attrs)),
+		created:   s.cfg.Now().UnixMilli(),
+		createdBy: c.creds.user(),
+	}
 	for _, f := range s.fields {
-		if v, ok := c.data[f.Name]; ok {
-			rec[f.Name] = jsonValue(v)
-			continue
-		}
-		rec[f.Name] = f.Default
-		if fake {
-			rec[f.Name] = s.fakeValue(f)
+		slot, held := s.store.layout.index[f.Name]
+		switch v, sent := c.data[f.Name]; {
+		case !held: // bk_set_name: the row holds it on its own
+		case sent:
+			r.attrs[slot] = s.canonical(f, jsonValue(v))
+		case fake:
+			r.attrs[slot] = s.fakeValue(f)
+		default:
+			r.attrs[slot] = f.Default
 		}
 	}
-	now := s.cfg.Now().In(s.cfg.Location).Format(timeLayout)
-	maps.Copy(rec, Record{
-		"bk_biz_id":            c.bizID,
-		"bk_parent_id":         c.parentID,
-		"bk_set_name":          c.name,
-		"bk_supplier_account":  defaultSupplierAcc,
-		"default":              c.def,
-		"set_template_id":      c.templateID,
-		"set_template_version": nil,
-		"create_time":          now,
-		"last_time":            now,
-		"bk_created_at":        now,
-		"bk_updated_at":        now,
-		"bk_created_by":        c.creds.user(),
-		"bk_updated_by":        nil,
-	})
 	if canned, ok := s.fixtures().Record(c.name); ok {
-		maps.Copy(rec, canned.Fields)
-		// The counter's id (set by the store), the call's business, parent and name stand.
-		rec["bk_biz_id"], rec["bk_parent_id"], rec["bk_set_name"] = c.bizID, c.parentID, c.name
+		// The canned fields stand, but for the counter's id and the call's business, parent
+		// and name.
+		r.extra = maps.Clone(canned.Fields)
+		for _, k := range []string{"bk_set_id", "bk_biz_id", "bk_parent_id", "bk_set_name"} {
+			delete(r.extra, k)
+		}
 	}
-	return rec
+	return r
+}
+
+// canonical returns one shared copy of an enumerated value, so that a million sets in the
+// store do not hold a million copies of "3".
+func (s *Server) canonical(f spec.Field, v any) any {
+	if str, ok := v.(string); ok {
+		if shared, ok := s.enums[f.Name][str]; ok {
+			return shared
+		}
+	}
+	return v
 }
 
 // jsonValue turns a decoded request value into what the record stores: integers as int64.
@@ -144,7 +145,7 @@ func (s *Server) populate(n int) error {
 				continue
 			}
 			repeats = 0
-			if _, err := s.store.Create(s.buildRecord(c, true), nil); err != nil {
+			if err := s.store.create(s.buildRow(c, true), nil); err != nil {
 				return fmt.Errorf("mock: populate: %w", err)
 			}
 			created++

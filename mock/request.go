@@ -82,7 +82,7 @@ type call struct {
 	parentID   int64
 	name       string
 	warnings   []string
-	created    Record
+	created    *row
 }
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }
@@ -96,11 +96,7 @@ func (c *call) surfaceName() string {
 
 // requestedBiz is the business the request names, before any check: 0 when it names none.
 func (c *call) requestedBiz() int64 {
-	raw := c.bizPath
-	if c.surface == surfaceESB {
-		raw, _ = wholeNumber(c.fields["bk_biz_id"])
-	}
-	id, _ := strconv.ParseInt(raw, 10, 64)
+	id, _ := strconv.ParseInt(c.bizPath, 10, 64)
 	return id
 }
 
@@ -148,6 +144,8 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 		q, _ := url.ParseQuery(string(body))
 		c.fields = formFields(q)
 	}
+	// ESB forwards a whole-number bk_biz_id to CMDB's path as its digits.
+	c.bizPath, _ = wholeNumber(c.fields["bk_biz_id"])
 	c.creds = credentials{
 		AppCode:   text(c.fields["bk_app_code"]),
 		AppSecret: text(c.fields["bk_app_secret"]),

@@ -89,6 +89,7 @@ type Server struct {
 
 	fakeMu sync.Mutex
 	faker  *gofakeit.Faker
+	enums  map[string]map[string]any // field -> enumerated value -> its one shared copy
 }
 
 // New builds a mock from the contract and the fixtures. It does not change its inputs.
@@ -108,7 +109,8 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		fields:  sp.Fields(),
-		store:   NewStore(),
+		store:   NewStore(attributeNames(sp.Fields()), cfg.Location),
+		enums:   enumValues(sp.Fields()),
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
 		faker:   gofakeit.New(cfg.Seed),
@@ -157,6 +159,31 @@ func withDefaults(cfg Config) Config {
 		cfg.JournalSize = DefaultJournalSize
 	}
 	return cfg
+}
+
+// attributeNames are the attributes a row holds in its slots: all but bk_set_name, which the
+// row holds on its own.
+func attributeNames(fields []spec.Field) []string {
+	var names []string
+	for _, f := range fields {
+		if f.Name != "bk_set_name" {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+func enumValues(fields []spec.Field) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, f := range fields {
+		for _, v := range f.Enum {
+			if out[f.Name] == nil {
+				out[f.Name] = map[string]any{}
+			}
+			out[f.Name][v] = v
+		}
+	}
+	return out
 }
 
 // newRequestID is a request chain id as ESB makes it: a uuid4's 32 hex digits.
@@ -219,9 +246,8 @@ func (s *Server) routes() *echo.Echo {
 		}))
 	}
 
-	cmdb := e.Group("", s.observe)
-	on := func(method, path string, h func(echo.Context, surface) error, surf surface) {
-		cmdb.Add(method, path, func(c echo.Context) error { return h(c, surf) })
+	on := func(method, path string, op func(echo.Context, *call) error, surf surface) {
+		e.Add(method, path, s.cmdbRoute(surf, op))
 	}
 	for _, p := range []string{PathESBCreateSet, PathESBCreateSet[:len(PathESBCreateSet)-1]} {
 		on(http.MethodPost, p, s.createSet, surfaceESB)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // stateFormat is the version of the state file's layout.
@@ -26,8 +27,8 @@ func (st *Store) snapshot() state {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	out := state{Format: stateFormat, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
-	for _, rec := range st.sets {
-		out.Sets = append(out.Sets, rec) // records are never changed in place
+	for _, r := range st.sets {
+		out.Sets = append(out.Sets, st.layout.record(r))
 	}
 	for _, m := range st.modules {
 		out.Modules = append(out.Modules, m)
@@ -37,22 +38,15 @@ func (st *Store) snapshot() state {
 
 // restore replaces the store's content with a saved state.
 func (st *Store) restore(saved state) error {
-	sets := make(map[int64]Record, len(saved.Sets))
-	names := make(map[nameKey]int64, len(saved.Sets))
+	sets := make(map[int64]*row, len(saved.Sets))
+	names := newNameIndex()
 	for _, rec := range saved.Sets {
-		for k, v := range rec {
-			rec[k] = jsonValue(v)
+		r, err := st.layout.rowOf(rec)
+		if err != nil {
+			return err
 		}
-		for _, k := range []string{"bk_set_id", "bk_biz_id", "bk_parent_id", "default"} {
-			if _, ok := rec[k].(int64); !ok {
-				return fmt.Errorf("a saved set has no integer %s: %v", k, rec[k])
-			}
-		}
-		if _, ok := rec["bk_set_name"].(string); !ok {
-			return fmt.Errorf("a saved set has no name: %v", rec)
-		}
-		id := rec["bk_set_id"].(int64)
-		sets[id], names[keyOf(rec)] = rec, id
+		sets[r.id] = r
+		names.put(r)
 	}
 	modules := make(map[int64]Module, len(saved.Modules))
 	for _, m := range saved.Modules {
@@ -63,6 +57,42 @@ func (st *Store) restore(saved state) error {
 	st.sets, st.names, st.modules = sets, names, modules
 	st.nextSetID, st.nextModuleID = saved.NextSetID, saved.NextModuleID
 	return nil
+}
+
+// rowOf turns a saved record back into a row; what the row would not give back as it was
+// saved is kept as an extra field.
+func (l *layout) rowOf(rec Record) (*row, error) {
+	for k, v := range rec {
+		rec[k] = jsonValue(v)
+	}
+	r := &row{attrs: make([]any, len(l.attrs))}
+	for key, into := range map[string]*int64{"bk_set_id": &r.id, "bk_biz_id": &r.biz, "bk_parent_id": &r.parent, "default": &r.def, "set_template_id": &r.template} {
+		v, ok := rec[key].(int64)
+		if !ok {
+			return nil, fmt.Errorf("a saved set has no integer %s: %v", key, rec[key])
+		}
+		*into = v
+	}
+	var ok bool
+	if r.name, ok = rec["bk_set_name"].(string); !ok {
+		return nil, fmt.Errorf("a saved set has no name: %v", rec)
+	}
+	if t, err := time.Parse(timeLayout, fmt.Sprint(rec["create_time"])); err == nil {
+		r.created = t.UnixMilli()
+	}
+	r.createdBy, _ = rec["bk_created_by"].(string)
+	for i, a := range l.attrs {
+		r.attrs[i] = rec[a]
+	}
+	for k, v := range rec {
+		if got, known := l.value(r, k); !known || !sameJSON(got, v) {
+			if r.extra == nil {
+				r.extra = Record{}
+			}
+			r.extra[k] = v
+		}
+	}
+	return r, nil
 }
 
 // loadState restores the store from Config.StateFile; it reports false when there is none to

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 )
@@ -33,29 +34,26 @@ type Module struct {
 	ServiceTemplateID int64  `json:"service_template_id"`
 }
 
-type nameKey struct {
-	bizID, parentID int64
-	name            string
-}
-
-func keyOf(rec Record) nameKey {
-	return nameKey{rec["bk_biz_id"].(int64), rec["bk_parent_id"].(int64), rec["bk_set_name"].(string)}
-}
-
 // Store holds the sets and modules of one mock. Its id counters belong to it, so two mocks in one
 // process never share ids. It is safe for concurrent use.
 type Store struct {
+	layout       *layout
 	mu           sync.RWMutex
 	nextSetID    int64
 	nextModuleID int64
-	sets         map[int64]Record
-	names        map[nameKey]int64
+	sets         map[int64]*row
+	names        *nameIndex
 	modules      map[int64]Module
+	users        map[string]string // the users sets were created by, one copy each
 }
 
-// NewStore returns an empty store whose counters start at 1.
-func NewStore() *Store {
-	s := &Store{}
+// maxInterned bounds the users a store keeps one copy of.
+const maxInterned = 4096
+
+// NewStore returns an empty store whose counters start at 1, for sets with the given model
+// attributes and timestamps in loc.
+func NewStore(attrs []string, loc *time.Location) *Store {
+	s := &Store{layout: newLayout(attrs, loc)}
 	s.clear()
 	return s
 }
@@ -65,47 +63,59 @@ func (s *Store) clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextSetID, s.nextModuleID = 1, 1
-	s.sets = map[int64]Record{}
-	s.names = map[nameKey]int64{}
+	s.sets = map[int64]*row{}
+	s.names = newNameIndex()
 	s.modules = map[int64]Module{}
+	s.users = map[string]string{}
 }
 
-// put stores a record that comes with its id (a fixture's built-in set) and its modules; the
-// counters move past them, so the first id handed out is the highest fixture id + 1.
-func (s *Store) put(rec Record, modules []fixtures.Module) {
-	id := rec["bk_set_id"].(int64)
+// put stores a row that comes with its id (a fixture's built-in set, a saved set) and its
+// modules; the counters move past them, so the first id handed out is the highest one + 1.
+func (s *Store) put(r *row, modules []Module) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sets[id] = rec
-	s.names[keyOf(rec)] = id
-	s.nextSetID = max(s.nextSetID, id+1)
+	s.sets[r.id] = r
+	s.names.put(r)
+	s.nextSetID = max(s.nextSetID, r.id+1)
 	for _, m := range modules {
-		s.modules[m.ID] = Module{ID: m.ID, Name: m.Name, SetID: id, BizID: rec["bk_biz_id"].(int64)}
+		m.SetID, m.BizID = r.id, r.biz
+		s.modules[m.ID] = m
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
 }
 
-// Create stores rec under the next set id and creates one module per service template. As in
-// CMDB, the id is taken before the name is checked, so a duplicate uses one up.
-func (s *Store) Create(rec Record, templates []fixtures.ServiceTemplate) (Record, error) {
-	key := keyOf(rec)
+// create stores r under the next set id and creates one module per service template. As in
+// CMDB, the id is taken before the name is checked, so a duplicate uses one up. r is the
+// store's from then on.
+func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) error {
+	key := keyOf(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := s.nextSetID
+	r.id = s.nextSetID
 	s.nextSetID++
-	if _, dup := s.names[key]; dup {
-		return nil, ErrDuplicateName
+	if s.names.get(key) != nil {
+		return ErrDuplicateName
 	}
-	rec = maps.Clone(rec)
-	rec["bk_set_id"] = id
-	s.sets[id] = rec
-	s.names[key] = id
+	r.createdBy = s.intern(r.createdBy)
+	s.sets[r.id] = r
+	s.names.put(r)
 	for _, t := range templates {
-		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: id, BizID: key.bizID, ServiceTemplateID: t.ID}
+		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ID}
 		s.modules[m.ID] = m
 		s.nextModuleID++
 	}
-	return maps.Clone(rec), nil
+	return nil
+}
+
+// intern returns the store's copy of a user name; s.mu is held.
+func (s *Store) intern(user string) string {
+	if u, ok := s.users[user]; ok {
+		return u
+	}
+	if len(s.users) < maxInterned {
+		s.users[user] = user
+	}
+	return user
 }
 
 // Delete removes a set of a business and its modules. A set that is not there is no error: the
@@ -113,15 +123,15 @@ func (s *Store) Create(rec Record, templates []fixtures.ServiceTemplate) (Record
 func (s *Store) Delete(bizID, setID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.sets[setID]
-	if !ok || rec["bk_biz_id"] != bizID {
+	r, ok := s.sets[setID]
+	if !ok || r.biz != bizID {
 		return nil
 	}
-	if rec["default"] != int64(0) {
+	if r.def != 0 {
 		return ErrBuiltIn
 	}
 	delete(s.sets, setID)
-	delete(s.names, keyOf(rec))
+	s.names.remove(r)
 	for id, m := range s.modules {
 		if m.SetID == setID {
 			delete(s.modules, id)
@@ -143,18 +153,18 @@ type Query struct {
 // Search returns how many sets match and the page asked for, cut to the fields asked for.
 func (s *Store) Search(q Query) (int, []Record, error) {
 	s.mu.RLock()
-	var hits []Record
-	for _, rec := range s.sets {
-		if rec["bk_biz_id"] != q.BizID {
+	var hits []*row
+	for _, r := range s.sets {
+		if r.biz != q.BizID {
 			continue
 		}
-		ok, err := matches(rec, q.Condition)
+		ok, err := s.layout.matches(r, q.Condition)
 		if err != nil {
 			s.mu.RUnlock()
 			return 0, nil, err
 		}
 		if ok {
-			hits = append(hits, rec)
+			hits = append(hits, r)
 		}
 	}
 	s.mu.RUnlock()
@@ -165,10 +175,12 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	} else if field[0] == '-' {
 		field, desc = field[1:], true
 	}
-	slices.SortStableFunc(hits, func(a, b Record) int {
-		c := compareValues(a[field], b[field])
+	slices.SortStableFunc(hits, func(a, b *row) int {
+		x, _ := s.layout.value(a, field)
+		y, _ := s.layout.value(b, field)
+		c := compareValues(x, y)
 		if c == 0 {
-			c = cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64))
+			c = cmp.Compare(a.id, b.id)
 		}
 		if desc {
 			return -c
@@ -181,14 +193,14 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 		hits = hits[:min(q.Limit, len(hits))]
 	}
 	page := make([]Record, len(hits))
-	for i, rec := range hits {
+	for i, r := range hits {
 		if len(q.Fields) == 0 {
-			page[i] = maps.Clone(rec)
+			page[i] = s.layout.record(r)
 			continue
 		}
 		page[i] = Record{}
 		for _, f := range q.Fields {
-			if v, ok := rec[f]; ok {
+			if v, ok := s.layout.value(r, f); ok {
 				page[i][f] = v
 			}
 		}
@@ -196,9 +208,9 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	return count, page, nil
 }
 
-func matches(rec Record, cond map[string]any) (bool, error) {
+func (l *layout) matches(r *row, cond map[string]any) (bool, error) {
 	for field, want := range cond {
-		got := rec[field]
+		got, _ := l.value(r, field)
 		op, isOp := want.(map[string]any)
 		if !isOp {
 			if !sameJSON(got, want) {
@@ -252,27 +264,43 @@ func compareValues(a, b any) int {
 func (s *Store) Has(bizID, parentID int64, name string) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	_, ok := s.names[nameKey{bizID, parentID, name}]
+	return s.names.get(nameKey{bizID, parentID, name}) != nil
+}
+
+// Set returns the record of the set with the given id.
+func (s *Store) Set(id int64) (Record, bool) {
+	s.mu.RLock()
+	r, ok := s.sets[id]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return s.layout.record(r), true
+}
+
+// has reports whether a set with the given id is stored.
+func (s *Store) has(id int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.sets[id]
 	return ok
 }
 
-// Set returns a copy of the set with the given id.
-func (s *Store) Set(id int64) (Record, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	rec, ok := s.sets[id]
-	return maps.Clone(rec), ok
+// Sets returns the records of all sets, built-in ones included, by id.
+func (s *Store) Sets() []Record {
+	out := make([]Record, 0, s.Len())
+	for _, r := range s.rows() {
+		out = append(out, s.layout.record(r))
+	}
+	return out
 }
 
-// Sets returns copies of all sets, built-in ones included, by id.
-func (s *Store) Sets() []Record {
+// rows returns the stored rows by id.
+func (s *Store) rows() []*row {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Record, 0, len(s.sets))
-	for _, rec := range s.sets {
-		out = append(out, maps.Clone(rec))
-	}
-	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64)) })
+	out := slices.Collect(maps.Values(s.sets))
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *row) int { return cmp.Compare(a.id, b.id) })
 	return out
 }
 

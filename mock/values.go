@@ -32,6 +32,9 @@ var wholeDecimal = regexp.MustCompile(`^([-+]?[0-9]+)(\.0*)?$`)
 func wholeNumber(v any) (string, bool) {
 	switch t := v.(type) {
 	case json.Number:
+		if plainInteger(string(t)) {
+			return string(t), true
+		}
 		r, ok := new(big.Rat).SetString(string(t))
 		if !ok || !r.IsInt() {
 			return "", false
@@ -50,6 +53,21 @@ func wholeNumber(v any) (string, bool) {
 	default:
 		return "", false
 	}
+}
+
+// plainInteger reports whether s is written as CMDB's path takes it: an optional minus and
+// digits, no leading zero.
+func plainInteger(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 1 && digits[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // emptyValue reports whether ESB's form treats v as not given: missing, null, "", [] or {}.

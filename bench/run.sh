@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Load test: cmdbmock against a bare Echo server (and Stoplight Prism when npm is there), side by
+# side on this machine, in turns (A B A B ...), under wrk -t1 -c32 with unique set names.
+# Prints req/s, p50 and p99 of each, the ratios, start-up time and resident memory.
+#
+#   bench/run.sh                  # ROUNDS=3 DURATION=10s
+#   ROUNDS=5 DURATION=20s bench/run.sh
+#
+# Only loopback is used; every server it starts is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-32}
+PRISM=${PRISM:-auto} # auto: when npm is there; off: never
+BASE_ADDR=127.0.0.1:18090
+MOCK_ADDR=127.0.0.1:18091
+PRISM_PORT=18092
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! command -v wrk >/dev/null; then
+  echo "== installing wrk" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "== building" >&2
+go build -o "$work/cmdbmock" ./cmd/cmdbmock
+go build -o "$work/baseline" ./bench/baseline
+go build -o "$work/startup" ./bench/startup
+
+wait_healthy() { # url
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "not healthy: $1" >&2
+  return 1
+}
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+tree_rss_kb() { # a process and its children, for node-based Prism
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(rss_kb "$p"))); done
+  echo "$total"
+}
+field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
+failed_answers() { # answers of the mock whose code was not 0
+  curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'
+}
+load() { # name url tag
+  local out
+  out=$(wrk -t1 -c"$CONNS" -d"$DURATION" -s bench/create_set.lua "$2" -- "$3" | grep '^RESULT')
+  echo "$1 $out" >>"$work/results"
+  echo "   $1 $out" >&2
+}
+
+echo "== start-up (exec to first healthy answer)" >&2
+startup=$("$work/startup" -runs 7 "$work/cmdbmock")
+echo "   $startup" >&2
+
+"$work/baseline" --addr "$BASE_ADDR" >/dev/null &
+pids+=($!)
+"$work/cmdbmock" --addr "$MOCK_ADDR" --log-level warn >/dev/null 2>&1 &
+mock_pid=$!
+pids+=("$mock_pid")
+wait_healthy "http://$BASE_ADDR/healthz"
+wait_healthy "http://$MOCK_ADDR/healthz"
+sleep 1
+idle_kb=$(rss_kb "$mock_pid")
+
+echo "== $ROUNDS rounds of $DURATION, wrk -t1 -c$CONNS, in turns" >&2
+for r in $(seq 1 "$ROUNDS"); do
+  load baseline "http://$BASE_ADDR" "b$r"
+  load cmdbmock "http://$MOCK_ADDR" "m$r"
+done
+sleep 2
+loaded_kb=$(rss_kb "$mock_pid")
+sets=$(curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {print $2}')
+failed=$(failed_answers)
+
+prism_line=""
+if [ "$PRISM" != off ] && command -v npm >/dev/null; then
+  echo "== Prism (installed into a temporary folder)" >&2
+  if npm install --prefix "$work/prism" --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5 >/dev/null 2>&1; then
+    "$work/prism/node_modules/.bin/prism" mock -h 127.0.0.1 -p "$PRISM_PORT" spec/openapi.yaml >"$work/prism.log" 2>&1 &
+    prism_pid=$!
+    pids+=("$prism_pid")
+    for _ in $(seq 1 300); do
+      curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' \
+        -d '{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x"}}' \
+        "http://127.0.0.1:$PRISM_PORT/api/c/compapi/v2/cc/create_set/" 2>/dev/null && break
+      sleep 0.2
+    done
+    for r in $(seq 1 "$ROUNDS"); do load prism "http://127.0.0.1:$PRISM_PORT" "p$r"; done
+    prism_line="prism_rss_mb=$(( $(tree_rss_kb "$prism_pid") / 1024 ))"
+  else
+    echo "   npm could not install @stoplight/prism-cli; Prism is left out" >&2
+  fi
+fi
+
+echo "== 100,000 sets: --populate 50000 in each of the 2 businesses" >&2
+"$work/cmdbmock" --addr 127.0.0.1:18093 --log-level warn --populate 50000 >/dev/null 2>&1 &
+pop_pid=$!
+pids+=("$pop_pid")
+wait_healthy "http://127.0.0.1:18093/healthz"
+sleep 2
+populated_kb=$(rss_kb "$pop_pid")
+
+summary() { # name -> "rps p50 p99" medians
+  local rows
+  rows=$(grep "^$1 " "$work/results")
+  printf '%s %s %s' \
+    "$(while read -r l; do field rps "$l"; done <<<"$rows" | median)" \
+    "$(while read -r l; do field p50_us "$l"; done <<<"$rows" | median)" \
+    "$(while read -r l; do field p99_us "$l"; done <<<"$rows" | median)"
+}
+read -r b_rps b_p50 b_p99 <<<"$(summary baseline)"
+read -r m_rps m_p50 m_p99 <<<"$(summary cmdbmock)"
+
+echo
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); $(date -u +%Y-%m-%d)"
+echo "load: wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds in turns, medians"
+printf '%-10s %10s %10s %10s %12s\n' server req/s p50_ms p99_ms vs_baseline
+printf '%-10s %10s %10s %10s %12s\n' baseline "$b_rps" "$(calc "$b_p50/1000")" "$(calc "$b_p99/1000")" 1.00
+printf '%-10s %10s %10s %10s %12s\n' cmdbmock "$m_rps" "$(calc "$m_p50/1000")" "$(calc "$m_p99/1000")" "$(calc "$m_rps/$b_rps")"
+if grep -q '^prism ' "$work/results"; then
+  read -r p_rps p_p50 p_p99 <<<"$(summary prism)"
+  printf '%-10s %10s %10s %10s %12s\n' prism "$p_rps" "$(calc "$p_p50/1000")" "$(calc "$p_p99/1000")" "$(calc "$p_rps/$b_rps")"
+  echo "cmdbmock / prism throughput: $(calc "$m_rps/$p_rps")"
+fi
+echo "cmdbmock p99 / baseline p99: $(calc "$m_p99/$b_p99")"
+echo "cmdbmock failed answers: $failed; socket errors and non-2xx per run are in the RESULT lines above"
+echo "$startup"
+echo "cmdbmock rss_idle_mb=$((idle_kb / 1024)) rss_after_load_mb=$((loaded_kb / 1024)) stored_sets=$sets bytes_per_set=$(( (loaded_kb - idle_kb) * 1024 / (sets > 0 ? sets : 1) ))"
+echo "cmdbmock with 100,000 populated sets: rss_mb=$((populated_kb / 1024)) bytes_per_set=$(( (populated_kb - idle_kb) * 1024 / 100000 ))"
+[ -n "$prism_line" ] && echo "$prism_line"
+exit 0

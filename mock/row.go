@@ -1,0 +1,248 @@
+package mock
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// row is a stored set, kept compact: few pointers for the collector to follow, no map per set.
+// A Record is made of it only when one is asked for. A row never changes once stored.
+type row struct {
+	id, biz, parent, def, template int64
+	name                           string
+	attrs                          []any // the model's attributes but bk_set_name, in the layout's order
+	created                        int64 // create_time = last_time = bk_created_at = bk_updated_at, in Unix ms
+	createdBy                      string
+	extra                          Record // fields of a canned record the above do not hold; rare
+}
+
+// The fields every record has besides the model's attributes.
+var serverFields = []string{
+	"bk_biz_id", "bk_created_at", "bk_created_by", "bk_parent_id", "bk_set_id", "bk_supplier_account",
+	"bk_updated_at", "bk_updated_by", "create_time", "default", "last_time", "set_template_id", "set_template_version",
+}
+
+// layout is how a store writes its rows: every key, in alphabetical order, and where its value
+// comes from.
+type layout struct {
+	loc   *time.Location // the zone timestamps are written in
+	attrs []string       // the model's attributes, in the order rows hold them
+	index map[string]int // attribute name -> position in row.attrs
+	keys  []string       // all keys, sorted
+	quote [][]byte       // `"key":` for each key, ready to append
+	from  []source       // where each key's value comes from
+}
+
+// source says where a key's value is in a row; attributes count from srcAttr.
+type source int
+
+const (
+	srcID source = iota
+	srcBiz
+	srcParent
+	srcName
+	srcDefault
+	srcTemplate
+	srcSupplier
+	srcCreated
+	srcCreatedBy
+	srcNull
+	srcAttr
+)
+
+var serverSources = map[string]source{
+	"bk_set_id": srcID, "bk_biz_id": srcBiz, "bk_parent_id": srcParent, "bk_set_name": srcName,
+	"default": srcDefault, "set_template_id": srcTemplate, "bk_supplier_account": srcSupplier,
+	"create_time": srcCreated, "last_time": srcCreated, "bk_created_at": srcCreated, "bk_updated_at": srcCreated,
+	"bk_created_by": srcCreatedBy, "bk_updated_by": srcNull, "set_template_version": srcNull,
+}
+
+func newLayout(attrs []string, loc *time.Location) *layout {
+	l := &layout{loc: loc, attrs: attrs, index: map[string]int{}}
+	for i, a := range attrs {
+		l.index[a] = i
+	}
+	l.keys = slices.Sorted(slices.Values(slices.Concat(serverFields, attrs, []string{"bk_set_name"})))
+	for _, k := range l.keys {
+		l.quote = append(l.quote, []byte(strconv.Quote(k)+":"))
+		src, ok := serverSources[k]
+		if !ok {
+			src = srcAttr + source(l.index[k])
+		}
+		l.from = append(l.from, src)
+	}
+	return l
+}
+
+// value returns a field of the row as its record holds it.
+func (l *layout) value(r *row, field string) (any, bool) {
+	if v, ok := r.extra[field]; ok {
+		return v, true
+	}
+	switch field {
+	case "bk_set_id":
+		return r.id, true
+	case "bk_biz_id":
+		return r.biz, true
+	case "bk_parent_id":
+		return r.parent, true
+	case "bk_set_name":
+		return r.name, true
+	case "default":
+		return r.def, true
+	case "set_template_id":
+		return r.template, true
+	case "bk_supplier_account":
+		return defaultSupplierAcc, true
+	case "create_time", "last_time", "bk_created_at", "bk_updated_at":
+		return string(l.appendTime(nil, r.created)), true
+	case "bk_created_by":
+		return r.createdBy, true
+	case "bk_updated_by", "set_template_version":
+		return nil, true
+	}
+	if i, ok := l.index[field]; ok {
+		return r.attrs[i], true
+	}
+	return nil, false
+}
+
+// record returns the row as a Record, a map of its own.
+func (l *layout) record(r *row) Record {
+	rec := make(Record, len(l.keys)+len(r.extra))
+	for _, k := range l.keys {
+		rec[k], _ = l.value(r, k)
+	}
+	maps.Copy(rec, r.extra)
+	return rec
+}
+
+// appendJSON appends the row's record as encoding/json writes a Record: keys sorted, no HTML
+// escaping. Rows with extra fields take encoding/json itself.
+func (l *layout) appendJSON(b []byte, r *row) []byte {
+	if r.extra != nil {
+		out, err := json.Marshal(l.record(r))
+		if err != nil {
+			return append(b, "null"...)
+		}
+		return append(b, out...)
+	}
+	b = append(b, '{')
+	for i, src := range l.from {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, l.quote[i]...)
+		switch src {
+		case srcID:
+			b = strconv.AppendInt(b, r.id, 10)
+		case srcBiz:
+			b = strconv.AppendInt(b, r.biz, 10)
+		case srcParent:
+			b = strconv.AppendInt(b, r.parent, 10)
+		case srcName:
+			b = appendString(b, r.name)
+		case srcDefault:
+			b = strconv.AppendInt(b, r.def, 10)
+		case srcTemplate:
+			b = strconv.AppendInt(b, r.template, 10)
+		case srcSupplier:
+			b = appendString(b, defaultSupplierAcc)
+		case srcCreated:
+			b = append(b, '"')
+			b = l.appendTime(b, r.created)
+			b = append(b, '"')
+		case srcCreatedBy:
+			b = appendString(b, r.createdBy)
+		case srcNull:
+			b = append(b, "null"...)
+		default:
+			b = appendValue(b, r.attrs[src-srcAttr])
+		}
+	}
+	return append(b, '}')
+}
+
+// timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped.
+const timeLayout = "2006-01-02T15:04:05.999Z07:00"
+
+func (l *layout) appendTime(b []byte, unixMS int64) []byte {
+	return time.UnixMilli(unixMS).In(l.loc).AppendFormat(b, timeLayout)
+}
+
+func appendValue(b []byte, v any) []byte {
+	switch t := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendString(b, t)
+	case int64:
+		return strconv.AppendInt(b, t, 10)
+	case json.Number:
+		return append(b, t...)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, out...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s exactly as encoding/json does without HTML escaping.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

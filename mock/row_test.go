@@ -1,0 +1,60 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// encodingJSON is how the rest of the mock writes: encoding/json, no HTML escaping.
+func encodingJSON(t testing.TB, v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(v))
+	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+var stringCases = []string{"", "web", "集群-测试", `a"b\c`, "tab\there", "nl\ncr\r", "\b\f\x00\x1f\x7f", "<&>", "\u2028\u2029", "bad\xffutf8\xc3", "😀"}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range stringCases {
+		assert.Equal(t, encodingJSON(t, s), string(appendString(nil, s)), "%q", s)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendString(nil, s)), encodingJSON(t, s); got != want {
+			t.Fatalf("appendString(%q) = %s, encoding/json says %s", s, got, want)
+		}
+	})
+}
+
+func TestRowJSONMatchesItsRecord(t *testing.T) {
+	l := newLayout([]string{"bk_capacity", "bk_service_status", "bk_set_desc", "bk_set_env", "description"}, time.FixedZone("UTC+8", 8*3600))
+	rows := []*row{
+		{id: 3, biz: 1, parent: 1, name: "web", attrs: []any{nil, "1", "", "3", ""}, created: 1645533241386, createdBy: "alice"},
+		{id: 9, biz: 2, parent: 7, name: "a\"b", def: 1, template: 4, attrs: []any{int64(1000), "2", "d\n", "1", "<x>"}, created: 0, createdBy: ""},
+		{id: 4, biz: 1, parent: 1, name: "canned", attrs: []any{nil, "1", "", "3", ""}, extra: Record{"bk_set_env": "1", "custom": 5.5}},
+	}
+	for _, r := range rows {
+		assert.Equal(t, encodingJSON(t, l.record(r)), string(l.appendJSON(nil, r)))
+		back, err := l.rowOf(func() Record {
+			var rec Record
+			dec := json.NewDecoder(bytes.NewReader(l.appendJSON(nil, r)))
+			dec.UseNumber()
+			require.NoError(t, dec.Decode(&rec))
+			return rec
+		}())
+		require.NoError(t, err)
+		assert.Equal(t, string(l.appendJSON(nil, r)), string(l.appendJSON(nil, back)), "a row survives a save and a load")
+	}
+}
