@@ -131,6 +131,8 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 		}
 		return append(b, out...)
 	}
+	var stamp [40]byte
+	created := l.appendTime(stamp[:0], r.created) // written four times, formatted once
 	b = append(b, '{')
 	for i, src := range l.from {
 		if i > 0 {
@@ -154,7 +156,7 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 			b = appendString(b, defaultSupplierAcc)
 		case srcCreated:
 			b = append(b, '"')
-			b = l.appendTime(b, r.created)
+			b = append(b, created...)
 			b = append(b, '"')
 		case srcCreatedBy:
 			b = appendString(b, r.createdBy)

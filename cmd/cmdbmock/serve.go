@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -32,6 +33,7 @@ type serveFlags struct {
 	adminToken, state                 string
 	corsOrigins                       listFlag
 	logFormat, logLevel               string
+	pprof                             string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -51,6 +53,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Var(&f.corsOrigins, "cors-origin", "origin a browser may call from, repeatable (CMDBMOCK_CORS_ORIGINS, comma-separated)")
 	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
 	fs.StringVar(&f.logLevel, "log-level", e.str("CMDBMOCK_LOG_LEVEL", "info"), "debug, info, warn or error (CMDBMOCK_LOG_LEVEL)")
+	fs.StringVar(&f.pprof, "pprof", e.str("CMDBMOCK_PPROF", ""), "serve net/http/pprof on this address, such as 127.0.0.1:6060 (CMDBMOCK_PPROF)")
 	var err error
 	if f.populate, err = e.int64("CMDBMOCK_POPULATE", 0); err != nil {
 		return nil, err
@@ -213,6 +216,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if f.pprof != "" {
+		if err := servePprof(ctx, f.pprof, logger); err != nil {
+			return err
+		}
+	}
 	// SIGHUP is caught before the address is printed: a reload is never a kill.
 	reload := make(chan os.Signal, 1)
 	signal.Notify(reload, syscall.SIGHUP)
@@ -238,6 +246,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return stop(srv, handler, f, logger)
 		}
 	}
+}
+
+// servePprof serves the profiler on a listener of its own, never on the mock's address.
+func servePprof(ctx context.Context, addr string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	logger.Info("pprof", "addr", ln.Addr().String())
+	return nil
 }
 
 // stop lets the requests in flight finish, then saves the state when --state is set.
