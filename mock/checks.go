@@ -285,8 +285,11 @@ func (s *Server) rules() map[spec.StepID]rule {
 		spec.StepDuplicate: func(c *call) *failure {
 			// The insert itself finds a duplicate, as in CMDB, after the id is taken.
 			r := s.buildRow(c, s.cfg.Fill == FillFake)
-			if err := s.store.create(r, c.template.ServiceTemplates); errors.Is(err, ErrDuplicateName) {
+			switch err := s.store.create(r, c.template.ServiceTemplates); {
+			case errors.Is(err, ErrDuplicateName):
 				return fail(spec.MsgDuplicateName)
+			case errors.Is(err, ErrStoreFull):
+				return fail(spec.MsgStoreFull, s.cfg.MaxSets)
 			}
 			c.created = r
 			return nil

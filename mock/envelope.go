@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -95,6 +96,27 @@ func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return buf.Bytes(), err
+}
+
+// limitHeaders answers a request whose headers are over the limit before anything reads it.
+func (s *Server) limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		size := 0
+		for k, vs := range ec.Request().Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4 // ": " and CRLF
+			}
+		}
+		if size <= s.cfg.MaxHeaderBytes {
+			return next(ec)
+		}
+		c := &call{requestID: s.cfg.RequestID()}
+		if strings.HasPrefix(ec.Request().URL.Path, "/api/v3/") {
+			c.surface = surfaceV3
+		}
+		m := spec.MsgHeadersTooLarge
+		return s.write(ec, c, http.StatusRequestHeaderFieldsTooLarge, failed(m, m.Format(spec.English, s.cfg.MaxHeaderBytes), nil))
+	}
 }
 
 // internalErrorCode marks an answer to a fault of the mock itself.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -113,8 +114,15 @@ func language(h string, absent spec.Lang) spec.Lang {
 	return spec.Chinese
 }
 
-// decodeJSON decodes exactly one JSON value, numbers kept as written.
-func decodeJSON(body []byte) (any, error) {
+// errTooDeep: a body nests deeper than the server reads; the real gateway's parser gives up
+// too (Python's, at about a thousand levels).
+var errTooDeep = errors.New("JSON nested too deep")
+
+// decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth.
+func decodeJSON(body []byte, maxDepth int) (any, error) {
+	if nesting(body) > maxDepth {
+		return nil, errTooDeep
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -133,8 +141,9 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
 	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")):
-		v, err := decodeJSON(body)
-		if err != nil {
+		// ESB decodes the body as UTF-8 before it parses it: invalid bytes are a bad body.
+		v, err := decodeJSON(body, s.cfg.MaxDepth)
+		if err != nil || !utf8.Valid(body) {
 			c.jsonErr = true
 			return c
 		}
@@ -164,7 +173,7 @@ func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 	c.bizPath = pathParam(bizParam)
 	// A malformed header carries no credentials, as an absent one.
 	_ = json.Unmarshal([]byte(r.Header.Get(headerV3Auth)), &c.creds)
-	v, err := decodeJSON(body)
+	v, err := decodeJSON(body, s.cfg.MaxDepth)
 	switch data := v.(type) {
 	case map[string]any:
 		c.data = s.trimAttributes(data)
@@ -194,6 +203,32 @@ func pathParam(p string) string {
 		return u
 	}
 	return p
+}
+
+// nesting is the deepest level of arrays and objects in a JSON text, strings skipped.
+func nesting(body []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 func formFields(q url.Values) map[string]any {

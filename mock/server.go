@@ -43,8 +43,13 @@ const (
 	PathAdmin        = "/__mock"
 )
 
-// DefaultMaxBody is the largest request body read when Config.MaxBody is zero.
-const DefaultMaxBody = 1 << 20
+// Defaults of the limits in Config.
+const (
+	DefaultMaxBody        = 1 << 20   // bytes of a request body
+	DefaultMaxHeaderBytes = 64 << 10  // bytes of a request's headers
+	DefaultMaxDepth       = 1000      // nesting of a JSON body
+	DefaultMaxSets        = 1_000_000 // sets in the store
+)
 
 // Config holds the optional settings of a Server; its zero value serves like a fresh CMDB 3.13.
 type Config struct {
@@ -56,6 +61,10 @@ type Config struct {
 	Seed      int64 // gofakeit's seed for Fill and Populate; 0 draws one at random
 	Populate  int   // fake sets created under each business at start
 	MaxBody   int64 // bytes; 0: DefaultMaxBody
+	// MaxHeaderBytes bounds a request's headers (names, values and separators); 0: the default.
+	MaxHeaderBytes int
+	MaxDepth       int // nesting of a JSON body; 0: DefaultMaxDepth
+	MaxSets        int // sets the store holds at most; 0: DefaultMaxSets
 	// Apps maps app codes to secrets. Empty: any non-empty code and secret pass (local
 	// development); otherwise ESB's real checks of unknown codes and wrong secrets apply.
 	Apps    map[string]string
@@ -109,7 +118,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		fields:  sp.Fields(),
-		store:   NewStore(attributeNames(sp.Fields()), cfg.Location),
+		store:   NewStore(attributeNames(sp.Fields()), cfg.Location, cfg.MaxSets),
 		enums:   enumValues(sp.Fields()),
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
@@ -157,6 +166,15 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = DefaultJournalSize
+	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = DefaultMaxDepth
+	}
+	if cfg.MaxSets <= 0 {
+		cfg.MaxSets = DefaultMaxSets
 	}
 	return cfg
 }
@@ -237,6 +255,7 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.routingError
+	e.Pre(s.limitHeaders)
 	if len(s.cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  s.cfg.CORSOrigins,

@@ -19,6 +19,8 @@ var (
 	ErrDuplicateName = errors.New("a set with the same name exists under the same parent")
 	// ErrBuiltIn: built-in sets (default != 0) cannot be deleted.
 	ErrBuiltIn = errors.New("built-in sets cannot be removed")
+	// ErrStoreFull: the store holds its limit of sets; nothing stored is dropped to make room.
+	ErrStoreFull = errors.New("the store holds its limit of sets")
 )
 
 // Record is a set as CMDB returns it. encoding/json writes its keys in alphabetical order, as
@@ -38,6 +40,7 @@ type Module struct {
 // process never share ids. It is safe for concurrent use.
 type Store struct {
 	layout       *layout
+	limit        int // sets held at most
 	mu           sync.RWMutex
 	nextSetID    int64
 	nextModuleID int64
@@ -50,10 +53,10 @@ type Store struct {
 // maxInterned bounds the users a store keeps one copy of.
 const maxInterned = 4096
 
-// NewStore returns an empty store whose counters start at 1, for sets with the given model
-// attributes and timestamps in loc.
-func NewStore(attrs []string, loc *time.Location) *Store {
-	s := &Store{layout: newLayout(attrs, loc)}
+// NewStore returns an empty store whose counters start at 1, for at most limit sets with the
+// given model attributes and timestamps in loc.
+func NewStore(attrs []string, loc *time.Location, limit int) *Store {
+	s := &Store{layout: newLayout(attrs, loc), limit: limit}
 	s.clear()
 	return s
 }
@@ -91,6 +94,9 @@ func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) error {
 	key := keyOf(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.sets) >= s.limit {
+		return ErrStoreFull
+	}
 	r.id = s.nextSetID
 	s.nextSetID++
 	if s.names.get(key) != nil {

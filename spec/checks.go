@@ -78,6 +78,11 @@ var (
 	// MsgBodyTooLarge is the mock's own answer to a body over its limit (HTTP 413); the real
 	// gateway's proxy answers that case with a page of its own.
 	MsgBodyTooLarge = Message{1306000, LayerESB, "Request body is larger than the limit of %d bytes", ""}
+	// MsgHeadersTooLarge is the mock's own answer to request headers over its limit (HTTP 431).
+	MsgHeadersTooLarge = Message{1306000, LayerESB, "Request headers are larger than the limit of %d bytes", ""}
+	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets; code 1199999
+	// marks the mock's own conditions, which the real system does not have.
+	MsgStoreFull = Message{1199999, LayerCMDB, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", ""}
 
 	// CMDB's errors.
 	MsgJSONDecode    = Message{1199000, LayerCMDB, "Deserializing JSON data failed", "反序列化JSON数据失败"}

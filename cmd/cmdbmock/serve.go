@@ -34,6 +34,9 @@ type serveFlags struct {
 	corsOrigins                       listFlag
 	logFormat, logLevel               string
 	pprof                             string
+	maxHeaderBytes, maxDepth, maxSets int64
+	readHeaderTimeout, readTimeout    time.Duration
+	writeTimeout, idleTimeout         time.Duration
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveFlags, error) {
@@ -48,6 +51,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.tz, "tz", e.str("CMDBMOCK_TZ", "+08:00"), "zone of timestamps: +08:00, UTC, Asia/Shanghai, ... (CMDBMOCK_TZ)")
 	fs.Var(&f.apps, "app", "CODE:SECRET of a registered app, repeatable; none: any app passes (CMDBMOCK_APPS, comma-separated)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
+	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its headers")
+	fs.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request")
+	fs.DurationVar(&f.writeTimeout, "write-timeout", 30*time.Second, "how long an answer may take, injected delays included")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	fs.StringVar(&f.adminToken, "admin-token", e.str("CMDBMOCK_ADMIN_TOKEN", ""), "lets /__mock/ calls in from beyond loopback (CMDBMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&f.state, "state", e.str("CMDBMOCK_STATE", ""), "file the store is loaded from at start and saved to on stop (CMDBMOCK_STATE)")
 	fs.Var(&f.corsOrigins, "cors-origin", "origin a browser may call from, repeatable (CMDBMOCK_CORS_ORIGINS, comma-separated)")
@@ -68,6 +75,21 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return nil, err
 	}
 	fs.Int64Var(&f.journalSize, "journal-size", f.journalSize, "requests the journal keeps (CMDBMOCK_JOURNAL_SIZE)")
+	for _, lim := range []struct {
+		into      *int64
+		flag, env string
+		def       int64
+		usage     string
+	}{
+		{&f.maxHeaderBytes, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, "largest request headers in bytes"},
+		{&f.maxDepth, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, "deepest nesting of a JSON body"},
+		{&f.maxSets, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, "most sets the store holds"},
+	} {
+		if *lim.into, err = e.int64(lim.env, lim.def); err != nil {
+			return nil, err
+		}
+		fs.Int64Var(lim.into, lim.flag, *lim.into, lim.usage+" ("+lim.env+")")
+	}
 	if v := getenv("CMDBMOCK_CORS_ORIGINS"); v != "" {
 		f.corsOrigins = strings.Split(v, ",")
 	}
@@ -123,22 +145,27 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if f.fill == "defaults" {
 		fill = mock.FillDefaults
 	}
-	if f.journalSize <= 0 {
-		return mock.Config{}, errors.New("--journal-size must be positive")
+	for name, v := range map[string]int64{"--journal-size": f.journalSize, "--max-header-bytes": f.maxHeaderBytes, "--max-depth": f.maxDepth, "--max-sets": f.maxSets, "--max-body": f.maxBody} {
+		if v <= 0 {
+			return mock.Config{}, fmt.Errorf("%s must be positive", name)
+		}
 	}
 	return mock.Config{
-		Logger:      logger,
-		Location:    loc,
-		Fill:        fill,
-		Seed:        f.seed,
-		Populate:    int(f.populate),
-		MaxBody:     f.maxBody,
-		Apps:        f.apps,
-		Version:     spec.Version(f.version),
-		JournalSize: int(f.journalSize),
-		AdminToken:  f.adminToken,
-		CORSOrigins: f.corsOrigins,
-		StateFile:   f.state,
+		Logger:         logger,
+		Location:       loc,
+		Fill:           fill,
+		Seed:           f.seed,
+		Populate:       int(f.populate),
+		MaxBody:        f.maxBody,
+		Apps:           f.apps,
+		Version:        spec.Version(f.version),
+		JournalSize:    int(f.journalSize),
+		MaxHeaderBytes: int(f.maxHeaderBytes),
+		MaxDepth:       int(f.maxDepth),
+		MaxSets:        int(f.maxSets),
+		AdminToken:     f.adminToken,
+		CORSOrigins:    f.corsOrigins,
+		StateFile:      f.state,
 	}, nil
 }
 
@@ -209,12 +236,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: f.readHeaderTimeout,
+		ReadTimeout:       f.readTimeout,
+		WriteTimeout:      f.writeTimeout,
+		IdleTimeout:       f.idleTimeout,
+		// Room above the mock's own limit, which answers in the envelope; past twice the
+		// limit net/http refuses on its own.
+		MaxHeaderBytes: int(2 * f.maxHeaderBytes),
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if f.pprof != "" {
 		if err := servePprof(ctx, f.pprof, logger); err != nil {

@@ -1,0 +1,129 @@
+package mock_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+// assertEnvelope checks what every answer must be: no 5xx, JSON, and result true exactly when
+// code is 0.
+func assertEnvelope(t testing.TB, status int, body []byte) map[string]any {
+	t.Helper()
+	assert.Less(t, status, 500, "no 5xx: %s", body)
+	var env map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&env), "not JSON: %q", body)
+	code, ok := env["code"].(json.Number)
+	require.True(t, ok, "no integer code: %s", body)
+	assert.Equal(t, code == "0", env["result"] == true, "result agrees with code: %s", body)
+	if code != "0" {
+		assert.NotEmpty(t, env["message"])
+		assert.Nil(t, env["data"])
+	}
+	return env
+}
+
+func TestHostileInput(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	deep := strings.Repeat("[", 10_000) + strings.Repeat("]", 10_000)
+	esb := func(body string) string {
+		return `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":` + body + `}`
+	}
+	cases := []struct {
+		name    string
+		path    string
+		body    string
+		ctype   string
+		headers map[string]string
+		status  int
+		code    int
+		message string
+	}{
+		{"malformed JSON", mock.PathESBCreateSet, `{"bk_app_code":"a",`, "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
+		{"truncated JSON on v3", "/api/v3/set/1", `{"bk_set_name":"ab`, "", nil, 200, 1199000, "反序列化JSON数据失败"},
+		{"empty body", mock.PathESBCreateSet, ``, "", nil, 200, 1306000, "APP Code [bk_app_code] cannot be empty"},
+		{"empty body on v3", "/api/v3/set/1", ``, "", nil, 200, 1199000, "反序列化JSON数据失败"},
+		{"5 MB body", mock.PathESBCreateSet, esb(`"` + strings.Repeat("x", 5<<20) + `"`), "", nil, 413, 1306000, "Request body is larger than the limit of 1048576 bytes"},
+		{"50 MB body", "/api/v3/set/1", `{"bk_set_name":"` + strings.Repeat("x", 50<<20) + `"}`, "", nil, 413, 1306000, "Request body is larger than the limit of 1048576 bytes"},
+		{"nesting 10,000 deep", mock.PathESBCreateSet, esb(deep), "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
+		{"nesting 10,000 deep on v3", "/api/v3/set/1", `{"x":` + deep + `}`, "", nil, 200, 1199000, "反序列化JSON数据失败"},
+		{"XML content type", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"xml"}`), "application/xml", nil, 200, 0, "success"},
+		{"multipart content type", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"mp"}`), "multipart/form-data; boundary=x", nil, 200, 0, "success"},
+		{"XML body", mock.PathESBCreateSet, `<xml><bk_app_code>a</bk_app_code></xml>`, "application/xml", nil, 200, 1306000, "APP Code [bk_app_code] cannot be empty"},
+		{"invalid UTF-8", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"a` + "\xff\xfe" + `"}`), "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
+		{"NUL in a name", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"a\u0000b"}`), "", nil, 200, 0, "success"},
+		{"NUL in a description", "/api/v3/set/1", `{"bk_parent_id":1,"bk_set_name":"nul","bk_set_desc":"x\u0000y"}`, "", nil, 200, 0, "success"},
+		{"business id beyond int64", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":99999999999999999999,"data":{"bk_parent_id":1,"bk_set_name":"big"}}`, "", nil, 200, 1199009, "'business id' parameters must be integral"},
+		{"parent beyond int64", mock.PathESBCreateSet, esb(`{"bk_parent_id":99999999999999999999,"bk_set_name":"big"}`), "", nil, 200, 1199006, "'bk_parent_id' data parameter verification does not pass"},
+		{"default beyond int64", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"big","default":99999999999999999999}`), "", nil, 200, 1199998, `strconv.ParseInt: parsing "99999999999999999999": value out of range`},
+		{"negative business", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":-1,"data":{"bk_parent_id":1,"bk_set_name":"neg"}}`, "", nil, 200, 1199011, "'bk_biz_id' the parameter is invalid or does not exist"},
+		{"negative business on v3", "/api/v3/set/-1", `{"bk_parent_id":1,"bk_set_name":"neg"}`, "", nil, 200, 1199011, "'bk_biz_id' 参数无效或不存在"},
+		{"boolean business", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":true,"data":{"bk_parent_id":1,"bk_set_name":"b"}}`, "", nil, 200, 1306000, "business id [bk_biz_id] Enter a whole number."},
+		{"boolean parent", mock.PathESBCreateSet, esb(`{"bk_parent_id":true,"bk_set_name":"b"}`), "", nil, 200, 1199006, "'bk_parent_id' data parameter verification does not pass"},
+		{"null data", mock.PathESBCreateSet, esb(`null`), "", nil, 200, 1306000, "data [data] This field is required."},
+		{"array data", mock.PathESBCreateSet, esb(`[{"bk_set_name":"x"}]`), "", nil, 200, 1306000, "data [data] Must be the specified parameter data type dict"},
+		{"array body on v3", "/api/v3/set/1", `[{"bk_set_name":"x"}]`, "", nil, 200, 1199000, "反序列化JSON数据失败"},
+		{"object name", "/api/v3/set/1", `{"bk_parent_id":1,"bk_set_name":{"a":1}}`, "", nil, 200, 1199007, "'bk_set_name' 必须为字符串类型"},
+		{"hundreds of headers", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"many-headers"}`), "", manyHeaders(300), 200, 0, "success"},
+		{"a 64 KB header", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"big-header"}`), "", map[string]string{"X-Big": strings.Repeat("h", 64<<10)}, 431, 1306000, "Request headers are larger than the limit of 65536 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hr := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				hr.Header.Set("Content-Type", tc.ctype)
+			}
+			if strings.HasPrefix(tc.path, "/api/v3/") {
+				hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+			}
+			for k, v := range tc.headers {
+				hr.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, hr)
+			env := assertEnvelope(t, rec.Code, rec.Body.Bytes())
+			assert.Equal(t, tc.status, rec.Code)
+			assert.Equal(t, json.Number(fmt.Sprint(tc.code)), env["code"])
+			assert.Equal(t, tc.message, env["message"])
+		})
+	}
+}
+
+func manyHeaders(n int) map[string]string {
+	h := map[string]string{}
+	for i := range n {
+		h[fmt.Sprintf("X-Header-%d", i)] = "value"
+	}
+	return h
+}
+
+func TestMaxSets(t *testing.T) {
+	s := newServer(t, mock.Config{MaxSets: 4})
+	createNamed(t, s, "one", "two")
+	r := req{surface: "esb", lang: "en", biz: 1, data: set("bk_set_name", "three")}.send(t, s)
+	assert.Equal(t, 1199999, r.Code)
+	assert.Equal(t, "cmdbmock holds its limit of 4 sets (--max-sets): delete sets or raise the limit", r.Message)
+	assert.Len(t, s.Store().Sets(), 4, "nothing stored is dropped")
+	ids := createdIDs(s)
+	require.Equal(t, 200, admin(t, s, http.MethodPost, "/__mock/reset", "", nil))
+	assert.True(t, req{surface: "esb", biz: 1, data: set("bk_set_name", "after-reset")}.send(t, s).Result, "room again: %v", ids)
+}
+
+func createdIDs(s *mock.Server) []any {
+	var ids []any
+	for _, rec := range s.Store().Sets() {
+		ids = append(ids, rec["bk_set_id"])
+	}
+	return ids
+}
