@@ -25,6 +25,7 @@ type Exchange struct {
 	ResponseBody    string            `json:"response_body,omitempty"`
 	Error           string            `json:"error,omitempty"`
 	NotSent         bool              `json:"not_sent,omitempty"` // a dry run
+	Retries         int               `json:"retries,omitempty"`  // sent again after 5xx or 1306429
 
 	header http.Header
 	body   []byte
@@ -108,35 +109,69 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 		ex.NotSent = true
 		return ex
 	}
-	if err := c.pace(ctx); err != nil {
-		ex.Error = err.Error()
-		return ex
-	}
-	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
-	if err != nil {
-		ex.Error = err.Error()
-		return ex
-	}
-	req.Header = header
-	resp, err := c.cfg.Client.Do(req)
-	if err != nil {
-		ex.Error = c.scrub(err.Error())
-		return ex
-	}
-	defer resp.Body.Close()
-	ex.Status, ex.header = resp.StatusCode, resp.Header
-	ex.body, err = io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		ex.Error = err.Error()
+	backoff := c.cfg.RetryBackoff
+	for attempt := 0; ; attempt++ {
+		if err := c.pace(ctx); err != nil {
+			ex.Error = err.Error()
+			return ex
+		}
+		c.do(ctx, method, body, header, ex)
+		if attempt >= c.cfg.Retries || !retryable(ex) {
+			break
+		}
+		ex.Retries++
+		select {
+		case <-ctx.Done():
+			return ex
+		case <-time.After(backoff):
+		}
+		backoff *= 2
 	}
 	ex.ResponseBody = c.scrub(string(ex.body))
 	ex.ResponseHeaders = map[string]string{}
 	for _, k := range []string{"Content-Type", "X-Request-Id"} {
-		if v := resp.Header.Get(k); v != "" {
+		if v := ex.header.Get(k); v != "" {
 			ex.ResponseHeaders[k] = v
 		}
 	}
 	return ex
+}
+
+// do sends one request and records its answer in ex. A request once sent is let finish even
+// when ctx is cancelled, so that a set it creates is known and cleaned up.
+func (c *client) do(ctx context.Context, method string, body []byte, header http.Header, ex *Exchange) {
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), method, ex.URL, bytes.NewReader(body))
+	if err != nil {
+		ex.Error = err.Error()
+		return
+	}
+	req.Header = header
+	resp, err := c.cfg.Client.Do(req)
+	if err != nil {
+		ex.Error, ex.Status, ex.header, ex.body = c.scrub(err.Error()), 0, nil, nil
+		return
+	}
+	defer resp.Body.Close()
+	ex.Error = ""
+	ex.Status, ex.header = resp.StatusCode, resp.Header
+	if ex.body, err = io.ReadAll(io.LimitReader(resp.Body, 16<<20)); err != nil {
+		ex.Error = err.Error()
+	}
+}
+
+// retryable: the gateway answered 5xx or said the caller is rate limited (1306429); the call
+// did not reach CMDB and can be sent again.
+func retryable(ex *Exchange) bool {
+	if ex.Error != "" {
+		return false
+	}
+	if ex.Status >= 500 {
+		return true
+	}
+	var env struct {
+		Code json.Number `json:"code"`
+	}
+	return json.Unmarshal(ex.body, &env) == nil && env.Code == "1306429"
 }
 
 // body is the request body for the surface; ESB puts the credentials, the business and the

@@ -51,6 +51,12 @@ type Config struct {
 	Spec   *spec.Spec
 	Client *http.Client // nil: a client with a 30 s timeout
 	RunID  string       // "": 8 random hex digits
+
+	// Retries is how often a request is sent again after a 5xx or a 1306429 (rate limited)
+	// answer, waiting RetryBackoff, then twice as long each time; 0: 3 retries from 200 ms.
+	// A negative Retries sends every request once.
+	Retries      int
+	RetryBackoff time.Duration
 }
 
 func (c Config) withDefaults() (Config, *url.URL, error) {
@@ -84,6 +90,12 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 	}
 	if c.RPS == 0 {
 		c.RPS = DefaultRPS
+	}
+	if c.Retries == 0 {
+		c.Retries = 3
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = 200 * time.Millisecond
 	}
 	if c.AppCode == "" || c.AppSecret == "" || c.Username == "" {
 		return c, nil, errors.New("contracttest: an app code, app secret and username are required")

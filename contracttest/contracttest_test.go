@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -379,4 +380,69 @@ func TestConfigErrors(t *testing.T) {
 			assert.Error(t, err)
 		})
 	}
+}
+
+func TestInterruptCleansUp(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var creates atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "create_set") && creates.Add(1) == 3 {
+			cancel() // SIGINT, as the command turns it into a cancelled context
+		}
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	rep, err := contracttest.Run(ctx, config(t, srv.URL, contracttest.SurfaceESB))
+	require.NoError(t, err)
+	_, _, skip := rep.Counts()
+	assert.Positive(t, skip, "the cases after the interrupt are skipped")
+	assert.Empty(t, rep.Leftovers)
+	assert.Len(t, m.Store().Sets(), 2, "the sets created before the interrupt are deleted")
+}
+
+func TestRetriesOn5xxAndRateLimits(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 2, 3: // the first create: two gateway errors, then a rate limit
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		case 4:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"result":false,"code":1306429,"message":"Request has been throttled","request_id":"0123456789abcdef0123456789abcdef","data":null}`))
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.RetryBackoff = time.Millisecond
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.True(t, rep.Conformant(), "%s", reasons(rep))
+	assert.Equal(t, 3, rep.Cases[0].Exchanges[0].Retries)
+}
+
+func TestLostAnswerIsCleanedUp(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	var lost atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "create_set") && lost.CompareAndSwap(false, true) {
+			m.ServeHTTP(httptest.NewRecorder(), r) // created, but the answer is lost
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.RetryBackoff = time.Millisecond
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Contains(t, reasons(rep), "1101108", "the retry meets the set the lost answer created")
+	assert.Empty(t, rep.Leftovers)
+	assert.Len(t, m.Store().Sets(), 2, "the stray set is found by its ct- name and deleted")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -138,40 +140,61 @@ func (r *runner) forget(id int64) {
 	r.created = slices.DeleteFunc(r.created, func(s createdSet) bool { return s.id == id })
 }
 
+// cleanup deletes what the run created: the sets it knows of, and any other set with its
+// name prefix (one whose answer was lost), then checks with search_set that they are gone.
 func (r *runner) cleanup(ctx context.Context) {
-	var ids []int64
+	owed := map[int64]string{}
 	for _, s := range r.created {
-		a := r.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: s.id})
+		owed[s.id] = s.name
+	}
+	for id, name := range r.ownSets(ctx) {
+		owed[id] = name
+	}
+	failed := map[int64]bool{}
+	for _, id := range slices.Sorted(maps.Keys(owed)) {
+		a := r.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id})
+		reason := ""
 		switch {
 		case a == nil:
-			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "delete_set got no answer"})
+			reason = "delete_set got no answer"
 		case !a.Result:
-			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: fmt.Sprintf("delete_set: %d %s", a.Code, a.Message)})
-		default:
-			ids = append(ids, s.id)
+			reason = fmt.Sprintf("delete_set: %d %s", a.Code, a.Message)
 		}
-	}
-	if len(ids) == 0 {
-		return
+		if reason != "" {
+			failed[id] = true
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: id, Name: owed[id], Reason: reason})
+		}
 	}
 	// Trust, then verify: a delete that says success must leave nothing behind.
-	a := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
-		args: map[string]any{"condition": map[string]any{"bk_set_id": map[string]any{"$in": ids}}, "fields": []string{"bk_set_id", "bk_set_name"}}})
-	found := map[int64]bool{}
-	if a != nil && a.Result {
-		for _, rec := range infoOf(a) {
-			if id, ok := intOf(rec["bk_set_id"]); ok {
-				found[id] = true
-			}
-		}
-	}
-	for _, s := range r.created {
-		if found[s.id] {
-			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "delete_set said success, but search_set still finds it"})
-		} else if slices.Contains(ids, s.id) {
+	still := r.ownSets(ctx)
+	for _, id := range slices.Sorted(maps.Keys(owed)) {
+		switch {
+		case failed[id]:
+		case still[id] != "":
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: id, Name: owed[id], Reason: "delete_set said success, but search_set still finds it"})
+		default:
 			r.report.Deleted++
 		}
 	}
+}
+
+// ownSets finds the sets of the business whose names carry this run's prefix.
+func (r *runner) ownSets(ctx context.Context) map[int64]string {
+	a := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID, args: map[string]any{
+		"condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(r.name(""))}},
+		"fields":    []string{"bk_set_id", "bk_set_name"},
+	}})
+	found := map[int64]string{}
+	if a == nil || !a.Result {
+		return found
+	}
+	for _, rec := range infoOf(a) {
+		if id, ok := intOf(rec["bk_set_id"]); ok {
+			name, _ := rec["bk_set_name"].(string)
+			found[id] = name
+		}
+	}
+	return found
 }
 
 // quiet sends a request outside any case, for the cleanup.

@@ -68,13 +68,17 @@ func TestSearchSet(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"bk_set_name": "c-set"}}, r.Data["info"])
 	assertRequestID(t, "v3", r)
 
+	r = v3Call(t, s, http.MethodPost, path, `{"condition":{"bk_set_name":{"$regex":"^[ab]-"}},"fields":["bk_set_name"]}`)
+	assert.Equal(t, json.Number("2"), r.Data["count"], "$regex as MongoDB reads it")
+
 	r = v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/2", `{"condition":{"bk_set_name":"a-set"}}`)
 	assert.Equal(t, json.Number("0"), r.Data["count"], "sets of another business are not found")
 	assert.Equal(t, []any{}, r.Data["info"])
 
 	bad := []struct{ body, msg string }{
 		{`{"condition":5}`, "'condition' data parameter verification does not pass"},
-		{`{"condition":{"x":{"$regex":"a"}}}`, "'condition' data parameter verification does not pass"},
+		{`{"condition":{"x":{"$where":"a"}}}`, "'condition' data parameter verification does not pass"},
+		{`{"condition":{"bk_set_name":{"$regex":"("}}}`, "'condition' data parameter verification does not pass"},
 		{`{"fields":"bk_set_name"}`, "'fields' data parameter verification does not pass"},
 		{`{"page":{"limit":-1}}`, "'page' data parameter verification does not pass"},
 		{`{`, "Deserializing JSON data failed"},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -149,7 +150,7 @@ func (s *Store) Delete(bizID, setID int64) error {
 // Query selects sets of a business, as search_set does.
 type Query struct {
 	BizID     int64
-	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$eq": v} / {"$ne": v}
+	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
 	Fields    []string       // empty: every field
 	Start     int
 	Limit     int    // 0: all
@@ -158,18 +159,14 @@ type Query struct {
 
 // Search returns how many sets match and the page asked for, cut to the fields asked for.
 func (s *Store) Search(q Query) (int, []Record, error) {
+	terms, err := prepare(q.Condition)
+	if err != nil {
+		return 0, nil, err
+	}
 	s.mu.RLock()
 	var hits []*row
 	for _, r := range s.sets {
-		if r.biz != q.BizID {
-			continue
-		}
-		ok, err := s.layout.matches(r, q.Condition)
-		if err != nil {
-			s.mu.RUnlock()
-			return 0, nil, err
-		}
-		if ok {
+		if r.biz == q.BizID && s.layout.matches(r, terms) {
 			hits = append(hits, r)
 		}
 	}
@@ -214,40 +211,73 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	return count, page, nil
 }
 
-func (l *layout) matches(r *row, cond map[string]any) (bool, error) {
+// term is one test of a search condition, checked before any row is read.
+type term struct {
+	field string
+	op    string // $eq, $ne, $in, $regex
+	arg   any
+	list  []any
+	re    *regexp.Regexp
+}
+
+// prepare checks a condition and compiles it into terms.
+func prepare(cond map[string]any) ([]term, error) {
+	var terms []term
 	for field, want := range cond {
-		got, _ := l.value(r, field)
 		op, isOp := want.(map[string]any)
 		if !isOp {
-			if !sameJSON(got, want) {
-				return false, nil
-			}
+			terms = append(terms, term{field: field, op: "$eq", arg: want})
 			continue
 		}
 		for name, arg := range op {
+			t := term{field: field, op: name, arg: arg}
 			switch name {
-			case "$eq":
-				if !sameJSON(got, arg) {
-					return false, nil
-				}
-			case "$ne":
-				if sameJSON(got, arg) {
-					return false, nil
-				}
+			case "$eq", "$ne":
 			case "$in":
 				list, ok := arg.([]any)
 				if !ok {
-					return false, fmt.Errorf("%s: $in takes a list", field)
+					return nil, fmt.Errorf("%s: $in takes a list", field)
 				}
-				if !slices.ContainsFunc(list, func(v any) bool { return sameJSON(got, v) }) {
-					return false, nil
+				t.list = list
+			case "$regex":
+				pattern, ok := arg.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s: $regex takes a string", field)
 				}
+				re, err := regexp.Compile(pattern)
+				if err != nil {
+					return nil, fmt.Errorf("%s: $regex: %w", field, err)
+				}
+				t.re = re
 			default:
-				return false, fmt.Errorf("%s: unsupported operator %s", field, name)
+				return nil, fmt.Errorf("%s: unsupported operator %s", field, name)
 			}
+			terms = append(terms, t)
 		}
 	}
-	return true, nil
+	return terms, nil
+}
+
+func (l *layout) matches(r *row, terms []term) bool {
+	for _, t := range terms {
+		got, _ := l.value(r, t.field)
+		var ok bool
+		switch t.op {
+		case "$eq":
+			ok = sameJSON(got, t.arg)
+		case "$ne":
+			ok = !sameJSON(got, t.arg)
+		case "$in":
+			ok = slices.ContainsFunc(t.list, func(v any) bool { return sameJSON(got, v) })
+		case "$regex":
+			s, isString := got.(string)
+			ok = isString && t.re.MatchString(s)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // sameJSON compares two values as JSON: int64(3) equals json.Number("3").

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +29,8 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		lang, version          string
 		timeout                time.Duration
 		bizID, parent, parent2 int64
+		caFile                 string
+		insecure               bool
 	)
 	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -48,6 +52,9 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.NoCleanup, "no-cleanup", false, "leave the created sets in place")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the requests it would send, send none")
 	fs.BoolVar(&cfg.Lenient, "lenient", false, "compare codes only, not messages")
+	fs.IntVar(&cfg.Retries, "retries", 3, "times a request is sent again after a 5xx or 1306429 answer, with backoff")
+	fs.StringVar(&caFile, "ca-file", "", "PEM file of the CA that signed the target's certificate")
+	fs.BoolVar(&insecure, "insecure", false, "do not check the target's TLS certificate (a warning is printed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,7 +94,12 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	cfg.Spec = sp
-	cfg.Client = &http.Client{Timeout: timeout}
+	if cfg.Client, err = httpClient(timeout, caFile, insecure, stderr); err != nil {
+		return err
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = -1 // --retries 0: send once
+	}
 	report, err := contracttest.Run(ctx, cfg)
 	if err != nil {
 		return err
@@ -113,4 +125,28 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		return errNotConformant
 	}
 	return nil
+}
+
+// httpClient is the contract command's client: a timeout per request, and the TLS the flags ask
+// for.
+func httpClient(timeout time.Duration, caFile string, insecure bool, stderr io.Writer) (*http.Client, error) {
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", caFile)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	if insecure {
+		fmt.Fprintln(stderr, "warning: --insecure: the target's TLS certificate is not checked; anyone between here and the target can read the credentials")
+		tlsConfig.InsecureSkipVerify = true // #nosec G402 -- asked for explicitly, with a warning
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = tlsConfig
+	return &http.Client{Timeout: timeout, Transport: transport}, nil
 }

@@ -3,16 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 func TestContractCommand(t *testing.T) {
@@ -87,4 +93,28 @@ func TestExitCode(t *testing.T) {
 	assert.Equal(t, 0, exitCode(flag.ErrHelp))
 	assert.Equal(t, 1, exitCode(errNotConformant))
 	assert.Equal(t, 2, exitCode(errors.New("boom")))
+}
+
+func TestContractOverTLS(t *testing.T) {
+	sp, err := spec.Load(context.Background())
+	require.NoError(t, err)
+	fx, err := fixtures.Default()
+	require.NoError(t, err)
+	m, err := mock.New(sp, fx, mock.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewTLSServer(m)
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
+	args := []string{"contract", "--target", srv.URL, "--biz-id", "1", "--rps", "1000"}
+
+	err = run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+	require.Error(t, err, "an unknown CA is refused")
+	assert.Equal(t, 2, exitCode(err))
+
+	assert.NoError(t, run(context.Background(), append(args, "--ca-file", ca), getenv(nil), io.Discard, io.Discard))
+
+	var stderr bytes.Buffer
+	assert.NoError(t, run(context.Background(), append(args, "--insecure"), getenv(nil), io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "warning: --insecure")
 }
