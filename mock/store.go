@@ -179,6 +179,13 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 		field, desc = field[1:], true
 	}
 	slices.SortStableFunc(hits, func(a, b *row) int {
+		if field == "bk_set_id" {
+			c := cmp.Compare(a.id, b.id)
+			if desc {
+				return -c
+			}
+			return c
+		}
 		x, _ := s.layout.value(a, field)
 		y, _ := s.layout.value(b, field)
 		c := compareValues(x, y)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Soak test: mixed valid and invalid traffic against cmdbmock for DURATION (default 10 minutes)
+# with wrk -t1 -c8, resident memory sampled every SAMPLE seconds. It prints the samples and
+# whether memory stayed flat once the store is full of the run's names (after WARMUP seconds):
+# no sample more than 10% above the first one after the warm-up.
+#
+#   bench/soak.sh                       # DURATION=600 SAMPLE=10 WARMUP=60
+#   DURATION=120 bench/soak.sh
+#
+# Only loopback is used; the mock is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-600}
+SAMPLE=${SAMPLE:-10}
+WARMUP=${WARMUP:-60}
+ADDR=127.0.0.1:18095
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+go build -o "$work/cmdbmock" ./cmd/cmdbmock
+"$work/cmdbmock" --addr "$ADDR" --log-level warn >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break; sleep 0.1; done
+
+wrk -t1 -c8 -d"${DURATION}s" -s bench/soak.lua "http://$ADDR" >"$work/wrk.out" &
+wrk_pid=$!
+samples=()
+elapsed=0
+while kill -0 "$wrk_pid" 2>/dev/null && [ "$elapsed" -le "$DURATION" ]; do
+  sleep "$SAMPLE"
+  elapsed=$((elapsed + SAMPLE))
+  kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  samples+=("$elapsed:$kb")
+  echo "t=${elapsed}s rss_mb=$((kb / 1024))" >&2
+done
+wait "$wrk_pid" || true
+grep '^RESULT' "$work/wrk.out" || true
+sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {print $2}')
+codes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ {match($0, /code="[^"]*"/); c[substr($0, RSTART + 6, RLENGTH - 7)] += $NF} END {for (k in c) printf "%s:%d ", k, c[k]}')
+echo "stored sets: $sets; answers by code: $codes"
+
+base=""
+peak=0
+for s in "${samples[@]}"; do
+  t=${s%%:*}
+  kb=${s##*:}
+  if [ "$t" -ge "$WARMUP" ]; then
+    [ -z "$base" ] && base=$kb
+    [ "$kb" -gt "$peak" ] && peak=$kb
+  fi
+done
+if [ -z "$base" ]; then
+  echo "memory flat: unknown (the run was shorter than the warm-up of ${WARMUP}s)"
+elif [ "$peak" -le $((base * 110 / 100)) ]; then
+  echo "memory flat: yes (after ${WARMUP}s: first $((base / 1024)) MB, peak $((peak / 1024)) MB)"
+else
+  echo "memory flat: no (after ${WARMUP}s: first $((base / 1024)) MB, peak $((peak / 1024)) MB)"
+fi

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGracefulStop: a stop lets the request in flight finish, writes the state and returns nil.
+func TestGracefulStop(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--state", file}, nil)
+	base := "http://" + addr
+
+	// Every create waits 300 ms, so the stop below comes while one is in flight.
+	resp, err := http.Post(base+"/__mock/faults", "application/json", strings.NewReader(`{"delay_ms":300}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	answered := make(chan string, 1)
+	go func() { answered <- createV3(t, addr, 1, "in-flight") }()
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, stop(), "run returns nil after a graceful stop")
+	assert.Contains(t, <-answered, `"code":0`, "the request in flight got its answer")
+
+	state, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Contains(t, string(state), "in-flight", "the state holds the set created during the stop")
+}
+
+// TestSecretsNeverInAnyOutput sends canary secrets every way a caller can and searches every
+// output: the logs, the journal, the saved state and the contract reports.
+func TestSecretsNeverInAnyOutput(t *testing.T) {
+	const secret, token, authSecret = "canary-body-secret", "canary-token", "canary-header-secret"
+	file := filepath.Join(t.TempDir(), "state.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	var logs lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--state", file, "--log-level", "debug"}, getenv(nil), w, &logs)
+		w.Close()
+	}()
+	addr := listenAddr(t, out)
+	waitHealthy(t, addr)
+	base := "http://" + addr
+
+	postJSON(t, base+"/api/c/compapi/v2/cc/create_set/", fmt.Sprintf(
+		`{"bk_app_code":"a","bk_app_secret":%q,"bk_token":%q,"bk_biz_id":1,"data":{"bk_parent_id":9,"bk_set_name":"s1"}}`, secret, token))
+	postJSON(t, base+"/api/c/compapi/v2/cc/create_set/", fmt.Sprintf(`{"bk_app_secret":%q,`, secret)) // malformed
+	form, err := http.Post(base+"/api/c/compapi/v2/cc/create_set/", "application/x-www-form-urlencoded",
+		strings.NewReader("bk_app_code=a&bk_app_secret="+secret+"&bk_token="+token))
+	require.NoError(t, err)
+	form.Body.Close()
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v3/set/1", strings.NewReader(`{"bk_parent_id":1,"bk_set_name":"s2"}`))
+	require.NoError(t, err)
+	req.Header.Set("X-Bkapi-Authorization", fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":%q,"bk_token":%q}`, authSecret, token))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	var outputs strings.Builder
+	for _, path := range []string{"/__mock/journal", "/__mock/sets", "/metrics"} {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		outputs.Write(b)
+	}
+	var journal struct {
+		Entries []json.RawMessage `json:"entries"`
+	}
+	resp, err = http.Get(base + "/__mock/journal")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&journal))
+	resp.Body.Close()
+	assert.Len(t, journal.Entries, 4, "the journal holds the requests the canaries came in")
+
+	for _, format := range []string{"text", "json", "junit"} {
+		var report strings.Builder
+		err := run(context.Background(), []string{"contract", "--target", base, "--biz-id", "1", "--rps", "1000", "--format", format},
+			getenv(map[string]string{"CMDBMOCK_APP_SECRET": secret}), &report, &report)
+		require.NoError(t, err)
+		outputs.WriteString(report.String())
+	}
+	cancel()
+	require.NoError(t, <-done)
+	state, err := os.ReadFile(file)
+	require.NoError(t, err)
+	outputs.Write(state)
+	outputs.WriteString(logs.String())
+
+	for _, canary := range []string{secret, token, authSecret} {
+		assert.NotContains(t, outputs.String(), canary)
+	}
+	assert.Contains(t, outputs.String(), "***", "secrets show masked")
+}
