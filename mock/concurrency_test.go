@@ -65,3 +65,38 @@ func TestConcurrentCreates(t *testing.T) {
 		assert.Len(t, s.Store().Sets(), 2+workers*each, "every create is stored")
 	})
 }
+
+// TestJournalAndFaultsUnderLoad: requests, fault rules and journal reads all at once, for -race.
+func TestJournalAndFaultsUnderLoad(t *testing.T) {
+	s := newServer(t, mock.Config{JournalSize: 64})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				req{surface: []string{"esb", "v3"}[i%2], biz: 1, data: set("bk_set_name", fmt.Sprintf("l%d-%d", w, i))}.send(t, s)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 100 {
+			r, err := s.Faults().Add(mock.FaultRule{Code: 1306201, Message: "busy", Probability: 0.1, Seed: uint64(i)})
+			if !assert.NoError(t, err) {
+				return
+			}
+			_ = s.Faults().List()
+			s.Faults().Delete(r.ID)
+			_ = s.Journal().Entries(mock.JournalFilter{Limit: 10})
+		}
+	}()
+	wg.Wait()
+	assert.Len(t, s.Journal().Entries(mock.JournalFilter{}), 64)
+	ids := map[any]bool{}
+	for _, rec := range s.Store().Sets() {
+		assert.False(t, ids[rec["bk_set_id"]])
+		ids[rec["bk_set_id"]] = true
+	}
+}

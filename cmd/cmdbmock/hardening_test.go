@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -105,4 +106,19 @@ func TestSecretsNeverInAnyOutput(t *testing.T) {
 		assert.NotContains(t, outputs.String(), canary)
 	}
 	assert.Contains(t, outputs.String(), "***", "secrets show masked")
+}
+
+// TestStalledClientIsCut: a client that never finishes its headers loses the connection after
+// --read-header-timeout.
+func TestStalledClientIsCut(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--read-header-timeout", "200ms"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("POST /api/v3/set/1 HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.ReadAll(conn) // returns once the server closes the connection
+	require.NoError(t, err, "the server closed the stalled connection before the test's own deadline")
 }
