@@ -8,10 +8,12 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -117,4 +119,20 @@ func TestContractOverTLS(t *testing.T) {
 	var stderr bytes.Buffer
 	assert.NoError(t, run(context.Background(), append(args, "--insecure"), getenv(nil), io.Discard, &stderr))
 	assert.Contains(t, stderr.String(), "warning: --insecure")
+}
+
+func TestContractTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	defer close(release) // before Close, which waits for the handlers
+	err := run(context.Background(), []string{"contract", "--target", slow.URL, "--biz-id", "1", "--timeout", "200ms"}, getenv(nil), io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Equal(t, 2, exitCode(err))
+	assert.Contains(t, err.Error(), "Client.Timeout", "the request is cut at --timeout")
 }
