@@ -1,22 +1,89 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
 	"testing"
 )
 
-// FuzzDecodeJSON holds the request decoder to encoding/json's idea of valid JSON: what is one
-// valid value within the nesting limit decodes, anything else is refused, and nothing panics.
+// decodeStd is what encoding/json makes of a body: one value, numbers as written.
+func decodeStd(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the value")
+	}
+	return v, nil
+}
+
+// nesting is the deepest level of arrays and objects in a JSON text, strings skipped.
+func nesting(body []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+var decodeSeeds = []string{
+	`{}`, `[]`, `{"a":[1,{"b":"c\"]"}]}`, `{"a":1} {}`, `[[[[]]]]`, `"\u00"`, `1e999`, ` {"x": null} `,
+	`{"a":1,"a":2}`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, "\"\xff\xfe\"", `-0.5e+3`, `01`,
+	`1.`, `.5`, `-`, `tru`, `nul`, `{"a" 1}`, `{,}`, `[1,]`, "\"a\tb\"", `"\/\b\f\n\r\t"`, `"\x"`, "\"é中😀\"",
+}
+
+func TestParseJSONMatchesEncodingJSON(t *testing.T) {
+	for _, s := range decodeSeeds {
+		checkParse(t, s)
+	}
+}
+
+// FuzzDecodeJSON holds the request decoder to encoding/json: the same verdict and the same
+// value for every body within the nesting limit, and nothing panics.
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,{"b":"c\"]"}]}`, `{"a":1} {}`, `[[[[]]]]`, `"\u00"`, `1e999`, ` {"x": null} `} {
+	for _, s := range decodeSeeds {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, body string) {
-		const limit = 8
-		_, err := decodeJSON([]byte(body), limit)
-		valid := json.Valid([]byte(body)) && nesting([]byte(body)) <= limit
-		if valid != (err == nil) {
-			t.Fatalf("decodeJSON(%q): err %v, but json.Valid=%v and nesting %d", body, err, json.Valid([]byte(body)), nesting([]byte(body)))
+	f.Fuzz(checkParse)
+}
+
+func checkParse(t *testing.T, body string) {
+	const limit = 8
+	got, err := decodeJSON([]byte(body), limit)
+	if nesting([]byte(body)) > limit && json.Valid([]byte(body)) {
+		if err == nil {
+			t.Fatalf("decodeJSON(%q) read a body nested %d deep", body, nesting([]byte(body)))
 		}
-	})
+		return
+	}
+	want, wantErr := decodeStd([]byte(body))
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("decodeJSON(%q): err %v; encoding/json: %v", body, err, wantErr)
+	}
+	if err == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeJSON(%q) = %#v; encoding/json: %#v", body, got, want)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -119,21 +118,7 @@ func language(h string, absent spec.Lang) spec.Lang {
 var errTooDeep = errors.New("JSON nested too deep")
 
 // decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth.
-func decodeJSON(body []byte, maxDepth int) (any, error) {
-	if nesting(body) > maxDepth {
-		return nil, errTooDeep
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the JSON value")
-	}
-	return v, nil
-}
+func decodeJSON(body []byte, maxDepth int) (any, error) { return parseJSON(body, maxDepth) }
 
 func (s *Server) readESB(r *http.Request, body []byte) *call {
 	c := &call{surface: surfaceESB, lang: language(r.Header.Get(headerESBLanguage), spec.English), action: actionCreate}
@@ -203,32 +188,6 @@ func pathParam(p string) string {
 		return u
 	}
 	return p
-}
-
-// nesting is the deepest level of arrays and objects in a JSON text, strings skipped.
-func nesting(body []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
-	for _, c := range body {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
 }
 
 func formFields(q url.Values) map[string]any {

@@ -1,0 +1,314 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// errJSON: the body is not one JSON value. The fuzz target FuzzDecodeJSON holds parseJSON to
+// encoding/json's verdict and result.
+var errJSON = errors.New("invalid JSON")
+
+// parseJSON decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
+// (objects as map[string]any, numbers as json.Number, invalid UTF-8 as U+FFFD), in one pass over
+// the body and without copying it first. It refuses nesting deeper than maxDepth.
+func parseJSON(data []byte, maxDepth int) (any, error) {
+	p := jsonParser{data: data, maxDepth: maxDepth}
+	p.space()
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.data) {
+		return nil, errJSON
+	}
+	return v, nil
+}
+
+type jsonParser struct {
+	data     []byte
+	i        int
+	maxDepth int
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.data) {
+		switch p.data[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) (any, error) {
+	if p.i >= len(p.data) {
+		return nil, errJSON
+	}
+	switch c := p.data[p.i]; {
+	case c == '{':
+		if depth >= p.maxDepth {
+			return nil, errTooDeep
+		}
+		return p.object(depth + 1)
+	case c == '[':
+		if depth >= p.maxDepth {
+			return nil, errTooDeep
+		}
+		return p.array(depth + 1)
+	case c == '"':
+		return p.string()
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	}
+	return nil, errJSON
+}
+
+func (p *jsonParser) literal(word string) error {
+	if len(p.data)-p.i < len(word) || string(p.data[p.i:p.i+len(word)]) != word {
+		return errJSON
+	}
+	p.i += len(word)
+	return nil
+}
+
+func (p *jsonParser) object(depth int) (any, error) {
+	p.i++ // {
+	m := map[string]any{}
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == '}' {
+		p.i++
+		return m, nil
+	}
+	for {
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != '"' {
+			return nil, errJSON
+		}
+		key, err := p.string()
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != ':' {
+			return nil, errJSON
+		}
+		p.i++
+		p.space()
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		m[key] = v
+		p.space()
+		if p.i >= len(p.data) {
+			return nil, errJSON
+		}
+		switch p.data[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return m, nil
+		default:
+			return nil, errJSON
+		}
+	}
+}
+
+func (p *jsonParser) array(depth int) (any, error) {
+	p.i++ // [
+	list := []any{}
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == ']' {
+		p.i++
+		return list, nil
+	}
+	for {
+		p.space()
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+		p.space()
+		if p.i >= len(p.data) {
+			return nil, errJSON
+		}
+		switch p.data[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return list, nil
+		default:
+			return nil, errJSON
+		}
+	}
+}
+
+func (p *jsonParser) number() (any, error) {
+	start := p.i
+	if p.data[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.data) && p.data[p.i] == '0':
+		p.i++
+	case p.i < len(p.data) && p.data[p.i] >= '1' && p.data[p.i] <= '9':
+		p.digits()
+	default:
+		return nil, errJSON
+	}
+	if p.i < len(p.data) && p.data[p.i] == '.' {
+		p.i++
+		if !p.digits() {
+			return nil, errJSON
+		}
+	}
+	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
+			p.i++
+		}
+		if !p.digits() {
+			return nil, errJSON
+		}
+	}
+	return json.Number(p.data[start:p.i]), nil
+}
+
+func (p *jsonParser) digits() bool {
+	start := p.i
+	for p.i < len(p.data) && p.data[p.i] >= '0' && p.data[p.i] <= '9' {
+		p.i++
+	}
+	return p.i > start
+}
+
+// string reads a quoted string. One without escapes or bad bytes is taken as it is; any other
+// is rebuilt as encoding/json's unquote does.
+func (p *jsonParser) string() (string, error) {
+	p.i++ // "
+	start := p.i
+	for p.i < len(p.data) {
+		c := p.data[p.i]
+		switch {
+		case c == '"':
+			s := string(p.data[start:p.i])
+			p.i++
+			return s, nil
+		case c == '\\' || c >= utf8.RuneSelf:
+			return p.slowString(start)
+		case c < 0x20:
+			return "", errJSON
+		}
+		p.i++
+	}
+	return "", errJSON
+}
+
+func (p *jsonParser) slowString(start int) (string, error) {
+	b := make([]byte, 0, p.i-start+16)
+	b = append(b, p.data[start:p.i]...)
+	for p.i < len(p.data) {
+		c := p.data[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(b), nil
+		case c < 0x20:
+			return "", errJSON
+		case c == '\\':
+			p.i++
+			if p.i >= len(p.data) {
+				return "", errJSON
+			}
+			switch e := p.data[p.i]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				p.i++
+			case 'b':
+				b = append(b, '\b')
+				p.i++
+			case 'f':
+				b = append(b, '\f')
+				p.i++
+			case 'n':
+				b = append(b, '\n')
+				p.i++
+			case 'r':
+				b = append(b, '\r')
+				p.i++
+			case 't':
+				b = append(b, '\t')
+				p.i++
+			case 'u':
+				r, ok := p.hex4(p.i + 1)
+				if !ok {
+					return "", errJSON
+				}
+				p.i += 5
+				if utf16.IsSurrogate(r) {
+					if p.i+1 < len(p.data) && p.data[p.i] == '\\' && p.data[p.i+1] == 'u' {
+						if r2, ok := p.hex4(p.i + 2); ok {
+							if dec := utf16.DecodeRune(r, r2); dec != unicode.ReplacementChar {
+								p.i += 6
+								b = utf8.AppendRune(b, dec)
+								continue
+							}
+						}
+					}
+					r = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				return "", errJSON
+			}
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			p.i++
+		default:
+			r, size := utf8.DecodeRune(p.data[p.i:])
+			p.i += size
+			if r == utf8.RuneError && size == 1 {
+				b = utf8.AppendRune(b, unicode.ReplacementChar)
+				continue
+			}
+			b = append(b, p.data[p.i-size:p.i]...)
+		}
+	}
+	return "", errJSON
+}
+
+func (p *jsonParser) hex4(at int) (rune, bool) {
+	if at+4 > len(p.data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range p.data[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r*16 + rune(c)
+	}
+	return r, true
+}
