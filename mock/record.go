@@ -17,22 +17,23 @@ import (
 func (s *Server) buildRow(c *call, fake bool) *row {
 	r := &row{
 		biz: c.bizID, parent: c.parentID, name: c.name, def: c.def, template: c.templateID,
-		attrs:     make([]any, len(s.store.layout.attrs)),
 		created:   s.cfg.Now().UnixMilli(),
 		createdBy: c.creds.user(),
 	}
+	values := make([]any, len(s.store.layout.attrs))
 	for _, f := range s.fields {
 		slot, held := s.store.layout.index[f.Name]
 		switch v, sent := c.data[f.Name]; {
 		case !held: // bk_set_name: the row holds it on its own
 		case sent:
-			r.attrs[slot] = s.canonical(f, jsonValue(v))
+			values[slot] = jsonValue(v)
 		case fake:
-			r.attrs[slot] = s.fakeValue(f)
+			values[slot] = s.fakeValue(f)
 		default:
-			r.attrs[slot] = f.Default
+			values[slot] = f.Default
 		}
 	}
+	r.vals = renderVals(values)
 	if canned, ok := s.fixtures().Record(c.name); ok {
 		// The canned fields stand, but for the counter's id and the call's business, parent
 		// and name.
@@ -42,17 +43,6 @@ func (s *Server) buildRow(c *call, fake bool) *row {
 		}
 	}
 	return r
-}
-
-// canonical returns one shared copy of an enumerated value, so that a million sets in the
-// store do not hold a million copies of "3".
-func (s *Server) canonical(f spec.Field, v any) any {
-	if str, ok := v.(string); ok {
-		if shared, ok := s.enums[f.Name][str]; ok {
-			return shared
-		}
-	}
-	return v
 }
 
 // jsonValue turns a decoded request value into what the record stores: integers as int64.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -14,10 +15,13 @@ import (
 type row struct {
 	id, biz, parent, def, template int64
 	name                           string
-	attrs                          []any // the model's attributes but bk_set_name, in the layout's order
-	created                        int64 // create_time = last_time = bk_created_at = bk_updated_at, in Unix ms
-	createdBy                      string
-	extra                          Record // fields of a canned record the above do not hold; rare
+	// vals holds the model's attributes but bk_set_name, in the layout's order, each as its JSON
+	// text followed by a NUL (which JSON text never holds raw): one string for the collector to
+	// follow instead of a value each.
+	vals      string
+	created   int64 // create_time = last_time = bk_created_at = bk_updated_at, in Unix ms
+	createdBy string
+	extra     Record // fields of a canned record the above do not hold; rare
 }
 
 // The fields every record has besides the model's attributes.
@@ -106,9 +110,37 @@ func (l *layout) value(r *row, field string) (any, bool) {
 		return nil, true
 	}
 	if i, ok := l.index[field]; ok {
-		return r.attrs[i], true
+		return decodeVal(attrText(r.vals, i)), true
 	}
 	return nil, false
+}
+
+// renderVals writes attribute values as a row keeps them.
+func renderVals(values []any) string {
+	b := make([]byte, 0, 64)
+	for _, v := range values {
+		b = appendValue(b, v)
+		b = append(b, 0)
+	}
+	return string(b)
+}
+
+// attrText is the JSON text of the i-th attribute of vals.
+func attrText(vals string, i int) string {
+	for ; i > 0; i-- {
+		vals = vals[strings.IndexByte(vals, 0)+1:]
+	}
+	return vals[:strings.IndexByte(vals, 0)]
+}
+
+// decodeVal turns an attribute's JSON text back into the value a record holds: a string, an
+// int64, another json.Number, a bool or nil.
+func decodeVal(text string) any {
+	v, err := parseJSON([]byte(text), DefaultMaxDepth)
+	if err != nil {
+		return nil
+	}
+	return jsonValue(v)
 }
 
 // record returns the row as a Record, a map of its own.
@@ -133,6 +165,7 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 	}
 	var stamp [40]byte
 	created := l.appendTime(stamp[:0], r.created) // written four times, formatted once
+	vals := r.vals
 	b = append(b, '{')
 	for i, src := range l.from {
 		if i > 0 {
@@ -163,7 +196,10 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 		case srcNull:
 			b = append(b, "null"...)
 		default:
-			b = appendValue(b, r.attrs[src-srcAttr])
+			// The attributes come in the layout's order, as vals holds them.
+			end := strings.IndexByte(vals, 0)
+			b = append(b, vals[:end]...)
+			vals = vals[end+1:]
 		}
 	}
 	return append(b, '}')

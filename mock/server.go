@@ -98,7 +98,6 @@ type Server struct {
 
 	fakeMu sync.Mutex
 	faker  *gofakeit.Faker
-	enums  map[string]map[string]any // field -> enumerated value -> its one shared copy
 }
 
 // New builds a mock from the contract and the fixtures. It does not change its inputs.
@@ -119,7 +118,6 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		fields:  sp.Fields(),
 		store:   NewStore(attributeNames(sp.Fields()), cfg.Location, cfg.MaxSets),
-		enums:   enumValues(sp.Fields()),
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
 		faker:   gofakeit.New(cfg.Seed),
@@ -189,19 +187,6 @@ func attributeNames(fields []spec.Field) []string {
 		}
 	}
 	return names
-}
-
-func enumValues(fields []spec.Field) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for _, f := range fields {
-		for _, v := range f.Enum {
-			if out[f.Name] == nil {
-				out[f.Name] = map[string]any{}
-			}
-			out[f.Name][v] = v
-		}
-	}
-	return out
 }
 
 // newRequestID is a request chain id as ESB makes it: a uuid4's 32 hex digits.

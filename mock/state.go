@@ -65,7 +65,7 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 	for k, v := range rec {
 		rec[k] = jsonValue(v)
 	}
-	r := &row{attrs: make([]any, len(l.attrs))}
+	r := &row{}
 	for key, into := range map[string]*int64{"bk_set_id": &r.id, "bk_biz_id": &r.biz, "bk_parent_id": &r.parent, "default": &r.def, "set_template_id": &r.template} {
 		v, ok := rec[key].(int64)
 		if !ok {
@@ -81,9 +81,11 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 		r.created = t.UnixMilli()
 	}
 	r.createdBy, _ = rec["bk_created_by"].(string)
+	values := make([]any, len(l.attrs))
 	for i, a := range l.attrs {
-		r.attrs[i] = rec[a]
+		values[i] = rec[a]
 	}
+	r.vals = renderVals(values)
 	for k, v := range rec {
 		if got, known := l.value(r, k); !known || !sameJSON(got, v) {
 			if r.extra == nil {
