@@ -46,7 +46,7 @@ while kill -0 "$wrk_pid" 2>/dev/null && [ "$elapsed" -le "$DURATION" ]; do
 done
 wait "$wrk_pid" || true
 grep '^RESULT' "$work/wrk.out" || true
-sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {print $2}')
+sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {printf "%d", $2}')
 codes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ {match($0, /code="[^"]*"/); c[substr($0, RSTART + 6, RLENGTH - 7)] += $NF} END {for (k in c) printf "%s:%d ", k, c[k]}')
 echo "stored sets: $sets; answers by code: $codes"
 
