@@ -117,7 +117,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		fields:  sp.Fields(),
-		store:   NewStore(attributeNames(sp.Fields()), cfg.Location, cfg.MaxSets),
+		store:   newStore(attributeNames(sp.Fields()), cfg.Location, cfg.MaxSets),
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
 		faker:   gofakeit.New(cfg.Seed),

@@ -54,9 +54,9 @@ type Store struct {
 // maxInterned bounds the users a store keeps one copy of.
 const maxInterned = 4096
 
-// NewStore returns an empty store whose counters start at 1, for at most limit sets with the
+// newStore returns an empty store whose counters start at 1, for at most limit sets with the
 // given model attributes and timestamps in loc.
-func NewStore(attrs []string, loc *time.Location, limit int) *Store {
+func newStore(attrs []string, loc *time.Location, limit int) *Store {
 	s := &Store{layout: newLayout(attrs, loc), limit: limit}
 	s.clear()
 	return s

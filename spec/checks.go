@@ -149,9 +149,6 @@ type Step struct {
 	Messages []Message
 	// Wrapped314 marks the steps whose errors release 3.14 wraps once more in 1199011.
 	Wrapped314 bool
-	// V3Only marks the steps that can only fail on the v3 surface, since ESB sends CMDB valid
-	// JSON and a whole-number business id.
-	V3Only bool
 }
 
 var steps = []Step{
@@ -165,7 +162,7 @@ var steps = []Step{
 	{ID: StepESBBizWhole, Ref: "esb", Messages: []Message{MsgESBBizWhole}},
 	{ID: StepESBData, Ref: "esb", Messages: []Message{MsgESBDataRequired}},
 	{ID: StepESBDataDict, Ref: "esb", Messages: []Message{MsgESBDataDict}},
-	{ID: StepJSON, Ref: "1", Messages: []Message{MsgJSONDecode}, V3Only: true},
+	{ID: StepJSON, Ref: "1", Messages: []Message{MsgJSONDecode}}, // ESB sends CMDB valid JSON
 	{ID: StepBizPath, Ref: "2", Messages: []Message{MsgNeedInt}},
 	{ID: StepPermission, Ref: "-", Messages: []Message{MsgNoPermission}},
 	{ID: StepDefault, Ref: "3", Messages: []Message{MsgRaw}},
@@ -188,7 +185,7 @@ var steps = []Step{
 // that fails is the one reported.
 func Steps() []Step { return slices.Clone(steps) }
 
-// Step returns the step with the given id.
+// LookupStep returns the step with the given id.
 func LookupStep(id StepID) (Step, bool) {
 	i := slices.IndexFunc(steps, func(s Step) bool { return s.ID == id })
 	if i < 0 {
