@@ -235,26 +235,11 @@ func (p *jsonParser) slowString(start int) (string, error) {
 			if p.i >= len(p.data) {
 				return "", errJSON
 			}
-			switch e := p.data[p.i]; e {
-			case '"', '\\', '/':
-				b = append(b, e)
+			switch e := p.data[p.i]; {
+			case simpleEscapes[e] != 0:
+				b = append(b, simpleEscapes[e])
 				p.i++
-			case 'b':
-				b = append(b, '\b')
-				p.i++
-			case 'f':
-				b = append(b, '\f')
-				p.i++
-			case 'n':
-				b = append(b, '\n')
-				p.i++
-			case 'r':
-				b = append(b, '\r')
-				p.i++
-			case 't':
-				b = append(b, '\t')
-				p.i++
-			case 'u':
+			case e == 'u':
 				r, ok := p.hex4(p.i + 1)
 				if !ok {
 					return "", errJSON
@@ -291,6 +276,9 @@ func (p *jsonParser) slowString(start int) (string, error) {
 	}
 	return "", errJSON
 }
+
+// simpleEscapes maps the letter after a backslash to the byte it stands for.
+var simpleEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 func (p *jsonParser) hex4(at int) (rune, bool) {
 	if at+4 > len(p.data) {
