@@ -33,7 +33,7 @@ func (s *Server) buildRow(c *call, fake bool) *row {
 			values[slot] = f.Default
 		}
 	}
-	r.vals = renderVals(values)
+	r.vals, r.name = renderVals(values, c.name)
 	if canned, ok := s.fixtures().Record(c.name); ok {
 		// The canned fields stand, but for the counter's id and the call's business, parent
 		// and name.

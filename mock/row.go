@@ -16,8 +16,8 @@ type row struct {
 	id, biz, parent, def, template int64
 	name                           string
 	// vals holds the model's attributes but bk_set_name, in the layout's order, each as its JSON
-	// text followed by a NUL (which JSON text never holds raw): one string for the collector to
-	// follow instead of a value each.
+	// text followed by a NUL (which JSON text never holds raw), then the name, which name points
+	// into: one object for the collector instead of one a value.
 	vals      string
 	created   int64 // create_time = last_time = bk_created_at = bk_updated_at, in Unix ms
 	createdBy string
@@ -115,14 +115,17 @@ func (l *layout) value(r *row, field string) (any, bool) {
 	return nil, false
 }
 
-// renderVals writes attribute values as a row keeps them.
-func renderVals(values []any) string {
-	b := make([]byte, 0, 64)
+// renderVals writes attribute values as a row keeps them, and the name after them, so that
+// one allocation holds both: it returns vals and the name within it.
+func renderVals(values []any, name string) (vals, within string) {
+	b := make([]byte, 0, 64+len(name))
 	for _, v := range values {
 		b = appendValue(b, v)
 		b = append(b, 0)
 	}
-	return string(b)
+	b = append(b, name...)
+	vals = string(b)
+	return vals, vals[len(vals)-len(name):]
 }
 
 // attrText is the JSON text of the i-th attribute of vals.

@@ -38,12 +38,17 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
+func vals(values ...any) string {
+	v, _ := renderVals(values, "")
+	return v
+}
+
 func TestRowJSONMatchesItsRecord(t *testing.T) {
 	l := newLayout([]string{"bk_capacity", "bk_service_status", "bk_set_desc", "bk_set_env", "description"}, time.FixedZone("UTC+8", 8*3600))
 	rows := []*row{
-		{id: 3, biz: 1, parent: 1, name: "web", vals: renderVals([]any{nil, "1", "", "3", ""}), created: 1645533241386, createdBy: "alice"},
-		{id: 9, biz: 2, parent: 7, name: "a\"b", def: 1, template: 4, vals: renderVals([]any{int64(1000), "2", "d\n", "1", "<x>"}), created: 0, createdBy: ""},
-		{id: 4, biz: 1, parent: 1, name: "canned", vals: renderVals([]any{nil, "1", "", "3", ""}), extra: Record{"bk_set_env": "1", "custom": 5.5}},
+		{id: 3, biz: 1, parent: 1, name: "web", vals: vals(nil, "1", "", "3", ""), created: 1645533241386, createdBy: "alice"},
+		{id: 9, biz: 2, parent: 7, name: "a\"b", def: 1, template: 4, vals: vals(int64(1000), "2", "d\n", "1", "<x>"), created: 0, createdBy: ""},
+		{id: 4, biz: 1, parent: 1, name: "canned", vals: vals(nil, "1", "", "3", ""), extra: Record{"bk_set_env": "1", "custom": 5.5}},
 	}
 	for _, r := range rows {
 		assert.Equal(t, encodingJSON(t, l.record(r)), string(l.appendJSON(nil, r)))

@@ -85,7 +85,7 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 	for i, a := range l.attrs {
 		values[i] = rec[a]
 	}
-	r.vals = renderVals(values)
+	r.vals, r.name = renderVals(values, r.name)
 	for k, v := range rec {
 		if got, known := l.value(r, k); !known || !sameJSON(got, v) {
 			if r.extra == nil {
