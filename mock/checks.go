@@ -284,8 +284,8 @@ func (s *Server) rules() map[spec.StepID]rule {
 		},
 		spec.StepDuplicate: func(c *call) *failure {
 			// The insert itself finds a duplicate, as in CMDB, after the id is taken.
-			r := s.buildRow(c, s.cfg.Fill == FillFake)
-			switch err := s.store.create(r, c.template.ServiceTemplates); {
+			r, err := s.store.create(s.buildRow(c, s.cfg.Fill == FillFake), c.template.ServiceTemplates)
+			switch {
 			case errors.Is(err, ErrDuplicateName):
 				return fail(spec.MsgDuplicateName)
 			case errors.Is(err, ErrStoreFull):

@@ -2,13 +2,36 @@ package mock
 
 import "hash/maphash"
 
+// slab holds a store's rows in fixed chunks. A slot is never reused, so a *row handed out stays
+// valid, and the maps that find rows hold slot numbers, which the collector does not scan.
+type slab struct {
+	chunks [][]row
+	n      uint32
+}
+
+const chunkRows = 4096
+
+func (sl *slab) add(r row) (uint32, *row) {
+	if sl.n%chunkRows == 0 {
+		sl.chunks = append(sl.chunks, make([]row, chunkRows))
+	}
+	i := sl.n
+	sl.n++
+	p := sl.at(i)
+	*p = r
+	return i, p
+}
+
+func (sl *slab) at(i uint32) *row { return &sl.chunks[i/chunkRows][i%chunkRows] }
+
 // nameIndex finds a set by business, parent and name. It keys a map by a 64-bit hash rather
-// than by the strings, which saves a quarter of a stored set's memory; the rare pair of names
-// whose hashes collide spills into an exact map.
+// than by the strings and holds slots rather than pointers, which saves memory and the
+// collector's time; the rare pair of names whose hashes collide spills into an exact map.
 type nameIndex struct {
 	hash   func(nameKey) uint64
-	byHash map[uint64]*row
-	spill  map[nameKey]*row
+	at     func(uint32) *row
+	byHash map[uint64]uint32
+	spill  map[nameKey]uint32
 }
 
 type nameKey struct {
@@ -16,9 +39,14 @@ type nameKey struct {
 	name            string
 }
 
-func newNameIndex() *nameIndex {
+func newNameIndex(at func(uint32) *row) *nameIndex {
 	seed := maphash.MakeSeed()
-	return &nameIndex{hash: func(k nameKey) uint64 { return hashName(seed, k) }, byHash: map[uint64]*row{}, spill: map[nameKey]*row{}}
+	return &nameIndex{
+		hash:   func(k nameKey) uint64 { return hashName(seed, k) },
+		at:     at,
+		byHash: map[uint64]uint32{},
+		spill:  map[nameKey]uint32{},
+	}
 }
 
 func hashName(seed maphash.Seed, k nameKey) uint64 {
@@ -36,33 +64,36 @@ func hashName(seed maphash.Seed, k nameKey) uint64 {
 func keyOf(r *row) nameKey { return nameKey{r.biz, r.parent, r.name} }
 
 func (ix *nameIndex) get(k nameKey) *row {
-	if r := ix.byHash[ix.hash(k)]; r != nil && keyOf(r) == k {
-		return r
+	if slot, ok := ix.byHash[ix.hash(k)]; ok && keyOf(ix.at(slot)) == k {
+		return ix.at(slot)
 	}
-	return ix.spill[k]
+	if slot, ok := ix.spill[k]; ok {
+		return ix.at(slot)
+	}
+	return nil
 }
 
-func (ix *nameIndex) put(r *row) {
-	k := keyOf(r)
+func (ix *nameIndex) put(slot uint32) {
+	k := keyOf(ix.at(slot))
 	h := ix.hash(k)
-	if cur := ix.byHash[h]; cur != nil && keyOf(cur) != k {
-		ix.spill[k] = r
+	if cur, ok := ix.byHash[h]; ok && keyOf(ix.at(cur)) != k {
+		ix.spill[k] = slot
 		return
 	}
-	ix.byHash[h] = r
+	ix.byHash[h] = slot
 }
 
-func (ix *nameIndex) remove(r *row) {
-	k := keyOf(r)
+func (ix *nameIndex) remove(slot uint32) {
+	k := keyOf(ix.at(slot))
 	h := ix.hash(k)
-	if ix.byHash[h] != r {
+	if cur, ok := ix.byHash[h]; !ok || cur != slot {
 		delete(ix.spill, k)
 		return
 	}
 	delete(ix.byHash, h)
-	for sk, sr := range ix.spill { // promote a spilled name of the same hash, if any
+	for sk, ss := range ix.spill { // promote a spilled name of the same hash, if any
 		if ix.hash(sk) == h {
-			ix.byHash[h] = sr
+			ix.byHash[h] = ss
 			delete(ix.spill, sk)
 			return
 		}

@@ -8,25 +8,37 @@ import (
 
 // TestNameIndexSpillsCollisions forces every name onto one hash.
 func TestNameIndexSpillsCollisions(t *testing.T) {
-	ix := newNameIndex()
+	sl := &slab{}
+	ix := newNameIndex(sl.at)
 	ix.hash = func(nameKey) uint64 { return 7 }
-	a := &row{biz: 1, parent: 1, name: "a"}
-	b := &row{biz: 1, parent: 1, name: "b"}
-	c := &row{biz: 2, parent: 1, name: "a"}
-	for _, r := range []*row{a, b, c} {
-		ix.put(r)
+	var slots []uint32
+	var rows []*row
+	for _, r := range []row{{biz: 1, parent: 1, name: "a"}, {biz: 1, parent: 1, name: "b"}, {biz: 2, parent: 1, name: "a"}} {
+		slot, p := sl.add(r)
+		ix.put(slot)
+		slots, rows = append(slots, slot), append(rows, p)
 	}
-	for _, r := range []*row{a, b, c} {
+	for _, r := range rows {
 		assert.Same(t, r, ix.get(keyOf(r)))
 	}
 	assert.Nil(t, ix.get(nameKey{1, 1, "z"}))
 
-	ix.remove(a)
-	assert.Nil(t, ix.get(keyOf(a)))
-	assert.Same(t, b, ix.get(keyOf(b)), "a spilled name is found after the one it collided with goes")
-	assert.Same(t, c, ix.get(keyOf(c)))
-	ix.remove(c)
-	ix.remove(b)
+	ix.remove(slots[0])
+	assert.Nil(t, ix.get(keyOf(rows[0])))
+	assert.Same(t, rows[1], ix.get(keyOf(rows[1])), "a spilled name is found after the one it collided with goes")
+	assert.Same(t, rows[2], ix.get(keyOf(rows[2])))
+	ix.remove(slots[2])
+	ix.remove(slots[1])
 	assert.Empty(t, ix.byHash)
 	assert.Empty(t, ix.spill)
+}
+
+func TestSlabKeepsRowsInPlace(t *testing.T) {
+	sl := &slab{}
+	first, p := sl.add(row{name: "first"})
+	for i := range 3 * chunkRows {
+		sl.add(row{id: int64(i)})
+	}
+	assert.Same(t, p, sl.at(first), "a row handed out stays where it is as the slab grows")
+	assert.Equal(t, "first", p.name)
 }

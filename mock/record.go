@@ -135,7 +135,7 @@ func (s *Server) populate(n int) error {
 				continue
 			}
 			repeats = 0
-			if err := s.store.create(s.buildRow(c, true), nil); err != nil {
+			if _, err := s.store.create(s.buildRow(c, true), nil); err != nil {
 				return fmt.Errorf("mock: populate: %w", err)
 			}
 			created++

@@ -27,8 +27,8 @@ func (st *Store) snapshot() state {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	out := state{Format: stateFormat, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
-	for _, r := range st.sets {
-		out.Sets = append(out.Sets, st.layout.record(r))
+	for _, slot := range st.sets {
+		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
 	}
 	for _, m := range st.modules {
 		out.Modules = append(out.Modules, m)
@@ -38,15 +38,17 @@ func (st *Store) snapshot() state {
 
 // restore replaces the store's content with a saved state.
 func (st *Store) restore(saved state) error {
-	sets := make(map[int64]*row, len(saved.Sets))
-	names := newNameIndex()
+	rows := &slab{}
+	sets := make(map[int64]uint32, len(saved.Sets))
+	names := newNameIndex(rows.at)
 	for _, rec := range saved.Sets {
 		r, err := st.layout.rowOf(rec)
 		if err != nil {
 			return err
 		}
-		sets[r.id] = r
-		names.put(r)
+		slot, _ := rows.add(*r)
+		sets[r.id] = slot
+		names.put(slot)
 	}
 	modules := make(map[int64]Module, len(saved.Modules))
 	for _, m := range saved.Modules {
@@ -54,7 +56,7 @@ func (st *Store) restore(saved state) error {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.sets, st.names, st.modules = sets, names, modules
+	st.slab, st.sets, st.names, st.modules = rows, sets, names, modules
 	st.nextSetID, st.nextModuleID = saved.NextSetID, saved.NextModuleID
 	return nil
 }

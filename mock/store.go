@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"sync"
@@ -45,7 +44,8 @@ type Store struct {
 	mu           sync.RWMutex
 	nextSetID    int64
 	nextModuleID int64
-	sets         map[int64]*row
+	slab         *slab
+	sets         map[int64]uint32 // id -> slot in slab
 	names        *nameIndex
 	modules      map[int64]Module
 	users        map[string]string // the users sets were created by, one copy each
@@ -67,8 +67,9 @@ func (s *Store) clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextSetID, s.nextModuleID = 1, 1
-	s.sets = map[int64]*row{}
-	s.names = newNameIndex()
+	s.slab = &slab{}
+	s.sets = map[int64]uint32{}
+	s.names = newNameIndex(s.slab.at)
 	s.modules = map[int64]Module{}
 	s.users = map[string]string{}
 }
@@ -78,8 +79,9 @@ func (s *Store) clear() {
 func (s *Store) put(r *row, modules []Module) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sets[r.id] = r
-	s.names.put(r)
+	slot, _ := s.slab.add(*r)
+	s.sets[r.id] = slot
+	s.names.put(slot)
 	s.nextSetID = max(s.nextSetID, r.id+1)
 	for _, m := range modules {
 		m.SetID, m.BizID = r.id, r.biz
@@ -88,30 +90,31 @@ func (s *Store) put(r *row, modules []Module) {
 	}
 }
 
-// create stores r under the next set id and creates one module per service template. As in
-// CMDB, the id is taken before the name is checked, so a duplicate uses one up. r is the
-// store's from then on.
-func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) error {
+// create stores r under the next set id, creates one module per service template, and returns
+// the stored row. As in CMDB, the id is taken before the name is checked, so a duplicate uses
+// one up.
+func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) (*row, error) {
 	key := keyOf(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.sets) >= s.limit {
-		return ErrStoreFull
+		return nil, ErrStoreFull
 	}
 	r.id = s.nextSetID
 	s.nextSetID++
 	if s.names.get(key) != nil {
-		return ErrDuplicateName
+		return nil, ErrDuplicateName
 	}
 	r.createdBy = s.intern(r.createdBy)
-	s.sets[r.id] = r
-	s.names.put(r)
+	slot, stored := s.slab.add(*r)
+	s.sets[r.id] = slot
+	s.names.put(slot)
 	for _, t := range templates {
 		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ID}
 		s.modules[m.ID] = m
 		s.nextModuleID++
 	}
-	return nil
+	return stored, nil
 }
 
 // intern returns the store's copy of a user name; s.mu is held.
@@ -130,15 +133,15 @@ func (s *Store) intern(user string) string {
 func (s *Store) Delete(bizID, setID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.sets[setID]
-	if !ok || r.biz != bizID {
+	slot, ok := s.sets[setID]
+	if !ok || s.slab.at(slot).biz != bizID {
 		return nil
 	}
-	if r.def != 0 {
+	if s.slab.at(slot).def != 0 {
 		return ErrBuiltIn
 	}
 	delete(s.sets, setID)
-	s.names.remove(r)
+	s.names.remove(slot) // the slot itself stays: a row handed out is never rewritten
 	for id, m := range s.modules {
 		if m.SetID == setID {
 			delete(s.modules, id)
@@ -165,8 +168,8 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	}
 	s.mu.RLock()
 	var hits []*row
-	for _, r := range s.sets {
-		if r.biz == q.BizID && s.layout.matches(r, terms) {
+	for _, slot := range s.sets {
+		if r := s.slab.at(slot); r.biz == q.BizID && s.layout.matches(r, terms) {
 			hits = append(hits, r)
 		}
 	}
@@ -313,7 +316,11 @@ func (s *Store) Has(bizID, parentID int64, name string) bool {
 // Set returns the record of the set with the given id.
 func (s *Store) Set(id int64) (Record, bool) {
 	s.mu.RLock()
-	r, ok := s.sets[id]
+	slot, ok := s.sets[id]
+	var r *row
+	if ok {
+		r = s.slab.at(slot)
+	}
 	s.mu.RUnlock()
 	if !ok {
 		return nil, false
@@ -341,7 +348,10 @@ func (s *Store) Sets() []Record {
 // rows returns the stored rows by id.
 func (s *Store) rows() []*row {
 	s.mu.RLock()
-	out := slices.Collect(maps.Values(s.sets))
+	out := make([]*row, 0, len(s.sets))
+	for _, slot := range s.sets {
+		out = append(out, s.slab.at(slot))
+	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b *row) int { return cmp.Compare(a.id, b.id) })
 	return out
