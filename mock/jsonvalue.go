@@ -111,18 +111,8 @@ func (p *jsonParser) object(depth int) (any, error) {
 			return nil, err
 		}
 		m[key] = v
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, errJSON
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return m, nil
-		default:
-			return nil, errJSON
+		if done, err := p.after('}'); done || err != nil {
+			return m, err
 		}
 	}
 }
@@ -142,20 +132,28 @@ func (p *jsonParser) array(depth int) (any, error) {
 			return nil, err
 		}
 		list = append(list, v)
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, errJSON
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return list, nil
-		default:
-			return nil, errJSON
+		if done, err := p.after(']'); done || err != nil {
+			return list, err
 		}
 	}
+}
+
+// after reads what follows an element of an object or array: a comma, and more to come, or the
+// closing byte, and done.
+func (p *jsonParser) after(closing byte) (done bool, err error) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, errJSON
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		return false, nil
+	case closing:
+		p.i++
+		return true, nil
+	}
+	return false, errJSON
 }
 
 func (p *jsonParser) number() (any, error) {
