@@ -61,41 +61,29 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
 	fs.StringVar(&f.logLevel, "log-level", e.str("CMDBMOCK_LOG_LEVEL", "info"), "debug, info, warn or error (CMDBMOCK_LOG_LEVEL)")
 	fs.StringVar(&f.pprof, "pprof", e.str("CMDBMOCK_PPROF", ""), "serve net/http/pprof on this address, such as 127.0.0.1:6060 (CMDBMOCK_PPROF)")
-	var err error
-	if f.populate, err = e.int64("CMDBMOCK_POPULATE", 0); err != nil {
-		return nil, err
-	}
-	if f.seed, err = e.int64("CMDBMOCK_SEED", 1); err != nil {
-		return nil, err
-	}
-	if f.maxBody, err = e.int64("CMDBMOCK_MAX_BODY", mock.DefaultMaxBody); err != nil {
-		return nil, err
-	}
-	if f.journalSize, err = e.int64("CMDBMOCK_JOURNAL_SIZE", mock.DefaultJournalSize); err != nil {
-		return nil, err
-	}
-	fs.Int64Var(&f.journalSize, "journal-size", f.journalSize, "requests the journal keeps (CMDBMOCK_JOURNAL_SIZE)")
-	for _, lim := range []struct {
+	for _, n := range []struct {
 		into      *int64
 		flag, env string
 		def       int64
 		usage     string
 	}{
+		{&f.populate, "populate", "CMDBMOCK_POPULATE", 0, "fake sets to create under each business at start"},
+		{&f.seed, "seed", "CMDBMOCK_SEED", 1, "seed of the fake values; 0 draws one at random"},
+		{&f.maxBody, "max-body", "CMDBMOCK_MAX_BODY", mock.DefaultMaxBody, "largest request body in bytes"},
+		{&f.journalSize, "journal-size", "CMDBMOCK_JOURNAL_SIZE", mock.DefaultJournalSize, "requests the journal keeps"},
 		{&f.maxHeaderBytes, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, "largest request headers in bytes"},
 		{&f.maxDepth, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, "deepest nesting of a JSON body"},
 		{&f.maxSets, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, "most sets the store holds"},
 	} {
-		if *lim.into, err = e.int64(lim.env, lim.def); err != nil {
+		v, err := e.int64(n.env, n.def)
+		if err != nil {
 			return nil, err
 		}
-		fs.Int64Var(lim.into, lim.flag, *lim.into, lim.usage+" ("+lim.env+")")
+		fs.Int64Var(n.into, n.flag, v, n.usage+" ("+n.env+")")
 	}
 	if v := getenv("CMDBMOCK_CORS_ORIGINS"); v != "" {
 		f.corsOrigins = strings.Split(v, ",")
 	}
-	fs.Int64Var(&f.populate, "populate", f.populate, "fake sets to create under each business at start (CMDBMOCK_POPULATE)")
-	fs.Int64Var(&f.seed, "seed", f.seed, "seed of the fake values; 0 draws one at random (CMDBMOCK_SEED)")
-	fs.Int64Var(&f.maxBody, "max-body", f.maxBody, "largest request body in bytes (CMDBMOCK_MAX_BODY)")
 	if v := getenv("CMDBMOCK_APPS"); v != "" {
 		for _, app := range strings.Split(v, ",") {
 			if err := f.apps.Set(app); err != nil {
