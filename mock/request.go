@@ -147,8 +147,7 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 		Username:  text(c.fields["bk_username"]),
 	}
 	if data, ok := c.fields["data"].(map[string]any); ok {
-		c.data = s.trimAttributes(data)
-		c.fields["data"] = c.data
+		c.data = s.trimAttributes(data) // in place: c.fields holds the trimmed values too
 	}
 	return c
 }
