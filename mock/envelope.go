@@ -119,9 +119,6 @@ func (s *Server) limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// internalErrorCode marks an answer to a fault of the mock itself.
-const internalErrorCode = 1199999
-
 // notFound is ESB's answer to a path it does not know.
 type notFound struct {
 	Result  bool   `json:"result"`
@@ -142,7 +139,7 @@ func (s *Server) routingError(err error, c echo.Context) {
 	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
 		// Not a routing error: a bug of the mock, said as such rather than hidden.
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
-		_, _ = writeJSON(c, http.StatusInternalServerError, envelope{Code: internalErrorCode, Message: "cmdbmock internal error"})
+		_, _ = writeJSON(c, http.StatusInternalServerError, envelope{Code: spec.CodeMock, Message: "cmdbmock internal error"})
 		return
 	}
 	_, _ = writeJSON(c, http.StatusNotFound, notFound{Message: "The content does not exist"})

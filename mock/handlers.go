@@ -81,7 +81,7 @@ func (s *Server) injectFault(ec echo.Context, c *call) (*call, bool, error) {
 		}
 		code, message := rule.Code, rule.Message
 		if code == 0 {
-			code, message = internalErrorCode, http.StatusText(status)
+			code, message = spec.CodeMock, http.StatusText(status)
 		}
 		layer := spec.LayerCMDB
 		if code/1000 == 1306 {

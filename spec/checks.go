@@ -24,6 +24,10 @@ const (
 	LayerCMDB
 )
 
+// CodeMock marks the mock's own answers, to conditions the real system has no code for (a full
+// store, an HTTP-status-only fault, an internal error); CMDB never gives it.
+const CodeMock = 1199999
+
 // Text is a message argument that differs by language, such as a label that CMDB translates.
 type Text struct{ En, Zh string }
 
@@ -80,9 +84,8 @@ var (
 	MsgBodyTooLarge = Message{1306000, LayerESB, "Request body is larger than the limit of %d bytes", ""}
 	// MsgHeadersTooLarge is the mock's own answer to request headers over its limit (HTTP 431).
 	MsgHeadersTooLarge = Message{1306000, LayerESB, "Request headers are larger than the limit of %d bytes", ""}
-	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets; code 1199999
-	// marks the mock's own conditions, which the real system does not have.
-	MsgStoreFull = Message{1199999, LayerCMDB, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", ""}
+	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets.
+	MsgStoreFull = Message{CodeMock, LayerCMDB, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", ""}
 
 	// CMDB's errors.
 	MsgJSONDecode    = Message{1199000, LayerCMDB, "Deserializing JSON data failed", "反序列化JSON数据失败"}
