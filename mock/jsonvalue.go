@@ -14,8 +14,9 @@ var errJSON = errors.New("invalid JSON")
 
 // parseJSON decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
 // (objects as map[string]any, numbers as json.Number, invalid UTF-8 as U+FFFD), in one pass over
-// the body and without copying it first. It refuses nesting deeper than maxDepth.
-func parseJSON(data []byte, maxDepth int) (any, error) {
+// the text. Keys, numbers and strings without escapes are cut from the text, not copied. It
+// refuses nesting deeper than maxDepth.
+func parseJSON(data string, maxDepth int) (any, error) {
 	p := jsonParser{data: data, maxDepth: maxDepth}
 	p.space()
 	v, err := p.value(0)
@@ -30,7 +31,7 @@ func parseJSON(data []byte, maxDepth int) (any, error) {
 }
 
 type jsonParser struct {
-	data     []byte
+	data     string
 	i        int
 	maxDepth int
 }
@@ -76,7 +77,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 }
 
 func (p *jsonParser) literal(word string) error {
-	if len(p.data)-p.i < len(word) || string(p.data[p.i:p.i+len(word)]) != word {
+	if len(p.data)-p.i < len(word) || p.data[p.i:p.i+len(word)] != word {
 		return errJSON
 	}
 	p.i += len(word)
@@ -204,7 +205,7 @@ func (p *jsonParser) string() (string, error) {
 		c := p.data[p.i]
 		switch {
 		case c == '"':
-			s := string(p.data[start:p.i])
+			s := p.data[start:p.i]
 			p.i++
 			return s, nil
 		case c == '\\' || c >= utf8.RuneSelf:
@@ -263,7 +264,7 @@ func (p *jsonParser) slowString(start int) (string, error) {
 			b = append(b, c)
 			p.i++
 		default:
-			r, size := utf8.DecodeRune(p.data[p.i:])
+			r, size := utf8.DecodeRuneInString(p.data[p.i:])
 			p.i += size
 			if r == utf8.RuneError && size == 1 {
 				b = utf8.AppendRune(b, unicode.ReplacementChar)
@@ -283,7 +284,8 @@ func (p *jsonParser) hex4(at int) (rune, bool) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range p.data[at : at+4] {
+	for i := at; i < at+4; i++ {
+		c := p.data[i]
 		switch {
 		case c >= '0' && c <= '9':
 			c -= '0'

@@ -1,7 +1,10 @@
 package mock
 
 import (
+	"strconv"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -41,4 +44,25 @@ func TestSlabKeepsRowsInPlace(t *testing.T) {
 	}
 	assert.Same(t, p, sl.at(first), "a row handed out stays where it is as the slab grows")
 	assert.Equal(t, "first", p.name)
+}
+
+// TestInternCopies: a row's user, cut from a request body, must not keep that body alive, both
+// while the store still interns new names and once it has stopped.
+func TestInternCopies(t *testing.T) {
+	s := newStore(nil, time.UTC, 0)
+	body := `{"bk_username":"alice"}`
+	user := body[16:21]
+	got := s.intern(user)
+	assert.Equal(t, "alice", got)
+	assert.NotSame(t, unsafe.StringData(user), unsafe.StringData(got))
+	assert.Same(t, unsafe.StringData(got), unsafe.StringData(s.intern("alice")), "one copy a name")
+
+	for i := len(s.users); i < maxInterned; i++ {
+		s.intern(strconv.Itoa(i))
+	}
+	body = `{"bk_username":"bobby"}`
+	user = body[16:21]
+	got = s.intern(user)
+	assert.Equal(t, "bobby", got)
+	assert.NotSame(t, unsafe.StringData(user), unsafe.StringData(got))
 }

@@ -118,7 +118,8 @@ func language(h string, absent spec.Lang) spec.Lang {
 var errTooDeep = errors.New("JSON nested too deep")
 
 // decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth.
-func decodeJSON(body []byte, maxDepth int) (any, error) { return parseJSON(body, maxDepth) }
+// Its strings share one copy of the body.
+func decodeJSON(body []byte, maxDepth int) (any, error) { return parseJSON(string(body), maxDepth) }
 
 func (s *Server) readESB(r *http.Request, body []byte) *call {
 	c := &call{surface: surfaceESB, lang: language(r.Header.Get(headerESBLanguage), spec.English), action: actionCreate}
@@ -198,11 +199,13 @@ func formFields(q url.Values) map[string]any {
 }
 
 // trimAttributes trims the string values of the model's attributes, as CMDB does before it
-// checks them.
+// checks them. Only a value that changes is stored back.
 func (s *Server) trimAttributes(data map[string]any) map[string]any {
 	for _, f := range s.fields {
 		if v, ok := data[f.Name].(string); ok {
-			data[f.Name] = trimSpaces(v)
+			if t := trimSpaces(v); len(t) != len(v) {
+				data[f.Name] = t
+			}
 		}
 	}
 	return data

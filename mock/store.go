@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,11 +118,13 @@ func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) (*row, erro
 	return stored, nil
 }
 
-// intern returns the store's copy of a user name; s.mu is held.
+// intern returns the store's copy of a user name, which keeps nothing else alive (a name cut
+// from a request body would keep the whole body); s.mu is held.
 func (s *Store) intern(user string) string {
 	if u, ok := s.users[user]; ok {
 		return u
 	}
+	user = strings.Clone(user)
 	if len(s.users) < maxInterned {
 		s.users[user] = user
 	}
