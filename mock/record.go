@@ -14,26 +14,26 @@ import (
 
 // buildRow makes the set of a call that passed every check: the model's attributes that were
 // sent, the server's defaults (or, with fake, fake values) for the rest, and the server fields.
-func (s *Server) buildRow(c *call, fake bool) *row {
-	r := &row{
-		biz: c.bizID, parent: c.parentID, name: c.name, def: c.def, template: c.templateID,
+func (s *Server) buildRow(c *call, fake bool) row {
+	r := row{
+		biz: c.bizID, parent: c.parentID, def: c.def, template: c.templateID,
 		created:   s.cfg.Now().UnixMilli(),
 		createdBy: c.creds.user(),
 	}
-	values := make([]any, len(s.store.layout.attrs))
-	for _, f := range s.fields {
-		slot, held := s.store.layout.index[f.Name]
+	var scratch [256]byte // most rows fit: then only vals is allocated
+	b := scratch[:0]
+	for _, f := range s.attrs {
 		switch v, sent := c.data[f.Name]; {
-		case !held: // bk_set_name: the row holds it on its own
 		case sent:
-			values[slot] = jsonValue(v)
+			b = appendValue(b, v)
 		case fake:
-			values[slot] = s.fakeValue(f)
+			b = appendValue(b, s.fakeValue(f))
 		default:
-			values[slot] = f.Default
+			b = appendValue(b, f.Default)
 		}
+		b = append(b, 0)
 	}
-	r.vals, r.name = renderVals(values, c.name)
+	r.vals, r.name = withName(b, c.name)
 	if canned, ok := s.fixtures().Record(c.name); ok {
 		// The canned fields stand, but for the counter's id and the call's business, parent
 		// and name.

@@ -1,11 +1,13 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -39,6 +41,8 @@ type layout struct {
 	keys  []string       // all keys, sorted
 	quote [][]byte       // `"key":` for each key, ready to append
 	from  []source       // where each key's value comes from
+
+	second atomic.Pointer[second] // the last second appendTime wrote
 }
 
 // source says where a key's value is in a row; attributes count from srcAttr.
@@ -115,16 +119,10 @@ func (l *layout) value(r *row, field string) (any, bool) {
 	return nil, false
 }
 
-// renderVals writes attribute values as a row keeps them, and the name after them, so that
+// withName ends a row's attribute values, each as JSON text and a NUL, with the name, so that
 // one allocation holds both: it returns vals and the name within it.
-func renderVals(values []any, name string) (vals, within string) {
-	b := make([]byte, 0, 64+len(name))
-	for _, v := range values {
-		b = appendValue(b, v)
-		b = append(b, 0)
-	}
-	b = append(b, name...)
-	vals = string(b)
+func withName(attrs []byte, name string) (vals, within string) {
+	vals = string(append(attrs, name...))
 	return vals, vals[len(vals)-len(name):]
 }
 
@@ -211,10 +209,30 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 // timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped.
 const timeLayout = "2006-01-02T15:04:05.999Z07:00"
 
+// appendTime appends a time as timeLayout has it. The part down to the second is kept from the
+// last call: a busy mock writes the same second thousands of times.
 func (l *layout) appendTime(b []byte, unixMS int64) []byte {
-	return time.UnixMilli(unixMS).In(l.loc).AppendFormat(b, timeLayout)
+	t := time.UnixMilli(unixMS).In(l.loc)
+	sec := l.second.Load()
+	if sec == nil || sec.unix != t.Unix() {
+		sec = &second{unix: t.Unix(), clock: t.Format(time.DateOnly + "T" + time.TimeOnly), zone: t.Format("Z07:00")}
+		l.second.Store(sec)
+	}
+	b = append(b, sec.clock...)
+	if ms := t.Nanosecond() / int(time.Millisecond); ms != 0 {
+		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+		b = bytes.TrimRight(b, "0") // the fraction has a digit that is not 0: it stops there
+	}
+	return append(b, sec.zone...)
 }
 
+// second is a second of appendTime written out, but for its milliseconds.
+type second struct {
+	unix        int64
+	clock, zone string // as "2006-01-02T15:04:05" and "Z07:00" have them
+}
+
+// appendValue appends a value of a record, or of a request, as the record writes it.
 func appendValue(b []byte, v any) []byte {
 	switch t := v.(type) {
 	case nil:
@@ -224,6 +242,10 @@ func appendValue(b []byte, v any) []byte {
 	case int64:
 		return strconv.AppendInt(b, t, 10)
 	case json.Number:
+		// As jsonValue has it: an integer as int64 ("-0" is 0), any other number as written.
+		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return strconv.AppendInt(b, i, 10)
+		}
 		return append(b, t...)
 	}
 	out, err := json.Marshal(v)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+	_ "time/tzdata" // Europe/Berlin on any machine
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,7 +40,11 @@ func FuzzAppendString(f *testing.F) {
 }
 
 func vals(values ...any) string {
-	v, _ := renderVals(values, "")
+	var b []byte
+	for _, v := range values {
+		b = append(appendValue(b, v), 0)
+	}
+	v, _ := withName(b, "")
 	return v
 }
 
@@ -62,4 +67,36 @@ func TestRowJSONMatchesItsRecord(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(l.appendJSON(nil, r)), string(l.appendJSON(nil, back)), "a row survives a save and a load")
 	}
+}
+
+// TestAppendTimeMatchesFormat holds appendTime to time's own formatting of timeLayout, across
+// zones, a change of summer time, milliseconds with and without trailing zeros and times
+// before 1970; the same second again takes the kept part.
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	for _, loc := range []*time.Location{time.UTC, time.FixedZone("UTC+8", 8*3600), time.FixedZone("UTC-3:30", -(3*3600 + 1800)), berlin} {
+		l := newLayout(nil, loc)
+		for _, ms := range []int64{
+			0, 1, 10, 100, 120, 999, 1000, 1645533241386, 1645533241380, 1645533241300, 1645533241000, 1645533241001,
+			-1, -999, -1000, -1001, -62135596800000, 253402300799999,
+			1711846799999, 1711846800000, 1711846800500, // Berlin moves to summer time
+		} {
+			want := time.UnixMilli(ms).In(loc).Format(timeLayout)
+			assert.Equal(t, want, string(l.appendTime(nil, ms)), "%d in %s", ms, loc)
+			assert.Equal(t, want, string(l.appendTime(nil, ms)), "%d in %s, again", ms, loc)
+		}
+	}
+}
+
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(1645533241386), int64(1645533241999))
+	f.Fuzz(func(t *testing.T, a, b int64) {
+		l := newLayout(nil, time.FixedZone("UTC+8", 8*3600))
+		for _, ms := range []int64{a, b, a} {
+			if got, want := string(l.appendTime(nil, ms)), time.UnixMilli(ms).In(l.loc).Format(timeLayout); got != want {
+				t.Fatalf("appendTime(%d) = %s, time says %s", ms, got, want)
+			}
+		}
+	})
 }

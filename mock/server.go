@@ -83,7 +83,8 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	fields []spec.Field
-	steps  []boundStep // create_set: every step
+	attrs  []spec.Field // the fields a row holds in vals, in its order: all but bk_set_name
+	steps  []boundStep  // create_set: every step
 	// The companions make the steps of ESB and of the business, not those of a set's fields.
 	lookupSteps []boundStep
 	deleteSteps []boundStep
@@ -117,11 +118,12 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		fields:  sp.Fields(),
-		store:   newStore(attributeNames(sp.Fields()), cfg.Location, cfg.MaxSets),
+		attrs:   rowAttributes(sp.Fields()),
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
 		faker:   gofakeit.New(cfg.Seed),
 	}
+	s.store = newStore(attributeNames(s.attrs), cfg.Location, cfg.MaxSets)
 	s.fx.Store(fx)
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
@@ -179,12 +181,16 @@ func withDefaults(cfg Config) Config {
 
 // attributeNames are the attributes a row holds in its slots: all but bk_set_name, which the
 // row holds on its own.
+// rowAttributes are the fields a row holds in vals: the model's attributes but bk_set_name,
+// which the row holds on its own.
+func rowAttributes(fields []spec.Field) []spec.Field {
+	return slices.DeleteFunc(slices.Clone(fields), func(f spec.Field) bool { return f.Name == "bk_set_name" })
+}
+
 func attributeNames(fields []spec.Field) []string {
-	var names []string
-	for _, f := range fields {
-		if f.Name != "bk_set_name" {
-			names = append(names, f.Name)
-		}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
 	}
 	return names
 }

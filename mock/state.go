@@ -83,11 +83,11 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 		r.created = t.UnixMilli()
 	}
 	r.createdBy, _ = rec["bk_created_by"].(string)
-	values := make([]any, len(l.attrs))
-	for i, a := range l.attrs {
-		values[i] = rec[a]
+	var b []byte
+	for _, a := range l.attrs {
+		b = append(appendValue(b, rec[a]), 0)
 	}
-	r.vals, r.name = renderVals(values, r.name)
+	r.vals, r.name = withName(b, r.name)
 	for k, v := range rec {
 		if got, known := l.value(r, k); !known || !sameJSON(got, v) {
 			if r.extra == nil {

@@ -77,10 +77,10 @@ func (s *Store) clear() {
 
 // put stores a row that comes with its id (a fixture's built-in set, a saved set) and its
 // modules; the counters move past them, so the first id handed out is the highest one + 1.
-func (s *Store) put(r *row, modules []Module) {
+func (s *Store) put(r row, modules []Module) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	slot, _ := s.slab.add(*r)
+	slot, _ := s.slab.add(r)
 	s.sets[r.id] = slot
 	s.names.put(slot)
 	s.nextSetID = max(s.nextSetID, r.id+1)
@@ -94,8 +94,8 @@ func (s *Store) put(r *row, modules []Module) {
 // create stores r under the next set id, creates one module per service template, and returns
 // the stored row. As in CMDB, the id is taken before the name is checked, so a duplicate uses
 // one up.
-func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) (*row, error) {
-	key := keyOf(r)
+func (s *Store) create(r row, templates []fixtures.ServiceTemplate) (*row, error) {
+	key := keyOf(&r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.sets) >= s.limit {
@@ -107,7 +107,7 @@ func (s *Store) create(r *row, templates []fixtures.ServiceTemplate) (*row, erro
 		return nil, ErrDuplicateName
 	}
 	r.createdBy = s.intern(r.createdBy)
-	slot, stored := s.slab.add(*r)
+	slot, stored := s.slab.add(r)
 	s.sets[r.id] = slot
 	s.names.put(slot)
 	for _, t := range templates {
