@@ -303,12 +303,11 @@ const maxNameRunes = 256
 // typeFailure gives the message of a model attribute whose value breaks its type or range, from
 // what kin-openapi found; lengths are left to StepFieldBytes.
 func typeFailure(f spec.Field, v any, vs spec.Violations) (spec.Message, bool) {
-	ptr := "/" + f.Name
 	switch f.Kind {
 	case spec.KindString:
-		return spec.MsgNeedString, vs.At(ptr, "type", "nullable")
+		return spec.MsgNeedString, vs.At(f.Pointer, "type", "nullable")
 	case spec.KindEnum:
-		return spec.MsgInvalid, vs.At(ptr, "type", "nullable", "enum")
+		return spec.MsgInvalid, vs.At(f.Pointer, "type", "nullable", "enum")
 	case spec.KindInt:
 		if v == nil && f.Nullable {
 			return spec.Message{}, false
@@ -318,7 +317,7 @@ func typeFailure(f spec.Field, v any, vs spec.Violations) (spec.Message, bool) {
 			return spec.MsgNeedInt, true
 		}
 		i, err := strconv.ParseInt(string(n), 10, 64)
-		return spec.MsgInvalid, vs.At(ptr) || err != nil || i < f.Min || i > f.Max
+		return spec.MsgInvalid, vs.At(f.Pointer) || err != nil || i < f.Min || i > f.Max
 	}
 	return spec.Message{}, false
 }

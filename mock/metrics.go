@@ -3,6 +3,7 @@ package mock
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,19 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	series   sync.Map // seriesKey -> *series
+}
+
+// series are the metrics of a call's surface, route and code, looked up in the vectors once: a
+// vector hashes and checks its label values on every lookup.
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+type seriesKey struct {
+	surface, route string
+	code           int
 }
 
 func newMetrics(store *Store) *metrics {
@@ -43,8 +57,17 @@ func newMetrics(store *Store) *metrics {
 }
 
 func (m *metrics) observe(surface, route string, code int, elapsed time.Duration) {
-	m.requests.WithLabelValues(surface, route, strconv.Itoa(code)).Inc()
-	m.latency.WithLabelValues(surface, route).Observe(elapsed.Seconds())
+	key := seriesKey{surface, route, code}
+	v, ok := m.series.Load(key)
+	if !ok {
+		v, _ = m.series.LoadOrStore(key, &series{
+			requests: m.requests.WithLabelValues(surface, route, strconv.Itoa(code)),
+			latency:  m.latency.WithLabelValues(surface, route),
+		})
+	}
+	s := v.(*series)
+	s.requests.Inc()
+	s.latency.Observe(elapsed.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

@@ -20,6 +20,7 @@ const (
 // Field is one model attribute of a set, as the document describes it with its extensions.
 type Field struct {
 	Name     string
+	Pointer  string // "/" + Name: where kin-openapi's violations of the field point
 	Label    string // the Chinese property name, used in messages in every language
 	Kind     Kind
 	MaxBytes int   // 0: no byte limit
@@ -40,7 +41,7 @@ func fieldsOf(data *openapi3.Schema) ([]Field, error) {
 		if !ok {
 			continue
 		}
-		f := Field{Name: name, Label: label, Nullable: p.Nullable, Default: p.Default}
+		f := Field{Name: name, Pointer: "/" + name, Label: label, Nullable: p.Nullable, Default: p.Default}
 		switch {
 		case len(p.Enum) > 0:
 			f.Kind = KindEnum
