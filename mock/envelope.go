@@ -98,25 +98,25 @@ func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// limitHeaders answers a request whose headers are over the limit before anything reads it.
-func (s *Server) limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(ec echo.Context) error {
-		size := 0
-		for k, vs := range ec.Request().Header {
-			for _, v := range vs {
-				size += len(k) + len(v) + 4 // ": " and CRLF
-			}
+// headersTooLarge answers a request whose headers are over the limit, before anything reads it,
+// and says so.
+func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) bool {
+	size := 0
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4 // ": " and CRLF
 		}
-		if size <= s.cfg.MaxHeaderBytes {
-			return next(ec)
-		}
-		c := &call{requestID: s.cfg.RequestID()}
-		if strings.HasPrefix(ec.Request().URL.Path, "/api/v3/") {
-			c.surface = surfaceV3
-		}
-		m := spec.MsgHeadersTooLarge
-		return s.write(ec, c, http.StatusRequestHeaderFieldsTooLarge, failed(m, m.Format(spec.English, s.cfg.MaxHeaderBytes), nil))
 	}
+	if size <= s.cfg.MaxHeaderBytes {
+		return false
+	}
+	c := &call{requestID: s.cfg.RequestID()}
+	if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+		c.surface = surfaceV3
+	}
+	m := spec.MsgHeadersTooLarge
+	_ = s.write(s.echo.NewContext(r, w), c, http.StatusRequestHeaderFieldsTooLarge, failed(m, m.Format(spec.English, s.cfg.MaxHeaderBytes), nil))
+	return true
 }
 
 // notFound is ESB's answer to a path it does not know.

@@ -108,17 +108,13 @@ func (s *Server) finish(ec echo.Context, c *call, steps []boundStep, ok func(*ca
 
 // readBody reads a body of at most limit bytes, in one allocation when its length is known.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
 	if r.ContentLength <= 0 || r.ContentLength > limit {
-		return io.ReadAll(body)
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
+	// Within the limit: net/http reads no further than the declared length.
 	buf := make([]byte, r.ContentLength)
-	n, err := io.ReadFull(body, buf)
-	if err != nil {
-		return buf[:n], err
-	}
-	// Anything past the declared length is the client's error; net/http stops at it.
-	return buf, nil
+	n, err := io.ReadFull(r.Body, buf)
+	return buf[:n], err
 }
 
 // createSet answers create_set on either surface.

@@ -215,7 +215,11 @@ func (s *Server) seed() error {
 }
 
 // ServeHTTP serves the mock's routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.headersTooLarge(w, r) {
+		s.echo.ServeHTTP(w, r)
+	}
+}
 
 // Store is the mock's store, for tests and tools that look at what was created.
 func (s *Server) Store() *Store { return s.store }
@@ -246,7 +250,6 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.routingError
-	e.Pre(s.limitHeaders)
 	if len(s.cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  s.cfg.CORSOrigins,
