@@ -263,20 +263,20 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepFieldType: func(c *call) *failure {
-			for _, f := range s.fields {
-				v, present := c.data[f.Name]
-				if !present || f.Name == "bk_set_name" {
+			for _, i := range s.inRow {
+				a, f := c.attr(i), s.fields[i]
+				if !a.sent {
 					continue
 				}
-				if m, failed := typeFailure(f, v, c.violations); failed {
+				if m, failed := typeFailure(f, a.value, c.violations); failed {
 					return fail(m, f.Label)
 				}
 			}
 			return nil
 		},
 		spec.StepFieldBytes: func(c *call) *failure {
-			for _, f := range s.fields {
-				if v, ok := c.data[f.Name].(string); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
+			for i, f := range s.fields {
+				if v, ok := c.attr(i).value.(string); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
 					return fail(spec.MsgOutOfBounds, f.Label)
 				}
 			}

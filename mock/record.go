@@ -22,10 +22,10 @@ func (s *Server) buildRow(c *call, fake bool) row {
 	}
 	var scratch [256]byte // most rows fit: then only vals is allocated
 	b := scratch[:0]
-	for _, f := range s.attrs {
-		switch v, sent := c.data[f.Name]; {
-		case sent:
-			b = appendValue(b, v)
+	for _, i := range s.inRow {
+		switch a, f := c.attr(i), s.fields[i]; {
+		case a.sent:
+			b = appendValue(b, a.value)
 		case fake:
 			b = appendValue(b, s.fakeValue(f))
 		default:

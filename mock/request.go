@@ -64,6 +64,7 @@ type call struct {
 	creds         credentials
 	bizPath       string          // the business id as CMDB gets it in its path
 	data          map[string]any  // the set fields
+	attrs         []attrValue     // the model's attributes in data, read once: see attr
 	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
 
 	action iamAction // what IAM is asked for
@@ -86,6 +87,21 @@ type call struct {
 }
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }
+
+// attrValue is a model attribute as a call sent it.
+type attrValue struct {
+	value any
+	sent  bool
+}
+
+// attr is the i-th of the server's fields as the call sent it; a call without set fields (a
+// fixture's, a populated one) sent none.
+func (c *call) attr(i int) attrValue {
+	if c.attrs == nil {
+		return attrValue{}
+	}
+	return c.attrs[i]
+}
 
 func (c *call) surfaceName() string {
 	if c.surface == surfaceV3 {
@@ -148,7 +164,7 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 		Username:  text(c.fields["bk_username"]),
 	}
 	if data, ok := c.fields["data"].(map[string]any); ok {
-		c.data = s.trimAttributes(data) // in place: c.fields holds the trimmed values too
+		c.setData(s, data) // in place: c.fields holds the trimmed values too
 	}
 	return c
 }
@@ -161,10 +177,10 @@ func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 	v, err := decodeJSON(body, s.cfg.MaxDepth)
 	switch data := v.(type) {
 	case map[string]any:
-		c.data = s.trimAttributes(data)
+		c.setData(s, data)
 	case nil:
 		// "null" decodes into CMDB's map without error: a body with no fields.
-		c.data = map[string]any{}
+		c.setData(s, map[string]any{})
 	}
 	c.jsonErr = err != nil || c.data == nil
 	return c
@@ -198,15 +214,18 @@ func formFields(q url.Values) map[string]any {
 	return m
 }
 
-// trimAttributes trims the string values of the model's attributes, as CMDB does before it
-// checks them. Only a value that changes is stored back.
-func (s *Server) trimAttributes(data map[string]any) map[string]any {
-	for _, f := range s.fields {
-		if v, ok := data[f.Name].(string); ok {
-			if t := trimSpaces(v); len(t) != len(v) {
-				data[f.Name] = t
+// setData takes the set fields of a call and reads the model's attributes from them, with their
+// string values trimmed as CMDB trims them before it checks them. A value the trim changes is
+// stored back, for kin-openapi to see.
+func (c *call) setData(s *Server, data map[string]any) {
+	c.data, c.attrs = data, make([]attrValue, len(s.fields))
+	for i, f := range s.fields {
+		v, sent := data[f.Name]
+		if str, ok := v.(string); ok {
+			if t := trimSpaces(str); len(t) != len(str) {
+				v, data[f.Name] = t, t
 			}
 		}
+		c.attrs[i] = attrValue{v, sent}
 	}
-	return data
 }

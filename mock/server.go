@@ -1,11 +1,12 @@
 package mock
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -83,8 +84,8 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	fields []spec.Field
-	attrs  []spec.Field // the fields a row holds in vals, in its order: all but bk_set_name
-	steps  []boundStep  // create_set: every step
+	inRow  []int       // the fields a row holds in vals, in its order, as indexes into fields
+	steps  []boundStep // create_set: every step
 	// The companions make the steps of ESB and of the business, not those of a set's fields.
 	lookupSteps []boundStep
 	deleteSteps []boundStep
@@ -118,12 +119,12 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		fields:  sp.Fields(),
-		attrs:   rowAttributes(sp.Fields()),
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
 		faker:   gofakeit.New(cfg.Seed),
 	}
-	s.store = newStore(attributeNames(s.attrs), cfg.Location, cfg.MaxSets)
+	inRow, names := rowFields(s.fields)
+	s.inRow, s.store = inRow, newStore(names, cfg.Location, cfg.MaxSets)
 	s.fx.Store(fx)
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
@@ -179,26 +180,25 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// attributeNames are the attributes a row holds in its slots: all but bk_set_name, which the
-// row holds on its own.
-// rowAttributes are the fields a row holds in vals: the model's attributes but bk_set_name,
-// which the row holds on its own.
-func rowAttributes(fields []spec.Field) []spec.Field {
-	return slices.DeleteFunc(slices.Clone(fields), func(f spec.Field) bool { return f.Name == "bk_set_name" })
-}
-
-func attributeNames(fields []spec.Field) []string {
-	names := make([]string, len(fields))
+// rowFields returns the fields a row holds in vals, as indexes into fields, and their names: the
+// model's attributes but bk_set_name, which the row holds on its own.
+func rowFields(fields []spec.Field) ([]int, []string) {
+	var at []int
+	var names []string
 	for i, f := range fields {
-		names[i] = f.Name
+		if f.Name != "bk_set_name" {
+			at, names = append(at, i), append(names, f.Name)
+		}
 	}
-	return names
+	return at, names
 }
 
-// newRequestID is a request chain id as ESB makes it: a uuid4's 32 hex digits.
+// newRequestID is a request chain id as ESB makes it: a uuid4's 32 hex digits. An id needs to be
+// unique, not secret: math/rand/v2's generator, seeded at random, is enough and cheaper.
 func newRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return hex.EncodeToString(b[:])
