@@ -99,3 +99,73 @@ func (ix *nameIndex) remove(slot uint32) {
 		}
 	}
 }
+
+// idIndex finds a set's slot by its id. The store's counter hands out ids one after another, so
+// nearly every id has its place in a slice, which costs four bytes a set and no hashing; an id
+// far past the others (a fixture's, a saved set's) goes to a map. An id is in one or the other.
+type idIndex struct {
+	dense  []uint32 // dense[id] is the slot of id + 1; 0: not there
+	sparse map[int64]uint32
+	n      int
+}
+
+// maxIDGap is how far past the ids in the slice, or past twice the count of ids, an id may be and
+// still have its place in the slice: the slice stays within about twice the ids it holds.
+const maxIDGap = 4096
+
+func newIDIndex() *idIndex { return &idIndex{sparse: map[int64]uint32{}} }
+
+func (x *idIndex) get(id int64) (uint32, bool) {
+	if x.inDense(id) && x.dense[id] != 0 {
+		return x.dense[id] - 1, true
+	}
+	if len(x.sparse) == 0 {
+		return 0, false
+	}
+	slot, ok := x.sparse[id]
+	return slot, ok
+}
+
+func (x *idIndex) inDense(id int64) bool { return id >= 0 && id < int64(len(x.dense)) }
+
+// put stores the slot of id, in place of any it had.
+func (x *idIndex) put(id int64, slot uint32) {
+	x.remove(id)
+	x.n++
+	if !x.inDense(id) && id >= 0 && (id-int64(len(x.dense)) < maxIDGap || id < 2*int64(x.n)+maxIDGap) {
+		x.dense = append(x.dense, make([]uint32, id+1-int64(len(x.dense)))...)
+	}
+	if x.inDense(id) {
+		x.dense[id] = slot + 1
+		return
+	}
+	x.sparse[id] = slot
+}
+
+func (x *idIndex) remove(id int64) {
+	if x.inDense(id) && x.dense[id] != 0 {
+		x.dense[id] = 0
+		x.n--
+		return
+	}
+	if _, ok := x.sparse[id]; ok {
+		delete(x.sparse, id)
+		x.n--
+	}
+}
+
+func (x *idIndex) len() int { return x.n }
+
+// slots yields the slot of every id in the index.
+func (x *idIndex) slots(yield func(uint32) bool) {
+	for _, slot := range x.dense {
+		if slot != 0 && !yield(slot-1) {
+			return
+		}
+	}
+	for _, slot := range x.sparse {
+		if !yield(slot) {
+			return
+		}
+	}
+}

@@ -46,7 +46,7 @@ type Store struct {
 	nextSetID    int64
 	nextModuleID int64
 	slab         *slab
-	sets         map[int64]uint32 // id -> slot in slab
+	sets         *idIndex // id -> slot in slab
 	names        *nameIndex
 	modules      map[int64]Module
 	users        map[string]string // the users sets were created by, one copy each
@@ -69,7 +69,7 @@ func (s *Store) clear() {
 	defer s.mu.Unlock()
 	s.nextSetID, s.nextModuleID = 1, 1
 	s.slab = &slab{}
-	s.sets = map[int64]uint32{}
+	s.sets = newIDIndex()
 	s.names = newNameIndex(s.slab.at)
 	s.modules = map[int64]Module{}
 	s.users = map[string]string{}
@@ -81,7 +81,7 @@ func (s *Store) put(r row, modules []Module) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slot, _ := s.slab.add(r)
-	s.sets[r.id] = slot
+	s.sets.put(r.id, slot)
 	s.names.put(slot)
 	s.nextSetID = max(s.nextSetID, r.id+1)
 	for _, m := range modules {
@@ -98,7 +98,7 @@ func (s *Store) create(r row, templates []fixtures.ServiceTemplate) (*row, error
 	key := keyOf(&r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.sets) >= s.limit {
+	if s.sets.len() >= s.limit {
 		return nil, ErrStoreFull
 	}
 	r.id = s.nextSetID
@@ -108,7 +108,7 @@ func (s *Store) create(r row, templates []fixtures.ServiceTemplate) (*row, error
 	}
 	r.createdBy = s.intern(r.createdBy)
 	slot, stored := s.slab.add(r)
-	s.sets[r.id] = slot
+	s.sets.put(r.id, slot)
 	s.names.put(slot)
 	for _, t := range templates {
 		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ID}
@@ -136,14 +136,14 @@ func (s *Store) intern(user string) string {
 func (s *Store) Delete(bizID, setID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	slot, ok := s.sets[setID]
+	slot, ok := s.sets.get(setID)
 	if !ok || s.slab.at(slot).biz != bizID {
 		return nil
 	}
 	if s.slab.at(slot).def != 0 {
 		return ErrBuiltIn
 	}
-	delete(s.sets, setID)
+	s.sets.remove(setID)
 	s.names.remove(slot) // the slot itself stays: a row handed out is never rewritten
 	for id, m := range s.modules {
 		if m.SetID == setID {
@@ -171,7 +171,7 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	}
 	s.mu.RLock()
 	var hits []*row
-	for _, slot := range s.sets {
+	for slot := range s.sets.slots {
 		if r := s.slab.at(slot); r.biz == q.BizID && s.layout.matches(r, terms) {
 			hits = append(hits, r)
 		}
@@ -319,7 +319,7 @@ func (s *Store) Has(bizID, parentID int64, name string) bool {
 // Set returns the record of the set with the given id.
 func (s *Store) Set(id int64) (Record, bool) {
 	s.mu.RLock()
-	slot, ok := s.sets[id]
+	slot, ok := s.sets.get(id)
 	var r *row
 	if ok {
 		r = s.slab.at(slot)
@@ -335,7 +335,7 @@ func (s *Store) Set(id int64) (Record, bool) {
 func (s *Store) has(id int64) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	_, ok := s.sets[id]
+	_, ok := s.sets.get(id)
 	return ok
 }
 
@@ -351,8 +351,8 @@ func (s *Store) Sets() []Record {
 // rows returns the stored rows by id.
 func (s *Store) rows() []*row {
 	s.mu.RLock()
-	out := make([]*row, 0, len(s.sets))
-	for _, slot := range s.sets {
+	out := make([]*row, 0, s.sets.len())
+	for slot := range s.sets.slots {
 		out = append(out, s.slab.at(slot))
 	}
 	s.mu.RUnlock()
@@ -378,5 +378,5 @@ func (s *Store) Modules(setID int64) []Module {
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.sets)
+	return s.sets.len()
 }
