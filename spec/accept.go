@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"regexp"
 	"regexp/syntax"
@@ -36,10 +37,11 @@ func compileAccept(s *openapi3.Schema) accept {
 		return never
 	}
 	typed := compileType(s)
-	plain := len(all) == 0 && len(s.OneOf) == 0 && len(enum) == 0 && s.Type != nil
+	// What the check reads is copied out of s, so that a check touches only its own memory.
+	nullOK := s.Nullable && len(all) == 0 && len(s.OneOf) == 0 && len(enum) == 0 && s.Type != nil
 	return func(v any) bool {
 		if v == nil {
-			return s.Nullable && plain
+			return nullOK
 		}
 		if len(enum) > 0 {
 			str, ok := v.(string)
@@ -163,13 +165,21 @@ func compileType(s *openapi3.Schema) accept {
 	case openapi3.TypeString:
 		return compileString(s)
 	case openapi3.TypeInteger, openapi3.TypeNumber:
+		integer := t == openapi3.TypeInteger
+		lo, hi := math.Inf(-1), math.Inf(1)
+		if s.Min != nil {
+			lo = *s.Min
+		}
+		if s.Max != nil {
+			hi = *s.Max
+		}
 		return func(v any) bool {
 			n, ok := v.(json.Number)
-			if !ok || t == openapi3.TypeInteger && !isIntegerLiteral(string(n)) {
+			if !ok || integer && !isIntegerLiteral(string(n)) {
 				return false
 			}
 			f, err := number(string(n))
-			return err == nil && (s.Min == nil || f >= *s.Min) && (s.Max == nil || f <= *s.Max)
+			return err == nil && f >= lo && f <= hi
 		}
 	case openapi3.TypeBoolean:
 		return func(v any) bool { _, ok := v.(bool); return ok }
@@ -194,12 +204,16 @@ func compileString(s *openapi3.Schema) accept {
 			return never
 		}
 	}
+	minLen, maxLen, counted := s.MinLength, uint64(math.MaxUint64), s.MinLength != 0 || s.MaxLength != nil
+	if s.MaxLength != nil {
+		maxLen = *s.MaxLength
+	}
 	return func(v any) bool {
 		str, ok := v.(string)
 		if !ok {
 			return false
 		}
-		if s.MinLength != 0 || s.MaxLength != nil {
+		if counted {
 			// Counted as kin-openapi counts: a rune is one, a surrogate two.
 			n := uint64(0)
 			for _, r := range str {
@@ -208,7 +222,7 @@ func compileString(s *openapi3.Schema) accept {
 					n++
 				}
 			}
-			if n < s.MinLength || s.MaxLength != nil && n > *s.MaxLength {
+			if n < minLen || n > maxLen {
 				return false
 			}
 		}
@@ -267,12 +281,13 @@ func compileObject(s *openapi3.Schema) accept {
 	for name, ref := range s.Properties {
 		props[name] = compileAccept(ref.Value)
 	}
+	required := slices.Clone(s.Required)
 	return func(v any) bool {
 		m, ok := v.(map[string]any)
 		if !ok {
 			return false
 		}
-		for _, r := range s.Required {
+		for _, r := range required {
 			if _, present := m[r]; !present {
 				return false
 			}
