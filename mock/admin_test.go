@@ -324,3 +324,26 @@ func TestReloadFixturesKeepsCreatedSets(t *testing.T) {
 	assert.True(t, ok, "the new built-in set is stored")
 	assert.Equal(t, 1101108, req{surface: "esb", biz: 1, data: set("bk_set_name", "survivor")}.send(t, s).Code, "created sets stay")
 }
+
+// TestJournalKeepsAnswersAsSent: the journal's answer of each request is the bytes the caller
+// got, a created set's (written out again when read) as much as a failure's.
+func TestJournalKeepsAnswersAsSent(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	var sent []string
+	for _, r := range []req{
+		{surface: "esb", biz: 1, data: set("bk_set_name", "journal-esb")},
+		{surface: "v3", biz: 1, data: set("bk_set_name", "journal-v3")},
+		{surface: "esb", biz: 1, data: set("bk_set_name", "journal-esb")}, // a duplicate
+		{surface: "esb", biz: 1, data: set("bk_set_name", "canned-set")},  // a canned record
+	} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r.httpRequest(t))
+		sent = append(sent, rec.Body.String())
+	}
+	entries := s.Journal().Entries(mock.JournalFilter{})
+	require.Len(t, entries, len(sent))
+	for i, e := range entries {
+		assert.Equal(t, sent[len(sent)-1-i], e.Response, "entry %d", e.ID)
+	}
+	assert.Contains(t, entries[1].Response, `"code":1101`)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,42 +43,61 @@ type envelope struct {
 // write is the one place that writes a CMDB answer, and keeps it on the call for the journal.
 func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	ec.Response().Header().Set(headerRequestID, c.requestID)
-	var body []byte
-	var err error
+	c.answered, c.code = true, a.code
 	if r, ok := a.data.(*row); ok && a.code == 0 {
-		body, err = s.writeCreated(ec, c, r)
-	} else {
-		env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
-		if a.layer == spec.LayerCMDB {
-			env.Permission = &a.permission
-		}
-		if c.surface == surfaceESB {
-			env.RequestID = c.requestID
-		}
-		body, err = writeJSON(ec, status, env)
+		c.createdAnswer = createdAnswer{layout: s.store.layout, esb: c.surface == surfaceESB, requestID: c.requestID, row: r}
+		return writeCreated(ec, c.createdAnswer)
 	}
-	c.answered, c.code, c.response = true, a.code, body
+	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
+	if a.layer == spec.LayerCMDB {
+		env.Permission = &a.permission
+	}
+	if c.surface == surfaceESB {
+		env.RequestID = c.requestID
+	}
+	var err error
+	c.response, err = writeJSON(ec, status, env)
 	return err
 }
 
-// writeCreated writes a created set's answer byte for byte as writeJSON would write its
-// envelope, without reflection: it is the answer of every successful create.
-func (s *Server) writeCreated(ec echo.Context, c *call, r *row) ([]byte, error) {
-	b := make([]byte, 0, 768)
+// createdAnswer is the answer to a create that stored row: the answer of every successful
+// create. It is written out again when the journal is read rather than kept as bytes; a row
+// never changes, so the bytes are the same.
+type createdAnswer struct {
+	layout    *layout
+	esb       bool
+	requestID string
+	row       *row
+}
+
+// appendTo appends the answer byte for byte as writeJSON would write its envelope, without
+// reflection.
+func (a createdAnswer) appendTo(b []byte) []byte {
 	b = append(b, `{"result":true,"code":0,"message":"success","permission":null,`...)
-	if c.surface == surfaceESB {
+	if a.esb {
 		b = append(b, `"request_id":`...)
-		b = appendString(b, c.requestID)
+		b = appendString(b, a.requestID)
 		b = append(b, ',')
 	}
 	b = append(b, `"data":`...)
-	b = s.store.layout.appendJSON(b, r)
-	b = append(b, "}\n"...)
+	b = a.layout.appendJSON(b, a.row)
+	return append(b, "}\n"...)
+}
+
+// answerBuffers hold created answers while they are written; the writer copies them.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func writeCreated(ec echo.Context, a createdAnswer) error {
+	buf := answerBuffers.Get().(*[]byte)
+	*buf = a.appendTo((*buf)[:0])
 	w := ec.Response()
 	w.Header()[echo.HeaderContentType] = contentTypeJSON
 	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(b)
-	return b, err
+	_, err := w.Write(*buf)
+	if cap(*buf) <= 64<<10 { // a rare canned record's answer may be large: not kept
+		answerBuffers.Put(buf)
+	}
+	return err
 }
 
 // contentTypeJSON is shared by every answer; nothing changes a header's values once set.

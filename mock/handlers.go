@@ -156,7 +156,7 @@ func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 		Status: ec.Response().Status, RequestID: c.requestID, User: c.creds.user(), BizID: c.requestedBiz(),
 		Warnings: c.warnings, Fault: c.fault,
 		// Kept as they came and masked when read: the request is done with them.
-		rawHeaders: r.Header, rawBody: c.body, rawResponse: c.response,
+		rawHeaders: r.Header, rawBody: c.body, rawResponse: c.response, rawCreated: c.createdAnswer,
 	}
 	code := -1
 	if c.answered {

@@ -40,6 +40,7 @@ type Entry struct {
 	rawHeaders  http.Header
 	rawBody     []byte
 	rawResponse []byte
+	rawCreated  createdAnswer // in place of rawResponse for a created set's answer
 }
 
 // JournalFilter selects entries; zero fields select all.
@@ -95,7 +96,10 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 			continue
 		}
 		e.Headers, e.Body, e.Response = redactHeaders(e.rawHeaders), redactBody(e.rawBody), string(e.rawResponse)
-		e.rawHeaders, e.rawBody, e.rawResponse = nil, nil, nil
+		if e.rawCreated.row != nil {
+			e.Response = string(e.rawCreated.appendTo(nil))
+		}
+		e.rawHeaders, e.rawBody, e.rawResponse, e.rawCreated = nil, nil, nil, createdAnswer{}
 		out = append(out, e)
 		if f.Limit > 0 && len(out) == f.Limit {
 			break

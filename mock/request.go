@@ -70,10 +70,11 @@ type call struct {
 	action iamAction // what IAM is asked for
 
 	// Filled in as the call is answered, for the journal and the metrics.
-	fault    string // the id of the fault rule that fired
-	answered bool   // an envelope was written
-	code     int    // its code
-	response []byte // its bytes
+	fault         string        // the id of the fault rule that fired
+	answered      bool          // an envelope was written
+	code          int           // its code
+	response      []byte        // its bytes, but for the answer to a create that stored a set:
+	createdAnswer createdAnswer // that answer
 
 	// Worked out by the checks, in their order.
 	bizID      int64
