@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"testing"
@@ -72,7 +73,7 @@ func FuzzDecodeJSON(f *testing.F) {
 
 func checkParse(t *testing.T, body string) {
 	const limit = 8
-	got, err := decodeJSON([]byte(body), limit)
+	got, err := decodeJSON([]byte(body), limit, nil)
 	if nesting([]byte(body)) > limit && json.Valid([]byte(body)) {
 		if err == nil {
 			t.Fatalf("decodeJSON(%q) read a body nested %d deep", body, nesting([]byte(body)))
@@ -93,8 +94,52 @@ func BenchmarkDecodeJSON(b *testing.B) {
 	body := []byte(`{"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"b1-0-12345","bk_capacity":1000,"bk_set_desc":"load test","bk_set_env":"3"}}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeJSON(body, DefaultMaxDepth); err != nil {
+		if _, err := decodeJSON(body, DefaultMaxDepth, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMapStock: a decode takes its objects from the stock, taking them back empties them for
+// the next decode, a map that grew large is let go, and a nil stock makes new maps.
+func TestMapStock(t *testing.T) {
+	var st mapStock
+	v, err := parseJSON(`{"a":{"b":1},"c":{}}`, DefaultMaxDepth, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := v.(map[string]any)
+	if st.lent != 3 || len(st.maps) != 3 {
+		t.Fatalf("lent %d of %d maps, want 3 of 3", st.lent, len(st.maps))
+	}
+	st.takeBack()
+	if len(outer) != 0 || st.lent != 0 || len(st.maps) != 3 {
+		t.Fatalf("after taking back: %v, lent %d of %d", outer, st.lent, len(st.maps))
+	}
+	big := "{"
+	for i := range stockKeys + 1 {
+		big += fmt.Sprintf(`"k%d":%d,`, i, i)
+	}
+	big = big[:len(big)-1] + `}`
+	v, err = parseJSON(big, DefaultMaxDepth, &st)
+	if err != nil || len(v.(map[string]any)) != stockKeys+1 {
+		t.Fatalf("big: %v", err)
+	}
+	if got := st.maps[0]; len(got) != stockKeys+1 {
+		t.Fatalf("the first map lent out is not the one reused")
+	}
+	st.takeBack()
+	if len(st.maps) != 2 {
+		t.Fatalf("a map of %d keys is kept", stockKeys+1)
+	}
+	for range stockMaps + 2 {
+		st.get()
+	}
+	if len(st.maps) != stockMaps {
+		t.Fatalf("the stock keeps %d maps, want at most %d", len(st.maps), stockMaps)
+	}
+	var none *mapStock
+	if m := none.get(); m == nil {
+		t.Fatal("a nil stock gives no map")
 	}
 }

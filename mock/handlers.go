@@ -22,6 +22,7 @@ func (s *Server) cmdbRoute(surf surface, op func(echo.Context, *call) error) ech
 			err = op(ec, c)
 		}
 		s.observe(ec, c, start)
+		c.release()
 		return err
 	}
 }
@@ -34,7 +35,8 @@ func (s *Server) begin(ec echo.Context, surf surface) (c *call, done bool, err e
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(readErr, &tooLarge):
-		c = &call{surface: surf}
+		c = newCall()
+		c.surface = surf
 	case surf == surfaceESB:
 		c = s.readESB(r, body)
 	default:
@@ -160,7 +162,7 @@ func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 	}
 	code := -1
 	if c.answered {
-		e.Code, code = &c.code, c.code
+		e.rawCode, e.answered, code = c.code, true, c.code
 	}
 	s.journal.add(e)
 	s.metrics.observe(c.surfaceName(), c.route, code, elapsed)

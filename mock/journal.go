@@ -41,6 +41,8 @@ type Entry struct {
 	rawBody     []byte
 	rawResponse []byte
 	rawCreated  createdAnswer // in place of rawResponse for a created set's answer
+	rawCode     int           // Code, when answered
+	answered    bool
 }
 
 // JournalFilter selects entries; zero fields select all.
@@ -92,8 +94,12 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 		e := j.ring[(j.next-1-i+len(j.ring))%len(j.ring)]
 		if f.Path != "" && !strings.Contains(e.Path, f.Path) ||
 			f.User != "" && e.User != f.User ||
-			f.Code != nil && (e.Code == nil || *e.Code != *f.Code) {
+			f.Code != nil && (!e.answered || e.rawCode != *f.Code) {
 			continue
+		}
+		if e.answered {
+			code := e.rawCode
+			e.Code = &code
 		}
 		e.Headers, e.Body, e.Response = redactHeaders(e.rawHeaders), redactBody(e.rawBody), string(e.rawResponse)
 		if e.rawCreated.row != nil {

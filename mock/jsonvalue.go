@@ -15,9 +15,9 @@ var errJSON = errors.New("invalid JSON")
 // parseJSON decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
 // (objects as map[string]any, numbers as json.Number, invalid UTF-8 as U+FFFD), in one pass over
 // the text. Keys, numbers and strings without escapes are cut from the text, not copied. It
-// refuses nesting deeper than maxDepth.
-func parseJSON(data string, maxDepth int) (any, error) {
-	p := jsonParser{data: data, maxDepth: maxDepth}
+// refuses nesting deeper than maxDepth. Its objects come from stock, which may be nil.
+func parseJSON(data string, maxDepth int, stock *mapStock) (any, error) {
+	p := jsonParser{data: data, maxDepth: maxDepth, stock: stock}
 	p.space()
 	v, err := p.value(0)
 	if err != nil {
@@ -34,6 +34,51 @@ type jsonParser struct {
 	data     string
 	i        int
 	maxDepth int
+	stock    *mapStock
+}
+
+// mapStock lends emptied maps to a decode, and takes them back when what was decoded is no
+// longer used: a call's decode reuses the maps of the call before it.
+type mapStock struct {
+	maps []map[string]any // maps[:lent] are lent out
+	lent int
+}
+
+// Bounds of a stock: how many maps it keeps, and how many keys a map it takes back may hold.
+const (
+	stockMaps = 8
+	stockKeys = 32
+)
+
+// get lends an empty map; a nil stock makes a new one.
+func (st *mapStock) get() map[string]any {
+	switch {
+	case st == nil:
+		return map[string]any{}
+	case st.lent < len(st.maps):
+		st.lent++
+		return st.maps[st.lent-1]
+	}
+	m := map[string]any{}
+	if len(st.maps) < stockMaps {
+		st.maps = append(st.maps, m)
+		st.lent++
+	}
+	return m
+}
+
+// takeBack empties the lent maps for the next decode; one that grew large is let go.
+func (st *mapStock) takeBack() {
+	kept := st.maps[:0]
+	for i, m := range st.maps {
+		if i < st.lent && len(m) > stockKeys {
+			continue
+		}
+		clear(m)
+		kept = append(kept, m)
+	}
+	clear(st.maps[len(kept):])
+	st.maps, st.lent = kept, 0
 }
 
 func (p *jsonParser) space() {
@@ -86,7 +131,7 @@ func (p *jsonParser) literal(word string) error {
 
 func (p *jsonParser) object(depth int) (any, error) {
 	p.i++ // {
-	m := map[string]any{}
+	m := p.stock.get()
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
 		p.i++

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
@@ -64,6 +66,7 @@ type call struct {
 	creds         credentials
 	bizPath       string          // the business id as CMDB gets it in its path
 	data          map[string]any  // the set fields
+	maps          mapStock        // the maps of fields and data, kept for the next call
 	attrs         []attrValue     // the model's attributes in data, read once: see attr
 	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
 
@@ -89,6 +92,21 @@ type call struct {
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }
 
+// calls recycles the calls of the CMDB routes: once a call is journaled nothing refers to it,
+// as the journal keeps what it needs by value.
+var calls = sync.Pool{New: func() any { return new(call) }}
+
+// newCall returns an empty call; release hands it back when its request is done.
+func newCall() *call { return calls.Get().(*call) }
+
+func (c *call) release() {
+	attrs, maps := c.attrs[:0], c.maps
+	clear(attrs[:cap(attrs)])
+	maps.takeBack()
+	*c = call{attrs: attrs, maps: maps}
+	calls.Put(c)
+}
+
 // attrValue is a model attribute as a call sent it.
 type attrValue struct {
 	value any
@@ -98,7 +116,7 @@ type attrValue struct {
 // attr is the i-th of the server's fields as the call sent it; a call without set fields (a
 // fixture's, a populated one) sent none.
 func (c *call) attr(i int) attrValue {
-	if c.attrs == nil {
+	if i >= len(c.attrs) {
 		return attrValue{}
 	}
 	return c.attrs[i]
@@ -135,17 +153,20 @@ func language(h string, absent spec.Lang) spec.Lang {
 var errTooDeep = errors.New("JSON nested too deep")
 
 // decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth.
-// Its strings share one copy of the body.
-func decodeJSON(body []byte, maxDepth int) (any, error) { return parseJSON(string(body), maxDepth) }
+// Its strings share one copy of the body; its objects come from stock, which may be nil.
+func decodeJSON(body []byte, maxDepth int, stock *mapStock) (any, error) {
+	return parseJSON(string(body), maxDepth, stock)
+}
 
 func (s *Server) readESB(r *http.Request, body []byte) *call {
-	c := &call{surface: surfaceESB, lang: language(r.Header.Get(headerESBLanguage), spec.English), action: actionCreate}
+	c := newCall()
+	c.surface, c.lang, c.action = surfaceESB, language(r.Header.Get(headerESBLanguage), spec.English), actionCreate
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
 	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")):
 		// ESB decodes the body as UTF-8 before it parses it: invalid bytes are a bad body.
-		v, err := decodeJSON(body, s.cfg.MaxDepth)
+		v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
 		if err != nil || !utf8.Valid(body) {
 			c.jsonErr = true
 			return c
@@ -171,11 +192,12 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 }
 
 func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
-	c := &call{surface: surfaceV3, lang: language(r.Header.Get(headerV3Language), spec.Chinese), action: actionCreate}
+	c := newCall()
+	c.surface, c.lang, c.action = surfaceV3, language(r.Header.Get(headerV3Language), spec.Chinese), actionCreate
 	c.bizPath = pathParam(bizParam)
 	// A malformed header carries no credentials, as an absent one.
 	_ = json.Unmarshal([]byte(r.Header.Get(headerV3Auth)), &c.creds)
-	v, err := decodeJSON(body, s.cfg.MaxDepth)
+	v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
 	switch data := v.(type) {
 	case map[string]any:
 		c.setData(s, data)
@@ -219,7 +241,7 @@ func formFields(q url.Values) map[string]any {
 // string values trimmed as CMDB trims them before it checks them. A value the trim changes is
 // stored back, for kin-openapi to see.
 func (c *call) setData(s *Server, data map[string]any) {
-	c.data, c.attrs = data, make([]attrValue, len(s.fields))
+	c.data, c.attrs = data, slices.Grow(c.attrs[:0], len(s.fields))[:len(s.fields)]
 	for i, f := range s.fields {
 		v, sent := data[f.Name]
 		if str, ok := v.(string); ok {

@@ -137,7 +137,7 @@ func attrText(vals string, i int) string {
 // decodeVal turns an attribute's JSON text back into the value a record holds: a string, an
 // int64, another json.Number, a bool or nil.
 func decodeVal(text string) any {
-	v, err := parseJSON(text, DefaultMaxDepth)
+	v, err := parseJSON(text, DefaultMaxDepth, nil)
 	if err != nil {
 		return nil
 	}
