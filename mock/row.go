@@ -26,21 +26,15 @@ type row struct {
 	extra     Record // fields of a canned record the above do not hold; rare
 }
 
-// The fields every record has besides the model's attributes.
-var serverFields = []string{
-	"bk_biz_id", "bk_created_at", "bk_created_by", "bk_parent_id", "bk_set_id", "bk_supplier_account",
-	"bk_updated_at", "bk_updated_by", "create_time", "default", "last_time", "set_template_id", "set_template_version",
-}
-
 // layout is how a store writes its rows: every key, in alphabetical order, and where its value
 // comes from.
 type layout struct {
-	loc   *time.Location // the zone timestamps are written in
-	attrs []string       // the model's attributes, in the order rows hold them
-	index map[string]int // attribute name -> position in row.attrs
-	keys  []string       // all keys, sorted
-	quote [][]byte       // `"key":` for each key, ready to append
-	from  []source       // where each key's value comes from
+	loc     *time.Location    // the zone timestamps are written in
+	attrs   []string          // the model's attributes, in the order rows hold them
+	sources map[string]source // key -> where its value comes from
+	keys    []string          // all keys, sorted
+	quote   [][]byte          // `"key":` for each key, ready to append
+	from    []source          // where each key's value comes from, in the order of keys
 
 	second atomic.Pointer[second] // the last second appendTime wrote
 }
@@ -62,6 +56,8 @@ const (
 	srcAttr
 )
 
+// serverSources are the keys every record has besides the model's attributes (bk_set_name
+// among them: the row holds it on its own).
 var serverSources = map[string]source{
 	"bk_set_id": srcID, "bk_biz_id": srcBiz, "bk_parent_id": srcParent, "bk_set_name": srcName,
 	"default": srcDefault, "set_template_id": srcTemplate, "bk_supplier_account": srcSupplier,
@@ -70,18 +66,14 @@ var serverSources = map[string]source{
 }
 
 func newLayout(attrs []string, loc *time.Location) *layout {
-	l := &layout{loc: loc, attrs: attrs, index: map[string]int{}}
+	l := &layout{loc: loc, attrs: attrs, sources: maps.Clone(serverSources)}
 	for i, a := range attrs {
-		l.index[a] = i
+		l.sources[a] = srcAttr + source(i)
 	}
-	l.keys = slices.Sorted(slices.Values(slices.Concat(serverFields, attrs, []string{"bk_set_name"})))
+	l.keys = slices.Sorted(maps.Keys(l.sources))
 	for _, k := range l.keys {
 		l.quote = append(l.quote, []byte(strconv.Quote(k)+":"))
-		src, ok := serverSources[k]
-		if !ok {
-			src = srcAttr + source(l.index[k])
-		}
-		l.from = append(l.from, src)
+		l.from = append(l.from, l.sources[k])
 	}
 	return l
 }
@@ -91,32 +83,33 @@ func (l *layout) value(r *row, field string) (any, bool) {
 	if v, ok := r.extra[field]; ok {
 		return v, true
 	}
-	switch field {
-	case "bk_set_id":
+	src, ok := l.sources[field]
+	if !ok {
+		return nil, false
+	}
+	switch src {
+	case srcID:
 		return r.id, true
-	case "bk_biz_id":
+	case srcBiz:
 		return r.biz, true
-	case "bk_parent_id":
+	case srcParent:
 		return r.parent, true
-	case "bk_set_name":
+	case srcName:
 		return r.name, true
-	case "default":
+	case srcDefault:
 		return r.def, true
-	case "set_template_id":
+	case srcTemplate:
 		return r.template, true
-	case "bk_supplier_account":
+	case srcSupplier:
 		return defaultSupplierAcc, true
-	case "create_time", "last_time", "bk_created_at", "bk_updated_at":
+	case srcCreated:
 		return string(l.appendTime(nil, r.created)), true
-	case "bk_created_by":
+	case srcCreatedBy:
 		return r.createdBy, true
-	case "bk_updated_by", "set_template_version":
+	case srcNull:
 		return nil, true
 	}
-	if i, ok := l.index[field]; ok {
-		return decodeVal(attrText(r.vals, i)), true
-	}
-	return nil, false
+	return decodeVal(attrText(r.vals, int(src-srcAttr))), true
 }
 
 // withName ends a row's attribute values, each as JSON text and a NUL, with the name, so that
