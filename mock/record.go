@@ -48,11 +48,17 @@ func (s *Server) buildRow(c *call, fake bool) row {
 // jsonValue turns a decoded request value into what the record stores: integers as int64.
 func jsonValue(v any) any {
 	if n, ok := v.(json.Number); ok {
-		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		if i, ok := integer(n); ok {
 			return i
 		}
 	}
 	return v
+}
+
+// integer is a decoded number as a record holds it when it is an integer ("-0" is 0).
+func integer(n json.Number) (int64, bool) {
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	return i, err == nil
 }
 
 // fakeValue is a realistic value for an attribute a request left out.

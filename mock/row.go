@@ -235,8 +235,8 @@ func appendValue(b []byte, v any) []byte {
 	case int64:
 		return strconv.AppendInt(b, t, 10)
 	case json.Number:
-		// As jsonValue has it: an integer as int64 ("-0" is 0), any other number as written.
-		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+		// As jsonValue has it: an integer as its int64, any other number as written.
+		if i, ok := integer(t); ok {
 			return strconv.AppendInt(b, i, 10)
 		}
 		return append(b, t...)
