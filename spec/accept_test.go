@@ -39,7 +39,8 @@ var acceptCases = []struct {
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1.0,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1e3,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
 	{`{"bk_app_code":"","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
-	{`{"bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
+	{`{"bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, true}, // credentials may come in the header: the mock checks them, not the spec
+	{`{"bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":" x "}}`, true},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":"abc","data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":true,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":0,"bk_set_name":"x"}}`, false},

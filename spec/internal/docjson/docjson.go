@@ -2,21 +2,25 @@
 package docjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
-	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oasdiff/yaml"
 )
 
-// FromYAML parses an OpenAPI document and writes it as indented JSON.
-func FromYAML(yaml []byte) ([]byte, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(yaml)
+// FromYAML converts the document as data, value for value, and writes it as indented JSON. It
+// does not go through an OpenAPI model, which would drop what it has no field for (such as
+// `default: null`).
+func FromYAML(doc []byte) ([]byte, error) {
+	raw, err := yaml.YAMLToJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
 		return nil, err
 	}
-	return append(out, '\n'), nil
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }
