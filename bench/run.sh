@@ -28,8 +28,8 @@ cleanup() {
 trap cleanup EXIT
 
 if ! command -v wrk >/dev/null; then
-  echo "== installing wrk" >&2
-  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+  echo "bench/run.sh needs wrk (Debian: apt-get install wrk)" >&2
+  exit 2
 fi
 
 echo "== building" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Soak test: mixed valid and invalid traffic against cmdbmock for DURATION (default 10 minutes)
-# with wrk -t1 -c8, resident memory sampled every SAMPLE seconds. It prints the samples and
+# with wrk -t1 -c8, creates and deletes of ever new sets among it (churn), resident memory sampled every SAMPLE seconds. It prints the samples and
 # whether memory stayed flat once the store is full of the run's names (after WARMUP seconds):
 # no sample more than 10% above the first one after the warm-up.
 #
@@ -26,7 +26,8 @@ cleanup() {
 trap cleanup EXIT
 
 if ! command -v wrk >/dev/null; then
-  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+  echo "bench/soak.sh needs wrk (Debian: apt-get install wrk)" >&2
+  exit 2
 fi
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
 "$work/cmdbmock" --addr "$ADDR" --log-level warn >/dev/null 2>&1 &
@@ -48,7 +49,8 @@ wait "$wrk_pid" || true
 grep '^RESULT' "$work/wrk.out" || true
 sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {printf "%d", $2}')
 codes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ {match($0, /code="[^"]*"/); c[substr($0, RSTART + 6, RLENGTH - 7)] += $NF} END {for (k in c) printf "%s:%d ", k, c[k]}')
-echo "stored sets: $sets; answers by code: $codes"
+deletes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ && /route="\/api\/v3\/set\/:bk_biz_id\/:bk_set_id"/ {s += $NF} END {printf "%d", s}')
+echo "stored sets: $sets; deletes: $deletes; answers by code: $codes"
 
 base=""
 peak=0

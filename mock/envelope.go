@@ -20,6 +20,7 @@ type answer struct {
 	message    string
 	permission any
 	data       any
+	created    *row // a create's stored set, in place of data
 }
 
 func succeeded(data any) answer {
@@ -44,8 +45,8 @@ type envelope struct {
 func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	ec.Response().Header().Set(headerRequestID, c.requestID)
 	c.answered, c.code = true, a.code
-	if r, ok := a.data.(*row); ok && a.code == 0 {
-		c.createdAnswer = createdAnswer{layout: s.store.layout, esb: c.surface == surfaceESB, requestID: c.requestID, row: r}
+	if a.created != nil && a.code == 0 {
+		c.createdAnswer = createdAnswer{layout: s.store.layout, esb: c.surface == surfaceESB, requestID: c.requestID, row: *a.created, ok: true}
 		return writeCreated(ec, c.createdAnswer)
 	}
 	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
@@ -61,13 +62,14 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 }
 
 // createdAnswer is the answer to a create that stored row: the answer of every successful
-// create. It is written out again when the journal is read rather than kept as bytes; a row
-// never changes, so the bytes are the same.
+// create. It is written out again when the journal is read rather than kept as bytes; it holds
+// the row by value, whose strings never change, so the bytes are the same.
 type createdAnswer struct {
 	layout    *layout
 	esb       bool
 	requestID string
-	row       *row
+	row       row
+	ok        bool // there is an answer
 }
 
 // appendTo appends the answer byte for byte as writeJSON would write its envelope, without
@@ -80,7 +82,7 @@ func (a createdAnswer) appendTo(b []byte) []byte {
 		b = append(b, ',')
 	}
 	b = append(b, `"data":`...)
-	b = a.layout.appendJSON(b, a.row)
+	b = a.layout.appendJSON(b, &a.row)
 	return append(b, "}\n"...)
 }
 

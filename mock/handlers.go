@@ -122,7 +122,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // createSet answers create_set on either surface.
 func (s *Server) createSet(ec echo.Context, c *call) error {
 	s.validate(c)
-	return s.finish(ec, c, s.steps, func(c *call) answer { return succeeded(c.created) })
+	return s.finish(ec, c, s.steps, func(c *call) answer { return answer{layer: spec.LayerCMDB, message: "success", created: &c.created} })
 }
 
 // seedBuiltIns stores the fixtures' built-in sets that the store lacks, as full records.

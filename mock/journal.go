@@ -102,7 +102,7 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 			e.Code = &code
 		}
 		e.Headers, e.Body, e.Response = redactHeaders(e.rawHeaders), redactBody(e.rawBody), string(e.rawResponse)
-		if e.rawCreated.row != nil {
+		if e.rawCreated.ok {
 			e.Response = string(e.rawCreated.appendTo(nil))
 		}
 		e.rawHeaders, e.rawBody, e.rawResponse, e.rawCreated = nil, nil, nil, createdAnswer{}

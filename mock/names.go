@@ -2,24 +2,36 @@ package mock
 
 import "hash/maphash"
 
-// slab holds a store's rows in fixed chunks. A slot is never reused, so a *row handed out stays
-// valid, and the maps that find rows hold slot numbers, which the collector does not scan.
+// slab holds a store's rows in fixed chunks, and the maps that find rows hold slot numbers,
+// which the collector does not scan. The slot of a deleted row is used again, so the slab holds
+// at most as many rows as were ever live at once: a row leaves the store's lock only as a copy.
 type slab struct {
 	chunks [][]row
-	n      uint32
+	n      uint32   // slots handed out
+	free   []uint32 // slots of deleted rows, to use again
 }
 
 const chunkRows = 4096
 
-func (sl *slab) add(r row) (uint32, *row) {
-	if sl.n%chunkRows == 0 {
-		sl.chunks = append(sl.chunks, make([]row, chunkRows))
+func (sl *slab) add(r row) uint32 {
+	var i uint32
+	if n := len(sl.free); n > 0 {
+		i, sl.free = sl.free[n-1], sl.free[:n-1]
+	} else {
+		if sl.n%chunkRows == 0 {
+			sl.chunks = append(sl.chunks, make([]row, chunkRows))
+		}
+		i = sl.n
+		sl.n++
 	}
-	i := sl.n
-	sl.n++
-	p := sl.at(i)
-	*p = r
-	return i, p
+	*sl.at(i) = r
+	return i
+}
+
+// release empties a slot for the next row; what the row held is let go.
+func (sl *slab) release(i uint32) {
+	*sl.at(i) = row{}
+	sl.free = append(sl.free, i)
 }
 
 func (sl *slab) at(i uint32) *row { return &sl.chunks[i/chunkRows][i%chunkRows] }
@@ -95,76 +107,6 @@ func (ix *nameIndex) remove(slot uint32) {
 		if ix.hash(sk) == h {
 			ix.byHash[h] = ss
 			delete(ix.spill, sk)
-			return
-		}
-	}
-}
-
-// idIndex finds a set's slot by its id. The store's counter hands out ids one after another, so
-// nearly every id has its place in a slice, which costs four bytes a set and no hashing; an id
-// far past the others (a fixture's, a saved set's) goes to a map. An id is in one or the other.
-type idIndex struct {
-	dense  []uint32 // dense[id] is the slot of id + 1; 0: not there
-	sparse map[int64]uint32
-	n      int
-}
-
-// maxIDGap is how far past the ids in the slice, or past twice the count of ids, an id may be and
-// still have its place in the slice: the slice stays within about twice the ids it holds.
-const maxIDGap = 4096
-
-func newIDIndex() *idIndex { return &idIndex{sparse: map[int64]uint32{}} }
-
-func (x *idIndex) get(id int64) (uint32, bool) {
-	if x.inDense(id) && x.dense[id] != 0 {
-		return x.dense[id] - 1, true
-	}
-	if len(x.sparse) == 0 {
-		return 0, false
-	}
-	slot, ok := x.sparse[id]
-	return slot, ok
-}
-
-func (x *idIndex) inDense(id int64) bool { return id >= 0 && id < int64(len(x.dense)) }
-
-// put stores the slot of id, in place of any it had.
-func (x *idIndex) put(id int64, slot uint32) {
-	x.remove(id)
-	x.n++
-	if !x.inDense(id) && id >= 0 && (id-int64(len(x.dense)) < maxIDGap || id < 2*int64(x.n)+maxIDGap) {
-		x.dense = append(x.dense, make([]uint32, id+1-int64(len(x.dense)))...)
-	}
-	if x.inDense(id) {
-		x.dense[id] = slot + 1
-		return
-	}
-	x.sparse[id] = slot
-}
-
-func (x *idIndex) remove(id int64) {
-	if x.inDense(id) && x.dense[id] != 0 {
-		x.dense[id] = 0
-		x.n--
-		return
-	}
-	if _, ok := x.sparse[id]; ok {
-		delete(x.sparse, id)
-		x.n--
-	}
-}
-
-func (x *idIndex) len() int { return x.n }
-
-// slots yields the slot of every id in the index.
-func (x *idIndex) slots(yield func(uint32) bool) {
-	for _, slot := range x.dense {
-		if slot != 0 && !yield(slot-1) {
-			return
-		}
-	}
-	for _, slot := range x.sparse {
-		if !yield(slot) {
 			return
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestNameIndexSpillsCollisions forces every name onto one hash.
@@ -18,9 +17,9 @@ func TestNameIndexSpillsCollisions(t *testing.T) {
 	var slots []uint32
 	var rows []*row
 	for _, r := range []row{{biz: 1, parent: 1, name: "a"}, {biz: 1, parent: 1, name: "b"}, {biz: 2, parent: 1, name: "a"}} {
-		slot, p := sl.add(r)
+		slot := sl.add(r)
 		ix.put(slot)
-		slots, rows = append(slots, slot), append(rows, p)
+		slots, rows = append(slots, slot), append(rows, sl.at(slot))
 	}
 	for _, r := range rows {
 		assert.Same(t, r, ix.get(keyOf(r)))
@@ -37,14 +36,23 @@ func TestNameIndexSpillsCollisions(t *testing.T) {
 	assert.Empty(t, ix.spill)
 }
 
-func TestSlabKeepsRowsInPlace(t *testing.T) {
+// TestSlabReusesSlots: a deleted row's slot takes the next row, emptied first, so the slab
+// holds as many rows as were live at once; rows stay in place as it grows.
+func TestSlabReusesSlots(t *testing.T) {
 	sl := &slab{}
-	first, p := sl.add(row{name: "first"})
+	first := sl.add(row{name: "first"})
+	p := sl.at(first)
 	for i := range 3 * chunkRows {
 		sl.add(row{id: int64(i)})
 	}
-	assert.Same(t, p, sl.at(first), "a row handed out stays where it is as the slab grows")
+	assert.Same(t, p, sl.at(first), "a row stays where it is as the slab grows")
 	assert.Equal(t, "first", p.name)
+
+	sl.release(first)
+	assert.Equal(t, row{}, *sl.at(first), "a released slot keeps nothing alive")
+	again := sl.add(row{name: "again"})
+	assert.Equal(t, first, again, "the released slot is used again")
+	assert.Equal(t, uint32(3*chunkRows+1), sl.n, "no new slot was handed out")
 }
 
 // TestInternCopies: a row's user, cut from a request body, must not keep that body alive, both
@@ -66,62 +74,4 @@ func TestInternCopies(t *testing.T) {
 	got = s.intern(user)
 	assert.Equal(t, "bobby", got)
 	assert.NotSame(t, unsafe.StringData(user), unsafe.StringData(got))
-}
-
-// TestIDIndex: ids the counter hands out sit in the slice, a far one in the map, and either way
-// an id is found, replaced, removed and counted once.
-func TestIDIndex(t *testing.T) {
-	x := newIDIndex()
-	far := int64(1 << 40)
-	for id, slot := range map[int64]uint32{1: 0, 2: 1, 3: 2, far: 3, -5: 4} {
-		x.put(id, slot)
-	}
-	assert.Equal(t, 5, x.len())
-	assert.Len(t, x.dense, 4)
-	assert.Len(t, x.sparse, 2)
-	for id, want := range map[int64]uint32{1: 0, 3: 2, far: 3, -5: 4} {
-		slot, ok := x.get(id)
-		assert.True(t, ok, id)
-		assert.Equal(t, want, slot, id)
-	}
-	for _, id := range []int64{0, 4, far + 1, -1} {
-		_, ok := x.get(id)
-		assert.False(t, ok, id)
-	}
-
-	x.put(2, 9) // in place of its slot
-	x.put(far, 8)
-	assert.Equal(t, 5, x.len())
-	slot, _ := x.get(2)
-	assert.Equal(t, uint32(9), slot)
-	slot, _ = x.get(far)
-	assert.Equal(t, uint32(8), slot)
-
-	x.remove(3)
-	x.remove(far)
-	x.remove(77) // not there: no change
-	assert.Equal(t, 3, x.len())
-	_, ok := x.get(3)
-	assert.False(t, ok)
-	var slots []uint32
-	for s := range x.slots {
-		slots = append(slots, s)
-	}
-	assert.ElementsMatch(t, []uint32{0, 9, 4}, slots)
-
-	// Ids that follow a far one go to the map until there are enough of them for the slice to
-	// reach them, after which they take their place in it.
-	y := newIDIndex()
-	start := int64(10 * maxIDGap)
-	for i := range int64(10 * maxIDGap) {
-		y.put(start+i, uint32(i))
-	}
-	assert.Equal(t, 10*maxIDGap, y.len())
-	assert.NotEmpty(t, y.sparse)
-	assert.Greater(t, len(y.dense), int(start))
-	for i := range int64(10 * maxIDGap) {
-		slot, ok := y.get(start + i)
-		require.True(t, ok, start+i)
-		require.Equal(t, uint32(i), slot)
-	}
 }

@@ -87,7 +87,7 @@ type call struct {
 	parentID   int64
 	name       string
 	warnings   []string
-	created    *row
+	created    row // the stored set, a copy
 }
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }

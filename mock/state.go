@@ -27,7 +27,7 @@ func (st *Store) snapshot() state {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	out := state{Format: stateFormat, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
-	for slot := range st.sets.slots {
+	for _, slot := range st.sets {
 		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
 	}
 	for _, m := range st.modules {
@@ -39,15 +39,15 @@ func (st *Store) snapshot() state {
 // restore replaces the store's content with a saved state.
 func (st *Store) restore(saved state) error {
 	rows := &slab{}
-	sets := newIDIndex()
+	sets := make(map[int64]uint32, len(saved.Sets))
 	names := newNameIndex(rows.at)
 	for _, rec := range saved.Sets {
 		r, err := st.layout.rowOf(rec)
 		if err != nil {
 			return err
 		}
-		slot, _ := rows.add(*r)
-		sets.put(r.id, slot)
+		slot := rows.add(*r)
+		sets[r.id] = slot
 		names.put(slot)
 	}
 	modules := make(map[int64]Module, len(saved.Modules))

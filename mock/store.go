@@ -46,7 +46,7 @@ type Store struct {
 	nextSetID    int64
 	nextModuleID int64
 	slab         *slab
-	sets         *idIndex // id -> slot in slab
+	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
 	modules      map[int64]Module
 	users        map[string]string // the users sets were created by, one copy each
@@ -69,7 +69,7 @@ func (s *Store) clear() {
 	defer s.mu.Unlock()
 	s.nextSetID, s.nextModuleID = 1, 1
 	s.slab = &slab{}
-	s.sets = newIDIndex()
+	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
 	s.modules = map[int64]Module{}
 	s.users = map[string]string{}
@@ -80,8 +80,12 @@ func (s *Store) clear() {
 func (s *Store) put(r row, modules []Module) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	slot, _ := s.slab.add(r)
-	s.sets.put(r.id, slot)
+	if old, ok := s.sets[r.id]; ok { // a set of that id is replaced
+		s.names.remove(old)
+		s.slab.release(old)
+	}
+	slot := s.slab.add(r)
+	s.sets[r.id] = slot
 	s.names.put(slot)
 	s.nextSetID = max(s.nextSetID, r.id+1)
 	for _, m := range modules {
@@ -92,30 +96,30 @@ func (s *Store) put(r row, modules []Module) {
 }
 
 // create stores r under the next set id, creates one module per service template, and returns
-// the stored row. As in CMDB, the id is taken before the name is checked, so a duplicate uses
-// one up.
-func (s *Store) create(r row, templates []fixtures.ServiceTemplate) (*row, error) {
+// a copy of the stored row. As in CMDB, the id is taken before the name is checked, so a
+// duplicate uses one up.
+func (s *Store) create(r row, templates []fixtures.ServiceTemplate) (row, error) {
 	key := keyOf(&r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sets.len() >= s.limit {
-		return nil, ErrStoreFull
+	if len(s.sets) >= s.limit {
+		return row{}, ErrStoreFull
 	}
 	r.id = s.nextSetID
 	s.nextSetID++
 	if s.names.get(key) != nil {
-		return nil, ErrDuplicateName
+		return row{}, ErrDuplicateName
 	}
 	r.createdBy = s.intern(r.createdBy)
-	slot, stored := s.slab.add(r)
-	s.sets.put(r.id, slot)
+	slot := s.slab.add(r)
+	s.sets[r.id] = slot
 	s.names.put(slot)
 	for _, t := range templates {
 		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ID}
 		s.modules[m.ID] = m
 		s.nextModuleID++
 	}
-	return stored, nil
+	return r, nil
 }
 
 // intern returns the store's copy of a user name, which keeps nothing else alive (a name cut
@@ -136,15 +140,16 @@ func (s *Store) intern(user string) string {
 func (s *Store) Delete(bizID, setID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	slot, ok := s.sets.get(setID)
+	slot, ok := s.sets[setID]
 	if !ok || s.slab.at(slot).biz != bizID {
 		return nil
 	}
 	if s.slab.at(slot).def != 0 {
 		return ErrBuiltIn
 	}
-	s.sets.remove(setID)
-	s.names.remove(slot) // the slot itself stays: a row handed out is never rewritten
+	delete(s.sets, setID)
+	s.names.remove(slot)
+	s.slab.release(slot)
 	for id, m := range s.modules {
 		if m.SetID == setID {
 			delete(s.modules, id)
@@ -170,10 +175,10 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 		return 0, nil, err
 	}
 	s.mu.RLock()
-	var hits []*row
-	for slot := range s.sets.slots {
+	var hits []row // copies: a slot is used again once its set is deleted
+	for _, slot := range s.sets {
 		if r := s.slab.at(slot); r.biz == q.BizID && s.layout.matches(r, terms) {
-			hits = append(hits, r)
+			hits = append(hits, *r)
 		}
 	}
 	s.mu.RUnlock()
@@ -184,7 +189,7 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	} else if field[0] == '-' {
 		field, desc = field[1:], true
 	}
-	slices.SortStableFunc(hits, func(a, b *row) int {
+	slices.SortStableFunc(hits, func(a, b row) int {
 		if field == "bk_set_id" {
 			c := cmp.Compare(a.id, b.id)
 			if desc {
@@ -192,8 +197,8 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 			}
 			return c
 		}
-		x, _ := s.layout.value(a, field)
-		y, _ := s.layout.value(b, field)
+		x, _ := s.layout.value(&a, field)
+		y, _ := s.layout.value(&b, field)
 		c := compareValues(x, y)
 		if c == 0 {
 			c = cmp.Compare(a.id, b.id)
@@ -209,7 +214,8 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 		hits = hits[:min(q.Limit, len(hits))]
 	}
 	page := make([]Record, len(hits))
-	for i, r := range hits {
+	for i := range hits {
+		r := &hits[i]
 		if len(q.Fields) == 0 {
 			page[i] = s.layout.record(r)
 			continue
@@ -319,23 +325,23 @@ func (s *Store) Has(bizID, parentID int64, name string) bool {
 // Set returns the record of the set with the given id.
 func (s *Store) Set(id int64) (Record, bool) {
 	s.mu.RLock()
-	slot, ok := s.sets.get(id)
-	var r *row
+	slot, ok := s.sets[id]
+	var r row
 	if ok {
-		r = s.slab.at(slot)
+		r = *s.slab.at(slot)
 	}
 	s.mu.RUnlock()
 	if !ok {
 		return nil, false
 	}
-	return s.layout.record(r), true
+	return s.layout.record(&r), true
 }
 
 // has reports whether a set with the given id is stored.
 func (s *Store) has(id int64) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	_, ok := s.sets.get(id)
+	_, ok := s.sets[id]
 	return ok
 }
 
@@ -343,20 +349,20 @@ func (s *Store) has(id int64) bool {
 func (s *Store) Sets() []Record {
 	out := make([]Record, 0, s.Len())
 	for _, r := range s.rows() {
-		out = append(out, s.layout.record(r))
+		out = append(out, s.layout.record(&r))
 	}
 	return out
 }
 
-// rows returns the stored rows by id.
-func (s *Store) rows() []*row {
+// rows returns copies of the stored rows, by id.
+func (s *Store) rows() []row {
 	s.mu.RLock()
-	out := make([]*row, 0, s.sets.len())
-	for slot := range s.sets.slots {
-		out = append(out, s.slab.at(slot))
+	out := make([]row, 0, len(s.sets))
+	for _, slot := range s.sets {
+		out = append(out, *s.slab.at(slot))
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b *row) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(out, func(a, b row) int { return cmp.Compare(a.id, b.id) })
 	return out
 }
 
@@ -378,5 +384,5 @@ func (s *Store) Modules(setID int64) []Module {
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.sets.len()
+	return len(s.sets)
 }
