@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -78,7 +79,7 @@ func (a createdAnswer) appendTo(b []byte) []byte {
 	b = append(b, `{"result":true,"code":0,"message":"success","permission":null,`...)
 	if a.esb {
 		b = append(b, `"request_id":`...)
-		b = appendString(b, a.requestID)
+		b = jsonx.AppendString(b, a.requestID)
 		b = append(b, ',')
 	}
 	b = append(b, `"data":`...)

@@ -3,7 +3,6 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -66,7 +66,7 @@ type call struct {
 	creds         credentials
 	bizPath       string          // the business id as CMDB gets it in its path
 	data          map[string]any  // the set fields
-	maps          mapStock        // the maps of fields and data, kept for the next call
+	maps          jsonx.Stock     // the maps of fields and data, kept for the next call
 	attrs         []attrValue     // the model's attributes in data, read once: see attr
 	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
 
@@ -102,7 +102,7 @@ func newCall() *call { return calls.Get().(*call) }
 func (c *call) release() {
 	attrs, maps := c.attrs[:0], c.maps
 	clear(attrs[:cap(attrs)])
-	maps.takeBack()
+	maps.TakeBack()
 	*c = call{attrs: attrs, maps: maps}
 	calls.Put(c)
 }
@@ -148,14 +148,11 @@ func language(h string, absent spec.Lang) spec.Lang {
 	return spec.Chinese
 }
 
-// errTooDeep: a body nests deeper than the server reads; the real gateway's parser gives up
-// too (Python's, at about a thousand levels).
-var errTooDeep = errors.New("JSON nested too deep")
-
-// decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth.
-// Its strings share one copy of the body; its objects come from stock, which may be nil.
-func decodeJSON(body []byte, maxDepth int, stock *mapStock) (any, error) {
-	return parseJSON(string(body), maxDepth, stock)
+// decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth
+// (the real gateway's parser gives up too: Python's, at about a thousand levels). Its strings
+// share one copy of the body; its objects come from stock, which may be nil.
+func decodeJSON(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
+	return jsonx.Parse(string(body), maxDepth, stock)
 }
 
 func (s *Server) readESB(r *http.Request, body []byte) *call {

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
 
 // row is a stored set, kept compact: few pointers for the collector to follow, no map per set.
@@ -130,7 +131,7 @@ func attrText(vals string, i int) string {
 // decodeVal turns an attribute's JSON text back into the value a record holds: a string, an
 // int64, another json.Number, a bool or nil.
 func decodeVal(text string) any {
-	v, err := parseJSON(text, DefaultMaxDepth, nil)
+	v, err := jsonx.Parse(text, DefaultMaxDepth, nil)
 	if err != nil {
 		return nil
 	}
@@ -174,19 +175,19 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 		case srcParent:
 			b = strconv.AppendInt(b, r.parent, 10)
 		case srcName:
-			b = appendString(b, r.name)
+			b = jsonx.AppendString(b, r.name)
 		case srcDefault:
 			b = strconv.AppendInt(b, r.def, 10)
 		case srcTemplate:
 			b = strconv.AppendInt(b, r.template, 10)
 		case srcSupplier:
-			b = appendString(b, defaultSupplierAcc)
+			b = jsonx.AppendString(b, defaultSupplierAcc)
 		case srcCreated:
 			b = append(b, '"')
 			b = append(b, created...)
 			b = append(b, '"')
 		case srcCreatedBy:
-			b = appendString(b, r.createdBy)
+			b = jsonx.AppendString(b, r.createdBy)
 		case srcNull:
 			b = append(b, "null"...)
 		default:
@@ -231,7 +232,7 @@ func appendValue(b []byte, v any) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		return appendString(b, t)
+		return jsonx.AppendString(b, t)
 	case int64:
 		return strconv.AppendInt(b, t, 10)
 	case json.Number:
@@ -246,59 +247,4 @@ func appendValue(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString quotes s exactly as encoding/json does without HTML escaping.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -20,25 +20,6 @@ func encodingJSON(t testing.TB, v any) string {
 	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
-var stringCases = []string{"", "web", "集群-测试", `a"b\c`, "tab\there", "nl\ncr\r", "\b\f\x00\x1f\x7f", "<&>", "\u2028\u2029", "bad\xffutf8\xc3", "😀"}
-
-func TestAppendStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range stringCases {
-		assert.Equal(t, encodingJSON(t, s), string(appendString(nil, s)), "%q", s)
-	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range stringCases {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := string(appendString(nil, s)), encodingJSON(t, s); got != want {
-			t.Fatalf("appendString(%q) = %s, encoding/json says %s", s, got, want)
-		}
-	})
-}
-
 func vals(values ...any) string {
 	var b []byte
 	for _, v := range values {

@@ -1,4 +1,4 @@
-package mock
+package jsonx
 
 import (
 	"bytes"
@@ -56,13 +56,13 @@ var decodeSeeds = []string{
 	`1.`, `.5`, `-`, `tru`, `nul`, `{"a" 1}`, `{,}`, `[1,]`, "\"a\tb\"", `"\/\b\f\n\r\t"`, `"\x"`, "\"é中😀\"",
 }
 
-func TestParseJSONMatchesEncodingJSON(t *testing.T) {
+func TestParseMatchesEncodingJSON(t *testing.T) {
 	for _, s := range decodeSeeds {
 		checkParse(t, s)
 	}
 }
 
-// FuzzDecodeJSON holds the request decoder to encoding/json: the same verdict and the same
+// FuzzDecodeJSON holds Parse to encoding/json: the same verdict and the same
 // value for every body within the nesting limit, and nothing panics.
 func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range decodeSeeds {
@@ -74,24 +74,24 @@ func FuzzDecodeJSON(f *testing.F) {
 func checkParse(t *testing.T, body string) {
 	const limit = 8
 	// The decode takes its objects from a stock another decode has used, as a request does.
-	var stock mapStock
-	if _, err := decodeJSON([]byte(`{"a":{"b":{"c":1}},"d":{},"e":[{"f":null}]}`), limit, &stock); err != nil {
+	var stock Stock
+	if _, err := Parse(`{"a":{"b":{"c":1}},"d":{},"e":[{"f":null}]}`, limit, &stock); err != nil {
 		t.Fatal(err)
 	}
-	stock.takeBack()
-	got, err := decodeJSON([]byte(body), limit, &stock)
+	stock.TakeBack()
+	got, err := Parse(body, limit, &stock)
 	if nesting([]byte(body)) > limit && json.Valid([]byte(body)) {
 		if err == nil {
-			t.Fatalf("decodeJSON(%q) read a body nested %d deep", body, nesting([]byte(body)))
+			t.Fatalf("Parse(%q) read a body nested %d deep", body, nesting([]byte(body)))
 		}
 		return
 	}
 	want, wantErr := decodeStd([]byte(body))
 	if (err == nil) != (wantErr == nil) {
-		t.Fatalf("decodeJSON(%q): err %v; encoding/json: %v", body, err, wantErr)
+		t.Fatalf("Parse(%q): err %v; encoding/json: %v", body, err, wantErr)
 	}
 	if err == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("decodeJSON(%q) = %#v; encoding/json: %#v", body, got, want)
+		t.Fatalf("Parse(%q) = %#v; encoding/json: %#v", body, got, want)
 	}
 }
 
@@ -100,17 +100,17 @@ func BenchmarkDecodeJSON(b *testing.B) {
 	body := []byte(`{"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"b1-0-12345","bk_capacity":1000,"bk_set_desc":"load test","bk_set_env":"3"}}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeJSON(body, DefaultMaxDepth, nil); err != nil {
+		if _, err := Parse(string(body), 1000, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// TestMapStock: a decode takes its objects from the stock, taking them back empties them for
+// TestStock: a decode takes its objects from the stock, taking them back empties them for
 // the next decode, a map that grew large is let go, and a nil stock makes new maps.
-func TestMapStock(t *testing.T) {
-	var st mapStock
-	v, err := parseJSON(`{"a":{"b":1},"c":{}}`, DefaultMaxDepth, &st)
+func TestStock(t *testing.T) {
+	var st Stock
+	v, err := Parse(`{"a":{"b":1},"c":{}}`, 1000, &st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestMapStock(t *testing.T) {
 	if st.lent != 3 || len(st.maps) != 3 {
 		t.Fatalf("lent %d of %d maps, want 3 of 3", st.lent, len(st.maps))
 	}
-	st.takeBack()
+	st.TakeBack()
 	if len(outer) != 0 || st.lent != 0 || len(st.maps) != 3 {
 		t.Fatalf("after taking back: %v, lent %d of %d", outer, st.lent, len(st.maps))
 	}
@@ -127,14 +127,14 @@ func TestMapStock(t *testing.T) {
 		big += fmt.Sprintf(`"k%d":%d,`, i, i)
 	}
 	big = big[:len(big)-1] + `}`
-	v, err = parseJSON(big, DefaultMaxDepth, &st)
+	v, err = Parse(big, 1000, &st)
 	if err != nil || len(v.(map[string]any)) != stockKeys+1 {
 		t.Fatalf("big: %v", err)
 	}
 	if got := st.maps[0]; len(got) != stockKeys+1 {
 		t.Fatalf("the first map lent out is not the one reused")
 	}
-	st.takeBack()
+	st.TakeBack()
 	if len(st.maps) != 2 {
 		t.Fatalf("a map of %d keys is kept", stockKeys+1)
 	}
@@ -144,7 +144,7 @@ func TestMapStock(t *testing.T) {
 	if len(st.maps) != stockMaps {
 		t.Fatalf("the stock keeps %d maps, want at most %d", len(st.maps), stockMaps)
 	}
-	var none *mapStock
+	var none *Stock
 	if m := none.get(); m == nil {
 		t.Fatal("a nil stock gives no map")
 	}

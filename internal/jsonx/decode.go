@@ -1,4 +1,4 @@
-package mock
+package jsonx
 
 import (
 	"encoding/json"
@@ -8,15 +8,20 @@ import (
 	"unicode/utf8"
 )
 
-// errJSON: the body is not one JSON value. The fuzz target FuzzDecodeJSON holds parseJSON to
-// encoding/json's verdict and result.
-var errJSON = errors.New("invalid JSON")
+// Errors of Parse.
+var (
+	// ErrSyntax: the text is not one JSON value. The fuzz target FuzzDecodeJSON holds Parse to
+	// encoding/json's verdict and result.
+	ErrSyntax = errors.New("invalid JSON")
+	// ErrTooDeep: the text nests deeper than the caller reads.
+	ErrTooDeep = errors.New("JSON nested too deep")
+)
 
-// parseJSON decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
+// Parse decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
 // (objects as map[string]any, numbers as json.Number, invalid UTF-8 as U+FFFD), in one pass over
 // the text. Keys, numbers and strings without escapes are cut from the text, not copied. It
 // refuses nesting deeper than maxDepth. Its objects come from stock, which may be nil.
-func parseJSON(data string, maxDepth int, stock *mapStock) (any, error) {
+func Parse(data string, maxDepth int, stock *Stock) (any, error) {
 	p := jsonParser{data: data, maxDepth: maxDepth, stock: stock}
 	p.space()
 	v, err := p.value(0)
@@ -25,7 +30,7 @@ func parseJSON(data string, maxDepth int, stock *mapStock) (any, error) {
 	}
 	p.space()
 	if p.i != len(p.data) {
-		return nil, errJSON
+		return nil, ErrSyntax
 	}
 	return v, nil
 }
@@ -34,12 +39,13 @@ type jsonParser struct {
 	data     string
 	i        int
 	maxDepth int
-	stock    *mapStock
+	stock    *Stock
 }
 
-// mapStock lends emptied maps to a decode, and takes them back when what was decoded is no
-// longer used: a call's decode reuses the maps of the call before it.
-type mapStock struct {
+// Stock lends emptied maps to a decode, and takes them back when what was decoded is no
+// longer used: a call's decode reuses the maps of the call before it. Its zero value is ready;
+// it is not safe for concurrent use.
+type Stock struct {
 	maps []map[string]any // maps[:lent] are lent out
 	lent int
 }
@@ -51,7 +57,7 @@ const (
 )
 
 // get lends an empty map; a nil stock makes a new one.
-func (st *mapStock) get() map[string]any {
+func (st *Stock) get() map[string]any {
 	switch {
 	case st == nil:
 		return map[string]any{}
@@ -67,8 +73,8 @@ func (st *mapStock) get() map[string]any {
 	return m
 }
 
-// takeBack empties the lent maps for the next decode; one that grew large is let go.
-func (st *mapStock) takeBack() {
+// TakeBack empties the lent maps for the next decode; one that grew large is let go.
+func (st *Stock) TakeBack() {
 	kept := st.maps[:0]
 	for i, m := range st.maps {
 		if i < st.lent && len(m) > stockKeys {
@@ -94,17 +100,17 @@ func (p *jsonParser) space() {
 
 func (p *jsonParser) value(depth int) (any, error) {
 	if p.i >= len(p.data) {
-		return nil, errJSON
+		return nil, ErrSyntax
 	}
 	switch c := p.data[p.i]; {
 	case c == '{':
 		if depth >= p.maxDepth {
-			return nil, errTooDeep
+			return nil, ErrTooDeep
 		}
 		return p.object(depth + 1)
 	case c == '[':
 		if depth >= p.maxDepth {
-			return nil, errTooDeep
+			return nil, ErrTooDeep
 		}
 		return p.array(depth + 1)
 	case c == '"':
@@ -118,12 +124,12 @@ func (p *jsonParser) value(depth int) (any, error) {
 	case c == 'n':
 		return nil, p.literal("null")
 	}
-	return nil, errJSON
+	return nil, ErrSyntax
 }
 
 func (p *jsonParser) literal(word string) error {
 	if len(p.data)-p.i < len(word) || p.data[p.i:p.i+len(word)] != word {
-		return errJSON
+		return ErrSyntax
 	}
 	p.i += len(word)
 	return nil
@@ -140,7 +146,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 	for {
 		p.space()
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return nil, errJSON
+			return nil, ErrSyntax
 		}
 		key, err := p.string()
 		if err != nil {
@@ -148,7 +154,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		}
 		p.space()
 		if p.i >= len(p.data) || p.data[p.i] != ':' {
-			return nil, errJSON
+			return nil, ErrSyntax
 		}
 		p.i++
 		p.space()
@@ -189,7 +195,7 @@ func (p *jsonParser) array(depth int) (any, error) {
 func (p *jsonParser) after(closing byte) (done bool, err error) {
 	p.space()
 	if p.i >= len(p.data) {
-		return false, errJSON
+		return false, ErrSyntax
 	}
 	switch p.data[p.i] {
 	case ',':
@@ -199,7 +205,7 @@ func (p *jsonParser) after(closing byte) (done bool, err error) {
 		p.i++
 		return true, nil
 	}
-	return false, errJSON
+	return false, ErrSyntax
 }
 
 func (p *jsonParser) number() (any, error) {
@@ -213,12 +219,12 @@ func (p *jsonParser) number() (any, error) {
 	case p.i < len(p.data) && p.data[p.i] >= '1' && p.data[p.i] <= '9':
 		p.digits()
 	default:
-		return nil, errJSON
+		return nil, ErrSyntax
 	}
 	if p.i < len(p.data) && p.data[p.i] == '.' {
 		p.i++
 		if !p.digits() {
-			return nil, errJSON
+			return nil, ErrSyntax
 		}
 	}
 	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
@@ -227,7 +233,7 @@ func (p *jsonParser) number() (any, error) {
 			p.i++
 		}
 		if !p.digits() {
-			return nil, errJSON
+			return nil, ErrSyntax
 		}
 	}
 	return json.Number(p.data[start:p.i]), nil
@@ -256,11 +262,11 @@ func (p *jsonParser) string() (string, error) {
 		case c == '\\' || c >= utf8.RuneSelf:
 			return p.slowString(start)
 		case c < 0x20:
-			return "", errJSON
+			return "", ErrSyntax
 		}
 		p.i++
 	}
-	return "", errJSON
+	return "", ErrSyntax
 }
 
 func (p *jsonParser) slowString(start int) (string, error) {
@@ -273,11 +279,11 @@ func (p *jsonParser) slowString(start int) (string, error) {
 			p.i++
 			return string(b), nil
 		case c < 0x20:
-			return "", errJSON
+			return "", ErrSyntax
 		case c == '\\':
 			p.i++
 			if p.i >= len(p.data) {
-				return "", errJSON
+				return "", ErrSyntax
 			}
 			switch e := p.data[p.i]; {
 			case simpleEscapes[e] != 0:
@@ -286,7 +292,7 @@ func (p *jsonParser) slowString(start int) (string, error) {
 			case e == 'u':
 				r, ok := p.hex4(p.i + 1)
 				if !ok {
-					return "", errJSON
+					return "", ErrSyntax
 				}
 				p.i += 5
 				if utf16.IsSurrogate(r) {
@@ -303,7 +309,7 @@ func (p *jsonParser) slowString(start int) (string, error) {
 				}
 				b = utf8.AppendRune(b, r)
 			default:
-				return "", errJSON
+				return "", ErrSyntax
 			}
 		case c < utf8.RuneSelf:
 			b = append(b, c)
@@ -318,7 +324,7 @@ func (p *jsonParser) slowString(start int) (string, error) {
 			b = append(b, p.data[p.i-size:p.i]...)
 		}
 	}
-	return "", errJSON
+	return "", ErrSyntax
 }
 
 // simpleEscapes maps the letter after a backslash to the byte it stands for.

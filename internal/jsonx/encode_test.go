@@ -1,0 +1,38 @@
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// encodingJSON is how the rest of the mock writes: encoding/json, no HTML escaping.
+func encodingJSON(t testing.TB, v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(v))
+	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+var stringCases = []string{"", "web", "集群-测试", `a"b\c`, "tab\there", "nl\ncr\r", "\b\f\x00\x1f\x7f", "<&>", "\u2028\u2029", "bad\xffutf8\xc3", "😀"}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range stringCases {
+		assert.Equal(t, encodingJSON(t, s), string(AppendString(nil, s)), "%q", s)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(AppendString(nil, s)), encodingJSON(t, s); got != want {
+			t.Fatalf("AppendString(%q) = %s, encoding/json says %s", s, got, want)
+		}
+	})
+}
