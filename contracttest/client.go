@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,9 +28,13 @@ type Exchange struct {
 	NotSent         bool              `json:"not_sent,omitempty"` // a dry run
 	Retries         int               `json:"retries,omitempty"`  // sent again after 5xx or 1306429
 
+	url    string // where the request goes; URL is what reports show
 	header http.Header
 	body   []byte
 }
+
+// maxAnswer bounds what is read of an answer: CMDB's answers to the suite's calls are a few KiB.
+const maxAnswer = 1 << 20
 
 // masked stands for a secret in reports.
 const masked = "***"
@@ -57,9 +62,10 @@ type request struct {
 
 // client sends requests at the configured pace and records them.
 type client struct {
-	cfg  Config
-	base string
-	next time.Time
+	cfg   Config
+	base  string // the target's base URL
+	shown string // the same, its password masked, for reports
+	next  time.Time
 }
 
 func (c *client) send(ctx context.Context, r request) *Exchange {
@@ -75,7 +81,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	}
 	body, err := c.body(r, creds)
 	shown, _ := c.body(r, creds.masked())
-	ex := &Exchange{Operation: r.op, Method: method, URL: c.base + path, RequestBody: c.scrub(string(shown))}
+	ex := &Exchange{Operation: r.op, Method: method, URL: c.shown + path, url: c.base + path, RequestBody: c.scrub(string(shown))}
 	if err != nil {
 		ex.Error = err.Error()
 		return ex
@@ -140,7 +146,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 // do sends one request and records its answer in ex. A request once sent is let finish even
 // when ctx is cancelled, so that a set it creates is known and cleaned up.
 func (c *client) do(ctx context.Context, method string, body []byte, header http.Header, ex *Exchange) {
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), method, ex.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), method, ex.url, bytes.NewReader(body))
 	if err != nil {
 		ex.Error = err.Error()
 		return
@@ -154,9 +160,27 @@ func (c *client) do(ctx context.Context, method string, body []byte, header http
 	defer resp.Body.Close()
 	ex.Error = ""
 	ex.Status, ex.header = resp.StatusCode, resp.Header
-	if ex.body, err = io.ReadAll(io.LimitReader(resp.Body, 16<<20)); err != nil {
-		ex.Error = err.Error()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		ex.Error = fmt.Sprintf("the target answered %d, a redirect to %s: not followed, as the request carries credentials",
+			resp.StatusCode, redacted(resp.Header.Get("Location")))
+		return
 	}
+	if ex.body, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1)); err != nil {
+		ex.Error = c.scrub(err.Error())
+	}
+	if len(ex.body) > maxAnswer {
+		ex.Error, ex.body = fmt.Sprintf("the answer is larger than %d bytes: not read further", maxAnswer), nil
+	}
+}
+
+// redacted is a URL as reports may show it: its password masked; one that does not parse is
+// not shown.
+func redacted(location string) string {
+	u, err := url.Parse(location)
+	if err != nil {
+		return "(an unreadable URL)"
+	}
+	return u.Redacted()
 }
 
 // retryable: the gateway answered 5xx or said the caller is rate limited (1306429); the call

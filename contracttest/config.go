@@ -103,6 +103,12 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Every request carries credentials (the ESB body, the v3 header), and a redirected request
+	// would take them wherever the target points: a redirect is the target's answer, never
+	// followed. The caller's client is copied, not changed.
+	noRedirects := *c.Client
+	noRedirects.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.Client = &noRedirects
 	if c.RunID == "" {
 		var b [4]byte
 		_, _ = rand.Read(b[:])

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -445,4 +447,92 @@ func TestLostAnswerIsCleanedUp(t *testing.T) {
 	assert.Contains(t, reasons(rep), "1101108", "the retry meets the set the lost answer created")
 	assert.Empty(t, rep.Leftovers)
 	assert.Len(t, m.Store().Sets(), 2, "the stray set is found by its ct- name and deleted")
+}
+
+// TestRedirectsAreNotFollowed: a target that redirects is a failing target. The request is not
+// sent again, so neither the ESB body with its secret nor the v3 header reaches the other host,
+// whether the target redirects every call (the run stops at its first read) or only creates.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var leaked atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer elsewhere.Close()
+	m := newMock(t, mock.Config{})
+	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+			t.Run(fmt.Sprintf("%d %s every call", status, surface), func(t *testing.T) {
+				srv := httptest.NewServer(http.RedirectHandler(elsewhere.URL+"/steal", status))
+				defer srv.Close()
+				_, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "redirect")
+				assert.NotContains(t, err.Error(), canarySecret)
+			})
+			t.Run(fmt.Sprintf("%d %s creates", status, surface), func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if isCreate(r) {
+						http.Redirect(w, r, elsewhere.URL+"/steal", status)
+						return
+					}
+					m.ServeHTTP(w, r)
+				}))
+				defer srv.Close()
+				rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
+				require.NoError(t, err)
+				assert.False(t, rep.Conformant())
+				assert.Contains(t, reasons(rep), "redirect")
+			})
+		}
+	}
+	assert.Zero(t, leaked.Load(), "a request reached the host a redirect pointed to")
+}
+
+// TestTargetPasswordNeverReachesReports: a target URL with a user and password is shown
+// without the password, in every report and in errors.
+func TestTargetPasswordNeverReachesReports(t *testing.T) {
+	const password = "url-pa55word-7e2"
+	srv := httptest.NewServer(newMock(t, mock.Config{}))
+	defer srv.Close()
+	target := strings.Replace(srv.URL, "http://", "http://ops:"+password+"@", 1)
+	rep, err := contracttest.Run(context.Background(), config(t, target, contracttest.SurfaceESB))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, rep.WriteText(&out))
+	require.NoError(t, rep.WriteJSON(&out))
+	require.NoError(t, rep.WriteJUnit(&out))
+	assert.NotContains(t, out.String(), password)
+	assert.Contains(t, out.String(), "ops:xxxxx@", "the URL is shown, its password masked")
+
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	_, err = contracttest.Run(context.Background(), config(t, strings.Replace(closed.URL, "http://", "http://ops:"+password+"@", 1), contracttest.SurfaceESB))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), password)
+}
+
+// TestAnswersAreReadUpToALimit: an endless answer is cut at the limit and reported as such,
+// instead of being read into memory without end.
+func TestAnswersAreReadUpToALimit(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isCreate(r) {
+			m.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"`)
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	rep, err := contracttest.Run(context.Background(), config(t, srv.URL, contracttest.SurfaceESB))
+	require.NoError(t, err)
+	assert.False(t, rep.Conformant())
+	assert.Contains(t, reasons(rep), "larger than")
 }

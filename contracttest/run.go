@@ -28,7 +28,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &runner{
 		cfg: cfg,
-		cl:  &client{cfg: cfg, base: strings.TrimRight(base.String(), "/")},
+		cl:  &client{cfg: cfg, base: strings.TrimRight(base.String(), "/"), shown: strings.TrimRight(base.Redacted(), "/")},
 		report: &Report{
 			RunID: cfg.RunID, Target: base.Redacted(), Surface: cfg.Surface, BizID: cfg.BizID,
 			Lang: lang, Version: string(cfg.Version), DryRun: cfg.DryRun, Started: time.Now(),
