@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -17,23 +18,71 @@ import (
 // adminTokenHeader carries --admin-token; "Authorization: Bearer <token>" works too.
 const adminTokenHeader = "X-Cmdbmock-Admin-Token"
 
-// adminOnly lets admin calls in from loopback, or from anywhere with the admin token.
+// adminOnly lets in the admin calls that AdminRefusal accepts.
 func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-			return next(c)
+		if status, why := AdminRefusal(c.Request(), s.cfg.AdminToken); status != 0 {
+			return adminError(c, status, why)
 		}
-		token := r.Header.Get(adminTokenHeader)
-		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && token == "" {
-			token = bearer
-		}
-		if s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1 {
-			return next(c)
-		}
-		return adminError(c, http.StatusForbidden, "admin calls are accepted from loopback, or with the admin token")
+		return next(c)
 	}
+}
+
+// AdminRefusal says why an admin call (the admin API, or a debugging endpoint beside it) is
+// refused, with the HTTP status to answer; status 0 lets it in. A call must come from no web
+// page of another origin (Origin, Sec-Fetch-Site), send JSON when it posts (an HTML form
+// cannot), and either carry the admin token, which is then always required, or, with no token
+// configured, come straight from loopback to a loopback host name: not through a proxy
+// (Forwarded, X-Forwarded-For, X-Real-Ip) and not under a DNS name that may be rebound.
+func AdminRefusal(r *http.Request, token string) (status int, why string) {
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return http.StatusForbidden, "admin calls are not accepted from web pages of another origin"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host && origin != "https://"+r.Host {
+		return http.StatusForbidden, "admin calls are not accepted from web pages of another origin"
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+			return http.StatusUnsupportedMediaType, "admin calls that post send Content-Type: application/json"
+		}
+	}
+	if token != "" {
+		given := r.Header.Get(adminTokenHeader)
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && given == "" {
+			given = bearer
+		}
+		if subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1 {
+			return 0, ""
+		}
+		return http.StatusForbidden, "admin calls need the admin token"
+	}
+	if !fromLoopback(r) {
+		return http.StatusForbidden, "admin calls are accepted straight from loopback to a loopback address, or with the admin token"
+	}
+	return 0, ""
+}
+
+// fromLoopback: the peer is on loopback, named the host by a loopback name, and forwarded
+// nobody else's call.
+func fromLoopback(r *http.Request) bool {
+	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(peer); ip == nil || !ip.IsLoopback() {
+		return false
+	}
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // adminError is the one writer of the admin API's errors.

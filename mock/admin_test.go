@@ -17,11 +17,21 @@ import (
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
+// adminRequest is an admin call as a tool on the same machine sends it: from loopback, to the
+// loopback address, JSON when it posts.
+func adminRequest(method, path, body string) *http.Request {
+	hr := httptest.NewRequest(method, path, strings.NewReader(body))
+	hr.RemoteAddr, hr.Host = "127.0.0.1:40000", "127.0.0.1:8080"
+	if method == http.MethodPost {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	return hr
+}
+
 // admin sends an admin call from loopback and decodes the JSON answer into out.
 func admin(t *testing.T, s http.Handler, method, path, body string, out any) int {
 	t.Helper()
-	hr := httptest.NewRequest(method, path, strings.NewReader(body))
-	hr.RemoteAddr = "127.0.0.1:40000"
+	hr := adminRequest(method, path, body)
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, hr)
 	if out != nil {
@@ -30,39 +40,65 @@ func admin(t *testing.T, s http.Handler, method, path, body string, out any) int
 	return rec.Code
 }
 
+// TestAdminAccess: loopback alone lets a call in only with no token configured, straight and
+// under a loopback name; a token, once configured, is always needed; web pages of other origins
+// and HTML forms are refused whatever else the call has (the probe's cross-site reset, DNS
+// rebinding and same-host proxy).
 func TestAdminAccess(t *testing.T) {
-	s := newServer(t, mock.Config{AdminToken: "t0ken"})
+	withToken := newServer(t, mock.Config{AdminToken: "t0ken", CORSOrigins: []string{"*"}})
+	open := newServer(t, mock.Config{CORSOrigins: []string{"*"}})
+	type call struct {
+		method, path, remote, host string
+		header                     map[string]string
+	}
+	get := func(remote, host string, header map[string]string) call {
+		return call{http.MethodGet, "/__mock/sets", remote, host, header}
+	}
+	reset := func(header map[string]string) call {
+		return call{http.MethodPost, "/__mock/reset", "127.0.0.1:5000", "127.0.0.1:8080", header}
+	}
+	json := map[string]string{"Content-Type": "application/json"}
 	cases := []struct {
-		name   string
-		remote string
-		header [2]string
-		want   int
+		name string
+		s    http.Handler
+		c    call
+		want int
 	}{
-		{"loopback", "127.0.0.1:5000", [2]string{}, 200},
-		{"loopback v6", "[::1]:5000", [2]string{}, 200},
-		{"remote without token", "192.0.2.7:5000", [2]string{}, 403},
-		{"remote with token", "192.0.2.7:5000", [2]string{"X-Cmdbmock-Admin-Token", "t0ken"}, 200},
-		{"remote with bearer", "192.0.2.7:5000", [2]string{"Authorization", "Bearer t0ken"}, 200},
-		{"remote with a wrong token", "192.0.2.7:5000", [2]string{"X-Cmdbmock-Admin-Token", "guess"}, 403},
+		{"loopback", open, get("127.0.0.1:5000", "127.0.0.1:8080", nil), 200},
+		{"loopback v6", open, get("[::1]:5000", "[::1]:8080", nil), 200},
+		{"loopback as localhost", open, get("127.0.0.1:5000", "localhost:8080", nil), 200},
+		{"remote", open, get("192.0.2.7:5000", "127.0.0.1:8080", nil), 403},
+		{"remote with an empty token", open, get("192.0.2.7:5000", "127.0.0.1:8080", map[string]string{"X-Cmdbmock-Admin-Token": ""}), 403},
+		{"DNS rebinding: loopback under another name", open, get("127.0.0.1:5000", "rebind.example:8080", nil), 403},
+		{"a proxy on the same host", open, get("127.0.0.1:5000", "127.0.0.1:8080", map[string]string{"X-Forwarded-For": "192.0.2.7"}), 403},
+		{"a proxy saying Forwarded", open, get("127.0.0.1:5000", "127.0.0.1:8080", map[string]string{"Forwarded": "for=192.0.2.7"}), 403},
+		{"a page of another origin", open, get("127.0.0.1:5000", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example"}), 403},
+		{"a page of the same origin", open, get("127.0.0.1:5000", "127.0.0.1:8080", map[string]string{"Origin": "http://127.0.0.1:8080"}), 200},
+		{"a cross-site fetch", open, get("127.0.0.1:5000", "127.0.0.1:8080", map[string]string{"Sec-Fetch-Site": "cross-site"}), 403},
+		{"reset as JSON", open, reset(json), 200},
+		{"reset from an HTML form", open, reset(map[string]string{"Content-Type": "application/x-www-form-urlencoded"}), 415},
+		{"reset without a content type", open, reset(nil), 415},
+		{"reset from another origin", open, reset(map[string]string{"Content-Type": "application/json", "Origin": "http://evil.example"}), 403},
+		{"token: loopback without it", withToken, get("127.0.0.1:5000", "127.0.0.1:8080", nil), 403},
+		{"token: remote with it", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"X-Cmdbmock-Admin-Token": "t0ken"}), 200},
+		{"token: remote with bearer", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"Authorization": "Bearer t0ken"}), 200},
+		{"token: a proxy on the same host, with it", withToken, get("127.0.0.1:5000", "cmdbmock.internal", map[string]string{"X-Forwarded-For": "192.0.2.7", "X-Cmdbmock-Admin-Token": "t0ken"}), 200},
+		{"token: a wrong one", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"X-Cmdbmock-Admin-Token": "guess"}), 403},
+		{"token: from another origin", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"X-Cmdbmock-Admin-Token": "t0ken", "Origin": "http://evil.example"}), 403},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			hr := httptest.NewRequest(http.MethodGet, "/__mock/sets", nil)
-			hr.RemoteAddr = tc.remote
-			if tc.header[0] != "" {
-				hr.Header.Set(tc.header[0], tc.header[1])
+			hr := httptest.NewRequest(tc.c.method, tc.c.path, nil)
+			hr.RemoteAddr, hr.Host = tc.c.remote, tc.c.host
+			for k, v := range tc.c.header {
+				hr.Header.Set(k, v)
 			}
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, hr)
+			tc.s.ServeHTTP(rec, hr)
 			assert.Equal(t, tc.want, rec.Code, rec.Body.String())
+			assert.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"), "the admin API never takes the CMDB routes' CORS")
 		})
 	}
-	open := newServer(t, mock.Config{})
-	hr := httptest.NewRequest(http.MethodGet, "/__mock/sets", nil)
-	hr.Header.Set("X-Cmdbmock-Admin-Token", "")
-	rec := httptest.NewRecorder()
-	open.ServeHTTP(rec, hr)
-	assert.Equal(t, http.StatusForbidden, rec.Code, "no token configured: remote calls are refused")
 }
 
 func TestAdminSetsAndReset(t *testing.T) {
@@ -88,8 +124,7 @@ func TestAdminSetsAndReset(t *testing.T) {
 	assert.Equal(t, json.Number("3"), r.Data["bk_set_id"], "the counter starts again")
 
 	rec := httptest.NewRecorder()
-	hr := httptest.NewRequest(http.MethodGet, "/__mock/openapi.yaml", nil)
-	hr.RemoteAddr = "127.0.0.1:1"
+	hr := adminRequest(http.MethodGet, "/__mock/openapi.yaml", "")
 	s.ServeHTTP(rec, hr)
 	assert.Contains(t, rec.Body.String(), "cmdbmock admin API")
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,9 +253,14 @@ func (s *Server) routes() *echo.Echo {
 	e.HTTPErrorHandler = s.routingError
 	if len(s.cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			// The admin API is never open to other origins, whatever the CMDB routes allow.
+			Skipper: func(c echo.Context) bool {
+				p := c.Request().URL.Path
+				return p == PathAdmin || strings.HasPrefix(p, PathAdmin+"/")
+			},
 			AllowOrigins:  s.cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodDelete},
-			AllowHeaders:  []string{echo.HeaderContentType, headerV3Auth, headerESBLanguage, headerV3Language, adminTokenHeader},
+			AllowHeaders:  []string{echo.HeaderContentType, headerV3Auth, headerESBLanguage, headerV3Language},
 			ExposeHeaders: []string{headerRequestID},
 		}))
 	}

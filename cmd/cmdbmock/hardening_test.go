@@ -122,3 +122,41 @@ func TestStalledClientIsCut(t *testing.T) {
 	_, err = io.ReadAll(conn) // returns once the server closes the connection
 	require.NoError(t, err, "the server closed the stalled connection before the test's own deadline")
 }
+
+// TestPprofIsAnAdminEndpoint: the profiler answers only as the admin API does, and never shows
+// the command line, which holds the admin token and app secrets given as flags.
+func TestPprofIsAnAdminEndpoint(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	pprofAddr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	_, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--pprof", pprofAddr, "--admin-token", "pprof-t0ken", "--app", "app:app-s3cret"}, nil)
+	defer func() { require.NoError(t, stop()) }()
+
+	get := func(path string, header map[string]string) (int, string) {
+		req, err := http.NewRequest(http.MethodGet, "http://"+pprofAddr+path, nil)
+		require.NoError(t, err)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		var resp *http.Response
+		require.Eventually(t, func() bool {
+			resp, err = http.DefaultClient.Do(req)
+			return err == nil
+		}, 5*time.Second, 10*time.Millisecond)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	token := map[string]string{"X-Cmdbmock-Admin-Token": "pprof-t0ken"}
+	status, _ := get("/debug/pprof/", nil)
+	assert.Equal(t, http.StatusForbidden, status, "a token is configured: loopback alone is not enough")
+	status, _ = get("/debug/pprof/", token)
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = get("/debug/pprof/", map[string]string{"X-Cmdbmock-Admin-Token": "pprof-t0ken", "Origin": "http://evil.example"})
+	assert.Equal(t, http.StatusForbidden, status)
+	status, body := get("/debug/pprof/cmdline", token)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.NotContains(t, body, "pprof-t0ken")
+	assert.NotContains(t, body, "app-s3cret")
+}

@@ -55,7 +55,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request")
 	fs.DurationVar(&f.writeTimeout, "write-timeout", 30*time.Second, "how long an answer may take, injected delays included")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
-	fs.StringVar(&f.adminToken, "admin-token", e.str("CMDBMOCK_ADMIN_TOKEN", ""), "lets /__mock/ calls in from beyond loopback (CMDBMOCK_ADMIN_TOKEN)")
+	fs.StringVar(&f.adminToken, "admin-token", e.str("CMDBMOCK_ADMIN_TOKEN", ""), "required by every /__mock/ and --pprof call once set, from anywhere (CMDBMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&f.state, "state", e.str("CMDBMOCK_STATE", ""), "file the store is loaded from at start and saved to on stop (CMDBMOCK_STATE)")
 	fs.Var(&f.corsOrigins, "cors-origin", "origin a browser may call from, repeatable (CMDBMOCK_CORS_ORIGINS, comma-separated)")
 	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
@@ -234,7 +234,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if f.pprof != "" {
-		if err := servePprof(ctx, f.pprof, logger); err != nil {
+		if err := servePprof(ctx, f.pprof, f.adminToken, logger); err != nil {
 			return err
 		}
 	}
@@ -265,19 +265,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 }
 
-// servePprof serves the profiler on a listener of its own, never on the mock's address.
-func servePprof(ctx context.Context, addr string, logger *slog.Logger) error {
+// servePprof serves the profiler on a listener of its own, never on the mock's address, under
+// the admin API's rules (mock.AdminRefusal). It leaves out /debug/pprof/cmdline, which would
+// show the command line: --admin-token and --app secrets among it.
+func servePprof(ctx context.Context, addr, adminToken string, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("--pprof: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/cmdline", http.NotFound)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	guarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status, why := mock.AdminRefusal(r, adminToken); status != 0 {
+			http.Error(w, why, status)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: guarded, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	logger.Info("pprof", "addr", ln.Addr().String())
