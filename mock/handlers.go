@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -155,7 +156,8 @@ func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 	e := Entry{
 		Time: start, DurationMS: float64(elapsed.Microseconds()) / 1000,
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Status: ec.Response().Status, RequestID: c.requestID, User: c.creds.user(), BizID: c.requestedBiz(),
+		// The user is cut from the request (a body of up to --max-body): a copy keeps no more.
+		Status: ec.Response().Status, RequestID: c.requestID, User: strings.Clone(c.creds.user()), BizID: c.requestedBiz(),
 		Warnings: c.warnings, Fault: c.fault,
 		// Kept as they came and masked when read: the request is done with them.
 		rawHeaders: r.Header, rawBody: c.body, rawResponse: c.response, rawCreated: c.createdAnswer,

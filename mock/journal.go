@@ -2,6 +2,7 @@ package mock
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,10 +82,11 @@ func (j *Journal) add(e Entry) {
 	}
 }
 
-// Entries returns the entries that pass f, newest first.
+// Entries returns the entries that pass f, newest first. The ring is held only while the
+// entries are picked; masking them, the costly part, is done after, so that reading a full
+// journal holds up no request.
 func (j *Journal) Entries(f JournalFilter) []Entry {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	n := j.next
 	if j.full {
 		n = len(j.ring)
@@ -97,19 +99,24 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 			f.Code != nil && (!e.answered || e.rawCode != *f.Code) {
 			continue
 		}
+		out = append(out, e)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	j.mu.Unlock()
+	for i := range out {
+		e := &out[i]
 		if e.answered {
 			code := e.rawCode
 			e.Code = &code
 		}
+		e.Query = redactForm(e.Query)
 		e.Headers, e.Body, e.Response = redactHeaders(e.rawHeaders), redactBody(e.rawBody), string(e.rawResponse)
 		if e.rawCreated.ok {
 			e.Response = string(e.rawCreated.appendTo(nil))
 		}
 		e.rawHeaders, e.rawBody, e.rawResponse, e.rawCreated = nil, nil, nil, createdAnswer{}
-		out = append(out, e)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
 	}
 	return out
 }
@@ -122,20 +129,36 @@ func (j *Journal) Clear() {
 	j.next, j.full = 0, false
 }
 
-// secretKeys are never kept or logged as sent.
-var secretKeys = []string{"bk_app_secret", "bk_token"}
+// secretKeys name the credentials the mock accepts, and the tokens of the BlueKing login, in
+// bodies, query strings and the X-Bkapi-Authorization header: never kept or logged as sent. A key
+// matches whatever its case, as encoding/json matches the header's keys.
+var secretKeys = []string{"bk_app_secret", "app_secret", "bk_token", "bk_ticket", "access_token"}
+
+// secretHeaders are masked whole.
+var secretHeaders = []string{"Authorization", "Cookie", "X-Bkapi-Jwt", adminTokenHeader}
 
 const maskedValue = "***"
+
+func isSecretKey(k string) bool {
+	return slices.ContainsFunc(secretKeys, func(s string) bool { return strings.EqualFold(s, k) })
+}
+
+// namesSecret reports whether a text that could not be read may hold a secret: it names a
+// secret key, or has an escape that could spell one.
+func namesSecret(s string) bool {
+	lower := strings.ToLower(s)
+	return strings.ContainsAny(s, `\%`) || slices.ContainsFunc(secretKeys, func(k string) bool { return strings.Contains(lower, k) })
+}
 
 // redactHeaders keeps the headers of a request with the credentials masked.
 func redactHeaders(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k := range h {
 		v := h.Get(k)
-		switch http.CanonicalHeaderKey(k) {
-		case headerV3Auth:
+		switch ck := http.CanonicalHeaderKey(k); {
+		case ck == headerV3Auth:
 			v = redactJSON([]byte(v))
-		case "Authorization", "Cookie", adminTokenHeader:
+		case slices.Contains(secretHeaders, ck):
 			v = maskedValue
 		}
 		out[k] = v
@@ -145,36 +168,44 @@ func redactHeaders(h http.Header) map[string]string {
 
 // redactBody masks the secrets of a JSON or form body; any other body is kept as it came.
 func redactBody(body []byte) string {
-	trimmed := strings.TrimSpace(string(body))
-	if strings.HasPrefix(trimmed, "{") {
+	if strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
 		return redactJSON(body)
 	}
-	if q, err := url.ParseQuery(trimmed); err == nil && len(q) > 0 {
-		masked := false
-		for _, k := range secretKeys {
-			if q.Has(k) {
-				q.Set(k, maskedValue)
-				masked = true
-			}
-		}
-		if masked {
-			return q.Encode()
-		}
-	}
-	return string(body)
+	return redactForm(string(body))
 }
 
-// redactJSON masks secrets in a JSON object at any depth. What does not decode is kept only
-// when it holds no secret key at all.
+// redactForm masks the secret values of a query string or form body as ESB reads one: pairs
+// split at & or ;, keys unescaped where they can be. A pair whose key does not unescape is
+// masked when its raw key could name a secret. Everything else is kept as it came.
+func redactForm(form string) string {
+	if form == "" {
+		return form
+	}
+	var b strings.Builder
+	for i, pair := range strings.FieldsFunc(form, func(r rune) bool { return r == '&' || r == ';' }) {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		key, _, hasValue := strings.Cut(pair, "=")
+		unescaped, err := url.QueryUnescape(key)
+		if hasValue && (err == nil && isSecretKey(unescaped) || err != nil && namesSecret(key)) {
+			b.WriteString(key + "=" + maskedValue)
+			continue
+		}
+		b.WriteString(pair)
+	}
+	return b.String()
+}
+
+// redactJSON masks secrets in a JSON object at any depth. What does not decode (a body cut at
+// the journal's limit, say) is kept only when it cannot hold a secret at all.
 func redactJSON(b []byte) string {
 	var v any
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
-		for _, k := range secretKeys {
-			if strings.Contains(string(b), k) {
-				return "(not JSON; withheld: it names " + k + ")"
-			}
+		if namesSecret(string(b)) {
+			return fmt.Sprintf("(not JSON, %d bytes: withheld, as it may hold a secret)", len(b))
 		}
 		return string(b)
 	}
@@ -187,7 +218,7 @@ func maskSecrets(v any) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, inner := range t {
-			if slices.Contains(secretKeys, k) {
+			if isSecretKey(k) {
 				t[k] = maskedValue
 				continue
 			}
