@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -158,7 +159,7 @@ func (s *Server) adminSets(c echo.Context) error {
 		}
 	}
 	name := c.QueryParam("bk_set_name")
-	sets := []Record{}
+	sets := []topo.Record{}
 	for _, rec := range s.store.Sets() {
 		keep := name == "" || rec["bk_set_name"] == name
 		for k, v := range want {

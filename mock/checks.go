@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -207,7 +208,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepBusiness: func(c *call) *failure {
-			if _, ok := s.fixtures().Business(c.bizID); !ok {
+			if _, ok := s.store.Business(c.bizID); !ok {
 				return fail(spec.MsgInvalidOrNone, "bk_biz_id")
 			}
 			return nil
@@ -284,11 +285,11 @@ func (s *Server) rules() map[spec.StepID]rule {
 		},
 		spec.StepDuplicate: func(c *call) *failure {
 			// The insert itself finds a duplicate, as in CMDB, after the id is taken.
-			r, err := s.store.create(s.buildRow(c, s.cfg.Fill == FillFake), c.template.ServiceTemplates)
+			r, err := s.store.Create(s.buildRow(c, s.cfg.Fill == FillFake), moduleTemplates(c.template))
 			switch {
-			case errors.Is(err, ErrDuplicateName):
+			case errors.Is(err, topo.ErrDuplicateName):
 				return fail(spec.MsgDuplicateName)
-			case errors.Is(err, ErrStoreFull):
+			case errors.Is(err, topo.ErrStoreFull):
 				return fail(spec.MsgStoreFull, s.cfg.MaxSets)
 			}
 			c.created = r

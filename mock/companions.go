@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -34,14 +35,14 @@ func (s *Server) searchSet(ec echo.Context, c *call) error {
 			return failed(spec.MsgInvalid, spec.MsgInvalid.Format(c.lang, "condition"), nil)
 		}
 		if info == nil {
-			info = []Record{}
+			info = []topo.Record{}
 		}
 		return succeeded(map[string]any{"count": count, "info": info})
 	})
 }
 
 // searchQuery reads search_set's arguments; bad names the first one of the wrong shape.
-func searchQuery(bizID int64, args map[string]any) (q Query, bad string) {
+func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
 	q.BizID = bizID
 	if v, ok := args["condition"]; ok && v != nil {
 		if q.Condition, ok = v.(map[string]any); !ok {
@@ -97,7 +98,7 @@ func (s *Server) deleteSet(ec echo.Context, c *call) error {
 		if bad != nil {
 			return *bad
 		}
-		if err := s.store.Delete(c.bizID, id); errors.Is(err, ErrBuiltIn) {
+		if err := s.store.Delete(c.bizID, id); errors.Is(err, topo.ErrBuiltIn) {
 			return failed(spec.MsgBuiltInSet, spec.MsgBuiltInSet.Format(c.lang), nil)
 		}
 		return succeeded(nil)

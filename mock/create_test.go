@@ -374,3 +374,17 @@ func TestFakeFillAndPopulateAreDeterministic(t *testing.T) {
 	assert.NotEqual(t, "", ra.Data["bk_set_desc"], "fake fill fills the optional fields left out")
 	assert.Equal(t, "web", ra.Data["bk_set_name"], "and keeps what was sent")
 }
+
+// TestDuplicateAcrossBusinesses: CMDB's unique index on sets is (bk_parent_id, bk_set_name),
+// with no business in it (reference row C20): business 2 creating 空闲机池 under parent 1
+// collides with business 1's idle pool, and the same name under another parent does not.
+func TestDuplicateAcrossBusinesses(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, surface := range []string{"esb", "v3"} {
+		r := req{surface: surface, lang: "en", biz: 2, data: set("bk_set_name", "空闲机池", "bk_parent_id", 1)}.send(t, s)
+		assert.Equal(t, 1101108, r.Code, "%s: %s", surface, r.Raw)
+		assert.Equal(t, "the same set name exist", r.Message)
+	}
+	r := req{surface: "esb", biz: 2, data: set("bk_set_name", "空闲机池", "bk_parent_id", 3)}.send(t, s)
+	assert.Equal(t, 0, r.Code, "%s", r.Raw)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -21,7 +22,7 @@ type answer struct {
 	message    string
 	permission any
 	data       any
-	created    *row // a create's stored set, in place of data
+	created    *topo.Set // a create's stored set, in place of data
 }
 
 func succeeded(data any) answer {
@@ -47,7 +48,7 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	ec.Response().Header().Set(headerRequestID, c.requestID)
 	c.answered, c.code = true, a.code
 	if a.created != nil && a.code == 0 {
-		c.createdAnswer = createdAnswer{layout: s.store.layout, esb: c.surface == surfaceESB, requestID: c.requestID, row: *a.created, ok: true}
+		c.createdAnswer = createdAnswer{esb: c.surface == surfaceESB, requestID: c.requestID, set: *a.created, ok: true}
 		return writeCreated(ec, c.createdAnswer)
 	}
 	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
@@ -62,14 +63,13 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	return err
 }
 
-// createdAnswer is the answer to a create that stored row: the answer of every successful
+// createdAnswer is the answer to a create that stored a set: the answer of every successful
 // create. It is written out again when the journal is read rather than kept as bytes; it holds
-// the row by value, whose strings never change, so the bytes are the same.
+// the set by value, whose strings never change, so the bytes are the same.
 type createdAnswer struct {
-	layout    *layout
 	esb       bool
 	requestID string
-	row       row
+	set       topo.Set
 	ok        bool // there is an answer
 }
 
@@ -83,7 +83,7 @@ func (a createdAnswer) appendTo(b []byte) []byte {
 		b = append(b, ',')
 	}
 	b = append(b, `"data":`...)
-	b = a.layout.appendJSON(b, &a.row)
+	b = a.set.AppendJSON(b)
 	return append(b, "}\n"...)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -130,7 +131,7 @@ func (s *Server) createSet(ec echo.Context, c *call) error {
 func (s *Server) seedBuiltIns() {
 	for _, b := range s.fixtures().Businesses {
 		for _, set := range b.Sets {
-			if s.store.has(set.ID) {
+			if s.store.Has(set.ID) {
 				continue
 			}
 			parent := set.ParentID
@@ -138,13 +139,11 @@ func (s *Server) seedBuiltIns() {
 				parent = b.ID
 			}
 			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
-			r := s.buildRow(c, false)
-			r.id = set.ID
-			modules := make([]Module, len(set.Modules))
+			modules := make([]topo.Module, len(set.Modules))
 			for i, m := range set.Modules {
-				modules[i] = Module{ID: m.ID, Name: m.Name}
+				modules[i] = topo.Module{ID: m.ID, Name: m.Name}
 			}
-			s.store.put(r, modules)
+			s.store.Put(set.ID, s.buildRow(c, false), modules)
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
 // metrics are the mock's Prometheus metrics, in a registry of its own: two mocks in one process
@@ -32,7 +34,7 @@ type seriesKey struct {
 	code           int
 }
 
-func newMetrics(store *Store) *metrics {
+func newMetrics(store *topo.Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{

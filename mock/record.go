@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -9,56 +8,54 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // buildRow makes the set of a call that passed every check: the model's attributes that were
 // sent, the server's defaults (or, with fake, fake values) for the rest, and the server fields.
-func (s *Server) buildRow(c *call, fake bool) row {
-	r := row{
-		biz: c.bizID, parent: c.parentID, def: c.def, template: c.templateID,
-		created:   s.cfg.Now().UnixMilli(),
-		createdBy: c.creds.user(),
+func (s *Server) buildRow(c *call, fake bool) topo.Draft {
+	d := topo.Draft{
+		BizID: c.bizID, ParentID: c.parentID, Default: c.def, TemplateID: c.templateID, Name: c.name,
+		Created:   s.cfg.Now().UnixMilli(),
+		CreatedBy: c.creds.user(),
 	}
 	var scratch [256]byte // most rows fit: then only vals is allocated
 	b := scratch[:0]
 	for _, i := range s.inRow {
 		switch a, f := c.attr(i), s.fields[i]; {
 		case a.sent:
-			b = appendValue(b, a.value)
+			b = topo.AppendValue(b, a.value)
 		case fake:
-			b = appendValue(b, s.fakeValue(f))
+			b = topo.AppendValue(b, s.fakeValue(f))
 		default:
-			b = appendValue(b, f.Default)
+			b = topo.AppendValue(b, f.Default)
 		}
 		b = append(b, 0)
 	}
-	r.vals, r.name = withName(b, c.name)
+	d.Attrs = b
 	if canned, ok := s.fixtures().Record(c.name); ok {
 		// The canned fields stand, but for the counter's id and the call's business, parent
 		// and name.
-		r.extra = maps.Clone(canned.Fields)
+		d.Extra = maps.Clone(canned.Fields)
 		for _, k := range []string{"bk_set_id", "bk_biz_id", "bk_parent_id", "bk_set_name"} {
-			delete(r.extra, k)
+			delete(d.Extra, k)
 		}
 	}
-	return r
+	return d
 }
 
-// jsonValue turns a decoded request value into what the record stores: integers as int64.
-func jsonValue(v any) any {
-	if n, ok := v.(json.Number); ok {
-		if i, ok := integer(n); ok {
-			return i
-		}
+// moduleTemplates are the modules a set template makes: one per service template.
+func moduleTemplates(t fixtures.SetTemplate) []topo.ModuleTemplate {
+	if len(t.ServiceTemplates) == 0 {
+		return nil
 	}
-	return v
-}
-
-// integer is a decoded number as a record holds it when it is an integer ("-0" is 0).
-func integer(n json.Number) (int64, bool) {
-	i, err := strconv.ParseInt(string(n), 10, 64)
-	return i, err == nil
+	out := make([]topo.ModuleTemplate, len(t.ServiceTemplates))
+	for i, st := range t.ServiceTemplates {
+		out[i] = topo.ModuleTemplate{ServiceTemplateID: st.ID, Name: st.Name}
+	}
+	return out
 }
 
 // fakeValue is a realistic value for an attribute a request left out.
@@ -112,7 +109,7 @@ var (
 
 // permission is the IAM body of a 9900403 answer for an action on business bizID.
 func (s *Server) permission(bizID int64, action iamAction) any {
-	b, _ := s.fixtures().Business(bizID)
+	b, _ := s.store.Business(bizID)
 	instance := map[string]any{"type": "biz", "type_name": "业务", "id": strconv.FormatInt(bizID, 10), "name": b.Name}
 	return map[string]any{
 		"system_id":   "bk_cmdb",
@@ -134,14 +131,14 @@ func (s *Server) populate(n int) error {
 	for _, b := range s.fixtures().Businesses {
 		for created, repeats := 0, 0; created < n; {
 			c := &call{bizID: b.ID, parentID: b.ID, name: s.fakeName(), creds: credentials{Username: systemUser}}
-			if s.store.Has(b.ID, b.ID, c.name) {
+			if s.store.HasName(b.ID, c.name) {
 				if repeats++; repeats > maxRepeats {
 					return fmt.Errorf("mock: populate: %d names in a row already taken in business %d", repeats, b.ID)
 				}
 				continue
 			}
 			repeats = 0
-			if _, err := s.store.create(s.buildRow(c, true), nil); err != nil {
+			if _, err := s.store.Create(s.buildRow(c, true), nil); err != nil {
 				return fmt.Errorf("mock: populate: %w", err)
 			}
 			created++

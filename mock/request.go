@@ -13,6 +13,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -87,7 +88,7 @@ type call struct {
 	parentID   int64
 	name       string
 	warnings   []string
-	created    row // the stored set, a copy
+	created    topo.Set // the stored set, a copy
 }
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -92,7 +93,7 @@ type Server struct {
 	deleteSteps []boundStep
 
 	fx      atomic.Pointer[fixtures.Fixtures]
-	store   *Store
+	store   *topo.Store
 	journal *Journal
 	faults  *Faults
 	metrics *metrics
@@ -125,7 +126,8 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		faker:   gofakeit.New(cfg.Seed),
 	}
 	inRow, names := rowFields(s.fields)
-	s.inRow, s.store = inRow, newStore(names, cfg.Location, cfg.MaxSets)
+	s.inRow, s.store = inRow, topo.New(names, cfg.Location, cfg.MaxSets)
+	s.store.SetBusinesses(businesses(fx))
 	s.fx.Store(fx)
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
@@ -223,7 +225,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Store is the mock's store, for tests and tools that look at what was created.
-func (s *Server) Store() *Store { return s.store }
+func (s *Server) Store() *topo.Store { return s.store }
 
 // Journal is the mock's request journal.
 func (s *Server) Journal() *Journal { return s.journal }
@@ -236,7 +238,7 @@ func (s *Server) fixtures() *fixtures.Fixtures { return s.fx.Load() }
 
 // Reset empties the store and seeds it again from the fixtures, as at start.
 func (s *Server) Reset() error {
-	s.store.clear()
+	s.store.Clear()
 	return s.seed()
 }
 
@@ -244,7 +246,17 @@ func (s *Server) Reset() error {
 // that fx adds are stored; none is removed.
 func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) {
 	s.fx.Store(fx)
+	s.store.SetBusinesses(businesses(fx))
 	s.seedBuiltIns()
+}
+
+// businesses are the fixtures' businesses as the topology holds them.
+func businesses(fx *fixtures.Fixtures) []topo.Business {
+	out := make([]topo.Business, len(fx.Businesses))
+	for i, b := range fx.Businesses {
+		out[i] = topo.Business{ID: b.ID, Name: b.Name}
+	}
+	return out
 }
 
 func (s *Server) routes() *echo.Echo {

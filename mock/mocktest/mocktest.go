@@ -10,6 +10,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -60,7 +61,7 @@ func New(opts Options) (*Mock, error) {
 }
 
 // Store holds the sets the mock has.
-func (m *Mock) Store() *mock.Store { return m.Server.Store() }
+func (m *Mock) Store() *topo.Store { return m.Server.Store() }
 
 // Journal holds the requests the mock answered.
 func (m *Mock) Journal() *mock.Journal { return m.Server.Journal() }

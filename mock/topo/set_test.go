@@ -1,4 +1,4 @@
-package mock
+package topo
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func encodingJSON(t testing.TB, v any) string {
 func vals(values ...any) string {
 	var b []byte
 	for _, v := range values {
-		b = append(appendValue(b, v), 0)
+		b = append(AppendValue(b, v), 0)
 	}
 	v, _ := withName(b, "")
 	return v

@@ -1,4 +1,4 @@
-package mock
+package topo
 
 import (
 	"bytes"
@@ -12,6 +12,40 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
+
+// Draft is a set to store: the server's fields and the model's attributes, each as its JSON
+// text (AppendValue) followed by a NUL, in the order given to New.
+type Draft struct {
+	BizID, ParentID, Default, TemplateID int64
+	Name                                 string
+	Attrs                                []byte
+	Created                              int64 // create_time and the like, in Unix milliseconds
+	CreatedBy                            string
+	Extra                                Record // fields of a canned record that the above do not hold
+}
+
+func (d Draft) row() row {
+	r := row{biz: d.BizID, parent: d.ParentID, def: d.Default, template: d.TemplateID,
+		created: d.Created, createdBy: d.CreatedBy, extra: d.Extra}
+	r.vals, r.name = withName(d.Attrs, d.Name)
+	return r
+}
+
+// Set is a stored set, a copy: what the store's calls hand out.
+type Set struct {
+	r row
+	l *layout
+}
+
+// ID is the set's id.
+func (s Set) ID() int64 { return s.r.id }
+
+// Record returns the set as CMDB returns it.
+func (s Set) Record() Record { return s.l.record(&s.r) }
+
+// AppendJSON appends the set's record as encoding/json writes a Record: keys sorted, no HTML
+// escaping.
+func (s Set) AppendJSON(b []byte) []byte { return s.l.appendJSON(b, &s.r) }
 
 // row is a stored set, kept compact: few pointers for the collector to follow, no map per set.
 // A Record is made of it only when one is asked for. A row never changes once stored.
@@ -56,6 +90,9 @@ const (
 	srcNull
 	srcAttr
 )
+
+// DefaultSupplierAccount is the owner of every set the store holds.
+const DefaultSupplierAccount = "0"
 
 // serverSources are the keys every record has besides the model's attributes (bk_set_name
 // among them: the row holds it on its own).
@@ -102,7 +139,7 @@ func (l *layout) value(r *row, field string) (any, bool) {
 	case srcTemplate:
 		return r.template, true
 	case srcSupplier:
-		return defaultSupplierAcc, true
+		return DefaultSupplierAccount, true
 	case srcCreated:
 		return string(l.appendTime(nil, r.created)), true
 	case srcCreatedBy:
@@ -128,10 +165,13 @@ func attrText(vals string, i int) string {
 	return vals[:strings.IndexByte(vals, 0)]
 }
 
+// maxDepth bounds the nesting of a stored value when it is read back.
+const maxDepth = 1000
+
 // decodeVal turns an attribute's JSON text back into the value a record holds: a string, an
 // int64, another json.Number, a bool or nil.
 func decodeVal(text string) any {
-	v, err := jsonx.Parse(text, DefaultMaxDepth, nil)
+	v, err := jsonx.Parse(text, maxDepth, nil)
 	if err != nil {
 		return nil
 	}
@@ -181,7 +221,7 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 		case srcTemplate:
 			b = strconv.AppendInt(b, r.template, 10)
 		case srcSupplier:
-			b = jsonx.AppendString(b, defaultSupplierAcc)
+			b = jsonx.AppendString(b, DefaultSupplierAccount)
 		case srcCreated:
 			b = append(b, '"')
 			b = append(b, created...)
@@ -226,8 +266,9 @@ type second struct {
 	clock, zone string // as "2006-01-02T15:04:05" and "Z07:00" have them
 }
 
-// appendValue appends a value of a record, or of a request, as the record writes it.
-func appendValue(b []byte, v any) []byte {
+// AppendValue appends a value of a record, or of a request, as the record writes it: a Draft's
+// attributes are made of it.
+func AppendValue(b []byte, v any) []byte {
 	switch t := v.(type) {
 	case nil:
 		return append(b, "null"...)
@@ -247,4 +288,20 @@ func appendValue(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
+}
+
+// jsonValue turns a decoded request value into what the record stores: integers as int64.
+func jsonValue(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if i, ok := integer(n); ok {
+			return i
+		}
+	}
+	return v
+}
+
+// integer is a decoded number as a record holds it when it is an integer ("-0" is 0).
+func integer(n json.Number) (int64, bool) {
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	return i, err == nil
 }

@@ -1,4 +1,4 @@
-package mock
+package topo
 
 import "hash/maphash"
 
@@ -36,7 +36,8 @@ func (sl *slab) release(i uint32) {
 
 func (sl *slab) at(i uint32) *row { return &sl.chunks[i/chunkRows][i%chunkRows] }
 
-// nameIndex finds a set by business, parent and name. It keys a map by a 64-bit hash rather
+// nameIndex finds a set by parent and name, in whatever business: CMDB's unique index on sets is
+// (bk_parent_id, bk_set_name). It keys a map by a 64-bit hash rather
 // than by the strings and holds slots rather than pointers, which saves memory and the
 // collector's time; the rare pair of names whose hashes collide spills into an exact map.
 type nameIndex struct {
@@ -47,8 +48,8 @@ type nameIndex struct {
 }
 
 type nameKey struct {
-	bizID, parentID int64
-	name            string
+	parentID int64
+	name     string
 }
 
 func newNameIndex(at func(uint32) *row) *nameIndex {
@@ -64,16 +65,16 @@ func newNameIndex(at func(uint32) *row) *nameIndex {
 func hashName(seed maphash.Seed, k nameKey) uint64 {
 	var h maphash.Hash
 	h.SetSeed(seed)
-	var b [16]byte
+	var b [8]byte
 	for i := range 8 {
-		b[i], b[8+i] = byte(k.bizID>>(8*i)), byte(k.parentID>>(8*i))
+		b[i] = byte(k.parentID >> (8 * i))
 	}
 	_, _ = h.Write(b[:])
 	_, _ = h.WriteString(k.name)
 	return h.Sum64()
 }
 
-func keyOf(r *row) nameKey { return nameKey{r.biz, r.parent, r.name} }
+func keyOf(r *row) nameKey { return nameKey{r.parent, r.name} }
 
 func (ix *nameIndex) get(k nameKey) *row {
 	if slot, ok := ix.byHash[ix.hash(k)]; ok && keyOf(ix.at(slot)) == k {

@@ -1,4 +1,4 @@
-package mock
+package topo
 
 import (
 	"strconv"
@@ -16,7 +16,7 @@ func TestNameIndexSpillsCollisions(t *testing.T) {
 	ix.hash = func(nameKey) uint64 { return 7 }
 	var slots []uint32
 	var rows []*row
-	for _, r := range []row{{biz: 1, parent: 1, name: "a"}, {biz: 1, parent: 1, name: "b"}, {biz: 2, parent: 1, name: "a"}} {
+	for _, r := range []row{{biz: 1, parent: 1, name: "a"}, {biz: 1, parent: 1, name: "b"}, {biz: 2, parent: 2, name: "a"}} {
 		slot := sl.add(r)
 		ix.put(slot)
 		slots, rows = append(slots, slot), append(rows, sl.at(slot))
@@ -24,7 +24,7 @@ func TestNameIndexSpillsCollisions(t *testing.T) {
 	for _, r := range rows {
 		assert.Same(t, r, ix.get(keyOf(r)))
 	}
-	assert.Nil(t, ix.get(nameKey{1, 1, "z"}))
+	assert.Nil(t, ix.get(nameKey{1, "z"}))
 
 	ix.remove(slots[0])
 	assert.Nil(t, ix.get(keyOf(rows[0])))
@@ -58,7 +58,7 @@ func TestSlabReusesSlots(t *testing.T) {
 // TestInternCopies: a row's user, cut from a request body, must not keep that body alive, both
 // while the store still interns new names and once it has stopped.
 func TestInternCopies(t *testing.T) {
-	s := newStore(nil, time.UTC, 0)
+	s := New(nil, time.UTC, 0)
 	body := `{"bk_username":"alice"}`
 	user := body[16:21]
 	got := s.intern(user)

@@ -1,0 +1,95 @@
+package topo
+
+import (
+	"fmt"
+	"time"
+)
+
+// StateFormat is the version of a State's layout.
+const StateFormat = 1
+
+// State is the store as saved across restarts, counters included.
+type State struct {
+	Format       int      `json:"format"`
+	NextSetID    int64    `json:"next_set_id"`
+	NextModuleID int64    `json:"next_module_id"`
+	Sets         []Record `json:"sets"`
+	Modules      []Module `json:"modules"`
+}
+
+// Snapshot returns the store's sets, modules and counters.
+func (st *Store) Snapshot() State {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	out := State{Format: StateFormat, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
+	for _, slot := range st.sets {
+		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
+	}
+	for _, m := range st.modules {
+		out.Modules = append(out.Modules, m)
+	}
+	return out
+}
+
+// Restore replaces the store's sets, modules and counters with a saved state.
+func (st *Store) Restore(saved State) error {
+	rows := &slab{}
+	sets := make(map[int64]uint32, len(saved.Sets))
+	names := newNameIndex(rows.at)
+	for _, rec := range saved.Sets {
+		r, err := st.layout.rowOf(rec)
+		if err != nil {
+			return err
+		}
+		slot := rows.add(*r)
+		sets[r.id] = slot
+		names.put(slot)
+	}
+	modules := make(map[int64]Module, len(saved.Modules))
+	for _, m := range saved.Modules {
+		modules[m.ID] = m
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.slab, st.sets, st.names, st.modules = rows, sets, names, modules
+	st.nextSetID, st.nextModuleID = saved.NextSetID, saved.NextModuleID
+	return nil
+}
+
+// rowOf turns a saved record back into a row; what the row would not give back as it was
+// saved is kept as an extra field.
+func (l *layout) rowOf(rec Record) (*row, error) {
+	for k, v := range rec {
+		rec[k] = jsonValue(v)
+	}
+	r := &row{}
+	for key, into := range map[string]*int64{"bk_set_id": &r.id, "bk_biz_id": &r.biz, "bk_parent_id": &r.parent, "default": &r.def, "set_template_id": &r.template} {
+		v, ok := rec[key].(int64)
+		if !ok {
+			return nil, fmt.Errorf("a saved set has no integer %s: %v", key, rec[key])
+		}
+		*into = v
+	}
+	var ok bool
+	if r.name, ok = rec["bk_set_name"].(string); !ok {
+		return nil, fmt.Errorf("a saved set has no name: %v", rec)
+	}
+	if t, err := time.Parse(timeLayout, fmt.Sprint(rec["create_time"])); err == nil {
+		r.created = t.UnixMilli()
+	}
+	r.createdBy, _ = rec["bk_created_by"].(string)
+	var b []byte
+	for _, a := range l.attrs {
+		b = append(AppendValue(b, rec[a]), 0)
+	}
+	r.vals, r.name = withName(b, r.name)
+	for k, v := range rec {
+		if got, known := l.value(r, k); !known || !sameJSON(got, v) {
+			if r.extra == nil {
+				r.extra = Record{}
+			}
+			r.extra[k] = v
+		}
+	}
+	return r, nil
+}

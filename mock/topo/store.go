@@ -1,0 +1,266 @@
+package topo
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+)
+
+// Errors of the store.
+var (
+	// ErrDuplicateName: a set by that name hangs under the same parent, in whatever business:
+	// CMDB's unique index is (bk_parent_id, bk_set_name).
+	ErrDuplicateName = errors.New("a set with the same name exists under the same parent")
+	// ErrBuiltIn: built-in sets (default != 0) cannot be deleted.
+	ErrBuiltIn = errors.New("built-in sets cannot be removed")
+	// ErrStoreFull: the store holds its limit of sets; nothing stored is dropped to make room.
+	ErrStoreFull = errors.New("the store holds its limit of sets")
+)
+
+// Record is a set as CMDB returns it. encoding/json writes its keys in alphabetical order, as
+// the real system does.
+type Record map[string]any
+
+// Business is a business of the topology: the top of its mainline.
+type Business struct {
+	ID   int64  `json:"bk_biz_id"`
+	Name string `json:"bk_biz_name"`
+}
+
+// ModuleTemplate is what a set template makes one module of: a service template.
+type ModuleTemplate struct {
+	ServiceTemplateID int64
+	Name              string
+}
+
+// Module is a module the store created under a set (from a set template) or took from fixtures.
+type Module struct {
+	ID                int64  `json:"bk_module_id"`
+	Name              string `json:"bk_module_name"`
+	SetID             int64  `json:"bk_set_id"`
+	BizID             int64  `json:"bk_biz_id"`
+	ServiceTemplateID int64  `json:"service_template_id"`
+}
+
+// Store holds the topology of one mock: businesses, sets and modules. Its id counters belong to
+// it, so two mocks in one process never share ids. It is safe for concurrent use.
+type Store struct {
+	layout       *layout
+	limit        int // sets held at most
+	mu           sync.RWMutex
+	businesses   map[int64]Business
+	nextSetID    int64
+	nextModuleID int64
+	slab         *slab
+	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
+	names        *nameIndex
+	modules      map[int64]Module
+	users        map[string]string // the users sets were created by, one copy each
+}
+
+// maxInterned bounds the users a store keeps one copy of.
+const maxInterned = 4096
+
+// New returns an empty store whose counters start at 1, for at most limit sets with the given
+// model attributes (the set's attributes that records hold besides the server's fields, in the
+// order a Draft's Attrs hold them) and timestamps in loc.
+func New(attrs []string, loc *time.Location, limit int) *Store {
+	s := &Store{layout: newLayout(attrs, loc), limit: limit, businesses: map[int64]Business{}}
+	s.Clear()
+	return s
+}
+
+// Clear empties the store of sets and modules and starts its counters again; the businesses
+// stay.
+func (s *Store) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextSetID, s.nextModuleID = 1, 1
+	s.slab = &slab{}
+	s.sets = map[int64]uint32{}
+	s.names = newNameIndex(s.slab.at)
+	s.modules = map[int64]Module{}
+	s.users = map[string]string{}
+}
+
+// SetBusinesses makes these the businesses of the topology, in place of any before.
+func (s *Store) SetBusinesses(bs []Business) {
+	m := make(map[int64]Business, len(bs))
+	for _, b := range bs {
+		m[b.ID] = b
+	}
+	s.mu.Lock()
+	s.businesses = m
+	s.mu.Unlock()
+}
+
+// Business returns the business with the given id.
+func (s *Store) Business(id int64) (Business, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.businesses[id]
+	return b, ok
+}
+
+// Put stores a set that comes with its id (a fixture's built-in set, a saved set), in place of
+// any set of that id, and its modules; the counters move past them, so the first id handed out
+// is the highest one + 1.
+func (s *Store) Put(id int64, d Draft, modules []Module) {
+	r := d.row()
+	r.id = id
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.sets[r.id]; ok { // a set of that id is replaced
+		s.names.remove(old)
+		s.slab.release(old)
+	}
+	slot := s.slab.add(r)
+	s.sets[r.id] = slot
+	s.names.put(slot)
+	s.nextSetID = max(s.nextSetID, r.id+1)
+	for _, m := range modules {
+		m.SetID, m.BizID = r.id, r.biz
+		s.modules[m.ID] = m
+		s.nextModuleID = max(s.nextModuleID, m.ID+1)
+	}
+}
+
+// Create stores a set under the next set id, creates one module per template, and returns the
+// stored set. As in CMDB, the id is taken before the name is checked, so a duplicate uses one
+// up.
+func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
+	r := d.row()
+	key := keyOf(&r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.sets) >= s.limit {
+		return Set{}, ErrStoreFull
+	}
+	r.id = s.nextSetID
+	s.nextSetID++
+	if s.names.get(key) != nil {
+		return Set{}, ErrDuplicateName
+	}
+	r.createdBy = s.intern(r.createdBy)
+	slot := s.slab.add(r)
+	s.sets[r.id] = slot
+	s.names.put(slot)
+	for _, t := range templates {
+		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ServiceTemplateID}
+		s.modules[m.ID] = m
+		s.nextModuleID++
+	}
+	return Set{r: r, l: s.layout}, nil
+}
+
+// intern returns the store's copy of a user name, which keeps nothing else alive (a name cut
+// from a request body would keep the whole body); s.mu is held.
+func (s *Store) intern(user string) string {
+	if u, ok := s.users[user]; ok {
+		return u
+	}
+	user = strings.Clone(user)
+	if len(s.users) < maxInterned {
+		s.users[user] = user
+	}
+	return user
+}
+
+// Delete removes a set of a business and its modules. A set that is not there is no error: the
+// caller's wish holds. Built-in sets refuse.
+func (s *Store) Delete(bizID, setID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slot, ok := s.sets[setID]
+	if !ok || s.slab.at(slot).biz != bizID {
+		return nil
+	}
+	if s.slab.at(slot).def != 0 {
+		return ErrBuiltIn
+	}
+	delete(s.sets, setID)
+	s.names.remove(slot)
+	s.slab.release(slot)
+	for id, m := range s.modules {
+		if m.SetID == setID {
+			delete(s.modules, id)
+		}
+	}
+	return nil
+}
+
+// HasName reports whether a set by that name hangs under the parent, in any business.
+func (s *Store) HasName(parentID int64, name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.names.get(nameKey{parentID, name}) != nil
+}
+
+// Set returns the record of the set with the given id.
+func (s *Store) Set(id int64) (Record, bool) {
+	s.mu.RLock()
+	slot, ok := s.sets[id]
+	var r row
+	if ok {
+		r = *s.slab.at(slot)
+	}
+	s.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return s.layout.record(&r), true
+}
+
+// Has reports whether a set with the given id is stored.
+func (s *Store) Has(id int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.sets[id]
+	return ok
+}
+
+// Sets returns the records of all sets, built-in ones included, by id.
+func (s *Store) Sets() []Record {
+	out := make([]Record, 0, s.Len())
+	for _, r := range s.rows() {
+		out = append(out, s.layout.record(&r))
+	}
+	return out
+}
+
+// rows returns copies of the stored rows, by id.
+func (s *Store) rows() []row {
+	s.mu.RLock()
+	out := make([]row, 0, len(s.sets))
+	for _, slot := range s.sets {
+		out = append(out, *s.slab.at(slot))
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b row) int { return cmp.Compare(a.id, b.id) })
+	return out
+}
+
+// Modules returns the modules of a set, by id.
+func (s *Store) Modules(setID int64) []Module {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Module
+	for _, m := range s.modules {
+		if m.SetID == setID {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Len returns the number of sets stored, built-in ones included.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sets)
+}
