@@ -95,21 +95,21 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 		lang = "en"
 	}
 	if c.cfg.Surface == SurfaceESB {
-		header.Set("Blueking-Language", lang)
+		header.Set(spec.HeaderESBLanguage, lang)
 	} else {
-		header.Set("X-Bkcmdb-Language", lang)
+		header.Set(spec.HeaderV3Language, lang)
 		if creds != (credentials{}) {
 			auth, _ := json.Marshal(creds)
-			header.Set("X-Bkapi-Authorization", string(auth))
+			header.Set(spec.HeaderAuthorization, string(auth))
 		}
 	}
 	ex.RequestHeaders = map[string]string{}
 	for k := range header {
 		ex.RequestHeaders[k] = header.Get(k)
 	}
-	if _, ok := ex.RequestHeaders["X-Bkapi-Authorization"]; ok {
+	if _, ok := ex.RequestHeaders[spec.HeaderAuthorization]; ok {
 		auth, _ := json.Marshal(creds.masked())
-		ex.RequestHeaders["X-Bkapi-Authorization"] = string(auth)
+		ex.RequestHeaders[spec.HeaderAuthorization] = string(auth)
 	}
 	if c.cfg.DryRun {
 		ex.NotSent = true
@@ -135,7 +135,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	}
 	ex.ResponseBody = c.scrub(string(ex.body))
 	ex.ResponseHeaders = map[string]string{}
-	for _, k := range []string{"Content-Type", "X-Request-Id"} {
+	for _, k := range []string{"Content-Type", spec.HeaderRequestID} {
 		if v := ex.header.Get(k); v != "" {
 			ex.ResponseHeaders[k] = v
 		}

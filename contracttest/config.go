@@ -13,12 +13,12 @@ import (
 )
 
 // Surface is the gateway the run goes through.
-type Surface string
+type Surface = spec.Surface
 
 // The surfaces of create_set.
 const (
-	SurfaceESB Surface = "esb"
-	SurfaceV3  Surface = "v3"
+	SurfaceESB = spec.SurfaceESB
+	SurfaceV3  = spec.SurfaceV3
 )
 
 // DefaultRPS paces a run unless Config.RPS says otherwise.

@@ -77,7 +77,7 @@ func subset(steps []boundStep, ids ...spec.StepID) []boundStep {
 	return out
 }
 
-func esbOnly(c *call, failed bool) bool { return c.surface == surfaceESB && failed }
+func esbOnly(c *call, failed bool) bool { return c.surface == spec.SurfaceESB && failed }
 
 func (s *Server) rules() map[spec.StepID]rule {
 	return map[spec.StepID]rule{
@@ -126,7 +126,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepESBBizWhole: func(c *call) *failure {
-			if c.surface != surfaceESB {
+			if c.surface != spec.SurfaceESB {
 				return nil
 			}
 			if c.bizPath == "" || c.esbViolations.At("/bk_biz_id") {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -20,10 +18,10 @@ func credentialSteps() []spec.StepID {
 }
 
 // searchSet answers search_set: the sets of a business, filtered, paged and cut to fields.
-func (s *Server) searchSet(ec echo.Context, c *call) error {
-	return s.finish(ec, c, s.lookupSteps, func(c *call) answer {
+func (s *Server) searchSet(c *call) answer {
+	return s.run(c, s.lookupSteps, func(c *call) answer {
 		args := c.data // v3: the body
-		if c.surface == surfaceESB {
+		if c.surface == spec.SurfaceESB {
 			args = c.fields
 		}
 		q, bad := searchQuery(c.bizID, args)
@@ -91,10 +89,10 @@ func asNumber(v any) json.Number {
 }
 
 // deleteSet answers delete_set; built-in sets refuse with 1101098.
-func (s *Server) deleteSet(ec echo.Context, c *call) error {
+func (s *Server) deleteSet(c *call) answer {
 	c.action = actionDelete
-	return s.finish(ec, c, s.deleteSteps, func(c *call) answer {
-		id, bad := s.deletedSetID(ec, c)
+	return s.run(c, s.deleteSteps, func(c *call) answer {
+		id, bad := deletedSetID(c)
 		if bad != nil {
 			return *bad
 		}
@@ -106,9 +104,9 @@ func (s *Server) deleteSet(ec echo.Context, c *call) error {
 }
 
 // deletedSetID reads the set id of a delete: ESB's form field or the v3 path.
-func (s *Server) deletedSetID(ec echo.Context, c *call) (int64, *answer) {
-	raw := pathParam(ec.Param("bk_set_id"))
-	if c.surface == surfaceESB {
+func deletedSetID(c *call) (int64, *answer) {
+	raw := c.setIDPath
+	if c.surface == spec.SurfaceESB {
 		v, present := c.fields["bk_set_id"]
 		if emptyValue(v, present) {
 			a := failed(spec.MsgESBSetIDRequired, spec.MsgESBSetIDRequired.Format(c.lang), nil)

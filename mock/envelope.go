@@ -45,17 +45,17 @@ type envelope struct {
 
 // write is the one place that writes a CMDB answer, and keeps it on the call for the journal.
 func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
-	ec.Response().Header().Set(headerRequestID, c.requestID)
+	ec.Response().Header().Set(spec.HeaderRequestID, c.requestID)
 	c.answered, c.code = true, a.code
 	if a.created != nil && a.code == 0 {
-		c.createdAnswer = createdAnswer{esb: c.surface == surfaceESB, requestID: c.requestID, set: *a.created, ok: true}
+		c.createdAnswer = createdAnswer{esb: c.surface == spec.SurfaceESB, requestID: c.requestID, set: *a.created, ok: true}
 		return writeCreated(ec, c.createdAnswer)
 	}
 	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
 	if a.layer == spec.LayerCMDB {
 		env.Permission = &a.permission
 	}
-	if c.surface == surfaceESB {
+	if c.surface == spec.SurfaceESB {
 		env.RequestID = c.requestID
 	}
 	var err error
@@ -133,9 +133,9 @@ func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) bool {
 	if size <= s.cfg.MaxHeaderBytes {
 		return false
 	}
-	c := &call{requestID: s.cfg.RequestID()}
+	c := &call{surface: spec.SurfaceESB, requestID: s.cfg.RequestID()}
 	if strings.HasPrefix(r.URL.Path, "/api/v3/") {
-		c.surface = surfaceV3
+		c.surface = spec.SurfaceV3
 	}
 	m := spec.MsgHeadersTooLarge
 	_ = s.write(s.echo.NewContext(r, w), c, http.StatusRequestHeaderFieldsTooLarge, failed(m, m.Format(spec.English, s.cfg.MaxHeaderBytes), nil))

@@ -151,7 +151,7 @@ func (f *Faults) pick(route string, c *call) (firing, bool) {
 func (r *FaultRule) matches(route string, c *call) bool {
 	m := r.Match
 	name, _ := c.data["bk_set_name"].(string)
-	return (m.Surface == "" || m.Surface == c.surfaceName()) &&
+	return (m.Surface == "" || m.Surface == string(c.surface)) &&
 		(m.Path == "" || m.Path == route) &&
 		(m.BizID == 0 || m.BizID == c.requestedBiz()) &&
 		(m.User == "" || m.User == c.creds.user()) &&

@@ -14,14 +14,15 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// cmdbRoute serves a CMDB operation on a surface: it reads the call, lets op answer it, then
-// journals, counts, times and logs it.
-func (s *Server) cmdbRoute(surf surface, op func(echo.Context, *call) error) echo.HandlerFunc {
+// cmdbRoute serves a CMDB operation on a surface: it reads the call, lets op answer it, writes
+// the answer, then journals, counts, times and logs the call. Echo stays here, at the edge: an
+// operation sees the call and returns its answer.
+func (s *Server) cmdbRoute(surf spec.Surface, op func(*call) answer) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		start := time.Now()
 		c, done, err := s.begin(ec, surf)
 		if !done {
-			err = op(ec, c)
+			err = s.write(ec, c, http.StatusOK, op(c))
 		}
 		s.observe(ec, c, start)
 		c.release()
@@ -31,7 +32,7 @@ func (s *Server) cmdbRoute(surf surface, op func(echo.Context, *call) error) ech
 
 // begin reads a call on either surface. When the call is answered already (a body over the
 // limit, a fault) it returns done.
-func (s *Server) begin(ec echo.Context, surf surface) (c *call, done bool, err error) {
+func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, err error) {
 	r := ec.Request()
 	body, readErr := readBody(ec.Response(), r, s.cfg.MaxBody)
 	var tooLarge *http.MaxBytesError
@@ -39,13 +40,14 @@ func (s *Server) begin(ec echo.Context, surf surface) (c *call, done bool, err e
 	case errors.As(readErr, &tooLarge):
 		c = newCall()
 		c.surface = surf
-	case surf == surfaceESB:
+	case surf == spec.SurfaceESB:
 		c = s.readESB(r, body)
 	default:
 		c = s.readV3(r, ec.Param("bk_biz_id"), body)
 	}
 	// Any other read error leaves a truncated body, which the checks answer as such.
-	c.route, c.body, c.requestID = ec.Path(), body, s.cfg.RequestID()
+	c.route, c.path, c.body, c.requestID = ec.Path(), r.URL.Path, body, s.cfg.RequestID()
+	c.setIDPath = pathParam(ec.Param("bk_set_id"))
 	if tooLarge != nil {
 		return c, true, s.write(ec, c, http.StatusRequestEntityTooLarge,
 			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
@@ -87,27 +89,23 @@ func (s *Server) injectFault(ec echo.Context, c *call) (*call, bool, error) {
 		if code == 0 {
 			code, message = spec.CodeMock, http.StatusText(status)
 		}
-		layer := spec.LayerCMDB
-		if code/1000 == 1306 {
-			layer = spec.LayerESB
-		}
-		m := spec.Message{Code: code, Layer: layer, En: message}
+		m := spec.Message{Code: code, Layer: spec.LayerOf(code), En: message}
 		return c, true, s.write(ec, c, status, failed(m, message, nil))
 	}
 	return c, false, nil
 }
 
-// finish runs the steps of an operation over a call and answers: the first failure, or what
-// ok makes of the call once every step passed.
-func (s *Server) finish(ec echo.Context, c *call, steps []boundStep, ok func(*call) answer) error {
+// run runs the steps of an operation over a call and answers: the first failure, or what ok
+// makes of the call once every step passed.
+func (s *Server) run(c *call, steps []boundStep, ok func(*call) answer) answer {
 	a, failedStep := s.runSteps(c, steps)
 	for _, w := range c.warnings {
-		s.log.Warn("accepted a probable caller's bug", "path", ec.Request().URL.Path, "request_id", c.requestID, "warning", w)
+		s.log.Warn("accepted a probable caller's bug", "path", c.path, "request_id", c.requestID, "warning", w)
 	}
 	if !failedStep {
 		a = ok(c)
 	}
-	return s.write(ec, c, http.StatusOK, a)
+	return a
 }
 
 // readBody reads a body of at most limit bytes, in one allocation when its length is known.
@@ -122,9 +120,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 }
 
 // createSet answers create_set on either surface.
-func (s *Server) createSet(ec echo.Context, c *call) error {
+func (s *Server) createSet(c *call) answer {
 	s.validate(c)
-	return s.finish(ec, c, s.steps, func(c *call) answer { return answer{layer: spec.LayerCMDB, message: "success", created: &c.created} })
+	return s.run(c, s.steps, func(c *call) answer { return answer{layer: spec.LayerCMDB, message: "success", created: &c.created} })
 }
 
 // seedBuiltIns stores the fixtures' built-in sets that the store lacks, as full records.
@@ -166,7 +164,7 @@ func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 		e.rawCode, e.answered, code = c.code, true, c.code
 	}
 	s.journal.add(e)
-	s.metrics.observe(c.surfaceName(), c.route, code, elapsed)
+	s.metrics.observe(string(c.surface), c.route, code, elapsed)
 	if s.log.Enabled(r.Context(), slog.LevelInfo) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", e.Status, "code", code,
 			"request_id", e.RequestID, "user", e.User, "duration_ms", e.DurationMS)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // DefaultJournalSize is how many requests the journal keeps when Config.JournalSize is zero.
@@ -156,7 +158,7 @@ func redactHeaders(h http.Header) map[string]string {
 	for k := range h {
 		v := h.Get(k)
 		switch ck := http.CanonicalHeaderKey(k); {
-		case ck == headerV3Auth:
+		case ck == spec.HeaderAuthorization:
 			v = redactJSON([]byte(v))
 		case slices.Contains(secretHeaders, ck):
 			v = maskedValue

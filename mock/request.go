@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -17,23 +16,8 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// surface is the gateway a call came through.
-type surface int
-
-const (
-	surfaceESB surface = iota // credentials and data in the body; request_id in the envelope
-	surfaceV3                 // the set fields as the body; credentials in a header
-)
-
-// Headers the two surfaces read.
-const (
-	headerESBLanguage  = "Blueking-Language"
-	headerV3Language   = "X-Bkcmdb-Language"
-	headerV3Auth       = "X-Bkapi-Authorization"
-	headerRequestID    = "X-Request-Id"
-	systemUser         = "admin" // the user of a bk_token alone, and of the fixtures
-	defaultSupplierAcc = "0"
-)
+// systemUser is the user of a bk_token alone, and of the fixtures.
+const systemUser = "admin"
 
 type credentials struct {
 	AppCode   string `json:"bk_app_code"`
@@ -55,8 +39,9 @@ func (c credentials) user() string {
 
 // call is one create_set request as the checks see it, whichever surface it came through.
 type call struct {
-	surface   surface
+	surface   spec.Surface
 	route     string // the route it came by, such as /api/v3/set/:bk_biz_id
+	path      string // the path it came to
 	lang      spec.Lang
 	requestID string
 	body      []byte // as it came, for the journal
@@ -66,6 +51,7 @@ type call struct {
 	esbViolations spec.Violations // ESB: what kin-openapi found in the whole body
 	creds         credentials
 	bizPath       string          // the business id as CMDB gets it in its path
+	setIDPath     string          // v3 delete_set: the set id of the path
 	data          map[string]any  // the set fields
 	maps          jsonx.Stock     // the maps of fields and data, kept for the next call
 	attrs         []attrValue     // the model's attributes in data, read once: see attr
@@ -123,30 +109,10 @@ func (c *call) attr(i int) attrValue {
 	return c.attrs[i]
 }
 
-func (c *call) surfaceName() string {
-	if c.surface == surfaceV3 {
-		return "v3"
-	}
-	return "esb"
-}
-
 // requestedBiz is the business the request names, before any check: 0 when it names none.
 func (c *call) requestedBiz() int64 {
 	id, _ := strconv.ParseInt(c.bizPath, 10, 64)
 	return id
-}
-
-// language reads a language header: "en" gives English, anything else Chinese, and an absent
-// header the surface's default.
-func language(h string, absent spec.Lang) spec.Lang {
-	h = strings.TrimSpace(h)
-	switch {
-	case h == "":
-		return absent
-	case strings.EqualFold(h, "en"):
-		return spec.English
-	}
-	return spec.Chinese
 }
 
 // decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth
@@ -158,7 +124,7 @@ func decodeJSON(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
 
 func (s *Server) readESB(r *http.Request, body []byte) *call {
 	c := newCall()
-	c.surface, c.lang, c.action = surfaceESB, language(r.Header.Get(headerESBLanguage), spec.English), actionCreate
+	c.surface, c.lang, c.action = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English), actionCreate
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
@@ -191,10 +157,10 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 
 func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 	c := newCall()
-	c.surface, c.lang, c.action = surfaceV3, language(r.Header.Get(headerV3Language), spec.Chinese), actionCreate
+	c.surface, c.lang, c.action = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(spec.HeaderV3Language), spec.Chinese), actionCreate
 	c.bizPath = pathParam(bizParam)
 	// A malformed header carries no credentials, as an absent one.
-	_ = json.Unmarshal([]byte(r.Header.Get(headerV3Auth)), &c.creds)
+	_ = json.Unmarshal([]byte(r.Header.Get(spec.HeaderAuthorization)), &c.creds)
 	v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
 	switch data := v.(type) {
 	case map[string]any:
@@ -211,7 +177,7 @@ func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 func (s *Server) validate(c *call) {
 	switch {
 	case c.jsonErr:
-	case c.surface == surfaceESB:
+	case c.surface == spec.SurfaceESB:
 		c.esbViolations = s.spec.CheckESBRequest(c.fields)
 		c.violations = c.esbViolations.Under("/data")
 	default:

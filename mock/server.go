@@ -272,27 +272,27 @@ func (s *Server) routes() *echo.Echo {
 			},
 			AllowOrigins:  s.cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodDelete},
-			AllowHeaders:  []string{echo.HeaderContentType, headerV3Auth, headerESBLanguage, headerV3Language},
-			ExposeHeaders: []string{headerRequestID},
+			AllowHeaders:  []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language},
+			ExposeHeaders: []string{spec.HeaderRequestID},
 		}))
 	}
 
-	on := func(method, path string, op func(echo.Context, *call) error, surf surface) {
+	on := func(method, path string, op func(*call) answer, surf spec.Surface) {
 		e.Add(method, path, s.cmdbRoute(surf, op))
 	}
 	for _, p := range []string{PathESBCreateSet, PathESBCreateSet[:len(PathESBCreateSet)-1]} {
-		on(http.MethodPost, p, s.createSet, surfaceESB)
-		on(http.MethodGet, p, s.createSet, surfaceESB)
+		on(http.MethodPost, p, s.createSet, spec.SurfaceESB)
+		on(http.MethodGet, p, s.createSet, spec.SurfaceESB)
 	}
-	on(http.MethodPost, PathV3CreateSet, s.createSet, surfaceV3)
+	on(http.MethodPost, PathV3CreateSet, s.createSet, spec.SurfaceV3)
 	for _, p := range []string{PathESBSearchSet, PathESBSearchSet[:len(PathESBSearchSet)-1]} {
-		on(http.MethodPost, p, s.searchSet, surfaceESB)
+		on(http.MethodPost, p, s.searchSet, spec.SurfaceESB)
 	}
-	on(http.MethodPost, PathV3SearchSet, s.searchSet, surfaceV3)
+	on(http.MethodPost, PathV3SearchSet, s.searchSet, spec.SurfaceV3)
 	for _, p := range []string{PathESBDeleteSet, PathESBDeleteSet[:len(PathESBDeleteSet)-1]} {
-		on(http.MethodPost, p, s.deleteSet, surfaceESB)
+		on(http.MethodPost, p, s.deleteSet, spec.SurfaceESB)
 	}
-	on(http.MethodDelete, PathV3DeleteSet, s.deleteSet, surfaceV3)
+	on(http.MethodDelete, PathV3DeleteSet, s.deleteSet, spec.SurfaceV3)
 
 	e.GET(PathOpenAPI, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", spec.Document())
