@@ -4,12 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // FaultRule makes the mock misbehave on purpose for the requests it matches, so that a caller's
@@ -156,4 +161,44 @@ func (r *FaultRule) matches(route string, c *call) bool {
 		(m.BizID == 0 || m.BizID == c.requestedBiz()) &&
 		(m.User == "" || m.User == c.creds.user()) &&
 		(r.name == nil || r.name.MatchString(name))
+}
+
+// injectFault applies the first fault rule that fires for the call: a delay, then a dropped
+// connection or a chosen answer. A delay alone lets the call go on.
+func (s *Server) injectFault(ec echo.Context, c *call) (*call, bool, error) {
+	fr, ok := s.faults.pick(c.route, c)
+	if !ok {
+		return c, false, nil
+	}
+	c.fault = fr.rule.ID
+	if fr.delay > 0 {
+		t := time.NewTimer(fr.delay)
+		select {
+		case <-ec.Request().Context().Done():
+			t.Stop()
+			return c, true, nil
+		case <-t.C:
+		}
+	}
+	rule := fr.rule
+	switch {
+	case rule.Drop:
+		conn, _, err := http.NewResponseController(ec.Response()).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+		return c, true, nil
+	case rule.Code != 0 || rule.HTTPStatus != 0:
+		status := rule.HTTPStatus
+		if status == 0 {
+			status = http.StatusOK
+		}
+		code, message := rule.Code, rule.Message
+		if code == 0 {
+			code, message = spec.CodeMock, http.StatusText(status)
+		}
+		m := spec.Message{Code: code, Layer: spec.LayerOf(code), En: message}
+		return c, true, s.write(ec, c, status, failed(m, message, nil))
+	}
+	return c, false, nil
 }

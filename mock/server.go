@@ -9,14 +9,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -30,20 +28,6 @@ type Fill string
 const (
 	FillDefaults Fill = ""     // the real system's defaults, nothing random
 	FillFake     Fill = "fake" // realistic fake values from gofakeit, deterministic under Seed
-)
-
-// Routes of the mock.
-const (
-	PathESBCreateSet = "/api/c/compapi/v2/cc/create_set/"
-	PathV3CreateSet  = "/api/v3/set/:bk_biz_id"
-	PathESBSearchSet = "/api/c/compapi/v2/cc/search_set/"
-	PathV3SearchSet  = "/api/v3/set/search/:bk_supplier_account/:bk_biz_id"
-	PathESBDeleteSet = "/api/c/compapi/v2/cc/delete_set/"
-	PathV3DeleteSet  = "/api/v3/set/:bk_biz_id/:bk_set_id"
-	PathOpenAPI      = "/openapi.yaml"
-	PathHealth       = "/healthz"
-	PathMetrics      = "/metrics"
-	PathAdmin        = "/__mock"
 )
 
 // Defaults of the limits in Config.
@@ -217,6 +201,36 @@ func (s *Server) seed() error {
 	return s.populate(s.cfg.Populate)
 }
 
+// seedBuiltIns stores the fixtures' built-in sets that the store lacks, as full records.
+func (s *Server) seedBuiltIns() {
+	for _, b := range s.fixtures().Businesses {
+		for _, set := range b.Sets {
+			if s.store.Has(set.ID) {
+				continue
+			}
+			parent := set.ParentID
+			if parent == 0 {
+				parent = b.ID
+			}
+			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
+			modules := make([]topo.Module, len(set.Modules))
+			for i, m := range set.Modules {
+				modules[i] = topo.Module{ID: m.ID, Name: m.Name}
+			}
+			s.store.Put(set.ID, s.buildRow(c, false), modules)
+		}
+	}
+}
+
+// businesses are the fixtures' businesses as the topology holds them.
+func businesses(fx *fixtures.Fixtures) []topo.Business {
+	out := make([]topo.Business, len(fx.Businesses))
+	for i, b := range fx.Businesses {
+		out[i] = topo.Business{ID: b.ID, Name: b.Name}
+	}
+	return out
+}
+
 // ServeHTTP serves the mock's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.headersTooLarge(w, r) {
@@ -248,59 +262,4 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) {
 	s.fx.Store(fx)
 	s.store.SetBusinesses(businesses(fx))
 	s.seedBuiltIns()
-}
-
-// businesses are the fixtures' businesses as the topology holds them.
-func businesses(fx *fixtures.Fixtures) []topo.Business {
-	out := make([]topo.Business, len(fx.Businesses))
-	for i, b := range fx.Businesses {
-		out[i] = topo.Business{ID: b.ID, Name: b.Name}
-	}
-	return out
-}
-
-func (s *Server) routes() *echo.Echo {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.routingError
-	if len(s.cfg.CORSOrigins) > 0 {
-		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-			// The admin API is never open to other origins, whatever the CMDB routes allow.
-			Skipper: func(c echo.Context) bool {
-				p := c.Request().URL.Path
-				return p == PathAdmin || strings.HasPrefix(p, PathAdmin+"/")
-			},
-			AllowOrigins:  s.cfg.CORSOrigins,
-			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodDelete},
-			AllowHeaders:  []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language},
-			ExposeHeaders: []string{spec.HeaderRequestID},
-		}))
-	}
-
-	on := func(method, path string, op func(*call) answer, surf spec.Surface) {
-		e.Add(method, path, s.cmdbRoute(surf, op))
-	}
-	for _, p := range []string{PathESBCreateSet, PathESBCreateSet[:len(PathESBCreateSet)-1]} {
-		on(http.MethodPost, p, s.createSet, spec.SurfaceESB)
-		on(http.MethodGet, p, s.createSet, spec.SurfaceESB)
-	}
-	on(http.MethodPost, PathV3CreateSet, s.createSet, spec.SurfaceV3)
-	for _, p := range []string{PathESBSearchSet, PathESBSearchSet[:len(PathESBSearchSet)-1]} {
-		on(http.MethodPost, p, s.searchSet, spec.SurfaceESB)
-	}
-	on(http.MethodPost, PathV3SearchSet, s.searchSet, spec.SurfaceV3)
-	for _, p := range []string{PathESBDeleteSet, PathESBDeleteSet[:len(PathESBDeleteSet)-1]} {
-		on(http.MethodPost, p, s.deleteSet, spec.SurfaceESB)
-	}
-	on(http.MethodDelete, PathV3DeleteSet, s.deleteSet, spec.SurfaceV3)
-
-	e.GET(PathOpenAPI, func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "application/yaml", spec.Document())
-	})
-	e.GET(PathHealth, func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-	})
-	e.GET(PathMetrics, echo.WrapHandler(s.metrics.handler()))
-	s.adminRoutes(e.Group(PathAdmin, s.adminOnly))
-	return e
 }

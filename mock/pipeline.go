@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -55,44 +54,15 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, 
 	return s.injectFault(ec, c)
 }
 
-// injectFault applies the first fault rule that fires for the call: a delay, then a dropped
-// connection or a chosen answer. A delay alone lets the call go on.
-func (s *Server) injectFault(ec echo.Context, c *call) (*call, bool, error) {
-	fr, ok := s.faults.pick(c.route, c)
-	if !ok {
-		return c, false, nil
+// readBody reads a body of at most limit bytes, in one allocation when its length is known.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > limit {
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
-	c.fault = fr.rule.ID
-	if fr.delay > 0 {
-		t := time.NewTimer(fr.delay)
-		select {
-		case <-ec.Request().Context().Done():
-			t.Stop()
-			return c, true, nil
-		case <-t.C:
-		}
-	}
-	rule := fr.rule
-	switch {
-	case rule.Drop:
-		conn, _, err := http.NewResponseController(ec.Response()).Hijack()
-		if err == nil {
-			_ = conn.Close()
-		}
-		return c, true, nil
-	case rule.Code != 0 || rule.HTTPStatus != 0:
-		status := rule.HTTPStatus
-		if status == 0 {
-			status = http.StatusOK
-		}
-		code, message := rule.Code, rule.Message
-		if code == 0 {
-			code, message = spec.CodeMock, http.StatusText(status)
-		}
-		m := spec.Message{Code: code, Layer: spec.LayerOf(code), En: message}
-		return c, true, s.write(ec, c, status, failed(m, message, nil))
-	}
-	return c, false, nil
+	// Within the limit: net/http reads no further than the declared length.
+	buf := make([]byte, r.ContentLength)
+	n, err := io.ReadFull(r.Body, buf)
+	return buf[:n], err
 }
 
 // run runs the steps of an operation over a call and answers: the first failure, or what ok
@@ -106,44 +76,6 @@ func (s *Server) run(c *call, steps []boundStep, ok func(*call) answer) answer {
 		a = ok(c)
 	}
 	return a
-}
-
-// readBody reads a body of at most limit bytes, in one allocation when its length is known.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength <= 0 || r.ContentLength > limit {
-		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	}
-	// Within the limit: net/http reads no further than the declared length.
-	buf := make([]byte, r.ContentLength)
-	n, err := io.ReadFull(r.Body, buf)
-	return buf[:n], err
-}
-
-// createSet answers create_set on either surface.
-func (s *Server) createSet(c *call) answer {
-	s.validate(c)
-	return s.run(c, s.steps, func(c *call) answer { return answer{layer: spec.LayerCMDB, message: "success", created: &c.created} })
-}
-
-// seedBuiltIns stores the fixtures' built-in sets that the store lacks, as full records.
-func (s *Server) seedBuiltIns() {
-	for _, b := range s.fixtures().Businesses {
-		for _, set := range b.Sets {
-			if s.store.Has(set.ID) {
-				continue
-			}
-			parent := set.ParentID
-			if parent == 0 {
-				parent = b.ID
-			}
-			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
-			modules := make([]topo.Module, len(set.Modules))
-			for i, m := range set.Modules {
-				modules[i] = topo.Module{ID: m.ID, Name: m.Name}
-			}
-			s.store.Put(set.ID, s.buildRow(c, false), modules)
-		}
-	}
 }
 
 // observe journals, counts, times and logs a CMDB call once it is answered.

@@ -3,7 +3,6 @@ package mock
 import (
 	"fmt"
 	"maps"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -12,6 +11,24 @@ import (
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
+
+// createSet answers create_set on either surface.
+func (s *Server) createSet(c *call) answer {
+	s.validate(c)
+	return s.run(c, s.steps, func(c *call) answer { return answer{layer: spec.LayerCMDB, message: "success", created: &c.created} })
+}
+
+// validate runs kin-openapi over what a create sent, for the checks that read its findings.
+func (s *Server) validate(c *call) {
+	switch {
+	case c.jsonErr:
+	case c.surface == spec.SurfaceESB:
+		c.esbViolations = s.spec.CheckESBRequest(c.fields)
+		c.violations = c.esbViolations.Under("/data")
+	default:
+		c.violations = s.spec.CheckSetData(c.data)
+	}
+}
 
 // buildRow makes the set of a call that passed every check: the model's attributes that were
 // sent, the server's defaults (or, with fake, fake values) for the rest, and the server fields.
@@ -97,32 +114,6 @@ func truncateBytes(v string, limit int) string {
 		v = v[:len(v)-1]
 	}
 	return v
-}
-
-// iamAction is the IAM action a call needs.
-type iamAction struct{ id, name string }
-
-var (
-	actionCreate = iamAction{"create_biz_topology", "业务拓扑新建"}
-	actionDelete = iamAction{"delete_biz_topology", "业务拓扑删除"}
-)
-
-// permission is the IAM body of a 9900403 answer for an action on business bizID.
-func (s *Server) permission(bizID int64, action iamAction) any {
-	b, _ := s.store.Business(bizID)
-	instance := map[string]any{"type": "biz", "type_name": "业务", "id": strconv.FormatInt(bizID, 10), "name": b.Name}
-	return map[string]any{
-		"system_id":   "bk_cmdb",
-		"system_name": "配置平台",
-		"actions": []any{map[string]any{
-			"id":   action.id,
-			"name": action.name,
-			"related_resource_types": []any{map[string]any{
-				"system_id": "bk_cmdb", "system_name": "配置平台", "type": "biz", "type_name": "业务",
-				"instances": []any{[]any{instance}},
-			}},
-		}},
-	}
 }
 
 // populate pre-creates n fake sets under each business, so that a front end has data to show.

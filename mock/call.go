@@ -115,13 +115,6 @@ func (c *call) requestedBiz() int64 {
 	return id
 }
 
-// decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth
-// (the real gateway's parser gives up too: Python's, at about a thousand levels). Its strings
-// share one copy of the body; its objects come from stock, which may be nil.
-func decodeJSON(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
-	return jsonx.Parse(string(body), maxDepth, stock)
-}
-
 func (s *Server) readESB(r *http.Request, body []byte) *call {
 	c := newCall()
 	c.surface, c.lang, c.action = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English), actionCreate
@@ -173,16 +166,11 @@ func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 	return c
 }
 
-// validate runs kin-openapi over what a create sent, for the checks that read its findings.
-func (s *Server) validate(c *call) {
-	switch {
-	case c.jsonErr:
-	case c.surface == spec.SurfaceESB:
-		c.esbViolations = s.spec.CheckESBRequest(c.fields)
-		c.violations = c.esbViolations.Under("/data")
-	default:
-		c.violations = s.spec.CheckSetData(c.data)
-	}
+// decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth
+// (the real gateway's parser gives up too: Python's, at about a thousand levels). Its strings
+// share one copy of the body; its objects come from stock, which may be nil.
+func decodeJSON(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
+	return jsonx.Parse(string(body), maxDepth, stock)
 }
 
 // pathParam unescapes a path parameter; one that does not unescape is taken as it came.

@@ -77,6 +77,14 @@ func subset(steps []boundStep, ids ...spec.StepID) []boundStep {
 	return out
 }
 
+// credentialSteps are ESB's checks of the body and the caller, which every call makes.
+func credentialSteps() []spec.StepID {
+	return []spec.StepID{
+		spec.StepESBJSON, spec.StepESBAppCode, spec.StepESBAppSecret, spec.StepESBAppUnknown,
+		spec.StepESBAppSecretOK, spec.StepESBUser, spec.StepESBBizRequired, spec.StepESBBizWhole,
+	}
+}
+
 func esbOnly(c *call, failed bool) bool { return c.surface == spec.SurfaceESB && failed }
 
 func (s *Server) rules() map[spec.StepID]rule {
@@ -321,4 +329,30 @@ func typeFailure(f spec.Field, v any, vs spec.Violations) (spec.Message, bool) {
 		return spec.MsgInvalid, vs.At(f.Pointer) || err != nil || i < f.Min || i > f.Max
 	}
 	return spec.Message{}, false
+}
+
+// iamAction is the IAM action a call needs.
+type iamAction struct{ id, name string }
+
+var (
+	actionCreate = iamAction{"create_biz_topology", "业务拓扑新建"}
+	actionDelete = iamAction{"delete_biz_topology", "业务拓扑删除"}
+)
+
+// permission is the IAM body of a 9900403 answer for an action on business bizID.
+func (s *Server) permission(bizID int64, action iamAction) any {
+	b, _ := s.store.Business(bizID)
+	instance := map[string]any{"type": "biz", "type_name": "业务", "id": strconv.FormatInt(bizID, 10), "name": b.Name}
+	return map[string]any{
+		"system_id":   "bk_cmdb",
+		"system_name": "配置平台",
+		"actions": []any{map[string]any{
+			"id":   action.id,
+			"name": action.name,
+			"related_resource_types": []any{map[string]any{
+				"system_id": "bk_cmdb", "system_name": "配置平台", "type": "biz", "type_name": "业务",
+				"instances": []any{[]any{instance}},
+			}},
+		}},
+	}
 }
