@@ -1,0 +1,78 @@
+package mock_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// TestAdminAPIKeepsItsDocument: every answer of the admin API, errors included, is what
+// spec/admin.yaml says, as contracttest holds the CMDB routes to spec/openapi.yaml.
+func TestAdminAPIKeepsItsDocument(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(spec.AdminDocument())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+
+	state := filepath.Join(t.TempDir(), "state.json")
+	withState := newServer(t, mock.Config{StateFile: state})
+	plain := newServer(t, mock.Config{})
+	cases := []struct {
+		name, method, path, body string
+		s                        http.Handler
+		header                   map[string]string
+		want                     int
+	}{
+		{"sets", http.MethodGet, "/__mock/sets?bk_biz_id=1", "", plain, nil, 200},
+		{"sets, a bad filter", http.MethodGet, "/__mock/sets?bk_biz_id=x", "", plain, nil, 400},
+		{"reset", http.MethodPost, "/__mock/reset", "", plain, nil, 200},
+		{"journal", http.MethodGet, "/__mock/journal?limit=5", "", plain, nil, 200},
+		{"journal, a bad code", http.MethodGet, "/__mock/journal?code=x", "", plain, nil, 400},
+		{"clear the journal", http.MethodDelete, "/__mock/journal", "", plain, nil, 204},
+		{"add a fault", http.MethodPost, "/__mock/faults", `{"match":{"surface":"esb"},"code":1306201,"message":"Request backend service failed","times":1}`, plain, nil, 201},
+		{"add a bad fault", http.MethodPost, "/__mock/faults", `{"nope":1}`, plain, nil, 400},
+		{"faults", http.MethodGet, "/__mock/faults", "", plain, nil, 200},
+		{"delete a missing fault", http.MethodDelete, "/__mock/faults/nope", "", plain, nil, 404},
+		{"clear the faults", http.MethodDelete, "/__mock/faults", "", plain, nil, 204},
+		{"snapshot without a state file", http.MethodPost, "/__mock/snapshot", "", plain, nil, 409},
+		{"snapshot", http.MethodPost, "/__mock/snapshot", "", withState, nil, 200},
+		{"the document", http.MethodGet, "/__mock/openapi.yaml", "", plain, nil, 200},
+		{"from another origin", http.MethodGet, "/__mock/sets", "", plain, map[string]string{"Origin": "http://evil.example"}, 403},
+		{"reset from a form", http.MethodPost, "/__mock/reset", "", plain, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hr := adminRequest(tc.method, tc.path, tc.body)
+			for k, v := range tc.header {
+				hr.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			tc.s.ServeHTTP(rec, hr)
+			require.Equal(t, tc.want, rec.Code, "%s", rec.Body)
+
+			route, params, err := router.FindRoute(hr)
+			require.NoError(t, err)
+			in := &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: hr, PathParams: params, Route: route},
+				Status:                 rec.Code,
+				Header:                 rec.Header(),
+				Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+			}
+			in.SetBodyBytes(rec.Body.Bytes())
+			assert.NoError(t, openapi3filter.ValidateResponse(context.Background(), in))
+		})
+	}
+}
