@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 	"regexp"
-	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -199,10 +198,12 @@ func number(s string) (float64, error) {
 func compileString(s *openapi3.Schema) accept {
 	match := func(string) bool { return true }
 	if s.Pattern != "" {
-		var err error
-		if match, err = compilePattern(s.Pattern); err != nil {
+		// As kin-openapi applies a pattern: Go's regexp, unanchored unless the pattern says.
+		re, err := regexp.Compile(s.Pattern)
+		if err != nil {
 			return never
 		}
+		match = re.MatchString
 	}
 	minLen, maxLen, counted := s.MinLength, uint64(math.MaxUint64), s.MinLength != 0 || s.MaxLength != nil
 	if s.MaxLength != nil {
@@ -228,52 +229,6 @@ func compileString(s *openapi3.Schema) accept {
 		}
 		return match(str)
 	}
-}
-
-// compilePattern compiles a pattern as kin-openapi applies it, with Go's regexp. A pattern that
-// is one class of characters repeated, anchored at both ends (such as ^[^\s/:]+$), becomes a
-// loop over the runes, which is several times faster; any other is the regexp's.
-func compilePattern(pattern string) (func(string) bool, error) {
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		return nil, err
-	}
-	tree, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil, err
-	}
-	tree = tree.Simplify()
-	if tree.Op != syntax.OpConcat || len(tree.Sub) != 3 ||
-		tree.Sub[0].Op != syntax.OpBeginText || tree.Sub[2].Op != syntax.OpEndText {
-		return re.MatchString, nil
-	}
-	repeat := tree.Sub[1]
-	if repeat.Op != syntax.OpPlus && repeat.Op != syntax.OpStar || repeat.Sub[0].Op != syntax.OpCharClass {
-		return re.MatchString, nil
-	}
-	empty, ranges := repeat.Op == syntax.OpStar, repeat.Sub[0].Rune
-	return func(s string) bool {
-		if s == "" {
-			return empty
-		}
-		// An invalid byte reads as U+FFFD here as in the regexp.
-		for _, r := range s {
-			if !inRanges(ranges, r) {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
-// inRanges reports whether r is in a character class's ranges, given as lo, hi pairs.
-func inRanges(ranges []rune, r rune) bool {
-	for i := 0; i < len(ranges); i += 2 {
-		if ranges[i] <= r && r <= ranges[i+1] {
-			return true
-		}
-	}
-	return false
 }
 
 func compileObject(s *openapi3.Schema) accept {
