@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load test: cmdbmock against a bare Echo server (and Stoplight Prism when npm is there), side by
-# side on this machine, in turns (A B A B ...), under wrk -t1 -c32 with unique set names.
+# Load test: cmdbmock against a bare Echo server (and Stoplight Prism, the version pinned in
+# spec/tools, once `npm ci` has run there), side by side on this machine, in turns (A B A B ...), under wrk -t1 -c32 with unique set names.
 # Prints req/s, p50 and p99 of each, the ratios, start-up time and resident memory.
 #
 #   bench/run.sh                  # ROUNDS=3 DURATION=10s
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-32}
-PRISM=${PRISM:-auto} # auto: when npm is there; off: never
+PRISM=${PRISM:-auto} # auto: when spec/tools has it installed; off: never
 BASE_ADDR=127.0.0.1:18090
 MOCK_ADDR=127.0.0.1:18091
 PRISM_PORT=18092
@@ -91,10 +91,11 @@ sets=$(curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {pri
 failed=$(failed_answers)
 
 prism_line=""
-if [ "$PRISM" != off ] && command -v npm >/dev/null; then
-  echo "== Prism (installed into a temporary folder)" >&2
-  if npm install --prefix "$work/prism" --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5 >/dev/null 2>&1; then
-    "$work/prism/node_modules/.bin/prism" mock -h 127.0.0.1 -p "$PRISM_PORT" spec/openapi.yaml >"$work/prism.log" 2>&1 &
+prism_bin=spec/tools/node_modules/.bin/prism
+if [ "$PRISM" != off ]; then
+  if [ -x "$prism_bin" ]; then
+    echo "== Prism $("$prism_bin" --version)" >&2
+    "$prism_bin" mock -h 127.0.0.1 -p "$PRISM_PORT" spec/openapi.yaml >"$work/prism.log" 2>&1 &
     prism_pid=$!
     pids+=("$prism_pid")
     for _ in $(seq 1 300); do
@@ -106,7 +107,7 @@ if [ "$PRISM" != off ] && command -v npm >/dev/null; then
     for r in $(seq 1 "$ROUNDS"); do load prism "http://127.0.0.1:$PRISM_PORT" "p$r"; done
     prism_line="prism_rss_mb=$(( $(tree_rss_kb "$prism_pid") / 1024 ))"
   else
-    echo "   npm could not install @stoplight/prism-cli; Prism is left out" >&2
+    echo "   Prism is left out: it is not installed (run npm ci in spec/tools, or spec/tools/check.sh)" >&2
   fi
 fi
 

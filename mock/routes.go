@@ -24,6 +24,7 @@ const (
 	PathAdmin        = "/__mock"
 )
 
+// routes are the mock's routes: the CMDB calls, the document, health, metrics and the admin API.
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -42,22 +43,24 @@ func (s *Server) routes() *echo.Echo {
 		}))
 	}
 
-	on := func(method, path string, op func(*call) answer, surf spec.Surface) {
-		e.Add(method, path, s.cmdbRoute(surf, op))
+	// The CMDB calls: an operation (create_set.go, ...) on each of its routes. ESB serves its
+	// paths with and without the trailing slash.
+	v3 := func(method, path string, op func(*call) answer) {
+		e.Add(method, path, s.cmdbRoute(spec.SurfaceV3, op))
 	}
-	for _, p := range []string{PathESBCreateSet, PathESBCreateSet[:len(PathESBCreateSet)-1]} {
-		on(http.MethodPost, p, s.createSet, spec.SurfaceESB)
-		on(http.MethodGet, p, s.createSet, spec.SurfaceESB)
+	esb := func(path string, op func(*call) answer, methods ...string) {
+		for _, p := range []string{path, strings.TrimSuffix(path, "/")} {
+			for _, m := range methods {
+				e.Add(m, p, s.cmdbRoute(spec.SurfaceESB, op))
+			}
+		}
 	}
-	on(http.MethodPost, PathV3CreateSet, s.createSet, spec.SurfaceV3)
-	for _, p := range []string{PathESBSearchSet, PathESBSearchSet[:len(PathESBSearchSet)-1]} {
-		on(http.MethodPost, p, s.searchSet, spec.SurfaceESB)
-	}
-	on(http.MethodPost, PathV3SearchSet, s.searchSet, spec.SurfaceV3)
-	for _, p := range []string{PathESBDeleteSet, PathESBDeleteSet[:len(PathESBDeleteSet)-1]} {
-		on(http.MethodPost, p, s.deleteSet, spec.SurfaceESB)
-	}
-	on(http.MethodDelete, PathV3DeleteSet, s.deleteSet, spec.SurfaceV3)
+	esb(PathESBCreateSet, s.createSet, http.MethodPost, http.MethodGet)
+	v3(http.MethodPost, PathV3CreateSet, s.createSet)
+	esb(PathESBSearchSet, s.searchSet, http.MethodPost)
+	v3(http.MethodPost, PathV3SearchSet, s.searchSet)
+	esb(PathESBDeleteSet, s.deleteSet, http.MethodPost)
+	v3(http.MethodDelete, PathV3DeleteSet, s.deleteSet)
 
 	e.GET(PathOpenAPI, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", spec.Document())
