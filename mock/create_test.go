@@ -12,12 +12,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -387,4 +390,28 @@ func TestDuplicateAcrossBusinesses(t *testing.T) {
 	}
 	r := req{surface: "esb", biz: 2, data: set("bk_set_name", "空闲机池", "bk_parent_id", 3)}.send(t, s)
 	assert.Equal(t, 0, r.Code, "%s", r.Raw)
+}
+
+// TestFixturesMainlineReachTheStore: custom levels and their nodes of a fixtures directory are
+// the store's topology, at start and after a reload.
+func TestFixturesMainlineReachTheStore(t *testing.T) {
+	fx, err := fixtures.Load(fstest.MapFS{
+		"mainline.json":   {Data: []byte(`[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game","nodes":[{"bk_inst_id":103,"bk_inst_name":"n1","bk_obj_id":"zone","bk_parent_id":0}]}]`)},
+	})
+	require.NoError(t, err)
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	s, err := mock.New(sp, fx, mock.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, []topo.Level{{ObjID: "zone", Name: "Zone"}}, s.Store().Levels())
+	assert.Equal(t, []topo.Node{{ID: 103, Name: "n1", ObjID: "zone", BizID: 3}}, s.Store().Nodes(3))
+	assert.True(t, s.Store().SetParentExists(3, 103))
+
+	plain, err := fixtures.Default()
+	require.NoError(t, err)
+	s.ReloadFixtures(plain)
+	assert.Empty(t, s.Store().Levels(), "a reload replaces the topology")
+	_, ok := s.Store().Business(2)
+	assert.True(t, ok)
 }

@@ -111,7 +111,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	}
 	inRow, names := rowFields(s.fields)
 	s.inRow, s.store = inRow, topo.New(names, cfg.Location, cfg.MaxSets)
-	s.store.SetBusinesses(businesses(fx))
+	s.store.SetTopology(topology(fx))
 	s.fx.Store(fx)
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
@@ -222,13 +222,20 @@ func (s *Server) seedBuiltIns() {
 	}
 }
 
-// businesses are the fixtures' businesses as the topology holds them.
-func businesses(fx *fixtures.Fixtures) []topo.Business {
-	out := make([]topo.Business, len(fx.Businesses))
-	for i, b := range fx.Businesses {
-		out[i] = topo.Business{ID: b.ID, Name: b.Name}
+// topology is the mainline of the fixtures, above the sets: businesses, custom levels and
+// their nodes.
+func topology(fx *fixtures.Fixtures) topo.Topology {
+	var t topo.Topology
+	for _, b := range fx.Businesses {
+		t.Businesses = append(t.Businesses, topo.Business{ID: b.ID, Name: b.Name})
+		for _, n := range b.Nodes {
+			t.Nodes = append(t.Nodes, topo.Node{ID: n.ID, Name: n.Name, ObjID: n.ObjID, BizID: b.ID, ParentID: n.ParentID})
+		}
 	}
-	return out
+	for _, l := range fx.Mainline {
+		t.Levels = append(t.Levels, topo.Level{ObjID: l.ObjID, Name: l.Name})
+	}
+	return t
 }
 
 // ServeHTTP serves the mock's routes.
@@ -260,6 +267,6 @@ func (s *Server) Reset() error {
 // that fx adds are stored; none is removed.
 func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) {
 	s.fx.Store(fx)
-	s.store.SetBusinesses(businesses(fx))
+	s.store.SetTopology(topology(fx))
 	s.seedBuiltIns()
 }

@@ -30,6 +30,29 @@ type Business struct {
 	Name string `json:"bk_biz_name"`
 }
 
+// Level is a custom mainline level between the business and its sets, such as a zone.
+type Level struct {
+	ObjID string `json:"bk_obj_id"`
+	Name  string `json:"bk_obj_name"`
+}
+
+// Node is an instance of a custom level in a business; ParentID 0 is the business itself.
+type Node struct {
+	ID       int64  `json:"bk_inst_id"`
+	Name     string `json:"bk_inst_name"`
+	ObjID    string `json:"bk_obj_id"`
+	BizID    int64  `json:"bk_biz_id"`
+	ParentID int64  `json:"bk_parent_id"`
+}
+
+// Topology is the mainline above the sets: the businesses, the custom levels between a business
+// and its sets, top down (none in a fresh install), and their nodes.
+type Topology struct {
+	Businesses []Business
+	Levels     []Level
+	Nodes      []Node
+}
+
 // ModuleTemplate is what a set template makes one module of: a service template.
 type ModuleTemplate struct {
 	ServiceTemplateID int64
@@ -52,6 +75,8 @@ type Store struct {
 	limit        int // sets held at most
 	mu           sync.RWMutex
 	businesses   map[int64]Business
+	levels       []Level
+	nodes        map[int64]Node
 	nextSetID    int64
 	nextModuleID int64
 	slab         *slab
@@ -68,13 +93,13 @@ const maxInterned = 4096
 // model attributes (the set's attributes that records hold besides the server's fields, in the
 // order a Draft's Attrs hold them) and timestamps in loc.
 func New(attrs []string, loc *time.Location, limit int) *Store {
-	s := &Store{layout: newLayout(attrs, loc), limit: limit, businesses: map[int64]Business{}}
+	s := &Store{layout: newLayout(attrs, loc), limit: limit, businesses: map[int64]Business{}, nodes: map[int64]Node{}}
 	s.Clear()
 	return s
 }
 
-// Clear empties the store of sets and modules and starts its counters again; the businesses
-// stay.
+// Clear empties the store of sets and modules and starts its counters again; the topology
+// above the sets stays.
 func (s *Store) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,15 +111,53 @@ func (s *Store) Clear() {
 	s.users = map[string]string{}
 }
 
-// SetBusinesses makes these the businesses of the topology, in place of any before.
-func (s *Store) SetBusinesses(bs []Business) {
-	m := make(map[int64]Business, len(bs))
-	for _, b := range bs {
-		m[b.ID] = b
+// SetTopology makes t the topology above the sets, in place of any before. The sets stay.
+func (s *Store) SetTopology(t Topology) {
+	bs := make(map[int64]Business, len(t.Businesses))
+	for _, b := range t.Businesses {
+		bs[b.ID] = b
+	}
+	nodes := make(map[int64]Node, len(t.Nodes))
+	for _, n := range t.Nodes {
+		nodes[n.ID] = n
 	}
 	s.mu.Lock()
-	s.businesses = m
+	s.businesses, s.levels, s.nodes = bs, slices.Clone(t.Levels), nodes
 	s.mu.Unlock()
+}
+
+// Levels returns the custom levels between a business and its sets, top down.
+func (s *Store) Levels() []Level {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.levels)
+}
+
+// Nodes returns the nodes of the custom levels in a business, by id.
+func (s *Store) Nodes(bizID int64) []Node {
+	s.mu.RLock()
+	var out []Node
+	for _, n := range s.nodes {
+		if n.BizID == bizID {
+			out = append(out, n)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// SetParentExists reports whether a set of business bizID may hang under parentID. Under custom
+// levels the parent must be a node of the lowest one in that business; with none, sets hang
+// under the business and CMDB stores any positive parent unchecked.
+func (s *Store) SetParentExists(bizID, parentID int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.levels) == 0 {
+		return parentID > 0
+	}
+	n, ok := s.nodes[parentID]
+	return ok && n.BizID == bizID && n.ObjID == s.levels[len(s.levels)-1].ObjID
 }
 
 // Business returns the business with the given id.

@@ -61,16 +61,36 @@ func TestStoreLimit(t *testing.T) {
 	assert.ErrorIs(t, err, topo.ErrStoreFull)
 }
 
-func TestBusinesses(t *testing.T) {
+// TestTopology: the businesses, the custom levels and their nodes, and where a set may hang.
+func TestTopology(t *testing.T) {
 	s := newStore(10)
-	s.SetBusinesses([]topo.Business{{ID: 1, Name: "资源池"}, {ID: 2, Name: "蓝鲸"}})
+	s.SetTopology(topo.Topology{Businesses: []topo.Business{{ID: 1, Name: "资源池"}, {ID: 2, Name: "蓝鲸"}}})
 	b, ok := s.Business(2)
 	assert.True(t, ok)
 	assert.Equal(t, "蓝鲸", b.Name)
+	assert.True(t, s.SetParentExists(2, 999), "no custom level: any positive parent, unchecked")
+	assert.False(t, s.SetParentExists(2, 0))
+
+	s.SetTopology(topo.Topology{
+		Businesses: []topo.Business{{ID: 1, Name: "资源池"}, {ID: 2, Name: "蓝鲸"}},
+		Levels:     []topo.Level{{ObjID: "zone", Name: "Zone"}, {ObjID: "rack", Name: "Rack"}},
+		Nodes: []topo.Node{
+			{ID: 104, Name: "r1", ObjID: "rack", BizID: 2, ParentID: 103},
+			{ID: 103, Name: "z1", ObjID: "zone", BizID: 2},
+			{ID: 200, Name: "z2", ObjID: "zone", BizID: 1},
+		},
+	})
+	assert.Equal(t, []topo.Level{{ObjID: "zone", Name: "Zone"}, {ObjID: "rack", Name: "Rack"}}, s.Levels())
+	assert.Equal(t, []topo.Node{{ID: 103, Name: "z1", ObjID: "zone", BizID: 2}, {ID: 104, Name: "r1", ObjID: "rack", BizID: 2, ParentID: 103}}, s.Nodes(2))
+	assert.True(t, s.SetParentExists(2, 104), "a node of the lowest level in the business")
+	assert.False(t, s.SetParentExists(2, 103), "a node of a level above")
+	assert.False(t, s.SetParentExists(1, 104), "a node of another business")
+	assert.False(t, s.SetParentExists(2, 2), "the business itself")
+
 	s.Clear()
 	_, ok = s.Business(1)
-	assert.True(t, ok, "clearing the sets keeps the businesses")
-	s.SetBusinesses(nil)
+	assert.True(t, ok, "clearing the sets keeps the topology above them")
+	s.SetTopology(topo.Topology{})
 	_, ok = s.Business(1)
 	assert.False(t, ok)
 }
