@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -40,8 +41,9 @@ func (c credentials) user() string {
 // call is one create_set request as the checks see it, whichever surface it came through.
 type call struct {
 	surface   spec.Surface
-	route     string // the route it came by, such as /api/v3/set/:bk_biz_id
-	path      string // the path it came to
+	ctx       context.Context // the request's: done when its client goes away
+	route     string          // the route it came by, such as /api/v3/set/:bk_biz_id
+	path      string          // the path it came to
 	lang      spec.Lang
 	requestID string
 	body      []byte // as it came, for the journal

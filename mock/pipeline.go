@@ -45,7 +45,7 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, 
 		c = s.readV3(r, ec.Param("bk_biz_id"), body)
 	}
 	// Any other read error leaves a truncated body, which the checks answer as such.
-	c.route, c.path, c.body, c.requestID = ec.Path(), r.URL.Path, body, s.cfg.RequestID()
+	c.ctx, c.route, c.path, c.body, c.requestID = r.Context(), ec.Path(), r.URL.Path, body, s.cfg.RequestID()
 	c.setIDPath = pathParam(ec.Param("bk_set_id"))
 	if tooLarge != nil {
 		return c, true, s.write(ec, c, http.StatusRequestEntityTooLarge,

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 const v3Auth = `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`
@@ -125,4 +126,37 @@ func TestDeleteSet(t *testing.T) {
 		})
 	}
 	assert.Contains(t, string(cases[len(cases)-1].r.Permission), `"delete_biz_topology"`)
+}
+
+// TestSearchCostIsBounded: the probe's search, a 5,000-element $in over every set of a
+// business, costs a bounded amount of work per set (it used to marshal both sides of every
+// comparison: tens of millions of allocations here, and 43 s on a 100k-set store, holding the
+// store's lock), and an unpaged search over more sets than a page holds is refused in the
+// CMDB envelope rather than built in memory.
+func TestSearchCostIsBounded(t *testing.T) {
+	s := newServer(t, mock.Config{Populate: 1000, MaxPage: 100, Seed: 3})
+	ids := make([]string, 5000)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i + 1)
+	}
+	body := `{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":2,"fields":["bk_set_id"],"page":{"start":0,"limit":100},` +
+		`"condition":{"bk_set_id":{"$in":[` + strings.Join(ids, ",") + `]}}}`
+	search := func() reply {
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(body))
+		hr.Header.Set("Content-Type", "application/json")
+		return send(t, s, hr)
+	}
+	r := search()
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	assert.Equal(t, json.Number("1001"), r.Data["count"], "business 2's idle pool and its 1,000 populated sets, all among the ids")
+	allocs := testing.AllocsPerRun(2, func() { search() })
+	t.Logf("allocations of one search: %.0f", allocs)
+	assert.Less(t, allocs, 60_000.0, "a search costs a bounded amount of work per set")
+
+	hr := httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":2}`))
+	hr.Header.Set("Content-Type", "application/json")
+	r = send(t, s, hr)
+	assert.Equal(t, spec.CodeMock, r.Code)
+	assert.Contains(t, r.Message, "at most 100 sets a page (--max-page)")
+	assert.Nil(t, r.Data)
 }

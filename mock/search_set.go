@@ -2,6 +2,7 @@ package mock
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -19,9 +20,15 @@ func (s *Server) searchSet(c *call) answer {
 		if bad != "" {
 			return failed(spec.MsgInvalid, spec.MsgInvalid.Format(c.lang, bad), nil)
 		}
-		count, info, err := s.store.Search(q)
-		if err != nil {
+		q.MaxPage = s.cfg.MaxPage
+		count, info, err := s.store.Search(c.ctx, q)
+		switch {
+		case errors.Is(err, topo.ErrPageTooLarge):
+			return failed(spec.MsgPageTooLarge, spec.MsgPageTooLarge.Format(c.lang, s.cfg.MaxPage), nil)
+		case errors.Is(err, topo.ErrBadCondition):
 			return failed(spec.MsgInvalid, spec.MsgInvalid.Format(c.lang, "condition"), nil)
+		case err != nil:
+			return failed(spec.MsgCancelled, spec.MsgCancelled.Format(c.lang), nil)
 		}
 		if info == nil {
 			info = []topo.Record{}

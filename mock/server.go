@@ -36,6 +36,7 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10  // bytes of a request's headers
 	DefaultMaxDepth       = 1000      // nesting of a JSON body
 	DefaultMaxSets        = 1_000_000 // sets in the store
+	DefaultMaxPage        = topo.DefaultMaxPage
 )
 
 // Config holds the optional settings of a Server; its zero value serves like a fresh CMDB 3.13.
@@ -52,6 +53,7 @@ type Config struct {
 	MaxHeaderBytes int
 	MaxDepth       int // nesting of a JSON body; 0: DefaultMaxDepth
 	MaxSets        int // sets the store holds at most; 0: DefaultMaxSets
+	MaxPage        int // sets a search_set page holds at most; 0: DefaultMaxPage
 	// Apps maps app codes to secrets. Empty: any non-empty code and secret pass (local
 	// development); otherwise ESB's real checks of unknown codes and wrong secrets apply.
 	Apps    map[string]string
@@ -163,6 +165,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.MaxSets <= 0 {
 		cfg.MaxSets = DefaultMaxSets
+	}
+	if cfg.MaxPage <= 0 {
+		cfg.MaxPage = DefaultMaxPage
 	}
 	return cfg
 }

@@ -86,6 +86,11 @@ var (
 	MsgHeadersTooLarge = Message{1306000, LayerESB, "Request headers are larger than the limit of %d bytes", ""}
 	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets.
 	MsgStoreFull = Message{CodeMock, LayerCMDB, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", ""}
+	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
+	// --max-page, or reach past the 100,000th match.
+	MsgPageTooLarge = Message{CodeMock, LayerCMDB, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", ""}
+	// MsgCancelled is the mock's own answer to a call whose client went away while it was served.
+	MsgCancelled = Message{CodeMock, LayerCMDB, "the request was cancelled", ""}
 
 	// CMDB's errors.
 	MsgJSONDecode    = Message{1199000, LayerCMDB, "Deserializing JSON data failed", "反序列化JSON数据失败"}

@@ -35,6 +35,7 @@ type serveFlags struct {
 	logFormat, logLevel               string
 	pprof                             string
 	maxHeaderBytes, maxDepth, maxSets int64
+	maxPage                           int64
 	readHeaderTimeout, readTimeout    time.Duration
 	writeTimeout, idleTimeout         time.Duration
 }
@@ -74,6 +75,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		{&f.maxHeaderBytes, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, "largest request headers in bytes"},
 		{&f.maxDepth, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, "deepest nesting of a JSON body"},
 		{&f.maxSets, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, "most sets the store holds"},
+		{&f.maxPage, "max-page", "CMDBMOCK_MAX_PAGE", mock.DefaultMaxPage, "most sets a search_set page holds"},
 	} {
 		v, err := e.int64(n.env, n.def)
 		if err != nil {
@@ -133,7 +135,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if f.fill == "defaults" {
 		fill = mock.FillDefaults
 	}
-	for name, v := range map[string]int64{"--journal-size": f.journalSize, "--max-header-bytes": f.maxHeaderBytes, "--max-depth": f.maxDepth, "--max-sets": f.maxSets, "--max-body": f.maxBody} {
+	for name, v := range map[string]int64{"--journal-size": f.journalSize, "--max-header-bytes": f.maxHeaderBytes, "--max-depth": f.maxDepth, "--max-sets": f.maxSets, "--max-page": f.maxPage, "--max-body": f.maxBody} {
 		if v <= 0 {
 			return mock.Config{}, fmt.Errorf("%s must be positive", name)
 		}
@@ -151,6 +153,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		MaxHeaderBytes: int(f.maxHeaderBytes),
 		MaxDepth:       int(f.maxDepth),
 		MaxSets:        int(f.maxSets),
+		MaxPage:        int(f.maxPage),
 		AdminToken:     f.adminToken,
 		CORSOrigins:    f.corsOrigins,
 		StateFile:      f.state,

@@ -1,11 +1,36 @@
 package topo
 
 import (
+	"bytes"
 	"cmp"
-	"encoding/json"
+	"container/heap"
+	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
+)
+
+// Bounds of a search: whatever a query asks, it costs at most a bounded time per stored set and
+// bounded memory.
+const (
+	MaxTerms       = 100    // tests of a condition (fields and their operators)
+	MaxRegexBytes  = 4096   // bytes of a $regex pattern
+	DefaultMaxPage = 10_000 // sets a page holds, when Query.MaxPage is 0
+	maxWindow      = 100_000
+	scanSlice      = 4096 // slots scanned under one hold of the store's lock
+)
+
+// Errors of Search.
+var (
+	// ErrBadCondition: the condition is not one Search reads, or is over its bounds.
+	ErrBadCondition = errors.New("the search condition is invalid")
+	// ErrPageTooLarge: the page asked for (page.limit, or every set from page.start on when
+	// the limit is 0) holds more sets than a page may, or reaches too far (page.start).
+	ErrPageTooLarge = errors.New("the page asked for is larger than a page may be")
 )
 
 // Query selects sets of a business, as search_set does.
@@ -14,58 +39,61 @@ type Query struct {
 	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
 	Fields    []string       // empty: every field
 	Start     int
-	Limit     int    // 0: all
+	Limit     int    // 0: every set from Start on
 	Sort      string // a field, "-field" for descending; "": bk_set_id
+	MaxPage   int    // the most sets a page may hold; 0: DefaultMaxPage
 }
 
-// Search returns how many sets match and the page asked for, cut to the fields asked for.
-func (s *Store) Search(q Query) (int, []Record, error) {
+// Search returns how many sets match and the page asked for, cut to the fields asked for. It
+// scans the store in slices, letting writers in between and stopping when ctx ends, compares
+// values by their JSON text (int64 3 equals json.Number "3"), and keeps only the sets the page
+// can reach, so its memory is bounded by the page, not by the store.
+func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	terms, err := prepare(q.Condition)
 	if err != nil {
 		return 0, nil, err
 	}
-	s.mu.RLock()
-	var hits []row // copies: a slot is used again once its set is deleted
-	for _, slot := range s.sets {
-		if r := s.slab.at(slot); r.biz == q.BizID && s.layout.matches(r, terms) {
-			hits = append(hits, *r)
+	maxPage := cmp.Or(q.MaxPage, DefaultMaxPage)
+	window := cmp.Or(q.Limit, maxPage)
+	if q.Start < 0 || q.Limit < 0 || q.Limit > maxPage || q.Start+window > maxWindow {
+		return 0, nil, ErrPageTooLarge
+	}
+	less, field := sortOrder(q.Sort)
+	top := &pageHeap{less: less, field: field, limit: q.Start + window + 1}
+	count := 0
+	var scratch []byte
+	for next := uint32(0); ; {
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
 		}
-	}
-	s.mu.RUnlock()
-
-	field, desc := q.Sort, false
-	if field == "" {
-		field = "bk_set_id"
-	} else if field[0] == '-' {
-		field, desc = field[1:], true
-	}
-	slices.SortStableFunc(hits, func(a, b row) int {
-		if field == "bk_set_id" {
-			c := cmp.Compare(a.id, b.id)
-			if desc {
-				return -c
+		s.mu.RLock()
+		end := min(next+scanSlice, s.slab.n)
+		for slot := next; slot < end; slot++ {
+			r := s.slab.at(slot)
+			if r.id == 0 || r.biz != q.BizID {
+				continue // a free slot, or another business's set
 			}
-			return c
+			var ok bool
+			if ok, scratch = s.layout.matches(r, terms, scratch); ok {
+				count++
+				top.offer(*r, s.layout)
+			}
 		}
-		x, _ := s.layout.value(&a, field)
-		y, _ := s.layout.value(&b, field)
-		c := compareValues(x, y)
-		if c == 0 {
-			c = cmp.Compare(a.id, b.id)
+		s.mu.RUnlock()
+		if end == next {
+			break
 		}
-		if desc {
-			return -c
-		}
-		return c
-	})
-	count := len(hits)
-	hits = hits[min(q.Start, len(hits)):]
-	if q.Limit > 0 {
-		hits = hits[:min(q.Limit, len(hits))]
+		next = end
 	}
+	if q.Limit == 0 && count-q.Start > maxPage {
+		return 0, nil, ErrPageTooLarge
+	}
+	hits := top.sorted()
+	hits = hits[min(q.Start, len(hits)):]
+	hits = hits[:min(window, len(hits))]
 	page := make([]Record, len(hits))
 	for i := range hits {
-		r := &hits[i]
+		r := &hits[i].row
 		if len(q.Fields) == 0 {
 			page[i] = s.layout.record(r)
 			continue
@@ -80,87 +108,203 @@ func (s *Store) Search(q Query) (int, []Record, error) {
 	return count, page, nil
 }
 
-// term is one test of a search condition, checked before any row is read.
+// sortKey is a set's value of the sort field, as compareValues orders it, worked out once a set.
+type sortKey struct {
+	n      int64
+	s      string
+	number bool
+}
+
+type hit struct {
+	row
+	key sortKey
+}
+
+// sortOrder is how a page is ordered: by a field, ascending or (with "-") descending, ties by
+// id; by id when no field is named. It returns the field whose values hits need ("" for the id).
+func sortOrder(sort string) (less func(a, b *hit) bool, field string) {
+	desc := len(sort) > 0 && sort[0] == '-'
+	if desc {
+		sort = sort[1:]
+	}
+	byID := sort == "" || sort == "bk_set_id"
+	if !byID {
+		field = sort
+	}
+	return func(a, b *hit) bool {
+		c := 0
+		if !byID {
+			c = compareKeys(a.key, b.key)
+		}
+		if c == 0 {
+			c = cmp.Compare(a.id, b.id)
+		}
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	}, field
+}
+
+func compareKeys(a, b sortKey) int {
+	if a.number && b.number {
+		return cmp.Compare(a.n, b.n)
+	}
+	return cmp.Compare(a.s, b.s)
+}
+
+func keyOfValue(v any) sortKey {
+	if n, ok := v.(int64); ok {
+		return sortKey{n: n, s: strconv.FormatInt(n, 10), number: true}
+	}
+	return sortKey{s: fmt.Sprint(v)}
+}
+
+// pageHeap keeps the limit best sets of those offered, the worst at its root.
+type pageHeap struct {
+	items []hit
+	less  func(a, b *hit) bool
+	limit int
+	field string
+}
+
+func (h *pageHeap) Len() int           { return len(h.items) }
+func (h *pageHeap) Less(i, j int) bool { return h.less(&h.items[j], &h.items[i]) } // worst first
+func (h *pageHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *pageHeap) Push(x any)         { h.items = append(h.items, x.(hit)) }
+func (h *pageHeap) Pop() any {
+	last := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return last
+}
+
+// offer takes a copy of a matching row, if it is among the best so far.
+func (h *pageHeap) offer(r row, l *layout) {
+	c := hit{row: r}
+	if h.field != "" {
+		v, _ := l.value(&r, h.field)
+		c.key = keyOfValue(v)
+	}
+	if len(h.items) < h.limit {
+		heap.Push(h, c)
+		return
+	}
+	if h.less(&c, &h.items[0]) {
+		h.items[0] = c
+		heap.Fix(h, 0)
+	}
+}
+
+// sorted returns the sets kept, best first.
+func (h *pageHeap) sorted() []hit {
+	slices.SortFunc(h.items, func(a, b hit) int {
+		switch {
+		case h.less(&a, &b):
+			return -1
+		case h.less(&b, &a):
+			return 1
+		}
+		return 0
+	})
+	return h.items
+}
+
+// term is one test of a search condition, prepared before any set is read: its values as the
+// JSON text a record writes.
 type term struct {
 	field string
 	op    string // $eq, $ne, $in, $regex
-	arg   any
-	list  []any
+	text  []byte
+	in    map[string]struct{}
 	re    *regexp.Regexp
 }
 
-// prepare checks a condition and compiles it into terms.
+// prepare checks a condition against the bounds of a search and compiles it into terms.
 func prepare(cond map[string]any) ([]term, error) {
 	var terms []term
+	add := func(t term) error {
+		if len(terms) == MaxTerms {
+			return fmt.Errorf("%w: more than %d tests", ErrBadCondition, MaxTerms)
+		}
+		terms = append(terms, t)
+		return nil
+	}
 	for field, want := range cond {
 		op, isOp := want.(map[string]any)
 		if !isOp {
-			terms = append(terms, term{field: field, op: "$eq", arg: want})
+			if err := add(term{field: field, op: "$eq", text: AppendValue(nil, want)}); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		for name, arg := range op {
-			t := term{field: field, op: name, arg: arg}
+			t := term{field: field, op: name}
 			switch name {
 			case "$eq", "$ne":
+				t.text = AppendValue(nil, arg)
 			case "$in":
 				list, ok := arg.([]any)
 				if !ok {
-					return nil, fmt.Errorf("%s: $in takes a list", field)
+					return nil, fmt.Errorf("%w: %s: $in takes a list", ErrBadCondition, field)
 				}
-				t.list = list
+				t.in = make(map[string]struct{}, len(list))
+				for _, v := range list {
+					t.in[string(AppendValue(nil, v))] = struct{}{}
+				}
 			case "$regex":
 				pattern, ok := arg.(string)
-				if !ok {
-					return nil, fmt.Errorf("%s: $regex takes a string", field)
+				if !ok || len(pattern) > MaxRegexBytes {
+					return nil, fmt.Errorf("%w: %s: $regex takes a pattern of at most %d bytes", ErrBadCondition, field, MaxRegexBytes)
 				}
 				re, err := regexp.Compile(pattern)
 				if err != nil {
-					return nil, fmt.Errorf("%s: $regex: %w", field, err)
+					return nil, fmt.Errorf("%w: %s: $regex: %v", ErrBadCondition, field, err)
 				}
 				t.re = re
 			default:
-				return nil, fmt.Errorf("%s: unsupported operator %s", field, name)
+				return nil, fmt.Errorf("%w: %s: unsupported operator %s", ErrBadCondition, field, name)
 			}
-			terms = append(terms, t)
+			if err := add(t); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return terms, nil
 }
 
-func (l *layout) matches(r *row, terms []term) bool {
+// matches reports whether a row passes every term, comparing the JSON text of its values;
+// scratch is reused from call to call.
+func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
 	for _, t := range terms {
-		got, _ := l.value(r, t.field)
+		scratch = l.appendText(scratch[:0], r, t.field)
 		var ok bool
 		switch t.op {
 		case "$eq":
-			ok = sameJSON(got, t.arg)
+			ok = bytes.Equal(scratch, t.text)
 		case "$ne":
-			ok = !sameJSON(got, t.arg)
+			ok = !bytes.Equal(scratch, t.text)
 		case "$in":
-			ok = slices.ContainsFunc(t.list, func(v any) bool { return sameJSON(got, v) })
+			_, ok = t.in[string(scratch)]
 		case "$regex":
-			s, isString := got.(string)
-			ok = isString && t.re.MatchString(s)
+			str, isString := unquote(scratch)
+			ok = isString && t.re.MatchString(str)
 		}
 		if !ok {
-			return false
+			return false, scratch
 		}
 	}
-	return true
+	return true, scratch
 }
 
-// sameJSON compares two values as JSON: int64(3) equals json.Number("3").
-func sameJSON(a, b any) bool {
-	x, errX := json.Marshal(a)
-	y, errY := json.Marshal(b)
-	return errX == nil && errY == nil && string(x) == string(y)
-}
-
-func compareValues(a, b any) int {
-	x, okX := a.(int64)
-	y, okY := b.(int64)
-	if okX && okY {
-		return cmp.Compare(x, y)
+// unquote is the string a JSON text holds, if it holds one.
+func unquote(text []byte) (string, bool) {
+	if len(text) < 2 || text[0] != '"' {
+		return "", false
 	}
-	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
+	if bytes.IndexByte(text, '\\') < 0 {
+		return string(text[1 : len(text)-1]), true
+	}
+	v, err := jsonx.Parse(string(text), 1, nil)
+	s, ok := v.(string)
+	return s, err == nil && ok
 }

@@ -150,6 +150,43 @@ func (l *layout) value(r *row, field string) (any, bool) {
 	return decodeVal(attrText(r.vals, int(src-srcAttr))), true
 }
 
+// appendText appends a field of the row as its record writes it, as JSON text: "null" for a
+// field the record does not have.
+func (l *layout) appendText(b []byte, r *row, field string) []byte {
+	if v, ok := r.extra[field]; ok {
+		return AppendValue(b, v)
+	}
+	src, ok := l.sources[field]
+	if !ok {
+		return append(b, "null"...)
+	}
+	switch src {
+	case srcID:
+		return strconv.AppendInt(b, r.id, 10)
+	case srcBiz:
+		return strconv.AppendInt(b, r.biz, 10)
+	case srcParent:
+		return strconv.AppendInt(b, r.parent, 10)
+	case srcName:
+		return jsonx.AppendString(b, r.name)
+	case srcDefault:
+		return strconv.AppendInt(b, r.def, 10)
+	case srcTemplate:
+		return strconv.AppendInt(b, r.template, 10)
+	case srcSupplier:
+		return jsonx.AppendString(b, DefaultSupplierAccount)
+	case srcCreated:
+		b = append(b, '"')
+		b = l.appendTime(b, r.created)
+		return append(b, '"')
+	case srcCreatedBy:
+		return jsonx.AppendString(b, r.createdBy)
+	case srcNull:
+		return append(b, "null"...)
+	}
+	return append(b, attrText(r.vals, int(src-srcAttr))...)
+}
+
 // withName ends a row's attribute values, each as JSON text and a NUL, with the name, so that
 // one allocation holds both: it returns vals and the name within it.
 func withName(attrs []byte, name string) (vals, within string) {

@@ -1,6 +1,7 @@
 package topo
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -92,4 +93,11 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 		}
 	}
 	return r, nil
+}
+
+// sameJSON compares two values as JSON: int64(3) equals json.Number("3").
+func sameJSON(a, b any) bool {
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && string(x) == string(y)
 }

@@ -1,6 +1,10 @@
 package topo_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,10 +129,90 @@ func TestSearch(t *testing.T) {
 	}
 	_, err := s.Create(draft(2, 2, "web-3"), nil)
 	require.NoError(t, err)
-	count, page, err := s.Search(topo.Query{BizID: 1, Condition: map[string]any{"bk_set_name": map[string]any{"$regex": "^web-"}}, Fields: []string{"bk_set_name"}, Limit: 1, Sort: "-bk_set_name"})
+	count, page, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: map[string]any{"bk_set_name": map[string]any{"$regex": "^web-"}}, Fields: []string{"bk_set_name"}, Limit: 1, Sort: "-bk_set_name"})
 	require.NoError(t, err)
 	assert.Equal(t, 2, count)
 	assert.Equal(t, []topo.Record{{"bk_set_name": "web-2"}}, page)
-	_, _, err = s.Search(topo.Query{BizID: 1, Condition: map[string]any{"x": map[string]any{"$where": 1}}})
-	assert.Error(t, err)
+	_, _, err = s.Search(context.Background(), topo.Query{BizID: 1, Condition: map[string]any{"x": map[string]any{"$where": 1}}})
+	assert.ErrorIs(t, err, topo.ErrBadCondition)
+}
+
+// TestSearchComparesAsJSON: a condition's values match a record's as JSON: int64 3 is
+// json.Number "3", strings by their text, null for an absent field; $in and $ne alike.
+func TestSearchComparesAsJSON(t *testing.T) {
+	s := newStore(10)
+	for _, name := range []string{"a", "b", "c"} {
+		_, err := s.Create(draft(1, 1, name), nil)
+		require.NoError(t, err)
+	}
+	cases := []struct {
+		name string
+		cond map[string]any
+		want int
+	}{
+		{"an id as a JSON number", map[string]any{"bk_set_id": json.Number("2")}, 1},
+		{"$in over ids and names", map[string]any{"bk_set_id": map[string]any{"$in": []any{json.Number("1"), json.Number("3"), "x"}}}, 2},
+		{"$ne", map[string]any{"bk_set_name": map[string]any{"$ne": "a"}}, 2},
+		{"an attribute", map[string]any{"bk_set_desc": "desc"}, 3},
+		{"null for an attribute that is null", map[string]any{"bk_capacity": nil}, 3},
+		{"null for a field no record has", map[string]any{"nope": nil}, 3},
+		{"$regex on an attribute", map[string]any{"bk_set_desc": map[string]any{"$regex": "^de"}}, 3},
+		{"$regex on a number", map[string]any{"bk_set_id": map[string]any{"$regex": "1"}}, 0},
+	}
+	for _, tc := range cases {
+		count, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: tc.cond})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, count, tc.name)
+	}
+}
+
+// TestSearchIsBounded: a condition of too many tests or too long a pattern is refused before
+// any set is read; a page over MaxPage, or reaching too far, is refused; a cancelled search
+// stops; and what a search keeps is the page, not every match.
+func TestSearchIsBounded(t *testing.T) {
+	s := newStore(1000)
+	for i := range 300 {
+		_, err := s.Create(draft(1, 1, fmt.Sprintf("s%03d", i)), nil)
+		require.NoError(t, err)
+	}
+	ctx := context.Background()
+	many := map[string]any{}
+	for i := range topo.MaxTerms + 1 {
+		many[fmt.Sprintf("f%d", i)] = 1
+	}
+	_, _, err := s.Search(ctx, topo.Query{BizID: 1, Condition: many})
+	assert.ErrorIs(t, err, topo.ErrBadCondition)
+	long := map[string]any{"bk_set_name": map[string]any{"$regex": strings.Repeat("a", topo.MaxRegexBytes+1)}}
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Condition: long})
+	assert.ErrorIs(t, err, topo.ErrBadCondition)
+
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "limit 0: every match, 300 > 100")
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100, Limit: 101})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
+	count, page, err := s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100, Start: 250})
+	require.NoError(t, err, "the rest from 250 on fits a page")
+	assert.Equal(t, 300, count)
+	require.Len(t, page, 50)
+	assert.Equal(t, "s250", page[0]["bk_set_name"])
+
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: 10, Limit: 5, Sort: "-bk_set_name"})
+	require.NoError(t, err)
+	assert.Equal(t, 300, count)
+	assert.Equal(t, []any{"s289", "s288", "s287", "s286", "s285"}, names(page))
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, _, err = s.Search(cancelled, topo.Query{BizID: 1})
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func names(page []topo.Record) []any {
+	var out []any
+	for _, r := range page {
+		out = append(out, r["bk_set_name"])
+	}
+	return out
 }
