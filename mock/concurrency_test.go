@@ -100,3 +100,44 @@ func TestJournalAndFaultsUnderLoad(t *testing.T) {
 		ids[rec["bk_set_id"]] = true
 	}
 }
+
+// TestResetIsAtomic: a reset under traffic never lets a create take a built-in set's id, and
+// the built-in sets are there after every reset (creates used to take ids 1 and 2 between the
+// emptying and the seeding, and the idle pools were then not re-added).
+func TestResetIsAtomic(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	stop := make(chan struct{})
+	var ids sync.Map
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r := req{surface: "v3", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", fmt.Sprintf("w%d-%d", w, i))}.send(t, s)
+				if r.Code == 0 {
+					ids.Store(r.Data["bk_set_id"], true)
+				}
+			}
+		}()
+	}
+	for range 300 {
+		require.NoError(t, s.Reset())
+		for _, id := range []int64{1, 2} {
+			rec, ok := s.Store().Set(id)
+			require.True(t, ok, "built-in set %d is there after a reset", id)
+			require.Equal(t, "空闲机池", rec["bk_set_name"])
+		}
+	}
+	close(stop)
+	wg.Wait()
+	for _, id := range []json.Number{"1", "2"} {
+		_, taken := ids.Load(id)
+		assert.False(t, taken, "a create took the built-in set's id %s", id)
+	}
+}

@@ -134,3 +134,10 @@ func send(t testing.TB, h http.Handler, hr *http.Request) reply {
 }
 
 func (r req) send(t testing.TB, h http.Handler) reply { return send(t, h, r.httpRequest(t)) }
+
+func defaultFixtures(t testing.TB) *fixtures.Fixtures {
+	t.Helper()
+	fx, err := fixtures.Default()
+	require.NoError(t, err)
+	return fx
+}

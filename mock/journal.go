@@ -13,8 +13,11 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// DefaultJournalSize is how many requests the journal keeps when Config.JournalSize is zero.
-const DefaultJournalSize = 1000
+// Sizes of the journal: how many requests it keeps when Config.JournalSize is zero, and at most.
+const (
+	DefaultJournalSize = 1000
+	MaxJournalSize     = 1_000_000
+)
 
 // journalBodyLimit bounds the bytes of a body kept in an entry.
 const journalBodyLimit = 64 << 10
@@ -59,14 +62,17 @@ type JournalFilter struct {
 // Journal keeps the latest requests in a ring. It is safe for concurrent use.
 type Journal struct {
 	mu     sync.Mutex
-	ring   []Entry
+	ring   []Entry // grows as requests come, up to size
+	size   int
 	next   int   // where the next entry goes
 	full   bool  // the ring has wrapped
 	lastID int64 // ids keep counting across clears
 }
 
+// newJournal keeps the latest size requests; its memory grows with the requests it keeps, not
+// with its size.
 func newJournal(size int) *Journal {
-	return &Journal{ring: make([]Entry, size)}
+	return &Journal{size: min(size, MaxJournalSize)}
 }
 
 func (j *Journal) add(e Entry) {
@@ -77,8 +83,12 @@ func (j *Journal) add(e Entry) {
 	defer j.mu.Unlock()
 	j.lastID++
 	e.ID = j.lastID
-	j.ring[j.next] = e
-	j.next = (j.next + 1) % len(j.ring)
+	if len(j.ring) < j.size {
+		j.ring = append(j.ring, e)
+	} else {
+		j.ring[j.next] = e
+	}
+	j.next = (j.next + 1) % j.size
 	if j.next == 0 {
 		j.full = true
 	}
@@ -128,7 +138,7 @@ func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.ring)
-	j.next, j.full = 0, false
+	j.ring, j.next, j.full = j.ring[:0], 0, false
 }
 
 // secretKeys name the credentials the mock accepts, and the tokens of the BlueKing login, in

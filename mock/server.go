@@ -102,6 +102,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	if cfg.Fill != FillDefaults && cfg.Fill != FillFake {
 		return nil, fmt.Errorf("mock: unknown fill mode %q", cfg.Fill)
 	}
+	if total := cfg.Populate * len(fx.Businesses); cfg.Populate < 0 || total > cfg.MaxSets {
+		return nil, fmt.Errorf("mock: --populate %d in each of %d businesses is not from 0 to --max-sets %d", cfg.Populate, len(fx.Businesses), cfg.MaxSets)
+	}
 	s := &Server{
 		spec:    sp,
 		cfg:     cfg,
@@ -202,17 +205,18 @@ func (s *Server) seed() error {
 	s.fakeMu.Lock()
 	s.faker = gofakeit.New(s.cfg.Seed)
 	s.fakeMu.Unlock()
-	s.seedBuiltIns()
+	s.store.Reset(s.builtIns())
 	return s.populate(s.cfg.Populate)
 }
 
 // seedBuiltIns stores the fixtures' built-in sets that the store lacks, as full records.
-func (s *Server) seedBuiltIns() {
+func (s *Server) seedBuiltIns() { s.store.PutMissing(s.builtIns()) }
+
+// builtIns are the fixtures' built-in sets with their modules, as the store holds them.
+func (s *Server) builtIns() []topo.Seed {
+	var out []topo.Seed
 	for _, b := range s.fixtures().Businesses {
 		for _, set := range b.Sets {
-			if s.store.Has(set.ID) {
-				continue
-			}
 			parent := set.ParentID
 			if parent == 0 {
 				parent = b.ID
@@ -222,9 +226,10 @@ func (s *Server) seedBuiltIns() {
 			for i, m := range set.Modules {
 				modules[i] = topo.Module{ID: m.ID, Name: m.Name}
 			}
-			s.store.Put(set.ID, s.buildRow(c, false), modules)
+			out = append(out, topo.Seed{ID: set.ID, Draft: s.buildRow(c, false), Modules: modules})
 		}
 	}
+	return out
 }
 
 // topology is the mainline of the fixtures, above the sets: businesses, custom levels and
@@ -263,10 +268,7 @@ func (s *Server) Faults() *Faults { return s.faults }
 func (s *Server) fixtures() *fixtures.Fixtures { return s.fx.Load() }
 
 // Reset empties the store and seeds it again from the fixtures, as at start.
-func (s *Server) Reset() error {
-	s.store.Clear()
-	return s.seed()
-}
+func (s *Server) Reset() error { return s.seed() }
 
 // ReloadFixtures answers from fx from now on. The sets created since start stay; built-in sets
 // that fx adds are stored; none is removed.

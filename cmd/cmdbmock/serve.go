@@ -18,6 +18,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -135,10 +136,8 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if f.fill == "defaults" {
 		fill = mock.FillDefaults
 	}
-	for name, v := range map[string]int64{"--journal-size": f.journalSize, "--max-header-bytes": f.maxHeaderBytes, "--max-depth": f.maxDepth, "--max-sets": f.maxSets, "--max-page": f.maxPage, "--max-body": f.maxBody} {
-		if v <= 0 {
-			return mock.Config{}, fmt.Errorf("%s must be positive", name)
-		}
+	if err := f.checkNumbers(); err != nil {
+		return mock.Config{}, err
 	}
 	return mock.Config{
 		Logger:         logger,
@@ -158,6 +157,44 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		CORSOrigins:    f.corsOrigins,
 		StateFile:      f.state,
 	}, nil
+}
+
+// Bounds of the numeric flags: each sizes memory or time that a wrong value would make endless,
+// or too large to ever be had.
+var numberBounds = []struct {
+	name     string
+	min, max int64
+}{
+	{"--journal-size", 1, mock.MaxJournalSize},
+	{"--max-header-bytes", 1, 1 << 20},
+	{"--max-depth", 1, 10_000},
+	{"--max-sets", 1, 50_000_000},
+	{"--max-page", 1, topo.MaxWindow},
+	{"--max-body", 1, 1 << 30},
+	{"--populate", 0, 50_000_000},
+}
+
+// checkNumbers refuses a numeric flag out of its range, and a timeout that is not positive
+// (net/http reads zero as "no limit", which would silently turn the slow-client protection off).
+func (f *serveFlags) checkNumbers() error {
+	values := map[string]int64{
+		"--journal-size": f.journalSize, "--max-header-bytes": f.maxHeaderBytes, "--max-depth": f.maxDepth,
+		"--max-sets": f.maxSets, "--max-page": f.maxPage, "--max-body": f.maxBody, "--populate": f.populate,
+	}
+	for _, b := range numberBounds {
+		if v := values[b.name]; v < b.min || v > b.max {
+			return fmt.Errorf("%s must be from %d to %d, not %d", b.name, b.min, b.max, v)
+		}
+	}
+	for name, d := range map[string]time.Duration{
+		"--read-header-timeout": f.readHeaderTimeout, "--read-timeout": f.readTimeout, "--write-timeout": f.writeTimeout,
+		"--idle-timeout": f.idleTimeout, "--shutdown-timeout": f.shutdown,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be positive, not %s", name, d)
+		}
+	}
+	return nil
 }
 
 // newLogger is the one logger of the process, as --log-format and --log-level say.
@@ -302,7 +339,10 @@ func stop(srv *http.Server, handler *mock.Server, f *serveFlags, logger *slog.Lo
 	ctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// The requests still in flight are cut; the state is written all the same, so that
+		// every set the mock acknowledged is kept.
+		logger.Warn("requests still in flight when the shutdown timeout ran out were cut", "err", err)
+		_ = srv.Close()
 	}
 	if f.state == "" {
 		return nil

@@ -17,11 +17,11 @@ import (
 // Bounds of a search: whatever a query asks, it costs at most a bounded time per stored set and
 // bounded memory.
 const (
-	MaxTerms       = 100    // tests of a condition (fields and their operators)
-	MaxRegexBytes  = 4096   // bytes of a $regex pattern
-	DefaultMaxPage = 10_000 // sets a page holds, when Query.MaxPage is 0
-	maxWindow      = 100_000
-	scanSlice      = 4096 // slots scanned under one hold of the store's lock
+	MaxTerms       = 100     // tests of a condition (fields and their operators)
+	MaxRegexBytes  = 4096    // bytes of a $regex pattern
+	DefaultMaxPage = 10_000  // sets a page holds, when Query.MaxPage is 0
+	MaxWindow      = 100_000 // page.start plus the page's size, at most: how far a search reads
+	scanSlice      = 4096    // slots scanned under one hold of the store's lock
 )
 
 // Errors of Search.
@@ -55,7 +55,7 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	}
 	maxPage := cmp.Or(q.MaxPage, DefaultMaxPage)
 	window := cmp.Or(q.Limit, maxPage)
-	if q.Start < 0 || q.Limit < 0 || q.Limit > maxPage || q.Start+window > maxWindow {
+	if q.Start < 0 || q.Limit < 0 || q.Limit > maxPage || q.Start+window > MaxWindow {
 		return 0, nil, ErrPageTooLarge
 	}
 	less, field := sortOrder(q.Sort)

@@ -33,27 +33,46 @@ func (st *Store) Snapshot() State {
 }
 
 // Restore replaces the store's sets, modules and counters with a saved state.
+//
+// The state is checked as it loads: set ids positive and unique, names unique under a parent,
+// module ids positive and unique and of a saved set. Counters behind the saved ids (a stale
+// file) are moved past them, so no id in use is handed out again.
 func (st *Store) Restore(saved State) error {
 	rows := &slab{}
 	sets := make(map[int64]uint32, len(saved.Sets))
 	names := newNameIndex(rows.at)
+	nextSet, nextModule := max(saved.NextSetID, 1), max(saved.NextModuleID, 1)
 	for _, rec := range saved.Sets {
 		r, err := st.layout.rowOf(rec)
 		if err != nil {
 			return err
 		}
+		if _, dup := sets[r.id]; dup || r.id <= 0 {
+			return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
+		}
+		if names.get(keyOf(r)) != nil {
+			return fmt.Errorf("two saved sets are named %q under parent %d", r.name, r.parent)
+		}
 		slot := rows.add(*r)
 		sets[r.id] = slot
 		names.put(slot)
+		nextSet = max(nextSet, r.id+1)
 	}
 	modules := make(map[int64]Module, len(saved.Modules))
 	for _, m := range saved.Modules {
+		if _, dup := modules[m.ID]; dup || m.ID <= 0 {
+			return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
+		}
+		if _, ok := sets[m.SetID]; !ok {
+			return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
+		}
 		modules[m.ID] = m
+		nextModule = max(nextModule, m.ID+1)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names, st.modules = rows, sets, names, modules
-	st.nextSetID, st.nextModuleID = saved.NextSetID, saved.NextModuleID
+	st.nextSetID, st.nextModuleID = nextSet, nextModule
 	return nil
 }
 

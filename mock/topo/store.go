@@ -103,6 +103,10 @@ func New(attrs []string, loc *time.Location, limit int) *Store {
 func (s *Store) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.clear()
+}
+
+func (s *Store) clear() {
 	s.nextSetID, s.nextModuleID = 1, 1
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
@@ -168,14 +172,49 @@ func (s *Store) Business(id int64) (Business, bool) {
 	return b, ok
 }
 
+// Seed is a set that comes with its id and modules: a fixture's built-in set.
+type Seed struct {
+	ID      int64
+	Draft   Draft
+	Modules []Module
+}
+
 // Put stores a set that comes with its id (a fixture's built-in set, a saved set), in place of
 // any set of that id, and its modules; the counters move past them, so the first id handed out
 // is the highest one + 1.
 func (s *Store) Put(id int64, d Draft, modules []Module) {
-	r := d.row()
-	r.id = id
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.put(Seed{ID: id, Draft: d, Modules: modules})
+}
+
+// PutMissing stores the seeds whose ids the store does not hold, in one step.
+func (s *Store) PutMissing(seeds []Seed) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sd := range seeds {
+		if _, ok := s.sets[sd.ID]; !ok {
+			s.put(sd)
+		}
+	}
+}
+
+// Reset empties the store of sets and modules, starts its counters again and stores the seeds,
+// in one step: no create sees the store in between. The topology above the sets stays.
+func (s *Store) Reset(seeds []Seed) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clear()
+	for _, sd := range seeds {
+		s.put(sd)
+	}
+}
+
+// put is Put with s.mu held.
+func (s *Store) put(sd Seed) {
+	r := sd.Draft.row()
+	r.id = sd.ID
+	modules := sd.Modules
 	if old, ok := s.sets[r.id]; ok { // a set of that id is replaced
 		s.names.remove(old)
 		s.slab.release(old)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,53 @@ func names(page []topo.Record) []any {
 		out = append(out, r["bk_set_name"])
 	}
 	return out
+}
+
+// TestRestoreValidates: a saved state is checked as it loads: ids positive and unique, names
+// unique under a parent, modules unique and of a saved set; counters behind the ids are moved
+// past them (a stale next_set_id would hand out an id in use).
+func TestRestoreValidates(t *testing.T) {
+	s := newStore(10)
+	for _, name := range []string{"a", "b"} {
+		_, err := s.Create(draft(1, 1, name), []topo.ModuleTemplate{{Name: "m"}})
+		require.NoError(t, err)
+	}
+	good := s.Snapshot()
+
+	stale := good
+	stale.NextSetID, stale.NextModuleID = 1, 1
+	back := newStore(10)
+	require.NoError(t, back.Restore(stale))
+	next, err := back.Create(draft(1, 1, "c"), []topo.ModuleTemplate{{Name: "m"}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), next.ID(), "the counter moved past the saved ids")
+	assert.Equal(t, int64(3), back.Modules(3)[0].ID)
+
+	bad := func(edit func(st *topo.State)) topo.State {
+		st := s.Snapshot()
+		edit(&st)
+		return st
+	}
+	cases := map[string]topo.State{
+		"a repeated set id": bad(func(st *topo.State) {
+			dup := maps.Clone(st.Sets[0])
+			dup["bk_set_name"] = "other"
+			st.Sets = append(st.Sets, dup)
+		}),
+		"a set id of 0": bad(func(st *topo.State) { st.Sets[0]["bk_set_id"] = json.Number("0") }),
+		"a repeated name under a parent": bad(func(st *topo.State) {
+			dup := maps.Clone(st.Sets[0])
+			dup["bk_set_id"] = json.Number("9")
+			st.Sets = append(st.Sets, dup)
+		}),
+		"a repeated module id": bad(func(st *topo.State) { st.Modules = append(st.Modules, st.Modules[0]) }),
+		"a module of no saved set": bad(func(st *topo.State) {
+			st.Modules = append(st.Modules, topo.Module{ID: 50, Name: "m", SetID: 77, BizID: 1})
+		}),
+	}
+	for name, st := range cases {
+		t.Run(name, func(t *testing.T) {
+			assert.Error(t, newStore(10).Restore(st))
+		})
+	}
 }

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStopWritesStateWithRequestsInFlight: a stop whose --shutdown-timeout runs out while a
+// request is still in flight (a client that sent its headers and stalls its body) still writes
+// --state: every acknowledged set is kept.
+func TestStopWritesStateWithRequestsInFlight(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--state", file, "--shutdown-timeout", "200ms", "--read-timeout", "1m"}, nil)
+	assert.Contains(t, createV3(t, addr, 1, "acknowledged"), `"code":0`)
+
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("POST /api/v3/set/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"bk_parent_id\":1,"))
+	require.NoError(t, err)
+	// The request is in flight once its headers are read; a health check after it proves it.
+	waitHealthy(t, addr)
+
+	require.NoError(t, stop(), "a stop that cut a stalled client is still a clean stop")
+	saved, err := os.ReadFile(file)
+	require.NoError(t, err, "the state is written although a request was in flight")
+	assert.Contains(t, string(saved), `"acknowledged"`)
+}
+
+// TestStartChecksStateAndNumbers: a state file that cannot be written, and numbers out of their
+// range, are refused at start with a clear error, not found out at the first stop (or never).
+func TestStartChecksStateAndNumbers(t *testing.T) {
+	readOnly := t.TempDir()
+	require.NoError(t, os.Chmod(readOnly, 0o555))
+	t.Cleanup(func() { _ = os.Chmod(readOnly, 0o755) })
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"a missing directory":           {[]string{"--state", "/nonexistent/dir/state.json"}, "state /nonexistent/dir/state.json cannot be written"},
+		"a journal too large":           {[]string{"--journal-size", "2000000"}, "--journal-size"},
+		"a zero read-header timeout":    {[]string{"--read-header-timeout", "0s"}, "--read-header-timeout"},
+		"a negative read timeout":       {[]string{"--read-timeout", "-1s"}, "--read-timeout"},
+		"a zero write timeout":          {[]string{"--write-timeout", "0"}, "--write-timeout"},
+		"a zero idle timeout":           {[]string{"--idle-timeout", "0"}, "--idle-timeout"},
+		"a negative shutdown timeout":   {[]string{"--shutdown-timeout", "-5s"}, "--shutdown-timeout"},
+		"a negative populate":           {[]string{"--populate", "-1"}, "--populate"},
+		"more fake sets than the store": {[]string{"--populate", "600", "--max-sets", "1000"}, "--populate"},
+		"a page larger than the window": {[]string{"--max-page", "200000"}, "--max-page"},
+		"a body limit of a terabyte":    {[]string{"--max-body", "1099511627776"}, "--max-body"},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		cases["a read-only directory"] = struct {
+			args []string
+			want string
+		}{[]string{"--state", filepath.Join(readOnly, "state.json")}, "--state"}
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			// A start that takes the bad value serves until this runs out, then returns no error.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			err := run(ctx, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), getenv(nil), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.True(t, strings.Contains(err.Error(), tc.want), "%v", err)
+		})
+	}
+}
