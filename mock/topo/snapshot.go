@@ -26,8 +26,8 @@ func (st *Store) Snapshot() State {
 	for _, slot := range st.sets {
 		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
 	}
-	for _, m := range st.modules {
-		out.Modules = append(out.Modules, m)
+	for _, ms := range st.modules {
+		out.Modules = append(out.Modules, ms...)
 	}
 	return out
 }
@@ -58,15 +58,17 @@ func (st *Store) Restore(saved State) error {
 		names.put(slot)
 		nextSet = max(nextSet, r.id+1)
 	}
-	modules := make(map[int64]Module, len(saved.Modules))
+	modules := map[int64][]Module{}
+	moduleIDs := make(map[int64]bool, len(saved.Modules))
 	for _, m := range saved.Modules {
-		if _, dup := modules[m.ID]; dup || m.ID <= 0 {
+		if moduleIDs[m.ID] || m.ID <= 0 {
 			return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 		}
 		if _, ok := sets[m.SetID]; !ok {
 			return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
 		}
-		modules[m.ID] = m
+		moduleIDs[m.ID] = true
+		modules[m.SetID] = append(modules[m.SetID], m)
 		nextModule = max(nextModule, m.ID+1)
 	}
 	st.mu.Lock()

@@ -82,8 +82,8 @@ type Store struct {
 	slab         *slab
 	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
-	modules      map[int64]Module
-	users        map[string]string // the users sets were created by, one copy each
+	modules      map[int64][]Module // by set id, in the order they were made
+	users        map[string]string  // the users sets were created by, one copy each
 }
 
 // maxInterned bounds the users a store keeps one copy of.
@@ -111,7 +111,7 @@ func (s *Store) clear() {
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
-	s.modules = map[int64]Module{}
+	s.modules = map[int64][]Module{}
 	s.users = map[string]string{}
 }
 
@@ -223,11 +223,22 @@ func (s *Store) put(sd Seed) {
 	s.sets[r.id] = slot
 	s.names.put(slot)
 	s.nextSetID = max(s.nextSetID, r.id+1)
+	own := make([]Module, 0, len(modules))
 	for _, m := range modules {
 		m.SetID, m.BizID = r.id, r.biz
-		s.modules[m.ID] = m
+		own = append(own, m)
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
+	s.setModules(r.id, own)
+}
+
+// setModules makes these the modules of a set; s.mu is held.
+func (s *Store) setModules(setID int64, ms []Module) {
+	if len(ms) == 0 {
+		delete(s.modules, setID)
+		return
+	}
+	s.modules[setID] = ms
 }
 
 // Create stores a set under the next set id, creates one module per template, and returns the
@@ -250,10 +261,13 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 	slot := s.slab.add(r)
 	s.sets[r.id] = slot
 	s.names.put(slot)
-	for _, t := range templates {
-		m := Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ServiceTemplateID}
-		s.modules[m.ID] = m
-		s.nextModuleID++
+	if len(templates) > 0 {
+		ms := make([]Module, len(templates))
+		for i, t := range templates {
+			ms[i] = Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ServiceTemplateID}
+			s.nextModuleID++
+		}
+		s.setModules(r.id, ms)
 	}
 	return Set{r: r, l: s.layout}, nil
 }
@@ -286,11 +300,7 @@ func (s *Store) Delete(bizID, setID int64) error {
 	delete(s.sets, setID)
 	s.names.remove(slot)
 	s.slab.release(slot)
-	for id, m := range s.modules {
-		if m.SetID == setID {
-			delete(s.modules, id)
-		}
-	}
+	delete(s.modules, setID)
 	return nil
 }
 
@@ -349,12 +359,7 @@ func (s *Store) rows() []row {
 func (s *Store) Modules(setID int64) []Module {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []Module
-	for _, m := range s.modules {
-		if m.SetID == setID {
-			out = append(out, m)
-		}
-	}
+	out := slices.Clone(s.modules[setID])
 	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
