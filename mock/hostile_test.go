@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,4 +128,39 @@ func createdIDs(s *mock.Server) []any {
 		ids = append(ids, rec["bk_set_id"])
 	}
 	return ids
+}
+
+// TestCutBodyMakesNothing: a client that sends a valid JSON body shorter than its
+// Content-Length and goes away creates no set (it used to: the body read so far was taken as
+// the request).
+func TestCutBodyMakesNothing(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	body := `{"bk_parent_id":1,"bk_set_name":"cut-short"}`
+	_, err = fmt.Fprintf(conn, "POST /api/v3/set/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"X-Bkapi-Authorization: {\"bk_app_code\":\"a\",\"bk_app_secret\":\"b\",\"bk_username\":\"u\"}\r\nContent-Length: %d\r\n\r\n%s", len(body)+20, body)
+	require.NoError(t, err)
+	require.NoError(t, conn.(*net.TCPConn).CloseWrite())
+	answer, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	conn.Close()
+	assert.Contains(t, string(answer), "400 Bad Request")
+	for _, rec := range s.Store().Sets() {
+		assert.NotEqual(t, "cut-short", rec["bk_set_name"], "a set was made of a body cut short")
+	}
+}
+
+// TestFaultRulesAreBounded: the rules at once are bounded (each request is matched against
+// every rule); the one past the bound is refused with a clear error.
+func TestFaultRulesAreBounded(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for i := range mock.MaxFaultRules {
+		require.Equal(t, 201, admin(t, s, http.MethodPost, "/__mock/faults", fmt.Sprintf(`{"match":{"user":"u%d"},"delay_ms":1}`, i), nil))
+	}
+	var e struct{ Error string }
+	assert.Equal(t, 400, admin(t, s, http.MethodPost, "/__mock/faults", `{"delay_ms":1}`, &e))
+	assert.Contains(t, e.Error, "at most 100 fault rules")
 }

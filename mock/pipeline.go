@@ -36,7 +36,9 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, 
 	body, readErr := readBody(ec.Response(), r, s.cfg.MaxBody)
 	var tooLarge *http.MaxBytesError
 	switch {
-	case errors.As(readErr, &tooLarge):
+	case readErr != nil:
+		// Too large, or cut short: a client that stops before its Content-Length gets no
+		// operation made of what it sent.
 		c = newCall()
 		c.surface = surf
 	case surf == spec.SurfaceESB:
@@ -44,12 +46,14 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, 
 	default:
 		c = s.readV3(r, ec.Param("bk_biz_id"), body)
 	}
-	// Any other read error leaves a truncated body, which the checks answer as such.
 	c.ctx, c.route, c.path, c.body, c.requestID = r.Context(), ec.Path(), r.URL.Path, body, s.cfg.RequestID()
 	c.setIDPath = pathParam(ec.Param("bk_set_id"))
-	if tooLarge != nil {
+	switch {
+	case errors.As(readErr, &tooLarge):
 		return c, true, s.write(ec, c, http.StatusRequestEntityTooLarge,
 			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
+	case readErr != nil:
+		return c, true, s.write(ec, c, http.StatusBadRequest, failed(spec.MsgBodyCut, spec.MsgBodyCut.Format(spec.English), nil))
 	}
 	return s.injectFault(ec, c)
 }

@@ -84,6 +84,9 @@ var (
 	MsgBodyTooLarge = Message{1306000, LayerESB, "Request body is larger than the limit of %d bytes", ""}
 	// MsgHeadersTooLarge is the mock's own answer to request headers over its limit (HTTP 431).
 	MsgHeadersTooLarge = Message{1306000, LayerESB, "Request headers are larger than the limit of %d bytes", ""}
+	// MsgBodyCut is the mock's own answer to a body that ended before its Content-Length (the
+	// client went away): nothing is made of it (HTTP 400).
+	MsgBodyCut = Message{1306000, LayerESB, "Request body ended before its Content-Length", ""}
 	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets.
 	MsgStoreFull = Message{CodeMock, LayerCMDB, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", ""}
 	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than

@@ -3086,6 +3086,8 @@ type EsbCreateSetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *EsbCreateSetEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *EsbTooLarge
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3095,6 +3097,11 @@ type EsbCreateSetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r EsbCreateSetResponse) GetJSON200() *EsbCreateSetEnvelope {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbCreateSetResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -3141,6 +3148,8 @@ type EsbDeleteSetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *EsbDeleteSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *EsbTooLarge
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3150,6 +3159,11 @@ type EsbDeleteSetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r EsbDeleteSetResponse) GetJSON200() *EsbDeleteSet200JSONResponseBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbDeleteSetResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -3196,6 +3210,8 @@ type EsbSearchSetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *EsbSearchSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *EsbTooLarge
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3205,6 +3221,11 @@ type EsbSearchSetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r EsbSearchSetResponse) GetJSON200() *EsbSearchSet200JSONResponseBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbSearchSetResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -3251,6 +3272,8 @@ type V3SearchSetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *V3SearchSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3TooLarge
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *V3TooLarge
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3260,6 +3283,11 @@ type V3SearchSetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r V3SearchSetResponse) GetJSON200() *V3SearchSet200JSONResponseBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3SearchSetResponse) GetJSON400() *V3TooLarge {
+	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -3311,6 +3339,8 @@ type V3CreateSetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *V3CreateSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3TooLarge
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *V3TooLarge
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3322,6 +3352,11 @@ type V3CreateSetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r V3CreateSetResponse) GetJSON200() *V3CreateSet200JSONResponseBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3CreateSetResponse) GetJSON400() *V3TooLarge {
+	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -3368,6 +3403,8 @@ type V3DeleteSetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *V3DeleteSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3TooLarge
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *V3TooLarge
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3377,6 +3414,11 @@ type V3DeleteSetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r V3DeleteSetResponse) GetJSON200() *V3DeleteSet200JSONResponseBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3DeleteSetResponse) GetJSON400() *V3TooLarge {
+	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -3623,6 +3665,13 @@ func ParseEsbCreateSetResponse(rsp *http.Response) (*EsbCreateSetResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest EsbTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3662,6 +3711,13 @@ func ParseEsbDeleteSetResponse(rsp *http.Response) (*EsbDeleteSetResponse, error
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest EsbTooLarge
@@ -3703,6 +3759,13 @@ func ParseEsbSearchSetResponse(rsp *http.Response) (*EsbSearchSetResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest EsbTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3743,6 +3806,13 @@ func ParseV3SearchSetResponse(rsp *http.Response) (*V3SearchSetResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest V3TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3782,6 +3852,13 @@ func ParseV3CreateSetResponse(rsp *http.Response) (*V3CreateSetResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest V3TooLarge
@@ -3835,6 +3912,13 @@ func ParseV3DeleteSetResponse(rsp *http.Response) (*V3DeleteSetResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest V3TooLarge
@@ -4199,96 +4283,97 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7DzbbiPJdb9y0F5gRW2TaoqaG/WwmIuMTLzemVhjr5FpWSx2H5K1alb1VlVL4soCEgSIAQfO5j1BAAd+",
-	"yNMmQYAAQQDna2Z3/RdBXfrGbl5kaTxjI/MyYnd11alT536pKy/i85QzZEp6wysvJYLMUaEwv57QL58/",
-	"e0nUTP+IUUaCpopy5g29cSYpQynh+bNDIGyhZpRNQc2IAiqBcQUE7h90x1QBZQqnKPRzgZNMYgw7/f6j",
-	"R0HwCLgA8+fBvY7ne3hJ5mmC3tDre75H9TqpXt33GJnrx+Oz0zH98pTGnu8J/CKjAmNvqESGviejGc6J",
-	"hlQtUj1YKkHZ1Lu+9r0nZySlnxA2zcgUm5t5+sNnT2DQ6+8DYbH+YzCEEbIRTLiAIzZNqJzBHKUkU5SH",
-	"8HSmt45wMUMGZCyRKb2RAguYSMzhnyGJUZQ7+GnXwNItgNkEeDSPx5shP3irAGsYtoY4yfCMsulqmA2g",
-	"O2qGEOOEZInqtILt1+EzY9xGVsGar70drNeahmTKmURD7Udy/FQgUXiM6oidY8JTA33EmUKm9J8kTRMa",
-	"Eb2Rvc+l3s1VTrRmComaHq88mc3nRCy8oae3KVBlgoEbCHwC+unjl88h5lE216dh0CEyxvR25UIqnIMk",
-	"CwmhJ7MoQilDT3PIOUkyB1SM3jDwvZgos7uSNYb9vq9/RiQlEVULb9gPgsA8SolApqqDJIpzGuGpVERl",
-	"0nGeea5O9bHpLaBUXYmqfIHs3Bt6g/KBnvDgwcOgeOAOZOnTTKMPxSmJIp5pjHqB53uRQfqpouaT/WB/",
-	"vxvsd/f3X+0Hw8HBMOj3Bg/vfxQ8HAZ6tKMZu/caXVV/+V5CpNp2Tg2xwnmaaDhy5NQenqOQZhWWJcm1",
-	"7zki1eRkj8fzvRTFnMpymBVRKC16PDwYxOQAJ/v7/QcH9x/efxhHB9HDwYN4cH8yeBg8MCJNmq1pgWbo",
-	"syRezvDFxBu+vvI+EDjxht739krJvWfHyb0qCR87wK79jd98n9AkE+hdn5hV62jVlGnEDDqeADUTPJvO",
-	"4Oj4ySFYAo+4iIEzkMWimp1ecf4JEdNtuKjc6bawNiHVYmrOo7MPJfALBoTJCxSgOBBwJwH8XCsiJSGh",
-	"c6rkEP7s1auXcNAfGPFCYMzjhQ8Hg775rWYYMitkJOyMut05uezqISMf3C/7tjteKJSjjg+UabR8KAts",
-	"9UKmsfGTwZ0j4yeD9x8XmjrOB3VkFHRtRObj5IIs5KdZkhhsxDHVOyDJS8FTFIpqwTohicTlHdoPQXNa",
-	"Dz4TVCmt3CQQBnz8OUbKWiNzsoAZOUdgHFI758Ko+XkmlX3DGfpaHxqmBcnthy9SZFpGD3oBKM4Tab76",
-	"8+MXn8KxAR/OSUJjorhGyOPPz/WGJY0RXgoq5x0QSGKgCkhCz7Dn+d6csuqu+r6nVyRjbfFYG8apKAu/",
-	"JpunAmNkipJENhWpJbSIz+ecARFTo0qMJKqsYjQDSdNTqzGW56iQHzx/5vnLWtLPP5cYCVTNCfQJS4wy",
-	"QdUCznABO9UpX734wdGnnRXTNvXB8uT5CHAjQG/iMLcbIPSC0FsxueJnyJozRpnQKhAyiQISPqUMnOpr",
-	"n0aPs8pseab8Ta7PqzM3J7tuOdyqtP6RZcp2/B4dP9E8OD+EjJ0xzc+Kp90EzzHRKJdABAKdMq7N4Vsc",
-	"/6Ex3A3dGlNRr50brI8zNeOCfmnHWlbXJr02Ji1tf4Jsql2F/s2J6NUWROTDxYxGM4gIgzECHytCGcaF",
-	"NtLAagPwB9qE+ssZXWQMnqGVOwKeIlMooBtmQTBAiBIanWmFpb+qI6EYMyaSRkCZxjxxVsXmbeZG2JVH",
-	"kmQLlf3ZjCf4aTYfo/CuT/zVbtbtmAZ24gIX7nnnVoz0dBUj+ZB/ZARmhYesyB2jFZyVcauO9CnnZxR7",
-	"8IIZLls5r/EsrTfYuzEf/3gNH+c0R41aqdKJ020XM6owoVqbTpZpqTsRiA41JFMzLcftG19PDmpGJUwo",
-	"JrHWyzLFiE4WDRBuv/vcQ1hHhceorCh6pgdb1yh3r1/X3G4z28kGaZbbnsOrJWHULoWOhODCkGkPApgj",
-	"YTK3JH2w3Jg/nliTB1B/4vkesmzuDV8HJUQu3HCDnf/ImK9e1axvE1Bmydw9dU4dxjBeOBvYWlUOwLaD",
-	"qDoI64GqGEXXdTdi/XdOi1hhkXsTy3v5bIZqhqIG9QUpMD7JEmMMcdUDbZUMawPNIIwxPgRjlTX2bjSQ",
-	"OxX9eXkwY84TJKxBXQ5O3xJHeQg1hNWwsJ4Kn2GCyzp1O1lctba029RQpKVw31qk13zkG3y3hgXLCZsY",
-	"OLE4yD2DpsLPCfTQ+SnamjCULWHHKIr+ILh/eXnZgYgIsdBm86g8h5HWzg0TI+fqOWV0rk++//tyY53w",
-	"K+y4QfFuz1ovy5F3wVqO0g0v3IbUt6ZujZuN4vXWUnHlObw/Qu2dyphjJCKa3YWMWa+b3Cp/kaFY3JlI",
-	"WilaVoqTApC3T3l6EbPaj+yR/T/5LZPfc6buH3xCFQqSNAX8Y1YkXIi0gTvt0EmgagjExi+YIQS4oGrG",
-	"MwUTQSJj1HIBeGn3bwIiBCyigU9CFtMpVbIXakDLaGTjkK+8lCiFQsPys9fdj04+fh10H5189EHTItLE",
-	"9bJ2fk3X9/njH0KJIyAQkSTRHgeJznKN9ehREBwEA+AsWXQOTRhHu3Z671rBGWPHBsC0l78cc6nTscWE",
-	"+ZMqnLdQuqWYBiHmzkXjhcCEKIxPBUqeiQhP9Yi1CzCpCIuWxtwRNPbBihenKz5bombz1vdaBUbxgAhB",
-	"Fm2/bXbjdAXg7u1bhb+EwC/2UuB885aWZjPTmIVXnvU2aLoNWtbsr/qhX1B3G0ClnGswYm7fRzNCGdAY",
-	"drKMxgeFAImJnKHsaHFW4f2g+4h0JydXg/3rD9rcoSXt1qJSmA0Grw4MWw6uA5uisF61DyZEm1kfxTra",
-	"JgKBX2QksQKOgZ6MKC5c0HgIow/wi5EPow8Ymv8oG8EOAe3kd/RvgVO8NI/cZmuZ66slc58yb/h64B+c",
-	"XK/MjbWFBg20sl0k2neguPNBDwHnqVq4XxJIkmiKzuXFChYqKW9CE4XiZkh2svULfXJgJ7DBQ8Wn1rvU",
-	"tAGj4gxHXssuU6fV6+du0hHNrQdDt7PCywjabAzJhWp1ezTWDiH0uuav0AM9UoIehyymbFqGw8ojbCFb",
-	"qYhdYR0czTNtO+V61KUZYksyqVCAtgR68GMX+i0CvrHgaaod8VFhwY2ASpPXuXD5EBecKMKINkoVMq1F",
-	"e7C7+8KcVS48ctIys+OEVsIbcx5j0tvdNeq/YYSWqearZlKWThkUA3xvTi4t2h7l//ya47giJ5Kj1vcu",
-	"u6YeISFjTLyh993Xv/3u61+/+fq/f/eLr5y7XUlzt9oUz/JonR0IzARIKw+0OgBq7PQJRdE5BAIpl1TR",
-	"c8zNK30isQujFPilSmIyAcIWjfEmWK64i9KVFtRap7lmTYXhRx8Hu6/73UcnxqbaXWFTtaT1r8q8ucnw",
-	"15FybEe7AO4Q+nv7sNMfatnIfNgfQpRwiXGnjOyYSfYresSt3zidb/7pV29++etvf/lf3/zVX1eCIba0",
-	"oApVA6gop/5aWn9OLvM4wP69+xuX/90//u23v/3NN1999d3//nv51qQuF0qT7/69+9f1uoYqUIMGVEfs",
-	"nArOTNGGXtsga29g0KUlukEXXqYoKLIIfRgMTeqGJHt8MqERJUkTjb432AKV3/79v735l7/59j/+580/",
-	"/523rE6uVmDPRIh3JCrzV8eHjNEvMoTM0C5V0pH8IRAFcy4V7N+7rxW99glQ2KSnfmTwBZxpMklJhFZK",
-	"KEHncy04BJ/DmKsZIIulD4yDImMfEsoQxgLJmVa3lDEU9nMzL+M2tB2G8HPYgyHsgov3Ri7sC6EHH8P3",
-	"GpmXClfA7uufhaEKQxaGkzAUEIZh+PO94a5vZ7IThd7H3zv5CFpYZgXNvPmHX60hmIJEtnX7a06bzfOs",
-	"qmMJoJsndfNT3GGGhECitkH60IVxRhPVpUwL5ixBiHiSoPXidop3dniu1aiEwNTqabx3v0TBnXkUU6kF",
-	"rjSiLC958ZZLCtYy67PyVy5btdaCncqwaiotLykwozpLfG2qlTYc0pvf/OKb//zX9hMKguC6pajnLRxV",
-	"rqHzdbRqMcxWedCpJJEKRWvSq6bwSbvXpDjoPPNVeVKcRzNsU7D/ktY7abc1vl8YldsbehWDk0+AaJJy",
-	"5T6H5pc24QvLU824RCDyTEsEk55ZE65akeisGl0Vs+6GRsYGI8JNaGyv+JS0GIz2bDgDRbUAFZggkSit",
-	"oDOlotwY/paiNQxEYdfUm7UnIPPFxot2o8TkUS9mHNxAsIUVas3abcusMX1azZ5VyG4zIH5Pk6G19KNm",
-	"A2xW+6vmKDT2bXV0VTmvWqwNqTm4hmzX5z+21td3Vy7TkvRflR9P45W8YN/dGSfkS23khIRIBW50zg5l",
-	"eI84TlkD0gopUEJTKz1dKwJ8mNMkoRK1RwupwIhKk8lXgtBEC3GtUGXulG2Nj4ohsckK2KT465q+lbEb",
-	"Cn0LHd4GdaW4dg2xHNpIC6hcqJlPqme3NZpalHk7/1QU7yEERYSKlHq0NWjQWuvbRpzuZVEssrSsD0S6",
-	"F1SLH1NqT3OqNVqfcZUXTa2gT1bmadrUuCtX2NqeKTW/9ifXJJVL3VEVeX7T0mhIojonVemjpPDmIbak",
-	"m9rMj1whGu430Y+IazLKtJ8OJElnZIyKRiQBLmJ7oMtZpJbgopOg66NJ2mRdVfOopA9IohlEmdI0XjGV",
-	"qiZQEYjb9ozWh5tzhBvI2gy9nwy2L8N5a9Uzd5ine5sJt5U5trK2eiXu/hiLHe66amEN/v506hTeEQH+",
-	"Kebc3wkqq7UPzXS5tjQTzFPiRJpi60bG3CF0OSsONikOO6PQG4TeyAf9Ry8IvVGnF7JR6JFxZJ8PevdG",
-	"Jug10rsemegZ4+pm+fQwlLuVnPpOGPaC3c7H+nFrLNiYNras2vQs5G44SWmtnruJF73rIVyF1fLx0BuG",
-	"Xq/XCz0/rFd0L7/Ja1PL59ewUxSwzslC+43MaMhqKWtnU9dkHehSU6b0B7iwbTDtGvvVDGHkbBSJamTK",
-	"CPQBFhXjplJiJ3SGTG7YhV7H1warPmR1wUFmYkIilLYo8uj4ScimROEFWcBOVFb22IOupmVsubBtqdFe",
-	"vTMUbBh2pGl31DFfudbAct49C9r5AATPlAvmFnZGZdrq+pTBqBVphi5D9gwFPc/jtibsd8EhzcYJlTOM",
-	"a72JJvBTw53JlGSsNIOpy7hKs4WQGZhwRs4pz0RuKte7G3vw2QwFFmvHdDLR/GWKoou2yAlPEn4hq9+H",
-	"zE6gWdNVrNpOyVGYS4bQG1b7JjX3VY5CU98YrWVOzGeaczVjjwa9YOSHTB+DY3ETIK2HuvkkD4CPccLt",
-	"FhZmRDTD6Axjg+CjcxQLV3XiF4BykZdf+tpJMw1X+4F1U6DRaHcIIyv7TFpPiw3ASxKpZBEy40qMNFea",
-	"l0EP8o4vIHEsy14uvZmDQb/oxpJkjsUKvmv1Wm4JC5mkX6JrDNNHRaNZUXpt4pgpFwpj30LuGjN4bMP6",
-	"7hjMFmOMaFykEUNmLHSNQ4MsCWeYKhij6Zuqn/2OTDHas8N6U27p9uhSIdMCX4JpJOeswk1DGFWjxCO/",
-	"NMk/lEUTdNEEpmVLHps1sLm+2zRThoE0z+fNyPo3miNNXGvxYbFYEXp2C+q/LepsI5k+05CZxgCUtgXP",
-	"UZetSdip9pRFhJk6JnCtG0UipmM1haIqyVudS7lVcqfne4X/6g16/YHWgDxFRlJqngS9ga3TmBldsEdS",
-	"uhcZ3a3/Ot/fi6K9cro9Y3XwtsYk62W4kLCVY8RmUk2gOA/o9kDL3iJKIhMiTSicpzYA3YMf5jgmAkOW",
-	"t4FbAm90dBtqNx3kmnBNK7tfHK0p9bqgsqW4OWRldXMQBH5bXXPHcDGxfYUODkN1u7ufcoVDV0p202y5",
-	"rTChnD2PvWGtTcIcRHnhwgo/vhyy12iu1x6zY94nPF7cUbu6FQZr+tWrnei1/jIP5fhUoXQd39WeL+/y",
-	"8tKrtUj1V3WF9/cHB/fuP3j4yKt2IJUTlM087lmlCX5D1/vm5vZm6/q2LefNNvLrpS7ubXu386ri67ot",
-	"bPrCl24t2A+CVTMX4/Zarza49r2D/mCrj4veZf3NoH/DbypWqCHyNvvz9cm1f6WpuaTFuiUGO0fHT0z0",
-	"mkylqXJD5RkLt1WExaYJZIMIs50iToRpzWVEvomryh48qaRRtYnvyGBkInhBx11mYjVgvx/0g0cPbU5M",
-	"aQuIKIg52qtQ8JJKE5UtTJaNUrFdchStLe9CcmxNxo0GnO3JeGsQtr4PoRqHuPOrEA5tljtPSVRuP3iv",
-	"OSuu0v3N+MpmfDfw1SsXH61bAnk/vopqhYF+Hj8dWX068iElU6tLR/qvkWGWkN2YW4oIynvNLY1WknfJ",
-	"LY2g01tgmdGV0fO+qQe5Hv0xMY6rd2ih7fVcdD7Y0xxjP9+7arF6rs1Taxldb+As7cE5SFwHu7bNXLzA",
-	"3sjSyAQXmX81yy/o0g5UG+dUQo9NxlmfcD4sJrZBAn7BUJh0jSxDDQ7Q+oVfwcoLv1qSTTe4+mszqxd3",
-	"nG0zuHaP2FYf1O7veltiZLlR7F1JkJao9SYBUrnF5g8nPyq38WwrPqqfbCk9thUdFe4to30bhcnN5IWN",
-	"dzakxbCIH2qpcKEV9NHxExsCqcYml7303OPOWGI1OxaBkfxukJ3R8l135qhq1+z5IRs1LpjLhx10cl/f",
-	"Wsu5X0pj/dyFs0Y/7Tq92X0ejyA/r/yqIt8IpEr0tV3g3cIjf7/Fx2Zv355vm5P/oVwOBSy5/e+bq+1v",
-	"LS3rl128M2F547vabi4s269n812GxeyuykGbe798GOxDwi9QRERqZr/0tsV7pZPWAP++iurlwMOt5bO1",
-	"+Ew5zbXFsPa/3qt4RKtYvEW4oSYWl4xGVPaqsdL6G6y2/vIipDu1+e5EDv8BBMRNghc3lw23il28A76s",
-	"hy225Uqzkjhvd2CKpJnL8eYVlCSOhRWUmUi8oTdTKh3u7fX3H/SCXtDrDx8GDwNDB261FiKXJp1shYgM",
-	"vc5yNISnPOHTRUnuphn05Pr/AgAA//8=",
+	"7DzbbhzJdb9y0F5gSW7PsIfD1UrDh8VKohHF613Fkr1G1DSnpvsMp8yeqt6qapKzNIEEAWLAgeO8Jwjg",
+	"wA95chIECBAEcL5mL/6L4FT1dbrnQpOy1kL0Ik53ddWpU+d+qWsvkvNUChRGe6NrL2WKzdGgsr8e8y+e",
+	"PX3OzIx+xKgjxVPDpfBG3iTTXKDW8OzpETCxMDMuzsDMmAGuQUgDDB4c9ibcABcGz1DRc4XTTGMMO4PB",
+	"o0dB8AikAvvn4fu7nu/hFZunCXojb+D5Hqd1Ulrd9wSb0+PJ+emEf3HKY8/3FH6ecYWxNzIqQ9/T0Qzn",
+	"jCA1i5QGa6O4OPNubnzv8TlL+cdMnGXsDNubefL9p49h2B8cABMx/TEcwRjFGKZSwbE4S7iewRy1Zmeo",
+	"j+DJjLaOcDlDAWyiURjaSIkFTDQW8M+QxaiqHfy4Z2HplcBsAjyax5PNkB++VoAJhq0hTjI85+JsNcwW",
+	"0B0zQ4hxyrLE7HaC7Tfhs2PyjayCtVh7O1hviIZ0KoVGS+3HevJEITP4As2xuMBEphb6SAqDwtCfLE0T",
+	"HjHayP5PNe3muiBaO4VGosdrT2fzOVMLb+TRNhWaTAnIB4KcAj396PkziGWUzek0LDpUJgRtVy+0wTlo",
+	"ttAQejqLItQ69IhDLliS5UDF6I0C34uZsburWGM0GPj0M2Ipi7hZeKNBEAT2UcoUClMfpFFd8AhPtWEm",
+	"0znn2efmlI6NtoDa9DSa6gWKC2/kDasHNOHhBw+D8kF+IEufZoQ+VKcsimRGGPUCz/cii/RTw+0nB8HB",
+	"QS846B0cvDwIRsPDUTDoDx8+eC94OApodE4zbu8Nuqr/8r2EabPtnASxwXmaEBwFchoPL1Bpu4rIkuTG",
+	"93IiJXJyx+P5XopqznU1zIko1A49Hh4OY3aI04ODwQeHDx4+eBhHh9HD4Qfx8MF0+DD4wIo0bbdGAs3S",
+	"Z0W8UuCnU2/06tp7R+HUG3nf2a8k974bp/frJPwiB+zG3/jNdxlPMoXezYldtYlWokwrZjDnCTAzJbOz",
+	"GRy/eHwEjsAjqWKQAnS5KLHTSyk/ZupsGy6qdrotrG1ISUzNZXT+rgZ5KYAJfYkKjAQG+UkANxAxQepJ",
+	"IYtH8GcvXz6Hw8HQShcGExkvQF6ggnGvN2dXPXow9kNxOBzYIU7i6MYY96w3WRjUYx8Og6A+m1WJKGKM",
+	"YYJTqRC40aF44tDR+xjFmZkdAReEznd1ieV+KAiLPxreOxJ/NHx7cUjUeDFsIrHkIyuiP0ou2UJ/kiWJ",
+	"xWIcc9o5S54rmaIynAT5lCUalzHjPgTi7D58prgxpEw1MAFy8lOMjANzzhYwYxcIQkLq5lxYs2KeaePe",
+	"SIE+6V8rJEBL9+GnKQrSCcN+AEbKRNuv/vzFp5/ACws+XLCEx8xIpWHno59e+MCF5jHCc8X1fNeeBh0O",
+	"S/g59j3fm3NR39XA92hFNiELy9lMuUp08BO5PVEYozCcJbqtuB2BRnI+lwKYOrOqy0q+2ipWE7E0PXUa",
+	"anmOGtnCs6eev6yV/eJzjZFC056ATlhjlCluFnCOC9ipT/ny0+8df7K7Ytq2/lmevBgB+QigTRwVdgqE",
+	"XhB6KyY38hxFe8YoU6RyIdOoIJFnXECuarunoXFOeS7PVLwp7If6zO3JbjoOt64dfuCYuRu/xy8eE/vN",
+	"jyAT54LkgJFpL8ELTAjlGhix4JmQZH7f4fiPoJAizjSltQsD+aPMzKTiX7ixTj6QC0HGq6Ntx/aWrm9L",
+	"RC+3ICIfLmc8mpGsgwmCnBjGBcal9iNgyeD8Hplsfznji0zAU3RyR8ETFAYV9MIsCIYIUcKjc1KQ9FUT",
+	"CeWYCdM8Ai4I8yy3YjZvszD6rj2WJFuYCJ/NZIKfZPMJKu/mxF/t1t2NaWAnLnGRP9+9EyM9WcVIPhQf",
+	"WYFZ4yEncifoBGdt3KojfSLlOcc+fCosl62c13qyzvvs35qPf7iGjwua41at1Okk122XM24w4doUX9fG",
+	"9KYKMUcNy8yM5Lh749PkYGZcw5RjEpM+1ylGfLpogXD33RceyToqfIHGiaKnNNi5YoU7/6rh5tvZTjZI",
+	"s8LWHV0vCaNuKXSslFSWTPsQwByZ0IXl6oPjxuLx1JlKgPSJ53sosrk3ehVUEOXhjVvs/AfWXPbqbkSX",
+	"gLJLFu5w7kSSBbTIbW5njeUAdh1E3SFZD1TNKLppui3rv8u1iBMWhfeyvJfPZmhmZETWoL5kJcanWWKN",
+	"IWn6QFbJqDHQDsIY4yOwVllr71YD5adCn1cHM5EyQSZa1JXD6TviqA6hgbAGFtZT4VNMcFmnbieL69YW",
+	"uWktRVoJ961FesMnv8V3a1iwmrCNgROHg8KjaCv8gkCPcv+GrAlL2Rp2rKIYDIMHV1dXuxAxpRZkNo+r",
+	"cxiTdm6ZGAVXz7ngczr5wR/KjU3Cr7HjBsW7PWs9r0beB2vllG554S6kvjV1E242itc7S8WV5/DtEWpv",
+	"VMa8QKai2X3ImPW6KV/lLzJUi3sTSStFy0pxUgLy+imPFrGr/cAd2f+T3zL5PRPmweHH3KBiSVvAfyTK",
+	"BA/TLlBIDp0GbkbAXPxCWEKAS25mMjMwVSyyRq1UgFdu/zYgwsAhGuQ0FDE/40b3QwK0in62DvnaS5kx",
+	"qAiWn7zqvXfy4aug9+jkvXfaFhER1/PG+bVd32cffR8qHAGDiCUJeRwsOi801qNHQXAYDEGKZLF7ZMM4",
+	"5NrR3knBWWPHBc7Iy1+OuTTp2GHC/skNzjso3VFMixAL56L1QmHCDManCrXMVISnNGLtAkIbJqKlMfcE",
+	"jXuw4sXpis+WqNm+9b1OgVE+YEqxRddvl005XQF4/va1wl9B4Jd7KXG+eUtLs9lp7MIrz3obNN0FLWv2",
+	"V//QL6m7C6BKzrUYsbDvoxnjAngMO1nG48NSgMRMz1Dvkjir8X7Qe8R605Pr4cHNO13u0JJ261ApwgWD",
+	"VweGHQc3gU1ROa/aBxuizZyP4hxtG4HAzzOWOAEngCZjRqo8aDyC8Tv4+diH8TsC7X9cjGGHATn5u/Rb",
+	"4Rle2Uf5ZhuZ8uslc58Lb/Rq6B+e3KzMxXWFBi20ulskundgZO6DHgHOU7PIf2lgSUIUXciLFSxUUd6U",
+	"JwbV7ZCcy9bP6eTATeCCh0aeOe+SaAPG5RmOvY5dprlWb557wue8w20NRvnOSi8j6LIxtFSm0+0hrB1B",
+	"6PXsX6EHNFIDjUMRc3FWhcOqI+wgW22YW2EdHO0z7TrlZtSlHWJLMm1QAVkCffhhHvotA76xkmlKjvi4",
+	"tODGwF0e5zLPh+TBiTKM6KJUoSAt2oe9vU/tWRXCoyAtOztOeS28MZcxJv29Pav+W0Zoldq+bieB+ZmA",
+	"coDvzdmVQ9uj4p/fcBxX5EQK1PreVc/WPyRsgok38r757e+++e2vv/ztf//+57/K3e1aWr3TpnhaROvc",
+	"QBA2QFp7QOoAuLXTpxzV7hEwSKXmhl9gYV7RicR5GKXELzcakykwsWiNt8FyI/MoXWVBrXWaG9ZUGL73",
+	"YbD3atB7dGJtqr0VNlVHGcF1lae3FQVNpLxwo/MA7ggG+wewMxiRbBQ+HIwgSqTGeLeK7NhJDmp6JF+/",
+	"dTpf/dMvv/zFr7/+xX999Vd/XQuGuFKGOlQtoKKC+htlBHN2VcQBDt5/sHH53//j3379u9989atfffO/",
+	"/169tVnQhSHyPXj/wU2zjqIO1LAF1bG44EoKWyRCa1tk7Q8tukiiW3ThVYqKo4jQh+HIpm5Ysi+nUx5x",
+	"lrTR6HvDLVD59d//25f/8jdf/8f/fPnPf+ctq5PrFdizEeIdjcb+tetDJvjnGUJmaZcbnZP8ETADc6kN",
+	"HLz/gBQ9+QSoXNKTHll8gRREJimL0EkJo/h8ToJDyTlMpJkBilj7ICQYNvEh4QJhopCdk7rlQqByn9t5",
+	"hXSh7TCEn8E+jGAP8nhvlId9IfTgQ/hOK/NS4wrYe/WTMDRhKMJwGoYKwjAMf7Y/2vPdTG6i0PvwOyfv",
+	"QQfLrKCZL//hl2sIpiSRbd3+htPm8jyr6mYC6BVJ3eIUd4QlIdBINsgAejDJeGJ6XJBgzhKESCYJOi9u",
+	"p3znhhdajWsIbG0g4b33BSqZm0cx1yRwtRVlRYmNt1yKsJZZn1a/CtlKWgt2asPqqTRbTVCM2l3ia1sd",
+	"teGQvvzNz7/6z3/tPqEgCG46iohew1EVGrpYh1SLZbbag91aEqlUtDa9agutyL1m5UEXma/ak/I82mGb",
+	"kv2XtN5Jt63x3dKo3N7QqxmccgqMSCovLzqyv8iELy1PM5Magelzkgg2PbMmXLUi0Vk3umpm3S2NjA1G",
+	"RD6htb3iU9ZhMLqzkQIMJwGqMEGmUTtBZ0tTpTX8HUUTDMxgz9a3dScgi8Umi26jxOZRL2cS8oHgCivM",
+	"mrW7lllj+nSaPauQ3WVA/IEmQ2fpR8MG2Kz2V81Rauy76ui6cl61WBdSC3At2a7Pf2ytr++vXKYj6b8q",
+	"P57GK3nBvbs3TiiW2sgJCdMG8tEFO1ThPZZzyhqQVkiBCppGqetaEeDDnCcJ10geLaQKI65tJt8oxhMS",
+	"4qRQdeGUbY2PmiGxyQrYpPibmr6TsVsKfQsd3gV1rZh3DbEcuUgLmEKo2U/qZ7c1mjqUeTf/1BTvEQRl",
+	"hIpVerQzaNBZW9xFnPnLslhkaVkfmM5fcBI/trSfF1Rrtb6QpiiaWkGfosrTdKnxvFxha3um0vzkT65J",
+	"Kle6oy7y/Lal0ZJETU6q00dF4e1D7Eg3dZkfhUK03G+jH5EkMsrITweWpDM2QcMjloBUsTvQ5SxSR3Ax",
+	"l6Dro0lksq6qeTTaB2TRDKLMEI3XTKW6CVQG4rY9o/Xh5gLhFrIuQ+9Hw+3LcF5b9cw95uleZ8JtZY6t",
+	"qsleibs/xWKH+65aWIO/t6dO4Q0R4NuYc38jqKzXPrTT5WRpJlikxJm2xdatjHmO0OWsOLikOOyMQ28Y",
+	"emMf6I9+EHrj3X4oxqHHJpF7Puy/P7ZBrzHtemyjZ0Ka2+XTw1Dv1XLqO2HYD/Z2P6THnbFga9q4smrb",
+	"s1C44SzljXruNl5o1yO4Duvl46E3Cr1+vx96ftis6F5+U9SmVs9vYKcsYJ2zBfmNwmrIeinr7qYuzSbQ",
+	"laZM+fdw4dpnujX2yxnCOLdRNJqxLSOgAywrxm2lxE6YGzKFYRd6uz4ZrHTI5lKCztSURahdUeTxi8eh",
+	"OGMGL9kCdqKqsscddD0t48qFJzJe+Narzw0FF4YdE+2Od+1XeStiNe++A+1iCEpmJg/mlnZGbdr6+lzA",
+	"uBNpli5D8RQVvyjitjbsdykhzSYJ1zOMG72QNvDTwJ3NlGSiMoN5nnHVdguhsDDhjF1wmanCVG52U/bh",
+	"sxkqLNeO+XRK/GWLoss2zKlMEnmp69+Hwk1ArJlXrLrOzHFYSIbQG9X7NIn7akdB1DdBZ5kz+xlxLjH2",
+	"eNgPxn4o6BhyFrcB0maoW06LAHje+2RmuLAjohlG5xhbBB9foFrkVSd+CahURfmlT06a7dQ6CJybAq3G",
+	"viMYO9ln03okNgCvWGSSRSisKzEmrrQvgz4UnWLA4lhXTWC0mcPhwC9IULM5liv4eVdXkeC3LWC2l0vz",
+	"LxBsJtY2/sbLLWBk8+qZVLbwnbij2fxFx8ujWVmubWOfqVQGY9/tNm/mkLFLBeRHZ9ESY8TjMvUYCmvV",
+	"0zoWwRrOMTUwQdtr1aSXHZ1itO+G9c+ko/XjK4OClIQG2+wuRY0DRzCuR5bHfmXGv6vLRu2ycYzkURHP",
+	"tbDlvcFpZizTESaKhmn6jZYMkrz9+ahcrAxX5wvS3w7drvmM6CAUtpkAtWv3yynS1THs1PvQIiZs7RPk",
+	"7R5l8mbXaRfDTVK0Y1eyruJoz/dKn9cb9gdD0poyRcFSbp8E/aGr7ZhZ/bHPUr4fWX1Pf10c7EfRfjXd",
+	"vrVUZFczk/NM8jCyk33MZV9tcLkIAveB5HUZWdEJ0zZ8LlMXtO7D9wscM4WhKFrVHVO0us4th9gud6Jf",
+	"227vl0dry8Muue4oiA5FVREdBIHfVQu9azmfuV7EHA5LdXt7n0iDo7z87LYZdleVwqV4FnujRmuFPYjq",
+	"UogVvn81ZL91AQB52TnDP5bx4p5a6p0AWdNTX++Wb/SkeagnpwZ13pVe7xPzrq6uvEZb1WBV5/rgYHj4",
+	"/oMPHj7y6l1L1QRVA1D+rNaov6Ezf3MDfru9ftu2+Har+81Sp/m2/eVFJfJN0362vetLNyscBMGqmctx",
+	"+53XL9z43uGWH5d90vTNYHj7b4aDW35Ts3YtY3TZua9Obvxr4oCKfpsWH+wcv3hso+TsTNtqOjSetaQ7",
+	"xV5sm002iD3XkZKLPdJ2Vk3Y+K3uw+NaupZciZx0xjZSGOzml7Q4rTkYBIPg0UOXezNkaTEDsUR3xQte",
+	"cW2jv6VptFGSdkubsoXmTUibrUm/1eizPelvDcLW9zzU4x33fsXDkcumF6mP2q0Obx03xnVeuR0vumz0",
+	"Bl58mcdumxZHcVeAiRpFi34R2x07vT32IWVnTmeP6a+xZbBQ3JrDyujOt5rDWm0ub5LDWgGx18Bm42tr",
+	"T/i2VuVm/LYzW16/0cEP6znvYrhPXOY+37/usMhu7FNntd1s4EbySHNI8o58shvz+Ie70aaV2S4rGcys",
+	"uOCMnLsubquFUtvMtj6BflRO7IIe8lKgsuknXYVOckCbF6YFKy9M60ie3eLqtM3iobwjbpvBjXvYtvqg",
+	"cf/Z6xI9y41vb0rqdEThNwmd2m0+fzyZU7uVaFuRs/TJNhKn/smWAmdbaVNj+CrguVH+3E7EuJBvS8CM",
+	"yhAqCZJLsgOOXzx2EZ16eHY56FAEEDKROAMCyzhPcT3Kznj5ekF7uo2bDf1QjFt3+hXDDneL0IUz5Msr",
+	"n2J6nkf0xj/u5eq59yweQ3FeoXBQ+FaG1QLQ3TLyDgGGb7fE2Ry8cOfbFbN4Vy9HNpaiGN+2yIG/tYBt",
+	"3vfxxuTrra/Hu7187b4Rz8+TTHZ3dQ7a3P7mw/AAEnmJKmKamP3K2xbvtWZiC/xbJN2Xwyh3FunOrrRF",
+	"SDfuUMgz/FZFVzol6R2CJw1JumSaonEXtFU25nC1jVmUbt2rZXkvovuPIFNuE4q5vTi5UyTmT4OVmzGY",
+	"bRnZrqQuuj2rMjuZJ9OLUlUWx8qJ40wl3sibGZOO9vcHBx/0g37QH4weBg8DSzr5ah18oW3e3skdHXq7",
+	"y6EdmcpEni0qDrFdtyc3/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -433,8 +433,9 @@ export interface components {
     };
     responses: {
         /**
-         * @description cmdbmock's own answer to a request over its limits: HTTP 413 for a body, 431 for the
-         *     headers (`--max-body`, `--max-header-bytes`), in ESB's envelope.
+         * @description cmdbmock's own answer to a request it cannot read: HTTP 413 for a body over `--max-body`,
+         *     431 for headers over `--max-header-bytes`, 400 for a body that ended before its
+         *     Content-Length; in ESB's envelope.
          */
         EsbTooLarge: {
             headers: {
@@ -445,8 +446,9 @@ export interface components {
             };
         };
         /**
-         * @description cmdbmock's own answer to a request over its limits: HTTP 413 for a body, 431 for the
-         *     headers (`--max-body`, `--max-header-bytes`), in the v3 envelope.
+         * @description cmdbmock's own answer to a request it cannot read: HTTP 413 for a body over `--max-body`,
+         *     431 for headers over `--max-header-bytes`, 400 for a body that ended before its
+         *     Content-Length; in the v3 envelope.
          */
         V3TooLarge: {
             headers: {
@@ -502,6 +504,7 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["EsbCreateSetEnvelope"];
+            400: components["responses"]["EsbTooLarge"];
             413: components["responses"]["EsbTooLarge"];
             431: components["responses"]["EsbTooLarge"];
         };
@@ -541,6 +544,7 @@ export interface operations {
                     "application/json": components["schemas"]["V3CreateSetSuccess"] | components["schemas"]["V3Failure"];
                 };
             };
+            400: components["responses"]["V3TooLarge"];
             413: components["responses"]["V3TooLarge"];
             431: components["responses"]["V3TooLarge"];
         };
@@ -570,6 +574,7 @@ export interface operations {
                     "application/json": components["schemas"]["EsbSearchSetSuccess"] | components["schemas"]["EsbFailure"];
                 };
             };
+            400: components["responses"]["EsbTooLarge"];
             413: components["responses"]["EsbTooLarge"];
             431: components["responses"]["EsbTooLarge"];
         };
@@ -599,6 +604,7 @@ export interface operations {
                     "application/json": components["schemas"]["EsbNullSuccess"] | components["schemas"]["EsbFailure"];
                 };
             };
+            400: components["responses"]["EsbTooLarge"];
             413: components["responses"]["EsbTooLarge"];
             431: components["responses"]["EsbTooLarge"];
         };
@@ -641,6 +647,7 @@ export interface operations {
                     "application/json": components["schemas"]["V3SearchSetSuccess"] | components["schemas"]["V3Failure"];
                 };
             };
+            400: components["responses"]["V3TooLarge"];
             413: components["responses"]["V3TooLarge"];
             431: components["responses"]["V3TooLarge"];
         };
@@ -679,6 +686,7 @@ export interface operations {
                     "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"];
                 };
             };
+            400: components["responses"]["V3TooLarge"];
             413: components["responses"]["V3TooLarge"];
             431: components["responses"]["V3TooLarge"];
         };
