@@ -1,15 +1,11 @@
 package mock
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
 // stateTempPattern names the temporary files a state is written to before it is renamed.
@@ -50,23 +46,15 @@ func (s *Server) loadState() (bool, error) {
 	if err := prepareStateFile(s.cfg.StateFile); err != nil {
 		return false, err
 	}
-	data, err := os.ReadFile(s.cfg.StateFile)
+	f, err := os.Open(s.cfg.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("mock: state: %w", err)
 	}
-	var saved topo.State
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&saved); err != nil {
-		return false, fmt.Errorf("mock: state %s: %w", s.cfg.StateFile, err)
-	}
-	if saved.Format != topo.StateFormat {
-		return false, fmt.Errorf("mock: state %s: format %d, want %d", s.cfg.StateFile, saved.Format, topo.StateFormat)
-	}
-	if err := s.store.Restore(saved); err != nil {
+	defer f.Close()
+	if err := s.store.ReadState(f); err != nil {
 		return false, fmt.Errorf("mock: state %s: %w", s.cfg.StateFile, err)
 	}
 	return true, nil
@@ -81,10 +69,6 @@ func (s *Server) SaveState() error {
 	if s.cfg.StateFile == "" {
 		return ErrNoStateFile
 	}
-	data, err := json.Marshal(s.store.Snapshot())
-	if err != nil {
-		return fmt.Errorf("mock: state: %w", err)
-	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	target := stateTarget(s.cfg.StateFile)
@@ -93,7 +77,7 @@ func (s *Server) SaveState() error {
 		return fmt.Errorf("mock: state: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
+	if err := s.store.WriteState(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("mock: state: %w", err)
 	}

@@ -1,9 +1,14 @@
 package topo
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
 
 // StateFormat is the version of a State's layout.
@@ -32,55 +37,228 @@ func (st *Store) Snapshot() State {
 	return out
 }
 
-// Restore replaces the store's sets, modules and counters with a saved state.
-//
-// The state is checked as it loads: set ids positive and unique, names unique under a parent,
-// module ids positive and unique and of a saved set. Counters behind the saved ids (a stale
-// file) are moved past them, so no id in use is handed out again.
+// Restore replaces the store's sets, modules and counters with a saved state, checked as
+// ReadState checks one.
 func (st *Store) Restore(saved State) error {
-	rows := &slab{}
-	sets := make(map[int64]uint32, len(saved.Sets))
-	names := newNameIndex(rows.at)
-	nextSet, nextModule := max(saved.NextSetID, 1), max(saved.NextModuleID, 1)
+	rs := st.restorer()
 	for _, rec := range saved.Sets {
-		r, err := st.layout.rowOf(rec)
+		if err := rs.addSet(rec); err != nil {
+			return err
+		}
+	}
+	for _, m := range saved.Modules {
+		if err := rs.addModule(m); err != nil {
+			return err
+		}
+	}
+	return rs.finish(saved.NextSetID, saved.NextModuleID)
+}
+
+// WriteState writes the store to w as the JSON of a State. The sets' compact rows are copied
+// under the store's lock, which is then let go; the records are written from the copies, one at
+// a time, so that neither the writing nor the memory grows with a map per set.
+func (st *Store) WriteState(w io.Writer) error {
+	st.mu.RLock()
+	rows := make([]row, 0, len(st.sets))
+	for slot := range st.slab.n {
+		if r := st.slab.at(slot); r.id != 0 {
+			rows = append(rows, *r)
+		}
+	}
+	var modules []Module
+	for _, ms := range st.modules {
+		modules = append(modules, ms...)
+	}
+	nextSet, nextModule := st.nextSetID, st.nextModuleID
+	st.mu.RUnlock()
+
+	bw := bufio.NewWriterSize(w, 1<<20)
+	b := fmt.Appendf(nil, `{"format":%d,"next_set_id":%d,"next_module_id":%d,"sets":[`, StateFormat, nextSet, nextModule)
+	for i := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = st.layout.appendJSON(b, &rows[i])
+		if len(b) > 64<<10 {
+			if _, err := bw.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	b = append(b, `],"modules":`...)
+	if modules == nil {
+		modules = []Module{}
+	}
+	ms, err := json.Marshal(modules)
+	if err != nil {
+		return err
+	}
+	b = append(append(b, ms...), "}\n"...)
+	if _, err := bw.Write(b); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// ReadState replaces the store's sets, modules and counters with the State that r holds as
+// JSON, read set by set. The state is checked as it loads: the format, set ids positive and
+// unique, names unique under a parent, module ids positive and unique and of a saved set.
+// Counters behind the saved ids (a stale file) are moved past them, so no id in use is handed
+// out again.
+func (st *Store) ReadState(r io.Reader) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	dec.UseNumber()
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	rs := st.restorer()
+	var format, nextSet, nextModule int64
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
 		if err != nil {
 			return err
 		}
-		if _, dup := sets[r.id]; dup || r.id <= 0 {
-			return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
+		key, _ := tok.(string)
+		seen[key] = true
+		switch key {
+		case "format", "next_set_id", "next_module_id":
+			var n int64
+			if err := dec.Decode(&n); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			switch key {
+			case "format":
+				format = n
+			case "next_set_id":
+				nextSet = n
+			default:
+				nextModule = n
+			}
+		case "sets":
+			if err := expectDelim(dec, '['); err != nil {
+				return err
+			}
+			var raw json.RawMessage
+			for dec.More() {
+				if err := dec.Decode(&raw); err != nil {
+					return fmt.Errorf("sets: %w", err)
+				}
+				v, err := jsonx.Parse(string(raw), maxDepth, nil)
+				rec, ok := v.(map[string]any)
+				if err != nil || !ok {
+					return fmt.Errorf("sets: a saved set is not a JSON object")
+				}
+				if err := rs.addSet(rec); err != nil {
+					return err
+				}
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return err
+			}
+		case "modules":
+			var ms []Module
+			if err := dec.Decode(&ms); err != nil {
+				return fmt.Errorf("modules: %w", err)
+			}
+			for _, m := range ms {
+				if err := rs.addModule(m); err != nil {
+					return err
+				}
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
 		}
-		if names.get(keyOf(r)) != nil {
-			return fmt.Errorf("two saved sets are named %q under parent %d", r.name, r.parent)
-		}
-		slot := rows.add(*r)
-		sets[r.id] = slot
-		names.put(slot)
-		nextSet = max(nextSet, r.id+1)
 	}
-	modules := map[int64][]Module{}
-	moduleIDs := make(map[int64]bool, len(saved.Modules))
-	for _, m := range saved.Modules {
-		if moduleIDs[m.ID] || m.ID <= 0 {
-			return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
-		}
-		if _, ok := sets[m.SetID]; !ok {
-			return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
-		}
-		moduleIDs[m.ID] = true
-		modules[m.SetID] = append(modules[m.SetID], m)
-		nextModule = max(nextModule, m.ID+1)
+	if format != StateFormat {
+		return fmt.Errorf("format %d, want %d", format, StateFormat)
 	}
+	if !seen["sets"] {
+		return errors.New("no sets")
+	}
+	return rs.finish(nextSet, nextModule)
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != want {
+		return fmt.Errorf("want %v, found %v", want, tok)
+	}
+	return nil
+}
+
+// restorer builds the content of a store from saved sets and modules, checking them, and puts
+// it in place at finish.
+type restorer struct {
+	st         *Store
+	rows       *slab
+	sets       map[int64]uint32
+	names      *nameIndex
+	modules    map[int64][]Module
+	moduleIDs  map[int64]bool
+	nextSet    int64
+	nextModule int64
+	scratch    []byte
+}
+
+func (st *Store) restorer() *restorer {
+	rows := &slab{}
+	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: newNameIndex(rows.at),
+		modules: map[int64][]Module{}, moduleIDs: map[int64]bool{}, nextSet: 1, nextModule: 1}
+}
+
+func (rs *restorer) addSet(rec Record) error {
+	r, err := rs.st.layout.rowOf(rec, &rs.scratch)
+	if err != nil {
+		return err
+	}
+	if _, dup := rs.sets[r.id]; dup || r.id <= 0 {
+		return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
+	}
+	if rs.names.get(keyOf(r)) != nil {
+		return fmt.Errorf("two saved sets are named %q under parent %d", r.name, r.parent)
+	}
+	slot := rs.rows.add(*r)
+	rs.sets[r.id] = slot
+	rs.names.put(slot)
+	rs.nextSet = max(rs.nextSet, r.id+1)
+	return nil
+}
+
+func (rs *restorer) addModule(m Module) error {
+	if rs.moduleIDs[m.ID] || m.ID <= 0 {
+		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
+	}
+	if _, ok := rs.sets[m.SetID]; !ok {
+		return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
+	}
+	rs.moduleIDs[m.ID] = true
+	rs.modules[m.SetID] = append(rs.modules[m.SetID], m)
+	rs.nextModule = max(rs.nextModule, m.ID+1)
+	return nil
+}
+
+// finish puts what was read in place of the store's sets and modules; counters behind the
+// saved ids are moved past them.
+func (rs *restorer) finish(nextSet, nextModule int64) error {
+	st := rs.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.slab, st.sets, st.names, st.modules = rows, sets, names, modules
-	st.nextSetID, st.nextModuleID = nextSet, nextModule
+	st.slab, st.sets, st.names, st.modules = rs.rows, rs.sets, rs.names, rs.modules
+	st.nextSetID, st.nextModuleID = max(nextSet, rs.nextSet), max(nextModule, rs.nextModule)
 	return nil
 }
 
 // rowOf turns a saved record back into a row; what the row would not give back as it was
 // saved is kept as an extra field.
-func (l *layout) rowOf(rec Record) (*row, error) {
+func (l *layout) rowOf(rec Record, scratch *[]byte) (*row, error) {
 	for k, v := range rec {
 		rec[k] = jsonValue(v)
 	}
@@ -105,8 +283,14 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 		b = append(AppendValue(b, rec[a]), 0)
 	}
 	r.vals, r.name = withName(b, r.name)
+	// A value the row would not give back as it was saved is kept as an extra field.
 	for k, v := range rec {
-		if got, known := l.value(r, k); !known || !sameJSON(got, v) {
+		_, known := l.sources[k]
+		if known {
+			*scratch = l.appendText((*scratch)[:0], r, k)
+			known = string(*scratch) == string(AppendValue(nil, v))
+		}
+		if !known {
 			if r.extra == nil {
 				r.extra = Record{}
 			}
@@ -114,11 +298,4 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 		}
 	}
 	return r, nil
-}
-
-// sameJSON compares two values as JSON: int64(3) equals json.Number("3").
-func sameJSON(a, b any) bool {
-	x, errX := json.Marshal(a)
-	y, errY := json.Marshal(b)
-	return errX == nil && errY == nil && string(x) == string(y)
 }

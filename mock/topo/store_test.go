@@ -1,6 +1,7 @@
 package topo_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -264,5 +265,47 @@ func TestRestoreValidates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			assert.Error(t, newStore(10).Restore(st))
 		})
+	}
+}
+
+// TestWriteReadState: what WriteState writes, ReadState reads back into the same store: sets,
+// modules, counters and extra fields; and it is the JSON of a State, which Restore takes too.
+func TestWriteReadState(t *testing.T) {
+	s := newStore(10)
+	for _, name := range []string{"a", "b", "c"} {
+		_, err := s.Create(draft(1, 1, name), []topo.ModuleTemplate{{Name: "m-" + name}})
+		require.NoError(t, err)
+	}
+	canned := draft(2, 2, "canned")
+	canned.Extra = topo.Record{"bk_obj_id": "set", "bk_inst_id": int64(77)}
+	_, err := s.Create(canned, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Delete(1, 2))
+
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(10)
+	require.NoError(t, back.ReadState(bytes.NewReader(buf.Bytes())))
+	assert.Equal(t, s.Sets(), back.Sets())
+	assert.Equal(t, s.Modules(3), back.Modules(3))
+	next, err := back.Create(draft(1, 1, "d"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), next.ID())
+
+	var st topo.State
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&st))
+	again := newStore(10)
+	require.NoError(t, again.Restore(st))
+	assert.Equal(t, s.Sets(), again.Sets())
+
+	for name, bad := range map[string]string{
+		"another format": `{"format":2,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`,
+		"no sets":        `{"format":1,"next_set_id":1,"next_module_id":1}`,
+		"not JSON":       `{"format":1,"sets":[{`,
+		"a set a string": `{"format":1,"sets":["x"]}`,
+	} {
+		assert.Error(t, newStore(10).ReadState(strings.NewReader(bad)), name)
 	}
 }
