@@ -58,6 +58,9 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if timeout <= 0 {
+		return fmt.Errorf("--timeout must be positive, not %s: a request without one could wait forever", timeout)
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}

@@ -5,8 +5,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,5 +75,48 @@ func TestStartChecksStateAndNumbers(t *testing.T) {
 			require.Error(t, err)
 			assert.True(t, strings.Contains(err.Error(), tc.want), "%v", err)
 		})
+	}
+}
+
+// TestContractStopsOnASecondSignal: the first SIGINT of a contract run lets it clean up; a
+// second one ends it at once, even while a request to a target that never answers is waiting
+// (it used to be ignored). A request timeout of 0 (no limit at all) is refused.
+func TestContractStopsOnASecondSignal(t *testing.T) {
+	err := run(context.Background(), []string{"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "--timeout", "0"}, getenv(nil), io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--timeout")
+
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() { // a target that takes connections and never answers
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	bin := filepath.Join(t.TempDir(), "cmdbmock")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	cmd := exec.Command(bin, "contract", "--target", "http://"+ln.Addr().String(), "--biz-id", "1", "--timeout", "1m")
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	time.Sleep(300 * time.Millisecond) // the run is waiting on its first request
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	select {
+	case err := <-done:
+		assert.Error(t, err, "interrupted, not conformant")
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("a second SIGINT did not end the contract run")
 	}
 }
