@@ -160,31 +160,45 @@ func (l *layout) appendText(b []byte, r *row, field string) []byte {
 	if !ok {
 		return append(b, "null"...)
 	}
-	switch src {
-	case srcID:
-		return strconv.AppendInt(b, r.id, 10)
-	case srcBiz:
-		return strconv.AppendInt(b, r.biz, 10)
-	case srcParent:
-		return strconv.AppendInt(b, r.parent, 10)
-	case srcName:
-		return jsonx.AppendString(b, r.name)
-	case srcDefault:
-		return strconv.AppendInt(b, r.def, 10)
-	case srcTemplate:
-		return strconv.AppendInt(b, r.template, 10)
-	case srcSupplier:
-		return jsonx.AppendString(b, DefaultSupplierAccount)
-	case srcCreated:
-		b = append(b, '"')
-		b = l.appendTime(b, r.created)
-		return append(b, '"')
-	case srcCreatedBy:
-		return jsonx.AppendString(b, r.createdBy)
-	case srcNull:
-		return append(b, "null"...)
+	var created []byte
+	if src == srcCreated {
+		var stamp [40]byte
+		created = l.appendTime(stamp[:0], r.created)
+	}
+	if b, ok = l.appendServer(b, r, src, created); ok {
+		return b
 	}
 	return append(b, attrText(r.vals, int(src-srcAttr))...)
+}
+
+// appendServer appends the JSON text of a field the server keeps on the row, any source but an
+// attribute (for which it reports false); created is the row's time as appendTime writes it.
+func (l *layout) appendServer(b []byte, r *row, src source, created []byte) ([]byte, bool) {
+	switch src {
+	case srcID:
+		return strconv.AppendInt(b, r.id, 10), true
+	case srcBiz:
+		return strconv.AppendInt(b, r.biz, 10), true
+	case srcParent:
+		return strconv.AppendInt(b, r.parent, 10), true
+	case srcName:
+		return jsonx.AppendString(b, r.name), true
+	case srcDefault:
+		return strconv.AppendInt(b, r.def, 10), true
+	case srcTemplate:
+		return strconv.AppendInt(b, r.template, 10), true
+	case srcSupplier:
+		return jsonx.AppendString(b, DefaultSupplierAccount), true
+	case srcCreated:
+		b = append(b, '"')
+		b = append(b, created...)
+		return append(b, '"'), true
+	case srcCreatedBy:
+		return jsonx.AppendString(b, r.createdBy), true
+	case srcNull:
+		return append(b, "null"...), true
+	}
+	return b, false
 }
 
 // withName ends a row's attribute values, each as JSON text and a NUL, with the name, so that
@@ -244,30 +258,8 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, l.quote[i]...)
-		switch src {
-		case srcID:
-			b = strconv.AppendInt(b, r.id, 10)
-		case srcBiz:
-			b = strconv.AppendInt(b, r.biz, 10)
-		case srcParent:
-			b = strconv.AppendInt(b, r.parent, 10)
-		case srcName:
-			b = jsonx.AppendString(b, r.name)
-		case srcDefault:
-			b = strconv.AppendInt(b, r.def, 10)
-		case srcTemplate:
-			b = strconv.AppendInt(b, r.template, 10)
-		case srcSupplier:
-			b = jsonx.AppendString(b, DefaultSupplierAccount)
-		case srcCreated:
-			b = append(b, '"')
-			b = append(b, created...)
-			b = append(b, '"')
-		case srcCreatedBy:
-			b = jsonx.AppendString(b, r.createdBy)
-		case srcNull:
-			b = append(b, "null"...)
-		default:
+		var server bool
+		if b, server = l.appendServer(b, r, src, created); !server {
 			// The attributes come in the layout's order, as vals holds them.
 			end := strings.IndexByte(vals, 0)
 			b = append(b, vals[:end]...)
