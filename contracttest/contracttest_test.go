@@ -48,6 +48,16 @@ func config(t *testing.T, target string, surface contracttest.Surface) contractt
 	}
 }
 
+// allReports is a run's report in every format, one after the other.
+func allReports(t *testing.T, rep *contracttest.Report) string {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, rep.WriteText(&out))
+	require.NoError(t, rep.WriteJSON(&out))
+	require.NoError(t, rep.WriteJUnit(&out))
+	return out.String()
+}
+
 func reasons(r *contracttest.Report) string {
 	var b strings.Builder
 	for _, c := range r.Cases {
@@ -312,12 +322,9 @@ func TestSecretsNeverReachReports(t *testing.T) {
 	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
 		rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
 		require.NoError(t, err)
-		var out bytes.Buffer
-		require.NoError(t, rep.WriteText(&out))
-		require.NoError(t, rep.WriteJSON(&out))
-		require.NoError(t, rep.WriteJUnit(&out))
-		assert.NotContains(t, out.String(), canarySecret)
-		assert.Contains(t, out.String(), "***", "the secret is shown masked")
+		out := allReports(t, rep)
+		assert.NotContains(t, out, canarySecret)
+		assert.Contains(t, out, "***", "the secret is shown masked")
 	}
 }
 
@@ -498,12 +505,9 @@ func TestTargetPasswordNeverReachesReports(t *testing.T) {
 	target := strings.Replace(srv.URL, "http://", "http://ops:"+password+"@", 1)
 	rep, err := contracttest.Run(context.Background(), config(t, target, contracttest.SurfaceESB))
 	require.NoError(t, err)
-	var out bytes.Buffer
-	require.NoError(t, rep.WriteText(&out))
-	require.NoError(t, rep.WriteJSON(&out))
-	require.NoError(t, rep.WriteJUnit(&out))
-	assert.NotContains(t, out.String(), password)
-	assert.Contains(t, out.String(), "ops:xxxxx@", "the URL is shown, its password masked")
+	out := allReports(t, rep)
+	assert.NotContains(t, out, password)
+	assert.Contains(t, out, "ops:xxxxx@", "the URL is shown, its password masked")
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
