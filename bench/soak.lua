@@ -1,10 +1,15 @@
 -- wrk script for bench/soak.sh: mixed valid and invalid calls over a bounded set of names, so
 -- that after the first pass every create is a duplicate, plus churn: sets created under new
--- names each time and deleted again as soon as their answer names their id. Memory must stay
--- flat although the counter of ids keeps growing.
+-- names each time and deleted again as soon as their answer names their id, searches (an $in of
+-- 500 ids, a regex, an unpaged one), and every 5,000th request a reset or a snapshot of the
+-- state through the admin API. Memory must stay flat although the counter of ids keeps growing,
+-- and no answer may take over a second.
 local names = 2000
 local n = 0
 local toDelete = {} -- ids of churn sets, to delete with the next requests
+local list = {}
+for i = 1, 500 do list[i] = tostring(i * 7) end
+local ids = table.concat(list, ",")
 
 local function esb(data)
   return '{"bk_app_code":"soak","bk_app_secret":"soak","bk_username":"soak","bk_biz_id":1,"data":' .. data .. '}'
@@ -20,12 +25,21 @@ local kinds = {
   function(i) return "POST", "/api/c/compapi/v2/cc/create_set/", esb('{"bk_parent_id":1,"bk_set_name":"a b","bk_set_env":"9"}') end,
 
   function(i) return "POST", "/api/v3/set/2", '{"bk_parent_id":2,"bk_set_name":"churn-' .. i .. '","bk_set_desc":"churn"}' end,
+  function(i) return "POST", "/api/v3/set/search/0/1", '{"fields":["bk_set_id"],"condition":{"bk_set_id":{"$in":[' .. ids .. ']}},"page":{"start":0,"limit":50}}' end,
+  function(i) return "POST", "/api/v3/set/search/0/2", '{"condition":{"bk_set_name":{"$regex":"^soak-v3-1"}},"page":{"start":0,"limit":0}}' end,
+}
+
+local admin = {
+  function() return "POST", "/__mock/reset", "" end,
+  function() return "POST", "/__mock/snapshot", "" end,
 }
 
 function request()
   n = n + 1
   local method, path, body
-  if #toDelete > 0 then
+  if n % 5000 == 0 then
+    method, path, body = admin[(n / 5000) % #admin + 1]()
+  elseif #toDelete > 0 then
     method, path = "DELETE", "/api/v3/set/2/" .. table.remove(toDelete)
   else
     method, path, body = kinds[(n % #kinds) + 1](n)
@@ -45,7 +59,7 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT rps=%.0f p99_us=%d requests=%d non2xx=%d socket_errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(99), summary.requests, e.status,
+  io.write(string.format("RESULT rps=%.0f p99_us=%d max_us=%d requests=%d non2xx=%d socket_errors=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(99), latency.max, summary.requests, e.status,
     e.connect + e.read + e.write + e.timeout))
 end

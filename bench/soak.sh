@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak test: mixed valid and invalid traffic against cmdbmock for DURATION (default 10 minutes)
-# with wrk -t1 -c8, creates and deletes of ever new sets among it (churn), resident memory sampled every SAMPLE seconds. It prints the samples and
+# with wrk -t1 -c8, creates and deletes of ever new sets among it (churn), searches, and resets
+# and snapshots of the state through the admin API, resident memory sampled every SAMPLE seconds. It prints the samples and
 # whether memory stayed flat once the store is full of the run's names (after WARMUP seconds):
 # no sample more than 10% above the first one after the warm-up.
 #
@@ -30,7 +31,7 @@ if ! command -v wrk >/dev/null; then
   exit 2
 fi
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
-"$work/cmdbmock" --addr "$ADDR" --log-level warn >/dev/null 2>&1 &
+"$work/cmdbmock" --addr "$ADDR" --log-level warn --state "$work/state.json" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break; sleep 0.1; done
 
@@ -46,7 +47,14 @@ while kill -0 "$wrk_pid" 2>/dev/null && [ "$elapsed" -le "$DURATION" ]; do
   echo "t=${elapsed}s rss_mb=$((kb / 1024))" >&2
 done
 wait "$wrk_pid" || true
-grep '^RESULT' "$work/wrk.out" || true
+result=$(grep '^RESULT' "$work/wrk.out" || true)
+echo "$result"
+max_us=$(echo "$result" | sed -n 's/.*max_us=\([0-9]*\).*/\1/p')
+if [ -n "$max_us" ] && [ "$max_us" -le 1000000 ]; then
+  echo "stall over 1 s: no (slowest answer $((max_us / 1000)) ms)"
+elif [ -n "$max_us" ]; then
+  echo "stall over 1 s: yes (slowest answer $((max_us / 1000)) ms)"
+fi
 sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {printf "%d", $2}')
 codes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ {match($0, /code="[^"]*"/); c[substr($0, RSTART + 6, RLENGTH - 7)] += $NF} END {for (k in c) printf "%s:%d ", k, c[k]}')
 deletes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ && /route="\/api\/v3\/set\/:bk_biz_id\/:bk_set_id"/ {s += $NF} END {printf "%d", s}')
