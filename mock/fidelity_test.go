@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -247,5 +248,21 @@ func assertRequestID(t *testing.T, surface string, r reply) {
 		assert.Equal(t, id, r.RequestID)
 	} else {
 		assert.NotContains(t, r.Keys, "request_id")
+	}
+}
+
+// TestNullStringAttributes: CMDB accepts null for bk_set_desc, description, bk_set_env and
+// bk_service_status and stores null (reference §5: the validators of singlechar, longchar and
+// enum pass a nil value), on both surfaces.
+func TestNullStringAttributes(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for i, surface := range []string{"esb", "v3"} {
+		for j, field := range []string{"bk_set_desc", "description", "bk_set_env", "bk_service_status"} {
+			r := req{surface: surface, lang: "en", biz: 1, data: set("bk_set_name", fmt.Sprintf("null-%d-%d", i, j), field, null)}.send(t, s)
+			require.Equal(t, 0, r.Code, "%s %s: %s", surface, field, r.Raw)
+			v, present := r.Data[field]
+			assert.True(t, present, field)
+			assert.Nil(t, v, "%s is stored null", field)
+		}
 	}
 }

@@ -50,7 +50,7 @@ var acceptCases = []struct {
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_capacity":2.5}}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_capacity":"9"}}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_set_env":3}}`, false},
-	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_set_desc":null}}`, false},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"x","bk_set_desc":null}}`, true}, // CMDB stores null
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":[]}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":"x"}`, false},
 	{`[]`, false},

@@ -90,7 +90,7 @@ func TestFieldsComeFromTheDocument(t *testing.T) {
 	for _, f := range load(t).Fields() {
 		byName[f.Name] = f
 	}
-	assert.Equal(t, spec.Field{Name: "bk_set_desc", Pointer: "/bk_set_desc", Label: "集群描述", Kind: spec.KindString, MaxBytes: 256, Default: ""}, byName["bk_set_desc"])
+	assert.Equal(t, spec.Field{Name: "bk_set_desc", Pointer: "/bk_set_desc", Label: "集群描述", Kind: spec.KindString, MaxBytes: 256, Default: "", Nullable: true}, byName["bk_set_desc"])
 	assert.Equal(t, spec.Field{Name: "bk_capacity", Pointer: "/bk_capacity", Label: "设计容量", Kind: spec.KindInt, Min: 1, Max: 999999999, Nullable: true}, byName["bk_capacity"])
 	assert.Equal(t, []string{"1", "2", "3"}, byName["bk_set_env"].Enum)
 	assert.Equal(t, "3", byName["bk_set_env"].Default)

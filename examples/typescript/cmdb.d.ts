@@ -289,24 +289,24 @@ export interface components {
              * @description Description of the data (description information for the data)
              * @default
              */
-            description: string;
+            description: string | null;
             /**
              * @description cluster description
              * @default
              */
-            bk_set_desc: string;
+            bk_set_desc: string | null;
             /**
              * @description Environment type: 1/2/3 (1: test, 2: experience, 3: formal/official)
              * @default 3
-             * @enum {string}
+             * @enum {string|null}
              */
-            bk_set_env: "1" | "2" | "3";
+            bk_set_env: "1" | "2" | "3" | null;
             /**
              * @description Service status: 1/2 (1: open, 2: closed)
              * @default 1
-             * @enum {string}
+             * @enum {string|null}
              */
-            bk_service_status: "1" | "2";
+            bk_service_status: "1" | "2" | null;
         };
         /** @description the created set; keys come out in alphabetical order */
         SetRecord: components["schemas"]["SetFields"] & Record<string, never>;
@@ -321,11 +321,11 @@ export interface components {
             /** @description cluster id */
             bk_set_id?: number;
             /** @description Service status: 1/2 (1: open, 2: closed) */
-            bk_service_status?: string;
+            bk_service_status?: string | null;
             /** @description cluster description */
-            bk_set_desc?: string;
+            bk_set_desc?: string | null;
             /** @description Environment type: 1/2/3 (1: test, 2: experience, 3: official) */
-            bk_set_env?: string;
+            bk_set_env?: string | null;
             /** @description cluster name */
             bk_set_name?: string;
             /** @description supplier account (developer account) */
@@ -343,7 +343,7 @@ export interface components {
             /** @description 0 - common cluster, 1 - built-in module collection, default is 0 */
             default?: number;
             /** @description Description of the data */
-            description?: string;
+            description?: string | null;
             /** @description cluster template ID; 0 without a template */
             set_template_id?: number;
             /** @description the version of the cluster template, as the client sent it; null when not sent */
