@@ -286,12 +286,12 @@ export interface components {
              */
             bk_capacity: number | null;
             /**
-             * @description Description of the data (description information for the data)
+             * @description Description of the data (description information for the data); at most 2000 bytes once white space is trimmed from both ends, which the mock checks (x-cmdb-max-bytes)
              * @default
              */
             description: string | null;
             /**
-             * @description cluster description
+             * @description cluster description; at most 256 bytes once white space is trimmed from both ends, which the mock checks (x-cmdb-max-bytes)
              * @default
              */
             bk_set_desc: string | null;
