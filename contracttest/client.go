@@ -97,7 +97,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	if c.cfg.Surface == SurfaceESB {
 		header.Set(spec.HeaderESBLanguage, lang)
 	} else {
-		header.Set(spec.HeaderV3Language, lang)
+		header.Set(c.cfg.Version.V3LanguageHeader(), lang)
 		if creds != (credentials{}) {
 			auth, _ := json.Marshal(creds)
 			header.Set(spec.HeaderAuthorization, string(auth))

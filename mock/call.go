@@ -152,7 +152,7 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 
 func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 	c := newCall()
-	c.surface, c.lang, c.action = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(spec.HeaderV3Language), spec.Chinese), actionCreate
+	c.surface, c.lang, c.action = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese), actionCreate
 	c.bizPath = pathParam(bizParam)
 	// A malformed header carries no credentials, as an absent one.
 	_ = json.Unmarshal([]byte(r.Header.Get(spec.HeaderAuthorization)), &c.creds)

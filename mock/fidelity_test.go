@@ -3,6 +3,8 @@ package mock_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // fidelityCase is one row of the reference page: a call and the answer the real system gives.
@@ -264,5 +267,32 @@ func TestNullStringAttributes(t *testing.T) {
 			assert.True(t, present, field)
 			assert.Nil(t, v, "%s is stored null", field)
 		}
+	}
+}
+
+// TestV3LanguageHeaderPerRelease: the v3 route takes its language from X-Bkapi-Language on 3.13
+// (and 3.12) and from X-Bkcmdb-Language on 3.14 (reference §2.3); the other header is not read,
+// and without the release's header messages are Chinese.
+func TestV3LanguageHeaderPerRelease(t *testing.T) {
+	cases := []struct {
+		version spec.Version
+		header  string
+		want    string
+	}{
+		{spec.V313, "X-Bkapi-Language", "'bk_set_name' unassigned"},
+		{spec.V313, "X-Bkcmdb-Language", "'bk_set_name' 未赋值"},
+		{spec.V314, "X-Bkcmdb-Language", "'bk_set_name' unassigned"},
+		{spec.V314, "X-Bkapi-Language", "'bk_set_name' 未赋值"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.version)+" "+tc.header, func(t *testing.T) {
+			s := newServer(t, mock.Config{Version: tc.version})
+			hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(`{"bk_parent_id":1}`))
+			hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`)
+			hr.Header.Set(tc.header, "en")
+			r := send(t, s, hr)
+			assert.Equal(t, 1199010, r.Code)
+			assert.Equal(t, tc.want, r.Message)
+		})
 	}
 }

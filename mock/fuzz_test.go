@@ -34,7 +34,7 @@ func FuzzHandler(f *testing.F) {
 		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
 		if english {
 			hr.Header.Set("Blueking-Language", "en")
-			hr.Header.Set("X-Bkcmdb-Language", "en")
+			hr.Header.Set("X-Bkapi-Language", "en") // 3.13, the default release
 		}
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, hr)

@@ -98,6 +98,9 @@ func (r req) httpRequest(t testing.TB) *http.Request {
 			hr.Header.Set("X-Bkapi-Authorization", string(auth))
 		}
 		if r.lang != "" {
+			// Both releases' headers, as a client that does not know the release sends them;
+			// TestV3LanguageHeaderPerRelease holds which one each release reads.
+			hr.Header.Set("X-Bkapi-Language", r.lang)
 			hr.Header.Set("X-Bkcmdb-Language", r.lang)
 		}
 	default:

@@ -38,7 +38,7 @@ func (s *Server) routes() *echo.Echo {
 			},
 			AllowOrigins:  s.cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodDelete},
-			AllowHeaders:  []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language},
+			AllowHeaders:  []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language, spec.HeaderV3Language314},
 			ExposeHeaders: []string{spec.HeaderRequestID},
 		}))
 	}

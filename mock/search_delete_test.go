@@ -32,7 +32,7 @@ func v3Call(t *testing.T, s *mock.Server, method, path, body string) reply {
 	t.Helper()
 	hr := httptest.NewRequest(method, path, strings.NewReader(body))
 	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
-	hr.Header.Set("X-Bkcmdb-Language", "en")
+	hr.Header.Set("X-Bkapi-Language", "en") // 3.13, the default release
 	return send(t, s, hr)
 }
 

@@ -15,10 +15,20 @@ const (
 // Headers the surfaces read and write.
 const (
 	HeaderESBLanguage   = "Blueking-Language"     // ESB: the language of CMDB's messages
-	HeaderV3Language    = "X-Bkcmdb-Language"     // v3: the language of CMDB's messages
+	HeaderV3Language    = "X-Bkapi-Language"      // v3 on 3.12 and 3.13: the language of CMDB's messages
+	HeaderV3Language314 = "X-Bkcmdb-Language"     // v3 on 3.14: the language of CMDB's messages
 	HeaderAuthorization = "X-Bkapi-Authorization" // the API gateway's credentials, as JSON
 	HeaderRequestID     = "X-Request-Id"          // v3: the request chain id
 )
+
+// V3LanguageHeader is the header the v3 route of a release takes its language from: the JWT
+// path of 3.12 and 3.13 reads X-Bkapi-Language, that of 3.14 only X-Bkcmdb-* headers.
+func (v Version) V3LanguageHeader() string {
+	if v == V314 {
+		return HeaderV3Language314
+	}
+	return HeaderV3Language
+}
 
 // ParseLanguage reads a language header: "en" gives English, anything else Chinese, and an
 // absent header the surface's default.
