@@ -8,6 +8,8 @@ import (
 	"mime"
 	"regexp"
 	"strings"
+
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // answer is an envelope as the target wrote it.
@@ -104,8 +106,16 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	}
 
 	if c.cfg.Surface == SurfaceESB {
-		if err := json.Unmarshal(keys["request_id"], &a.RequestID); err != nil || !requestIDPattern.MatchString(a.RequestID) {
-			failf("request_id %s is not 32 lowercase hex digits", keys["request_id"])
+		raw, has := keys["request_id"]
+		switch {
+		case has:
+			if err := json.Unmarshal(raw, &a.RequestID); err != nil || !requestIDPattern.MatchString(a.RequestID) {
+				failf("request_id %s is not 32 lowercase hex digits", raw)
+			}
+		case spec.LayerOf(int(a.Code)) != spec.LayerESB:
+			// ESB answers some of its own errors before the component runs, without one (a
+			// malformed body or credentials header); every other answer has one.
+			failf("no request_id on code %d: only ESB's own errors may lack one", a.Code)
 		}
 	} else if ex.header.Get("X-Request-Id") == "" {
 		failf("no X-Request-Id header")

@@ -23,6 +23,8 @@ type answer struct {
 	permission any
 	data       any
 	created    *topo.Set // a create's stored set, in place of data
+	// noRequestID: an ESB answer written before its component runs carries no request_id.
+	noRequestID bool
 }
 
 func succeeded(data any) answer {
@@ -55,7 +57,7 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	if a.layer == spec.LayerCMDB {
 		env.Permission = &a.permission
 	}
-	if c.surface == spec.SurfaceESB {
+	if c.surface == spec.SurfaceESB && !a.noRequestID {
 		env.RequestID = c.requestID
 	}
 	var err error

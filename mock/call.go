@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -49,6 +50,7 @@ type call struct {
 	body      []byte // as it came, for the journal
 
 	jsonErr       bool            // the body is not the JSON the surface needs
+	authHeader    authHeader      // ESB: what X-Bkapi-Authorization held
 	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
 	esbViolations spec.Violations // ESB: what kin-openapi found in the whole body
 	creds         credentials
@@ -117,9 +119,61 @@ func (c *call) requestedBiz() int64 {
 	return id
 }
 
+// authHeader is what an ESB call's X-Bkapi-Authorization header held.
+type authHeader int
+
+const (
+	authAbsent    authHeader = iota // no header, or JSON null: the body holds the credentials
+	authObject                      // a JSON object: the only source of credentials
+	authNotJSON                     // present but not JSON, empty included (row E1)
+	authNotObject                   // JSON, but a string, number or list
+)
+
+// readAuthHeader reads ESB's credentials header: when a call sends it, it is the only source of
+// credentials, and the body's are not read (reference §3.1).
+func readAuthHeader(r *http.Request) (authHeader, credentials) {
+	values, present := r.Header[spec.HeaderAuthorization]
+	if !present {
+		return authAbsent, credentials{}
+	}
+	dec := json.NewDecoder(strings.NewReader(values[0]))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return authNotJSON, credentials{}
+	}
+	switch t := v.(type) {
+	case nil:
+		return authAbsent, credentials{}
+	case map[string]any:
+		return authObject, credentialsOf(t)
+	}
+	return authNotObject, credentials{}
+}
+
+// credentialsOf reads credentials as ESB does: a key or its legacy name, the first that is not
+// empty (bk_app_code or app_code, bk_app_secret or app_secret, bk_username or username).
+func credentialsOf(fields map[string]any) credentials {
+	first := func(keys ...string) string {
+		for _, k := range keys {
+			if v := text(fields[k]); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	return credentials{
+		AppCode:   first("bk_app_code", "app_code"),
+		AppSecret: first("bk_app_secret", "app_secret"),
+		Token:     first("bk_token"),
+		Username:  first("bk_username", "username"),
+	}
+}
+
 func (s *Server) readESB(r *http.Request, body []byte) *call {
 	c := newCall()
 	c.surface, c.lang, c.action = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English), actionCreate
+	c.authHeader, c.creds = readAuthHeader(r)
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
@@ -138,11 +192,8 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 	}
 	// ESB forwards a whole-number bk_biz_id to CMDB's path as its digits.
 	c.bizPath, _ = wholeNumber(c.fields["bk_biz_id"])
-	c.creds = credentials{
-		AppCode:   text(c.fields["bk_app_code"]),
-		AppSecret: text(c.fields["bk_app_secret"]),
-		Token:     text(c.fields["bk_token"]),
-		Username:  text(c.fields["bk_username"]),
+	if c.authHeader == authAbsent {
+		c.creds = credentialsOf(c.fields)
 	}
 	if data, ok := c.fields["data"].(map[string]any); ok {
 		c.setData(s, data) // in place: c.fields holds the trimmed values too

@@ -323,7 +323,7 @@ func TestBadInputGetsAnEnvelope(t *testing.T) {
 		{"v3 trailing garbage", v3(`{} {}`), 200, 1199000, "反序列化JSON数据失败"},
 		{"v3 null body is no fields", v3(`null`), 200, 1199010, "'bk_set_name' 未赋值"},
 		{"v3 credentials checked before the body", httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(`{`)), 200, 1306000,
-			"APP Code [bk_app_code] cannot be empty"},
+			"Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,7 @@ type fidelityCase struct {
 	en, zh   string // zh "": the same text in both languages
 	esbLayer bool   // ESB's own error: no permission key
 	perm     bool   // a permission body instead of null
+	noID     bool   // ESB answers before its component runs: no request_id (reference §2.1)
 }
 
 func set(kv ...any) map[string]any {
@@ -53,14 +54,15 @@ func fidelityCases() []fidelityCase {
 	long := strings.Repeat("中", 257)
 	return []fidelityCase{
 		// ESB's own checks, in order; always English, no permission key.
-		{name: "esb/json malformed", surfaces: esbOnly, call: req{body: body(`{"bk_app_code": "a",`)}, code: 1306000, esbLayer: true,
+		{name: "esb/json malformed", surfaces: esbOnly, call: req{body: body(`{"bk_app_code": "a",`)}, code: 1306000, esbLayer: true, noID: true,
 			en: "Request JSON string is wrong in format, which cannot be analyzed."},
-		{name: "esb/json before credentials", surfaces: esbOnly, call: req{body: body(`{bk_app_code}`)}, code: 1306000, esbLayer: true,
+		{name: "esb/json before credentials", surfaces: esbOnly, call: req{body: body(`{bk_app_code}`)}, code: 1306000, esbLayer: true, noID: true,
 			en: "Request JSON string is wrong in format, which cannot be analyzed."},
+		// A body that is not JSON carries no credentials; ESB checks the secret first (E3).
 		{name: "esb/plain text body has no credentials", surfaces: esbOnly, call: req{body: body(`hello`)}, code: 1306000, esbLayer: true,
-			en: "APP Code [bk_app_code] cannot be empty"},
+			en: "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"},
 		{name: "esb/empty body", surfaces: esbOnly, call: req{body: body(``)}, code: 1306000, esbLayer: true,
-			en: "APP Code [bk_app_code] cannot be empty"},
+			en: "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"},
 		{name: "app code missing", call: req{creds: map[string]any{"bk_app_code": nil}}, code: 1306000, esbLayer: true,
 			en: "APP Code [bk_app_code] cannot be empty"},
 		{name: "app code empty", call: req{creds: map[string]any{"bk_app_code": ""}}, code: 1306000, esbLayer: true,
@@ -236,7 +238,11 @@ func TestFidelity(t *testing.T) {
 					default:
 						assert.JSONEq(t, "null", string(r.Permission))
 					}
-					assertRequestID(t, surface, r)
+					if tc.noID {
+						assert.NotContains(t, r.Keys, "request_id")
+					} else {
+						assertRequestID(t, surface, r)
+					}
 				})
 			}
 		}

@@ -54,7 +54,7 @@ func TestHostileInput(t *testing.T) {
 	}{
 		{"malformed JSON", mock.PathESBCreateSet, `{"bk_app_code":"a",`, "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
 		{"truncated JSON on v3", "/api/v3/set/1", `{"bk_set_name":"ab`, "", nil, 200, 1199000, "反序列化JSON数据失败"},
-		{"empty body", mock.PathESBCreateSet, ``, "", nil, 200, 1306000, "APP Code [bk_app_code] cannot be empty"},
+		{"empty body", mock.PathESBCreateSet, ``, "", nil, 200, 1306000, "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"},
 		{"empty body on v3", "/api/v3/set/1", ``, "", nil, 200, 1199000, "反序列化JSON数据失败"},
 		{"5 MB body", mock.PathESBCreateSet, esb(`"` + strings.Repeat("x", 5<<20) + `"`), "", nil, 413, 1306000, "Request body is larger than the limit of 1048576 bytes"},
 		{"50 MB body", "/api/v3/set/1", `{"bk_set_name":"` + strings.Repeat("x", 50<<20) + `"}`, "", nil, 413, 1306000, "Request body is larger than the limit of 1048576 bytes"},
@@ -62,7 +62,7 @@ func TestHostileInput(t *testing.T) {
 		{"nesting 10,000 deep on v3", "/api/v3/set/1", `{"x":` + deep + `}`, "", nil, 200, 1199000, "反序列化JSON数据失败"},
 		{"XML content type", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"xml"}`), "application/xml", nil, 200, 0, "success"},
 		{"multipart content type", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"mp"}`), "multipart/form-data; boundary=x", nil, 200, 0, "success"},
-		{"XML body", mock.PathESBCreateSet, `<xml><bk_app_code>a</bk_app_code></xml>`, "application/xml", nil, 200, 1306000, "APP Code [bk_app_code] cannot be empty"},
+		{"XML body", mock.PathESBCreateSet, `<xml><bk_app_code>a</bk_app_code></xml>`, "application/xml", nil, 200, 1306000, "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"},
 		{"invalid UTF-8", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"a` + "\xff\xfe" + `"}`), "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
 		{"NUL in a name", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"a\u0000b"}`), "", nil, 200, 0, "success"},
 		{"NUL in a description", "/api/v3/set/1", `{"bk_parent_id":1,"bk_set_name":"nul","bk_set_desc":"x\u0000y"}`, "", nil, 200, 0, "success"},

@@ -15,9 +15,10 @@ import (
 
 // failure is the answer of the first check that fails.
 type failure struct {
-	msg        spec.Message
-	args       []any
-	permission any // the IAM body, for 9900403 only
+	msg         spec.Message
+	args        []any
+	permission  any  // the IAM body, for 9900403 only
+	noRequestID bool // ESB answers before its component runs, without a request_id
 }
 
 func fail(m spec.Message, args ...any) *failure { return &failure{msg: m, args: args} }
@@ -61,7 +62,9 @@ func (s *Server) runSteps(c *call, steps []boundStep) (answer, bool) {
 			continue
 		}
 		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, c.lang, f.args...)
-		return failed(m, text, f.permission), true
+		a := failed(m, text, f.permission)
+		a.noRequestID = f.noRequestID
+		return a, true
 	}
 	return answer{}, false
 }
@@ -80,7 +83,7 @@ func subset(steps []boundStep, ids ...spec.StepID) []boundStep {
 // credentialSteps are ESB's checks of the body and the caller, which every call makes.
 func credentialSteps() []spec.StepID {
 	return []spec.StepID{
-		spec.StepESBJSON, spec.StepESBAppCode, spec.StepESBAppSecret, spec.StepESBAppUnknown,
+		spec.StepESBAuthHeader, spec.StepESBJSON, spec.StepESBAuthShape, spec.StepESBAppSecret, spec.StepESBAppCode, spec.StepESBAppUnknown,
 		spec.StepESBAppSecretOK, spec.StepESBUser, spec.StepESBBizRequired, spec.StepESBBizWhole,
 	}
 }
@@ -89,9 +92,27 @@ func esbOnly(c *call, failed bool) bool { return c.surface == spec.SurfaceESB &&
 
 func (s *Server) rules() map[spec.StepID]rule {
 	return map[spec.StepID]rule{
+		spec.StepESBAuthHeader: func(c *call) *failure {
+			if esbOnly(c, c.authHeader == authNotJSON) {
+				f := fail(spec.MsgESBAuthHeader)
+				f.noRequestID = true // answered by ESB's middleware (§2.1)
+				return f
+			}
+			return nil
+		},
 		spec.StepESBJSON: func(c *call) *failure {
 			if esbOnly(c, c.jsonErr) {
-				return fail(spec.MsgESBJSON)
+				f := fail(spec.MsgESBJSON)
+				// Without the header the middleware parses the body and answers; with it, the
+				// handler does, and the answer carries a request_id (§2.1).
+				f.noRequestID = c.authHeader == authAbsent
+				return f
+			}
+			return nil
+		},
+		spec.StepESBAuthShape: func(c *call) *failure {
+			if esbOnly(c, c.authHeader == authNotObject) {
+				return fail(spec.MsgESBComponent)
 			}
 			return nil
 		},

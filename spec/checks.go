@@ -67,6 +67,8 @@ func (m Message) Format(lang Lang, args ...any) string {
 var (
 	// ESB's own errors: code 1306000, English whatever the language.
 	MsgESBJSON           = Message{1306000, LayerESB, "Request JSON string is wrong in format, which cannot be analyzed.", ""}
+	MsgESBAuthHeader     = Message{1306406, LayerESB, "Parameters error, request header X-Bkapi-Authorization is not a valid JSON format string", ""}
+	MsgESBComponent      = Message{1306000, LayerESB, "Component error, please contact the component developer to handle it.", ""}
 	MsgESBAppCode        = Message{1306000, LayerESB, "APP Code [bk_app_code] cannot be empty", ""}
 	MsgESBAppSecret      = Message{1306000, LayerESB, "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time", ""}
 	MsgESBAppUnknown     = Message{1306000, LayerESB, "Invalid APP Code [bk_app_code=%s], please confirm if the APP Code has been registered", ""}
@@ -122,7 +124,9 @@ type StepID string
 
 // The checks of create_set. The comments give the row of the reference table.
 const (
-	StepESBJSON        StepID = "esb.json"          // body starts with { but is not JSON
+	StepESBAuthHeader  StepID = "esb.auth_header"   // E1: X-Bkapi-Authorization is not JSON
+	StepESBJSON        StepID = "esb.json"          // E2: body starts with { but is not JSON
+	StepESBAuthShape   StepID = "esb.auth_shape"    // X-Bkapi-Authorization is JSON but not an object
 	StepESBAppCode     StepID = "esb.app_code"      // no bk_app_code
 	StepESBAppSecret   StepID = "esb.app_secret"    // no bk_app_secret
 	StepESBAppUnknown  StepID = "esb.app_unknown"   // app code not registered (apps configured)
@@ -163,9 +167,13 @@ type Step struct {
 }
 
 var steps = []Step{
+	{ID: StepESBAuthHeader, Ref: "esb", Messages: []Message{MsgESBAuthHeader}},
 	{ID: StepESBJSON, Ref: "esb", Messages: []Message{MsgESBJSON}},
-	{ID: StepESBAppCode, Ref: "esb", Messages: []Message{MsgESBAppCode}},
+	{ID: StepESBAuthShape, Ref: "esb", Messages: []Message{MsgESBComponent}},
+	// ESB checks the secret before the code (reference §3.1): a call with neither gets the
+	// secret's message.
 	{ID: StepESBAppSecret, Ref: "esb", Messages: []Message{MsgESBAppSecret}},
+	{ID: StepESBAppCode, Ref: "esb", Messages: []Message{MsgESBAppCode}},
 	{ID: StepESBAppUnknown, Ref: "esb", Messages: []Message{MsgESBAppUnknown}},
 	{ID: StepESBAppSecretOK, Ref: "esb", Messages: []Message{MsgESBAppSecretWrong}},
 	{ID: StepESBUser, Ref: "esb", Messages: []Message{MsgESBUser}},

@@ -126,10 +126,10 @@ func TestStepsAreOrderedAndUnique(t *testing.T) {
 		seen[s.ID] = true
 		assert.NotEmpty(t, s.Messages, s.ID)
 	}
-	assert.Equal(t, spec.StepESBJSON, steps[0].ID, "ESB reads the body first")
+	assert.Equal(t, spec.StepESBAuthHeader, steps[0].ID, "ESB's middleware reads the credentials header first (row E1)")
 	assert.Equal(t, spec.StepDuplicate, steps[len(steps)-1].ID, "the insert finds duplicates last")
 	steps[0].ID = "changed"
-	assert.Equal(t, spec.StepESBJSON, spec.Steps()[0].ID, "Steps returns a copy")
+	assert.Equal(t, spec.StepESBAuthHeader, spec.Steps()[0].ID, "Steps returns a copy")
 }
 
 // TestDocumentsAreValid parses and validates both documents as written, examples included;

@@ -403,14 +403,14 @@ export interface components {
             request_id: components["schemas"]["RequestID"];
             data: components["schemas"]["SetRecord"];
         };
-        /** @description a failure; ESB's own errors (code 1306xxx) carry no `permission` key */
+        /** @description a failure; ESB's own errors (code 1306xxx) carry no `permission` key, and those ESB answers before the component runs (a malformed body or credentials header) no `request_id` */
         EsbFailure: {
             /** @enum {boolean} */
             result: false;
             code: number;
             message: string;
             permission?: components["schemas"]["Permission"];
-            request_id: components["schemas"]["RequestID"];
+            request_id?: components["schemas"]["RequestID"];
             data: components["schemas"]["AlwaysNull"];
         };
         V3CreateSetSuccess: {

@@ -1,0 +1,82 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+// TestESBHeaderCredentials: ESB takes the credentials from X-Bkapi-Authorization when a call
+// sends it, as the current BlueKing SDKs do, and then ignores the body's; it checks the secret
+// before the app code and reads the legacy keys (reference §3.1, rows E1-E4 of §4.1).
+func TestESBHeaderCredentials(t *testing.T) {
+	const data = `"bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"%s"}`
+	cases := []struct {
+		name      string
+		header    *string // nil: no header
+		body      string  // the keys before bk_biz_id and data
+		setName   string
+		code      int
+		message   string
+		requestID bool
+	}{
+		{"header credentials, none in the body", ptr(`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"bob"}`), ``, "hdr-1", 0, "success", true},
+		{"the header wins over the body", ptr(`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"bob"}`), `"bk_app_code":"b","bk_app_secret":"","bk_username":"eve",`, "hdr-2", 0, "success", true},
+		{"a header without a secret ignores the body's", ptr(`{"bk_app_code":"a","bk_username":"bob"}`), `"bk_app_secret":"s",`, "hdr-3", 1306000,
+			"Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time", true},
+		{"a header that is not JSON", ptr(`bk_app_code=a`), `"bk_app_code":"a","bk_app_secret":"s","bk_username":"u",`, "hdr-4", 1306406,
+			"Parameters error, request header X-Bkapi-Authorization is not a valid JSON format string", false},
+		{"an empty header", ptr(``), `"bk_app_code":"a","bk_app_secret":"s","bk_username":"u",`, "hdr-5", 1306406,
+			"Parameters error, request header X-Bkapi-Authorization is not a valid JSON format string", false},
+		{"a header of JSON null falls back to the body", ptr(`null`), `"bk_app_code":"a","bk_app_secret":"s","bk_username":"u",`, "hdr-6", 0, "success", true},
+		{"a header of a JSON list", ptr(`["a"]`), `"bk_app_code":"a","bk_app_secret":"s","bk_username":"u",`, "hdr-7", 1306000,
+			"Component error, please contact the component developer to handle it.", true},
+		{"legacy keys in the header", ptr(`{"app_code":"a","app_secret":"s","username":"bob"}`), ``, "hdr-8", 0, "success", true},
+		{"legacy keys in the body", nil, `"app_code":"a","app_secret":"s","username":"bob",`, "hdr-9", 0, "success", true},
+		{"neither code nor secret: the secret is checked first", nil, `"bk_username":"u",`, "hdr-10", 1306000,
+			"Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time", true},
+		{"a secret without a code", nil, `"bk_app_secret":"s","bk_username":"u",`, "hdr-11", 1306000, "APP Code [bk_app_code] cannot be empty", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, mock.Config{})
+			body := "{" + tc.body + strings.Replace(data, "%s", tc.setName, 1) + "}"
+			hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(body))
+			hr.Header.Set("Content-Type", "application/json")
+			if tc.header != nil {
+				hr.Header["X-Bkapi-Authorization"] = []string{*tc.header}
+			}
+			r := send(t, s, hr)
+			assert.Equal(t, tc.code, r.Code, "%s", r.Raw)
+			assert.Equal(t, tc.message, r.Message)
+			_, hasID := r.Keys["request_id"]
+			assert.Equal(t, tc.requestID, hasID, "request_id in the answer")
+			if tc.code == 0 && strings.Contains(tc.name, "bob") {
+				assert.Equal(t, "bob", r.Data["bk_created_by"])
+			}
+		})
+	}
+
+	// A malformed body: no request_id without the header, one with it (§2.1).
+	for _, header := range []bool{false, true} {
+		s := newServer(t, mock.Config{})
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(`{"bk_biz_id":`))
+		if header {
+			hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u"}`)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		var keys map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &keys))
+		assert.JSONEq(t, "1306000", string(keys["code"]))
+		_, hasID := keys["request_id"]
+		assert.Equal(t, header, hasID, "header %v: %s", header, rec.Body)
+	}
+}
