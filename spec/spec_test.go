@@ -180,3 +180,13 @@ func normalize(v any) any {
 	}
 	return v
 }
+
+// TestParseLanguage: CMDB gives English for exactly "en"; anything else, "EN" and "en-US"
+// included, is Chinese; an absent header is the surface's default (reference §2.3).
+func TestParseLanguage(t *testing.T) {
+	for h, want := range map[string]spec.Lang{"en": spec.English, "EN": spec.Chinese, "en-US": spec.Chinese, "zh-hans": spec.Chinese} {
+		assert.Equal(t, want, spec.ParseLanguage(h, spec.English), "%q", h)
+	}
+	assert.Equal(t, spec.Chinese, spec.ParseLanguage("", spec.Chinese))
+	assert.Equal(t, spec.English, spec.ParseLanguage("", spec.English))
+}

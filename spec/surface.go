@@ -1,7 +1,5 @@
 package spec
 
-import "strings"
-
 // Surface is the gateway a call comes through. Both the mock (to answer) and contracttest (to
 // call and judge) read these facts of the contract from here.
 type Surface string
@@ -30,14 +28,14 @@ func (v Version) V3LanguageHeader() string {
 	return HeaderV3Language
 }
 
-// ParseLanguage reads a language header: "en" gives English, anything else Chinese, and an
-// absent header the surface's default.
+// ParseLanguage reads a language header as CMDB does: exactly "en" gives English, anything else
+// ("EN", "en-US", "zh-hans") Chinese, and an absent header the surface's default (reference
+// §2.3). HTTP has trimmed the value's surrounding white space already.
 func ParseLanguage(h string, absent Lang) Lang {
-	h = strings.TrimSpace(h)
-	switch {
-	case h == "":
+	switch h {
+	case "":
 		return absent
-	case strings.EqualFold(h, "en"):
+	case "en":
 		return English
 	}
 	return Chinese
