@@ -47,7 +47,7 @@ type envelope struct {
 
 // write is the one place that writes a CMDB answer, and keeps it on the call for the journal.
 func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
-	ec.Response().Header().Set(spec.HeaderRequestID, c.requestID)
+	setRequestIDs(ec, c)
 	c.answered, c.code = true, a.code
 	if a.created != nil && a.code == 0 {
 		c.createdAnswer = createdAnswer{esb: c.surface == spec.SurfaceESB, requestID: c.requestID, set: *a.created, ok: true}
@@ -63,6 +63,25 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	var err error
 	c.response, err = writeJSON(ec, status, env)
 	return err
+}
+
+// setRequestIDs puts a call's ids in the answer's headers. On v3 the API gateway gives
+// X-Bkapi-Request-Id, the call's uuid with dashes, and X-Request-Id, the caller's own when it sent
+// one, else the same uuid without dashes (reference §2.2).
+func setRequestIDs(ec echo.Context, c *call) {
+	h := ec.Response().Header()
+	if c.surface != spec.SurfaceV3 {
+		h.Set(spec.HeaderRequestID, c.requestID)
+		return
+	}
+	id := c.requestID
+	if len(id) == 32 {
+		h.Set(spec.HeaderGatewayID, id[:8]+"-"+id[8:12]+"-"+id[12:16]+"-"+id[16:20]+"-"+id[20:])
+	}
+	if own := ec.Request().Header.Get(spec.HeaderRequestID); own != "" {
+		id = own
+	}
+	h.Set(spec.HeaderRequestID, id)
 }
 
 // createdAnswer is the answer to a create that stored a set: the answer of every successful

@@ -22,6 +22,9 @@ const (
 	PathHealth       = "/healthz"
 	PathMetrics      = "/metrics"
 	PathAdmin        = "/__mock"
+	// PathGateway is the API gateway's prefix of CMDB's resources: the gateway bk-cmdb and a
+	// stage, whatever its name.
+	PathGateway = "/api/bk-cmdb/:stage"
 )
 
 // routes are the mock's routes: the CMDB calls, the document, health, metrics and the admin API.
@@ -39,14 +42,17 @@ func (s *Server) routes() *echo.Echo {
 			AllowOrigins:  s.cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodDelete},
 			AllowHeaders:  []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language, spec.HeaderV3Language314},
-			ExposeHeaders: []string{spec.HeaderRequestID},
+			ExposeHeaders: []string{spec.HeaderRequestID, spec.HeaderGatewayID},
 		}))
 	}
 
 	// The CMDB calls: an operation (create_set.go, ...) on each of its routes. ESB serves its
 	// paths with and without the trailing slash.
+	// v3 routes answer at their own paths and under the API gateway's layout,
+	// /api/bk-cmdb/{stage}/..., which the gateway SDKs build (reference §1).
 	v3 := func(method, path string, op func(*call) answer) {
 		e.Add(method, path, s.cmdbRoute(spec.SurfaceV3, op))
+		e.Add(method, PathGateway+path, s.cmdbRoute(spec.SurfaceV3, op))
 	}
 	esb := func(path string, op func(*call) answer, methods ...string) {
 		for _, p := range []string{path, strings.TrimSuffix(path, "/")} {

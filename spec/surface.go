@@ -17,6 +17,7 @@ const (
 	HeaderV3Language314 = "X-Bkcmdb-Language"     // v3 on 3.14: the language of CMDB's messages
 	HeaderAuthorization = "X-Bkapi-Authorization" // the API gateway's credentials, as JSON
 	HeaderRequestID     = "X-Request-Id"          // v3: the request chain id
+	HeaderGatewayID     = "X-Bkapi-Request-Id"    // v3: the API gateway's id of the call, a uuid with dashes
 )
 
 // V3LanguageHeader is the header the v3 route of a release takes its language from: the JWT

@@ -2278,8 +2278,10 @@ type ClientInterface interface {
 	//
 	// The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 	// Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-	// header, not in the body.
+	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+	// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+	// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+	// gateway SDKs build it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2290,8 +2292,10 @@ type ClientInterface interface {
 	//
 	// The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 	// Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-	// header, not in the body.
+	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+	// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+	// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+	// gateway SDKs build it.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2475,8 +2479,10 @@ func (c *Client) V3SearchSet(ctx context.Context, bkSupplierAccount string, bkBi
 //
 // The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 // Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-// header, not in the body.
+// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+// gateway SDKs build it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2497,8 +2503,10 @@ func (c *Client) V3CreateSetWithBody(ctx context.Context, bkBizId BizIDPath, par
 //
 // The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 // Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-// header, not in the body.
+// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+// gateway SDKs build it.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3050,8 +3058,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 	// Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-	// header, not in the body.
+	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+	// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+	// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+	// gateway SDKs build it.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3062,8 +3072,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 	// Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-	// header, not in the body.
+	// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+	// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+	// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+	// gateway SDKs build it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3331,7 +3343,8 @@ func (r V3SearchSetResponse) ContentType() string {
 
 // V3CreateSetResponse200Headers the declared response headers of an HTTP 200 response for V3CreateSet
 type V3CreateSetResponse200Headers struct {
-	XRequestId *RequestID
+	XBkapiRequestId *string
+	XRequestId      *string
 }
 
 type V3CreateSetResponse struct {
@@ -3596,8 +3609,10 @@ func (c *ClientWithResponses) V3SearchSetWithResponse(ctx context.Context, bkSup
 //
 // The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 // Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-// header, not in the body.
+// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+// gateway SDKs build it.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3614,8 +3629,10 @@ func (c *ClientWithResponses) V3CreateSetWithBodyWithResponse(ctx context.Contex
 //
 // The same call on the API gateway: the body is what ESB puts under `data`. Messages are
 // Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-// header, not in the body.
+// `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+// `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+// path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+// gateway SDKs build it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3879,8 +3896,15 @@ func ParseV3CreateSetResponse(rsp *http.Response) (*V3CreateSetResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers V3CreateSetResponse200Headers
+		if values := rsp.Header.Values("X-Bkapi-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiRequestId = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
-			var value RequestID
+			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
@@ -4283,98 +4307,100 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FxbbyPJdf4rB+0FVtQ2qaaonQv1sJiLjEy83plY410j07JY7D4ky2pW9VZVS+LKAhIEiAEHjvOeIIAD",
-	"P+TJSRAgQBDA+TWza/+LoC59YzcvWml2xoPMy4jd1XU51++cOlVXXsTnKWfIlPSGV15KBJmjQmF+PaZf",
-	"PXv6gqiZ/hGjjARNFeXMG3rjTFKGUsKzp4dA2ELNKJuCmhEFVALjCgjcO+iOqQLKFE5R6OcCJ5nEGHb6",
-	"/YcPg+AhcAHmz4OPO57v4SWZpwl6Q6/v+R7V46R6dN9jZK4fj89Ox/SrUxp7vifwy4wKjL2hEhn6noxm",
-	"OCd6pmqR6sZSCcqm3vW17z0+Iyn9lLBpRqbYXMyTHz59DINefx8Ii/UfgyGMkI1gwgUcsWlC5QzmKCWZ",
-	"ojyEJzO9dISLGTIgY4lM6YUUVMBEYj7/GZIYRbmCn3TNXLrFZDZNPJrH480zP3ijE9Zz2HrGSYZnlE1X",
-	"z9lMdEfNEGKckCxRndZp+/X5mTZuIavmmo+93VyvtQzJlDOJRtqP5PiJQKLwGNURO8eEp2b2EWcKmdJ/",
-	"kjRNaET0QvZ+JvVqrnKhNV1I1PJ45clsPidi4Q09vUyBKhMMXEPgE9BPH714BjGPsrnmhiGHyBjTy5UL",
-	"qXAOkiwkhJ7MogilDD2tIeckydykYvSGge/FRJnVlaox7Pd9/TMiKYmoWnjDfhAE5lFKBDJVbSRRnNMI",
-	"T6UiKpNO88xzdarZppeAUnUlqvIFsnNv6A3KB7rDg/sPguKBY8jSp5kmH4pTEkU80xT1As/3IkP0U0XN",
-	"J/vB/n432O/u77/cD4aDg2HQ7w0e3PsoeDAMdGsnM3btNbmq/vK9hEi1bZ96xgrnaaLnkROn9vAchTSj",
-	"sCxJrn3PCakWJ8sez/dSFHMqy2bWRKG05PHwYBCTA5zs7/fvH9x7cO9BHB1EDwb348G9yeBBcN+YNGmW",
-	"pg2akc9SeDnD5xNv+OrK+0DgxBt639srLfeebSf3qiJ87CZ27W/85vuEJplA7/rEjFonq5ZMY2bQ6QSo",
-	"meDZdAZHx48PwQp4xEUMnIEsBtXq9JLzT4mYbqNF5Uq3nWtzptpMzXl09qEEfsGAMHmBAhQHAo4TQBVE",
-	"hGn3JJDEQ/izly9fwEF/YKwLgTGPF8DPUcCo252Ty65+MPJDdjDomybW4shaG/usO14olCMfDoKg2ptx",
-	"ichijGGMEy4QqJIhe2LJ0f0U2VTNDoEyTc4PZUHlXsg0FT8f3DkRPx+8vzTU0ng+qBOx0CNjoh8lF2Qh",
-	"P8uSxFAxjqleOUleCJ6iUFQb8glJJC5Txn4IWrN78IWgSmlnKoEw4OOfYaTsNOdkATNyjsA4pLbPhYEV",
-	"80wq+4Yz9LX/NUYCJLcfPk+RaZ8w6AWgOE+k+erPj59/Bsdm+nBOEhoTxYWEnUc/O/eBMkljhBeCynnH",
-	"cEMzhyT0DHue780pq66q73t6RDLWCMtiJucS7fy1uD0RGCNTlCSy6bitgEZ8PucMiJga12UsX2UU44lI",
-	"mp5aD7XcR0Vs4dlTz1/2yn7+ucRIoGp2oDksMcoEVQs4wwXsVLt8+fwHR591VnTb9D/LnectwLUAvYjD",
-	"HKdA6AWht6Jzxc+QNXuMMqFdLmQSBSR8Shk4V9vejW5nnedyT/mbHD9Ue252dt3C3Kp3+JFV5nb6Hh0/",
-	"1uo3P4SMnTFtBxRPuwmeY6JJLoFoFZwyruH3Ldh/CLkVsdBUj50D5EeZmnFBv7JtrX3QIYQGr1a2rdob",
-	"ub6pEL3cQoh8uJjRaKZtHYwR+FgRyjAuvJ+erAacP9CQ7S9ndJExeIrW7gh4gkyhgG6YBcEAIUpodKYd",
-	"pP6qToSizZhIGgFlmvLEoZjNy8xB35VHkmQLiPDFjCf4WTYfo/CuT/zVYd3tlAZ24oIW7nnnVor0ZJUi",
-	"+ZB/ZAxmRYesyR2jNZyVdqtY+oTzM4o9eM6Mlq3s10SyNvrs3ViPf7xGj3OZo8atVOXE+baLGVWYUKny",
-	"ryttuhOB6EhDMjXTdty+8XXnoGZUwoRiEmt/LlOM6GTRmMLtV59HJOuk8BiVNUVPdWMbiuXh/KtamG96",
-	"O9lgzXKsO7xaMkbtVuhICC6MmPYggDkSJnPk6oPVxvzxxEIlQP2J53vIsrk3fBWUM3LpjRus/EcGLnvV",
-	"MKLNQJkh83DYBZEaAS0c5rZozE2wjRHVgGT9pCqg6Loetqz/znkRayzy6GV5LV/MUM00iKzM+oIUFJ9k",
-	"iQFDXPVAo5JhraFphDHGh2BQWWPtxgM5rujPS8aMOU+QsIZ0uXn6VjhKJtQIVqPCeil8igku+9TtbHEV",
-	"bekwreFIS+O+tUmvxeQ3+G6NCpYdNilwYmmQRxRNh58L6KGLbzSaMJItYcc4iv4guHd5edmBiAix0LB5",
-	"VPJhpL2zb0yQmnFpoYkNSmQeCxgLlq8ORMYk7BCYk0Q7Uq0wJiAREJXUdniiY0YrGT1qgJncfswpo3Mt",
-	"Y/1vq/d1Faso/gYXv70Svyhb3oUSO50yWncbpVqnOpocG233rU3uStK/OxbzrRqwYyQimt2FAVvv+Nwo",
-	"f5GhWNyZvVtpt1baqmIib17y9CBmtB9Zlv2/+C2L3zOm7h18ShUKkjS9xyNW7B4RabOQOlqUQNUQiE2O",
-	"MCMIcEHVjGcKJoJEBjFzAXhp12+yLQQsoYFPQhbTKVWyF+qJlqnVBpOvvJQohULP5aevuh+dfPIq6D48",
-	"+eiDJtzSwvWixr9mXP3s0Q+hpBEQiEiS6HCGRGe5O3z4MAgOggFwliw6hyZHpONGvXbtPQ2Scg7QayZ0",
-	"6nJsKWH+pArnLZJuJaYhiHnk0nghMCEK41OBkmciwlPdYu0ATCrCoqU2dzQb+2DFi9MVny1Js3nre60G",
-	"o3hAhCCLtt92q+Z0xcTd2zc6/3IGfrGWguabl7TUm+nGDLyS19uQ6TZkWbO+6od+Id1tEyrtXEMR8+Ah",
-	"mhHKgMawk2U0PigMSEzkDGVHm7OK7gfdh6Q7Obka7F9/0BZrLXm3FpfCbKZ5ddbZanB9sikKG7L7YPK/",
-	"mYW7Noo36Q38MiOJNXAMdGdEceEy0kMYfYBfjnwYfcDQ/EfZSIPjhErV0b8FTvHSPHKLrW3DXy3FEpR5",
-	"w1cD/+DkeuVGX1ve0cxWtptE+w4UdwHuIeA8VQv3SwJJEi3Rub1YoUKl5E1oolDcjMjOtn6pOQe2A5uZ",
-	"VHxqQ1ctGzAqeDjyWlaZOq9e53tC57QlJg6GbmVFYBG0YQzJhWqNqTTVDiH0uuav0APdUoJuhyymbFrm",
-	"2koWtoitVMSOsG4eTZ62cbme0mnm75JMKhSgkUAPfuzyykU2ORY8TXWUPyoQ3Aio3SS6cJstLvNR5Cht",
-	"Cixk2ov2YHf3ueFVbjxy0TK944RWcidzHmPS29017r8BQst986vmDjOdMiga+N6cXFqyPcz/+bVYccWG",
-	"S05a37vsmuKKhIwx8YbeH373+z/87jevf/fff/zFr10sX9mzb8UUT/NUoG0IzGRfKw+0OwBqcPqEougc",
-	"AoGUS6roOebwSnMkdjmagr5USUwmQNii0d5k4hV3KcASQa2Nk2toKgw/+iTYfdXvPjwxmGp3BaZqqVG4",
-	"KosATLlCnSjHtrXLDg+hv7cPO/2hto3Mh/0hRAmXGHfKtJHpZF/7kRXscvNpcOvrf/rV61/+5ptf/tfX",
-	"f/XXlcyLrZuozrIxySjXhvLpIRAFcy4V7H98D8xOKHAWuZwvyJREJveqBJ3PtXgLPocxVzNAFss8c2zF",
-	"OzqDaIYGVLopm41Y3WfHu/Ey//iPf/vN73/79a9//Yf//ffybdGjN9z/+N51vTikuvhBY/VH7JwKzkzl",
-	"ix7bMGlvYNikPYlhE16mKCiyCH0YDM1+FEn2+GRCI0qSJvt8b/AtWPjN3//b63/5m2/+439e//Pfectu",
-	"7WoF10wafEeiMn91fMgY/TJDyIwOUSWd6tVZGs2Ijk1Q2J3dJS4b/lprtYrDjIMiYx8SyhDGAsmZdvuU",
-	"MRROPHS/jNv8fRjCz2EPhrALLqkdudw2hB58At9rbC9VtBN2X/00DFUYsjCchKGAMAzDn+8Nd33bk+0o",
-	"9D753slH0KK6K2To9T/8ao0AFSKzbfqhFjzazaxVxUEBdPOd65yLO8yIFEjUWKgPXRhnNFFdyrSDyBKE",
-	"iCcJ2mhyp3hnm+felUoITAGkpnv3KxTcwbSYSi2G0mhkXkfkLddbrDUST8tfuY3X3hN2Ks2q+4WmZCJv",
-	"1akIXxAE75RBef3bX3z9n//aLglBEFy3VGS9AZHIEUk+jnalRqkrDzqVHbkCWJi9alO1RtlUR/F5R24b",
-	"sfKk4HszTVWYmSUvf9KOrb5fgOjtgW0FYPMJEC26rlbr0PzSIUuBtG1+ncgzLQpmr2tNem7FrnEVZFZg",
-	"7A1B1QbQ5Do0WDM+JS0A2fKGM1BUG2qBCRKJ0kq4qfPlJtCxmqPnQBR2TbFg+25uPth40Q7CzKb0xYyD",
-	"awi2SkWtGbttmDVQrxXmrSJ2G2D6lhBpvWa3YZ4NMOcGfRZI4rbYoQoath28jQn5coyYr98S2hpH3F2t",
-	"UkvFxarihDReqTv23Z1pTj7URs1JiFTgWufqU6Y/idOsNVPayNhanfFak+HDnCYJlagjfkgFRlSaMgol",
-	"CE200deOXuZB69b0qACcTehkEyCpI5BWQ9AAGltgi23oWKmsXiM8hzYzBSo3iuaTKi+3JlsLGGjXp4rj",
-	"PoSgyOiR0g+3JllaC73bhNW9LCp3lob1gUj3gmrzZM5Z0FyKDWpgXOUVbCvozMp9rTYY4GpHtsZDJXLQ",
-	"8feaHf7S91RNoN9EKg3LVNesqnyUEt9kYsv2XBt8yR2qsQYmWxRxLUaZAsqAJOmMjFHRiCTARWwZurzr",
-	"1pKMdRZ1ffZNQ+tVBahK+oAkmkGUKS3jFahVhVBF4nJbHq1Pz+cENzNrA4qfD7aviXpjpUx3uK/5Jjco",
-	"V+5JlgXyK2n3p1gP8p0Vdnw+eH/qOt6SAL6PNQpvhZTVWpFmeYFGngnmJQREmvKyRoWBI+hyFQHYIgLY",
-	"GYXeIPRGPug/ekHojTq9kI1Cj4wj+3zQ+3hkknMjveqRyfIxrm5WfxCGcrdSg7AThr1gt/OJftyaOzfQ",
-	"xta4mwMkeRhPUlorrm/SRa96CFdhtZY/9Iah1+v1Qs8P6+X1y2/yQuHy+TXsFNXEc7LQcSczHrJaV9zZ",
-	"dGS2PunSU6b0B7iwZ5naPfbLGcLIYRSJamTKLjQDi/J9U1myEzogkwO70Ov4GrBqJqsLDjITExKhtBWq",
-	"R8ePQzYlCi/IAnaqxYWG0dVtLFu7PebxwjdZAQcUbLp4pGV31HE1juZcaNnvnp3a+QAEz5RLOhc4o9Jt",
-	"dXzKYNRKNCOXIXuKgp7nCT+TnrzgkGbjhMoZxrWDqSZxVKOd2VnKWAmDqduhlmYJITNzwhk5pzwTOVSu",
-	"H23twRczdJWbeuyYTiZav0yFenEmdsKThF/I6vchsx1o1XTlw/aY7CjMLUPoDauHZrX2VVihpW+MFpkT",
-	"85nWXK3Yo0EvGPkh02xwKm4SufWUPJ/kifqy+HRhWpj0KMaGwEfnKBauSscvJspFXgvr66DNHJvbD2yY",
-	"Ao1TlocwsrZvZHO0GQJekkgli5CZUGKktdK8DHqQH9sDEseyPJGnF3Mw6Pu5CEoyx2IE3x2xywsizHk8",
-	"c7BO0q8QzM61tLW3S+fxNOaVMy7MKQStHfWTeJq9NJoVtfMmd5pyoTD27WrdyRoe2y0LxzpDlhgjGhdb",
-	"tSEzqF6P4/LPZ5gqGKM5+FaXlx2ZYrRnm/Wm3Mr60aVCpp2EBHPzAGcVDRzCqJqZHvkljP9QFqfmi1N8",
-	"2h5V0uK5MEKaKaN0mhL56XX9G40YJO4s+mExWJHudgPqvy257UlALQchMyc7UNqzl04ibd3HTvVQYESY",
-	"qRUDd/am2GTqWO+iqErys/GlrSs12vO9Iub1Br3+QHtNniIjKTVPgt7A1sLMjP/YIyndi4y/13+d7+9F",
-	"0V7Z3Z5BKrztZJmNTFwa2to+YnerTXI6TyL3QNvrItMiEyJN+p2nNundgx/mNCYCQ5bfG2CVonEFgNEQ",
-	"c+WAll9z94FfsNaU011Q2VKdHrKyPD0IAr+tML1jNJ/Yg6FuHkbqdnc/4wqHrlzvphUJtoqHcvYs9oa1",
-	"cy6GEeUNHSti/7LJXuM2Bh1lO4V/zOPFHd1vYA3ImgsOqlcX1A4IeijHpwqluyKgemjPu7y89Gpn3Pqr",
-	"rhHo7w8OPr53/8FDr3qErOygPI3lnlVuTdhwTcLm2xCadx1se0dB896B66Vj/9se9s8rt6/r+NlcJLB0",
-	"zcV+EKzquWi313oXxrXvHWz5cXFoXX/TH9z8m0H/ht9U0K5RjDac++rk2r/SGlDKbx3xwc7R8WOTNSdT",
-	"aaoPUXkGSbeavdic/Nlg9uzxIGf2tLczbsLkc2UPHle2lXUo4URnZDKFQcfdmGO9Zr8f9IOHD+zendJI",
-	"iyiIOdr7dvCSSpMNLqDRRkvabm2K80xvw9psLfqNU1fbi/7WU9j60o1qvuPO79s4tLv++VZI5YqN904b",
-	"46qu3EwX7W72Bl186XK3dcSRX9ygolqRp5/ndkfWb498SMnU+uyR/mtkFCxkN9awIrvzTmtY41jQ29Sw",
-	"RkLsDajZ6MrgCd/U1FyP3ndlc/UfLfqwXvPOB3tay+zne1ctiOzaPLWo7XqDNuqI1M3EXY+gcaPLf9jr",
-	"hRo73UUlhJrlt83p4K5N2yqp1Kayrd9QPyw6tkkPfsFQmO0nWaZO3ETrt9cFK2+va9k8u8E9dpvNQ3Fh",
-	"3zaNa5fibfVB7TK6N2V6lg8Kvi2r05KF32R0KlcrfXc2p3JF1LYmZ+mTbSxO9ZMtDc621qai8GXCc6P9",
-	"uZmJsSnfhoEZFilUbUguNA44On5sMzrV9Oxy0iFPIGQssQACizxPflfNzmj5rkfD3do1k37IRo0LFvNm",
-	"B508dWGBfHH/Vqyfu4ze6Cdd5567z+IR5PwKmZ2Fb2xYJQHdbiNvkWB4ty3O5uSF5W9bzuJDuZzZWMpi",
-	"vGuZA39rA1u/fOWt2dcb31V4c/vafj2h7zaZzOqqGrT5uKAPg31I+AWKiEit7JfetnSvHL42k3+PrPty",
-	"GuXWJt3iSlOEdG2ZoiPDdyq70mpJb5E8qVnSJWiKyt6WV2LMwWqMmZdu3SmyvBPT/R3YlJukYm5uTm6V",
-	"ifnTUOV6DmZbRTYjifP2yKrYnXSb6XnpKoljYc1xJhJv6M2USod7e/39+72gF/T6wwfBg8CIjhutRS+k",
-	"2be3dkeGXmc5tcNTnvDpotQQc0r55Pr/AgAA//8=",
+	"7FxbjxzHdf4rB20B2qF6Znt2VhQ5+yCI5BphJEuMl5aMsNfbNd1nZsrbU9Wqqt7d0XqABAFiwIHjvCcI",
+	"4MAPeXISBAgQBHB+jST7XwR16dt0z2VNUpSF8IWz3dV1OdfvnDpVt17MFxlnyJT0xrdeRgRZoEJh/npE",
+	"v3j65BlRc/1HgjIWNFOUM2/sTXJJGUoJT5+cAGFLNadsBmpOFFAJjCsgcP+4P6EKKFM4Q6GfC5zmEhM4",
+	"GA4fPgyCh8AFmJ/H7/Y838MbsshS9Mbe0PM9qsfJ9Oi+x8hCP55cXkzoFxc08XxP4Oc5FZh4YyVy9D0Z",
+	"z3FB9EzVMtONpRKUzbzVyvceXZKMfkTYLCczbC/m8Q+ePILRYHgEhCX6x2gMEbIIplzAKZulVM5hgVKS",
+	"GcoTeDzXS0e4niMDMpHIlF5ISQVMJRbznyNJUFQr+HHfzKVfTmbXxONFMtk98+PXOmE9h71nnOZ4Sdls",
+	"85zNRA/UHCHBKclT1euctt+cn2njFrJprsXY+811pWVIZpxJNNJ+KiePBRKFZ6hO2RWmPDOzjzlTyJT+",
+	"SbIspTHRCzn8qdSruS2E1nQhUcvjrSfzxYKIpTf29DIFqlwwcA2BT0E//eDZU0h4nC80Nww5RM6YXq5c",
+	"SoULkGQpIfRkHscoZehpDbkiae4mlaA3DnwvIcqsrlKN8XDo6z9jkpGYqqU3HgZBYB5lRCBT9UYSxRWN",
+	"8UIqonLpNM88VxeabXoJKFVfoqpeILvyxt6oeqA7PH7vQVA+cAxZ+zTX5ENxQeKY55qiXuD5XmyIfqGo",
+	"+eQoODrqB0f9o6PnR8F4dDwOhoPRg/vvBA/GgW7tZMauvSFX9b98LyVS7dunnrHCRZbqeRTEaTy8QiHN",
+	"KCxP05XvOSHV4mTZ4/lehmJBZdXMmiiUljweHo8ScozTo6Phe8f3H9x/kMTH8YPRe8no/nT0IHjPmDRp",
+	"lqYNmpHPSng5w0+m3vjFrfeWwKk39r53WFnuQ9tOHtZF+MxNbOXv/Ob7hKa5QG91bkZtklVLpjEz6HQC",
+	"1FzwfDaH07NHJ2AFPOYiAc5AloNqdXrO+UdEzPbRomql+861PVNtphY8vnxbAr9mQJi8RgGKAwHHCaAK",
+	"YsK0exJIkjH82fPnz+B4ODLWhcCEJ0vgVygg6vcX5KavH0R+yI5HQ9PEWhzZaGOf9SdLhTLy4TgI6r0Z",
+	"l4gswQQmOOUCgSoZsseWHP2PkM3U/AQo0+R8W5ZUHoRMU/HT0Ssn4qej7y4NtTRejZpELPXImOgP0muy",
+	"lB/naWqomCRUr5ykzwTPUCiqDfmUpBLXKWM/BK3ZA/hMUKW0M5VAGPDJTzFWdpoLsoQ5uUJgHDLb59LA",
+	"ikUulX3DGfra/xojAZLbDz/JkGmfMBoEoDhPpfnqz88++RjOzPThiqQ0IYoLCQcf/PTKB8okTRCeCSoX",
+	"PcMNzRyS0ksceL63oKy+qqHv6RHJRCMsi5mcS7Tz1+L2WGCCTFGSyrbjtgIa88WCMyBiZlyXsXy1UYwn",
+	"Ill2YT3Ueh81sYWnTzx/3Sv7xecSY4Gq3YHmsMQ4F1Qt4RKXcFDv8vknH55+3NvQbdv/rHdetADXAvQi",
+	"TgqcAqEXhN6GzhW/RNbuMc6FdrmQSxSQ8hll4Fxtdze6nXWe6z0Vbwr8UO+53dmqg7l17/BDq8zd9D09",
+	"e6TVb3ECObtk2g4onvVTvMJUk1wC0So4Y1zD75dg/wkUVsRCUz12AZA/yNWcC/qFbWvtgw4hNHi1sm3V",
+	"3sj1XYXo+R5C5MP1nMZzbetggsAnilCGSen99GQ14PxQQ7a/nNNlzuAJWrsj4DEyhQL6YR4EI4Q4pfGl",
+	"dpD6qyYRyjYTImkMlGnKE4didi+zAH23HknTPSDCZ3Oe4sf5YoLCW537m8O6l1MaOEhKWrjnvZdSpMeb",
+	"FMmH4iNjMGs6ZE3uBK3hrLXbxNLHnF9SHMAnzGjZxn5NJGujz8Gd9fhHW/S4kDlq3EpdTpxvu55ThSmV",
+	"qvi61qY/FYiONCRXc23H7Rtfdw5qTiVMKaaJ9ucyw5hOl60pvPzqi4hkmxSeobKm6IlubEOxIpx/0Qjz",
+	"TW/nO6xZgXXHt2vGqNsKnQrBhRHTAQSwQMJkgVx9sNpYPJ5aqASoP/F8D1m+8MYvgmpGLr1xh5X/0MBl",
+	"rx5GdBkoM2QRDrsgUiOgpcPcFo25CXYxoh6QbJ9UDRStmmHL9u+cF7HGoohe1tfy2RzVXIPI2qyvSUnx",
+	"aZ4aMMTVADQqGTcamkaYYHICBpW11m48kOOK/rxizITzFAlrSZebp2+Fo2JCg2ANKmyXwieY4rpP3c8W",
+	"19GWDtNajrQy7nub9EZMfofvtqhg1WGbAueWBkVE0Xb4hYCeuPhGowkj2RIOjKMYjoL7Nzc3PYiJEEsN",
+	"m6OKD5H2zr4xQWrOpYUmNiiRRSxgLFixOhA5k3BAYEFS7Ui1wpiAREBcUdvhiZ4ZrWJ01AIzhf1YUEYX",
+	"WsaGf6zeN1Wspvg7XPz+SvysavkqlNjplNG6l1GqbaqjybHTdr+0yd1I+m+PxXyjBuwMiYjnr8KAbXd8",
+	"bpS/yFEsX5m922i3NtqqciKvX/L0IGa0H1qW/b/4rYvfU6buH39EFQqStr3HB6zcPSLSZiF1tCiBqjEQ",
+	"mxxhRhDgmqo5zxVMBYkNYuYC8Mau32RbCFhCA5+GLKEzquQg1BOtUqstJt96GVEKhZ7LT1703zl//0XQ",
+	"f3j+zlttuKWF61mDf+24+ukHP4CKRkAgJmmqwxkSXxbu8OHDIDgORsBZuuydmByRjhv12rX3NEjKOUCv",
+	"ndBpyrGlhPlJFS46JN1KTEsQi8il9UJgShQmFwIlz0WMF7rF1gGYVITFa21e0Wzsgw0vLjZ8tibN5q3v",
+	"dRqM8gERgiy7/rZbNRcbJu7evtb5VzPwy7WUNN+9pLXeTDdm4I283odML0OWLeurf+iX0t01ocrOtRSx",
+	"CB7iOaEMaAIHeU6T49KAJETOUfa0OavpftB/SPrT89vR0eqtrlhrzbt1uBRmM82bs85Wg5uTzVDYkN0H",
+	"k//NLdy1UbxJb+DnOUmtgWOgOyOKC5eRHkP0Fn4e+RC9xdD8R1mkwXFKperpvwXO8MY8cottbMPfrsUS",
+	"lHnjFyP/+Hy1caOvK+9oZiu7TaJ9B4q7APcEcJGppftLAklTLdGFvdigQpXkTWmqUNyNyM62fq45B7YD",
+	"m5lUfGZDVy0bEJU8jLyOVWbOqzf5ntIF7YiJg7FbWRlYBF0YQ3KhOmMqTbUTCL2++RV6oFtK0O2QJZTN",
+	"qlxbxcIOsZWK2BG2zaPN0y4uN1M67fxdmkuFAjQSGMCPXF65zCYngmeZjvKjEsFFQO0m0bXbbHGZjzJH",
+	"aVNgIdNedAD37n1ieFUYj0K0TO84pbXcyYInmA7u3TPuvwVCq33z2/YOM50xKBv43oLcWLI9LP75jVhx",
+	"w4ZLQVrfu+mb4oqUTDD1xt7vf/u73//211/+9r//8PNfuVi+tmffiSmeFKlA2xCYyb7WHmh3ANTg9ClF",
+	"0TsBAhmXVNErLOCV5kjicjQlfamSmE6BsGWrvcnEK+5SgBWC2honN9BUGL7zfnDvxbD/8NxgqnsbMFVH",
+	"jcJtVQRgyhWaRDmzrV12eAzDwyM4GI61bWQ+HI0hTrnEpFeljUwnR9qPbGCXm0+LW1/90y+//MWvv/7F",
+	"f331V39dy7zYuon6LFuTjAttqJ6eAFGw4FLB0bv3weyEAmexy/mCzEhscq9K0MVCi7fgC5hwNQdkiSwy",
+	"x1a840uI52hApZuy2YjVffa8Oy/zD//4t1//7jdf/epXv//ff6/elj1646N376+axSH1xY9aqz9lV1Rw",
+	"Zipf9NiGSYcjwybtSQyb8CZDQZHF6MNobPajSHrIp1MaU5K22ed7oz+ChV///b99+S9/8/V//M+X//x3",
+	"3rpbu93ANZMGP5CozK+eDzmjn+cIudEhqqRTvSZL4znRsQkKu7O7xmXDX2utNnGYcVBk4kNKGcJEILnU",
+	"bp8yhsKJh+6XcZu/D0P4GRzCGO6BS2rHLrcNoQfvw/da20s17YR7L34ShioMWRhOw1BAGIbhzw7H93zb",
+	"k+0o9N7/3vk70KG6G2Toy3/45RYBKkVm3/RDI3i0m1mbioMC6Bc71wUXD5gRKZCosdAQ+jDJaar6lGkH",
+	"kacIMU9TtNHkQfnONi+8K5UQmAJITff+Fyi4g2kJlVoMpdHIoo7IW6+32GoknlR/FTZee084qDWr7xea",
+	"komiVa8mfEEQfKsMype/+flX//mv3ZIQBMGqoyLrNYhEgUiKcbQrNUpde9Cr7ciVwMLsVZuqNcpmOoov",
+	"OnLbiLUnJd/baarSzKx5+fNubPX9EkTvD2xrAJtPgWjRdbVaJ+YvHbKUSNvm14m81KJg9rq2pOc27BrX",
+	"QWYNxt4RVO0ATa5DgzWTC9IBkC1vOANFtaEWmCKRKK2EmzpfbgIdqzl6DkRh3xQLdu/mFoNNlt0gzGxK",
+	"X885uIZgq1TUlrG7htkC9Tph3iZidwGmPxIibdfsLsyzA+bcoc8SSbwsdqiDhn0H72JCsRwj5tu3hPbG",
+	"Ea+uVqmj4mJTcUKWbNQd++6VaU4x1E7NSYlU4FoX6lOlP4nTrC1T2snYRp3xVpPhw4KmKZWoI37IBMZU",
+	"mjIKJQhNtdHXjl4WQeve9KgBnF3oZBcgaSKQTkPQAhp7YIt96FirrN4iPCc2MwWqMIrmkzov9yZbBxjo",
+	"1qea4z6BoMzokcoPdyZZOgu9u4TVvSwrd9aG9YFI94Jq82TOWdBCig1qYFwVFWwb6Myqfa0uGOBqR/bG",
+	"QxVy0PH3lh3+yvfUTaDfRioty9TUrLp8VBLfZmLH9lwXfCkcqrEGJlsUcy1GuQLKgKTZnExQ0ZikwEVi",
+	"Gbq+69aRjHUWdXv2TUPrTQWoSvqAJJ5DnCst4zWoVYdQZeJyXx5tT88XBDcz6wKKn472r4l6baVMr3Bf",
+	"83VuUG7ck6wK5DfS7k+xHuQbK+z4dPTdqet4QwL4XaxReCOkrNeKtMsLNPJMsSghINKUl7UqDBxB16sI",
+	"wBYRwEEUeqPQi3zQPwZB6EW9Qcii0COT2D4fDd6NTHIu0quOTJaPcXW3+oMwlPdqNQgHYTgI7vXe1487",
+	"c+cG2tgad3OApAjjSUYbxfVtuuhVj+E2rNfyh9449AaDQej5YbO8fv1NUShcPV/BQVlNvCBLHXcy4yHr",
+	"dcW9XUdmm5OuPGVGP8SlPcvU7bGfzxEih1EkqsiUXWgGluX7prLkIHRApgB2odfzNWDVTFbXHGQupiRG",
+	"aStUT88ehWxGFF6TJRzUiwsNo+vbWLZ2e8KTpW+yAg4o2HRxpGU36rkaR3MutOr30E7tagSC58olnUuc",
+	"Ueu2Pj5lEHUSzchlyJ6goFdFws+kJ685ZPkkpXKOSeNgqkkcNWhndpZyVsFg6naopVlCyMyccE6uKM9F",
+	"AZWbR1sH8NkcXeWmHjuh06nWL1OhXp6JnfI05dey/n3IbAdaNV35sD0mG4WFZQi9cf3QrNa+Giu09E3Q",
+	"InNiPtOaqxU7Gg2CyA+ZZoNTcZPIbabk+bRI1FfFp0vTwqRHMTEEPr1CsXRVOn45US6KWlhfB23m2NxR",
+	"YMMUaJ2yPIHI2r7I5mhzBLwhsUqXITOhRKS10rwMBlAc2wOSJLI6kacXczwa+oUISrLAcgTfHbErCiLM",
+	"eTxzsE7SLxDMzrW0tbdr5/E05pVzLswpBK0dzZN4mr00npe18yZ3mnGhMPHtat3JGp7YLQvHOkOWBGOa",
+	"lFu1ITOoXo/j8s+XmCmYoDn41pSXA5lhfGibDWbcyvrpjUKmnYQEc/MAZzUNHENUz0xHfgXj35blqfny",
+	"FJ+2R7W0eCGMkOXKKJ2mRHF6Xf+NRgxSdxb9pBysTHe7AfVvS257ElDLQcjMyQ6U9uylk0hb93FQPxQY",
+	"E2ZqxcCdvSk3mXrWuyiq0uJsfGXrKo32fK+Meb3RYDjSXpNnyEhGzZNgMLK1MHPjPw5JRg9j4+/1r6uj",
+	"wzg+rLo7NEiFd50ss5GJS0Nb20fsbrVJThdJ5AFoe11mWmRKpEm/88wmvQfwg4LGRGDIinsDrFK0rgAw",
+	"GmKuHNDya+4+8EvWmnK6ayo7qtNDVpWnB0HgdxWm94zmE3sw1M3DSN29ex9zhWNXrnfXigRbxUM5e5p4",
+	"48Y5F8OI6oaODbF/1eSwdRuDjrKdwj/iyfIV3W9gDciWCw7qVxc0Dgh6KCcXCqW7IqB+aM+7ubnxGmfc",
+	"hpuuERgejY7fvf/eg4de/QhZ1UF1Gss9q92asOOahN23IbTvOtj3joL2vQOrtWP/+x72Lyq3V038bC4S",
+	"WLvm4igINvVctjvsvAtj5XvHe35cHlrX3wxHd/9mNLzjNzW0axSjC+e+OF/5t1oDKvltIj44OD17ZLLm",
+	"ZCZN9SEqzyDpTrOXmJM/O8yePR7kzJ72dsZNmHyuHMCj2rayDiWc6EQmUxj03I051msOh8EwePjA7t0p",
+	"jbSIgoSjvW8Hb6g02eASGu20pN3WpjzP9Caszd6i3zp1tb/o7z2FvS/dqOc7Xvl9Gyd217/YCqldsfGd",
+	"08akrit300W7m71DF5+73G0TcRQXN6i4UeTpF7ndyPrtyIeMzKzPjvSvyChYyO6sYWV251utYa1jQW9S",
+	"w1oJsdegZtGtwRO+qalZRd91ZXP1Hx36sF3zrkaHWsvs54e3HYhsZZ5a1LbaoY06InUzcdcjaNzo8h/2",
+	"eqHWTndZCaHmxW1zOrjr0rZaKrWtbNs31E/Kjm3Sg18zFGb7SVapEzfR5u11wcbb6zo2z+5wj91u81Be",
+	"2LdP48aleHt90LiM7nWZnvWDgm/K6nRk4XcZndrVSt+czaldEbWvyVn7ZB+LU/9kT4Ozr7WpKXyV8Nxp",
+	"f+5mYmzKt2VgxmUKVRuSa40DTs8e2YxOPT27nnQoEgg5Sy2AwDLPU9xVcxCt3/VouNu4ZtIPWdS6YLFo",
+	"dtwrUhcWyJf3byX6ucvoRT/uO/fcf5pENgNbDlx/U3CyuH7LN9atlprWg1Q329R5YvNYV6OQFRZXorjC",
+	"pKCQ4crk0iS3Dm+lIjNcRaA4h4Pmu0zwpM7CYdQraiaqlPfZkw+lKXzRkVK3SX+JfMi320DuzrVYcexK",
+	"sbwt1xMxa0mXb1uiw9/bHzTvinlj7uDOVyve3R1036bouz0xs7q2cnfXqNQ0+G2pjUZRtUTS1AcCeU4T",
+	"m1ewJx4bd6V2HX18sOqXv4/3+D3sPCq58r0f75y7PRft8rH15jbLS11tlblID4tbYfRHZqU+jI4g5dco",
+	"YmIM3s32e2C/W452PaP10t7VQnxTD7ay7NJB+rcq0dXpJV4ij9XwEmtRAip7cWEF90eb4X5RRfdKQf4r",
+	"cUvfgL28S1bs7qbypZJifxqq3EyH7avIZiRx1R3klhvFrq6hqCImSSKsq8lF6o29uVLZ+PBwePTeIBgE",
+	"g+H4QfAgMKLjRuvQC2lKKKzdkaHXW8+y8YynfLasNMQcGD9f/V8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

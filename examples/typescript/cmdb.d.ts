@@ -41,8 +41,10 @@ export interface paths {
          * create cluster (API gateway / CMDB v3)
          * @description The same call on the API gateway: the body is what ESB puts under `data`. Messages are
          *     Chinese unless the language header (`X-Bkapi-Language` on 3.12 and 3.13,
-         *     `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` response
-         *     header, not in the body.
+         *     `X-Bkcmdb-Language` on 3.14) is `en`. The request id is in the `X-Request-Id` and
+         *     `X-Bkapi-Request-Id` response headers, not in the body. Through the API gateway every v3
+         *     path is served under `/api/bk-cmdb/{stage}` too (`/api/bk-cmdb/prod/api/v3/set/1`), as the
+         *     gateway SDKs build it.
          */
         post: operations["v3CreateSet"];
         delete?: never;
@@ -536,8 +538,10 @@ export interface operations {
             /** @description the CMDB envelope; the record on success */
             200: {
                 headers: {
-                    /** @description request chain id, 32 lowercase hex */
-                    "X-Request-Id"?: components["schemas"]["RequestID"];
+                    /** @description the caller's own X-Request-Id when it sent one, else the call's id, 32 lowercase hex */
+                    "X-Request-Id"?: string;
+                    /** @description the API gateway's id of the call, a uuid with dashes */
+                    "X-Bkapi-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
