@@ -15,7 +15,11 @@ import (
 // createSet answers create_set on either surface.
 func (s *Server) createSet(c *call) answer {
 	s.validate(c)
-	return s.run(c, s.steps, func(c *call) answer { return answer{layer: spec.LayerCMDB, message: "success", created: &c.created} })
+	return s.run(c, s.steps, func(c *call) answer {
+		a := succeeded(nil)
+		a.created = &c.created
+		return a
+	})
 }
 
 // validate runs kin-openapi over what a create sent, for the checks that read its findings.
