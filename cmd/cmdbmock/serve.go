@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -63,26 +64,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
 	fs.StringVar(&f.logLevel, "log-level", e.str("CMDBMOCK_LOG_LEVEL", "info"), "debug, info, warn or error (CMDBMOCK_LOG_LEVEL)")
 	fs.StringVar(&f.pprof, "pprof", e.str("CMDBMOCK_PPROF", ""), "serve net/http/pprof on this address, such as 127.0.0.1:6060 (CMDBMOCK_PPROF)")
-	for _, n := range []struct {
-		into      *int64
-		flag, env string
-		def       int64
-		usage     string
-	}{
-		{&f.populate, "populate", "CMDBMOCK_POPULATE", 0, "fake sets to create under each business at start"},
-		{&f.seed, "seed", "CMDBMOCK_SEED", 1, "seed of the fake values; 0 draws one at random"},
-		{&f.maxBody, "max-body", "CMDBMOCK_MAX_BODY", mock.DefaultMaxBody, "largest request body in bytes"},
-		{&f.journalSize, "journal-size", "CMDBMOCK_JOURNAL_SIZE", mock.DefaultJournalSize, "requests the journal keeps"},
-		{&f.maxHeaderBytes, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, "largest request headers in bytes"},
-		{&f.maxDepth, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, "deepest nesting of a JSON body"},
-		{&f.maxSets, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, "most sets the store holds"},
-		{&f.maxPage, "max-page", "CMDBMOCK_MAX_PAGE", mock.DefaultMaxPage, "most sets a search_set page holds"},
-	} {
+	for _, n := range numberFlags {
 		v, err := e.int64(n.env, n.def)
 		if err != nil {
 			return nil, err
 		}
-		fs.Int64Var(n.into, n.flag, v, n.usage+" ("+n.env+")")
+		fs.Int64Var(n.into(f), n.flag, v, n.usage+" ("+n.env+")")
 	}
 	if v := getenv("CMDBMOCK_CORS_ORIGINS"); v != "" {
 		f.corsOrigins = strings.Split(v, ",")
@@ -159,31 +146,31 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	}, nil
 }
 
-// Bounds of the numeric flags: each sizes memory or time that a wrong value would make endless,
-// or too large to ever be had.
-var numberBounds = []struct {
-	name     string
-	min, max int64
+// numberFlags are the numeric flags, each with its variable, default and range: a wrong value
+// would make memory or time endless, or too large to ever be had.
+var numberFlags = []struct {
+	into      func(*serveFlags) *int64
+	flag, env string
+	def       int64
+	min, max  int64
+	usage     string
 }{
-	{"--journal-size", 1, mock.MaxJournalSize},
-	{"--max-header-bytes", 1, 1 << 20},
-	{"--max-depth", 1, 10_000},
-	{"--max-sets", 1, 50_000_000},
-	{"--max-page", 1, topo.MaxWindow},
-	{"--max-body", 1, 1 << 30},
-	{"--populate", 0, 50_000_000},
+	{func(f *serveFlags) *int64 { return &f.populate }, "populate", "CMDBMOCK_POPULATE", 0, 0, 50_000_000, "fake sets to create under each business at start"},
+	{func(f *serveFlags) *int64 { return &f.seed }, "seed", "CMDBMOCK_SEED", 1, math.MinInt64, math.MaxInt64, "seed of the fake values; 0 draws one at random"},
+	{func(f *serveFlags) *int64 { return &f.maxBody }, "max-body", "CMDBMOCK_MAX_BODY", mock.DefaultMaxBody, 1, 1 << 30, "largest request body in bytes"},
+	{func(f *serveFlags) *int64 { return &f.journalSize }, "journal-size", "CMDBMOCK_JOURNAL_SIZE", mock.DefaultJournalSize, 1, mock.MaxJournalSize, "requests the journal keeps"},
+	{func(f *serveFlags) *int64 { return &f.maxHeaderBytes }, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, 1, 1 << 20, "largest request headers in bytes"},
+	{func(f *serveFlags) *int64 { return &f.maxDepth }, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, 1, 10_000, "deepest nesting of a JSON body"},
+	{func(f *serveFlags) *int64 { return &f.maxSets }, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, 1, 50_000_000, "most sets the store holds"},
+	{func(f *serveFlags) *int64 { return &f.maxPage }, "max-page", "CMDBMOCK_MAX_PAGE", mock.DefaultMaxPage, 1, topo.MaxWindow, "most sets a search_set page holds"},
 }
 
 // checkNumbers refuses a numeric flag out of its range, and a timeout that is not positive
 // (net/http reads zero as "no limit", which would silently turn the slow-client protection off).
 func (f *serveFlags) checkNumbers() error {
-	values := map[string]int64{
-		"--journal-size": f.journalSize, "--max-header-bytes": f.maxHeaderBytes, "--max-depth": f.maxDepth,
-		"--max-sets": f.maxSets, "--max-page": f.maxPage, "--max-body": f.maxBody, "--populate": f.populate,
-	}
-	for _, b := range numberBounds {
-		if v := values[b.name]; v < b.min || v > b.max {
-			return fmt.Errorf("%s must be from %d to %d, not %d", b.name, b.min, b.max, v)
+	for _, n := range numberFlags {
+		if v := *n.into(f); v < n.min || v > n.max {
+			return fmt.Errorf("--%s must be from %d to %d, not %d", n.flag, n.min, n.max, v)
 		}
 	}
 	for name, d := range map[string]time.Duration{
