@@ -76,9 +76,9 @@ func (r *runner) checkRecord(rec, sent map[string]any) {
 			r.failf("%s came back as %s; sent %s", k, jsonText(rec[k]), jsonText(v))
 		}
 	}
-	for _, f := range r.cfg.Spec.Fields() {
-		if _, ok := sent[f.Name]; !ok && !sameJSON(rec[f.Name], f.Default) {
-			r.failf("%s left out came back as %s; the default is %s", f.Name, jsonText(rec[f.Name]), jsonText(f.Default))
+	for name, def := range r.cfg.Spec.SetDefaults() {
+		if _, ok := sent[name]; !ok && !sameJSON(rec[name], def) {
+			r.failf("%s left out came back as %s; the default is %s", name, jsonText(rec[name]), jsonText(def))
 		}
 	}
 	server := map[string]any{"bk_biz_id": r.cfg.BizID, "set_template_version": nil}
@@ -124,6 +124,12 @@ func positiveCases() []caseDef {
 		positive("create the documents' example", func(r *runner) map[string]any {
 			return r.set(r.name("test-set"), "default", 0, "bk_set_desc", "test-set", "bk_capacity", 1000, "description", "description")
 		}),
+		{name: "ESB: credentials in X-Bkapi-Authorization, as the current SDKs send them", kind: "positive", surface: SurfaceESB, run: func(ctx context.Context, r *runner) {
+			sent := r.set(r.name("header-creds"))
+			q := r.createReq(sent)
+			q.authHeader = true
+			r.checkRecord(r.expectCreated(r.call(ctx, q)), sent)
+		}},
 		{name: "ids are integers and unique", kind: "positive", run: func(ctx context.Context, r *runner) {
 			seen := map[int64]bool{}
 			for _, s := range r.created {
@@ -156,23 +162,38 @@ func negativeCases() []caseDef {
 		{"ESB: malformed JSON", SurfaceESB, func(r *runner) request {
 			return request{op: spec.OpESBCreateSet, raw: raw(`{"bk_app_code": "x", "bk_biz_id": `)}
 		}, spec.StepESBJSON, spec.MsgESBJSON, nil},
-		{"no app code", "", func(r *runner) request {
-			// A secret without a code: ESB checks the secret first, so a call with neither
-			// gets the secret's message.
+		{"ESB: no app code", SurfaceESB, func(r *runner) request {
 			q := r.createReq(r.set(r.name("no-app")))
 			q.creds = &credentials{AppSecret: r.cfg.AppSecret, Username: r.cfg.Username}
 			return q
 		}, spec.StepESBAppCode, spec.MsgESBAppCode, nil},
-		{"no app secret", "", func(r *runner) request {
+		// ESB checks the secret first, so a call with neither gets the secret's message.
+		{"ESB: no app secret", SurfaceESB, func(r *runner) request {
 			q := r.createReq(r.set(r.name("no-secret")))
 			q.creds = &credentials{AppCode: r.cfg.AppCode, Username: r.cfg.Username}
 			return q
 		}, spec.StepESBAppSecret, spec.MsgESBAppSecret, nil},
-		{"no user", "", func(r *runner) request {
+		{"ESB: no user", SurfaceESB, func(r *runner) request {
 			q := r.createReq(r.set(r.name("no-user")))
 			q.creds = &credentials{AppCode: r.cfg.AppCode, AppSecret: r.cfg.AppSecret}
 			return q
 		}, spec.StepESBUser, spec.MsgESBUser, nil},
+		// The gateway checks the code before the secret.
+		{"v3: no credentials header", SurfaceV3, func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-app")))
+			q.creds = &credentials{}
+			return q
+		}, spec.StepGatewayAuth, spec.MsgGatewayNoApp, nil},
+		{"v3: no app secret", SurfaceV3, func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-secret")))
+			q.creds = &credentials{AppCode: r.cfg.AppCode, Username: r.cfg.Username}
+			return q
+		}, spec.StepGatewayAuth, spec.MsgGatewayNoSecret, nil},
+		{"v3: no user in the JWT", SurfaceV3, func(r *runner) request {
+			q := r.createReq(r.set(r.name("no-user")))
+			q.creds = &credentials{AppCode: r.cfg.AppCode, AppSecret: r.cfg.AppSecret}
+			return q
+		}, spec.StepJWTUser, spec.MsgUserNotSet, nil},
 		{"ESB: bk_biz_id missing", SurfaceESB, func(r *runner) request {
 			q := r.createReq(r.set(r.name("no-biz")))
 			q.top = map[string]any{"bk_biz_id": dropKey{}}
@@ -196,16 +217,20 @@ func negativeCases() []caseDef {
 		{"v3: body not JSON", SurfaceV3, func(r *runner) request {
 			return request{op: spec.OpV3CreateSet, biz: r.cfg.BizID, raw: raw(`{"bk_set_name": `)}
 		}, spec.StepJSON, spec.MsgJSONDecode, nil},
-		{"v3: business id in the path not an integer", SurfaceV3, func(r *runner) request {
-			q := r.createReq(r.set(r.name("path-word")))
-			q.biz = "abc"
-			return q
-		}, spec.StepBizPath, spec.MsgNeedInt, []any{spec.LabelBusinessID}},
+		{"v3: empty body is no fields", SurfaceV3, func(r *runner) request {
+			return request{op: spec.OpV3CreateSet, biz: r.cfg.BizID, raw: raw(``)}
+		}, spec.StepRequired, spec.MsgNeedSet, []any{"bk_set_name"}},
+		{"v3: body null", SurfaceV3, func(r *runner) request {
+			return request{op: spec.OpV3CreateSet, biz: r.cfg.BizID, raw: raw(`null`)}
+		}, spec.StepNullBody, spec.MsgInternal, nil},
 		{"default not an integer", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("default-word"), "default", "abc"))
 		}, spec.StepDefault, spec.MsgRaw, []any{`strconv.ParseInt: parsing "abc": invalid syntax`}},
 		{"set_template_id not an integer", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("template-word"), "set_template_id", "abc"))
+		}, spec.StepTemplateID, spec.MsgInvalid, []any{spec.LabelSetTemplateID}},
+		{"set_template_id a string of digits", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("template-digits"), "set_template_id", "1"))
 		}, spec.StepTemplateID, spec.MsgInvalid, []any{spec.LabelSetTemplateID}},
 		{"set template not in the business", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("template-none"), "set_template_id", 2147483646))
@@ -218,10 +243,10 @@ func negativeCases() []caseDef {
 		}, spec.StepBusiness, spec.MsgInvalidOrNone, []any{"bk_biz_id"}},
 		{"bk_set_name missing", "", func(r *runner) request {
 			return r.createReq(map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_desc": r.name("no-name")})
-		}, spec.StepNameMissing, spec.MsgNeedSet, []any{"bk_set_name"}},
+		}, spec.StepRequired, spec.MsgNeedSet, []any{"bk_set_name"}},
 		{"bk_parent_id missing", "", func(r *runner) request {
 			return r.createReq(map[string]any{"bk_set_name": r.name("no-parent")})
-		}, spec.StepParentMissing, spec.MsgNeedSet, []any{"bk_parent_id"}},
+		}, spec.StepRequired, spec.MsgNeedSet, []any{"bk_parent_id"}},
 		{"bk_set_name not a string", "", func(r *runner) request {
 			return r.createReq(r.set("", "bk_set_name", 5))
 		}, spec.StepNameString, spec.MsgNeedString, []any{"bk_set_name"}},
@@ -237,36 +262,52 @@ func negativeCases() []caseDef {
 		{"bk_parent_id not positive", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("parent-zero"), "bk_parent_id", 0))
 		}, spec.StepParent, spec.MsgInvalid, []any{"bk_parent_id"}},
+		{"bk_parent_id a string of digits", "", func(r *runner) request {
+			return r.createReq(r.set(r.name("parent-digits"), "bk_parent_id", "1"))
+		}, spec.StepParent, spec.MsgInvalid, []any{"bk_parent_id"}},
 		{"bk_set_desc not a string", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("desc-number"), "bk_set_desc", 5))
-		}, spec.StepFieldType, spec.MsgNeedString, []any{"集群描述"}},
+		}, spec.StepAttributes, spec.MsgNeedString, []any{"集群描述"}},
 		{"bk_capacity a string", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("capacity-string"), "bk_capacity", "10"))
-		}, spec.StepFieldType, spec.MsgNeedInt, []any{"设计容量"}},
+		}, spec.StepAttributes, spec.MsgNeedInt, []any{"设计容量"}},
 		{"bk_capacity out of range", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("capacity-zero"), "bk_capacity", 0))
-		}, spec.StepFieldType, spec.MsgInvalid, []any{"设计容量"}},
+		}, spec.StepAttributes, spec.MsgInvalid, []any{"设计容量"}},
 		{"bk_set_env not in its list", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("env-9"), "bk_set_env", "9"))
-		}, spec.StepFieldType, spec.MsgInvalid, []any{"环境类型"}},
+		}, spec.StepAttributes, spec.MsgInvalid, []any{"环境类型"}},
 		{"bk_service_status not in its list", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("status-9"), "bk_service_status", "9"))
-		}, spec.StepFieldType, spec.MsgInvalid, []any{"服务状态"}},
+		}, spec.StepAttributes, spec.MsgInvalid, []any{"服务状态"}},
 		{"bk_set_desc over 256 bytes", "", func(r *runner) request {
 			return r.createReq(r.set(r.name("desc-long"), "bk_set_desc", strings.Repeat("x", 257)))
-		}, spec.StepFieldBytes, spec.MsgOutOfBounds, []any{"集群描述"}},
+		}, spec.StepAttributes, spec.MsgOutOfBounds, []any{"集群描述"}},
 		{"bk_set_name over 256 bytes in fewer characters", "", func(r *runner) request {
 			return r.createReq(r.set(r.name(strings.Repeat("中", 82))))
-		}, spec.StepFieldBytes, spec.MsgOutOfBounds, []any{"集群名"}},
+		}, spec.StepAttributes, spec.MsgOutOfBounds, []any{"集群名"}},
 	}
-	out := make([]caseDef, 0, len(negatives)+1)
+	out := make([]caseDef, 0, len(negatives)+2)
+	out = append(out, caseDef{name: "v3: business id in the path not an integer", kind: "negative", surface: SurfaceV3, run: func(ctx context.Context, r *runner) {
+		q := r.createReq(r.set(r.name("path-word")))
+		q.biz = "abc"
+		if r.cfg.IAMOff {
+			r.expectFailure(r.call(ctx, q), spec.StepBizPath, spec.MsgNeedInt, spec.LabelBusinessID)
+			return
+		}
+		r.expectFailure(r.call(ctx, q), spec.StepIAMPath, spec.MsgNoMatchedRules)
+	}})
 	for _, n := range negatives {
 		out = append(out, caseDef{name: n.name, kind: "negative", surface: n.surface, run: func(ctx context.Context, r *runner) {
 			r.expectFailure(r.call(ctx, n.req(r)), n.step, n.msg, n.args...)
 		}})
 	}
 	out = append(out, caseDef{name: "a user without permission", kind: "negative", run: func(ctx context.Context, r *runner) {
-		if r.cfg.DeniedUser == "" {
+		switch {
+		case r.cfg.IAMOff:
+			r.cur.Status, r.cur.Reasons = Skip, []string{"IAM is off: no user is denied"}
+			return
+		case r.cfg.DeniedUser == "":
 			r.cur.Status, r.cur.Reasons = Skip, []string{"no --denied-user given"}
 			return
 		}

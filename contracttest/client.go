@@ -58,6 +58,9 @@ type request struct {
 	top   map[string]any // ESB: top-level overrides; dropKey{} removes a key
 	raw   *string        // a raw body instead of the above
 	creds *credentials   // nil: the configured ones
+	// authHeader sends an ESB call's credentials in X-Bkapi-Authorization rather than in the
+	// body, as the current BlueKing SDKs do.
+	authHeader bool
 }
 
 // client sends requests at the configured pace and records them.
@@ -79,8 +82,12 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	if r.creds != nil {
 		creds = *r.creds
 	}
-	body, err := c.body(r, creds)
-	shown, _ := c.body(r, creds.masked())
+	bodyCreds := creds
+	if r.authHeader {
+		bodyCreds = credentials{}
+	}
+	body, err := c.body(r, bodyCreds)
+	shown, _ := c.body(r, bodyCreds.masked())
 	ex := &Exchange{Operation: r.op, Method: method, URL: c.shown + path, url: c.base + path, RequestBody: c.scrub(string(shown))}
 	if err != nil {
 		ex.Error = err.Error()
@@ -96,12 +103,14 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	}
 	if c.cfg.Surface == SurfaceESB {
 		header.Set(spec.HeaderESBLanguage, lang)
+		// ESB's Django form messages follow the browser's language (reference §2.3).
+		header.Set("Accept-Language", map[spec.Lang]string{spec.English: "en", spec.Chinese: "zh-CN"}[c.cfg.Lang])
 	} else {
 		header.Set(c.cfg.Version.V3LanguageHeader(), lang)
-		if creds != (credentials{}) {
-			auth, _ := json.Marshal(creds)
-			header.Set(spec.HeaderAuthorization, string(auth))
-		}
+	}
+	if (c.cfg.Surface == SurfaceV3 || r.authHeader) && creds != (credentials{}) {
+		auth, _ := json.Marshal(creds)
+		header.Set(spec.HeaderAuthorization, string(auth))
 	}
 	ex.RequestHeaders = map[string]string{}
 	for k := range header {
@@ -189,8 +198,8 @@ func retryable(ex *Exchange) bool {
 	if ex.Error != "" {
 		return false
 	}
-	if ex.Status >= 500 {
-		return true
+	if ex.Status >= 500 || ex.Status == http.StatusTooManyRequests {
+		return true // a server error, or the API gateway's rate limit (1642903)
 	}
 	var env struct {
 		Code json.Number `json:"code"`

@@ -7,8 +7,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -73,23 +77,29 @@ func reasons(r *contracttest.Report) string {
 func TestMockKeepsTheContract(t *testing.T) {
 	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
 		for _, lang := range []spec.Lang{spec.English, spec.Chinese} {
-			for _, version := range []spec.Version{spec.V313, spec.V314} {
-				t.Run(string(surface)+"/"+string(version), func(t *testing.T) {
-					m := newMock(t, mock.Config{Version: version})
-					srv := httptest.NewServer(m)
-					defer srv.Close()
-					cfg := config(t, srv.URL, surface)
-					cfg.Lang, cfg.Version = lang, version
-					rep, err := contracttest.Run(context.Background(), cfg)
-					require.NoError(t, err)
-					assert.True(t, rep.Conformant(), "%s", reasons(rep))
-					pass, fail, skip := rep.Counts()
-					assert.Zero(t, fail)
-					assert.Zero(t, skip)
-					assert.Greater(t, pass, 30)
-					assert.Empty(t, rep.Leftovers)
-					assert.Len(t, m.Store().Sets(), 2, "only the built-in sets are left")
-				})
+			for _, version := range spec.Versions {
+				for _, iamOff := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%s/%d/%s/iam-off=%v", surface, lang, version, iamOff), func(t *testing.T) {
+						m := newMock(t, mock.Config{Version: version, IAMOff: iamOff})
+						srv := httptest.NewServer(m)
+						defer srv.Close()
+						cfg := config(t, srv.URL, surface)
+						cfg.Lang, cfg.Version, cfg.IAMOff = lang, version, iamOff
+						rep, err := contracttest.Run(context.Background(), cfg)
+						require.NoError(t, err)
+						assert.True(t, rep.Conformant(), "%s", reasons(rep))
+						pass, fail, skip := rep.Counts()
+						assert.Zero(t, fail)
+						if iamOff {
+							assert.Equal(t, 1, skip, "without IAM no user is denied")
+						} else {
+							assert.Zero(t, skip)
+						}
+						assert.Greater(t, pass, 30)
+						assert.Empty(t, rep.Leftovers)
+						assert.Len(t, m.Store().Sets(), 2, "only the built-in sets are left")
+					})
+				}
 			}
 		}
 	}
@@ -108,12 +118,44 @@ func breaker(h http.Handler, mutate func(r *http.Request, w http.Header, status 
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
+		order := jsonx.TopKeys(rec.Body.Bytes())
 		mutate(r, w.Header(), &status, body)
-		out, _ := json.Marshal(body)
+		out := marshalInOrder(body, order)
 		w.Header().Del("Content-Length")
 		w.WriteHeader(status)
 		_, _ = w.Write(out)
 	})
+}
+
+// marshalInOrder writes an object with its keys in the given order first, as the target wrote
+// them, then any key a mutation added.
+func marshalInOrder(body map[string]any, order []string) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	write := func(k string) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(body[k])
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	done := map[string]bool{}
+	for _, k := range order {
+		if _, ok := body[k]; ok {
+			write(k)
+			done[k] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(body)) {
+		if !done[k] {
+			write(k)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes()
 }
 
 func isCreate(r *http.Request) bool {
@@ -121,13 +163,23 @@ func isCreate(r *http.Request) bool {
 }
 
 func TestBrokenTargetsAreCaught(t *testing.T) {
-	code := func(b map[string]any) string { return string(b["code"].(json.Number)) }
-	cases := []struct {
+	code := func(b map[string]any) string {
+		if c, ok := b["bk_error_code"].(json.Number); ok {
+			return string(c)
+		}
+		c, _ := b["code"].(json.Number)
+		return string(c)
+	}
+	type variant struct {
 		name    string
 		surface contracttest.Surface
 		mutate  func(r *http.Request, h http.Header, status *int, b map[string]any)
 		want    string
-	}{
+	}
+	// requests change the request of a variant before the mock sees it.
+	requests := map[string]func(r *http.Request){}
+	keep := func(*http.Request, http.Header, *int, map[string]any) {}
+	cases := []variant{
 		{"result disagrees with code", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
 			if code(b) != "0" {
 				b["result"] = true
@@ -144,7 +196,7 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 				b["data"] = map[string]any{}
 			}
 		}, "on a failure: it must be null"},
-		{"permission key on a gateway error", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+		{"permission key on a gateway error", contracttest.SurfaceESB, func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
 			if code(b) == "1306000" {
 				b["permission"] = nil
 			}
@@ -208,7 +260,7 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 				b["result"], b["code"], b["message"] = true, json.Number("0"), "success"
 				b["data"] = map[string]any{"bk_set_id": json.Number("999999"), "bk_set_name": "x"}
 			}
-		}, "accepted (check 16 of the reference)"},
+		}, "accepted (check C20 of the reference)"},
 		{"search_set gives other fields", "", func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
 			if d, ok := b["data"].(map[string]any); ok && strings.Contains(r.URL.Path, "search") {
 				for _, item := range d["info"].([]any) {
@@ -217,13 +269,39 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 			}
 		}, "search_set gives bk_set_desc"},
 	}
+	cases = append(cases,
+		// The rows of the reference's second version that matter most to a caller.
+		variant{name: "ESB credentials header ignored", surface: contracttest.SurfaceESB, mutate: keep, want: "expected success, got 1306000"},
+		variant{name: "API server errors renamed", surface: contracttest.SurfaceV3, mutate: func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if c, ok := b["bk_error_code"]; ok {
+				b["code"], b["message"], b["data"] = c, b["bk_error_msg"], nil
+				delete(b, "bk_error_code")
+				delete(b, "bk_error_msg")
+			}
+		}, want: "written as code/message"},
+		variant{name: "digit strings accepted", mutate: keep, want: "accepted (check C17 of the reference)"},
+	)
+	requests["ESB credentials header ignored"] = func(r *http.Request) { r.Header.Del("X-Bkapi-Authorization") }
+	requests["digit strings accepted"] = func(r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		body = regexp.MustCompile(`"(bk_parent_id|set_template_id)":"(\d+)"`).ReplaceAll(body, []byte(`"$1":$2`))
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	}
 	for _, tc := range cases {
 		for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
 			if tc.surface != "" && tc.surface != surface {
 				continue
 			}
 			t.Run(string(surface)+"/"+tc.name, func(t *testing.T) {
-				srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), tc.mutate))
+				var target http.Handler = newMock(t, mock.Config{})
+				if change := requests[tc.name]; change != nil {
+					inner := target
+					target = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						change(r)
+						inner.ServeHTTP(w, r)
+					})
+				}
+				srv := httptest.NewServer(breaker(target, tc.mutate))
 				defer srv.Close()
 				rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
 				require.NoError(t, err)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"mime"
 	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -37,9 +39,6 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	var reasons []string
 	failf := func(format string, args ...any) { reasons = append(reasons, fmt.Sprintf(format, args...)) }
 
-	if ex.Status != 200 {
-		failf("HTTP status %d: CMDB answers every call with 200", ex.Status)
-	}
 	if mt, _, err := mime.ParseMediaType(ex.header.Get("Content-Type")); err != nil || mt != "application/json" {
 		failf("content type %q is not application/json", ex.header.Get("Content-Type"))
 	}
@@ -58,21 +57,33 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	if err := json.Unmarshal(keys["result"], &a.Result); err != nil {
 		failf("result is not a boolean")
 	}
-	switch code := decodeNumber(keys["code"]).(type) {
+	// The API server's own answers on v3 keep CMDB's key names (reference §2.2 b, c).
+	codeKey, messageKey := "code", "message"
+	_, apiServer := keys["bk_error_code"]
+	if apiServer {
+		codeKey, messageKey = "bk_error_code", "bk_error_msg"
+	}
+	switch code := decodeNumber(keys[codeKey]).(type) {
 	case json.Number:
 		var err error
 		if a.Code, err = code.Int64(); err != nil {
-			failf("code %s is not an integer", code)
+			failf("%s %s is not an integer", codeKey, code)
 		}
 	default:
-		failf("code %s is not a number", keys["code"])
+		failf("%s %s is not a number", codeKey, keys[codeKey])
 	}
-	if err := json.Unmarshal(keys["message"], &a.Message); err != nil {
-		failf("message is not a string")
+	if err := json.Unmarshal(keys[messageKey], &a.Message); err != nil {
+		failf("%s is not a string", messageKey)
 	}
 	if a.Result != (a.Code == 0) {
 		failf("result is %v with code %d: result must be true exactly when code is 0", a.Result, a.Code)
 	}
+	_, gateway := keys["code_name"]
+	c.judgeStatus(ex, a, gateway, failf)
+	if c.cfg.Surface == SurfaceV3 {
+		judgeV3Keys(ex.body, keys, a, apiServer, gateway, failf)
+	}
+
 	a.dataNull = string(keys["data"]) == "null"
 	data := json.NewDecoder(bytes.NewReader(keys["data"]))
 	data.UseNumber()
@@ -81,14 +92,15 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 		if a.Message == "" {
 			failf("message is empty on a failure")
 		}
-		if !a.dataNull {
+		if _, has := keys["data"]; has && !a.dataNull {
 			failf("data is %s on a failure: it must be null", keys["data"])
 		}
 	}
 
 	perm, hasPerm := keys["permission"]
-	switch {
-	case a.Code/1000 == 1306:
+	switch layer := spec.LayerOf(int(a.Code)); {
+	case layer == spec.LayerGateway:
+	case layer == spec.LayerESB:
 		if hasPerm {
 			failf("permission key on a gateway error (code %d): ESB's own errors carry none", a.Code)
 		}
@@ -121,6 +133,50 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 		failf("no X-Request-Id header")
 	}
 	return a, reasons
+}
+
+// judgeStatus checks the HTTP status: CMDB and ESB answer 200; only the API gateway's own errors
+// are 4xx, and they say so in X-Bkapi-Error-Code, which the gateway SDKs read.
+func (c *client) judgeStatus(ex *Exchange, a *answer, gateway bool, failf func(string, ...any)) {
+	switch {
+	case !gateway && ex.Status != 200:
+		failf("HTTP status %d: CMDB answers every call with 200", ex.Status)
+	case gateway && c.cfg.Surface == SurfaceESB:
+		failf("an API gateway error (code %d) on ESB", a.Code)
+	case gateway && (ex.Status < 400 || ex.Status > 599):
+		failf("HTTP status %d on the API gateway's error %d: it must be 4xx or 5xx", ex.Status, a.Code)
+	case gateway && ex.header.Get(spec.HeaderGatewayErrorCode) != strconv.FormatInt(a.Code, 10):
+		failf("%s is %q on the API gateway's error %d", spec.HeaderGatewayErrorCode, ex.header.Get(spec.HeaderGatewayErrorCode), a.Code)
+	}
+}
+
+// apiServerCodes are the codes CMDB's API server writes itself, which keep CMDB's key names on v3.
+var apiServerCodes = map[int64]bool{9900403: true, 1199045: true, 1199046: true}
+
+// judgeV3Keys checks the keys of a v3 answer: the API server's own answers keep bk_error_code and
+// bk_error_msg and have no code or message; the topo server's, renamed, end with code and message
+// (reference §2.2).
+func judgeV3Keys(body []byte, keys map[string]json.RawMessage, a *answer, apiServer, gateway bool, failf func(string, ...any)) {
+	_, hasCode := keys["code"]
+	switch {
+	case gateway:
+	case apiServer:
+		if hasCode {
+			failf("both code and bk_error_code in one answer")
+		}
+		if a.Code != 1199998 {
+			if _, has := keys["data"]; has {
+				failf("data key on the API server's answer %d: it has none", a.Code)
+			}
+		}
+	case apiServerCodes[a.Code]:
+		failf("code %d written as code/message: CMDB's API server answers it with bk_error_code and bk_error_msg", a.Code)
+	default:
+		order := jsonx.TopKeys(body)
+		if n := len(order); n < 2 || !(order[n-2] == "code" && order[n-1] == "message" || order[n-2] == "message" && order[n-1] == "code") {
+			failf("keys %v: the API server renames bk_error_code and bk_error_msg, which puts code and message last", order)
+		}
+	}
 }
 
 // decodeNumber decodes raw JSON keeping numbers as json.Number; a string stays a string.

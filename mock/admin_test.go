@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -352,12 +353,16 @@ func TestReloadFixturesKeepsCreatedSets(t *testing.T) {
 	grown := *fx
 	grown.Businesses = append(append([]fixtures.Business(nil), fx.Businesses...),
 		fixtures.Business{ID: 3, Name: "game", Sets: []fixtures.Set{{ID: 50, Name: "空闲机池", Default: 1}}})
-	s.ReloadFixtures(&grown)
+	require.NoError(t, s.ReloadFixtures(&grown))
 
 	assert.True(t, req{surface: "esb", biz: 3, data: set("bk_parent_id", 3)}.send(t, s).Result)
 	_, ok := s.Store().Set(50)
 	assert.True(t, ok, "the new built-in set is stored")
 	assert.Equal(t, 1101108, req{surface: "esb", biz: 1, data: set("bk_set_name", "survivor")}.send(t, s).Code, "created sets stay")
+
+	other := grown
+	other.SetModel = append(slices.Clone(grown.SetModel), fixtures.Attribute{PropertyID: "zone", Type: fixtures.TypeSingleChar})
+	assert.Error(t, s.ReloadFixtures(&other), "the set model stays as the store was made")
 }
 
 // TestJournalKeepsAnswersAsSent: the journal's answer of each request is the bytes the caller

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -17,9 +18,8 @@ import (
 
 // answer is what a call gets, before it is put in the surface's envelope.
 type answer struct {
-	layer      spec.Layer
-	code       int
-	message    string
+	msg        spec.Message // the catalog's entry: its code, layer and, for the gateway, status
+	message    string       // its text, filled in
 	permission any
 	data       any
 	created    *topo.Set // a create's stored set, in place of data
@@ -28,37 +28,94 @@ type answer struct {
 }
 
 func succeeded(data any) answer {
-	return answer{layer: spec.LayerCMDB, message: "success", data: data}
+	return answer{msg: spec.Message{Layer: spec.LayerCMDB}, message: "success", data: data}
 }
 
 func failed(m spec.Message, text string, permission any) answer {
-	return answer{layer: m.Layer, code: m.Code, message: text, permission: permission}
+	return answer{msg: m, message: text, permission: permission}
 }
 
-// envelope is CMDB's answer as ESB and the API gateway write it, keys in the real order.
-type envelope struct {
-	Result     bool   `json:"result"`
-	Code       int    `json:"code"`
-	Message    string `json:"message"`
-	Permission *any   `json:"permission,omitempty"` // absent on ESB's own errors, null otherwise
-	RequestID  string `json:"request_id,omitempty"` // ESB only
-	Data       any    `json:"data"`
-}
+// The envelopes of CMDB's answers, keys in the order the real system writes them (reference §2).
+type (
+	// esbEnvelope is ESB's: CMDB's answers carry a permission, ESB's own do not.
+	esbEnvelope struct {
+		Result     bool   `json:"result"`
+		Code       int    `json:"code"`
+		Message    string `json:"message"`
+		Permission *any   `json:"permission,omitempty"`
+		RequestID  string `json:"request_id,omitempty"`
+		Data       any    `json:"data"`
+	}
+	// v3Envelope is the topo server's answer as the API server passes it to the gateway: it
+	// renames bk_error_code and bk_error_msg, which moves them to the end. (It renames them in
+	// a random order; the mock writes code first.)
+	v3Envelope struct {
+		Result     bool   `json:"result"`
+		Permission any    `json:"permission"`
+		Data       any    `json:"data"`
+		Code       int    `json:"code"`
+		Message    string `json:"message"`
+	}
+	// apiServerEnvelope is the API server's own answer (IAM), which nothing renames; with data
+	// when it refuses the JWT.
+	apiServerEnvelope struct {
+		Result     bool   `json:"result"`
+		Code       int    `json:"bk_error_code"`
+		Message    string `json:"bk_error_msg"`
+		Permission any    `json:"permission"`
+		Data       *any   `json:"data,omitempty"`
+	}
+	// gatewayEnvelope is the API gateway's own error.
+	gatewayEnvelope struct {
+		Code     int    `json:"code"`
+		CodeName string `json:"code_name"`
+		Data     any    `json:"data"`
+		Message  string `json:"message"`
+		Result   bool   `json:"result"`
+	}
+)
 
 // write is the one place that writes a CMDB answer, and keeps it on the call for the journal.
+// status is the mock's own HTTP status (413, 431, a fault's); the gateway's errors bring theirs.
 func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	setRequestIDs(ec, c)
-	c.answered, c.code = true, a.code
-	if a.created != nil && a.code == 0 {
+	code := a.msg.Code
+	c.answered, c.code = true, code
+	if a.created != nil && code == 0 {
 		c.createdAnswer = createdAnswer{esb: c.surface == spec.SurfaceESB, requestID: c.requestID, set: *a.created, ok: true}
 		return writeCreated(ec, c.createdAnswer)
 	}
-	env := envelope{Result: a.code == 0, Code: a.code, Message: a.message, Data: a.data}
-	if a.layer == spec.LayerCMDB {
-		env.Permission = &a.permission
+	var env any
+	switch layer := a.msg.Layer; {
+	case c.surface == spec.SurfaceESB:
+		e := esbEnvelope{Result: code == 0, Code: code, Message: a.message, Data: a.data}
+		if layer != spec.LayerESB {
+			e.Permission = &a.permission
+		}
+		if !a.noRequestID {
+			e.RequestID = c.requestID
+		}
+		env = e
+	case layer == spec.LayerGateway:
+		h := ec.Response().Header()
+		h.Set(spec.HeaderGatewayErrorCode, strconv.Itoa(code))
+		h.Set(spec.HeaderGatewayErrorMessage, a.message)
+		if a.msg.Status != 0 {
+			status = a.msg.Status
+		}
+		env = gatewayEnvelope{Code: code, CodeName: a.msg.CodeName, Message: a.message}
+	case layer == spec.LayerAPIServer, layer == spec.LayerJWT:
+		e := apiServerEnvelope{Code: code, Message: a.message, Permission: a.permission}
+		if layer == spec.LayerJWT {
+			e.Data = new(any)
+		}
+		env = e
+	default:
+		env = v3Envelope{Result: code == 0, Permission: a.permission, Data: a.data, Code: code, Message: a.message}
 	}
-	if c.surface == spec.SurfaceESB && !a.noRequestID {
-		env.RequestID = c.requestID
+	if a.msg.Layer == spec.LayerGateway && c.surface == spec.SurfaceV3 {
+		// The gateway names its charset; CMDB does not.
+		ec.Response().Header()[echo.HeaderContentType] = contentTypeGateway
 	}
 	var err error
 	c.response, err = writeJSON(ec, status, env)
@@ -97,13 +154,14 @@ type createdAnswer struct {
 // appendTo appends the answer byte for byte as writeJSON would write its envelope, without
 // reflection.
 func (a createdAnswer) appendTo(b []byte) []byte {
-	b = append(b, `{"result":true,"code":0,"message":"success","permission":null,`...)
-	if a.esb {
-		b = append(b, `"request_id":`...)
-		b = jsonx.AppendString(b, a.requestID)
-		b = append(b, ',')
+	if !a.esb {
+		b = append(b, `{"result":true,"permission":null,"data":`...)
+		b = a.set.AppendJSON(b)
+		return append(b, `,"code":0,"message":"success"}`+"\n"...)
 	}
-	b = append(b, `"data":`...)
+	b = append(b, `{"result":true,"code":0,"message":"success","permission":null,"request_id":`...)
+	b = jsonx.AppendString(b, a.requestID)
+	b = append(b, `,"data":`...)
 	b = a.set.AppendJSON(b)
 	return append(b, "}\n"...)
 }
@@ -125,7 +183,10 @@ func writeCreated(ec echo.Context, a createdAnswer) error {
 }
 
 // contentTypeJSON is shared by every answer; nothing changes a header's values once set.
-var contentTypeJSON = []string{echo.MIMEApplicationJSON}
+var (
+	contentTypeJSON    = []string{echo.MIMEApplicationJSON}
+	contentTypeGateway = []string{"application/json; charset=utf-8"}
+)
 
 // writeJSON writes v as the real system does: UTF-8, no HTML escaping. It returns the bytes.
 func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
@@ -136,7 +197,9 @@ func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
 		return nil, err
 	}
 	w := c.Response()
-	w.Header()[echo.HeaderContentType] = contentTypeJSON
+	if w.Header()[echo.HeaderContentType] == nil {
+		w.Header()[echo.HeaderContentType] = contentTypeJSON
+	}
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return buf.Bytes(), err
@@ -183,8 +246,19 @@ func (s *Server) routingError(err error, c echo.Context) {
 	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
 		// Not a routing error: a bug of the mock, said as such rather than hidden.
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
-		_, _ = writeJSON(c, http.StatusInternalServerError, envelope{Code: spec.CodeMock, Message: "cmdbmock internal error"})
+		_, _ = writeJSON(c, http.StatusInternalServerError, esbEnvelope{Code: spec.CodeMock, Message: "cmdbmock internal error"})
+		return
+	}
+	r := c.Request()
+	if strings.HasPrefix(r.URL.Path, gatewayPrefix) {
+		// The API gateway knows no such resource (reference §2.2).
+		call := &call{surface: spec.SurfaceV3, requestID: s.cfg.RequestID()}
+		m := spec.MsgGatewayNotFound
+		_ = s.write(c, call, http.StatusNotFound, failed(m, m.Format(spec.English, r.Method, r.URL.Path), nil))
 		return
 	}
 	_, _ = writeJSON(c, http.StatusNotFound, notFound{Message: "The content does not exist"})
 }
+
+// gatewayPrefix starts every path of CMDB's API gateway.
+const gatewayPrefix = "/api/bk-cmdb/"

@@ -45,16 +45,19 @@ type call struct {
 	ctx       context.Context // the request's: done when its client goes away
 	route     string          // the route it came by, such as /api/v3/set/:bk_biz_id
 	path      string          // the path it came to
-	lang      spec.Lang
+	lang      spec.Lang       // of CMDB's messages
+	formLang  spec.Lang       // ESB: of Django's form messages, from Accept-Language
 	requestID string
 	body      []byte // as it came, for the journal
 
 	jsonErr       bool            // the body is not the JSON the surface needs
-	authHeader    authHeader      // ESB: what X-Bkapi-Authorization held
+	nullBody      bool            // v3: the body is JSON null
+	authHeader    authHeader      // what X-Bkapi-Authorization held
 	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
 	esbViolations spec.Violations // ESB: what kin-openapi found in the whole body
 	creds         credentials
 	bizPath       string          // the business id as CMDB gets it in its path
+	supplier      string          // ESB: the bk_supplier_account CMDB gets, "" for "0"
 	setIDPath     string          // v3 delete_set: the set id of the path
 	data          map[string]any  // the set fields
 	maps          jsonx.Stock     // the maps of fields and data, kept for the next call
@@ -72,8 +75,8 @@ type call struct {
 
 	// Worked out by the checks, in their order.
 	bizID      int64
-	def        int64
-	templateID int64
+	def        int64 // default, as a number: built-in sets have a non-zero one
+	templateID int64 // the set template looked up, 0 for none
 	template   fixtures.SetTemplate
 	parentID   int64
 	name       string
@@ -129,8 +132,10 @@ const (
 	authNotObject                   // JSON, but a string, number or list
 )
 
-// readAuthHeader reads ESB's credentials header: when a call sends it, it is the only source of
-// credentials, and the body's are not read (reference §3.1).
+// readAuthHeader reads the credentials header X-Bkapi-Authorization. On ESB, when a call sends it,
+// it is the only source of credentials and the body's are not read (reference §3.1); the API
+// gateway reads only the header from 3.13 on (§3.2).
+
 func readAuthHeader(r *http.Request) (authHeader, credentials) {
 	values, present := r.Header[spec.HeaderAuthorization]
 	if !present {
@@ -173,6 +178,7 @@ func credentialsOf(fields map[string]any) credentials {
 func (s *Server) readESB(r *http.Request, body []byte) *call {
 	c := newCall()
 	c.surface, c.lang, c.action = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English), actionCreate
+	c.formLang = spec.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	c.authHeader, c.creds = readAuthHeader(r)
 	switch {
 	case r.Method == http.MethodGet:
@@ -190,8 +196,10 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 		q, _ := url.ParseQuery(string(body))
 		c.fields = formFields(q)
 	}
-	// ESB forwards a whole-number bk_biz_id to CMDB's path as its digits.
+	// ESB forwards a whole-number bk_biz_id to CMDB's path as its digits, and the supplier
+	// account in a header, which makes it the owner of what CMDB stores.
 	c.bizPath, _ = wholeNumber(c.fields["bk_biz_id"])
+	c.supplier = text(c.fields["bk_supplier_account"])
 	if c.authHeader == authAbsent {
 		c.creds = credentialsOf(c.fields)
 	}
@@ -205,18 +213,39 @@ func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
 	c := newCall()
 	c.surface, c.lang, c.action = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese), actionCreate
 	c.bizPath = pathParam(bizParam)
-	// A malformed header carries no credentials, as an absent one.
-	_ = json.Unmarshal([]byte(r.Header.Get(spec.HeaderAuthorization)), &c.creds)
+	c.authHeader, c.creds = readAuthHeader(r)
+	if len(body) == 0 {
+		// CMDB reads an empty body as no fields, not as bad JSON (reference §4.2 C3).
+		c.setData(s, map[string]any{})
+		s.credentialsFromParams(c, r, nil)
+		return c
+	}
 	v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
 	switch data := v.(type) {
 	case map[string]any:
 		c.setData(s, data)
 	case nil:
-		// "null" decodes into CMDB's map without error: a body with no fields.
-		c.setData(s, map[string]any{})
+		// "null" decodes into CMDB's map as nil, which it cannot write to (C5).
+		c.nullBody = err == nil
 	}
-	c.jsonErr = err != nil || c.data == nil
+	c.jsonErr = err != nil || c.data == nil && !c.nullBody
+	s.credentialsFromParams(c, r, c.data)
 	return c
+}
+
+// credentialsFromParams reads a v3 call's credentials from its query string and body when the
+// release's gateway allows it and the header is absent (3.12, reference §4.3).
+func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string]any) {
+	if c.authHeader != authAbsent || !s.cfg.Version.CredentialsFromBody() {
+		return
+	}
+	params := formFields(r.URL.Query())
+	for k, v := range body {
+		params[k] = v
+	}
+	if creds := credentialsOf(params); creds != (credentials{}) {
+		c.creds, c.authHeader = creds, authObject
+	}
 }
 
 // decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth
@@ -242,16 +271,25 @@ func formFields(q url.Values) map[string]any {
 	return m
 }
 
-// setData takes the set fields of a call and reads the model's attributes from them, with their
-// string values trimmed as CMDB trims them before it checks them. A value the trim changes is
-// stored back, for kin-openapi to see.
+// setData takes the set fields of a call and reads the model's attributes from them, string
+// values trimmed of all Unicode white space as CMDB trims them before it checks them and stores
+// them (reference §5). The name is the exception: its own rules (C13-C16) see it trimmed of
+// spaces only, and so does kin-openapi, which checks its characters.
 func (c *call) setData(s *Server, data map[string]any) {
-	c.data, c.attrs = data, slices.Grow(c.attrs[:0], len(s.fields))[:len(s.fields)]
-	for i, f := range s.fields {
-		v, sent := data[f.Name]
+	c.data, c.attrs = data, slices.Grow(c.attrs[:0], len(s.model))[:len(s.model)]
+	for i, a := range s.model {
+		v, sent := data[a.PropertyID]
 		if str, ok := v.(string); ok {
-			if t := trimSpaces(str); len(t) != len(str) {
-				v, data[f.Name] = t, t
+			if a.PropertyID == nameField {
+				if t := strings.Trim(str, " "); len(t) != len(str) {
+					data[a.PropertyID] = t
+				}
+			}
+			if t := strings.TrimSpace(str); len(t) != len(str) {
+				v = t
+				if a.PropertyID != nameField {
+					data[a.PropertyID] = t
+				}
 			}
 		}
 		c.attrs[i] = attrValue{v, sent}

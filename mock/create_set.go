@@ -35,36 +35,70 @@ func (s *Server) validate(c *call) {
 }
 
 // buildRow makes the set of a call that passed every check: the model's attributes that were
-// sent, the server's defaults (or, with fake, fake values) for the rest, and the server fields.
+// sent (or that the set template defines), what CMDB stores for the rest (or, with fake, fake
+// values), the server's fields, and the keys CMDB keeps as sent.
 func (s *Server) buildRow(c *call, fake bool) topo.Draft {
 	d := topo.Draft{
-		BizID: c.bizID, ParentID: c.parentID, Default: c.def, TemplateID: c.templateID, Name: c.name,
+		BizID: c.bizID, ParentID: c.parentID, Default: c.def, TemplateID: c.template.ID, Name: c.name,
 		Created:   s.cfg.Now().UnixMilli(),
 		CreatedBy: c.creds.user(),
 	}
 	var scratch [256]byte // most rows fit: then only vals is allocated
 	b := scratch[:0]
 	for _, i := range s.inRow {
-		switch a, f := c.attr(i), s.fields[i]; {
-		case a.sent:
-			b = topo.AppendValue(b, a.value)
-		case fake:
-			b = topo.AppendValue(b, s.fakeValue(f))
+		a, sent := s.model[i], c.attr(i)
+		tv, fromTemplate := c.template.Attributes[a.PropertyID]
+		switch {
+		case fromTemplate:
+			b = topo.AppendValue(b, tv)
+		case sent.sent:
+			b = topo.AppendValue(b, sent.value)
+		case fake && a.Editable && !a.IsSystem:
+			b = topo.AppendValue(b, s.fakeValue(a))
 		default:
-			b = topo.AppendValue(b, f.Default)
+			b = topo.AppendValue(b, a.StoredWhenAbsent())
 		}
 		b = append(b, 0)
 	}
 	d.Attrs = b
+	d.Extra = keptFields(c)
 	if canned, ok := s.fixtures().Record(c.name); ok {
 		// The canned fields stand, but for the counter's id and the call's business, parent
 		// and name.
-		d.Extra = maps.Clone(canned.Fields)
+		if d.Extra == nil {
+			d.Extra = topo.Record{}
+		}
+		maps.Copy(d.Extra, canned.Fields)
 		for _, k := range []string{"bk_set_id", "bk_biz_id", "bk_parent_id", "bk_set_name"} {
 			delete(d.Extra, k)
 		}
 	}
 	return d
+}
+
+// keptFields are the fields of a record that a row does not hold: the keys CMDB keeps as sent,
+// a default sent as a string ("5" is stored so), and an owner other than "0". Nil for most
+// creates.
+func keptFields(c *call) topo.Record {
+	var kept topo.Record
+	keep := func(k string, v any) {
+		if kept == nil {
+			kept = topo.Record{}
+		}
+		kept[k] = topo.JSONValue(v)
+	}
+	for _, k := range keptAsSent {
+		if v, ok := c.data[k]; ok {
+			keep(k, v)
+		}
+	}
+	if v, ok := c.data["default"].(string); ok {
+		keep("default", v)
+	}
+	if c.supplier != "" && c.supplier != topo.DefaultSupplierAccount {
+		keep("bk_supplier_account", c.supplier)
+	}
+	return kept
 }
 
 // moduleTemplates are the modules a set template makes: one per service template.
@@ -80,17 +114,34 @@ func moduleTemplates(t fixtures.SetTemplate) []topo.ModuleTemplate {
 }
 
 // fakeValue is a realistic value for an attribute a request left out.
-func (s *Server) fakeValue(f spec.Field) any {
+func (s *Server) fakeValue(a fixtures.Attribute) any {
 	s.fakeMu.Lock()
 	defer s.fakeMu.Unlock()
-	switch f.Kind {
-	case spec.KindEnum:
-		return s.faker.RandomString(f.Enum)
-	case spec.KindInt:
-		return int64(s.faker.Number(int(f.Min), int(min(f.Max, 10000))))
-	default:
-		return truncateBytes(s.faker.Sentence(8), f.MaxBytes)
+	switch a.Type {
+	case fixtures.TypeEnum:
+		return a.Enum[s.faker.IntRange(0, len(a.Enum)-1)].ID
+	case fixtures.TypeInt:
+		lo, hi := max(a.Min, 1), min(a.Max, 10000)
+		if lo > hi {
+			return a.StoredWhenAbsent()
+		}
+		return int64(s.faker.Number(int(lo), int(hi)))
+	case fixtures.TypeSingleChar:
+		return s.fakeText(a, maxSingleChar)
+	case fixtures.TypeLongChar:
+		return s.fakeText(a, maxLongChar)
 	}
+	return a.StoredWhenAbsent()
+}
+
+// fakeText is a sentence for a string attribute, or its default when the attribute asks for a
+// pattern a sentence would not match. The caller holds fakeMu.
+func (s *Server) fakeText(a fixtures.Attribute, limit int) any {
+	text := truncateBytes(s.faker.Sentence(8), limit)
+	if a.Pattern != nil && !a.Pattern.MatchString(text) {
+		return a.StoredWhenAbsent()
+	}
+	return text
 }
 
 // fakeName is a valid set name that looks like one a team would choose.

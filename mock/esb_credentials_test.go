@@ -6,10 +6,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
@@ -78,5 +80,69 @@ func TestESBHeaderCredentials(t *testing.T) {
 		assert.JSONEq(t, "1306000", string(keys["code"]))
 		_, hasID := keys["request_id"]
 		assert.Equal(t, header, hasID, "header %v: %s", header, rec.Body)
+	}
+}
+
+// TestTokens: the tokens fixture stands in for the login service. A listed token logs in its
+// user; an unlisted one is accepted unless the fixture is strict, as the seed example's "xxx"
+// must be (reference §3.1, §10).
+func TestTokens(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tokens string
+		token  string
+		code   int
+		user   string
+	}{
+		{"no fixture: any token, bk_username names the user", "", "xxx", 0, "alice"},
+		{"listed token wins over bk_username", `{"users":{"t-1":"carol"}}`, "t-1", 0, "carol"},
+		{"unlisted token, not strict", `{"users":{"t-1":"carol"}}`, "t-2", 0, "alice"},
+		{"unlisted token, strict", `{"strict":true,"users":{"t-1":"carol"}}`, "t-2", 1306000, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := fstest.MapFS{"businesses.json": {Data: []byte(`[{"bk_biz_id":1,"bk_biz_name":"资源池"}]`)}}
+			if tc.tokens != "" {
+				files["tokens.json"] = &fstest.MapFile{Data: []byte(tc.tokens)}
+			}
+			fx, err := fixtures.Load(files)
+			require.NoError(t, err)
+			sp, err := loadSpec()
+			require.NoError(t, err)
+			s, err := mock.New(sp, fx, mock.Config{})
+			require.NoError(t, err)
+			r := req{surface: "esb", biz: 1, creds: map[string]any{"bk_token": tc.token}, data: set()}.send(t, s)
+			require.Equal(t, tc.code, r.Code, "%s", r.Raw)
+			if tc.code != 0 {
+				assert.Equal(t, "User authentication failed, please check if the bk_token is valid", r.Message)
+				assert.NotContains(t, r.Keys, "permission")
+				return
+			}
+			assert.Equal(t, tc.user, r.Data["bk_created_by"])
+		})
+	}
+}
+
+// TestDjangoMessagesFollowAcceptLanguage: ESB's form messages take their language from
+// Accept-Language as Django picks it, not from Blueking-Language (reference §2.3).
+func TestDjangoMessagesFollowAcceptLanguage(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, tc := range []struct {
+		accept, blueking, want string
+	}{
+		{"", "", "business id [bk_biz_id] This field is required."},
+		{"", "zh-cn", "business id [bk_biz_id] This field is required."},
+		{"zh-CN", "en", "business id [bk_biz_id] 这个字段是必填项。"},
+		{"zh-hans", "", "business id [bk_biz_id] 这个字段是必填项。"},
+		{"zh-TW", "", "business id [bk_biz_id] 这个字段是必填项。"},
+		{"en-US,zh;q=0.8", "", "business id [bk_biz_id] This field is required."},
+		{"fr,zh;q=0.5", "", "business id [bk_biz_id] 这个字段是必填项。"},
+		{"de", "", "business id [bk_biz_id] This field is required."},
+	} {
+		call := req{surface: "esb", lang: tc.blueking, top: map[string]any{"bk_biz_id": nil}, headers: map[string]string{}}
+		if tc.accept != "" {
+			call.headers["Accept-Language"] = tc.accept
+		}
+		r := call.send(t, s)
+		assert.Equal(t, tc.want, r.Message, "Accept-Language %q", tc.accept)
 	}
 }

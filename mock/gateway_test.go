@@ -6,11 +6,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // TestGatewayURLLayout: the API gateway serves CMDB's resources at /api/bk-cmdb/{stage}/...,
@@ -53,4 +55,74 @@ func TestGatewayRequestIDs(t *testing.T) {
 
 	esb := req{surface: "esb", biz: 1, data: set("bk_set_name", "ids-3")}.send(t, s)
 	assert.Empty(t, esb.Header.Get("X-Bkapi-Request-Id"), "ESB is not the API gateway")
+}
+
+// TestGatewayErrors: what the Go gateway SDK reads of a refusal: a non-2xx status with
+// X-Bkapi-Error-Code and X-Bkapi-Error-Message, the gateway's envelope, and X-Bkapi-Request-Id
+// (reference §2.2); an unknown resource under the gateway is its 404.
+func TestGatewayErrors(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, path := range []string{"/api/bk-cmdb/prod/api/v3/set/1", "/api/v3/set/1"} {
+		r := send(t, s, httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`)))
+		assert.Equal(t, http.StatusBadRequest, r.Status, path)
+		assert.Equal(t, "1640001", r.Header.Get("X-Bkapi-Error-Code"))
+		assert.Equal(t, `Parameters error [reason="app code cannot be empty"]`, r.Header.Get("X-Bkapi-Error-Message"))
+		assert.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
+		assert.NotEmpty(t, r.Header.Get("X-Bkapi-Request-Id"))
+		assert.JSONEq(t, `{"code":1640001,"code_name":"INVALID_ARGS","data":null,"message":"Parameters error [reason=\"app code cannot be empty\"]","result":false}`, string(r.Raw))
+	}
+
+	hr := httptest.NewRequest(http.MethodPost, "/api/bk-cmdb/prod/api/v3/nothing/here", strings.NewReader(`{}`))
+	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	r := send(t, s, hr)
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.Equal(t, "1640401", r.Header.Get("X-Bkapi-Error-Code"))
+	assert.Equal(t, `API not found [method="POST" path="/api/bk-cmdb/prod/api/v3/nothing/here"]`, r.Message)
+
+	esb := send(t, s, httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/nothing/", nil))
+	assert.Equal(t, http.StatusNotFound, esb.Status)
+	assert.Empty(t, esb.Header.Get("X-Bkapi-Error-Code"), "ESB's 404 is its own")
+}
+
+// TestGatewayRateLimit: with --rate-limit the gateway answers 429 beyond the limit a second,
+// counted per app and resource; without it nothing is limited.
+func TestGatewayRateLimit(t *testing.T) {
+	now := fixedClock()
+	s := newServer(t, mock.Config{RateLimit: 2, Now: func() time.Time { return now }})
+	call := func(app, name string) reply {
+		hr := req{surface: "v3", biz: 1, data: set("bk_set_name", name)}.httpRequest(t)
+		hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"`+app+`","bk_app_secret":"s","bk_username":"u"}`)
+		return send(t, s, hr)
+	}
+	assert.Equal(t, 0, call("a", "r1").Code)
+	assert.Equal(t, 0, call("a", "r2").Code)
+	limited := call("a", "r3")
+	assert.Equal(t, http.StatusTooManyRequests, limited.Status)
+	assert.Equal(t, 1642903, limited.Code)
+	assert.Equal(t, "API rate limit exceeded by resource strategy", limited.Header.Get("X-Bkapi-Error-Message"))
+	assert.Equal(t, 0, call("b", "r4").Code, "another app has its own count")
+	esb := req{surface: "esb", biz: 1, data: set("bk_set_name", "r5")}.send(t, s)
+	assert.Equal(t, 0, esb.Code, "ESB is not the API gateway")
+	now = now.Add(time.Second)
+	assert.Equal(t, 0, call("a", "r6").Code, "a new second")
+}
+
+// TestGatewayCredentialsPerRelease: from 3.13 the gateway reads credentials from the header only;
+// 3.12's definition does not turn parameters off, so it reads them from the body too (reference
+// §4.3).
+func TestGatewayCredentialsPerRelease(t *testing.T) {
+	for _, tc := range []struct {
+		version spec.Version
+		code    int
+	}{{spec.V312, 0}, {spec.V313, 1640001}, {spec.V314, 1640001}} {
+		s := newServer(t, mock.Config{Version: tc.version})
+		hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1",
+			strings.NewReader(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_parent_id":1,"bk_set_name":"body-creds"}`))
+		r := send(t, s, hr)
+		assert.Equal(t, tc.code, r.Code, "%s: %s", tc.version, r.Raw)
+		if tc.code == 0 {
+			assert.NotContains(t, r.Data, "bk_app_secret", "credentials are not set fields")
+			assert.Equal(t, "u", r.Data["bk_created_by"])
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -45,6 +46,7 @@ type req struct {
 	creds   map[string]any // overrides of the default credentials; a nil value removes the key
 	top     map[string]any // ESB: overrides of top-level keys; a nil value removes the key
 	body    *string        // the raw body, replacing everything above
+	headers map[string]string
 }
 
 var defaultCreds = map[string]any{"bk_app_code": "esb_test", "bk_app_secret": "xxx", "bk_username": "alice"}
@@ -107,6 +109,9 @@ func (r req) httpRequest(t testing.TB) *http.Request {
 		t.Fatalf("unknown surface %q", r.surface)
 	}
 	hr.Header.Set("Content-Type", "application/json")
+	for k, v := range r.headers {
+		hr.Header.Set(k, v)
+	}
 	return hr
 }
 
@@ -116,6 +121,7 @@ type reply struct {
 	Header     http.Header
 	Raw        []byte
 	Keys       map[string]json.RawMessage
+	Order      []string        // the top-level keys in the order they came
 	Result     bool            `json:"result"`
 	Code       int             `json:"code"`
 	Message    string          `json:"message"`
@@ -133,6 +139,12 @@ func send(t testing.TB, h http.Handler, hr *http.Request) reply {
 	dec.UseNumber()
 	require.NoError(t, dec.Decode(&r), "body: %s", r.Raw)
 	require.NoError(t, json.Unmarshal(r.Raw, &r.Keys))
+	r.Order = jsonx.TopKeys(r.Raw)
+	// The API server's own answers on v3 keep CMDB's names of the code and message.
+	if raw, ok := r.Keys["bk_error_code"]; ok {
+		require.NoError(t, json.Unmarshal(raw, &r.Code))
+		require.NoError(t, json.Unmarshal(r.Keys["bk_error_msg"], &r.Message))
+	}
 	return r
 }
 

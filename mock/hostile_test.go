@@ -26,6 +26,10 @@ func assertEnvelope(t testing.TB, status int, body []byte) map[string]any {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	require.NoError(t, dec.Decode(&env), "not JSON: %q", body)
+	if _, ok := env["bk_error_code"]; ok {
+		// The API server's own answer on v3 (reference §2.2 b).
+		env["code"], env["message"] = env["bk_error_code"], env["bk_error_msg"]
+	}
 	code, ok := env["code"].(json.Number)
 	require.True(t, ok, "no integer code: %s", body)
 	assert.Equal(t, code == "0", env["result"] == true, "result agrees with code: %s", body)
@@ -55,7 +59,7 @@ func TestHostileInput(t *testing.T) {
 		{"malformed JSON", mock.PathESBCreateSet, `{"bk_app_code":"a",`, "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
 		{"truncated JSON on v3", "/api/v3/set/1", `{"bk_set_name":"ab`, "", nil, 200, 1199000, "反序列化JSON数据失败"},
 		{"empty body", mock.PathESBCreateSet, ``, "", nil, 200, 1306000, "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"},
-		{"empty body on v3", "/api/v3/set/1", ``, "", nil, 200, 1199000, "反序列化JSON数据失败"},
+		{"empty body on v3", "/api/v3/set/1", ``, "", nil, 200, 1199010, "'bk_set_name' 未赋值"},
 		{"5 MB body", mock.PathESBCreateSet, esb(`"` + strings.Repeat("x", 5<<20) + `"`), "", nil, 413, 1306000, "Request body is larger than the limit of 1048576 bytes"},
 		{"50 MB body", "/api/v3/set/1", `{"bk_set_name":"` + strings.Repeat("x", 50<<20) + `"}`, "", nil, 413, 1306000, "Request body is larger than the limit of 1048576 bytes"},
 		{"nesting 10,000 deep", mock.PathESBCreateSet, esb(deep), "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
@@ -66,11 +70,11 @@ func TestHostileInput(t *testing.T) {
 		{"invalid UTF-8", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"a` + "\xff\xfe" + `"}`), "", nil, 200, 1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
 		{"NUL in a name", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"a\u0000b"}`), "", nil, 200, 0, "success"},
 		{"NUL in a description", "/api/v3/set/1", `{"bk_parent_id":1,"bk_set_name":"nul","bk_set_desc":"x\u0000y"}`, "", nil, 200, 0, "success"},
-		{"business id beyond int64", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":99999999999999999999,"data":{"bk_parent_id":1,"bk_set_name":"big"}}`, "", nil, 200, 1199009, "'business id' parameters must be integral"},
+		{"business id beyond int64", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":99999999999999999999,"data":{"bk_parent_id":1,"bk_set_name":"big"}}`, "", nil, 200, 1199045, "create set, but got invalid business id 99999999999999999999"},
 		{"parent beyond int64", mock.PathESBCreateSet, esb(`{"bk_parent_id":99999999999999999999,"bk_set_name":"big"}`), "", nil, 200, 1199006, "'bk_parent_id' data parameter verification does not pass"},
 		{"default beyond int64", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"big","default":99999999999999999999}`), "", nil, 200, 1199998, `strconv.ParseInt: parsing "99999999999999999999": value out of range`},
-		{"negative business", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":-1,"data":{"bk_parent_id":1,"bk_set_name":"neg"}}`, "", nil, 200, 1199011, "'bk_biz_id' the parameter is invalid or does not exist"},
-		{"negative business on v3", "/api/v3/set/-1", `{"bk_parent_id":1,"bk_set_name":"neg"}`, "", nil, 200, 1199011, "'bk_biz_id' 参数无效或不存在"},
+		{"negative business", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":-1,"data":{"bk_parent_id":1,"bk_set_name":"neg"}}`, "", nil, 200, 1199045, "no matched rules"},
+		{"negative business on v3", "/api/v3/set/-1", `{"bk_parent_id":1,"bk_set_name":"neg"}`, "", nil, 200, 1199045, "no matched rules"},
 		{"boolean business", mock.PathESBCreateSet, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":true,"data":{"bk_parent_id":1,"bk_set_name":"b"}}`, "", nil, 200, 1306000, "business id [bk_biz_id] Enter a whole number."},
 		{"boolean parent", mock.PathESBCreateSet, esb(`{"bk_parent_id":true,"bk_set_name":"b"}`), "", nil, 200, 1199006, "'bk_parent_id' data parameter verification does not pass"},
 		{"null data", mock.PathESBCreateSet, esb(`null`), "", nil, 200, 1306000, "data [data] This field is required."},

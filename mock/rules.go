@@ -2,11 +2,11 @@ package mock
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -61,7 +61,11 @@ func (s *Server) runSteps(c *call, steps []boundStep) (answer, bool) {
 		if f == nil {
 			continue
 		}
-		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, c.lang, f.args...)
+		lang := c.lang
+		if f.msg.Layer == spec.LayerESB {
+			lang = c.formLang // ESB's own messages: English, or Django's in Accept-Language's
+		}
+		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, lang, f.args...)
 		a := failed(m, text, f.permission)
 		a.noRequestID = f.noRequestID
 		return a, true
@@ -80,15 +84,18 @@ func subset(steps []boundStep, ids ...spec.StepID) []boundStep {
 	return out
 }
 
-// credentialSteps are ESB's checks of the body and the caller, which every call makes.
+// credentialSteps are the checks of the caller, on either surface, that every call makes: ESB's
+// of its body and credentials, the API gateway's, and the API server's of the JWT.
 func credentialSteps() []spec.StepID {
 	return []spec.StepID{
 		spec.StepESBAuthHeader, spec.StepESBJSON, spec.StepESBAuthShape, spec.StepESBAppSecret, spec.StepESBAppCode, spec.StepESBAppUnknown,
-		spec.StepESBAppSecretOK, spec.StepESBUser, spec.StepESBBizRequired, spec.StepESBBizWhole,
+		spec.StepESBAppSecretOK, spec.StepESBToken, spec.StepESBUser, spec.StepESBBizRequired, spec.StepESBBizWhole,
+		spec.StepGatewayAuth, spec.StepGatewayLimit, spec.StepJWTUser,
 	}
 }
 
 func esbOnly(c *call, failed bool) bool { return c.surface == spec.SurfaceESB && failed }
+func v3Only(c *call, failed bool) bool  { return c.surface == spec.SurfaceV3 && failed }
 
 func (s *Server) rules() map[spec.StepID]rule {
 	return map[spec.StepID]rule{
@@ -116,33 +123,46 @@ func (s *Server) rules() map[spec.StepID]rule {
 			}
 			return nil
 		},
-		spec.StepESBAppCode: func(c *call) *failure {
-			if c.creds.AppCode == "" {
-				return fail(spec.MsgESBAppCode)
-			}
-			return nil
-		},
 		spec.StepESBAppSecret: func(c *call) *failure {
-			if c.creds.AppSecret == "" {
+			if esbOnly(c, c.creds.AppSecret == "") {
 				return fail(spec.MsgESBAppSecret)
 			}
 			return nil
 		},
+		spec.StepESBAppCode: func(c *call) *failure {
+			if esbOnly(c, c.creds.AppCode == "") {
+				return fail(spec.MsgESBAppCode)
+			}
+			return nil
+		},
 		spec.StepESBAppUnknown: func(c *call) *failure {
-			if _, known := s.cfg.Apps[c.creds.AppCode]; len(s.cfg.Apps) > 0 && !known {
+			if esbOnly(c, !s.appKnown(c.creds.AppCode)) {
 				return fail(spec.MsgESBAppUnknown, c.creds.AppCode)
 			}
 			return nil
 		},
 		spec.StepESBAppSecretOK: func(c *call) *failure {
-			secret, known := s.cfg.Apps[c.creds.AppCode]
-			if known && subtle.ConstantTimeCompare([]byte(secret), []byte(c.creds.AppSecret)) != 1 {
+			if esbOnly(c, !s.secretRight(c.creds)) {
 				return fail(spec.MsgESBAppSecretWrong, c.creds.AppCode)
 			}
 			return nil
 		},
+		spec.StepESBToken: func(c *call) *failure {
+			if c.surface != spec.SurfaceESB || c.creds.Token == "" {
+				return nil
+			}
+			// The token wins over bk_username: its user is the login's answer (§3.1).
+			user, ok := s.fixtures().Tokens.User(c.creds.Token)
+			if !ok {
+				return fail(spec.MsgESBToken)
+			}
+			if user != "" {
+				c.creds.Username = user
+			}
+			return nil
+		},
 		spec.StepESBUser: func(c *call) *failure {
-			if c.creds.user() == "" {
+			if esbOnly(c, c.creds.user() == "") {
 				return fail(spec.MsgESBUser)
 			}
 			return nil
@@ -155,10 +175,7 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepESBBizWhole: func(c *call) *failure {
-			if c.surface != spec.SurfaceESB {
-				return nil
-			}
-			if c.bizPath == "" || c.esbViolations.At("/bk_biz_id") {
+			if esbOnly(c, c.bizPath == "" || c.esbViolations.At("/bk_biz_id")) {
 				return fail(spec.MsgESBBizWhole)
 			}
 			return nil
@@ -176,6 +193,50 @@ func (s *Server) rules() map[spec.StepID]rule {
 			}
 			return nil
 		},
+		spec.StepGatewayAuth: func(c *call) *failure {
+			if c.surface != spec.SurfaceV3 {
+				return nil
+			}
+			return s.gatewayAuth(c)
+		},
+		spec.StepGatewayLimit: func(c *call) *failure {
+			if v3Only(c, !s.limiter.allow(c.creds.AppCode, c.route, s.cfg.Now())) {
+				return fail(spec.MsgGatewayRateLimit)
+			}
+			return nil
+		},
+		spec.StepJWTUser: func(c *call) *failure {
+			if v3Only(c, c.creds.Username == "") {
+				return fail(spec.MsgUserNotSet)
+			}
+			return nil
+		},
+		spec.StepIAMPath: func(c *call) *failure {
+			if s.cfg.IAMOff {
+				return nil
+			}
+			// IAM's rule for the call matches the path's business id as digits only.
+			if !allDigits(c.bizPath) {
+				return fail(spec.MsgNoMatchedRules)
+			}
+			id, err := strconv.ParseInt(c.bizPath, 10, 64)
+			if err != nil {
+				if c.action == actionCreate {
+					return fail(spec.MsgIAMBadBizID, c.bizPath)
+				}
+				return fail(spec.MsgNoMatchedRules)
+			}
+			c.bizID = id
+			return nil
+		},
+		spec.StepPermission: func(c *call) *failure {
+			if s.cfg.IAMOff || !s.fixtures().Denied(c.creds.user(), c.bizID) {
+				return nil
+			}
+			f := fail(spec.MsgNoPermission)
+			f.permission = s.permission(c.bizID, c.action)
+			return f
+		},
 		spec.StepJSON: func(c *call) *failure {
 			if c.jsonErr {
 				return fail(spec.MsgJSONDecode)
@@ -183,6 +244,9 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepBizPath: func(c *call) *failure {
+			if !s.cfg.IAMOff {
+				return nil // read by StepIAMPath
+			}
 			id, err := strconv.ParseInt(c.bizPath, 10, 64)
 			if err != nil {
 				return fail(spec.MsgNeedInt, spec.LabelBusinessID)
@@ -190,13 +254,11 @@ func (s *Server) rules() map[spec.StepID]rule {
 			c.bizID = id
 			return nil
 		},
-		spec.StepPermission: func(c *call) *failure {
-			if !s.fixtures().Denied(c.creds.user(), c.bizID) {
-				return nil
+		spec.StepNullBody: func(c *call) *failure {
+			if c.nullBody {
+				return fail(spec.MsgInternal)
 			}
-			f := fail(spec.MsgNoPermission)
-			f.permission = s.permission(c.bizID, c.action)
-			return f
+			return nil
 		},
 		spec.StepDefault: func(c *call) *failure {
 			v, present := c.data["default"]
@@ -209,17 +271,17 @@ func (s *Server) rules() map[spec.StepID]rule {
 			}
 			c.def = def
 			if def != 0 {
-				c.warn(fmt.Sprintf("default is %d: CMDB stores it and creates the set without its template; only built-in sets have a non-zero default", def))
+				c.warn(fmt.Sprintf("default is %d: CMDB stores it and does not apply a set template; only built-in sets have a non-zero default", def))
 			}
 			return nil
 		},
 		spec.StepTemplateID: func(c *call) *failure {
 			v, present := c.data["set_template_id"]
-			if !present || c.def != 0 {
+			if !present {
 				return nil
 			}
-			id, err := cmdbInt64("set_template_id", v)
-			if err != nil {
+			id, ok := jsonInteger(v)
+			if !ok {
 				return fail(spec.MsgInvalid, spec.LabelSetTemplateID)
 			}
 			c.templateID = id
@@ -229,85 +291,92 @@ func (s *Server) rules() map[spec.StepID]rule {
 			if c.templateID == 0 {
 				return nil
 			}
+			// Looked up whatever default says; applied only to a set whose default is 0.
 			t, ok := s.fixtures().SetTemplate(c.bizID, c.templateID)
 			if !ok {
 				return fail(spec.MsgNotFound)
 			}
-			c.template = t
+			if c.def == 0 {
+				c.template = t
+			}
+			return nil
+		},
+		spec.StepMainline: func(c *call) *failure {
+			if len(s.store.Levels()) == 0 {
+				return nil
+			}
+			if _, present := c.data["default"]; present {
+				return fail(spec.MsgInternal) // CMDB dereferences a nil map here (C9)
+			}
+			id, err := cmdbInt64("bk_parent_id", c.data["bk_parent_id"])
+			if err != nil || !s.store.SetParentExists(c.bizID, id) {
+				return fail(spec.MsgInvalidOrNone, "bk_parent_id")
+			}
 			return nil
 		},
 		spec.StepBusiness: func(c *call) *failure {
+			if c.bizID == 0 {
+				return nil // CMDB skips the check for business 0
+			}
 			if _, ok := s.store.Business(c.bizID); !ok {
 				return fail(spec.MsgInvalidOrNone, "bk_biz_id")
 			}
 			return nil
 		},
-		spec.StepNameMissing: func(c *call) *failure {
-			if c.violations.At("/bk_set_name", "required") {
-				return fail(spec.MsgNeedSet, "bk_set_name")
-			}
-			return nil
-		},
-		spec.StepParentMissing: func(c *call) *failure {
-			if c.violations.At("/bk_parent_id", "required") {
-				return fail(spec.MsgNeedSet, "bk_parent_id")
+		spec.StepRequired: func(c *call) *failure {
+			for _, a := range s.model {
+				if _, sent := c.data[a.PropertyID]; a.IsRequired && !sent {
+					return fail(spec.MsgNeedSet, a.PropertyID)
+				}
 			}
 			return nil
 		},
 		spec.StepNameString: func(c *call) *failure {
-			name, ok := c.data["bk_set_name"].(string)
+			name, ok := c.data[nameField].(string)
 			if !ok {
-				return fail(spec.MsgNeedString, "bk_set_name")
+				return fail(spec.MsgNeedString, nameField)
 			}
 			c.name = name
 			return nil
 		},
 		spec.StepNameEmpty: func(c *call) *failure {
 			if c.name == "" {
-				return fail(spec.MsgNeedSet, "bk_set_name")
+				return fail(spec.MsgNeedSet, nameField)
 			}
 			return nil
 		},
 		spec.StepNameLength: func(c *call) *failure {
-			// CMDB counts characters here; the byte limit comes later (StepFieldBytes).
+			// CMDB counts characters here; the byte limit comes later (StepAttributes).
 			if utf8.RuneCountInString(c.name) > maxNameRunes {
-				return fail(spec.MsgExceedMax, "bk_set_name", maxNameRunes)
+				return fail(spec.MsgExceedMax, nameField, maxNameRunes)
 			}
 			return nil
 		},
 		spec.StepNameChars: func(c *call) *failure {
-			if c.violations.At("/bk_set_name", "pattern") {
-				return fail(spec.MsgInvalid, "bk_set_name")
+			if c.violations.At("/"+nameField, "pattern") {
+				return fail(spec.MsgInvalid, nameField)
 			}
+			// The name is stored trimmed of all white space, as every string attribute.
+			c.name = strings.TrimSpace(c.name)
 			return nil
 		},
 		spec.StepParent: func(c *call) *failure {
-			id, err := cmdbInt64("bk_parent_id", c.data["bk_parent_id"])
-			if err != nil || id <= 0 || c.violations.At("/bk_parent_id") {
+			id, ok := jsonInteger(c.data["bk_parent_id"])
+			if !ok || id <= 0 {
 				return fail(spec.MsgInvalid, "bk_parent_id")
 			}
 			c.parentID = id
-			if id != c.bizID {
-				c.warn(fmt.Sprintf("bk_parent_id %d is not a node of business %d: CMDB stores it unchecked when the set hangs under the business", id, c.bizID))
+			if id != c.bizID && len(s.store.Levels()) == 0 {
+				c.warn(fmt.Sprintf("bk_parent_id %d is not business %d: CMDB stores it unchecked when the set hangs under the business", id, c.bizID))
 			}
 			return nil
 		},
-		spec.StepFieldType: func(c *call) *failure {
-			for _, i := range s.inRow {
-				a, f := c.attr(i), s.fields[i]
-				if !a.sent {
-					continue
-				}
-				if m, failed := typeFailure(f, a.value, c.violations); failed {
-					return fail(m, f.Label)
-				}
-			}
-			return nil
-		},
-		spec.StepFieldBytes: func(c *call) *failure {
-			for i, f := range s.fields {
-				if v, ok := c.attr(i).value.(string); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
-					return fail(spec.MsgOutOfBounds, f.Label)
+		spec.StepAttributes: func(c *call) *failure {
+			for _, i := range s.checked {
+				if a := c.attr(i); a.sent {
+					if f := checkAttribute(s.model[i], a.value); f != nil {
+						return f
+					}
 				}
 			}
 			return nil
@@ -330,26 +399,51 @@ func (s *Server) rules() map[spec.StepID]rule {
 // maxNameRunes is CMDB's limit on the characters of a topology node's name.
 const maxNameRunes = 256
 
-// typeFailure gives the message of a model attribute whose value breaks its type or range, from
-// what kin-openapi found; lengths are left to StepFieldBytes.
-func typeFailure(f spec.Field, v any, vs spec.Violations) (spec.Message, bool) {
-	switch f.Kind {
-	case spec.KindString:
-		return spec.MsgNeedString, vs.At(f.Pointer, "type", "nullable")
-	case spec.KindEnum:
-		return spec.MsgInvalid, vs.At(f.Pointer, "type", "nullable", "enum")
-	case spec.KindInt:
-		if v == nil && f.Nullable {
-			return spec.Message{}, false
-		}
-		n, isNumber := v.(json.Number)
-		if !isNumber {
-			return spec.MsgNeedInt, true
-		}
-		i, err := strconv.ParseInt(string(n), 10, 64)
-		return spec.MsgInvalid, vs.At(f.Pointer) || err != nil || i < f.Min || i > f.Max
+// allDigits reports whether s is a non-empty run of ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
 	}
-	return spec.Message{}, false
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// appKnown reports whether an app code is registered, or any is accepted (no --app).
+func (s *Server) appKnown(code string) bool {
+	_, known := s.cfg.Apps[code]
+	return known || len(s.cfg.Apps) == 0
+}
+
+// secretRight reports whether the secret is the registered app's, or no secret is registered.
+func (s *Server) secretRight(cr credentials) bool {
+	secret, known := s.cfg.Apps[cr.AppCode]
+	return !known || subtle.ConstantTimeCompare([]byte(secret), []byte(cr.AppSecret)) == 1
+}
+
+// gatewayAuth makes the API gateway's checks of the app, code before secret (reference §3.2).
+func (s *Server) gatewayAuth(c *call) *failure {
+	const maxAppCode = 32
+	switch {
+	case c.authHeader == authAbsent:
+		return fail(spec.MsgGatewayNoApp)
+	case c.authHeader != authObject:
+		return fail(spec.MsgGatewayNotJSON)
+	case c.creds.AppCode == "":
+		return fail(spec.MsgGatewayNoApp)
+	case utf8.RuneCountInString(c.creds.AppCode) > maxAppCode:
+		return fail(spec.MsgGatewayLongApp)
+	case c.creds.AppSecret == "":
+		return fail(spec.MsgGatewayNoSecret)
+	case !s.appKnown(c.creds.AppCode):
+		return fail(spec.MsgGatewayUnknownApp)
+	case !s.secretRight(c.creds):
+		return fail(spec.MsgGatewayWrongSecret)
+	}
+	return nil
 }
 
 // iamAction is the IAM action a call needs.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,12 @@ type Config struct {
 	// development); otherwise ESB's real checks of unknown codes and wrong secrets apply.
 	Apps    map[string]string
 	Version spec.Version // "": spec.V313
+	// IAMOff runs the mock as a CMDB without IAM: no permission is checked, and a bad business
+	// id in a v3 path is CMDB's 1199009 rather than the API server's 1199045 (reference §7).
+	IAMOff bool
+	// RateLimit, when positive, is the API gateway's limit of calls a second for one app on
+	// one resource; beyond it the gateway answers 429 (reference §2.2).
+	RateLimit int
 
 	JournalSize int      // requests the journal keeps; 0: DefaultJournalSize
 	AdminToken  string   // lets admin calls in from beyond loopback
@@ -68,12 +75,16 @@ type Config struct {
 
 // Server is the mock: an http.Handler over one Store.
 type Server struct {
-	spec   *spec.Spec
-	cfg    Config
-	log    *slog.Logger
-	fields []spec.Field
-	inRow  []int       // the fields a row holds in vals, in its order, as indexes into fields
-	steps  []boundStep // create_set: every step
+	spec *spec.Spec
+	cfg  Config
+	log  *slog.Logger
+	// model is the set model the store was made for; inRow, the attributes a row holds in
+	// vals, in its order, and checked, those create_set checks in the order it checks them
+	// (the mock's: by property id), both as indexes into model.
+	model   []fixtures.Attribute
+	inRow   []int
+	checked []int
+	steps   []boundStep // create_set: every step
 	// The companions make the steps of ESB and of the business, not those of a set's fields.
 	lookupSteps []boundStep
 	deleteSteps []boundStep
@@ -82,6 +93,7 @@ type Server struct {
 	store   *topo.Store
 	journal *Journal
 	faults  *Faults
+	limiter *rateLimiter
 	metrics *metrics
 	echo    *echo.Echo
 	saveMu  sync.Mutex // one state write at a time
@@ -96,8 +108,8 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		return nil, errors.New("mock: a spec and fixtures are required")
 	}
 	cfg = withDefaults(cfg)
-	if cfg.Version != spec.V313 && cfg.Version != spec.V314 {
-		return nil, fmt.Errorf("mock: unsupported CMDB version %q (want %s or %s)", cfg.Version, spec.V313, spec.V314)
+	if _, err := spec.ParseVersion(string(cfg.Version)); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
 	}
 	if cfg.Fill != FillDefaults && cfg.Fill != FillFake {
 		return nil, fmt.Errorf("mock: unknown fill mode %q", cfg.Fill)
@@ -109,21 +121,23 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		spec:    sp,
 		cfg:     cfg,
 		log:     cfg.Logger,
-		fields:  sp.Fields(),
+		model:   fx.SetModel,
 		journal: newJournal(cfg.JournalSize),
 		faults:  &Faults{},
+		limiter: &rateLimiter{perSecond: cfg.RateLimit},
 		faker:   gofakeit.New(cfg.Seed),
 	}
-	inRow, names := rowFields(s.fields)
-	s.inRow, s.store = inRow, topo.New(names, cfg.Location, cfg.MaxSets)
+	inRow, names := rowAttributes(s.model)
+	s.inRow, s.checked = inRow, checkedAttributes(s.model)
+	s.store = topo.New(names, cfg.Location, cfg.MaxSets)
 	s.store.SetTopology(topology(fx))
 	s.fx.Store(fx)
 	var err error
 	if s.steps, err = s.bindSteps(); err != nil {
 		return nil, err
 	}
-	s.lookupSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepJSON, spec.StepBizPath, spec.StepBusiness})...)
-	s.deleteSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepBizPath, spec.StepPermission, spec.StepBusiness})...)
+	s.lookupSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepIAMPath, spec.StepJSON, spec.StepBizPath, spec.StepBusiness})...)
+	s.deleteSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepIAMPath, spec.StepPermission, spec.StepBizPath, spec.StepBusiness})...)
 	loaded, err := s.loadState()
 	if err != nil {
 		return nil, err
@@ -175,17 +189,35 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// rowFields returns the fields a row holds in vals, as indexes into fields, and their names: the
-// model's attributes but bk_set_name, which the row holds on its own.
-func rowFields(fields []spec.Field) ([]int, []string) {
+// rowAttributes returns the attributes a row holds in vals, as indexes into the model, and
+// their names, in the store's order (by name): all but those the server owns.
+func rowAttributes(model []fixtures.Attribute) ([]int, []string) {
 	var at []int
-	var names []string
-	for i, f := range fields {
-		if f.Name != "bk_set_name" {
-			at, names = append(at, i), append(names, f.Name)
+	for i, a := range model {
+		if !slices.Contains(serverOwned, a.PropertyID) {
+			at = append(at, i)
 		}
 	}
+	slices.SortFunc(at, func(i, j int) int { return strings.Compare(model[i].PropertyID, model[j].PropertyID) })
+	names := make([]string, len(at))
+	for k, i := range at {
+		names[k] = model[i].PropertyID
+	}
 	return at, names
+}
+
+// checkedAttributes returns the attributes create_set checks, as indexes into the model, by
+// property id: CMDB ranges over a map, so which of several bad fields it names is random, and the
+// mock names the first by id (reference §4.2).
+func checkedAttributes(model []fixtures.Attribute) []int {
+	var at []int
+	for i, a := range model {
+		if !slices.Contains(unchecked, a.PropertyID) {
+			at = append(at, i)
+		}
+	}
+	slices.SortFunc(at, func(i, j int) int { return strings.Compare(model[i].PropertyID, model[j].PropertyID) })
+	return at
 }
 
 // newRequestID is a request chain id as ESB makes it: a uuid4's 32 hex digits. An id needs to be
@@ -271,9 +303,22 @@ func (s *Server) fixtures() *fixtures.Fixtures { return s.fx.Load() }
 func (s *Server) Reset() error { return s.seed() }
 
 // ReloadFixtures answers from fx from now on. The sets created since start stay; built-in sets
-// that fx adds are stored; none is removed.
-func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) {
+// that fx adds are stored; none is removed. The set model cannot change while the mock runs (the
+// store's records are laid out by it): fixtures with other set attributes are refused.
+func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
+	if !sameModel(s.model, fx.SetModel) {
+		return errors.New("mock: the new fixtures change the set model (set_attributes.json); restart the mock to change it")
+	}
 	s.fx.Store(fx)
 	s.store.SetTopology(topology(fx))
 	s.seedBuiltIns()
+	return nil
+}
+
+// sameModel reports whether two set models check and store alike.
+func sameModel(a, b []fixtures.Attribute) bool {
+	return slices.EqualFunc(a, b, func(x, y fixtures.Attribute) bool {
+		return x.PropertyID == y.PropertyID && x.Type == y.Type && x.IsRequired == y.IsRequired &&
+			string(x.Option) == string(y.Option) && fmt.Sprint(x.Default) == fmt.Sprint(y.Default)
+	})
 }

@@ -96,6 +96,3 @@ func text(v any) string {
 	}
 	return ""
 }
-
-// trimSpaces trims what CMDB trims from string values: spaces, not other white space.
-func trimSpaces(s string) string { return strings.Trim(s, " ") }

@@ -33,7 +33,7 @@ var acceptCases = []struct {
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"web"}}`, true},
 	{`{"bk_app_code":"esb_test","bk_app_secret":"xxx","bk_username":"xxx","bk_token":"xxx","bk_supplier_account":"123456789","bk_biz_id":1,
 	  "data":{"bk_parent_id":1,"bk_set_name":"test-set","default":0,"bk_set_desc":"test-set","bk_capacity":1000,"description":"description","set_template_id":1}}`, true},
-	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":"3","data":{"bk_parent_id":"7","bk_set_name":"集群","bk_capacity":null,"bk_set_env":"1","extra":[1,{}]}}`, true},
+	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":"3","data":{"bk_parent_id":7,"bk_set_name":"集群","bk_capacity":null,"bk_set_env":"1","extra":[1,{}]}}`, true},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"😀x","bk_service_status":"2","default":"-3"}}`, true},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1.0,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},
 	{`{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1e3,"data":{"bk_parent_id":1,"bk_set_name":"x"}}`, false},

@@ -14,18 +14,29 @@ const (
 	Chinese
 )
 
-// Layer is who answers: ESB's own checks leave the permission key out of the envelope, CMDB's
-// put "permission": null in it.
+// Layer is who writes an answer, which decides the keys of its envelope (reference §2).
 type Layer int
 
-// The two layers of a call.
+// The layers of a call.
 const (
+	// LayerESB is ESB's own check: no permission key in the envelope.
 	LayerESB Layer = iota
+	// LayerCMDB is CMDB's topo server: "permission": null beside the code; on v3 the API server
+	// renames bk_error_code and bk_error_msg to code and message and moves them to the end.
 	LayerCMDB
+	// LayerAPIServer is CMDB's API server itself (IAM): on v3 bk_error_code, bk_error_msg and
+	// permission, no data.
+	LayerAPIServer
+	// LayerJWT is the API server refusing the gateway's JWT: on v3 as LayerAPIServer, with
+	// "data": null.
+	LayerJWT
+	// LayerGateway is the API gateway's own error: an HTTP error status, code_name, and the
+	// X-Bkapi-Error-Code and X-Bkapi-Error-Message headers.
+	LayerGateway
 )
 
 // CodeMock marks the mock's own answers, to conditions the real system has no code for (a full
-// store, an HTTP-status-only fault, an internal error); CMDB never gives it.
+// store, an HTTP-status-only fault, an internal error); CMDB gives it only for an internal error.
 const CodeMock = 1199999
 
 // Text is a message argument that differs by language, such as a label that CMDB translates.
@@ -38,7 +49,21 @@ type Message struct {
 	Code  int
 	Layer Layer
 	En    string
-	Zh    string // empty: the English text serves both (ESB speaks English only)
+	Zh    string // empty: the English text serves both
+	// The API gateway's errors only: the HTTP status and the code's name.
+	Status   int
+	CodeName string
+}
+
+func esbMsg(code int, en string) Message { return Message{Code: code, Layer: LayerESB, En: en} }
+func cmdbMsg(code int, en, zh string) Message {
+	return Message{Code: code, Layer: LayerCMDB, En: en, Zh: zh}
+}
+func apiServerMsg(code int, en, zh string) Message {
+	return Message{Code: code, Layer: LayerAPIServer, En: en, Zh: zh}
+}
+func gatewayMsg(status, code int, name, en string) Message {
+	return Message{Code: code, Layer: LayerGateway, En: en, Status: status, CodeName: name}
 }
 
 // Format fills the template of lang with args; Text args are resolved to that language.
@@ -65,53 +90,88 @@ func (m Message) Format(lang Lang, args ...any) string {
 
 // The catalog of codes and messages, en and zh, as the real system writes them.
 var (
-	// ESB's own errors: code 1306000, English whatever the language.
-	MsgESBJSON           = Message{1306000, LayerESB, "Request JSON string is wrong in format, which cannot be analyzed.", ""}
-	MsgESBAuthHeader     = Message{1306406, LayerESB, "Parameters error, request header X-Bkapi-Authorization is not a valid JSON format string", ""}
-	MsgESBComponent      = Message{1306000, LayerESB, "Component error, please contact the component developer to handle it.", ""}
-	MsgESBAppCode        = Message{1306000, LayerESB, "APP Code [bk_app_code] cannot be empty", ""}
-	MsgESBAppSecret      = Message{1306000, LayerESB, "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time", ""}
-	MsgESBAppUnknown     = Message{1306000, LayerESB, "Invalid APP Code [bk_app_code=%s], please confirm if the APP Code has been registered", ""}
-	MsgESBAppSecretWrong = Message{1306000, LayerESB, "APP Secret verification failed, pelase confirm if the APP Secret and APP Code [bk_app_code=%s] match", ""}
-	MsgESBUser           = Message{1306000, LayerESB, "User authentication failed, please provide a valid user identity, such as bk_token, bk_username", ""}
-	MsgESBBizRequired    = Message{1306000, LayerESB, "business id [bk_biz_id] This field is required.", ""}
-	MsgESBBizWhole       = Message{1306000, LayerESB, "business id [bk_biz_id] Enter a whole number.", ""}
-	MsgESBDataRequired   = Message{1306000, LayerESB, "data [data] This field is required.", ""}
-	MsgESBDataDict       = Message{1306000, LayerESB, "data [data] Must be the specified parameter data type dict", ""}
-	// delete_set's form field, in the shape of bk_biz_id's (inferred).
-	MsgESBSetIDRequired = Message{1306000, LayerESB, "set id [bk_set_id] This field is required.", ""}
-	MsgESBSetIDWhole    = Message{1306000, LayerESB, "set id [bk_set_id] Enter a whole number.", ""}
+	// ESB's own errors: code 1306000, English whatever Blueking-Language says. Django's form
+	// messages (the "[bk_biz_id]" and "[data]" ones) follow Accept-Language instead.
+	MsgESBJSON           = esbMsg(1306000, "Request JSON string is wrong in format, which cannot be analyzed.")
+	MsgESBAuthHeader     = esbMsg(1306406, "Parameters error, request header X-Bkapi-Authorization is not a valid JSON format string")
+	MsgESBComponent      = esbMsg(1306000, "Component error, please contact the component developer to handle it.")
+	MsgESBAppCode        = esbMsg(1306000, "APP Code [bk_app_code] cannot be empty")
+	MsgESBAppSecret      = esbMsg(1306000, "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time")
+	MsgESBAppUnknown     = esbMsg(1306000, "Invalid APP Code [bk_app_code=%s], please confirm if the APP Code has been registered")
+	MsgESBAppSecretWrong = esbMsg(1306000, "APP Secret verification failed, pelase confirm if the APP Secret and APP Code [bk_app_code=%s] match")
+	MsgESBToken          = esbMsg(1306000, "User authentication failed, please check if the bk_token is valid")
+	MsgESBUser           = esbMsg(1306000, "User authentication failed, please provide a valid user identity, such as bk_token, bk_username")
+	MsgESBBizRequired    = djangoMsg("business id [bk_biz_id] ", required)
+	MsgESBBizWhole       = djangoMsg("business id [bk_biz_id] ", wholeNumber)
+	MsgESBDataRequired   = djangoMsg("data [data] ", required)
+	MsgESBDataDict       = esbMsg(1306000, "data [data] Must be the specified parameter data type dict")
+	// delete_set's form field, in the shape of bk_biz_id's.
+	MsgESBSetIDRequired = djangoMsg("set id [bk_set_id] ", required)
+	MsgESBSetIDWhole    = djangoMsg("set id [bk_set_id] ", wholeNumber)
 	// MsgBodyTooLarge is the mock's own answer to a body over its limit (HTTP 413); the real
 	// gateway's proxy answers that case with a page of its own.
-	MsgBodyTooLarge = Message{1306000, LayerESB, "Request body is larger than the limit of %d bytes", ""}
+	MsgBodyTooLarge = esbMsg(1306000, "Request body is larger than the limit of %d bytes")
 	// MsgHeadersTooLarge is the mock's own answer to request headers over its limit (HTTP 431).
-	MsgHeadersTooLarge = Message{1306000, LayerESB, "Request headers are larger than the limit of %d bytes", ""}
+	MsgHeadersTooLarge = esbMsg(1306000, "Request headers are larger than the limit of %d bytes")
 	// MsgBodyCut is the mock's own answer to a body that ended before its Content-Length (the
 	// client went away): nothing is made of it (HTTP 400).
-	MsgBodyCut = Message{1306000, LayerESB, "Request body ended before its Content-Length", ""}
+	MsgBodyCut = esbMsg(1306000, "Request body ended before its Content-Length")
 	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets.
-	MsgStoreFull = Message{CodeMock, LayerCMDB, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", ""}
+	MsgStoreFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", "")
 	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
 	// --max-page, or reach past the 100,000th match.
-	MsgPageTooLarge = Message{CodeMock, LayerCMDB, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", ""}
+	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")
 	// MsgCancelled is the mock's own answer to a call whose client went away while it was served.
-	MsgCancelled = Message{CodeMock, LayerCMDB, "the request was cancelled", ""}
+	MsgCancelled = cmdbMsg(CodeMock, "the request was cancelled", "")
+
+	// The API gateway's own errors (reference §2.2 d), English only.
+	MsgGatewayNoApp        = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app code cannot be empty"]`)
+	MsgGatewayNotJSON      = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="request header X-Bkapi-Authorization is not a valid JSON"]`)
+	MsgGatewayLongApp      = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app code cannot be longer than 32 characters"]`)
+	MsgGatewayNoSecret     = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="please provide bk_app_secret or bk_signature to verify app"]`)
+	MsgGatewayUnknownApp   = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app not found"]`)
+	MsgGatewayWrongSecret  = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="bk_app_code or bk_app_secret is incorrect"]`)
+	MsgGatewayNotFound     = gatewayMsg(404, 1640401, "API_NOT_FOUND", `API not found [method="%s" path="%s"]`)
+	MsgGatewayRateLimit    = gatewayMsg(429, 1642903, "RATE_LIMIT_RESTRICTION", "API rate limit exceeded by resource strategy")
+	MsgGatewayNoPermission = gatewayMsg(403, 1640301, "APP_NO_PERMISSION", "App has no permission to the resource")
+
+	// CMDB's API server (IAM and the JWT), before the topo server sees the call.
+	MsgNoMatchedRules = apiServerMsg(1199045, "no matched rules", "no matched rules")
+	MsgIAMBadBizID    = apiServerMsg(1199045, "create set, but got invalid business id %s", "create set, but got invalid business id %s")
+	MsgNoPermission   = apiServerMsg(9900403, "Do not have access permission.", "没有操作的权限")
+	MsgUserNotSet     = Message{Code: 1199998, Layer: LayerJWT, En: "user is not set", Zh: "user is not set"}
 
 	// CMDB's errors.
-	MsgJSONDecode    = Message{1199000, LayerCMDB, "Deserializing JSON data failed", "反序列化JSON数据失败"}
-	MsgInvalid       = Message{1199006, LayerCMDB, "'%s' data parameter verification does not pass", "'%s' 数据参数校验不通过"}
-	MsgNeedString    = Message{1199007, LayerCMDB, "'%s' must be a string type", "'%s' 必须为字符串类型"}
-	MsgNeedInt       = Message{1199009, LayerCMDB, "'%s' parameters must be integral", "'%s' 参数必须是整型"}
-	MsgNeedSet       = Message{1199010, LayerCMDB, "'%s' unassigned", "'%s' 未赋值"}
-	MsgInvalidOrNone = Message{1199011, LayerCMDB, "'%s' the parameter is invalid or does not exist", "'%s' 参数无效或不存在"}
-	MsgOutOfBounds   = Message{1199015, LayerCMDB, "Data out of bounds", "'%s' 数据越界"}
-	MsgNotFound      = Message{1199019, LayerCMDB, "No relevant data found", "未找到相关数据"}
-	MsgExceedMax     = Message{1199073, LayerCMDB, "%s field exceeds maximum value %s", "字段%s超过最大值%v"}
-	MsgRaw           = Message{1199998, LayerCMDB, "%s", "%s"}
-	MsgDuplicateName = Message{1101108, LayerCMDB, "the same set name exist", "已经存在同名的集群"}
-	MsgBuiltInSet    = Message{1101098, LayerCMDB, "forbidden remove or update built in set or module", "禁止删除或更新内置集群/模块"}
-	MsgNoPermission  = Message{9900403, LayerCMDB, "Do not have access permission.", "没有操作的权限"}
+	MsgJSONDecode    = cmdbMsg(1199000, "Deserializing JSON data failed", "反序列化JSON数据失败")
+	MsgInvalid       = cmdbMsg(1199006, "'%s' data parameter verification does not pass", "'%s' 数据参数校验不通过")
+	MsgNeedString    = cmdbMsg(1199007, "'%s' must be a string type", "'%s' 必须为字符串类型")
+	MsgNeedInt       = cmdbMsg(1199009, "'%s' parameters must be integral", "'%s' 参数必须是整型")
+	MsgNeedSet       = cmdbMsg(1199010, "'%s' unassigned", "'%s' 未赋值")
+	MsgInvalidOrNone = cmdbMsg(1199011, "'%s' the parameter is invalid or does not exist", "'%s' 参数无效或不存在")
+	MsgOutOfBounds   = cmdbMsg(1199015, "Data out of bounds", "'%s' 数据越界")
+	MsgRegex         = cmdbMsg(1199016, "'%s' Field regular check failed", "'%s' 字段正则校验失败")
+	MsgNotFound      = cmdbMsg(1199019, "No relevant data found", "未找到相关数据")
+	MsgExceedMax     = cmdbMsg(1199073, "%s field exceeds maximum value %s", "字段%s超过最大值%v")
+	MsgRaw           = cmdbMsg(1199998, "%s", "%s")
+	MsgInternal      = cmdbMsg(1199999, "topo Internal Server Error", "topo Internal Server Error")
+	MsgDuplicateName = cmdbMsg(1101108, "the same set name exist", "已经存在同名的集群")
+	MsgBuiltInSet    = cmdbMsg(1101098, "forbidden remove or update built in set or module", "禁止删除或更新内置集群/模块")
 )
+
+// Django's form messages, English and Chinese (zh_Hans); the field's own label stays English.
+const (
+	required    = "required"
+	wholeNumber = "whole"
+)
+
+func djangoMsg(field, kind string) Message {
+	m := esbMsg(1306000, field+"This field is required.")
+	m.Zh = field + "这个字段是必填项。"
+	if kind == wholeNumber {
+		m.En, m.Zh = field+"Enter a whole number.", field+"输入整数。"
+	}
+	return m
+}
 
 // Labels CMDB puts in messages outside the model's attributes.
 var (
@@ -122,43 +182,49 @@ var (
 // StepID names one check of create_set.
 type StepID string
 
-// The checks of create_set. The comments give the row of the reference table.
+// The checks of create_set. The comments give the row of the reference's tables (§4.1, §4.2,
+// §2.2 for the gateway).
 const (
 	StepESBAuthHeader  StepID = "esb.auth_header"   // E1: X-Bkapi-Authorization is not JSON
 	StepESBJSON        StepID = "esb.json"          // E2: body starts with { but is not JSON
-	StepESBAuthShape   StepID = "esb.auth_shape"    // X-Bkapi-Authorization is JSON but not an object
-	StepESBAppCode     StepID = "esb.app_code"      // no bk_app_code
-	StepESBAppSecret   StepID = "esb.app_secret"    // no bk_app_secret
-	StepESBAppUnknown  StepID = "esb.app_unknown"   // app code not registered (apps configured)
-	StepESBAppSecretOK StepID = "esb.app_secret_ok" // secret does not match the app
-	StepESBUser        StepID = "esb.user"          // neither bk_token nor bk_username
-	StepESBBizRequired StepID = "esb.biz_required"  // bk_biz_id missing
-	StepESBBizWhole    StepID = "esb.biz_whole"     // bk_biz_id not a whole number
-	StepESBData        StepID = "esb.data"          // data missing, {} or []
-	StepESBDataDict    StepID = "esb.data_dict"     // data not an object
-	StepJSON           StepID = "cmdb.json"         // 1: v3 body is not a JSON object
-	StepBizPath        StepID = "cmdb.biz_path"     // 2: business id in the path not an integer
-	StepPermission     StepID = "cmdb.permission"   // -: the user lacks IAM permission
-	StepDefault        StepID = "cmdb.default"      // 3: default not an integer
-	StepTemplateID     StepID = "cmdb.template_id"  // 4: set_template_id not an integer
-	StepTemplate       StepID = "cmdb.template"     // 5: set template not in this business
-	StepBusiness       StepID = "cmdb.business"     // 6: business does not exist
-	StepNameMissing    StepID = "cmdb.name_missing"
-	StepParentMissing  StepID = "cmdb.parent_missing"
-	StepNameString     StepID = "cmdb.name_string" // 9
-	StepNameEmpty      StepID = "cmdb.name_empty"  // 10
-	StepNameLength     StepID = "cmdb.name_length" // 11
-	StepNameChars      StepID = "cmdb.name_chars"  // 12
-	StepParent         StepID = "cmdb.parent"      // 13
-	StepFieldType      StepID = "cmdb.field_type"  // 14
-	StepFieldBytes     StepID = "cmdb.field_bytes" // 15
-	StepDuplicate      StepID = "cmdb.duplicate"   // 16: checked by the insert itself
+	StepESBAuthShape   StepID = "esb.auth_shape"    // E1: X-Bkapi-Authorization is JSON but not an object
+	StepESBAppSecret   StepID = "esb.app_secret"    // E3: no secret
+	StepESBAppCode     StepID = "esb.app_code"      // E4: no app code
+	StepESBAppUnknown  StepID = "esb.app_unknown"   // E5: app code not registered (apps configured)
+	StepESBAppSecretOK StepID = "esb.app_secret_ok" // E6: secret does not match the app
+	StepESBToken       StepID = "esb.token"         // E7: the login refuses the bk_token
+	StepESBUser        StepID = "esb.user"          // E8: neither bk_token nor bk_username
+	StepESBBizRequired StepID = "esb.biz_required"  // E9: bk_biz_id missing
+	StepESBBizWhole    StepID = "esb.biz_whole"     // E10: bk_biz_id not a whole number
+	StepESBData        StepID = "esb.data"          // E11: data missing, {} or []
+	StepESBDataDict    StepID = "esb.data_dict"     // E12: data not an object
+	StepGatewayAuth    StepID = "gateway.auth"      // §2.2 d: the gateway's checks of the app
+	StepGatewayLimit   StepID = "gateway.rate"      // §2.2 d: the gateway's rate limit
+	StepJWTUser        StepID = "cmdb.jwt_user"     // §2.2 c: the gateway's JWT carries no user
+	StepIAMPath        StepID = "cmdb.iam_path"     // C1: IAM on, the path's business id is not digits
+	StepPermission     StepID = "cmdb.permission"   // C2: IAM on, the user lacks permission
+	StepJSON           StepID = "cmdb.json"         // C3: v3 body is not a JSON object
+	StepBizPath        StepID = "cmdb.biz_path"     // C4: IAM off, the path's business id not an integer
+	StepNullBody       StepID = "cmdb.null_body"    // C5: v3 body is null
+	StepDefault        StepID = "cmdb.default"      // C6: default not an integer
+	StepTemplateID     StepID = "cmdb.template_id"  // C7: set_template_id not a JSON integer
+	StepTemplate       StepID = "cmdb.template"     // C8: set template not in this business
+	StepMainline       StepID = "cmdb.mainline"     // C9, C9b: custom levels between business and set
+	StepBusiness       StepID = "cmdb.business"     // C10: business does not exist
+	StepRequired       StepID = "cmdb.required"     // C11, C12: a required attribute is absent
+	StepNameString     StepID = "cmdb.name_string"  // C13
+	StepNameEmpty      StepID = "cmdb.name_empty"   // C14
+	StepNameLength     StepID = "cmdb.name_length"  // C15
+	StepNameChars      StepID = "cmdb.name_chars"   // C16
+	StepParent         StepID = "cmdb.parent"       // C17
+	StepAttributes     StepID = "cmdb.attributes"   // C18, C19: an attribute's value breaks its type
+	StepDuplicate      StepID = "cmdb.duplicate"    // C20: checked by the insert itself
 )
 
 // Step is one check in the order the real system makes it.
 type Step struct {
 	ID StepID
-	// Ref is the row of the reference table: "esb" for ESB's checks, "-" for IAM.
+	// Ref is the row of the reference's tables.
 	Ref string
 	// Messages are the answers the step can give.
 	Messages []Message
@@ -167,37 +233,42 @@ type Step struct {
 }
 
 var steps = []Step{
-	{ID: StepESBAuthHeader, Ref: "esb", Messages: []Message{MsgESBAuthHeader}},
-	{ID: StepESBJSON, Ref: "esb", Messages: []Message{MsgESBJSON}},
-	{ID: StepESBAuthShape, Ref: "esb", Messages: []Message{MsgESBComponent}},
+	{ID: StepESBAuthHeader, Ref: "E1", Messages: []Message{MsgESBAuthHeader}},
+	{ID: StepESBJSON, Ref: "E2", Messages: []Message{MsgESBJSON}},
+	{ID: StepESBAuthShape, Ref: "E1", Messages: []Message{MsgESBComponent}},
 	// ESB checks the secret before the code (reference §3.1): a call with neither gets the
 	// secret's message.
-	{ID: StepESBAppSecret, Ref: "esb", Messages: []Message{MsgESBAppSecret}},
-	{ID: StepESBAppCode, Ref: "esb", Messages: []Message{MsgESBAppCode}},
-	{ID: StepESBAppUnknown, Ref: "esb", Messages: []Message{MsgESBAppUnknown}},
-	{ID: StepESBAppSecretOK, Ref: "esb", Messages: []Message{MsgESBAppSecretWrong}},
-	{ID: StepESBUser, Ref: "esb", Messages: []Message{MsgESBUser}},
-	{ID: StepESBBizRequired, Ref: "esb", Messages: []Message{MsgESBBizRequired}},
-	{ID: StepESBBizWhole, Ref: "esb", Messages: []Message{MsgESBBizWhole}},
-	{ID: StepESBData, Ref: "esb", Messages: []Message{MsgESBDataRequired}},
-	{ID: StepESBDataDict, Ref: "esb", Messages: []Message{MsgESBDataDict}},
-	{ID: StepJSON, Ref: "1", Messages: []Message{MsgJSONDecode}}, // ESB sends CMDB valid JSON
-	{ID: StepBizPath, Ref: "2", Messages: []Message{MsgNeedInt}},
-	{ID: StepPermission, Ref: "-", Messages: []Message{MsgNoPermission}},
-	{ID: StepDefault, Ref: "3", Messages: []Message{MsgRaw}},
-	{ID: StepTemplateID, Ref: "4", Messages: []Message{MsgInvalid}},
-	{ID: StepTemplate, Ref: "5", Messages: []Message{MsgNotFound}},
-	{ID: StepBusiness, Ref: "6", Messages: []Message{MsgInvalidOrNone}},
-	{ID: StepNameMissing, Ref: "7", Messages: []Message{MsgNeedSet}},
-	{ID: StepParentMissing, Ref: "8", Messages: []Message{MsgNeedSet}},
-	{ID: StepNameString, Ref: "9", Messages: []Message{MsgNeedString}, Wrapped314: true},
-	{ID: StepNameEmpty, Ref: "10", Messages: []Message{MsgNeedSet}, Wrapped314: true},
-	{ID: StepNameLength, Ref: "11", Messages: []Message{MsgExceedMax}, Wrapped314: true},
-	{ID: StepNameChars, Ref: "12", Messages: []Message{MsgInvalid}, Wrapped314: true},
-	{ID: StepParent, Ref: "13", Messages: []Message{MsgInvalid}, Wrapped314: true},
-	{ID: StepFieldType, Ref: "14", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt}, Wrapped314: true},
-	{ID: StepFieldBytes, Ref: "15", Messages: []Message{MsgOutOfBounds}, Wrapped314: true},
-	{ID: StepDuplicate, Ref: "16", Messages: []Message{MsgDuplicateName}},
+	{ID: StepESBAppSecret, Ref: "E3", Messages: []Message{MsgESBAppSecret}},
+	{ID: StepESBAppCode, Ref: "E4", Messages: []Message{MsgESBAppCode}},
+	{ID: StepESBAppUnknown, Ref: "E5", Messages: []Message{MsgESBAppUnknown}},
+	{ID: StepESBAppSecretOK, Ref: "E6", Messages: []Message{MsgESBAppSecretWrong}},
+	{ID: StepESBToken, Ref: "E7", Messages: []Message{MsgESBToken}},
+	{ID: StepESBUser, Ref: "E8", Messages: []Message{MsgESBUser}},
+	{ID: StepESBBizRequired, Ref: "E9", Messages: []Message{MsgESBBizRequired}},
+	{ID: StepESBBizWhole, Ref: "E10", Messages: []Message{MsgESBBizWhole}},
+	{ID: StepESBData, Ref: "E11", Messages: []Message{MsgESBDataRequired}},
+	{ID: StepESBDataDict, Ref: "E12", Messages: []Message{MsgESBDataDict}},
+	{ID: StepGatewayAuth, Ref: "§2.2", Messages: []Message{MsgGatewayNoApp, MsgGatewayNotJSON, MsgGatewayLongApp, MsgGatewayNoSecret, MsgGatewayUnknownApp, MsgGatewayWrongSecret}},
+	{ID: StepGatewayLimit, Ref: "§2.2", Messages: []Message{MsgGatewayRateLimit}},
+	{ID: StepJWTUser, Ref: "§2.2", Messages: []Message{MsgUserNotSet}},
+	{ID: StepIAMPath, Ref: "C1", Messages: []Message{MsgNoMatchedRules, MsgIAMBadBizID}},
+	{ID: StepPermission, Ref: "C2", Messages: []Message{MsgNoPermission}},
+	{ID: StepJSON, Ref: "C3", Messages: []Message{MsgJSONDecode}}, // ESB sends CMDB valid JSON
+	{ID: StepBizPath, Ref: "C4", Messages: []Message{MsgNeedInt}},
+	{ID: StepNullBody, Ref: "C5", Messages: []Message{MsgInternal}},
+	{ID: StepDefault, Ref: "C6", Messages: []Message{MsgRaw}},
+	{ID: StepTemplateID, Ref: "C7", Messages: []Message{MsgInvalid}},
+	{ID: StepTemplate, Ref: "C8", Messages: []Message{MsgNotFound}},
+	{ID: StepMainline, Ref: "C9", Messages: []Message{MsgInternal, MsgInvalidOrNone}},
+	{ID: StepBusiness, Ref: "C10", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepRequired, Ref: "C11", Messages: []Message{MsgNeedSet}},
+	{ID: StepNameString, Ref: "C13", Messages: []Message{MsgNeedString}, Wrapped314: true},
+	{ID: StepNameEmpty, Ref: "C14", Messages: []Message{MsgNeedSet}, Wrapped314: true},
+	{ID: StepNameLength, Ref: "C15", Messages: []Message{MsgExceedMax}, Wrapped314: true},
+	{ID: StepNameChars, Ref: "C16", Messages: []Message{MsgInvalid}, Wrapped314: true},
+	{ID: StepParent, Ref: "C17", Messages: []Message{MsgInvalid}, Wrapped314: true},
+	{ID: StepAttributes, Ref: "C18", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt, MsgNeedSet, MsgOutOfBounds, MsgRegex}, Wrapped314: true},
+	{ID: StepDuplicate, Ref: "C20", Messages: []Message{MsgDuplicateName}},
 }
 
 // Steps returns the checks of create_set in the order the real system makes them; the first
@@ -216,14 +287,31 @@ func LookupStep(id StepID) (Step, bool) {
 // Version is the CMDB release whose behaviour is imitated.
 type Version string
 
-// The releases whose behaviour differs.
+// The releases whose behaviour differs (reference §4.3).
 const (
-	V313 Version = "3.13" // releases 3.10 to 3.13
+	V312 Version = "3.12"
+	V313 Version = "3.13"
 	V314 Version = "3.14"
 )
 
+// Versions are the releases the mock imitates, oldest first.
+var Versions = []Version{V312, V313, V314}
+
+// ParseVersion reads a release name.
+func ParseVersion(s string) (Version, error) {
+	v := Version(s)
+	if !slices.Contains(Versions, v) {
+		return "", fmt.Errorf("unsupported CMDB version %q (want one of %v)", s, Versions)
+	}
+	return v, nil
+}
+
+// CredentialsFromBody reports whether the release's API gateway also reads credentials from
+// the request's parameters: CMDB's gateway definition turns that off from 3.13 on.
+func (v Version) CredentialsFromBody() bool { return v == V312 }
+
 // Wrap gives the answer of a step's failure as release v reports it: 3.14 wraps the errors of
-// steps 9-15 once more in 1199011, the inner message as its argument.
+// C13-C19 once more in 1199011, the inner message as its argument.
 func Wrap(v Version, s Step, m Message, lang Lang, args ...any) (Message, string) {
 	text := m.Format(lang, args...)
 	if v == V314 && s.Wrapped314 {

@@ -44,9 +44,8 @@ type Spec struct {
 	doc        *openapi3.T
 	esbRequest *openapi3.Schema
 	setData    *openapi3.Schema
-	esbAccept  accept // compiled from esbRequest
-	setAccept  accept // compiled from setData
-	fields     []Field
+	esbAccept  accept                    // compiled from esbRequest
+	setAccept  accept                    // compiled from setData
 	routes     map[string]*routers.Route // by operation id
 }
 
@@ -72,9 +71,6 @@ func Load(ctx context.Context) (*Spec, error) {
 		return nil, err
 	}
 	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
-	if s.fields, err = fieldsOf(s.setData); err != nil {
-		return nil, err
-	}
 	s.routes = map[string]*routers.Route{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -87,6 +83,21 @@ func Load(ctx context.Context) (*Spec, error) {
 		}
 	}
 	return s, nil
+}
+
+// SetDefaults are the values a created set has for the optional fields a create leaves out, as
+// the document gives them (null where it gives none): the fields of SetCreateData but the name,
+// the parent and the two the server decides (default, set_template_id).
+func (s *Spec) SetDefaults() map[string]any {
+	out := map[string]any{}
+	for name, p := range s.setData.Properties {
+		switch name {
+		case "bk_set_name", "bk_parent_id", "default", "set_template_id":
+			continue
+		}
+		out[name] = p.Value.Default
+	}
+	return out
 }
 
 // Route returns the method and path template of an operation, such as

@@ -1,5 +1,10 @@
 package spec
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Surface is the gateway a call comes through. Both the mock (to answer) and contracttest (to
 // call and judge) read these facts of the contract from here.
 type Surface string
@@ -18,6 +23,9 @@ const (
 	HeaderAuthorization = "X-Bkapi-Authorization" // the API gateway's credentials, as JSON
 	HeaderRequestID     = "X-Request-Id"          // v3: the request chain id
 	HeaderGatewayID     = "X-Bkapi-Request-Id"    // v3: the API gateway's id of the call, a uuid with dashes
+	// The API gateway's own errors carry their code and message in these headers too.
+	HeaderGatewayErrorCode    = "X-Bkapi-Error-Code"
+	HeaderGatewayErrorMessage = "X-Bkapi-Error-Message"
 )
 
 // V3LanguageHeader is the header the v3 route of a release takes its language from: the JWT
@@ -42,10 +50,53 @@ func ParseLanguage(h string, absent Lang) Lang {
 	return Chinese
 }
 
-// LayerOf is who answers with a code: ESB's own codes are 1306xxx, the rest are CMDB's.
+// LayerOf is who answers with a code: ESB's own codes are 1306xxx, the API gateway's 1640xxx and
+// 1642xxx, the rest are CMDB's (its API server's among them, which Message.Layer tells apart).
 func LayerOf(code int) Layer {
-	if code/1000 == 1306 {
+	switch code / 1000 {
+	case 1306:
 		return LayerESB
+	case 1640, 1642:
+		return LayerGateway
 	}
 	return LayerCMDB
+}
+
+// ParseAcceptLanguage reads Accept-Language as ESB's Django picks the language of its form
+// messages: the most preferred tag whose language is one it has, English or Chinese (any zh
+// variant falls back to zh-hans); English when none is (reference §2.3).
+func ParseAcceptLanguage(h string) Lang {
+	type choice struct {
+		lang Lang
+		q    float64
+	}
+	var best *choice
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		var l Lang
+		switch primary {
+		case "en":
+			l = English
+		case "zh":
+			l = Chinese
+		default:
+			continue
+		}
+		if q > 0 && (best == nil || q > best.q) {
+			best = &choice{l, q}
+		}
+	}
+	if best == nil {
+		return English
+	}
+	return best.lang
 }

@@ -30,7 +30,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		timeout                time.Duration
 		bizID, parent, parent2 int64
 		caFile                 string
-		insecure               bool
+		insecure, iam          bool
 	)
 	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -44,7 +44,8 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.DeniedUser, "denied-user", "", "a user without permission on the business, to check 9900403")
 	fs.StringVar(&surface, "surface", "esb", "esb or v3")
 	fs.StringVar(&lang, "lang", "en", "language asked for: en or zh")
-	fs.StringVar(&version, "cmdb-version", string(spec.V313), "release whose messages are expected: 3.13 or 3.14")
+	fs.StringVar(&version, "cmdb-version", string(spec.V313), "release whose messages are expected: 3.12, 3.13 or 3.14")
+	fs.BoolVar(&iam, "iam", true, "the deployment runs IAM: a bad business id in a v3 path is 1199045; --iam=false expects 1199009")
 	fs.StringVar(&format, "format", "text", "report format: text, json or junit")
 	fs.StringVar(&out, "out", "", "write the report to this file instead of standard output")
 	fs.Float64Var(&cfg.RPS, "rps", contracttest.DefaultRPS, "requests per second")
@@ -90,7 +91,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("--format %q: want text, json or junit", format)
 	}
 	cfg.BizID, cfg.ParentID, cfg.OtherParentID = bizID, parent, parent2
-	cfg.Surface, cfg.Version = contracttest.Surface(surface), spec.Version(version)
+	cfg.Surface, cfg.Version, cfg.IAMOff = contracttest.Surface(surface), spec.Version(version), !iam
 
 	sp, err := spec.Load(ctx)
 	if err != nil {

@@ -37,7 +37,8 @@ type serveFlags struct {
 	logFormat, logLevel               string
 	pprof                             string
 	maxHeaderBytes, maxDepth, maxSets int64
-	maxPage                           int64
+	maxPage, rateLimit                int64
+	iam                               string
 	readHeaderTimeout, readTimeout    time.Duration
 	writeTimeout, idleTimeout         time.Duration
 }
@@ -50,7 +51,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.addr, "addr", e.str("CMDBMOCK_ADDR", defaultAddr), "address to listen on; :0 picks a free port (CMDBMOCK_ADDR)")
 	fs.StringVar(&f.fixtures, "fixtures", e.str("CMDBMOCK_FIXTURES", ""), "directory of fixtures replacing the embedded ones (CMDBMOCK_FIXTURES)")
 	fs.StringVar(&f.fill, "fill", e.str("CMDBMOCK_FILL", "defaults"), "optional fields left out: defaults (as CMDB) or fake (CMDBMOCK_FILL)")
-	fs.StringVar(&f.version, "cmdb-version", e.str("CMDBMOCK_CMDB_VERSION", string(spec.V313)), "CMDB release to imitate: 3.13 (3.10-3.13) or 3.14 (CMDBMOCK_CMDB_VERSION)")
+	fs.StringVar(&f.version, "cmdb-version", e.str("CMDBMOCK_CMDB_VERSION", string(spec.V313)), "CMDB release to imitate: 3.12, 3.13 or 3.14 (CMDBMOCK_CMDB_VERSION)")
+	fs.StringVar(&f.iam, "iam", e.str("CMDBMOCK_IAM", "on"), "on: IAM checks permissions (the fixtures' denials) and path ids; off: a CMDB without IAM (CMDBMOCK_IAM)")
 	fs.StringVar(&f.tz, "tz", e.str("CMDBMOCK_TZ", "+08:00"), "zone of timestamps: +08:00, UTC, Asia/Shanghai, ... (CMDBMOCK_TZ)")
 	fs.Var(&f.apps, "app", "CODE:SECRET of a registered app, repeatable; none: any app passes (CMDBMOCK_APPS, comma-separated)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
@@ -126,6 +128,13 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if err := f.checkNumbers(); err != nil {
 		return mock.Config{}, err
 	}
+	version, err := spec.ParseVersion(f.version)
+	if err != nil {
+		return mock.Config{}, fmt.Errorf("--cmdb-version: %w", err)
+	}
+	if f.iam != "on" && f.iam != "off" {
+		return mock.Config{}, fmt.Errorf("--iam %q: want on or off", f.iam)
+	}
 	return mock.Config{
 		Logger:         logger,
 		Location:       loc,
@@ -134,7 +143,9 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		Populate:       int(f.populate),
 		MaxBody:        f.maxBody,
 		Apps:           f.apps,
-		Version:        spec.Version(f.version),
+		Version:        version,
+		IAMOff:         f.iam == "off",
+		RateLimit:      int(f.rateLimit),
 		JournalSize:    int(f.journalSize),
 		MaxHeaderBytes: int(f.maxHeaderBytes),
 		MaxDepth:       int(f.maxDepth),
@@ -163,6 +174,7 @@ var numberFlags = []struct {
 	{func(f *serveFlags) *int64 { return &f.maxDepth }, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, 1, 10_000, "deepest nesting of a JSON body"},
 	{func(f *serveFlags) *int64 { return &f.maxSets }, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, 1, 50_000_000, "most sets the store holds"},
 	{func(f *serveFlags) *int64 { return &f.maxPage }, "max-page", "CMDBMOCK_MAX_PAGE", mock.DefaultMaxPage, 1, topo.MaxWindow, "most sets a search_set page holds"},
+	{func(f *serveFlags) *int64 { return &f.rateLimit }, "rate-limit", "CMDBMOCK_RATE_LIMIT", 0, 0, 1_000_000, "the API gateway's calls a second for one app on one resource, then 429 (CMDB's gateway: 100); 0: no limit"},
 }
 
 // checkNumbers refuses a numeric flag out of its range, and a timeout that is not positive
@@ -284,7 +296,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 				logger.Error("reload fixtures", "err", err)
 				continue
 			}
-			handler.ReloadFixtures(fx)
+			if err := handler.ReloadFixtures(fx); err != nil {
+				logger.Error("reload fixtures", "err", err)
+				continue
+			}
 			logger.Info("fixtures reloaded", "dir", f.fixtures)
 		case <-ctx.Done():
 			return stop(srv, handler, f, logger)

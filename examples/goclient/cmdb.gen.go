@@ -127,6 +127,69 @@ func (e EsbSearchSetSuccessResult) Valid() bool {
 	}
 }
 
+// Defines values for GatewayErrorCode.
+const (
+	N1640001e06 GatewayErrorCode = 1.640001e+06
+	N1640301e06 GatewayErrorCode = 1.640301e+06
+	N1640401e06 GatewayErrorCode = 1.640401e+06
+	N1642903e06 GatewayErrorCode = 1.642903e+06
+)
+
+// Valid indicates whether the value is a known member of the GatewayErrorCode enum.
+func (e GatewayErrorCode) Valid() bool {
+	switch e {
+	case N1640001e06:
+		return true
+	case N1640301e06:
+		return true
+	case N1640401e06:
+		return true
+	case N1642903e06:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GatewayErrorCodeName.
+const (
+	APINOTFOUND          GatewayErrorCodeName = "API_NOT_FOUND"
+	APPNOPERMISSION      GatewayErrorCodeName = "APP_NO_PERMISSION"
+	INVALIDARGS          GatewayErrorCodeName = "INVALID_ARGS"
+	RATELIMITRESTRICTION GatewayErrorCodeName = "RATE_LIMIT_RESTRICTION"
+)
+
+// Valid indicates whether the value is a known member of the GatewayErrorCodeName enum.
+func (e GatewayErrorCodeName) Valid() bool {
+	switch e {
+	case APINOTFOUND:
+		return true
+	case APPNOPERMISSION:
+		return true
+	case INVALIDARGS:
+		return true
+	case RATELIMITRESTRICTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GatewayErrorResult.
+const (
+	GatewayErrorResultFalse GatewayErrorResult = false
+)
+
+// Valid indicates whether the value is a known member of the GatewayErrorResult enum.
+func (e GatewayErrorResult) Valid() bool {
+	switch e {
+	case GatewayErrorResultFalse:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SetCreateDataBkServiceStatus.
 const (
 	SetCreateDataBkServiceStatusN1 SetCreateDataBkServiceStatus = "1"
@@ -160,6 +223,21 @@ func (e SetCreateDataBkSetEnv) Valid() bool {
 	case SetCreateDataBkSetEnvN2:
 		return true
 	case SetCreateDataBkSetEnvN3:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3APIServerFailureResult.
+const (
+	V3APIServerFailureResultFalse V3APIServerFailureResult = false
+)
+
+// Valid indicates whether the value is a known member of the V3APIServerFailureResult enum.
+func (e V3APIServerFailureResult) Valid() bool {
+	switch e {
+	case V3APIServerFailureResultFalse:
 		return true
 	default:
 		return false
@@ -472,6 +550,26 @@ type EsbSearchSetSuccessCode int
 // EsbSearchSetSuccessResult defines model for EsbSearchSetSuccess.Result.
 type EsbSearchSetSuccessResult bool
 
+// GatewayError the API gateway's own error; English only
+type GatewayError struct {
+	Code     GatewayErrorCode     `json:"code"`
+	CodeName GatewayErrorCodeName `json:"code_name"`
+
+	// Data Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Data    *AlwaysNull        `json:"data"`
+	Message string             `json:"message"`
+	Result  GatewayErrorResult `json:"result"`
+}
+
+// GatewayErrorCode defines model for GatewayError.Code.
+type GatewayErrorCode int
+
+// GatewayErrorCodeName defines model for GatewayError.CodeName.
+type GatewayErrorCodeName string
+
+// GatewayErrorResult defines model for GatewayError.Result.
+type GatewayErrorResult bool
+
 // Int64Literal An integer as CMDB reads it: a JSON number without fraction or exponent, or a string of
 // digits.
 type Int64Literal struct {
@@ -537,13 +635,13 @@ type SetCreateData struct {
 	// BkCapacity design capacity
 	BkCapacity *int `json:"bk_capacity,omitempty"`
 
-	// BkParentId the ID of the parent node (the parent inst identifier); a positive integer. Under the business itself any positive integer is stored.
-	BkParentId SetCreateData_BkParentId `json:"bk_parent_id"`
+	// BkParentId the ID of the parent node (the parent inst identifier); a positive JSON integer (not a string of digits). Under the business itself any positive integer is stored; under a custom mainline level it must be a node of that level in the business.
+	BkParentId int `json:"bk_parent_id"`
 
 	// BkServiceStatus Service status: 1/2 (1: open, 2: closed)
 	BkServiceStatus *SetCreateDataBkServiceStatus `json:"bk_service_status,omitempty"`
 
-	// BkSetDesc cluster description; at most 256 bytes once white space is trimmed from both ends, which the mock checks (x-cmdb-max-bytes)
+	// BkSetDesc cluster description; at most 256 bytes once white space is trimmed from both ends, which the mock checks
 	BkSetDesc *string `json:"bk_set_desc,omitempty"`
 
 	// BkSetEnv Environment type: 1/2/3 (1: test, 2: experience, 3: formal/official)
@@ -552,25 +650,20 @@ type SetCreateData struct {
 	// BkSetName cluster name (set name), unique under its parent; at most 256 characters and 256 bytes once spaces are trimmed from both ends, no tab, line break or inner space and none of \ | / : * , < > " ? #
 	BkSetName string `json:"bk_set_name"`
 
-	// Default 0 - common cluster (normal set), 1 - built-in module collection (built-in set), default is 0; any non-zero value disables the template
+	// BkUpdatedBy a user name (no comma); stored as sent
+	BkUpdatedBy *string `json:"bk_updated_by,omitempty"`
+
+	// Default 0 - common cluster (normal set), 1 - built-in module collection (built-in set), default is 0; any non-zero value disables the template. A string of digits is stored as the string.
 	Default *Int64Literal `json:"default,omitempty"`
 
-	// Description Description of the data (description information for the data); at most 2000 bytes once white space is trimmed from both ends, which the mock checks (x-cmdb-max-bytes)
+	// Description Description of the data (description information for the data); at most 2000 bytes once white space is trimmed from both ends, which the mock checks
 	Description *string `json:"description,omitempty"`
 
-	// SetTemplateId Cluster template ID (set template ID), which is required when creating a cluster through a cluster template
-	SetTemplateId *Int64Literal `json:"set_template_id,omitempty"`
-}
+	// SetTemplateId Cluster template ID (set template ID), which is required when creating a cluster through a cluster template; a JSON integer (not a string of digits). Looked up whatever `default` is; applied only when `default` is 0.
+	SetTemplateId *int `json:"set_template_id,omitempty"`
 
-// SetCreateDataBkParentId0 defines model for SetCreateData.BkParentId.0.
-type SetCreateDataBkParentId0 = int
-
-// SetCreateDataBkParentId1 defines model for SetCreateData.BkParentId.1.
-type SetCreateDataBkParentId1 = string
-
-// SetCreateData_BkParentId the ID of the parent node (the parent inst identifier); a positive integer. Under the business itself any positive integer is stored.
-type SetCreateData_BkParentId struct {
-	union json.RawMessage
+	// SetTemplateVersion the version of the cluster template; stored as sent
+	SetTemplateVersion *float32 `json:"set_template_version,omitempty"`
 }
 
 // SetCreateDataBkServiceStatus Service status: 1/2 (1: open, 2: closed)
@@ -623,8 +716,8 @@ type SetFields struct {
 	// CreateTime creation time, millisecond precision, trailing zeros dropped
 	CreateTime *time.Time `json:"create_time,omitempty"`
 
-	// Default 0 - common cluster, 1 - built-in module collection, default is 0
-	Default *int `json:"default,omitempty"`
+	// Default 0 - common cluster, 1 - built-in module collection, default is 0; a string of digits when sent so
+	Default *SetFields_Default `json:"default,omitempty"`
 
 	// Description Description of the data
 	Description *string `json:"description,omitempty"`
@@ -638,6 +731,17 @@ type SetFields struct {
 	// SetTemplateVersion the version of the cluster template, as the client sent it; null when not sent
 	SetTemplateVersion   *float32               `json:"set_template_version,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// SetFieldsDefault0 defines model for SetFields.Default.0.
+type SetFieldsDefault0 = int
+
+// SetFieldsDefault1 defines model for SetFields.Default.1.
+type SetFieldsDefault1 = string
+
+// SetFields_Default 0 - common cluster, 1 - built-in module collection, default is 0; a string of digits when sent so
+type SetFields_Default struct {
+	union json.RawMessage
 }
 
 // SetRecord the created set; keys come out in alphabetical order
@@ -684,8 +788,8 @@ type SetRecord struct {
 	// CreateTime creation time, millisecond precision, trailing zeros dropped
 	CreateTime time.Time `json:"create_time"`
 
-	// Default 0 - common cluster, 1 - built-in module collection, default is 0
-	Default int `json:"default"`
+	// Default 0 - common cluster, 1 - built-in module collection, default is 0; a string of digits when sent so
+	Default SetRecord_Default `json:"default"`
 
 	// Description Description of the data
 	Description *string `json:"description,omitempty"`
@@ -701,6 +805,17 @@ type SetRecord struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// SetRecordDefault0 defines model for SetRecord.Default.0.
+type SetRecordDefault0 = int
+
+// SetRecordDefault1 defines model for SetRecord.Default.1.
+type SetRecordDefault1 = string
+
+// SetRecord_Default 0 - common cluster, 1 - built-in module collection, default is 0; a string of digits when sent so
+type SetRecord_Default struct {
+	union json.RawMessage
+}
+
 // SetSearchResult defines model for SetSearchResult.
 type SetSearchResult struct {
 	Count int `json:"count"`
@@ -708,6 +823,22 @@ type SetSearchResult struct {
 	// Info the sets, each cut to the fields asked for
 	Info []SetFields `json:"info"`
 }
+
+// V3APIServerFailure An answer of CMDB's API server itself, which keeps CMDB's own key names: IAM's refusal (9900403, with the permission asked for; 1199045 for a path IAM cannot read) has no `data`, the refusal of the gateway's JWT (1199998 `user is not set`) has `"data": null`.
+type V3APIServerFailure struct {
+	BkErrorCode int    `json:"bk_error_code"`
+	BkErrorMsg  string `json:"bk_error_msg"`
+
+	// Data Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Data *AlwaysNull `json:"data,omitempty"`
+
+	// Permission the IAM permission a caller lacks (code 9900403 only); null on CMDB's other answers
+	Permission *Permission              `json:"permission"`
+	Result     V3APIServerFailureResult `json:"result"`
+}
+
+// V3APIServerFailureResult defines model for V3APIServerFailure.Result.
+type V3APIServerFailureResult bool
 
 // V3CreateSetSuccess defines model for V3CreateSetSuccess.
 type V3CreateSetSuccess struct {
@@ -811,6 +942,11 @@ type EsbCreateSetEnvelope struct {
 
 // EsbTooLarge a failure; ESB's own errors (code 1306xxx) carry no `permission` key, and those ESB answers before the component runs (a malformed body or credentials header) no `request_id`
 type EsbTooLarge = EsbFailure
+
+// V3BadRequest defines model for V3BadRequest.
+type V3BadRequest struct {
+	union json.RawMessage
+}
 
 // V3TooLarge defines model for V3TooLarge.
 type V3TooLarge = V3Failure
@@ -1620,22 +1756,22 @@ func (t *Int64Literal) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// AsSetCreateDataBkParentId0 returns the union data inside the SetCreateData_BkParentId as a SetCreateDataBkParentId0
-func (t SetCreateData_BkParentId) AsSetCreateDataBkParentId0() (SetCreateDataBkParentId0, error) {
-	var body SetCreateDataBkParentId0
+// AsSetFieldsDefault0 returns the union data inside the SetFields_Default as a SetFieldsDefault0
+func (t SetFields_Default) AsSetFieldsDefault0() (SetFieldsDefault0, error) {
+	var body SetFieldsDefault0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromSetCreateDataBkParentId0 overwrites any union data inside the SetCreateData_BkParentId as the provided SetCreateDataBkParentId0
-func (t *SetCreateData_BkParentId) FromSetCreateDataBkParentId0(v SetCreateDataBkParentId0) error {
+// FromSetFieldsDefault0 overwrites any union data inside the SetFields_Default as the provided SetFieldsDefault0
+func (t *SetFields_Default) FromSetFieldsDefault0(v SetFieldsDefault0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeSetCreateDataBkParentId0 performs a merge with any union data inside the SetCreateData_BkParentId, using the provided SetCreateDataBkParentId0
-func (t *SetCreateData_BkParentId) MergeSetCreateDataBkParentId0(v SetCreateDataBkParentId0) error {
+// MergeSetFieldsDefault0 performs a merge with any union data inside the SetFields_Default, using the provided SetFieldsDefault0
+func (t *SetFields_Default) MergeSetFieldsDefault0(v SetFieldsDefault0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1646,22 +1782,22 @@ func (t *SetCreateData_BkParentId) MergeSetCreateDataBkParentId0(v SetCreateData
 	return err
 }
 
-// AsSetCreateDataBkParentId1 returns the union data inside the SetCreateData_BkParentId as a SetCreateDataBkParentId1
-func (t SetCreateData_BkParentId) AsSetCreateDataBkParentId1() (SetCreateDataBkParentId1, error) {
-	var body SetCreateDataBkParentId1
+// AsSetFieldsDefault1 returns the union data inside the SetFields_Default as a SetFieldsDefault1
+func (t SetFields_Default) AsSetFieldsDefault1() (SetFieldsDefault1, error) {
+	var body SetFieldsDefault1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromSetCreateDataBkParentId1 overwrites any union data inside the SetCreateData_BkParentId as the provided SetCreateDataBkParentId1
-func (t *SetCreateData_BkParentId) FromSetCreateDataBkParentId1(v SetCreateDataBkParentId1) error {
+// FromSetFieldsDefault1 overwrites any union data inside the SetFields_Default as the provided SetFieldsDefault1
+func (t *SetFields_Default) FromSetFieldsDefault1(v SetFieldsDefault1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeSetCreateDataBkParentId1 performs a merge with any union data inside the SetCreateData_BkParentId, using the provided SetCreateDataBkParentId1
-func (t *SetCreateData_BkParentId) MergeSetCreateDataBkParentId1(v SetCreateDataBkParentId1) error {
+// MergeSetFieldsDefault1 performs a merge with any union data inside the SetFields_Default, using the provided SetFieldsDefault1
+func (t *SetFields_Default) MergeSetFieldsDefault1(v SetFieldsDefault1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1672,12 +1808,74 @@ func (t *SetCreateData_BkParentId) MergeSetCreateDataBkParentId1(v SetCreateData
 	return err
 }
 
-func (t SetCreateData_BkParentId) MarshalJSON() ([]byte, error) {
+func (t SetFields_Default) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *SetCreateData_BkParentId) UnmarshalJSON(b []byte) error {
+func (t *SetFields_Default) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSetRecordDefault0 returns the union data inside the SetRecord_Default as a SetRecordDefault0
+func (t SetRecord_Default) AsSetRecordDefault0() (SetRecordDefault0, error) {
+	var body SetRecordDefault0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSetRecordDefault0 overwrites any union data inside the SetRecord_Default as the provided SetRecordDefault0
+func (t *SetRecord_Default) FromSetRecordDefault0(v SetRecordDefault0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSetRecordDefault0 performs a merge with any union data inside the SetRecord_Default, using the provided SetRecordDefault0
+func (t *SetRecord_Default) MergeSetRecordDefault0(v SetRecordDefault0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSetRecordDefault1 returns the union data inside the SetRecord_Default as a SetRecordDefault1
+func (t SetRecord_Default) AsSetRecordDefault1() (SetRecordDefault1, error) {
+	var body SetRecordDefault1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSetRecordDefault1 overwrites any union data inside the SetRecord_Default as the provided SetRecordDefault1
+func (t *SetRecord_Default) FromSetRecordDefault1(v SetRecordDefault1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSetRecordDefault1 performs a merge with any union data inside the SetRecord_Default, using the provided SetRecordDefault1
+func (t *SetRecord_Default) MergeSetRecordDefault1(v SetRecordDefault1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SetRecord_Default) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SetRecord_Default) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1802,6 +2000,68 @@ func (t EsbCreateSetEnvelope) MarshalJSON() ([]byte, error) {
 }
 
 func (t *EsbCreateSetEnvelope) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsGatewayError returns the union data inside the V3BadRequest as a GatewayError
+func (t V3BadRequest) AsGatewayError() (GatewayError, error) {
+	var body GatewayError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromGatewayError overwrites any union data inside the V3BadRequest as the provided GatewayError
+func (t *V3BadRequest) FromGatewayError(v GatewayError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeGatewayError performs a merge with any union data inside the V3BadRequest, using the provided GatewayError
+func (t *V3BadRequest) MergeGatewayError(v GatewayError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3BadRequest as a V3Failure
+func (t V3BadRequest) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3BadRequest as the provided V3Failure
+func (t *V3BadRequest) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3BadRequest, using the provided V3Failure
+func (t *V3BadRequest) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3BadRequest) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3BadRequest) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1982,6 +2242,32 @@ func (t *V3SearchSet200JSONResponseBody) MergeV3Failure(v V3Failure) error {
 	return err
 }
 
+// AsV3APIServerFailure returns the union data inside the V3SearchSet200JSONResponseBody as a V3APIServerFailure
+func (t V3SearchSet200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3SearchSet200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3SearchSet200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3SearchSet200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3SearchSet200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t V3SearchSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -2044,6 +2330,32 @@ func (t *V3CreateSet200JSONResponseBody) MergeV3Failure(v V3Failure) error {
 	return err
 }
 
+// AsV3APIServerFailure returns the union data inside the V3CreateSet200JSONResponseBody as a V3APIServerFailure
+func (t V3CreateSet200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3CreateSet200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3CreateSet200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3CreateSet200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3CreateSet200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t V3CreateSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -2096,6 +2408,32 @@ func (t *V3DeleteSet200JSONResponseBody) FromV3Failure(v V3Failure) error {
 
 // MergeV3Failure performs a merge with any union data inside the V3DeleteSet200JSONResponseBody, using the provided V3Failure
 func (t *V3DeleteSet200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3DeleteSet200JSONResponseBody as a V3APIServerFailure
+func (t V3DeleteSet200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3DeleteSet200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3DeleteSet200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3DeleteSet200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3DeleteSet200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -3279,17 +3617,35 @@ func (r EsbSearchSetResponse) ContentType() string {
 	return ""
 }
 
+// V3SearchSetResponse400Headers the declared response headers of an HTTP 400 response for V3SearchSet
+type V3SearchSetResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3SearchSetResponse429Headers the declared response headers of an HTTP 429 response for V3SearchSet
+type V3SearchSetResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
 type V3SearchSetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *V3SearchSet200JSONResponseBody
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *V3TooLarge
+	JSON400 *V3BadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
 	// JSON431 the response for an HTTP 431 `application/json` response
 	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3SearchSetResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3SearchSetResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3298,13 +3654,18 @@ func (r V3SearchSetResponse) GetJSON200() *V3SearchSet200JSONResponseBody {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r V3SearchSetResponse) GetJSON400() *V3TooLarge {
+func (r V3SearchSetResponse) GetJSON400() *V3BadRequest {
 	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r V3SearchSetResponse) GetJSON413() *V3TooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3SearchSetResponse) GetJSON429() *GatewayError {
+	return r.JSON429
 }
 
 // GetJSON431 returns the response for an HTTP 431 `application/json` response
@@ -3347,19 +3708,37 @@ type V3CreateSetResponse200Headers struct {
 	XRequestId      *string
 }
 
+// V3CreateSetResponse400Headers the declared response headers of an HTTP 400 response for V3CreateSet
+type V3CreateSetResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3CreateSetResponse429Headers the declared response headers of an HTTP 429 response for V3CreateSet
+type V3CreateSetResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
 type V3CreateSetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *V3CreateSet200JSONResponseBody
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *V3TooLarge
+	JSON400 *V3BadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
 	// JSON431 the response for an HTTP 431 `application/json` response
 	JSON431 *V3TooLarge
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *V3CreateSetResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3CreateSetResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3CreateSetResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3368,13 +3747,18 @@ func (r V3CreateSetResponse) GetJSON200() *V3CreateSet200JSONResponseBody {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r V3CreateSetResponse) GetJSON400() *V3TooLarge {
+func (r V3CreateSetResponse) GetJSON400() *V3BadRequest {
 	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r V3CreateSetResponse) GetJSON413() *V3TooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3CreateSetResponse) GetJSON429() *GatewayError {
+	return r.JSON429
 }
 
 // GetJSON431 returns the response for an HTTP 431 `application/json` response
@@ -3411,17 +3795,35 @@ func (r V3CreateSetResponse) ContentType() string {
 	return ""
 }
 
+// V3DeleteSetResponse400Headers the declared response headers of an HTTP 400 response for V3DeleteSet
+type V3DeleteSetResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3DeleteSetResponse429Headers the declared response headers of an HTTP 429 response for V3DeleteSet
+type V3DeleteSetResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
 type V3DeleteSetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *V3DeleteSet200JSONResponseBody
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *V3TooLarge
+	JSON400 *V3BadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
 	// JSON431 the response for an HTTP 431 `application/json` response
 	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3DeleteSetResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3DeleteSetResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3430,13 +3832,18 @@ func (r V3DeleteSetResponse) GetJSON200() *V3DeleteSet200JSONResponseBody {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r V3DeleteSetResponse) GetJSON400() *V3TooLarge {
+func (r V3DeleteSetResponse) GetJSON400() *V3BadRequest {
 	return r.JSON400
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r V3DeleteSetResponse) GetJSON413() *V3TooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3DeleteSetResponse) GetJSON429() *GatewayError {
+	return r.JSON429
 }
 
 // GetJSON431 returns the response for an HTTP 431 `application/json` response
@@ -3824,7 +4231,7 @@ func ParseV3SearchSetResponse(rsp *http.Response) (*V3SearchSetResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest V3TooLarge
+		var dest V3BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3837,6 +4244,13 @@ func ParseV3SearchSetResponse(rsp *http.Response) (*V3SearchSetResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest V3TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3844,6 +4258,43 @@ func ParseV3SearchSetResponse(rsp *http.Response) (*V3SearchSetResponse, error) 
 		}
 		response.JSON431 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3SearchSetResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3SearchSetResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -3871,7 +4322,7 @@ func ParseV3CreateSetResponse(rsp *http.Response) (*V3CreateSetResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest V3TooLarge
+		var dest V3BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3883,6 +4334,13 @@ func ParseV3CreateSetResponse(rsp *http.Response) (*V3CreateSetResponse, error) 
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest V3TooLarge
@@ -3911,6 +4369,40 @@ func ParseV3CreateSetResponse(rsp *http.Response) (*V3CreateSetResponse, error) 
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers V3CreateSetResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3CreateSetResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -3938,7 +4430,7 @@ func ParseV3DeleteSetResponse(rsp *http.Response) (*V3DeleteSetResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest V3TooLarge
+		var dest V3BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3951,6 +4443,13 @@ func ParseV3DeleteSetResponse(rsp *http.Response) (*V3DeleteSetResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest V3TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3958,6 +4457,43 @@ func ParseV3DeleteSetResponse(rsp *http.Response) (*V3DeleteSetResponse, error) 
 		}
 		response.JSON431 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3DeleteSetResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3DeleteSetResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -4307,100 +4843,109 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FxbjxzHdf4rB20B2qF6Znt2VhQ5+yCI5BphJEuMl5aMsNfbNd1nZsrbU9Wqqt7d0XqABAFiwIHjvCcI",
-	"4MAPeXISBAgQBHB+jST7XwR16dt0z2VNUpSF8IWz3dV1OdfvnDpVt17MFxlnyJT0xrdeRgRZoEJh/npE",
-	"v3j65BlRc/1HgjIWNFOUM2/sTXJJGUoJT5+cAGFLNadsBmpOFFAJjCsgcP+4P6EKKFM4Q6GfC5zmEhM4",
-	"GA4fPgyCh8AFmJ/H7/Y838MbsshS9Mbe0PM9qsfJ9Oi+x8hCP55cXkzoFxc08XxP4Oc5FZh4YyVy9D0Z",
-	"z3FB9EzVMtONpRKUzbzVyvceXZKMfkTYLCczbC/m8Q+ePILRYHgEhCX6x2gMEbIIplzAKZulVM5hgVKS",
-	"GcoTeDzXS0e4niMDMpHIlF5ISQVMJRbznyNJUFQr+HHfzKVfTmbXxONFMtk98+PXOmE9h71nnOZ4Sdls",
-	"85zNRA/UHCHBKclT1euctt+cn2njFrJprsXY+811pWVIZpxJNNJ+KiePBRKFZ6hO2RWmPDOzjzlTyJT+",
-	"SbIspTHRCzn8qdSruS2E1nQhUcvjrSfzxYKIpTf29DIFqlwwcA2BT0E//eDZU0h4nC80Nww5RM6YXq5c",
-	"SoULkGQpIfRkHscoZehpDbkiae4mlaA3DnwvIcqsrlKN8XDo6z9jkpGYqqU3HgZBYB5lRCBT9UYSxRWN",
-	"8UIqonLpNM88VxeabXoJKFVfoqpeILvyxt6oeqA7PH7vQVA+cAxZ+zTX5ENxQeKY55qiXuD5XmyIfqGo",
-	"+eQoODrqB0f9o6PnR8F4dDwOhoPRg/vvBA/GgW7tZMauvSFX9b98LyVS7dunnrHCRZbqeRTEaTy8QiHN",
-	"KCxP05XvOSHV4mTZ4/lehmJBZdXMmiiUljweHo8ScozTo6Phe8f3H9x/kMTH8YPRe8no/nT0IHjPmDRp",
-	"lqYNmpHPSng5w0+m3vjFrfeWwKk39r53WFnuQ9tOHtZF+MxNbOXv/Ob7hKa5QG91bkZtklVLpjEz6HQC",
-	"1FzwfDaH07NHJ2AFPOYiAc5AloNqdXrO+UdEzPbRomql+861PVNtphY8vnxbAr9mQJi8RgGKAwHHCaAK",
-	"YsK0exJIkjH82fPnz+B4ODLWhcCEJ0vgVygg6vcX5KavH0R+yI5HQ9PEWhzZaGOf9SdLhTLy4TgI6r0Z",
-	"l4gswQQmOOUCgSoZsseWHP2PkM3U/AQo0+R8W5ZUHoRMU/HT0Ssn4qej7y4NtTRejZpELPXImOgP0muy",
-	"lB/naWqomCRUr5ykzwTPUCiqDfmUpBLXKWM/BK3ZA/hMUKW0M5VAGPDJTzFWdpoLsoQ5uUJgHDLb59LA",
-	"ikUulX3DGfra/xojAZLbDz/JkGmfMBoEoDhPpfnqz88++RjOzPThiqQ0IYoLCQcf/PTKB8okTRCeCSoX",
-	"PcMNzRyS0ksceL63oKy+qqHv6RHJRCMsi5mcS7Tz1+L2WGCCTFGSyrbjtgIa88WCMyBiZlyXsXy1UYwn",
-	"Ill2YT3Ueh81sYWnTzx/3Sv7xecSY4Gq3YHmsMQ4F1Qt4RKXcFDv8vknH55+3NvQbdv/rHdetADXAvQi",
-	"TgqcAqEXhN6GzhW/RNbuMc6FdrmQSxSQ8hll4Fxtdze6nXWe6z0Vbwr8UO+53dmqg7l17/BDq8zd9D09",
-	"e6TVb3ECObtk2g4onvVTvMJUk1wC0So4Y1zD75dg/wkUVsRCUz12AZA/yNWcC/qFbWvtgw4hNHi1sm3V",
-	"3sj1XYXo+R5C5MP1nMZzbetggsAnilCGSen99GQ14PxQQ7a/nNNlzuAJWrsj4DEyhQL6YR4EI4Q4pfGl",
-	"dpD6qyYRyjYTImkMlGnKE4didi+zAH23HknTPSDCZ3Oe4sf5YoLCW537m8O6l1MaOEhKWrjnvZdSpMeb",
-	"FMmH4iNjMGs6ZE3uBK3hrLXbxNLHnF9SHMAnzGjZxn5NJGujz8Gd9fhHW/S4kDlq3EpdTpxvu55ThSmV",
-	"qvi61qY/FYiONCRXc23H7Rtfdw5qTiVMKaaJ9ucyw5hOl60pvPzqi4hkmxSeobKm6IlubEOxIpx/0Qjz",
-	"TW/nO6xZgXXHt2vGqNsKnQrBhRHTAQSwQMJkgVx9sNpYPJ5aqASoP/F8D1m+8MYvgmpGLr1xh5X/0MBl",
-	"rx5GdBkoM2QRDrsgUiOgpcPcFo25CXYxoh6QbJ9UDRStmmHL9u+cF7HGoohe1tfy2RzVXIPI2qyvSUnx",
-	"aZ4aMMTVADQqGTcamkaYYHICBpW11m48kOOK/rxizITzFAlrSZebp2+Fo2JCg2ANKmyXwieY4rpP3c8W",
-	"19GWDtNajrQy7nub9EZMfofvtqhg1WGbAueWBkVE0Xb4hYCeuPhGowkj2RIOjKMYjoL7Nzc3PYiJEEsN",
-	"m6OKD5H2zr4xQWrOpYUmNiiRRSxgLFixOhA5k3BAYEFS7Ui1wpiAREBcUdvhiZ4ZrWJ01AIzhf1YUEYX",
-	"WsaGf6zeN1Wspvg7XPz+SvysavkqlNjplNG6l1GqbaqjybHTdr+0yd1I+m+PxXyjBuwMiYjnr8KAbXd8",
-	"bpS/yFEsX5m922i3NtqqciKvX/L0IGa0H1qW/b/4rYvfU6buH39EFQqStr3HB6zcPSLSZiF1tCiBqjEQ",
-	"mxxhRhDgmqo5zxVMBYkNYuYC8Mau32RbCFhCA5+GLKEzquQg1BOtUqstJt96GVEKhZ7LT1703zl//0XQ",
-	"f3j+zlttuKWF61mDf+24+ukHP4CKRkAgJmmqwxkSXxbu8OHDIDgORsBZuuydmByRjhv12rX3NEjKOUCv",
-	"ndBpyrGlhPlJFS46JN1KTEsQi8il9UJgShQmFwIlz0WMF7rF1gGYVITFa21e0Wzsgw0vLjZ8tibN5q3v",
-	"dRqM8gERgiy7/rZbNRcbJu7evtb5VzPwy7WUNN+9pLXeTDdm4I283odML0OWLeurf+iX0t01ocrOtRSx",
-	"CB7iOaEMaAIHeU6T49KAJETOUfa0OavpftB/SPrT89vR0eqtrlhrzbt1uBRmM82bs85Wg5uTzVDYkN0H",
-	"k//NLdy1UbxJb+DnOUmtgWOgOyOKC5eRHkP0Fn4e+RC9xdD8R1mkwXFKperpvwXO8MY8cottbMPfrsUS",
-	"lHnjFyP/+Hy1caOvK+9oZiu7TaJ9B4q7APcEcJGppftLAklTLdGFvdigQpXkTWmqUNyNyM62fq45B7YD",
-	"m5lUfGZDVy0bEJU8jLyOVWbOqzf5ntIF7YiJg7FbWRlYBF0YQ3KhOmMqTbUTCL2++RV6oFtK0O2QJZTN",
-	"qlxbxcIOsZWK2BG2zaPN0y4uN1M67fxdmkuFAjQSGMCPXF65zCYngmeZjvKjEsFFQO0m0bXbbHGZjzJH",
-	"aVNgIdNedAD37n1ieFUYj0K0TO84pbXcyYInmA7u3TPuvwVCq33z2/YOM50xKBv43oLcWLI9LP75jVhx",
-	"w4ZLQVrfu+mb4oqUTDD1xt7vf/u73//211/+9r//8PNfuVi+tmffiSmeFKlA2xCYyb7WHmh3ANTg9ClF",
-	"0TsBAhmXVNErLOCV5kjicjQlfamSmE6BsGWrvcnEK+5SgBWC2honN9BUGL7zfnDvxbD/8NxgqnsbMFVH",
-	"jcJtVQRgyhWaRDmzrV12eAzDwyM4GI61bWQ+HI0hTrnEpFeljUwnR9qPbGCXm0+LW1/90y+//MWvv/7F",
-	"f331V39dy7zYuon6LFuTjAttqJ6eAFGw4FLB0bv3weyEAmexy/mCzEhscq9K0MVCi7fgC5hwNQdkiSwy",
-	"x1a840uI52hApZuy2YjVffa8Oy/zD//4t1//7jdf/epXv//ff6/elj1646N376+axSH1xY9aqz9lV1Rw",
-	"Zipf9NiGSYcjwybtSQyb8CZDQZHF6MNobPajSHrIp1MaU5K22ed7oz+ChV///b99+S9/8/V//M+X//x3",
-	"3rpbu93ANZMGP5CozK+eDzmjn+cIudEhqqRTvSZL4znRsQkKu7O7xmXDX2utNnGYcVBk4kNKGcJEILnU",
-	"bp8yhsKJh+6XcZu/D0P4GRzCGO6BS2rHLrcNoQfvw/da20s17YR7L34ShioMWRhOw1BAGIbhzw7H93zb",
-	"k+0o9N7/3vk70KG6G2Toy3/45RYBKkVm3/RDI3i0m1mbioMC6Bc71wUXD5gRKZCosdAQ+jDJaar6lGkH",
-	"kacIMU9TtNHkQfnONi+8K5UQmAJITff+Fyi4g2kJlVoMpdHIoo7IW6+32GoknlR/FTZee084qDWr7xea",
-	"komiVa8mfEEQfKsMype/+flX//mv3ZIQBMGqoyLrNYhEgUiKcbQrNUpde9Cr7ciVwMLsVZuqNcpmOoov",
-	"OnLbiLUnJd/baarSzKx5+fNubPX9EkTvD2xrAJtPgWjRdbVaJ+YvHbKUSNvm14m81KJg9rq2pOc27BrX",
-	"QWYNxt4RVO0ATa5DgzWTC9IBkC1vOANFtaEWmCKRKK2EmzpfbgIdqzl6DkRh3xQLdu/mFoNNlt0gzGxK",
-	"X885uIZgq1TUlrG7htkC9Tph3iZidwGmPxIibdfsLsyzA+bcoc8SSbwsdqiDhn0H72JCsRwj5tu3hPbG",
-	"Ea+uVqmj4mJTcUKWbNQd++6VaU4x1E7NSYlU4FoX6lOlP4nTrC1T2snYRp3xVpPhw4KmKZWoI37IBMZU",
-	"mjIKJQhNtdHXjl4WQeve9KgBnF3oZBcgaSKQTkPQAhp7YIt96FirrN4iPCc2MwWqMIrmkzov9yZbBxjo",
-	"1qea4z6BoMzokcoPdyZZOgu9u4TVvSwrd9aG9YFI94Jq82TOWdBCig1qYFwVFWwb6Myqfa0uGOBqR/bG",
-	"QxVy0PH3lh3+yvfUTaDfRioty9TUrLp8VBLfZmLH9lwXfCkcqrEGJlsUcy1GuQLKgKTZnExQ0ZikwEVi",
-	"Gbq+69aRjHUWdXv2TUPrTQWoSvqAJJ5DnCst4zWoVYdQZeJyXx5tT88XBDcz6wKKn472r4l6baVMr3Bf",
-	"83VuUG7ck6wK5DfS7k+xHuQbK+z4dPTdqet4QwL4XaxReCOkrNeKtMsLNPJMsSghINKUl7UqDBxB16sI",
-	"wBYRwEEUeqPQi3zQPwZB6EW9Qcii0COT2D4fDd6NTHIu0quOTJaPcXW3+oMwlPdqNQgHYTgI7vXe1487",
-	"c+cG2tgad3OApAjjSUYbxfVtuuhVj+E2rNfyh9449AaDQej5YbO8fv1NUShcPV/BQVlNvCBLHXcy4yHr",
-	"dcW9XUdmm5OuPGVGP8SlPcvU7bGfzxEih1EkqsiUXWgGluX7prLkIHRApgB2odfzNWDVTFbXHGQupiRG",
-	"aStUT88ehWxGFF6TJRzUiwsNo+vbWLZ2e8KTpW+yAg4o2HRxpGU36rkaR3MutOr30E7tagSC58olnUuc",
-	"Ueu2Pj5lEHUSzchlyJ6goFdFws+kJ685ZPkkpXKOSeNgqkkcNWhndpZyVsFg6naopVlCyMyccE6uKM9F",
-	"AZWbR1sH8NkcXeWmHjuh06nWL1OhXp6JnfI05dey/n3IbAdaNV35sD0mG4WFZQi9cf3QrNa+Giu09E3Q",
-	"InNiPtOaqxU7Gg2CyA+ZZoNTcZPIbabk+bRI1FfFp0vTwqRHMTEEPr1CsXRVOn45US6KWlhfB23m2NxR",
-	"YMMUaJ2yPIHI2r7I5mhzBLwhsUqXITOhRKS10rwMBlAc2wOSJLI6kacXczwa+oUISrLAcgTfHbErCiLM",
-	"eTxzsE7SLxDMzrW0tbdr5/E05pVzLswpBK0dzZN4mr00npe18yZ3mnGhMPHtat3JGp7YLQvHOkOWBGOa",
-	"lFu1ITOoXo/j8s+XmCmYoDn41pSXA5lhfGibDWbcyvrpjUKmnYQEc/MAZzUNHENUz0xHfgXj35blqfny",
-	"FJ+2R7W0eCGMkOXKKJ2mRHF6Xf+NRgxSdxb9pBysTHe7AfVvS257ElDLQcjMyQ6U9uylk0hb93FQPxQY",
-	"E2ZqxcCdvSk3mXrWuyiq0uJsfGXrKo32fK+Meb3RYDjSXpNnyEhGzZNgMLK1MHPjPw5JRg9j4+/1r6uj",
-	"wzg+rLo7NEiFd50ss5GJS0Nb20fsbrVJThdJ5AFoe11mWmRKpEm/88wmvQfwg4LGRGDIinsDrFK0rgAw",
-	"GmKuHNDya+4+8EvWmnK6ayo7qtNDVpWnB0HgdxWm94zmE3sw1M3DSN29ex9zhWNXrnfXigRbxUM5e5p4",
-	"48Y5F8OI6oaODbF/1eSwdRuDjrKdwj/iyfIV3W9gDciWCw7qVxc0Dgh6KCcXCqW7IqB+aM+7ubnxGmfc",
-	"hpuuERgejY7fvf/eg4de/QhZ1UF1Gss9q92asOOahN23IbTvOtj3joL2vQOrtWP/+x72Lyq3V038bC4S",
-	"WLvm4igINvVctjvsvAtj5XvHe35cHlrX3wxHd/9mNLzjNzW0axSjC+e+OF/5t1oDKvltIj44OD17ZLLm",
-	"ZCZN9SEqzyDpTrOXmJM/O8yePR7kzJ72dsZNmHyuHMCj2rayDiWc6EQmUxj03I051msOh8EwePjA7t0p",
-	"jbSIgoSjvW8Hb6g02eASGu20pN3WpjzP9Caszd6i3zp1tb/o7z2FvS/dqOc7Xvl9Gyd217/YCqldsfGd",
-	"08akrit300W7m71DF5+73G0TcRQXN6i4UeTpF7ndyPrtyIeMzKzPjvSvyChYyO6sYWV251utYa1jQW9S",
-	"w1oJsdegZtGtwRO+qalZRd91ZXP1Hx36sF3zrkaHWsvs54e3HYhsZZ5a1LbaoY06InUzcdcjaNzo8h/2",
-	"eqHWTndZCaHmxW1zOrjr0rZaKrWtbNs31E/Kjm3Sg18zFGb7SVapEzfR5u11wcbb6zo2z+5wj91u81Be",
-	"2LdP48aleHt90LiM7nWZnvWDgm/K6nRk4XcZndrVSt+czaldEbWvyVn7ZB+LU/9kT4Ozr7WpKXyV8Nxp",
-	"f+5mYmzKt2VgxmUKVRuSa40DTs8e2YxOPT27nnQoEgg5Sy2AwDLPU9xVcxCt3/VouNu4ZtIPWdS6YLFo",
-	"dtwrUhcWyJf3byX6ucvoRT/uO/fcf5pENgNbDlx/U3CyuH7LN9atlprWg1Q329R5YvNYV6OQFRZXorjC",
-	"pKCQ4crk0iS3Dm+lIjNcRaA4h4Pmu0zwpM7CYdQraiaqlPfZkw+lKXzRkVK3SX+JfMi320DuzrVYcexK",
-	"sbwt1xMxa0mXb1uiw9/bHzTvinlj7uDOVyve3R1036bouz0xs7q2cnfXqNQ0+G2pjUZRtUTS1AcCeU4T",
-	"m1ewJx4bd6V2HX18sOqXv4/3+D3sPCq58r0f75y7PRft8rH15jbLS11tlblID4tbYfRHZqU+jI4g5dco",
-	"YmIM3s32e2C/W452PaP10t7VQnxTD7ay7NJB+rcq0dXpJV4ij9XwEmtRAip7cWEF90eb4X5RRfdKQf4r",
-	"cUvfgL28S1bs7qbypZJifxqq3EyH7avIZiRx1R3klhvFrq6hqCImSSKsq8lF6o29uVLZ+PBwePTeIBgE",
-	"g+H4QfAgMKLjRuvQC2lKKKzdkaHXW8+y8YynfLasNMQcGD9f/V8AAAD//w==",
+	"7Hxrc9s21vBfOcPtTKWUkinLTWPpQ8dJvPt6m9sbu83OE3otiIQs1BTAEqBt1ev//gwOAF5E6uLEafp0",
+	"Nl9ikSAu537DufMisUgFp1xJb3TnpSQjC6pohr+es99PXr4jaq5/xFRGGUsVE9wbedNcMk6lhJOXYyB8",
+	"qeaMX4KaEwVMAhcKCDw96E2ZAsYVvaSZfp7RWS5pDJ3B4PAwCA5BZIB/Hnzf9XyP3pJFmlBv5A0832N6",
+	"nVSv7nucLPTj6dXFlP1+wWLP9zL6W84yGnsjleXU92Q0pwuid6qWqR4sVcb4pXd/73vPr0jKXhF+mZNL",
+	"2jzMi9cvn8OwP9gHwmP9x3AEE8onMBMZHPPLhMk5LKiU5JLKMbyY66NTuJlTDmQqKVf6IAUUaCKp2/+c",
+	"kphm5Qn+1cO99IrNbNt4tIin23d+8EU3rPew846TnF4xfrl+z7jRjppTiOmM5Inqtm7br+8Px9iDrNur",
+	"W3u3vd5rGpKp4JIitR/L6YuMEkVPqTrm1zQRKe4+ElxRrvSfJE0TFhF9kL1fpT7NnSNanEJSTY93nswX",
+	"C5ItvZGnj5lRlWcc7EAQM9BPj96dQCyifKGxgeDIcs71ceVSKroASZYSQk/mUUSlDD3NIdckye2mYuqN",
+	"At+LicLTlawxGgx8/TMiKYmYWnqjQRAE+CglGeWqOkjS7JpF9EIqonJpOQ+fqwuNNn0EKlVPUlW+oPza",
+	"G3nD8oGe8OCHZ0HxwCJk5dNcg49mFySKRK4h6gWe70UI9AvF8JP9YH+/F+z39vfP9oPR8GAUDPrDZ0+/",
+	"C56NAj3a0ow5e42uqr98LyFS7Tqn3rGiizTR+3DAqT28ppnEVXieJPe+Z4lUk5NBj+d7Kc0WTJbDjIii",
+	"0oDHowfDmBzQ2f7+4IeDp8+ePoujg+jZ8Id4+HQ2fBb8gCJN4tG0QEP6LIlXcPp25o0+3nnfZHTmjby/",
+	"7ZWSe8+Mk3tVEj61G7v3t37zd8KSPKPe/TmuWgerpkwUM9TyBKh5JvLLORyfPh+DIfBIZDEIDrJYVLPT",
+	"mRCvSHa5CxeVJ911r82dajG1ENHVtxLEDQfC5Q3NQAkgYDEBTEFEuFZPGSXxCP7f2dk7OBgMUboQmIp4",
+	"CeKaZjDp9RbktqcfTPyQHwwHOMRIHFkbY571pktF5cSHgyCozoYqkfKYxjClM5FRYEqG/IUBR+8V5Zdq",
+	"PgbGNTi/lQWU+yHXUPwHUfSGLI+zTGSPBsbapC2APLPi6dKMs/CkevgIDvYPjSJx4NZyS8INU3MNkYwo",
+	"2kvYgqkJalPCgaQpRCRJZMgF19QiRZ5FFBYaGmKmKNdQ4gZUBCSNBI/1+X0r4VG2Os2Ju+69QPl310Kr",
+	"5aZxw4CScrPOqk/92vH2LrM7QbBR0dz73i/D5yR+b6jwQXgkfLkD49cxuoXjfxluZPgm9tFsI4nTXBqX",
+	"NPtWQpTRmHLFSCKhM3h6EATBoOtr06LCigUbhnwTS0CdIx4V/b4WTfWXBUHLL04bn766IZxHl6IV/P/l",
+	"hKiG8/WwLkULRYqEdJTckKV8kycJQjGOmT45Sd5lIqWZYtqSm5FE0lXImA9Bq/Y+fMiY0oKLaAIHMf2V",
+	"Rspsc0GWMCfXFLiA1My5REm4yKUybwSnyCVoJYAU5sO3KeWa74b9AJQQicSv/nn69g2c4vbhmiQsJkpk",
+	"EjpHv177wLhkMYV3GZOLLmJDI4ck7Ir2Pd9bMF491cD39Ipkql0s4zRZijP71/rmRcnSTSI3GioSi4Xg",
+	"QLJLtF3R9KmsgqYoSdOLqJVHK2QLJy89f5Xoffe5pFFGVTunSRrlGVNLuKJL6FSnPHv70/Gb7pppmwbo",
+	"6uRuBNgRKD7GzlGB0AtCb83kSlxR3pwxyjNtc0MuaQaJuGQcrK3dPo0eZ6zn1Zncm0IMV2ZuTnbfgtyq",
+	"eVjRRU34Hp8+1+y3GEPOr7iWA0qkvYRe00SDXALRLHjJhfa/PwP9Y3BSxJgUem0ncI9yNRcZ+92MNfIB",
+	"mATtvRraNmyPdP1QIjrbgYh8uJmzaK5lHUwpiKkijNO4MH/1ZrXH+ZP22f5nzpY5h5fUyJ0MXlCuaAa9",
+	"MA+CIYUoYdGVUwR1IBRjpkSyCBjXkCfWjdl+TOf13XkkSXYwFT7MRULf5Ispzbz7c399XOfzmAY6cQEL",
+	"+7z7WYz0Yh0j+eA+QoFZ4SEjcqfUCM7KuHUofSHEFaN9eMuRy9bOi6EsE37qP5iPf97Ax47mmLSGc0En",
+	"VrfdzJmiCZPKfV0Z05tllFrQkFzNtRw3b3w9Oag5kzBjNIm1Ppcpjdhs2djC55/ehSQ2UeEpVUYUvdSD",
+	"TSzGxfM+1uJ8ONv5FmnmnN3R3YowapdCx4Vp2IcAFpRw6VxXHww3usczYyoZc83zPcrzhTf6GJQ7svHN",
+	"B5z8PfrLXjWO0CagalakjSJpC2hpnW5jjdkNtiGiGpHYvKmKUXRfj1ts/s5qESMsXPhi9Swf5lTNtRFZ",
+	"2fUNKSA+yxM0hoTqg7ZKRrWBOIjGNB4DWmWNs6MGsljRn5eImQqRUMIb1GX36XvWNSx9uArAalDYTIUv",
+	"aUJXdepusrhqbWmvraFIS+G+s0ivBeUe8N0GFiwnbELg3MDAeRRNhe8IdGwDHKXvAx1UFINh8PT29rYL",
+	"EcmypTabJyUeJlo7+yiC1FxIY5oYp0Q6XwAlmDudiUZ0CCxIohWpZhh0SLKau2rsiS6uViJ60jBmnPxY",
+	"MM4WmsYGn8r3dRarMP4WFb87E78rRz4GE1ueQq77HKbaxDoaHFtl92eL3LWg//NIzK8qwE4pyaL5Ywiw",
+	"zYrPrvL/c5otH03erZVba2VVsZEvT3l6EVztvUHZf8lvlfxWA9xNZ3RNJHpcZAwFT5ZrBbc9mY1O+vr/",
+	"of3/wPy/fxgMWxGsp7hwNrydxzt588vRq5OXF0fv/3Hq+d7Ru3cXb95evDt+//rk9PTk7Rt8dnLx5u3Z",
+	"xd/f/vzmped774/Oji9enbw+Obt4f3x69v7kxZkeeP6JpvOnKpJPlewWyyU07DariLdztyH4hKunB6+Y",
+	"ohlJmgg+4kV9AJEmz5RREktgagTERL84cjpmGESuYJaRCF0ikQG9NdDBcBoBc1gQs5DH7JIpacLIZfKs",
+	"geQ7LyVK0Uzv5d8fe9+d//gx6B2ef/dN057W0uNdjUGbtHpy9BpKJgBiY+WQkOjK2TuHh0FwEAyRbLtj",
+	"DAKC4Hh2Td9oKlsLx2tG7OpUbiCBfzJFFy2izIiEBjE4sm6hkoQoGl+4LM2FHrFxAS4V4dHKmEfajXmw",
+	"5sXFms9W6Bff+l6rRigekCwjy7bfJhl/sWbj9u0X3X+5A784SwHz7UdamQ2nsWy8Bte7gOlzwLLhfNUP",
+	"/YK62zZUKrIGIzrvMJoTxoHF0MlzFh8UAiQmck5lV6uMCu8HvUPSm53fDffvv2lzplfMlxabgZtUwvq0",
+	"guHg+mZTmpmYjA8Y4M+NP2PCNBi/or/lJDECjoOejCiR2ZTDCCbf0N8mPky+4RT/Y3yivZ+ESdXVvzN6",
+	"SW/xkT1srdDqbsVZZNwbfRz6B+f3a0s52gLLuFvZLhLNO1DCRjDGQBepWtpfEkiSaIp28mINC5WUN2OJ",
+	"otnDgGxl628ac2AmMKFnJS5NbMKkrwscTryWU6ZWz9bxjrnu5tGDkT1Z4TkGbTaGFJlqdZo11MYQej38",
+	"K/RAj5Sgx1EeM35ZBlNLFLaQrVTErLBpH02ctmG5HrNrBmiTXCqagTYO+vCzTRwU6YI4E2lK4zFMChN9",
+	"AsxkAW9sNs2GtoogtIlxhlxr0T48efIWceWEhyMtnJ3OWCU4thAxTfpPnqD6b3gZZWXUXbOGiF1yKAb4",
+	"3oLcGrAdun9+LRiwJqNWQXG97qrVanjporlmIHAMoFceaIEPDF2tGaNZdwwEUiGZYtfUGEnOiuqY2svC",
+	"EgJjCHU1RmIbhCvgy5SkyQwIX5azVco1pRKZxliOXxKIcqnEAhaE8YRxCiYhxFQRZydm53gYotx7Xlu0",
+	"7/lboiktZWl3Zd0XVqjVYXhqRtt8wAgGe/vQGYy0sOQ+7I8gSoSkcbcMFOIk+1qxrMFfPW9YFMNV99HY",
+	"RuQYoHw6BqJgIaSC/e+fAma3QfDIxvFBpiTCeLrK2GKhKToTC5gKNQfKY+myAYaioyuI5jS6arMK1+0a",
+	"K/Wqmx42dn3Mr1kmOJYh6mkQfHtDBKAW+ghAepvSjFEeUR+GI8wNkmRPzGYsYiRpAtb3hg8BbnuixMET",
+	"kw4dSRX+1fUh5+y3nFqyZEpaLqkDO5oT7SjQzOTRV+CPkDeiYx3suQBFpj4gqU8zSq60Dmac08wiTs+L",
+	"JU1iBmEI/4E9GMETsCmEyGYSIPTgR/hbI5lXMT7gycd/h6EKQx6GszDMIAzD8D97oye+mclMFHo//u38",
+	"O3jyzbqUUxqjOTddtmkUzJsZUHKBSXzSHVsW176XzatuRVlBS7vGiGoOoMk4rivhDKDnygsc8jscaQ0k",
+	"1fbMAHowzVmieoxrIZ8nFCKRJNR4hJ3inRnuNCSTEGCZukZX73eaCWtqxUzqw0pkMVft2YejhvwsxaGG",
+	"FdYg4Ii+t1pBs1FEvCx/OZGv1SV0KsOqGWAsgnGjuhUCD4LgjxQnjQrZuw1YdIaA+0DrN2TfyoNuJdNZ",
+	"6HNTVqhNDA17UtCAS89WntiZxi5GsF39vRLiisaQp3AzJ4pi7ZE9g7ZDxiaTSmP0y81Wqu8hqOQ6qwZc",
+	"a5lwm5a3L4u0b+Mou/IiXxv5LGTpitVx3m7N/b0w23c3pSsmvZhhtaay9b9j/KWdpMK2NykbIjXgZ5g+",
+	"3RDxXVOIUDVr60bCQ8y4ncw0U4keX5AWk9yQpeCgmBahGU0okVQaFsO7IwJdK8O6eg9E0R4WoLdLa7dY",
+	"m7TWQEZ5fTMXYAcaoUPVhrXbltlgeraand4DLLJPtMEebnJtsbI+xSD6XBOoavvsungbEtxxkMx3sIt3",
+	"MZYer/ytpYhni/HRxjvm3aNxziY7p8Y5CZEK7GjHPmXAlVjO2rClrYit3V3ZKDJ8WLAkYaa4HdKMRkxi",
+	"ZY7KCEu0stJmiXRu8s7wqJhj22ypbeZTw15qWkGoFvH+mBTbAust4fOGobSDbbQLGiqXfTbQ3tiE0kA5",
+	"mYqfVElhZ6i32kNt7FgxecYQFCFIUrz4skaF76zVKGGINQwmOCZAbGqDaWd7o82KsNVMO/sDpeGhqWRD",
+	"zUmpuqoS1G8aOg3BVmfMKn2UDNNEYkvCuM36cfoYhQmGtyKhyShXwDiQJJ2TKVUsIgmILDYIXc0Dt0SP",
+	"rUDeHC7UrsG6kmglfaAkmkOUK03jFUutaoEVkdZdcbQ5n+AAjjtrszN/GR69O9HWAc3WFgkdFRcNxMwl",
+	"wo7enYDEz2yYynkMV5SmskiXmRAjqj05gpOj15X7Kh2bavNNeBctnUpyzgFl7O4g2ysHKVFzzORVbjl0",
+	"YU4kVgtpmTTxbRla7V5MmaT+54czc8f58PAZTFAf2VvRkqqJmWsSYho19EbIjJN+m3WMme6L3YqQiuEL",
+	"eblDOvjhqeZPr0T6zJKiOiBWTlrbVzsB7l4m+sWqOx+x1ONL1mysLdMo7wythd3/xRK5P6zW7ZfhX6fU",
+	"7SsR4F+xbOurgLJaPtdUxdpzSqgruiESK24bNTkWoKt1N85P6ExCbxh6E1+ruWE/CL1Jtx/ySeiRaWSe",
+	"D/vfmxvCE33qCYbiuVAPq9gJQ/mkUrXTCcN+8KT7o37cWsGDtrW59oN36pyiJSmr3TdqwkWfegR3YfV6",
+	"U+iNQq/f74eeH9ZvHK2+cXcnyuf30CkuWCzIEqTSsNAGSGV4d1sbkfqmS1MtZT/Rpbne2W4yns0pTKyR",
+	"rG0SLFTSCCxuNGEtVie0lrTzLEKvi/dZNZLVjQCZZzMSadPL3hsLuTWDoFOtt0ZEVxO/Niko4qWPUS1r",
+	"qZqcjjGyurbsG0sAy3n3zNauh5CJXNnMUGHoVqatrs84TFqBhnQZ8pc0Y9cuYo7JgBsBaT5NmJzTuNas",
+	"AwOfNdhhpjbnpR/GbE2HxCOEHPdE5+SaiTxz5mK93UcfPsypLWbXa8dsNtP8hZd2ij4hM5Ek4kZWvw+5",
+	"mUCzpr1RYVqHTEInGbSNWWkkormvggpNfVNqXENjl2rO1Yw9GfaDiR9yjQbL4pg2qefNxKyWfiiL8pc4",
+	"DJMMNAYzichojAC39rstdPOLrYvMXRjw8XO8XLwfBKUJX2tGMYaJEYcTk/fIacjpLYlUEcPXjGoD+PCW",
+	"a7LZUFQqyzUPbm9xzZBPmnfPJ+ZKQtNVucmYophYx0mthyChc3L02jgN//xw1nUT1wzbScEkhXE76Zdd",
+	"Fkgcy/KqtR56MBz4jpEsH1YaSPghN+6MK4cS1pUCyX6ngGUr0hxj5ba19h/lXGR4x6zlaj580H5YyN3V",
+	"KEzhpCJTNLaelr04KWKTIy0uwmtSphGLy0IN9JD1OiYXBVc0VSGfUrzXXKf9jkxptGfG9S+F4VtzkVNp",
+	"SlIqY9NcWeq0qMFCEOjM2K3KMyr38PeepKr/qxTcHJ+Aew0xy2ikRLb8VoZcUnVRzoofdMeWvV2XIpNR",
+	"xYt4buS3smi4VNz/NvfmONBrmi1Dntj+RH04NWy1snlEDo31FybJR2YKY5qtWb7O/vdPfUwJdv2QG9hX",
+	"r41bN1aS5Xg19wfMKlzFVOJaKJXivxRynu8VcShv2B8MtSEhUspJyvBJ0B+agro5qtQ9krK9CE0g/df1",
+	"/l4U7ZXT7aHxJtruHxtnzWaWXOWJKyshZRkJaNQXwVOZEInJRJGaPFYfXjsUkYyG3BWLG6HQ6BSFEgI7",
+	"U2k+wBZZfoFGrMm9YbLlDlPIy0tMQRD4bdeXuohTYtoH2H0g8T558kYoOrI1vw8tazKlgEzwk9gb1W5D",
+	"IiLKRm5r4nHlkL1G067786J+/7mIl4/UBsvIoQ19sKodrmrXyD0qpxeKShsNqF7t9m5vb73aTejBum5T",
+	"g/3hwfdPf3h26FUvGpcTlHd27bNKc60t3bS2N81qtsTatZVVsz3V/Up3qF17Qrn7Pfd1lwL7Ta10Q9sP",
+	"gnUzF+P2Wlum3fvewY4fF61N9DeD4cO/GQ4e+E3FAUDGaDP9P57f+3eaA0r6rRvB0Dk+fY6JMHIpsYSZ",
+	"Kg+di1axF+P90C1iz1witWJPayWteE2KRvbheaWuRXtXRWGCFuxB1zZWNMp3MAgGweEzk45X2vgkCmJB",
+	"TQCS3jKJCZ7CWtwqSdulTXHr9WtIm51Jv3E3d3fS33kLO/dmq4aAHr0t29hUErnsZqUT21+OG+MqrzyM",
+	"F02ByhZetEalrFscrr2PimqV4r7Lt0yM3p74kJJLo7Mn+q8JMljIH8xhRcDrT81hjcujX5PDGjHCL8Bm",
+	"kzu0J3ys07uf/NWZzZZ0tfDDZs67Hmo3yzLc3l2LRXaPT43Vdr+FG7X/ZHdim+hUPPixdYFXileK4iY1",
+	"d+m3XNK4jdsq0eUms22ukRkXE5s4kLjhNMOUsCyjSXaj9SbHwdomxy0J7Qe0O94uHoq+zrsMrvVO3umD",
+	"Ws/iLyV6Vq+Tfy2p05KYeEADxq0jG8nzP1BM1ZpW7iqnKg0L9Sf7h9s/WeleuZtsq66zo2jbVa5VREsZ",
+	"bd4q6R4mzEy8vSHKRkX8WousG21xHJ8+hzRX9dj4anjDhSpynhhThYILMrneaZ3JavNxJIpa33PfRjtr",
+	"Hb/dsIOuC5IYl6HoBxnr5zYQOflXz1JM7ySemPB3sXD1jcOkawfpoxyt5AX0ImWntSpOMIoG18OQO9mO",
+	"0dfYQQixMr3q6VPs3UlFLun9BJQQ0Km/SzMRV1E4mHRdxVSZbzh9+ZPEqrm4iJatKo/PiLz8uUXx9qiO",
+	"Ice2YM63cjXksxLe+bOFVPydNU+9d9lXUzwP7vX9hyie9o7grc18S3mwS+sPFlc7EPtAIM9ZbIIe5k53",
+	"rZtu2+XuZ/e94u+DHf4etF4Gx7bA2/ZedEkWNxyqw00ImtliTOwFS11jM/0RntSH4T4k4oZmEUEZebu1",
+	"U/B/VfpqlO6z9bhxW7Du9N5gOaGK/qmCd6366DNiczV9tOL5UGVa9pYuzHC9C+OqdR/VcXkUBfgHSOaH",
+	"RPr+EKH8WbHBv7TQqAcTdxUZuJJGRFuIoMjZ20IZd62CxHFmdGGeJd7ImyuVjvb2Bvs/9IN+0B+MngXP",
+	"AiRSu1oLB0qsyTESToZedzVGKVKRiMtlyYvYs+P8/n8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -71,8 +71,7 @@ func TestClientAgainstTheMock(t *testing.T) {
 
 	var biz goclient.WholeNumber
 	require.NoError(t, biz.FromWholeNumber0(2))
-	var parent goclient.SetCreateData_BkParentId
-	require.NoError(t, parent.FromSetCreateDataBkParentId0(2))
+	parent := 2
 	created, err := c.EsbCreateSetWithResponse(ctx, &goclient.EsbCreateSetParams{}, goclient.EsbCreateSetJSONRequestBody{
 		BkAppCode: ptr("esb_test"), BkAppSecret: ptr("xxx"), BkUsername: ptr("alice"),
 		BkBizId: biz,

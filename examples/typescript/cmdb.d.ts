@@ -268,32 +268,42 @@ export interface components {
          *     call. **Other required fields are defined by the model.**
          */
         SetCreateData: {
-            /** @description the ID of the parent node (the parent inst identifier); a positive integer. Under the business itself any positive integer is stored. */
-            bk_parent_id: number | string;
+            /** @description the ID of the parent node (the parent inst identifier); a positive JSON integer (not a string of digits). Under the business itself any positive integer is stored; under a custom mainline level it must be a node of that level in the business. */
+            bk_parent_id: number;
             /** @description cluster name (set name), unique under its parent; at most 256 characters and 256 bytes once spaces are trimmed from both ends, no tab, line break or inner space and none of \ | / : * , < > " ? # */
             bk_set_name: string;
             /**
-             * @description 0 - common cluster (normal set), 1 - built-in module collection (built-in set), default is 0; any non-zero value disables the template
+             * @description 0 - common cluster (normal set), 1 - built-in module collection (built-in set), default is 0; any non-zero value disables the template. A string of digits is stored as the string.
              * @default 0
              */
             default: components["schemas"]["Int64Literal"];
             /**
-             * @description Cluster template ID (set template ID), which is required when creating a cluster through a cluster template
+             * @description Cluster template ID (set template ID), which is required when creating a cluster through a cluster template; a JSON integer (not a string of digits). Looked up whatever `default` is; applied only when `default` is 0.
              * @default 0
              */
-            set_template_id: components["schemas"]["Int64Literal"];
+            set_template_id: number;
+            /**
+             * @description the version of the cluster template; stored as sent
+             * @default null
+             */
+            set_template_version: number | null;
+            /**
+             * @description a user name (no comma); stored as sent
+             * @default null
+             */
+            bk_updated_by: string | null;
             /**
              * @description design capacity
              * @default null
              */
             bk_capacity: number | null;
             /**
-             * @description Description of the data (description information for the data); at most 2000 bytes once white space is trimmed from both ends, which the mock checks (x-cmdb-max-bytes)
+             * @description Description of the data (description information for the data); at most 2000 bytes once white space is trimmed from both ends, which the mock checks
              * @default
              */
             description: string | null;
             /**
-             * @description cluster description; at most 256 bytes once white space is trimmed from both ends, which the mock checks (x-cmdb-max-bytes)
+             * @description cluster description; at most 256 bytes once white space is trimmed from both ends, which the mock checks
              * @default
              */
             bk_set_desc: string | null;
@@ -342,8 +352,8 @@ export interface components {
              * @description update time; equal to create_time on a create
              */
             last_time?: string;
-            /** @description 0 - common cluster, 1 - built-in module collection, default is 0 */
-            default?: number;
+            /** @description 0 - common cluster, 1 - built-in module collection, default is 0; a string of digits when sent so */
+            default?: number | string;
             /** @description Description of the data */
             description?: string | null;
             /** @description cluster template ID; 0 without a template */
@@ -415,6 +425,26 @@ export interface components {
             request_id?: components["schemas"]["RequestID"];
             data: components["schemas"]["AlwaysNull"];
         };
+        /** @description An answer of CMDB's API server itself, which keeps CMDB's own key names: IAM's refusal (9900403, with the permission asked for; 1199045 for a path IAM cannot read) has no `data`, the refusal of the gateway's JWT (1199998 `user is not set`) has `"data": null`. */
+        V3APIServerFailure: {
+            /** @enum {boolean} */
+            result: false;
+            bk_error_code: number;
+            bk_error_msg: string;
+            permission: components["schemas"]["Permission"];
+            data?: components["schemas"]["AlwaysNull"];
+        };
+        /** @description the API gateway's own error; English only */
+        GatewayError: {
+            /** @enum {integer} */
+            code: 1640001 | 1640301 | 1640401 | 1642903;
+            /** @enum {string} */
+            code_name: "INVALID_ARGS" | "APP_NO_PERMISSION" | "API_NOT_FOUND" | "RATE_LIMIT_RESTRICTION";
+            data: components["schemas"]["AlwaysNull"];
+            message: string;
+            /** @enum {boolean} */
+            result: false;
+        };
         V3CreateSetSuccess: {
             /** @enum {boolean} */
             result: true;
@@ -458,6 +488,38 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["V3Failure"];
+            };
+        };
+        /**
+         * @description The API gateway's refusal of the caller's credentials (1640001), or cmdbmock's answer to
+         *     a body that ended before its Content-Length.
+         */
+        V3BadRequest: {
+            headers: {
+                /** @description the gateway's error code, on the gateway's own errors */
+                "X-Bkapi-Error-Code"?: string;
+                /** @description the gateway's error message, on the gateway's own errors */
+                "X-Bkapi-Error-Message"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayError"] | components["schemas"]["V3Failure"];
+            };
+        };
+        /**
+         * @description The API gateway's own error: 429 when cmdbmock runs with `--rate-limit` and an app calls
+         *     one resource more often than that a second.
+         */
+        GatewayError: {
+            headers: {
+                /** @description the gateway's error code */
+                "X-Bkapi-Error-Code"?: string;
+                /** @description the gateway's error message */
+                "X-Bkapi-Error-Message"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayError"];
             };
         };
         /** @description the CMDB envelope through ESB; the record on success */
@@ -545,11 +607,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["V3CreateSetSuccess"] | components["schemas"]["V3Failure"];
+                    "application/json": components["schemas"]["V3CreateSetSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
                 };
             };
-            400: components["responses"]["V3TooLarge"];
+            400: components["responses"]["V3BadRequest"];
             413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
             431: components["responses"]["V3TooLarge"];
         };
     };
@@ -648,11 +711,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["V3SearchSetSuccess"] | components["schemas"]["V3Failure"];
+                    "application/json": components["schemas"]["V3SearchSetSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
                 };
             };
-            400: components["responses"]["V3TooLarge"];
+            400: components["responses"]["V3BadRequest"];
             413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
             431: components["responses"]["V3TooLarge"];
         };
     };
@@ -687,11 +751,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"];
+                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
                 };
             };
-            400: components["responses"]["V3TooLarge"];
+            400: components["responses"]["V3BadRequest"];
             413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
             431: components["responses"]["V3TooLarge"];
         };
     };

@@ -36,3 +36,10 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestTopKeys(t *testing.T) {
+	assert.Equal(t, []string{"result", "permission", "data", "code", "message"},
+		TopKeys([]byte(`{"result":false,"permission":null,"data":{"z":1,"a":[{"b":2}]},"code":1,"message":"m"}`)))
+	assert.Nil(t, TopKeys([]byte(`[1,2]`)))
+	assert.Equal(t, []string{"a", "b"}, TopKeys([]byte(`{"a":1,"b":`)), "the keys read before the text breaks off")
+}

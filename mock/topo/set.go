@@ -226,7 +226,7 @@ func decodeVal(text string) any {
 	if err != nil {
 		return nil
 	}
-	return jsonValue(v)
+	return JSONValue(v)
 }
 
 // record returns the row as a Record, a map of its own.
@@ -319,8 +319,8 @@ func AppendValue(b []byte, v any) []byte {
 	return append(b, out...)
 }
 
-// jsonValue turns a decoded request value into what the record stores: integers as int64.
-func jsonValue(v any) any {
+// JSONValue turns a decoded request value into what a record stores: integers as int64.
+func JSONValue(v any) any {
 	if n, ok := v.(json.Number); ok {
 		if i, ok := integer(n); ok {
 			return i

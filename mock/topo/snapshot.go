@@ -260,7 +260,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 // saved is kept as an extra field.
 func (l *layout) rowOf(rec Record, scratch *[]byte) (*row, error) {
 	for k, v := range rec {
-		rec[k] = jsonValue(v)
+		rec[k] = JSONValue(v)
 	}
 	r := &row{}
 	for key, into := range map[string]*int64{"bk_set_id": &r.id, "bk_biz_id": &r.biz, "bk_parent_id": &r.parent, "default": &r.def, "set_template_id": &r.template} {

@@ -91,8 +91,12 @@ const maxInterned = 4096
 
 // New returns an empty store whose counters start at 1, for at most limit sets with the given
 // model attributes (the set's attributes that records hold besides the server's fields, in the
-// order a Draft's Attrs hold them) and timestamps in loc.
+// order a Draft's Attrs hold them, which is alphabetical: records are written in key order)
+// and timestamps in loc.
 func New(attrs []string, loc *time.Location, limit int) *Store {
+	if !slices.IsSorted(attrs) {
+		panic("topo: New needs the attributes in alphabetical order")
+	}
 	s := &Store{layout: newLayout(attrs, loc), limit: limit, businesses: map[int64]Business{}, nodes: map[int64]Node{}}
 	s.Clear()
 	return s

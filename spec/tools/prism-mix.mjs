@@ -66,6 +66,7 @@ const calls = [
   { what: "ESB create, data not a dict", ...esb("create_set", { ...creds, bk_biz_id: 2, data: "x" }) },
   { what: "v3 create, name with an inner space", method: "POST", path: "/api/v3/set/2", headers: v3, body: { bk_parent_id: 2, bk_set_name: "a b" } },
   { what: "v3 create, capacity out of range", method: "POST", path: "/api/v3/set/2", headers: v3, body: { bk_parent_id: 2, bk_set_name: name("cap"), bk_capacity: 0 } },
+  { what: "v3 create without credentials: the gateway's 400", method: "POST", path: "/api/v3/set/2", headers: { "Content-Type": "application/json" }, body: { bk_parent_id: 2, bk_set_name: name("nocreds") } },
   { what: "v3 create, business id as a word", method: "POST", path: "/api/v3/set/abc", headers: v3, body: { bk_parent_id: 2, bk_set_name: name("abc") } },
   { what: "v3 create, a body over the mock's limit", method: "POST", path: "/api/v3/set/2", headers: v3, raw: JSON.stringify({ bk_parent_id: 2, bk_set_name: "big", description: "x".repeat(70 << 10) }) },
   { what: "ESB create, headers over the mock's limit", ...esb("create_set", { ...creds, bk_biz_id: 2, data: { bk_parent_id: 2, bk_set_name: "x" } }, { "X-Padding": "p".repeat(6 << 10) }) },
@@ -93,7 +94,7 @@ try {
       problems.push(`${c.what}: not JSON: ${res.status} ${text.slice(0, 200)}`);
       continue;
     }
-    console.log(`${res.status} code ${body.code}\t${c.what}${violations.length ? ` (request: ${violations.length} violations)` : ""}`);
+    console.log(`${res.status} code ${body.code ?? body.bk_error_code}\t${c.what}${violations.length ? ` (request: ${violations.length} violations)` : ""}`);
   }
 } finally {
   prism.proc.kill();

@@ -1,0 +1,118 @@
+package mock
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// nameField is the set's name, which the row holds on its own and which has rules of its own.
+const nameField = "bk_set_name"
+
+// serverOwned are the set attributes the server writes whatever a create sends: the row holds
+// them on their own.
+var serverOwned = []string{"bk_biz_id", nameField, "bk_parent_id", "set_template_id", "bk_created_at", "bk_created_by", "bk_updated_at"}
+
+// keptAsSent are the keys CMDB neither checks nor drops nor overwrites (createIgnoreKeys and
+// bk_obj_id): a create's record has them as sent (reference §5).
+var keptAsSent = []string{"bk_inst_id", "bk_data_status", "bk_process_id", "bk_obj_id"}
+
+// unchecked are the model's attributes CMDB does not check on a create: createIgnoreKeys, and
+// set_template_id, which the server has overwritten by then.
+var unchecked = []string{"bk_biz_id", "bk_parent_id", "set_template_id", "bk_supplier_account"}
+
+// Limits of CMDB's string types, in bytes after TrimSpace.
+const (
+	maxSingleChar = 256
+	maxLongChar   = 2000
+	maxUser       = 2000
+)
+
+// CMDB's patterns of a time and a user name (util.IsTime, util.IsUser).
+var (
+	timePlain    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+	timeZoned    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
+	userPattern  = regexp.MustCompile(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
+	integerToken = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+)
+
+// checkAttribute checks a value the way CMDB's validator of the attribute's type does, the
+// value's white space already trimmed; it returns nil when the value passes (reference §5, C18,
+// C19).
+func checkAttribute(a fixtures.Attribute, v any) *failure {
+	label := a.Label()
+	empty := func() *failure {
+		if a.IsRequired {
+			return fail(spec.MsgNeedSet, label)
+		}
+		return nil
+	}
+	switch a.Type {
+	case fixtures.TypeSingleChar, fixtures.TypeLongChar, fixtures.TypeUser:
+		if v == nil || a.Type != fixtures.TypeSingleChar && v == "" {
+			return empty()
+		}
+		str, ok := v.(string)
+		if !ok {
+			return fail(spec.MsgNeedString, label)
+		}
+		limit := map[string]int{fixtures.TypeSingleChar: maxSingleChar, fixtures.TypeLongChar: maxLongChar, fixtures.TypeUser: maxUser}[a.Type]
+		switch {
+		case len(str) > limit:
+			return fail(spec.MsgOutOfBounds, label)
+		case str == "":
+			return empty()
+		case a.Type == fixtures.TypeUser && strings.Contains(str, ","):
+			return fail(spec.MsgInvalid, label) // not a multiple-user attribute
+		case a.Type == fixtures.TypeUser && !userPattern.MatchString(str),
+			a.Pattern != nil && !a.Pattern.MatchString(str):
+			return fail(spec.MsgRegex, label)
+		}
+	case fixtures.TypeInt:
+		if v == nil {
+			return empty()
+		}
+		n, ok := v.(json.Number)
+		if !ok {
+			return fail(spec.MsgNeedInt, label)
+		}
+		// CMDB reads a number that is not an integer literal (5.0, 1e3) as 0 here.
+		i, _ := strconv.ParseInt(string(n), 10, 64)
+		if i < a.Min || i > a.Max {
+			return fail(spec.MsgInvalid, label)
+		}
+	case fixtures.TypeEnum:
+		if v == nil {
+			return empty()
+		}
+		str, ok := v.(string)
+		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
+			return fail(spec.MsgInvalid, label)
+		}
+	case fixtures.TypeTime:
+		if v == nil || v == "" {
+			return empty()
+		}
+		str, ok := v.(string)
+		if !ok || !timePlain.MatchString(str) && !timeZoned.MatchString(str) {
+			return fail(spec.MsgInvalid, label)
+		}
+	}
+	return nil
+}
+
+// jsonInteger reads a value CMDB takes only as a JSON integer (util.GetInt64ByInterface over a
+// decoded body): no string, no fraction, no exponent.
+func jsonInteger(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok || !integerToken.MatchString(string(n)) {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	return i, err == nil
+}
