@@ -35,6 +35,20 @@ func failed(m spec.Message, text string, permission any) answer {
 	return answer{msg: m, message: text, permission: permission}
 }
 
+// failure is the answer of one of the catalog's messages in the call's language.
+func (c *call) failure(m spec.Message, args ...any) answer {
+	return failed(m, m.Format(c.langOf(m), args...), nil)
+}
+
+// langOf is the language of a message to the call: ESB's own in Accept-Language's, as Django
+// picks it, CMDB's in its language header's.
+func (c *call) langOf(m spec.Message) spec.Lang {
+	if m.Layer == spec.LayerESB {
+		return c.formLang
+	}
+	return c.lang
+}
+
 // The envelopes of CMDB's answers, keys in the order the real system writes them (reference §2).
 type (
 	// esbEnvelope is ESB's: CMDB's answers carry a permission, ESB's own do not.
@@ -218,7 +232,7 @@ func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	c := &call{surface: spec.SurfaceESB, requestID: s.cfg.RequestID()}
-	if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+	if strings.HasPrefix(r.URL.Path, "/api/v3/") || strings.HasPrefix(r.URL.Path, gatewayPrefix) {
 		c.surface = spec.SurfaceV3
 	}
 	m := spec.MsgHeadersTooLarge

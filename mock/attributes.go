@@ -2,6 +2,8 @@ package mock
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -115,4 +117,47 @@ func jsonInteger(v any) (int64, bool) {
 	}
 	i, err := strconv.ParseInt(string(n), 10, 64)
 	return i, err == nil
+}
+
+// describe is the JSON Schema of a custom attribute in the served document, as far as JSON
+// Schema can say what CMDB checks (byte limits go in the description).
+func describe(a fixtures.Attribute) spec.Property {
+	name := a.Name
+	if a.En != nil && a.En.Name != "" {
+		name += " / " + a.En.Name
+	}
+	schema := map[string]any{"nullable": true, "description": name + " (a custom attribute of the set model)"}
+	switch a.Type {
+	case fixtures.TypeSingleChar, fixtures.TypeLongChar:
+		limit := maxSingleChar
+		if a.Type == fixtures.TypeLongChar {
+			limit = maxLongChar
+		}
+		schema["type"] = "string"
+		schema["description"] = fmt.Sprintf("%s; at most %d bytes once white space is trimmed", schema["description"], limit)
+		if a.Pattern != nil {
+			// Not as a pattern: a record holds "" when a create leaves the field out.
+			schema["description"] = fmt.Sprintf("%s, and match %s when not empty", schema["description"], a.Pattern)
+		}
+	case fixtures.TypeInt:
+		schema["type"] = "integer"
+		if a.Min != math.MinInt64 {
+			schema["minimum"] = a.Min
+		}
+		if a.Max != math.MaxInt64 {
+			schema["maximum"] = a.Max
+		}
+	case fixtures.TypeEnum:
+		ids := make([]string, len(a.Enum))
+		for i, o := range a.Enum {
+			ids[i] = o.ID
+		}
+		schema["type"], schema["enum"] = "string", ids
+	default: // time, objuser
+		schema["type"] = "string"
+	}
+	if d := a.StoredWhenAbsent(); d != nil && !a.IsRequired {
+		schema["default"] = d
+	}
+	return spec.Property{Name: a.PropertyID, Schema: schema, Required: a.IsRequired}
 }

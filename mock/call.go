@@ -45,6 +45,7 @@ type call struct {
 	ctx       context.Context // the request's: done when its client goes away
 	route     string          // the route it came by, such as /api/v3/set/:bk_biz_id
 	path      string          // the path it came to
+	rawQuery  string          // its query string
 	lang      spec.Lang       // of CMDB's messages
 	formLang  spec.Lang       // ESB: of Django's form messages, from Accept-Language
 	requestID string
@@ -114,6 +115,15 @@ func (c *call) attr(i int) attrValue {
 		return attrValue{}
 	}
 	return c.attrs[i]
+}
+
+// args are the arguments of a call that takes no set fields: ESB's top-level fields, or the v3
+// body.
+func (c *call) args() map[string]any {
+	if c.surface == spec.SurfaceESB {
+		return c.fields
+	}
+	return c.data
 }
 
 // requestedBiz is the business the request names, before any check: 0 when it names none.

@@ -127,7 +127,7 @@ type reply struct {
 	Message    string          `json:"message"`
 	Permission json.RawMessage `json:"permission"`
 	RequestID  string          `json:"request_id"`
-	Data       map[string]any  `json:"data"`
+	Data       map[string]any  `json:"-"` // data, when it is an object
 }
 
 func send(t testing.TB, h http.Handler, hr *http.Request) reply {
@@ -139,6 +139,11 @@ func send(t testing.TB, h http.Handler, hr *http.Request) reply {
 	dec.UseNumber()
 	require.NoError(t, dec.Decode(&r), "body: %s", r.Raw)
 	require.NoError(t, json.Unmarshal(r.Raw, &r.Keys))
+	if data := r.Keys["data"]; len(data) > 0 && data[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		require.NoError(t, dec.Decode(&r.Data))
+	}
 	r.Order = jsonx.TopKeys(r.Raw)
 	// The API server's own answers on v3 keep CMDB's names of the code and message.
 	if raw, ok := r.Keys["bk_error_code"]; ok {

@@ -47,6 +47,7 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, 
 		c = s.readV3(r, ec.Param("bk_biz_id"), body)
 	}
 	c.ctx, c.route, c.path, c.body, c.requestID = r.Context(), ec.Path(), r.URL.Path, body, s.cfg.RequestID()
+	c.rawQuery = r.URL.RawQuery
 	c.setIDPath = pathParam(ec.Param("bk_set_id"))
 	switch {
 	case errors.As(readErr, &tooLarge):

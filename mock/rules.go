@@ -61,11 +61,7 @@ func (s *Server) runSteps(c *call, steps []boundStep) (answer, bool) {
 		if f == nil {
 			continue
 		}
-		lang := c.lang
-		if f.msg.Layer == spec.LayerESB {
-			lang = c.formLang // ESB's own messages: English, or Django's in Accept-Language's
-		}
-		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, lang, f.args...)
+		m, text := spec.Wrap(s.cfg.Version, st.Step, f.msg, c.langOf(f.msg), f.args...)
 		a := failed(m, text, f.permission)
 		a.noRequestID = f.noRequestID
 		return a, true
@@ -84,15 +80,33 @@ func subset(steps []boundStep, ids ...spec.StepID) []boundStep {
 	return out
 }
 
-// credentialSteps are the checks of the caller, on either surface, that every call makes: ESB's
-// of its body and credentials, the API gateway's, and the API server's of the JWT.
-func credentialSteps() []spec.StepID {
-	return []spec.StepID{
-		spec.StepESBAuthHeader, spec.StepESBJSON, spec.StepESBAuthShape, spec.StepESBAppSecret, spec.StepESBAppCode, spec.StepESBAppUnknown,
-		spec.StepESBAppSecretOK, spec.StepESBToken, spec.StepESBUser, spec.StepESBBizRequired, spec.StepESBBizWhole,
-		spec.StepGatewayAuth, spec.StepGatewayLimit, spec.StepJWTUser,
-	}
+// callerSteps are the checks of the caller, on either surface, that every call makes: ESB's of
+// its body and credentials, the API gateway's, and the API server's of the JWT.
+var callerSteps = []spec.StepID{
+	spec.StepESBAuthHeader, spec.StepESBJSON, spec.StepESBAuthShape, spec.StepESBAppSecret, spec.StepESBAppCode, spec.StepESBAppUnknown,
+	spec.StepESBAppSecretOK, spec.StepESBToken, spec.StepESBUser,
+	spec.StepGatewayAuth, spec.StepGatewayLimit, spec.StepJWTUser,
 }
+
+// The checks of the calls around create_set, after the caller's (reference §9): each names the
+// steps of create_set it makes, in create_set's order.
+var (
+	// modelSteps: calls about the model, with no business (search_object_attribute,
+	// get_mainline_object_topo).
+	modelSteps = []spec.StepID{spec.StepJSON}
+	// lookupSteps: reads of a business (search_set, search_biz_inst_topo); reads need no IAM
+	// permission.
+	lookupSteps = []spec.StepID{spec.StepESBBizRequired, spec.StepESBBizWhole, spec.StepIAMPath, spec.StepJSON, spec.StepBizPath, spec.StepBusiness}
+	// changeSteps: changes to a business's sets (delete_set, batch_delete_set), IAM asked for the
+	// call's action.
+	changeSteps = []spec.StepID{spec.StepESBBizRequired, spec.StepESBBizWhole, spec.StepIAMPath, spec.StepPermission, spec.StepJSON, spec.StepBizPath, spec.StepBusiness}
+	// updateSteps: update_set, whose fields come in ESB's data as create_set's.
+	updateSteps = []spec.StepID{spec.StepESBBizRequired, spec.StepESBBizWhole, spec.StepESBData, spec.StepESBDataDict,
+		spec.StepIAMPath, spec.StepPermission, spec.StepJSON, spec.StepBizPath, spec.StepBusiness}
+	// nameSteps and attributeSteps check the fields an update sends, as a create checks them.
+	nameSteps      = []spec.StepID{spec.StepNameString, spec.StepNameEmpty, spec.StepNameLength, spec.StepNameChars}
+	attributeSteps = []spec.StepID{spec.StepAttributes}
+)
 
 func esbOnly(c *call, failed bool) bool { return c.surface == spec.SurfaceESB && failed }
 func v3Only(c *call, failed bool) bool  { return c.surface == spec.SurfaceV3 && failed }
@@ -452,6 +466,7 @@ type iamAction struct{ id, name string }
 var (
 	actionCreate = iamAction{"create_biz_topology", "业务拓扑新建"}
 	actionDelete = iamAction{"delete_biz_topology", "业务拓扑删除"}
+	actionUpdate = iamAction{"edit_biz_topology", "业务拓扑编辑"}
 )
 
 // permission is the IAM body of a 9900403 answer for an action on business bizID.

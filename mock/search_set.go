@@ -12,23 +12,19 @@ import (
 // searchSet answers search_set: the sets of a business, filtered, paged and cut to fields.
 func (s *Server) searchSet(c *call) answer {
 	return s.run(c, s.lookupSteps, func(c *call) answer {
-		args := c.data // v3: the body
-		if c.surface == spec.SurfaceESB {
-			args = c.fields
-		}
-		q, bad := searchQuery(c.bizID, args)
+		q, bad := searchQuery(c.bizID, c.args())
 		if bad != "" {
-			return failed(spec.MsgInvalid, spec.MsgInvalid.Format(c.lang, bad), nil)
+			return c.failure(spec.MsgInvalid, bad)
 		}
 		q.MaxPage = s.cfg.MaxPage
 		count, info, err := s.store.Search(c.ctx, q)
 		switch {
 		case errors.Is(err, topo.ErrPageTooLarge):
-			return failed(spec.MsgPageTooLarge, spec.MsgPageTooLarge.Format(c.lang, s.cfg.MaxPage), nil)
+			return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage)
 		case errors.Is(err, topo.ErrBadCondition):
-			return failed(spec.MsgInvalid, spec.MsgInvalid.Format(c.lang, "condition"), nil)
+			return c.failure(spec.MsgInvalid, "condition")
 		case err != nil:
-			return failed(spec.MsgCancelled, spec.MsgCancelled.Format(c.lang), nil)
+			return c.failure(spec.MsgCancelled)
 		}
 		if info == nil {
 			info = []topo.Record{}

@@ -85,9 +85,11 @@ type Server struct {
 	inRow   []int
 	checked []int
 	steps   []boundStep // create_set: every step
-	// The companions make the steps of ESB and of the business, not those of a set's fields.
-	lookupSteps []boundStep
-	deleteSteps []boundStep
+	// The calls around create_set make some of its steps (rules.go).
+	modelSteps, lookupSteps, changeSteps, updateSteps []boundStep
+	nameSteps, attributeSteps                         []boundStep
+	started                                           time.Time // when the mock started: its model's install time
+	document                                          []byte    // the contract served, with the model's custom attributes
 
 	fx      atomic.Pointer[fixtures.Fixtures]
 	store   *topo.Store
@@ -136,8 +138,23 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	if s.steps, err = s.bindSteps(); err != nil {
 		return nil, err
 	}
-	s.lookupSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepIAMPath, spec.StepJSON, spec.StepBizPath, spec.StepBusiness})...)
-	s.deleteSteps = subset(s.steps, slices.Concat(credentialSteps(), []spec.StepID{spec.StepIAMPath, spec.StepPermission, spec.StepBizPath, spec.StepBusiness})...)
+	for into, ids := range map[*[]boundStep][]spec.StepID{
+		&s.modelSteps: slices.Concat(callerSteps, modelSteps), &s.lookupSteps: slices.Concat(callerSteps, lookupSteps),
+		&s.changeSteps: slices.Concat(callerSteps, changeSteps), &s.updateSteps: slices.Concat(callerSteps, updateSteps),
+		&s.nameSteps: nameSteps, &s.attributeSteps: attributeSteps,
+	} {
+		*into = subset(s.steps, ids...)
+	}
+	s.started = cfg.Now()
+	var custom []spec.Property
+	for _, a := range s.model {
+		if !a.Predefined() {
+			custom = append(custom, describe(a))
+		}
+	}
+	if s.document, err = spec.DocumentWith(custom); err != nil {
+		return nil, err
+	}
 	loaded, err := s.loadState()
 	if err != nil {
 		return nil, err
@@ -256,7 +273,7 @@ func (s *Server) builtIns() []topo.Seed {
 			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
 			modules := make([]topo.Module, len(set.Modules))
 			for i, m := range set.Modules {
-				modules[i] = topo.Module{ID: m.ID, Name: m.Name}
+				modules[i] = topo.Module{ID: m.ID, Name: m.Name, Default: m.Default}
 			}
 			out = append(out, topo.Seed{ID: set.ID, Draft: s.buildRow(c, false), Modules: modules})
 		}

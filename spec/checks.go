@@ -121,6 +121,9 @@ var (
 	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
 	// --max-page, or reach past the 100,000th match.
 	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")
+	// MsgTopoTooLarge is the mock's own answer to search_biz_inst_topo in a business of more
+	// sets than --max-page.
+	MsgTopoTooLarge = cmdbMsg(CodeMock, "cmdbmock answers the topology of a business of at most %d sets (--max-page)", "")
 	// MsgCancelled is the mock's own answer to a call whose client went away while it was served.
 	MsgCancelled = cmdbMsg(CodeMock, "the request was cancelled", "")
 

@@ -36,6 +36,17 @@ const (
 	OpV3SearchSet  = "v3SearchSet"
 	OpESBDeleteSet = "esbDeleteSet"
 	OpV3DeleteSet  = "v3DeleteSet"
+
+	OpESBUpdateSet             = "esbUpdateSet"
+	OpV3UpdateSet              = "v3UpdateSet"
+	OpESBBatchDeleteSet        = "esbBatchDeleteSet"
+	OpV3BatchDeleteSet         = "v3BatchDeleteSet"
+	OpESBSearchObjectAttribute = "esbSearchObjectAttribute"
+	OpV3SearchObjectAttribute  = "v3SearchObjectAttribute"
+	OpESBGetMainlineObjectTopo = "esbGetMainlineObjectTopo"
+	OpV3GetMainlineObjectTopo  = "v3GetMainlineObjectTopo"
+	OpESBSearchBizInstTopo     = "esbSearchBizInstTopo"
+	OpV3SearchBizInstTopo      = "v3SearchBizInstTopo"
 )
 
 // Spec is the loaded, validated contract. It is safe for concurrent use and never changes after
@@ -77,7 +88,9 @@ func Load(ctx context.Context) (*Spec, error) {
 			s.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 		}
 	}
-	for _, id := range []string{OpESBCreateSet, OpV3CreateSet, OpESBSearchSet, OpV3SearchSet, OpESBDeleteSet, OpV3DeleteSet} {
+	for _, id := range []string{OpESBCreateSet, OpV3CreateSet, OpESBSearchSet, OpV3SearchSet, OpESBDeleteSet, OpV3DeleteSet,
+		OpESBUpdateSet, OpV3UpdateSet, OpESBBatchDeleteSet, OpV3BatchDeleteSet, OpESBSearchObjectAttribute, OpV3SearchObjectAttribute,
+		OpESBGetMainlineObjectTopo, OpV3GetMainlineObjectTopo, OpESBSearchBizInstTopo, OpV3SearchBizInstTopo} {
 		if s.routes[id] == nil {
 			return nil, fmt.Errorf("spec: openapi.yaml has no operation %q", id)
 		}

@@ -22,6 +22,66 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for AttributeBkPropertyType.
+const (
+	Enum       AttributeBkPropertyType = "enum"
+	Int        AttributeBkPropertyType = "int"
+	Longchar   AttributeBkPropertyType = "longchar"
+	Objuser    AttributeBkPropertyType = "objuser"
+	Singlechar AttributeBkPropertyType = "singlechar"
+	Time       AttributeBkPropertyType = "time"
+)
+
+// Valid indicates whether the value is a known member of the AttributeBkPropertyType enum.
+func (e AttributeBkPropertyType) Valid() bool {
+	switch e {
+	case Enum:
+		return true
+	case Int:
+		return true
+	case Longchar:
+		return true
+	case Objuser:
+		return true
+	case Singlechar:
+		return true
+	case Time:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbAttributesSuccessCode.
+const (
+	EsbAttributesSuccessCodeN0 EsbAttributesSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbAttributesSuccessCode enum.
+func (e EsbAttributesSuccessCode) Valid() bool {
+	switch e {
+	case EsbAttributesSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbAttributesSuccessResult.
+const (
+	EsbAttributesSuccessResultTrue EsbAttributesSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbAttributesSuccessResult enum.
+func (e EsbAttributesSuccessResult) Valid() bool {
+	switch e {
+	case EsbAttributesSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EsbCreateSetSuccessCode.
 const (
 	EsbCreateSetSuccessCodeN0 EsbCreateSetSuccessCode = 0
@@ -61,6 +121,36 @@ const (
 func (e EsbFailureResult) Valid() bool {
 	switch e {
 	case EsbFailureResultFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbMainlineSuccessCode.
+const (
+	EsbMainlineSuccessCodeN0 EsbMainlineSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbMainlineSuccessCode enum.
+func (e EsbMainlineSuccessCode) Valid() bool {
+	switch e {
+	case EsbMainlineSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbMainlineSuccessResult.
+const (
+	EsbMainlineSuccessResultTrue EsbMainlineSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbMainlineSuccessResult enum.
+func (e EsbMainlineSuccessResult) Valid() bool {
+	switch e {
+	case EsbMainlineSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -121,6 +211,36 @@ const (
 func (e EsbSearchSetSuccessResult) Valid() bool {
 	switch e {
 	case EsbSearchSetSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbTopoSuccessCode.
+const (
+	EsbTopoSuccessCodeN0 EsbTopoSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbTopoSuccessCode enum.
+func (e EsbTopoSuccessCode) Valid() bool {
+	switch e {
+	case EsbTopoSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbTopoSuccessResult.
+const (
+	EsbTopoSuccessResultTrue EsbTopoSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbTopoSuccessResult enum.
+func (e EsbTopoSuccessResult) Valid() bool {
+	switch e {
+	case EsbTopoSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -229,6 +349,45 @@ func (e SetCreateDataBkSetEnv) Valid() bool {
 	}
 }
 
+// Defines values for SetUpdateDataBkServiceStatus.
+const (
+	SetUpdateDataBkServiceStatusN1 SetUpdateDataBkServiceStatus = "1"
+	SetUpdateDataBkServiceStatusN2 SetUpdateDataBkServiceStatus = "2"
+)
+
+// Valid indicates whether the value is a known member of the SetUpdateDataBkServiceStatus enum.
+func (e SetUpdateDataBkServiceStatus) Valid() bool {
+	switch e {
+	case SetUpdateDataBkServiceStatusN1:
+		return true
+	case SetUpdateDataBkServiceStatusN2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetUpdateDataBkSetEnv.
+const (
+	SetUpdateDataBkSetEnvN1 SetUpdateDataBkSetEnv = "1"
+	SetUpdateDataBkSetEnvN2 SetUpdateDataBkSetEnv = "2"
+	SetUpdateDataBkSetEnvN3 SetUpdateDataBkSetEnv = "3"
+)
+
+// Valid indicates whether the value is a known member of the SetUpdateDataBkSetEnv enum.
+func (e SetUpdateDataBkSetEnv) Valid() bool {
+	switch e {
+	case SetUpdateDataBkSetEnvN1:
+		return true
+	case SetUpdateDataBkSetEnvN2:
+		return true
+	case SetUpdateDataBkSetEnvN3:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for V3APIServerFailureResult.
 const (
 	V3APIServerFailureResultFalse V3APIServerFailureResult = false
@@ -238,6 +397,36 @@ const (
 func (e V3APIServerFailureResult) Valid() bool {
 	switch e {
 	case V3APIServerFailureResultFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3AttributesSuccessCode.
+const (
+	V3AttributesSuccessCodeN0 V3AttributesSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3AttributesSuccessCode enum.
+func (e V3AttributesSuccessCode) Valid() bool {
+	switch e {
+	case V3AttributesSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3AttributesSuccessResult.
+const (
+	V3AttributesSuccessResultTrue V3AttributesSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3AttributesSuccessResult enum.
+func (e V3AttributesSuccessResult) Valid() bool {
+	switch e {
+	case V3AttributesSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -283,6 +472,36 @@ const (
 func (e V3FailureResult) Valid() bool {
 	switch e {
 	case V3FailureResultFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3MainlineSuccessCode.
+const (
+	V3MainlineSuccessCodeN0 V3MainlineSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3MainlineSuccessCode enum.
+func (e V3MainlineSuccessCode) Valid() bool {
+	switch e {
+	case V3MainlineSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3MainlineSuccessResult.
+const (
+	V3MainlineSuccessResultTrue V3MainlineSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3MainlineSuccessResult enum.
+func (e V3MainlineSuccessResult) Valid() bool {
+	switch e {
+	case V3MainlineSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -349,8 +568,88 @@ func (e V3SearchSetSuccessResult) Valid() bool {
 	}
 }
 
+// Defines values for V3TopoSuccessCode.
+const (
+	V3TopoSuccessCodeN0 V3TopoSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3TopoSuccessCode enum.
+func (e V3TopoSuccessCode) Valid() bool {
+	switch e {
+	case V3TopoSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3TopoSuccessResult.
+const (
+	V3TopoSuccessResultTrue V3TopoSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3TopoSuccessResult enum.
+func (e V3TopoSuccessResult) Valid() bool {
+	switch e {
+	case V3TopoSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // AlwaysNull Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
 type AlwaysNull = map[string]interface{}
+
+// Attribute defines model for Attribute.
+type Attribute struct {
+	BkBizId             *int    `json:"bk_biz_id,omitempty"`
+	BkIsapi             *bool   `json:"bk_isapi,omitempty"`
+	BkIssystem          *bool   `json:"bk_issystem,omitempty"`
+	BkObjId             string  `json:"bk_obj_id"`
+	BkPropertyGroup     *string `json:"bk_property_group,omitempty"`
+	BkPropertyGroupName *string `json:"bk_property_group_name,omitempty"`
+	BkPropertyId        string  `json:"bk_property_id"`
+	BkPropertyIndex     *int    `json:"bk_property_index,omitempty"`
+
+	// BkPropertyName in the request's language
+	BkPropertyName    string                  `json:"bk_property_name"`
+	BkPropertyType    AttributeBkPropertyType `json:"bk_property_type"`
+	BkSupplierAccount *string                 `json:"bk_supplier_account,omitempty"`
+	BkTemplateId      *int                    `json:"bk_template_id,omitempty"`
+	CreateTime        *string                 `json:"create_time,omitempty"`
+	Creator           *string                 `json:"creator,omitempty"`
+	Description       *string                 `json:"description,omitempty"`
+	Editable          *bool                   `json:"editable,omitempty"`
+	Id                *int                    `json:"id,omitempty"`
+	Ismultiple        *bool                   `json:"ismultiple,omitempty"`
+	Isonly            *bool                   `json:"isonly,omitempty"`
+	Ispre             *bool                   `json:"ispre,omitempty"`
+	Isreadonly        *bool                   `json:"isreadonly,omitempty"`
+	Isrequired        bool                    `json:"isrequired"`
+	LastTime          *string                 `json:"last_time,omitempty"`
+
+	// Option a regex (singlechar, longchar), {min, max} as strings (int), or the options of an enum, named in the request's language
+	Option      interface{} `json:"option"`
+	Placeholder *string     `json:"placeholder,omitempty"`
+	Unit        *string     `json:"unit,omitempty"`
+}
+
+// AttributeBkPropertyType defines model for Attribute.BkPropertyType.
+type AttributeBkPropertyType string
+
+// AttributeQuery conditions on the attributes, each key a field that must equal the value
+//
+// Example: {"bk_obj_id":"set"}
+type AttributeQuery map[string]interface{}
+
+// BatchDelete defines model for BatchDelete.
+type BatchDelete struct {
+	Delete *struct {
+		// InstIds the sets to delete; empty or missing covers the whole business
+		InstIds *[]int `json:"inst_ids,omitempty"`
+	} `json:"delete,omitempty"`
+}
 
 // Credentials ESB's common arguments
 type Credentials struct {
@@ -360,14 +659,148 @@ type Credentials struct {
 	// BkAppSecret the security key (application TOKEN)
 	BkAppSecret *string `json:"bk_app_secret,omitempty"`
 
-	// BkSupplierAccount supplier account code; default "0"
-	BkSupplierAccount *string `json:"bk_supplier_account,omitempty"`
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *Credentials_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
 
 	// BkToken current user login status
 	BkToken *string `json:"bk_token,omitempty"`
 
 	// BkUsername username of the current user
 	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// CredentialsBkSupplierAccount0 defines model for Credentials.BkSupplierAccount.0.
+type CredentialsBkSupplierAccount0 = string
+
+// CredentialsBkSupplierAccount1 defines model for Credentials.BkSupplierAccount.1.
+type CredentialsBkSupplierAccount1 = int
+
+// Credentials_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type Credentials_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbAttributeQuery defines model for EsbAttributeQuery.
+type EsbAttributeQuery struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbAttributeQuery_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername           *string                `json:"bk_username,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// EsbAttributeQueryBkSupplierAccount0 defines model for EsbAttributeQuery.BkSupplierAccount.0.
+type EsbAttributeQueryBkSupplierAccount0 = string
+
+// EsbAttributeQueryBkSupplierAccount1 defines model for EsbAttributeQuery.BkSupplierAccount.1.
+type EsbAttributeQueryBkSupplierAccount1 = int
+
+// EsbAttributeQuery_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbAttributeQuery_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbAttributesSuccess defines model for EsbAttributesSuccess.
+type EsbAttributesSuccess struct {
+	Code    EsbAttributesSuccessCode `json:"code"`
+	Data    []Attribute              `json:"data"`
+	Message string                   `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                  `json:"request_id"`
+	Result    EsbAttributesSuccessResult `json:"result"`
+}
+
+// EsbAttributesSuccessCode defines model for EsbAttributesSuccess.Code.
+type EsbAttributesSuccessCode int
+
+// EsbAttributesSuccessResult defines model for EsbAttributesSuccess.Result.
+type EsbAttributesSuccessResult bool
+
+// EsbBatchDeleteSetRequest defines model for EsbBatchDeleteSetRequest.
+type EsbBatchDeleteSetRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbBatchDeleteSetRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+	Delete     *struct {
+		// InstIds the sets to delete; empty or missing covers the whole business
+		InstIds *[]int `json:"inst_ids,omitempty"`
+	} `json:"delete,omitempty"`
+}
+
+// EsbBatchDeleteSetRequestBkSupplierAccount0 defines model for EsbBatchDeleteSetRequest.BkSupplierAccount.0.
+type EsbBatchDeleteSetRequestBkSupplierAccount0 = string
+
+// EsbBatchDeleteSetRequestBkSupplierAccount1 defines model for EsbBatchDeleteSetRequest.BkSupplierAccount.1.
+type EsbBatchDeleteSetRequestBkSupplierAccount1 = int
+
+// EsbBatchDeleteSetRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbBatchDeleteSetRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbBizTopoRequest defines model for EsbBizTopoRequest.
+type EsbBizTopoRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbBizTopoRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+
+	// Level sent by clients; not used
+	Level *int `json:"level,omitempty"`
+}
+
+// EsbBizTopoRequestBkSupplierAccount0 defines model for EsbBizTopoRequest.BkSupplierAccount.0.
+type EsbBizTopoRequestBkSupplierAccount0 = string
+
+// EsbBizTopoRequestBkSupplierAccount1 defines model for EsbBizTopoRequest.BkSupplierAccount.1.
+type EsbBizTopoRequestBkSupplierAccount1 = int
+
+// EsbBizTopoRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbBizTopoRequest_BkSupplierAccount struct {
+	union json.RawMessage
 }
 
 // EsbCreateSetRequest the ESB form; unknown top-level keys are ignored
@@ -381,8 +814,8 @@ type EsbCreateSetRequest struct {
 	// BkBizId business ID
 	BkBizId WholeNumber `json:"bk_biz_id"`
 
-	// BkSupplierAccount supplier account code (developer account); default "0"
-	BkSupplierAccount *string `json:"bk_supplier_account,omitempty"`
+	// BkSupplierAccount supplier account code (developer account); default "0". It owns the created set. ESB reads a number as its digits.
+	BkSupplierAccount *EsbCreateSetRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
 
 	// BkToken Current user login status, bk_token and bk_username must be valid, bk_token can be obtained through Cookie. One of bk_token and bk_username is required.
 	BkToken *string `json:"bk_token,omitempty"`
@@ -393,6 +826,17 @@ type EsbCreateSetRequest struct {
 	// Data Cluster data. Unknown keys are dropped; `bk_biz_id` is overwritten by the business of the
 	// call. **Other required fields are defined by the model.**
 	Data SetCreateData `json:"data"`
+}
+
+// EsbCreateSetRequestBkSupplierAccount0 defines model for EsbCreateSetRequest.BkSupplierAccount.0.
+type EsbCreateSetRequestBkSupplierAccount0 = string
+
+// EsbCreateSetRequestBkSupplierAccount1 defines model for EsbCreateSetRequest.BkSupplierAccount.1.
+type EsbCreateSetRequestBkSupplierAccount1 = int
+
+// EsbCreateSetRequest_BkSupplierAccount supplier account code (developer account); default "0". It owns the created set. ESB reads a number as its digits.
+type EsbCreateSetRequest_BkSupplierAccount struct {
+	union json.RawMessage
 }
 
 // EsbCreateSetSuccess defines model for EsbCreateSetSuccess.
@@ -438,14 +882,25 @@ type EsbDeleteSetRequest struct {
 	// `"abc"`, `3.5` and `true` are not.
 	BkSetId WholeNumber `json:"bk_set_id"`
 
-	// BkSupplierAccount supplier account code; default "0"
-	BkSupplierAccount *string `json:"bk_supplier_account,omitempty"`
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbDeleteSetRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
 
 	// BkToken current user login status
 	BkToken *string `json:"bk_token,omitempty"`
 
 	// BkUsername username of the current user
 	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// EsbDeleteSetRequestBkSupplierAccount0 defines model for EsbDeleteSetRequest.BkSupplierAccount.0.
+type EsbDeleteSetRequestBkSupplierAccount0 = string
+
+// EsbDeleteSetRequestBkSupplierAccount1 defines model for EsbDeleteSetRequest.BkSupplierAccount.1.
+type EsbDeleteSetRequestBkSupplierAccount1 = int
+
+// EsbDeleteSetRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbDeleteSetRequest_BkSupplierAccount struct {
+	union json.RawMessage
 }
 
 // EsbFailure a failure; ESB's own errors (code 1306xxx) carry no `permission` key, and those ESB answers before the component runs (a malformed body or credentials header) no `request_id`
@@ -466,6 +921,26 @@ type EsbFailure struct {
 
 // EsbFailureResult defines model for EsbFailure.Result.
 type EsbFailureResult bool
+
+// EsbMainlineSuccess defines model for EsbMainlineSuccess.
+type EsbMainlineSuccess struct {
+	Code    EsbMainlineSuccessCode `json:"code"`
+	Data    []MainlineObject       `json:"data"`
+	Message string                 `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                `json:"request_id"`
+	Result    EsbMainlineSuccessResult `json:"result"`
+}
+
+// EsbMainlineSuccessCode defines model for EsbMainlineSuccess.Code.
+type EsbMainlineSuccessCode int
+
+// EsbMainlineSuccessResult defines model for EsbMainlineSuccess.Result.
+type EsbMainlineSuccessResult bool
 
 // EsbNullSuccess defines model for EsbNullSuccess.
 type EsbNullSuccess struct {
@@ -501,8 +976,8 @@ type EsbSearchSetRequest struct {
 	// `"abc"`, `3.5` and `true` are not.
 	BkBizId WholeNumber `json:"bk_biz_id"`
 
-	// BkSupplierAccount supplier account code; default "0"
-	BkSupplierAccount *string `json:"bk_supplier_account,omitempty"`
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbSearchSetRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
 
 	// BkToken current user login status
 	BkToken *string `json:"bk_token,omitempty"`
@@ -530,6 +1005,17 @@ type EsbSearchSetRequest struct {
 	} `json:"page,omitempty"`
 }
 
+// EsbSearchSetRequestBkSupplierAccount0 defines model for EsbSearchSetRequest.BkSupplierAccount.0.
+type EsbSearchSetRequestBkSupplierAccount0 = string
+
+// EsbSearchSetRequestBkSupplierAccount1 defines model for EsbSearchSetRequest.BkSupplierAccount.1.
+type EsbSearchSetRequestBkSupplierAccount1 = int
+
+// EsbSearchSetRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbSearchSetRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
 // EsbSearchSetSuccess defines model for EsbSearchSetSuccess.
 type EsbSearchSetSuccess struct {
 	Code    EsbSearchSetSuccessCode `json:"code"`
@@ -549,6 +1035,66 @@ type EsbSearchSetSuccessCode int
 
 // EsbSearchSetSuccessResult defines model for EsbSearchSetSuccess.Result.
 type EsbSearchSetSuccessResult bool
+
+// EsbTopoSuccess defines model for EsbTopoSuccess.
+type EsbTopoSuccess struct {
+	Code    EsbTopoSuccessCode `json:"code"`
+	Data    []TopoNode         `json:"data"`
+	Message string             `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID            `json:"request_id"`
+	Result    EsbTopoSuccessResult `json:"result"`
+}
+
+// EsbTopoSuccessCode defines model for EsbTopoSuccess.Code.
+type EsbTopoSuccessCode int
+
+// EsbTopoSuccessResult defines model for EsbTopoSuccess.Result.
+type EsbTopoSuccessResult bool
+
+// EsbUpdateSetRequest defines model for EsbUpdateSetRequest.
+type EsbUpdateSetRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkSetId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkSetId WholeNumber `json:"bk_set_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbUpdateSetRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+
+	// Data the set fields to change, checked as a create checks them; the others stay
+	Data SetUpdateData `json:"data"`
+}
+
+// EsbUpdateSetRequestBkSupplierAccount0 defines model for EsbUpdateSetRequest.BkSupplierAccount.0.
+type EsbUpdateSetRequestBkSupplierAccount0 = string
+
+// EsbUpdateSetRequestBkSupplierAccount1 defines model for EsbUpdateSetRequest.BkSupplierAccount.1.
+type EsbUpdateSetRequestBkSupplierAccount1 = int
+
+// EsbUpdateSetRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbUpdateSetRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
 
 // GatewayError the API gateway's own error; English only
 type GatewayError struct {
@@ -581,6 +1127,21 @@ type Int64Literal0 = int
 
 // Int64Literal1 defines model for Int64Literal.1.
 type Int64Literal1 = string
+
+// MainlineObject defines model for MainlineObject.
+type MainlineObject struct {
+	BkNextName string `json:"bk_next_name"`
+
+	// BkNextObj empty for host
+	BkNextObj string `json:"bk_next_obj"`
+	BkObjId   string `json:"bk_obj_id"`
+	BkObjName string `json:"bk_obj_name"`
+
+	// BkPreObjId empty for biz
+	BkPreObjId        string  `json:"bk_pre_obj_id"`
+	BkPreObjName      string  `json:"bk_pre_obj_name"`
+	BkSupplierAccount *string `json:"bk_supplier_account,omitempty"`
+}
 
 // Permission the IAM permission a caller lacks (code 9900403 only); null on CMDB's other answers
 type Permission struct {
@@ -824,6 +1385,38 @@ type SetSearchResult struct {
 	Info []SetFields `json:"info"`
 }
 
+// SetUpdateData the set fields to change, checked as a create checks them; the others stay
+type SetUpdateData struct {
+	BkCapacity      *int                          `json:"bk_capacity,omitempty"`
+	BkServiceStatus *SetUpdateDataBkServiceStatus `json:"bk_service_status,omitempty"`
+	BkSetDesc       *string                       `json:"bk_set_desc,omitempty"`
+	BkSetEnv        *SetUpdateDataBkSetEnv        `json:"bk_set_env,omitempty"`
+	BkSetName       *string                       `json:"bk_set_name,omitempty"`
+	Description     *string                       `json:"description,omitempty"`
+}
+
+// SetUpdateDataBkServiceStatus defines model for SetUpdateData.BkServiceStatus.
+type SetUpdateDataBkServiceStatus string
+
+// SetUpdateDataBkSetEnv defines model for SetUpdateData.BkSetEnv.
+type SetUpdateDataBkSetEnv string
+
+// TopoNode defines model for TopoNode.
+type TopoNode struct {
+	BkInstId   int        `json:"bk_inst_id"`
+	BkInstName string     `json:"bk_inst_name"`
+	BkObjId    string     `json:"bk_obj_id"`
+	BkObjName  string     `json:"bk_obj_name"`
+	Child      []TopoNode `json:"child"`
+	Default    int        `json:"default"`
+
+	// ServiceTemplateId a module's, when not 0
+	ServiceTemplateId *int `json:"service_template_id,omitempty"`
+
+	// SetTemplateId a set's, when not 0
+	SetTemplateId *int `json:"set_template_id,omitempty"`
+}
+
 // V3APIServerFailure An answer of CMDB's API server itself, which keeps CMDB's own key names: IAM's refusal (9900403, with the permission asked for; 1199045 for a path IAM cannot read) has no `data`, the refusal of the gateway's JWT (1199998 `user is not set`) has `"data": null`.
 type V3APIServerFailure struct {
 	BkErrorCode int    `json:"bk_error_code"`
@@ -839,6 +1432,23 @@ type V3APIServerFailure struct {
 
 // V3APIServerFailureResult defines model for V3APIServerFailure.Result.
 type V3APIServerFailureResult bool
+
+// V3AttributesSuccess defines model for V3AttributesSuccess.
+type V3AttributesSuccess struct {
+	Code    V3AttributesSuccessCode `json:"code"`
+	Data    []Attribute             `json:"data"`
+	Message string                  `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull               `json:"permission"`
+	Result     V3AttributesSuccessResult `json:"result"`
+}
+
+// V3AttributesSuccessCode defines model for V3AttributesSuccess.Code.
+type V3AttributesSuccessCode int
+
+// V3AttributesSuccessResult defines model for V3AttributesSuccess.Result.
+type V3AttributesSuccessResult bool
 
 // V3CreateSetSuccess defines model for V3CreateSetSuccess.
 type V3CreateSetSuccess struct {
@@ -874,6 +1484,23 @@ type V3Failure struct {
 
 // V3FailureResult defines model for V3Failure.Result.
 type V3FailureResult bool
+
+// V3MainlineSuccess defines model for V3MainlineSuccess.
+type V3MainlineSuccess struct {
+	Code    V3MainlineSuccessCode `json:"code"`
+	Data    []MainlineObject      `json:"data"`
+	Message string                `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull             `json:"permission"`
+	Result     V3MainlineSuccessResult `json:"result"`
+}
+
+// V3MainlineSuccessCode defines model for V3MainlineSuccess.Code.
+type V3MainlineSuccessCode int
+
+// V3MainlineSuccessResult defines model for V3MainlineSuccess.Result.
+type V3MainlineSuccessResult bool
 
 // V3NullSuccess defines model for V3NullSuccess.
 type V3NullSuccess struct {
@@ -911,6 +1538,23 @@ type V3SearchSetSuccessCode int
 // V3SearchSetSuccessResult defines model for V3SearchSetSuccess.Result.
 type V3SearchSetSuccessResult bool
 
+// V3TopoSuccess defines model for V3TopoSuccess.
+type V3TopoSuccess struct {
+	Code    V3TopoSuccessCode `json:"code"`
+	Data    []TopoNode        `json:"data"`
+	Message string            `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull         `json:"permission"`
+	Result     V3TopoSuccessResult `json:"result"`
+}
+
+// V3TopoSuccessCode defines model for V3TopoSuccess.Code.
+type V3TopoSuccessCode int
+
+// V3TopoSuccessResult defines model for V3TopoSuccess.Result.
+type V3TopoSuccessResult bool
+
 // WholeNumber A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
 // `"abc"`, `3.5` and `true` are not.
 type WholeNumber struct {
@@ -935,6 +1579,9 @@ type BkcmdbLanguage = string
 // BluekingLanguage defines model for BluekingLanguage.
 type BluekingLanguage = string
 
+// SetIDPath defines model for SetIDPath.
+type SetIDPath = string
+
 // EsbCreateSetEnvelope defines model for EsbCreateSetEnvelope.
 type EsbCreateSetEnvelope struct {
 	union json.RawMessage
@@ -950,6 +1597,17 @@ type V3BadRequest struct {
 
 // V3TooLarge defines model for V3TooLarge.
 type V3TooLarge = V3Failure
+
+// EsbBatchDeleteSetParams defines parameters for EsbBatchDeleteSet.
+type EsbBatchDeleteSetParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbBatchDeleteSet200JSONResponseBody defines parameters for EsbBatchDeleteSet.
+type EsbBatchDeleteSet200JSONResponseBody struct {
+	union json.RawMessage
+}
 
 // EsbCreateSetParams defines parameters for EsbCreateSet.
 type EsbCreateSetParams struct {
@@ -968,6 +1626,39 @@ type EsbDeleteSet200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// EsbGetMainlineObjectTopoParams defines parameters for EsbGetMainlineObjectTopo.
+type EsbGetMainlineObjectTopoParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbGetMainlineObjectTopo200JSONResponseBody defines parameters for EsbGetMainlineObjectTopo.
+type EsbGetMainlineObjectTopo200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbSearchBizInstTopoParams defines parameters for EsbSearchBizInstTopo.
+type EsbSearchBizInstTopoParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbSearchBizInstTopo200JSONResponseBody defines parameters for EsbSearchBizInstTopo.
+type EsbSearchBizInstTopo200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbSearchObjectAttributeParams defines parameters for EsbSearchObjectAttribute.
+type EsbSearchObjectAttributeParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbSearchObjectAttribute200JSONResponseBody defines parameters for EsbSearchObjectAttribute.
+type EsbSearchObjectAttribute200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // EsbSearchSetParams defines parameters for EsbSearchSet.
 type EsbSearchSetParams struct {
 	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
@@ -976,6 +1667,65 @@ type EsbSearchSetParams struct {
 
 // EsbSearchSet200JSONResponseBody defines parameters for EsbSearchSet.
 type EsbSearchSet200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbUpdateSetParams defines parameters for EsbUpdateSet.
+type EsbUpdateSetParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbUpdateSet200JSONResponseBody defines parameters for EsbUpdateSet.
+type EsbUpdateSet200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3SearchObjectAttributeParams defines parameters for V3SearchObjectAttribute.
+type V3SearchObjectAttributeParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3SearchObjectAttribute200JSONResponseBody defines parameters for V3SearchObjectAttribute.
+type V3SearchObjectAttribute200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3SearchBizInstTopoParams defines parameters for V3SearchBizInstTopo.
+type V3SearchBizInstTopoParams struct {
+	// WithDefault any value includes the built-in idle set and its modules
+	WithDefault *string `form:"with_default,omitempty" json:"with_default,omitempty"`
+
+	// NeedSort `true` sorts each level by name; otherwise by id
+	NeedSort *string `form:"need_sort,omitempty" json:"need_sort,omitempty"`
+
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3SearchBizInstTopo200JSONResponseBody defines parameters for V3SearchBizInstTopo.
+type V3SearchBizInstTopo200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3GetMainlineObjectTopoParams defines parameters for V3GetMainlineObjectTopo.
+type V3GetMainlineObjectTopoParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3GetMainlineObjectTopo200JSONResponseBody defines parameters for V3GetMainlineObjectTopo.
+type V3GetMainlineObjectTopo200JSONResponseBody struct {
 	union json.RawMessage
 }
 
@@ -1007,6 +1757,20 @@ type V3CreateSet200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// V3BatchDeleteSetParams defines parameters for V3BatchDeleteSet.
+type V3BatchDeleteSetParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3BatchDeleteSet200JSONResponseBody defines parameters for V3BatchDeleteSet.
+type V3BatchDeleteSet200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // V3DeleteSetParams defines parameters for V3DeleteSet.
 type V3DeleteSetParams struct {
 	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
@@ -1021,20 +1785,186 @@ type V3DeleteSet200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// V3UpdateSetParams defines parameters for V3UpdateSet.
+type V3UpdateSetParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3UpdateSet200JSONResponseBody defines parameters for V3UpdateSet.
+type V3UpdateSet200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbBatchDeleteSetJSONRequestBody defines body for EsbBatchDeleteSet for application/json ContentType.
+type EsbBatchDeleteSetJSONRequestBody = EsbBatchDeleteSetRequest
+
 // EsbCreateSetJSONRequestBody defines body for EsbCreateSet for application/json ContentType.
 type EsbCreateSetJSONRequestBody = EsbCreateSetRequest
 
 // EsbDeleteSetJSONRequestBody defines body for EsbDeleteSet for application/json ContentType.
 type EsbDeleteSetJSONRequestBody = EsbDeleteSetRequest
 
+// EsbGetMainlineObjectTopoJSONRequestBody defines body for EsbGetMainlineObjectTopo for application/json ContentType.
+type EsbGetMainlineObjectTopoJSONRequestBody = Credentials
+
+// EsbSearchBizInstTopoJSONRequestBody defines body for EsbSearchBizInstTopo for application/json ContentType.
+type EsbSearchBizInstTopoJSONRequestBody = EsbBizTopoRequest
+
+// EsbSearchObjectAttributeJSONRequestBody defines body for EsbSearchObjectAttribute for application/json ContentType.
+type EsbSearchObjectAttributeJSONRequestBody = EsbAttributeQuery
+
 // EsbSearchSetJSONRequestBody defines body for EsbSearchSet for application/json ContentType.
 type EsbSearchSetJSONRequestBody = EsbSearchSetRequest
+
+// EsbUpdateSetJSONRequestBody defines body for EsbUpdateSet for application/json ContentType.
+type EsbUpdateSetJSONRequestBody = EsbUpdateSetRequest
+
+// V3SearchObjectAttributeJSONRequestBody defines body for V3SearchObjectAttribute for application/json ContentType.
+type V3SearchObjectAttributeJSONRequestBody = AttributeQuery
 
 // V3SearchSetJSONRequestBody defines body for V3SearchSet for application/json ContentType.
 type V3SearchSetJSONRequestBody = SearchSetQuery
 
 // V3CreateSetJSONRequestBody defines body for V3CreateSet for application/json ContentType.
 type V3CreateSetJSONRequestBody = SetCreateData
+
+// V3BatchDeleteSetJSONRequestBody defines body for V3BatchDeleteSet for application/json ContentType.
+type V3BatchDeleteSetJSONRequestBody = BatchDelete
+
+// V3UpdateSetJSONRequestBody defines body for V3UpdateSet for application/json ContentType.
+type V3UpdateSetJSONRequestBody = SetUpdateData
+
+// Getter for additional properties for EsbAttributeQuery. Returns the specified
+// element and whether it was found
+func (a EsbAttributeQuery) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for EsbAttributeQuery
+func (a *EsbAttributeQuery) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for EsbAttributeQuery to handle AdditionalProperties
+func (a *EsbAttributeQuery) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["bk_app_code"]; found {
+		err = json.Unmarshal(raw, &a.BkAppCode)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_app_code': %w", err)
+		}
+		delete(object, "bk_app_code")
+	}
+
+	if raw, found := object["bk_app_secret"]; found {
+		err = json.Unmarshal(raw, &a.BkAppSecret)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_app_secret': %w", err)
+		}
+		delete(object, "bk_app_secret")
+	}
+
+	if raw, found := object["bk_supplier_account"]; found {
+		err = json.Unmarshal(raw, &a.BkSupplierAccount)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_supplier_account': %w", err)
+		}
+		delete(object, "bk_supplier_account")
+	}
+
+	if raw, found := object["bk_token"]; found {
+		err = json.Unmarshal(raw, &a.BkToken)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_token': %w", err)
+		}
+		delete(object, "bk_token")
+	}
+
+	if raw, found := object["bk_username"]; found {
+		err = json.Unmarshal(raw, &a.BkUsername)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_username': %w", err)
+		}
+		delete(object, "bk_username")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for EsbAttributeQuery to handle AdditionalProperties
+func (a EsbAttributeQuery) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.BkAppCode != nil {
+		object["bk_app_code"], err = json.Marshal(a.BkAppCode)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_app_code': %w", err)
+		}
+	}
+
+	if a.BkAppSecret != nil {
+		object["bk_app_secret"], err = json.Marshal(a.BkAppSecret)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_app_secret': %w", err)
+		}
+	}
+
+	if a.BkSupplierAccount != nil {
+		object["bk_supplier_account"], err = json.Marshal(a.BkSupplierAccount)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_supplier_account': %w", err)
+		}
+	}
+
+	if a.BkToken != nil {
+		object["bk_token"], err = json.Marshal(a.BkToken)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_token': %w", err)
+		}
+	}
+
+	if a.BkUsername != nil {
+		object["bk_username"], err = json.Marshal(a.BkUsername)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_username': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for SetFields. Returns the specified
 // element and whether it was found
@@ -1694,6 +2624,502 @@ func (a SetRecord) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
+// AsCredentialsBkSupplierAccount0 returns the union data inside the Credentials_BkSupplierAccount as a CredentialsBkSupplierAccount0
+func (t Credentials_BkSupplierAccount) AsCredentialsBkSupplierAccount0() (CredentialsBkSupplierAccount0, error) {
+	var body CredentialsBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCredentialsBkSupplierAccount0 overwrites any union data inside the Credentials_BkSupplierAccount as the provided CredentialsBkSupplierAccount0
+func (t *Credentials_BkSupplierAccount) FromCredentialsBkSupplierAccount0(v CredentialsBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCredentialsBkSupplierAccount0 performs a merge with any union data inside the Credentials_BkSupplierAccount, using the provided CredentialsBkSupplierAccount0
+func (t *Credentials_BkSupplierAccount) MergeCredentialsBkSupplierAccount0(v CredentialsBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCredentialsBkSupplierAccount1 returns the union data inside the Credentials_BkSupplierAccount as a CredentialsBkSupplierAccount1
+func (t Credentials_BkSupplierAccount) AsCredentialsBkSupplierAccount1() (CredentialsBkSupplierAccount1, error) {
+	var body CredentialsBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCredentialsBkSupplierAccount1 overwrites any union data inside the Credentials_BkSupplierAccount as the provided CredentialsBkSupplierAccount1
+func (t *Credentials_BkSupplierAccount) FromCredentialsBkSupplierAccount1(v CredentialsBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCredentialsBkSupplierAccount1 performs a merge with any union data inside the Credentials_BkSupplierAccount, using the provided CredentialsBkSupplierAccount1
+func (t *Credentials_BkSupplierAccount) MergeCredentialsBkSupplierAccount1(v CredentialsBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Credentials_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Credentials_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbAttributeQueryBkSupplierAccount0 returns the union data inside the EsbAttributeQuery_BkSupplierAccount as a EsbAttributeQueryBkSupplierAccount0
+func (t EsbAttributeQuery_BkSupplierAccount) AsEsbAttributeQueryBkSupplierAccount0() (EsbAttributeQueryBkSupplierAccount0, error) {
+	var body EsbAttributeQueryBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbAttributeQueryBkSupplierAccount0 overwrites any union data inside the EsbAttributeQuery_BkSupplierAccount as the provided EsbAttributeQueryBkSupplierAccount0
+func (t *EsbAttributeQuery_BkSupplierAccount) FromEsbAttributeQueryBkSupplierAccount0(v EsbAttributeQueryBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbAttributeQueryBkSupplierAccount0 performs a merge with any union data inside the EsbAttributeQuery_BkSupplierAccount, using the provided EsbAttributeQueryBkSupplierAccount0
+func (t *EsbAttributeQuery_BkSupplierAccount) MergeEsbAttributeQueryBkSupplierAccount0(v EsbAttributeQueryBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbAttributeQueryBkSupplierAccount1 returns the union data inside the EsbAttributeQuery_BkSupplierAccount as a EsbAttributeQueryBkSupplierAccount1
+func (t EsbAttributeQuery_BkSupplierAccount) AsEsbAttributeQueryBkSupplierAccount1() (EsbAttributeQueryBkSupplierAccount1, error) {
+	var body EsbAttributeQueryBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbAttributeQueryBkSupplierAccount1 overwrites any union data inside the EsbAttributeQuery_BkSupplierAccount as the provided EsbAttributeQueryBkSupplierAccount1
+func (t *EsbAttributeQuery_BkSupplierAccount) FromEsbAttributeQueryBkSupplierAccount1(v EsbAttributeQueryBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbAttributeQueryBkSupplierAccount1 performs a merge with any union data inside the EsbAttributeQuery_BkSupplierAccount, using the provided EsbAttributeQueryBkSupplierAccount1
+func (t *EsbAttributeQuery_BkSupplierAccount) MergeEsbAttributeQueryBkSupplierAccount1(v EsbAttributeQueryBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbAttributeQuery_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbAttributeQuery_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbBatchDeleteSetRequestBkSupplierAccount0 returns the union data inside the EsbBatchDeleteSetRequest_BkSupplierAccount as a EsbBatchDeleteSetRequestBkSupplierAccount0
+func (t EsbBatchDeleteSetRequest_BkSupplierAccount) AsEsbBatchDeleteSetRequestBkSupplierAccount0() (EsbBatchDeleteSetRequestBkSupplierAccount0, error) {
+	var body EsbBatchDeleteSetRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBatchDeleteSetRequestBkSupplierAccount0 overwrites any union data inside the EsbBatchDeleteSetRequest_BkSupplierAccount as the provided EsbBatchDeleteSetRequestBkSupplierAccount0
+func (t *EsbBatchDeleteSetRequest_BkSupplierAccount) FromEsbBatchDeleteSetRequestBkSupplierAccount0(v EsbBatchDeleteSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBatchDeleteSetRequestBkSupplierAccount0 performs a merge with any union data inside the EsbBatchDeleteSetRequest_BkSupplierAccount, using the provided EsbBatchDeleteSetRequestBkSupplierAccount0
+func (t *EsbBatchDeleteSetRequest_BkSupplierAccount) MergeEsbBatchDeleteSetRequestBkSupplierAccount0(v EsbBatchDeleteSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbBatchDeleteSetRequestBkSupplierAccount1 returns the union data inside the EsbBatchDeleteSetRequest_BkSupplierAccount as a EsbBatchDeleteSetRequestBkSupplierAccount1
+func (t EsbBatchDeleteSetRequest_BkSupplierAccount) AsEsbBatchDeleteSetRequestBkSupplierAccount1() (EsbBatchDeleteSetRequestBkSupplierAccount1, error) {
+	var body EsbBatchDeleteSetRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBatchDeleteSetRequestBkSupplierAccount1 overwrites any union data inside the EsbBatchDeleteSetRequest_BkSupplierAccount as the provided EsbBatchDeleteSetRequestBkSupplierAccount1
+func (t *EsbBatchDeleteSetRequest_BkSupplierAccount) FromEsbBatchDeleteSetRequestBkSupplierAccount1(v EsbBatchDeleteSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBatchDeleteSetRequestBkSupplierAccount1 performs a merge with any union data inside the EsbBatchDeleteSetRequest_BkSupplierAccount, using the provided EsbBatchDeleteSetRequestBkSupplierAccount1
+func (t *EsbBatchDeleteSetRequest_BkSupplierAccount) MergeEsbBatchDeleteSetRequestBkSupplierAccount1(v EsbBatchDeleteSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbBatchDeleteSetRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbBatchDeleteSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbBizTopoRequestBkSupplierAccount0 returns the union data inside the EsbBizTopoRequest_BkSupplierAccount as a EsbBizTopoRequestBkSupplierAccount0
+func (t EsbBizTopoRequest_BkSupplierAccount) AsEsbBizTopoRequestBkSupplierAccount0() (EsbBizTopoRequestBkSupplierAccount0, error) {
+	var body EsbBizTopoRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBizTopoRequestBkSupplierAccount0 overwrites any union data inside the EsbBizTopoRequest_BkSupplierAccount as the provided EsbBizTopoRequestBkSupplierAccount0
+func (t *EsbBizTopoRequest_BkSupplierAccount) FromEsbBizTopoRequestBkSupplierAccount0(v EsbBizTopoRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBizTopoRequestBkSupplierAccount0 performs a merge with any union data inside the EsbBizTopoRequest_BkSupplierAccount, using the provided EsbBizTopoRequestBkSupplierAccount0
+func (t *EsbBizTopoRequest_BkSupplierAccount) MergeEsbBizTopoRequestBkSupplierAccount0(v EsbBizTopoRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbBizTopoRequestBkSupplierAccount1 returns the union data inside the EsbBizTopoRequest_BkSupplierAccount as a EsbBizTopoRequestBkSupplierAccount1
+func (t EsbBizTopoRequest_BkSupplierAccount) AsEsbBizTopoRequestBkSupplierAccount1() (EsbBizTopoRequestBkSupplierAccount1, error) {
+	var body EsbBizTopoRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBizTopoRequestBkSupplierAccount1 overwrites any union data inside the EsbBizTopoRequest_BkSupplierAccount as the provided EsbBizTopoRequestBkSupplierAccount1
+func (t *EsbBizTopoRequest_BkSupplierAccount) FromEsbBizTopoRequestBkSupplierAccount1(v EsbBizTopoRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBizTopoRequestBkSupplierAccount1 performs a merge with any union data inside the EsbBizTopoRequest_BkSupplierAccount, using the provided EsbBizTopoRequestBkSupplierAccount1
+func (t *EsbBizTopoRequest_BkSupplierAccount) MergeEsbBizTopoRequestBkSupplierAccount1(v EsbBizTopoRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbBizTopoRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbBizTopoRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbCreateSetRequestBkSupplierAccount0 returns the union data inside the EsbCreateSetRequest_BkSupplierAccount as a EsbCreateSetRequestBkSupplierAccount0
+func (t EsbCreateSetRequest_BkSupplierAccount) AsEsbCreateSetRequestBkSupplierAccount0() (EsbCreateSetRequestBkSupplierAccount0, error) {
+	var body EsbCreateSetRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbCreateSetRequestBkSupplierAccount0 overwrites any union data inside the EsbCreateSetRequest_BkSupplierAccount as the provided EsbCreateSetRequestBkSupplierAccount0
+func (t *EsbCreateSetRequest_BkSupplierAccount) FromEsbCreateSetRequestBkSupplierAccount0(v EsbCreateSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbCreateSetRequestBkSupplierAccount0 performs a merge with any union data inside the EsbCreateSetRequest_BkSupplierAccount, using the provided EsbCreateSetRequestBkSupplierAccount0
+func (t *EsbCreateSetRequest_BkSupplierAccount) MergeEsbCreateSetRequestBkSupplierAccount0(v EsbCreateSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbCreateSetRequestBkSupplierAccount1 returns the union data inside the EsbCreateSetRequest_BkSupplierAccount as a EsbCreateSetRequestBkSupplierAccount1
+func (t EsbCreateSetRequest_BkSupplierAccount) AsEsbCreateSetRequestBkSupplierAccount1() (EsbCreateSetRequestBkSupplierAccount1, error) {
+	var body EsbCreateSetRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbCreateSetRequestBkSupplierAccount1 overwrites any union data inside the EsbCreateSetRequest_BkSupplierAccount as the provided EsbCreateSetRequestBkSupplierAccount1
+func (t *EsbCreateSetRequest_BkSupplierAccount) FromEsbCreateSetRequestBkSupplierAccount1(v EsbCreateSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbCreateSetRequestBkSupplierAccount1 performs a merge with any union data inside the EsbCreateSetRequest_BkSupplierAccount, using the provided EsbCreateSetRequestBkSupplierAccount1
+func (t *EsbCreateSetRequest_BkSupplierAccount) MergeEsbCreateSetRequestBkSupplierAccount1(v EsbCreateSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbCreateSetRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbCreateSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbDeleteSetRequestBkSupplierAccount0 returns the union data inside the EsbDeleteSetRequest_BkSupplierAccount as a EsbDeleteSetRequestBkSupplierAccount0
+func (t EsbDeleteSetRequest_BkSupplierAccount) AsEsbDeleteSetRequestBkSupplierAccount0() (EsbDeleteSetRequestBkSupplierAccount0, error) {
+	var body EsbDeleteSetRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbDeleteSetRequestBkSupplierAccount0 overwrites any union data inside the EsbDeleteSetRequest_BkSupplierAccount as the provided EsbDeleteSetRequestBkSupplierAccount0
+func (t *EsbDeleteSetRequest_BkSupplierAccount) FromEsbDeleteSetRequestBkSupplierAccount0(v EsbDeleteSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbDeleteSetRequestBkSupplierAccount0 performs a merge with any union data inside the EsbDeleteSetRequest_BkSupplierAccount, using the provided EsbDeleteSetRequestBkSupplierAccount0
+func (t *EsbDeleteSetRequest_BkSupplierAccount) MergeEsbDeleteSetRequestBkSupplierAccount0(v EsbDeleteSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbDeleteSetRequestBkSupplierAccount1 returns the union data inside the EsbDeleteSetRequest_BkSupplierAccount as a EsbDeleteSetRequestBkSupplierAccount1
+func (t EsbDeleteSetRequest_BkSupplierAccount) AsEsbDeleteSetRequestBkSupplierAccount1() (EsbDeleteSetRequestBkSupplierAccount1, error) {
+	var body EsbDeleteSetRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbDeleteSetRequestBkSupplierAccount1 overwrites any union data inside the EsbDeleteSetRequest_BkSupplierAccount as the provided EsbDeleteSetRequestBkSupplierAccount1
+func (t *EsbDeleteSetRequest_BkSupplierAccount) FromEsbDeleteSetRequestBkSupplierAccount1(v EsbDeleteSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbDeleteSetRequestBkSupplierAccount1 performs a merge with any union data inside the EsbDeleteSetRequest_BkSupplierAccount, using the provided EsbDeleteSetRequestBkSupplierAccount1
+func (t *EsbDeleteSetRequest_BkSupplierAccount) MergeEsbDeleteSetRequestBkSupplierAccount1(v EsbDeleteSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbDeleteSetRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbDeleteSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbSearchSetRequestBkSupplierAccount0 returns the union data inside the EsbSearchSetRequest_BkSupplierAccount as a EsbSearchSetRequestBkSupplierAccount0
+func (t EsbSearchSetRequest_BkSupplierAccount) AsEsbSearchSetRequestBkSupplierAccount0() (EsbSearchSetRequestBkSupplierAccount0, error) {
+	var body EsbSearchSetRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSearchSetRequestBkSupplierAccount0 overwrites any union data inside the EsbSearchSetRequest_BkSupplierAccount as the provided EsbSearchSetRequestBkSupplierAccount0
+func (t *EsbSearchSetRequest_BkSupplierAccount) FromEsbSearchSetRequestBkSupplierAccount0(v EsbSearchSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSearchSetRequestBkSupplierAccount0 performs a merge with any union data inside the EsbSearchSetRequest_BkSupplierAccount, using the provided EsbSearchSetRequestBkSupplierAccount0
+func (t *EsbSearchSetRequest_BkSupplierAccount) MergeEsbSearchSetRequestBkSupplierAccount0(v EsbSearchSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbSearchSetRequestBkSupplierAccount1 returns the union data inside the EsbSearchSetRequest_BkSupplierAccount as a EsbSearchSetRequestBkSupplierAccount1
+func (t EsbSearchSetRequest_BkSupplierAccount) AsEsbSearchSetRequestBkSupplierAccount1() (EsbSearchSetRequestBkSupplierAccount1, error) {
+	var body EsbSearchSetRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSearchSetRequestBkSupplierAccount1 overwrites any union data inside the EsbSearchSetRequest_BkSupplierAccount as the provided EsbSearchSetRequestBkSupplierAccount1
+func (t *EsbSearchSetRequest_BkSupplierAccount) FromEsbSearchSetRequestBkSupplierAccount1(v EsbSearchSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSearchSetRequestBkSupplierAccount1 performs a merge with any union data inside the EsbSearchSetRequest_BkSupplierAccount, using the provided EsbSearchSetRequestBkSupplierAccount1
+func (t *EsbSearchSetRequest_BkSupplierAccount) MergeEsbSearchSetRequestBkSupplierAccount1(v EsbSearchSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchSetRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbUpdateSetRequestBkSupplierAccount0 returns the union data inside the EsbUpdateSetRequest_BkSupplierAccount as a EsbUpdateSetRequestBkSupplierAccount0
+func (t EsbUpdateSetRequest_BkSupplierAccount) AsEsbUpdateSetRequestBkSupplierAccount0() (EsbUpdateSetRequestBkSupplierAccount0, error) {
+	var body EsbUpdateSetRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbUpdateSetRequestBkSupplierAccount0 overwrites any union data inside the EsbUpdateSetRequest_BkSupplierAccount as the provided EsbUpdateSetRequestBkSupplierAccount0
+func (t *EsbUpdateSetRequest_BkSupplierAccount) FromEsbUpdateSetRequestBkSupplierAccount0(v EsbUpdateSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbUpdateSetRequestBkSupplierAccount0 performs a merge with any union data inside the EsbUpdateSetRequest_BkSupplierAccount, using the provided EsbUpdateSetRequestBkSupplierAccount0
+func (t *EsbUpdateSetRequest_BkSupplierAccount) MergeEsbUpdateSetRequestBkSupplierAccount0(v EsbUpdateSetRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbUpdateSetRequestBkSupplierAccount1 returns the union data inside the EsbUpdateSetRequest_BkSupplierAccount as a EsbUpdateSetRequestBkSupplierAccount1
+func (t EsbUpdateSetRequest_BkSupplierAccount) AsEsbUpdateSetRequestBkSupplierAccount1() (EsbUpdateSetRequestBkSupplierAccount1, error) {
+	var body EsbUpdateSetRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbUpdateSetRequestBkSupplierAccount1 overwrites any union data inside the EsbUpdateSetRequest_BkSupplierAccount as the provided EsbUpdateSetRequestBkSupplierAccount1
+func (t *EsbUpdateSetRequest_BkSupplierAccount) FromEsbUpdateSetRequestBkSupplierAccount1(v EsbUpdateSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbUpdateSetRequestBkSupplierAccount1 performs a merge with any union data inside the EsbUpdateSetRequest_BkSupplierAccount, using the provided EsbUpdateSetRequestBkSupplierAccount1
+func (t *EsbUpdateSetRequest_BkSupplierAccount) MergeEsbUpdateSetRequestBkSupplierAccount1(v EsbUpdateSetRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbUpdateSetRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbUpdateSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsInt64Literal0 returns the union data inside the Int64Literal as a Int64Literal0
 func (t Int64Literal) AsInt64Literal0() (Int64Literal0, error) {
 	var body Int64Literal0
@@ -2066,6 +3492,68 @@ func (t *V3BadRequest) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEsbNullSuccess returns the union data inside the EsbBatchDeleteSet200JSONResponseBody as a EsbNullSuccess
+func (t EsbBatchDeleteSet200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
+	var body EsbNullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNullSuccess overwrites any union data inside the EsbBatchDeleteSet200JSONResponseBody as the provided EsbNullSuccess
+func (t *EsbBatchDeleteSet200JSONResponseBody) FromEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNullSuccess performs a merge with any union data inside the EsbBatchDeleteSet200JSONResponseBody, using the provided EsbNullSuccess
+func (t *EsbBatchDeleteSet200JSONResponseBody) MergeEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbBatchDeleteSet200JSONResponseBody as a EsbFailure
+func (t EsbBatchDeleteSet200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbBatchDeleteSet200JSONResponseBody as the provided EsbFailure
+func (t *EsbBatchDeleteSet200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbBatchDeleteSet200JSONResponseBody, using the provided EsbFailure
+func (t *EsbBatchDeleteSet200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbBatchDeleteSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbBatchDeleteSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbNullSuccess returns the union data inside the EsbDeleteSet200JSONResponseBody as a EsbNullSuccess
 func (t EsbDeleteSet200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
 	var body EsbNullSuccess
@@ -2128,6 +3616,192 @@ func (t *EsbDeleteSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEsbMainlineSuccess returns the union data inside the EsbGetMainlineObjectTopo200JSONResponseBody as a EsbMainlineSuccess
+func (t EsbGetMainlineObjectTopo200JSONResponseBody) AsEsbMainlineSuccess() (EsbMainlineSuccess, error) {
+	var body EsbMainlineSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbMainlineSuccess overwrites any union data inside the EsbGetMainlineObjectTopo200JSONResponseBody as the provided EsbMainlineSuccess
+func (t *EsbGetMainlineObjectTopo200JSONResponseBody) FromEsbMainlineSuccess(v EsbMainlineSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbMainlineSuccess performs a merge with any union data inside the EsbGetMainlineObjectTopo200JSONResponseBody, using the provided EsbMainlineSuccess
+func (t *EsbGetMainlineObjectTopo200JSONResponseBody) MergeEsbMainlineSuccess(v EsbMainlineSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbGetMainlineObjectTopo200JSONResponseBody as a EsbFailure
+func (t EsbGetMainlineObjectTopo200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbGetMainlineObjectTopo200JSONResponseBody as the provided EsbFailure
+func (t *EsbGetMainlineObjectTopo200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbGetMainlineObjectTopo200JSONResponseBody, using the provided EsbFailure
+func (t *EsbGetMainlineObjectTopo200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbGetMainlineObjectTopo200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbGetMainlineObjectTopo200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbTopoSuccess returns the union data inside the EsbSearchBizInstTopo200JSONResponseBody as a EsbTopoSuccess
+func (t EsbSearchBizInstTopo200JSONResponseBody) AsEsbTopoSuccess() (EsbTopoSuccess, error) {
+	var body EsbTopoSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbTopoSuccess overwrites any union data inside the EsbSearchBizInstTopo200JSONResponseBody as the provided EsbTopoSuccess
+func (t *EsbSearchBizInstTopo200JSONResponseBody) FromEsbTopoSuccess(v EsbTopoSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbTopoSuccess performs a merge with any union data inside the EsbSearchBizInstTopo200JSONResponseBody, using the provided EsbTopoSuccess
+func (t *EsbSearchBizInstTopo200JSONResponseBody) MergeEsbTopoSuccess(v EsbTopoSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbSearchBizInstTopo200JSONResponseBody as a EsbFailure
+func (t EsbSearchBizInstTopo200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbSearchBizInstTopo200JSONResponseBody as the provided EsbFailure
+func (t *EsbSearchBizInstTopo200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbSearchBizInstTopo200JSONResponseBody, using the provided EsbFailure
+func (t *EsbSearchBizInstTopo200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchBizInstTopo200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchBizInstTopo200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbAttributesSuccess returns the union data inside the EsbSearchObjectAttribute200JSONResponseBody as a EsbAttributesSuccess
+func (t EsbSearchObjectAttribute200JSONResponseBody) AsEsbAttributesSuccess() (EsbAttributesSuccess, error) {
+	var body EsbAttributesSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbAttributesSuccess overwrites any union data inside the EsbSearchObjectAttribute200JSONResponseBody as the provided EsbAttributesSuccess
+func (t *EsbSearchObjectAttribute200JSONResponseBody) FromEsbAttributesSuccess(v EsbAttributesSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbAttributesSuccess performs a merge with any union data inside the EsbSearchObjectAttribute200JSONResponseBody, using the provided EsbAttributesSuccess
+func (t *EsbSearchObjectAttribute200JSONResponseBody) MergeEsbAttributesSuccess(v EsbAttributesSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbSearchObjectAttribute200JSONResponseBody as a EsbFailure
+func (t EsbSearchObjectAttribute200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbSearchObjectAttribute200JSONResponseBody as the provided EsbFailure
+func (t *EsbSearchObjectAttribute200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbSearchObjectAttribute200JSONResponseBody, using the provided EsbFailure
+func (t *EsbSearchObjectAttribute200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchObjectAttribute200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchObjectAttribute200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbSearchSetSuccess returns the union data inside the EsbSearchSet200JSONResponseBody as a EsbSearchSetSuccess
 func (t EsbSearchSet200JSONResponseBody) AsEsbSearchSetSuccess() (EsbSearchSetSuccess, error) {
 	var body EsbSearchSetSuccess
@@ -2186,6 +3860,332 @@ func (t EsbSearchSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
 }
 
 func (t *EsbSearchSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbNullSuccess returns the union data inside the EsbUpdateSet200JSONResponseBody as a EsbNullSuccess
+func (t EsbUpdateSet200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
+	var body EsbNullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNullSuccess overwrites any union data inside the EsbUpdateSet200JSONResponseBody as the provided EsbNullSuccess
+func (t *EsbUpdateSet200JSONResponseBody) FromEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNullSuccess performs a merge with any union data inside the EsbUpdateSet200JSONResponseBody, using the provided EsbNullSuccess
+func (t *EsbUpdateSet200JSONResponseBody) MergeEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbUpdateSet200JSONResponseBody as a EsbFailure
+func (t EsbUpdateSet200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbUpdateSet200JSONResponseBody as the provided EsbFailure
+func (t *EsbUpdateSet200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbUpdateSet200JSONResponseBody, using the provided EsbFailure
+func (t *EsbUpdateSet200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbUpdateSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbUpdateSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3AttributesSuccess returns the union data inside the V3SearchObjectAttribute200JSONResponseBody as a V3AttributesSuccess
+func (t V3SearchObjectAttribute200JSONResponseBody) AsV3AttributesSuccess() (V3AttributesSuccess, error) {
+	var body V3AttributesSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3AttributesSuccess overwrites any union data inside the V3SearchObjectAttribute200JSONResponseBody as the provided V3AttributesSuccess
+func (t *V3SearchObjectAttribute200JSONResponseBody) FromV3AttributesSuccess(v V3AttributesSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3AttributesSuccess performs a merge with any union data inside the V3SearchObjectAttribute200JSONResponseBody, using the provided V3AttributesSuccess
+func (t *V3SearchObjectAttribute200JSONResponseBody) MergeV3AttributesSuccess(v V3AttributesSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3SearchObjectAttribute200JSONResponseBody as a V3Failure
+func (t V3SearchObjectAttribute200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3SearchObjectAttribute200JSONResponseBody as the provided V3Failure
+func (t *V3SearchObjectAttribute200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3SearchObjectAttribute200JSONResponseBody, using the provided V3Failure
+func (t *V3SearchObjectAttribute200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3SearchObjectAttribute200JSONResponseBody as a V3APIServerFailure
+func (t V3SearchObjectAttribute200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3SearchObjectAttribute200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3SearchObjectAttribute200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3SearchObjectAttribute200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3SearchObjectAttribute200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3SearchObjectAttribute200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3SearchObjectAttribute200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3TopoSuccess returns the union data inside the V3SearchBizInstTopo200JSONResponseBody as a V3TopoSuccess
+func (t V3SearchBizInstTopo200JSONResponseBody) AsV3TopoSuccess() (V3TopoSuccess, error) {
+	var body V3TopoSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3TopoSuccess overwrites any union data inside the V3SearchBizInstTopo200JSONResponseBody as the provided V3TopoSuccess
+func (t *V3SearchBizInstTopo200JSONResponseBody) FromV3TopoSuccess(v V3TopoSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3TopoSuccess performs a merge with any union data inside the V3SearchBizInstTopo200JSONResponseBody, using the provided V3TopoSuccess
+func (t *V3SearchBizInstTopo200JSONResponseBody) MergeV3TopoSuccess(v V3TopoSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3SearchBizInstTopo200JSONResponseBody as a V3Failure
+func (t V3SearchBizInstTopo200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3SearchBizInstTopo200JSONResponseBody as the provided V3Failure
+func (t *V3SearchBizInstTopo200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3SearchBizInstTopo200JSONResponseBody, using the provided V3Failure
+func (t *V3SearchBizInstTopo200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3SearchBizInstTopo200JSONResponseBody as a V3APIServerFailure
+func (t V3SearchBizInstTopo200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3SearchBizInstTopo200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3SearchBizInstTopo200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3SearchBizInstTopo200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3SearchBizInstTopo200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3SearchBizInstTopo200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3SearchBizInstTopo200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3MainlineSuccess returns the union data inside the V3GetMainlineObjectTopo200JSONResponseBody as a V3MainlineSuccess
+func (t V3GetMainlineObjectTopo200JSONResponseBody) AsV3MainlineSuccess() (V3MainlineSuccess, error) {
+	var body V3MainlineSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3MainlineSuccess overwrites any union data inside the V3GetMainlineObjectTopo200JSONResponseBody as the provided V3MainlineSuccess
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) FromV3MainlineSuccess(v V3MainlineSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3MainlineSuccess performs a merge with any union data inside the V3GetMainlineObjectTopo200JSONResponseBody, using the provided V3MainlineSuccess
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) MergeV3MainlineSuccess(v V3MainlineSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3GetMainlineObjectTopo200JSONResponseBody as a V3Failure
+func (t V3GetMainlineObjectTopo200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3GetMainlineObjectTopo200JSONResponseBody as the provided V3Failure
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3GetMainlineObjectTopo200JSONResponseBody, using the provided V3Failure
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3GetMainlineObjectTopo200JSONResponseBody as a V3APIServerFailure
+func (t V3GetMainlineObjectTopo200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3GetMainlineObjectTopo200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3GetMainlineObjectTopo200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3GetMainlineObjectTopo200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3GetMainlineObjectTopo200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2366,6 +4366,94 @@ func (t *V3CreateSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsV3NullSuccess returns the union data inside the V3BatchDeleteSet200JSONResponseBody as a V3NullSuccess
+func (t V3BatchDeleteSet200JSONResponseBody) AsV3NullSuccess() (V3NullSuccess, error) {
+	var body V3NullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3NullSuccess overwrites any union data inside the V3BatchDeleteSet200JSONResponseBody as the provided V3NullSuccess
+func (t *V3BatchDeleteSet200JSONResponseBody) FromV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3NullSuccess performs a merge with any union data inside the V3BatchDeleteSet200JSONResponseBody, using the provided V3NullSuccess
+func (t *V3BatchDeleteSet200JSONResponseBody) MergeV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3BatchDeleteSet200JSONResponseBody as a V3Failure
+func (t V3BatchDeleteSet200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3BatchDeleteSet200JSONResponseBody as the provided V3Failure
+func (t *V3BatchDeleteSet200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3BatchDeleteSet200JSONResponseBody, using the provided V3Failure
+func (t *V3BatchDeleteSet200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3BatchDeleteSet200JSONResponseBody as a V3APIServerFailure
+func (t V3BatchDeleteSet200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3BatchDeleteSet200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3BatchDeleteSet200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3BatchDeleteSet200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3BatchDeleteSet200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3BatchDeleteSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3BatchDeleteSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsV3NullSuccess returns the union data inside the V3DeleteSet200JSONResponseBody as a V3NullSuccess
 func (t V3DeleteSet200JSONResponseBody) AsV3NullSuccess() (V3NullSuccess, error) {
 	var body V3NullSuccess
@@ -2454,6 +4542,94 @@ func (t *V3DeleteSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsV3NullSuccess returns the union data inside the V3UpdateSet200JSONResponseBody as a V3NullSuccess
+func (t V3UpdateSet200JSONResponseBody) AsV3NullSuccess() (V3NullSuccess, error) {
+	var body V3NullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3NullSuccess overwrites any union data inside the V3UpdateSet200JSONResponseBody as the provided V3NullSuccess
+func (t *V3UpdateSet200JSONResponseBody) FromV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3NullSuccess performs a merge with any union data inside the V3UpdateSet200JSONResponseBody, using the provided V3NullSuccess
+func (t *V3UpdateSet200JSONResponseBody) MergeV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3UpdateSet200JSONResponseBody as a V3Failure
+func (t V3UpdateSet200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3UpdateSet200JSONResponseBody as the provided V3Failure
+func (t *V3UpdateSet200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3UpdateSet200JSONResponseBody, using the provided V3Failure
+func (t *V3UpdateSet200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3UpdateSet200JSONResponseBody as a V3APIServerFailure
+func (t V3UpdateSet200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3UpdateSet200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3UpdateSet200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3UpdateSet200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3UpdateSet200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3UpdateSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3UpdateSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -2528,6 +4704,30 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// EsbBatchDeleteSetWithBody delete sets of a business (ESB)
+	//
+	// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+	// set in the list refuses with 1101098. An empty or missing list is not refused: the
+	// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+	// to CMDB as a DELETE.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+	EsbBatchDeleteSetWithBody(ctx context.Context, params *EsbBatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbBatchDeleteSet delete sets of a business (ESB)
+	//
+	// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+	// set in the list refuses with 1101098. An empty or missing list is not refused: the
+	// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+	// to CMDB as a DELETE.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+	EsbBatchDeleteSet(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EsbCreateSetWithBody create cluster (ESB)
 	//
 	// Create a set under a node of a business. The trailing slash is optional. Messages are
@@ -2574,6 +4774,72 @@ type ClientInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/delete_set/ (the `EsbDeleteSet` operationId).
 	EsbDeleteSet(ctx context.Context, params *EsbDeleteSetParams, body EsbDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EsbGetMainlineObjectTopoWithBody the mainline of the business topology (ESB)
+	//
+	// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+	// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+	// is routed too.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+	EsbGetMainlineObjectTopoWithBody(ctx context.Context, params *EsbGetMainlineObjectTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbGetMainlineObjectTopo the mainline of the business topology (ESB)
+	//
+	// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+	// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+	// is routed too.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+	EsbGetMainlineObjectTopo(ctx context.Context, params *EsbGetMainlineObjectTopoParams, body EsbGetMainlineObjectTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchBizInstTopoWithBody the live topology of a business (ESB)
+	//
+	// The business with its custom level nodes, sets and modules, built-in sets left out.
+	// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+	// arguments in the query string, which is routed too.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+	EsbSearchBizInstTopoWithBody(ctx context.Context, params *EsbSearchBizInstTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchBizInstTopo the live topology of a business (ESB)
+	//
+	// The business with its custom level nodes, sets and modules, built-in sets left out.
+	// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+	// arguments in the query string, which is routed too.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+	EsbSearchBizInstTopo(ctx context.Context, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchObjectAttributeWithBody the attributes of a model (ESB)
+	//
+	// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+	// translated to the request's language; system and API attributes are left out. cmdbmock
+	// models the set: other objects have none.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+	EsbSearchObjectAttributeWithBody(ctx context.Context, params *EsbSearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchObjectAttribute the attributes of a model (ESB)
+	//
+	// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+	// translated to the request's language; system and API attributes are left out. cmdbmock
+	// models the set: other objects have none.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+	EsbSearchObjectAttribute(ctx context.Context, params *EsbSearchObjectAttributeParams, body EsbSearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EsbSearchSetWithBody search sets of a business (ESB)
 	//
 	// The sets of a business that match `condition`, cut to `fields`, paged by `page`. The
@@ -2593,6 +4859,60 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/c/compapi/v2/cc/search_set/ (the `EsbSearchSet` operationId).
 	EsbSearchSet(ctx context.Context, params *EsbSearchSetParams, body EsbSearchSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbUpdateSetWithBody update a set (ESB)
+	//
+	// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+	// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+	// 1199019. The trailing slash is optional; GET with a query string is routed too.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+	EsbUpdateSetWithBody(ctx context.Context, params *EsbUpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbUpdateSet update a set (ESB)
+	//
+	// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+	// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+	// 1199019. The trailing slash is optional; GET with a query string is routed too.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+	EsbUpdateSet(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchObjectAttributeWithBody the attributes of a model (API gateway / CMDB v3)
+	//
+	// The same search on the API gateway.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+	V3SearchObjectAttributeWithBody(ctx context.Context, params *V3SearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchObjectAttribute the attributes of a model (API gateway / CMDB v3)
+	//
+	// The same search on the API gateway.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+	V3SearchObjectAttribute(ctx context.Context, params *V3SearchObjectAttributeParams, body V3SearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchBizInstTopo the live topology of a business (API gateway / CMDB v3)
+	//
+	// The same call on the API gateway.
+	//
+	// Corresponds with POST /api/v3/find/topoinst/biz/{bk_biz_id} (the `V3SearchBizInstTopo` operationId).
+	V3SearchBizInstTopo(ctx context.Context, bkBizId BizIDPath, params *V3SearchBizInstTopoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3GetMainlineObjectTopo the mainline of the business topology (API gateway / CMDB v3)
+	//
+	// The same call on the API gateway; the body is not read.
+	//
+	// Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
+	V3GetMainlineObjectTopo(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V3SearchSetWithBody search sets of a business (API gateway / CMDB v3)
 	//
@@ -2640,13 +4960,97 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v3/set/{bk_biz_id} (the `V3CreateSet` operationId).
 	V3CreateSet(ctx context.Context, bkBizId BizIDPath, params *V3CreateSetParams, body V3CreateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// V3BatchDeleteSetWithBody delete sets of a business (API gateway / CMDB v3)
+	//
+	// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+	// whole business, whose idle set refuses it (1101098).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+	V3BatchDeleteSetWithBody(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3BatchDeleteSet delete sets of a business (API gateway / CMDB v3)
+	//
+	// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+	// whole business, whose idle set refuses it (1101098).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+	V3BatchDeleteSet(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, body V3BatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// V3DeleteSet delete a set (API gateway / CMDB v3)
 	//
 	// Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
 	// that does not exist is a success.
 	//
 	// Corresponds with DELETE /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3DeleteSet` operationId).
-	V3DeleteSet(ctx context.Context, bkBizId BizIDPath, bkSetId string, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V3DeleteSet(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3UpdateSetWithBody update a set (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a set, checked as create_set checks them; data null on
+	// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+	V3UpdateSetWithBody(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3UpdateSet update a set (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a set, checked as create_set checks them; data null on
+	// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+	V3UpdateSet(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// EsbBatchDeleteSetWithBody delete sets of a business (ESB)
+//
+// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+// set in the list refuses with 1101098. An empty or missing list is not refused: the
+// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+// to CMDB as a DELETE.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+func (c *Client) EsbBatchDeleteSetWithBody(ctx context.Context, params *EsbBatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbBatchDeleteSetRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbBatchDeleteSet delete sets of a business (ESB)
+//
+// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+// set in the list refuses with 1101098. An empty or missing list is not refused: the
+// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+// to CMDB as a DELETE.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+func (c *Client) EsbBatchDeleteSet(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbBatchDeleteSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // EsbCreateSetWithBody create cluster (ESB)
@@ -2735,6 +5139,132 @@ func (c *Client) EsbDeleteSet(ctx context.Context, params *EsbDeleteSetParams, b
 	return c.Client.Do(req)
 }
 
+// EsbGetMainlineObjectTopoWithBody the mainline of the business topology (ESB)
+//
+// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+// is routed too.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+func (c *Client) EsbGetMainlineObjectTopoWithBody(ctx context.Context, params *EsbGetMainlineObjectTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbGetMainlineObjectTopoRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbGetMainlineObjectTopo the mainline of the business topology (ESB)
+//
+// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+// is routed too.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+func (c *Client) EsbGetMainlineObjectTopo(ctx context.Context, params *EsbGetMainlineObjectTopoParams, body EsbGetMainlineObjectTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbGetMainlineObjectTopoRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchBizInstTopoWithBody the live topology of a business (ESB)
+//
+// The business with its custom level nodes, sets and modules, built-in sets left out.
+// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+// arguments in the query string, which is routed too.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+func (c *Client) EsbSearchBizInstTopoWithBody(ctx context.Context, params *EsbSearchBizInstTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchBizInstTopoRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchBizInstTopo the live topology of a business (ESB)
+//
+// The business with its custom level nodes, sets and modules, built-in sets left out.
+// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+// arguments in the query string, which is routed too.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+func (c *Client) EsbSearchBizInstTopo(ctx context.Context, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchBizInstTopoRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchObjectAttributeWithBody the attributes of a model (ESB)
+//
+// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+// translated to the request's language; system and API attributes are left out. cmdbmock
+// models the set: other objects have none.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+func (c *Client) EsbSearchObjectAttributeWithBody(ctx context.Context, params *EsbSearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchObjectAttributeRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchObjectAttribute the attributes of a model (ESB)
+//
+// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+// translated to the request's language; system and API attributes are left out. cmdbmock
+// models the set: other objects have none.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+func (c *Client) EsbSearchObjectAttribute(ctx context.Context, params *EsbSearchObjectAttributeParams, body EsbSearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchObjectAttributeRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // EsbSearchSetWithBody search sets of a business (ESB)
 //
 // The sets of a business that match `condition`, cut to `fields`, paged by `page`. The
@@ -2765,6 +5295,120 @@ func (c *Client) EsbSearchSetWithBody(ctx context.Context, params *EsbSearchSetP
 // Corresponds with POST /api/c/compapi/v2/cc/search_set/ (the `EsbSearchSet` operationId).
 func (c *Client) EsbSearchSet(ctx context.Context, params *EsbSearchSetParams, body EsbSearchSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEsbSearchSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbUpdateSetWithBody update a set (ESB)
+//
+// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+// 1199019. The trailing slash is optional; GET with a query string is routed too.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+func (c *Client) EsbUpdateSetWithBody(ctx context.Context, params *EsbUpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbUpdateSetRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbUpdateSet update a set (ESB)
+//
+// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+// 1199019. The trailing slash is optional; GET with a query string is routed too.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+func (c *Client) EsbUpdateSet(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbUpdateSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchObjectAttributeWithBody the attributes of a model (API gateway / CMDB v3)
+//
+// The same search on the API gateway.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+func (c *Client) V3SearchObjectAttributeWithBody(ctx context.Context, params *V3SearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchObjectAttributeRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchObjectAttribute the attributes of a model (API gateway / CMDB v3)
+//
+// The same search on the API gateway.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+func (c *Client) V3SearchObjectAttribute(ctx context.Context, params *V3SearchObjectAttributeParams, body V3SearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchObjectAttributeRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchBizInstTopo the live topology of a business (API gateway / CMDB v3)
+//
+// The same call on the API gateway.
+//
+// Corresponds with POST /api/v3/find/topoinst/biz/{bk_biz_id} (the `V3SearchBizInstTopo` operationId).
+func (c *Client) V3SearchBizInstTopo(ctx context.Context, bkBizId BizIDPath, params *V3SearchBizInstTopoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchBizInstTopoRequest(c.Server, bkBizId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3GetMainlineObjectTopo the mainline of the business topology (API gateway / CMDB v3)
+//
+// The same call on the API gateway; the body is not read.
+//
+// Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
+func (c *Client) V3GetMainlineObjectTopo(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3GetMainlineObjectTopoRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2861,13 +5505,53 @@ func (c *Client) V3CreateSet(ctx context.Context, bkBizId BizIDPath, params *V3C
 	return c.Client.Do(req)
 }
 
+// V3BatchDeleteSetWithBody delete sets of a business (API gateway / CMDB v3)
+//
+// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+// whole business, whose idle set refuses it (1101098).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+func (c *Client) V3BatchDeleteSetWithBody(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3BatchDeleteSetRequestWithBody(c.Server, bkBizId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3BatchDeleteSet delete sets of a business (API gateway / CMDB v3)
+//
+// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+// whole business, whose idle set refuses it (1101098).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+func (c *Client) V3BatchDeleteSet(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, body V3BatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3BatchDeleteSetRequest(c.Server, bkBizId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // V3DeleteSet delete a set (API gateway / CMDB v3)
 //
 // Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
 // that does not exist is a success.
 //
 // Corresponds with DELETE /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3DeleteSet` operationId).
-func (c *Client) V3DeleteSet(ctx context.Context, bkBizId BizIDPath, bkSetId string, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V3DeleteSet(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV3DeleteSetRequest(c.Server, bkBizId, bkSetId, params)
 	if err != nil {
 		return nil, err
@@ -2877,6 +5561,101 @@ func (c *Client) V3DeleteSet(ctx context.Context, bkBizId BizIDPath, bkSetId str
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// V3UpdateSetWithBody update a set (API gateway / CMDB v3)
+//
+// Write the body's fields over a set, checked as create_set checks them; data null on
+// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+func (c *Client) V3UpdateSetWithBody(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3UpdateSetRequestWithBody(c.Server, bkBizId, bkSetId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3UpdateSet update a set (API gateway / CMDB v3)
+//
+// Write the body's fields over a set, checked as create_set checks them; data null on
+// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+func (c *Client) V3UpdateSet(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3UpdateSetRequest(c.Server, bkBizId, bkSetId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewEsbBatchDeleteSetRequest calls the generic EsbBatchDeleteSet builder with application/json body
+func NewEsbBatchDeleteSetRequest(server string, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbBatchDeleteSetRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbBatchDeleteSetRequestWithBody constructs an http.Request for the EsbBatchDeleteSet method, with any body, and a specified content type
+func NewEsbBatchDeleteSetRequestWithBody(server string, params *EsbBatchDeleteSetParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/batch_delete_set/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
 }
 
 // NewEsbCreateSetRequest calls the generic EsbCreateSet builder with application/json body
@@ -2989,6 +5768,171 @@ func NewEsbDeleteSetRequestWithBody(server string, params *EsbDeleteSetParams, c
 	return req, nil
 }
 
+// NewEsbGetMainlineObjectTopoRequest calls the generic EsbGetMainlineObjectTopo builder with application/json body
+func NewEsbGetMainlineObjectTopoRequest(server string, params *EsbGetMainlineObjectTopoParams, body EsbGetMainlineObjectTopoJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbGetMainlineObjectTopoRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbGetMainlineObjectTopoRequestWithBody constructs an http.Request for the EsbGetMainlineObjectTopo method, with any body, and a specified content type
+func NewEsbGetMainlineObjectTopoRequestWithBody(server string, params *EsbGetMainlineObjectTopoParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/get_mainline_object_topo/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbSearchBizInstTopoRequest calls the generic EsbSearchBizInstTopo builder with application/json body
+func NewEsbSearchBizInstTopoRequest(server string, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbSearchBizInstTopoRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbSearchBizInstTopoRequestWithBody constructs an http.Request for the EsbSearchBizInstTopo method, with any body, and a specified content type
+func NewEsbSearchBizInstTopoRequestWithBody(server string, params *EsbSearchBizInstTopoParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/search_biz_inst_topo/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbSearchObjectAttributeRequest calls the generic EsbSearchObjectAttribute builder with application/json body
+func NewEsbSearchObjectAttributeRequest(server string, params *EsbSearchObjectAttributeParams, body EsbSearchObjectAttributeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbSearchObjectAttributeRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbSearchObjectAttributeRequestWithBody constructs an http.Request for the EsbSearchObjectAttribute method, with any body, and a specified content type
+func NewEsbSearchObjectAttributeRequestWithBody(server string, params *EsbSearchObjectAttributeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/search_object_attribute/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewEsbSearchSetRequest calls the generic EsbSearchSet builder with application/json body
 func NewEsbSearchSetRequest(server string, params *EsbSearchSetParams, body EsbSearchSetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3037,6 +5981,279 @@ func NewEsbSearchSetRequestWithBody(server string, params *EsbSearchSetParams, c
 			}
 
 			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbUpdateSetRequest calls the generic EsbUpdateSet builder with application/json body
+func NewEsbUpdateSetRequest(server string, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbUpdateSetRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbUpdateSetRequestWithBody constructs an http.Request for the EsbUpdateSet method, with any body, and a specified content type
+func NewEsbUpdateSetRequestWithBody(server string, params *EsbUpdateSetParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/update_set/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3SearchObjectAttributeRequest calls the generic V3SearchObjectAttribute builder with application/json body
+func NewV3SearchObjectAttributeRequest(server string, params *V3SearchObjectAttributeParams, body V3SearchObjectAttributeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3SearchObjectAttributeRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewV3SearchObjectAttributeRequestWithBody constructs an http.Request for the V3SearchObjectAttribute method, with any body, and a specified content type
+func NewV3SearchObjectAttributeRequestWithBody(server string, params *V3SearchObjectAttributeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/find/objectattr")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3SearchBizInstTopoRequest constructs an http.Request for the V3SearchBizInstTopo method
+func NewV3SearchBizInstTopoRequest(server string, bkBizId BizIDPath, params *V3SearchBizInstTopoParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/find/topoinst/biz/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.WithDefault != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "with_default", *params.WithDefault, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NeedSort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "need_sort", *params.NeedSort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3GetMainlineObjectTopoRequest constructs an http.Request for the V3GetMainlineObjectTopo method
+func NewV3GetMainlineObjectTopoRequest(server string, params *V3GetMainlineObjectTopoParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/find/topomodelmainline")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
 		}
 
 	}
@@ -3197,8 +6414,81 @@ func NewV3CreateSetRequestWithBody(server string, bkBizId BizIDPath, params *V3C
 	return req, nil
 }
 
+// NewV3BatchDeleteSetRequest calls the generic V3BatchDeleteSet builder with application/json body
+func NewV3BatchDeleteSetRequest(server string, bkBizId BizIDPath, params *V3BatchDeleteSetParams, body V3BatchDeleteSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3BatchDeleteSetRequestWithBody(server, bkBizId, params, "application/json", bodyReader)
+}
+
+// NewV3BatchDeleteSetRequestWithBody constructs an http.Request for the V3BatchDeleteSet method, with any body, and a specified content type
+func NewV3BatchDeleteSetRequestWithBody(server string, bkBizId BizIDPath, params *V3BatchDeleteSetParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/set/%s/batch", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewV3DeleteSetRequest constructs an http.Request for the V3DeleteSet method
-func NewV3DeleteSetRequest(server string, bkBizId BizIDPath, bkSetId string, params *V3DeleteSetParams) (*http.Request, error) {
+func NewV3DeleteSetRequest(server string, bkBizId BizIDPath, bkSetId SetIDPath, params *V3DeleteSetParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3234,6 +6524,86 @@ func NewV3DeleteSetRequest(server string, bkBizId BizIDPath, bkSetId string, par
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3UpdateSetRequest calls the generic V3UpdateSet builder with application/json body
+func NewV3UpdateSetRequest(server string, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3UpdateSetRequestWithBody(server, bkBizId, bkSetId, params, "application/json", bodyReader)
+}
+
+// NewV3UpdateSetRequestWithBody constructs an http.Request for the V3UpdateSet method, with any body, and a specified content type
+func NewV3UpdateSetRequestWithBody(server string, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_set_id", bkSetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/set/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -3308,6 +6678,30 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// EsbBatchDeleteSetWithBodyWithResponse delete sets of a business (ESB)
+	//
+	// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+	// set in the list refuses with 1101098. An empty or missing list is not refused: the
+	// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+	// to CMDB as a DELETE.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+	EsbBatchDeleteSetWithBodyWithResponse(ctx context.Context, params *EsbBatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbBatchDeleteSetResponse, error)
+
+	// EsbBatchDeleteSetWithResponse delete sets of a business (ESB)
+	//
+	// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+	// set in the list refuses with 1101098. An empty or missing list is not refused: the
+	// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+	// to CMDB as a DELETE.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+	EsbBatchDeleteSetWithResponse(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbBatchDeleteSetResponse, error)
+
 	// EsbCreateSetWithBodyWithResponse create cluster (ESB)
 	//
 	// Create a set under a node of a business. The trailing slash is optional. Messages are
@@ -3354,6 +6748,72 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/delete_set/ (the `EsbDeleteSet` operationId).
 	EsbDeleteSetWithResponse(ctx context.Context, params *EsbDeleteSetParams, body EsbDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbDeleteSetResponse, error)
 
+	// EsbGetMainlineObjectTopoWithBodyWithResponse the mainline of the business topology (ESB)
+	//
+	// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+	// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+	// is routed too.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+	EsbGetMainlineObjectTopoWithBodyWithResponse(ctx context.Context, params *EsbGetMainlineObjectTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbGetMainlineObjectTopoResponse, error)
+
+	// EsbGetMainlineObjectTopoWithResponse the mainline of the business topology (ESB)
+	//
+	// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+	// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+	// is routed too.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+	EsbGetMainlineObjectTopoWithResponse(ctx context.Context, params *EsbGetMainlineObjectTopoParams, body EsbGetMainlineObjectTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbGetMainlineObjectTopoResponse, error)
+
+	// EsbSearchBizInstTopoWithBodyWithResponse the live topology of a business (ESB)
+	//
+	// The business with its custom level nodes, sets and modules, built-in sets left out.
+	// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+	// arguments in the query string, which is routed too.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+	EsbSearchBizInstTopoWithBodyWithResponse(ctx context.Context, params *EsbSearchBizInstTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchBizInstTopoResponse, error)
+
+	// EsbSearchBizInstTopoWithResponse the live topology of a business (ESB)
+	//
+	// The business with its custom level nodes, sets and modules, built-in sets left out.
+	// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+	// arguments in the query string, which is routed too.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+	EsbSearchBizInstTopoWithResponse(ctx context.Context, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchBizInstTopoResponse, error)
+
+	// EsbSearchObjectAttributeWithBodyWithResponse the attributes of a model (ESB)
+	//
+	// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+	// translated to the request's language; system and API attributes are left out. cmdbmock
+	// models the set: other objects have none.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+	EsbSearchObjectAttributeWithBodyWithResponse(ctx context.Context, params *EsbSearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchObjectAttributeResponse, error)
+
+	// EsbSearchObjectAttributeWithResponse the attributes of a model (ESB)
+	//
+	// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+	// translated to the request's language; system and API attributes are left out. cmdbmock
+	// models the set: other objects have none.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+	EsbSearchObjectAttributeWithResponse(ctx context.Context, params *EsbSearchObjectAttributeParams, body EsbSearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchObjectAttributeResponse, error)
+
 	// EsbSearchSetWithBodyWithResponse search sets of a business (ESB)
 	//
 	// The sets of a business that match `condition`, cut to `fields`, paged by `page`. The
@@ -3373,6 +6833,64 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/c/compapi/v2/cc/search_set/ (the `EsbSearchSet` operationId).
 	EsbSearchSetWithResponse(ctx context.Context, params *EsbSearchSetParams, body EsbSearchSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchSetResponse, error)
+
+	// EsbUpdateSetWithBodyWithResponse update a set (ESB)
+	//
+	// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+	// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+	// 1199019. The trailing slash is optional; GET with a query string is routed too.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+	EsbUpdateSetWithBodyWithResponse(ctx context.Context, params *EsbUpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbUpdateSetResponse, error)
+
+	// EsbUpdateSetWithResponse update a set (ESB)
+	//
+	// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+	// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+	// 1199019. The trailing slash is optional; GET with a query string is routed too.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+	EsbUpdateSetWithResponse(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbUpdateSetResponse, error)
+
+	// V3SearchObjectAttributeWithBodyWithResponse the attributes of a model (API gateway / CMDB v3)
+	//
+	// The same search on the API gateway.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+	V3SearchObjectAttributeWithBodyWithResponse(ctx context.Context, params *V3SearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3SearchObjectAttributeResponse, error)
+
+	// V3SearchObjectAttributeWithResponse the attributes of a model (API gateway / CMDB v3)
+	//
+	// The same search on the API gateway.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+	V3SearchObjectAttributeWithResponse(ctx context.Context, params *V3SearchObjectAttributeParams, body V3SearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*V3SearchObjectAttributeResponse, error)
+
+	// V3SearchBizInstTopoWithResponse the live topology of a business (API gateway / CMDB v3)
+	//
+	// The same call on the API gateway.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/find/topoinst/biz/{bk_biz_id} (the `V3SearchBizInstTopo` operationId).
+	V3SearchBizInstTopoWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3SearchBizInstTopoParams, reqEditors ...RequestEditorFn) (*V3SearchBizInstTopoResponse, error)
+
+	// V3GetMainlineObjectTopoWithResponse the mainline of the business topology (API gateway / CMDB v3)
+	//
+	// The same call on the API gateway; the body is not read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
+	V3GetMainlineObjectTopoWithResponse(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*V3GetMainlineObjectTopoResponse, error)
 
 	// V3SearchSetWithBodyWithResponse search sets of a business (API gateway / CMDB v3)
 	//
@@ -3420,6 +6938,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v3/set/{bk_biz_id} (the `V3CreateSet` operationId).
 	V3CreateSetWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3CreateSetParams, body V3CreateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*V3CreateSetResponse, error)
 
+	// V3BatchDeleteSetWithBodyWithResponse delete sets of a business (API gateway / CMDB v3)
+	//
+	// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+	// whole business, whose idle set refuses it (1101098).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+	V3BatchDeleteSetWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3BatchDeleteSetResponse, error)
+
+	// V3BatchDeleteSetWithResponse delete sets of a business (API gateway / CMDB v3)
+	//
+	// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+	// whole business, whose idle set refuses it (1101098).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+	V3BatchDeleteSetWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, body V3BatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*V3BatchDeleteSetResponse, error)
+
 	// V3DeleteSetWithResponse delete a set (API gateway / CMDB v3)
 	//
 	// Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
@@ -3428,7 +6966,89 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3DeleteSet` operationId).
-	V3DeleteSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId string, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*V3DeleteSetResponse, error)
+	V3DeleteSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*V3DeleteSetResponse, error)
+
+	// V3UpdateSetWithBodyWithResponse update a set (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a set, checked as create_set checks them; data null on
+	// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+	V3UpdateSetWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3UpdateSetResponse, error)
+
+	// V3UpdateSetWithResponse update a set (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a set, checked as create_set checks them; data null on
+	// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+	V3UpdateSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*V3UpdateSetResponse, error)
+}
+
+type EsbBatchDeleteSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbBatchDeleteSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbBatchDeleteSetResponse) GetJSON200() *EsbBatchDeleteSet200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbBatchDeleteSetResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbBatchDeleteSetResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbBatchDeleteSetResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbBatchDeleteSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbBatchDeleteSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbBatchDeleteSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbBatchDeleteSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type EsbCreateSetResponse struct {
@@ -3555,6 +7175,192 @@ func (r EsbDeleteSetResponse) ContentType() string {
 	return ""
 }
 
+type EsbGetMainlineObjectTopoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbGetMainlineObjectTopo200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbGetMainlineObjectTopoResponse) GetJSON200() *EsbGetMainlineObjectTopo200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbGetMainlineObjectTopoResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbGetMainlineObjectTopoResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbGetMainlineObjectTopoResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbGetMainlineObjectTopoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbGetMainlineObjectTopoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbGetMainlineObjectTopoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbGetMainlineObjectTopoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbSearchBizInstTopoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbSearchBizInstTopo200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbSearchBizInstTopoResponse) GetJSON200() *EsbSearchBizInstTopo200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbSearchBizInstTopoResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbSearchBizInstTopoResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbSearchBizInstTopoResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbSearchBizInstTopoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbSearchBizInstTopoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbSearchBizInstTopoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbSearchBizInstTopoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbSearchObjectAttributeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbSearchObjectAttribute200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbSearchObjectAttributeResponse) GetJSON200() *EsbSearchObjectAttribute200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbSearchObjectAttributeResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbSearchObjectAttributeResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbSearchObjectAttributeResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbSearchObjectAttributeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbSearchObjectAttributeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbSearchObjectAttributeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbSearchObjectAttributeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type EsbSearchSetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3611,6 +7417,323 @@ func (r EsbSearchSetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r EsbSearchSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbUpdateSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbUpdateSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbUpdateSetResponse) GetJSON200() *EsbUpdateSet200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbUpdateSetResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbUpdateSetResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbUpdateSetResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbUpdateSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbUpdateSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbUpdateSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbUpdateSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3SearchObjectAttributeResponse400Headers the declared response headers of an HTTP 400 response for V3SearchObjectAttribute
+type V3SearchObjectAttributeResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3SearchObjectAttributeResponse429Headers the declared response headers of an HTTP 429 response for V3SearchObjectAttribute
+type V3SearchObjectAttributeResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3SearchObjectAttributeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3SearchObjectAttribute200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3SearchObjectAttributeResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3SearchObjectAttributeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3SearchObjectAttributeResponse) GetJSON200() *V3SearchObjectAttribute200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3SearchObjectAttributeResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3SearchObjectAttributeResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3SearchObjectAttributeResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3SearchObjectAttributeResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3SearchObjectAttributeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3SearchObjectAttributeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3SearchObjectAttributeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3SearchObjectAttributeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3SearchBizInstTopoResponse400Headers the declared response headers of an HTTP 400 response for V3SearchBizInstTopo
+type V3SearchBizInstTopoResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3SearchBizInstTopoResponse429Headers the declared response headers of an HTTP 429 response for V3SearchBizInstTopo
+type V3SearchBizInstTopoResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3SearchBizInstTopoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3SearchBizInstTopo200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3SearchBizInstTopoResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3SearchBizInstTopoResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3SearchBizInstTopoResponse) GetJSON200() *V3SearchBizInstTopo200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3SearchBizInstTopoResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3SearchBizInstTopoResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3SearchBizInstTopoResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3SearchBizInstTopoResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3SearchBizInstTopoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3SearchBizInstTopoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3SearchBizInstTopoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3SearchBizInstTopoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3GetMainlineObjectTopoResponse400Headers the declared response headers of an HTTP 400 response for V3GetMainlineObjectTopo
+type V3GetMainlineObjectTopoResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3GetMainlineObjectTopoResponse429Headers the declared response headers of an HTTP 429 response for V3GetMainlineObjectTopo
+type V3GetMainlineObjectTopoResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3GetMainlineObjectTopoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3GetMainlineObjectTopo200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3GetMainlineObjectTopoResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3GetMainlineObjectTopoResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3GetMainlineObjectTopoResponse) GetJSON200() *V3GetMainlineObjectTopo200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3GetMainlineObjectTopoResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3GetMainlineObjectTopoResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3GetMainlineObjectTopoResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3GetMainlineObjectTopoResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3GetMainlineObjectTopoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3GetMainlineObjectTopoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3GetMainlineObjectTopoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3GetMainlineObjectTopoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3795,6 +7918,91 @@ func (r V3CreateSetResponse) ContentType() string {
 	return ""
 }
 
+// V3BatchDeleteSetResponse400Headers the declared response headers of an HTTP 400 response for V3BatchDeleteSet
+type V3BatchDeleteSetResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3BatchDeleteSetResponse429Headers the declared response headers of an HTTP 429 response for V3BatchDeleteSet
+type V3BatchDeleteSetResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3BatchDeleteSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3BatchDeleteSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3BatchDeleteSetResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3BatchDeleteSetResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3BatchDeleteSetResponse) GetJSON200() *V3BatchDeleteSet200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3BatchDeleteSetResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3BatchDeleteSetResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3BatchDeleteSetResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3BatchDeleteSetResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3BatchDeleteSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3BatchDeleteSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3BatchDeleteSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3BatchDeleteSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // V3DeleteSetResponse400Headers the declared response headers of an HTTP 400 response for V3DeleteSet
 type V3DeleteSetResponse400Headers struct {
 	XBkapiErrorCode    *string
@@ -3880,6 +8088,127 @@ func (r V3DeleteSetResponse) ContentType() string {
 	return ""
 }
 
+// V3UpdateSetResponse400Headers the declared response headers of an HTTP 400 response for V3UpdateSet
+type V3UpdateSetResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3UpdateSetResponse429Headers the declared response headers of an HTTP 429 response for V3UpdateSet
+type V3UpdateSetResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3UpdateSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3UpdateSet200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3UpdateSetResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3UpdateSetResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3UpdateSetResponse) GetJSON200() *V3UpdateSet200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3UpdateSetResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3UpdateSetResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3UpdateSetResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3UpdateSetResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3UpdateSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3UpdateSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3UpdateSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3UpdateSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EsbBatchDeleteSetWithBodyWithResponse delete sets of a business (ESB)
+//
+// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+// set in the list refuses with 1101098. An empty or missing list is not refused: the
+// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+// to CMDB as a DELETE.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+func (c *ClientWithResponses) EsbBatchDeleteSetWithBodyWithResponse(ctx context.Context, params *EsbBatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbBatchDeleteSetResponse, error) {
+	rsp, err := c.EsbBatchDeleteSetWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbBatchDeleteSetResponse(rsp)
+}
+
+// EsbBatchDeleteSetWithResponse delete sets of a business (ESB)
+//
+// Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+// set in the list refuses with 1101098. An empty or missing list is not refused: the
+// delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+// to CMDB as a DELETE.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
+func (c *ClientWithResponses) EsbBatchDeleteSetWithResponse(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbBatchDeleteSetResponse, error) {
+	rsp, err := c.EsbBatchDeleteSet(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbBatchDeleteSetResponse(rsp)
+}
+
 // EsbCreateSetWithBodyWithResponse create cluster (ESB)
 //
 // Create a set under a node of a business. The trailing slash is optional. Messages are
@@ -3950,6 +8279,108 @@ func (c *ClientWithResponses) EsbDeleteSetWithResponse(ctx context.Context, para
 	return ParseEsbDeleteSetResponse(rsp)
 }
 
+// EsbGetMainlineObjectTopoWithBodyWithResponse the mainline of the business topology (ESB)
+//
+// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+// is routed too.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+func (c *ClientWithResponses) EsbGetMainlineObjectTopoWithBodyWithResponse(ctx context.Context, params *EsbGetMainlineObjectTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbGetMainlineObjectTopoResponse, error) {
+	rsp, err := c.EsbGetMainlineObjectTopoWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbGetMainlineObjectTopoResponse(rsp)
+}
+
+// EsbGetMainlineObjectTopoWithResponse the mainline of the business topology (ESB)
+//
+// The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+// `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+// is routed too.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_mainline_object_topo/ (the `EsbGetMainlineObjectTopo` operationId).
+func (c *ClientWithResponses) EsbGetMainlineObjectTopoWithResponse(ctx context.Context, params *EsbGetMainlineObjectTopoParams, body EsbGetMainlineObjectTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbGetMainlineObjectTopoResponse, error) {
+	rsp, err := c.EsbGetMainlineObjectTopo(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbGetMainlineObjectTopoResponse(rsp)
+}
+
+// EsbSearchBizInstTopoWithBodyWithResponse the live topology of a business (ESB)
+//
+// The business with its custom level nodes, sets and modules, built-in sets left out.
+// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+// arguments in the query string, which is routed too.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+func (c *ClientWithResponses) EsbSearchBizInstTopoWithBodyWithResponse(ctx context.Context, params *EsbSearchBizInstTopoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchBizInstTopoResponse, error) {
+	rsp, err := c.EsbSearchBizInstTopoWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchBizInstTopoResponse(rsp)
+}
+
+// EsbSearchBizInstTopoWithResponse the live topology of a business (ESB)
+//
+// The business with its custom level nodes, sets and modules, built-in sets left out.
+// `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+// arguments in the query string, which is routed too.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
+func (c *ClientWithResponses) EsbSearchBizInstTopoWithResponse(ctx context.Context, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchBizInstTopoResponse, error) {
+	rsp, err := c.EsbSearchBizInstTopo(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchBizInstTopoResponse(rsp)
+}
+
+// EsbSearchObjectAttributeWithBodyWithResponse the attributes of a model (ESB)
+//
+// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+// translated to the request's language; system and API attributes are left out. cmdbmock
+// models the set: other objects have none.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+func (c *ClientWithResponses) EsbSearchObjectAttributeWithBodyWithResponse(ctx context.Context, params *EsbSearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchObjectAttributeResponse, error) {
+	rsp, err := c.EsbSearchObjectAttributeWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchObjectAttributeResponse(rsp)
+}
+
+// EsbSearchObjectAttributeWithResponse the attributes of a model (ESB)
+//
+// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+// translated to the request's language; system and API attributes are left out. cmdbmock
+// models the set: other objects have none.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_object_attribute/ (the `EsbSearchObjectAttribute` operationId).
+func (c *ClientWithResponses) EsbSearchObjectAttributeWithResponse(ctx context.Context, params *EsbSearchObjectAttributeParams, body EsbSearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchObjectAttributeResponse, error) {
+	rsp, err := c.EsbSearchObjectAttribute(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchObjectAttributeResponse(rsp)
+}
+
 // EsbSearchSetWithBodyWithResponse search sets of a business (ESB)
 //
 // The sets of a business that match `condition`, cut to `fields`, paged by `page`. The
@@ -3980,6 +8411,100 @@ func (c *ClientWithResponses) EsbSearchSetWithResponse(ctx context.Context, para
 		return nil, err
 	}
 	return ParseEsbSearchSetResponse(rsp)
+}
+
+// EsbUpdateSetWithBodyWithResponse update a set (ESB)
+//
+// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+// 1199019. The trailing slash is optional; GET with a query string is routed too.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+func (c *ClientWithResponses) EsbUpdateSetWithBodyWithResponse(ctx context.Context, params *EsbUpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbUpdateSetResponse, error) {
+	rsp, err := c.EsbUpdateSetWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbUpdateSetResponse(rsp)
+}
+
+// EsbUpdateSetWithResponse update a set (ESB)
+//
+// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+// on success. Built-in sets refuse with 1101098, a set that is not in the business is
+// 1199019. The trailing slash is optional; GET with a query string is routed too.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
+func (c *ClientWithResponses) EsbUpdateSetWithResponse(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbUpdateSetResponse, error) {
+	rsp, err := c.EsbUpdateSet(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbUpdateSetResponse(rsp)
+}
+
+// V3SearchObjectAttributeWithBodyWithResponse the attributes of a model (API gateway / CMDB v3)
+//
+// The same search on the API gateway.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+func (c *ClientWithResponses) V3SearchObjectAttributeWithBodyWithResponse(ctx context.Context, params *V3SearchObjectAttributeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3SearchObjectAttributeResponse, error) {
+	rsp, err := c.V3SearchObjectAttributeWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchObjectAttributeResponse(rsp)
+}
+
+// V3SearchObjectAttributeWithResponse the attributes of a model (API gateway / CMDB v3)
+//
+// The same search on the API gateway.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/find/objectattr (the `V3SearchObjectAttribute` operationId).
+func (c *ClientWithResponses) V3SearchObjectAttributeWithResponse(ctx context.Context, params *V3SearchObjectAttributeParams, body V3SearchObjectAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*V3SearchObjectAttributeResponse, error) {
+	rsp, err := c.V3SearchObjectAttribute(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchObjectAttributeResponse(rsp)
+}
+
+// V3SearchBizInstTopoWithResponse the live topology of a business (API gateway / CMDB v3)
+//
+// The same call on the API gateway.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/find/topoinst/biz/{bk_biz_id} (the `V3SearchBizInstTopo` operationId).
+func (c *ClientWithResponses) V3SearchBizInstTopoWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3SearchBizInstTopoParams, reqEditors ...RequestEditorFn) (*V3SearchBizInstTopoResponse, error) {
+	rsp, err := c.V3SearchBizInstTopo(ctx, bkBizId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchBizInstTopoResponse(rsp)
+}
+
+// V3GetMainlineObjectTopoWithResponse the mainline of the business topology (API gateway / CMDB v3)
+//
+// The same call on the API gateway; the body is not read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
+func (c *ClientWithResponses) V3GetMainlineObjectTopoWithResponse(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*V3GetMainlineObjectTopoResponse, error) {
+	rsp, err := c.V3GetMainlineObjectTopo(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3GetMainlineObjectTopoResponse(rsp)
 }
 
 // V3SearchSetWithBodyWithResponse search sets of a business (API gateway / CMDB v3)
@@ -4052,6 +8577,38 @@ func (c *ClientWithResponses) V3CreateSetWithResponse(ctx context.Context, bkBiz
 	return ParseV3CreateSetResponse(rsp)
 }
 
+// V3BatchDeleteSetWithBodyWithResponse delete sets of a business (API gateway / CMDB v3)
+//
+// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+// whole business, whose idle set refuses it (1101098).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+func (c *ClientWithResponses) V3BatchDeleteSetWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3BatchDeleteSetResponse, error) {
+	rsp, err := c.V3BatchDeleteSetWithBody(ctx, bkBizId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3BatchDeleteSetResponse(rsp)
+}
+
+// V3BatchDeleteSetWithResponse delete sets of a business (API gateway / CMDB v3)
+//
+// Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+// whole business, whose idle set refuses it (1101098).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v3/set/{bk_biz_id}/batch (the `V3BatchDeleteSet` operationId).
+func (c *ClientWithResponses) V3BatchDeleteSetWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3BatchDeleteSetParams, body V3BatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*V3BatchDeleteSetResponse, error) {
+	rsp, err := c.V3BatchDeleteSet(ctx, bkBizId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3BatchDeleteSetResponse(rsp)
+}
+
 // V3DeleteSetWithResponse delete a set (API gateway / CMDB v3)
 //
 // Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
@@ -4060,12 +8617,91 @@ func (c *ClientWithResponses) V3CreateSetWithResponse(ctx context.Context, bkBiz
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3DeleteSet` operationId).
-func (c *ClientWithResponses) V3DeleteSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId string, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*V3DeleteSetResponse, error) {
+func (c *ClientWithResponses) V3DeleteSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3DeleteSetParams, reqEditors ...RequestEditorFn) (*V3DeleteSetResponse, error) {
 	rsp, err := c.V3DeleteSet(ctx, bkBizId, bkSetId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseV3DeleteSetResponse(rsp)
+}
+
+// V3UpdateSetWithBodyWithResponse update a set (API gateway / CMDB v3)
+//
+// Write the body's fields over a set, checked as create_set checks them; data null on
+// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+func (c *ClientWithResponses) V3UpdateSetWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3UpdateSetResponse, error) {
+	rsp, err := c.V3UpdateSetWithBody(ctx, bkBizId, bkSetId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3UpdateSetResponse(rsp)
+}
+
+// V3UpdateSetWithResponse update a set (API gateway / CMDB v3)
+//
+// Write the body's fields over a set, checked as create_set checks them; data null on
+// success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
+func (c *ClientWithResponses) V3UpdateSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*V3UpdateSetResponse, error) {
+	rsp, err := c.V3UpdateSet(ctx, bkBizId, bkSetId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3UpdateSetResponse(rsp)
+}
+
+// ParseEsbBatchDeleteSetResponse parses an HTTP response from a EsbBatchDeleteSetWithResponse call
+func ParseEsbBatchDeleteSetResponse(rsp *http.Response) (*EsbBatchDeleteSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbBatchDeleteSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbBatchDeleteSet200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseEsbCreateSetResponse parses an HTTP response from a EsbCreateSetWithResponse call
@@ -4162,6 +8798,147 @@ func ParseEsbDeleteSetResponse(rsp *http.Response) (*EsbDeleteSetResponse, error
 	return response, nil
 }
 
+// ParseEsbGetMainlineObjectTopoResponse parses an HTTP response from a EsbGetMainlineObjectTopoWithResponse call
+func ParseEsbGetMainlineObjectTopoResponse(rsp *http.Response) (*EsbGetMainlineObjectTopoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbGetMainlineObjectTopoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbGetMainlineObjectTopo200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbSearchBizInstTopoResponse parses an HTTP response from a EsbSearchBizInstTopoWithResponse call
+func ParseEsbSearchBizInstTopoResponse(rsp *http.Response) (*EsbSearchBizInstTopoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbSearchBizInstTopoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbSearchBizInstTopo200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbSearchObjectAttributeResponse parses an HTTP response from a EsbSearchObjectAttributeWithResponse call
+func ParseEsbSearchObjectAttributeResponse(rsp *http.Response) (*EsbSearchObjectAttributeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbSearchObjectAttributeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbSearchObjectAttribute200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseEsbSearchSetResponse parses an HTTP response from a EsbSearchSetWithResponse call
 func ParseEsbSearchSetResponse(rsp *http.Response) (*EsbSearchSetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4204,6 +8981,326 @@ func ParseEsbSearchSetResponse(rsp *http.Response) (*EsbSearchSetResponse, error
 		}
 		response.JSON431 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseEsbUpdateSetResponse parses an HTTP response from a EsbUpdateSetWithResponse call
+func ParseEsbUpdateSetResponse(rsp *http.Response) (*EsbUpdateSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbUpdateSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbUpdateSet200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseV3SearchObjectAttributeResponse parses an HTTP response from a V3SearchObjectAttributeWithResponse call
+func ParseV3SearchObjectAttributeResponse(rsp *http.Response) (*V3SearchObjectAttributeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3SearchObjectAttributeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3SearchObjectAttribute200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3SearchObjectAttributeResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3SearchObjectAttributeResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3SearchBizInstTopoResponse parses an HTTP response from a V3SearchBizInstTopoWithResponse call
+func ParseV3SearchBizInstTopoResponse(rsp *http.Response) (*V3SearchBizInstTopoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3SearchBizInstTopoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3SearchBizInstTopo200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3SearchBizInstTopoResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3SearchBizInstTopoResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3GetMainlineObjectTopoResponse parses an HTTP response from a V3GetMainlineObjectTopoWithResponse call
+func ParseV3GetMainlineObjectTopoResponse(rsp *http.Response) (*V3GetMainlineObjectTopoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3GetMainlineObjectTopoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3GetMainlineObjectTopo200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3GetMainlineObjectTopoResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3GetMainlineObjectTopoResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -4408,6 +9505,97 @@ func ParseV3CreateSetResponse(rsp *http.Response) (*V3CreateSetResponse, error) 
 	return response, nil
 }
 
+// ParseV3BatchDeleteSetResponse parses an HTTP response from a V3BatchDeleteSetWithResponse call
+func ParseV3BatchDeleteSetResponse(rsp *http.Response) (*V3BatchDeleteSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3BatchDeleteSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3BatchDeleteSet200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3BatchDeleteSetResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3BatchDeleteSetResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseV3DeleteSetResponse parses an HTTP response from a V3DeleteSetWithResponse call
 func ParseV3DeleteSetResponse(rsp *http.Response) (*V3DeleteSetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4499,31 +9687,181 @@ func ParseV3DeleteSetResponse(rsp *http.Response) (*V3DeleteSetResponse, error) 
 	return response, nil
 }
 
+// ParseV3UpdateSetResponse parses an HTTP response from a V3UpdateSetWithResponse call
+func ParseV3UpdateSetResponse(rsp *http.Response) (*V3UpdateSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3UpdateSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3UpdateSet200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3UpdateSetResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3UpdateSetResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// EsbBatchDeleteSet delete sets of a business (ESB)
+	// (POST /api/c/compapi/v2/cc/batch_delete_set/)
+	EsbBatchDeleteSet(ctx echo.Context, params EsbBatchDeleteSetParams) error
 	// EsbCreateSet create cluster (ESB)
 	// (POST /api/c/compapi/v2/cc/create_set/)
 	EsbCreateSet(ctx echo.Context, params EsbCreateSetParams) error
 	// EsbDeleteSet delete a set (ESB)
 	// (POST /api/c/compapi/v2/cc/delete_set/)
 	EsbDeleteSet(ctx echo.Context, params EsbDeleteSetParams) error
+	// EsbGetMainlineObjectTopo the mainline of the business topology (ESB)
+	// (POST /api/c/compapi/v2/cc/get_mainline_object_topo/)
+	EsbGetMainlineObjectTopo(ctx echo.Context, params EsbGetMainlineObjectTopoParams) error
+	// EsbSearchBizInstTopo the live topology of a business (ESB)
+	// (POST /api/c/compapi/v2/cc/search_biz_inst_topo/)
+	EsbSearchBizInstTopo(ctx echo.Context, params EsbSearchBizInstTopoParams) error
+	// EsbSearchObjectAttribute the attributes of a model (ESB)
+	// (POST /api/c/compapi/v2/cc/search_object_attribute/)
+	EsbSearchObjectAttribute(ctx echo.Context, params EsbSearchObjectAttributeParams) error
 	// EsbSearchSet search sets of a business (ESB)
 	// (POST /api/c/compapi/v2/cc/search_set/)
 	EsbSearchSet(ctx echo.Context, params EsbSearchSetParams) error
+	// EsbUpdateSet update a set (ESB)
+	// (POST /api/c/compapi/v2/cc/update_set/)
+	EsbUpdateSet(ctx echo.Context, params EsbUpdateSetParams) error
+	// V3SearchObjectAttribute the attributes of a model (API gateway / CMDB v3)
+	// (POST /api/v3/find/objectattr)
+	V3SearchObjectAttribute(ctx echo.Context, params V3SearchObjectAttributeParams) error
+	// V3SearchBizInstTopo the live topology of a business (API gateway / CMDB v3)
+	// (POST /api/v3/find/topoinst/biz/{bk_biz_id})
+	V3SearchBizInstTopo(ctx echo.Context, bkBizId BizIDPath, params V3SearchBizInstTopoParams) error
+	// V3GetMainlineObjectTopo the mainline of the business topology (API gateway / CMDB v3)
+	// (POST /api/v3/find/topomodelmainline)
+	V3GetMainlineObjectTopo(ctx echo.Context, params V3GetMainlineObjectTopoParams) error
 	// V3SearchSet search sets of a business (API gateway / CMDB v3)
 	// (POST /api/v3/set/search/{bk_supplier_account}/{bk_biz_id})
 	V3SearchSet(ctx echo.Context, bkSupplierAccount string, bkBizId BizIDPath, params V3SearchSetParams) error
 	// V3CreateSet create cluster (API gateway / CMDB v3)
 	// (POST /api/v3/set/{bk_biz_id})
 	V3CreateSet(ctx echo.Context, bkBizId BizIDPath, params V3CreateSetParams) error
+	// V3BatchDeleteSet delete sets of a business (API gateway / CMDB v3)
+	// (DELETE /api/v3/set/{bk_biz_id}/batch)
+	V3BatchDeleteSet(ctx echo.Context, bkBizId BizIDPath, params V3BatchDeleteSetParams) error
 	// V3DeleteSet delete a set (API gateway / CMDB v3)
 	// (DELETE /api/v3/set/{bk_biz_id}/{bk_set_id})
-	V3DeleteSet(ctx echo.Context, bkBizId BizIDPath, bkSetId string, params V3DeleteSetParams) error
+	V3DeleteSet(ctx echo.Context, bkBizId BizIDPath, bkSetId SetIDPath, params V3DeleteSetParams) error
+	// V3UpdateSet update a set (API gateway / CMDB v3)
+	// (PUT /api/v3/set/{bk_biz_id}/{bk_set_id})
+	V3UpdateSet(ctx echo.Context, bkBizId BizIDPath, bkSetId SetIDPath, params V3UpdateSetParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// EsbBatchDeleteSet converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbBatchDeleteSet(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbBatchDeleteSetParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbBatchDeleteSet(ctx, params)
+	return err
 }
 
 // EsbCreateSet converts echo context to params.
@@ -4584,6 +9922,93 @@ func (w *ServerInterfaceWrapper) EsbDeleteSet(ctx echo.Context) error {
 	return err
 }
 
+// EsbGetMainlineObjectTopo converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbGetMainlineObjectTopo(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbGetMainlineObjectTopoParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbGetMainlineObjectTopo(ctx, params)
+	return err
+}
+
+// EsbSearchBizInstTopo converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbSearchBizInstTopo(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbSearchBizInstTopoParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbSearchBizInstTopo(ctx, params)
+	return err
+}
+
+// EsbSearchObjectAttribute converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbSearchObjectAttribute(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbSearchObjectAttributeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbSearchObjectAttribute(ctx, params)
+	return err
+}
+
 // EsbSearchSet converts echo context to params.
 func (w *ServerInterfaceWrapper) EsbSearchSet(ctx echo.Context) error {
 	var err error
@@ -4610,6 +10035,187 @@ func (w *ServerInterfaceWrapper) EsbSearchSet(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.EsbSearchSet(ctx, params)
+	return err
+}
+
+// EsbUpdateSet converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbUpdateSet(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbUpdateSetParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbUpdateSet(ctx, params)
+	return err
+}
+
+// V3SearchObjectAttribute converts echo context to params.
+func (w *ServerInterfaceWrapper) V3SearchObjectAttribute(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3SearchObjectAttributeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3SearchObjectAttribute(ctx, params)
+	return err
+}
+
+// V3SearchBizInstTopo converts echo context to params.
+func (w *ServerInterfaceWrapper) V3SearchBizInstTopo(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3SearchBizInstTopoParams
+	// ------------- Optional query parameter "with_default" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "with_default", ctx.QueryParams(), &params.WithDefault, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter with_default: %s", err))
+	}
+
+	// ------------- Optional query parameter "need_sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "need_sort", ctx.QueryParams(), &params.NeedSort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter need_sort: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3SearchBizInstTopo(ctx, bkBizId, params)
+	return err
+}
+
+// V3GetMainlineObjectTopo converts echo context to params.
+func (w *ServerInterfaceWrapper) V3GetMainlineObjectTopo(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3GetMainlineObjectTopoParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3GetMainlineObjectTopo(ctx, params)
 	return err
 }
 
@@ -4723,6 +10329,57 @@ func (w *ServerInterfaceWrapper) V3CreateSet(ctx echo.Context) error {
 	return err
 }
 
+// V3BatchDeleteSet converts echo context to params.
+func (w *ServerInterfaceWrapper) V3BatchDeleteSet(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3BatchDeleteSetParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3BatchDeleteSet(ctx, bkBizId, params)
+	return err
+}
+
 // V3DeleteSet converts echo context to params.
 func (w *ServerInterfaceWrapper) V3DeleteSet(ctx echo.Context) error {
 	var err error
@@ -4735,7 +10392,7 @@ func (w *ServerInterfaceWrapper) V3DeleteSet(ctx echo.Context) error {
 	}
 
 	// ------------- Path parameter "bk_set_id" -------------
-	var bkSetId string
+	var bkSetId SetIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "bk_set_id", ctx.Param("bk_set_id"), &bkSetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
@@ -4779,6 +10436,65 @@ func (w *ServerInterfaceWrapper) V3DeleteSet(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.V3DeleteSet(ctx, bkBizId, bkSetId, params)
+	return err
+}
+
+// V3UpdateSet converts echo context to params.
+func (w *ServerInterfaceWrapper) V3UpdateSet(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_set_id" -------------
+	var bkSetId SetIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_set_id", ctx.Param("bk_set_id"), &bkSetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_set_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3UpdateSetParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3UpdateSet(ctx, bkBizId, bkSetId, params)
 	return err
 }
 
@@ -4835,6 +10551,16 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/delete_set/", wrapper.EsbDeleteSet, options.OperationMiddlewares["esbDeleteSet"]...)
 	router.POST(options.BaseURL+"/api/v3/set/search/:bk_supplier_account/:bk_biz_id", wrapper.V3SearchSet, options.OperationMiddlewares["v3SearchSet"]...)
 	router.DELETE(options.BaseURL+"/api/v3/set/:bk_biz_id/:bk_set_id", wrapper.V3DeleteSet, options.OperationMiddlewares["v3DeleteSet"]...)
+	router.PUT(options.BaseURL+"/api/v3/set/:bk_biz_id/:bk_set_id", wrapper.V3UpdateSet, options.OperationMiddlewares["v3UpdateSet"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/update_set/", wrapper.EsbUpdateSet, options.OperationMiddlewares["esbUpdateSet"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/batch_delete_set/", wrapper.EsbBatchDeleteSet, options.OperationMiddlewares["esbBatchDeleteSet"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/search_object_attribute/", wrapper.EsbSearchObjectAttribute, options.OperationMiddlewares["esbSearchObjectAttribute"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/get_mainline_object_topo/", wrapper.EsbGetMainlineObjectTopo, options.OperationMiddlewares["esbGetMainlineObjectTopo"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/search_biz_inst_topo/", wrapper.EsbSearchBizInstTopo, options.OperationMiddlewares["esbSearchBizInstTopo"]...)
+	router.DELETE(options.BaseURL+"/api/v3/set/:bk_biz_id/batch", wrapper.V3BatchDeleteSet, options.OperationMiddlewares["v3BatchDeleteSet"]...)
+	router.POST(options.BaseURL+"/api/v3/find/objectattr", wrapper.V3SearchObjectAttribute, options.OperationMiddlewares["v3SearchObjectAttribute"]...)
+	router.POST(options.BaseURL+"/api/v3/find/topomodelmainline", wrapper.V3GetMainlineObjectTopo, options.OperationMiddlewares["v3GetMainlineObjectTopo"]...)
+	router.POST(options.BaseURL+"/api/v3/find/topoinst/biz/:bk_biz_id", wrapper.V3SearchBizInstTopo, options.OperationMiddlewares["v3SearchBizInstTopo"]...)
 
 }
 
@@ -4843,109 +10569,139 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hxrc9s21vBfOcPtTKWUkinLTWPpQ8dJvPt6m9sbu83OE3otiIQs1BTAEqBt1ev//gwOAF5E6uLEafp0",
-	"Nl9ikSAu537DufMisUgFp1xJb3TnpSQjC6pohr+es99PXr4jaq5/xFRGGUsVE9wbedNcMk6lhJOXYyB8",
-	"qeaMX4KaEwVMAhcKCDw96E2ZAsYVvaSZfp7RWS5pDJ3B4PAwCA5BZIB/Hnzf9XyP3pJFmlBv5A0832N6",
-	"nVSv7nucLPTj6dXFlP1+wWLP9zL6W84yGnsjleXU92Q0pwuid6qWqR4sVcb4pXd/73vPr0jKXhF+mZNL",
-	"2jzMi9cvn8OwP9gHwmP9x3AEE8onMBMZHPPLhMk5LKiU5JLKMbyY66NTuJlTDmQqKVf6IAUUaCKp2/+c",
-	"kphm5Qn+1cO99IrNbNt4tIin23d+8EU3rPew846TnF4xfrl+z7jRjppTiOmM5Inqtm7br+8Px9iDrNur",
-	"W3u3vd5rGpKp4JIitR/L6YuMEkVPqTrm1zQRKe4+ElxRrvSfJE0TFhF9kL1fpT7NnSNanEJSTY93nswX",
-	"C5ItvZGnj5lRlWcc7EAQM9BPj96dQCyifKGxgeDIcs71ceVSKroASZYSQk/mUUSlDD3NIdckye2mYuqN",
-	"At+LicLTlawxGgx8/TMiKYmYWnqjQRAE+CglGeWqOkjS7JpF9EIqonJpOQ+fqwuNNn0EKlVPUlW+oPza",
-	"G3nD8oGe8OCHZ0HxwCJk5dNcg49mFySKRK4h6gWe70UI9AvF8JP9YH+/F+z39vfP9oPR8GAUDPrDZ0+/",
-	"C56NAj3a0ow5e42uqr98LyFS7Tqn3rGiizTR+3DAqT28ppnEVXieJPe+Z4lUk5NBj+d7Kc0WTJbDjIii",
-	"0oDHowfDmBzQ2f7+4IeDp8+ePoujg+jZ8Id4+HQ2fBb8gCJN4tG0QEP6LIlXcPp25o0+3nnfZHTmjby/",
-	"7ZWSe8+Mk3tVEj61G7v3t37zd8KSPKPe/TmuWgerpkwUM9TyBKh5JvLLORyfPh+DIfBIZDEIDrJYVLPT",
-	"mRCvSHa5CxeVJ911r82dajG1ENHVtxLEDQfC5Q3NQAkgYDEBTEFEuFZPGSXxCP7f2dk7OBgMUboQmIp4",
-	"CeKaZjDp9RbktqcfTPyQHwwHOMRIHFkbY571pktF5cSHgyCozoYqkfKYxjClM5FRYEqG/IUBR+8V5Zdq",
-	"PgbGNTi/lQWU+yHXUPwHUfSGLI+zTGSPBsbapC2APLPi6dKMs/CkevgIDvYPjSJx4NZyS8INU3MNkYwo",
-	"2kvYgqkJalPCgaQpRCRJZMgF19QiRZ5FFBYaGmKmKNdQ4gZUBCSNBI/1+X0r4VG2Os2Ju+69QPl310Kr",
-	"5aZxw4CScrPOqk/92vH2LrM7QbBR0dz73i/D5yR+b6jwQXgkfLkD49cxuoXjfxluZPgm9tFsI4nTXBqX",
-	"NPtWQpTRmHLFSCKhM3h6EATBoOtr06LCigUbhnwTS0CdIx4V/b4WTfWXBUHLL04bn766IZxHl6IV/P/l",
-	"hKiG8/WwLkULRYqEdJTckKV8kycJQjGOmT45Sd5lIqWZYtqSm5FE0lXImA9Bq/Y+fMiY0oKLaAIHMf2V",
-	"Rspsc0GWMCfXFLiA1My5REm4yKUybwSnyCVoJYAU5sO3KeWa74b9AJQQicSv/nn69g2c4vbhmiQsJkpk",
-	"EjpHv177wLhkMYV3GZOLLmJDI4ck7Ir2Pd9bMF491cD39Ipkql0s4zRZijP71/rmRcnSTSI3GioSi4Xg",
-	"QLJLtF3R9KmsgqYoSdOLqJVHK2QLJy89f5Xoffe5pFFGVTunSRrlGVNLuKJL6FSnPHv70/Gb7pppmwbo",
-	"6uRuBNgRKD7GzlGB0AtCb83kSlxR3pwxyjNtc0MuaQaJuGQcrK3dPo0eZ6zn1Zncm0IMV2ZuTnbfgtyq",
-	"eVjRRU34Hp8+1+y3GEPOr7iWA0qkvYRe00SDXALRLHjJhfa/PwP9Y3BSxJgUem0ncI9yNRcZ+92MNfIB",
-	"mATtvRraNmyPdP1QIjrbgYh8uJmzaK5lHUwpiKkijNO4MH/1ZrXH+ZP22f5nzpY5h5fUyJ0MXlCuaAa9",
-	"MA+CIYUoYdGVUwR1IBRjpkSyCBjXkCfWjdl+TOf13XkkSXYwFT7MRULf5Ispzbz7c399XOfzmAY6cQEL",
-	"+7z7WYz0Yh0j+eA+QoFZ4SEjcqfUCM7KuHUofSHEFaN9eMuRy9bOi6EsE37qP5iPf97Ax47mmLSGc0En",
-	"VrfdzJmiCZPKfV0Z05tllFrQkFzNtRw3b3w9Oag5kzBjNIm1Ppcpjdhs2djC55/ehSQ2UeEpVUYUvdSD",
-	"TSzGxfM+1uJ8ONv5FmnmnN3R3YowapdCx4Vp2IcAFpRw6VxXHww3usczYyoZc83zPcrzhTf6GJQ7svHN",
-	"B5z8PfrLXjWO0CagalakjSJpC2hpnW5jjdkNtiGiGpHYvKmKUXRfj1ts/s5qESMsXPhi9Swf5lTNtRFZ",
-	"2fUNKSA+yxM0hoTqg7ZKRrWBOIjGNB4DWmWNs6MGsljRn5eImQqRUMIb1GX36XvWNSx9uArAalDYTIUv",
-	"aUJXdepusrhqbWmvraFIS+G+s0ivBeUe8N0GFiwnbELg3MDAeRRNhe8IdGwDHKXvAx1UFINh8PT29rYL",
-	"EcmypTabJyUeJlo7+yiC1FxIY5oYp0Q6XwAlmDudiUZ0CCxIohWpZhh0SLKau2rsiS6uViJ60jBmnPxY",
-	"MM4WmsYGn8r3dRarMP4WFb87E78rRz4GE1ueQq77HKbaxDoaHFtl92eL3LWg//NIzK8qwE4pyaL5Ywiw",
-	"zYrPrvL/c5otH03erZVba2VVsZEvT3l6EVztvUHZf8lvlfxWA9xNZ3RNJHpcZAwFT5ZrBbc9mY1O+vr/",
-	"of3/wPy/fxgMWxGsp7hwNrydxzt588vRq5OXF0fv/3Hq+d7Ru3cXb95evDt+//rk9PTk7Rt8dnLx5u3Z",
-	"xd/f/vzmped774/Oji9enbw+Obt4f3x69v7kxZkeeP6JpvOnKpJPlewWyyU07DariLdztyH4hKunB6+Y",
-	"ohlJmgg+4kV9AJEmz5RREktgagTERL84cjpmGESuYJaRCF0ikQG9NdDBcBoBc1gQs5DH7JIpacLIZfKs",
-	"geQ7LyVK0Uzv5d8fe9+d//gx6B2ef/dN057W0uNdjUGbtHpy9BpKJgBiY+WQkOjK2TuHh0FwEAyRbLtj",
-	"DAKC4Hh2Td9oKlsLx2tG7OpUbiCBfzJFFy2izIiEBjE4sm6hkoQoGl+4LM2FHrFxAS4V4dHKmEfajXmw",
-	"5sXFms9W6Bff+l6rRigekCwjy7bfJhl/sWbj9u0X3X+5A784SwHz7UdamQ2nsWy8Bte7gOlzwLLhfNUP",
-	"/YK62zZUKrIGIzrvMJoTxoHF0MlzFh8UAiQmck5lV6uMCu8HvUPSm53fDffvv2lzplfMlxabgZtUwvq0",
-	"guHg+mZTmpmYjA8Y4M+NP2PCNBi/or/lJDECjoOejCiR2ZTDCCbf0N8mPky+4RT/Y3yivZ+ESdXVvzN6",
-	"SW/xkT1srdDqbsVZZNwbfRz6B+f3a0s52gLLuFvZLhLNO1DCRjDGQBepWtpfEkiSaIp28mINC5WUN2OJ",
-	"otnDgGxl628ac2AmMKFnJS5NbMKkrwscTryWU6ZWz9bxjrnu5tGDkT1Z4TkGbTaGFJlqdZo11MYQej38",
-	"K/RAj5Sgx1EeM35ZBlNLFLaQrVTErLBpH02ctmG5HrNrBmiTXCqagTYO+vCzTRwU6YI4E2lK4zFMChN9",
-	"AsxkAW9sNs2GtoogtIlxhlxr0T48efIWceWEhyMtnJ3OWCU4thAxTfpPnqD6b3gZZWXUXbOGiF1yKAb4",
-	"3oLcGrAdun9+LRiwJqNWQXG97qrVanjporlmIHAMoFceaIEPDF2tGaNZdwwEUiGZYtfUGEnOiuqY2svC",
-	"EgJjCHU1RmIbhCvgy5SkyQwIX5azVco1pRKZxliOXxKIcqnEAhaE8YRxCiYhxFQRZydm53gYotx7Xlu0",
-	"7/lboiktZWl3Zd0XVqjVYXhqRtt8wAgGe/vQGYy0sOQ+7I8gSoSkcbcMFOIk+1qxrMFfPW9YFMNV99HY",
-	"RuQYoHw6BqJgIaSC/e+fAma3QfDIxvFBpiTCeLrK2GKhKToTC5gKNQfKY+myAYaioyuI5jS6arMK1+0a",
-	"K/Wqmx42dn3Mr1kmOJYh6mkQfHtDBKAW+ghAepvSjFEeUR+GI8wNkmRPzGYsYiRpAtb3hg8BbnuixMET",
-	"kw4dSRX+1fUh5+y3nFqyZEpaLqkDO5oT7SjQzOTRV+CPkDeiYx3suQBFpj4gqU8zSq60Dmac08wiTs+L",
-	"JU1iBmEI/4E9GMETsCmEyGYSIPTgR/hbI5lXMT7gycd/h6EKQx6GszDMIAzD8D97oye+mclMFHo//u38",
-	"O3jyzbqUUxqjOTddtmkUzJsZUHKBSXzSHVsW176XzatuRVlBS7vGiGoOoMk4rivhDKDnygsc8jscaQ0k",
-	"1fbMAHowzVmieoxrIZ8nFCKRJNR4hJ3inRnuNCSTEGCZukZX73eaCWtqxUzqw0pkMVft2YejhvwsxaGG",
-	"FdYg4Ii+t1pBs1FEvCx/OZGv1SV0KsOqGWAsgnGjuhUCD4LgjxQnjQrZuw1YdIaA+0DrN2TfyoNuJdNZ",
-	"6HNTVqhNDA17UtCAS89WntiZxi5GsF39vRLiisaQp3AzJ4pi7ZE9g7ZDxiaTSmP0y81Wqu8hqOQ6qwZc",
-	"a5lwm5a3L4u0b+Mou/IiXxv5LGTpitVx3m7N/b0w23c3pSsmvZhhtaay9b9j/KWdpMK2NykbIjXgZ5g+",
-	"3RDxXVOIUDVr60bCQ8y4ncw0U4keX5AWk9yQpeCgmBahGU0okVQaFsO7IwJdK8O6eg9E0R4WoLdLa7dY",
-	"m7TWQEZ5fTMXYAcaoUPVhrXbltlgeraand4DLLJPtMEebnJtsbI+xSD6XBOoavvsungbEtxxkMx3sIt3",
-	"MZYer/ytpYhni/HRxjvm3aNxziY7p8Y5CZEK7GjHPmXAlVjO2rClrYit3V3ZKDJ8WLAkYaa4HdKMRkxi",
-	"ZY7KCEu0stJmiXRu8s7wqJhj22ypbeZTw15qWkGoFvH+mBTbAust4fOGobSDbbQLGiqXfTbQ3tiE0kA5",
-	"mYqfVElhZ6i32kNt7FgxecYQFCFIUrz4skaF76zVKGGINQwmOCZAbGqDaWd7o82KsNVMO/sDpeGhqWRD",
-	"zUmpuqoS1G8aOg3BVmfMKn2UDNNEYkvCuM36cfoYhQmGtyKhyShXwDiQJJ2TKVUsIgmILDYIXc0Dt0SP",
-	"rUDeHC7UrsG6kmglfaAkmkOUK03jFUutaoEVkdZdcbQ5n+AAjjtrszN/GR69O9HWAc3WFgkdFRcNxMwl",
-	"wo7enYDEz2yYynkMV5SmskiXmRAjqj05gpOj15X7Kh2bavNNeBctnUpyzgFl7O4g2ysHKVFzzORVbjl0",
-	"YU4kVgtpmTTxbRla7V5MmaT+54czc8f58PAZTFAf2VvRkqqJmWsSYho19EbIjJN+m3WMme6L3YqQiuEL",
-	"eblDOvjhqeZPr0T6zJKiOiBWTlrbVzsB7l4m+sWqOx+x1ONL1mysLdMo7wythd3/xRK5P6zW7ZfhX6fU",
-	"7SsR4F+xbOurgLJaPtdUxdpzSqgruiESK24bNTkWoKt1N85P6ExCbxh6E1+ruWE/CL1Jtx/ySeiRaWSe",
-	"D/vfmxvCE33qCYbiuVAPq9gJQ/mkUrXTCcN+8KT7o37cWsGDtrW59oN36pyiJSmr3TdqwkWfegR3YfV6",
-	"U+iNQq/f74eeH9ZvHK2+cXcnyuf30CkuWCzIEqTSsNAGSGV4d1sbkfqmS1MtZT/Rpbne2W4yns0pTKyR",
-	"rG0SLFTSCCxuNGEtVie0lrTzLEKvi/dZNZLVjQCZZzMSadPL3hsLuTWDoFOtt0ZEVxO/Niko4qWPUS1r",
-	"qZqcjjGyurbsG0sAy3n3zNauh5CJXNnMUGHoVqatrs84TFqBhnQZ8pc0Y9cuYo7JgBsBaT5NmJzTuNas",
-	"AwOfNdhhpjbnpR/GbE2HxCOEHPdE5+SaiTxz5mK93UcfPsypLWbXa8dsNtP8hZd2ij4hM5Ek4kZWvw+5",
-	"mUCzpr1RYVqHTEInGbSNWWkkormvggpNfVNqXENjl2rO1Yw9GfaDiR9yjQbL4pg2qefNxKyWfiiL8pc4",
-	"DJMMNAYzichojAC39rstdPOLrYvMXRjw8XO8XLwfBKUJX2tGMYaJEYcTk/fIacjpLYlUEcPXjGoD+PCW",
-	"a7LZUFQqyzUPbm9xzZBPmnfPJ+ZKQtNVucmYophYx0mthyChc3L02jgN//xw1nUT1wzbScEkhXE76Zdd",
-	"Fkgcy/KqtR56MBz4jpEsH1YaSPghN+6MK4cS1pUCyX6ngGUr0hxj5ba19h/lXGR4x6zlaj580H5YyN3V",
-	"KEzhpCJTNLaelr04KWKTIy0uwmtSphGLy0IN9JD1OiYXBVc0VSGfUrzXXKf9jkxptGfG9S+F4VtzkVNp",
-	"SlIqY9NcWeq0qMFCEOjM2K3KMyr38PeepKr/qxTcHJ+Aew0xy2ikRLb8VoZcUnVRzoofdMeWvV2XIpNR",
-	"xYt4buS3smi4VNz/NvfmONBrmi1Dntj+RH04NWy1snlEDo31FybJR2YKY5qtWb7O/vdPfUwJdv2QG9hX",
-	"r41bN1aS5Xg19wfMKlzFVOJaKJXivxRynu8VcShv2B8MtSEhUspJyvBJ0B+agro5qtQ9krK9CE0g/df1",
-	"/l4U7ZXT7aHxJtruHxtnzWaWXOWJKyshZRkJaNQXwVOZEInJRJGaPFYfXjsUkYyG3BWLG6HQ6BSFEgI7",
-	"U2k+wBZZfoFGrMm9YbLlDlPIy0tMQRD4bdeXuohTYtoH2H0g8T558kYoOrI1vw8tazKlgEzwk9gb1W5D",
-	"IiLKRm5r4nHlkL1G067786J+/7mIl4/UBsvIoQ19sKodrmrXyD0qpxeKShsNqF7t9m5vb73aTejBum5T",
-	"g/3hwfdPf3h26FUvGpcTlHd27bNKc60t3bS2N81qtsTatZVVsz3V/Up3qF17Qrn7Pfd1lwL7Ta10Q9sP",
-	"gnUzF+P2Wlum3fvewY4fF61N9DeD4cO/GQ4e+E3FAUDGaDP9P57f+3eaA0r6rRvB0Dk+fY6JMHIpsYSZ",
-	"Kg+di1axF+P90C1iz1witWJPayWteE2KRvbheaWuRXtXRWGCFuxB1zZWNMp3MAgGweEzk45X2vgkCmJB",
-	"TQCS3jKJCZ7CWtwqSdulTXHr9WtIm51Jv3E3d3fS33kLO/dmq4aAHr0t29hUErnsZqUT21+OG+MqrzyM",
-	"F02ByhZetEalrFscrr2PimqV4r7Lt0yM3p74kJJLo7Mn+q8JMljIH8xhRcDrT81hjcujX5PDGjHCL8Bm",
-	"kzu0J3ys07uf/NWZzZZ0tfDDZs67Hmo3yzLc3l2LRXaPT43Vdr+FG7X/ZHdim+hUPPixdYFXileK4iY1",
-	"d+m3XNK4jdsq0eUms22ukRkXE5s4kLjhNMOUsCyjSXaj9SbHwdomxy0J7Qe0O94uHoq+zrsMrvVO3umD",
-	"Ws/iLyV6Vq+Tfy2p05KYeEADxq0jG8nzP1BM1ZpW7iqnKg0L9Sf7h9s/WeleuZtsq66zo2jbVa5VREsZ",
-	"bd4q6R4mzEy8vSHKRkX8WousG21xHJ8+hzRX9dj4anjDhSpynhhThYILMrneaZ3JavNxJIpa33PfRjtr",
-	"Hb/dsIOuC5IYl6HoBxnr5zYQOflXz1JM7ySemPB3sXD1jcOkawfpoxyt5AX0ImWntSpOMIoG18OQO9mO",
-	"0dfYQQixMr3q6VPs3UlFLun9BJQQ0Km/SzMRV1E4mHRdxVSZbzh9+ZPEqrm4iJatKo/PiLz8uUXx9qiO",
-	"Ice2YM63cjXksxLe+bOFVPydNU+9d9lXUzwP7vX9hyie9o7grc18S3mwS+sPFlc7EPtAIM9ZbIIe5k53",
-	"rZtu2+XuZ/e94u+DHf4etF4Gx7bA2/ZedEkWNxyqw00ImtliTOwFS11jM/0RntSH4T4k4oZmEUEZebu1",
-	"U/B/VfpqlO6z9bhxW7Du9N5gOaGK/qmCd6366DNiczV9tOL5UGVa9pYuzHC9C+OqdR/VcXkUBfgHSOaH",
-	"RPr+EKH8WbHBv7TQqAcTdxUZuJJGRFuIoMjZ20IZd62CxHFmdGGeJd7ImyuVjvb2Bvs/9IN+0B+MngXP",
-	"AiRSu1oLB0qsyTESToZedzVGKVKRiMtlyYvYs+P8/n8DAAD//w==",
+	"7H17c9s29uhXOcPtTKQsLUuWm8bSHztO7N3rbfO4tbfZuaF/FkRCEmoKUAnQtuKfv/sdHAB8iJREx86j",
+	"afJPLBIkgYPzfuHWC8V8ITjlSnqDW29BEjKniib46wX7cHL0lqiZ/hFRGSZsoZjg3sAbp5JxKiWcHA2B",
+	"8KWaMT4FNSMKmAQuFBB4tr8zZgoYV3RKE309oZNU0ghavd7BQbd7ACIB/HP/x7bne/SGzBcx9QZez/M9",
+	"pr+z0F/3PU7m+vL48mLMPlywyPO9hP6RsoRG3kAlKfU9Gc7onOiZquVCD5YqYXzq3d353otLsmC/ED5N",
+	"yZRWF/Py1dEL6Hd6e0B4pP/oD2BE+QgmIoFjPo2ZnMGcSkmmVA7h5UwvncL1jHIgY0m50gvJoEBjSd38",
+	"Z5RENMlX8N8dnMtONpltEw/n0Xj7zPc/6YT1HBrPOE7pJePT9XPGibbUjEJEJySNVbt22n55fjjGLmTd",
+	"XN23m871lKp1+C2pgpOjEk721+KkpOq+OHmnB8uF4JIiqR3L8cuEEkVPqTrmVzQWCwRdKLiiXOk/yWIR",
+	"s5DoCe7+LvUsb93s8BWS6g/fejKdz0my9AaehnFCVZpwsANBTEBfPXx7ApEI07lGBdyLJOVcw1oupaJz",
+	"kGQpIfBkGoZUysDT5HlF4tROKqLeoOt7EVG4upwuB72er3+GZEFCppbeoNftdvHSgiSUq+IgSZMrFtIL",
+	"qYhKpSV7C0+9HXoJVKodSVV+g/Iruxk55Af7Pz3vZhfsxqw8mmrw0eSChKFINUS9rud7IQL9QjF8ZK+7",
+	"t7fT3dvZ2zvb6w76+4Nur9N//uzv3eeDrh5tEdasvYQvxV++FxOpmr5Tz1jR+SLW83DAKV28oonEr/A0",
+	"ju98z1KIRiezPZ7vLWgyZzIfZnCRSgMej+73I7JPJ3t7vZ/2nz1/9jwK98Pn/Z+i/rNJ/3n3J8RdiUvT",
+	"mIv4mSOv4PTNxBu8v/V+SOjEG3h/283Fxq4ZJ3eLKHxqJ3bnb33mn4TFaUK9u3P8ahmsGjORx1FLE6Bm",
+	"iUinMzg+fTEEg+ChSCIQHGT2UU1OZ0L8QpJpEyrKV9p0rtWZah45F+HlEwnimgPh8pomoAQQsDsBTEFI",
+	"uJaNCSXRAP7P2dlb2O/1kbURGItoCeKKJjDa2ZmTmx19YeQHfL/fwyGG3cnSGHNtZ7xUVI582O92i29D",
+	"eUx5RCMY04lIKDAlA/7SgGPnF8qnajYExjU4n8gMyp2Aayj+iyh6TZbHSSKSRwNj6aU1gDyz7Glqxll4",
+	"Uj18APt7B0aKOXBrviXhmqmZhkhCFN2J2ZypEYpywoEsFhCSOJYBF1xjixRpElKYa2iIiaJcQ4kbUBGQ",
+	"NBQ80uv3rXhB3urENs565yXyv9saXM0njRMG5JSbhVD51a8cbTd5u2MEGwXNne/91n9Bol8NFt5rHwlf",
+	"NiD88o5uofjf+hsJvrr7qDOS2EkuvZc0eSIhTGhEuWIkltDqPdvvdru9tq/1mgIpZmQY8E0kAWWKeNTt",
+	"9zVrKt/MEFp+ctz4+K8bxHl0LlrY/2+OiWo4X/XLXDQTpIhIh/E1WcrXaRwjFKOI6ZWT+G0iFjRRTGty",
+	"ExJLugoZ8yBo0d6BdwlTmnERjeAgxr/TUJlpzskSZuSKAhewMO9cIiecp1KZO4JTpBLUEkAK8+CbBeWa",
+	"7vqdLighYolP/fv0zWs4xenDFYlZRJRIJLQOf7/ygXHJIgpvEybnbdwNvTkkZpe04/nenPHiqnq+p79I",
+	"xlqXNtqxxTgzfy1vDpVK2DhViG2LwsMlDTNDVWtY6ifHlxdMkgUr3B0LEVPCs7tGsV07QIx/L7/dEYLR",
+	"XS0sL6aJSBfNRlk9dMvQBt9kPKI3a9edDXOfKyOORUtLPk8kxLlttPGr5uatR3k69wbvPcn4NKbhjGiD",
+	"KxZ8av9kXGvYOMr3UOf19Zamkibeef03qrp4PQRKanHd8kvae8078L7RXSr3SmCquU8jpgy21mHMuhkx",
+	"OU9jxRZrn5OCx8t19xbJ2sc0fW16NDc96+4XDJKapYoMCmXc0Vx3Sm+gle+9D27r2z7czhn3YU5u7jQr",
+	"Mu+T0GJcGUGsEc+8W2rxTThoNPFBY2oE6zHzzvcWMQnpTMTavq+bcsqZqpeZOSDerxJaDb3U4HwGjxJY",
+	"i0zifBPv+r8pTZbrubthfStiT3AzVDppTdzbpA+UhDO4pEsgMGE0jiyn1wyd/pGS2IgdtM0L7orbIlPT",
+	"9qSeZGXWL4gKZ0c0pnU8N1pznXE0K2W9IiKpklpkm6eHQOcLtdTYgPYpn0KoRa/EWV/PREzB+RI1wBWd",
+	"y3rKsldIkpAlbvTKYuqW9zLXEauTNSZPKOZzwYEkU3SGoC29KnnIYnER1ip9BT3IuIvq2Jh+XNIwoWod",
+	"xMI0YWqJm9wqvvLszc/Hr9tecy664sSyI8COQH106NxuEHjdwOto0w+ltwQCPJ2P9XiJWnHEpvq/1vhy",
+	"R4qFBEl5JKGrJ5S7BFanVt27c8vNxSWtYTJhmiSUK9ACA2IxZRysP6h+2XpcvahzdzJTofDm6svq8OVY",
+	"jmvoOI4bGEFFVNtmA618AwFU/LR07pMK6TkstEK5m3OiAqU4r1xGTI3mUqWxgqephgMXPU5bPpErvXdl",
+	"v9Tm56zFenJkHjPuqWztmpHmy89k3YoEsI/5nrXEc5O5MP/SpCz8zuvRo8AwT6kq2NSPjyVF3qzHblCI",
+	"N73mneaxr5Gu6+SjfUl1uRYpX7APZ2IhHrzSx5i978X0isZ13nquYLyEMGb66SEGoFKJYnuVPu4Pgsyr",
+	"WQBClYtrNjoRyXwIKb/k2nxVYrGDE9aMXQLRluOUC6NNfLSQMYtDcws9Yfrbzk9wmKqZSNgHM9aYtcCQ",
+	"cStjkhlrFc2x+4qqswaiyofrGQtn2kSHMQUxVoRxGmVeWz3ZF3FKf9aKwP+bsWXK4YgaczmBl5QrmsBO",
+	"kHa7fap3M7zMNKISELIxYyJZCIxryBOrtW1fZo57zZC5hIXn/vpY6MNEM7SiDBb2ersirk8UiGtu9Cdj",
+	"/0Ra59ouxzuPKrZfrhPbPriH0IVQkNhGZx1T40oojFuHLS+FuGS0A284yvS178XIsiHpzr21hv9s0Boc",
+	"OjNpXckZClrj5XrGFI2ZVO7pwpidSUKpBQ1J1UxzQ3PH1y8HNWPSafQC5IKGbLKsTOHhq3fqwCYEP6XK",
+	"cLkjPXg9j9wsHCvhn7X6y4omnjlLO9CFOSVcumCOD4bQ3eWJcR4aB6bzO2xThLas/FeMIK3oO1XeV/Kr",
+	"2rgqjbTYKZixboJ1G/HFNKbyWt7NqJrRpDTra5JBfJLG6B4UqgNaxxqUBuIgGtFoCOinrKwdhdsXVdEe",
+	"Tzt7HJ2lEKZ+DE2t+MK1Kovzsde4dCyCDm3IL48GQAtlUK/ffXZzc9OGkCTJEriAUb4PIy34fWRBaiak",
+	"0XqMm1467zhyMLc6E59rEZiTWMtoTTDook9KARyjqrTxa/lGjyp6kuMfc8bZXONY72PpvkxiBcLfoj00",
+	"J+K3+chHNHuQ6h5CVJtI5xVhPGacfkb7033yTTaP70boNg6nV/E4W/RRFPJ9F3AXTilJwtmn9gJkX7G+",
+	"oi/mCMgm8ukxT38Ev/ar2bLv6FeDfmdiIT4jn9afe63f+p1DN9ic/ywi8ufXQRtTq1nuVtuxmCq7Bnrn",
+	"NWlnVV/bmvywYZZEjJFSfzNR2JwhX//ft//vm//3Drr9WpLRr8gC7S4yfvL6t8NfTo4uDn/916nne4dv",
+	"3168fnPx9vjXVyenpydvXuO1k4vXb84u/vnmP6+PPN/79fDs+OKXk1cnZxe/Hp+e/Xry8kwPPP9I8/1j",
+	"ldmP1S4tleTQsNMsEo59dx2BnHD1bP8XpmhCapy5hzwrGSDSZH8atxZTAyAmJ8X6t66ZmolUwSQhIbpl",
+	"RAL0xkAHI9DERqVBTAJu3WCY3FVxhOWbfOstiFI00XP5n/c7fz//x/vuzsH533+o2vQaW1cU2LrMFU5v",
+	"1MZsEBwgxr9XgWGip5i4JKRa49zanLui725ORaGFN6z7/Jh9WJsxQrd+o0HGR5Vv2EmVF1GGl18G7+p6",
+	"qvOrQ8e3JRFV5TYnh68gFwNAbA4ixCS8dFbzwUG3u9/tI+NpDzG5CgRH7NUcCh0u1k72qplQZYwxuCxL",
+	"onklAl+/2Wt3IKExUTS6cNmvmOiw8QNcKsLDlTGPNBuXWVR7Yx0araCHzdRYk4yxqqCs/ja5YOtoxt79",
+	"pPPPZ+Bna8lgvn1JK2/D11gKWLPXTcD0ELBsWF/xQT/D7roJ5apchRCdjzGcEcaBRdBKUxbtZyIgInJG",
+	"ZVsL/QL37u4ckJ3J+W1/7+6HOva1Yl3V6NE2M+d+CT0LmhjPvg/EpOagV8w4+/PMHSOiOOiXESUSm8o5",
+	"gNEP9I+RD6MfOMX/GB9Bi0DMpGrr35iWhZfsYtuV1J+Cuse4N3jf9/fP79aWyNQlQ+Bs1yT5mHughPWD",
+	"uzQf80sCieOabJ5VEsoxb8JiZTK9mgPZ8tY/9M6BeYGJjSoxNR5uUxaQ7eHIq1nlwmpK5X3HGoLq0rsD",
+	"u7LM/9it0xKlSFSt61VDbQiBt4N/BR7okRL0OMojxqd5tK+oK1dJURHzhU3zaJYiVY78VMN8cSoVTUCr",
+	"dx34j41sZ/HsKBGLBY2GMMr0/BEwk119bbOUbYAki5KaSFnAtRTtwNOnb3CvHPNwqIVvpxNWCLHMRUTj",
+	"ztOnqMBVlKy84uy2WpvFphyyAb43JzcGbAfun19yKa/JVF5JvM3r2Wq1hiMXEzQDgWOEt3BBM3xgaO1N",
+	"GE3aQyCwEJIpdkWNmuv04JYpqM10WRvRbesdiWwoJ4MvU5LGEyB8mb+tUIMrlUj0jqX4JIEwlUrMYW7V",
+	"WDAZC0xl0VpiZo6LIcrd56WPdjx/i0++ptzvNq+nw8q/MgxPzWgbVR5Ab3cPWr2BZpbch70BhLGQNGrn",
+	"4SZ8yZ4WLGv2r6ySZkWGxXlUphE6AsivDoEomAupYO/HZ4BVAyB4aKPBIBckxKisSth8rjE6EXMYCzUD",
+	"yiPpYsoGo8NLCGc0vKzTCtfNGisgi5PuV2Z9zK9YIjiWd+rXIPh2+whAzfQRgPRmQRNGeUh96A8weYXE",
+	"u2IyYSEjcRWwvte/D3Drw+0Onhi6bkmq8K+2Dylnf6TUoiVT0lJJGdjhjGhTjyamPmEF/gh5wzrWwZ4L",
+	"UGTsA6L6OKHkUstgxjlN7Mbp92KpmJhAEMD/wi4M4CnYQHRo49EQePAP+Fsl26SgfMDT9/8TBCoIeBBM",
+	"giCBIAiC/90dPPXNm8yLAu8ffzv/Ozz9YV3iArpWoovxsk6iYPaFASUXmMtK2kNL4piTbRJ/tm5ZhktN",
+	"3VQlE96kxKwrje3CjsuydZvf4ohrIKnWZ3qwA+OUxWqHcc3k05hCKOKYGpu+ld0zw52EZBK62HtAb9fO",
+	"B5oIq2pFTOrFmhQZV0PQgcMK/8zZoYYVpuLiiE5NfcAGFnGU/3IsX4tLaBWGFVOU0J52o9oFBO92u5+T",
+	"nVQqj2837KJTBNwDWr4h+RYutAv5Mpk8N+WaWsXQsCcZDrgkn8IV+6ah8/JsF3+/CHFJI0gXcD0jimJN",
+	"l12D1kOGJh+HRmiXm6kU70O349UqcLXl13VS3t7MkocqS2lKi3xtYCbjpStax3m9NvfPTG1vrkoXVHox",
+	"wSpYZeuqh/hLG0mZbm8C/0RqwE8wCWeDj3pNphyLvDVKwn3UuEZqms2RuyA1KrlBS8FBMc1CExpTIqk0",
+	"JIYNQQSaVoZ09RyIoju2yKmOW7uP1XFrDWTk19czkWXu2YqJDd+udbmtVz1r1U7vHhrZR+pg91e5tmhZ",
+	"H6MQPVQFKuo+TT9etwluOYjmDfTiJsrS41WB1GSZblE+6mjH3Hs0ytmk55QoJyZSgR3tyCd3uBJLWRum",
+	"tHVjV6oKN7AMH+YsjplpGgCLhIZMYn6nSgiLtbDSaol0ZnJjeBTUsW261Db1qaIvVbUgFIuYQi/FttBI",
+	"TQCkoig10I2abEOpZnEt7g1dEZzjqfhIERUaQ71WH6ojx4LKM4Ru5oIk2Y1Pq1T4Tls15Q5m65gjAtxN",
+	"rTA11jfqtAibE9vYHsgVD40lGwLAuegqx4Mrik6FsZUJs4gfOcFUN7EmxFyn/RQy6YfGvRUKjUapAsaB",
+	"xIsZGVPFQhKDSCKzoatpKjXeY8uQN7sLtWmwvpbSFoCGqdI4XtDUihpYoxSO4h5tjic4gOPM1uiZhZj/",
+	"urkX3MThjPAp9Y11YvThjFUbi0UvbW5a+mC4TJtmZLnN0/conryqGvRgj9I9VZdHcbRsK3Hf8r46TpBl",
+	"/dSFtW0d8PqODPr+pqjwA+LW4YzF0aMkLxVkbR3PNpixUSwQK3WfoDFuuW93uwyof5ekauuLqkai24sV",
+	"wPsb4ug5zzTArKPz3/qHb0+0FUCTtSnlh1mjFjFxAe/Dtycg8THrjnaegUtKFzILi5tQAqq3cgAnh68K",
+	"/X5aNqTumzAOWjSFILxjfkPXQNK2bFkQNcOIfaFLTBtmRGJuudY9Rr4tWij1FcrTif797sw0qDw4eA4j",
+	"1DttS0tJ1ci8axRgwkvgDVDojjp1fApzki6apaxnw+dy2iBx5/5JQR+ft/7ABPQyIFZWWprXGgT8i1RF",
+	"f8q8xbWpir/1m9dsfbJSqz8/EAu88dupV/lshSe/9f9CdSdfCEO/nZKRLwTAb7H84QuB8puvXPgicC1m",
+	"7ld1dNtqKe8LkHcLKKRVWxCvpk5njYBGgdcPvJGv9d9+pxt4o3Yn4KPAI+PQXO93fjStV0d61SOMxXOh",
+	"7pd0HQTyaSHxuhUEne7T9j/05dokbDSsTGMKbFboNHCyYKWOGFW46FUP4DYoNuAIvEHgdTqdwPODck+M",
+	"1TuuBD+/fgetrE5/TpYglYYF5k/nw9vbmsOXJ51j7YL9TJemb2a9z+hsRmFkvWTaWMFMZb2BWc8NTKdv",
+	"BZ5zvRjXYuC1sVGo3mR1LUCmyYSE2iaznU0Cbu0jaBXLdnGji5lfNitIREu/6AAySR3G+mrb6mGs4sjf",
+	"u2umdtWHRKTKpoZknq7Ca4vfZxxGtUBDvAz4EU3YlQuZYzbAtYBFOo6ZnNGo1AUdI58l2GGqVspzRyyz",
+	"SZ0SlxBwnBOdkSsm0sTZkeU+6h14N6O2Jlp/O2KTiaYv7P2QNWCfiDgW17L4fMDNCzRp2sJ805N9FDjO",
+	"oI3PQod2TX2FrdDYN6bGN2wMVk25mrBH/U535Adcb4MlccybKCfOiEkp/yCv7V7isMyPhy8RCY0Q4Naw",
+	"t5nufjZ1kbi6cx8fx66te91ubtuXunwPYWTY4cgkPqQ04PSGhCoL4mtCtRF8eMM12myoC5L5N/dvbvCb",
+	"AR9Vm/qOTGV71YdxnTBFTS8V/VLrOpDQOjl8ZbwJ/3531nYvLlm8o4xIMqt31MnbV5MoknkPWz10v9/z",
+	"HSFZOix05vYDbvwcLh9aWB8LSPaBAuatSrOMlTa2YapAzkSCrUpqeh7DuxkLZwF3HTYwh2MhEkUj64Kx",
+	"rX1EZJKksg7DGpVpyKI8UxNd5Po71rV7SRcq4GOKDWPLuN+SCxrumnGdqTB0a1oNKY1JmfWPe2i3BjNB",
+	"oTVhNypNqNzF37uSqs7vUnCzfALuNkQsoaESyfKJDLik6iJ/Kz7QHlrydmdPmJSqUiPGJzI7RiNrrGva",
+	"r3CgVzRZBtz1r+zAqSGrlcnj5pjGlybLh0wUBjVr03xaez8+8zEnqO0H3MC+2I/X+rckWQ5Xk3+AWYGr",
+	"mIrdwRg5+8+ZnOd7WSDK63d6fdMNlHJspatFfKdvMupnKFJ3yYLthqgC6b+u9nbDcHdMVDi7MO0e9Ut3",
+	"UakTdX2yTGsOyNpExkxagIzM8x3XW3LkpITeFfSuaqyObWsSTjVfdEFP3FNHMtiMx5wzY/vC93rdXvfg",
+	"eQcOebUZJQ637j17Os3ApCdH2Vz5+paVvv4tKbAopjZrxnyZ2YZMCyKlzUQzspgHXAmzDxgDOTr+5fjs",
+	"2OpHWAfABD+JvEG12xzuRH4+z5qIXD5kt3IWy915VsP6QkTLxzwaob4x3l1Zy8WzJVZOPtnrdu81j8aH",
+	"URRN3kc/h2JoUvxc2kHh6Il9s566r2Xr3i2eT6Gf6fXv/0y/d89nCmoywq9OQX5/fuffajTJT5GxhIAE",
+	"i9lhWRZX6/j0BaaOkKnEoh+qPNTGa/lEznY2cAjjjrQpaC5F3eWf55/ugBYRWZaFjInErEPTuZfEHXjl",
+	"WDlJaMBdXbBRHirnBKEmgecSaXmJByT5GbvHaOQ1kzUtcwKe98zpdrt+XbecNvJ+Yvq323mgkHv69LVQ",
+	"dGCLA+9b/1DhFZkj90uwiSbnEBl9ZcNBRMUjhkoNET0qxxeKShtOKDYp9G5ubrxST7/euuN+env9/R+f",
+	"/fT8wCv2tctfkLeIs9cKpxttOc5o+6lF1TOJmp4lVD0f6G7leJ6mh/LcnylvZS7VM6u+RQ5YNpbvyfbu",
+	"oxgZtqc1H62gW72nAy8KCfASWnkGM8aH21bpKGk7Jm9XaSOVKIgENSoOvbH6TmZVbuWk9dzmz6GUfNdH",
+	"vl19xNDK/WhxStWFK3S7MK7TCyUWYgNlaurIauPMIzL3J2WqUCSu+QBGY/YBnQhLV1aH1XLSh5GkauTD",
+	"yND0yA/4aCakGhnyy+yz06OfbZd1hm6bfx2f5S6SrEe9s3VM6avx4dgEi4Bru12kmBwrxBrq/RdV5fjX",
+	"mViIr5eSSz1xqmcnfjKKXQ1LfgKqVSX0+rYJt7zWSZmANBnGYrqsUDRqvRto2lSnGPWPy0b0nH0USUuL",
+	"2iK1orkhfSNs0dHl/A/jkhyO6USBSFUn4CN8cORabRdakdtyQtON/B7EHvAm1A5NiN3EEl+wDydcfuWE",
+	"Xu03/yUFdjFO+YlIXyX0L0H2MbuiOYlv9iI0JHgrvjMf6xaaL/hi7UlpKpwZzy3mIDp+JKIltEYmImgS",
+	"JzG6p3Vp727UNocXyYCrhHAZmyIUseYgo6E7TVczAW3prjqEHQfJ4gEBx9VL5yJ13gGneNiz3TjdSOtG",
+	"puc5bF8zva+ehfIF6b2aafiJqL6ABn8B2i+uVhO+Dd58HNVvNqPPZrV+ygLBF7rB+K6mYmRcbiMfFmRq",
+	"3G0j/ZdRzpHU72ccZ7lCXzXlVfrXfknaq6RXfQLSG92iK9DHWvy70bdOe7Zs+8F+e1Nst4Xy3iVMUSjX",
+	"kZt8DxOhRmu9VP6ThwPKBUD2KWYOOw14vkurjrAat5dv3QJI8Tast9KqBpgMONYM9A62Ob+GuU5OSvp3",
+	"I8U7awL7VbOBSqva7z6yPz/t2wLZJj6yq/7uhPFo16iYWlhvka9kTl1LCHs2UyHtplMhBJc6+2ClVK88",
+	"Jwi/wQNaq/7kJPS1KLB1lTL3OIx968hKIdjn03hL59c3Jb3C2eX6kb2D7Y+sHGTfjFyL32lIrU1V5AJd",
+	"5fmRm5RmR8va0mZcqt0x+7B7mwVH7xpQts1SaU7XD3IssQ8nR2+JmiH+rVRC8qXt58R4GKeRzaLJfHBZ",
+	"ys1KuMwl16K4znNrtRC/KJSJrz91f3UiNpPZtGrEWmzjJhybBLBhniCgL2GhZd0EOKXRBXaG3PL1z8IH",
+	"PwM7uo/77LMxoo91uH3zLGijh+5BjAjvOb//x3OgYe6fy/L1SFTHlx4puvVnobP7Rqk+G609JK71zdNb",
+	"g0DYx1CdttKNco5yfzUN6u6e2sBaPX9o89NXWktlrcfUzFEpBr5qDORCSV2VNjd3sMrP9zVFGuKa0wQb",
+	"thRC83aipc7YXtcJZz3DXDbXt5spa/EPlNolTedPauqsnkX15Uyde7sLPwvTewQH4zfN9zZ4JLfyuorT",
+	"QnO6RzFtBiXF4npGlMncT1W5cG01p9jlB6c8NkEGmgX+3NHbrazIKM80Ftw0o9NmS7/T6/u2FElTcGXY",
+	"fttlJhtXpcuiZZG+bj2bo//uWIzZOYlGpjYt+3DxjttJOz1sh6yKRXv6I/lB3cU9MYHSq37AHW/H0qjI",
+	"QQh3ZXy5o1exeysVmdK7ESghoFW+t0hEVNzC3qjt+pnlxYCnRz9LtPSirJRlVXg8IN3562bF21OpnV+9",
+	"mkH9RK7mWa/kVH9tecx+Y8lTPp/6iwmeSruUr0bbNv16izLHtwXGCJAqP2hytBqLsiaEJI59IJCmLDIR",
+	"EXPiSsmbUXf0yvO7nezv/QZ/92qParnzvf9unbs5l8lWaBSHm7oPZlslCk59oO7wav0QrtSH/h7E4pom",
+	"IUEeebPRU3P3XaTXpMY/WI6bckKzvzFVdHsRIUYaV6oHS7WCQyDrKv/ywr6AN67sg5aNNrbrRdNDq/a+",
+	"BVOhAIMvya7vE0/8LJz6QRHIb5qTbCgzfDhTuc1azd41YC1fogynlpN8JiZyStXn5jjfaf877a8r6WlI",
+	"7r63SDdmImmL9onMEpLul4ZU3KyA3z8DqT7zCFziUS25PyBh6Csn90/hiyyfOv1dxfjOZraxmXJWVFOt",
+	"wraBrg9NZI18bPcsd9gCiaLE2OBpEnsDb6bUYrC729v7qdPtdDu9wfPu8y4Sh/1aJeaBOkbgzhyQgdde",
+	"zWq2gaI8jGFO8qyzjE1CCbZUceElkoiUZydoZOdIubqlhJKo1PUpO0zBfswEn+7O7/5/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -123,7 +123,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * update a set (API gateway / CMDB v3)
+         * @description Write the body's fields over a set, checked as create_set checks them; data null on
+         *     success. Built-in sets refuse with 1101098, a set not in the business is 1199019.
+         */
+        put: operations["v3UpdateSet"];
         post?: never;
         /**
          * delete a set (API gateway / CMDB v3)
@@ -131,6 +136,198 @@ export interface paths {
          *     that does not exist is a success.
          */
         delete: operations["v3DeleteSet"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/update_set/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * update a set (ESB)
+         * @description Write the fields of `data` over a set, checked as create_set checks them; `data` is null
+         *     on success. Built-in sets refuse with 1101098, a set that is not in the business is
+         *     1199019. The trailing slash is optional; GET with a query string is routed too.
+         */
+        post: operations["esbUpdateSet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/batch_delete_set/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * delete sets of a business (ESB)
+         * @description Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
+         *     set in the list refuses with 1101098. An empty or missing list is not refused: the
+         *     delete then covers the whole business, whose idle set refuses it. ESB passes the call on
+         *     to CMDB as a DELETE.
+         */
+        post: operations["esbBatchDeleteSet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/search_object_attribute/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the attributes of a model (ESB)
+         * @description The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
+         *     translated to the request's language; system and API attributes are left out. cmdbmock
+         *     models the set: other objects have none.
+         */
+        post: operations["esbSearchObjectAttribute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/get_mainline_object_topo/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the mainline of the business topology (ESB)
+         * @description The mainline objects from the business down: `biz`, any custom levels, `set`, `module`,
+         *     `host`. The BlueKing SDK sends it as GET with the arguments in the query string, which
+         *     is routed too.
+         */
+        post: operations["esbGetMainlineObjectTopo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/search_biz_inst_topo/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the live topology of a business (ESB)
+         * @description The business with its custom level nodes, sets and modules, built-in sets left out.
+         *     `level` is sent by clients and not used. The BlueKing SDK sends it as GET with the
+         *     arguments in the query string, which is routed too.
+         */
+        post: operations["esbSearchBizInstTopo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/set/{bk_biz_id}/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * delete sets of a business (API gateway / CMDB v3)
+         * @description Delete the sets of `delete.inst_ids`, all or none; an empty or missing list covers the
+         *     whole business, whose idle set refuses it (1101098).
+         */
+        delete: operations["v3BatchDeleteSet"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/find/objectattr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the attributes of a model (API gateway / CMDB v3)
+         * @description The same search on the API gateway.
+         */
+        post: operations["v3SearchObjectAttribute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/find/topomodelmainline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the mainline of the business topology (API gateway / CMDB v3)
+         * @description The same call on the API gateway; the body is not read.
+         */
+        post: operations["v3GetMainlineObjectTopo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/find/topoinst/biz/{bk_biz_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the live topology of a business (API gateway / CMDB v3)
+         * @description The same call on the API gateway.
+         */
+        post: operations["v3SearchBizInstTopo"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -164,8 +361,8 @@ export interface components {
             bk_token?: string;
             /** @description username of the current user */
             bk_username?: string;
-            /** @description supplier account code; default "0" */
-            bk_supplier_account?: string;
+            /** @description supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0) */
+            bk_supplier_account?: string | number;
         };
         SearchSetQuery: {
             /** @description the fields to return; empty returns all */
@@ -247,6 +444,157 @@ export interface components {
             permission: components["schemas"]["AlwaysNull"];
             data: components["schemas"]["AlwaysNull"];
         };
+        EsbUpdateSetRequest: components["schemas"]["Credentials"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+            bk_set_id: components["schemas"]["WholeNumber"];
+            data: components["schemas"]["SetUpdateData"];
+        };
+        /** @description the set fields to change, checked as a create checks them; the others stay */
+        SetUpdateData: {
+            bk_set_name?: string;
+            bk_set_desc?: string | null;
+            description?: string | null;
+            bk_capacity?: number | null;
+            /** @enum {string|null} */
+            bk_set_env?: "1" | "2" | "3" | null;
+            /** @enum {string|null} */
+            bk_service_status?: "1" | "2" | null;
+        };
+        BatchDelete: {
+            delete?: {
+                /** @description the sets to delete; empty or missing covers the whole business */
+                inst_ids?: number[];
+            };
+        };
+        EsbBatchDeleteSetRequest: components["schemas"]["Credentials"] & components["schemas"]["BatchDelete"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+        };
+        /**
+         * @description conditions on the attributes, each key a field that must equal the value
+         * @example {
+         *       "bk_obj_id": "set"
+         *     }
+         */
+        AttributeQuery: {
+            [key: string]: unknown;
+        };
+        EsbAttributeQuery: components["schemas"]["Credentials"] & components["schemas"]["AttributeQuery"];
+        EsbBizTopoRequest: components["schemas"]["Credentials"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+            /** @description sent by clients; not used */
+            level?: number;
+        };
+        Attribute: {
+            id?: number;
+            bk_property_id: string;
+            /** @description in the request's language */
+            bk_property_name: string;
+            /** @enum {string} */
+            bk_property_type: "singlechar" | "longchar" | "int" | "enum" | "time" | "objuser";
+            /** @description a regex (singlechar, longchar), {min, max} as strings (int), or the options of an enum, named in the request's language */
+            option: unknown;
+            isrequired: boolean;
+            isonly?: boolean;
+            ispre?: boolean;
+            editable?: boolean;
+            isreadonly?: boolean;
+            ismultiple?: boolean;
+            unit?: string;
+            placeholder?: string;
+            bk_property_group?: string;
+            bk_property_group_name?: string;
+            bk_property_index?: number;
+            bk_issystem?: boolean;
+            bk_isapi?: boolean;
+            bk_obj_id: string;
+            bk_supplier_account?: string;
+            bk_biz_id?: number;
+            description?: string;
+            bk_template_id?: number;
+            creator?: string;
+            create_time?: string;
+            last_time?: string;
+        };
+        MainlineObject: {
+            bk_obj_id: string;
+            bk_obj_name: string;
+            bk_supplier_account?: string;
+            /** @description empty for host */
+            bk_next_obj: string;
+            bk_next_name: string;
+            /** @description empty for biz */
+            bk_pre_obj_id: string;
+            bk_pre_obj_name: string;
+        };
+        TopoNode: {
+            bk_inst_id: number;
+            bk_inst_name: string;
+            bk_obj_id: string;
+            bk_obj_name: string;
+            default: number;
+            /** @description a set's, when not 0 */
+            set_template_id?: number;
+            /** @description a module's, when not 0 */
+            service_template_id?: number;
+            child: components["schemas"]["TopoNode"][];
+        };
+        EsbAttributesSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["Attribute"][];
+        };
+        V3AttributesSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["Attribute"][];
+        };
+        EsbMainlineSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["MainlineObject"][];
+        };
+        V3MainlineSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["MainlineObject"][];
+        };
+        EsbTopoSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["TopoNode"][];
+        };
+        V3TopoSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["TopoNode"][];
+        };
         /** @description the ESB form; unknown top-level keys are ignored */
         EsbCreateSetRequest: {
             /** @description application ID; not read when the X-Bkapi-Authorization header is sent */
@@ -257,8 +605,8 @@ export interface components {
             bk_token?: string;
             /** @description Username of the current user, which is an application in the whitelist of the application-free login authentication, use this field to specify the current user. One of bk_token and bk_username is required. */
             bk_username?: string;
-            /** @description supplier account code (developer account); default "0" */
-            bk_supplier_account?: string;
+            /** @description supplier account code (developer account); default "0". It owns the created set. ESB reads a number as its digits. */
+            bk_supplier_account?: string | number;
             /** @description business ID */
             bk_biz_id: components["schemas"]["WholeNumber"];
             data: components["schemas"]["SetCreateData"];
@@ -540,6 +888,11 @@ export interface components {
         /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
         BkcmdbLanguage: string;
         /**
+         * @description set ID
+         * @example 3
+         */
+        SetIDPath: string;
+        /**
          * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
          * @example 1
          */
@@ -720,6 +1073,50 @@ export interface operations {
             431: components["responses"]["V3TooLarge"];
         };
     };
+    v3UpdateSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+                /**
+                 * @description set ID
+                 * @example 3
+                 */
+                bk_set_id: components["parameters"]["SetIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetUpdateData"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
     v3DeleteSet: {
         parameters: {
             query?: never;
@@ -739,7 +1136,7 @@ export interface operations {
                  * @description set ID
                  * @example 3
                  */
-                bk_set_id: string;
+                bk_set_id: components["parameters"]["SetIDPath"];
             };
             cookie?: never;
         };
@@ -752,6 +1149,297 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    esbUpdateSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbUpdateSetRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbNullSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbBatchDeleteSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbBatchDeleteSetRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbNullSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbSearchObjectAttribute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbAttributeQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the attributes on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbAttributesSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbGetMainlineObjectTopo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Credentials"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the mainline on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbMainlineSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbSearchBizInstTopo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbBizTopoRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the tree on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbTopoSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    v3BatchDeleteSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDelete"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3SearchObjectAttribute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttributeQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the attributes on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3AttributesSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3GetMainlineObjectTopo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the CMDB envelope; the mainline on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3MainlineSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3SearchBizInstTopo: {
+        parameters: {
+            query?: {
+                /** @description any value includes the built-in idle set and its modules */
+                with_default?: string;
+                /** @description `true` sorts each level by name; otherwise by id */
+                need_sort?: string;
+            };
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the CMDB envelope; the tree on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3TopoSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
                 };
             };
             400: components["responses"]["V3BadRequest"];

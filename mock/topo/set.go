@@ -19,7 +19,8 @@ type Draft struct {
 	BizID, ParentID, Default, TemplateID int64
 	Name                                 string
 	Attrs                                []byte
-	Created                              int64 // create_time and the like, in Unix milliseconds
+	Created                              int64 // create_time and bk_created_at, in Unix milliseconds
+	Updated                              int64 // last_time and bk_updated_at; 0: Created
 	CreatedBy                            string
 	Extra                                Record // fields of a canned record that the above do not hold
 }
@@ -27,6 +28,9 @@ type Draft struct {
 func (d Draft) row() row {
 	r := row{biz: d.BizID, parent: d.ParentID, def: d.Default, template: d.TemplateID,
 		created: d.Created, createdBy: d.CreatedBy, extra: d.Extra}
+	if d.Updated != d.Created {
+		r.updated = d.Updated
+	}
 	r.vals, r.name = withName(d.Attrs, d.Name)
 	return r
 }
@@ -39,6 +43,19 @@ type Set struct {
 
 // ID is the set's id.
 func (s Set) ID() int64 { return s.r.id }
+
+// BizID is the business the set belongs to.
+func (s Set) BizID() int64 { return s.r.biz }
+
+// Draft returns what the set was stored from, for a change to it.
+func (s Set) Draft() Draft {
+	r := s.r
+	return Draft{
+		BizID: r.biz, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
+		Attrs: []byte(r.vals[:len(r.vals)-len(r.name)]), Created: r.created, Updated: r.updatedAt(),
+		CreatedBy: r.createdBy, Extra: maps.Clone(r.extra),
+	}
+}
 
 // Record returns the set as CMDB returns it.
 func (s Set) Record() Record { return s.l.record(&s.r) }
@@ -56,7 +73,8 @@ type row struct {
 	// text followed by a NUL (which JSON text never holds raw), then the name, which name points
 	// into: one object for the collector instead of one a value.
 	vals      string
-	created   int64 // create_time = last_time = bk_created_at = bk_updated_at, in Unix ms
+	created   int64 // create_time = bk_created_at, in Unix ms
+	updated   int64 // last_time = bk_updated_at, in Unix ms; 0 until an update: created
 	createdBy string
 	extra     Record // fields of a canned record the above do not hold; rare
 }
@@ -86,6 +104,7 @@ const (
 	srcTemplate
 	srcSupplier
 	srcCreated
+	srcUpdated
 	srcCreatedBy
 	srcNull
 	srcAttr
@@ -99,7 +118,7 @@ const DefaultSupplierAccount = "0"
 var serverSources = map[string]source{
 	"bk_set_id": srcID, "bk_biz_id": srcBiz, "bk_parent_id": srcParent, "bk_set_name": srcName,
 	"default": srcDefault, "set_template_id": srcTemplate, "bk_supplier_account": srcSupplier,
-	"create_time": srcCreated, "last_time": srcCreated, "bk_created_at": srcCreated, "bk_updated_at": srcCreated,
+	"create_time": srcCreated, "last_time": srcUpdated, "bk_created_at": srcCreated, "bk_updated_at": srcUpdated,
 	"bk_created_by": srcCreatedBy, "bk_updated_by": srcNull, "set_template_version": srcNull,
 }
 
@@ -142,6 +161,8 @@ func (l *layout) value(r *row, field string) (any, bool) {
 		return DefaultSupplierAccount, true
 	case srcCreated:
 		return string(l.appendTime(nil, r.created)), true
+	case srcUpdated:
+		return string(l.appendTime(nil, r.updatedAt())), true
 	case srcCreatedBy:
 		return r.createdBy, true
 	case srcNull:
@@ -161,7 +182,7 @@ func (l *layout) appendText(b []byte, r *row, field string) []byte {
 		return append(b, "null"...)
 	}
 	var created []byte
-	if src == srcCreated {
+	if src == srcCreated || src == srcUpdated {
 		var stamp [40]byte
 		created = l.appendTime(stamp[:0], r.created)
 	}
@@ -193,12 +214,28 @@ func (l *layout) appendServer(b []byte, r *row, src source, created []byte) ([]b
 		b = append(b, '"')
 		b = append(b, created...)
 		return append(b, '"'), true
+	case srcUpdated:
+		b = append(b, '"')
+		if r.updated == 0 {
+			b = append(b, created...)
+		} else {
+			b = l.appendTime(b, r.updated)
+		}
+		return append(b, '"'), true
 	case srcCreatedBy:
 		return jsonx.AppendString(b, r.createdBy), true
 	case srcNull:
 		return append(b, "null"...), true
 	}
 	return b, false
+}
+
+// updatedAt is when the row was last written: its update, or its create.
+func (r *row) updatedAt() int64 {
+	if r.updated != 0 {
+		return r.updated
+	}
+	return r.created
 }
 
 // withName ends a row's attribute values, each as JSON text and a NUL, with the name, so that
@@ -271,6 +308,9 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 
 // timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped.
 const timeLayout = "2006-01-02T15:04:05.999Z07:00"
+
+// FormatTime writes a time as CMDB writes its timestamps, in loc.
+func FormatTime(loc *time.Location, t time.Time) string { return t.In(loc).Format(timeLayout) }
 
 // appendTime appends a time as timeLayout has it. The part down to the second is kept from the
 // last call: a busy mock writes the same second thousands of times.

@@ -277,6 +277,9 @@ func (l *layout) rowOf(rec Record, scratch *[]byte) (*row, error) {
 	if t, err := time.Parse(timeLayout, fmt.Sprint(rec["create_time"])); err == nil {
 		r.created = t.UnixMilli()
 	}
+	if t, err := time.Parse(timeLayout, fmt.Sprint(rec["last_time"])); err == nil && t.UnixMilli() != r.created {
+		r.updated = t.UnixMilli()
+	}
 	r.createdBy, _ = rec["bk_created_by"].(string)
 	var b []byte
 	for _, a := range l.attrs {

@@ -14,8 +14,10 @@ var (
 	// ErrDuplicateName: a set by that name hangs under the same parent, in whatever business:
 	// CMDB's unique index is (bk_parent_id, bk_set_name).
 	ErrDuplicateName = errors.New("a set with the same name exists under the same parent")
-	// ErrBuiltIn: built-in sets (default != 0) cannot be deleted.
-	ErrBuiltIn = errors.New("built-in sets cannot be removed")
+	// ErrBuiltIn: built-in sets (default != 0) cannot be deleted or updated.
+	ErrBuiltIn = errors.New("built-in sets cannot be removed or updated")
+	// ErrNoSet: no set of that id in that business.
+	ErrNoSet = errors.New("no such set in the business")
 	// ErrStoreFull: the store holds its limit of sets; nothing stored is dropped to make room.
 	ErrStoreFull = errors.New("the store holds its limit of sets")
 )
@@ -66,6 +68,7 @@ type Module struct {
 	SetID             int64  `json:"bk_set_id"`
 	BizID             int64  `json:"bk_biz_id"`
 	ServiceTemplateID int64  `json:"service_template_id"`
+	Default           int64  `json:"default"` // a built-in module's kind: 1 idle, 2 faulty, 3 to recycle
 }
 
 // Store holds the topology of one mock: businesses, sets and modules. Its id counters belong to
@@ -289,23 +292,80 @@ func (s *Store) intern(user string) string {
 	return user
 }
 
-// Delete removes a set of a business and its modules. A set that is not there is no error: the
-// caller's wish holds. Built-in sets refuse.
-func (s *Store) Delete(bizID, setID int64) error {
+// Delete removes sets of a business and their modules, all or none. A set that is not there is
+// no error: the caller's wish holds. Built-in sets refuse, and then nothing is removed.
+func (s *Store) Delete(bizID int64, setIDs ...int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delete(bizID, setIDs)
+}
+
+// DeleteBusiness removes every set of a business, all or none: CMDB's batch delete with an
+// empty list of ids.
+func (s *Store) DeleteBusiness(bizID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for id, slot := range s.sets {
+		if s.slab.at(slot).biz == bizID {
+			ids = append(ids, id)
+		}
+	}
+	return s.delete(bizID, ids)
+}
+
+// delete is Delete with s.mu held.
+func (s *Store) delete(bizID int64, setIDs []int64) error {
+	var slots []uint32
+	for _, id := range setIDs {
+		slot, ok := s.sets[id]
+		if !ok || s.slab.at(slot).biz != bizID {
+			continue
+		}
+		if s.slab.at(slot).def != 0 {
+			return ErrBuiltIn
+		}
+		slots = append(slots, slot)
+	}
+	for _, slot := range slots {
+		id := s.slab.at(slot).id
+		if _, ok := s.sets[id]; !ok {
+			continue // listed twice
+		}
+		delete(s.sets, id)
+		s.names.remove(slot)
+		s.slab.release(slot)
+		delete(s.modules, id)
+	}
+	return nil
+}
+
+// Update writes a set of a business anew from d, keeping its id, business, parent and modules.
+// A set that is not there is ErrNoSet; a built-in one ErrBuiltIn; a name another set under the
+// same parent has, ErrDuplicateName.
+func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
+	r := d.row()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slot, ok := s.sets[setID]
 	if !ok || s.slab.at(slot).biz != bizID {
-		return nil
+		return Set{}, ErrNoSet
 	}
-	if s.slab.at(slot).def != 0 {
-		return ErrBuiltIn
+	old := s.slab.at(slot)
+	if old.def != 0 {
+		return Set{}, ErrBuiltIn
 	}
-	delete(s.sets, setID)
+	r.id, r.biz, r.parent = old.id, old.biz, old.parent
+	if other := s.names.get(keyOf(&r)); other != nil && other.id != setID {
+		return Set{}, ErrDuplicateName
+	}
+	r.createdBy = s.intern(r.createdBy)
 	s.names.remove(slot)
 	s.slab.release(slot)
-	delete(s.modules, setID)
-	return nil
+	slot = s.slab.add(r)
+	s.sets[setID] = slot
+	s.names.put(slot)
+	return Set{r: r, l: s.layout}, nil
 }
 
 // HasName reports whether a set by that name hangs under the parent, in any business.
@@ -328,6 +388,45 @@ func (s *Store) Set(id int64) (Record, bool) {
 		return nil, false
 	}
 	return s.layout.record(&r), true
+}
+
+// Get returns the set with the given id.
+func (s *Store) Get(id int64) (Set, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	slot, ok := s.sets[id]
+	if !ok {
+		return Set{}, false
+	}
+	return Set{r: *s.slab.at(slot), l: s.layout}, true
+}
+
+// Placed is a set where the topology holds it: under a parent, with its modules.
+type Placed struct {
+	ID, ParentID, Default, TemplateID int64
+	Name                              string
+	Modules                           []Module
+}
+
+// SetsOf returns the sets of a business with their modules, by id; at most limit of them, and
+// whether there were more.
+func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Placed
+	for id, slot := range s.sets {
+		r := s.slab.at(slot)
+		if r.biz != bizID {
+			continue
+		}
+		if len(out) == limit {
+			return nil, true
+		}
+		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
+			Modules: slices.Clone(s.modules[id])})
+	}
+	slices.SortFunc(out, func(a, b Placed) int { return cmp.Compare(a.ID, b.ID) })
+	return out, false
 }
 
 // Has reports whether a set with the given id is stored.

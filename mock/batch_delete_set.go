@@ -1,0 +1,62 @@
+package mock
+
+import (
+	"errors"
+
+	"github.com/cmdbmock/cmdbmock/mock/topo"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// batchDeleteSet answers batch_delete_set: {"delete":{"inst_ids":[...]}} removes those sets of
+// the business and their modules, all or none. An empty or missing list is not refused: CMDB's
+// delete condition is then the whole business (reference §9), which its built-in idle set
+// refuses with 1101098.
+func (s *Server) batchDeleteSet(c *call) answer {
+	c.action = actionDelete
+	return s.run(c, s.changeSteps, func(c *call) answer {
+		ids, ok := instIDs(c.args())
+		if !ok {
+			return c.failure(spec.MsgJSONDecode) // CMDB decodes the body into its struct
+		}
+		var err error
+		if len(ids) == 0 {
+			err = s.store.DeleteBusiness(c.bizID)
+		} else {
+			err = s.store.Delete(c.bizID, ids...)
+		}
+		if errors.Is(err, topo.ErrBuiltIn) {
+			return c.failure(spec.MsgBuiltInSet)
+		}
+		return succeeded(nil)
+	})
+}
+
+// instIDs reads delete.inst_ids as CMDB decodes it: absent or null is no ids; anything but an
+// object holding a list of JSON integers is a body it cannot decode.
+func instIDs(args map[string]any) ([]int64, bool) {
+	del, present := args["delete"]
+	if !present || del == nil {
+		return nil, true
+	}
+	m, ok := del.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	raw, present := m["inst_ids"]
+	if !present || raw == nil {
+		return nil, true
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, false
+	}
+	ids := make([]int64, 0, len(list))
+	for _, v := range list {
+		id, ok := jsonInteger(v)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}

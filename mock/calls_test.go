@@ -1,0 +1,390 @@
+package mock_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// sdkCall is a call as the current BlueKing Python SDK makes it: credentials in
+// X-Bkapi-Authorization, no Content-Type, the language in blueking-language, and for GET
+// components the arguments in the query string (reference §9).
+func sdkCall(t *testing.T, h http.Handler, method, component, query, body string) reply {
+	t.Helper()
+	path := "/api/c/compapi/v2/cc/" + component + "/"
+	if query != "" {
+		path += "?" + query
+	}
+	hr := httptest.NewRequest(method, path, strings.NewReader(body))
+	hr.Header.Del("Content-Type")
+	hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"sops","bk_app_secret":"s3cret","bk_username":"alice"}`)
+	hr.Header.Set("blueking-language", "en")
+	return send(t, h, hr)
+}
+
+// list decodes an answer's data that is a list.
+func list(t *testing.T, r reply) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(r.Keys["data"])))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&out), "%s", r.Raw)
+	return out
+}
+
+// TestSopsCreateSetPlugin replays bk-sops' cc_create_set plugin: it reads the set model to map
+// option names to ids, then creates; sets are removed with batch_delete_set (reference §9).
+func TestSopsCreateSetPlugin(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	attrs := sdkCall(t, s, http.MethodPost, "search_object_attribute", "", `{"bk_obj_id":"set","bk_supplier_account":0}`)
+	require.Equal(t, 0, attrs.Code, "%s", attrs.Raw)
+	byID := map[string]map[string]any{}
+	for _, a := range list(t, attrs) {
+		byID[a["bk_property_id"].(string)] = a
+	}
+	for _, hidden := range []string{"bk_biz_id", "bk_parent_id", "set_template_id", "set_template_version"} {
+		assert.NotContains(t, byID, hidden, "system and API attributes are left out")
+	}
+	require.Contains(t, byID, "bk_set_env")
+	assert.Equal(t, "Environment", byID["bk_set_env"]["bk_property_name"])
+	envID := map[string]string{}
+	for _, o := range byID["bk_set_env"]["option"].([]any) {
+		opt := o.(map[string]any)
+		envID[opt["name"].(string)] = opt["id"].(string)
+	}
+	assert.Equal(t, map[string]string{"testing": "1", "experience": "2", "formal": "3"}, envID, "option names in the request's language")
+	assert.Equal(t, false, byID["bk_set_name"]["bk_issystem"])
+	assert.Equal(t, true, byID["bk_set_name"]["isrequired"])
+
+	var ids []string
+	for _, name := range []string{"sops-a", "sops-b"} {
+		created := sdkCall(t, s, http.MethodPost, "create_set", "", `{"bk_biz_id":2,"bk_supplier_account":0,"data":{"bk_parent_id":2,"bk_set_name":"`+name+`","bk_set_env":"`+envID["testing"]+`"}}`)
+		require.Equal(t, 0, created.Code, "%s", created.Raw)
+		ids = append(ids, string(created.Data["bk_set_id"].(json.Number)))
+	}
+	gone := sdkCall(t, s, http.MethodPost, "batch_delete_set", "", `{"bk_biz_id":2,"bk_supplier_account":0,"delete":{"inst_ids":[`+strings.Join(ids, ",")+`]}}`)
+	require.Equal(t, 0, gone.Code, "%s", gone.Raw)
+	assert.Equal(t, "null", string(gone.Keys["data"]))
+	assert.Len(t, s.Store().Sets(), 2, "only the built-in sets are left")
+}
+
+// TestSopsTextPath replays bk-sops' text-path mode: the SDK sends get_mainline_object_topo and
+// search_biz_inst_topo as GET with a query string; the plugin reads names, ids, child and the
+// length of the mainline.
+func TestSopsTextPath(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	mainline := sdkCall(t, s, http.MethodGet, "get_mainline_object_topo", "bk_supplier_account=0", "")
+	require.Equal(t, 0, mainline.Code, "%s", mainline.Raw)
+	objs := list(t, mainline)
+	require.Len(t, objs, 4)
+	assert.Equal(t, map[string]any{"bk_obj_id": "biz", "bk_obj_name": "Business", "bk_supplier_account": "0",
+		"bk_next_obj": "set", "bk_next_name": "Set", "bk_pre_obj_id": "", "bk_pre_obj_name": ""}, objs[0])
+	assert.Equal(t, "host", objs[3]["bk_obj_id"])
+	assert.Equal(t, "", objs[3]["bk_next_obj"])
+
+	created := req{surface: "esb", biz: 1, data: set("bk_set_name", "web", "set_template_id", 1)}.send(t, s)
+	require.Equal(t, 0, created.Code, "%s", created.Raw)
+	tree := sdkCall(t, s, http.MethodGet, "search_biz_inst_topo", "bk_biz_id=1&level=-1", "")
+	require.Equal(t, 0, tree.Code, "%s", tree.Raw)
+	root := list(t, tree)
+	require.Len(t, root, 1)
+	assert.Equal(t, "资源池", root[0]["bk_inst_name"])
+	assert.Equal(t, "biz", root[0]["bk_obj_id"])
+	sets := root[0]["child"].([]any)
+	require.Len(t, sets, 1, "the idle set only with with_default")
+	web := sets[0].(map[string]any)
+	assert.Equal(t, "web", web["bk_inst_name"])
+	assert.Equal(t, json.Number("1"), web["set_template_id"])
+	var modules []string
+	for _, m := range web["child"].([]any) {
+		modules = append(modules, m.(map[string]any)["bk_inst_name"].(string))
+		assert.Contains(t, m.(map[string]any), "service_template_id")
+	}
+	assert.Equal(t, []string{"nginx", "app-server"}, modules, "the set template's modules")
+}
+
+// TestTopologyOnV3: the v3 paths of the topology calls, through the gateway's layout; with_default
+// shows the idle set and its modules, need_sort sorts by name.
+func TestTopologyOnV3(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, name := range []string{"zeta", "alpha"} {
+		require.Equal(t, 0, req{surface: "v3", biz: 2, data: set("bk_set_name", name, "bk_parent_id", 2)}.send(t, s).Code)
+	}
+	call := func(path, body string) reply {
+		hr := httptest.NewRequest(http.MethodPost, "/api/bk-cmdb/prod"+path, strings.NewReader(body))
+		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		hr.Header.Set("X-Bkapi-Language", "en")
+		return send(t, s, hr)
+	}
+	names := func(r reply) []string {
+		var out []string
+		for _, c := range list(t, r)[0]["child"].([]any) {
+			out = append(out, c.(map[string]any)["bk_inst_name"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"zeta", "alpha"}, names(call("/api/v3/find/topoinst/biz/2", `{}`)))
+	assert.Equal(t, []string{"alpha", "zeta"}, names(call("/api/v3/find/topoinst/biz/2?need_sort=true", `{}`)))
+	withIdle := call("/api/v3/find/topoinst/biz/2?with_default=1", ``)
+	assert.Equal(t, []string{"空闲机池", "zeta", "alpha"}, names(withIdle))
+	idle := list(t, withIdle)[0]["child"].([]any)[0].(map[string]any)
+	assert.Equal(t, json.Number("1"), idle["default"])
+	assert.Len(t, idle["child"], 3)
+
+	assert.Len(t, list(t, call("/api/v3/find/topomodelmainline", ``)), 4)
+	attrs := call("/api/v3/find/objectattr", `{"bk_obj_id":"set","bk_property_id":"bk_capacity"}`)
+	require.Len(t, list(t, attrs), 1, "%s", attrs.Raw)
+	assert.Equal(t, "Capacity", list(t, attrs)[0]["bk_property_name"])
+	assert.Empty(t, list(t, call("/api/v3/find/objectattr", `{"bk_obj_id":"host"}`)), "the mock models sets only")
+	unknown := call("/api/v3/find/topoinst/biz/99", `{}`)
+	assert.Equal(t, 1199011, unknown.Code)
+}
+
+// TestUpdateSet: update_set writes the fields sent over the set, checked as a create checks
+// them; built-in sets refuse, missing sets are 1199019 (reference §9).
+func TestUpdateSet(t *testing.T) {
+	later := fixedClock().Add(90_000_000_000)
+	now := fixedClock()
+	s := newServer(t, mock.Config{Now: func() time.Time { return now }})
+	created := req{surface: "esb", biz: 1, data: set("bk_set_name", "before", "bk_set_desc", "d", "bk_capacity", 5)}.send(t, s)
+	require.Equal(t, 0, created.Code)
+	id := string(created.Data["bk_set_id"].(json.Number))
+	require.Equal(t, 0, req{surface: "esb", biz: 1, data: set("bk_set_name", "taken")}.send(t, s).Code)
+	now = later
+
+	update := func(surface string, setID, body string) reply {
+		var hr *http.Request
+		if surface == "esb" {
+			hr = httptest.NewRequest(http.MethodPost, mock.PathESBUpdateSet, strings.NewReader(
+				`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"bob","bk_biz_id":1,"bk_set_id":`+setID+`,"data":`+body+`}`))
+		} else {
+			hr = httptest.NewRequest(http.MethodPut, "/api/v3/set/1/"+setID, strings.NewReader(body))
+			hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"s","bk_username":"bob"}`)
+			hr.Header.Set("X-Bkapi-Language", "en")
+		}
+		return send(t, s, hr)
+	}
+	r := update("esb", id, `{"bk_set_name":" after ","bk_set_desc":"\tnew\n"}`)
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	assert.Equal(t, "null", string(r.Keys["data"]))
+	n, _ := strconv.ParseInt(id, 10, 64)
+	rec, ok := s.Store().Set(n)
+	require.True(t, ok)
+	assert.Equal(t, "after", rec["bk_set_name"])
+	assert.Equal(t, "new", rec["bk_set_desc"])
+	assert.Equal(t, int64(5), rec["bk_capacity"], "fields not sent stay")
+	assert.Equal(t, "bob", rec["bk_updated_by"])
+	assert.Equal(t, "alice", rec["bk_created_by"])
+	assert.Equal(t, "2022-02-22T20:34:01.386+08:00", rec["create_time"])
+	assert.Equal(t, "2022-02-22T20:35:31.386+08:00", rec["last_time"])
+	assert.Equal(t, rec["last_time"], rec["bk_updated_at"])
+
+	for _, tc := range []struct {
+		surface, setID, body string
+		code                 int
+		msg                  string
+	}{
+		{"v3", id, `{"bk_capacity":0}`, 1199006, "'设计容量' data parameter verification does not pass"},
+		{"v3", id, `{"bk_set_name":"a b"}`, 1199006, "'bk_set_name' data parameter verification does not pass"},
+		{"v3", id, `{"bk_set_name":"taken"}`, 1101108, "the same set name exist"},
+		{"v3", "1", `{"bk_set_desc":"x"}`, 1101098, "forbidden remove or update built in set or module"},
+		{"v3", "424242", `{"bk_set_desc":"x"}`, 1199019, "No relevant data found"},
+		{"esb", "2", `{"bk_set_desc":"x"}`, 1199019, "No relevant data found"}, // set 2 is business 2's
+		{"esb", id, `{}`, 1306000, "data [data] This field is required."},
+		{"esb", `"x"`, `{"bk_set_desc":"x"}`, 1306000, "set id [bk_set_id] Enter a whole number."},
+	} {
+		r := update(tc.surface, tc.setID, tc.body)
+		assert.Equal(t, tc.code, r.Code, "%s %s: %s", tc.surface, tc.body, r.Raw)
+		assert.Equal(t, tc.msg, r.Message)
+	}
+	// The state file keeps an update's own time.
+	var buf bytes.Buffer
+	require.NoError(t, s.Store().WriteState(&buf))
+	again := newServer(t, mock.Config{})
+	require.NoError(t, again.Store().ReadState(&buf))
+	back, _ := again.Store().Set(n)
+	assert.Equal(t, rec, back)
+}
+
+// TestBatchDeleteSet: the listed sets go, all or none; an empty list means the whole business,
+// which its idle set refuses (reference §9).
+func TestBatchDeleteSet(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	var ids []string
+	for _, name := range []string{"b1", "b2", "b3"} {
+		r := req{surface: "v3", biz: 2, data: set("bk_set_name", name, "bk_parent_id", 2)}.send(t, s)
+		ids = append(ids, string(r.Data["bk_set_id"].(json.Number)))
+	}
+	call := func(body string) reply {
+		hr := httptest.NewRequest(http.MethodDelete, "/api/v3/set/2/batch", strings.NewReader(body))
+		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		hr.Header.Set("X-Bkapi-Language", "en")
+		return send(t, s, hr)
+	}
+	builtIn := call(`{"delete":{"inst_ids":[` + ids[0] + `,2]}}`)
+	assert.Equal(t, 1101098, builtIn.Code)
+	assert.Len(t, s.Store().Sets(), 5, "nothing is deleted when one set refuses")
+	assert.Equal(t, 1101098, call(`{"delete":{"inst_ids":[]}}`).Code, "an empty list is the whole business")
+	assert.Equal(t, 1101098, call(`{}`).Code)
+	assert.Equal(t, 1199000, call(`{"delete":{"inst_ids":["x"]}}`).Code)
+	assert.Equal(t, 0, call(`{"delete":{"inst_ids":[`+ids[0]+`,`+ids[1]+`,424242]}}`).Code)
+	assert.Len(t, s.Store().Sets(), 3)
+	assert.Equal(t, 9900403, req{surface: "esb", biz: 2, creds: map[string]any{"bk_username": "noperm"}, data: set()}.send(t, s).Code)
+}
+
+// TestCustomModelAndLevels: a fixtures directory with a custom attribute of each kind and a
+// custom mainline level behaves as CMDB does: the attributes are checked with CMDB's codes,
+// stored, listed and described; sets hang under the level's nodes (C9, C9b).
+func TestCustomModelAndLevels(t *testing.T) {
+	fx, err := fixtures.Load(fstest.MapFS{
+		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game",
+			"sets":[{"bk_set_id":30,"bk_set_name":"空闲机池","default":1,"modules":[{"bk_module_id":31,"bk_module_name":"空闲机","default":1}]}],
+			"nodes":[{"bk_inst_id":103,"bk_inst_name":"zone-a","bk_obj_id":"zone","bk_parent_id":0}]},
+			{"bk_biz_id":4,"bk_biz_name":"other","nodes":[{"bk_inst_id":104,"bk_inst_name":"zone-b","bk_obj_id":"zone","bk_parent_id":0}]}]`)},
+		"mainline.json": {Data: []byte(`[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"set_attributes.json": {Data: []byte(`[
+			{"id":900,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","option":"^[a-z]+$","isrequired":true,"en":{"bk_property_name":"Owner team"}},
+			{"id":901,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"1","max":"9"}},
+			{"id":902,"bk_property_id":"tier","bk_property_name":"层级","bk_property_type":"enum","option":[{"id":"gold","name":"金","type":"text","is_default":true},{"id":"iron","name":"铁","type":"text","is_default":false}]}]`)},
+	})
+	require.NoError(t, err)
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	s, err := mock.New(sp, fx, mock.Config{})
+	require.NoError(t, err)
+	create := func(data map[string]any) reply {
+		return req{surface: "v3", lang: "en", biz: 3, data: data}.send(t, s)
+	}
+	base := func(kv ...any) map[string]any {
+		return set(append([]any{"bk_parent_id", 103, "owner_team", "web"}, kv...)...)
+	}
+	for _, tc := range []struct {
+		name string
+		data map[string]any
+		code int
+		msg  string
+	}{
+		{"a default key under a custom level", base("default", 0), 1199999, "topo Internal Server Error"},
+		{"a parent that is the business", base("bk_parent_id", 3), 1199011, "'bk_parent_id' the parameter is invalid or does not exist"},
+		{"a node of another business", base("bk_parent_id", 104), 1199011, "'bk_parent_id' the parameter is invalid or does not exist"},
+		{"no parent", set("bk_parent_id", nil, "owner_team", "web"), 1199011, "'bk_parent_id' the parameter is invalid or does not exist"},
+		{"a required custom attribute absent", set("bk_parent_id", 103), 1199010, "'owner_team' unassigned"},
+		{"a custom attribute off its pattern", base("owner_team", "Web"), 1199016, "'负责团队' Field regular check failed"},
+		{"a custom attribute empty", base("owner_team", " "), 1199010, "'负责团队' unassigned"},
+		{"an int out of bounds", base("replicas", 10), 1199006, "'副本数' data parameter verification does not pass"},
+		{"an int as a string", base("replicas", "3"), 1199009, "'副本数' parameters must be integral"},
+		{"an enum off its list", base("tier", "wood"), 1199006, "'层级' data parameter verification does not pass"},
+	} {
+		r := create(tc.data)
+		assert.Equal(t, tc.code, r.Code, "%s: %s", tc.name, r.Raw)
+		assert.Equal(t, tc.msg, r.Message, tc.name)
+	}
+	r := create(base("replicas", 3))
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	assert.Equal(t, "web", r.Data["owner_team"])
+	assert.Equal(t, json.Number("3"), r.Data["replicas"])
+	assert.Equal(t, "gold", r.Data["tier"], "the enum's default option")
+	assert.Equal(t, json.Number("103"), r.Data["bk_parent_id"])
+
+	hr := httptest.NewRequest(http.MethodPost, "/api/v3/find/objectattr", strings.NewReader(`{"bk_obj_id":"set","bk_property_id":"owner_team"}`))
+	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	hr.Header.Set("X-Bkapi-Language", "en")
+	found := list(t, send(t, s, hr))
+	require.Len(t, found, 1)
+	assert.Equal(t, "Owner team", found[0]["bk_property_name"])
+	assert.Equal(t, false, found[0]["ispre"])
+	assert.Equal(t, "^[a-z]+$", found[0]["option"])
+
+	hr = httptest.NewRequest(http.MethodPost, "/api/v3/find/topoinst/biz/3?with_default=true", nil)
+	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	tree := list(t, send(t, s, hr))[0]["child"].([]any)
+	require.Len(t, tree, 2, "the idle set under the business, and the zone, by id")
+	assert.Equal(t, "空闲机池", tree[0].(map[string]any)["bk_inst_name"])
+	zone := tree[1].(map[string]any)
+	assert.Equal(t, "zone", zone["bk_obj_id"])
+	assert.Equal(t, "web", zone["child"].([]any)[0].(map[string]any)["bk_inst_name"])
+
+	// The served document describes the custom attributes, and stays a valid document.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	require.NoError(t, err)
+	// The examples are the published documents' requests, which a model with a required custom
+	// attribute refuses: all else must hold.
+	require.NoError(t, doc.Validate(context.Background(), openapi3.DisableExamplesValidation()))
+	data := doc.Components.Schemas["SetCreateData"].Value
+	assert.Contains(t, data.Required, "owner_team")
+	assert.Contains(t, data.Properties["owner_team"].Value.Description, "^[a-z]+$")
+	assert.Equal(t, float64(9), *data.Properties["replicas"].Value.Max)
+	assert.Equal(t, []any{"gold", "iron"}, data.Properties["tier"].Value.Enum)
+	assert.Contains(t, doc.Components.Schemas["SetFields"].Value.Properties, "tier")
+
+	hr = httptest.NewRequest(http.MethodPost, "/api/v3/find/topomodelmainline", nil)
+	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	objs := list(t, send(t, s, hr))
+	require.Len(t, objs, 5)
+	assert.Equal(t, "zone", objs[1]["bk_obj_id"])
+	assert.Equal(t, "zone", objs[0]["bk_next_obj"])
+	assert.Equal(t, "zone", objs[2]["bk_pre_obj_id"])
+}
+
+// TestCallsMatchTheDocument: the answers of the calls around create_set, successes and
+// failures, on both surfaces, are what the served document says.
+func TestCallsMatchTheDocument(t *testing.T) {
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	s := newServer(t, mock.Config{})
+	created := req{surface: "v3", biz: 1, data: set("bk_set_name", "doc", "set_template_id", 1)}.send(t, s)
+	id := string(created.Data["bk_set_id"].(json.Number))
+	esbBody := func(kv string) string {
+		return `{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u"` + kv + `}`
+	}
+	cases := []struct {
+		op, method, path, body string
+	}{
+		{spec.OpESBSearchObjectAttribute, http.MethodPost, mock.PathESBSearchObjectAttribute, esbBody(`,"bk_obj_id":"set"`)},
+		{spec.OpV3SearchObjectAttribute, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"set"}`},
+		{spec.OpV3SearchObjectAttribute, http.MethodPost, mock.PathV3SearchObjectAttribute, `[`},
+		{spec.OpESBGetMainlineObjectTopo, http.MethodPost, mock.PathESBGetMainlineObjectTopo, esbBody(``)},
+		{spec.OpV3GetMainlineObjectTopo, http.MethodPost, mock.PathV3GetMainlineObjectTopo, ``},
+		{spec.OpESBSearchBizInstTopo, http.MethodPost, mock.PathESBSearchBizInstTopo, esbBody(`,"bk_biz_id":1`)},
+		{spec.OpESBSearchBizInstTopo, http.MethodPost, mock.PathESBSearchBizInstTopo, esbBody(``)},
+		{spec.OpV3SearchBizInstTopo, http.MethodPost, "/api/v3/find/topoinst/biz/1?with_default=1", ``},
+		{spec.OpV3SearchBizInstTopo, http.MethodPost, "/api/v3/find/topoinst/biz/abc", ``},
+		{spec.OpESBUpdateSet, http.MethodPost, mock.PathESBUpdateSet, esbBody(`,"bk_biz_id":1,"bk_set_id":` + id + `,"data":{"bk_set_desc":"x"}`)},
+		{spec.OpV3UpdateSet, http.MethodPut, "/api/v3/set/1/" + id, `{"bk_capacity":0}`},
+		{spec.OpV3UpdateSet, http.MethodPut, "/api/v3/set/1/1", `{"bk_set_desc":"x"}`},
+		{spec.OpESBBatchDeleteSet, http.MethodPost, mock.PathESBBatchDeleteSet, esbBody(`,"bk_biz_id":1,"delete":{"inst_ids":[1]}`)},
+		{spec.OpV3BatchDeleteSet, http.MethodDelete, "/api/v3/set/1/batch", `{"delete":{"inst_ids":[` + id + `]}}`},
+		{spec.OpV3BatchDeleteSet, http.MethodDelete, "/api/v3/set/1/batch", `{"delete":[]}`},
+	}
+	for _, tc := range cases {
+		hr := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+		if strings.HasPrefix(tc.path, "/api/v3/") {
+			hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		assert.NoError(t, sp.ValidateResponse(context.Background(), tc.op, rec.Code, rec.Header(), rec.Body.Bytes()),
+			"%s %s %s: %s", tc.method, tc.path, tc.body, rec.Body.String())
+	}
+	noCreds := httptest.NewRequest(http.MethodPost, mock.PathV3SearchObjectAttribute, strings.NewReader(`{}`))
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, noCreds)
+	assert.NoError(t, sp.ValidateResponse(context.Background(), spec.OpV3SearchObjectAttribute, rec.Code, rec.Header(), rec.Body.Bytes()), rec.Body.String())
+}

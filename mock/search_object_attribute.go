@@ -1,0 +1,86 @@
+package mock
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// searchObjectAttribute answers search_object_attribute: the attributes of the set model that
+// match every key of the body, translated to the call's language, system and API attributes left
+// out (reference §8, §9). The mock models the set only: other objects have no attributes.
+func (s *Server) searchObjectAttribute(c *call) answer {
+	return s.run(c, s.modelSteps, func(c *call) answer {
+		filter := c.args()
+		out := []any{}
+		for _, a := range s.model {
+			if a.IsSystem || a.IsAPI {
+				continue
+			}
+			if rec := s.attributeRecord(a, c.lang); matches(rec, filter) {
+				out = append(out, rec)
+			}
+		}
+		return succeeded(out)
+	})
+}
+
+// notFilters are the keys of a body that are not conditions on the attributes: ESB's credentials,
+// and the supplier account, which CMDB takes from its header.
+var notFilters = []string{"bk_app_code", "bk_app_secret", "app_code", "app_secret", "bk_token", "bk_username", "username", "bk_supplier_account"}
+
+// matches reports whether an attribute has every value the filter asks for; bk_biz_id matches the
+// attributes of every business (0) too.
+func matches(rec topo.Record, filter map[string]any) bool {
+	for k, want := range filter {
+		if slices.Contains(notFilters, k) {
+			continue
+		}
+		got := string(topo.AppendValue(nil, rec[k]))
+		if w := string(topo.AppendValue(nil, want)); got != w && !(k == "bk_biz_id" && got == "0") {
+			return false
+		}
+	}
+	return true
+}
+
+// attributeRecord is an attribute as search_object_attribute answers it, in lang.
+func (s *Server) attributeRecord(a fixtures.Attribute, lang spec.Lang) topo.Record {
+	name, groupName, option := a.Name, "基础信息", any(json.RawMessage(a.Option))
+	if lang == spec.English {
+		groupName = "default"
+		if a.En != nil && a.En.Name != "" {
+			name = a.En.Name
+		}
+	}
+	if a.Type == fixtures.TypeEnum {
+		opts := make([]fixtures.EnumOption, len(a.Enum))
+		for i, o := range a.Enum {
+			if lang == spec.English && a.En != nil && a.En.Option[o.ID] != "" {
+				o.Name = a.En.Option[o.ID]
+			}
+			opts[i] = o
+		}
+		option = opts
+	}
+	if len(a.Option) == 0 {
+		option = ""
+	}
+	installed := topo.FormatTime(s.cfg.Location, s.started)
+	rec := topo.Record{
+		"id": a.ID, "bk_property_id": a.PropertyID, "bk_property_name": name, "bk_property_type": a.Type,
+		"option": option, "isrequired": a.IsRequired, "isonly": a.IsOnly, "ispre": a.Predefined(),
+		"editable": a.Editable, "isreadonly": a.IsReadOnly, "ismultiple": false, "unit": a.Unit, "placeholder": a.Placeholder,
+		"bk_property_group": "default", "bk_property_group_name": groupName, "bk_property_index": 0,
+		"bk_issystem": false, "bk_isapi": false, "bk_obj_id": "set", "bk_supplier_account": topo.DefaultSupplierAccount,
+		"bk_biz_id": 0, "description": "", "bk_template_id": 0, "creator": "cc_system",
+		"create_time": installed, "last_time": installed,
+	}
+	if a.Default != nil {
+		rec["default"] = a.Default
+	}
+	return rec
+}

@@ -1,0 +1,76 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Property is a set field a deployment adds to the document: a custom attribute of its set model.
+type Property struct {
+	Name     string
+	Schema   map[string]any // its JSON Schema, as OpenAPI 3.0 writes it
+	Required bool           // CMDB refuses a create without it
+}
+
+// DocumentWith returns the document with the set's custom fields described beside CMDB's own: in
+// the fields a create sends (SetCreateData) and in the record it answers (SetFields). Without
+// properties it is Document.
+func DocumentWith(props []Property) ([]byte, error) {
+	if len(props) == 0 {
+		return Document(), nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(document, &doc); err != nil {
+		return nil, fmt.Errorf("spec: parse openapi.yaml: %w", err)
+	}
+	schemas := lookup(doc.Content[0], "components", "schemas")
+	create, fields := lookup(schemas, "SetCreateData"), lookup(schemas, "SetFields")
+	if create == nil || fields == nil {
+		return nil, errors.New("spec: openapi.yaml has no SetCreateData or SetFields")
+	}
+	for _, p := range props {
+		if lookup(create, "properties", p.Name) != nil {
+			return nil, fmt.Errorf("spec: set field %q is described already", p.Name)
+		}
+		var schema yaml.Node
+		if err := schema.Encode(p.Schema); err != nil {
+			return nil, fmt.Errorf("spec: set field %q: %w", p.Name, err)
+		}
+		key := &yaml.Node{Kind: yaml.ScalarNode, Value: p.Name}
+		for _, into := range []*yaml.Node{lookup(create, "properties"), lookup(fields, "properties")} {
+			into.Content = append(into.Content, key, &schema)
+		}
+		if p.Required {
+			req := lookup(create, "required")
+			req.Content = append(req.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: p.Name})
+		}
+	}
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), enc.Close()
+}
+
+// lookup follows keys down a YAML mapping; nil when one is missing.
+func lookup(n *yaml.Node, keys ...string) *yaml.Node {
+	for _, k := range keys {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
