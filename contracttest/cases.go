@@ -20,6 +20,7 @@ type caseDef struct {
 func cases() []caseDef {
 	out := positiveCases()
 	out = append(out, negativeCases()...)
+	out = append(out, readCases()...)
 	return append(out, statefulCases()...)
 }
 
@@ -381,7 +382,132 @@ func statefulCases() []caseDef {
 			}
 			r.forget(id) // gone: the cleanup owes it nothing
 		}},
+		{name: "sets made by the run show in search_biz_inst_topo, and batch_delete_set removes them", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			var ids []any
+			for _, n := range []string{"batch-1", "batch-2"} {
+				rec := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name(n)))))
+				if rec == nil {
+					return
+				}
+				id, _ := intOf(rec["bk_set_id"])
+				ids = append(ids, id)
+			}
+			topo := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+			if r.expectSuccess(topo) && !r.cfg.DryRun {
+				for _, id := range ids {
+					if !topoHolds(topo.List, id.(int64)) {
+						r.failf("search_biz_inst_topo does not show set %d, which the run created", id)
+					}
+				}
+			}
+			// Only the run's own sets, never an empty list: CMDB reads that as the whole business.
+			del := request{op: r.op(spec.OpESBBatchDeleteSet, spec.OpV3BatchDeleteSet), biz: r.cfg.BizID,
+				args: map[string]any{"delete": map[string]any{"inst_ids": ids}}}
+			if !r.expectSuccess(r.call(ctx, del)) {
+				return
+			}
+			for _, id := range ids {
+				a := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+					args: map[string]any{"condition": map[string]any{"bk_set_id": id}}})
+				if a != nil && !r.cfg.DryRun && len(infoOf(a)) != 0 {
+					r.failf("search_set still finds bk_set_id %d after batch_delete_set", id)
+					continue
+				}
+				r.forget(id.(int64))
+			}
+		}},
 	}
+}
+
+// readCases read what clients read before they create: the set model and the topology. They
+// change nothing.
+func readCases() []caseDef {
+	return []caseDef{
+		{name: "search_object_attribute gives the set model, without system attributes", kind: "read", run: func(ctx context.Context, r *runner) {
+			a := r.call(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute), args: map[string]any{"bk_obj_id": "set"}})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			attrs := map[string]map[string]any{}
+			for _, item := range a.List {
+				if m, ok := item.(map[string]any); ok {
+					attrs[stringOf(m["bk_property_id"])] = m
+				}
+			}
+			name, ok := attrs["bk_set_name"]
+			switch {
+			case !ok:
+				r.failf("no bk_set_name among %d attributes", len(attrs))
+			case name["isrequired"] != true:
+				r.failf("bk_set_name is not required")
+			}
+			for _, hidden := range []string{"bk_biz_id", "bk_parent_id", "set_template_id", "set_template_version"} {
+				if _, ok := attrs[hidden]; ok {
+					r.failf("%s is listed: system and API attributes are left out", hidden)
+				}
+			}
+			ids := map[string]bool{}
+			options, _ := attrs["bk_set_env"]["option"].([]any)
+			for _, o := range options {
+				if m, ok := o.(map[string]any); ok {
+					ids[stringOf(m["id"])] = true
+				}
+			}
+			if !ids["1"] || !ids["2"] || !ids["3"] {
+				r.failf("bk_set_env's options are %s; want ids 1, 2 and 3", jsonText(options))
+			}
+		}},
+		{name: "get_mainline_object_topo runs from biz down to set, module and host", kind: "read", run: func(ctx context.Context, r *runner) {
+			a := r.call(ctx, request{op: r.op(spec.OpESBGetMainlineObjectTopo, spec.OpV3GetMainlineObjectTopo)})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			var objs []string
+			for _, item := range a.List {
+				m, _ := item.(map[string]any)
+				objs = append(objs, stringOf(m["bk_obj_id"]))
+			}
+			n := len(objs)
+			if n < 4 || objs[0] != "biz" || objs[n-3] != "set" || objs[n-2] != "module" || objs[n-1] != "host" {
+				r.failf("mainline %v; want biz, any custom levels, set, module, host", objs)
+				return
+			}
+			for i, item := range a.List {
+				m, _ := item.(map[string]any)
+				if i+1 < n && stringOf(m["bk_next_obj"]) != objs[i+1] || i > 0 && stringOf(m["bk_pre_obj_id"]) != objs[i-1] {
+					r.failf("%s's neighbours are %q and %q; want %q before it and the next after", objs[i], m["bk_pre_obj_id"], m["bk_next_obj"], objs[max(i-1, 0)])
+				}
+			}
+		}},
+		{name: "search_biz_inst_topo starts at the business", kind: "read", run: func(ctx context.Context, r *runner) {
+			a := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			if len(a.List) != 1 {
+				r.failf("%d roots; want the business alone", len(a.List))
+				return
+			}
+			root, _ := a.List[0].(map[string]any)
+			if id, _ := intOf(root["bk_inst_id"]); id != r.cfg.BizID || stringOf(root["bk_obj_id"]) != "biz" {
+				r.failf("the root is %s %s; want biz %d", jsonText(root["bk_obj_id"]), jsonText(root["bk_inst_id"]), r.cfg.BizID)
+			}
+		}},
+	}
+}
+
+// topoHolds reports whether a search_biz_inst_topo answer holds the set, at any depth.
+func topoHolds(nodes []any, setID int64) bool {
+	for _, item := range nodes {
+		n, _ := item.(map[string]any)
+		if id, _ := intOf(n["bk_inst_id"]); id == setID && stringOf(n["bk_obj_id"]) == "set" {
+			return true
+		}
+		if child, _ := n["child"].([]any); topoHolds(child, setID) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameJSON compares two values as JSON text: 1000 equals json.Number("1000").

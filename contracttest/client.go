@@ -219,7 +219,10 @@ func (c *client) body(r request, creds credentials) ([]byte, error) {
 		}
 		return json.Marshal(r.args)
 	}
-	top := map[string]any{"bk_biz_id": r.biz}
+	top := map[string]any{}
+	if r.biz != nil {
+		top["bk_biz_id"] = r.biz
+	}
 	for k, v := range map[string]string{"bk_app_code": creds.AppCode, "bk_app_secret": creds.AppSecret, "bk_username": creds.Username} {
 		if v != "" {
 			top[k] = v

@@ -280,7 +280,23 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 			}
 		}, want: "written as code/message"},
 		variant{name: "digit strings accepted", mutate: keep, want: "accepted (check C17 of the reference)"},
+		variant{name: "system attributes listed", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if list, ok := b["data"].([]any); ok && strings.Contains(r.URL.Path, "attr") {
+				b["data"] = append(list, map[string]any{"bk_property_id": "bk_parent_id", "bk_property_name": "", "bk_property_type": "int",
+					"option": "", "isrequired": true, "bk_obj_id": "set"})
+			}
+		}, want: "bk_parent_id is listed"},
+		variant{name: "a batch delete that deletes nothing", mutate: keep, want: "still finds bk_set_id"},
 	)
+	requests["a batch delete that deletes nothing"] = func(r *http.Request) {
+		if strings.Contains(r.URL.Path, "batch") {
+			body := []byte(`{"bk_app_code":"contract","bk_app_secret":"` + canarySecret + `","bk_username":"ops","bk_biz_id":1,"delete":{"inst_ids":[999999]}}`)
+			if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+				body = []byte(`{"delete":{"inst_ids":[999999]}}`)
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		}
+	}
 	requests["ESB credentials header ignored"] = func(r *http.Request) { r.Header.Del("X-Bkapi-Authorization") }
 	requests["digit strings accepted"] = func(r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

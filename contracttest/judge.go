@@ -22,6 +22,7 @@ type answer struct {
 	Permission json.RawMessage // nil when the key is absent
 	RequestID  string
 	Data       map[string]any // nil unless data is an object
+	List       []any          // nil unless data is a list
 	dataNull   bool
 }
 
@@ -87,7 +88,11 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	a.dataNull = string(keys["data"]) == "null"
 	data := json.NewDecoder(bytes.NewReader(keys["data"]))
 	data.UseNumber()
-	_ = data.Decode(&a.Data)
+	if raw := keys["data"]; len(raw) > 0 && raw[0] == '[' {
+		_ = data.Decode(&a.List)
+	} else {
+		_ = data.Decode(&a.Data)
+	}
 	if !a.Result {
 		if a.Message == "" {
 			failf("message is empty on a failure")

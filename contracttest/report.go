@@ -24,7 +24,7 @@ const (
 // CaseResult is one case of a run: what it sent, what came back, and why it failed.
 type CaseResult struct {
 	Name      string      `json:"name"`
-	Kind      string      `json:"kind"` // positive, negative or stateful
+	Kind      string      `json:"kind"` // positive, negative, read or stateful
 	Status    Status      `json:"status"`
 	Reasons   []string    `json:"reasons,omitempty"`
 	Exchanges []*Exchange `json:"exchanges,omitempty"`
