@@ -388,3 +388,31 @@ func TestCallsMatchTheDocument(t *testing.T) {
 	s.ServeHTTP(rec, noCreds)
 	assert.NoError(t, sp.ValidateResponse(context.Background(), spec.OpV3SearchObjectAttribute, rec.Code, rec.Header(), rec.Body.Bytes()), rec.Body.String())
 }
+
+// TestCallsTakeHostileInput: every call around create_set answers junk in its envelope, never
+// with a 5xx.
+func TestCallsTakeHostileInput(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	routes := []struct{ method, path string }{
+		{http.MethodPost, mock.PathESBUpdateSet}, {http.MethodPut, "/api/v3/set/1/3"},
+		{http.MethodPost, mock.PathESBBatchDeleteSet}, {http.MethodDelete, "/api/v3/set/1/batch"},
+		{http.MethodPost, mock.PathESBSearchObjectAttribute}, {http.MethodPost, mock.PathV3SearchObjectAttribute},
+		{http.MethodGet, mock.PathESBGetMainlineObjectTopo}, {http.MethodPost, mock.PathV3GetMainlineObjectTopo},
+		{http.MethodGet, mock.PathESBSearchBizInstTopo}, {http.MethodPost, "/api/v3/find/topoinst/biz/1?need_sort=%zz"},
+	}
+	bodies := []string{``, `null`, `[]`, `"x"`, `{`, `{"data":null,"delete":7}`, `{"bk_biz_id":"abc","bk_set_id":[],"data":[]}`,
+		`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":1,"bk_set_id":3,"data":{"bk_set_name":{}},"delete":{"inst_ids":{}}}`,
+		`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":99999999999999999999,"bk_obj_id":{"$in":[1]}}`,
+		`{"bk_set_name":null,"bk_capacity":"x","delete":{"inst_ids":[1.5]}}`}
+	for _, rt := range routes {
+		for _, b := range bodies {
+			hr := httptest.NewRequest(rt.method, rt.path, strings.NewReader(b))
+			if strings.HasPrefix(rt.path, "/api/v3/") {
+				hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, hr)
+			assertEnvelope(t, rec.Code, rec.Body.Bytes())
+		}
+	}
+}

@@ -449,6 +449,8 @@ func TestStoredAsCMDBStoresIt(t *testing.T) {
 			want: map[string]any{"bk_inst_id": json.Number("7"), "bk_data_status": "enable", "bk_process_id": "p", "bk_obj_id": "set", "metadata": nil, "unknown": nil}},
 		{name: "template version and updater stored as sent", call: req{data: set("set_template_version", 5, "bk_updated_by", "bob")},
 			want: map[string]any{"set_template_version": json.Number("5"), "bk_updated_by": "bob"}},
+		{name: "an empty time is no time", call: req{data: set("bk_created_at", "")},
+			want: map[string]any{"bk_created_at": "2022-02-22T20:34:01.386+08:00"}},
 		{name: "template version with a fraction", call: req{data: set("set_template_version", 5.5)},
 			want: map[string]any{"set_template_version": json.Number("5.5")}},
 		{name: "creator and times checked then overwritten", call: req{data: set("bk_created_by", "mallory", "bk_created_at", "2001-01-01 00:00:00", "bk_updated_at", "2001-01-01T00:00:00Z")},

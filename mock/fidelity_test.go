@@ -283,6 +283,10 @@ func fidelityCases() []fidelityCase {
 			en: "'更新人' must be a string type", zh: "'更新人' 必须为字符串类型"},
 		{row: "C18", name: "template version a string", call: req{data: set("set_template_version", "x")}, code: 1199009, wrapped: true,
 			en: "'集群模板' parameters must be integral", zh: "'集群模板' 参数必须是整型"},
+		// Not on the reference page: CMDB's user validator matches a user name against its
+		// pattern (bk-cmdb src/common/metadata/attribute.go:804-810 @111e7ac, util.IsUser).
+		{row: "C18", name: "updated by not a user name", call: req{data: set("bk_updated_by", "bob smith")}, code: 1199016, wrapped: true,
+			en: "'更新人' Field regular check failed", zh: "'更新人' 字段正则校验失败"},
 		{row: "C18", name: "type before bytes", call: req{data: set("bk_capacity", "x", "bk_set_desc", strings.Repeat("x", 300))}, code: 1199009, wrapped: true,
 			en: "'设计容量' parameters must be integral", zh: "'设计容量' 参数必须是整型"},
 		{row: "C19", name: "desc over 256 bytes", call: req{data: set("bk_set_desc", strings.Repeat("x", 257))}, code: 1199015, wrapped: true,

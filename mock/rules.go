@@ -102,7 +102,7 @@ var (
 	changeSteps = []spec.StepID{spec.StepESBBizRequired, spec.StepESBBizWhole, spec.StepIAMPath, spec.StepPermission, spec.StepJSON, spec.StepBizPath, spec.StepBusiness}
 	// updateSteps: update_set, whose fields come in ESB's data as create_set's.
 	updateSteps = []spec.StepID{spec.StepESBBizRequired, spec.StepESBBizWhole, spec.StepESBData, spec.StepESBDataDict,
-		spec.StepIAMPath, spec.StepPermission, spec.StepJSON, spec.StepBizPath, spec.StepBusiness}
+		spec.StepIAMPath, spec.StepPermission, spec.StepJSON, spec.StepBizPath, spec.StepNullBody, spec.StepBusiness}
 	// nameSteps and attributeSteps check the fields an update sends, as a create checks them.
 	nameSteps      = []spec.StepID{spec.StepNameString, spec.StepNameEmpty, spec.StepNameLength, spec.StepNameChars}
 	attributeSteps = []spec.StepID{spec.StepAttributes}
