@@ -126,6 +126,15 @@ func (c *call) args() map[string]any {
 	return c.data
 }
 
+// owners are the supplier accounts whose data the call sees: "0" for a caller of account "0",
+// else "0" and the caller's (reference §6).
+func (c *call) owners() []string {
+	if c.supplier == "" || c.supplier == topo.DefaultSupplierAccount {
+		return []string{topo.DefaultSupplierAccount}
+	}
+	return []string{topo.DefaultSupplierAccount, c.supplier}
+}
+
 // requestedBiz is the business the request names, before any check: 0 when it names none.
 func (c *call) requestedBiz() int64 {
 	id, _ := strconv.ParseInt(c.bizPath, 10, 64)

@@ -160,3 +160,24 @@ func TestSearchCostIsBounded(t *testing.T) {
 	assert.Contains(t, r.Message, "at most 100 sets a page (--max-page)")
 	assert.Nil(t, r.Data)
 }
+
+// TestSearchSeesTheCallersOwners: a set stored under another supplier account is invisible to a
+// search with the default account, and visible with its own (reference §6).
+func TestSearchSeesTheCallersOwners(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	created := req{surface: "esb", biz: 1, top: map[string]any{"bk_supplier_account": "123456789"}, data: set("bk_set_name", "owned")}.send(t, s)
+	require.Equal(t, 0, created.Code, "%s", created.Raw)
+	search := func(account any) json.Number {
+		body := `{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":1,"condition":{"bk_set_name":"owned"}`
+		if account != nil {
+			body += fmt.Sprintf(`,"bk_supplier_account":%q`, account)
+		}
+		r := send(t, s, httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(body+`}`)))
+		require.Equal(t, 0, r.Code, "%s", r.Raw)
+		return r.Data["count"].(json.Number)
+	}
+	assert.Equal(t, json.Number("0"), search(nil), "the default account sees owner 0 only")
+	assert.Equal(t, json.Number("1"), search("123456789"))
+	v3 := req{surface: "v3", biz: 1, data: set("bk_set_name", "owned")}.send(t, s)
+	assert.Equal(t, 1101108, v3.Code, "the unique index has no owner in it")
+}

@@ -16,7 +16,7 @@ func (s *Server) searchSet(c *call) answer {
 		if bad != "" {
 			return c.failure(spec.MsgInvalid, bad)
 		}
-		q.MaxPage = s.cfg.MaxPage
+		q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
 		count, info, err := s.store.Search(c.ctx, q)
 		switch {
 		case errors.Is(err, topo.ErrPageTooLarge):

@@ -42,6 +42,21 @@ type Query struct {
 	Limit     int    // 0: every set from Start on
 	Sort      string // a field, "-field" for descending; "": bk_set_id
 	MaxPage   int    // the most sets a page may hold; 0: DefaultMaxPage
+	// Owners are the supplier accounts whose sets the caller sees: CMDB looks up owner "0" for
+	// a caller of account "0", else "0" and the caller's. Empty: every owner.
+	Owners []string
+}
+
+// visible reports whether a row's owner is one of owners (all are when none is given).
+func visible(r *row, owners []string) bool {
+	if len(owners) == 0 {
+		return true
+	}
+	owner := DefaultSupplierAccount
+	if o, ok := r.extra["bk_supplier_account"].(string); ok {
+		owner = o
+	}
+	return slices.Contains(owners, owner)
 }
 
 // Search returns how many sets match and the page asked for, cut to the fields asked for. It
@@ -70,8 +85,8 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		end := min(next+scanSlice, s.slab.n)
 		for slot := next; slot < end; slot++ {
 			r := s.slab.at(slot)
-			if r.id == 0 || r.biz != q.BizID {
-				continue // a free slot, or another business's set
+			if r.id == 0 || r.biz != q.BizID || !visible(r, q.Owners) {
+				continue // a free slot, or another business's or owner's set
 			}
 			var ok bool
 			if ok, scratch = s.layout.matches(r, terms, scratch); ok {
