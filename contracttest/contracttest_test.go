@@ -127,9 +127,16 @@ func breaker(h http.Handler, mutate func(r *http.Request, w http.Header, status 
 	})
 }
 
+// moveLast, set by a mutation to a key's name, makes marshalInOrder write that key last.
+const moveLast = "\x00move-last"
+
 // marshalInOrder writes an object with its keys in the given order first, as the target wrote
-// them, then any key a mutation added.
+// them, then any key a mutation added (or moved last).
 func marshalInOrder(body map[string]any, order []string) []byte {
+	if k, ok := body[moveLast].(string); ok {
+		delete(body, moveLast)
+		order = slices.DeleteFunc(slices.Clone(order), func(o string) bool { return o == k })
+	}
 	var b bytes.Buffer
 	b.WriteByte('{')
 	write := func(k string) {
@@ -280,6 +287,9 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 			}
 		}, want: "written as code/message"},
 		variant{name: "digit strings accepted", mutate: keep, want: "accepted (check C17 of the reference)"},
+		variant{name: "ESB keys in another order", surface: contracttest.SurfaceESB, mutate: func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			b[moveLast] = "data"
+		}, want: "ESB writes them in the order"},
 		variant{name: "system attributes listed", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
 			if list, ok := b["data"].([]any); ok && strings.Contains(r.URL.Path, "attr") {
 				b["data"] = append(list, map[string]any{"bk_property_id": "bk_parent_id", "bk_property_name": "", "bk_property_type": "int",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,6 +84,8 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	c.judgeStatus(ex, a, gateway, failf)
 	if c.cfg.Surface == SurfaceV3 {
 		judgeV3Keys(ex.body, keys, a, apiServer, gateway, failf)
+	} else if order := jsonx.TopKeys(ex.body); !inOrder(order, esbKeyOrder) {
+		failf("keys %v: ESB writes them in the order %v", order, esbKeyOrder)
 	}
 
 	a.dataNull = string(keys["data"]) == "null"
@@ -153,6 +156,23 @@ func (c *client) judgeStatus(ex *Exchange, a *answer, gateway bool, failf func(s
 	case gateway && ex.header.Get(spec.HeaderGatewayErrorCode) != strconv.FormatInt(a.Code, 10):
 		failf("%s is %q on the API gateway's error %d", spec.HeaderGatewayErrorCode, ex.header.Get(spec.HeaderGatewayErrorCode), a.Code)
 	}
+}
+
+// esbKeyOrder is the order of ESB's keys: the component's dict, then the request_id ESB adds
+// (reference §2.1).
+var esbKeyOrder = []string{"result", "code", "data", "message", "permission", "request_id"}
+
+// inOrder reports whether keys come in the order of want, each at most once, none unknown.
+func inOrder(keys, want []string) bool {
+	next := 0
+	for _, k := range keys {
+		i := slices.Index(want, k)
+		if i < next {
+			return false
+		}
+		next = i + 1
+	}
+	return true
 }
 
 // apiServerCodes are the codes CMDB's API server writes itself, which keep CMDB's key names on v3.

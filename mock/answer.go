@@ -51,14 +51,15 @@ func (c *call) langOf(m spec.Message) spec.Lang {
 
 // The envelopes of CMDB's answers, keys in the order the real system writes them (reference §2).
 type (
-	// esbEnvelope is ESB's: CMDB's answers carry a permission, ESB's own do not.
+	// esbEnvelope is ESB's: the component's dict (result, code, data, message, permission),
+	// then the request_id ESB adds. CMDB's answers carry a permission, ESB's own do not.
 	esbEnvelope struct {
 		Result     bool   `json:"result"`
 		Code       int    `json:"code"`
+		Data       any    `json:"data"`
 		Message    string `json:"message"`
 		Permission *any   `json:"permission,omitempty"`
 		RequestID  string `json:"request_id,omitempty"`
-		Data       any    `json:"data"`
 	}
 	// v3Envelope is the topo server's answer as the API server passes it to the gateway: it
 	// renames bk_error_code and bk_error_msg, which moves them to the end. (It renames them in
@@ -173,10 +174,10 @@ func (a createdAnswer) appendTo(b []byte) []byte {
 		b = a.set.AppendJSON(b)
 		return append(b, `,"code":0,"message":"success"}`+"\n"...)
 	}
-	b = append(b, `{"result":true,"code":0,"message":"success","permission":null,"request_id":`...)
-	b = jsonx.AppendString(b, a.requestID)
-	b = append(b, `,"data":`...)
+	b = append(b, `{"result":true,"code":0,"data":`...)
 	b = a.set.AppendJSON(b)
+	b = append(b, `,"message":"success","permission":null,"request_id":`...)
+	b = jsonx.AppendString(b, a.requestID)
 	return append(b, "}\n"...)
 }
 

@@ -31,14 +31,15 @@ const (
 // keys are the top-level keys of the envelope on a surface, in order.
 func (e envelope) keys(surface string, requestID bool) []string {
 	if surface == "esb" {
-		keys := []string{"result", "code", "message"}
+		// The component's dict, then the request_id ESB adds (reference §2.1).
+		keys := []string{"result", "code", "data", "message"}
 		if e != esbOwn {
 			keys = append(keys, "permission")
 		}
 		if requestID {
 			keys = append(keys, "request_id")
 		}
-		return append(keys, "data")
+		return keys
 	}
 	switch e {
 	case apiServerAnswer:
