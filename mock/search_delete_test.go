@@ -181,3 +181,34 @@ func TestSearchSeesTheCallersOwners(t *testing.T) {
 	v3 := req{surface: "v3", biz: 1, data: set("bk_set_name", "owned")}.send(t, s)
 	assert.Equal(t, 1101108, v3.Code, "the unique index has no owner in it")
 }
+
+// TestSearchSetFilter: search_set takes CMDB's query filter in place of condition, not beside it
+// (reference §9).
+func TestSearchSetFilter(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	createNamed(t, s, "api-1", "api-2", "web-1")
+	count := func(body string) (int, string, json.Number) {
+		r := v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/1", body)
+		n, _ := r.Data["count"].(json.Number)
+		return r.Code, r.Message, n
+	}
+	for _, tc := range []struct {
+		body string
+		want json.Number
+	}{
+		{`{"filter":{"condition":"AND","rules":[{"field":"bk_set_name","operator":"begins_with","value":"api-"}]}}`, "2"},
+		{`{"filter":{"condition":"AND","rules":[{"field":"bk_set_name","operator":"contains","value":"-1"},{"condition":"AND","rules":[{"field":"bk_capacity","operator":"equal","value":10}]}]}}`, "2"},
+		{`{"filter":{"condition":"AND","rules":[{"field":"bk_set_name","operator":"not_in","value":["api-1","web-1"]},{"field":"default","operator":"equal","value":0}]}}`, "1"},
+		{`{"filter":{"field":"bk_set_name","operator":"ends_with","value":"-2"}}`, "1"},
+	} {
+		code, msg, n := count(tc.body)
+		assert.Equal(t, 0, code, "%s: %s", tc.body, msg)
+		assert.Equal(t, tc.want, n, tc.body)
+	}
+	code, msg, _ := count(`{"condition":{"bk_set_name":"api-1"},"filter":{"condition":"AND","rules":[]}}`)
+	assert.Equal(t, 1199011, code)
+	assert.Equal(t, "'condition and filter cannot be set at the same time' the parameter is invalid or does not exist", msg)
+	code, msg, _ = count(`{"filter":{"condition":"OR","rules":[]}}`)
+	assert.Equal(t, 1199006, code, "an OR group is beyond the mock")
+	assert.Equal(t, "'filter' data parameter verification does not pass", msg)
+}

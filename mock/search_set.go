@@ -3,7 +3,9 @@ package mock
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -12,7 +14,11 @@ import (
 // searchSet answers search_set: the sets of a business, filtered, paged and cut to fields.
 func (s *Server) searchSet(c *call) answer {
 	return s.run(c, s.lookupSteps, func(c *call) answer {
-		q, bad := searchQuery(c.bizID, c.args())
+		args := c.args()
+		if args["condition"] != nil && args["filter"] != nil {
+			return c.failure(spec.MsgInvalidOrNone, "condition and filter cannot be set at the same time")
+		}
+		q, bad := searchQuery(c.bizID, args)
 		if bad != "" {
 			return c.failure(spec.MsgInvalid, bad)
 		}
@@ -40,6 +46,13 @@ func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
 		if q.Condition, ok = v.(map[string]any); !ok {
 			return q, "condition"
 		}
+	}
+	if v, ok := args["filter"]; ok && v != nil {
+		rules, ok := filterRules(v, 0)
+		if !ok {
+			return q, "filter"
+		}
+		q.Rules = rules
 	}
 	if v, ok := args["fields"]; ok && v != nil {
 		list, ok := v.([]any)
@@ -80,4 +93,61 @@ func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
 func asNumber(v any) json.Number {
 	n, _ := v.(json.Number)
 	return n
+}
+
+// filterOps are the operators of CMDB's query filter the mock reads, as topo's tests: a value
+// becomes a pattern for the string operators.
+var filterOps = map[string]func(v any) (string, any, bool){
+	"equal":       func(v any) (string, any, bool) { return "$eq", v, true },
+	"not_equal":   func(v any) (string, any, bool) { return "$ne", v, true },
+	"in":          func(v any) (string, any, bool) { return "$in", v, true },
+	"not_in":      func(v any) (string, any, bool) { return "$nin", v, true },
+	"contains":    pattern("", ""),
+	"begins_with": pattern("^", ""),
+	"ends_with":   pattern("", "$"),
+}
+
+func pattern(before, after string) func(v any) (string, any, bool) {
+	return func(v any) (string, any, bool) {
+		s, ok := v.(string)
+		return "$regex", before + regexp.QuoteMeta(s) + after, ok
+	}
+}
+
+// maxFilterDepth bounds the nesting of a filter's groups.
+const maxFilterDepth = 3
+
+// filterRules reads CMDB's query filter, {"condition":"AND","rules":[{"field","operator",
+// "value"}, or a group]}, as a conjunction of tests; an OR group, another operator or a deeper
+// nesting is not read (false).
+func filterRules(v any, depth int) ([]topo.Rule, bool) {
+	group, ok := v.(map[string]any)
+	if !ok || depth >= maxFilterDepth {
+		return nil, false
+	}
+	if field, ok := group["field"].(string); ok {
+		op, _ := group["operator"].(string)
+		to, found := filterOps[op]
+		if !found {
+			return nil, false
+		}
+		name, arg, ok := to(group["value"])
+		return []topo.Rule{{Field: field, Op: name, Arg: arg}}, ok
+	}
+	if cond, _ := group["condition"].(string); !strings.EqualFold(cond, "AND") {
+		return nil, false
+	}
+	list, ok := group["rules"].([]any)
+	if !ok {
+		return nil, false
+	}
+	var out []topo.Rule
+	for _, r := range list {
+		rules, ok := filterRules(r, depth+1)
+		if !ok || len(out)+len(rules) > topo.MaxTerms {
+			return nil, false
+		}
+		out = append(out, rules...)
+	}
+	return out, true
 }

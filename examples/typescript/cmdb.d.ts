@@ -382,7 +382,7 @@ export interface components {
             condition?: {
                 [key: string]: unknown;
             };
-            /** @description CMDB's query filter; not together with `condition` */
+            /** @description CMDB's query filter, `{"condition":"AND","rules":[{"field","operator","value"}, ...]}`; not together with `condition` (1199011). cmdbmock reads AND groups with `equal`, `not_equal`, `in`, `not_in`, `contains`, `begins_with`, `ends_with`. */
             filter?: {
                 [key: string]: unknown;
             };

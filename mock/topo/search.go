@@ -36,7 +36,8 @@ var (
 // Query selects sets of a business, as search_set does.
 type Query struct {
 	BizID     int64
-	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
+	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$nin": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
+	Rules     []Rule         // more tests, all of which a set must pass too
 	Fields    []string       // empty: every field
 	Start     int
 	Limit     int    // 0: every set from Start on
@@ -45,6 +46,12 @@ type Query struct {
 	// Owners are the supplier accounts whose sets the caller sees: CMDB looks up owner "0" for
 	// a caller of account "0", else "0" and the caller's. Empty: every owner.
 	Owners []string
+}
+
+// Rule is one test of a search: a field, an operator of Condition's and its argument.
+type Rule struct {
+	Field, Op string
+	Arg       any
 }
 
 // visible reports whether a row's owner is one of owners (all are when none is given).
@@ -64,7 +71,7 @@ func visible(r *row, owners []string) bool {
 // values by their JSON text (int64 3 equals json.Number "3"), and keeps only the sets the page
 // can reach, so its memory is bounded by the page, not by the store.
 func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
-	terms, err := prepare(q.Condition)
+	terms, err := prepare(q.Condition, q.Rules)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -228,61 +235,57 @@ func (h *pageHeap) sorted() []hit {
 // JSON text a record writes.
 type term struct {
 	field string
-	op    string // $eq, $ne, $in, $regex
+	op    string // $eq, $ne, $in, $nin, $regex
 	text  []byte
 	in    map[string]struct{}
 	re    *regexp.Regexp
 }
 
-// prepare checks a condition against the bounds of a search and compiles it into terms.
-func prepare(cond map[string]any) ([]term, error) {
-	var terms []term
-	add := func(t term) error {
-		if len(terms) == MaxTerms {
-			return fmt.Errorf("%w: more than %d tests", ErrBadCondition, MaxTerms)
-		}
-		terms = append(terms, t)
-		return nil
-	}
+// prepare checks a condition and rules against the bounds of a search and compiles them into
+// terms.
+func prepare(cond map[string]any, rules []Rule) ([]term, error) {
 	for field, want := range cond {
 		op, isOp := want.(map[string]any)
 		if !isOp {
-			if err := add(term{field: field, op: "$eq", text: AppendValue(nil, want)}); err != nil {
-				return nil, err
-			}
+			rules = append(rules, Rule{field, "$eq", want})
 			continue
 		}
 		for name, arg := range op {
-			t := term{field: field, op: name}
-			switch name {
-			case "$eq", "$ne":
-				t.text = AppendValue(nil, arg)
-			case "$in":
-				list, ok := arg.([]any)
-				if !ok {
-					return nil, fmt.Errorf("%w: %s: $in takes a list", ErrBadCondition, field)
-				}
-				t.in = make(map[string]struct{}, len(list))
-				for _, v := range list {
-					t.in[string(AppendValue(nil, v))] = struct{}{}
-				}
-			case "$regex":
-				pattern, ok := arg.(string)
-				if !ok || len(pattern) > MaxRegexBytes {
-					return nil, fmt.Errorf("%w: %s: $regex takes a pattern of at most %d bytes", ErrBadCondition, field, MaxRegexBytes)
-				}
-				re, err := regexp.Compile(pattern)
-				if err != nil {
-					return nil, fmt.Errorf("%w: %s: $regex: %v", ErrBadCondition, field, err)
-				}
-				t.re = re
-			default:
-				return nil, fmt.Errorf("%w: %s: unsupported operator %s", ErrBadCondition, field, name)
-			}
-			if err := add(t); err != nil {
-				return nil, err
-			}
+			rules = append(rules, Rule{field, name, arg})
 		}
+	}
+	if len(rules) > MaxTerms {
+		return nil, fmt.Errorf("%w: more than %d tests", ErrBadCondition, MaxTerms)
+	}
+	terms := make([]term, 0, len(rules))
+	for _, r := range rules {
+		t := term{field: r.Field, op: r.Op}
+		switch r.Op {
+		case "$eq", "$ne":
+			t.text = AppendValue(nil, r.Arg)
+		case "$in", "$nin":
+			list, ok := r.Arg.([]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: %s: %s takes a list", ErrBadCondition, r.Field, r.Op)
+			}
+			t.in = make(map[string]struct{}, len(list))
+			for _, v := range list {
+				t.in[string(AppendValue(nil, v))] = struct{}{}
+			}
+		case "$regex":
+			pattern, ok := r.Arg.(string)
+			if !ok || len(pattern) > MaxRegexBytes {
+				return nil, fmt.Errorf("%w: %s: $regex takes a pattern of at most %d bytes", ErrBadCondition, r.Field, MaxRegexBytes)
+			}
+			re, err := regexp.Compile(pattern)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: $regex: %v", ErrBadCondition, r.Field, err)
+			}
+			t.re = re
+		default:
+			return nil, fmt.Errorf("%w: %s: unsupported operator %s", ErrBadCondition, r.Field, r.Op)
+		}
+		terms = append(terms, t)
 	}
 	return terms, nil
 }
@@ -300,6 +303,9 @@ func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
 			ok = !bytes.Equal(scratch, t.text)
 		case "$in":
 			_, ok = t.in[string(scratch)]
+		case "$nin":
+			_, in := t.in[string(scratch)]
+			ok = !in
 		case "$regex":
 			str, isString := unquote(scratch)
 			ok = isString && t.re.MatchString(str)
