@@ -1,8 +1,8 @@
 -- wrk script for bench/soak.sh: mixed valid and invalid calls over a bounded set of names, so
 -- that after the first pass every create is a duplicate, plus churn: sets created under new
 -- names each time and deleted again as soon as their answer names their id, searches (an $in of
--- 500 ids, a regex, an unpaged one), and every 5,000th request a reset or a snapshot of the
--- state through the admin API. Memory must stay flat although the counter of ids keeps growing,
+-- 500 ids, a regex, an unpaged one), the model and topology reads of bk-sops, and every
+-- 5,000th request a reset or a snapshot of the state through the admin API. Memory must stay flat although the counter of ids keeps growing,
 -- and no answer may take over a second.
 local names = 2000
 local n = 0
@@ -27,6 +27,9 @@ local kinds = {
   function(i) return "POST", "/api/v3/set/2", '{"bk_parent_id":2,"bk_set_name":"churn-' .. i .. '","bk_set_desc":"churn"}' end,
   function(i) return "POST", "/api/v3/set/search/0/1", '{"fields":["bk_set_id"],"condition":{"bk_set_id":{"$in":[' .. ids .. ']}},"page":{"start":0,"limit":50}}' end,
   function(i) return "POST", "/api/v3/set/search/0/2", '{"condition":{"bk_set_name":{"$regex":"^soak-v3-1"}},"page":{"start":0,"limit":0}}' end,
+  function(i) return "POST", "/api/v3/find/objectattr", '{"bk_obj_id":"set"}' end,
+  function(i) return "POST", "/api/v3/find/topomodelmainline", "" end,
+  function(i) return "POST", "/api/v3/find/topoinst/biz/1?with_default=1", "" end,
 }
 
 local admin = {

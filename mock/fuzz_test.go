@@ -17,6 +17,16 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPost, mock.PathESBDeleteSet},
 	{http.MethodDelete, "/api/v3/set/1/3"},
 	{http.MethodGet, mock.PathESBCreateSet + "?bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1"},
+	{http.MethodPost, mock.PathESBUpdateSet},
+	{http.MethodPut, "/api/v3/set/1/3"},
+	{http.MethodPost, mock.PathESBBatchDeleteSet},
+	{http.MethodDelete, "/api/v3/set/1/batch"},
+	{http.MethodPost, mock.PathESBSearchObjectAttribute},
+	{http.MethodPost, mock.PathV3SearchObjectAttribute},
+	{http.MethodGet, mock.PathESBGetMainlineObjectTopo + "?bk_app_code=a&bk_app_secret=b&bk_username=u"},
+	{http.MethodPost, mock.PathV3GetMainlineObjectTopo},
+	{http.MethodGet, mock.PathESBSearchBizInstTopo + "?bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1"},
+	{http.MethodPost, "/api/v3/find/topoinst/biz/1?with_default=1"},
 }
 
 // FuzzHandler sends anything to every CMDB route: the mock must not panic, must not answer
