@@ -80,7 +80,16 @@ func TestSopsCreateSetPlugin(t *testing.T) {
 	gone := sdkCall(t, s, http.MethodPost, "batch_delete_set", "", `{"bk_biz_id":2,"bk_supplier_account":0,"delete":{"inst_ids":[`+strings.Join(ids, ",")+`]}}`)
 	require.Equal(t, 0, gone.Code, "%s", gone.Raw)
 	assert.Equal(t, "null", string(gone.Keys["data"]))
+	assert.Equal(t, "null", string(gone.Permission))
 	assert.Len(t, s.Store().Sets(), 2, "only the built-in sets are left")
+
+	// A user IAM denies gets the permission to ask for, which the plugin shows.
+	hr := httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/batch_delete_set/", strings.NewReader(`{"bk_biz_id":2,"delete":{"inst_ids":[2]}}`))
+	hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"sops","bk_app_secret":"s3cret","bk_username":"noperm"}`)
+	denied := send(t, s, hr)
+	assert.Equal(t, 9900403, denied.Code)
+	assert.Contains(t, string(denied.Permission), `"id":"delete_biz_topology"`)
+	assert.Contains(t, string(denied.Permission), `"name":"蓝鲸"`)
 }
 
 // TestSopsTextPath replays bk-sops' text-path mode: the SDK sends get_mainline_object_topo and
