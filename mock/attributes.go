@@ -28,12 +28,8 @@ var keptAsSent = []string{"bk_inst_id", "bk_data_status", "bk_process_id", "bk_o
 // set_template_id, which the server has overwritten by then.
 var unchecked = []string{"bk_biz_id", "bk_parent_id", "set_template_id", "bk_supplier_account"}
 
-// Limits of CMDB's string types, in bytes after TrimSpace.
-const (
-	maxSingleChar = 256
-	maxLongChar   = 2000
-	maxUser       = 2000
-)
+// byteLimits are the limits of CMDB's string types, in bytes after TrimSpace.
+var byteLimits = map[string]int{fixtures.TypeSingleChar: 256, fixtures.TypeLongChar: 2000, fixtures.TypeUser: 2000}
 
 // CMDB's patterns of a time and a user name (util.IsTime, util.IsUser).
 var (
@@ -63,7 +59,7 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 		if !ok {
 			return fail(spec.MsgNeedString, label)
 		}
-		limit := map[string]int{fixtures.TypeSingleChar: maxSingleChar, fixtures.TypeLongChar: maxLongChar, fixtures.TypeUser: maxUser}[a.Type]
+		limit := byteLimits[a.Type]
 		switch {
 		case len(str) > limit:
 			return fail(spec.MsgOutOfBounds, label)
@@ -129,12 +125,8 @@ func describe(a fixtures.Attribute) spec.Property {
 	schema := map[string]any{"nullable": true, "description": name + " (a custom attribute of the set model)"}
 	switch a.Type {
 	case fixtures.TypeSingleChar, fixtures.TypeLongChar:
-		limit := maxSingleChar
-		if a.Type == fixtures.TypeLongChar {
-			limit = maxLongChar
-		}
 		schema["type"] = "string"
-		schema["description"] = fmt.Sprintf("%s; at most %d bytes once white space is trimmed", schema["description"], limit)
+		schema["description"] = fmt.Sprintf("%s; at most %d bytes once white space is trimmed", schema["description"], byteLimits[a.Type])
 		if a.Pattern != nil {
 			// Not as a pattern: a record holds "" when a create leaves the field out.
 			schema["description"] = fmt.Sprintf("%s, and match %s when not empty", schema["description"], a.Pattern)

@@ -126,10 +126,8 @@ func (s *Server) fakeValue(a fixtures.Attribute) any {
 			return a.StoredWhenAbsent()
 		}
 		return int64(s.faker.Number(int(lo), int(hi)))
-	case fixtures.TypeSingleChar:
-		return s.fakeText(a, maxSingleChar)
-	case fixtures.TypeLongChar:
-		return s.fakeText(a, maxLongChar)
+	case fixtures.TypeSingleChar, fixtures.TypeLongChar:
+		return s.fakeText(a, byteLimits[a.Type])
 	}
 	return a.StoredWhenAbsent()
 }

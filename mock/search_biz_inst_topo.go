@@ -25,7 +25,8 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 
 		// Sets hang under the lowest custom level's nodes, or under the business; built-in sets
 		// always under the business.
-		levels := s.store.Levels()
+		objs := s.mainline()
+		levels := objs[1 : len(objs)-3]    // the custom levels, between biz and set, module, host
 		under := map[int64][]topo.Record{} // parent node id -> sets; 0: the business
 		for _, st := range sets {
 			if st.Default != 0 && !withDefault {
@@ -45,9 +46,8 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 			}
 			var out []topo.Record
 			for _, n := range nodes {
-				if n.ParentID == parentID && n.ObjID == levels[depth].ObjID {
-					obj := mainlineObject{n.ObjID, levels[depth].Name, levels[depth].Name}
-					out = append(out, t.node(n.ID, n.Name, obj, 0, children(n.ID, depth+1)))
+				if n.ParentID == parentID && n.ObjID == levels[depth].id {
+					out = append(out, t.node(n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1)))
 				}
 			}
 			if depth == 0 {

@@ -106,11 +106,11 @@ const (
 	srcCreated
 	srcUpdated
 	srcCreatedBy
-	srcNull
 	srcAttr
 )
 
-// DefaultSupplierAccount is the owner of every set the store holds.
+// DefaultSupplierAccount is the owner of a set whose record names no other (an ESB caller's
+// account, kept among its extra fields).
 const DefaultSupplierAccount = "0"
 
 // serverSources are the keys every record has besides the model's attributes (bk_set_name
@@ -119,7 +119,7 @@ var serverSources = map[string]source{
 	"bk_set_id": srcID, "bk_biz_id": srcBiz, "bk_parent_id": srcParent, "bk_set_name": srcName,
 	"default": srcDefault, "set_template_id": srcTemplate, "bk_supplier_account": srcSupplier,
 	"create_time": srcCreated, "last_time": srcUpdated, "bk_created_at": srcCreated, "bk_updated_at": srcUpdated,
-	"bk_created_by": srcCreatedBy, "bk_updated_by": srcNull, "set_template_version": srcNull,
+	"bk_created_by": srcCreatedBy,
 }
 
 func newLayout(attrs []string, loc *time.Location) *layout {
@@ -165,8 +165,6 @@ func (l *layout) value(r *row, field string) (any, bool) {
 		return string(l.appendTime(nil, r.updatedAt())), true
 	case srcCreatedBy:
 		return r.createdBy, true
-	case srcNull:
-		return nil, true
 	}
 	return decodeVal(attrText(r.vals, int(src-srcAttr))), true
 }
@@ -224,8 +222,6 @@ func (l *layout) appendServer(b []byte, r *row, src source, created []byte) ([]b
 		return append(b, '"'), true
 	case srcCreatedBy:
 		return jsonx.AppendString(b, r.createdBy), true
-	case srcNull:
-		return append(b, "null"...), true
 	}
 	return b, false
 }
