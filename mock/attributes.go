@@ -33,10 +33,9 @@ var byteLimits = map[string]int{fixtures.TypeSingleChar: 256, fixtures.TypeLongC
 
 // CMDB's patterns of a time and a user name (util.IsTime, util.IsUser).
 var (
-	timePlain    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
-	timeZoned    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
-	userPattern  = regexp.MustCompile(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
-	integerToken = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+	timePlain   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+	timeZoned   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
+	userPattern = regexp.MustCompile(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
 )
 
 // checkAttribute checks a value the way CMDB's validator of the attribute's type does, the
@@ -108,7 +107,7 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 // decoded body): no string, no fraction, no exponent.
 func jsonInteger(v any) (int64, bool) {
 	n, ok := v.(json.Number)
-	if !ok || !integerToken.MatchString(string(n)) {
+	if !ok || !plainInteger(string(n)) {
 		return 0, false
 	}
 	i, err := strconv.ParseInt(string(n), 10, 64)

@@ -214,7 +214,8 @@ func (s *Server) rules() map[spec.StepID]rule {
 			return s.gatewayAuth(c)
 		},
 		spec.StepGatewayLimit: func(c *call) *failure {
-			if v3Only(c, !s.limiter.allow(c.creds.AppCode, c.route, s.cfg.Now())) {
+			// Only the gateway's calls are counted: ESB is not behind it.
+			if c.surface == spec.SurfaceV3 && !s.limiter.allow(c.creds.AppCode, c.route, s.cfg.Now()) {
 				return fail(spec.MsgGatewayRateLimit)
 			}
 			return nil
