@@ -64,8 +64,8 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 			return fail(spec.MsgOutOfBounds, label)
 		case str == "":
 			return empty()
-		case a.Type == fixtures.TypeUser && strings.Contains(str, ","):
-			return fail(spec.MsgInvalid, label) // not a multiple-user attribute
+		case a.Type == fixtures.TypeUser && !a.IsMultiple && strings.Contains(str, ","):
+			return fail(spec.MsgInvalid, label) // a comma list only where the model allows several users (§11.5)
 		case a.Type == fixtures.TypeUser && !userPattern.MatchString(str),
 			a.Pattern != nil && !a.Pattern.MatchString(str):
 			return fail(spec.MsgRegex, label)

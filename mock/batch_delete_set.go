@@ -7,28 +7,29 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// batchDeleteSet answers batch_delete_set: {"delete":{"inst_ids":[...]}} removes those sets of
+// batchDeleteSetOp is batch_delete_set: {"delete":{"inst_ids":[...]}} removes those sets of
 // the business and their modules, all or none. An empty or missing list is not refused: CMDB's
 // delete condition is then the whole business (reference §9), which its built-in idle set
 // refuses with 1101098.
+func (s *Server) batchDeleteSetOp() operation {
+	return operation{op: spec.CallBatchDeleteSet, action: actionDelete, path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.batchDeleteSet}
+}
+
 func (s *Server) batchDeleteSet(c *call) answer {
-	c.action = actionDelete
-	return s.run(c, s.changeSteps, func(c *call) answer {
-		ids, ok := instIDs(c.args())
-		if !ok {
-			return c.failure(spec.MsgJSONDecode) // CMDB decodes the body into its struct
-		}
-		var err error
-		if len(ids) == 0 {
-			err = s.store.DeleteBusiness(c.bizID)
-		} else {
-			err = s.store.Delete(c.bizID, ids...)
-		}
-		if errors.Is(err, topo.ErrBuiltIn) {
-			return c.failure(spec.MsgBuiltInSet)
-		}
-		return succeeded(nil)
-	})
+	ids, ok := instIDs(c.args())
+	if !ok {
+		return c.failure(spec.MsgJSONDecode) // CMDB decodes the body into its struct
+	}
+	var err error
+	if len(ids) == 0 {
+		err = s.store.DeleteBusiness(c.bizID)
+	} else {
+		err = s.store.Delete(c.bizID, ids...)
+	}
+	if errors.Is(err, topo.ErrBuiltIn) {
+		return c.failure(spec.MsgBuiltInSet)
+	}
+	return succeeded(nil)
 }
 
 // instIDs reads delete.inst_ids as CMDB decodes it: absent or null is no ids; anything but an

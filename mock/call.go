@@ -39,8 +39,10 @@ func (c credentials) user() string {
 	return ""
 }
 
-// call is one create_set request as the checks see it, whichever surface it came through.
+// call is one request of a CMDB operation as its checks see it, whichever surface it came
+// through.
 type call struct {
+	op        *operation
 	surface   spec.Surface
 	ctx       context.Context // the request's: done when its client goes away
 	route     string          // the route it came by, such as /api/v3/set/:bk_biz_id
@@ -57,13 +59,13 @@ type call struct {
 	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
 	esbViolations spec.Violations // ESB: what kin-openapi found in the whole body
 	creds         credentials
-	bizPath       string          // the business id as CMDB gets it in its path
-	supplier      string          // ESB: the bk_supplier_account CMDB gets, "" for "0"
-	setIDPath     string          // v3 delete_set: the set id of the path
-	data          map[string]any  // the set fields
-	maps          jsonx.Stock     // the maps of fields and data, kept for the next call
-	attrs         []attrValue     // the model's attributes in data, read once: see attr
-	violations    spec.Violations // what kin-openapi found in the set fields, pointers relative to them
+	// The ids of CMDB's path as CMDB gets them: ESB makes them of its form's fields.
+	bizPath, setIDPath, moduleIDPath string
+	supplier                         string          // ESB: the bk_supplier_account CMDB gets, "" for "0"
+	data                             map[string]any  // the object's fields: ESB's data, or the v3 body
+	maps                             jsonx.Stock     // the maps of fields and data, kept for the next call
+	attrs                            []attrValue     // the object's attributes in data, read once: see attr
+	violations                       spec.Violations // what kin-openapi found in data, pointers relative to it
 
 	action iamAction // what IAM is asked for
 
@@ -75,14 +77,20 @@ type call struct {
 	createdAnswer createdAnswer // that answer
 
 	// Worked out by the checks, in their order.
-	bizID      int64
-	def        int64 // default, as a number: built-in sets have a non-zero one
-	templateID int64 // the set template looked up, 0 for none
-	template   fixtures.SetTemplate
-	parentID   int64
-	name       string
-	warnings   []string
-	created    topo.Set // the stored set, a copy
+	bizID, setID, moduleID int64
+	def                    int64 // default, as a number: built-in sets have a non-zero one
+	templateID             int64 // the set template looked up, 0 for none
+	template               fixtures.SetTemplate
+	parentID               int64
+	name                   string
+	named                  bool // the call sends a name: always on a create
+	set                    topo.Set
+	module                 topo.Module
+	service                serviceChoice // create_module: the template and category
+	query                  topo.Query    // a search's condition, fields and page
+	batch                  batchArgs     // a batch find's ids and fields
+	warnings               []string
+	created                topo.Set // the stored set, a copy
 }
 
 func (c *call) warn(msg string) { c.warnings = append(c.warnings, msg) }
@@ -108,8 +116,8 @@ type attrValue struct {
 	sent  bool
 }
 
-// attr is the i-th of the server's fields as the call sent it; a call without set fields (a
-// fixture's, a populated one) sent none.
+// attr is the i-th attribute of the operation's object as the call sent it; a call without
+// fields (a fixture's, a populated one) sent none.
 func (c *call) attr(i int) attrValue {
 	if i >= len(c.attrs) {
 		return attrValue{}
@@ -117,8 +125,8 @@ func (c *call) attr(i int) attrValue {
 	return c.attrs[i]
 }
 
-// args are the arguments of a call that takes no set fields: ESB's top-level fields, or the v3
-// body.
+// args are the arguments of a call that takes no object's fields: ESB's top-level fields, or
+// the v3 body.
 func (c *call) args() map[string]any {
 	if c.surface == spec.SurfaceESB {
 		return c.fields
@@ -194,9 +202,9 @@ func credentialsOf(fields map[string]any) credentials {
 	}
 }
 
-func (s *Server) readESB(r *http.Request, body []byte) *call {
+func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c := newCall()
-	c.surface, c.lang, c.action = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English), actionCreate
+	c.surface, c.lang = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English)
 	c.formLang = spec.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	c.authHeader, c.creds = readAuthHeader(r)
 	switch {
@@ -215,34 +223,39 @@ func (s *Server) readESB(r *http.Request, body []byte) *call {
 		q, _ := url.ParseQuery(string(body))
 		c.fields = formFields(q)
 	}
-	// ESB forwards a whole-number bk_biz_id to CMDB's path as its digits, and the supplier
-	// account in a header, which makes it the owner of what CMDB stores.
-	c.bizPath, _ = wholeNumber(c.fields["bk_biz_id"])
+	// ESB forwards a whole-number bk_biz_id (bk_set_id, bk_module_id) to CMDB's path as its
+	// digits; a component without a form formats whatever it gets (reference §11.1). The
+	// supplier account goes in a header, which makes it the owner of what CMDB stores.
+	if v, sent := c.fields["bk_biz_id"]; op.generic && sent {
+		c.bizPath = pythonText(v)
+	} else if !op.generic {
+		c.bizPath, _ = wholeNumber(c.fields["bk_biz_id"])
+		c.setIDPath, _ = wholeNumber(c.fields["bk_set_id"])
+		c.moduleIDPath, _ = wholeNumber(c.fields["bk_module_id"])
+	}
 	c.supplier = text(c.fields["bk_supplier_account"])
 	if c.authHeader == authAbsent {
 		c.creds = credentialsOf(c.fields)
 	}
-	if data, ok := c.fields["data"].(map[string]any); ok {
-		c.setData(s, data) // in place: c.fields holds the trimmed values too
-	}
+	c.data, _ = c.fields["data"].(map[string]any) // its values trimmed in place: c.fields holds them too
 	return c
 }
 
-func (s *Server) readV3(r *http.Request, bizParam string, body []byte) *call {
+func (s *Server) readV3(r *http.Request, params func(string) string, body []byte) *call {
 	c := newCall()
-	c.surface, c.lang, c.action = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese), actionCreate
-	c.bizPath = pathParam(bizParam)
+	c.surface, c.lang = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese)
+	c.bizPath, c.setIDPath, c.moduleIDPath = pathParam(params("bk_biz_id")), pathParam(params("bk_set_id")), pathParam(params("bk_module_id"))
 	c.authHeader, c.creds = readAuthHeader(r)
 	if len(body) == 0 {
 		// CMDB reads an empty body as no fields, not as bad JSON (reference §4.2 C3).
-		c.setData(s, map[string]any{})
+		c.data = map[string]any{}
 		s.credentialsFromParams(c, r, nil)
 		return c
 	}
 	v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
 	switch data := v.(type) {
 	case map[string]any:
-		c.setData(s, data)
+		c.data = data
 	case nil:
 		// "null" decodes into CMDB's map as nil, which it cannot write to (C5).
 		c.nullBody = err == nil
@@ -290,23 +303,24 @@ func formFields(q url.Values) map[string]any {
 	return m
 }
 
-// setData takes the set fields of a call and reads the model's attributes from them, string
-// values trimmed of all Unicode white space as CMDB trims them before it checks them and stores
-// them (reference §5). The name is the exception: its own rules (C13-C16) see it trimmed of
-// spaces only, and so does kin-openapi, which checks its characters.
-func (c *call) setData(s *Server, data map[string]any) {
-	c.data, c.attrs = data, slices.Grow(c.attrs[:0], len(s.model))[:len(s.model)]
-	for i, a := range s.model {
+// readFields reads the object's attributes from the call's fields, string values trimmed of all
+// Unicode white space as CMDB trims them before it checks them and stores them (reference §5).
+// The name is the exception: its own rules (C13-C16) see it trimmed of spaces only, and so does
+// kin-openapi, which checks its characters.
+func (c *call) readFields(o *object) {
+	data := c.data
+	c.attrs = slices.Grow(c.attrs[:0], len(o.model))[:len(o.model)]
+	for i, a := range o.model {
 		v, sent := data[a.PropertyID]
 		if str, ok := v.(string); ok {
-			if a.PropertyID == nameField {
+			if a.PropertyID == o.nameField {
 				if t := strings.Trim(str, " "); len(t) != len(str) {
 					data[a.PropertyID] = t
 				}
 			}
 			if t := strings.TrimSpace(str); len(t) != len(str) {
 				v = t
-				if a.PropertyID != nameField {
+				if a.PropertyID != o.nameField {
 					data[a.PropertyID] = t
 				}
 			}

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -12,25 +13,105 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// createSet answers create_set on either surface.
-func (s *Server) createSet(c *call) answer {
-	s.validate(c)
-	return s.run(c, s.steps, func(c *call) answer {
-		a := succeeded(nil)
-		a.created = &c.created
-		return a
-	})
+// createSetOp is create_set (reference §4): its checks are spec.CallCreateSet's.
+func (s *Server) createSetOp() operation {
+	return operation{op: spec.CallCreateSet, object: s.setObj, creates: true, action: actionCreate,
+		path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.createSet}
 }
 
-// validate runs kin-openapi over what a create sent, for the checks that read its findings.
-func (s *Server) validate(c *call) {
+// createSet stores the set of a call that passed every check. The insert finds a duplicate
+// name (C20) after the id is taken, as CMDB's does.
+func (s *Server) createSet(c *call) answer {
+	set, err := s.store.Create(s.buildRow(c, s.cfg.Fill == FillFake), moduleTemplates(c.template))
 	switch {
-	case c.jsonErr:
-	case c.surface == spec.SurfaceESB:
-		c.esbViolations = s.spec.CheckESBRequest(c.fields)
-		c.violations = c.esbViolations.Under("/data")
-	default:
-		c.violations = s.spec.CheckSetData(c.data)
+	case errors.Is(err, topo.ErrDuplicateName):
+		return s.refuse(c, spec.StepDuplicate, fail(spec.MsgDuplicateName))
+	case errors.Is(err, topo.ErrStoreFull):
+		return c.failure(spec.MsgStoreFull, s.cfg.MaxSets)
+	}
+	c.created = set
+	a := succeeded(nil)
+	a.created = &c.created
+	return a
+}
+
+// setRules are the checks of a set's own (reference §4.2 C6-C9, C17, §9).
+func (s *Server) setRules() map[spec.StepID]rule {
+	return map[spec.StepID]rule{
+		spec.StepDefault: func(c *call) *failure {
+			v, present := c.data["default"]
+			if !present {
+				return nil
+			}
+			def, err := cmdbInt64("default", v)
+			if err != nil {
+				return fail(spec.MsgRaw, err.Error())
+			}
+			c.def = def
+			if def != 0 {
+				c.warn(fmt.Sprintf("default is %d: CMDB stores it and does not apply a set template; only built-in sets have a non-zero default", def))
+			}
+			return nil
+		},
+		spec.StepTemplateID: func(c *call) *failure {
+			v, present := c.data["set_template_id"]
+			if !present {
+				return nil
+			}
+			id, ok := jsonInteger(v)
+			if !ok {
+				return fail(spec.MsgInvalid, spec.LabelSetTemplateID)
+			}
+			c.templateID = id
+			return nil
+		},
+		spec.StepTemplate: func(c *call) *failure {
+			if c.templateID == 0 {
+				return nil
+			}
+			// Looked up whatever default says; applied only to a set whose default is 0.
+			t, ok := s.fixtures().SetTemplate(c.bizID, c.templateID)
+			if !ok {
+				return fail(spec.MsgNotFound)
+			}
+			if c.def == 0 {
+				c.template = t
+			}
+			return nil
+		},
+		spec.StepMainline: func(c *call) *failure {
+			if len(s.store.Levels()) == 0 {
+				return nil
+			}
+			if _, present := c.data["default"]; present {
+				return fail(spec.MsgInternal) // CMDB dereferences a nil map here (C9)
+			}
+			id, err := cmdbInt64("bk_parent_id", c.data["bk_parent_id"])
+			if err != nil || !s.store.SetParentExists(c.bizID, id) {
+				return fail(spec.MsgInvalidOrNone, "bk_parent_id")
+			}
+			return nil
+		},
+		spec.StepParent: func(c *call) *failure {
+			id, ok := jsonInteger(c.data["bk_parent_id"])
+			if !ok || id <= 0 {
+				return fail(spec.MsgInvalid, "bk_parent_id")
+			}
+			c.parentID = id
+			if id != c.bizID && len(s.store.Levels()) == 0 {
+				c.warn(fmt.Sprintf("bk_parent_id %d is not business %d: CMDB stores it unchecked when the set hangs under the business", id, c.bizID))
+			}
+			return nil
+		},
+		spec.StepSetFound: func(c *call) *failure {
+			set, ok := s.store.Get(c.setID)
+			if !ok || set.BizID() != c.bizID {
+				return fail(spec.MsgNotFound)
+			}
+			c.set = set
+			return nil
+		},
+		spec.StepDuplicate: atWrite,
 	}
 }
 

@@ -70,7 +70,11 @@ type fidelityCase struct {
 }
 
 func set(kv ...any) map[string]any {
-	m := map[string]any{"bk_parent_id": 1, "bk_set_name": "web"}
+	return with(map[string]any{"bk_parent_id": 1, "bk_set_name": "web"}, kv...)
+}
+
+// with sets the keys and values kv in m and returns it; a nil value removes its key.
+func with(m map[string]any, kv ...any) map[string]any {
 	for i := 0; i < len(kv); i += 2 {
 		if kv[i+1] == nil {
 			delete(m, kv[i].(string))

@@ -32,25 +32,27 @@ func (s *Server) mainline() []mainlineObject {
 	return append(out, objSet, objModule, objHost)
 }
 
-// getMainlineObjectTopo answers get_mainline_object_topo: the mainline objects from the business
+// getMainlineObjectTopoOp is get_mainline_object_topo: the mainline objects from the business
 // down, each with its neighbours (reference §9).
+func (s *Server) getMainlineObjectTopoOp() operation {
+	return operation{op: spec.CallGetMainlineObjectTopo, answer: s.getMainlineObjectTopo}
+}
+
 func (s *Server) getMainlineObjectTopo(c *call) answer {
-	return s.run(c, s.modelSteps, func(c *call) answer {
-		objs := s.mainline()
-		out := make([]any, len(objs))
-		for i, o := range objs {
-			rec := topo.Record{
-				"bk_obj_id": o.id, "bk_obj_name": o.name(c.lang), "bk_supplier_account": topo.DefaultSupplierAccount,
-				"bk_next_obj": "", "bk_next_name": "", "bk_pre_obj_id": "", "bk_pre_obj_name": "",
-			}
-			if i+1 < len(objs) {
-				rec["bk_next_obj"], rec["bk_next_name"] = objs[i+1].id, objs[i+1].name(c.lang)
-			}
-			if i > 0 {
-				rec["bk_pre_obj_id"], rec["bk_pre_obj_name"] = objs[i-1].id, objs[i-1].name(c.lang)
-			}
-			out[i] = rec
+	objs := s.mainline()
+	out := make([]any, len(objs))
+	for i, o := range objs {
+		rec := topo.Record{
+			"bk_obj_id": o.id, "bk_obj_name": o.name(c.lang), "bk_supplier_account": topo.DefaultSupplierAccount,
+			"bk_next_obj": "", "bk_next_name": "", "bk_pre_obj_id": "", "bk_pre_obj_name": "",
 		}
-		return succeeded(out)
-	})
+		if i+1 < len(objs) {
+			rec["bk_next_obj"], rec["bk_next_name"] = objs[i+1].id, objs[i+1].name(c.lang)
+		}
+		if i > 0 {
+			rec["bk_pre_obj_id"], rec["bk_pre_obj_name"] = objs[i-1].id, objs[i-1].name(c.lang)
+		}
+		out[i] = rec
+	}
+	return succeeded(out)
 }

@@ -13,15 +13,15 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// cmdbRoute serves a CMDB operation on a surface: it reads the call, lets op answer it, writes
-// the answer, then journals, counts, times and logs the call. Echo stays here, at the edge: an
-// operation sees the call and returns its answer.
-func (s *Server) cmdbRoute(surf spec.Surface, op func(*call) answer) echo.HandlerFunc {
+// cmdbRoute serves a CMDB operation on a surface: it reads the call, runs the operation's
+// steps and its answer, writes the answer, then journals, counts, times and logs the call. Echo
+// stays here, at the edge: an operation sees the call and returns its answer.
+func (s *Server) cmdbRoute(surf spec.Surface, op *operation) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		start := time.Now()
-		c, done, err := s.begin(ec, surf)
+		c, done, err := s.begin(ec, surf, op)
 		if !done {
-			err = s.write(ec, c, http.StatusOK, op(c))
+			err = s.write(ec, c, http.StatusOK, s.serve(op, c))
 		}
 		s.observe(ec, c, start)
 		c.release()
@@ -31,7 +31,7 @@ func (s *Server) cmdbRoute(surf spec.Surface, op func(*call) answer) echo.Handle
 
 // begin reads a call on either surface. When the call is answered already (a body over the
 // limit, a fault) it returns done.
-func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, err error) {
+func (s *Server) begin(ec echo.Context, surf spec.Surface, op *operation) (c *call, done bool, err error) {
 	r := ec.Request()
 	body, readErr := readBody(ec.Response(), r, s.cfg.MaxBody)
 	var tooLarge *http.MaxBytesError
@@ -42,13 +42,13 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface) (c *call, done bool, 
 		c = newCall()
 		c.surface = surf
 	case surf == spec.SurfaceESB:
-		c = s.readESB(r, body)
+		c = s.readESB(r, body, op)
 	default:
-		c = s.readV3(r, ec.Param("bk_biz_id"), body)
+		c = s.readV3(r, ec.Param, body)
 	}
+	c.op = op
 	c.ctx, c.route, c.path, c.body, c.requestID = r.Context(), ec.Path(), r.URL.Path, body, s.cfg.RequestID()
 	c.rawQuery = r.URL.RawQuery
-	c.setIDPath = pathParam(ec.Param("bk_set_id"))
 	switch {
 	case errors.As(readErr, &tooLarge):
 		return c, true, s.write(ec, c, http.StatusRequestEntityTooLarge,
@@ -68,19 +68,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	buf := make([]byte, r.ContentLength)
 	n, err := io.ReadFull(r.Body, buf)
 	return buf[:n], err
-}
-
-// run runs the steps of an operation over a call and answers: the first failure, or what ok
-// makes of the call once every step passed.
-func (s *Server) run(c *call, steps []boundStep, ok func(*call) answer) answer {
-	a, failedStep := s.runSteps(c, steps)
-	for _, w := range c.warnings {
-		s.log.Warn("accepted a probable caller's bug", "path", c.path, "request_id", c.requestID, "warning", w)
-	}
-	if !failedStep {
-		a = ok(c)
-	}
-	return a
 }
 
 // observe journals, counts, times and logs a CMDB call once it is answered.

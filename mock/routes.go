@@ -28,6 +28,18 @@ const (
 	PathV3GetMainlineObjectTopo  = "/api/v3/find/topomodelmainline"
 	PathESBSearchBizInstTopo     = "/api/c/compapi/v2/cc/search_biz_inst_topo/"
 	PathV3SearchBizInstTopo      = "/api/v3/find/topoinst/biz/:bk_biz_id"
+	PathESBCreateModule          = "/api/c/compapi/v2/cc/create_module/"
+	PathV3CreateModule           = "/api/v3/module/:bk_biz_id/:bk_set_id"
+	PathESBUpdateModule          = "/api/c/compapi/v2/cc/update_module/"
+	PathV3UpdateModule           = "/api/v3/module/:bk_biz_id/:bk_set_id/:bk_module_id"
+	PathESBDeleteModule          = "/api/c/compapi/v2/cc/delete_module/"
+	PathV3DeleteModule           = PathV3UpdateModule // with DELETE
+	PathESBSearchModule          = "/api/c/compapi/v2/cc/search_module/"
+	PathV3SearchModule           = "/api/v3/module/search/:bk_supplier_account/:bk_biz_id/:bk_set_id"
+	PathESBFindModuleBatch       = "/api/c/compapi/v2/cc/find_module_batch/"
+	PathV3FindModuleBatch        = "/api/v3/findmany/module/bk_biz_id/:bk_biz_id"
+	PathESBGetBizInternalModule  = "/api/c/compapi/v2/cc/get_biz_internal_module/"
+	PathV3GetBizInternalModule   = "/api/v3/topo/internal/:bk_supplier_account/:bk_biz_id"
 	PathOpenAPI                  = "/openapi.yaml"
 	PathHealth                   = "/healthz"
 	PathMetrics                  = "/metrics"
@@ -38,7 +50,7 @@ const (
 )
 
 // routes are the mock's routes: the CMDB calls, the document, health, metrics and the admin API.
-func (s *Server) routes() *echo.Echo {
+func (s *Server) routes() (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.routingError
@@ -56,38 +68,56 @@ func (s *Server) routes() *echo.Echo {
 		}))
 	}
 
-	// The CMDB calls: an operation (create_set.go, ...) on each of its routes. ESB serves its
-	// paths with and without the trailing slash, by GET (arguments in the query string) and
-	// POST, as it routes every component (reference §1).
-	// v3 routes answer at their own paths and under the API gateway's layout,
-	// /api/bk-cmdb/{stage}/..., which the gateway SDKs build (reference §1).
-	v3 := func(method, path string, op func(*call) answer) {
-		e.Add(method, path, s.cmdbRoute(spec.SurfaceV3, op))
-		e.Add(method, PathGateway+path, s.cmdbRoute(spec.SurfaceV3, op))
+	// The CMDB calls: an operation (create_set.go, ...) with its steps bound, on each of its
+	// routes. ESB serves its paths with and without the trailing slash, by GET (arguments in
+	// the query string) and POST, as it routes every component (reference §1). v3 routes answer
+	// at their own paths and under the API gateway's layout, /api/bk-cmdb/{stage}/..., which
+	// the gateway SDKs build (reference §1).
+	rules, err := s.rules()
+	if err != nil {
+		return nil, err
 	}
-	esb := func(path string, op func(*call) answer) {
-		for _, p := range []string{path, strings.TrimSuffix(path, "/")} {
+	bound := map[spec.Call]*operation{}
+	route := func(op operation, esbPath string, v3 ...string) {
+		if err != nil {
+			return
+		}
+		var o *operation
+		if o, err = s.bind(rules, op); err != nil {
+			return
+		}
+		bound[op.op] = o
+		for _, p := range []string{esbPath, strings.TrimSuffix(esbPath, "/")} {
 			for _, m := range []string{http.MethodGet, http.MethodPost} {
-				e.Add(m, p, s.cmdbRoute(spec.SurfaceESB, op))
+				e.Add(m, p, s.cmdbRoute(spec.SurfaceESB, o))
 			}
 		}
+		for i := 0; i < len(v3); i += 2 {
+			method, path := v3[i], v3[i+1]
+			e.Add(method, path, s.cmdbRoute(spec.SurfaceV3, o))
+			e.Add(method, PathGateway+path, s.cmdbRoute(spec.SurfaceV3, o))
+		}
 	}
-	esb(PathESBCreateSet, s.createSet)
-	v3(http.MethodPost, PathV3CreateSet, s.createSet)
-	esb(PathESBSearchSet, s.searchSet)
-	v3(http.MethodPost, PathV3SearchSet, s.searchSet)
-	esb(PathESBUpdateSet, s.updateSet)
-	v3(http.MethodPut, PathV3UpdateSet, s.updateSet)
-	esb(PathESBDeleteSet, s.deleteSet)
-	v3(http.MethodDelete, PathV3DeleteSet, s.deleteSet)
-	esb(PathESBBatchDeleteSet, s.batchDeleteSet)
-	v3(http.MethodDelete, PathV3BatchDeleteSet, s.batchDeleteSet)
-	esb(PathESBSearchObjectAttribute, s.searchObjectAttribute)
-	v3(http.MethodPost, PathV3SearchObjectAttribute, s.searchObjectAttribute)
-	esb(PathESBGetMainlineObjectTopo, s.getMainlineObjectTopo)
-	v3(http.MethodPost, PathV3GetMainlineObjectTopo, s.getMainlineObjectTopo)
-	esb(PathESBSearchBizInstTopo, s.searchBizInstTopo)
-	v3(http.MethodPost, PathV3SearchBizInstTopo, s.searchBizInstTopo)
+	route(s.createSetOp(), PathESBCreateSet, http.MethodPost, PathV3CreateSet)
+	route(s.searchSetOp(), PathESBSearchSet, http.MethodPost, PathV3SearchSet)
+	route(s.updateSetOp(), PathESBUpdateSet, http.MethodPut, PathV3UpdateSet)
+	route(s.deleteSetOp(), PathESBDeleteSet, http.MethodDelete, PathV3DeleteSet)
+	route(s.batchDeleteSetOp(), PathESBBatchDeleteSet, http.MethodDelete, PathV3BatchDeleteSet)
+	route(s.searchObjectAttributeOp(), PathESBSearchObjectAttribute, http.MethodPost, PathV3SearchObjectAttribute)
+	route(s.getMainlineObjectTopoOp(), PathESBGetMainlineObjectTopo, http.MethodPost, PathV3GetMainlineObjectTopo)
+	route(s.searchBizInstTopoOp(), PathESBSearchBizInstTopo, http.MethodPost, PathV3SearchBizInstTopo)
+	route(s.createModuleOp(), PathESBCreateModule, http.MethodPost, PathV3CreateModule)
+	route(s.updateModuleOp(), PathESBUpdateModule, http.MethodPut, PathV3UpdateModule)
+	route(s.deleteModuleOp(), PathESBDeleteModule, http.MethodDelete, PathV3DeleteModule)
+	route(s.searchModuleOp(), PathESBSearchModule, http.MethodPost, PathV3SearchModule)
+	route(s.findModuleBatchOp(), PathESBFindModuleBatch, http.MethodPost, PathV3FindModuleBatch)
+	route(s.getBizInternalModuleOp(), PathESBGetBizInternalModule, http.MethodGet, PathV3GetBizInternalModule)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRulesUsed(rules, bound); err != nil {
+		return nil, err
+	}
 
 	e.GET(PathOpenAPI, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", s.document)
@@ -97,5 +127,5 @@ func (s *Server) routes() *echo.Echo {
 	})
 	e.GET(PathMetrics, echo.WrapHandler(s.metrics.handler()))
 	s.adminRoutes(e.Group(PathAdmin, s.adminOnly))
-	return e
+	return e, nil
 }

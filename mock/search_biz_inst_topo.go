@@ -9,54 +9,56 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// searchBizInstTopo answers search_biz_inst_topo: the live tree of a business, its custom level
+// searchBizInstTopoOp is search_biz_inst_topo: the live tree of a business, its custom level
 // nodes, sets and modules, including what create_set and set templates made (reference §9). The
 // idle set shows with the v3 query with_default; need_sort=true sorts each level by name.
-func (s *Server) searchBizInstTopo(c *call) answer {
-	return s.run(c, s.lookupSteps, func(c *call) answer {
-		sets, tooMany := s.store.SetsOf(c.bizID, s.cfg.MaxPage)
-		if tooMany {
-			return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage)
-		}
-		q, _ := url.ParseQuery(c.rawQuery)
-		_, withDefault := q["with_default"]
-		t := treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}
-		biz, _ := s.store.Business(c.bizID)
+func (s *Server) searchBizInstTopoOp() operation {
+	return operation{op: spec.CallSearchBizInstTopo, path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.searchBizInstTopo}
+}
 
-		// Sets hang under the lowest custom level's nodes, or under the business; built-in sets
-		// always under the business.
-		objs := s.mainline()
-		levels := objs[1 : len(objs)-3]    // the custom levels, between biz and set, module, host
-		under := map[int64][]topo.Record{} // parent node id -> sets; 0: the business
-		for _, st := range sets {
-			if st.Default != 0 && !withDefault {
-				continue
-			}
-			parent := int64(0)
-			if len(levels) > 0 && st.Default == 0 {
-				parent = st.ParentID
-			}
-			under[parent] = append(under[parent], t.set(st))
+func (s *Server) searchBizInstTopo(c *call) answer {
+	sets, tooMany := s.store.SetsOf(c.bizID, s.cfg.MaxPage)
+	if tooMany {
+		return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage)
+	}
+	q, _ := url.ParseQuery(c.rawQuery)
+	_, withDefault := q["with_default"]
+	t := treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}
+	biz, _ := s.store.Business(c.bizID)
+
+	// Sets hang under the lowest custom level's nodes, or under the business; built-in sets
+	// always under the business.
+	objs := s.mainline()
+	levels := objs[1 : len(objs)-3]    // the custom levels, between biz and set, module, host
+	under := map[int64][]topo.Record{} // parent node id -> sets; 0: the business
+	for _, st := range sets {
+		if st.Default != 0 && !withDefault {
+			continue
 		}
-		nodes := s.store.Nodes(c.bizID)
-		var children func(parentID int64, depth int) []topo.Record
-		children = func(parentID int64, depth int) []topo.Record {
-			if depth == len(levels) {
-				return under[parentID]
-			}
-			var out []topo.Record
-			for _, n := range nodes {
-				if n.ParentID == parentID && n.ObjID == levels[depth].id {
-					out = append(out, t.node(n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1)))
-				}
-			}
-			if depth == 0 {
-				out = append(out, under[0]...) // the built-in sets, beside the top level's nodes
-			}
-			return out
+		parent := int64(0)
+		if len(levels) > 0 && st.Default == 0 {
+			parent = st.ParentID
 		}
-		return succeeded([]any{t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))})
-	})
+		under[parent] = append(under[parent], t.set(st))
+	}
+	nodes := s.store.Nodes(c.bizID)
+	var children func(parentID int64, depth int) []topo.Record
+	children = func(parentID int64, depth int) []topo.Record {
+		if depth == len(levels) {
+			return under[parentID]
+		}
+		var out []topo.Record
+		for _, n := range nodes {
+			if n.ParentID == parentID && n.ObjID == levels[depth].id {
+				out = append(out, t.node(n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1)))
+			}
+		}
+		if depth == 0 {
+			out = append(out, under[0]...) // the built-in sets, beside the top level's nodes
+		}
+		return out
+	}
+	return succeeded([]any{t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))})
 }
 
 // treeBuilder writes the nodes of a topology tree in a language, sorted by name or by id.

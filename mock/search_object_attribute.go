@@ -9,23 +9,25 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// searchObjectAttribute answers search_object_attribute: the attributes of the set model that
+// searchObjectAttributeOp is search_object_attribute: the attributes of the set model that
 // match every key of the body, translated to the call's language, system and API attributes left
 // out (reference §8, §9). The mock models the set only: other objects have no attributes.
+func (s *Server) searchObjectAttributeOp() operation {
+	return operation{op: spec.CallSearchObjectAttribute, answer: s.searchObjectAttribute}
+}
+
 func (s *Server) searchObjectAttribute(c *call) answer {
-	return s.run(c, s.modelSteps, func(c *call) answer {
-		filter := c.args()
-		out := []any{}
-		for _, a := range s.model {
-			if a.IsSystem || a.IsAPI {
-				continue
-			}
-			if rec := s.attributeRecord(a, c.lang); matches(rec, filter) {
-				out = append(out, rec)
-			}
+	filter := c.args()
+	out := []any{}
+	for _, a := range s.model {
+		if a.IsSystem || a.IsAPI {
+			continue
 		}
-		return succeeded(out)
-	})
+		if rec := s.attributeRecord(a, c.lang); matches(rec, filter) {
+			out = append(out, rec)
+		}
+	}
+	return succeeded(out)
 }
 
 // notFilters are the keys of a body that are not conditions on the attributes: ESB's credentials,

@@ -11,32 +11,34 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// searchSet answers search_set: the sets of a business, filtered, paged and cut to fields.
+// searchSetOp is search_set: the sets of a business, filtered, paged and cut to fields.
+func (s *Server) searchSetOp() operation {
+	return operation{op: spec.CallSearchSet, path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.searchSet}
+}
+
 func (s *Server) searchSet(c *call) answer {
-	return s.run(c, s.lookupSteps, func(c *call) answer {
-		args := c.args()
-		if args["condition"] != nil && args["filter"] != nil {
-			return c.failure(spec.MsgInvalidOrNone, "condition and filter cannot be set at the same time")
-		}
-		q, bad := searchQuery(c.bizID, args)
-		if bad != "" {
-			return c.failure(spec.MsgInvalid, bad)
-		}
-		q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
-		count, info, err := s.store.Search(c.ctx, q)
-		switch {
-		case errors.Is(err, topo.ErrPageTooLarge):
-			return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage)
-		case errors.Is(err, topo.ErrBadCondition):
-			return c.failure(spec.MsgInvalid, "condition")
-		case err != nil:
-			return c.failure(spec.MsgCancelled)
-		}
-		if info == nil {
-			info = []topo.Record{}
-		}
-		return succeeded(map[string]any{"count": count, "info": info})
-	})
+	args := c.args()
+	if args["condition"] != nil && args["filter"] != nil {
+		return c.failure(spec.MsgInvalidOrNone, "condition and filter cannot be set at the same time")
+	}
+	q, bad := searchQuery(c.bizID, args)
+	if bad != "" {
+		return c.failure(spec.MsgInvalid, bad)
+	}
+	q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
+	count, info, err := s.store.Search(c.ctx, q)
+	switch {
+	case errors.Is(err, topo.ErrPageTooLarge):
+		return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage)
+	case errors.Is(err, topo.ErrBadCondition):
+		return c.failure(spec.MsgInvalid, "condition")
+	case err != nil:
+		return c.failure(spec.MsgCancelled)
+	}
+	if info == nil {
+		info = []topo.Record{}
+	}
+	return succeeded(map[string]any{"count": count, "info": info})
 }
 
 // searchQuery reads search_set's arguments; bad names the first one of the wrong shape.

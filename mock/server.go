@@ -79,17 +79,13 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 	// model is the set model the store was made for; inRow, the attributes a row holds in
-	// vals, in its order, and checked, those create_set checks in the order it checks them
-	// (the mock's: by property id), both as indexes into model.
-	model   []fixtures.Attribute
-	inRow   []int
-	checked []int
-	steps   []boundStep // create_set: every step
-	// The calls around create_set make some of its steps (rules.go).
-	modelSteps, lookupSteps, changeSteps, updateSteps []boundStep
-	nameSteps, attributeSteps                         []boundStep
-	started                                           time.Time // when the mock started: its model's install time
-	document                                          []byte    // the contract served, with the model's custom attributes
+	// vals, in its order, as indexes into model.
+	model []fixtures.Attribute
+	inRow []int
+	// The objects whose fields the calls check: the set and the module.
+	setObj, moduleObj *object
+	started           time.Time // when the mock started: its model's install time
+	document          []byte    // the contract served, with the model's custom attributes
 
 	fx      atomic.Pointer[fixtures.Fixtures]
 	store   *topo.Store
@@ -130,21 +126,13 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		faker:   gofakeit.New(cfg.Seed),
 	}
 	inRow, names := rowAttributes(s.model)
-	s.inRow, s.checked = inRow, checkedAttributes(s.model)
+	s.inRow = inRow
+	s.setObj = newObject(spec.ObjectSet, nameField, s.model, unchecked, nil)
+	s.moduleObj = newObject(spec.ObjectModule, moduleNameField, fx.ModuleModel, moduleUnchecked, moduleFilled)
 	s.store = topo.New(names, cfg.Location, cfg.MaxSets)
 	s.store.SetTopology(topology(fx))
 	s.fx.Store(fx)
 	var err error
-	if s.steps, err = s.bindSteps(); err != nil {
-		return nil, err
-	}
-	for into, ids := range map[*[]boundStep][]spec.StepID{
-		&s.modelSteps: slices.Concat(callerSteps, modelSteps), &s.lookupSteps: slices.Concat(callerSteps, lookupSteps),
-		&s.changeSteps: slices.Concat(callerSteps, changeSteps), &s.updateSteps: slices.Concat(callerSteps, updateSteps),
-		&s.nameSteps: nameSteps, &s.attributeSteps: attributeSteps,
-	} {
-		*into = subset(s.steps, ids...)
-	}
 	s.started = cfg.Now()
 	var custom []spec.Property
 	for _, a := range s.model {
@@ -165,7 +153,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(s.store)
-	s.echo = s.routes()
+	if s.echo, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -221,20 +211,6 @@ func rowAttributes(model []fixtures.Attribute) ([]int, []string) {
 		names[k] = model[i].PropertyID
 	}
 	return at, names
-}
-
-// checkedAttributes returns the attributes create_set checks, as indexes into the model, by
-// property id: CMDB ranges over a map, so which of several bad fields it names is random, and the
-// mock names the first by id (reference §4.2).
-func checkedAttributes(model []fixtures.Attribute) []int {
-	var at []int
-	for i, a := range model {
-		if !slices.Contains(unchecked, a.PropertyID) {
-			at = append(at, i)
-		}
-	}
-	slices.SortFunc(at, func(i, j int) int { return strings.Compare(model[i].PropertyID, model[j].PropertyID) })
-	return at
 }
 
 // newRequestID is a request chain id as ESB makes it: a uuid4's 32 hex digits. An id needs to be

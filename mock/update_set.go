@@ -7,46 +7,31 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// updateSet answers update_set: the fields sent are checked as a create checks them and written
-// over the set's; data is null (reference §9).
+// updateSetOp is update_set (reference §9): the fields sent are checked as a create checks them
+// and written over the set's; data is null.
+func (s *Server) updateSetOp() operation {
+	return operation{op: spec.CallUpdateSet, object: s.setObj, action: actionUpdate,
+		path: pathLabels{biz: spec.LabelBusinessID.En, set: "bk_set_id"}, answer: s.updateSet}
+}
+
 func (s *Server) updateSet(c *call) answer {
-	c.action = actionUpdate
-	s.validate(c)
-	return s.run(c, s.updateSteps, func(c *call) answer {
-		id, bad := setIDOf(c)
-		if bad != nil {
-			return *bad
-		}
-		set, ok := s.store.Get(id)
-		if !ok || set.BizID() != c.bizID {
-			return c.failure(spec.MsgNotFound)
-		}
-		if _, sent := c.data[nameField]; sent {
-			if a, failed := s.runSteps(c, s.nameSteps); failed {
-				return a
-			}
-		}
-		if a, failed := s.runSteps(c, s.attributeSteps); failed {
-			return a
-		}
-		_, err := s.store.Update(c.bizID, id, s.updatedRow(c, set))
-		switch {
-		case errors.Is(err, topo.ErrBuiltIn):
-			return c.failure(spec.MsgBuiltInSet)
-		case errors.Is(err, topo.ErrDuplicateName):
-			return c.failure(spec.MsgDuplicateName)
-		case err != nil:
-			return c.failure(spec.MsgNotFound)
-		}
-		return succeeded(nil)
-	})
+	_, err := s.store.Update(c.bizID, c.setID, s.updatedRow(c, c.set))
+	switch {
+	case errors.Is(err, topo.ErrBuiltIn):
+		return c.failure(spec.MsgBuiltInSet)
+	case errors.Is(err, topo.ErrDuplicateName):
+		return c.failure(spec.MsgDuplicateName)
+	case err != nil:
+		return c.failure(spec.MsgNotFound)
+	}
+	return succeeded(nil)
 }
 
 // updatedRow is a set with an update's fields written over it: the model's attributes sent (the
 // server's own are not changed), the name, the time and the user of the update.
 func (s *Server) updatedRow(c *call, set topo.Set) topo.Draft {
 	d, current := set.Draft(), set.Record()
-	if _, sent := c.data[nameField]; sent {
+	if c.named {
 		d.Name = c.name
 	}
 	d.Updated = s.cfg.Now().UnixMilli()

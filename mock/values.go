@@ -96,3 +96,24 @@ func text(v any) string {
 	}
 	return ""
 }
+
+// pythonText is a value as ESB's generic components put it in CMDB's path, through Python's
+// str.format: strings as they are, numbers as written, true as True, null as None (reference
+// §11.1). Absent is "".
+func pythonText(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case json.Number:
+		return string(t)
+	case bool:
+		if t {
+			return "True"
+		}
+		return "False"
+	case nil:
+		return "None"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -105,9 +105,16 @@ var (
 	MsgESBBizWhole       = djangoMsg("business id [bk_biz_id] ", wholeNumber)
 	MsgESBDataRequired   = djangoMsg("data [data] ", required)
 	MsgESBDataDict       = esbMsg(1306000, "data [data] Must be the specified parameter data type dict")
-	// delete_set's form field, in the shape of bk_biz_id's.
-	MsgESBSetIDRequired = djangoMsg("set id [bk_set_id] ", required)
-	MsgESBSetIDWhole    = djangoMsg("set id [bk_set_id] ", wholeNumber)
+	// The set and module ids of ESB's forms, in the shape of bk_biz_id's.
+	MsgESBSetIDRequired    = djangoMsg("set id [bk_set_id] ", required)
+	MsgESBSetIDWhole       = djangoMsg("set id [bk_set_id] ", wholeNumber)
+	MsgESBModuleIDRequired = djangoMsg("module id [bk_module_id] ", required)
+	MsgESBModuleIDWhole    = djangoMsg("module id [bk_module_id] ", wholeNumber)
+	// MsgESBType is a form field of the wrong JSON type (TypeCheckField): its label, then the
+	// type's name, list or dict.
+	MsgESBType = esbMsg(1306000, "%s Must be the specified parameter data type %s")
+	// MsgESBParamRequired is a generic component's answer to a path variable its call lacks.
+	MsgESBParamRequired = esbMsg(1306406, "Parameters error, param %s is required")
 	// MsgBodyTooLarge is the mock's own answer to a body over its limit (HTTP 413); the real
 	// gateway's proxy answers that case with a page of its own.
 	MsgBodyTooLarge = esbMsg(1306000, "Request body is larger than the limit of %d bytes")
@@ -118,6 +125,8 @@ var (
 	MsgBodyCut = esbMsg(1306000, "Request body ended before its Content-Length")
 	// MsgStoreFull is the mock's own answer when its store holds --max-sets sets.
 	MsgStoreFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", "")
+	// MsgModulesFull is the mock's own answer when its store holds its limit of modules.
+	MsgModulesFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d modules (10 for each set --max-sets allows): delete modules or raise the limit", "")
 	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
 	// --max-page, or reach past the 100,000th match.
 	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")
@@ -159,6 +168,21 @@ var (
 	MsgInternal      = cmdbMsg(1199999, "topo Internal Server Error", "topo Internal Server Error")
 	MsgDuplicateName = cmdbMsg(1101108, "the same set name exist", "已经存在同名的集群")
 	MsgBuiltInSet    = cmdbMsg(1101098, "forbidden remove or update built in set or module", "禁止删除或更新内置集群/模块")
+
+	// The module calls' own (reference §11).
+	MsgSetFromTemplate   = cmdbMsg(1101097, "forbidden add/remove module on set initialized by set template", "集群由集群模板创建，禁止添加/删除模块")
+	MsgCategoryTemplate  = cmdbMsg(1108036, "service category and template not conincide", "服务分类与服务模板不一致")
+	MsgDuplicateInstance = cmdbMsg(1199014, "duplicated instances exist, fields [ %s ] duplicated", "数据唯一性校验失败，  %s  重复")
+	MsgModifyForbidden   = cmdbMsg(1199083, "modify field %s forbidden", "禁止修改字段: %s")
+	MsgTemplateCategory  = cmdbMsg(1101090, "update service category on module create by template forbidden", "禁止修改由模板创建模块的服务分类")
+	MsgTemplateName      = cmdbMsg(1101091, "update name field on module create by template forbidden", "禁止修改由模板创建模块的名称")
+	MsgHasHosts          = cmdbMsg(1101030, "Having hosts under the target, deleting forbidden", "目标包含主机, 不允许删除")
+	MsgIDsLength         = cmdbMsg(1199089, "the length of array bk_ids is wrong, the length must be in range 1~500", "bk_ids数组长度错误，数组长度必须在1~500之间")
+	// MsgRawTopo is the topo server's own error whose text is a raw parse error (1101133,
+	// get_biz_internal_module with IAM off).
+	MsgRawTopo = cmdbMsg(1101133, "%s", "%s")
+	// MsgBizListFailed is search_business's when IAM cannot list the user's businesses.
+	MsgBizListFailed = cmdbMsg(1101086, "get authorized business list failed", "查询有权限的业务列表失败")
 )
 
 // Django's form messages, English and Chinese (zh_Hans); the field's own label stays English.
@@ -222,6 +246,40 @@ const (
 	StepParent         StepID = "cmdb.parent"       // C17
 	StepAttributes     StepID = "cmdb.attributes"   // C18, C19: an attribute's value breaks its type
 	StepDuplicate      StepID = "cmdb.duplicate"    // C20: checked by the insert itself
+
+	// The module calls' (reference §11). Steps whose rule is the same as a set's (the name's,
+	// the attributes', the business's) are shared: their Ref names every row.
+	StepESBSetRequired    StepID = "esb.set_required"    // §11.2: bk_set_id missing
+	StepESBSetWhole       StepID = "esb.set_whole"       // §11.2: bk_set_id not a whole number
+	StepESBModuleRequired StepID = "esb.module_required" // §11.2: bk_module_id missing
+	StepESBModuleWhole    StepID = "esb.module_whole"    // §11.2: bk_module_id not a whole number
+	StepESBDataOptional   StepID = "esb.data_optional"   // §11.2: an optional data is not a dict
+	StepESBFormTypes      StepID = "esb.form_types"      // §11.2, §12.1: a list or dict field of another type
+	StepESBPathParam      StepID = "esb.path_param"      // §11.1: a generic component's path variable missing
+	StepSetPath           StepID = "cmdb.set_path"       // M3, U2, D1: IAM off, the path's set id not an integer
+	StepModulePath        StepID = "cmdb.module_path"    // U2: IAM off, the path's module id not an integer
+	StepModuleSet         StepID = "module.set"          // M4: no set of that id
+	StepSetTemplateMade   StepID = "module.set_template" // M5: the set was made by a set template
+	StepModuleDefault     StepID = "module.default"      // M6: default not an integer
+	StepModuleSetBiz      StepID = "module.set_biz"      // M7: the set is not in the path's business
+	StepCategoryID        StepID = "module.category_id"  // M8: service_category_id not a JSON integer
+	StepServiceTemplateID StepID = "module.template_id"  // M9: service_template_id not a JSON integer
+	StepServiceTemplate   StepID = "module.template"     // M10, M11: the service template
+	StepCategory          StepID = "module.category"     // M12, M13: the service category
+	StepModuleParent      StepID = "module.parent"       // M14: bk_parent_id not the set
+	StepModuleDefaultKey  StepID = "module.default_key"  // M15: a default key panics
+	StepModuleParentGiven StepID = "module.parent_given" // M16: bk_parent_id absent
+	StepModuleDuplicate   StepID = "module.duplicate"    // M24: checked by the insert itself
+	StepBuiltInModule     StepID = "module.built_in"     // U3, D5: a built-in module
+	StepModuleFound       StepID = "module.found"        // U4: no such module in the path's set
+	StepTemplateFields    StepID = "module.fixed_fields" // U5-U9: fields a template fixes
+	StepSetFound          StepID = "set.found"           // §9 update_set: no such set in the business
+	StepBatchShape        StepID = "batch.shape"         // §11.8, S1: the body is not {bk_ids:[int], fields:[string]}
+	StepBatchIDs          StepID = "batch.ids"           // §11.8, S2: bk_ids missing, empty or over 500
+	StepBatchFields       StepID = "batch.fields"        // §11.8, S3: fields missing or empty
+	StepBatchBizPath      StepID = "batch.biz_path"      // §11.8: IAM off, the path's business id not an integer
+	StepInternalBizPath   StepID = "internal.biz_path"   // §11.8: IAM off, the path's business id not an integer
+	StepSearchShape       StepID = "search.shape"        // §11.8, B1: the body is not the search's shape
 )
 
 // Step is one check in the order the real system makes it.
@@ -256,26 +314,58 @@ var steps = []Step{
 	{ID: StepJWTUser, Ref: "§2.2", Messages: []Message{MsgUserNotSet}},
 	{ID: StepIAMPath, Ref: "C1", Messages: []Message{MsgNoMatchedRules, MsgIAMBadBizID}},
 	{ID: StepPermission, Ref: "C2", Messages: []Message{MsgNoPermission}},
-	{ID: StepJSON, Ref: "C3", Messages: []Message{MsgJSONDecode}}, // ESB sends CMDB valid JSON
-	{ID: StepBizPath, Ref: "C4", Messages: []Message{MsgNeedInt}},
+	{ID: StepJSON, Ref: "C3, M1", Messages: []Message{MsgJSONDecode}}, // ESB sends CMDB valid JSON
+	{ID: StepBizPath, Ref: "C4, M2", Messages: []Message{MsgNeedInt}},
 	{ID: StepNullBody, Ref: "C5", Messages: []Message{MsgInternal}},
 	{ID: StepDefault, Ref: "C6", Messages: []Message{MsgRaw}},
 	{ID: StepTemplateID, Ref: "C7", Messages: []Message{MsgInvalid}},
 	{ID: StepTemplate, Ref: "C8", Messages: []Message{MsgNotFound}},
 	{ID: StepMainline, Ref: "C9", Messages: []Message{MsgInternal, MsgInvalidOrNone}},
-	{ID: StepBusiness, Ref: "C10", Messages: []Message{MsgInvalidOrNone}},
-	{ID: StepRequired, Ref: "C11", Messages: []Message{MsgNeedSet}},
-	{ID: StepNameString, Ref: "C13", Messages: []Message{MsgNeedString}, Wrapped314: true},
-	{ID: StepNameEmpty, Ref: "C14", Messages: []Message{MsgNeedSet}, Wrapped314: true},
-	{ID: StepNameLength, Ref: "C15", Messages: []Message{MsgExceedMax}, Wrapped314: true},
-	{ID: StepNameChars, Ref: "C16", Messages: []Message{MsgInvalid}, Wrapped314: true},
+	{ID: StepBusiness, Ref: "C10, M17", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepRequired, Ref: "C11, M18", Messages: []Message{MsgNeedSet}},
+	{ID: StepNameString, Ref: "C13, M19", Messages: []Message{MsgNeedString}, Wrapped314: true},
+	{ID: StepNameEmpty, Ref: "C14, M20", Messages: []Message{MsgNeedSet}, Wrapped314: true},
+	{ID: StepNameLength, Ref: "C15, M21", Messages: []Message{MsgExceedMax}, Wrapped314: true},
+	{ID: StepNameChars, Ref: "C16, M22", Messages: []Message{MsgInvalid}, Wrapped314: true},
 	{ID: StepParent, Ref: "C17", Messages: []Message{MsgInvalid}, Wrapped314: true},
-	{ID: StepAttributes, Ref: "C18", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt, MsgNeedSet, MsgOutOfBounds, MsgRegex}, Wrapped314: true},
+	{ID: StepAttributes, Ref: "C18, M23", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt, MsgNeedSet, MsgOutOfBounds, MsgRegex}, Wrapped314: true},
 	{ID: StepDuplicate, Ref: "C20", Messages: []Message{MsgDuplicateName}},
+
+	{ID: StepESBSetRequired, Ref: "§11.2", Messages: []Message{MsgESBSetIDRequired}},
+	{ID: StepESBSetWhole, Ref: "§11.2", Messages: []Message{MsgESBSetIDWhole}},
+	{ID: StepESBModuleRequired, Ref: "§11.2", Messages: []Message{MsgESBModuleIDRequired}},
+	{ID: StepESBModuleWhole, Ref: "§11.2", Messages: []Message{MsgESBModuleIDWhole}},
+	{ID: StepESBDataOptional, Ref: "§11.2", Messages: []Message{MsgESBDataDict}},
+	{ID: StepESBFormTypes, Ref: "§11.2", Messages: []Message{MsgESBType}},
+	{ID: StepESBPathParam, Ref: "§11.1", Messages: []Message{MsgESBParamRequired}},
+	{ID: StepSetPath, Ref: "M3", Messages: []Message{MsgNeedInt}},
+	{ID: StepSetFound, Ref: "§9", Messages: []Message{MsgNotFound}},
+	{ID: StepBatchShape, Ref: "S1", Messages: []Message{MsgJSONDecode}},
+	{ID: StepBatchIDs, Ref: "S2", Messages: []Message{MsgIDsLength}},
+	{ID: StepBatchFields, Ref: "S3", Messages: []Message{MsgInvalid}},
+	{ID: StepBatchBizPath, Ref: "§11.8", Messages: []Message{MsgInvalid}},
+	{ID: StepInternalBizPath, Ref: "§11.8", Messages: []Message{MsgRawTopo}},
+	{ID: StepSearchShape, Ref: "§11.8, B1", Messages: []Message{MsgJSONDecode}},
+	{ID: StepModulePath, Ref: "U2", Messages: []Message{MsgNeedInt}},
+	{ID: StepModuleSet, Ref: "M4", Messages: []Message{MsgNotFound, MsgInvalidOrNone}},
+	{ID: StepSetTemplateMade, Ref: "M5", Messages: []Message{MsgSetFromTemplate}},
+	{ID: StepModuleDefault, Ref: "M6", Messages: []Message{MsgNeedInt}},
+	{ID: StepModuleSetBiz, Ref: "M7", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepCategoryID, Ref: "M8", Messages: []Message{MsgInvalid}},
+	{ID: StepServiceTemplateID, Ref: "M9", Messages: []Message{MsgInvalid}},
+	{ID: StepServiceTemplate, Ref: "M10", Messages: []Message{MsgInvalid, MsgCategoryTemplate}},
+	{ID: StepCategory, Ref: "M12", Messages: []Message{MsgNotFound, MsgInvalid}},
+	{ID: StepModuleParent, Ref: "M14", Messages: []Message{MsgInvalid}},
+	{ID: StepModuleDefaultKey, Ref: "M15", Messages: []Message{MsgInternal}},
+	{ID: StepModuleParentGiven, Ref: "M16", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepModuleDuplicate, Ref: "M24", Messages: []Message{MsgDuplicateInstance}},
+	{ID: StepBuiltInModule, Ref: "U3", Messages: []Message{MsgBuiltInSet}},
+	{ID: StepModuleFound, Ref: "U4", Messages: []Message{MsgNotFound}},
+	{ID: StepTemplateFields, Ref: "U5", Messages: []Message{MsgInvalid, MsgModifyForbidden, MsgTemplateCategory, MsgTemplateName}},
 }
 
-// Steps returns the checks of create_set in the order the real system makes them; the first
-// that fails is the one reported.
+// Steps returns every check of every call: create_set's in the order the real system makes
+// them, then those of the calls around it. CallSteps gives one call's checks in its order.
 func Steps() []Step { return slices.Clone(steps) }
 
 // LookupStep returns the step with the given id.

@@ -55,8 +55,9 @@ type Spec struct {
 	doc        *openapi3.T
 	esbRequest *openapi3.Schema
 	setData    *openapi3.Schema
-	esbAccept  accept                    // compiled from esbRequest
-	setAccept  accept                    // compiled from setData
+	esbAccept  accept // compiled from esbRequest
+	setAccept  accept // compiled from setData
+	moduleData *openapi3.Schema
 	routes     map[string]*routers.Route // by operation id
 }
 
@@ -79,6 +80,9 @@ func Load(ctx context.Context) (*Spec, error) {
 		return nil, err
 	}
 	if s.setData, err = schema(doc, "SetCreateData"); err != nil {
+		return nil, err
+	}
+	if s.moduleData, err = schema(doc, "ModuleCreateData"); err != nil {
 		return nil, err
 	}
 	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
@@ -162,8 +166,20 @@ func (s *Spec) OpenAPI() *openapi3.T { return s.doc }
 // CheckESBRequest validates a decoded ESB body (credentials, bk_biz_id and data).
 func (s *Spec) CheckESBRequest(body any) Violations { return check(s.esbAccept, s.esbRequest, body) }
 
-// CheckSetData validates decoded set fields: ESB's data, or the v3 body.
-func (s *Spec) CheckSetData(data any) Violations { return check(s.setAccept, s.setData, data) }
+// The objects whose fields the document describes, for CheckData.
+const (
+	ObjectSet    = "set"
+	ObjectModule = "module"
+)
+
+// CheckData validates the decoded fields of an object (ObjectSet, ObjectModule): ESB's data, or
+// the v3 body. Set fields, which every create_set sends, take a compiled fast path first.
+func (s *Spec) CheckData(object string, data any) Violations {
+	if object == ObjectModule {
+		return check(func(any) bool { return false }, s.moduleData, data)
+	}
+	return check(s.setAccept, s.setData, data)
+}
 
 // A Violation is one way a value breaks the document: where, and which schema keyword failed.
 type Violation struct {

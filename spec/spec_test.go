@@ -114,11 +114,32 @@ func TestStepsAreOrderedAndUnique(t *testing.T) {
 		assert.False(t, seen[s.ID], "step %s twice", s.ID)
 		seen[s.ID] = true
 		assert.NotEmpty(t, s.Messages, s.ID)
+		assert.NotEmpty(t, s.Ref, s.ID)
 	}
-	assert.Equal(t, spec.StepESBAuthHeader, steps[0].ID, "ESB's middleware reads the credentials header first (row E1)")
-	assert.Equal(t, spec.StepDuplicate, steps[len(steps)-1].ID, "the insert finds duplicates last")
 	steps[0].ID = "changed"
 	assert.Equal(t, spec.StepESBAuthHeader, spec.Steps()[0].ID, "Steps returns a copy")
+
+	listed := map[spec.StepID]bool{}
+	for _, call := range spec.Calls() {
+		t.Run(string(call), func(t *testing.T) {
+			steps := spec.CallSteps(call)
+			require.NotEmpty(t, steps)
+			assert.Equal(t, spec.StepESBAuthHeader, steps[0].ID, "ESB's middleware reads the credentials header first (row E1)")
+			inCall := map[spec.StepID]bool{}
+			for _, s := range steps {
+				assert.False(t, inCall[s.ID], "step %s twice", s.ID)
+				inCall[s.ID], listed[s.ID] = true, true
+				assert.True(t, seen[s.ID], "step %s is not in the catalogue", s.ID)
+			}
+		})
+	}
+	for id := range seen {
+		assert.True(t, listed[id], "step %s is no call's", id)
+	}
+	last := func(c spec.Call) spec.StepID { s := spec.CallSteps(c); return s[len(s)-1].ID }
+	assert.Equal(t, spec.StepDuplicate, last(spec.CallCreateSet), "the insert finds duplicates last")
+	assert.Equal(t, spec.StepModuleDuplicate, last(spec.CallCreateModule), "the insert finds duplicates last")
+	assert.Nil(t, spec.CallSteps("no_such_call"))
 }
 
 // TestDocumentsAreValid parses and validates both documents as written, examples included;

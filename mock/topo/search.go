@@ -75,13 +75,10 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	maxPage := cmp.Or(q.MaxPage, DefaultMaxPage)
-	window := cmp.Or(q.Limit, maxPage)
-	if q.Start < 0 || q.Limit < 0 || q.Limit > maxPage || q.Start+window > MaxWindow {
-		return 0, nil, ErrPageTooLarge
+	top, err := newPage(q.Start, q.Limit, q.MaxPage, q.Sort)
+	if err != nil {
+		return 0, nil, err
 	}
-	less, field := sortOrder(q.Sort)
-	top := &pageHeap{less: less, field: field, limit: q.Start + window + 1}
 	count := 0
 	var scratch []byte
 	for next := uint32(0); ; {
@@ -107,12 +104,10 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		}
 		next = end
 	}
-	if q.Limit == 0 && count-q.Start > maxPage {
-		return 0, nil, ErrPageTooLarge
+	hits, err := top.page(count)
+	if err != nil {
+		return 0, nil, err
 	}
-	hits := top.sorted()
-	hits = hits[min(q.Start, len(hits)):]
-	hits = hits[:min(window, len(hits))]
 	page := make([]Record, len(hits))
 	for i := range hits {
 		r := &hits[i].row
@@ -138,7 +133,8 @@ type sortKey struct {
 }
 
 type hit struct {
-	row
+	row        // a set's; a module's id only
+	rec Record // a module's record
 	key sortKey
 }
 
@@ -188,6 +184,32 @@ type pageHeap struct {
 	less  func(a, b *hit) bool
 	limit int
 	field string
+	// The page asked for: from start, window hits; a limit of 0 asks for every match, which
+	// may be at most maxPage.
+	start, window, maxPage int
+	all                    bool
+}
+
+// newPage checks a page against the bounds of a search and makes the heap that keeps what
+// it can reach.
+func newPage(start, limit, maxPage int, sort string) (*pageHeap, error) {
+	maxPage = cmp.Or(maxPage, DefaultMaxPage)
+	window := cmp.Or(limit, maxPage)
+	if start < 0 || limit < 0 || limit > maxPage || start+window > MaxWindow {
+		return nil, ErrPageTooLarge
+	}
+	less, field := sortOrder(sort)
+	return &pageHeap{less: less, field: field, limit: start + window + 1, start: start, window: window, maxPage: maxPage, all: limit == 0}, nil
+}
+
+// page returns the hits of the page asked for, best first, once count matches were offered.
+func (h *pageHeap) page(count int) ([]hit, error) {
+	if h.all && count-h.start > h.maxPage {
+		return nil, ErrPageTooLarge
+	}
+	hits := h.sorted()
+	hits = hits[min(h.start, len(hits)):]
+	return hits[:min(h.window, len(hits))], nil
 }
 
 func (h *pageHeap) Len() int           { return len(h.items) }
@@ -207,6 +229,11 @@ func (h *pageHeap) offer(r row, l *layout) {
 		v, _ := l.value(&r, h.field)
 		c.key = keyOfValue(v)
 	}
+	h.push(c)
+}
+
+// push keeps c if it is among the limit best so far.
+func (h *pageHeap) push(c hit) {
 	if len(h.items) < h.limit {
 		heap.Push(h, c)
 		return
@@ -215,6 +242,15 @@ func (h *pageHeap) offer(r row, l *layout) {
 		h.items[0] = c
 		heap.Fix(h, 0)
 	}
+}
+
+// offerRecord takes a matching module's record, if it is among the best so far.
+func (h *pageHeap) offerRecord(id int64, rec Record) {
+	c := hit{row: row{id: id}, rec: rec}
+	if h.field != "" {
+		c.key = keyOfValue(JSONValue(rec[h.field]))
+	}
+	h.push(c)
 }
 
 // sorted returns the sets kept, best first.
@@ -293,28 +329,44 @@ func prepare(cond map[string]any, rules []Rule) ([]term, error) {
 // matches reports whether a row passes every term, comparing the JSON text of its values;
 // scratch is reused from call to call.
 func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
-	for _, t := range terms {
-		scratch = l.appendText(scratch[:0], r, t.field)
-		var ok bool
-		switch t.op {
-		case "$eq":
-			ok = bytes.Equal(scratch, t.text)
-		case "$ne":
-			ok = !bytes.Equal(scratch, t.text)
-		case "$in":
-			_, ok = t.in[string(scratch)]
-		case "$nin":
-			_, in := t.in[string(scratch)]
-			ok = !in
-		case "$regex":
-			str, isString := unquote(scratch)
-			ok = isString && t.re.MatchString(str)
-		}
-		if !ok {
+	for i := range terms {
+		scratch = l.appendText(scratch[:0], r, terms[i].field)
+		if !terms[i].holds(scratch) {
 			return false, scratch
 		}
 	}
 	return true, scratch
+}
+
+// matchesRecord reports whether a record passes every term, as matches does a row.
+func matchesRecord(rec Record, terms []term, scratch []byte) (bool, []byte) {
+	for i := range terms {
+		scratch = AppendValue(scratch[:0], rec[terms[i].field])
+		if !terms[i].holds(scratch) {
+			return false, scratch
+		}
+	}
+	return true, scratch
+}
+
+// holds reports whether a value, as its JSON text, passes the term.
+func (t *term) holds(text []byte) bool {
+	switch t.op {
+	case "$eq":
+		return bytes.Equal(text, t.text)
+	case "$ne":
+		return !bytes.Equal(text, t.text)
+	case "$in":
+		_, in := t.in[string(text)]
+		return in
+	case "$nin":
+		_, in := t.in[string(text)]
+		return !in
+	case "$regex":
+		str, isString := unquote(text)
+		return isString && t.re.MatchString(str)
+	}
+	return false
 }
 
 // unquote is the string a JSON text holds, if it holds one.

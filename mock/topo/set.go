@@ -47,6 +47,20 @@ func (s Set) ID() int64 { return s.r.id }
 // BizID is the business the set belongs to.
 func (s Set) BizID() int64 { return s.r.biz }
 
+// Name is the set's name.
+func (s Set) Name() string { return s.r.name }
+
+// TemplateID is the set template the set was made from, 0 for none.
+func (s Set) TemplateID() int64 { return s.r.template }
+
+// Owner is the supplier account the set was stored under.
+func (s Set) Owner() string {
+	if o, ok := s.r.extra["bk_supplier_account"].(string); ok {
+		return o
+	}
+	return DefaultSupplierAccount
+}
+
 // Draft returns what the set was stored from, for a change to it.
 func (s Set) Draft() Draft {
 	r := s.r
@@ -307,6 +321,9 @@ const timeLayout = "2006-01-02T15:04:05.999Z07:00"
 
 // FormatTime writes a time as CMDB writes its timestamps, in loc.
 func FormatTime(loc *time.Location, t time.Time) string { return t.In(loc).Format(timeLayout) }
+
+// formatTime is a time of Unix milliseconds as records write it.
+func (l *layout) formatTime(unixMS int64) string { return FormatTime(l.loc, time.UnixMilli(unixMS)) }
 
 // appendTime appends a time as timeLayout has it. The part down to the second is kept from the
 // last call: a busy mock writes the same second thousands of times.

@@ -252,6 +252,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names, st.modules = rs.rows, rs.sets, rs.names, rs.modules
+	st.reindexModules()
 	st.nextSetID, st.nextModuleID = max(nextSet, rs.nextSet), max(nextModule, rs.nextModule)
 	return nil
 }

@@ -58,17 +58,8 @@ type Topology struct {
 // ModuleTemplate is what a set template makes one module of: a service template.
 type ModuleTemplate struct {
 	ServiceTemplateID int64
+	ServiceCategoryID int64
 	Name              string
-}
-
-// Module is a module the store created under a set (from a set template) or took from fixtures.
-type Module struct {
-	ID                int64  `json:"bk_module_id"`
-	Name              string `json:"bk_module_name"`
-	SetID             int64  `json:"bk_set_id"`
-	BizID             int64  `json:"bk_biz_id"`
-	ServiceTemplateID int64  `json:"service_template_id"`
-	Default           int64  `json:"default"` // a built-in module's kind: 1 idle, 2 faulty, 3 to recycle
 }
 
 // Store holds the topology of one mock: businesses, sets and modules. Its id counters belong to
@@ -86,8 +77,14 @@ type Store struct {
 	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
 	modules      map[int64][]Module // by set id, in the order they were made
-	users        map[string]string  // the users sets were created by, one copy each
+	moduleSets   map[int64]int64    // module id -> its set's id
+	moduleNames  map[moduleKey]int64
+	moduleLimit  int               // modules held at most
+	users        map[string]string // the users sets were created by, one copy each
 }
+
+// ModulesPerSet is how many modules a store holds at most for each set it may hold.
+const ModulesPerSet = 10
 
 // maxInterned bounds the users a store keeps one copy of.
 const maxInterned = 4096
@@ -100,7 +97,7 @@ func New(attrs []string, loc *time.Location, limit int) *Store {
 	if !slices.IsSorted(attrs) {
 		panic("topo: New needs the attributes in alphabetical order")
 	}
-	s := &Store{layout: newLayout(attrs, loc), limit: limit, businesses: map[int64]Business{}, nodes: map[int64]Node{}}
+	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: limit * ModulesPerSet, businesses: map[int64]Business{}, nodes: map[int64]Node{}}
 	s.Clear()
 	return s
 }
@@ -119,6 +116,7 @@ func (s *Store) clear() {
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
 	s.modules = map[int64][]Module{}
+	s.reindexModules()
 	s.users = map[string]string{}
 }
 
@@ -233,19 +231,13 @@ func (s *Store) put(sd Seed) {
 	own := make([]Module, 0, len(modules))
 	for _, m := range modules {
 		m.SetID, m.BizID = r.id, r.biz
+		if m.Created == 0 {
+			m.Created, m.CreatedBy = r.created, r.createdBy
+		}
 		own = append(own, m)
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
 	s.setModules(r.id, own)
-}
-
-// setModules makes these the modules of a set; s.mu is held.
-func (s *Store) setModules(setID int64, ms []Module) {
-	if len(ms) == 0 {
-		delete(s.modules, setID)
-		return
-	}
-	s.modules[setID] = ms
 }
 
 // Create stores a set under the next set id, creates one module per template, and returns the
@@ -271,7 +263,8 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 	if len(templates) > 0 {
 		ms := make([]Module, len(templates))
 		for i, t := range templates {
-			ms[i] = Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ServiceTemplateID}
+			ms[i] = Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ServiceTemplateID,
+				ServiceCategoryID: t.ServiceCategoryID, SetTemplateID: r.template, Created: r.created, CreatedBy: r.createdBy}
 			s.nextModuleID++
 		}
 		s.setModules(r.id, ms)
@@ -335,7 +328,7 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 		delete(s.sets, id)
 		s.names.remove(slot)
 		s.slab.release(slot)
-		delete(s.modules, id)
+		s.setModules(id, nil)
 	}
 	return nil
 }
@@ -472,4 +465,16 @@ func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.sets)
+}
+
+// IdleSet returns the built-in set of a business whose default is 1, its idle pool.
+func (s *Store) IdleSet(bizID int64) (Set, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, slot := range s.sets {
+		if r := s.slab.at(slot); r.biz == bizID && r.def == 1 {
+			return Set{r: *r, l: s.layout}, true
+		}
+	}
+	return Set{}, false
 }

@@ -38,7 +38,9 @@ func TestCreateAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), a.ID(), "the counter moves past the ids put in")
 	assert.Equal(t, "desc", a.Record()["bk_set_desc"])
-	assert.Equal(t, []topo.Module{{ID: 2, Name: "nginx", SetID: 2, BizID: 1, ServiceTemplateID: 7}}, s.Modules(2))
+	made := draft(1, 1, "web")
+	assert.Equal(t, []topo.Module{{ID: 2, Name: "nginx", SetID: 2, BizID: 1, ServiceTemplateID: 7, Created: made.Created, CreatedBy: made.CreatedBy}},
+		s.Modules(2), "a template's module is made with its set")
 
 	_, err = s.Create(draft(1, 1, "web"), nil)
 	assert.ErrorIs(t, err, topo.ErrDuplicateName)

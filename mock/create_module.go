@@ -1,0 +1,69 @@
+package mock
+
+import (
+	"errors"
+	"maps"
+	"slices"
+
+	"github.com/cmdbmock/cmdbmock/mock/topo"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// createModuleOp is create_module (reference §11.3): a module in a set of the business, which
+// answers the stored record.
+func (s *Server) createModuleOp() operation {
+	return operation{op: spec.CallCreateModule, object: s.moduleObj, creates: true, action: actionCreate,
+		path: pathLabels{biz: "bk_biz_id", set: "bk_set_id"}, answer: s.createModule}
+}
+
+// createModule stores the module of a call that passed every check. The insert finds a
+// duplicate name (M24) after the id is taken, as CMDB's does.
+func (s *Server) createModule(c *call) answer {
+	name := c.name
+	if c.service.templateName != "" {
+		name = c.service.templateName // the service template names its modules (§11.4)
+	}
+	setTemplateID, _ := jsonInteger(c.data["set_template_id"])
+	rec, err := s.store.CreateModule(topo.Module{
+		BizID: c.bizID, SetID: c.setID, Name: name,
+		ServiceTemplateID: c.service.templateID, ServiceCategoryID: c.service.categoryID, SetTemplateID: setTemplateID,
+		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: s.moduleFields(c, nil),
+	})
+	switch {
+	case errors.Is(err, topo.ErrDuplicateModule):
+		return s.refuse(c, spec.StepModuleDuplicate, duplicateModule(c.bizID, c.setID, name))
+	case errors.Is(err, topo.ErrModulesFull):
+		return c.failure(spec.MsgModulesFull, s.cfg.MaxSets*topo.ModulesPerSet)
+	}
+	return succeeded(rec)
+}
+
+// moduleFields are the fields of a module's record that the server does not own: the model's
+// attributes sent, else those of current (an update's module), else what CMDB stores when one is
+// absent; then a create's keys CMDB keeps as sent and its owner, or the kept keys of current.
+func (s *Server) moduleFields(c *call, current topo.Record) topo.Record {
+	out := topo.Record{}
+	for i, a := range s.moduleObj.model {
+		if slices.Contains(moduleOwned, a.PropertyID) {
+			continue
+		}
+		switch v := c.attr(i); {
+		case v.sent:
+			out[a.PropertyID] = topo.JSONValue(v.value)
+		case current != nil:
+			out[a.PropertyID] = current[a.PropertyID]
+		default:
+			out[a.PropertyID] = topo.JSONValue(a.StoredWhenAbsent())
+		}
+	}
+	if current == nil {
+		maps.Copy(out, keptFields(c))
+		return out
+	}
+	for _, k := range append(slices.Clone(keptAsSent), "bk_supplier_account") {
+		if v, ok := current[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}

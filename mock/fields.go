@@ -1,0 +1,121 @@
+package mock
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// object is a kind of CMDB instance, a set or a module, as the mock checks its fields: its
+// model (data, from fixtures/model), the attribute that names an instance, and which of its
+// attributes a create checks. CMDB checks every object with one validator (reference §5,
+// §11.5); so does the mock, with checkAttribute.
+type object struct {
+	id        string
+	nameField string
+	model     []fixtures.Attribute
+	// checked are the attributes a create or an update checks, as indexes into model, by
+	// property id: CMDB ranges over a map, so which of several bad fields it names is random,
+	// and the mock names the first by id (reference §4.2).
+	checked []int
+	// filled are the required attributes the server fills in before it checks the required
+	// ones (a module's category and templates, reference §11.4).
+	filled []string
+}
+
+// newObject makes an object of a model; unchecked are the attributes CMDB does not validate
+// on a create (its createIgnoreKeys and those the server overwrites first).
+func newObject(id, nameField string, model []fixtures.Attribute, unchecked, filled []string) *object {
+	o := &object{id: id, nameField: nameField, model: model, filled: filled}
+	for i, a := range model {
+		if !slices.Contains(unchecked, a.PropertyID) {
+			o.checked = append(o.checked, i)
+		}
+	}
+	slices.SortFunc(o.checked, func(i, j int) int { return strings.Compare(model[i].PropertyID, model[j].PropertyID) })
+	return o
+}
+
+// maxNameRunes is CMDB's limit on the characters of a topology node's name.
+const maxNameRunes = 256
+
+// fieldRules check the fields a call sends for its operation's object, as CMDB's validator
+// of instances does (reference §4.2 C11-C19, §11.3 M18-M23): the name's own rules, then every
+// attribute by its type. An update checks only what it sends.
+func (s *Server) fieldRules() map[spec.StepID]rule {
+	return map[spec.StepID]rule{
+		spec.StepRequired: func(c *call) *failure {
+			o := c.op.object
+			for _, a := range o.model {
+				if _, sent := c.data[a.PropertyID]; a.IsRequired && !sent && !slices.Contains(o.filled, a.PropertyID) {
+					return fail(spec.MsgNeedSet, a.PropertyID)
+				}
+			}
+			return nil
+		},
+		spec.StepNameString: func(c *call) *failure {
+			field := c.op.object.nameField
+			v, sent := c.data[field]
+			if !sent && !c.op.creates {
+				return nil // an update that keeps the name
+			}
+			name, ok := v.(string)
+			if !ok {
+				return fail(spec.MsgNeedString, field)
+			}
+			c.name, c.named = name, true
+			return nil
+		},
+		spec.StepNameEmpty: func(c *call) *failure {
+			if c.named && c.name == "" {
+				return fail(spec.MsgNeedSet, c.op.object.nameField)
+			}
+			return nil
+		},
+		spec.StepNameLength: func(c *call) *failure {
+			// CMDB counts characters here; the byte limit comes later (StepAttributes).
+			if c.named && utf8.RuneCountInString(c.name) > maxNameRunes {
+				return fail(spec.MsgExceedMax, c.op.object.nameField, maxNameRunes)
+			}
+			return nil
+		},
+		spec.StepNameChars: func(c *call) *failure {
+			if !c.named {
+				return nil
+			}
+			if c.violations.At("/"+c.op.object.nameField, "pattern") {
+				return fail(spec.MsgInvalid, c.op.object.nameField)
+			}
+			// The name is stored trimmed of all white space, as every string attribute.
+			c.name = strings.TrimSpace(c.name)
+			return nil
+		},
+		spec.StepAttributes: func(c *call) *failure {
+			o := c.op.object
+			for _, i := range o.checked {
+				if a := c.attr(i); a.sent {
+					if f := checkAttribute(o.model[i], a.value); f != nil {
+						return f
+					}
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// validate runs kin-openapi over the fields a call sends for its object, for the checks that
+// read its findings. ESB's create_set body is checked whole, as the document describes it.
+func (s *Server) validate(c *call) {
+	switch {
+	case c.jsonErr:
+	case c.surface == spec.SurfaceESB && c.op.object == s.setObj:
+		c.esbViolations = s.spec.CheckESBRequest(c.fields)
+		c.violations = c.esbViolations.Under("/data")
+	case c.data != nil:
+		c.violations = s.spec.CheckData(c.op.object.id, c.data)
+	}
+}

@@ -1,0 +1,375 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// moduleReq is a call of the module family, described once and sent through either surface.
+type moduleReq struct {
+	call              spec.Call
+	biz, set, module  any            // ESB's fields, or the v3 path's segments; nil: left out
+	data              map[string]any // ESB's data, or the v3 body; nil: none
+	top               map[string]any // ESB: more top-level fields
+	user              string         // "": alice
+	lang              string         // the language header's value; "" sends none
+	body              *string        // the v3 body as it is, in place of data
+	surface, rawQuery string
+}
+
+// moduleRoutes are the ESB path and the v3 method and path pattern of each call.
+var moduleRoutes = map[spec.Call]struct{ esb, method, v3 string }{
+	spec.CallCreateModule:         {mock.PathESBCreateModule, http.MethodPost, "/api/v3/module/%v/%v"},
+	spec.CallUpdateModule:         {mock.PathESBUpdateModule, http.MethodPut, "/api/v3/module/%v/%v/%v"},
+	spec.CallDeleteModule:         {mock.PathESBDeleteModule, http.MethodDelete, "/api/v3/module/%v/%v/%v"},
+	spec.CallSearchModule:         {mock.PathESBSearchModule, http.MethodPost, "/api/v3/module/search/0/%v/%v"},
+	spec.CallFindModuleBatch:      {mock.PathESBFindModuleBatch, http.MethodPost, "/api/v3/findmany/module/bk_biz_id/%v"},
+	spec.CallGetBizInternalModule: {mock.PathESBGetBizInternalModule, http.MethodGet, "/api/v3/topo/internal/0/%v"},
+}
+
+func (r moduleReq) send(t testing.TB, h http.Handler) reply {
+	t.Helper()
+	route := moduleRoutes[r.call]
+	user := r.user
+	if user == "" {
+		user = "alice"
+	}
+	var hr *http.Request
+	if r.surface == "esb" {
+		body := map[string]any{"bk_app_code": "esb_test", "bk_app_secret": "xxx", "bk_username": user}
+		for k, v := range map[string]any{"bk_biz_id": r.biz, "bk_set_id": r.set, "bk_module_id": r.module} {
+			if v != nil {
+				body[k] = v
+			}
+		}
+		if r.data != nil {
+			body["data"] = r.data
+		}
+		for k, v := range r.top {
+			body[k] = v
+		}
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		hr = httptest.NewRequest(http.MethodPost, route.esb, strings.NewReader(string(b)))
+		if r.lang != "" {
+			hr.Header.Set("Blueking-Language", r.lang)
+		}
+	} else {
+		var ids []any
+		for _, v := range []any{r.biz, r.set, r.module} {
+			if v != nil {
+				ids = append(ids, v)
+			}
+		}
+		path := fmt.Sprintf(route.v3, ids...)
+		body := ""
+		switch {
+		case r.body != nil:
+			body = *r.body
+		case r.data != nil || r.top != nil:
+			m := map[string]any{}
+			for k, v := range r.top {
+				m[k] = v
+			}
+			for k, v := range r.data {
+				m[k] = v
+			}
+			b, err := json.Marshal(m)
+			require.NoError(t, err)
+			body = string(b)
+		}
+		if r.rawQuery != "" {
+			path += "?" + r.rawQuery
+		}
+		hr = httptest.NewRequest(route.method, path, strings.NewReader(body))
+		hr.Header.Set("X-Bkapi-Authorization", fmt.Sprintf(`{"bk_app_code":"esb_test","bk_app_secret":"xxx","bk_username":%q}`, user))
+		if r.lang != "" {
+			hr.Header.Set("X-Bkapi-Language", r.lang)
+			hr.Header.Set("X-Bkcmdb-Language", r.lang)
+		}
+	}
+	return send(t, h, hr)
+}
+
+// topologyForModules creates the sets the module rows need: web (id 3) in business 2, and tpl
+// (id 4) in business 1 from set template 1, which makes its modules nginx (7) and app-server (8).
+func topologyForModules(t *testing.T, s *mock.Server) {
+	t.Helper()
+	r := req{surface: "esb", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", "web")}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+	require.Equal(t, json.Number("3"), r.Data["bk_set_id"])
+	r = req{surface: "esb", biz: 1, data: set("bk_set_name", "tpl", "set_template_id", 1)}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+	require.Equal(t, json.Number("4"), r.Data["bk_set_id"])
+}
+
+// TestModuleLifecycle is what a client that builds topology does: a set, two modules in it,
+// searches, a batch find, an update, a delete, and the business's idle modules.
+func TestModuleLifecycle(t *testing.T) {
+	for _, surface := range []string{"esb", "v3"} {
+		t.Run(surface, func(t *testing.T) {
+			s := newServer(t, mock.Config{Now: fixedClock})
+			topologyForModules(t, s)
+			create := func(name string, more ...any) reply {
+				data := with(map[string]any{"bk_parent_id": 3, "bk_module_name": name}, more...)
+				return moduleReq{call: spec.CallCreateModule, surface: surface, biz: 2, set: 3, data: data}.send(t, s)
+			}
+			r := create("  nginx ", "operator", "admin,bob", "bk_module_type", "2", "bk_obj_id", "module", "unknown", 1)
+			require.True(t, r.Result, "%s", r.Raw)
+			want := map[string]any{
+				"bk_bak_operator": nil, "bk_biz_id": json.Number("2"), "bk_created_at": "2022-02-22T20:34:01.386+08:00",
+				"bk_created_by": "alice", "bk_module_id": json.Number("9"), "bk_module_name": "nginx", "bk_module_type": "2",
+				"bk_obj_id": "module", "bk_parent_id": json.Number("3"), "bk_set_id": json.Number("3"), "bk_supplier_account": "0",
+				"bk_updated_at": "2022-02-22T20:34:01.386+08:00", "bk_updated_by": nil, "create_time": "2022-02-22T20:34:01.386+08:00",
+				"default": json.Number("0"), "host_apply_enabled": false, "last_time": "2022-02-22T20:34:01.386+08:00",
+				"operator": "admin,bob", "service_category_id": json.Number("2"), "service_template_id": json.Number("0"),
+				"set_template_id": json.Number("0"),
+			}
+			assert.Equal(t, want, r.Data, "the stored record read back, keys sorted (reference §11.4)")
+			r = create("redis")
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.Equal(t, json.Number("10"), r.Data["bk_module_id"])
+			r = create("redis")
+			assert.Equal(t, 1199014, r.Code, "M24: %s", r.Raw)
+			r = create("mysql")
+			assert.Equal(t, json.Number("12"), r.Data["bk_module_id"], "a duplicate uses up an id, as CMDB's insert does")
+
+			r = moduleReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 3,
+				top: map[string]any{"fields": []string{"bk_module_id", "bk_module_name"}, "page": map[string]any{"sort": "-bk_module_id", "limit": 2}}}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.Equal(t, json.Number("3"), r.Data["count"])
+			assert.Equal(t, []any{
+				map[string]any{"bk_module_id": json.Number("12"), "bk_module_name": "mysql"},
+				map[string]any{"bk_module_id": json.Number("10"), "bk_module_name": "redis"},
+			}, r.Data["info"])
+			r = moduleReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 0,
+				top: map[string]any{"condition": map[string]any{"bk_module_name": map[string]any{"$in": []string{"空闲机", "redis"}}, "bk_biz_id": 1}}}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.Equal(t, json.Number("2"), r.Data["count"], "set 0 is every set; the condition's bk_biz_id is the call's")
+
+			r = moduleReq{call: spec.CallFindModuleBatch, surface: surface, biz: 2,
+				top: map[string]any{"bk_ids": []int{12, 9, 9, 7, 999}, "fields": []string{"bk_module_name"}}}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			var batch []map[string]any
+			require.NoError(t, json.Unmarshal(r.Keys["data"], &batch))
+			assert.Equal(t, []map[string]any{{"bk_module_name": "nginx"}, {"bk_module_name": "mysql"}}, batch,
+				"a bare array; duplicates merged, other businesses' and unknown ids left out")
+
+			r = moduleReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
+				data: map[string]any{"bk_module_name": "redis-main", "bk_bak_operator": "bob", "bk_module_id": 99}}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.Equal(t, "null", string(r.Keys["data"]))
+			rec, ok := s.Store().Module(10)
+			require.True(t, ok)
+			got := s.Store().ModuleRecord(rec)
+			assert.Equal(t, "redis-main", got["bk_module_name"])
+			assert.Equal(t, "bob", got["bk_bak_operator"])
+			assert.Equal(t, "alice", got["bk_updated_by"], "the updater is the caller")
+			r = moduleReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
+				data: map[string]any{"bk_module_name": "mysql"}}.send(t, s)
+			assert.Equal(t, 1199014, r.Code, "U11: %s", r.Raw)
+
+			r = moduleReq{call: spec.CallDeleteModule, surface: surface, biz: 2, set: 3, module: 12}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			_, ok = s.Store().Module(12)
+			assert.False(t, ok)
+			r = moduleReq{call: spec.CallDeleteModule, surface: surface, biz: 2, set: 3, module: 12}.send(t, s)
+			assert.True(t, r.Result, "D7: deleting what is gone succeeds: %s", r.Raw)
+
+			r = moduleReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 2}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.JSONEq(t, `{"bk_set_id":2,"bk_set_name":"空闲机池","module":[
+				{"bk_module_id":4,"bk_module_name":"空闲机","default":1,"host_apply_enabled":false},
+				{"bk_module_id":5,"bk_module_name":"故障机","default":2,"host_apply_enabled":false},
+				{"bk_module_id":6,"bk_module_name":"待回收","default":3,"host_apply_enabled":false}]}`, string(r.Keys["data"]))
+			r = moduleReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 77}.send(t, s)
+			require.True(t, r.Result, "%s", r.Raw)
+			assert.JSONEq(t, `{"bk_set_id":0,"bk_set_name":"","module":null}`, string(r.Keys["data"]), "an unknown business is a success")
+
+			// The set's delete takes its modules with it.
+			r = v3Call(t, s, http.MethodDelete, "/api/v3/set/2/3", "")
+			require.True(t, r.Result, "%s", r.Raw)
+			_, ok = s.Store().Module(9)
+			assert.False(t, ok, "delete_set deletes the set's modules (reference §9)")
+		})
+	}
+}
+
+// moduleRow is one row of reference §11.2, §11.3, §11.7 or §11.8: a call and CMDB's answer.
+type moduleRow struct {
+	row, name string
+	surfaces  []string // nil: both
+	r         moduleReq
+	cfg       mock.Config
+	code      int
+	en, zh    string // zh "": the same text
+	wrapped   bool   // release 3.14 wraps the answer in 1199011 (reference §11.9)
+}
+
+func moduleRows() []moduleRow {
+	data := func(kv ...any) map[string]any {
+		return with(map[string]any{"bk_parent_id": 3, "bk_module_name": "m1"}, kv...)
+	}
+	create := func(set any, d map[string]any) moduleReq {
+		return moduleReq{call: spec.CallCreateModule, biz: 2, set: set, data: d}
+	}
+	const (
+		invalid   = "'%s' data parameter verification does not pass"
+		invalidZh = "'%s' 数据参数校验不通过"
+	)
+	inv := func(label string) (string, string) { return fmt.Sprintf(invalid, label), fmt.Sprintf(invalidZh, label) }
+	catEn, catZh := inv("service_category_id")
+	tplEn, tplZh := inv("service_template_id")
+	parentEn, parentZh := inv("bk_parent_id")
+	typeEn, typeZh := inv("模块类型")
+	charsEn, charsZh := inv("bk_module_name")
+	return []moduleRow{
+		{row: "§11.2", name: "set id missing", surfaces: esbOnly, r: create(nil, data()), code: 1306000,
+			en: "set id [bk_set_id] This field is required."},
+		{row: "§11.2", name: "set id a word", surfaces: esbOnly, r: create("x", data()), code: 1306000,
+			en: "set id [bk_set_id] Enter a whole number."},
+		{row: "§11.2", name: "data missing", surfaces: esbOnly, r: create(3, nil), code: 1306000, en: "data [data] This field is required."},
+		{row: "§11.2", name: "module id missing", surfaces: esbOnly, r: moduleReq{call: spec.CallDeleteModule, biz: 2, set: 3}, code: 1306000,
+			en: "module id [bk_module_id] This field is required."},
+		{row: "§11.2", name: "search fields not a list", surfaces: esbOnly,
+			r: moduleReq{call: spec.CallSearchModule, biz: 2, top: map[string]any{"fields": "bk_module_id"}}, code: 1306000,
+			en: "fields [fields] Must be the specified parameter data type list"},
+		{row: "§11.1", name: "a generic component without bk_biz_id", surfaces: esbOnly,
+			r: moduleReq{call: spec.CallFindModuleBatch, top: map[string]any{"bk_ids": []int{1}, "fields": []string{"default"}}}, code: 1306406,
+			en: "Parameters error, param bk_biz_id is required"},
+		{row: "C1", name: "IAM on: a set id that is not digits", surfaces: v3Only, r: create("x", data()), code: 1199045, en: "no matched rules"},
+		{row: "C2", name: "no permission", r: moduleReq{call: spec.CallCreateModule, biz: 2, set: 3, data: data(), user: "noperm"}, code: 9900403,
+			en: "Do not have access permission.", zh: "没有操作的权限"},
+		{row: "M1", name: "body not an object", surfaces: v3Only, r: moduleReq{call: spec.CallCreateModule, biz: 2, set: 3, body: body("[1]")},
+			code: 1199000, en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
+		{row: "M2", name: "IAM off: biz id a word", surfaces: v3Only, cfg: iamOff, r: create(3, data()).withBiz("x"), code: 1199009,
+			en: "'bk_biz_id' parameters must be integral", zh: "'bk_biz_id' 参数必须是整型"},
+		{row: "M3", name: "IAM off: set id a word", surfaces: v3Only, cfg: iamOff, r: create("x", data()), code: 1199009,
+			en: "'bk_set_id' parameters must be integral", zh: "'bk_set_id' 参数必须是整型"},
+		{row: "M4", name: "no such set", r: create(99, data("bk_parent_id", 99)), code: 1199019, en: "No relevant data found", zh: "未找到相关数据"},
+		{row: "M5", name: "a set made by a set template", r: create(4, data("bk_parent_id", 4)).withBiz(1), code: 1101097,
+			en: "forbidden add/remove module on set initialized by set template", zh: "集群由集群模板创建，禁止添加/删除模块"},
+		{row: "M6", name: "default not an integer", r: create(3, data("default", "abc")), code: 1199009,
+			en: "'default' parameters must be integral", zh: "'default' 参数必须是整型"},
+		{row: "M7", name: "the set is in another business", r: create(3, data()).withBiz(1), code: 1199011,
+			en: "'bk_biz_id/bk_set_id' the parameter is invalid or does not exist", zh: "'bk_biz_id/bk_set_id' 参数无效或不存在"},
+		{row: "M8", name: "service_category_id a digit string", r: create(3, data("service_category_id", "2")), code: 1199006, en: catEn, zh: catZh},
+		{row: "M9", name: "service_template_id a float", r: create(3, data("service_template_id", number("1.0"))), code: 1199006, en: tplEn, zh: tplZh},
+		{row: "M10", name: "no such service template in the business", r: create(3, data("service_template_id", 1)), code: 1199006, en: tplEn, zh: tplZh},
+		{row: "M12", name: "no such service category", r: create(3, data("service_category_id", 77)), code: 1199019,
+			en: "No relevant data found", zh: "未找到相关数据"},
+		{row: "M14", name: "bk_parent_id not the set", r: create(3, data("bk_parent_id", 2)), code: 1199006, en: parentEn, zh: parentZh},
+		{row: "M15", name: "a default key, even 0", r: create(3, data("default", 0)), code: 1199999, en: "topo Internal Server Error"},
+		{row: "M16", name: "bk_parent_id absent", r: create(3, data("bk_parent_id", nil)), code: 1199011,
+			en: "'bk_parent_id' the parameter is invalid or does not exist", zh: "'bk_parent_id' 参数无效或不存在"},
+		{row: "M18", name: "name absent", r: create(3, data("bk_module_name", nil)), code: 1199010,
+			en: "'bk_module_name' unassigned", zh: "'bk_module_name' 未赋值"},
+		{row: "M19", name: "name not a string", r: create(3, data("bk_module_name", 5)), code: 1199007,
+			en: "'bk_module_name' must be a string type", zh: "'bk_module_name' 必须为字符串类型", wrapped: true},
+		{row: "M20", name: "name only spaces", r: create(3, data("bk_module_name", "   ")), code: 1199010,
+			en: "'bk_module_name' unassigned", zh: "'bk_module_name' 未赋值", wrapped: true},
+		{row: "M21", name: "name over 256 characters", r: create(3, data("bk_module_name", strings.Repeat("m", 257))), code: 1199073,
+			en: "bk_module_name field exceeds maximum value %!s(int=256)", zh: "字段bk_module_name超过最大值256", wrapped: true},
+		{row: "M22", name: "name with a colon", r: create(3, data("bk_module_name", "a:b")), code: 1199006, en: charsEn, zh: charsZh, wrapped: true},
+		{row: "M23", name: "a bad enum", r: create(3, data("bk_module_type", "3")), code: 1199006, en: typeEn, zh: typeZh, wrapped: true},
+		{row: "M23", name: "a user that is not a name", r: create(3, data("operator", "bad user!")), code: 1199016,
+			en: "'主要维护人' Field regular check failed", zh: "'主要维护人' 字段正则校验失败", wrapped: true},
+		{row: "M23", name: "a name over 256 bytes", r: create(3, data("bk_module_name", strings.Repeat("模", 86))), code: 1199015,
+			en: "Data out of bounds%!(EXTRA string=模块名)", zh: "'模块名' 数据越界", wrapped: true},
+		{row: "M24", name: "a duplicate in the set", r: create(2, data("bk_parent_id", 2, "bk_module_name", "空闲机")), code: 1199014,
+			en: `duplicated instances exist, fields [ bk_biz_id: 2, bk_set_id: 2, bk_module_name: "空闲机" ] duplicated`,
+			zh: `数据唯一性校验失败，  bk_biz_id: 2, bk_set_id: 2, bk_module_name: "空闲机"  重复`},
+		{row: "U3", name: "update a built-in module, whatever the path's set", r: moduleReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: 4,
+			data: map[string]any{"bk_module_name": "x"}}, code: 1101098, en: "forbidden remove or update built in set or module", zh: "禁止删除或更新内置集群/模块"},
+		{row: "U4", name: "update a module of another set", r: moduleReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 4 + 3,
+			data: map[string]any{"bk_module_name": "x"}}.withSet(3), code: 1199019, en: "No relevant data found", zh: "未找到相关数据"},
+		{row: "U5", name: "change set_template_id", r: moduleReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
+			data: map[string]any{"set_template_id": 2}}, code: 1199083, en: "modify field set_template_id forbidden", zh: "禁止修改字段: set_template_id"},
+		{row: "U8", name: "rename a template's module", r: moduleReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
+			data: map[string]any{"bk_module_name": "x"}}, code: 1101091, en: "update name field on module create by template forbidden", zh: "禁止修改由模板创建模块的名称"},
+		{row: "U2", name: "IAM off: module id a word", surfaces: v3Only, cfg: iamOff, r: moduleReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: "x",
+			data: map[string]any{}}, code: 1199009, en: "'module id' parameters must be integral", zh: "'module id' 参数必须是整型"},
+		{row: "D3", name: "delete from a set a template made", r: moduleReq{call: spec.CallDeleteModule, biz: 1, set: 4, module: 7}, code: 1101097,
+			en: "forbidden add/remove module on set initialized by set template", zh: "集群由集群模板创建，禁止添加/删除模块"},
+		{row: "D5", name: "delete a built-in module", r: moduleReq{call: spec.CallDeleteModule, biz: 2, set: 2, module: 4}, code: 1101098,
+			en: "forbidden remove or update built in set or module", zh: "禁止删除或更新内置集群/模块"},
+		{row: "§11.8", name: "search: bk_set_id not an integer", surfaces: v3Only,
+			r: moduleReq{call: spec.CallSearchModule, biz: 2, set: 3, top: map[string]any{"bk_set_id": "3"}}, code: 1199000,
+			en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
+		{row: "§11.8", name: "batch: no ids", r: moduleReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []int{}, "fields": []string{"x"}}},
+			code: 1199089, en: "the length of array bk_ids is wrong, the length must be in range 1~500", zh: "bk_ids数组长度错误，数组长度必须在1~500之间"},
+		{row: "§11.8", name: "batch: no fields", r: moduleReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []int{4}}},
+			code: 1199006, en: "'fields' data parameter verification does not pass", zh: "'fields' 数据参数校验不通过"},
+		{row: "§11.8", name: "batch: ids not integers", r: moduleReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []string{"4"}, "fields": []string{"x"}}},
+			code: 1199000, en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
+		{row: "§11.8", name: "batch, IAM off: biz id a word", surfaces: v3Only, cfg: iamOff,
+			r:    moduleReq{call: spec.CallFindModuleBatch, biz: "x", top: map[string]any{"bk_ids": []int{4}, "fields": []string{"x"}}},
+			code: 1199006, en: "'bk_biz_id' data parameter verification does not pass", zh: "'bk_biz_id' 数据参数校验不通过"},
+		{row: "§11.8", name: "internal modules, IAM off: biz id a word", cfg: iamOff, r: moduleReq{call: spec.CallGetBizInternalModule, biz: "abc"},
+			code: 1101133, en: `strconv.ParseInt: parsing "abc": invalid syntax`},
+		{row: "C1", name: "internal modules, IAM on: biz id a word", r: moduleReq{call: spec.CallGetBizInternalModule, biz: "abc"},
+			code: 1199045, en: "no matched rules"},
+	}
+}
+
+func (r moduleReq) withBiz(biz any) moduleReq { r.biz = biz; return r }
+func (r moduleReq) withSet(set any) moduleReq { r.set = set; return r }
+
+// TestModuleRows holds every row of the module calls through both surfaces, in both languages,
+// and the 3.14 wrapping of the field rows.
+func TestModuleRows(t *testing.T) {
+	for _, tc := range moduleRows() {
+		surfaces := tc.surfaces
+		if surfaces == nil {
+			surfaces = []string{"esb", "v3"}
+		}
+		for _, surface := range surfaces {
+			for _, lang := range []string{"en", "zh"} {
+				for _, version := range []spec.Version{spec.V313, spec.V314} {
+					t.Run(fmt.Sprintf("%s %s/%s/%s/%s", tc.row, tc.name, surface, lang, version), func(t *testing.T) {
+						cfg := tc.cfg
+						cfg.Version = version
+						s := newServer(t, cfg)
+						topologyForModules(t, s)
+						r := tc.r
+						r.surface, r.lang = surface, lang
+						got := r.send(t, s)
+						want := tc.en
+						if lang == "zh" && tc.zh != "" && spec.LayerOf(tc.code) != spec.LayerESB {
+							want = tc.zh
+						}
+						code := tc.code
+						if version == spec.V314 && tc.row == "M4" {
+							code, want = 1199011, "'bk_set_id' the parameter is invalid or does not exist"
+							if lang == "zh" {
+								want = "'bk_set_id' 参数无效或不存在"
+							}
+						}
+						if version == spec.V314 && tc.wrapped {
+							code = 1199011
+							if lang == "zh" {
+								want = "'" + want + "' 参数无效或不存在"
+							} else {
+								want = "'" + want + "' the parameter is invalid or does not exist"
+							}
+						}
+						assert.False(t, got.Result, "%s", got.Raw)
+						assert.Equal(t, code, got.Code, "%s", got.Raw)
+						assert.Equal(t, want, got.Message)
+						assert.Equal(t, http.StatusOK, got.Status)
+					})
+				}
+			}
+		}
+	}
+}

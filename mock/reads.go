@@ -1,0 +1,112 @@
+package mock
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// maxBatchIDs is how many ids a batch find takes at most (bk-cmdb src/common/definitions.go:57).
+const maxBatchIDs = 500
+
+// batchArgs are the arguments of a batch find: the ids, de-duplicated, and the fields.
+type batchArgs struct {
+	ids    []int64
+	fields []string
+}
+
+// readRules check the arguments of the read calls as CMDB decodes them (reference §11.8,
+// §12.2, §12.3): a search's condition, fields and page, a batch's ids and fields, and the
+// business of their paths, whose bad values each call words its own way.
+func (s *Server) readRules() map[spec.StepID]rule {
+	return map[spec.StepID]rule{
+		spec.StepSearchShape: func(c *call) *failure {
+			args := c.args()
+			q, bad := searchQuery(0, args)
+			if bad != "" {
+				return fail(spec.MsgJSONDecode)
+			}
+			if v, sent := args["biz_property_filter"]; sent && v != nil {
+				if _, ok := v.(map[string]any); !ok {
+					return fail(spec.MsgJSONDecode)
+				}
+			}
+			if v, sent := args["bk_set_id"]; sent && v != nil && c.surface == spec.SurfaceV3 {
+				if _, ok := jsonInteger(v); !ok {
+					return fail(spec.MsgJSONDecode)
+				}
+			}
+			c.query = q
+			return nil
+		},
+		spec.StepBatchShape: func(c *call) *failure {
+			args := c.args()
+			var b batchArgs
+			if v, sent := args["bk_ids"]; sent && v != nil {
+				list, ok := v.([]any)
+				if !ok {
+					return fail(spec.MsgJSONDecode)
+				}
+				for _, x := range list {
+					id, ok := jsonInteger(x)
+					if !ok {
+						return fail(spec.MsgJSONDecode)
+					}
+					if !slices.Contains(b.ids, id) {
+						b.ids = append(b.ids, id)
+					}
+					if len(b.ids) > maxBatchIDs {
+						break // S2 refuses it: no need to read on
+					}
+				}
+			}
+			if v, sent := args["fields"]; sent && v != nil {
+				list, ok := v.([]any)
+				if !ok {
+					return fail(spec.MsgJSONDecode)
+				}
+				for _, x := range list {
+					f, ok := x.(string)
+					if !ok {
+						return fail(spec.MsgJSONDecode)
+					}
+					b.fields = append(b.fields, f)
+				}
+			}
+			c.batch = b
+			return nil
+		},
+		spec.StepBatchIDs: func(c *call) *failure {
+			if n := len(c.batch.ids); n == 0 || n > maxBatchIDs {
+				return fail(spec.MsgIDsLength)
+			}
+			return nil
+		},
+		spec.StepBatchFields: func(c *call) *failure {
+			if len(c.batch.fields) == 0 {
+				return fail(spec.MsgInvalid, "fields")
+			}
+			return nil
+		},
+		spec.StepBatchBizPath: s.bizPathAs(func(error) *failure { return fail(spec.MsgInvalid, "bk_biz_id") }),
+		// The raw parse error, as CMDB writes it (strconv.ParseInt: parsing "abc": invalid syntax).
+		spec.StepInternalBizPath: s.bizPathAs(func(err error) *failure { return fail(spec.MsgRawTopo, err.Error()) }),
+	}
+}
+
+// bizPathAs reads the business id of the path when IAM is off (IAM's own check read it when
+// on), and answers a bad one with bad's failure.
+func (s *Server) bizPathAs(bad func(error) *failure) rule {
+	return func(c *call) *failure {
+		if !s.cfg.IAMOff {
+			return nil
+		}
+		id, err := strconv.ParseInt(c.bizPath, 10, 64)
+		if err != nil {
+			return bad(err)
+		}
+		c.bizID = id
+		return nil
+	}
+}

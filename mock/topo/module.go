@@ -1,0 +1,289 @@
+package topo
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"maps"
+	"slices"
+)
+
+// Errors of the module calls.
+var (
+	// ErrDuplicateModule: a module by that name is in the same set; CMDB's unique index is
+	// (bk_biz_id, bk_set_id, bk_module_name).
+	ErrDuplicateModule = errors.New("a module with the same name is in the set")
+	// ErrNoModule: no module of that id in that set of that business.
+	ErrNoModule = errors.New("no such module in the set")
+	// ErrModulesFull: the store holds its limit of modules.
+	ErrModulesFull = errors.New("the store holds its limit of modules")
+)
+
+// DefaultCategory is the service category of a module that names none: the second-level
+// "Default" category a fresh install has (reference §11.4).
+const DefaultCategory = 2
+
+// Module is a module of a set: made by create_module, by a set template, or taken from
+// fixtures. Its record is the server's fields below and Fields, the rest as stored.
+type Module struct {
+	ID                int64  `json:"bk_module_id"`
+	Name              string `json:"bk_module_name"`
+	SetID             int64  `json:"bk_set_id"`
+	BizID             int64  `json:"bk_biz_id"`
+	ServiceTemplateID int64  `json:"service_template_id"`
+	Default           int64  `json:"default"` // a built-in module's kind: 1 idle, 2 faulty, 3 to recycle
+	// ServiceCategoryID is the module's service category; 0 in a state saved before modules had
+	// one, read as DefaultCategory.
+	ServiceCategoryID int64 `json:"service_category_id,omitempty"`
+	SetTemplateID     int64 `json:"set_template_id,omitempty"`
+	// Created and Updated are create_time and last_time in Unix milliseconds; Updated 0: Created.
+	Created   int64  `json:"created,omitempty"`
+	Updated   int64  `json:"updated,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"`
+	// Fields are the rest of the record as stored: the model's other attributes sent or
+	// defaulted, the keys CMDB keeps as sent, an owner other than "0". Nil for a module the
+	// store made: then the model's defaults.
+	Fields Record `json:"fields,omitempty"`
+}
+
+// moduleDefaults are what a module's record holds for the attributes its Fields leave out:
+// CMDB's defaults of the module model (reference §11.4).
+var moduleDefaults = Record{
+	"bk_module_type": "1", "operator": nil, "bk_bak_operator": nil, "host_apply_enabled": false,
+	"bk_updated_by": nil, "bk_supplier_account": DefaultSupplierAccount,
+}
+
+// record is the module as CMDB returns it; l writes its times.
+func (m Module) record(l *layout) Record {
+	rec := maps.Clone(moduleDefaults)
+	maps.Copy(rec, m.Fields)
+	created := l.formatTime(m.Created)
+	updated := created
+	if m.Updated != 0 {
+		updated = l.formatTime(m.Updated)
+	}
+	category := m.ServiceCategoryID
+	if category == 0 {
+		category = DefaultCategory
+	}
+	for k, v := range map[string]any{
+		"bk_module_id": m.ID, "bk_module_name": m.Name, "bk_set_id": m.SetID, "bk_biz_id": m.BizID,
+		"bk_parent_id": m.SetID, "default": m.Default, "service_template_id": m.ServiceTemplateID,
+		"service_category_id": category, "set_template_id": m.SetTemplateID,
+		"create_time": created, "bk_created_at": created, "last_time": updated, "bk_updated_at": updated,
+		"bk_created_by": m.CreatedBy,
+	} {
+		rec[k] = v
+	}
+	return rec
+}
+
+// owner is the supplier account the module was stored under.
+func (m Module) owner() string {
+	if o, ok := m.Fields["bk_supplier_account"].(string); ok {
+		return o
+	}
+	return DefaultSupplierAccount
+}
+
+// moduleKey is CMDB's unique key of a module.
+type moduleKey struct {
+	biz, set int64
+	name     string
+}
+
+func keyOfModule(m *Module) moduleKey { return moduleKey{m.BizID, m.SetID, m.Name} }
+
+// setModules makes ms the modules of a set, in place of those it had, and keeps the indexes of
+// modules by id and by unique key; s.mu is held.
+func (s *Store) setModules(setID int64, ms []Module) {
+	for _, m := range s.modules[setID] {
+		delete(s.moduleSets, m.ID)
+		delete(s.moduleNames, keyOfModule(&m))
+	}
+	if len(ms) == 0 {
+		delete(s.modules, setID)
+		return
+	}
+	s.modules[setID] = ms
+	for i := range ms {
+		s.moduleSets[ms[i].ID] = setID
+		s.moduleNames[keyOfModule(&ms[i])] = ms[i].ID
+	}
+}
+
+// reindexModules builds the indexes of modules anew from s.modules; s.mu is held.
+func (s *Store) reindexModules() {
+	s.moduleSets, s.moduleNames = map[int64]int64{}, map[moduleKey]int64{}
+	for setID, ms := range s.modules {
+		for i := range ms {
+			s.moduleSets[ms[i].ID] = setID
+			s.moduleNames[keyOfModule(&ms[i])] = ms[i].ID
+		}
+	}
+}
+
+// CreateModule stores a module under the next module id and returns its record. As in CMDB,
+// the id is taken before the name is checked, so a duplicate uses one up.
+func (s *Store) CreateModule(m Module) (Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.moduleSets) >= s.moduleLimit {
+		return nil, ErrModulesFull
+	}
+	m.ID = s.nextModuleID
+	s.nextModuleID++
+	if _, taken := s.moduleNames[keyOfModule(&m)]; taken {
+		return nil, ErrDuplicateModule
+	}
+	m.CreatedBy = s.intern(m.CreatedBy)
+	s.setModules(m.SetID, append(slices.Clone(s.modules[m.SetID]), m))
+	return m.record(s.layout), nil
+}
+
+// Module returns the module with the given id, in whatever set.
+func (s *Store) Module(id int64) (Module, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.module(id)
+}
+
+func (s *Store) module(id int64) (Module, bool) {
+	setID, ok := s.moduleSets[id]
+	if !ok {
+		return Module{}, false
+	}
+	i := slices.IndexFunc(s.modules[setID], func(m Module) bool { return m.ID == id })
+	return s.modules[setID][i], true
+}
+
+// UpdateModule writes a module anew, keeping its id, business and set: ErrNoModule when it is
+// not there, ErrDuplicateModule when another module of the set has its new name.
+func (s *Store) UpdateModule(m Module) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.module(m.ID)
+	if !ok || old.BizID != m.BizID || old.SetID != m.SetID {
+		return ErrNoModule
+	}
+	if other, taken := s.moduleNames[keyOfModule(&m)]; taken && other != m.ID {
+		return ErrDuplicateModule
+	}
+	m.CreatedBy = s.intern(m.CreatedBy)
+	ms := slices.Clone(s.modules[m.SetID])
+	ms[slices.IndexFunc(ms, func(x Module) bool { return x.ID == m.ID })] = m
+	s.setModules(m.SetID, ms)
+	return nil
+}
+
+// DeleteModule removes a module of a set of a business; one that is not there is no error
+// (reference §11.7 D7).
+func (s *Store) DeleteModule(bizID, setID, id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.module(id); ok && m.BizID == bizID && m.SetID == setID {
+		s.setModules(setID, slices.DeleteFunc(slices.Clone(s.modules[setID]), func(x Module) bool { return x.ID == id }))
+	}
+}
+
+// ModuleQuery selects modules of a business, as search_module and find_module_batch do.
+type ModuleQuery struct {
+	BizID     int64
+	SetID     int64          // 0: every set
+	IDs       []int64        // when not nil: only these ids
+	Condition map[string]any // as Query's
+	Fields    []string       // empty: every field
+	Start     int
+	Limit     int    // 0: every module from Start on
+	Sort      string // a field, "-field" for descending; "": bk_module_id
+	MaxPage   int    // the most modules a page may hold; 0: DefaultMaxPage
+	Owners    []string
+}
+
+// SearchModules returns how many modules match and the page asked for, cut to the fields asked
+// for. Its memory is bounded by the page and the matching ids; it stops when ctx ends.
+func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record, error) {
+	terms, err := prepare(q.Condition, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	top, err := newPage(q.Start, q.Limit, q.MaxPage, q.Sort)
+	if err != nil {
+		return 0, nil, err
+	}
+	var want map[int64]bool
+	if q.IDs != nil {
+		want = make(map[int64]bool, len(q.IDs))
+		for _, id := range q.IDs {
+			want[id] = true
+		}
+	}
+	count := 0
+	var scratch []byte
+	s.mu.RLock()
+	for setID, ms := range s.modules {
+		if err := ctx.Err(); err != nil {
+			s.mu.RUnlock()
+			return 0, nil, err
+		}
+		if q.SetID != 0 && setID != q.SetID {
+			continue
+		}
+		for i := range ms {
+			m := &ms[i]
+			if m.BizID != q.BizID || want != nil && !want[m.ID] || len(q.Owners) > 0 && !slices.Contains(q.Owners, m.owner()) {
+				continue
+			}
+			rec := m.record(s.layout)
+			var ok bool
+			if ok, scratch = matchesRecord(rec, terms, scratch); ok {
+				count++
+				top.offerRecord(m.ID, rec)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	hits, err := top.page(count)
+	if err != nil {
+		return 0, nil, err
+	}
+	page := make([]Record, len(hits))
+	for i, h := range hits {
+		page[i] = cut(h.rec, q.Fields)
+	}
+	return count, page, nil
+}
+
+// cut is a record with only the fields asked for (all when none is).
+func cut(rec Record, fields []string) Record {
+	if len(fields) == 0 {
+		return rec
+	}
+	out := Record{}
+	for _, f := range fields {
+		if v, ok := rec[f]; ok {
+			out[f] = v
+		}
+	}
+	return out
+}
+
+// ModulesOfBusiness returns the modules of a business whose default is not 0 (its built-in
+// ones), by id: get_biz_internal_module's.
+func (s *Store) ModulesOfBusiness(bizID int64, builtIn bool) []Module {
+	s.mu.RLock()
+	var out []Module
+	for _, ms := range s.modules {
+		for _, m := range ms {
+			if m.BizID == bizID && (m.Default != 0) == builtIn {
+				out = append(out, m)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// ModuleRecord is the record of a module as CMDB returns it.
+func (s *Store) ModuleRecord(m Module) Record { return m.record(s.layout) }
