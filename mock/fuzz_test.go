@@ -27,6 +27,20 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPost, mock.PathV3GetMainlineObjectTopo},
 	{http.MethodGet, mock.PathESBSearchBizInstTopo + "?bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1"},
 	{http.MethodPost, "/api/v3/find/topoinst/biz/1?with_default=1"},
+	{http.MethodPost, mock.PathESBCreateModule},
+	{http.MethodPost, "/api/v3/module/2/2"},
+	{http.MethodPost, mock.PathESBUpdateModule},
+	{http.MethodPut, "/api/v3/module/2/2/4"},
+	{http.MethodPost, mock.PathESBDeleteModule},
+	{http.MethodDelete, "/api/v3/module/2/2/4"},
+	{http.MethodPost, mock.PathESBSearchModule},
+	{http.MethodPost, "/api/v3/module/search/0/2/0"},
+	{http.MethodPost, mock.PathESBFindModuleBatch},
+	{http.MethodPost, "/api/v3/findmany/module/bk_biz_id/2"},
+	{http.MethodGet, mock.PathESBGetBizInternalModule + "?bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=2"},
+	{http.MethodGet, "/api/v3/topo/internal/0/2"},
+	{http.MethodPost, mock.PathESBSearchBusiness},
+	{http.MethodPost, "/api/v3/biz/search/0"},
 }
 
 // FuzzHandler sends anything to every CMDB route: the mock must not panic, must not answer
@@ -37,6 +51,9 @@ func FuzzHandler(f *testing.F) {
 	f.Add(uint8(1), false, `{"bk_parent_id":1,"bk_set_name":"x","bk_capacity":"1"}`)
 	f.Add(uint8(2), true, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"condition":{"bk_set_id":{"$in":[1]}}}`)
 	f.Add(uint8(4), true, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":"3"}`)
+	f.Add(uint8(17), true, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"bk_set_id":2,"data":{"bk_parent_id":2,"bk_module_name":"m","operator":"a,b"}}`)
+	f.Add(uint8(24), false, `{"bk_ids":[4,5,4],"fields":["bk_module_name"]}`)
+	f.Add(uint8(23), false, `{"condition":{"bk_module_name":{"$regex":"^空"}},"page":{"limit":1,"sort":"-bk_module_id"}}`)
 	s := newServer(f, mock.Config{MaxSets: 5000, JournalSize: 50})
 	f.Fuzz(func(t *testing.T, route uint8, english bool, body string) {
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]

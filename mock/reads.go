@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -23,6 +24,9 @@ func (s *Server) readRules() map[spec.StepID]rule {
 	return map[spec.StepID]rule{
 		spec.StepSearchShape: func(c *call) *failure {
 			args := c.args()
+			if c.surface == spec.SurfaceESB {
+				args = formValues(args, c.op.form)
+			}
 			q, bad := searchQuery(0, args)
 			if bad != "" {
 				return fail(spec.MsgJSONDecode)
@@ -109,4 +113,16 @@ func (s *Server) bizPathAs(bad func(error) *failure) rule {
 		c.bizID = id
 		return nil
 	}
+}
+
+// formValues are ESB's arguments as its form forwards them: an empty list or dict field (null,
+// "", [] or {}) is left out (forms.py TypeCheckField makes it empty).
+func formValues(args map[string]any, form []formField) map[string]any {
+	out := maps.Clone(args)
+	for _, f := range form {
+		if v, present := out[f.name]; present && emptyValue(v, present) {
+			delete(out, f.name)
+		}
+	}
+	return out
 }

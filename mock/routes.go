@@ -40,6 +40,8 @@ const (
 	PathV3FindModuleBatch        = "/api/v3/findmany/module/bk_biz_id/:bk_biz_id"
 	PathESBGetBizInternalModule  = "/api/c/compapi/v2/cc/get_biz_internal_module/"
 	PathV3GetBizInternalModule   = "/api/v3/topo/internal/:bk_supplier_account/:bk_biz_id"
+	PathESBSearchBusiness        = "/api/c/compapi/v2/cc/search_business/"
+	PathV3SearchBusiness         = "/api/v3/biz/search/:bk_supplier_account"
 	PathOpenAPI                  = "/openapi.yaml"
 	PathHealth                   = "/healthz"
 	PathMetrics                  = "/metrics"
@@ -112,6 +114,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	route(s.searchModuleOp(), PathESBSearchModule, http.MethodPost, PathV3SearchModule)
 	route(s.findModuleBatchOp(), PathESBFindModuleBatch, http.MethodPost, PathV3FindModuleBatch)
 	route(s.getBizInternalModuleOp(), PathESBGetBizInternalModule, http.MethodGet, PathV3GetBizInternalModule)
+	route(s.searchBusinessOp(), PathESBSearchBusiness, http.MethodPost, PathV3SearchBusiness)
 	if err != nil {
 		return nil, err
 	}

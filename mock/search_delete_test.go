@@ -30,8 +30,14 @@ func esbCall(t *testing.T, s *mock.Server, path string, fields map[string]any) r
 
 func v3Call(t *testing.T, s *mock.Server, method, path, body string) reply {
 	t.Helper()
+	return sendV3(t, s, method, path, body, v3Auth)
+}
+
+// sendV3 sends a v3 call with the given credentials header, asking for English.
+func sendV3(t *testing.T, s *mock.Server, method, path, body, auth string) reply {
+	t.Helper()
 	hr := httptest.NewRequest(method, path, strings.NewReader(body))
-	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	hr.Header.Set("X-Bkapi-Authorization", auth)
 	hr.Header.Set("X-Bkapi-Language", "en") // 3.13, the default release
 	return send(t, s, hr)
 }

@@ -130,10 +130,10 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	s.setObj = newObject(spec.ObjectSet, nameField, s.model, unchecked, nil)
 	s.moduleObj = newObject(spec.ObjectModule, moduleNameField, fx.ModuleModel, moduleUnchecked, moduleFilled)
 	s.store = topo.New(names, cfg.Location, cfg.MaxSets)
-	s.store.SetTopology(topology(fx))
+	s.started = cfg.Now()
+	s.store.SetTopology(s.topology(fx))
 	s.fx.Store(fx)
 	var err error
-	s.started = cfg.Now()
 	var custom []spec.Property
 	for _, a := range s.model {
 		if !a.Predefined() {
@@ -257,12 +257,12 @@ func (s *Server) builtIns() []topo.Seed {
 	return out
 }
 
-// topology is the mainline of the fixtures, above the sets: businesses, custom levels and
-// their nodes.
-func topology(fx *fixtures.Fixtures) topo.Topology {
+// topology is the mainline of the fixtures, above the sets: businesses, made when the mock
+// started, custom levels and their nodes.
+func (s *Server) topology(fx *fixtures.Fixtures) topo.Topology {
 	var t topo.Topology
 	for _, b := range fx.Businesses {
-		t.Businesses = append(t.Businesses, topo.Business{ID: b.ID, Name: b.Name})
+		t.Businesses = append(t.Businesses, topo.Business{ID: b.ID, Name: b.Name, Default: b.Default, Fields: b.Fields, Created: s.started.UnixMilli()})
 		for _, n := range b.Nodes {
 			t.Nodes = append(t.Nodes, topo.Node{ID: n.ID, Name: n.Name, ObjID: n.ObjID, BizID: b.ID, ParentID: n.ParentID})
 		}
@@ -303,7 +303,7 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
 		return errors.New("mock: the new fixtures change the set model (set_attributes.json); restart the mock to change it")
 	}
 	s.fx.Store(fx)
-	s.store.SetTopology(topology(fx))
+	s.store.SetTopology(s.topology(fx))
 	s.seedBuiltIns()
 	return nil
 }

@@ -65,10 +65,11 @@ type pathLabels struct{ biz, set, module string }
 
 // rules pairs every step of the spec with the rule that makes it: the caller's and the shared
 // layers' (caller.go), those of an object's fields (fields.go), of the reads' arguments
-// (reads.go), the set's (create_set.go) and the module's (module.go).
+// (reads.go), the set's (create_set.go), the module's (module.go) and the business's
+// (search_business.go).
 func (s *Server) rules() (map[spec.StepID]rule, error) {
 	all := map[spec.StepID]rule{}
-	for _, rs := range []map[spec.StepID]rule{s.callerRules(), s.fieldRules(), s.readRules(), s.setRules(), s.moduleRules()} {
+	for _, rs := range []map[spec.StepID]rule{s.callerRules(), s.fieldRules(), s.readRules(), s.setRules(), s.moduleRules(), s.businessRules()} {
 		for id, r := range rs {
 			if _, twice := all[id]; twice {
 				return nil, fmt.Errorf("mock: two rules for step %q", id)

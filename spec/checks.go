@@ -280,6 +280,9 @@ const (
 	StepBatchBizPath      StepID = "batch.biz_path"      // §11.8: IAM off, the path's business id not an integer
 	StepInternalBizPath   StepID = "internal.biz_path"   // §11.8: IAM off, the path's business id not an integer
 	StepSearchShape       StepID = "search.shape"        // §11.8, B1: the body is not the search's shape
+	StepBizFilterBoth     StepID = "biz.filter_both"     // B2: condition and biz_property_filter together
+	StepBizIDCondition    StepID = "biz.id_condition"    // B3, B4: condition.bk_biz_id of a type CMDB cannot read
+	StepBizPropertyFilter StepID = "biz.property_filter" // B5: biz_property_filter invalid
 )
 
 // Step is one check in the order the real system makes it.
@@ -346,6 +349,9 @@ var steps = []Step{
 	{ID: StepBatchBizPath, Ref: "§11.8", Messages: []Message{MsgInvalid}},
 	{ID: StepInternalBizPath, Ref: "§11.8", Messages: []Message{MsgRawTopo}},
 	{ID: StepSearchShape, Ref: "§11.8, B1", Messages: []Message{MsgJSONDecode}},
+	{ID: StepBizFilterBoth, Ref: "B2", Messages: []Message{MsgInvalid}},
+	{ID: StepBizIDCondition, Ref: "B3", Messages: []Message{MsgInvalid}},
+	{ID: StepBizPropertyFilter, Ref: "B5", Messages: []Message{MsgInvalid}},
 	{ID: StepModulePath, Ref: "U2", Messages: []Message{MsgNeedInt}},
 	{ID: StepModuleSet, Ref: "M4", Messages: []Message{MsgNotFound, MsgInvalidOrNone}},
 	{ID: StepSetTemplateMade, Ref: "M5", Messages: []Message{MsgSetFromTemplate}},

@@ -93,7 +93,7 @@ var operations = map[Call][]StepID{
 	CallFindModuleBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepBatchBizPath},
 	CallGetBizInternalModule: {StepESBPathParam, StepIAMPath, StepInternalBizPath},
 	// Reference §12.2: IAM filters the businesses rather than refusing the call.
-	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepSearchShape},
+	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepSearchShape, StepBizFilterBoth, StepBizIDCondition, StepBizPropertyFilter},
 }
 
 // CallSteps returns the checks a call makes, the caller's first, in the order the real system

@@ -201,16 +201,8 @@ type ModuleQuery struct {
 }
 
 // SearchModules returns how many modules match and the page asked for, cut to the fields asked
-// for. Its memory is bounded by the page and the matching ids; it stops when ctx ends.
+// for. Its memory is bounded by the page; it stops when ctx ends.
 func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record, error) {
-	terms, err := prepare(q.Condition, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	top, err := newPage(q.Start, q.Limit, q.MaxPage, q.Sort)
-	if err != nil {
-		return 0, nil, err
-	}
 	var want map[int64]bool
 	if q.IDs != nil {
 		want = make(map[int64]bool, len(q.IDs))
@@ -218,31 +210,61 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 			want[id] = true
 		}
 	}
-	count := 0
-	var scratch []byte
 	s.mu.RLock()
-	for setID, ms := range s.modules {
-		if err := ctx.Err(); err != nil {
-			s.mu.RUnlock()
-			return 0, nil, err
-		}
-		if q.SetID != 0 && setID != q.SetID {
-			continue
-		}
-		for i := range ms {
-			m := &ms[i]
-			if m.BizID != q.BizID || want != nil && !want[m.ID] || len(q.Owners) > 0 && !slices.Contains(q.Owners, m.owner()) {
-				continue
+	defer s.mu.RUnlock()
+	return searchRecords(ctx, RecordQuery{Condition: q.Condition, Fields: q.Fields, Start: q.Start, Limit: q.Limit, Sort: q.Sort, MaxPage: q.MaxPage},
+		func(yield func(int64, Record) bool) {
+			for setID, ms := range s.modules {
+				if q.SetID != 0 && setID != q.SetID {
+					continue
+				}
+				for i := range ms {
+					m := &ms[i]
+					if m.BizID != q.BizID || want != nil && !want[m.ID] || len(q.Owners) > 0 && !slices.Contains(q.Owners, m.owner()) {
+						continue
+					}
+					if !yield(m.ID, m.record(s.layout)) {
+						return
+					}
+				}
 			}
-			rec := m.record(s.layout)
-			var ok bool
-			if ok, scratch = matchesRecord(rec, terms, scratch); ok {
-				count++
-				top.offerRecord(m.ID, rec)
-			}
-		}
+		})
+}
+
+// RecordQuery selects records by a condition and tests, as Query does sets, and pages them.
+type RecordQuery struct {
+	Condition map[string]any
+	Rules     []Rule
+	Fields    []string
+	Start     int
+	Limit     int
+	Sort      string
+	MaxPage   int
+}
+
+// searchRecords counts the records each yields that pass the query and returns the page asked
+// for, cut to its fields; it keeps only what the page can reach.
+func searchRecords(ctx context.Context, q RecordQuery, each func(yield func(int64, Record) bool)) (int, []Record, error) {
+	terms, top, err := plan(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort)
+	if err != nil {
+		return 0, nil, err
 	}
-	s.mu.RUnlock()
+	count, seen := 0, 0
+	var scratch []byte
+	each(func(id int64, rec Record) bool {
+		if seen++; seen%scanSlice == 0 && ctx.Err() != nil {
+			return false
+		}
+		var ok bool
+		if ok, scratch = matchesRecord(rec, terms, scratch); ok {
+			count++
+			top.offerRecord(id, rec)
+		}
+		return true
+	})
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
 	hits, err := top.page(count)
 	if err != nil {
 		return 0, nil, err
@@ -252,6 +274,24 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 		page[i] = cut(h.rec, q.Fields)
 	}
 	return count, page, nil
+}
+
+// SearchBusinesses returns how many businesses match and the page asked for; ids, when not nil,
+// limits them to those.
+func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int64]bool) (int, []Record, error) {
+	s.mu.RLock()
+	bs := slices.Collect(maps.Values(s.businesses))
+	s.mu.RUnlock()
+	return searchRecords(ctx, q, func(yield func(int64, Record) bool) {
+		for _, b := range bs {
+			if ids != nil && !ids[b.ID] {
+				continue
+			}
+			if !yield(b.ID, b.record(s.layout)) {
+				return
+			}
+		}
+	})
 }
 
 // cut is a record with only the fields asked for (all when none is).

@@ -71,11 +71,7 @@ func visible(r *row, owners []string) bool {
 // values by their JSON text (int64 3 equals json.Number "3"), and keeps only the sets the page
 // can reach, so its memory is bounded by the page, not by the store.
 func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
-	terms, err := prepare(q.Condition, q.Rules)
-	if err != nil {
-		return 0, nil, err
-	}
-	top, err := newPage(q.Start, q.Limit, q.MaxPage, q.Sort)
+	terms, top, err := plan(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -188,6 +184,16 @@ type pageHeap struct {
 	// may be at most maxPage.
 	start, window, maxPage int
 	all                    bool
+}
+
+// plan prepares a search: its condition's terms and the heap of its page.
+func plan(cond map[string]any, rules []Rule, start, limit, maxPage int, sort string) ([]term, *pageHeap, error) {
+	terms, err := prepare(cond, rules)
+	if err != nil {
+		return nil, nil, err
+	}
+	top, err := newPage(start, limit, maxPage, sort)
+	return terms, top, err
 }
 
 // newPage checks a page against the bounds of a search and makes the heap that keeps what

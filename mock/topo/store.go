@@ -3,6 +3,7 @@ package topo
 import (
 	"cmp"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -30,6 +31,22 @@ type Record map[string]any
 type Business struct {
 	ID   int64  `json:"bk_biz_id"`
 	Name string `json:"bk_biz_name"`
+	// Default is 1 for the resource pool, which search_business never lists; 0 for the others.
+	Default int64 `json:"default"`
+	// Fields are the rest of its record as stored (maintainers, time zone, life cycle, ...).
+	Fields Record `json:"fields,omitempty"`
+	// Created is its create_time and last_time, in Unix milliseconds.
+	Created int64 `json:"created,omitempty"`
+}
+
+// record is the business as CMDB stores it; l writes its times.
+func (b Business) record(l *layout) Record {
+	rec := Record{"bk_supplier_account": DefaultSupplierAccount}
+	maps.Copy(rec, b.Fields)
+	t := l.formatTime(b.Created)
+	rec["bk_biz_id"], rec["bk_biz_name"], rec["default"], rec["create_time"], rec["last_time"] = b.ID, b.Name, b.Default, t, t
+	rec["bk_created_at"], rec["bk_updated_at"] = t, t // added on read (reference §12.2)
+	return rec
 }
 
 // Level is a custom mainline level between the business and its sets, such as a zone.

@@ -1,0 +1,148 @@
+package mock
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/cmdbmock/cmdbmock/mock/topo"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// searchBusinessOp is search_business (reference §12.2): the businesses the caller may see,
+// filtered, paged and cut to fields. IAM filters rather than refuses: a user without permission
+// gets none.
+func (s *Server) searchBusinessOp() operation {
+	return operation{op: spec.CallSearchBusiness, answer: s.searchBusiness,
+		form: []formField{{"fields", "fields [fields]", "list"}, {"condition", "condition [condition]", "dict"},
+			{"biz_property_filter", "biz_property_filter [biz_property_filter]", "dict"}, {"page", "page [page]", "dict"}}}
+}
+
+// userFields are the business attributes whose string conditions match whole members of a
+// comma list of users (bk-cmdb src/scene_server/topo_server/service/inst_business.go:518-558).
+var userFields = []string{"bk_biz_maintainer", "bk_biz_productor", "bk_biz_tester", "bk_biz_developer", "operator"}
+
+// searchBusiness answers {"count": N, "info": [...]}. A string in the condition matches as a
+// case-insensitive pattern (a user field: each user as a whole member); default is always 0, so
+// the resource pool never shows; archived businesses are left out unless the condition names
+// bk_data_status; the owner is the caller's.
+func (s *Server) searchBusiness(c *call) answer {
+	args := c.args()
+	cond, _ := args["condition"].(map[string]any)
+	// CMDB pages businesses without a maximum: no page holds more than there are.
+	n := max(len(s.fixtures().Businesses), 1)
+	q := topo.RecordQuery{Condition: map[string]any{}, Fields: c.query.Fields,
+		Start: min(c.query.Start, n), Limit: min(c.query.Limit, n), MaxPage: n}
+	for k, v := range cond {
+		str, isString := v.(string)
+		switch {
+		case !isString:
+			q.Condition[k] = v
+		case slices.Contains(userFields, k):
+			for _, u := range strings.Split(str, ",") {
+				q.Rules = append(q.Rules, topo.Rule{Field: k, Op: "$regex", Arg: `(^|,)` + regexp.QuoteMeta(u) + `(,|$)`})
+			}
+		default:
+			q.Rules = append(q.Rules, topo.Rule{Field: k, Op: "$regex", Arg: `(?i)` + regexp.QuoteMeta(str)})
+		}
+	}
+	if bpf, ok := args["biz_property_filter"].(map[string]any); ok && len(bpf) > 0 {
+		rules, _ := filterRules(bpf, 0) // read by StepBizPropertyFilter
+		q.Rules = append(q.Rules, rules...)
+	}
+	q.Condition["default"] = 0
+	if _, named := cond["bk_data_status"]; !named {
+		q.Rules = append(q.Rules, topo.Rule{Field: "bk_data_status", Op: "$ne", Arg: "disabled"})
+	}
+	owners := make([]any, 0, 2)
+	for _, o := range c.owners() {
+		owners = append(owners, o)
+	}
+	q.Rules = append(q.Rules, topo.Rule{Field: "bk_supplier_account", Op: "$in", Arg: owners})
+	if len(q.Fields) > 1 || len(q.Fields) == 1 && q.Fields[0] != "" {
+		q.Fields = append(q.Fields, "default") // the core service adds it (§12.2 Fields)
+	}
+	q.Sort = businessSort(c.query.Sort)
+	count, info, err := s.store.SearchBusinesses(c.ctx, q, s.visibleBusinesses(c))
+	if a, failed := s.searchFailure(c, err); failed {
+		return a
+	}
+	return succeeded(map[string]any{"count": count, "info": nonNil(info)})
+}
+
+// visibleBusinesses are the businesses IAM lets the caller find: all (nil) with IAM off.
+func (s *Server) visibleBusinesses(c *call) map[int64]bool {
+	if s.cfg.IAMOff {
+		return nil
+	}
+	fx := s.fixtures()
+	ids := map[int64]bool{}
+	for _, b := range fx.Businesses {
+		if !fx.Denied(c.creds.user(), b.ID) {
+			ids[b.ID] = true
+		}
+	}
+	return ids
+}
+
+// businessSort reads CMDB's sort: a comma list of fields, each descending as "-f" or "f:-1";
+// the mock sorts by the first.
+func businessSort(sort string) string {
+	first, _, _ := strings.Cut(sort, ",")
+	if f, desc := strings.CutSuffix(strings.TrimSpace(first), ":-1"); desc {
+		return "-" + f
+	}
+	f, _ := strings.CutSuffix(strings.TrimSpace(first), ":1")
+	return f
+}
+
+// businessRules are search_business's checks of its condition (reference §12.2 B2-B5).
+func (s *Server) businessRules() map[spec.StepID]rule {
+	return map[spec.StepID]rule{
+		spec.StepBizFilterBoth: func(c *call) *failure {
+			args := c.args()
+			cond, bpf := args["condition"], args["biz_property_filter"]
+			_, condSent := args["condition"]
+			_, bpfSent := args["biz_property_filter"]
+			// ESB forwards a null condition or filter as {} (forms.py TypeCheckField).
+			both := c.surface == spec.SurfaceESB && condSent && bpfSent || cond != nil && bpf != nil
+			if both {
+				return fail(spec.MsgInvalid, "%s") // RespErrorCodeOnly never formats its message
+			}
+			return nil
+		},
+		spec.StepBizIDCondition: func(c *call) *failure {
+			cond, _ := c.args()["condition"].(map[string]any)
+			v, present := cond["bk_biz_id"]
+			if !present {
+				return nil
+			}
+			switch t := v.(type) {
+			case string, json.Number:
+				return nil
+			case map[string]any:
+				if eq, ok := t["$eq"]; ok && !isNumber(eq) {
+					return fail(spec.MsgInvalid, "%s")
+				}
+				if in, ok := t["$in"].([]any); ok && slices.ContainsFunc(in, func(x any) bool { return !isNumber(x) }) {
+					return fail(spec.MsgInvalid, "%s")
+				}
+				return nil
+			}
+			return fail(spec.MsgInvalid, "bk_biz_id") // no bool, list or null case (GetInt64ByInterface)
+		},
+		spec.StepBizPropertyFilter: func(c *call) *failure {
+			bpf, ok := c.args()["biz_property_filter"].(map[string]any)
+			if !ok || len(bpf) == 0 {
+				return nil
+			}
+			if _, ok := filterRules(bpf, 0); !ok {
+				return fail(spec.MsgInvalid, "biz_property_filter") // mock's choice: the text is not pinned
+			}
+			return nil
+		},
+	}
+}
+
+func isNumber(v any) bool { _, ok := v.(json.Number); return ok }
