@@ -89,6 +89,7 @@ type call struct {
 	service                serviceChoice // create_module: the template and category
 	query                  topo.Query    // a search's condition, fields and page
 	batch                  batchArgs     // a batch find's ids and fields
+	nodes                  []nodeRef     // find_topo_node_paths: the nodes asked for
 	warnings               []string
 	created                topo.Set // the stored set, a copy
 }

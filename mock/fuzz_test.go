@@ -41,6 +41,10 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodGet, "/api/v3/topo/internal/0/2"},
 	{http.MethodPost, mock.PathESBSearchBusiness},
 	{http.MethodPost, "/api/v3/biz/search/0"},
+	{http.MethodPost, mock.PathESBFindSetBatch},
+	{http.MethodPost, "/api/v3/findmany/set/bk_biz_id/2"},
+	{http.MethodPost, mock.PathESBFindTopoNodePaths},
+	{http.MethodPost, "/api/v3/cache/find/cache/topo/node_path/biz/2"},
 }
 
 // FuzzHandler sends anything to every CMDB route: the mock must not panic, must not answer

@@ -93,7 +93,8 @@ func (s *Server) readRules() map[spec.StepID]rule {
 			}
 			return nil
 		},
-		spec.StepBatchBizPath: s.bizPathAs(func(error) *failure { return fail(spec.MsgInvalid, "bk_biz_id") }),
+		spec.StepBatchBizPath:    s.bizPathAs(func(error) *failure { return fail(spec.MsgInvalid, "bk_biz_id") }),
+		spec.StepSetBatchBizPath: s.bizPathAs(func(err error) *failure { return fail(spec.MsgRaw, err.Error()) }),
 		// The raw parse error, as CMDB writes it (strconv.ParseInt: parsing "abc": invalid syntax).
 		spec.StepInternalBizPath: s.bizPathAs(func(err error) *failure { return fail(spec.MsgRawTopo, err.Error()) }),
 	}

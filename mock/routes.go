@@ -42,6 +42,10 @@ const (
 	PathV3GetBizInternalModule   = "/api/v3/topo/internal/:bk_supplier_account/:bk_biz_id"
 	PathESBSearchBusiness        = "/api/c/compapi/v2/cc/search_business/"
 	PathV3SearchBusiness         = "/api/v3/biz/search/:bk_supplier_account"
+	PathESBFindSetBatch          = "/api/c/compapi/v2/cc/find_set_batch/"
+	PathV3FindSetBatch           = "/api/v3/findmany/set/bk_biz_id/:bk_biz_id"
+	PathESBFindTopoNodePaths     = "/api/c/compapi/v2/cc/find_topo_node_paths/"
+	PathV3FindTopoNodePaths      = "/api/v3/cache/find/cache/topo/node_path/biz/:bk_biz_id"
 	PathOpenAPI                  = "/openapi.yaml"
 	PathHealth                   = "/healthz"
 	PathMetrics                  = "/metrics"
@@ -115,6 +119,8 @@ func (s *Server) routes() (*echo.Echo, error) {
 	route(s.findModuleBatchOp(), PathESBFindModuleBatch, http.MethodPost, PathV3FindModuleBatch)
 	route(s.getBizInternalModuleOp(), PathESBGetBizInternalModule, http.MethodGet, PathV3GetBizInternalModule)
 	route(s.searchBusinessOp(), PathESBSearchBusiness, http.MethodPost, PathV3SearchBusiness)
+	route(s.findSetBatchOp(), PathESBFindSetBatch, http.MethodPost, PathV3FindSetBatch)
+	route(s.findTopoNodePathsOp(), PathESBFindTopoNodePaths, http.MethodPost, PathV3FindTopoNodePaths)
 	if err != nil {
 		return nil, err
 	}

@@ -65,11 +65,11 @@ type pathLabels struct{ biz, set, module string }
 
 // rules pairs every step of the spec with the rule that makes it: the caller's and the shared
 // layers' (caller.go), those of an object's fields (fields.go), of the reads' arguments
-// (reads.go), the set's (create_set.go), the module's (module.go) and the business's
-// (search_business.go).
+// (reads.go), the set's (create_set.go), the module's (module.go), the business's
+// (search_business.go) and the node paths' (find_topo_node_paths.go).
 func (s *Server) rules() (map[spec.StepID]rule, error) {
 	all := map[spec.StepID]rule{}
-	for _, rs := range []map[spec.StepID]rule{s.callerRules(), s.fieldRules(), s.readRules(), s.setRules(), s.moduleRules(), s.businessRules()} {
+	for _, rs := range []map[spec.StepID]rule{s.callerRules(), s.fieldRules(), s.readRules(), s.setRules(), s.moduleRules(), s.businessRules(), s.nodePathRules()} {
 		for id, r := range rs {
 			if _, twice := all[id]; twice {
 				return nil, fmt.Errorf("mock: two rules for step %q", id)

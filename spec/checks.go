@@ -181,6 +181,10 @@ var (
 	// MsgRawTopo is the topo server's own error whose text is a raw parse error (1101133,
 	// get_biz_internal_module with IAM off).
 	MsgRawTopo = cmdbMsg(1101133, "%s", "%s")
+	// MsgRawInvalid and MsgRawNotPass are errors.New(code, text) of the cache service: the raw
+	// text is the whole message (reference §12.4).
+	MsgRawInvalid = cmdbMsg(1199011, "%s", "%s")
+	MsgRawNotPass = cmdbMsg(1199006, "%s", "%s")
 	// MsgBizListFailed is search_business's when IAM cannot list the user's businesses.
 	MsgBizListFailed = cmdbMsg(1101086, "get authorized business list failed", "查询有权限的业务列表失败")
 )
@@ -283,6 +287,12 @@ const (
 	StepBizFilterBoth     StepID = "biz.filter_both"     // B2: condition and biz_property_filter together
 	StepBizIDCondition    StepID = "biz.id_condition"    // B3, B4: condition.bk_biz_id of a type CMDB cannot read
 	StepBizPropertyFilter StepID = "biz.property_filter" // B5: biz_property_filter invalid
+	StepSetBatchBizPath   StepID = "set_batch.biz_path"  // §12.3: IAM off, the path's business id not an integer
+	StepNodePathBiz       StepID = "node_path.biz"       // P1: the path's business id not an integer above 0
+	StepNodePathBody      StepID = "node_path.body"      // P2: the body is not {bk_nodes:[{bk_obj_id, bk_inst_id}]}
+	StepNodePathNodes     StepID = "node_path.nodes"     // P3-P6: a node of no path
+	StepNodePathOwner     StepID = "node_path.owner"     // P7: a set or module of another business
+	StepNodePathBusiness  StepID = "node_path.business"  // P8: the business does not exist
 )
 
 // Step is one check in the order the real system makes it.
@@ -352,6 +362,12 @@ var steps = []Step{
 	{ID: StepBizFilterBoth, Ref: "B2", Messages: []Message{MsgInvalid}},
 	{ID: StepBizIDCondition, Ref: "B3", Messages: []Message{MsgInvalid}},
 	{ID: StepBizPropertyFilter, Ref: "B5", Messages: []Message{MsgInvalid}},
+	{ID: StepSetBatchBizPath, Ref: "§12.3", Messages: []Message{MsgRaw}},
+	{ID: StepNodePathBiz, Ref: "P1", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepNodePathBody, Ref: "P2", Messages: []Message{MsgJSONDecode}},
+	{ID: StepNodePathNodes, Ref: "P3", Messages: []Message{MsgRawInvalid, MsgRawNotPass}},
+	{ID: StepNodePathOwner, Ref: "P7", Messages: []Message{MsgRaw}},
+	{ID: StepNodePathBusiness, Ref: "P8", Messages: []Message{MsgRaw}},
 	{ID: StepModulePath, Ref: "U2", Messages: []Message{MsgNeedInt}},
 	{ID: StepModuleSet, Ref: "M4", Messages: []Message{MsgNotFound, MsgInvalidOrNone}},
 	{ID: StepSetTemplateMade, Ref: "M5", Messages: []Message{MsgSetFromTemplate}},

@@ -22,6 +22,8 @@ const (
 	CallFindModuleBatch       Call = "find_module_batch"
 	CallGetBizInternalModule  Call = "get_biz_internal_module"
 	CallSearchBusiness        Call = "search_business"
+	CallFindSetBatch          Call = "find_set_batch"
+	CallFindTopoNodePaths     Call = "find_topo_node_paths"
 )
 
 // callerSteps are the checks of the caller that every call makes first, on either surface:
@@ -94,6 +96,9 @@ var operations = map[Call][]StepID{
 	CallGetBizInternalModule: {StepESBPathParam, StepIAMPath, StepInternalBizPath},
 	// Reference §12.2: IAM filters the businesses rather than refusing the call.
 	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepSearchShape, StepBizFilterBoth, StepBizIDCondition, StepBizPropertyFilter},
+	// Reference §12.3, §12.4: ESB's generic components; IAM skips both.
+	CallFindSetBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepSetBatchBizPath},
+	CallFindTopoNodePaths: {StepESBPathParam, StepNodePathBiz, StepNodePathBody, StepNodePathNodes, StepNodePathOwner, StepNodePathBusiness},
 }
 
 // CallSteps returns the checks a call makes, the caller's first, in the order the real system
@@ -116,6 +121,6 @@ func Calls() []Call {
 	return []Call{
 		CallCreateSet, CallSearchSet, CallUpdateSet, CallDeleteSet, CallBatchDeleteSet, CallSearchObjectAttribute,
 		CallGetMainlineObjectTopo, CallSearchBizInstTopo, CallCreateModule, CallUpdateModule, CallDeleteModule,
-		CallSearchModule, CallFindModuleBatch, CallGetBizInternalModule, CallSearchBusiness,
+		CallSearchModule, CallFindModuleBatch, CallGetBizInternalModule, CallSearchBusiness, CallFindSetBatch, CallFindTopoNodePaths,
 	}
 }

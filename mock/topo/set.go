@@ -50,6 +50,12 @@ func (s Set) BizID() int64 { return s.r.biz }
 // Name is the set's name.
 func (s Set) Name() string { return s.r.name }
 
+// ParentID is the node the set hangs under: its business, or a node of a custom level.
+func (s Set) ParentID() int64 { return s.r.parent }
+
+// Default is the set's kind: 0 an ordinary set, 1 the idle pool.
+func (s Set) Default() int64 { return s.r.def }
+
 // TemplateID is the set template the set was made from, 0 for none.
 func (s Set) TemplateID() int64 { return s.r.template }
 

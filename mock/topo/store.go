@@ -173,6 +173,14 @@ func (s *Store) Nodes(bizID int64) []Node {
 	return out
 }
 
+// Node returns the node of a custom level with the given id.
+func (s *Store) Node(id int64) (Node, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n, ok := s.nodes[id]
+	return n, ok
+}
+
 // SetParentExists reports whether a set of business bizID may hang under parentID. Under custom
 // levels the parent must be a node of the lowest one in that business; with none, sets hang
 // under the business and CMDB stores any positive parent unchecked.
