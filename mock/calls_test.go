@@ -261,11 +261,8 @@ func TestBatchDeleteSet(t *testing.T) {
 // stored, listed and described; sets hang under the level's nodes (C9, C9b).
 func TestCustomModelAndLevels(t *testing.T) {
 	fx, err := fixtures.Load(fstest.MapFS{
-		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game",
-			"sets":[{"bk_set_id":30,"bk_set_name":"空闲机池","default":1,"modules":[{"bk_module_id":31,"bk_module_name":"空闲机","default":1}]}],
-			"nodes":[{"bk_inst_id":103,"bk_inst_name":"zone-a","bk_obj_id":"zone","bk_parent_id":0}]},
-			{"bk_biz_id":4,"bk_biz_name":"other","nodes":[{"bk_inst_id":104,"bk_inst_name":"zone-b","bk_obj_id":"zone","bk_parent_id":0}]}]`)},
-		"mainline.json": {Data: []byte(`[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"businesses.json": {Data: []byte(zoneBusinesses)},
+		"mainline.json":   {Data: []byte(zoneMainline)},
 		"set_attributes.json": {Data: []byte(`[
 			{"id":900,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","option":"^[a-z]+$","isrequired":true,"en":{"bk_property_name":"Owner team"}},
 			{"id":901,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"1","max":"9"}},

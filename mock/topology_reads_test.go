@@ -13,16 +13,23 @@ import (
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
+// zoneBusinesses and zoneMainline are fixtures with a custom level, zone, between business
+// and set.
+const (
+	zoneBusinesses = `[{"bk_biz_id":3,"bk_biz_name":"game",
+		"sets":[{"bk_set_id":30,"bk_set_name":"空闲机池","default":1,"modules":[{"bk_module_id":31,"bk_module_name":"空闲机","default":1}]}],
+		"nodes":[{"bk_inst_id":103,"bk_inst_name":"zone-a","bk_obj_id":"zone","bk_parent_id":0}]},
+		{"bk_biz_id":4,"bk_biz_name":"other","nodes":[{"bk_inst_id":104,"bk_inst_name":"zone-b","bk_obj_id":"zone","bk_parent_id":0}]}]`
+	zoneMainline = `[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`
+)
+
 // zoneServer is a mock whose business 3 has a custom level, zone, between it and its sets, with
 // the node zone-a (103); business 4 has zone-b (104).
 func zoneServer(t *testing.T) *mock.Server {
 	t.Helper()
 	fx, err := fixtures.Load(fstest.MapFS{
-		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game",
-			"sets":[{"bk_set_id":30,"bk_set_name":"空闲机池","default":1,"modules":[{"bk_module_id":31,"bk_module_name":"空闲机","default":1}]}],
-			"nodes":[{"bk_inst_id":103,"bk_inst_name":"zone-a","bk_obj_id":"zone","bk_parent_id":0}]},
-			{"bk_biz_id":4,"bk_biz_name":"other","nodes":[{"bk_inst_id":104,"bk_inst_name":"zone-b","bk_obj_id":"zone","bk_parent_id":0}]}]`)},
-		"mainline.json": {Data: []byte(`[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"businesses.json": {Data: []byte(zoneBusinesses)},
+		"mainline.json":   {Data: []byte(zoneMainline)},
 	})
 	require.NoError(t, err)
 	sp, err := loadSpec()
