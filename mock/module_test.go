@@ -373,3 +373,26 @@ func TestModuleRows(t *testing.T) {
 		}
 	}
 }
+
+// TestModuleModel: search_object_attribute lists the module's name, type, maintainers and
+// recorded fields, translated, the maintainers multiple (reference §11.6).
+func TestModuleModel(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	r := v3Call(t, s, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"module"}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	var attrs []struct {
+		ID       string `json:"bk_property_id"`
+		Name     string `json:"bk_property_name"`
+		Multiple bool   `json:"ismultiple"`
+		Obj      string `json:"bk_obj_id"`
+	}
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &attrs))
+	var ids []string
+	for _, a := range attrs {
+		ids = append(ids, a.ID)
+		assert.Equal(t, "module", a.Obj)
+		assert.Equal(t, a.ID == "operator" || a.ID == "bk_bak_operator", a.Multiple, a.ID)
+	}
+	assert.Equal(t, []string{"bk_module_name", "bk_module_type", "operator", "bk_bak_operator", "bk_created_at", "bk_created_by", "bk_updated_at", "bk_updated_by"}, ids)
+	assert.Equal(t, "Primary Maintainer", attrs[2].Name)
+}

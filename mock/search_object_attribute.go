@@ -9,9 +9,10 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// searchObjectAttributeOp is search_object_attribute: the attributes of the set model that
-// match every key of the body, translated to the call's language, system and API attributes left
-// out (reference §8, §9). The mock models the set only: other objects have no attributes.
+// searchObjectAttributeOp is search_object_attribute: the attributes of the set's and the
+// module's models that match every key of the body, translated to the call's language, system
+// and API attributes left out (reference §8, §9, §11.6). The mock models these two objects:
+// others have no attributes.
 func (s *Server) searchObjectAttributeOp() operation {
 	return operation{op: spec.CallSearchObjectAttribute, answer: s.searchObjectAttribute}
 }
@@ -19,12 +20,14 @@ func (s *Server) searchObjectAttributeOp() operation {
 func (s *Server) searchObjectAttribute(c *call) answer {
 	filter := c.args()
 	out := []any{}
-	for _, a := range s.model {
-		if a.IsSystem || a.IsAPI {
-			continue
-		}
-		if rec := s.attributeRecord(a, c.lang); matches(rec, filter) {
-			out = append(out, rec)
+	for _, o := range []*object{s.setObj, s.moduleObj} {
+		for _, a := range o.model {
+			if a.IsSystem || a.IsAPI {
+				continue
+			}
+			if rec := s.attributeRecord(o.id, a, c.lang); matches(rec, filter) {
+				out = append(out, rec)
+			}
 		}
 	}
 	return succeeded(out)
@@ -50,7 +53,7 @@ func matches(rec topo.Record, filter map[string]any) bool {
 }
 
 // attributeRecord is an attribute as search_object_attribute answers it, in lang.
-func (s *Server) attributeRecord(a fixtures.Attribute, lang spec.Lang) topo.Record {
+func (s *Server) attributeRecord(objID string, a fixtures.Attribute, lang spec.Lang) topo.Record {
 	name, groupName, option := a.Name, "基础信息", any(json.RawMessage(a.Option))
 	if lang == spec.English {
 		groupName = "default"
@@ -75,9 +78,9 @@ func (s *Server) attributeRecord(a fixtures.Attribute, lang spec.Lang) topo.Reco
 	rec := topo.Record{
 		"id": a.ID, "bk_property_id": a.PropertyID, "bk_property_name": name, "bk_property_type": a.Type,
 		"option": option, "isrequired": a.IsRequired, "isonly": a.IsOnly, "ispre": a.Predefined(),
-		"editable": a.Editable, "isreadonly": a.IsReadOnly, "ismultiple": false, "unit": a.Unit, "placeholder": a.Placeholder,
+		"editable": a.Editable, "isreadonly": a.IsReadOnly, "ismultiple": a.IsMultiple, "unit": a.Unit, "placeholder": a.Placeholder,
 		"bk_property_group": "default", "bk_property_group_name": groupName, "bk_property_index": 0,
-		"bk_issystem": false, "bk_isapi": false, "bk_obj_id": "set", "bk_supplier_account": topo.DefaultSupplierAccount,
+		"bk_issystem": false, "bk_isapi": false, "bk_obj_id": objID, "bk_supplier_account": topo.DefaultSupplierAccount,
 		"bk_biz_id": 0, "description": "", "bk_template_id": 0, "creator": "cc_system",
 		"create_time": installed, "last_time": installed,
 	}
