@@ -286,7 +286,7 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 				delete(b, "bk_error_msg")
 			}
 		}, want: "written as code/message"},
-		variant{name: "digit strings accepted", mutate: keep, want: "accepted (check C17 of the reference)"},
+		variant{name: "digit strings accepted", mutate: keep, want: "accepted (check C17, I6 of the reference)"},
 		variant{name: "ESB keys in another order", surface: contracttest.SurfaceESB, mutate: func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
 			b[moveLast] = "data"
 		}, want: "ESB writes them in the order"},

@@ -59,8 +59,10 @@ type call struct {
 	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
 	esbViolations spec.Violations // ESB: what kin-openapi found in the whole body
 	creds         credentials
-	// The ids of CMDB's path as CMDB gets them: ESB makes them of its form's fields.
+	// The ids of CMDB's path as CMDB gets them: ESB makes them of its form's fields, or a
+	// generic component of its body's.
 	bizPath, setIDPath, moduleIDPath string
+	objPath, instIDPath              string          // the generic instance API's object and instance
 	supplier                         string          // ESB: the bk_supplier_account CMDB gets, "" for "0"
 	data                             map[string]any  // the object's fields: ESB's data, or the v3 body
 	maps                             jsonx.Stock     // the maps of fields and data, kept for the next call
@@ -78,6 +80,7 @@ type call struct {
 
 	// Worked out by the checks, in their order.
 	bizID, setID, moduleID int64
+	instID                 int64 // delete_inst: the node
 	def                    int64 // default, as a number: built-in sets have a non-zero one
 	templateID             int64 // the set template looked up, 0 for none
 	template               fixtures.SetTemplate
@@ -227,9 +230,13 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	// ESB forwards a whole-number bk_biz_id (bk_set_id, bk_module_id) to CMDB's path as its
 	// digits; a component without a form formats whatever it gets (reference §11.1). The
 	// supplier account goes in a header, which makes it the owner of what CMDB stores.
-	if v, sent := c.fields["bk_biz_id"]; op.generic && sent {
-		c.bizPath = pythonText(v)
-	} else if !op.generic {
+	if op.generic {
+		for into, name := range map[*string]string{&c.bizPath: "bk_biz_id", &c.objPath: "bk_obj_id", &c.instIDPath: "bk_inst_id"} {
+			if v, sent := c.fields[name]; sent {
+				*into = pythonText(v)
+			}
+		}
+	} else {
 		c.bizPath, _ = wholeNumber(c.fields["bk_biz_id"])
 		c.setIDPath, _ = wholeNumber(c.fields["bk_set_id"])
 		c.moduleIDPath, _ = wholeNumber(c.fields["bk_module_id"])
@@ -238,7 +245,11 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	if c.authHeader == authAbsent {
 		c.creds = credentialsOf(c.fields)
 	}
-	c.data, _ = c.fields["data"].(map[string]any) // its values trimmed in place: c.fields holds them too
+	if op.generic && op.object != nil {
+		c.data = forwarded(c.fields, op.params) // the body a generic component sends CMDB
+	} else {
+		c.data, _ = c.fields["data"].(map[string]any) // its values trimmed in place: c.fields holds them too
+	}
 	return c
 }
 
@@ -246,6 +257,7 @@ func (s *Server) readV3(r *http.Request, params func(string) string, body []byte
 	c := newCall()
 	c.surface, c.lang = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese)
 	c.bizPath, c.setIDPath, c.moduleIDPath = pathParam(params("bk_biz_id")), pathParam(params("bk_set_id")), pathParam(params("bk_module_id"))
+	c.objPath, c.instIDPath = pathParam(params("bk_obj_id")), pathParam(params("bk_inst_id"))
 	c.authHeader, c.creds = readAuthHeader(r)
 	if len(body) == 0 {
 		// CMDB reads an empty body as no fields, not as bad JSON (reference §4.2 C3).
@@ -286,6 +298,21 @@ func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string
 // share one copy of the body; its objects come from stock, which may be nil.
 func decodeJSON(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
 	return jsonx.Parse(string(body), maxDepth, stock)
+}
+
+// credentialKeys are the keys of ESB's parameters that carry credentials.
+var credentialKeys = []string{"bk_app_code", "bk_app_secret", "app_code", "app_secret", "bk_token", "bk_username", "username"}
+
+// forwarded is the body a generic ESB component sends CMDB: its parameters but the
+// credentials, the supplier account and the path's variables (reference §12.1).
+func forwarded(fields map[string]any, params []string) map[string]any {
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if !slices.Contains(credentialKeys, k) && !slices.Contains(params, k) && k != "bk_supplier_account" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // pathParam unescapes a path parameter; one that does not unescape is taken as it came.

@@ -125,8 +125,17 @@ func (s *Server) callerRules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepESBPathParam: func(c *call) *failure {
-			if esbOnly(c, c.bizPath == "") {
-				return fail(spec.MsgESBParamRequired, "bk_biz_id")
+			if c.surface != spec.SurfaceESB {
+				return nil
+			}
+			params := c.op.params
+			if params == nil {
+				params = []string{"bk_biz_id"}
+			}
+			for _, p := range params { // the first missing, in the path's order
+				if _, sent := c.fields[p]; !sent {
+					return fail(spec.MsgESBParamRequired, p)
+				}
 			}
 			return nil
 		},

@@ -2,8 +2,6 @@ package mock
 
 import (
 	"errors"
-	"maps"
-	"slices"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -27,7 +25,7 @@ func (s *Server) createModule(c *call) answer {
 	rec, err := s.store.CreateModule(topo.Module{
 		BizID: c.bizID, SetID: c.setID, Name: name,
 		ServiceTemplateID: c.service.templateID, ServiceCategoryID: c.service.categoryID, SetTemplateID: setTemplateID,
-		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: s.moduleFields(c, nil),
+		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.moduleObj, moduleOwned, c, nil),
 	})
 	switch {
 	case errors.Is(err, topo.ErrDuplicateModule):
@@ -36,34 +34,4 @@ func (s *Server) createModule(c *call) answer {
 		return c.failure(spec.MsgModulesFull, s.cfg.MaxSets*topo.ModulesPerSet)
 	}
 	return succeeded(rec)
-}
-
-// moduleFields are the fields of a module's record that the server does not own: the model's
-// attributes sent, else those of current (an update's module), else what CMDB stores when one is
-// absent; then a create's keys CMDB keeps as sent and its owner, or the kept keys of current.
-func (s *Server) moduleFields(c *call, current topo.Record) topo.Record {
-	out := topo.Record{}
-	for i, a := range s.moduleObj.model {
-		if slices.Contains(moduleOwned, a.PropertyID) {
-			continue
-		}
-		switch v := c.attr(i); {
-		case v.sent:
-			out[a.PropertyID] = topo.JSONValue(v.value)
-		case current != nil:
-			out[a.PropertyID] = current[a.PropertyID]
-		default:
-			out[a.PropertyID] = topo.JSONValue(a.StoredWhenAbsent())
-		}
-	}
-	if current == nil {
-		maps.Copy(out, keptFields(c))
-		return out
-	}
-	for _, k := range append(slices.Clone(keptAsSent), "bk_supplier_account") {
-		if v, ok := current[k]; ok {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -98,8 +98,12 @@ func (s *Server) setRules() map[spec.StepID]rule {
 				return fail(spec.MsgInvalid, "bk_parent_id")
 			}
 			c.parentID = id
-			if id != c.bizID && len(s.store.Levels()) == 0 {
-				c.warn(fmt.Sprintf("bk_parent_id %d is not business %d: CMDB stores it unchecked when the set hangs under the business", id, c.bizID))
+			underBusiness := len(s.store.Levels()) == 0
+			if c.op.object == s.levelObj {
+				underBusiness = s.levelIndex(c.objPath) == 0
+			}
+			if id != c.bizID && underBusiness {
+				c.warn(fmt.Sprintf("bk_parent_id %d is not business %d: CMDB stores it unchecked when the %s hangs under the business", id, c.bizID, c.op.object.id))
 			}
 			return nil
 		},

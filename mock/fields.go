@@ -1,11 +1,13 @@
 package mock
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -118,4 +120,35 @@ func (s *Server) validate(c *call) {
 	case c.data != nil:
 		c.violations = s.spec.CheckData(c.op.object.id, c.data)
 	}
+}
+
+// storedFields are the fields of an instance's record that the server does not own: the
+// object's attributes sent, else those of current (an update's instance), else what CMDB stores
+// when one is absent; then a create's keys CMDB keeps as sent and its owner, or the kept keys of
+// current.
+func storedFields(o *object, owned []string, c *call, current topo.Record) topo.Record {
+	out := topo.Record{}
+	for i, a := range o.model {
+		if slices.Contains(owned, a.PropertyID) {
+			continue
+		}
+		switch v := c.attr(i); {
+		case v.sent:
+			out[a.PropertyID] = topo.JSONValue(v.value)
+		case current != nil:
+			out[a.PropertyID] = current[a.PropertyID]
+		default:
+			out[a.PropertyID] = topo.JSONValue(a.StoredWhenAbsent())
+		}
+	}
+	if current == nil {
+		maps.Copy(out, keptFields(c))
+		return out
+	}
+	for _, k := range append(slices.Clone(keptAsSent), "bk_supplier_account") {
+		if v, ok := current[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }

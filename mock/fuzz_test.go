@@ -45,6 +45,10 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPost, "/api/v3/findmany/set/bk_biz_id/2"},
 	{http.MethodPost, mock.PathESBFindTopoNodePaths},
 	{http.MethodPost, "/api/v3/cache/find/cache/topo/node_path/biz/2"},
+	{http.MethodPost, mock.PathESBCreateInst},
+	{http.MethodPost, "/api/v3/create/instance/object/zone"},
+	{http.MethodPost, mock.PathESBDeleteInst},
+	{http.MethodDelete, "/api/v3/delete/instance/object/zone/inst/103"},
 }
 
 // FuzzHandler sends anything to every CMDB route: the mock must not panic, must not answer

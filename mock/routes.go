@@ -46,6 +46,10 @@ const (
 	PathV3FindSetBatch           = "/api/v3/findmany/set/bk_biz_id/:bk_biz_id"
 	PathESBFindTopoNodePaths     = "/api/c/compapi/v2/cc/find_topo_node_paths/"
 	PathV3FindTopoNodePaths      = "/api/v3/cache/find/cache/topo/node_path/biz/:bk_biz_id"
+	PathESBCreateInst            = "/api/c/compapi/v2/cc/create_inst/"
+	PathV3CreateInst             = "/api/v3/create/instance/object/:bk_obj_id"
+	PathESBDeleteInst            = "/api/c/compapi/v2/cc/delete_inst/"
+	PathV3DeleteInst             = "/api/v3/delete/instance/object/:bk_obj_id/inst/:bk_inst_id"
 	PathOpenAPI                  = "/openapi.yaml"
 	PathHealth                   = "/healthz"
 	PathMetrics                  = "/metrics"
@@ -121,6 +125,8 @@ func (s *Server) routes() (*echo.Echo, error) {
 	route(s.searchBusinessOp(), PathESBSearchBusiness, http.MethodPost, PathV3SearchBusiness)
 	route(s.findSetBatchOp(), PathESBFindSetBatch, http.MethodPost, PathV3FindSetBatch)
 	route(s.findTopoNodePathsOp(), PathESBFindTopoNodePaths, http.MethodPost, PathV3FindTopoNodePaths)
+	route(s.createInstOp(), PathESBCreateInst, http.MethodPost, PathV3CreateInst)
+	route(s.deleteInstOp(), PathESBDeleteInst, http.MethodDelete, PathV3DeleteInst)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (s *Server) searchObjectAttribute(c *call) answer {
 
 // notFilters are the keys of a body that are not conditions on the attributes: ESB's credentials,
 // and the supplier account, which CMDB takes from its header.
-var notFilters = []string{"bk_app_code", "bk_app_secret", "app_code", "app_secret", "bk_token", "bk_username", "username", "bk_supplier_account"}
+var notFilters = append(slices.Clone(credentialKeys), "bk_supplier_account")
 
 // matches reports whether an attribute has every value the filter asks for; bk_biz_id matches the
 // attributes of every business (0) too.

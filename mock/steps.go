@@ -46,8 +46,10 @@ type operation struct {
 	// path names the ids of the call's CMDB path as CMDB does when one is not an integer.
 	path pathLabels
 	// generic: an ESB component without a form, whose path variables come from the body as
-	// they are (reference §11.1, §12.1).
+	// they are (reference §11.1, §12.1); params are those variables, in path order (nil:
+	// bk_biz_id alone).
 	generic bool
+	params  []string
 	// creates: a create, whose fields are all checked; an update checks those it sends.
 	creates bool
 	action  iamAction // what IAM is asked for
@@ -66,10 +68,11 @@ type pathLabels struct{ biz, set, module string }
 // rules pairs every step of the spec with the rule that makes it: the caller's and the shared
 // layers' (caller.go), those of an object's fields (fields.go), of the reads' arguments
 // (reads.go), the set's (create_set.go), the module's (module.go), the business's
-// (search_business.go) and the node paths' (find_topo_node_paths.go).
+// (search_business.go), the node paths' (find_topo_node_paths.go) and the custom levels'
+// instances' (create_inst.go).
 func (s *Server) rules() (map[spec.StepID]rule, error) {
 	all := map[spec.StepID]rule{}
-	for _, rs := range []map[spec.StepID]rule{s.callerRules(), s.fieldRules(), s.readRules(), s.setRules(), s.moduleRules(), s.businessRules(), s.nodePathRules()} {
+	for _, rs := range []map[spec.StepID]rule{s.callerRules(), s.fieldRules(), s.readRules(), s.setRules(), s.moduleRules(), s.businessRules(), s.nodePathRules(), s.instRules()} {
 		for id, r := range rs {
 			if _, twice := all[id]; twice {
 				return nil, fmt.Errorf("mock: two rules for step %q", id)

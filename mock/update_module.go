@@ -29,7 +29,7 @@ func (s *Server) updateModule(c *call) answer {
 	if def, err := cmdbInt64("default", c.data["default"]); err == nil {
 		m.Default = def
 	}
-	m.Fields = s.moduleFields(c, current)
+	m.Fields = storedFields(s.moduleObj, moduleOwned, c, current)
 	m.Fields["bk_updated_by"] = c.creds.user()
 	m.Updated = s.cfg.Now().UnixMilli()
 	switch err := s.store.UpdateModule(m); {

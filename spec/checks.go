@@ -185,6 +185,9 @@ var (
 	// text is the whole message (reference §12.4).
 	MsgRawInvalid = cmdbMsg(1199011, "%s", "%s")
 	MsgRawNotPass = cmdbMsg(1199006, "%s", "%s")
+	// The generic instance calls' on a custom level (reference §12.5).
+	MsgInnerModel = cmdbMsg(1199084, "forbidden operate inner model instance with common instance API", "禁止使用通用实例接口操作内置模型实例")
+	MsgQueryModel = cmdbMsg(1101007, "Query model failed", "查询模型失败")
 	// MsgBizListFailed is search_business's when IAM cannot list the user's businesses.
 	MsgBizListFailed = cmdbMsg(1101086, "get authorized business list failed", "查询有权限的业务列表失败")
 )
@@ -293,6 +296,12 @@ const (
 	StepNodePathNodes     StepID = "node_path.nodes"     // P3-P6: a node of no path
 	StepNodePathOwner     StepID = "node_path.owner"     // P7: a set or module of another business
 	StepNodePathBusiness  StepID = "node_path.business"  // P8: the business does not exist
+	StepInstIAM           StepID = "inst.iam"            // §12.5: IAM on, the model is unknown or the id not digits
+	StepInstBuiltIn       StepID = "inst.built_in"       // I2, D1: a built-in model
+	StepInstModel         StepID = "inst.model"          // I3: an unknown model
+	StepInstParent        StepID = "inst.parent"         // I4: not a node of the level above
+	StepInstIDPath        StepID = "inst.id_path"        // §12.5: IAM off, the path's instance id not an integer
+	StepInstDuplicate     StepID = "inst.duplicate"      // I7: checked by the insert itself
 )
 
 // Step is one check in the order the real system makes it.
@@ -334,13 +343,13 @@ var steps = []Step{
 	{ID: StepTemplateID, Ref: "C7", Messages: []Message{MsgInvalid}},
 	{ID: StepTemplate, Ref: "C8", Messages: []Message{MsgNotFound}},
 	{ID: StepMainline, Ref: "C9", Messages: []Message{MsgInternal, MsgInvalidOrNone}},
-	{ID: StepBusiness, Ref: "C10, M17", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepBusiness, Ref: "C10, M17, I5", Messages: []Message{MsgInvalidOrNone}},
 	{ID: StepRequired, Ref: "C11, M18", Messages: []Message{MsgNeedSet}},
 	{ID: StepNameString, Ref: "C13, M19", Messages: []Message{MsgNeedString}, Wrapped314: true},
 	{ID: StepNameEmpty, Ref: "C14, M20", Messages: []Message{MsgNeedSet}, Wrapped314: true},
 	{ID: StepNameLength, Ref: "C15, M21", Messages: []Message{MsgExceedMax}, Wrapped314: true},
 	{ID: StepNameChars, Ref: "C16, M22", Messages: []Message{MsgInvalid}, Wrapped314: true},
-	{ID: StepParent, Ref: "C17", Messages: []Message{MsgInvalid}, Wrapped314: true},
+	{ID: StepParent, Ref: "C17, I6", Messages: []Message{MsgInvalid}, Wrapped314: true},
 	{ID: StepAttributes, Ref: "C18, M23", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt, MsgNeedSet, MsgOutOfBounds, MsgRegex}, Wrapped314: true},
 	{ID: StepDuplicate, Ref: "C20", Messages: []Message{MsgDuplicateName}},
 
@@ -368,6 +377,12 @@ var steps = []Step{
 	{ID: StepNodePathNodes, Ref: "P3", Messages: []Message{MsgRawInvalid, MsgRawNotPass}},
 	{ID: StepNodePathOwner, Ref: "P7", Messages: []Message{MsgRaw}},
 	{ID: StepNodePathBusiness, Ref: "P8", Messages: []Message{MsgRaw}},
+	{ID: StepInstIAM, Ref: "§12.5", Messages: []Message{MsgNoMatchedRules}},
+	{ID: StepInstBuiltIn, Ref: "I2", Messages: []Message{MsgInnerModel}},
+	{ID: StepInstModel, Ref: "I3", Messages: []Message{MsgQueryModel}},
+	{ID: StepInstParent, Ref: "I4", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepInstIDPath, Ref: "§12.5", Messages: []Message{MsgNeedInt}},
+	{ID: StepInstDuplicate, Ref: "I7", Messages: []Message{MsgDuplicateInstance}},
 	{ID: StepModulePath, Ref: "U2", Messages: []Message{MsgNeedInt}},
 	{ID: StepModuleSet, Ref: "M4", Messages: []Message{MsgNotFound, MsgInvalidOrNone}},
 	{ID: StepSetTemplateMade, Ref: "M5", Messages: []Message{MsgSetFromTemplate}},

@@ -24,6 +24,8 @@ const (
 	CallSearchBusiness        Call = "search_business"
 	CallFindSetBatch          Call = "find_set_batch"
 	CallFindTopoNodePaths     Call = "find_topo_node_paths"
+	CallCreateInst            Call = "create_inst"
+	CallDeleteInst            Call = "delete_inst"
 )
 
 // callerSteps are the checks of the caller that every call makes first, on either surface:
@@ -99,6 +101,14 @@ var operations = map[Call][]StepID{
 	// Reference §12.3, §12.4: ESB's generic components; IAM skips both.
 	CallFindSetBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepSetBatchBizPath},
 	CallFindTopoNodePaths: {StepESBPathParam, StepNodePathBiz, StepNodePathBody, StepNodePathNodes, StepNodePathOwner, StepNodePathBusiness},
+	// Reference §12.5: a node of a custom mainline level, through the generic instance API. IAM
+	// asks about the body's business.
+	CallCreateInst: {
+		StepESBPathParam, StepInstIAM, StepPermission, StepJSON, StepInstBuiltIn, StepInstModel, StepInstParent,
+		StepBusiness, StepRequired, StepNameString, StepNameEmpty, StepNameLength, StepNameChars, StepParent,
+		StepAttributes, StepInstDuplicate,
+	},
+	CallDeleteInst: {StepESBPathParam, StepInstIAM, StepPermission, StepInstBuiltIn, StepInstIDPath},
 }
 
 // CallSteps returns the checks a call makes, the caller's first, in the order the real system
@@ -122,5 +132,6 @@ func Calls() []Call {
 		CallCreateSet, CallSearchSet, CallUpdateSet, CallDeleteSet, CallBatchDeleteSet, CallSearchObjectAttribute,
 		CallGetMainlineObjectTopo, CallSearchBizInstTopo, CallCreateModule, CallUpdateModule, CallDeleteModule,
 		CallSearchModule, CallFindModuleBatch, CallGetBizInternalModule, CallSearchBusiness, CallFindSetBatch, CallFindTopoNodePaths,
+		CallCreateInst, CallDeleteInst,
 	}
 }

@@ -58,6 +58,7 @@ type Spec struct {
 	esbAccept  accept // compiled from esbRequest
 	setAccept  accept // compiled from setData
 	moduleData *openapi3.Schema
+	levelData  *openapi3.Schema
 	routes     map[string]*routers.Route // by operation id
 }
 
@@ -83,6 +84,9 @@ func Load(ctx context.Context) (*Spec, error) {
 		return nil, err
 	}
 	if s.moduleData, err = schema(doc, "ModuleCreateData"); err != nil {
+		return nil, err
+	}
+	if s.levelData, err = schema(doc, "InstanceCreateData"); err != nil {
 		return nil, err
 	}
 	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
@@ -170,13 +174,17 @@ func (s *Spec) CheckESBRequest(body any) Violations { return check(s.esbAccept, 
 const (
 	ObjectSet    = "set"
 	ObjectModule = "module"
+	ObjectLevel  = "mainline_level" // a custom mainline level's instance
 )
 
 // CheckData validates the decoded fields of an object (ObjectSet, ObjectModule): ESB's data, or
 // the v3 body. Set fields, which every create_set sends, take a compiled fast path first.
 func (s *Spec) CheckData(object string, data any) Violations {
-	if object == ObjectModule {
+	switch object {
+	case ObjectModule:
 		return check(func(any) bool { return false }, s.moduleData, data)
+	case ObjectLevel:
+		return check(func(any) bool { return false }, s.levelData, data)
 	}
 	return check(s.setAccept, s.setData, data)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
@@ -21,6 +22,8 @@ type State struct {
 	NextModuleID int64    `json:"next_module_id"`
 	Sets         []Record `json:"sets"`
 	Modules      []Module `json:"modules"`
+	// Nodes are the custom levels' nodes calls made (create_inst); the fixtures' are not saved.
+	Nodes []Node `json:"nodes,omitempty"`
 }
 
 // Snapshot returns the store's sets, modules and counters.
@@ -34,6 +37,7 @@ func (st *Store) Snapshot() State {
 	for _, ms := range st.modules {
 		out.Modules = append(out.Modules, ms...)
 	}
+	out.Nodes = st.madeNodes()
 	return out
 }
 
@@ -51,6 +55,7 @@ func (st *Store) Restore(saved State) error {
 			return err
 		}
 	}
+	rs.nodes = saved.Nodes
 	return rs.finish(saved.NextSetID, saved.NextModuleID)
 }
 
@@ -70,6 +75,7 @@ func (st *Store) WriteState(w io.Writer) error {
 		modules = append(modules, ms...)
 	}
 	nextSet, nextModule := st.nextSetID, st.nextModuleID
+	nodes := st.madeNodes()
 	st.mu.RUnlock()
 
 	bw := bufio.NewWriterSize(w, 1<<20)
@@ -94,7 +100,15 @@ func (st *Store) WriteState(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b = append(append(b, ms...), "}\n"...)
+	b = append(b, ms...)
+	if len(nodes) > 0 {
+		ns, err := json.Marshal(nodes)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, `,"nodes":`...), ns...)
+	}
+	b = append(b, "}\n"...)
 	if _, err := bw.Write(b); err != nil {
 		return err
 	}
@@ -157,6 +171,10 @@ func (st *Store) ReadState(r io.Reader) error {
 			if err := expectDelim(dec, ']'); err != nil {
 				return err
 			}
+		case "nodes":
+			if err := dec.Decode(&rs.nodes); err != nil {
+				return fmt.Errorf("nodes: %w", err)
+			}
 		case "modules":
 			var ms []Module
 			if err := dec.Decode(&ms); err != nil {
@@ -203,6 +221,7 @@ type restorer struct {
 	names      *nameIndex
 	modules    map[int64][]Module
 	moduleIDs  map[int64]bool
+	nodes      []Node // made by calls
 	nextSet    int64
 	nextModule int64
 	scratch    []byte
@@ -253,6 +272,12 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names, st.modules = rs.rows, rs.sets, rs.names, rs.modules
 	st.reindexModules()
+	nodes := maps.Clone(st.nodes)
+	for _, n := range rs.nodes {
+		n.Made = true
+		nodes[n.ID] = n
+	}
+	st.setNodes(nodes)
 	st.nextSetID, st.nextModuleID = max(nextSet, rs.nextSet), max(nextModule, rs.nextModule)
 	return nil
 }

@@ -62,6 +62,13 @@ type Node struct {
 	ObjID    string `json:"bk_obj_id"`
 	BizID    int64  `json:"bk_biz_id"`
 	ParentID int64  `json:"bk_parent_id"`
+	// Made is true for a node create_inst made, which outlives a reload of the fixtures and is
+	// saved with the state; Created and CreatedBy are its creation's, Fields the rest of its
+	// record as stored.
+	Made      bool   `json:"made,omitempty"`
+	Created   int64  `json:"created,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"`
+	Fields    Record `json:"fields,omitempty"`
 }
 
 // Topology is the mainline above the sets: the businesses, the custom levels between a business
@@ -88,6 +95,8 @@ type Store struct {
 	businesses   map[int64]Business
 	levels       []Level
 	nodes        map[int64]Node
+	nodeNames    map[nodeKey]int64
+	nextNodeID   int64
 	nextSetID    int64
 	nextModuleID int64
 	slab         *slab
@@ -114,13 +123,14 @@ func New(attrs []string, loc *time.Location, limit int) *Store {
 	if !slices.IsSorted(attrs) {
 		panic("topo: New needs the attributes in alphabetical order")
 	}
-	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: limit * ModulesPerSet, businesses: map[int64]Business{}, nodes: map[int64]Node{}}
+	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: limit * ModulesPerSet, businesses: map[int64]Business{}}
+	s.setNodes(map[int64]Node{})
 	s.Clear()
 	return s
 }
 
-// Clear empties the store of sets and modules and starts its counters again; the topology
-// above the sets stays.
+// Clear empties the store of sets, modules and the nodes calls made, and starts its counters
+// again; the topology of the fixtures above the sets stays.
 func (s *Store) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -129,6 +139,9 @@ func (s *Store) Clear() {
 
 func (s *Store) clear() {
 	s.nextSetID, s.nextModuleID = 1, 1
+	if s.nodes != nil {
+		s.forgetMadeNodes()
+	}
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
@@ -137,19 +150,26 @@ func (s *Store) clear() {
 	s.users = map[string]string{}
 }
 
-// SetTopology makes t the topology above the sets, in place of any before. The sets stay.
+// SetTopology makes t the topology above the sets, in place of any before. The sets stay, and
+// so do the nodes calls made.
 func (s *Store) SetTopology(t Topology) {
 	bs := make(map[int64]Business, len(t.Businesses))
 	for _, b := range t.Businesses {
 		bs[b.ID] = b
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	nodes := make(map[int64]Node, len(t.Nodes))
+	for _, n := range s.nodes {
+		if n.Made {
+			nodes[n.ID] = n // made by a call: not the fixtures' to take away
+		}
+	}
 	for _, n := range t.Nodes {
 		nodes[n.ID] = n
 	}
-	s.mu.Lock()
-	s.businesses, s.levels, s.nodes = bs, slices.Clone(t.Levels), nodes
-	s.mu.Unlock()
+	s.businesses, s.levels = bs, slices.Clone(t.Levels)
+	s.setNodes(nodes)
 }
 
 // Levels returns the custom levels between a business and its sets, top down.

@@ -1,0 +1,20 @@
+package mock
+
+import "github.com/cmdbmock/cmdbmock/spec"
+
+// deleteInstOp is delete_inst on a custom mainline level (reference §12.5): the node and its
+// whole subtree (lower nodes, sets, modules) go; a node that is not there is a success. ESB's
+// generic component takes bk_obj_id and bk_inst_id from the body.
+func (s *Server) deleteInstOp() operation {
+	return operation{op: spec.CallDeleteInst, action: actionDelete, generic: true,
+		params: []string{"bk_obj_id", "bk_inst_id"}, answer: s.deleteInst}
+}
+
+// deleteInst deletes the node whatever business the call names, as CMDB does; the mock holds no
+// hosts, so 1101030 never answers.
+func (s *Server) deleteInst(c *call) answer {
+	if n, ok := s.store.Node(c.instID); ok && n.ObjID == c.objPath {
+		s.store.DeleteNode(c.instID)
+	}
+	return succeeded(nil)
+}

@@ -1,0 +1,114 @@
+package topo
+
+import (
+	"cmp"
+	"errors"
+	"maps"
+	"slices"
+)
+
+// ErrDuplicateNode: a node by that name hangs under the same parent, in whatever business;
+// CMDB's unique key of a custom level is (bk_inst_name, bk_parent_id) (reference §12.5).
+var ErrDuplicateNode = errors.New("a node with the same name hangs under the same parent")
+
+// nodeKey is CMDB's unique key of a custom level's instance.
+type nodeKey struct {
+	parent int64
+	name   string
+}
+
+// setNodes makes nodes the store's nodes and indexes them; the node counter moves past them.
+// s.mu is held.
+func (s *Store) setNodes(nodes map[int64]Node) {
+	s.nodes, s.nodeNames = nodes, make(map[nodeKey]int64, len(nodes))
+	s.nextNodeID = max(s.nextNodeID, 1)
+	for id, n := range nodes {
+		s.nodeNames[nodeKey{n.ParentID, n.Name}] = id
+		s.nextNodeID = max(s.nextNodeID, id+1)
+	}
+}
+
+// CreateNode stores a node of a custom level under the next node id and returns it. As in
+// CMDB, the id is taken before the name is checked, so a duplicate uses one up.
+func (s *Store) CreateNode(n Node) (Node, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n.ID, n.Made = s.nextNodeID, true
+	s.nextNodeID++
+	key := nodeKey{n.ParentID, n.Name}
+	if _, taken := s.nodeNames[key]; taken {
+		return Node{}, ErrDuplicateNode
+	}
+	n.CreatedBy = s.intern(n.CreatedBy)
+	s.nodes[n.ID], s.nodeNames[key] = n, n.ID
+	return n, nil
+}
+
+// DeleteNode removes a node of a custom level and everything below it: lower nodes, the sets
+// under them and their modules. A node that is not there is no error (reference §12.5).
+func (s *Store) DeleteNode(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.nodes[id]; !ok {
+		return
+	}
+	gone := map[int64]bool{id: true}
+	for grew := true; grew; { // the custom levels are few: a pass per level
+		grew = false
+		for nid, n := range s.nodes {
+			if !gone[nid] && gone[n.ParentID] {
+				gone[nid], grew = true, true
+			}
+		}
+	}
+	for nid := range gone {
+		delete(s.nodeNames, nodeKey{s.nodes[nid].ParentID, s.nodes[nid].Name})
+		delete(s.nodes, nid)
+	}
+	for setID, slot := range s.sets {
+		if r := s.slab.at(slot); r.def == 0 && gone[r.parent] {
+			delete(s.sets, setID)
+			s.names.remove(slot)
+			s.slab.release(slot)
+			s.setModules(setID, nil)
+		}
+	}
+}
+
+// NodeRecord is a node as CMDB returns it; nodes of the fixtures have no creation of their own
+// and show the store's first instant.
+func (s *Store) NodeRecord(n Node) Record {
+	rec := Record{"bk_supplier_account": DefaultSupplierAccount, "bk_updated_by": nil}
+	maps.Copy(rec, n.Fields)
+	t := s.layout.formatTime(n.Created)
+	for k, v := range map[string]any{
+		"bk_inst_id": n.ID, "bk_inst_name": n.Name, "bk_obj_id": n.ObjID, "bk_biz_id": n.BizID, "bk_parent_id": n.ParentID,
+		"create_time": t, "last_time": t, "bk_created_at": t, "bk_updated_at": t, "bk_created_by": n.CreatedBy,
+	} {
+		rec[k] = v
+	}
+	return rec
+}
+
+// madeNodes are the nodes calls made, by id; s.mu is held.
+func (s *Store) madeNodes() []Node {
+	var out []Node
+	for _, n := range s.nodes {
+		if n.Made {
+			out = append(out, n)
+		}
+	}
+	slices.SortFunc(out, func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// forgetMadeNodes removes the nodes calls made, as a reset does; s.mu is held.
+func (s *Store) forgetMadeNodes() {
+	kept := make(map[int64]Node, len(s.nodes))
+	for id, n := range s.nodes {
+		if !n.Made {
+			kept[id] = n
+		}
+	}
+	s.setNodes(kept)
+}
