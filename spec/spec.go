@@ -47,6 +47,28 @@ const (
 	OpV3GetMainlineObjectTopo  = "v3GetMainlineObjectTopo"
 	OpESBSearchBizInstTopo     = "esbSearchBizInstTopo"
 	OpV3SearchBizInstTopo      = "v3SearchBizInstTopo"
+	OpESBCreateModule          = "esbCreateModule"
+	OpV3CreateModule           = "v3CreateModule"
+	OpESBUpdateModule          = "esbUpdateModule"
+	OpV3UpdateModule           = "v3UpdateModule"
+	OpESBDeleteModule          = "esbDeleteModule"
+	OpV3DeleteModule           = "v3DeleteModule"
+	OpESBSearchModule          = "esbSearchModule"
+	OpV3SearchModule           = "v3SearchModule"
+	OpESBFindModuleBatch       = "esbFindModuleBatch"
+	OpV3FindModuleBatch        = "v3FindModuleBatch"
+	OpESBGetBizInternalModule  = "esbGetBizInternalModule"
+	OpV3GetBizInternalModule   = "v3GetBizInternalModule"
+	OpESBSearchBusiness        = "esbSearchBusiness"
+	OpV3SearchBusiness         = "v3SearchBusiness"
+	OpESBFindSetBatch          = "esbFindSetBatch"
+	OpV3FindSetBatch           = "v3FindSetBatch"
+	OpESBFindTopoNodePaths     = "esbFindTopoNodePaths"
+	OpV3FindTopoNodePaths      = "v3FindTopoNodePaths"
+	OpESBCreateInst            = "esbCreateInst"
+	OpV3CreateInst             = "v3CreateInst"
+	OpESBDeleteInst            = "esbDeleteInst"
+	OpV3DeleteInst             = "v3DeleteInst"
 )
 
 // Spec is the loaded, validated contract. It is safe for concurrent use and never changes after
@@ -98,7 +120,8 @@ func Load(ctx context.Context) (*Spec, error) {
 	}
 	for _, id := range []string{OpESBCreateSet, OpV3CreateSet, OpESBSearchSet, OpV3SearchSet, OpESBDeleteSet, OpV3DeleteSet,
 		OpESBUpdateSet, OpV3UpdateSet, OpESBBatchDeleteSet, OpV3BatchDeleteSet, OpESBSearchObjectAttribute, OpV3SearchObjectAttribute,
-		OpESBGetMainlineObjectTopo, OpV3GetMainlineObjectTopo, OpESBSearchBizInstTopo, OpV3SearchBizInstTopo} {
+		OpESBGetMainlineObjectTopo, OpV3GetMainlineObjectTopo, OpESBSearchBizInstTopo, OpV3SearchBizInstTopo,
+		OpESBCreateModule, OpV3CreateModule, OpESBUpdateModule, OpV3UpdateModule, OpESBDeleteModule, OpV3DeleteModule, OpESBSearchModule, OpV3SearchModule, OpESBFindModuleBatch, OpV3FindModuleBatch, OpESBGetBizInternalModule, OpV3GetBizInternalModule, OpESBSearchBusiness, OpV3SearchBusiness, OpESBFindSetBatch, OpV3FindSetBatch, OpESBFindTopoNodePaths, OpV3FindTopoNodePaths, OpESBCreateInst, OpV3CreateInst, OpESBDeleteInst, OpV3DeleteInst} {
 		if s.routes[id] == nil {
 			return nil, fmt.Errorf("spec: openapi.yaml has no operation %q", id)
 		}

@@ -24,6 +24,7 @@ import (
 
 // Defines values for AttributeBkPropertyType.
 const (
+	Bool       AttributeBkPropertyType = "bool"
 	Enum       AttributeBkPropertyType = "enum"
 	Int        AttributeBkPropertyType = "int"
 	Longchar   AttributeBkPropertyType = "longchar"
@@ -35,6 +36,8 @@ const (
 // Valid indicates whether the value is a known member of the AttributeBkPropertyType enum.
 func (e AttributeBkPropertyType) Valid() bool {
 	switch e {
+	case Bool:
+		return true
 	case Enum:
 		return true
 	case Int:
@@ -76,6 +79,36 @@ const (
 func (e EsbAttributesSuccessResult) Valid() bool {
 	switch e {
 	case EsbAttributesSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbBusinessSearchSuccessCode.
+const (
+	EsbBusinessSearchSuccessCodeN0 EsbBusinessSearchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbBusinessSearchSuccessCode enum.
+func (e EsbBusinessSearchSuccessCode) Valid() bool {
+	switch e {
+	case EsbBusinessSearchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbBusinessSearchSuccessResult.
+const (
+	EsbBusinessSearchSuccessResultTrue EsbBusinessSearchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbBusinessSearchSuccessResult enum.
+func (e EsbBusinessSearchSuccessResult) Valid() bool {
+	switch e {
+	case EsbBusinessSearchSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -127,6 +160,66 @@ func (e EsbFailureResult) Valid() bool {
 	}
 }
 
+// Defines values for EsbInstanceSuccessCode.
+const (
+	EsbInstanceSuccessCodeN0 EsbInstanceSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbInstanceSuccessCode enum.
+func (e EsbInstanceSuccessCode) Valid() bool {
+	switch e {
+	case EsbInstanceSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbInstanceSuccessResult.
+const (
+	EsbInstanceSuccessResultTrue EsbInstanceSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbInstanceSuccessResult enum.
+func (e EsbInstanceSuccessResult) Valid() bool {
+	switch e {
+	case EsbInstanceSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbInternalModulesSuccessCode.
+const (
+	EsbInternalModulesSuccessCodeN0 EsbInternalModulesSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbInternalModulesSuccessCode enum.
+func (e EsbInternalModulesSuccessCode) Valid() bool {
+	switch e {
+	case EsbInternalModulesSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbInternalModulesSuccessResult.
+const (
+	EsbInternalModulesSuccessResultTrue EsbInternalModulesSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbInternalModulesSuccessResult enum.
+func (e EsbInternalModulesSuccessResult) Valid() bool {
+	switch e {
+	case EsbInternalModulesSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EsbMainlineSuccessCode.
 const (
 	EsbMainlineSuccessCodeN0 EsbMainlineSuccessCode = 0
@@ -151,6 +244,126 @@ const (
 func (e EsbMainlineSuccessResult) Valid() bool {
 	switch e {
 	case EsbMainlineSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbModuleBatchSuccessCode.
+const (
+	EsbModuleBatchSuccessCodeN0 EsbModuleBatchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbModuleBatchSuccessCode enum.
+func (e EsbModuleBatchSuccessCode) Valid() bool {
+	switch e {
+	case EsbModuleBatchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbModuleBatchSuccessResult.
+const (
+	EsbModuleBatchSuccessResultTrue EsbModuleBatchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbModuleBatchSuccessResult enum.
+func (e EsbModuleBatchSuccessResult) Valid() bool {
+	switch e {
+	case EsbModuleBatchSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbModuleSearchSuccessCode.
+const (
+	EsbModuleSearchSuccessCodeN0 EsbModuleSearchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbModuleSearchSuccessCode enum.
+func (e EsbModuleSearchSuccessCode) Valid() bool {
+	switch e {
+	case EsbModuleSearchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbModuleSearchSuccessResult.
+const (
+	EsbModuleSearchSuccessResultTrue EsbModuleSearchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbModuleSearchSuccessResult enum.
+func (e EsbModuleSearchSuccessResult) Valid() bool {
+	switch e {
+	case EsbModuleSearchSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbModuleSuccessCode.
+const (
+	EsbModuleSuccessCodeN0 EsbModuleSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbModuleSuccessCode enum.
+func (e EsbModuleSuccessCode) Valid() bool {
+	switch e {
+	case EsbModuleSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbModuleSuccessResult.
+const (
+	EsbModuleSuccessResultTrue EsbModuleSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbModuleSuccessResult enum.
+func (e EsbModuleSuccessResult) Valid() bool {
+	switch e {
+	case EsbModuleSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbNodePathsSuccessCode.
+const (
+	EsbNodePathsSuccessCodeN0 EsbNodePathsSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbNodePathsSuccessCode enum.
+func (e EsbNodePathsSuccessCode) Valid() bool {
+	switch e {
+	case EsbNodePathsSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbNodePathsSuccessResult.
+const (
+	EsbNodePathsSuccessResultTrue EsbNodePathsSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbNodePathsSuccessResult enum.
+func (e EsbNodePathsSuccessResult) Valid() bool {
+	switch e {
+	case EsbNodePathsSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -211,6 +424,36 @@ const (
 func (e EsbSearchSetSuccessResult) Valid() bool {
 	switch e {
 	case EsbSearchSetSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbSetBatchSuccessCode.
+const (
+	EsbSetBatchSuccessCodeN0 EsbSetBatchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the EsbSetBatchSuccessCode enum.
+func (e EsbSetBatchSuccessCode) Valid() bool {
+	switch e {
+	case EsbSetBatchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EsbSetBatchSuccessResult.
+const (
+	EsbSetBatchSuccessResultTrue EsbSetBatchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the EsbSetBatchSuccessResult enum.
+func (e EsbSetBatchSuccessResult) Valid() bool {
+	switch e {
+	case EsbSetBatchSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -304,6 +547,42 @@ const (
 func (e GatewayErrorResult) Valid() bool {
 	switch e {
 	case GatewayErrorResultFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ModuleCreateDataBkModuleType.
+const (
+	ModuleCreateDataBkModuleTypeN1 ModuleCreateDataBkModuleType = "1"
+	ModuleCreateDataBkModuleTypeN2 ModuleCreateDataBkModuleType = "2"
+)
+
+// Valid indicates whether the value is a known member of the ModuleCreateDataBkModuleType enum.
+func (e ModuleCreateDataBkModuleType) Valid() bool {
+	switch e {
+	case ModuleCreateDataBkModuleTypeN1:
+		return true
+	case ModuleCreateDataBkModuleTypeN2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ModuleUpdateDataBkModuleType.
+const (
+	ModuleUpdateDataBkModuleTypeN1 ModuleUpdateDataBkModuleType = "1"
+	ModuleUpdateDataBkModuleTypeN2 ModuleUpdateDataBkModuleType = "2"
+)
+
+// Valid indicates whether the value is a known member of the ModuleUpdateDataBkModuleType enum.
+func (e ModuleUpdateDataBkModuleType) Valid() bool {
+	switch e {
+	case ModuleUpdateDataBkModuleTypeN1:
+		return true
+	case ModuleUpdateDataBkModuleTypeN2:
 		return true
 	default:
 		return false
@@ -433,6 +712,36 @@ func (e V3AttributesSuccessResult) Valid() bool {
 	}
 }
 
+// Defines values for V3BusinessSearchSuccessCode.
+const (
+	V3BusinessSearchSuccessCodeN0 V3BusinessSearchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3BusinessSearchSuccessCode enum.
+func (e V3BusinessSearchSuccessCode) Valid() bool {
+	switch e {
+	case V3BusinessSearchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3BusinessSearchSuccessResult.
+const (
+	V3BusinessSearchSuccessResultTrue V3BusinessSearchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3BusinessSearchSuccessResult enum.
+func (e V3BusinessSearchSuccessResult) Valid() bool {
+	switch e {
+	case V3BusinessSearchSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for V3CreateSetSuccessCode.
 const (
 	V3CreateSetSuccessCodeN0 V3CreateSetSuccessCode = 0
@@ -478,6 +787,66 @@ func (e V3FailureResult) Valid() bool {
 	}
 }
 
+// Defines values for V3InstanceSuccessCode.
+const (
+	V3InstanceSuccessCodeN0 V3InstanceSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3InstanceSuccessCode enum.
+func (e V3InstanceSuccessCode) Valid() bool {
+	switch e {
+	case V3InstanceSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3InstanceSuccessResult.
+const (
+	V3InstanceSuccessResultTrue V3InstanceSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3InstanceSuccessResult enum.
+func (e V3InstanceSuccessResult) Valid() bool {
+	switch e {
+	case V3InstanceSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3InternalModulesSuccessCode.
+const (
+	V3InternalModulesSuccessCodeN0 V3InternalModulesSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3InternalModulesSuccessCode enum.
+func (e V3InternalModulesSuccessCode) Valid() bool {
+	switch e {
+	case V3InternalModulesSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3InternalModulesSuccessResult.
+const (
+	V3InternalModulesSuccessResultTrue V3InternalModulesSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3InternalModulesSuccessResult enum.
+func (e V3InternalModulesSuccessResult) Valid() bool {
+	switch e {
+	case V3InternalModulesSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for V3MainlineSuccessCode.
 const (
 	V3MainlineSuccessCodeN0 V3MainlineSuccessCode = 0
@@ -502,6 +871,126 @@ const (
 func (e V3MainlineSuccessResult) Valid() bool {
 	switch e {
 	case V3MainlineSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3ModuleBatchSuccessCode.
+const (
+	V3ModuleBatchSuccessCodeN0 V3ModuleBatchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3ModuleBatchSuccessCode enum.
+func (e V3ModuleBatchSuccessCode) Valid() bool {
+	switch e {
+	case V3ModuleBatchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3ModuleBatchSuccessResult.
+const (
+	V3ModuleBatchSuccessResultTrue V3ModuleBatchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3ModuleBatchSuccessResult enum.
+func (e V3ModuleBatchSuccessResult) Valid() bool {
+	switch e {
+	case V3ModuleBatchSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3ModuleSearchSuccessCode.
+const (
+	V3ModuleSearchSuccessCodeN0 V3ModuleSearchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3ModuleSearchSuccessCode enum.
+func (e V3ModuleSearchSuccessCode) Valid() bool {
+	switch e {
+	case V3ModuleSearchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3ModuleSearchSuccessResult.
+const (
+	V3ModuleSearchSuccessResultTrue V3ModuleSearchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3ModuleSearchSuccessResult enum.
+func (e V3ModuleSearchSuccessResult) Valid() bool {
+	switch e {
+	case V3ModuleSearchSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3ModuleSuccessCode.
+const (
+	V3ModuleSuccessCodeN0 V3ModuleSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3ModuleSuccessCode enum.
+func (e V3ModuleSuccessCode) Valid() bool {
+	switch e {
+	case V3ModuleSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3ModuleSuccessResult.
+const (
+	V3ModuleSuccessResultTrue V3ModuleSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3ModuleSuccessResult enum.
+func (e V3ModuleSuccessResult) Valid() bool {
+	switch e {
+	case V3ModuleSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3NodePathsSuccessCode.
+const (
+	V3NodePathsSuccessCodeN0 V3NodePathsSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3NodePathsSuccessCode enum.
+func (e V3NodePathsSuccessCode) Valid() bool {
+	switch e {
+	case V3NodePathsSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3NodePathsSuccessResult.
+const (
+	V3NodePathsSuccessResultTrue V3NodePathsSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3NodePathsSuccessResult enum.
+func (e V3NodePathsSuccessResult) Valid() bool {
+	switch e {
+	case V3NodePathsSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -562,6 +1051,36 @@ const (
 func (e V3SearchSetSuccessResult) Valid() bool {
 	switch e {
 	case V3SearchSetSuccessResultTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3SetBatchSuccessCode.
+const (
+	V3SetBatchSuccessCodeN0 V3SetBatchSuccessCode = 0
+)
+
+// Valid indicates whether the value is a known member of the V3SetBatchSuccessCode enum.
+func (e V3SetBatchSuccessCode) Valid() bool {
+	switch e {
+	case V3SetBatchSuccessCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for V3SetBatchSuccessResult.
+const (
+	V3SetBatchSuccessResultTrue V3SetBatchSuccessResult = true
+)
+
+// Valid indicates whether the value is a known member of the V3SetBatchSuccessResult enum.
+func (e V3SetBatchSuccessResult) Valid() bool {
+	switch e {
+	case V3SetBatchSuccessResultTrue:
 		return true
 	default:
 		return false
@@ -649,6 +1168,49 @@ type BatchDelete struct {
 		// InstIds the sets to delete; empty or missing covers the whole business
 		InstIds *[]int `json:"inst_ids,omitempty"`
 	} `json:"delete,omitempty"`
+}
+
+// BatchQuery defines model for BatchQuery.
+type BatchQuery struct {
+	// BkIds the ids, at most 500; repeated ones count once
+	BkIds  []int    `json:"bk_ids"`
+	Fields []string `json:"fields"`
+}
+
+// BusinessQuery defines model for BusinessQuery.
+type BusinessQuery struct {
+	// BizPropertyFilter CMDB's query filter, `{"condition":"AND","rules":[...]}`
+	BizPropertyFilter *map[string]interface{} `json:"biz_property_filter,omitempty"`
+
+	// Condition per field, a value or an operator object; a string matches as a case-insensitive pattern, and in a user field each user as a whole member of the list. Not together with biz_property_filter.
+	//
+	// Example: {"bk_biz_name":"蓝鲸"}
+	Condition *map[string]interface{} `json:"condition,omitempty"`
+
+	// Fields the fields to return (with default); empty returns all
+	Fields *[]string `json:"fields,omitempty"`
+	Page   *struct {
+		// Limit 0: all
+		Limit *int `json:"limit,omitempty"`
+
+		// Sort a field; "-field" or "field:-1" sorts descending
+		Sort  *string `json:"sort,omitempty"`
+		Start *int    `json:"start,omitempty"`
+	} `json:"page,omitempty"`
+}
+
+// BusinessSearchResult defines model for BusinessSearchResult.
+type BusinessSearchResult struct {
+	Count int                              `json:"count"`
+	Info  []BusinessSearchResult_Info_Item `json:"info"`
+}
+
+// BusinessSearchResult_Info_Item defines model for BusinessSearchResult.info.Item.
+type BusinessSearchResult_Info_Item struct {
+	BkBizId              *int                   `json:"bk_biz_id,omitempty"`
+	BkBizName            *string                `json:"bk_biz_name,omitempty"`
+	Default              *int                   `json:"default,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Credentials ESB's common arguments
@@ -767,6 +1329,74 @@ type EsbBatchDeleteSetRequest_BkSupplierAccount struct {
 	union json.RawMessage
 }
 
+// EsbBatchRequest defines model for EsbBatchRequest.
+type EsbBatchRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId the business; ESB puts it in CMDB's path as it is
+	BkBizId interface{} `json:"bk_biz_id"`
+
+	// BkIds the ids, at most 500; repeated ones count once
+	BkIds []int `json:"bk_ids"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbBatchRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string  `json:"bk_username,omitempty"`
+	Fields     []string `json:"fields"`
+}
+
+// EsbBatchRequestBkSupplierAccount0 defines model for EsbBatchRequest.BkSupplierAccount.0.
+type EsbBatchRequestBkSupplierAccount0 = string
+
+// EsbBatchRequestBkSupplierAccount1 defines model for EsbBatchRequest.BkSupplierAccount.1.
+type EsbBatchRequestBkSupplierAccount1 = int
+
+// EsbBatchRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbBatchRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbBizRequest defines model for EsbBizRequest.
+type EsbBizRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId the business; ESB puts it in CMDB's path as it is
+	BkBizId interface{} `json:"bk_biz_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbBizRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// EsbBizRequestBkSupplierAccount0 defines model for EsbBizRequest.BkSupplierAccount.0.
+type EsbBizRequestBkSupplierAccount0 = string
+
+// EsbBizRequestBkSupplierAccount1 defines model for EsbBizRequest.BkSupplierAccount.1.
+type EsbBizRequestBkSupplierAccount1 = int
+
+// EsbBizRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbBizRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
 // EsbBizTopoRequest defines model for EsbBizTopoRequest.
 type EsbBizTopoRequest struct {
 	// BkAppCode application ID
@@ -800,6 +1430,108 @@ type EsbBizTopoRequestBkSupplierAccount1 = int
 
 // EsbBizTopoRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
 type EsbBizTopoRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbBusinessSearchSuccess defines model for EsbBusinessSearchSuccess.
+type EsbBusinessSearchSuccess struct {
+	Code    EsbBusinessSearchSuccessCode `json:"code"`
+	Data    BusinessSearchResult         `json:"data"`
+	Message string                       `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                      `json:"request_id"`
+	Result    EsbBusinessSearchSuccessResult `json:"result"`
+}
+
+// EsbBusinessSearchSuccessCode defines model for EsbBusinessSearchSuccess.Code.
+type EsbBusinessSearchSuccessCode int
+
+// EsbBusinessSearchSuccessResult defines model for EsbBusinessSearchSuccess.Result.
+type EsbBusinessSearchSuccessResult bool
+
+// EsbCreateInstRequest defines model for EsbCreateInstRequest.
+type EsbCreateInstRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId the business of the node
+	BkBizId *int `json:"bk_biz_id,omitempty"`
+
+	// BkInstName the node's name, unique under its parent; the name rules of a set's
+	BkInstName string `json:"bk_inst_name"`
+
+	// BkObjId the custom level
+	BkObjId string `json:"bk_obj_id"`
+
+	// BkParentId the business, or a node of the level above in the business
+	BkParentId int `json:"bk_parent_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbCreateInstRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// EsbCreateInstRequestBkSupplierAccount0 defines model for EsbCreateInstRequest.BkSupplierAccount.0.
+type EsbCreateInstRequestBkSupplierAccount0 = string
+
+// EsbCreateInstRequestBkSupplierAccount1 defines model for EsbCreateInstRequest.BkSupplierAccount.1.
+type EsbCreateInstRequestBkSupplierAccount1 = int
+
+// EsbCreateInstRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbCreateInstRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbCreateModuleRequest defines model for EsbCreateModuleRequest.
+type EsbCreateModuleRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkSetId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkSetId WholeNumber `json:"bk_set_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbCreateModuleRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+
+	// Data Module fields (reference §11.4, §11.5). Unknown keys are dropped; `bk_biz_id` and
+	// `bk_set_id` are those of the call. **Other required fields are defined by the model.**
+	Data ModuleCreateData `json:"data"`
+}
+
+// EsbCreateModuleRequestBkSupplierAccount0 defines model for EsbCreateModuleRequest.BkSupplierAccount.0.
+type EsbCreateModuleRequestBkSupplierAccount0 = string
+
+// EsbCreateModuleRequestBkSupplierAccount1 defines model for EsbCreateModuleRequest.BkSupplierAccount.1.
+type EsbCreateModuleRequestBkSupplierAccount1 = int
+
+// EsbCreateModuleRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbCreateModuleRequest_BkSupplierAccount struct {
 	union json.RawMessage
 }
 
@@ -866,6 +1598,85 @@ type EsbCreateSetSuccessCode int
 // EsbCreateSetSuccessResult Whether the request was successful or not. true: the request succeeded; false the request failed
 type EsbCreateSetSuccessResult bool
 
+// EsbDeleteInstRequest defines model for EsbDeleteInstRequest.
+type EsbDeleteInstRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId the business IAM asks about
+	BkBizId *int `json:"bk_biz_id,omitempty"`
+
+	// BkInstId the node; ESB puts it in CMDB's path as it is
+	BkInstId interface{} `json:"bk_inst_id"`
+
+	// BkObjId the custom level
+	BkObjId string `json:"bk_obj_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbDeleteInstRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// EsbDeleteInstRequestBkSupplierAccount0 defines model for EsbDeleteInstRequest.BkSupplierAccount.0.
+type EsbDeleteInstRequestBkSupplierAccount0 = string
+
+// EsbDeleteInstRequestBkSupplierAccount1 defines model for EsbDeleteInstRequest.BkSupplierAccount.1.
+type EsbDeleteInstRequestBkSupplierAccount1 = int
+
+// EsbDeleteInstRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbDeleteInstRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbDeleteModuleRequest defines model for EsbDeleteModuleRequest.
+type EsbDeleteModuleRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkModuleId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkModuleId WholeNumber `json:"bk_module_id"`
+
+	// BkSetId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkSetId WholeNumber `json:"bk_set_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbDeleteModuleRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// EsbDeleteModuleRequestBkSupplierAccount0 defines model for EsbDeleteModuleRequest.BkSupplierAccount.0.
+type EsbDeleteModuleRequestBkSupplierAccount0 = string
+
+// EsbDeleteModuleRequestBkSupplierAccount1 defines model for EsbDeleteModuleRequest.BkSupplierAccount.1.
+type EsbDeleteModuleRequestBkSupplierAccount1 = int
+
+// EsbDeleteModuleRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbDeleteModuleRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
 // EsbDeleteSetRequest defines model for EsbDeleteSetRequest.
 type EsbDeleteSetRequest struct {
 	// BkAppCode application ID
@@ -922,6 +1733,48 @@ type EsbFailure struct {
 // EsbFailureResult defines model for EsbFailure.Result.
 type EsbFailureResult bool
 
+// EsbInstanceSuccess defines model for EsbInstanceSuccess.
+type EsbInstanceSuccess struct {
+	Code EsbInstanceSuccessCode `json:"code"`
+
+	// Data the stored node; keys come out in alphabetical order
+	Data    InstanceRecord `json:"data"`
+	Message string         `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                `json:"request_id"`
+	Result    EsbInstanceSuccessResult `json:"result"`
+}
+
+// EsbInstanceSuccessCode defines model for EsbInstanceSuccess.Code.
+type EsbInstanceSuccessCode int
+
+// EsbInstanceSuccessResult defines model for EsbInstanceSuccess.Result.
+type EsbInstanceSuccessResult bool
+
+// EsbInternalModulesSuccess defines model for EsbInternalModulesSuccess.
+type EsbInternalModulesSuccess struct {
+	Code    EsbInternalModulesSuccessCode `json:"code"`
+	Data    InternalModules               `json:"data"`
+	Message string                        `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                       `json:"request_id"`
+	Result    EsbInternalModulesSuccessResult `json:"result"`
+}
+
+// EsbInternalModulesSuccessCode defines model for EsbInternalModulesSuccess.Code.
+type EsbInternalModulesSuccessCode int
+
+// EsbInternalModulesSuccessResult defines model for EsbInternalModulesSuccess.Result.
+type EsbInternalModulesSuccessResult bool
+
 // EsbMainlineSuccess defines model for EsbMainlineSuccess.
 type EsbMainlineSuccess struct {
 	Code    EsbMainlineSuccessCode `json:"code"`
@@ -941,6 +1794,126 @@ type EsbMainlineSuccessCode int
 
 // EsbMainlineSuccessResult defines model for EsbMainlineSuccess.Result.
 type EsbMainlineSuccessResult bool
+
+// EsbModuleBatchSuccess defines model for EsbModuleBatchSuccess.
+type EsbModuleBatchSuccess struct {
+	Code    EsbModuleBatchSuccessCode `json:"code"`
+	Data    []ModuleFields            `json:"data"`
+	Message string                    `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                   `json:"request_id"`
+	Result    EsbModuleBatchSuccessResult `json:"result"`
+}
+
+// EsbModuleBatchSuccessCode defines model for EsbModuleBatchSuccess.Code.
+type EsbModuleBatchSuccessCode int
+
+// EsbModuleBatchSuccessResult defines model for EsbModuleBatchSuccess.Result.
+type EsbModuleBatchSuccessResult bool
+
+// EsbModuleSearchSuccess defines model for EsbModuleSearchSuccess.
+type EsbModuleSearchSuccess struct {
+	Code    EsbModuleSearchSuccessCode `json:"code"`
+	Data    ModuleSearchResult         `json:"data"`
+	Message string                     `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                    `json:"request_id"`
+	Result    EsbModuleSearchSuccessResult `json:"result"`
+}
+
+// EsbModuleSearchSuccessCode defines model for EsbModuleSearchSuccess.Code.
+type EsbModuleSearchSuccessCode int
+
+// EsbModuleSearchSuccessResult defines model for EsbModuleSearchSuccess.Result.
+type EsbModuleSearchSuccessResult bool
+
+// EsbModuleSuccess defines model for EsbModuleSuccess.
+type EsbModuleSuccess struct {
+	Code EsbModuleSuccessCode `json:"code"`
+
+	// Data the stored module; keys come out in alphabetical order
+	Data    ModuleRecord `json:"data"`
+	Message string       `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID              `json:"request_id"`
+	Result    EsbModuleSuccessResult `json:"result"`
+}
+
+// EsbModuleSuccessCode defines model for EsbModuleSuccess.Code.
+type EsbModuleSuccessCode int
+
+// EsbModuleSuccessResult defines model for EsbModuleSuccess.Result.
+type EsbModuleSuccessResult bool
+
+// EsbNodePathRequest defines model for EsbNodePathRequest.
+type EsbNodePathRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId the business; ESB puts it in CMDB's path as it is
+	BkBizId interface{} `json:"bk_biz_id"`
+	BkNodes *[]struct {
+		BkInstId *int `json:"bk_inst_id,omitempty"`
+
+		// BkObjId a mainline object: set, module or a custom level
+		BkObjId *string `json:"bk_obj_id,omitempty"`
+	} `json:"bk_nodes,omitempty"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbNodePathRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+}
+
+// EsbNodePathRequestBkSupplierAccount0 defines model for EsbNodePathRequest.BkSupplierAccount.0.
+type EsbNodePathRequestBkSupplierAccount0 = string
+
+// EsbNodePathRequestBkSupplierAccount1 defines model for EsbNodePathRequest.BkSupplierAccount.1.
+type EsbNodePathRequestBkSupplierAccount1 = int
+
+// EsbNodePathRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbNodePathRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbNodePathsSuccess defines model for EsbNodePathsSuccess.
+type EsbNodePathsSuccess struct {
+	Code    EsbNodePathsSuccessCode `json:"code"`
+	Data    []NodePath              `json:"data"`
+	Message string                  `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                 `json:"request_id"`
+	Result    EsbNodePathsSuccessResult `json:"result"`
+}
+
+// EsbNodePathsSuccessCode defines model for EsbNodePathsSuccess.Code.
+type EsbNodePathsSuccessCode int
+
+// EsbNodePathsSuccessResult defines model for EsbNodePathsSuccess.Result.
+type EsbNodePathsSuccessResult bool
 
 // EsbNullSuccess defines model for EsbNullSuccess.
 type EsbNullSuccess struct {
@@ -963,6 +1936,106 @@ type EsbNullSuccessCode int
 
 // EsbNullSuccessResult defines model for EsbNullSuccess.Result.
 type EsbNullSuccessResult bool
+
+// EsbSearchBusinessRequest defines model for EsbSearchBusinessRequest.
+type EsbSearchBusinessRequest struct {
+	// BizPropertyFilter CMDB's query filter, `{"condition":"AND","rules":[...]}`
+	BizPropertyFilter *map[string]interface{} `json:"biz_property_filter,omitempty"`
+
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbSearchBusinessRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+
+	// Condition per field, a value or an operator object; a string matches as a case-insensitive pattern, and in a user field each user as a whole member of the list. Not together with biz_property_filter.
+	//
+	// Example: {"bk_biz_name":"蓝鲸"}
+	Condition *map[string]interface{} `json:"condition,omitempty"`
+
+	// Fields the fields to return (with default); empty returns all
+	Fields *[]string `json:"fields,omitempty"`
+	Page   *struct {
+		// Limit 0: all
+		Limit *int `json:"limit,omitempty"`
+
+		// Sort a field; "-field" or "field:-1" sorts descending
+		Sort  *string `json:"sort,omitempty"`
+		Start *int    `json:"start,omitempty"`
+	} `json:"page,omitempty"`
+}
+
+// EsbSearchBusinessRequestBkSupplierAccount0 defines model for EsbSearchBusinessRequest.BkSupplierAccount.0.
+type EsbSearchBusinessRequestBkSupplierAccount0 = string
+
+// EsbSearchBusinessRequestBkSupplierAccount1 defines model for EsbSearchBusinessRequest.BkSupplierAccount.1.
+type EsbSearchBusinessRequestBkSupplierAccount1 = int
+
+// EsbSearchBusinessRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbSearchBusinessRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
+
+// EsbSearchModuleRequest defines model for EsbSearchModuleRequest.
+type EsbSearchModuleRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkSetId above 0: only this set's modules
+	BkSetId *int `json:"bk_set_id,omitempty"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbSearchModuleRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+
+	// Condition per field, a value or an operator object, as search_set's; bk_biz_id is the call's
+	//
+	// Example: {"bk_module_name":"nginx"}
+	Condition *map[string]interface{} `json:"condition,omitempty"`
+
+	// Fields the fields to return; empty returns all
+	Fields *[]string `json:"fields,omitempty"`
+	Page   *struct {
+		// Limit 0: all
+		Limit *int `json:"limit,omitempty"`
+
+		// Sort a field; "-field" sorts descending; default bk_module_id
+		Sort  *string `json:"sort,omitempty"`
+		Start *int    `json:"start,omitempty"`
+	} `json:"page,omitempty"`
+}
+
+// EsbSearchModuleRequestBkSupplierAccount0 defines model for EsbSearchModuleRequest.BkSupplierAccount.0.
+type EsbSearchModuleRequestBkSupplierAccount0 = string
+
+// EsbSearchModuleRequestBkSupplierAccount1 defines model for EsbSearchModuleRequest.BkSupplierAccount.1.
+type EsbSearchModuleRequestBkSupplierAccount1 = int
+
+// EsbSearchModuleRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbSearchModuleRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
 
 // EsbSearchSetRequest defines model for EsbSearchSetRequest.
 type EsbSearchSetRequest struct {
@@ -1036,6 +2109,26 @@ type EsbSearchSetSuccessCode int
 // EsbSearchSetSuccessResult defines model for EsbSearchSetSuccess.Result.
 type EsbSearchSetSuccessResult bool
 
+// EsbSetBatchSuccess defines model for EsbSetBatchSuccess.
+type EsbSetBatchSuccess struct {
+	Code    EsbSetBatchSuccessCode `json:"code"`
+	Data    []SetFields            `json:"data"`
+	Message string                 `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull `json:"permission"`
+
+	// RequestId request chain id (uuid4 without dashes)
+	RequestId RequestID                `json:"request_id"`
+	Result    EsbSetBatchSuccessResult `json:"result"`
+}
+
+// EsbSetBatchSuccessCode defines model for EsbSetBatchSuccess.Code.
+type EsbSetBatchSuccessCode int
+
+// EsbSetBatchSuccessResult defines model for EsbSetBatchSuccess.Result.
+type EsbSetBatchSuccessResult bool
+
 // EsbTopoSuccess defines model for EsbTopoSuccess.
 type EsbTopoSuccess struct {
 	Code    EsbTopoSuccessCode `json:"code"`
@@ -1055,6 +2148,50 @@ type EsbTopoSuccessCode int
 
 // EsbTopoSuccessResult defines model for EsbTopoSuccess.Result.
 type EsbTopoSuccessResult bool
+
+// EsbUpdateModuleRequest defines model for EsbUpdateModuleRequest.
+type EsbUpdateModuleRequest struct {
+	// BkAppCode application ID
+	BkAppCode *string `json:"bk_app_code,omitempty"`
+
+	// BkAppSecret the security key (application TOKEN)
+	BkAppSecret *string `json:"bk_app_secret,omitempty"`
+
+	// BkBizId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkBizId WholeNumber `json:"bk_biz_id"`
+
+	// BkModuleId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkModuleId WholeNumber `json:"bk_module_id"`
+
+	// BkSetId A whole number as ESB reads it: a JSON integer, or a string of digits (`"3"`, `"3.0"`).
+	// `"abc"`, `3.5` and `true` are not.
+	BkSetId WholeNumber `json:"bk_set_id"`
+
+	// BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+	BkSupplierAccount *EsbUpdateModuleRequest_BkSupplierAccount `json:"bk_supplier_account,omitempty"`
+
+	// BkToken current user login status
+	BkToken *string `json:"bk_token,omitempty"`
+
+	// BkUsername username of the current user
+	BkUsername *string `json:"bk_username,omitempty"`
+
+	// Data the module fields to change, checked as a create checks them; ids, the parent and the fields that are not editable are ignored, and a module made from a service template keeps its name and category
+	Data *ModuleUpdateData `json:"data,omitempty"`
+}
+
+// EsbUpdateModuleRequestBkSupplierAccount0 defines model for EsbUpdateModuleRequest.BkSupplierAccount.0.
+type EsbUpdateModuleRequestBkSupplierAccount0 = string
+
+// EsbUpdateModuleRequestBkSupplierAccount1 defines model for EsbUpdateModuleRequest.BkSupplierAccount.1.
+type EsbUpdateModuleRequestBkSupplierAccount1 = int
+
+// EsbUpdateModuleRequest_BkSupplierAccount supplier account code; default "0". ESB reads a number as its digits (bk-sops sends 0)
+type EsbUpdateModuleRequest_BkSupplierAccount struct {
+	union json.RawMessage
+}
 
 // EsbUpdateSetRequest defines model for EsbUpdateSetRequest.
 type EsbUpdateSetRequest struct {
@@ -1116,6 +2253,33 @@ type GatewayErrorCodeName string
 // GatewayErrorResult defines model for GatewayError.Result.
 type GatewayErrorResult bool
 
+// InstanceCreateData A node of a custom mainline level (reference §12.5): its name, its parent (the business,
+// or a node of the level above) and its business.
+type InstanceCreateData struct {
+	// BkBizId the business of the node
+	BkBizId *int `json:"bk_biz_id,omitempty"`
+
+	// BkInstName the node's name, unique under its parent; the name rules of a set's
+	BkInstName string `json:"bk_inst_name"`
+
+	// BkParentId the business, or a node of the level above in the business
+	BkParentId int `json:"bk_parent_id"`
+}
+
+// InstanceRecord the stored node; keys come out in alphabetical order
+type InstanceRecord struct {
+	BkBizId              int                    `json:"bk_biz_id"`
+	BkCreatedBy          *string                `json:"bk_created_by,omitempty"`
+	BkInstId             int                    `json:"bk_inst_id"`
+	BkInstName           string                 `json:"bk_inst_name"`
+	BkObjId              string                 `json:"bk_obj_id"`
+	BkParentId           int                    `json:"bk_parent_id"`
+	BkSupplierAccount    *string                `json:"bk_supplier_account,omitempty"`
+	CreateTime           string                 `json:"create_time"`
+	LastTime             string                 `json:"last_time"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // Int64Literal An integer as CMDB reads it: a JSON number without fraction or exponent, or a string of
 // digits.
 type Int64Literal struct {
@@ -1127,6 +2291,19 @@ type Int64Literal0 = int
 
 // Int64Literal1 defines model for Int64Literal.1.
 type Int64Literal1 = string
+
+// InternalModules defines model for InternalModules.
+type InternalModules struct {
+	// BkSetId the idle set; 0 for an unknown business
+	BkSetId   int    `json:"bk_set_id"`
+	BkSetName string `json:"bk_set_name"`
+	Module    *[]struct {
+		BkModuleId       int    `json:"bk_module_id"`
+		BkModuleName     string `json:"bk_module_name"`
+		Default          int    `json:"default"`
+		HostApplyEnabled bool   `json:"host_apply_enabled"`
+	} `json:"module"`
+}
 
 // MainlineObject defines model for MainlineObject.
 type MainlineObject struct {
@@ -1141,6 +2318,149 @@ type MainlineObject struct {
 	BkPreObjId        string  `json:"bk_pre_obj_id"`
 	BkPreObjName      string  `json:"bk_pre_obj_name"`
 	BkSupplierAccount *string `json:"bk_supplier_account,omitempty"`
+}
+
+// ModuleCreateData Module fields (reference §11.4, §11.5). Unknown keys are dropped; `bk_biz_id` and
+// `bk_set_id` are those of the call. **Other required fields are defined by the model.**
+type ModuleCreateData struct {
+	// BkBakOperator backup maintainers, user names separated by commas
+	BkBakOperator *string `json:"bk_bak_operator,omitempty"`
+
+	// BkModuleName module name, unique in its set; at most 256 characters and 256 bytes once spaces are trimmed from both ends, no tab, line break or inner space and none of \ | / : * , < > " ? #
+	BkModuleName string `json:"bk_module_name"`
+
+	// BkModuleType 1 - normal (the default), 2 - database
+	BkModuleType *ModuleCreateDataBkModuleType `json:"bk_module_type,omitempty"`
+
+	// BkParentId the set the module is created in; a JSON integer equal to the set id
+	BkParentId int `json:"bk_parent_id"`
+
+	// Operator primary maintainers, user names separated by commas
+	Operator *string `json:"operator,omitempty"`
+
+	// ServiceCategoryId the service category; the default category (2) when left out
+	ServiceCategoryId *int `json:"service_category_id,omitempty"`
+
+	// ServiceTemplateId the service template the module is made from; 0 for none
+	ServiceTemplateId *int `json:"service_template_id,omitempty"`
+}
+
+// ModuleCreateDataBkModuleType 1 - normal (the default), 2 - database
+type ModuleCreateDataBkModuleType string
+
+// ModuleFields the fields of a module record; a search returns those asked for
+type ModuleFields struct {
+	BkBakOperator        *string                `json:"bk_bak_operator,omitempty"`
+	BkBizId              *int                   `json:"bk_biz_id,omitempty"`
+	BkCreatedAt          *string                `json:"bk_created_at,omitempty"`
+	BkCreatedBy          *string                `json:"bk_created_by,omitempty"`
+	BkModuleId           *int                   `json:"bk_module_id,omitempty"`
+	BkModuleName         *string                `json:"bk_module_name,omitempty"`
+	BkModuleType         *string                `json:"bk_module_type,omitempty"`
+	BkParentId           *int                   `json:"bk_parent_id,omitempty"`
+	BkSetId              *int                   `json:"bk_set_id,omitempty"`
+	BkSupplierAccount    *string                `json:"bk_supplier_account,omitempty"`
+	BkUpdatedAt          *string                `json:"bk_updated_at,omitempty"`
+	BkUpdatedBy          *string                `json:"bk_updated_by,omitempty"`
+	CreateTime           *string                `json:"create_time,omitempty"`
+	Default              *int                   `json:"default,omitempty"`
+	HostApplyEnabled     *bool                  `json:"host_apply_enabled,omitempty"`
+	LastTime             *string                `json:"last_time,omitempty"`
+	Operator             *string                `json:"operator,omitempty"`
+	ServiceCategoryId    *int                   `json:"service_category_id,omitempty"`
+	ServiceTemplateId    *int                   `json:"service_template_id,omitempty"`
+	SetTemplateId        *int                   `json:"set_template_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ModuleRecord the stored module; keys come out in alphabetical order
+type ModuleRecord struct {
+	BkBakOperator        *string                `json:"bk_bak_operator,omitempty"`
+	BkBizId              int                    `json:"bk_biz_id"`
+	BkCreatedAt          *string                `json:"bk_created_at,omitempty"`
+	BkCreatedBy          *string                `json:"bk_created_by,omitempty"`
+	BkModuleId           int                    `json:"bk_module_id"`
+	BkModuleName         string                 `json:"bk_module_name"`
+	BkModuleType         *string                `json:"bk_module_type,omitempty"`
+	BkParentId           int                    `json:"bk_parent_id"`
+	BkSetId              int                    `json:"bk_set_id"`
+	BkSupplierAccount    *string                `json:"bk_supplier_account,omitempty"`
+	BkUpdatedAt          *string                `json:"bk_updated_at,omitempty"`
+	BkUpdatedBy          *string                `json:"bk_updated_by,omitempty"`
+	CreateTime           string                 `json:"create_time"`
+	Default              int                    `json:"default"`
+	HostApplyEnabled     *bool                  `json:"host_apply_enabled,omitempty"`
+	LastTime             string                 `json:"last_time"`
+	Operator             *string                `json:"operator,omitempty"`
+	ServiceCategoryId    int                    `json:"service_category_id"`
+	ServiceTemplateId    int                    `json:"service_template_id"`
+	SetTemplateId        *int                   `json:"set_template_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ModuleSearchQuery defines model for ModuleSearchQuery.
+type ModuleSearchQuery struct {
+	// BkSetId above 0: only this set's modules
+	BkSetId *int `json:"bk_set_id,omitempty"`
+
+	// Condition per field, a value or an operator object, as search_set's; bk_biz_id is the call's
+	//
+	// Example: {"bk_module_name":"nginx"}
+	Condition *map[string]interface{} `json:"condition,omitempty"`
+
+	// Fields the fields to return; empty returns all
+	Fields *[]string `json:"fields,omitempty"`
+	Page   *struct {
+		// Limit 0: all
+		Limit *int `json:"limit,omitempty"`
+
+		// Sort a field; "-field" sorts descending; default bk_module_id
+		Sort  *string `json:"sort,omitempty"`
+		Start *int    `json:"start,omitempty"`
+	} `json:"page,omitempty"`
+}
+
+// ModuleSearchResult defines model for ModuleSearchResult.
+type ModuleSearchResult struct {
+	Count int            `json:"count"`
+	Info  []ModuleFields `json:"info"`
+}
+
+// ModuleUpdateData the module fields to change, checked as a create checks them; ids, the parent and the fields that are not editable are ignored, and a module made from a service template keeps its name and category
+type ModuleUpdateData struct {
+	BkBakOperator     *string                       `json:"bk_bak_operator,omitempty"`
+	BkModuleName      *string                       `json:"bk_module_name,omitempty"`
+	BkModuleType      *ModuleUpdateDataBkModuleType `json:"bk_module_type,omitempty"`
+	Operator          *string                       `json:"operator,omitempty"`
+	ServiceCategoryId *int                          `json:"service_category_id,omitempty"`
+}
+
+// ModuleUpdateDataBkModuleType defines model for ModuleUpdateData.BkModuleType.
+type ModuleUpdateDataBkModuleType string
+
+// NodePath defines model for NodePath.
+type NodePath struct {
+	BkInstId   int          `json:"bk_inst_id"`
+	BkInstName string       `json:"bk_inst_name"`
+	BkObjId    string       `json:"bk_obj_id"`
+	BkPaths    [][]PathNode `json:"bk_paths"`
+}
+
+// NodePathQuery defines model for NodePathQuery.
+type NodePathQuery struct {
+	BkNodes *[]struct {
+		BkInstId *int `json:"bk_inst_id,omitempty"`
+
+		// BkObjId a mainline object: set, module or a custom level
+		BkObjId *string `json:"bk_obj_id,omitempty"`
+	} `json:"bk_nodes,omitempty"`
+}
+
+// PathNode defines model for PathNode.
+type PathNode struct {
+	BkInstId   int    `json:"bk_inst_id"`
+	BkInstName string `json:"bk_inst_name"`
+	BkObjId    string `json:"bk_obj_id"`
 }
 
 // Permission the IAM permission a caller lacks (code 9900403 only); null on CMDB's other answers
@@ -1450,6 +2770,23 @@ type V3AttributesSuccessCode int
 // V3AttributesSuccessResult defines model for V3AttributesSuccess.Result.
 type V3AttributesSuccessResult bool
 
+// V3BusinessSearchSuccess defines model for V3BusinessSearchSuccess.
+type V3BusinessSearchSuccess struct {
+	Code    V3BusinessSearchSuccessCode `json:"code"`
+	Data    BusinessSearchResult        `json:"data"`
+	Message string                      `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull                   `json:"permission"`
+	Result     V3BusinessSearchSuccessResult `json:"result"`
+}
+
+// V3BusinessSearchSuccessCode defines model for V3BusinessSearchSuccess.Code.
+type V3BusinessSearchSuccessCode int
+
+// V3BusinessSearchSuccessResult defines model for V3BusinessSearchSuccess.Result.
+type V3BusinessSearchSuccessResult bool
+
 // V3CreateSetSuccess defines model for V3CreateSetSuccess.
 type V3CreateSetSuccess struct {
 	Code V3CreateSetSuccessCode `json:"code"`
@@ -1485,6 +2822,42 @@ type V3Failure struct {
 // V3FailureResult defines model for V3Failure.Result.
 type V3FailureResult bool
 
+// V3InstanceSuccess defines model for V3InstanceSuccess.
+type V3InstanceSuccess struct {
+	Code V3InstanceSuccessCode `json:"code"`
+
+	// Data the stored node; keys come out in alphabetical order
+	Data    InstanceRecord `json:"data"`
+	Message string         `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull             `json:"permission"`
+	Result     V3InstanceSuccessResult `json:"result"`
+}
+
+// V3InstanceSuccessCode defines model for V3InstanceSuccess.Code.
+type V3InstanceSuccessCode int
+
+// V3InstanceSuccessResult defines model for V3InstanceSuccess.Result.
+type V3InstanceSuccessResult bool
+
+// V3InternalModulesSuccess defines model for V3InternalModulesSuccess.
+type V3InternalModulesSuccess struct {
+	Code    V3InternalModulesSuccessCode `json:"code"`
+	Data    InternalModules              `json:"data"`
+	Message string                       `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull                    `json:"permission"`
+	Result     V3InternalModulesSuccessResult `json:"result"`
+}
+
+// V3InternalModulesSuccessCode defines model for V3InternalModulesSuccess.Code.
+type V3InternalModulesSuccessCode int
+
+// V3InternalModulesSuccessResult defines model for V3InternalModulesSuccess.Result.
+type V3InternalModulesSuccessResult bool
+
 // V3MainlineSuccess defines model for V3MainlineSuccess.
 type V3MainlineSuccess struct {
 	Code    V3MainlineSuccessCode `json:"code"`
@@ -1501,6 +2874,76 @@ type V3MainlineSuccessCode int
 
 // V3MainlineSuccessResult defines model for V3MainlineSuccess.Result.
 type V3MainlineSuccessResult bool
+
+// V3ModuleBatchSuccess defines model for V3ModuleBatchSuccess.
+type V3ModuleBatchSuccess struct {
+	Code    V3ModuleBatchSuccessCode `json:"code"`
+	Data    []ModuleFields           `json:"data"`
+	Message string                   `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull                `json:"permission"`
+	Result     V3ModuleBatchSuccessResult `json:"result"`
+}
+
+// V3ModuleBatchSuccessCode defines model for V3ModuleBatchSuccess.Code.
+type V3ModuleBatchSuccessCode int
+
+// V3ModuleBatchSuccessResult defines model for V3ModuleBatchSuccess.Result.
+type V3ModuleBatchSuccessResult bool
+
+// V3ModuleSearchSuccess defines model for V3ModuleSearchSuccess.
+type V3ModuleSearchSuccess struct {
+	Code    V3ModuleSearchSuccessCode `json:"code"`
+	Data    ModuleSearchResult        `json:"data"`
+	Message string                    `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull                 `json:"permission"`
+	Result     V3ModuleSearchSuccessResult `json:"result"`
+}
+
+// V3ModuleSearchSuccessCode defines model for V3ModuleSearchSuccess.Code.
+type V3ModuleSearchSuccessCode int
+
+// V3ModuleSearchSuccessResult defines model for V3ModuleSearchSuccess.Result.
+type V3ModuleSearchSuccessResult bool
+
+// V3ModuleSuccess defines model for V3ModuleSuccess.
+type V3ModuleSuccess struct {
+	Code V3ModuleSuccessCode `json:"code"`
+
+	// Data the stored module; keys come out in alphabetical order
+	Data    ModuleRecord `json:"data"`
+	Message string       `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull           `json:"permission"`
+	Result     V3ModuleSuccessResult `json:"result"`
+}
+
+// V3ModuleSuccessCode defines model for V3ModuleSuccess.Code.
+type V3ModuleSuccessCode int
+
+// V3ModuleSuccessResult defines model for V3ModuleSuccess.Result.
+type V3ModuleSuccessResult bool
+
+// V3NodePathsSuccess defines model for V3NodePathsSuccess.
+type V3NodePathsSuccess struct {
+	Code    V3NodePathsSuccessCode `json:"code"`
+	Data    []NodePath             `json:"data"`
+	Message string                 `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull              `json:"permission"`
+	Result     V3NodePathsSuccessResult `json:"result"`
+}
+
+// V3NodePathsSuccessCode defines model for V3NodePathsSuccess.Code.
+type V3NodePathsSuccessCode int
+
+// V3NodePathsSuccessResult defines model for V3NodePathsSuccess.Result.
+type V3NodePathsSuccessResult bool
 
 // V3NullSuccess defines model for V3NullSuccess.
 type V3NullSuccess struct {
@@ -1537,6 +2980,23 @@ type V3SearchSetSuccessCode int
 
 // V3SearchSetSuccessResult defines model for V3SearchSetSuccess.Result.
 type V3SearchSetSuccessResult bool
+
+// V3SetBatchSuccess defines model for V3SetBatchSuccess.
+type V3SetBatchSuccess struct {
+	Code    V3SetBatchSuccessCode `json:"code"`
+	Data    []SetFields           `json:"data"`
+	Message string                `json:"message"`
+
+	// Permission Always null. Written as an object that may have no property and must have one, or null, so that OpenAPI 3.0 tools and JSON Schema validators (Ajv, inside Prism) read it alike.
+	Permission *AlwaysNull             `json:"permission"`
+	Result     V3SetBatchSuccessResult `json:"result"`
+}
+
+// V3SetBatchSuccessCode defines model for V3SetBatchSuccess.Code.
+type V3SetBatchSuccessCode int
+
+// V3SetBatchSuccessResult defines model for V3SetBatchSuccess.Result.
+type V3SetBatchSuccessResult bool
 
 // V3TopoSuccess defines model for V3TopoSuccess.
 type V3TopoSuccess struct {
@@ -1579,8 +3039,20 @@ type BkcmdbLanguage = string
 // BluekingLanguage defines model for BluekingLanguage.
 type BluekingLanguage = string
 
+// InstIDPath defines model for InstIDPath.
+type InstIDPath = string
+
+// ModuleIDPath defines model for ModuleIDPath.
+type ModuleIDPath = string
+
+// ObjIDPath defines model for ObjIDPath.
+type ObjIDPath = string
+
 // SetIDPath defines model for SetIDPath.
 type SetIDPath = string
+
+// SupplierAccountPath defines model for SupplierAccountPath.
+type SupplierAccountPath = string
 
 // EsbCreateSetEnvelope defines model for EsbCreateSetEnvelope.
 type EsbCreateSetEnvelope struct {
@@ -1609,10 +3081,54 @@ type EsbBatchDeleteSet200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// EsbCreateInstParams defines parameters for EsbCreateInst.
+type EsbCreateInstParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbCreateInst200JSONResponseBody defines parameters for EsbCreateInst.
+type EsbCreateInst200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbCreateModuleParams defines parameters for EsbCreateModule.
+type EsbCreateModuleParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbCreateModule200JSONResponseBody defines parameters for EsbCreateModule.
+type EsbCreateModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // EsbCreateSetParams defines parameters for EsbCreateSet.
 type EsbCreateSetParams struct {
 	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
 	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbDeleteInstParams defines parameters for EsbDeleteInst.
+type EsbDeleteInstParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbDeleteInst200JSONResponseBody defines parameters for EsbDeleteInst.
+type EsbDeleteInst200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbDeleteModuleParams defines parameters for EsbDeleteModule.
+type EsbDeleteModuleParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbDeleteModule200JSONResponseBody defines parameters for EsbDeleteModule.
+type EsbDeleteModule200JSONResponseBody struct {
+	union json.RawMessage
 }
 
 // EsbDeleteSetParams defines parameters for EsbDeleteSet.
@@ -1623,6 +3139,50 @@ type EsbDeleteSetParams struct {
 
 // EsbDeleteSet200JSONResponseBody defines parameters for EsbDeleteSet.
 type EsbDeleteSet200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbFindModuleBatchParams defines parameters for EsbFindModuleBatch.
+type EsbFindModuleBatchParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbFindModuleBatch200JSONResponseBody defines parameters for EsbFindModuleBatch.
+type EsbFindModuleBatch200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbFindSetBatchParams defines parameters for EsbFindSetBatch.
+type EsbFindSetBatchParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbFindSetBatch200JSONResponseBody defines parameters for EsbFindSetBatch.
+type EsbFindSetBatch200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbFindTopoNodePathsParams defines parameters for EsbFindTopoNodePaths.
+type EsbFindTopoNodePathsParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbFindTopoNodePaths200JSONResponseBody defines parameters for EsbFindTopoNodePaths.
+type EsbFindTopoNodePaths200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbGetBizInternalModuleParams defines parameters for EsbGetBizInternalModule.
+type EsbGetBizInternalModuleParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbGetBizInternalModule200JSONResponseBody defines parameters for EsbGetBizInternalModule.
+type EsbGetBizInternalModule200JSONResponseBody struct {
 	union json.RawMessage
 }
 
@@ -1648,6 +3208,28 @@ type EsbSearchBizInstTopo200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// EsbSearchBusinessParams defines parameters for EsbSearchBusiness.
+type EsbSearchBusinessParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbSearchBusiness200JSONResponseBody defines parameters for EsbSearchBusiness.
+type EsbSearchBusiness200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// EsbSearchModuleParams defines parameters for EsbSearchModule.
+type EsbSearchModuleParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbSearchModule200JSONResponseBody defines parameters for EsbSearchModule.
+type EsbSearchModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // EsbSearchObjectAttributeParams defines parameters for EsbSearchObjectAttribute.
 type EsbSearchObjectAttributeParams struct {
 	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
@@ -1670,6 +3252,17 @@ type EsbSearchSet200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// EsbUpdateModuleParams defines parameters for EsbUpdateModule.
+type EsbUpdateModuleParams struct {
+	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
+	BluekingLanguage *BluekingLanguage `json:"Blueking-Language,omitempty"`
+}
+
+// EsbUpdateModule200JSONResponseBody defines parameters for EsbUpdateModule.
+type EsbUpdateModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // EsbUpdateSetParams defines parameters for EsbUpdateSet.
 type EsbUpdateSetParams struct {
 	// BluekingLanguage `en` (the default) for English messages, anything else for Chinese
@@ -1678,6 +3271,62 @@ type EsbUpdateSetParams struct {
 
 // EsbUpdateSet200JSONResponseBody defines parameters for EsbUpdateSet.
 type EsbUpdateSet200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3SearchBusinessParams defines parameters for V3SearchBusiness.
+type V3SearchBusinessParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3SearchBusiness200JSONResponseBody defines parameters for V3SearchBusiness.
+type V3SearchBusiness200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3FindTopoNodePathsParams defines parameters for V3FindTopoNodePaths.
+type V3FindTopoNodePathsParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3FindTopoNodePaths200JSONResponseBody defines parameters for V3FindTopoNodePaths.
+type V3FindTopoNodePaths200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3CreateInstParams defines parameters for V3CreateInst.
+type V3CreateInstParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3CreateInst200JSONResponseBody defines parameters for V3CreateInst.
+type V3CreateInst200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3DeleteInstParams defines parameters for V3DeleteInst.
+type V3DeleteInstParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3DeleteInst200JSONResponseBody defines parameters for V3DeleteInst.
+type V3DeleteInst200JSONResponseBody struct {
 	union json.RawMessage
 }
 
@@ -1726,6 +3375,90 @@ type V3GetMainlineObjectTopoParams struct {
 
 // V3GetMainlineObjectTopo200JSONResponseBody defines parameters for V3GetMainlineObjectTopo.
 type V3GetMainlineObjectTopo200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3FindModuleBatchParams defines parameters for V3FindModuleBatch.
+type V3FindModuleBatchParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3FindModuleBatch200JSONResponseBody defines parameters for V3FindModuleBatch.
+type V3FindModuleBatch200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3FindSetBatchParams defines parameters for V3FindSetBatch.
+type V3FindSetBatchParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3FindSetBatch200JSONResponseBody defines parameters for V3FindSetBatch.
+type V3FindSetBatch200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3SearchModuleParams defines parameters for V3SearchModule.
+type V3SearchModuleParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3SearchModule200JSONResponseBody defines parameters for V3SearchModule.
+type V3SearchModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3CreateModuleParams defines parameters for V3CreateModule.
+type V3CreateModuleParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3CreateModule200JSONResponseBody defines parameters for V3CreateModule.
+type V3CreateModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3DeleteModuleParams defines parameters for V3DeleteModule.
+type V3DeleteModuleParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3DeleteModule200JSONResponseBody defines parameters for V3DeleteModule.
+type V3DeleteModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// V3UpdateModuleParams defines parameters for V3UpdateModule.
+type V3UpdateModuleParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3UpdateModule200JSONResponseBody defines parameters for V3UpdateModule.
+type V3UpdateModule200JSONResponseBody struct {
 	union json.RawMessage
 }
 
@@ -1799,14 +3532,52 @@ type V3UpdateSet200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// V3GetBizInternalModuleParams defines parameters for V3GetBizInternalModule.
+type V3GetBizInternalModuleParams struct {
+	// XBkapiLanguage CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else
+	XBkapiLanguage *BkapiLanguage `json:"X-Bkapi-Language,omitempty"`
+
+	// XBkcmdbLanguage CMDB 3.14: `en` for English messages; Chinese when absent or anything else
+	XBkcmdbLanguage *BkcmdbLanguage `json:"X-Bkcmdb-Language,omitempty"`
+}
+
+// V3GetBizInternalModule200JSONResponseBody defines parameters for V3GetBizInternalModule.
+type V3GetBizInternalModule200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // EsbBatchDeleteSetJSONRequestBody defines body for EsbBatchDeleteSet for application/json ContentType.
 type EsbBatchDeleteSetJSONRequestBody = EsbBatchDeleteSetRequest
+
+// EsbCreateInstJSONRequestBody defines body for EsbCreateInst for application/json ContentType.
+type EsbCreateInstJSONRequestBody = EsbCreateInstRequest
+
+// EsbCreateModuleJSONRequestBody defines body for EsbCreateModule for application/json ContentType.
+type EsbCreateModuleJSONRequestBody = EsbCreateModuleRequest
 
 // EsbCreateSetJSONRequestBody defines body for EsbCreateSet for application/json ContentType.
 type EsbCreateSetJSONRequestBody = EsbCreateSetRequest
 
+// EsbDeleteInstJSONRequestBody defines body for EsbDeleteInst for application/json ContentType.
+type EsbDeleteInstJSONRequestBody = EsbDeleteInstRequest
+
+// EsbDeleteModuleJSONRequestBody defines body for EsbDeleteModule for application/json ContentType.
+type EsbDeleteModuleJSONRequestBody = EsbDeleteModuleRequest
+
 // EsbDeleteSetJSONRequestBody defines body for EsbDeleteSet for application/json ContentType.
 type EsbDeleteSetJSONRequestBody = EsbDeleteSetRequest
+
+// EsbFindModuleBatchJSONRequestBody defines body for EsbFindModuleBatch for application/json ContentType.
+type EsbFindModuleBatchJSONRequestBody = EsbBatchRequest
+
+// EsbFindSetBatchJSONRequestBody defines body for EsbFindSetBatch for application/json ContentType.
+type EsbFindSetBatchJSONRequestBody = EsbBatchRequest
+
+// EsbFindTopoNodePathsJSONRequestBody defines body for EsbFindTopoNodePaths for application/json ContentType.
+type EsbFindTopoNodePathsJSONRequestBody = EsbNodePathRequest
+
+// EsbGetBizInternalModuleJSONRequestBody defines body for EsbGetBizInternalModule for application/json ContentType.
+type EsbGetBizInternalModuleJSONRequestBody = EsbBizRequest
 
 // EsbGetMainlineObjectTopoJSONRequestBody defines body for EsbGetMainlineObjectTopo for application/json ContentType.
 type EsbGetMainlineObjectTopoJSONRequestBody = Credentials
@@ -1814,17 +3585,50 @@ type EsbGetMainlineObjectTopoJSONRequestBody = Credentials
 // EsbSearchBizInstTopoJSONRequestBody defines body for EsbSearchBizInstTopo for application/json ContentType.
 type EsbSearchBizInstTopoJSONRequestBody = EsbBizTopoRequest
 
+// EsbSearchBusinessJSONRequestBody defines body for EsbSearchBusiness for application/json ContentType.
+type EsbSearchBusinessJSONRequestBody = EsbSearchBusinessRequest
+
+// EsbSearchModuleJSONRequestBody defines body for EsbSearchModule for application/json ContentType.
+type EsbSearchModuleJSONRequestBody = EsbSearchModuleRequest
+
 // EsbSearchObjectAttributeJSONRequestBody defines body for EsbSearchObjectAttribute for application/json ContentType.
 type EsbSearchObjectAttributeJSONRequestBody = EsbAttributeQuery
 
 // EsbSearchSetJSONRequestBody defines body for EsbSearchSet for application/json ContentType.
 type EsbSearchSetJSONRequestBody = EsbSearchSetRequest
 
+// EsbUpdateModuleJSONRequestBody defines body for EsbUpdateModule for application/json ContentType.
+type EsbUpdateModuleJSONRequestBody = EsbUpdateModuleRequest
+
 // EsbUpdateSetJSONRequestBody defines body for EsbUpdateSet for application/json ContentType.
 type EsbUpdateSetJSONRequestBody = EsbUpdateSetRequest
 
+// V3SearchBusinessJSONRequestBody defines body for V3SearchBusiness for application/json ContentType.
+type V3SearchBusinessJSONRequestBody = BusinessQuery
+
+// V3FindTopoNodePathsJSONRequestBody defines body for V3FindTopoNodePaths for application/json ContentType.
+type V3FindTopoNodePathsJSONRequestBody = NodePathQuery
+
+// V3CreateInstJSONRequestBody defines body for V3CreateInst for application/json ContentType.
+type V3CreateInstJSONRequestBody = InstanceCreateData
+
 // V3SearchObjectAttributeJSONRequestBody defines body for V3SearchObjectAttribute for application/json ContentType.
 type V3SearchObjectAttributeJSONRequestBody = AttributeQuery
+
+// V3FindModuleBatchJSONRequestBody defines body for V3FindModuleBatch for application/json ContentType.
+type V3FindModuleBatchJSONRequestBody = BatchQuery
+
+// V3FindSetBatchJSONRequestBody defines body for V3FindSetBatch for application/json ContentType.
+type V3FindSetBatchJSONRequestBody = BatchQuery
+
+// V3SearchModuleJSONRequestBody defines body for V3SearchModule for application/json ContentType.
+type V3SearchModuleJSONRequestBody = ModuleSearchQuery
+
+// V3CreateModuleJSONRequestBody defines body for V3CreateModule for application/json ContentType.
+type V3CreateModuleJSONRequestBody = ModuleCreateData
+
+// V3UpdateModuleJSONRequestBody defines body for V3UpdateModule for application/json ContentType.
+type V3UpdateModuleJSONRequestBody = ModuleUpdateData
 
 // V3SearchSetJSONRequestBody defines body for V3SearchSet for application/json ContentType.
 type V3SearchSetJSONRequestBody = SearchSetQuery
@@ -1837,6 +3641,104 @@ type V3BatchDeleteSetJSONRequestBody = BatchDelete
 
 // V3UpdateSetJSONRequestBody defines body for V3UpdateSet for application/json ContentType.
 type V3UpdateSetJSONRequestBody = SetUpdateData
+
+// Getter for additional properties for BusinessSearchResult_Info_Item. Returns the specified
+// element and whether it was found
+func (a BusinessSearchResult_Info_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for BusinessSearchResult_Info_Item
+func (a *BusinessSearchResult_Info_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for BusinessSearchResult_Info_Item to handle AdditionalProperties
+func (a *BusinessSearchResult_Info_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["bk_biz_id"]; found {
+		err = json.Unmarshal(raw, &a.BkBizId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_biz_id': %w", err)
+		}
+		delete(object, "bk_biz_id")
+	}
+
+	if raw, found := object["bk_biz_name"]; found {
+		err = json.Unmarshal(raw, &a.BkBizName)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_biz_name': %w", err)
+		}
+		delete(object, "bk_biz_name")
+	}
+
+	if raw, found := object["default"]; found {
+		err = json.Unmarshal(raw, &a.Default)
+		if err != nil {
+			return fmt.Errorf("error reading 'default': %w", err)
+		}
+		delete(object, "default")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for BusinessSearchResult_Info_Item to handle AdditionalProperties
+func (a BusinessSearchResult_Info_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.BkBizId != nil {
+		object["bk_biz_id"], err = json.Marshal(a.BkBizId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_biz_id': %w", err)
+		}
+	}
+
+	if a.BkBizName != nil {
+		object["bk_biz_name"], err = json.Marshal(a.BkBizName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_biz_name': %w", err)
+		}
+	}
+
+	if a.Default != nil {
+		object["default"], err = json.Marshal(a.Default)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'default': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for EsbAttributeQuery. Returns the specified
 // element and whether it was found
@@ -1954,6 +3856,866 @@ func (a EsbAttributeQuery) MarshalJSON() ([]byte, error) {
 		object["bk_username"], err = json.Marshal(a.BkUsername)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'bk_username': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for InstanceRecord. Returns the specified
+// element and whether it was found
+func (a InstanceRecord) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for InstanceRecord
+func (a *InstanceRecord) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for InstanceRecord to handle AdditionalProperties
+func (a *InstanceRecord) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["bk_biz_id"]; found {
+		err = json.Unmarshal(raw, &a.BkBizId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_biz_id': %w", err)
+		}
+		delete(object, "bk_biz_id")
+	}
+
+	if raw, found := object["bk_created_by"]; found {
+		err = json.Unmarshal(raw, &a.BkCreatedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_created_by': %w", err)
+		}
+		delete(object, "bk_created_by")
+	}
+
+	if raw, found := object["bk_inst_id"]; found {
+		err = json.Unmarshal(raw, &a.BkInstId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_inst_id': %w", err)
+		}
+		delete(object, "bk_inst_id")
+	}
+
+	if raw, found := object["bk_inst_name"]; found {
+		err = json.Unmarshal(raw, &a.BkInstName)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_inst_name': %w", err)
+		}
+		delete(object, "bk_inst_name")
+	}
+
+	if raw, found := object["bk_obj_id"]; found {
+		err = json.Unmarshal(raw, &a.BkObjId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_obj_id': %w", err)
+		}
+		delete(object, "bk_obj_id")
+	}
+
+	if raw, found := object["bk_parent_id"]; found {
+		err = json.Unmarshal(raw, &a.BkParentId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_parent_id': %w", err)
+		}
+		delete(object, "bk_parent_id")
+	}
+
+	if raw, found := object["bk_supplier_account"]; found {
+		err = json.Unmarshal(raw, &a.BkSupplierAccount)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_supplier_account': %w", err)
+		}
+		delete(object, "bk_supplier_account")
+	}
+
+	if raw, found := object["create_time"]; found {
+		err = json.Unmarshal(raw, &a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'create_time': %w", err)
+		}
+		delete(object, "create_time")
+	}
+
+	if raw, found := object["last_time"]; found {
+		err = json.Unmarshal(raw, &a.LastTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'last_time': %w", err)
+		}
+		delete(object, "last_time")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for InstanceRecord to handle AdditionalProperties
+func (a InstanceRecord) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["bk_biz_id"], err = json.Marshal(a.BkBizId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_biz_id': %w", err)
+	}
+
+	if a.BkCreatedBy != nil {
+		object["bk_created_by"], err = json.Marshal(a.BkCreatedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_created_by': %w", err)
+		}
+	}
+
+	object["bk_inst_id"], err = json.Marshal(a.BkInstId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_inst_id': %w", err)
+	}
+
+	object["bk_inst_name"], err = json.Marshal(a.BkInstName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_inst_name': %w", err)
+	}
+
+	object["bk_obj_id"], err = json.Marshal(a.BkObjId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_obj_id': %w", err)
+	}
+
+	object["bk_parent_id"], err = json.Marshal(a.BkParentId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_parent_id': %w", err)
+	}
+
+	if a.BkSupplierAccount != nil {
+		object["bk_supplier_account"], err = json.Marshal(a.BkSupplierAccount)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_supplier_account': %w", err)
+		}
+	}
+
+	object["create_time"], err = json.Marshal(a.CreateTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'create_time': %w", err)
+	}
+
+	object["last_time"], err = json.Marshal(a.LastTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'last_time': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ModuleFields. Returns the specified
+// element and whether it was found
+func (a ModuleFields) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ModuleFields
+func (a *ModuleFields) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ModuleFields to handle AdditionalProperties
+func (a *ModuleFields) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["bk_bak_operator"]; found {
+		err = json.Unmarshal(raw, &a.BkBakOperator)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_bak_operator': %w", err)
+		}
+		delete(object, "bk_bak_operator")
+	}
+
+	if raw, found := object["bk_biz_id"]; found {
+		err = json.Unmarshal(raw, &a.BkBizId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_biz_id': %w", err)
+		}
+		delete(object, "bk_biz_id")
+	}
+
+	if raw, found := object["bk_created_at"]; found {
+		err = json.Unmarshal(raw, &a.BkCreatedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_created_at': %w", err)
+		}
+		delete(object, "bk_created_at")
+	}
+
+	if raw, found := object["bk_created_by"]; found {
+		err = json.Unmarshal(raw, &a.BkCreatedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_created_by': %w", err)
+		}
+		delete(object, "bk_created_by")
+	}
+
+	if raw, found := object["bk_module_id"]; found {
+		err = json.Unmarshal(raw, &a.BkModuleId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_module_id': %w", err)
+		}
+		delete(object, "bk_module_id")
+	}
+
+	if raw, found := object["bk_module_name"]; found {
+		err = json.Unmarshal(raw, &a.BkModuleName)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_module_name': %w", err)
+		}
+		delete(object, "bk_module_name")
+	}
+
+	if raw, found := object["bk_module_type"]; found {
+		err = json.Unmarshal(raw, &a.BkModuleType)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_module_type': %w", err)
+		}
+		delete(object, "bk_module_type")
+	}
+
+	if raw, found := object["bk_parent_id"]; found {
+		err = json.Unmarshal(raw, &a.BkParentId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_parent_id': %w", err)
+		}
+		delete(object, "bk_parent_id")
+	}
+
+	if raw, found := object["bk_set_id"]; found {
+		err = json.Unmarshal(raw, &a.BkSetId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_set_id': %w", err)
+		}
+		delete(object, "bk_set_id")
+	}
+
+	if raw, found := object["bk_supplier_account"]; found {
+		err = json.Unmarshal(raw, &a.BkSupplierAccount)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_supplier_account': %w", err)
+		}
+		delete(object, "bk_supplier_account")
+	}
+
+	if raw, found := object["bk_updated_at"]; found {
+		err = json.Unmarshal(raw, &a.BkUpdatedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_updated_at': %w", err)
+		}
+		delete(object, "bk_updated_at")
+	}
+
+	if raw, found := object["bk_updated_by"]; found {
+		err = json.Unmarshal(raw, &a.BkUpdatedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_updated_by': %w", err)
+		}
+		delete(object, "bk_updated_by")
+	}
+
+	if raw, found := object["create_time"]; found {
+		err = json.Unmarshal(raw, &a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'create_time': %w", err)
+		}
+		delete(object, "create_time")
+	}
+
+	if raw, found := object["default"]; found {
+		err = json.Unmarshal(raw, &a.Default)
+		if err != nil {
+			return fmt.Errorf("error reading 'default': %w", err)
+		}
+		delete(object, "default")
+	}
+
+	if raw, found := object["host_apply_enabled"]; found {
+		err = json.Unmarshal(raw, &a.HostApplyEnabled)
+		if err != nil {
+			return fmt.Errorf("error reading 'host_apply_enabled': %w", err)
+		}
+		delete(object, "host_apply_enabled")
+	}
+
+	if raw, found := object["last_time"]; found {
+		err = json.Unmarshal(raw, &a.LastTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'last_time': %w", err)
+		}
+		delete(object, "last_time")
+	}
+
+	if raw, found := object["operator"]; found {
+		err = json.Unmarshal(raw, &a.Operator)
+		if err != nil {
+			return fmt.Errorf("error reading 'operator': %w", err)
+		}
+		delete(object, "operator")
+	}
+
+	if raw, found := object["service_category_id"]; found {
+		err = json.Unmarshal(raw, &a.ServiceCategoryId)
+		if err != nil {
+			return fmt.Errorf("error reading 'service_category_id': %w", err)
+		}
+		delete(object, "service_category_id")
+	}
+
+	if raw, found := object["service_template_id"]; found {
+		err = json.Unmarshal(raw, &a.ServiceTemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'service_template_id': %w", err)
+		}
+		delete(object, "service_template_id")
+	}
+
+	if raw, found := object["set_template_id"]; found {
+		err = json.Unmarshal(raw, &a.SetTemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'set_template_id': %w", err)
+		}
+		delete(object, "set_template_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ModuleFields to handle AdditionalProperties
+func (a ModuleFields) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.BkBakOperator != nil {
+		object["bk_bak_operator"], err = json.Marshal(a.BkBakOperator)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_bak_operator': %w", err)
+		}
+	}
+
+	if a.BkBizId != nil {
+		object["bk_biz_id"], err = json.Marshal(a.BkBizId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_biz_id': %w", err)
+		}
+	}
+
+	if a.BkCreatedAt != nil {
+		object["bk_created_at"], err = json.Marshal(a.BkCreatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_created_at': %w", err)
+		}
+	}
+
+	if a.BkCreatedBy != nil {
+		object["bk_created_by"], err = json.Marshal(a.BkCreatedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_created_by': %w", err)
+		}
+	}
+
+	if a.BkModuleId != nil {
+		object["bk_module_id"], err = json.Marshal(a.BkModuleId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_module_id': %w", err)
+		}
+	}
+
+	if a.BkModuleName != nil {
+		object["bk_module_name"], err = json.Marshal(a.BkModuleName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_module_name': %w", err)
+		}
+	}
+
+	if a.BkModuleType != nil {
+		object["bk_module_type"], err = json.Marshal(a.BkModuleType)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_module_type': %w", err)
+		}
+	}
+
+	if a.BkParentId != nil {
+		object["bk_parent_id"], err = json.Marshal(a.BkParentId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_parent_id': %w", err)
+		}
+	}
+
+	if a.BkSetId != nil {
+		object["bk_set_id"], err = json.Marshal(a.BkSetId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_set_id': %w", err)
+		}
+	}
+
+	if a.BkSupplierAccount != nil {
+		object["bk_supplier_account"], err = json.Marshal(a.BkSupplierAccount)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_supplier_account': %w", err)
+		}
+	}
+
+	if a.BkUpdatedAt != nil {
+		object["bk_updated_at"], err = json.Marshal(a.BkUpdatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_updated_at': %w", err)
+		}
+	}
+
+	if a.BkUpdatedBy != nil {
+		object["bk_updated_by"], err = json.Marshal(a.BkUpdatedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_updated_by': %w", err)
+		}
+	}
+
+	if a.CreateTime != nil {
+		object["create_time"], err = json.Marshal(a.CreateTime)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'create_time': %w", err)
+		}
+	}
+
+	if a.Default != nil {
+		object["default"], err = json.Marshal(a.Default)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'default': %w", err)
+		}
+	}
+
+	if a.HostApplyEnabled != nil {
+		object["host_apply_enabled"], err = json.Marshal(a.HostApplyEnabled)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'host_apply_enabled': %w", err)
+		}
+	}
+
+	if a.LastTime != nil {
+		object["last_time"], err = json.Marshal(a.LastTime)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'last_time': %w", err)
+		}
+	}
+
+	if a.Operator != nil {
+		object["operator"], err = json.Marshal(a.Operator)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'operator': %w", err)
+		}
+	}
+
+	if a.ServiceCategoryId != nil {
+		object["service_category_id"], err = json.Marshal(a.ServiceCategoryId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'service_category_id': %w", err)
+		}
+	}
+
+	if a.ServiceTemplateId != nil {
+		object["service_template_id"], err = json.Marshal(a.ServiceTemplateId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'service_template_id': %w", err)
+		}
+	}
+
+	if a.SetTemplateId != nil {
+		object["set_template_id"], err = json.Marshal(a.SetTemplateId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'set_template_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ModuleRecord. Returns the specified
+// element and whether it was found
+func (a ModuleRecord) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ModuleRecord
+func (a *ModuleRecord) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ModuleRecord to handle AdditionalProperties
+func (a *ModuleRecord) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["bk_bak_operator"]; found {
+		err = json.Unmarshal(raw, &a.BkBakOperator)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_bak_operator': %w", err)
+		}
+		delete(object, "bk_bak_operator")
+	}
+
+	if raw, found := object["bk_biz_id"]; found {
+		err = json.Unmarshal(raw, &a.BkBizId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_biz_id': %w", err)
+		}
+		delete(object, "bk_biz_id")
+	}
+
+	if raw, found := object["bk_created_at"]; found {
+		err = json.Unmarshal(raw, &a.BkCreatedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_created_at': %w", err)
+		}
+		delete(object, "bk_created_at")
+	}
+
+	if raw, found := object["bk_created_by"]; found {
+		err = json.Unmarshal(raw, &a.BkCreatedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_created_by': %w", err)
+		}
+		delete(object, "bk_created_by")
+	}
+
+	if raw, found := object["bk_module_id"]; found {
+		err = json.Unmarshal(raw, &a.BkModuleId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_module_id': %w", err)
+		}
+		delete(object, "bk_module_id")
+	}
+
+	if raw, found := object["bk_module_name"]; found {
+		err = json.Unmarshal(raw, &a.BkModuleName)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_module_name': %w", err)
+		}
+		delete(object, "bk_module_name")
+	}
+
+	if raw, found := object["bk_module_type"]; found {
+		err = json.Unmarshal(raw, &a.BkModuleType)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_module_type': %w", err)
+		}
+		delete(object, "bk_module_type")
+	}
+
+	if raw, found := object["bk_parent_id"]; found {
+		err = json.Unmarshal(raw, &a.BkParentId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_parent_id': %w", err)
+		}
+		delete(object, "bk_parent_id")
+	}
+
+	if raw, found := object["bk_set_id"]; found {
+		err = json.Unmarshal(raw, &a.BkSetId)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_set_id': %w", err)
+		}
+		delete(object, "bk_set_id")
+	}
+
+	if raw, found := object["bk_supplier_account"]; found {
+		err = json.Unmarshal(raw, &a.BkSupplierAccount)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_supplier_account': %w", err)
+		}
+		delete(object, "bk_supplier_account")
+	}
+
+	if raw, found := object["bk_updated_at"]; found {
+		err = json.Unmarshal(raw, &a.BkUpdatedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_updated_at': %w", err)
+		}
+		delete(object, "bk_updated_at")
+	}
+
+	if raw, found := object["bk_updated_by"]; found {
+		err = json.Unmarshal(raw, &a.BkUpdatedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'bk_updated_by': %w", err)
+		}
+		delete(object, "bk_updated_by")
+	}
+
+	if raw, found := object["create_time"]; found {
+		err = json.Unmarshal(raw, &a.CreateTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'create_time': %w", err)
+		}
+		delete(object, "create_time")
+	}
+
+	if raw, found := object["default"]; found {
+		err = json.Unmarshal(raw, &a.Default)
+		if err != nil {
+			return fmt.Errorf("error reading 'default': %w", err)
+		}
+		delete(object, "default")
+	}
+
+	if raw, found := object["host_apply_enabled"]; found {
+		err = json.Unmarshal(raw, &a.HostApplyEnabled)
+		if err != nil {
+			return fmt.Errorf("error reading 'host_apply_enabled': %w", err)
+		}
+		delete(object, "host_apply_enabled")
+	}
+
+	if raw, found := object["last_time"]; found {
+		err = json.Unmarshal(raw, &a.LastTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'last_time': %w", err)
+		}
+		delete(object, "last_time")
+	}
+
+	if raw, found := object["operator"]; found {
+		err = json.Unmarshal(raw, &a.Operator)
+		if err != nil {
+			return fmt.Errorf("error reading 'operator': %w", err)
+		}
+		delete(object, "operator")
+	}
+
+	if raw, found := object["service_category_id"]; found {
+		err = json.Unmarshal(raw, &a.ServiceCategoryId)
+		if err != nil {
+			return fmt.Errorf("error reading 'service_category_id': %w", err)
+		}
+		delete(object, "service_category_id")
+	}
+
+	if raw, found := object["service_template_id"]; found {
+		err = json.Unmarshal(raw, &a.ServiceTemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'service_template_id': %w", err)
+		}
+		delete(object, "service_template_id")
+	}
+
+	if raw, found := object["set_template_id"]; found {
+		err = json.Unmarshal(raw, &a.SetTemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'set_template_id': %w", err)
+		}
+		delete(object, "set_template_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ModuleRecord to handle AdditionalProperties
+func (a ModuleRecord) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.BkBakOperator != nil {
+		object["bk_bak_operator"], err = json.Marshal(a.BkBakOperator)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_bak_operator': %w", err)
+		}
+	}
+
+	object["bk_biz_id"], err = json.Marshal(a.BkBizId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_biz_id': %w", err)
+	}
+
+	if a.BkCreatedAt != nil {
+		object["bk_created_at"], err = json.Marshal(a.BkCreatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_created_at': %w", err)
+		}
+	}
+
+	if a.BkCreatedBy != nil {
+		object["bk_created_by"], err = json.Marshal(a.BkCreatedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_created_by': %w", err)
+		}
+	}
+
+	object["bk_module_id"], err = json.Marshal(a.BkModuleId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_module_id': %w", err)
+	}
+
+	object["bk_module_name"], err = json.Marshal(a.BkModuleName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_module_name': %w", err)
+	}
+
+	if a.BkModuleType != nil {
+		object["bk_module_type"], err = json.Marshal(a.BkModuleType)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_module_type': %w", err)
+		}
+	}
+
+	object["bk_parent_id"], err = json.Marshal(a.BkParentId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_parent_id': %w", err)
+	}
+
+	object["bk_set_id"], err = json.Marshal(a.BkSetId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bk_set_id': %w", err)
+	}
+
+	if a.BkSupplierAccount != nil {
+		object["bk_supplier_account"], err = json.Marshal(a.BkSupplierAccount)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_supplier_account': %w", err)
+		}
+	}
+
+	if a.BkUpdatedAt != nil {
+		object["bk_updated_at"], err = json.Marshal(a.BkUpdatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_updated_at': %w", err)
+		}
+	}
+
+	if a.BkUpdatedBy != nil {
+		object["bk_updated_by"], err = json.Marshal(a.BkUpdatedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bk_updated_by': %w", err)
+		}
+	}
+
+	object["create_time"], err = json.Marshal(a.CreateTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'create_time': %w", err)
+	}
+
+	object["default"], err = json.Marshal(a.Default)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'default': %w", err)
+	}
+
+	if a.HostApplyEnabled != nil {
+		object["host_apply_enabled"], err = json.Marshal(a.HostApplyEnabled)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'host_apply_enabled': %w", err)
+		}
+	}
+
+	object["last_time"], err = json.Marshal(a.LastTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'last_time': %w", err)
+	}
+
+	if a.Operator != nil {
+		object["operator"], err = json.Marshal(a.Operator)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'operator': %w", err)
+		}
+	}
+
+	object["service_category_id"], err = json.Marshal(a.ServiceCategoryId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'service_category_id': %w", err)
+	}
+
+	object["service_template_id"], err = json.Marshal(a.ServiceTemplateId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'service_template_id': %w", err)
+	}
+
+	if a.SetTemplateId != nil {
+		object["set_template_id"], err = json.Marshal(a.SetTemplateId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'set_template_id': %w", err)
 		}
 	}
 
@@ -2810,6 +5572,130 @@ func (t *EsbBatchDeleteSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) err
 	return err
 }
 
+// AsEsbBatchRequestBkSupplierAccount0 returns the union data inside the EsbBatchRequest_BkSupplierAccount as a EsbBatchRequestBkSupplierAccount0
+func (t EsbBatchRequest_BkSupplierAccount) AsEsbBatchRequestBkSupplierAccount0() (EsbBatchRequestBkSupplierAccount0, error) {
+	var body EsbBatchRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBatchRequestBkSupplierAccount0 overwrites any union data inside the EsbBatchRequest_BkSupplierAccount as the provided EsbBatchRequestBkSupplierAccount0
+func (t *EsbBatchRequest_BkSupplierAccount) FromEsbBatchRequestBkSupplierAccount0(v EsbBatchRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBatchRequestBkSupplierAccount0 performs a merge with any union data inside the EsbBatchRequest_BkSupplierAccount, using the provided EsbBatchRequestBkSupplierAccount0
+func (t *EsbBatchRequest_BkSupplierAccount) MergeEsbBatchRequestBkSupplierAccount0(v EsbBatchRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbBatchRequestBkSupplierAccount1 returns the union data inside the EsbBatchRequest_BkSupplierAccount as a EsbBatchRequestBkSupplierAccount1
+func (t EsbBatchRequest_BkSupplierAccount) AsEsbBatchRequestBkSupplierAccount1() (EsbBatchRequestBkSupplierAccount1, error) {
+	var body EsbBatchRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBatchRequestBkSupplierAccount1 overwrites any union data inside the EsbBatchRequest_BkSupplierAccount as the provided EsbBatchRequestBkSupplierAccount1
+func (t *EsbBatchRequest_BkSupplierAccount) FromEsbBatchRequestBkSupplierAccount1(v EsbBatchRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBatchRequestBkSupplierAccount1 performs a merge with any union data inside the EsbBatchRequest_BkSupplierAccount, using the provided EsbBatchRequestBkSupplierAccount1
+func (t *EsbBatchRequest_BkSupplierAccount) MergeEsbBatchRequestBkSupplierAccount1(v EsbBatchRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbBatchRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbBatchRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbBizRequestBkSupplierAccount0 returns the union data inside the EsbBizRequest_BkSupplierAccount as a EsbBizRequestBkSupplierAccount0
+func (t EsbBizRequest_BkSupplierAccount) AsEsbBizRequestBkSupplierAccount0() (EsbBizRequestBkSupplierAccount0, error) {
+	var body EsbBizRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBizRequestBkSupplierAccount0 overwrites any union data inside the EsbBizRequest_BkSupplierAccount as the provided EsbBizRequestBkSupplierAccount0
+func (t *EsbBizRequest_BkSupplierAccount) FromEsbBizRequestBkSupplierAccount0(v EsbBizRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBizRequestBkSupplierAccount0 performs a merge with any union data inside the EsbBizRequest_BkSupplierAccount, using the provided EsbBizRequestBkSupplierAccount0
+func (t *EsbBizRequest_BkSupplierAccount) MergeEsbBizRequestBkSupplierAccount0(v EsbBizRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbBizRequestBkSupplierAccount1 returns the union data inside the EsbBizRequest_BkSupplierAccount as a EsbBizRequestBkSupplierAccount1
+func (t EsbBizRequest_BkSupplierAccount) AsEsbBizRequestBkSupplierAccount1() (EsbBizRequestBkSupplierAccount1, error) {
+	var body EsbBizRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBizRequestBkSupplierAccount1 overwrites any union data inside the EsbBizRequest_BkSupplierAccount as the provided EsbBizRequestBkSupplierAccount1
+func (t *EsbBizRequest_BkSupplierAccount) FromEsbBizRequestBkSupplierAccount1(v EsbBizRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBizRequestBkSupplierAccount1 performs a merge with any union data inside the EsbBizRequest_BkSupplierAccount, using the provided EsbBizRequestBkSupplierAccount1
+func (t *EsbBizRequest_BkSupplierAccount) MergeEsbBizRequestBkSupplierAccount1(v EsbBizRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbBizRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbBizRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbBizTopoRequestBkSupplierAccount0 returns the union data inside the EsbBizTopoRequest_BkSupplierAccount as a EsbBizTopoRequestBkSupplierAccount0
 func (t EsbBizTopoRequest_BkSupplierAccount) AsEsbBizTopoRequestBkSupplierAccount0() (EsbBizTopoRequestBkSupplierAccount0, error) {
 	var body EsbBizTopoRequestBkSupplierAccount0
@@ -2868,6 +5754,130 @@ func (t EsbBizTopoRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
 }
 
 func (t *EsbBizTopoRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbCreateInstRequestBkSupplierAccount0 returns the union data inside the EsbCreateInstRequest_BkSupplierAccount as a EsbCreateInstRequestBkSupplierAccount0
+func (t EsbCreateInstRequest_BkSupplierAccount) AsEsbCreateInstRequestBkSupplierAccount0() (EsbCreateInstRequestBkSupplierAccount0, error) {
+	var body EsbCreateInstRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbCreateInstRequestBkSupplierAccount0 overwrites any union data inside the EsbCreateInstRequest_BkSupplierAccount as the provided EsbCreateInstRequestBkSupplierAccount0
+func (t *EsbCreateInstRequest_BkSupplierAccount) FromEsbCreateInstRequestBkSupplierAccount0(v EsbCreateInstRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbCreateInstRequestBkSupplierAccount0 performs a merge with any union data inside the EsbCreateInstRequest_BkSupplierAccount, using the provided EsbCreateInstRequestBkSupplierAccount0
+func (t *EsbCreateInstRequest_BkSupplierAccount) MergeEsbCreateInstRequestBkSupplierAccount0(v EsbCreateInstRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbCreateInstRequestBkSupplierAccount1 returns the union data inside the EsbCreateInstRequest_BkSupplierAccount as a EsbCreateInstRequestBkSupplierAccount1
+func (t EsbCreateInstRequest_BkSupplierAccount) AsEsbCreateInstRequestBkSupplierAccount1() (EsbCreateInstRequestBkSupplierAccount1, error) {
+	var body EsbCreateInstRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbCreateInstRequestBkSupplierAccount1 overwrites any union data inside the EsbCreateInstRequest_BkSupplierAccount as the provided EsbCreateInstRequestBkSupplierAccount1
+func (t *EsbCreateInstRequest_BkSupplierAccount) FromEsbCreateInstRequestBkSupplierAccount1(v EsbCreateInstRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbCreateInstRequestBkSupplierAccount1 performs a merge with any union data inside the EsbCreateInstRequest_BkSupplierAccount, using the provided EsbCreateInstRequestBkSupplierAccount1
+func (t *EsbCreateInstRequest_BkSupplierAccount) MergeEsbCreateInstRequestBkSupplierAccount1(v EsbCreateInstRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbCreateInstRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbCreateInstRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbCreateModuleRequestBkSupplierAccount0 returns the union data inside the EsbCreateModuleRequest_BkSupplierAccount as a EsbCreateModuleRequestBkSupplierAccount0
+func (t EsbCreateModuleRequest_BkSupplierAccount) AsEsbCreateModuleRequestBkSupplierAccount0() (EsbCreateModuleRequestBkSupplierAccount0, error) {
+	var body EsbCreateModuleRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbCreateModuleRequestBkSupplierAccount0 overwrites any union data inside the EsbCreateModuleRequest_BkSupplierAccount as the provided EsbCreateModuleRequestBkSupplierAccount0
+func (t *EsbCreateModuleRequest_BkSupplierAccount) FromEsbCreateModuleRequestBkSupplierAccount0(v EsbCreateModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbCreateModuleRequestBkSupplierAccount0 performs a merge with any union data inside the EsbCreateModuleRequest_BkSupplierAccount, using the provided EsbCreateModuleRequestBkSupplierAccount0
+func (t *EsbCreateModuleRequest_BkSupplierAccount) MergeEsbCreateModuleRequestBkSupplierAccount0(v EsbCreateModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbCreateModuleRequestBkSupplierAccount1 returns the union data inside the EsbCreateModuleRequest_BkSupplierAccount as a EsbCreateModuleRequestBkSupplierAccount1
+func (t EsbCreateModuleRequest_BkSupplierAccount) AsEsbCreateModuleRequestBkSupplierAccount1() (EsbCreateModuleRequestBkSupplierAccount1, error) {
+	var body EsbCreateModuleRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbCreateModuleRequestBkSupplierAccount1 overwrites any union data inside the EsbCreateModuleRequest_BkSupplierAccount as the provided EsbCreateModuleRequestBkSupplierAccount1
+func (t *EsbCreateModuleRequest_BkSupplierAccount) FromEsbCreateModuleRequestBkSupplierAccount1(v EsbCreateModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbCreateModuleRequestBkSupplierAccount1 performs a merge with any union data inside the EsbCreateModuleRequest_BkSupplierAccount, using the provided EsbCreateModuleRequestBkSupplierAccount1
+func (t *EsbCreateModuleRequest_BkSupplierAccount) MergeEsbCreateModuleRequestBkSupplierAccount1(v EsbCreateModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbCreateModuleRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbCreateModuleRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2934,6 +5944,130 @@ func (t *EsbCreateSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEsbDeleteInstRequestBkSupplierAccount0 returns the union data inside the EsbDeleteInstRequest_BkSupplierAccount as a EsbDeleteInstRequestBkSupplierAccount0
+func (t EsbDeleteInstRequest_BkSupplierAccount) AsEsbDeleteInstRequestBkSupplierAccount0() (EsbDeleteInstRequestBkSupplierAccount0, error) {
+	var body EsbDeleteInstRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbDeleteInstRequestBkSupplierAccount0 overwrites any union data inside the EsbDeleteInstRequest_BkSupplierAccount as the provided EsbDeleteInstRequestBkSupplierAccount0
+func (t *EsbDeleteInstRequest_BkSupplierAccount) FromEsbDeleteInstRequestBkSupplierAccount0(v EsbDeleteInstRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbDeleteInstRequestBkSupplierAccount0 performs a merge with any union data inside the EsbDeleteInstRequest_BkSupplierAccount, using the provided EsbDeleteInstRequestBkSupplierAccount0
+func (t *EsbDeleteInstRequest_BkSupplierAccount) MergeEsbDeleteInstRequestBkSupplierAccount0(v EsbDeleteInstRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbDeleteInstRequestBkSupplierAccount1 returns the union data inside the EsbDeleteInstRequest_BkSupplierAccount as a EsbDeleteInstRequestBkSupplierAccount1
+func (t EsbDeleteInstRequest_BkSupplierAccount) AsEsbDeleteInstRequestBkSupplierAccount1() (EsbDeleteInstRequestBkSupplierAccount1, error) {
+	var body EsbDeleteInstRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbDeleteInstRequestBkSupplierAccount1 overwrites any union data inside the EsbDeleteInstRequest_BkSupplierAccount as the provided EsbDeleteInstRequestBkSupplierAccount1
+func (t *EsbDeleteInstRequest_BkSupplierAccount) FromEsbDeleteInstRequestBkSupplierAccount1(v EsbDeleteInstRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbDeleteInstRequestBkSupplierAccount1 performs a merge with any union data inside the EsbDeleteInstRequest_BkSupplierAccount, using the provided EsbDeleteInstRequestBkSupplierAccount1
+func (t *EsbDeleteInstRequest_BkSupplierAccount) MergeEsbDeleteInstRequestBkSupplierAccount1(v EsbDeleteInstRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbDeleteInstRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbDeleteInstRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbDeleteModuleRequestBkSupplierAccount0 returns the union data inside the EsbDeleteModuleRequest_BkSupplierAccount as a EsbDeleteModuleRequestBkSupplierAccount0
+func (t EsbDeleteModuleRequest_BkSupplierAccount) AsEsbDeleteModuleRequestBkSupplierAccount0() (EsbDeleteModuleRequestBkSupplierAccount0, error) {
+	var body EsbDeleteModuleRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbDeleteModuleRequestBkSupplierAccount0 overwrites any union data inside the EsbDeleteModuleRequest_BkSupplierAccount as the provided EsbDeleteModuleRequestBkSupplierAccount0
+func (t *EsbDeleteModuleRequest_BkSupplierAccount) FromEsbDeleteModuleRequestBkSupplierAccount0(v EsbDeleteModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbDeleteModuleRequestBkSupplierAccount0 performs a merge with any union data inside the EsbDeleteModuleRequest_BkSupplierAccount, using the provided EsbDeleteModuleRequestBkSupplierAccount0
+func (t *EsbDeleteModuleRequest_BkSupplierAccount) MergeEsbDeleteModuleRequestBkSupplierAccount0(v EsbDeleteModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbDeleteModuleRequestBkSupplierAccount1 returns the union data inside the EsbDeleteModuleRequest_BkSupplierAccount as a EsbDeleteModuleRequestBkSupplierAccount1
+func (t EsbDeleteModuleRequest_BkSupplierAccount) AsEsbDeleteModuleRequestBkSupplierAccount1() (EsbDeleteModuleRequestBkSupplierAccount1, error) {
+	var body EsbDeleteModuleRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbDeleteModuleRequestBkSupplierAccount1 overwrites any union data inside the EsbDeleteModuleRequest_BkSupplierAccount as the provided EsbDeleteModuleRequestBkSupplierAccount1
+func (t *EsbDeleteModuleRequest_BkSupplierAccount) FromEsbDeleteModuleRequestBkSupplierAccount1(v EsbDeleteModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbDeleteModuleRequestBkSupplierAccount1 performs a merge with any union data inside the EsbDeleteModuleRequest_BkSupplierAccount, using the provided EsbDeleteModuleRequestBkSupplierAccount1
+func (t *EsbDeleteModuleRequest_BkSupplierAccount) MergeEsbDeleteModuleRequestBkSupplierAccount1(v EsbDeleteModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbDeleteModuleRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbDeleteModuleRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbDeleteSetRequestBkSupplierAccount0 returns the union data inside the EsbDeleteSetRequest_BkSupplierAccount as a EsbDeleteSetRequestBkSupplierAccount0
 func (t EsbDeleteSetRequest_BkSupplierAccount) AsEsbDeleteSetRequestBkSupplierAccount0() (EsbDeleteSetRequestBkSupplierAccount0, error) {
 	var body EsbDeleteSetRequestBkSupplierAccount0
@@ -2996,6 +6130,192 @@ func (t *EsbDeleteSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEsbNodePathRequestBkSupplierAccount0 returns the union data inside the EsbNodePathRequest_BkSupplierAccount as a EsbNodePathRequestBkSupplierAccount0
+func (t EsbNodePathRequest_BkSupplierAccount) AsEsbNodePathRequestBkSupplierAccount0() (EsbNodePathRequestBkSupplierAccount0, error) {
+	var body EsbNodePathRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNodePathRequestBkSupplierAccount0 overwrites any union data inside the EsbNodePathRequest_BkSupplierAccount as the provided EsbNodePathRequestBkSupplierAccount0
+func (t *EsbNodePathRequest_BkSupplierAccount) FromEsbNodePathRequestBkSupplierAccount0(v EsbNodePathRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNodePathRequestBkSupplierAccount0 performs a merge with any union data inside the EsbNodePathRequest_BkSupplierAccount, using the provided EsbNodePathRequestBkSupplierAccount0
+func (t *EsbNodePathRequest_BkSupplierAccount) MergeEsbNodePathRequestBkSupplierAccount0(v EsbNodePathRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbNodePathRequestBkSupplierAccount1 returns the union data inside the EsbNodePathRequest_BkSupplierAccount as a EsbNodePathRequestBkSupplierAccount1
+func (t EsbNodePathRequest_BkSupplierAccount) AsEsbNodePathRequestBkSupplierAccount1() (EsbNodePathRequestBkSupplierAccount1, error) {
+	var body EsbNodePathRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNodePathRequestBkSupplierAccount1 overwrites any union data inside the EsbNodePathRequest_BkSupplierAccount as the provided EsbNodePathRequestBkSupplierAccount1
+func (t *EsbNodePathRequest_BkSupplierAccount) FromEsbNodePathRequestBkSupplierAccount1(v EsbNodePathRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNodePathRequestBkSupplierAccount1 performs a merge with any union data inside the EsbNodePathRequest_BkSupplierAccount, using the provided EsbNodePathRequestBkSupplierAccount1
+func (t *EsbNodePathRequest_BkSupplierAccount) MergeEsbNodePathRequestBkSupplierAccount1(v EsbNodePathRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbNodePathRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbNodePathRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbSearchBusinessRequestBkSupplierAccount0 returns the union data inside the EsbSearchBusinessRequest_BkSupplierAccount as a EsbSearchBusinessRequestBkSupplierAccount0
+func (t EsbSearchBusinessRequest_BkSupplierAccount) AsEsbSearchBusinessRequestBkSupplierAccount0() (EsbSearchBusinessRequestBkSupplierAccount0, error) {
+	var body EsbSearchBusinessRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSearchBusinessRequestBkSupplierAccount0 overwrites any union data inside the EsbSearchBusinessRequest_BkSupplierAccount as the provided EsbSearchBusinessRequestBkSupplierAccount0
+func (t *EsbSearchBusinessRequest_BkSupplierAccount) FromEsbSearchBusinessRequestBkSupplierAccount0(v EsbSearchBusinessRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSearchBusinessRequestBkSupplierAccount0 performs a merge with any union data inside the EsbSearchBusinessRequest_BkSupplierAccount, using the provided EsbSearchBusinessRequestBkSupplierAccount0
+func (t *EsbSearchBusinessRequest_BkSupplierAccount) MergeEsbSearchBusinessRequestBkSupplierAccount0(v EsbSearchBusinessRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbSearchBusinessRequestBkSupplierAccount1 returns the union data inside the EsbSearchBusinessRequest_BkSupplierAccount as a EsbSearchBusinessRequestBkSupplierAccount1
+func (t EsbSearchBusinessRequest_BkSupplierAccount) AsEsbSearchBusinessRequestBkSupplierAccount1() (EsbSearchBusinessRequestBkSupplierAccount1, error) {
+	var body EsbSearchBusinessRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSearchBusinessRequestBkSupplierAccount1 overwrites any union data inside the EsbSearchBusinessRequest_BkSupplierAccount as the provided EsbSearchBusinessRequestBkSupplierAccount1
+func (t *EsbSearchBusinessRequest_BkSupplierAccount) FromEsbSearchBusinessRequestBkSupplierAccount1(v EsbSearchBusinessRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSearchBusinessRequestBkSupplierAccount1 performs a merge with any union data inside the EsbSearchBusinessRequest_BkSupplierAccount, using the provided EsbSearchBusinessRequestBkSupplierAccount1
+func (t *EsbSearchBusinessRequest_BkSupplierAccount) MergeEsbSearchBusinessRequestBkSupplierAccount1(v EsbSearchBusinessRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchBusinessRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchBusinessRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbSearchModuleRequestBkSupplierAccount0 returns the union data inside the EsbSearchModuleRequest_BkSupplierAccount as a EsbSearchModuleRequestBkSupplierAccount0
+func (t EsbSearchModuleRequest_BkSupplierAccount) AsEsbSearchModuleRequestBkSupplierAccount0() (EsbSearchModuleRequestBkSupplierAccount0, error) {
+	var body EsbSearchModuleRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSearchModuleRequestBkSupplierAccount0 overwrites any union data inside the EsbSearchModuleRequest_BkSupplierAccount as the provided EsbSearchModuleRequestBkSupplierAccount0
+func (t *EsbSearchModuleRequest_BkSupplierAccount) FromEsbSearchModuleRequestBkSupplierAccount0(v EsbSearchModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSearchModuleRequestBkSupplierAccount0 performs a merge with any union data inside the EsbSearchModuleRequest_BkSupplierAccount, using the provided EsbSearchModuleRequestBkSupplierAccount0
+func (t *EsbSearchModuleRequest_BkSupplierAccount) MergeEsbSearchModuleRequestBkSupplierAccount0(v EsbSearchModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbSearchModuleRequestBkSupplierAccount1 returns the union data inside the EsbSearchModuleRequest_BkSupplierAccount as a EsbSearchModuleRequestBkSupplierAccount1
+func (t EsbSearchModuleRequest_BkSupplierAccount) AsEsbSearchModuleRequestBkSupplierAccount1() (EsbSearchModuleRequestBkSupplierAccount1, error) {
+	var body EsbSearchModuleRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSearchModuleRequestBkSupplierAccount1 overwrites any union data inside the EsbSearchModuleRequest_BkSupplierAccount as the provided EsbSearchModuleRequestBkSupplierAccount1
+func (t *EsbSearchModuleRequest_BkSupplierAccount) FromEsbSearchModuleRequestBkSupplierAccount1(v EsbSearchModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSearchModuleRequestBkSupplierAccount1 performs a merge with any union data inside the EsbSearchModuleRequest_BkSupplierAccount, using the provided EsbSearchModuleRequestBkSupplierAccount1
+func (t *EsbSearchModuleRequest_BkSupplierAccount) MergeEsbSearchModuleRequestBkSupplierAccount1(v EsbSearchModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchModuleRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchModuleRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbSearchSetRequestBkSupplierAccount0 returns the union data inside the EsbSearchSetRequest_BkSupplierAccount as a EsbSearchSetRequestBkSupplierAccount0
 func (t EsbSearchSetRequest_BkSupplierAccount) AsEsbSearchSetRequestBkSupplierAccount0() (EsbSearchSetRequestBkSupplierAccount0, error) {
 	var body EsbSearchSetRequestBkSupplierAccount0
@@ -3054,6 +6374,68 @@ func (t EsbSearchSetRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
 }
 
 func (t *EsbSearchSetRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbUpdateModuleRequestBkSupplierAccount0 returns the union data inside the EsbUpdateModuleRequest_BkSupplierAccount as a EsbUpdateModuleRequestBkSupplierAccount0
+func (t EsbUpdateModuleRequest_BkSupplierAccount) AsEsbUpdateModuleRequestBkSupplierAccount0() (EsbUpdateModuleRequestBkSupplierAccount0, error) {
+	var body EsbUpdateModuleRequestBkSupplierAccount0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbUpdateModuleRequestBkSupplierAccount0 overwrites any union data inside the EsbUpdateModuleRequest_BkSupplierAccount as the provided EsbUpdateModuleRequestBkSupplierAccount0
+func (t *EsbUpdateModuleRequest_BkSupplierAccount) FromEsbUpdateModuleRequestBkSupplierAccount0(v EsbUpdateModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbUpdateModuleRequestBkSupplierAccount0 performs a merge with any union data inside the EsbUpdateModuleRequest_BkSupplierAccount, using the provided EsbUpdateModuleRequestBkSupplierAccount0
+func (t *EsbUpdateModuleRequest_BkSupplierAccount) MergeEsbUpdateModuleRequestBkSupplierAccount0(v EsbUpdateModuleRequestBkSupplierAccount0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbUpdateModuleRequestBkSupplierAccount1 returns the union data inside the EsbUpdateModuleRequest_BkSupplierAccount as a EsbUpdateModuleRequestBkSupplierAccount1
+func (t EsbUpdateModuleRequest_BkSupplierAccount) AsEsbUpdateModuleRequestBkSupplierAccount1() (EsbUpdateModuleRequestBkSupplierAccount1, error) {
+	var body EsbUpdateModuleRequestBkSupplierAccount1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbUpdateModuleRequestBkSupplierAccount1 overwrites any union data inside the EsbUpdateModuleRequest_BkSupplierAccount as the provided EsbUpdateModuleRequestBkSupplierAccount1
+func (t *EsbUpdateModuleRequest_BkSupplierAccount) FromEsbUpdateModuleRequestBkSupplierAccount1(v EsbUpdateModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbUpdateModuleRequestBkSupplierAccount1 performs a merge with any union data inside the EsbUpdateModuleRequest_BkSupplierAccount, using the provided EsbUpdateModuleRequestBkSupplierAccount1
+func (t *EsbUpdateModuleRequest_BkSupplierAccount) MergeEsbUpdateModuleRequestBkSupplierAccount1(v EsbUpdateModuleRequestBkSupplierAccount1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbUpdateModuleRequest_BkSupplierAccount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbUpdateModuleRequest_BkSupplierAccount) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -3554,6 +6936,254 @@ func (t *EsbBatchDeleteSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEsbInstanceSuccess returns the union data inside the EsbCreateInst200JSONResponseBody as a EsbInstanceSuccess
+func (t EsbCreateInst200JSONResponseBody) AsEsbInstanceSuccess() (EsbInstanceSuccess, error) {
+	var body EsbInstanceSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbInstanceSuccess overwrites any union data inside the EsbCreateInst200JSONResponseBody as the provided EsbInstanceSuccess
+func (t *EsbCreateInst200JSONResponseBody) FromEsbInstanceSuccess(v EsbInstanceSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbInstanceSuccess performs a merge with any union data inside the EsbCreateInst200JSONResponseBody, using the provided EsbInstanceSuccess
+func (t *EsbCreateInst200JSONResponseBody) MergeEsbInstanceSuccess(v EsbInstanceSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbCreateInst200JSONResponseBody as a EsbFailure
+func (t EsbCreateInst200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbCreateInst200JSONResponseBody as the provided EsbFailure
+func (t *EsbCreateInst200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbCreateInst200JSONResponseBody, using the provided EsbFailure
+func (t *EsbCreateInst200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbCreateInst200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbCreateInst200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbModuleSuccess returns the union data inside the EsbCreateModule200JSONResponseBody as a EsbModuleSuccess
+func (t EsbCreateModule200JSONResponseBody) AsEsbModuleSuccess() (EsbModuleSuccess, error) {
+	var body EsbModuleSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbModuleSuccess overwrites any union data inside the EsbCreateModule200JSONResponseBody as the provided EsbModuleSuccess
+func (t *EsbCreateModule200JSONResponseBody) FromEsbModuleSuccess(v EsbModuleSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbModuleSuccess performs a merge with any union data inside the EsbCreateModule200JSONResponseBody, using the provided EsbModuleSuccess
+func (t *EsbCreateModule200JSONResponseBody) MergeEsbModuleSuccess(v EsbModuleSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbCreateModule200JSONResponseBody as a EsbFailure
+func (t EsbCreateModule200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbCreateModule200JSONResponseBody as the provided EsbFailure
+func (t *EsbCreateModule200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbCreateModule200JSONResponseBody, using the provided EsbFailure
+func (t *EsbCreateModule200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbCreateModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbCreateModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbNullSuccess returns the union data inside the EsbDeleteInst200JSONResponseBody as a EsbNullSuccess
+func (t EsbDeleteInst200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
+	var body EsbNullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNullSuccess overwrites any union data inside the EsbDeleteInst200JSONResponseBody as the provided EsbNullSuccess
+func (t *EsbDeleteInst200JSONResponseBody) FromEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNullSuccess performs a merge with any union data inside the EsbDeleteInst200JSONResponseBody, using the provided EsbNullSuccess
+func (t *EsbDeleteInst200JSONResponseBody) MergeEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbDeleteInst200JSONResponseBody as a EsbFailure
+func (t EsbDeleteInst200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbDeleteInst200JSONResponseBody as the provided EsbFailure
+func (t *EsbDeleteInst200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbDeleteInst200JSONResponseBody, using the provided EsbFailure
+func (t *EsbDeleteInst200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbDeleteInst200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbDeleteInst200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbNullSuccess returns the union data inside the EsbDeleteModule200JSONResponseBody as a EsbNullSuccess
+func (t EsbDeleteModule200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
+	var body EsbNullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNullSuccess overwrites any union data inside the EsbDeleteModule200JSONResponseBody as the provided EsbNullSuccess
+func (t *EsbDeleteModule200JSONResponseBody) FromEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNullSuccess performs a merge with any union data inside the EsbDeleteModule200JSONResponseBody, using the provided EsbNullSuccess
+func (t *EsbDeleteModule200JSONResponseBody) MergeEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbDeleteModule200JSONResponseBody as a EsbFailure
+func (t EsbDeleteModule200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbDeleteModule200JSONResponseBody as the provided EsbFailure
+func (t *EsbDeleteModule200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbDeleteModule200JSONResponseBody, using the provided EsbFailure
+func (t *EsbDeleteModule200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbDeleteModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbDeleteModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbNullSuccess returns the union data inside the EsbDeleteSet200JSONResponseBody as a EsbNullSuccess
 func (t EsbDeleteSet200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
 	var body EsbNullSuccess
@@ -3612,6 +7242,254 @@ func (t EsbDeleteSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
 }
 
 func (t *EsbDeleteSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbModuleBatchSuccess returns the union data inside the EsbFindModuleBatch200JSONResponseBody as a EsbModuleBatchSuccess
+func (t EsbFindModuleBatch200JSONResponseBody) AsEsbModuleBatchSuccess() (EsbModuleBatchSuccess, error) {
+	var body EsbModuleBatchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbModuleBatchSuccess overwrites any union data inside the EsbFindModuleBatch200JSONResponseBody as the provided EsbModuleBatchSuccess
+func (t *EsbFindModuleBatch200JSONResponseBody) FromEsbModuleBatchSuccess(v EsbModuleBatchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbModuleBatchSuccess performs a merge with any union data inside the EsbFindModuleBatch200JSONResponseBody, using the provided EsbModuleBatchSuccess
+func (t *EsbFindModuleBatch200JSONResponseBody) MergeEsbModuleBatchSuccess(v EsbModuleBatchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbFindModuleBatch200JSONResponseBody as a EsbFailure
+func (t EsbFindModuleBatch200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbFindModuleBatch200JSONResponseBody as the provided EsbFailure
+func (t *EsbFindModuleBatch200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbFindModuleBatch200JSONResponseBody, using the provided EsbFailure
+func (t *EsbFindModuleBatch200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbFindModuleBatch200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbFindModuleBatch200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbSetBatchSuccess returns the union data inside the EsbFindSetBatch200JSONResponseBody as a EsbSetBatchSuccess
+func (t EsbFindSetBatch200JSONResponseBody) AsEsbSetBatchSuccess() (EsbSetBatchSuccess, error) {
+	var body EsbSetBatchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbSetBatchSuccess overwrites any union data inside the EsbFindSetBatch200JSONResponseBody as the provided EsbSetBatchSuccess
+func (t *EsbFindSetBatch200JSONResponseBody) FromEsbSetBatchSuccess(v EsbSetBatchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbSetBatchSuccess performs a merge with any union data inside the EsbFindSetBatch200JSONResponseBody, using the provided EsbSetBatchSuccess
+func (t *EsbFindSetBatch200JSONResponseBody) MergeEsbSetBatchSuccess(v EsbSetBatchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbFindSetBatch200JSONResponseBody as a EsbFailure
+func (t EsbFindSetBatch200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbFindSetBatch200JSONResponseBody as the provided EsbFailure
+func (t *EsbFindSetBatch200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbFindSetBatch200JSONResponseBody, using the provided EsbFailure
+func (t *EsbFindSetBatch200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbFindSetBatch200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbFindSetBatch200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbNodePathsSuccess returns the union data inside the EsbFindTopoNodePaths200JSONResponseBody as a EsbNodePathsSuccess
+func (t EsbFindTopoNodePaths200JSONResponseBody) AsEsbNodePathsSuccess() (EsbNodePathsSuccess, error) {
+	var body EsbNodePathsSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNodePathsSuccess overwrites any union data inside the EsbFindTopoNodePaths200JSONResponseBody as the provided EsbNodePathsSuccess
+func (t *EsbFindTopoNodePaths200JSONResponseBody) FromEsbNodePathsSuccess(v EsbNodePathsSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNodePathsSuccess performs a merge with any union data inside the EsbFindTopoNodePaths200JSONResponseBody, using the provided EsbNodePathsSuccess
+func (t *EsbFindTopoNodePaths200JSONResponseBody) MergeEsbNodePathsSuccess(v EsbNodePathsSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbFindTopoNodePaths200JSONResponseBody as a EsbFailure
+func (t EsbFindTopoNodePaths200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbFindTopoNodePaths200JSONResponseBody as the provided EsbFailure
+func (t *EsbFindTopoNodePaths200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbFindTopoNodePaths200JSONResponseBody, using the provided EsbFailure
+func (t *EsbFindTopoNodePaths200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbFindTopoNodePaths200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbFindTopoNodePaths200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbInternalModulesSuccess returns the union data inside the EsbGetBizInternalModule200JSONResponseBody as a EsbInternalModulesSuccess
+func (t EsbGetBizInternalModule200JSONResponseBody) AsEsbInternalModulesSuccess() (EsbInternalModulesSuccess, error) {
+	var body EsbInternalModulesSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbInternalModulesSuccess overwrites any union data inside the EsbGetBizInternalModule200JSONResponseBody as the provided EsbInternalModulesSuccess
+func (t *EsbGetBizInternalModule200JSONResponseBody) FromEsbInternalModulesSuccess(v EsbInternalModulesSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbInternalModulesSuccess performs a merge with any union data inside the EsbGetBizInternalModule200JSONResponseBody, using the provided EsbInternalModulesSuccess
+func (t *EsbGetBizInternalModule200JSONResponseBody) MergeEsbInternalModulesSuccess(v EsbInternalModulesSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbGetBizInternalModule200JSONResponseBody as a EsbFailure
+func (t EsbGetBizInternalModule200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbGetBizInternalModule200JSONResponseBody as the provided EsbFailure
+func (t *EsbGetBizInternalModule200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbGetBizInternalModule200JSONResponseBody, using the provided EsbFailure
+func (t *EsbGetBizInternalModule200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbGetBizInternalModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbGetBizInternalModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -3740,6 +7618,130 @@ func (t *EsbSearchBizInstTopo200JSONResponseBody) UnmarshalJSON(b []byte) error 
 	return err
 }
 
+// AsEsbBusinessSearchSuccess returns the union data inside the EsbSearchBusiness200JSONResponseBody as a EsbBusinessSearchSuccess
+func (t EsbSearchBusiness200JSONResponseBody) AsEsbBusinessSearchSuccess() (EsbBusinessSearchSuccess, error) {
+	var body EsbBusinessSearchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbBusinessSearchSuccess overwrites any union data inside the EsbSearchBusiness200JSONResponseBody as the provided EsbBusinessSearchSuccess
+func (t *EsbSearchBusiness200JSONResponseBody) FromEsbBusinessSearchSuccess(v EsbBusinessSearchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbBusinessSearchSuccess performs a merge with any union data inside the EsbSearchBusiness200JSONResponseBody, using the provided EsbBusinessSearchSuccess
+func (t *EsbSearchBusiness200JSONResponseBody) MergeEsbBusinessSearchSuccess(v EsbBusinessSearchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbSearchBusiness200JSONResponseBody as a EsbFailure
+func (t EsbSearchBusiness200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbSearchBusiness200JSONResponseBody as the provided EsbFailure
+func (t *EsbSearchBusiness200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbSearchBusiness200JSONResponseBody, using the provided EsbFailure
+func (t *EsbSearchBusiness200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchBusiness200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchBusiness200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEsbModuleSearchSuccess returns the union data inside the EsbSearchModule200JSONResponseBody as a EsbModuleSearchSuccess
+func (t EsbSearchModule200JSONResponseBody) AsEsbModuleSearchSuccess() (EsbModuleSearchSuccess, error) {
+	var body EsbModuleSearchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbModuleSearchSuccess overwrites any union data inside the EsbSearchModule200JSONResponseBody as the provided EsbModuleSearchSuccess
+func (t *EsbSearchModule200JSONResponseBody) FromEsbModuleSearchSuccess(v EsbModuleSearchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbModuleSearchSuccess performs a merge with any union data inside the EsbSearchModule200JSONResponseBody, using the provided EsbModuleSearchSuccess
+func (t *EsbSearchModule200JSONResponseBody) MergeEsbModuleSearchSuccess(v EsbModuleSearchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbSearchModule200JSONResponseBody as a EsbFailure
+func (t EsbSearchModule200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbSearchModule200JSONResponseBody as the provided EsbFailure
+func (t *EsbSearchModule200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbSearchModule200JSONResponseBody, using the provided EsbFailure
+func (t *EsbSearchModule200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbSearchModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbSearchModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbAttributesSuccess returns the union data inside the EsbSearchObjectAttribute200JSONResponseBody as a EsbAttributesSuccess
 func (t EsbSearchObjectAttribute200JSONResponseBody) AsEsbAttributesSuccess() (EsbAttributesSuccess, error) {
 	var body EsbAttributesSuccess
@@ -3864,6 +7866,68 @@ func (t *EsbSearchSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEsbNullSuccess returns the union data inside the EsbUpdateModule200JSONResponseBody as a EsbNullSuccess
+func (t EsbUpdateModule200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
+	var body EsbNullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbNullSuccess overwrites any union data inside the EsbUpdateModule200JSONResponseBody as the provided EsbNullSuccess
+func (t *EsbUpdateModule200JSONResponseBody) FromEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbNullSuccess performs a merge with any union data inside the EsbUpdateModule200JSONResponseBody, using the provided EsbNullSuccess
+func (t *EsbUpdateModule200JSONResponseBody) MergeEsbNullSuccess(v EsbNullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEsbFailure returns the union data inside the EsbUpdateModule200JSONResponseBody as a EsbFailure
+func (t EsbUpdateModule200JSONResponseBody) AsEsbFailure() (EsbFailure, error) {
+	var body EsbFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEsbFailure overwrites any union data inside the EsbUpdateModule200JSONResponseBody as the provided EsbFailure
+func (t *EsbUpdateModule200JSONResponseBody) FromEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEsbFailure performs a merge with any union data inside the EsbUpdateModule200JSONResponseBody, using the provided EsbFailure
+func (t *EsbUpdateModule200JSONResponseBody) MergeEsbFailure(v EsbFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EsbUpdateModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EsbUpdateModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsEsbNullSuccess returns the union data inside the EsbUpdateSet200JSONResponseBody as a EsbNullSuccess
 func (t EsbUpdateSet200JSONResponseBody) AsEsbNullSuccess() (EsbNullSuccess, error) {
 	var body EsbNullSuccess
@@ -3922,6 +7986,358 @@ func (t EsbUpdateSet200JSONResponseBody) MarshalJSON() ([]byte, error) {
 }
 
 func (t *EsbUpdateSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3BusinessSearchSuccess returns the union data inside the V3SearchBusiness200JSONResponseBody as a V3BusinessSearchSuccess
+func (t V3SearchBusiness200JSONResponseBody) AsV3BusinessSearchSuccess() (V3BusinessSearchSuccess, error) {
+	var body V3BusinessSearchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3BusinessSearchSuccess overwrites any union data inside the V3SearchBusiness200JSONResponseBody as the provided V3BusinessSearchSuccess
+func (t *V3SearchBusiness200JSONResponseBody) FromV3BusinessSearchSuccess(v V3BusinessSearchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3BusinessSearchSuccess performs a merge with any union data inside the V3SearchBusiness200JSONResponseBody, using the provided V3BusinessSearchSuccess
+func (t *V3SearchBusiness200JSONResponseBody) MergeV3BusinessSearchSuccess(v V3BusinessSearchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3SearchBusiness200JSONResponseBody as a V3Failure
+func (t V3SearchBusiness200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3SearchBusiness200JSONResponseBody as the provided V3Failure
+func (t *V3SearchBusiness200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3SearchBusiness200JSONResponseBody, using the provided V3Failure
+func (t *V3SearchBusiness200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3SearchBusiness200JSONResponseBody as a V3APIServerFailure
+func (t V3SearchBusiness200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3SearchBusiness200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3SearchBusiness200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3SearchBusiness200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3SearchBusiness200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3SearchBusiness200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3SearchBusiness200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3NodePathsSuccess returns the union data inside the V3FindTopoNodePaths200JSONResponseBody as a V3NodePathsSuccess
+func (t V3FindTopoNodePaths200JSONResponseBody) AsV3NodePathsSuccess() (V3NodePathsSuccess, error) {
+	var body V3NodePathsSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3NodePathsSuccess overwrites any union data inside the V3FindTopoNodePaths200JSONResponseBody as the provided V3NodePathsSuccess
+func (t *V3FindTopoNodePaths200JSONResponseBody) FromV3NodePathsSuccess(v V3NodePathsSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3NodePathsSuccess performs a merge with any union data inside the V3FindTopoNodePaths200JSONResponseBody, using the provided V3NodePathsSuccess
+func (t *V3FindTopoNodePaths200JSONResponseBody) MergeV3NodePathsSuccess(v V3NodePathsSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3FindTopoNodePaths200JSONResponseBody as a V3Failure
+func (t V3FindTopoNodePaths200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3FindTopoNodePaths200JSONResponseBody as the provided V3Failure
+func (t *V3FindTopoNodePaths200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3FindTopoNodePaths200JSONResponseBody, using the provided V3Failure
+func (t *V3FindTopoNodePaths200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3FindTopoNodePaths200JSONResponseBody as a V3APIServerFailure
+func (t V3FindTopoNodePaths200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3FindTopoNodePaths200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3FindTopoNodePaths200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3FindTopoNodePaths200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3FindTopoNodePaths200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3FindTopoNodePaths200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3FindTopoNodePaths200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3InstanceSuccess returns the union data inside the V3CreateInst200JSONResponseBody as a V3InstanceSuccess
+func (t V3CreateInst200JSONResponseBody) AsV3InstanceSuccess() (V3InstanceSuccess, error) {
+	var body V3InstanceSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3InstanceSuccess overwrites any union data inside the V3CreateInst200JSONResponseBody as the provided V3InstanceSuccess
+func (t *V3CreateInst200JSONResponseBody) FromV3InstanceSuccess(v V3InstanceSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3InstanceSuccess performs a merge with any union data inside the V3CreateInst200JSONResponseBody, using the provided V3InstanceSuccess
+func (t *V3CreateInst200JSONResponseBody) MergeV3InstanceSuccess(v V3InstanceSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3CreateInst200JSONResponseBody as a V3Failure
+func (t V3CreateInst200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3CreateInst200JSONResponseBody as the provided V3Failure
+func (t *V3CreateInst200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3CreateInst200JSONResponseBody, using the provided V3Failure
+func (t *V3CreateInst200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3CreateInst200JSONResponseBody as a V3APIServerFailure
+func (t V3CreateInst200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3CreateInst200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3CreateInst200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3CreateInst200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3CreateInst200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3CreateInst200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3CreateInst200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3NullSuccess returns the union data inside the V3DeleteInst200JSONResponseBody as a V3NullSuccess
+func (t V3DeleteInst200JSONResponseBody) AsV3NullSuccess() (V3NullSuccess, error) {
+	var body V3NullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3NullSuccess overwrites any union data inside the V3DeleteInst200JSONResponseBody as the provided V3NullSuccess
+func (t *V3DeleteInst200JSONResponseBody) FromV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3NullSuccess performs a merge with any union data inside the V3DeleteInst200JSONResponseBody, using the provided V3NullSuccess
+func (t *V3DeleteInst200JSONResponseBody) MergeV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3DeleteInst200JSONResponseBody as a V3Failure
+func (t V3DeleteInst200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3DeleteInst200JSONResponseBody as the provided V3Failure
+func (t *V3DeleteInst200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3DeleteInst200JSONResponseBody, using the provided V3Failure
+func (t *V3DeleteInst200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3DeleteInst200JSONResponseBody as a V3APIServerFailure
+func (t V3DeleteInst200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3DeleteInst200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3DeleteInst200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3DeleteInst200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3DeleteInst200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3DeleteInst200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3DeleteInst200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -4186,6 +8602,534 @@ func (t V3GetMainlineObjectTopo200JSONResponseBody) MarshalJSON() ([]byte, error
 }
 
 func (t *V3GetMainlineObjectTopo200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3ModuleBatchSuccess returns the union data inside the V3FindModuleBatch200JSONResponseBody as a V3ModuleBatchSuccess
+func (t V3FindModuleBatch200JSONResponseBody) AsV3ModuleBatchSuccess() (V3ModuleBatchSuccess, error) {
+	var body V3ModuleBatchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3ModuleBatchSuccess overwrites any union data inside the V3FindModuleBatch200JSONResponseBody as the provided V3ModuleBatchSuccess
+func (t *V3FindModuleBatch200JSONResponseBody) FromV3ModuleBatchSuccess(v V3ModuleBatchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3ModuleBatchSuccess performs a merge with any union data inside the V3FindModuleBatch200JSONResponseBody, using the provided V3ModuleBatchSuccess
+func (t *V3FindModuleBatch200JSONResponseBody) MergeV3ModuleBatchSuccess(v V3ModuleBatchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3FindModuleBatch200JSONResponseBody as a V3Failure
+func (t V3FindModuleBatch200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3FindModuleBatch200JSONResponseBody as the provided V3Failure
+func (t *V3FindModuleBatch200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3FindModuleBatch200JSONResponseBody, using the provided V3Failure
+func (t *V3FindModuleBatch200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3FindModuleBatch200JSONResponseBody as a V3APIServerFailure
+func (t V3FindModuleBatch200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3FindModuleBatch200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3FindModuleBatch200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3FindModuleBatch200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3FindModuleBatch200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3FindModuleBatch200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3FindModuleBatch200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3SetBatchSuccess returns the union data inside the V3FindSetBatch200JSONResponseBody as a V3SetBatchSuccess
+func (t V3FindSetBatch200JSONResponseBody) AsV3SetBatchSuccess() (V3SetBatchSuccess, error) {
+	var body V3SetBatchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3SetBatchSuccess overwrites any union data inside the V3FindSetBatch200JSONResponseBody as the provided V3SetBatchSuccess
+func (t *V3FindSetBatch200JSONResponseBody) FromV3SetBatchSuccess(v V3SetBatchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3SetBatchSuccess performs a merge with any union data inside the V3FindSetBatch200JSONResponseBody, using the provided V3SetBatchSuccess
+func (t *V3FindSetBatch200JSONResponseBody) MergeV3SetBatchSuccess(v V3SetBatchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3FindSetBatch200JSONResponseBody as a V3Failure
+func (t V3FindSetBatch200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3FindSetBatch200JSONResponseBody as the provided V3Failure
+func (t *V3FindSetBatch200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3FindSetBatch200JSONResponseBody, using the provided V3Failure
+func (t *V3FindSetBatch200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3FindSetBatch200JSONResponseBody as a V3APIServerFailure
+func (t V3FindSetBatch200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3FindSetBatch200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3FindSetBatch200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3FindSetBatch200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3FindSetBatch200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3FindSetBatch200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3FindSetBatch200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3ModuleSearchSuccess returns the union data inside the V3SearchModule200JSONResponseBody as a V3ModuleSearchSuccess
+func (t V3SearchModule200JSONResponseBody) AsV3ModuleSearchSuccess() (V3ModuleSearchSuccess, error) {
+	var body V3ModuleSearchSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3ModuleSearchSuccess overwrites any union data inside the V3SearchModule200JSONResponseBody as the provided V3ModuleSearchSuccess
+func (t *V3SearchModule200JSONResponseBody) FromV3ModuleSearchSuccess(v V3ModuleSearchSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3ModuleSearchSuccess performs a merge with any union data inside the V3SearchModule200JSONResponseBody, using the provided V3ModuleSearchSuccess
+func (t *V3SearchModule200JSONResponseBody) MergeV3ModuleSearchSuccess(v V3ModuleSearchSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3SearchModule200JSONResponseBody as a V3Failure
+func (t V3SearchModule200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3SearchModule200JSONResponseBody as the provided V3Failure
+func (t *V3SearchModule200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3SearchModule200JSONResponseBody, using the provided V3Failure
+func (t *V3SearchModule200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3SearchModule200JSONResponseBody as a V3APIServerFailure
+func (t V3SearchModule200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3SearchModule200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3SearchModule200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3SearchModule200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3SearchModule200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3SearchModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3SearchModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3ModuleSuccess returns the union data inside the V3CreateModule200JSONResponseBody as a V3ModuleSuccess
+func (t V3CreateModule200JSONResponseBody) AsV3ModuleSuccess() (V3ModuleSuccess, error) {
+	var body V3ModuleSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3ModuleSuccess overwrites any union data inside the V3CreateModule200JSONResponseBody as the provided V3ModuleSuccess
+func (t *V3CreateModule200JSONResponseBody) FromV3ModuleSuccess(v V3ModuleSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3ModuleSuccess performs a merge with any union data inside the V3CreateModule200JSONResponseBody, using the provided V3ModuleSuccess
+func (t *V3CreateModule200JSONResponseBody) MergeV3ModuleSuccess(v V3ModuleSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3CreateModule200JSONResponseBody as a V3Failure
+func (t V3CreateModule200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3CreateModule200JSONResponseBody as the provided V3Failure
+func (t *V3CreateModule200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3CreateModule200JSONResponseBody, using the provided V3Failure
+func (t *V3CreateModule200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3CreateModule200JSONResponseBody as a V3APIServerFailure
+func (t V3CreateModule200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3CreateModule200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3CreateModule200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3CreateModule200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3CreateModule200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3CreateModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3CreateModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3NullSuccess returns the union data inside the V3DeleteModule200JSONResponseBody as a V3NullSuccess
+func (t V3DeleteModule200JSONResponseBody) AsV3NullSuccess() (V3NullSuccess, error) {
+	var body V3NullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3NullSuccess overwrites any union data inside the V3DeleteModule200JSONResponseBody as the provided V3NullSuccess
+func (t *V3DeleteModule200JSONResponseBody) FromV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3NullSuccess performs a merge with any union data inside the V3DeleteModule200JSONResponseBody, using the provided V3NullSuccess
+func (t *V3DeleteModule200JSONResponseBody) MergeV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3DeleteModule200JSONResponseBody as a V3Failure
+func (t V3DeleteModule200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3DeleteModule200JSONResponseBody as the provided V3Failure
+func (t *V3DeleteModule200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3DeleteModule200JSONResponseBody, using the provided V3Failure
+func (t *V3DeleteModule200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3DeleteModule200JSONResponseBody as a V3APIServerFailure
+func (t V3DeleteModule200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3DeleteModule200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3DeleteModule200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3DeleteModule200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3DeleteModule200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3DeleteModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3DeleteModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsV3NullSuccess returns the union data inside the V3UpdateModule200JSONResponseBody as a V3NullSuccess
+func (t V3UpdateModule200JSONResponseBody) AsV3NullSuccess() (V3NullSuccess, error) {
+	var body V3NullSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3NullSuccess overwrites any union data inside the V3UpdateModule200JSONResponseBody as the provided V3NullSuccess
+func (t *V3UpdateModule200JSONResponseBody) FromV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3NullSuccess performs a merge with any union data inside the V3UpdateModule200JSONResponseBody, using the provided V3NullSuccess
+func (t *V3UpdateModule200JSONResponseBody) MergeV3NullSuccess(v V3NullSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3UpdateModule200JSONResponseBody as a V3Failure
+func (t V3UpdateModule200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3UpdateModule200JSONResponseBody as the provided V3Failure
+func (t *V3UpdateModule200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3UpdateModule200JSONResponseBody, using the provided V3Failure
+func (t *V3UpdateModule200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3UpdateModule200JSONResponseBody as a V3APIServerFailure
+func (t V3UpdateModule200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3UpdateModule200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3UpdateModule200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3UpdateModule200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3UpdateModule200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3UpdateModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3UpdateModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -4630,6 +9574,94 @@ func (t *V3UpdateSet200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsV3InternalModulesSuccess returns the union data inside the V3GetBizInternalModule200JSONResponseBody as a V3InternalModulesSuccess
+func (t V3GetBizInternalModule200JSONResponseBody) AsV3InternalModulesSuccess() (V3InternalModulesSuccess, error) {
+	var body V3InternalModulesSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3InternalModulesSuccess overwrites any union data inside the V3GetBizInternalModule200JSONResponseBody as the provided V3InternalModulesSuccess
+func (t *V3GetBizInternalModule200JSONResponseBody) FromV3InternalModulesSuccess(v V3InternalModulesSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3InternalModulesSuccess performs a merge with any union data inside the V3GetBizInternalModule200JSONResponseBody, using the provided V3InternalModulesSuccess
+func (t *V3GetBizInternalModule200JSONResponseBody) MergeV3InternalModulesSuccess(v V3InternalModulesSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3Failure returns the union data inside the V3GetBizInternalModule200JSONResponseBody as a V3Failure
+func (t V3GetBizInternalModule200JSONResponseBody) AsV3Failure() (V3Failure, error) {
+	var body V3Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3Failure overwrites any union data inside the V3GetBizInternalModule200JSONResponseBody as the provided V3Failure
+func (t *V3GetBizInternalModule200JSONResponseBody) FromV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3Failure performs a merge with any union data inside the V3GetBizInternalModule200JSONResponseBody, using the provided V3Failure
+func (t *V3GetBizInternalModule200JSONResponseBody) MergeV3Failure(v V3Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsV3APIServerFailure returns the union data inside the V3GetBizInternalModule200JSONResponseBody as a V3APIServerFailure
+func (t V3GetBizInternalModule200JSONResponseBody) AsV3APIServerFailure() (V3APIServerFailure, error) {
+	var body V3APIServerFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromV3APIServerFailure overwrites any union data inside the V3GetBizInternalModule200JSONResponseBody as the provided V3APIServerFailure
+func (t *V3GetBizInternalModule200JSONResponseBody) FromV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeV3APIServerFailure performs a merge with any union data inside the V3GetBizInternalModule200JSONResponseBody, using the provided V3APIServerFailure
+func (t *V3GetBizInternalModule200JSONResponseBody) MergeV3APIServerFailure(v V3APIServerFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t V3GetBizInternalModule200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *V3GetBizInternalModule200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -4728,6 +9760,52 @@ type ClientInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
 	EsbBatchDeleteSet(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EsbCreateInstWithBody create a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level between business and set (reference §12.5); the stored node on
+	// success. Built-in models refuse (1199084).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+	EsbCreateInstWithBody(ctx context.Context, params *EsbCreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbCreateInst create a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level between business and set (reference §12.5); the stored node on
+	// success. Built-in models refuse (1199084).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+	EsbCreateInst(ctx context.Context, params *EsbCreateInstParams, body EsbCreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbCreateModuleWithBody create a module in a set (ESB)
+	//
+	// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+	// success. A set made from a set template refuses (1101097); a name its set holds already is
+	// 1199014.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+	EsbCreateModuleWithBody(ctx context.Context, params *EsbCreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbCreateModule create a module in a set (ESB)
+	//
+	// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+	// success. A set made from a set template refuses (1101097); a name its set holds already is
+	// 1199014.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+	EsbCreateModule(ctx context.Context, params *EsbCreateModuleParams, body EsbCreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EsbCreateSetWithBody create cluster (ESB)
 	//
 	// Create a set under a node of a business. The trailing slash is optional. Messages are
@@ -4754,6 +9832,50 @@ type ClientInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/create_set/ (the `EsbCreateSet` operationId).
 	EsbCreateSet(ctx context.Context, params *EsbCreateSetParams, body EsbCreateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EsbDeleteInstWithBody delete a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+	// a success.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+	EsbDeleteInstWithBody(ctx context.Context, params *EsbDeleteInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbDeleteInst delete a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+	// a success.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+	EsbDeleteInst(ctx context.Context, params *EsbDeleteInstParams, body EsbDeleteInstJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbDeleteModuleWithBody delete a module (ESB)
+	//
+	// Delete a module (reference §11.7); a module that does not match the business and set is a
+	// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+	EsbDeleteModuleWithBody(ctx context.Context, params *EsbDeleteModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbDeleteModule delete a module (ESB)
+	//
+	// Delete a module (reference §11.7); a module that does not match the business and set is a
+	// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+	EsbDeleteModule(ctx context.Context, params *EsbDeleteModuleParams, body EsbDeleteModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EsbDeleteSetWithBody delete a set (ESB)
 	//
 	// Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
@@ -4773,6 +9895,90 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/c/compapi/v2/cc/delete_set/ (the `EsbDeleteSet` operationId).
 	EsbDeleteSet(ctx context.Context, params *EsbDeleteSetParams, body EsbDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbFindModuleBatchWithBody find modules by id (ESB)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+	EsbFindModuleBatchWithBody(ctx context.Context, params *EsbFindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbFindModuleBatch find modules by id (ESB)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+	EsbFindModuleBatch(ctx context.Context, params *EsbFindModuleBatchParams, body EsbFindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbFindSetBatchWithBody find sets by id (ESB)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+	// (reference §12.3).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+	EsbFindSetBatchWithBody(ctx context.Context, params *EsbFindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbFindSetBatch find sets by id (ESB)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+	// (reference §12.3).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+	EsbFindSetBatch(ctx context.Context, params *EsbFindSetBatchParams, body EsbFindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbFindTopoNodePathsWithBody the paths of topology nodes (ESB)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+	EsbFindTopoNodePathsWithBody(ctx context.Context, params *EsbFindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbFindTopoNodePaths the paths of topology nodes (ESB)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+	EsbFindTopoNodePaths(ctx context.Context, params *EsbFindTopoNodePathsParams, body EsbFindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbGetBizInternalModuleWithBody the idle set and built-in modules of a business (ESB)
+	//
+	// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+	// success with none.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+	EsbGetBizInternalModuleWithBody(ctx context.Context, params *EsbGetBizInternalModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbGetBizInternalModule the idle set and built-in modules of a business (ESB)
+	//
+	// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+	// success with none.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+	EsbGetBizInternalModule(ctx context.Context, params *EsbGetBizInternalModuleParams, body EsbGetBizInternalModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// EsbGetMainlineObjectTopoWithBody the mainline of the business topology (ESB)
 	//
@@ -4818,6 +10024,50 @@ type ClientInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
 	EsbSearchBizInstTopo(ctx context.Context, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EsbSearchBusinessWithBody search businesses (ESB)
+	//
+	// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+	// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+	EsbSearchBusinessWithBody(ctx context.Context, params *EsbSearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchBusiness search businesses (ESB)
+	//
+	// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+	// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+	EsbSearchBusiness(ctx context.Context, params *EsbSearchBusinessParams, body EsbSearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchModuleWithBody search modules of a business (ESB)
+	//
+	// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+	// paged by `page` (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+	EsbSearchModuleWithBody(ctx context.Context, params *EsbSearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbSearchModule search modules of a business (ESB)
+	//
+	// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+	// paged by `page` (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+	EsbSearchModule(ctx context.Context, params *EsbSearchModuleParams, body EsbSearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EsbSearchObjectAttributeWithBody the attributes of a model (ESB)
 	//
 	// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
@@ -4860,6 +10110,28 @@ type ClientInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/search_set/ (the `EsbSearchSet` operationId).
 	EsbSearchSet(ctx context.Context, params *EsbSearchSetParams, body EsbSearchSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EsbUpdateModuleWithBody update a module (ESB)
+	//
+	// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+	// null on success. Built-in modules refuse (1101098).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+	EsbUpdateModuleWithBody(ctx context.Context, params *EsbUpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EsbUpdateModule update a module (ESB)
+	//
+	// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+	// null on success. Built-in modules refuse (1101098).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+	EsbUpdateModule(ctx context.Context, params *EsbUpdateModuleParams, body EsbUpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EsbUpdateSetWithBody update a set (ESB)
 	//
 	// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
@@ -4881,6 +10153,68 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
 	EsbUpdateSet(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchBusinessWithBody search businesses (API gateway / CMDB v3)
+	//
+	// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+	V3SearchBusinessWithBody(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchBusiness search businesses (API gateway / CMDB v3)
+	//
+	// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+	V3SearchBusiness(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, body V3SearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3FindTopoNodePathsWithBody the paths of topology nodes (API gateway / CMDB v3)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+	V3FindTopoNodePathsWithBody(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3FindTopoNodePaths the paths of topology nodes (API gateway / CMDB v3)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+	V3FindTopoNodePaths(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, body V3FindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3CreateInstWithBody create a node of a custom mainline level (API gateway / CMDB v3)
+	//
+	// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+	V3CreateInstWithBody(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3CreateInst create a node of a custom mainline level (API gateway / CMDB v3)
+	//
+	// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+	V3CreateInst(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, body V3CreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3DeleteInst delete a node of a custom mainline level (API gateway / CMDB v3)
+	//
+	// A node of the custom level `bk_obj_id` and everything below it (reference §12.5); data null
+	// on success.
+	//
+	// Corresponds with DELETE /api/v3/delete/instance/object/{bk_obj_id}/inst/{bk_inst_id} (the `V3DeleteInst` operationId).
+	V3DeleteInst(ctx context.Context, bkObjId ObjIDPath, bkInstId InstIDPath, params *V3DeleteInstParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V3SearchObjectAttributeWithBody the attributes of a model (API gateway / CMDB v3)
 	//
@@ -4913,6 +10247,103 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
 	V3GetMainlineObjectTopo(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3FindModuleBatchWithBody find modules by id (API gateway / CMDB v3)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+	V3FindModuleBatchWithBody(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3FindModuleBatch find modules by id (API gateway / CMDB v3)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+	V3FindModuleBatch(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, body V3FindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3FindSetBatchWithBody find sets by id (API gateway / CMDB v3)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+	V3FindSetBatchWithBody(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3FindSetBatch find sets by id (API gateway / CMDB v3)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+	V3FindSetBatch(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, body V3FindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchModuleWithBody search modules of a business (API gateway / CMDB v3)
+	//
+	// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+	V3SearchModuleWithBody(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3SearchModule search modules of a business (API gateway / CMDB v3)
+	//
+	// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+	V3SearchModule(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, body V3SearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3CreateModuleWithBody create a module in a set (API gateway / CMDB v3)
+	//
+	// Create a module in a set of the business, the body its fields (reference §11.3).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+	V3CreateModuleWithBody(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3CreateModule create a module in a set (API gateway / CMDB v3)
+	//
+	// Create a module in a set of the business, the body its fields (reference §11.3).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+	V3CreateModule(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, body V3CreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3DeleteModule delete a module (API gateway / CMDB v3)
+	//
+	// Delete a module (reference §11.7); data null on success.
+	//
+	// Corresponds with DELETE /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3DeleteModule` operationId).
+	V3DeleteModule(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3DeleteModuleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3UpdateModuleWithBody update a module (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a module (reference §11.7); data null on success.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+	V3UpdateModuleWithBody(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3UpdateModule update a module (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a module (reference §11.7); data null on success.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+	V3UpdateModule(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, body V3UpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V3SearchSetWithBody search sets of a business (API gateway / CMDB v3)
 	//
@@ -5007,6 +10438,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
 	V3UpdateSet(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// V3GetBizInternalModule the idle set and built-in modules of a business (API gateway / CMDB v3)
+	//
+	// The business's idle set and its built-in modules (reference §11.8).
+	//
+	// Corresponds with GET /api/v3/topo/internal/{bk_supplier_account}/{bk_biz_id} (the `V3GetBizInternalModule` operationId).
+	V3GetBizInternalModule(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, params *V3GetBizInternalModuleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // EsbBatchDeleteSetWithBody delete sets of a business (ESB)
@@ -5043,6 +10481,92 @@ func (c *Client) EsbBatchDeleteSetWithBody(ctx context.Context, params *EsbBatch
 // Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
 func (c *Client) EsbBatchDeleteSet(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEsbBatchDeleteSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbCreateInstWithBody create a node of a custom mainline level (ESB)
+//
+// A node of a custom level between business and set (reference §12.5); the stored node on
+// success. Built-in models refuse (1199084).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+func (c *Client) EsbCreateInstWithBody(ctx context.Context, params *EsbCreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbCreateInstRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbCreateInst create a node of a custom mainline level (ESB)
+//
+// A node of a custom level between business and set (reference §12.5); the stored node on
+// success. Built-in models refuse (1199084).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+func (c *Client) EsbCreateInst(ctx context.Context, params *EsbCreateInstParams, body EsbCreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbCreateInstRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbCreateModuleWithBody create a module in a set (ESB)
+//
+// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+// success. A set made from a set template refuses (1101097); a name its set holds already is
+// 1199014.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+func (c *Client) EsbCreateModuleWithBody(ctx context.Context, params *EsbCreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbCreateModuleRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbCreateModule create a module in a set (ESB)
+//
+// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+// success. A set made from a set template refuses (1101097); a name its set holds already is
+// 1199014.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+func (c *Client) EsbCreateModule(ctx context.Context, params *EsbCreateModuleParams, body EsbCreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbCreateModuleRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5099,6 +10623,90 @@ func (c *Client) EsbCreateSet(ctx context.Context, params *EsbCreateSetParams, b
 	return c.Client.Do(req)
 }
 
+// EsbDeleteInstWithBody delete a node of a custom mainline level (ESB)
+//
+// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+// a success.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+func (c *Client) EsbDeleteInstWithBody(ctx context.Context, params *EsbDeleteInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbDeleteInstRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbDeleteInst delete a node of a custom mainline level (ESB)
+//
+// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+// a success.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+func (c *Client) EsbDeleteInst(ctx context.Context, params *EsbDeleteInstParams, body EsbDeleteInstJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbDeleteInstRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbDeleteModuleWithBody delete a module (ESB)
+//
+// Delete a module (reference §11.7); a module that does not match the business and set is a
+// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+func (c *Client) EsbDeleteModuleWithBody(ctx context.Context, params *EsbDeleteModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbDeleteModuleRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbDeleteModule delete a module (ESB)
+//
+// Delete a module (reference §11.7); a module that does not match the business and set is a
+// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+func (c *Client) EsbDeleteModule(ctx context.Context, params *EsbDeleteModuleParams, body EsbDeleteModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbDeleteModuleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // EsbDeleteSetWithBody delete a set (ESB)
 //
 // Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
@@ -5129,6 +10737,170 @@ func (c *Client) EsbDeleteSetWithBody(ctx context.Context, params *EsbDeleteSetP
 // Corresponds with POST /api/c/compapi/v2/cc/delete_set/ (the `EsbDeleteSet` operationId).
 func (c *Client) EsbDeleteSet(ctx context.Context, params *EsbDeleteSetParams, body EsbDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEsbDeleteSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbFindModuleBatchWithBody find modules by id (ESB)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+func (c *Client) EsbFindModuleBatchWithBody(ctx context.Context, params *EsbFindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbFindModuleBatchRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbFindModuleBatch find modules by id (ESB)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+func (c *Client) EsbFindModuleBatch(ctx context.Context, params *EsbFindModuleBatchParams, body EsbFindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbFindModuleBatchRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbFindSetBatchWithBody find sets by id (ESB)
+//
+// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+// (reference §12.3).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+func (c *Client) EsbFindSetBatchWithBody(ctx context.Context, params *EsbFindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbFindSetBatchRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbFindSetBatch find sets by id (ESB)
+//
+// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+// (reference §12.3).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+func (c *Client) EsbFindSetBatch(ctx context.Context, params *EsbFindSetBatchParams, body EsbFindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbFindSetBatchRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbFindTopoNodePathsWithBody the paths of topology nodes (ESB)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+func (c *Client) EsbFindTopoNodePathsWithBody(ctx context.Context, params *EsbFindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbFindTopoNodePathsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbFindTopoNodePaths the paths of topology nodes (ESB)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+func (c *Client) EsbFindTopoNodePaths(ctx context.Context, params *EsbFindTopoNodePathsParams, body EsbFindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbFindTopoNodePathsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbGetBizInternalModuleWithBody the idle set and built-in modules of a business (ESB)
+//
+// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+// success with none.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+func (c *Client) EsbGetBizInternalModuleWithBody(ctx context.Context, params *EsbGetBizInternalModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbGetBizInternalModuleRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbGetBizInternalModule the idle set and built-in modules of a business (ESB)
+//
+// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+// success with none.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+func (c *Client) EsbGetBizInternalModule(ctx context.Context, params *EsbGetBizInternalModuleParams, body EsbGetBizInternalModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbGetBizInternalModuleRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5223,6 +10995,90 @@ func (c *Client) EsbSearchBizInstTopo(ctx context.Context, params *EsbSearchBizI
 	return c.Client.Do(req)
 }
 
+// EsbSearchBusinessWithBody search businesses (ESB)
+//
+// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+func (c *Client) EsbSearchBusinessWithBody(ctx context.Context, params *EsbSearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchBusinessRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchBusiness search businesses (ESB)
+//
+// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+func (c *Client) EsbSearchBusiness(ctx context.Context, params *EsbSearchBusinessParams, body EsbSearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchBusinessRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchModuleWithBody search modules of a business (ESB)
+//
+// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+// paged by `page` (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+func (c *Client) EsbSearchModuleWithBody(ctx context.Context, params *EsbSearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchModuleRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbSearchModule search modules of a business (ESB)
+//
+// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+// paged by `page` (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+func (c *Client) EsbSearchModule(ctx context.Context, params *EsbSearchModuleParams, body EsbSearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbSearchModuleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // EsbSearchObjectAttributeWithBody the attributes of a model (ESB)
 //
 // The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
@@ -5305,6 +11161,48 @@ func (c *Client) EsbSearchSet(ctx context.Context, params *EsbSearchSetParams, b
 	return c.Client.Do(req)
 }
 
+// EsbUpdateModuleWithBody update a module (ESB)
+//
+// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+// null on success. Built-in modules refuse (1101098).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+func (c *Client) EsbUpdateModuleWithBody(ctx context.Context, params *EsbUpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbUpdateModuleRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EsbUpdateModule update a module (ESB)
+//
+// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+// null on success. Built-in modules refuse (1101098).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+func (c *Client) EsbUpdateModule(ctx context.Context, params *EsbUpdateModuleParams, body EsbUpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEsbUpdateModuleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // EsbUpdateSetWithBody update a set (ESB)
 //
 // Write the fields of `data` over a set, checked as create_set checks them; `data` is null
@@ -5337,6 +11235,138 @@ func (c *Client) EsbUpdateSetWithBody(ctx context.Context, params *EsbUpdateSetP
 // Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
 func (c *Client) EsbUpdateSet(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEsbUpdateSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchBusinessWithBody search businesses (API gateway / CMDB v3)
+//
+// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+func (c *Client) V3SearchBusinessWithBody(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchBusinessRequestWithBody(c.Server, bkSupplierAccount, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchBusiness search businesses (API gateway / CMDB v3)
+//
+// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+func (c *Client) V3SearchBusiness(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, body V3SearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchBusinessRequest(c.Server, bkSupplierAccount, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3FindTopoNodePathsWithBody the paths of topology nodes (API gateway / CMDB v3)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+func (c *Client) V3FindTopoNodePathsWithBody(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3FindTopoNodePathsRequestWithBody(c.Server, bkBizId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3FindTopoNodePaths the paths of topology nodes (API gateway / CMDB v3)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+func (c *Client) V3FindTopoNodePaths(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, body V3FindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3FindTopoNodePathsRequest(c.Server, bkBizId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3CreateInstWithBody create a node of a custom mainline level (API gateway / CMDB v3)
+//
+// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+func (c *Client) V3CreateInstWithBody(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3CreateInstRequestWithBody(c.Server, bkObjId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3CreateInst create a node of a custom mainline level (API gateway / CMDB v3)
+//
+// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+func (c *Client) V3CreateInst(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, body V3CreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3CreateInstRequest(c.Server, bkObjId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3DeleteInst delete a node of a custom mainline level (API gateway / CMDB v3)
+//
+// A node of the custom level `bk_obj_id` and everything below it (reference §12.5); data null
+// on success.
+//
+// Corresponds with DELETE /api/v3/delete/instance/object/{bk_obj_id}/inst/{bk_inst_id} (the `V3DeleteInst` operationId).
+func (c *Client) V3DeleteInst(ctx context.Context, bkObjId ObjIDPath, bkInstId InstIDPath, params *V3DeleteInstParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3DeleteInstRequest(c.Server, bkObjId, bkInstId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5409,6 +11439,213 @@ func (c *Client) V3SearchBizInstTopo(ctx context.Context, bkBizId BizIDPath, par
 // Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
 func (c *Client) V3GetMainlineObjectTopo(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV3GetMainlineObjectTopoRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3FindModuleBatchWithBody find modules by id (API gateway / CMDB v3)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+func (c *Client) V3FindModuleBatchWithBody(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3FindModuleBatchRequestWithBody(c.Server, bkBizId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3FindModuleBatch find modules by id (API gateway / CMDB v3)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+func (c *Client) V3FindModuleBatch(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, body V3FindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3FindModuleBatchRequest(c.Server, bkBizId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3FindSetBatchWithBody find sets by id (API gateway / CMDB v3)
+//
+// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+func (c *Client) V3FindSetBatchWithBody(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3FindSetBatchRequestWithBody(c.Server, bkBizId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3FindSetBatch find sets by id (API gateway / CMDB v3)
+//
+// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+func (c *Client) V3FindSetBatch(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, body V3FindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3FindSetBatchRequest(c.Server, bkBizId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchModuleWithBody search modules of a business (API gateway / CMDB v3)
+//
+// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+func (c *Client) V3SearchModuleWithBody(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchModuleRequestWithBody(c.Server, bkSupplierAccount, bkBizId, bkSetId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3SearchModule search modules of a business (API gateway / CMDB v3)
+//
+// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+func (c *Client) V3SearchModule(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, body V3SearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3SearchModuleRequest(c.Server, bkSupplierAccount, bkBizId, bkSetId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3CreateModuleWithBody create a module in a set (API gateway / CMDB v3)
+//
+// Create a module in a set of the business, the body its fields (reference §11.3).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+func (c *Client) V3CreateModuleWithBody(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3CreateModuleRequestWithBody(c.Server, bkBizId, bkSetId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3CreateModule create a module in a set (API gateway / CMDB v3)
+//
+// Create a module in a set of the business, the body its fields (reference §11.3).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+func (c *Client) V3CreateModule(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, body V3CreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3CreateModuleRequest(c.Server, bkBizId, bkSetId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3DeleteModule delete a module (API gateway / CMDB v3)
+//
+// Delete a module (reference §11.7); data null on success.
+//
+// Corresponds with DELETE /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3DeleteModule` operationId).
+func (c *Client) V3DeleteModule(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3DeleteModuleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3DeleteModuleRequest(c.Server, bkBizId, bkSetId, bkModuleId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3UpdateModuleWithBody update a module (API gateway / CMDB v3)
+//
+// Write the body's fields over a module (reference §11.7); data null on success.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+func (c *Client) V3UpdateModuleWithBody(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3UpdateModuleRequestWithBody(c.Server, bkBizId, bkSetId, bkModuleId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// V3UpdateModule update a module (API gateway / CMDB v3)
+//
+// Write the body's fields over a module (reference §11.7); data null on success.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+func (c *Client) V3UpdateModule(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, body V3UpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3UpdateModuleRequest(c.Server, bkBizId, bkSetId, bkModuleId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5603,6 +11840,23 @@ func (c *Client) V3UpdateSet(ctx context.Context, bkBizId BizIDPath, bkSetId Set
 	return c.Client.Do(req)
 }
 
+// V3GetBizInternalModule the idle set and built-in modules of a business (API gateway / CMDB v3)
+//
+// The business's idle set and its built-in modules (reference §11.8).
+//
+// Corresponds with GET /api/v3/topo/internal/{bk_supplier_account}/{bk_biz_id} (the `V3GetBizInternalModule` operationId).
+func (c *Client) V3GetBizInternalModule(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, params *V3GetBizInternalModuleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewV3GetBizInternalModuleRequest(c.Server, bkSupplierAccount, bkBizId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewEsbBatchDeleteSetRequest calls the generic EsbBatchDeleteSet builder with application/json body
 func NewEsbBatchDeleteSetRequest(server string, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5624,6 +11878,116 @@ func NewEsbBatchDeleteSetRequestWithBody(server string, params *EsbBatchDeleteSe
 	}
 
 	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/batch_delete_set/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbCreateInstRequest calls the generic EsbCreateInst builder with application/json body
+func NewEsbCreateInstRequest(server string, params *EsbCreateInstParams, body EsbCreateInstJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbCreateInstRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbCreateInstRequestWithBody constructs an http.Request for the EsbCreateInst method, with any body, and a specified content type
+func NewEsbCreateInstRequestWithBody(server string, params *EsbCreateInstParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/create_inst/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbCreateModuleRequest calls the generic EsbCreateModule builder with application/json body
+func NewEsbCreateModuleRequest(server string, params *EsbCreateModuleParams, body EsbCreateModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbCreateModuleRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbCreateModuleRequestWithBody constructs an http.Request for the EsbCreateModule method, with any body, and a specified content type
+func NewEsbCreateModuleRequestWithBody(server string, params *EsbCreateModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/create_module/")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5713,6 +12077,116 @@ func NewEsbCreateSetRequestWithBody(server string, params *EsbCreateSetParams, c
 	return req, nil
 }
 
+// NewEsbDeleteInstRequest calls the generic EsbDeleteInst builder with application/json body
+func NewEsbDeleteInstRequest(server string, params *EsbDeleteInstParams, body EsbDeleteInstJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbDeleteInstRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbDeleteInstRequestWithBody constructs an http.Request for the EsbDeleteInst method, with any body, and a specified content type
+func NewEsbDeleteInstRequestWithBody(server string, params *EsbDeleteInstParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/delete_inst/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbDeleteModuleRequest calls the generic EsbDeleteModule builder with application/json body
+func NewEsbDeleteModuleRequest(server string, params *EsbDeleteModuleParams, body EsbDeleteModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbDeleteModuleRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbDeleteModuleRequestWithBody constructs an http.Request for the EsbDeleteModule method, with any body, and a specified content type
+func NewEsbDeleteModuleRequestWithBody(server string, params *EsbDeleteModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/delete_module/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewEsbDeleteSetRequest calls the generic EsbDeleteSet builder with application/json body
 func NewEsbDeleteSetRequest(server string, params *EsbDeleteSetParams, body EsbDeleteSetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5734,6 +12208,226 @@ func NewEsbDeleteSetRequestWithBody(server string, params *EsbDeleteSetParams, c
 	}
 
 	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/delete_set/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbFindModuleBatchRequest calls the generic EsbFindModuleBatch builder with application/json body
+func NewEsbFindModuleBatchRequest(server string, params *EsbFindModuleBatchParams, body EsbFindModuleBatchJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbFindModuleBatchRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbFindModuleBatchRequestWithBody constructs an http.Request for the EsbFindModuleBatch method, with any body, and a specified content type
+func NewEsbFindModuleBatchRequestWithBody(server string, params *EsbFindModuleBatchParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/find_module_batch/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbFindSetBatchRequest calls the generic EsbFindSetBatch builder with application/json body
+func NewEsbFindSetBatchRequest(server string, params *EsbFindSetBatchParams, body EsbFindSetBatchJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbFindSetBatchRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbFindSetBatchRequestWithBody constructs an http.Request for the EsbFindSetBatch method, with any body, and a specified content type
+func NewEsbFindSetBatchRequestWithBody(server string, params *EsbFindSetBatchParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/find_set_batch/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbFindTopoNodePathsRequest calls the generic EsbFindTopoNodePaths builder with application/json body
+func NewEsbFindTopoNodePathsRequest(server string, params *EsbFindTopoNodePathsParams, body EsbFindTopoNodePathsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbFindTopoNodePathsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbFindTopoNodePathsRequestWithBody constructs an http.Request for the EsbFindTopoNodePaths method, with any body, and a specified content type
+func NewEsbFindTopoNodePathsRequestWithBody(server string, params *EsbFindTopoNodePathsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/find_topo_node_paths/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbGetBizInternalModuleRequest calls the generic EsbGetBizInternalModule builder with application/json body
+func NewEsbGetBizInternalModuleRequest(server string, params *EsbGetBizInternalModuleParams, body EsbGetBizInternalModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbGetBizInternalModuleRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbGetBizInternalModuleRequestWithBody constructs an http.Request for the EsbGetBizInternalModule method, with any body, and a specified content type
+func NewEsbGetBizInternalModuleRequestWithBody(server string, params *EsbGetBizInternalModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/get_biz_internal_module/")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5878,6 +12572,116 @@ func NewEsbSearchBizInstTopoRequestWithBody(server string, params *EsbSearchBizI
 	return req, nil
 }
 
+// NewEsbSearchBusinessRequest calls the generic EsbSearchBusiness builder with application/json body
+func NewEsbSearchBusinessRequest(server string, params *EsbSearchBusinessParams, body EsbSearchBusinessJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbSearchBusinessRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbSearchBusinessRequestWithBody constructs an http.Request for the EsbSearchBusiness method, with any body, and a specified content type
+func NewEsbSearchBusinessRequestWithBody(server string, params *EsbSearchBusinessParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/search_business/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEsbSearchModuleRequest calls the generic EsbSearchModule builder with application/json body
+func NewEsbSearchModuleRequest(server string, params *EsbSearchModuleParams, body EsbSearchModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbSearchModuleRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbSearchModuleRequestWithBody constructs an http.Request for the EsbSearchModule method, with any body, and a specified content type
+func NewEsbSearchModuleRequestWithBody(server string, params *EsbSearchModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/search_module/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewEsbSearchObjectAttributeRequest calls the generic EsbSearchObjectAttribute builder with application/json body
 func NewEsbSearchObjectAttributeRequest(server string, params *EsbSearchObjectAttributeParams, body EsbSearchObjectAttributeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5988,6 +12792,61 @@ func NewEsbSearchSetRequestWithBody(server string, params *EsbSearchSetParams, c
 	return req, nil
 }
 
+// NewEsbUpdateModuleRequest calls the generic EsbUpdateModule builder with application/json body
+func NewEsbUpdateModuleRequest(server string, params *EsbUpdateModuleParams, body EsbUpdateModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEsbUpdateModuleRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEsbUpdateModuleRequestWithBody constructs an http.Request for the EsbUpdateModule method, with any body, and a specified content type
+func NewEsbUpdateModuleRequestWithBody(server string, params *EsbUpdateModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/c/compapi/v2/cc/update_module/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.BluekingLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Blueking-Language", *params.BluekingLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewEsbUpdateSetRequest calls the generic EsbUpdateSet builder with application/json body
 func NewEsbUpdateSetRequest(server string, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6036,6 +12895,292 @@ func NewEsbUpdateSetRequestWithBody(server string, params *EsbUpdateSetParams, c
 			}
 
 			req.Header.Set("Blueking-Language", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3SearchBusinessRequest calls the generic V3SearchBusiness builder with application/json body
+func NewV3SearchBusinessRequest(server string, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, body V3SearchBusinessJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3SearchBusinessRequestWithBody(server, bkSupplierAccount, params, "application/json", bodyReader)
+}
+
+// NewV3SearchBusinessRequestWithBody constructs an http.Request for the V3SearchBusiness method, with any body, and a specified content type
+func NewV3SearchBusinessRequestWithBody(server string, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_supplier_account", bkSupplierAccount, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/biz/search/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3FindTopoNodePathsRequest calls the generic V3FindTopoNodePaths builder with application/json body
+func NewV3FindTopoNodePathsRequest(server string, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, body V3FindTopoNodePathsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3FindTopoNodePathsRequestWithBody(server, bkBizId, params, "application/json", bodyReader)
+}
+
+// NewV3FindTopoNodePathsRequestWithBody constructs an http.Request for the V3FindTopoNodePaths method, with any body, and a specified content type
+func NewV3FindTopoNodePathsRequestWithBody(server string, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/cache/find/cache/topo/node_path/biz/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3CreateInstRequest calls the generic V3CreateInst builder with application/json body
+func NewV3CreateInstRequest(server string, bkObjId ObjIDPath, params *V3CreateInstParams, body V3CreateInstJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3CreateInstRequestWithBody(server, bkObjId, params, "application/json", bodyReader)
+}
+
+// NewV3CreateInstRequestWithBody constructs an http.Request for the V3CreateInst method, with any body, and a specified content type
+func NewV3CreateInstRequestWithBody(server string, bkObjId ObjIDPath, params *V3CreateInstParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_obj_id", bkObjId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/create/instance/object/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3DeleteInstRequest constructs an http.Request for the V3DeleteInst method
+func NewV3DeleteInstRequest(server string, bkObjId ObjIDPath, bkInstId InstIDPath, params *V3DeleteInstParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_obj_id", bkObjId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_inst_id", bkInstId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/delete/instance/object/%s/inst/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
 		}
 
 	}
@@ -6231,6 +13376,480 @@ func NewV3GetMainlineObjectTopoRequest(server string, params *V3GetMainlineObjec
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3FindModuleBatchRequest calls the generic V3FindModuleBatch builder with application/json body
+func NewV3FindModuleBatchRequest(server string, bkBizId BizIDPath, params *V3FindModuleBatchParams, body V3FindModuleBatchJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3FindModuleBatchRequestWithBody(server, bkBizId, params, "application/json", bodyReader)
+}
+
+// NewV3FindModuleBatchRequestWithBody constructs an http.Request for the V3FindModuleBatch method, with any body, and a specified content type
+func NewV3FindModuleBatchRequestWithBody(server string, bkBizId BizIDPath, params *V3FindModuleBatchParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/findmany/module/bk_biz_id/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3FindSetBatchRequest calls the generic V3FindSetBatch builder with application/json body
+func NewV3FindSetBatchRequest(server string, bkBizId BizIDPath, params *V3FindSetBatchParams, body V3FindSetBatchJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3FindSetBatchRequestWithBody(server, bkBizId, params, "application/json", bodyReader)
+}
+
+// NewV3FindSetBatchRequestWithBody constructs an http.Request for the V3FindSetBatch method, with any body, and a specified content type
+func NewV3FindSetBatchRequestWithBody(server string, bkBizId BizIDPath, params *V3FindSetBatchParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/findmany/set/bk_biz_id/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3SearchModuleRequest calls the generic V3SearchModule builder with application/json body
+func NewV3SearchModuleRequest(server string, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, body V3SearchModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3SearchModuleRequestWithBody(server, bkSupplierAccount, bkBizId, bkSetId, params, "application/json", bodyReader)
+}
+
+// NewV3SearchModuleRequestWithBody constructs an http.Request for the V3SearchModule method, with any body, and a specified content type
+func NewV3SearchModuleRequestWithBody(server string, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_supplier_account", bkSupplierAccount, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "bk_set_id", bkSetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/module/search/%s/%s/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3CreateModuleRequest calls the generic V3CreateModule builder with application/json body
+func NewV3CreateModuleRequest(server string, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, body V3CreateModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3CreateModuleRequestWithBody(server, bkBizId, bkSetId, params, "application/json", bodyReader)
+}
+
+// NewV3CreateModuleRequestWithBody constructs an http.Request for the V3CreateModule method, with any body, and a specified content type
+func NewV3CreateModuleRequestWithBody(server string, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_set_id", bkSetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/module/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3DeleteModuleRequest constructs an http.Request for the V3DeleteModule method
+func NewV3DeleteModuleRequest(server string, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3DeleteModuleParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_set_id", bkSetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "bk_module_id", bkModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/module/%s/%s/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewV3UpdateModuleRequest calls the generic V3UpdateModule builder with application/json body
+func NewV3UpdateModuleRequest(server string, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, body V3UpdateModuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewV3UpdateModuleRequestWithBody(server, bkBizId, bkSetId, bkModuleId, params, "application/json", bodyReader)
+}
+
+// NewV3UpdateModuleRequestWithBody constructs an http.Request for the V3UpdateModule method, with any body, and a specified content type
+func NewV3UpdateModuleRequestWithBody(server string, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_set_id", bkSetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "bk_module_id", bkModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/module/%s/%s/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -6634,6 +14253,73 @@ func NewV3UpdateSetRequestWithBody(server string, bkBizId BizIDPath, bkSetId Set
 	return req, nil
 }
 
+// NewV3GetBizInternalModuleRequest constructs an http.Request for the V3GetBizInternalModule method
+func NewV3GetBizInternalModuleRequest(server string, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, params *V3GetBizInternalModuleParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bk_supplier_account", bkSupplierAccount, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "bk_biz_id", bkBizId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/topo/internal/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XBkapiLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Bkapi-Language", *params.XBkapiLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkapi-Language", headerParam0)
+		}
+
+		if params.XBkcmdbLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Bkcmdb-Language", *params.XBkcmdbLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Bkcmdb-Language", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -6702,6 +14388,52 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/batch_delete_set/ (the `EsbBatchDeleteSet` operationId).
 	EsbBatchDeleteSetWithResponse(ctx context.Context, params *EsbBatchDeleteSetParams, body EsbBatchDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbBatchDeleteSetResponse, error)
 
+	// EsbCreateInstWithBodyWithResponse create a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level between business and set (reference §12.5); the stored node on
+	// success. Built-in models refuse (1199084).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+	EsbCreateInstWithBodyWithResponse(ctx context.Context, params *EsbCreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbCreateInstResponse, error)
+
+	// EsbCreateInstWithResponse create a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level between business and set (reference §12.5); the stored node on
+	// success. Built-in models refuse (1199084).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+	EsbCreateInstWithResponse(ctx context.Context, params *EsbCreateInstParams, body EsbCreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbCreateInstResponse, error)
+
+	// EsbCreateModuleWithBodyWithResponse create a module in a set (ESB)
+	//
+	// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+	// success. A set made from a set template refuses (1101097); a name its set holds already is
+	// 1199014.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+	EsbCreateModuleWithBodyWithResponse(ctx context.Context, params *EsbCreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbCreateModuleResponse, error)
+
+	// EsbCreateModuleWithResponse create a module in a set (ESB)
+	//
+	// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+	// success. A set made from a set template refuses (1101097); a name its set holds already is
+	// 1199014.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+	EsbCreateModuleWithResponse(ctx context.Context, params *EsbCreateModuleParams, body EsbCreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbCreateModuleResponse, error)
+
 	// EsbCreateSetWithBodyWithResponse create cluster (ESB)
 	//
 	// Create a set under a node of a business. The trailing slash is optional. Messages are
@@ -6728,6 +14460,50 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/create_set/ (the `EsbCreateSet` operationId).
 	EsbCreateSetWithResponse(ctx context.Context, params *EsbCreateSetParams, body EsbCreateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbCreateSetResponse, error)
 
+	// EsbDeleteInstWithBodyWithResponse delete a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+	// a success.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+	EsbDeleteInstWithBodyWithResponse(ctx context.Context, params *EsbDeleteInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbDeleteInstResponse, error)
+
+	// EsbDeleteInstWithResponse delete a node of a custom mainline level (ESB)
+	//
+	// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+	// a success.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+	EsbDeleteInstWithResponse(ctx context.Context, params *EsbDeleteInstParams, body EsbDeleteInstJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbDeleteInstResponse, error)
+
+	// EsbDeleteModuleWithBodyWithResponse delete a module (ESB)
+	//
+	// Delete a module (reference §11.7); a module that does not match the business and set is a
+	// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+	EsbDeleteModuleWithBodyWithResponse(ctx context.Context, params *EsbDeleteModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbDeleteModuleResponse, error)
+
+	// EsbDeleteModuleWithResponse delete a module (ESB)
+	//
+	// Delete a module (reference §11.7); a module that does not match the business and set is a
+	// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+	EsbDeleteModuleWithResponse(ctx context.Context, params *EsbDeleteModuleParams, body EsbDeleteModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbDeleteModuleResponse, error)
+
 	// EsbDeleteSetWithBodyWithResponse delete a set (ESB)
 	//
 	// Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
@@ -6747,6 +14523,90 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/c/compapi/v2/cc/delete_set/ (the `EsbDeleteSet` operationId).
 	EsbDeleteSetWithResponse(ctx context.Context, params *EsbDeleteSetParams, body EsbDeleteSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbDeleteSetResponse, error)
+
+	// EsbFindModuleBatchWithBodyWithResponse find modules by id (ESB)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+	EsbFindModuleBatchWithBodyWithResponse(ctx context.Context, params *EsbFindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbFindModuleBatchResponse, error)
+
+	// EsbFindModuleBatchWithResponse find modules by id (ESB)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+	EsbFindModuleBatchWithResponse(ctx context.Context, params *EsbFindModuleBatchParams, body EsbFindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbFindModuleBatchResponse, error)
+
+	// EsbFindSetBatchWithBodyWithResponse find sets by id (ESB)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+	// (reference §12.3).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+	EsbFindSetBatchWithBodyWithResponse(ctx context.Context, params *EsbFindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbFindSetBatchResponse, error)
+
+	// EsbFindSetBatchWithResponse find sets by id (ESB)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+	// (reference §12.3).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+	EsbFindSetBatchWithResponse(ctx context.Context, params *EsbFindSetBatchParams, body EsbFindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbFindSetBatchResponse, error)
+
+	// EsbFindTopoNodePathsWithBodyWithResponse the paths of topology nodes (ESB)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+	EsbFindTopoNodePathsWithBodyWithResponse(ctx context.Context, params *EsbFindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbFindTopoNodePathsResponse, error)
+
+	// EsbFindTopoNodePathsWithResponse the paths of topology nodes (ESB)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+	EsbFindTopoNodePathsWithResponse(ctx context.Context, params *EsbFindTopoNodePathsParams, body EsbFindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbFindTopoNodePathsResponse, error)
+
+	// EsbGetBizInternalModuleWithBodyWithResponse the idle set and built-in modules of a business (ESB)
+	//
+	// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+	// success with none.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+	EsbGetBizInternalModuleWithBodyWithResponse(ctx context.Context, params *EsbGetBizInternalModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbGetBizInternalModuleResponse, error)
+
+	// EsbGetBizInternalModuleWithResponse the idle set and built-in modules of a business (ESB)
+	//
+	// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+	// success with none.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+	EsbGetBizInternalModuleWithResponse(ctx context.Context, params *EsbGetBizInternalModuleParams, body EsbGetBizInternalModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbGetBizInternalModuleResponse, error)
 
 	// EsbGetMainlineObjectTopoWithBodyWithResponse the mainline of the business topology (ESB)
 	//
@@ -6792,6 +14652,50 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/search_biz_inst_topo/ (the `EsbSearchBizInstTopo` operationId).
 	EsbSearchBizInstTopoWithResponse(ctx context.Context, params *EsbSearchBizInstTopoParams, body EsbSearchBizInstTopoJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchBizInstTopoResponse, error)
 
+	// EsbSearchBusinessWithBodyWithResponse search businesses (ESB)
+	//
+	// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+	// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+	EsbSearchBusinessWithBodyWithResponse(ctx context.Context, params *EsbSearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchBusinessResponse, error)
+
+	// EsbSearchBusinessWithResponse search businesses (ESB)
+	//
+	// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+	// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+	EsbSearchBusinessWithResponse(ctx context.Context, params *EsbSearchBusinessParams, body EsbSearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchBusinessResponse, error)
+
+	// EsbSearchModuleWithBodyWithResponse search modules of a business (ESB)
+	//
+	// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+	// paged by `page` (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+	EsbSearchModuleWithBodyWithResponse(ctx context.Context, params *EsbSearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchModuleResponse, error)
+
+	// EsbSearchModuleWithResponse search modules of a business (ESB)
+	//
+	// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+	// paged by `page` (reference §11.8).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+	EsbSearchModuleWithResponse(ctx context.Context, params *EsbSearchModuleParams, body EsbSearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchModuleResponse, error)
+
 	// EsbSearchObjectAttributeWithBodyWithResponse the attributes of a model (ESB)
 	//
 	// The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
@@ -6834,6 +14738,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/c/compapi/v2/cc/search_set/ (the `EsbSearchSet` operationId).
 	EsbSearchSetWithResponse(ctx context.Context, params *EsbSearchSetParams, body EsbSearchSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchSetResponse, error)
 
+	// EsbUpdateModuleWithBodyWithResponse update a module (ESB)
+	//
+	// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+	// null on success. Built-in modules refuse (1101098).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+	EsbUpdateModuleWithBodyWithResponse(ctx context.Context, params *EsbUpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbUpdateModuleResponse, error)
+
+	// EsbUpdateModuleWithResponse update a module (ESB)
+	//
+	// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+	// null on success. Built-in modules refuse (1101098).
+	// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+	EsbUpdateModuleWithResponse(ctx context.Context, params *EsbUpdateModuleParams, body EsbUpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbUpdateModuleResponse, error)
+
 	// EsbUpdateSetWithBodyWithResponse update a set (ESB)
 	//
 	// Write the fields of `data` over a set, checked as create_set checks them; `data` is null
@@ -6855,6 +14781,70 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/c/compapi/v2/cc/update_set/ (the `EsbUpdateSet` operationId).
 	EsbUpdateSetWithResponse(ctx context.Context, params *EsbUpdateSetParams, body EsbUpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbUpdateSetResponse, error)
+
+	// V3SearchBusinessWithBodyWithResponse search businesses (API gateway / CMDB v3)
+	//
+	// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+	V3SearchBusinessWithBodyWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3SearchBusinessResponse, error)
+
+	// V3SearchBusinessWithResponse search businesses (API gateway / CMDB v3)
+	//
+	// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+	V3SearchBusinessWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, body V3SearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*V3SearchBusinessResponse, error)
+
+	// V3FindTopoNodePathsWithBodyWithResponse the paths of topology nodes (API gateway / CMDB v3)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+	V3FindTopoNodePathsWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3FindTopoNodePathsResponse, error)
+
+	// V3FindTopoNodePathsWithResponse the paths of topology nodes (API gateway / CMDB v3)
+	//
+	// For each node that exists, its path from the business down to its parent (reference §12.4).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+	V3FindTopoNodePathsWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, body V3FindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*V3FindTopoNodePathsResponse, error)
+
+	// V3CreateInstWithBodyWithResponse create a node of a custom mainline level (API gateway / CMDB v3)
+	//
+	// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+	V3CreateInstWithBodyWithResponse(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3CreateInstResponse, error)
+
+	// V3CreateInstWithResponse create a node of a custom mainline level (API gateway / CMDB v3)
+	//
+	// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+	V3CreateInstWithResponse(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, body V3CreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*V3CreateInstResponse, error)
+
+	// V3DeleteInstWithResponse delete a node of a custom mainline level (API gateway / CMDB v3)
+	//
+	// A node of the custom level `bk_obj_id` and everything below it (reference §12.5); data null
+	// on success.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v3/delete/instance/object/{bk_obj_id}/inst/{bk_inst_id} (the `V3DeleteInst` operationId).
+	V3DeleteInstWithResponse(ctx context.Context, bkObjId ObjIDPath, bkInstId InstIDPath, params *V3DeleteInstParams, reqEditors ...RequestEditorFn) (*V3DeleteInstResponse, error)
 
 	// V3SearchObjectAttributeWithBodyWithResponse the attributes of a model (API gateway / CMDB v3)
 	//
@@ -6891,6 +14881,105 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v3/find/topomodelmainline (the `V3GetMainlineObjectTopo` operationId).
 	V3GetMainlineObjectTopoWithResponse(ctx context.Context, params *V3GetMainlineObjectTopoParams, reqEditors ...RequestEditorFn) (*V3GetMainlineObjectTopoResponse, error)
+
+	// V3FindModuleBatchWithBodyWithResponse find modules by id (API gateway / CMDB v3)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+	V3FindModuleBatchWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3FindModuleBatchResponse, error)
+
+	// V3FindModuleBatchWithResponse find modules by id (API gateway / CMDB v3)
+	//
+	// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+	V3FindModuleBatchWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, body V3FindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*V3FindModuleBatchResponse, error)
+
+	// V3FindSetBatchWithBodyWithResponse find sets by id (API gateway / CMDB v3)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+	V3FindSetBatchWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3FindSetBatchResponse, error)
+
+	// V3FindSetBatchWithResponse find sets by id (API gateway / CMDB v3)
+	//
+	// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+	V3FindSetBatchWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, body V3FindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*V3FindSetBatchResponse, error)
+
+	// V3SearchModuleWithBodyWithResponse search modules of a business (API gateway / CMDB v3)
+	//
+	// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+	V3SearchModuleWithBodyWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3SearchModuleResponse, error)
+
+	// V3SearchModuleWithResponse search modules of a business (API gateway / CMDB v3)
+	//
+	// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+	V3SearchModuleWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, body V3SearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*V3SearchModuleResponse, error)
+
+	// V3CreateModuleWithBodyWithResponse create a module in a set (API gateway / CMDB v3)
+	//
+	// Create a module in a set of the business, the body its fields (reference §11.3).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+	V3CreateModuleWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3CreateModuleResponse, error)
+
+	// V3CreateModuleWithResponse create a module in a set (API gateway / CMDB v3)
+	//
+	// Create a module in a set of the business, the body its fields (reference §11.3).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+	V3CreateModuleWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, body V3CreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*V3CreateModuleResponse, error)
+
+	// V3DeleteModuleWithResponse delete a module (API gateway / CMDB v3)
+	//
+	// Delete a module (reference §11.7); data null on success.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3DeleteModule` operationId).
+	V3DeleteModuleWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3DeleteModuleParams, reqEditors ...RequestEditorFn) (*V3DeleteModuleResponse, error)
+
+	// V3UpdateModuleWithBodyWithResponse update a module (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a module (reference §11.7); data null on success.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+	V3UpdateModuleWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3UpdateModuleResponse, error)
+
+	// V3UpdateModuleWithResponse update a module (API gateway / CMDB v3)
+	//
+	// Write the body's fields over a module (reference §11.7); data null on success.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+	V3UpdateModuleWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, body V3UpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*V3UpdateModuleResponse, error)
 
 	// V3SearchSetWithBodyWithResponse search sets of a business (API gateway / CMDB v3)
 	//
@@ -6987,6 +15076,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v3/set/{bk_biz_id}/{bk_set_id} (the `V3UpdateSet` operationId).
 	V3UpdateSetWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3UpdateSetParams, body V3UpdateSetJSONRequestBody, reqEditors ...RequestEditorFn) (*V3UpdateSetResponse, error)
+
+	// V3GetBizInternalModuleWithResponse the idle set and built-in modules of a business (API gateway / CMDB v3)
+	//
+	// The business's idle set and its built-in modules (reference §11.8).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/topo/internal/{bk_supplier_account}/{bk_biz_id} (the `V3GetBizInternalModule` operationId).
+	V3GetBizInternalModuleWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, params *V3GetBizInternalModuleParams, reqEditors ...RequestEditorFn) (*V3GetBizInternalModuleResponse, error)
 }
 
 type EsbBatchDeleteSetResponse struct {
@@ -7045,6 +15143,130 @@ func (r EsbBatchDeleteSetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r EsbBatchDeleteSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbCreateInstResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbCreateInst200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbCreateInstResponse) GetJSON200() *EsbCreateInst200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbCreateInstResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbCreateInstResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbCreateInstResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbCreateInstResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbCreateInstResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbCreateInstResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbCreateInstResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbCreateModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbCreateModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbCreateModuleResponse) GetJSON200() *EsbCreateModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbCreateModuleResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbCreateModuleResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbCreateModuleResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbCreateModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbCreateModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbCreateModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbCreateModuleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7113,6 +15335,130 @@ func (r EsbCreateSetResponse) ContentType() string {
 	return ""
 }
 
+type EsbDeleteInstResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbDeleteInst200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbDeleteInstResponse) GetJSON200() *EsbDeleteInst200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbDeleteInstResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbDeleteInstResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbDeleteInstResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbDeleteInstResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbDeleteInstResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbDeleteInstResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbDeleteInstResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbDeleteModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbDeleteModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbDeleteModuleResponse) GetJSON200() *EsbDeleteModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbDeleteModuleResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbDeleteModuleResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbDeleteModuleResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbDeleteModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbDeleteModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbDeleteModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbDeleteModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type EsbDeleteSetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7169,6 +15515,254 @@ func (r EsbDeleteSetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r EsbDeleteSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbFindModuleBatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbFindModuleBatch200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbFindModuleBatchResponse) GetJSON200() *EsbFindModuleBatch200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbFindModuleBatchResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbFindModuleBatchResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbFindModuleBatchResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbFindModuleBatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbFindModuleBatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbFindModuleBatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbFindModuleBatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbFindSetBatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbFindSetBatch200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbFindSetBatchResponse) GetJSON200() *EsbFindSetBatch200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbFindSetBatchResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbFindSetBatchResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbFindSetBatchResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbFindSetBatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbFindSetBatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbFindSetBatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbFindSetBatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbFindTopoNodePathsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbFindTopoNodePaths200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbFindTopoNodePathsResponse) GetJSON200() *EsbFindTopoNodePaths200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbFindTopoNodePathsResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbFindTopoNodePathsResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbFindTopoNodePathsResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbFindTopoNodePathsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbFindTopoNodePathsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbFindTopoNodePathsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbFindTopoNodePathsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbGetBizInternalModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbGetBizInternalModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbGetBizInternalModuleResponse) GetJSON200() *EsbGetBizInternalModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbGetBizInternalModuleResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbGetBizInternalModuleResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbGetBizInternalModuleResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbGetBizInternalModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbGetBizInternalModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbGetBizInternalModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbGetBizInternalModuleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7299,6 +15893,130 @@ func (r EsbSearchBizInstTopoResponse) ContentType() string {
 	return ""
 }
 
+type EsbSearchBusinessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbSearchBusiness200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbSearchBusinessResponse) GetJSON200() *EsbSearchBusiness200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbSearchBusinessResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbSearchBusinessResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbSearchBusinessResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbSearchBusinessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbSearchBusinessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbSearchBusinessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbSearchBusinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EsbSearchModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbSearchModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbSearchModuleResponse) GetJSON200() *EsbSearchModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbSearchModuleResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbSearchModuleResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbSearchModuleResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbSearchModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbSearchModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbSearchModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbSearchModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type EsbSearchObjectAttributeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7423,6 +16141,68 @@ func (r EsbSearchSetResponse) ContentType() string {
 	return ""
 }
 
+type EsbUpdateModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EsbUpdateModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *EsbTooLarge
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *EsbTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *EsbTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EsbUpdateModuleResponse) GetJSON200() *EsbUpdateModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EsbUpdateModuleResponse) GetJSON400() *EsbTooLarge {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EsbUpdateModuleResponse) GetJSON413() *EsbTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r EsbUpdateModuleResponse) GetJSON431() *EsbTooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r EsbUpdateModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EsbUpdateModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EsbUpdateModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EsbUpdateModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type EsbUpdateSetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7479,6 +16259,346 @@ func (r EsbUpdateSetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r EsbUpdateSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3SearchBusinessResponse400Headers the declared response headers of an HTTP 400 response for V3SearchBusiness
+type V3SearchBusinessResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3SearchBusinessResponse429Headers the declared response headers of an HTTP 429 response for V3SearchBusiness
+type V3SearchBusinessResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3SearchBusinessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3SearchBusiness200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3SearchBusinessResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3SearchBusinessResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3SearchBusinessResponse) GetJSON200() *V3SearchBusiness200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3SearchBusinessResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3SearchBusinessResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3SearchBusinessResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3SearchBusinessResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3SearchBusinessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3SearchBusinessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3SearchBusinessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3SearchBusinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3FindTopoNodePathsResponse400Headers the declared response headers of an HTTP 400 response for V3FindTopoNodePaths
+type V3FindTopoNodePathsResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3FindTopoNodePathsResponse429Headers the declared response headers of an HTTP 429 response for V3FindTopoNodePaths
+type V3FindTopoNodePathsResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3FindTopoNodePathsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3FindTopoNodePaths200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3FindTopoNodePathsResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3FindTopoNodePathsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3FindTopoNodePathsResponse) GetJSON200() *V3FindTopoNodePaths200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3FindTopoNodePathsResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3FindTopoNodePathsResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3FindTopoNodePathsResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3FindTopoNodePathsResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3FindTopoNodePathsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3FindTopoNodePathsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3FindTopoNodePathsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3FindTopoNodePathsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3CreateInstResponse400Headers the declared response headers of an HTTP 400 response for V3CreateInst
+type V3CreateInstResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3CreateInstResponse429Headers the declared response headers of an HTTP 429 response for V3CreateInst
+type V3CreateInstResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3CreateInstResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3CreateInst200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3CreateInstResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3CreateInstResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3CreateInstResponse) GetJSON200() *V3CreateInst200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3CreateInstResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3CreateInstResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3CreateInstResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3CreateInstResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3CreateInstResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3CreateInstResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3CreateInstResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3CreateInstResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3DeleteInstResponse400Headers the declared response headers of an HTTP 400 response for V3DeleteInst
+type V3DeleteInstResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3DeleteInstResponse429Headers the declared response headers of an HTTP 429 response for V3DeleteInst
+type V3DeleteInstResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3DeleteInstResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3DeleteInst200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3DeleteInstResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3DeleteInstResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3DeleteInstResponse) GetJSON200() *V3DeleteInst200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3DeleteInstResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3DeleteInstResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3DeleteInstResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3DeleteInstResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3DeleteInstResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3DeleteInstResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3DeleteInstResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3DeleteInstResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7734,6 +16854,516 @@ func (r V3GetMainlineObjectTopoResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r V3GetMainlineObjectTopoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3FindModuleBatchResponse400Headers the declared response headers of an HTTP 400 response for V3FindModuleBatch
+type V3FindModuleBatchResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3FindModuleBatchResponse429Headers the declared response headers of an HTTP 429 response for V3FindModuleBatch
+type V3FindModuleBatchResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3FindModuleBatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3FindModuleBatch200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3FindModuleBatchResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3FindModuleBatchResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3FindModuleBatchResponse) GetJSON200() *V3FindModuleBatch200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3FindModuleBatchResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3FindModuleBatchResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3FindModuleBatchResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3FindModuleBatchResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3FindModuleBatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3FindModuleBatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3FindModuleBatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3FindModuleBatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3FindSetBatchResponse400Headers the declared response headers of an HTTP 400 response for V3FindSetBatch
+type V3FindSetBatchResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3FindSetBatchResponse429Headers the declared response headers of an HTTP 429 response for V3FindSetBatch
+type V3FindSetBatchResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3FindSetBatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3FindSetBatch200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3FindSetBatchResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3FindSetBatchResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3FindSetBatchResponse) GetJSON200() *V3FindSetBatch200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3FindSetBatchResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3FindSetBatchResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3FindSetBatchResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3FindSetBatchResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3FindSetBatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3FindSetBatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3FindSetBatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3FindSetBatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3SearchModuleResponse400Headers the declared response headers of an HTTP 400 response for V3SearchModule
+type V3SearchModuleResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3SearchModuleResponse429Headers the declared response headers of an HTTP 429 response for V3SearchModule
+type V3SearchModuleResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3SearchModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3SearchModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3SearchModuleResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3SearchModuleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3SearchModuleResponse) GetJSON200() *V3SearchModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3SearchModuleResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3SearchModuleResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3SearchModuleResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3SearchModuleResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3SearchModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3SearchModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3SearchModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3SearchModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3CreateModuleResponse400Headers the declared response headers of an HTTP 400 response for V3CreateModule
+type V3CreateModuleResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3CreateModuleResponse429Headers the declared response headers of an HTTP 429 response for V3CreateModule
+type V3CreateModuleResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3CreateModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3CreateModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3CreateModuleResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3CreateModuleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3CreateModuleResponse) GetJSON200() *V3CreateModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3CreateModuleResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3CreateModuleResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3CreateModuleResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3CreateModuleResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3CreateModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3CreateModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3CreateModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3CreateModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3DeleteModuleResponse400Headers the declared response headers of an HTTP 400 response for V3DeleteModule
+type V3DeleteModuleResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3DeleteModuleResponse429Headers the declared response headers of an HTTP 429 response for V3DeleteModule
+type V3DeleteModuleResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3DeleteModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3DeleteModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3DeleteModuleResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3DeleteModuleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3DeleteModuleResponse) GetJSON200() *V3DeleteModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3DeleteModuleResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3DeleteModuleResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3DeleteModuleResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3DeleteModuleResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3DeleteModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3DeleteModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3DeleteModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3DeleteModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// V3UpdateModuleResponse400Headers the declared response headers of an HTTP 400 response for V3UpdateModule
+type V3UpdateModuleResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3UpdateModuleResponse429Headers the declared response headers of an HTTP 429 response for V3UpdateModule
+type V3UpdateModuleResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3UpdateModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3UpdateModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3UpdateModuleResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3UpdateModuleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3UpdateModuleResponse) GetJSON200() *V3UpdateModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3UpdateModuleResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3UpdateModuleResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3UpdateModuleResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3UpdateModuleResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3UpdateModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3UpdateModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3UpdateModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3UpdateModuleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8173,6 +17803,91 @@ func (r V3UpdateSetResponse) ContentType() string {
 	return ""
 }
 
+// V3GetBizInternalModuleResponse400Headers the declared response headers of an HTTP 400 response for V3GetBizInternalModule
+type V3GetBizInternalModuleResponse400Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+// V3GetBizInternalModuleResponse429Headers the declared response headers of an HTTP 429 response for V3GetBizInternalModule
+type V3GetBizInternalModuleResponse429Headers struct {
+	XBkapiErrorCode    *string
+	XBkapiErrorMessage *string
+}
+
+type V3GetBizInternalModuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *V3GetBizInternalModule200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *V3BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *V3TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *GatewayError
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *V3TooLarge
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *V3GetBizInternalModuleResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *V3GetBizInternalModuleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r V3GetBizInternalModuleResponse) GetJSON200() *V3GetBizInternalModule200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r V3GetBizInternalModuleResponse) GetJSON400() *V3BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r V3GetBizInternalModuleResponse) GetJSON413() *V3TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r V3GetBizInternalModuleResponse) GetJSON429() *GatewayError {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r V3GetBizInternalModuleResponse) GetJSON431() *V3TooLarge {
+	return r.JSON431
+}
+
+// GetBody returns the raw response body bytes
+func (r V3GetBizInternalModuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r V3GetBizInternalModuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r V3GetBizInternalModuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r V3GetBizInternalModuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // EsbBatchDeleteSetWithBodyWithResponse delete sets of a business (ESB)
 //
 // Delete the sets listed in `delete.inst_ids` and their modules, all or none: a built-in
@@ -8207,6 +17922,76 @@ func (c *ClientWithResponses) EsbBatchDeleteSetWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseEsbBatchDeleteSetResponse(rsp)
+}
+
+// EsbCreateInstWithBodyWithResponse create a node of a custom mainline level (ESB)
+//
+// A node of a custom level between business and set (reference §12.5); the stored node on
+// success. Built-in models refuse (1199084).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+func (c *ClientWithResponses) EsbCreateInstWithBodyWithResponse(ctx context.Context, params *EsbCreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbCreateInstResponse, error) {
+	rsp, err := c.EsbCreateInstWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbCreateInstResponse(rsp)
+}
+
+// EsbCreateInstWithResponse create a node of a custom mainline level (ESB)
+//
+// A node of a custom level between business and set (reference §12.5); the stored node on
+// success. Built-in models refuse (1199084).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_inst/ (the `EsbCreateInst` operationId).
+func (c *ClientWithResponses) EsbCreateInstWithResponse(ctx context.Context, params *EsbCreateInstParams, body EsbCreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbCreateInstResponse, error) {
+	rsp, err := c.EsbCreateInst(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbCreateInstResponse(rsp)
+}
+
+// EsbCreateModuleWithBodyWithResponse create a module in a set (ESB)
+//
+// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+// success. A set made from a set template refuses (1101097); a name its set holds already is
+// 1199014.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+func (c *ClientWithResponses) EsbCreateModuleWithBodyWithResponse(ctx context.Context, params *EsbCreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbCreateModuleResponse, error) {
+	rsp, err := c.EsbCreateModuleWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbCreateModuleResponse(rsp)
+}
+
+// EsbCreateModuleWithResponse create a module in a set (ESB)
+//
+// Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+// success. A set made from a set template refuses (1101097); a name its set holds already is
+// 1199014.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/create_module/ (the `EsbCreateModule` operationId).
+func (c *ClientWithResponses) EsbCreateModuleWithResponse(ctx context.Context, params *EsbCreateModuleParams, body EsbCreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbCreateModuleResponse, error) {
+	rsp, err := c.EsbCreateModule(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbCreateModuleResponse(rsp)
 }
 
 // EsbCreateSetWithBodyWithResponse create cluster (ESB)
@@ -8247,6 +18032,74 @@ func (c *ClientWithResponses) EsbCreateSetWithResponse(ctx context.Context, para
 	return ParseEsbCreateSetResponse(rsp)
 }
 
+// EsbDeleteInstWithBodyWithResponse delete a node of a custom mainline level (ESB)
+//
+// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+// a success.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+func (c *ClientWithResponses) EsbDeleteInstWithBodyWithResponse(ctx context.Context, params *EsbDeleteInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbDeleteInstResponse, error) {
+	rsp, err := c.EsbDeleteInstWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbDeleteInstResponse(rsp)
+}
+
+// EsbDeleteInstWithResponse delete a node of a custom mainline level (ESB)
+//
+// A node of a custom level and everything below it (reference §12.5); one that does not exist is
+// a success.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_inst/ (the `EsbDeleteInst` operationId).
+func (c *ClientWithResponses) EsbDeleteInstWithResponse(ctx context.Context, params *EsbDeleteInstParams, body EsbDeleteInstJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbDeleteInstResponse, error) {
+	rsp, err := c.EsbDeleteInst(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbDeleteInstResponse(rsp)
+}
+
+// EsbDeleteModuleWithBodyWithResponse delete a module (ESB)
+//
+// Delete a module (reference §11.7); a module that does not match the business and set is a
+// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+func (c *ClientWithResponses) EsbDeleteModuleWithBodyWithResponse(ctx context.Context, params *EsbDeleteModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbDeleteModuleResponse, error) {
+	rsp, err := c.EsbDeleteModuleWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbDeleteModuleResponse(rsp)
+}
+
+// EsbDeleteModuleWithResponse delete a module (ESB)
+//
+// Delete a module (reference §11.7); a module that does not match the business and set is a
+// success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/delete_module/ (the `EsbDeleteModule` operationId).
+func (c *ClientWithResponses) EsbDeleteModuleWithResponse(ctx context.Context, params *EsbDeleteModuleParams, body EsbDeleteModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbDeleteModuleResponse, error) {
+	rsp, err := c.EsbDeleteModule(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbDeleteModuleResponse(rsp)
+}
+
 // EsbDeleteSetWithBodyWithResponse delete a set (ESB)
 //
 // Delete a set and its modules. Built-in sets (`default` not 0) refuse with 1101098; a set
@@ -8277,6 +18130,138 @@ func (c *ClientWithResponses) EsbDeleteSetWithResponse(ctx context.Context, para
 		return nil, err
 	}
 	return ParseEsbDeleteSetResponse(rsp)
+}
+
+// EsbFindModuleBatchWithBodyWithResponse find modules by id (ESB)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+func (c *ClientWithResponses) EsbFindModuleBatchWithBodyWithResponse(ctx context.Context, params *EsbFindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbFindModuleBatchResponse, error) {
+	rsp, err := c.EsbFindModuleBatchWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbFindModuleBatchResponse(rsp)
+}
+
+// EsbFindModuleBatchWithResponse find modules by id (ESB)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_module_batch/ (the `EsbFindModuleBatch` operationId).
+func (c *ClientWithResponses) EsbFindModuleBatchWithResponse(ctx context.Context, params *EsbFindModuleBatchParams, body EsbFindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbFindModuleBatchResponse, error) {
+	rsp, err := c.EsbFindModuleBatch(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbFindModuleBatchResponse(rsp)
+}
+
+// EsbFindSetBatchWithBodyWithResponse find sets by id (ESB)
+//
+// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+// (reference §12.3).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+func (c *ClientWithResponses) EsbFindSetBatchWithBodyWithResponse(ctx context.Context, params *EsbFindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbFindSetBatchResponse, error) {
+	rsp, err := c.EsbFindSetBatchWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbFindSetBatchResponse(rsp)
+}
+
+// EsbFindSetBatchWithResponse find sets by id (ESB)
+//
+// The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+// (reference §12.3).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_set_batch/ (the `EsbFindSetBatch` operationId).
+func (c *ClientWithResponses) EsbFindSetBatchWithResponse(ctx context.Context, params *EsbFindSetBatchParams, body EsbFindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbFindSetBatchResponse, error) {
+	rsp, err := c.EsbFindSetBatch(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbFindSetBatchResponse(rsp)
+}
+
+// EsbFindTopoNodePathsWithBodyWithResponse the paths of topology nodes (ESB)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+func (c *ClientWithResponses) EsbFindTopoNodePathsWithBodyWithResponse(ctx context.Context, params *EsbFindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbFindTopoNodePathsResponse, error) {
+	rsp, err := c.EsbFindTopoNodePathsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbFindTopoNodePathsResponse(rsp)
+}
+
+// EsbFindTopoNodePathsWithResponse the paths of topology nodes (ESB)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/find_topo_node_paths/ (the `EsbFindTopoNodePaths` operationId).
+func (c *ClientWithResponses) EsbFindTopoNodePathsWithResponse(ctx context.Context, params *EsbFindTopoNodePathsParams, body EsbFindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbFindTopoNodePathsResponse, error) {
+	rsp, err := c.EsbFindTopoNodePaths(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbFindTopoNodePathsResponse(rsp)
+}
+
+// EsbGetBizInternalModuleWithBodyWithResponse the idle set and built-in modules of a business (ESB)
+//
+// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+// success with none.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+func (c *ClientWithResponses) EsbGetBizInternalModuleWithBodyWithResponse(ctx context.Context, params *EsbGetBizInternalModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbGetBizInternalModuleResponse, error) {
+	rsp, err := c.EsbGetBizInternalModuleWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbGetBizInternalModuleResponse(rsp)
+}
+
+// EsbGetBizInternalModuleWithResponse the idle set and built-in modules of a business (ESB)
+//
+// The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+// success with none.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/get_biz_internal_module/ (the `EsbGetBizInternalModule` operationId).
+func (c *ClientWithResponses) EsbGetBizInternalModuleWithResponse(ctx context.Context, params *EsbGetBizInternalModuleParams, body EsbGetBizInternalModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbGetBizInternalModuleResponse, error) {
+	rsp, err := c.EsbGetBizInternalModule(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbGetBizInternalModuleResponse(rsp)
 }
 
 // EsbGetMainlineObjectTopoWithBodyWithResponse the mainline of the business topology (ESB)
@@ -8347,6 +18332,74 @@ func (c *ClientWithResponses) EsbSearchBizInstTopoWithResponse(ctx context.Conte
 	return ParseEsbSearchBizInstTopoResponse(rsp)
 }
 
+// EsbSearchBusinessWithBodyWithResponse search businesses (ESB)
+//
+// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+func (c *ClientWithResponses) EsbSearchBusinessWithBodyWithResponse(ctx context.Context, params *EsbSearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchBusinessResponse, error) {
+	rsp, err := c.EsbSearchBusinessWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchBusinessResponse(rsp)
+}
+
+// EsbSearchBusinessWithResponse search businesses (ESB)
+//
+// The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+// `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_business/ (the `EsbSearchBusiness` operationId).
+func (c *ClientWithResponses) EsbSearchBusinessWithResponse(ctx context.Context, params *EsbSearchBusinessParams, body EsbSearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchBusinessResponse, error) {
+	rsp, err := c.EsbSearchBusiness(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchBusinessResponse(rsp)
+}
+
+// EsbSearchModuleWithBodyWithResponse search modules of a business (ESB)
+//
+// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+// paged by `page` (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+func (c *ClientWithResponses) EsbSearchModuleWithBodyWithResponse(ctx context.Context, params *EsbSearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbSearchModuleResponse, error) {
+	rsp, err := c.EsbSearchModuleWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchModuleResponse(rsp)
+}
+
+// EsbSearchModuleWithResponse search modules of a business (ESB)
+//
+// The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+// paged by `page` (reference §11.8).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/search_module/ (the `EsbSearchModule` operationId).
+func (c *ClientWithResponses) EsbSearchModuleWithResponse(ctx context.Context, params *EsbSearchModuleParams, body EsbSearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbSearchModuleResponse, error) {
+	rsp, err := c.EsbSearchModule(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbSearchModuleResponse(rsp)
+}
+
 // EsbSearchObjectAttributeWithBodyWithResponse the attributes of a model (ESB)
 //
 // The attributes that match every key of the body (`{"bk_obj_id":"set"}`), names
@@ -8413,6 +18466,40 @@ func (c *ClientWithResponses) EsbSearchSetWithResponse(ctx context.Context, para
 	return ParseEsbSearchSetResponse(rsp)
 }
 
+// EsbUpdateModuleWithBodyWithResponse update a module (ESB)
+//
+// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+// null on success. Built-in modules refuse (1101098).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+func (c *ClientWithResponses) EsbUpdateModuleWithBodyWithResponse(ctx context.Context, params *EsbUpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EsbUpdateModuleResponse, error) {
+	rsp, err := c.EsbUpdateModuleWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbUpdateModuleResponse(rsp)
+}
+
+// EsbUpdateModuleWithResponse update a module (ESB)
+//
+// Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+// null on success. Built-in modules refuse (1101098).
+// The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/c/compapi/v2/cc/update_module/ (the `EsbUpdateModule` operationId).
+func (c *ClientWithResponses) EsbUpdateModuleWithResponse(ctx context.Context, params *EsbUpdateModuleParams, body EsbUpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*EsbUpdateModuleResponse, error) {
+	rsp, err := c.EsbUpdateModule(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEsbUpdateModuleResponse(rsp)
+}
+
 // EsbUpdateSetWithBodyWithResponse update a set (ESB)
 //
 // Write the fields of `data` over a set, checked as create_set checks them; `data` is null
@@ -8445,6 +18532,112 @@ func (c *ClientWithResponses) EsbUpdateSetWithResponse(ctx context.Context, para
 		return nil, err
 	}
 	return ParseEsbUpdateSetResponse(rsp)
+}
+
+// V3SearchBusinessWithBodyWithResponse search businesses (API gateway / CMDB v3)
+//
+// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+func (c *ClientWithResponses) V3SearchBusinessWithBodyWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3SearchBusinessResponse, error) {
+	rsp, err := c.V3SearchBusinessWithBody(ctx, bkSupplierAccount, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchBusinessResponse(rsp)
+}
+
+// V3SearchBusinessWithResponse search businesses (API gateway / CMDB v3)
+//
+// The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/biz/search/{bk_supplier_account} (the `V3SearchBusiness` operationId).
+func (c *ClientWithResponses) V3SearchBusinessWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, params *V3SearchBusinessParams, body V3SearchBusinessJSONRequestBody, reqEditors ...RequestEditorFn) (*V3SearchBusinessResponse, error) {
+	rsp, err := c.V3SearchBusiness(ctx, bkSupplierAccount, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchBusinessResponse(rsp)
+}
+
+// V3FindTopoNodePathsWithBodyWithResponse the paths of topology nodes (API gateway / CMDB v3)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+func (c *ClientWithResponses) V3FindTopoNodePathsWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3FindTopoNodePathsResponse, error) {
+	rsp, err := c.V3FindTopoNodePathsWithBody(ctx, bkBizId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3FindTopoNodePathsResponse(rsp)
+}
+
+// V3FindTopoNodePathsWithResponse the paths of topology nodes (API gateway / CMDB v3)
+//
+// For each node that exists, its path from the business down to its parent (reference §12.4).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id} (the `V3FindTopoNodePaths` operationId).
+func (c *ClientWithResponses) V3FindTopoNodePathsWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindTopoNodePathsParams, body V3FindTopoNodePathsJSONRequestBody, reqEditors ...RequestEditorFn) (*V3FindTopoNodePathsResponse, error) {
+	rsp, err := c.V3FindTopoNodePaths(ctx, bkBizId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3FindTopoNodePathsResponse(rsp)
+}
+
+// V3CreateInstWithBodyWithResponse create a node of a custom mainline level (API gateway / CMDB v3)
+//
+// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+func (c *ClientWithResponses) V3CreateInstWithBodyWithResponse(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3CreateInstResponse, error) {
+	rsp, err := c.V3CreateInstWithBody(ctx, bkObjId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3CreateInstResponse(rsp)
+}
+
+// V3CreateInstWithResponse create a node of a custom mainline level (API gateway / CMDB v3)
+//
+// A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/create/instance/object/{bk_obj_id} (the `V3CreateInst` operationId).
+func (c *ClientWithResponses) V3CreateInstWithResponse(ctx context.Context, bkObjId ObjIDPath, params *V3CreateInstParams, body V3CreateInstJSONRequestBody, reqEditors ...RequestEditorFn) (*V3CreateInstResponse, error) {
+	rsp, err := c.V3CreateInst(ctx, bkObjId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3CreateInstResponse(rsp)
+}
+
+// V3DeleteInstWithResponse delete a node of a custom mainline level (API gateway / CMDB v3)
+//
+// A node of the custom level `bk_obj_id` and everything below it (reference §12.5); data null
+// on success.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v3/delete/instance/object/{bk_obj_id}/inst/{bk_inst_id} (the `V3DeleteInst` operationId).
+func (c *ClientWithResponses) V3DeleteInstWithResponse(ctx context.Context, bkObjId ObjIDPath, bkInstId InstIDPath, params *V3DeleteInstParams, reqEditors ...RequestEditorFn) (*V3DeleteInstResponse, error) {
+	rsp, err := c.V3DeleteInst(ctx, bkObjId, bkInstId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3DeleteInstResponse(rsp)
 }
 
 // V3SearchObjectAttributeWithBodyWithResponse the attributes of a model (API gateway / CMDB v3)
@@ -8505,6 +18698,171 @@ func (c *ClientWithResponses) V3GetMainlineObjectTopoWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseV3GetMainlineObjectTopoResponse(rsp)
+}
+
+// V3FindModuleBatchWithBodyWithResponse find modules by id (API gateway / CMDB v3)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+func (c *ClientWithResponses) V3FindModuleBatchWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3FindModuleBatchResponse, error) {
+	rsp, err := c.V3FindModuleBatchWithBody(ctx, bkBizId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3FindModuleBatchResponse(rsp)
+}
+
+// V3FindModuleBatchWithResponse find modules by id (API gateway / CMDB v3)
+//
+// The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id} (the `V3FindModuleBatch` operationId).
+func (c *ClientWithResponses) V3FindModuleBatchWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindModuleBatchParams, body V3FindModuleBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*V3FindModuleBatchResponse, error) {
+	rsp, err := c.V3FindModuleBatch(ctx, bkBizId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3FindModuleBatchResponse(rsp)
+}
+
+// V3FindSetBatchWithBodyWithResponse find sets by id (API gateway / CMDB v3)
+//
+// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+func (c *ClientWithResponses) V3FindSetBatchWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3FindSetBatchResponse, error) {
+	rsp, err := c.V3FindSetBatchWithBody(ctx, bkBizId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3FindSetBatchResponse(rsp)
+}
+
+// V3FindSetBatchWithResponse find sets by id (API gateway / CMDB v3)
+//
+// The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id} (the `V3FindSetBatch` operationId).
+func (c *ClientWithResponses) V3FindSetBatchWithResponse(ctx context.Context, bkBizId BizIDPath, params *V3FindSetBatchParams, body V3FindSetBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*V3FindSetBatchResponse, error) {
+	rsp, err := c.V3FindSetBatch(ctx, bkBizId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3FindSetBatchResponse(rsp)
+}
+
+// V3SearchModuleWithBodyWithResponse search modules of a business (API gateway / CMDB v3)
+//
+// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+func (c *ClientWithResponses) V3SearchModuleWithBodyWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3SearchModuleResponse, error) {
+	rsp, err := c.V3SearchModuleWithBody(ctx, bkSupplierAccount, bkBizId, bkSetId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchModuleResponse(rsp)
+}
+
+// V3SearchModuleWithResponse search modules of a business (API gateway / CMDB v3)
+//
+// The modules of the business, of the path's set when it is not 0 (reference §11.8).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id} (the `V3SearchModule` operationId).
+func (c *ClientWithResponses) V3SearchModuleWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params *V3SearchModuleParams, body V3SearchModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*V3SearchModuleResponse, error) {
+	rsp, err := c.V3SearchModule(ctx, bkSupplierAccount, bkBizId, bkSetId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3SearchModuleResponse(rsp)
+}
+
+// V3CreateModuleWithBodyWithResponse create a module in a set (API gateway / CMDB v3)
+//
+// Create a module in a set of the business, the body its fields (reference §11.3).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+func (c *ClientWithResponses) V3CreateModuleWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3CreateModuleResponse, error) {
+	rsp, err := c.V3CreateModuleWithBody(ctx, bkBizId, bkSetId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3CreateModuleResponse(rsp)
+}
+
+// V3CreateModuleWithResponse create a module in a set (API gateway / CMDB v3)
+//
+// Create a module in a set of the business, the body its fields (reference §11.3).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/module/{bk_biz_id}/{bk_set_id} (the `V3CreateModule` operationId).
+func (c *ClientWithResponses) V3CreateModuleWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, params *V3CreateModuleParams, body V3CreateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*V3CreateModuleResponse, error) {
+	rsp, err := c.V3CreateModule(ctx, bkBizId, bkSetId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3CreateModuleResponse(rsp)
+}
+
+// V3DeleteModuleWithResponse delete a module (API gateway / CMDB v3)
+//
+// Delete a module (reference §11.7); data null on success.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3DeleteModule` operationId).
+func (c *ClientWithResponses) V3DeleteModuleWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3DeleteModuleParams, reqEditors ...RequestEditorFn) (*V3DeleteModuleResponse, error) {
+	rsp, err := c.V3DeleteModule(ctx, bkBizId, bkSetId, bkModuleId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3DeleteModuleResponse(rsp)
+}
+
+// V3UpdateModuleWithBodyWithResponse update a module (API gateway / CMDB v3)
+//
+// Write the body's fields over a module (reference §11.7); data null on success.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+func (c *ClientWithResponses) V3UpdateModuleWithBodyWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V3UpdateModuleResponse, error) {
+	rsp, err := c.V3UpdateModuleWithBody(ctx, bkBizId, bkSetId, bkModuleId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3UpdateModuleResponse(rsp)
+}
+
+// V3UpdateModuleWithResponse update a module (API gateway / CMDB v3)
+//
+// Write the body's fields over a module (reference §11.7); data null on success.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id} (the `V3UpdateModule` operationId).
+func (c *ClientWithResponses) V3UpdateModuleWithResponse(ctx context.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params *V3UpdateModuleParams, body V3UpdateModuleJSONRequestBody, reqEditors ...RequestEditorFn) (*V3UpdateModuleResponse, error) {
+	rsp, err := c.V3UpdateModule(ctx, bkBizId, bkSetId, bkModuleId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3UpdateModuleResponse(rsp)
 }
 
 // V3SearchSetWithBodyWithResponse search sets of a business (API gateway / CMDB v3)
@@ -8657,6 +19015,21 @@ func (c *ClientWithResponses) V3UpdateSetWithResponse(ctx context.Context, bkBiz
 	return ParseV3UpdateSetResponse(rsp)
 }
 
+// V3GetBizInternalModuleWithResponse the idle set and built-in modules of a business (API gateway / CMDB v3)
+//
+// The business's idle set and its built-in modules (reference §11.8).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/topo/internal/{bk_supplier_account}/{bk_biz_id} (the `V3GetBizInternalModule` operationId).
+func (c *ClientWithResponses) V3GetBizInternalModuleWithResponse(ctx context.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, params *V3GetBizInternalModuleParams, reqEditors ...RequestEditorFn) (*V3GetBizInternalModuleResponse, error) {
+	rsp, err := c.V3GetBizInternalModule(ctx, bkSupplierAccount, bkBizId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseV3GetBizInternalModuleResponse(rsp)
+}
+
 // ParseEsbBatchDeleteSetResponse parses an HTTP response from a EsbBatchDeleteSetWithResponse call
 func ParseEsbBatchDeleteSetResponse(rsp *http.Response) (*EsbBatchDeleteSetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8673,6 +19046,100 @@ func ParseEsbBatchDeleteSetResponse(rsp *http.Response) (*EsbBatchDeleteSetRespo
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest EsbBatchDeleteSet200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbCreateInstResponse parses an HTTP response from a EsbCreateInstWithResponse call
+func ParseEsbCreateInstResponse(rsp *http.Response) (*EsbCreateInstResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbCreateInstResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbCreateInst200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbCreateModuleResponse parses an HTTP response from a EsbCreateModuleWithResponse call
+func ParseEsbCreateModuleResponse(rsp *http.Response) (*EsbCreateModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbCreateModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbCreateModule200JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8751,6 +19218,100 @@ func ParseEsbCreateSetResponse(rsp *http.Response) (*EsbCreateSetResponse, error
 	return response, nil
 }
 
+// ParseEsbDeleteInstResponse parses an HTTP response from a EsbDeleteInstWithResponse call
+func ParseEsbDeleteInstResponse(rsp *http.Response) (*EsbDeleteInstResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbDeleteInstResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbDeleteInst200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbDeleteModuleResponse parses an HTTP response from a EsbDeleteModuleWithResponse call
+func ParseEsbDeleteModuleResponse(rsp *http.Response) (*EsbDeleteModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbDeleteModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbDeleteModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseEsbDeleteSetResponse parses an HTTP response from a EsbDeleteSetWithResponse call
 func ParseEsbDeleteSetResponse(rsp *http.Response) (*EsbDeleteSetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8767,6 +19328,194 @@ func ParseEsbDeleteSetResponse(rsp *http.Response) (*EsbDeleteSetResponse, error
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest EsbDeleteSet200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbFindModuleBatchResponse parses an HTTP response from a EsbFindModuleBatchWithResponse call
+func ParseEsbFindModuleBatchResponse(rsp *http.Response) (*EsbFindModuleBatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbFindModuleBatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbFindModuleBatch200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbFindSetBatchResponse parses an HTTP response from a EsbFindSetBatchWithResponse call
+func ParseEsbFindSetBatchResponse(rsp *http.Response) (*EsbFindSetBatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbFindSetBatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbFindSetBatch200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbFindTopoNodePathsResponse parses an HTTP response from a EsbFindTopoNodePathsWithResponse call
+func ParseEsbFindTopoNodePathsResponse(rsp *http.Response) (*EsbFindTopoNodePathsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbFindTopoNodePathsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbFindTopoNodePaths200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbGetBizInternalModuleResponse parses an HTTP response from a EsbGetBizInternalModuleWithResponse call
+func ParseEsbGetBizInternalModuleResponse(rsp *http.Response) (*EsbGetBizInternalModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbGetBizInternalModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbGetBizInternalModule200JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8892,6 +19641,100 @@ func ParseEsbSearchBizInstTopoResponse(rsp *http.Response) (*EsbSearchBizInstTop
 	return response, nil
 }
 
+// ParseEsbSearchBusinessResponse parses an HTTP response from a EsbSearchBusinessWithResponse call
+func ParseEsbSearchBusinessResponse(rsp *http.Response) (*EsbSearchBusinessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbSearchBusinessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbSearchBusiness200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEsbSearchModuleResponse parses an HTTP response from a EsbSearchModuleWithResponse call
+func ParseEsbSearchModuleResponse(rsp *http.Response) (*EsbSearchModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbSearchModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbSearchModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseEsbSearchObjectAttributeResponse parses an HTTP response from a EsbSearchObjectAttributeWithResponse call
 func ParseEsbSearchObjectAttributeResponse(rsp *http.Response) (*EsbSearchObjectAttributeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8986,6 +19829,53 @@ func ParseEsbSearchSetResponse(rsp *http.Response) (*EsbSearchSetResponse, error
 	return response, nil
 }
 
+// ParseEsbUpdateModuleResponse parses an HTTP response from a EsbUpdateModuleWithResponse call
+func ParseEsbUpdateModuleResponse(rsp *http.Response) (*EsbUpdateModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EsbUpdateModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EsbUpdateModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest EsbTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseEsbUpdateSetResponse parses an HTTP response from a EsbUpdateSetWithResponse call
 func ParseEsbUpdateSetResponse(rsp *http.Response) (*EsbUpdateSetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9028,6 +19918,370 @@ func ParseEsbUpdateSetResponse(rsp *http.Response) (*EsbUpdateSetResponse, error
 		}
 		response.JSON431 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseV3SearchBusinessResponse parses an HTTP response from a V3SearchBusinessWithResponse call
+func ParseV3SearchBusinessResponse(rsp *http.Response) (*V3SearchBusinessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3SearchBusinessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3SearchBusiness200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3SearchBusinessResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3SearchBusinessResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3FindTopoNodePathsResponse parses an HTTP response from a V3FindTopoNodePathsWithResponse call
+func ParseV3FindTopoNodePathsResponse(rsp *http.Response) (*V3FindTopoNodePathsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3FindTopoNodePathsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3FindTopoNodePaths200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3FindTopoNodePathsResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3FindTopoNodePathsResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3CreateInstResponse parses an HTTP response from a V3CreateInstWithResponse call
+func ParseV3CreateInstResponse(rsp *http.Response) (*V3CreateInstResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3CreateInstResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3CreateInst200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3CreateInstResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3CreateInstResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3DeleteInstResponse parses an HTTP response from a V3DeleteInstWithResponse call
+func ParseV3DeleteInstResponse(rsp *http.Response) (*V3DeleteInstResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3DeleteInstResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3DeleteInst200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3DeleteInstResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3DeleteInstResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -9286,6 +20540,552 @@ func ParseV3GetMainlineObjectTopoResponse(rsp *http.Response) (*V3GetMainlineObj
 		response.Headers400 = &headers
 	case rsp.StatusCode == 429:
 		var headers V3GetMainlineObjectTopoResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3FindModuleBatchResponse parses an HTTP response from a V3FindModuleBatchWithResponse call
+func ParseV3FindModuleBatchResponse(rsp *http.Response) (*V3FindModuleBatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3FindModuleBatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3FindModuleBatch200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3FindModuleBatchResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3FindModuleBatchResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3FindSetBatchResponse parses an HTTP response from a V3FindSetBatchWithResponse call
+func ParseV3FindSetBatchResponse(rsp *http.Response) (*V3FindSetBatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3FindSetBatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3FindSetBatch200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3FindSetBatchResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3FindSetBatchResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3SearchModuleResponse parses an HTTP response from a V3SearchModuleWithResponse call
+func ParseV3SearchModuleResponse(rsp *http.Response) (*V3SearchModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3SearchModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3SearchModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3SearchModuleResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3SearchModuleResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3CreateModuleResponse parses an HTTP response from a V3CreateModuleWithResponse call
+func ParseV3CreateModuleResponse(rsp *http.Response) (*V3CreateModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3CreateModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3CreateModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3CreateModuleResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3CreateModuleResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3DeleteModuleResponse parses an HTTP response from a V3DeleteModuleWithResponse call
+func ParseV3DeleteModuleResponse(rsp *http.Response) (*V3DeleteModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3DeleteModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3DeleteModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3DeleteModuleResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3DeleteModuleResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseV3UpdateModuleResponse parses an HTTP response from a V3UpdateModuleWithResponse call
+func ParseV3UpdateModuleResponse(rsp *http.Response) (*V3UpdateModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3UpdateModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3UpdateModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3UpdateModuleResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3UpdateModuleResponse429Headers
 		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9778,32 +21578,168 @@ func ParseV3UpdateSetResponse(rsp *http.Response) (*V3UpdateSetResponse, error) 
 	return response, nil
 }
 
+// ParseV3GetBizInternalModuleResponse parses an HTTP response from a V3GetBizInternalModuleWithResponse call
+func ParseV3GetBizInternalModuleResponse(rsp *http.Response) (*V3GetBizInternalModuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &V3GetBizInternalModuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest V3GetBizInternalModule200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest V3BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest V3TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers V3GetBizInternalModuleResponse400Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers V3GetBizInternalModuleResponse429Headers
+		if values := rsp.Header.Values("X-Bkapi-Error-Code"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorCode = &value
+		}
+		if values := rsp.Header.Values("X-Bkapi-Error-Message"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Error-Message", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XBkapiErrorMessage = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// EsbBatchDeleteSet delete sets of a business (ESB)
 	// (POST /api/c/compapi/v2/cc/batch_delete_set/)
 	EsbBatchDeleteSet(ctx echo.Context, params EsbBatchDeleteSetParams) error
+	// EsbCreateInst create a node of a custom mainline level (ESB)
+	// (POST /api/c/compapi/v2/cc/create_inst/)
+	EsbCreateInst(ctx echo.Context, params EsbCreateInstParams) error
+	// EsbCreateModule create a module in a set (ESB)
+	// (POST /api/c/compapi/v2/cc/create_module/)
+	EsbCreateModule(ctx echo.Context, params EsbCreateModuleParams) error
 	// EsbCreateSet create cluster (ESB)
 	// (POST /api/c/compapi/v2/cc/create_set/)
 	EsbCreateSet(ctx echo.Context, params EsbCreateSetParams) error
+	// EsbDeleteInst delete a node of a custom mainline level (ESB)
+	// (POST /api/c/compapi/v2/cc/delete_inst/)
+	EsbDeleteInst(ctx echo.Context, params EsbDeleteInstParams) error
+	// EsbDeleteModule delete a module (ESB)
+	// (POST /api/c/compapi/v2/cc/delete_module/)
+	EsbDeleteModule(ctx echo.Context, params EsbDeleteModuleParams) error
 	// EsbDeleteSet delete a set (ESB)
 	// (POST /api/c/compapi/v2/cc/delete_set/)
 	EsbDeleteSet(ctx echo.Context, params EsbDeleteSetParams) error
+	// EsbFindModuleBatch find modules by id (ESB)
+	// (POST /api/c/compapi/v2/cc/find_module_batch/)
+	EsbFindModuleBatch(ctx echo.Context, params EsbFindModuleBatchParams) error
+	// EsbFindSetBatch find sets by id (ESB)
+	// (POST /api/c/compapi/v2/cc/find_set_batch/)
+	EsbFindSetBatch(ctx echo.Context, params EsbFindSetBatchParams) error
+	// EsbFindTopoNodePaths the paths of topology nodes (ESB)
+	// (POST /api/c/compapi/v2/cc/find_topo_node_paths/)
+	EsbFindTopoNodePaths(ctx echo.Context, params EsbFindTopoNodePathsParams) error
+	// EsbGetBizInternalModule the idle set and built-in modules of a business (ESB)
+	// (POST /api/c/compapi/v2/cc/get_biz_internal_module/)
+	EsbGetBizInternalModule(ctx echo.Context, params EsbGetBizInternalModuleParams) error
 	// EsbGetMainlineObjectTopo the mainline of the business topology (ESB)
 	// (POST /api/c/compapi/v2/cc/get_mainline_object_topo/)
 	EsbGetMainlineObjectTopo(ctx echo.Context, params EsbGetMainlineObjectTopoParams) error
 	// EsbSearchBizInstTopo the live topology of a business (ESB)
 	// (POST /api/c/compapi/v2/cc/search_biz_inst_topo/)
 	EsbSearchBizInstTopo(ctx echo.Context, params EsbSearchBizInstTopoParams) error
+	// EsbSearchBusiness search businesses (ESB)
+	// (POST /api/c/compapi/v2/cc/search_business/)
+	EsbSearchBusiness(ctx echo.Context, params EsbSearchBusinessParams) error
+	// EsbSearchModule search modules of a business (ESB)
+	// (POST /api/c/compapi/v2/cc/search_module/)
+	EsbSearchModule(ctx echo.Context, params EsbSearchModuleParams) error
 	// EsbSearchObjectAttribute the attributes of a model (ESB)
 	// (POST /api/c/compapi/v2/cc/search_object_attribute/)
 	EsbSearchObjectAttribute(ctx echo.Context, params EsbSearchObjectAttributeParams) error
 	// EsbSearchSet search sets of a business (ESB)
 	// (POST /api/c/compapi/v2/cc/search_set/)
 	EsbSearchSet(ctx echo.Context, params EsbSearchSetParams) error
+	// EsbUpdateModule update a module (ESB)
+	// (POST /api/c/compapi/v2/cc/update_module/)
+	EsbUpdateModule(ctx echo.Context, params EsbUpdateModuleParams) error
 	// EsbUpdateSet update a set (ESB)
 	// (POST /api/c/compapi/v2/cc/update_set/)
 	EsbUpdateSet(ctx echo.Context, params EsbUpdateSetParams) error
+	// V3SearchBusiness search businesses (API gateway / CMDB v3)
+	// (POST /api/v3/biz/search/{bk_supplier_account})
+	V3SearchBusiness(ctx echo.Context, bkSupplierAccount SupplierAccountPath, params V3SearchBusinessParams) error
+	// V3FindTopoNodePaths the paths of topology nodes (API gateway / CMDB v3)
+	// (POST /api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id})
+	V3FindTopoNodePaths(ctx echo.Context, bkBizId BizIDPath, params V3FindTopoNodePathsParams) error
+	// V3CreateInst create a node of a custom mainline level (API gateway / CMDB v3)
+	// (POST /api/v3/create/instance/object/{bk_obj_id})
+	V3CreateInst(ctx echo.Context, bkObjId ObjIDPath, params V3CreateInstParams) error
+	// V3DeleteInst delete a node of a custom mainline level (API gateway / CMDB v3)
+	// (DELETE /api/v3/delete/instance/object/{bk_obj_id}/inst/{bk_inst_id})
+	V3DeleteInst(ctx echo.Context, bkObjId ObjIDPath, bkInstId InstIDPath, params V3DeleteInstParams) error
 	// V3SearchObjectAttribute the attributes of a model (API gateway / CMDB v3)
 	// (POST /api/v3/find/objectattr)
 	V3SearchObjectAttribute(ctx echo.Context, params V3SearchObjectAttributeParams) error
@@ -9813,6 +21749,24 @@ type ServerInterface interface {
 	// V3GetMainlineObjectTopo the mainline of the business topology (API gateway / CMDB v3)
 	// (POST /api/v3/find/topomodelmainline)
 	V3GetMainlineObjectTopo(ctx echo.Context, params V3GetMainlineObjectTopoParams) error
+	// V3FindModuleBatch find modules by id (API gateway / CMDB v3)
+	// (POST /api/v3/findmany/module/bk_biz_id/{bk_biz_id})
+	V3FindModuleBatch(ctx echo.Context, bkBizId BizIDPath, params V3FindModuleBatchParams) error
+	// V3FindSetBatch find sets by id (API gateway / CMDB v3)
+	// (POST /api/v3/findmany/set/bk_biz_id/{bk_biz_id})
+	V3FindSetBatch(ctx echo.Context, bkBizId BizIDPath, params V3FindSetBatchParams) error
+	// V3SearchModule search modules of a business (API gateway / CMDB v3)
+	// (POST /api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id})
+	V3SearchModule(ctx echo.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, bkSetId SetIDPath, params V3SearchModuleParams) error
+	// V3CreateModule create a module in a set (API gateway / CMDB v3)
+	// (POST /api/v3/module/{bk_biz_id}/{bk_set_id})
+	V3CreateModule(ctx echo.Context, bkBizId BizIDPath, bkSetId SetIDPath, params V3CreateModuleParams) error
+	// V3DeleteModule delete a module (API gateway / CMDB v3)
+	// (DELETE /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id})
+	V3DeleteModule(ctx echo.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params V3DeleteModuleParams) error
+	// V3UpdateModule update a module (API gateway / CMDB v3)
+	// (PUT /api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id})
+	V3UpdateModule(ctx echo.Context, bkBizId BizIDPath, bkSetId SetIDPath, bkModuleId ModuleIDPath, params V3UpdateModuleParams) error
 	// V3SearchSet search sets of a business (API gateway / CMDB v3)
 	// (POST /api/v3/set/search/{bk_supplier_account}/{bk_biz_id})
 	V3SearchSet(ctx echo.Context, bkSupplierAccount string, bkBizId BizIDPath, params V3SearchSetParams) error
@@ -9828,6 +21782,9 @@ type ServerInterface interface {
 	// V3UpdateSet update a set (API gateway / CMDB v3)
 	// (PUT /api/v3/set/{bk_biz_id}/{bk_set_id})
 	V3UpdateSet(ctx echo.Context, bkBizId BizIDPath, bkSetId SetIDPath, params V3UpdateSetParams) error
+	// V3GetBizInternalModule the idle set and built-in modules of a business (API gateway / CMDB v3)
+	// (GET /api/v3/topo/internal/{bk_supplier_account}/{bk_biz_id})
+	V3GetBizInternalModule(ctx echo.Context, bkSupplierAccount SupplierAccountPath, bkBizId BizIDPath, params V3GetBizInternalModuleParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -9864,6 +21821,64 @@ func (w *ServerInterfaceWrapper) EsbBatchDeleteSet(ctx echo.Context) error {
 	return err
 }
 
+// EsbCreateInst converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbCreateInst(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbCreateInstParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbCreateInst(ctx, params)
+	return err
+}
+
+// EsbCreateModule converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbCreateModule(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbCreateModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbCreateModule(ctx, params)
+	return err
+}
+
 // EsbCreateSet converts echo context to params.
 func (w *ServerInterfaceWrapper) EsbCreateSet(ctx echo.Context) error {
 	var err error
@@ -9893,6 +21908,64 @@ func (w *ServerInterfaceWrapper) EsbCreateSet(ctx echo.Context) error {
 	return err
 }
 
+// EsbDeleteInst converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbDeleteInst(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbDeleteInstParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbDeleteInst(ctx, params)
+	return err
+}
+
+// EsbDeleteModule converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbDeleteModule(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbDeleteModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbDeleteModule(ctx, params)
+	return err
+}
+
 // EsbDeleteSet converts echo context to params.
 func (w *ServerInterfaceWrapper) EsbDeleteSet(ctx echo.Context) error {
 	var err error
@@ -9919,6 +21992,122 @@ func (w *ServerInterfaceWrapper) EsbDeleteSet(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.EsbDeleteSet(ctx, params)
+	return err
+}
+
+// EsbFindModuleBatch converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbFindModuleBatch(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbFindModuleBatchParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbFindModuleBatch(ctx, params)
+	return err
+}
+
+// EsbFindSetBatch converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbFindSetBatch(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbFindSetBatchParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbFindSetBatch(ctx, params)
+	return err
+}
+
+// EsbFindTopoNodePaths converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbFindTopoNodePaths(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbFindTopoNodePathsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbFindTopoNodePaths(ctx, params)
+	return err
+}
+
+// EsbGetBizInternalModule converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbGetBizInternalModule(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbGetBizInternalModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbGetBizInternalModule(ctx, params)
 	return err
 }
 
@@ -9980,6 +22169,64 @@ func (w *ServerInterfaceWrapper) EsbSearchBizInstTopo(ctx echo.Context) error {
 	return err
 }
 
+// EsbSearchBusiness converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbSearchBusiness(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbSearchBusinessParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbSearchBusiness(ctx, params)
+	return err
+}
+
+// EsbSearchModule converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbSearchModule(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbSearchModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbSearchModule(ctx, params)
+	return err
+}
+
 // EsbSearchObjectAttribute converts echo context to params.
 func (w *ServerInterfaceWrapper) EsbSearchObjectAttribute(ctx echo.Context) error {
 	var err error
@@ -10038,6 +22285,35 @@ func (w *ServerInterfaceWrapper) EsbSearchSet(ctx echo.Context) error {
 	return err
 }
 
+// EsbUpdateModule converts echo context to params.
+func (w *ServerInterfaceWrapper) EsbUpdateModule(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EsbUpdateModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Blueking-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Blueking-Language")]; found {
+		var BluekingLanguage BluekingLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Blueking-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Blueking-Language", valueList[0], &BluekingLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Blueking-Language: %s", err))
+		}
+
+		params.BluekingLanguage = &BluekingLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EsbUpdateModule(ctx, params)
+	return err
+}
+
 // EsbUpdateSet converts echo context to params.
 func (w *ServerInterfaceWrapper) EsbUpdateSet(ctx echo.Context) error {
 	var err error
@@ -10064,6 +22340,218 @@ func (w *ServerInterfaceWrapper) EsbUpdateSet(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.EsbUpdateSet(ctx, params)
+	return err
+}
+
+// V3SearchBusiness converts echo context to params.
+func (w *ServerInterfaceWrapper) V3SearchBusiness(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_supplier_account" -------------
+	var bkSupplierAccount SupplierAccountPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_supplier_account", ctx.Param("bk_supplier_account"), &bkSupplierAccount, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_supplier_account: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3SearchBusinessParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3SearchBusiness(ctx, bkSupplierAccount, params)
+	return err
+}
+
+// V3FindTopoNodePaths converts echo context to params.
+func (w *ServerInterfaceWrapper) V3FindTopoNodePaths(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3FindTopoNodePathsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3FindTopoNodePaths(ctx, bkBizId, params)
+	return err
+}
+
+// V3CreateInst converts echo context to params.
+func (w *ServerInterfaceWrapper) V3CreateInst(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_obj_id" -------------
+	var bkObjId ObjIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_obj_id", ctx.Param("bk_obj_id"), &bkObjId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_obj_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3CreateInstParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3CreateInst(ctx, bkObjId, params)
+	return err
+}
+
+// V3DeleteInst converts echo context to params.
+func (w *ServerInterfaceWrapper) V3DeleteInst(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_obj_id" -------------
+	var bkObjId ObjIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_obj_id", ctx.Param("bk_obj_id"), &bkObjId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_obj_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_inst_id" -------------
+	var bkInstId InstIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_inst_id", ctx.Param("bk_inst_id"), &bkInstId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_inst_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3DeleteInstParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3DeleteInst(ctx, bkObjId, bkInstId, params)
 	return err
 }
 
@@ -10216,6 +22704,368 @@ func (w *ServerInterfaceWrapper) V3GetMainlineObjectTopo(ctx echo.Context) error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.V3GetMainlineObjectTopo(ctx, params)
+	return err
+}
+
+// V3FindModuleBatch converts echo context to params.
+func (w *ServerInterfaceWrapper) V3FindModuleBatch(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3FindModuleBatchParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3FindModuleBatch(ctx, bkBizId, params)
+	return err
+}
+
+// V3FindSetBatch converts echo context to params.
+func (w *ServerInterfaceWrapper) V3FindSetBatch(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3FindSetBatchParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3FindSetBatch(ctx, bkBizId, params)
+	return err
+}
+
+// V3SearchModule converts echo context to params.
+func (w *ServerInterfaceWrapper) V3SearchModule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_supplier_account" -------------
+	var bkSupplierAccount SupplierAccountPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_supplier_account", ctx.Param("bk_supplier_account"), &bkSupplierAccount, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_supplier_account: %s", err))
+	}
+
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_set_id" -------------
+	var bkSetId SetIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_set_id", ctx.Param("bk_set_id"), &bkSetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_set_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3SearchModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3SearchModule(ctx, bkSupplierAccount, bkBizId, bkSetId, params)
+	return err
+}
+
+// V3CreateModule converts echo context to params.
+func (w *ServerInterfaceWrapper) V3CreateModule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_set_id" -------------
+	var bkSetId SetIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_set_id", ctx.Param("bk_set_id"), &bkSetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_set_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3CreateModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3CreateModule(ctx, bkBizId, bkSetId, params)
+	return err
+}
+
+// V3DeleteModule converts echo context to params.
+func (w *ServerInterfaceWrapper) V3DeleteModule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_set_id" -------------
+	var bkSetId SetIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_set_id", ctx.Param("bk_set_id"), &bkSetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_set_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_module_id" -------------
+	var bkModuleId ModuleIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_module_id", ctx.Param("bk_module_id"), &bkModuleId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_module_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3DeleteModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3DeleteModule(ctx, bkBizId, bkSetId, bkModuleId, params)
+	return err
+}
+
+// V3UpdateModule converts echo context to params.
+func (w *ServerInterfaceWrapper) V3UpdateModule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_set_id" -------------
+	var bkSetId SetIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_set_id", ctx.Param("bk_set_id"), &bkSetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_set_id: %s", err))
+	}
+
+	// ------------- Path parameter "bk_module_id" -------------
+	var bkModuleId ModuleIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_module_id", ctx.Param("bk_module_id"), &bkModuleId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_module_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3UpdateModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3UpdateModule(ctx, bkBizId, bkSetId, bkModuleId, params)
 	return err
 }
 
@@ -10498,6 +23348,65 @@ func (w *ServerInterfaceWrapper) V3UpdateSet(ctx echo.Context) error {
 	return err
 }
 
+// V3GetBizInternalModule converts echo context to params.
+func (w *ServerInterfaceWrapper) V3GetBizInternalModule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "bk_supplier_account" -------------
+	var bkSupplierAccount SupplierAccountPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_supplier_account", ctx.Param("bk_supplier_account"), &bkSupplierAccount, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_supplier_account: %s", err))
+	}
+
+	// ------------- Path parameter "bk_biz_id" -------------
+	var bkBizId BizIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bk_biz_id", ctx.Param("bk_biz_id"), &bkBizId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bk_biz_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params V3GetBizInternalModuleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Bkapi-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkapi-Language")]; found {
+		var XBkapiLanguage BkapiLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkapi-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkapi-Language", valueList[0], &XBkapiLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkapi-Language: %s", err))
+		}
+
+		params.XBkapiLanguage = &XBkapiLanguage
+	}
+	// ------------- Optional header parameter "X-Bkcmdb-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Bkcmdb-Language")]; found {
+		var XBkcmdbLanguage BkcmdbLanguage
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Bkcmdb-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Bkcmdb-Language", valueList[0], &XBkcmdbLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Bkcmdb-Language: %s", err))
+		}
+
+		params.XBkcmdbLanguage = &XBkcmdbLanguage
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.V3GetBizInternalModule(ctx, bkSupplierAccount, bkBizId, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -10561,6 +23470,28 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v3/find/objectattr", wrapper.V3SearchObjectAttribute, options.OperationMiddlewares["v3SearchObjectAttribute"]...)
 	router.POST(options.BaseURL+"/api/v3/find/topomodelmainline", wrapper.V3GetMainlineObjectTopo, options.OperationMiddlewares["v3GetMainlineObjectTopo"]...)
 	router.POST(options.BaseURL+"/api/v3/find/topoinst/biz/:bk_biz_id", wrapper.V3SearchBizInstTopo, options.OperationMiddlewares["v3SearchBizInstTopo"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/create_module/", wrapper.EsbCreateModule, options.OperationMiddlewares["esbCreateModule"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/update_module/", wrapper.EsbUpdateModule, options.OperationMiddlewares["esbUpdateModule"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/delete_module/", wrapper.EsbDeleteModule, options.OperationMiddlewares["esbDeleteModule"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/search_module/", wrapper.EsbSearchModule, options.OperationMiddlewares["esbSearchModule"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/find_module_batch/", wrapper.EsbFindModuleBatch, options.OperationMiddlewares["esbFindModuleBatch"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/get_biz_internal_module/", wrapper.EsbGetBizInternalModule, options.OperationMiddlewares["esbGetBizInternalModule"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/search_business/", wrapper.EsbSearchBusiness, options.OperationMiddlewares["esbSearchBusiness"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/find_set_batch/", wrapper.EsbFindSetBatch, options.OperationMiddlewares["esbFindSetBatch"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/find_topo_node_paths/", wrapper.EsbFindTopoNodePaths, options.OperationMiddlewares["esbFindTopoNodePaths"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/create_inst/", wrapper.EsbCreateInst, options.OperationMiddlewares["esbCreateInst"]...)
+	router.POST(options.BaseURL+"/api/c/compapi/v2/cc/delete_inst/", wrapper.EsbDeleteInst, options.OperationMiddlewares["esbDeleteInst"]...)
+	router.POST(options.BaseURL+"/api/v3/module/:bk_biz_id/:bk_set_id", wrapper.V3CreateModule, options.OperationMiddlewares["v3CreateModule"]...)
+	router.DELETE(options.BaseURL+"/api/v3/module/:bk_biz_id/:bk_set_id/:bk_module_id", wrapper.V3DeleteModule, options.OperationMiddlewares["v3DeleteModule"]...)
+	router.PUT(options.BaseURL+"/api/v3/module/:bk_biz_id/:bk_set_id/:bk_module_id", wrapper.V3UpdateModule, options.OperationMiddlewares["v3UpdateModule"]...)
+	router.POST(options.BaseURL+"/api/v3/module/search/:bk_supplier_account/:bk_biz_id/:bk_set_id", wrapper.V3SearchModule, options.OperationMiddlewares["v3SearchModule"]...)
+	router.POST(options.BaseURL+"/api/v3/findmany/module/bk_biz_id/:bk_biz_id", wrapper.V3FindModuleBatch, options.OperationMiddlewares["v3FindModuleBatch"]...)
+	router.GET(options.BaseURL+"/api/v3/topo/internal/:bk_supplier_account/:bk_biz_id", wrapper.V3GetBizInternalModule, options.OperationMiddlewares["v3GetBizInternalModule"]...)
+	router.POST(options.BaseURL+"/api/v3/biz/search/:bk_supplier_account", wrapper.V3SearchBusiness, options.OperationMiddlewares["v3SearchBusiness"]...)
+	router.POST(options.BaseURL+"/api/v3/findmany/set/bk_biz_id/:bk_biz_id", wrapper.V3FindSetBatch, options.OperationMiddlewares["v3FindSetBatch"]...)
+	router.POST(options.BaseURL+"/api/v3/cache/find/cache/topo/node_path/biz/:bk_biz_id", wrapper.V3FindTopoNodePaths, options.OperationMiddlewares["v3FindTopoNodePaths"]...)
+	router.POST(options.BaseURL+"/api/v3/create/instance/object/:bk_obj_id", wrapper.V3CreateInst, options.OperationMiddlewares["v3CreateInst"]...)
+	router.DELETE(options.BaseURL+"/api/v3/delete/instance/object/:bk_obj_id/inst/:bk_inst_id", wrapper.V3DeleteInst, options.OperationMiddlewares["v3DeleteInst"]...)
 
 }
 
@@ -10569,141 +23500,196 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c9s29uhXOcPtTKQsLUuWm8bSHztO7N3rbfO4tbfZuaF/FkRCEmoKUAnQtuKfv/sdHAB8iJREx86j",
-	"afJPLBIkgYPzfuHWC8V8ITjlSnqDW29BEjKniib46wX7cHL0lqiZ/hFRGSZsoZjg3sAbp5JxKiWcHA2B",
-	"8KWaMT4FNSMKmAQuFBB4tr8zZgoYV3RKE309oZNU0ghavd7BQbd7ACIB/HP/x7bne/SGzBcx9QZez/M9",
-	"pr+z0F/3PU7m+vL48mLMPlywyPO9hP6RsoRG3kAlKfU9Gc7onOiZquVCD5YqYXzq3d353otLsmC/ED5N",
-	"yZRWF/Py1dEL6Hd6e0B4pP/oD2BE+QgmIoFjPo2ZnMGcSkmmVA7h5UwvncL1jHIgY0m50gvJoEBjSd38",
-	"Z5RENMlX8N8dnMtONpltEw/n0Xj7zPc/6YT1HBrPOE7pJePT9XPGibbUjEJEJySNVbt22n55fjjGLmTd",
-	"XN23m871lKp1+C2pgpOjEk721+KkpOq+OHmnB8uF4JIiqR3L8cuEEkVPqTrmVzQWCwRdKLiiXOk/yWIR",
-	"s5DoCe7+LvUsb93s8BWS6g/fejKdz0my9AaehnFCVZpwsANBTEBfPXx7ApEI07lGBdyLJOVcw1oupaJz",
-	"kGQpIfBkGoZUysDT5HlF4tROKqLeoOt7EVG4upwuB72er3+GZEFCppbeoNftdvHSgiSUq+IgSZMrFtIL",
-	"qYhKpSV7C0+9HXoJVKodSVV+g/Iruxk55Af7Pz3vZhfsxqw8mmrw0eSChKFINUS9rud7IQL9QjF8ZK+7",
-	"t7fT3dvZ2zvb6w76+4Nur9N//uzv3eeDrh5tEdasvYQvxV++FxOpmr5Tz1jR+SLW83DAKV28oonEr/A0",
-	"ju98z1KIRiezPZ7vLWgyZzIfZnCRSgMej+73I7JPJ3t7vZ/2nz1/9jwK98Pn/Z+i/rNJ/3n3J8RdiUvT",
-	"mIv4mSOv4PTNxBu8v/V+SOjEG3h/283Fxq4ZJ3eLKHxqJ3bnb33mn4TFaUK9u3P8ahmsGjORx1FLE6Bm",
-	"iUinMzg+fTEEg+ChSCIQHGT2UU1OZ0L8QpJpEyrKV9p0rtWZah45F+HlEwnimgPh8pomoAQQsDsBTEFI",
-	"uJaNCSXRAP7P2dlb2O/1kbURGItoCeKKJjDa2ZmTmx19YeQHfL/fwyGG3cnSGHNtZ7xUVI582O92i29D",
-	"eUx5RCMY04lIKDAlA/7SgGPnF8qnajYExjU4n8gMyp2Aayj+iyh6TZbHSSKSRwNj6aU1gDyz7Glqxll4",
-	"Uj18APt7B0aKOXBrviXhmqmZhkhCFN2J2ZypEYpywoEsFhCSOJYBF1xjixRpElKYa2iIiaJcQ4kbUBGQ",
-	"NBQ80uv3rXhB3urENs565yXyv9saXM0njRMG5JSbhVD51a8cbTd5u2MEGwXNne/91n9Bol8NFt5rHwlf",
-	"NiD88o5uofjf+hsJvrr7qDOS2EkuvZc0eSIhTGhEuWIkltDqPdvvdru9tq/1mgIpZmQY8E0kAWWKeNTt",
-	"9zVrKt/MEFp+ctz4+K8bxHl0LlrY/2+OiWo4X/XLXDQTpIhIh/E1WcrXaRwjFKOI6ZWT+G0iFjRRTGty",
-	"ExJLugoZ8yBo0d6BdwlTmnERjeAgxr/TUJlpzskSZuSKAhewMO9cIiecp1KZO4JTpBLUEkAK8+CbBeWa",
-	"7vqdLighYolP/fv0zWs4xenDFYlZRJRIJLQOf7/ygXHJIgpvEybnbdwNvTkkZpe04/nenPHiqnq+p79I",
-	"xlqXNtqxxTgzfy1vDpVK2DhViG2LwsMlDTNDVWtY6ifHlxdMkgUr3B0LEVPCs7tGsV07QIx/L7/dEYLR",
-	"XS0sL6aJSBfNRlk9dMvQBt9kPKI3a9edDXOfKyOORUtLPk8kxLlttPGr5uatR3k69wbvPcn4NKbhjGiD",
-	"KxZ8av9kXGvYOMr3UOf19Zamkibeef03qrp4PQRKanHd8kvae8078L7RXSr3SmCquU8jpgy21mHMuhkx",
-	"OU9jxRZrn5OCx8t19xbJ2sc0fW16NDc96+4XDJKapYoMCmXc0Vx3Sm+gle+9D27r2z7czhn3YU5u7jQr",
-	"Mu+T0GJcGUGsEc+8W2rxTThoNPFBY2oE6zHzzvcWMQnpTMTavq+bcsqZqpeZOSDerxJaDb3U4HwGjxJY",
-	"i0zifBPv+r8pTZbrubthfStiT3AzVDppTdzbpA+UhDO4pEsgMGE0jiyn1wyd/pGS2IgdtM0L7orbIlPT",
-	"9qSeZGXWL4gKZ0c0pnU8N1pznXE0K2W9IiKpklpkm6eHQOcLtdTYgPYpn0KoRa/EWV/PREzB+RI1wBWd",
-	"y3rKsldIkpAlbvTKYuqW9zLXEauTNSZPKOZzwYEkU3SGoC29KnnIYnER1ip9BT3IuIvq2Jh+XNIwoWod",
-	"xMI0YWqJm9wqvvLszc/Hr9tecy664sSyI8COQH106NxuEHjdwOto0w+ltwQCPJ2P9XiJWnHEpvq/1vhy",
-	"R4qFBEl5JKGrJ5S7BFanVt27c8vNxSWtYTJhmiSUK9ACA2IxZRysP6h+2XpcvahzdzJTofDm6svq8OVY",
-	"jmvoOI4bGEFFVNtmA618AwFU/LR07pMK6TkstEK5m3OiAqU4r1xGTI3mUqWxgqephgMXPU5bPpErvXdl",
-	"v9Tm56zFenJkHjPuqWztmpHmy89k3YoEsI/5nrXEc5O5MP/SpCz8zuvRo8AwT6kq2NSPjyVF3qzHblCI",
-	"N73mneaxr5Gu6+SjfUl1uRYpX7APZ2IhHrzSx5i978X0isZ13nquYLyEMGb66SEGoFKJYnuVPu4Pgsyr",
-	"WQBClYtrNjoRyXwIKb/k2nxVYrGDE9aMXQLRluOUC6NNfLSQMYtDcws9Yfrbzk9wmKqZSNgHM9aYtcCQ",
-	"cStjkhlrFc2x+4qqswaiyofrGQtn2kSHMQUxVoRxGmVeWz3ZF3FKf9aKwP+bsWXK4YgaczmBl5QrmsBO",
-	"kHa7fap3M7zMNKISELIxYyJZCIxryBOrtW1fZo57zZC5hIXn/vpY6MNEM7SiDBb2ersirk8UiGtu9Cdj",
-	"/0Ra59ouxzuPKrZfrhPbPriH0IVQkNhGZx1T40oojFuHLS+FuGS0A284yvS178XIsiHpzr21hv9s0Boc",
-	"OjNpXckZClrj5XrGFI2ZVO7pwpidSUKpBQ1J1UxzQ3PH1y8HNWPSafQC5IKGbLKsTOHhq3fqwCYEP6XK",
-	"cLkjPXg9j9wsHCvhn7X6y4omnjlLO9CFOSVcumCOD4bQ3eWJcR4aB6bzO2xThLas/FeMIK3oO1XeV/Kr",
-	"2rgqjbTYKZixboJ1G/HFNKbyWt7NqJrRpDTra5JBfJLG6B4UqgNaxxqUBuIgGtFoCOinrKwdhdsXVdEe",
-	"Tzt7HJ2lEKZ+DE2t+MK1Kovzsde4dCyCDm3IL48GQAtlUK/ffXZzc9OGkCTJEriAUb4PIy34fWRBaiak",
-	"0XqMm1467zhyMLc6E59rEZiTWMtoTTDook9KARyjqrTxa/lGjyp6kuMfc8bZXONY72PpvkxiBcLfoj00",
-	"J+K3+chHNHuQ6h5CVJtI5xVhPGacfkb7033yTTaP70boNg6nV/E4W/RRFPJ9F3AXTilJwtmn9gJkX7G+",
-	"oi/mCMgm8ukxT38Ev/ar2bLv6FeDfmdiIT4jn9afe63f+p1DN9ic/ywi8ufXQRtTq1nuVtuxmCq7Bnrn",
-	"NWlnVV/bmvywYZZEjJFSfzNR2JwhX//ft//vm//3Drr9WpLRr8gC7S4yfvL6t8NfTo4uDn/916nne4dv",
-	"3168fnPx9vjXVyenpydvXuO1k4vXb84u/vnmP6+PPN/79fDs+OKXk1cnZxe/Hp+e/Xry8kwPPP9I8/1j",
-	"ldmP1S4tleTQsNMsEo59dx2BnHD1bP8XpmhCapy5hzwrGSDSZH8atxZTAyAmJ8X6t66ZmolUwSQhIbpl",
-	"RAL0xkAHI9DERqVBTAJu3WCY3FVxhOWbfOstiFI00XP5n/c7fz//x/vuzsH533+o2vQaW1cU2LrMFU5v",
-	"1MZsEBwgxr9XgWGip5i4JKRa49zanLui725ORaGFN6z7/Jh9WJsxQrd+o0HGR5Vv2EmVF1GGl18G7+p6",
-	"qvOrQ8e3JRFV5TYnh68gFwNAbA4ixCS8dFbzwUG3u9/tI+NpDzG5CgRH7NUcCh0u1k72qplQZYwxuCxL",
-	"onklAl+/2Wt3IKExUTS6cNmvmOiw8QNcKsLDlTGPNBuXWVR7Yx0araCHzdRYk4yxqqCs/ja5YOtoxt79",
-	"pPPPZ+Bna8lgvn1JK2/D11gKWLPXTcD0ELBsWF/xQT/D7roJ5apchRCdjzGcEcaBRdBKUxbtZyIgInJG",
-	"ZVsL/QL37u4ckJ3J+W1/7+6HOva1Yl3V6NE2M+d+CT0LmhjPvg/EpOagV8w4+/PMHSOiOOiXESUSm8o5",
-	"gNEP9I+RD6MfOMX/GB9Bi0DMpGrr35iWhZfsYtuV1J+Cuse4N3jf9/fP79aWyNQlQ+Bs1yT5mHughPWD",
-	"uzQf80sCieOabJ5VEsoxb8JiZTK9mgPZ8tY/9M6BeYEPo9sg37TAGwTe4eujwPMDL0ljKgMt8gOzNLzq",
-	"QI8/cKcC786HTqdzfjcyoVYlpsZhbqoMsrePbBljr9fuFOoRUFU5fH0EmATqahNwv/VecqEush+Mu0vm",
-	"r1BwRRiX+u8xnTIuL/Tj+iflkf1RCPLkm7WwCl8ZfbEUorqD3YHdoMyN2q1TdqVIVK0HWUNvCIG3Y+EI",
-	"eqQEPY7yiPFpHrQsqvxVjqKI+cKmeTTL9CoHsKrRyjiViiagtdQO/McG6LOwfJSIxYJGQxhl5soImEkS",
-	"v7bJ1jbOkwV7TcAv4FoZ6MDTp28QRxwPdBSCb6cTVogUzUVE487Tp6iHVnTFvHDutlpixqYcsgG+Nyc3",
-	"BmwH7p9f8oyvSbheyR/Oy/JqlZ8jF9o0A4FjoLpwQcstYGi0ThhN2kMgsBCSKXZFjbbu1PmWqQvOVHIb",
-	"mG7rHYlsRCqDL1OSxhMgfJm/rVBKLJVI9I6l+CSBMJVKzGFutXEwiRdMZUFnYmaOiyHK3eelj3Y8f0to",
-	"oaZq8TYvC8QCxjIMT81oGxwfQG93D1q9geb53Ie9AYSxkDRq51EzfMmelo9r9q+sWWe1ksV5VKYROgLI",
-	"rw6BKJgLqWDvx2eAxQ8geGiD2iAXJMTgskrYfK4xOhFzGAs1A82LXGjcYHR4CeGMhpd1yu26WWMhZ3HS",
-	"/cqsj/kVSwTHKlX9GgTfbh8BqGUXApDeLGjCKA+pD/0B5uCQeFdMJixkJK4C1vf69wFufdaAgydG4FuS",
-	"Kvyr7UPK2R8ptWjJlLRUUgZ2OCPaYqWJKbNYgT9C3rCOdbDnAhQZ+4CoPk4oudSqBOOcJnbj9Hux4k1M",
-	"IAjgf2EXBvAUbDw9tGF1CDz4B/ytkjRT0KHg6fv/CQIVBDwIJkGQQBAEwf/uDp765k3mRYH3j7+d/x2e",
-	"/rAu/wI9RNHFeFknUTCJxICSC0zJJe2hJXFMLTf5S1u3LMOlpt62kifCZPasq/Dtwo5LFnab3+KIayCp",
-	"Vst6sAPjlMVqh3HN5NOYQijimBrXRCu7Z4Y7CckkdLGFgt6unQ80EVZjjJjUizWZPq4UogOHFf6Zs0MN",
-	"K8woxhGdmjKHDSziKP/lWL4Wl9AqDCtmWqFbwI1qFxC82+1+TnZSKaC+3bCLThFwD2j5huRbuNAupP1k",
-	"8txUnWoVQ8OeZDjgcpUKV+ybhs5ZtV38/SLEJY0gXcD1jCiKpWl2DVoPGZq0Ihqhe8FMpXgfuh2vVoGr",
-	"rSKvk/L2ZpYDVVlKU1rka+NLGS9d0TrO67W5f2bWR3OLoGCZiAkW8ypbHj7EX9rWy0wUk79ApAb8BHOJ",
-	"Nrja1yT8schboyTcR41rpKbZVL8LUqOSG7QUHBTTLDShMSWSSkNi2NdEoIVoSFfPgSi6Y2u16ri1+1gd",
-	"t9ZARn59PRNZAqIt/Njw7VrP4XrVs1bt9O6hkX2kDnZ/lWuLlvUxCtFDVaCi7tP043Wb4JaDaN5AL26i",
-	"LD1eMUtNsuwW5aOOdsy9R6OcTXpOiXJiIhXY0Y58cr8xsZS1YUpbN3alOHIDy/BhzuKYmd4HsEhoyCSm",
-	"qaqEsFgLK62WSGcmN4ZHQR3bpkttU58q+lJVC0KxiJUAUmyL8NTEcSqKUgPdqMk2lEov1+Le0NXyOZ6K",
-	"jxRRoTHUa/WhOnIsqDxD6GaeVJLd+LRKhe+0VVO1YbaOOSLA3dQKU2N9o06LsKm9je2BXPHQWLIhjp2L",
-	"rnJYu6LoVBhbmTCL+JETTHUTayLlddpPoSBgaNxbodBolCpgHEi8mJExVSwkMYgkMhu6mm1T4wS3DHmz",
-	"u1CbButLQm0da5gqjeMFTa2ogTXKRCnu0eawiAM4zmyNnllIXVg394K3O5wRPqW+sU6MPpyxamOx6KXN",
-	"TWcijPpp04wst3n6HsWTV1WDHuxRuqfq8iiOlm2V+lveV8cJsuSluui8LWde31hC398U3H5A+D2csTh6",
-	"lBysgqyt49kGMzaKBWKl7hM0xi337W6XAfXvklRtfVHVSHR7sQJ4f0M6QM4zDTDr6Py3/uHbE20F0GRt",
-	"Zvxh1m9GTFzc/vDtCUh8zLqjnWfgktKFzKL7JpSA6q0cwMnhq0LbopbNDPBNIAgtmkIugWN+Q9cH03ae",
-	"WRA1w8SDQrObNsyIxBR5rXuMfFt7UWqPlGdF/fvdmQlQHRw8hxHqnbYzp6RqZN41CjBvJ/AGKHQxtFSh",
-	"D0ytumiWeZ8Nn8tpg/yj++c2fXz6/QPz6MuAWFlpaV5rEPAvUtz9KdMv12Zc/tZvXnr2ySrG/vxALPDG",
-	"b6fs5rPVz/zW/wuVz3whDP12Kl++EAC/xSqOLwTKb74A44vAtViAUNXRbceovL1B3vSgkB1uQbyaAZ71",
-	"MxoFXj/wRr7Wf/udbuCN2p2AjwKPjENzvd/50XSQHelVjzAWz4W6X+54EMinhfzxVhB0uk/b/9CXa3PJ",
-	"0bAy/TWw56LTwMmClRp7VOGiVz2A26DYRwST3zqdDma2lVp7rN5xnQTy63fQytoNzMkSpNKwwDTwfHh7",
-	"W4/78qRzrF2wn+nStP+s9xmdzSiMrJdMGyuYcK03MGsdglUBrcBzrhfjWgy8NvY71ZusrgXINJmQUNtk",
-	"tkFLwK19BK1i9TFudDHzy2YFiWjpFx1AJqnDWF9tWwSNxSj5e3fN1K76kIhU2dSQzNNVeG3x+4zDqBZo",
-	"iJcBP6IJu3Ihc8wGuBawSMcxkzMalZq5Y+SzBDtM1Up57ohlNjdV4hICjnOiM3LFRJo4O7LcDr4D72bU",
-	"lnbrb0dsMtH0hS0ssj7yExHH4loWnw+4eYEmTdtfwLSWHwWOM2jjs9BoHlMf863Q2DemxjdsDFZNuZqw",
-	"R/1Od+QHXG+DJXHMmygnzohJKf8gL1Ff4rDMj4cvEQmNEODWsLcJ+342dZG48nkfH8fms3vdbm7bl5qV",
-	"D2Fk2OHIJD6kNOD0hoQqC+JrQrURfHjDNdpsKG+S+Tf3b27wmwEfVXsTj0yBftWHcZ0wRU1LGP1S6zqQ",
-	"0Do5fGW8Cf9+d9Z2Ly5ZvKOMSDKrd1TIeiVRJPNWvHrofr/nO0KydFhoMO4H3Pg5XFq3sD4WkOwDBcxb",
-	"lWYZK914w1SBnIkEO67UtG6GdzMWzgLuGoVgDsdCJIpG1gVjOxSJyCRJZY2SNSrTkEV5pia6yPV3rGv3",
-	"ki5UwMcU+96Wcb8lFzTcNeM6U2Ho1nRMUhqTMusf99BuDWaCQmvCblSaULmLv3clVZ3fpeBm+QTcbYhY",
-	"QkMlkuUTGXBJ1UX+VnygPbTk7Y7QMClVpX6ST2R2GkjWH9h0keFAr2iyDLhrw9mBU0NWK5PHzTH9O02W",
-	"D5koDGrWpvm09n585mNOUNsPuIF9sa2w9W9JshyuJv8AswJXMRW78z1y9p8zOc/3skCU1+/0+qapKeXY",
-	"EViL+E7fFAbMUKTukgXbDVEF0n9d7e2G4e6YqHB2YbpW6pfuolIn6tp9mQ4jkHW7jJm0ABmZ5zuuRebI",
-	"SQm9K+hd1Vgd2w4rnGq+6IKeuKeOZLCnkDkux6aQ93rdXvfgeQcOebWnJg637j17yM7ApCdH2Vz5+s6b",
-	"vv4tKbAopjZrxnyZ2b5SCyKlzUQzspgHXAmzDxgDOTr+5fjs2OpHmFPPBD+JvEG1aR7uRH7M0JqIXD5k",
-	"t3KkzN15Vor7QkTLxzzhob6/311Zy8UjMlYOcNnrdu81j8ZnahRN3kc/TmNoUvxc2kHhBI19s566r2Xr",
-	"3i0es6Gf6fXv/0y/d89nCmoywq9OQX5/fuffajTJD8OxhIAEi9lhWRZX6/j0BaaOkKnE2iWqPNTGa/lE",
-	"znY2cAjjjrQpaC5F3eWf55/ugBYRWZaFjInErEPTgJjEHXjlWDlJaMBdebNRHirHHaEmgccraXmJ5zz5",
-	"GbvHaOQ1kzWdfwKet/7pdrt+XdOfNvJ+YtrQ23mgkHv69LVQdGBrHO9b/1DhFZkj90uwiSbHKRl9ZcN5",
-	"SsWTkkp9HT0qxxeKShtOKPZa9G5ubrxSa8LeulOLenv9/R+f/fT8wCu258tfkHe6s9cKhzRtOZVp++FL",
-	"1aOVmh6JVD3m6G7llKGmZwvdnylvZS7Vo7e+RQ5YNpbvyfbuoxgZtqc1H62gW72nAy8KCfASWnkGM8aH",
-	"21bpKGk7Jm9XaSOVKIgENSoOvbH6TmZVbuWk9dzmz6GUfNdHvl19xNDK/WhxStWFK3S7MK7TCyUWYgNl",
-	"aurIauPMIzL3J2WqUCSu+QBGY/YBnQhLV1aH1XLSh5GkauTDyND0yA/4aCakGhnyy+yz06OfbbN4hm6b",
-	"fx2f5S6SrNW+s3VMBa/x4dgEi4Bru12kmBwrxBrq/RdV5fjXmViIr5eSS619qkdAfjKKXQ1LfgKqVSX0",
-	"+rYJt7zWSZmANBnGYrqsUDRqvRto2lSnGPWPy0b0nH0USUuL2iK1orkhfSNs0dHl/A/jkhyO6USBSFUn",
-	"4CN8cOQ6hhc6qttyQtNU/R7EHvAm1A5NiN3EEl+wDydcfuWEXm2b/yUFdjFO+YlIXyX0L0H2MbuiOYlv",
-	"9iI0JHgrvjMf6xaaL/hi7YFvKpwZzy3mIDp+JKIltEYmImgSJzG6p3Vp727UNmcwyYCrhHAZmyIUseY8",
-	"pqE7FFgzAW3prjqEHQfJ4gEBx9VL5yJ13gGneNgj6jjdSOtGpuc5bF8zva8e6fIF6b2aafiJqL6ABn8B",
-	"2i+uVhO+Dd58HNVvNqPPZrV+ygLBF7rQ+K6mYmRcbiMfFmRq3G0j/ZdRzpHU72ccZ7lCXzXlVdrwfkna",
-	"q6RXfQLSG92iK9DHWvy70bdOe7Zs+8F+e1Nst4Xy3iVMUSjXkZt8DxOhRmu9VP6ThwPKBUD2KWbObA14",
-	"vkurjrAat5dv3QJI8Tast9KqBpgMuOk/dbDN+TXMdXJS0r8bKd5ZL9uvmg1UOu5+95H9+WnfFsg28ZFd",
-	"9XcnjEe7RsXUwnqLfCVz6lpC2COmCmk3nQohuNTZByuleuU5QfgNHtBa9Scnoa9Fga2rlLnHmfJbR1YK",
-	"wT6fxls6hr8p6RWOYNeP7B1sf2TlPP5m5Fr8TkNqbaoiF+gqz4/cpDQ7WtaWNuNS7Y7Zh93bLDh614Cy",
-	"bZZKc7p+kGOJfTg5ekvUDPFvpRKSL20/J8bDOI1sFk3mg8tSblbCZS65FsV1nlurhfhFoUx87fH9lYnY",
-	"TGbTqhFrsY2bcGwSwIZ5goC+hIWWdRPglEYX2Blyy9c/Cx/8DOzoPu6zz8aIPtbh9s2zoI0eugcxIrzn",
-	"/P4fz4GGuX8uy9cjUR1feqTo1p+Fzu4bpfpstPaQuNY3T28NAmEfQ3XaSjfKOcr91TSou3tqA2v1/KHN",
-	"T19pLZW1HlMzR6UY+KoxkAsldVXa3NzBKj+m2BRpiGtOE2zYUgjN24mWGnx7XSec9Qxz2VzfbqasxT9Q",
-	"apc0nT+pqbN6pNaXM3Xu7S78LEzvERyM3zTf2+CR3MrrKk4LzekexbQZlBSL6xlRJnM/VeXCtdWcYpcf",
-	"nPLYBBloFvhzJ4i3siKjPNNYcNOMTpst/U6v79tSJE3BlWH7bZeZbFyVLouWRfq69WyO/rtjMWbnJBqZ",
-	"2rTsw8U7bift9LAdsioW7emP5OeNF/fEBEqv+gF3vB1LoyIHIdyV8eWOXsXurVRkSu9GoISAVvneIhFR",
-	"cQt7o7brZ5YXA54e/SzR0ouyUpZV4fGAdOevmxVvT6V2fvVqBvUTuZpnvZJT/bXlMfuNJU/5mO0vJngq",
-	"7VK+Gm3b9OstyhzfFhgjQKr8oMkJcSzKmhCSOPaBQJqyyEREzMExJW9G3Qkyz+92sr/3G/zdqz1x5s73",
-	"/rt17uZ4KVuhURxu6j6YbZUoOPWBujO49UO4Uh/6exCLa5qEBHnkzUZPzd13kV6TGv9gOW7KCc3+xlTR",
-	"7UWEGGlcqR4s1QoOgayr/MsL+wLeuLIPWjba2K4XTQ+t2vsWTIUCDL4ku75PPPGzcOoHRSC/aU6yoczw",
-	"4UzlNms1e9eAtXyJMpxaTvKZmMgpVZ+b43yn/e+0v66kpyG5+94i3ZiJpC3aJzJLSLpfGlJxswJ+/wyk",
-	"+swjcIlHteT+gIShr5zcP4Uvsnx49ncV4zub2cZmyllRTbUK2wa6PjSRNfKx3bPcYQskihJjg6dJ7A28",
-	"mVKLwe5ub++nTrfT7fQGz7vPu0gc9muVmAfqGIE7c0AGXns1q9kGivIwhjmQtM4yNgkl2FLFhZdIIlKe",
-	"naCRnSPl6pYSSqJS16fsMAX7MRN8uju/+/8BAAD//w==",
+	"7H3LduM4suCv4LD7nLSyKVmyXFmZ8qKP89F93V35mLK7qs8U3RZEQhLKFKAmQNtKX3/FrGc9+1nNer5m",
+	"5i/uQQDgmxIlW7bT6dykTIJ4BBCBeMe14/PZnDPCpHAG184cR3hGJIngr7f069H7L1hO1R8BEX5E55Jy",
+	"5gycUSwoI0Kgo/cHCLOFnFI2QXKKJaICMS4RRq/22yMqEWWSTEiknkdkHAsSoJ1e782bbvcN4hGCn/s/",
+	"tBzXIVd4Ng+JM3B6jutQNc5cje46DM/U49H52Yh+PaOB4zoR+XdMIxI4AxnFxHWEPyUzrGYqF3PVWMiI",
+	"solzc+M6b8/xnP6E2STGE1JezLuP79+ifqe3hzAL1I/+AA0JG6Ixj9AHNgmpmKIZEQJPiDhA76Zq6QRd",
+	"TglDeCQIk2ohCRRIKIid/5TggETpCv7Zhrm0k8msmrg/C0arZ76/1QmrOTSecRiTc8om9XOGie7IKUEB",
+	"GeM4lK3Kabv5+UEbs5C6udqxm871iAlZd8DV/BgPyAt1xPNns9uvPZ2UCbn+8fzIgzgkdTOZwdviLH6s",
+	"nYNuv/4sPo9+XwaMGQ9I6CKM/FhIPkMzTFlIGUEhuSAhErE/RVigr5yR3ETNg+q58tHv60/0mNTumiCy",
+	"CKj6zRJkg706jufzkJLo0Pd5zGTNNEwjhHWrA6CImvQpWPJLRiLk8xkRaBzxGVIPJ1iSS7zIE8Ju/ezN",
+	"GGdmjLXWcaMaizlnggCl/yBG7yKCJTkm8gO7ICGfA+b6nEnCpPqJ1XA+Vivc/V2oZV7beUIXgqiBrx0R",
+	"z2Y4WphTExEZRwyZhoiPYamHX45QwP14pigRQCSKGVOoLhZCkhkSeCGQ54jY94kQnqOAcoHD2EwqIM6g",
+	"6zoBlrC69FoY9Hqu+tPHc+xTuXAGvW63C4/mOCJMZhsJEl1Qn5wJiWUszK1jzoXaT7UEImRbEJm+IOzC",
+	"HKr0BA32f3zdTR6YLSp8WtwtvbU+AP1MUvhkr7u31+7utff2Tva6g/7+oNvr9F+/+lP39aCrWht6qdee",
+	"O3DZv1wnxEI27VPNWJLZPFTzsMDJPbwgkYBRWByGN65jCDQcc9gex3XmJJpRkTbTZ5FoYjhwyH4/wPtk",
+	"vLfX+3H/1etXrwN/33/d/zHovxr3X3d/hLMrYGnq5ML5TA8vZ+Tz2Bn8du38MSJjZ+D8YTflWnZ1O7Gb",
+	"PcLHZmI37spv/oJpGEfEuTmFUct0D65YYnACyWnE48kUfTh+e4D0Afd5FCDOkEgGVeh0wvlPOJo0waJ0",
+	"pU3nWp6puqJn3D9/IRRxQZiJSxIhyRFGZicQlcjHTBGiiOBggP7j5OQL2u/14WbFaMSDBeIXJELDdnuG",
+	"r9rqwdD12H6/B030bStybfSz9mghiRi6aL/bzfYG7CBhAQnQiIx5RBCVwmPvNDjaPxE2kdMDRJkC5wuR",
+	"QLnjMQXFv2qC+CGKeHRnYMx1WgHIE0OeDDU28CSq+QDt773RTJQFt6JbAl1SOVUQibAk7ZDOqBwCJ4kZ",
+	"wvM58nEYCo9xpk6L4HHkq9s0UtRQEqagxDSoMBLE5yxQ63cNdwO01XKNMOv2O6B/VXd0OmmYMAJKufw+",
+	"y3f90eJ2k94tIVh60dy4zi/9tzj4WZ/CtfYRs0UDxM/v6AqM/6W/FOHLuw8iCw7tzaX2kkQvBPIjEhAm",
+	"KQ4F2um92u92u72Wq9jqDComaOixZSiB8hhxp9vvKtKUf5kcaLH1s7H56Prg3DkVzez/kyOiCs4X/TwV",
+	"TS5SOEiH4SVeiE9xGAIUg4CqlePwS8TnJJJUcXJjHApShIz+EKmrvYN+jahUhAurA4746HfiSz3NGV6g",
+	"Kb5QkhOa6z4XQAlnsZD6DWcEsAS4BCS4/vDznDCFd/1OF0nOQwFf/e348yd0DNNHFzikAZY8Emjn8PcL",
+	"F1EmaEDQl4iKWQt2Q20ODuk56TiuM6Msu6qe66gR8Uhx1Zo7NidOz1/dN4dSRnQUSzht88zHOQ4zOapG",
+	"r6G+VJKfwHOaeTviPCSYJW81Y1vbwAhCZUTQvKuB5dkk4vG8WSvDh65o2mBMygJyVbvupJkdLn9wzLE0",
+	"6PNCoDAVzZeOql9eO4TFM2fwmyMom4TEn2Il74ecTcxPCpIPtHId4HldtaWxAMWAArJzWj1UmSWvBkSO",
+	"O66CQo6Jr+gD3msWpvQuB62K9ySgUh/aqoNTNyMqZnEo6bz2O8FZuKh7N49qP1NotuzTVAKtep+RSyqW",
+	"yhMo5I+QIr4TcoV20iPgInsCWi66nlHmohm+ulEUSfcn0A5lUt/HIHBDZ0Ld4pghdVpcpA5sgOoP6I3r",
+	"zEPskykPA1K9ezGjsvrqTAHxWxHfKtCm4ugn8MiBNUsrTpeRsP8Wk2hRT+Q1BSzcfpzppsJe2tj2JlxE",
+	"sD9F52SBMBpTEgaG4Cu6Tv4d41DfPiCiZ/QX11napsRKNcnSrN9i6U/fk5BUkd6g5rlRtYlqfkQQKdTN",
+	"rb8+QGQ2lwt1GkBMZRPkqxtYwKwvpzwkyGq0FcAlmYlqzDJPcBThBWx0YTG1y0s2pHSx1K6BBsJFCshc",
+	"SPRDt3uAIjJXpEaJm0QgoFqIM58sn/MMXx3ptz90u3Azmj97xfW4Duythm+hw/TUL+mgfPLV6pJuq47s",
+	"WwP3OgDRrylmjGkoNSo2P9ZKfn8h0L9V90h34KLhtZeed88ZeM7hp/ee43pOFIdEeM7gt06nc3ozdCpm",
+	"nHy43kTmJNKo4yKsMUUr4ZH6TF0QhpU6UHIgABvN1MkhAjgt5GNB2pQJwgSV9IKgOZaSRMwFXokyhJG6",
+	"9Qx6Ar7C3/CxPuMzMhuRyMoyIRWygz5xiSSfEDklkZZkK0DeKSG1amQ0Xf/vf/zP//+//08lZqfHqXy8",
+	"9TuFpEZJuAOjW6OAxVn9UiAchhXHPD2VxZM8N7JK/jiBdF6eT3dg+p9RRmeK4+i6FZgkeCSrLihYygHy",
+	"nDb88hy1s55e/aDd8xykvhRIfUdYoGZcwZMIiXX3yybRkOQYpDomOPKnPxvdWhEYCduzfNWUjXmOIiw7",
+	"8+vyzek5quSOjMLzugEcVtAiqySH1VQRonepRF/eY62g8vlsxhnC0QRU16D5LK4Xz+dnfqWInpFatZGi",
+	"ittUnwviR0TWXWx+HFG5gLt4J9vlyee/f/jUcpozu8ttFqA9OLDoiDyn6zkd9OH4LchaiqawGKgJFqDD",
+	"COhE/bczOm8LPhdIEBYI1FUTShW4xamV9/XUMN38nFTwgn4cRYRJTdhCPqEMGe199bJVu2rBxL5JFDuZ",
+	"nsudVZ22D2JUwW6FYQOVVfaordJYFcYAAGWHFlbZXYHeQVaE6p5WIbe1oSTI3WguVQR3luqHSluRtQ+s",
+	"GCJVUdzkrQjLvzP6xaP3+jNL8MzaFW1Kl5+IJAUSYT5zHaM3TRWcmfnnJmXgd1p9PDJ87TGRGQ3o3Z+S",
+	"LAut2i4hw8u6+VWxCZ8Ar6uYOdNJebmnmQVvf50GE5Yvs0w6LYd/AFRsHktFuBTjZFjEOZZTTc0QFRst",
+	"n3699eIf3YpO+Jxvc1WNj6PrgKdBldGfSTRaID+k6uvU2O5Usk/rgiDHSt0NsV16wqtYt2fyWkFetbn3",
+	"iIntklY1AGY+0cO9VxOqPNKpCreMqMZnRh9gd7W+qFbFc5pduvYbeiTImXGHWOu7JjihF5rdgFo8dnOe",
+	"PTXHJwfF/NVc3jtFWsc8mh2gmJ0zfsmQ5PO29no6JwuBcEQQnTCuFXQbCwSaboEhA2zMamxrgTuM5ZRH",
+	"9Ktuqw1GiAKTLbXUqu1AWZVMY7HipIFY4aLLKfWnyMcMjQjiI4kpI0HiD6Em+zaMyd8pm6D/PqWLmKH3",
+	"RBuiIvSOMEki1PbibrdPFKH2zxMlYw4ISZsRFtRHSliLZtgoQlcvMz25zVAhdxZP3Xon19uJUWgnSGBh",
+	"nrdKotWRRPySaZWkNikESBC5Wubq3KmI9a5OxHKR/QgUThnpSquBR0Qb6TLt6k7LO87PKemgzwzkr9p+",
+	"wWVYY3lnbQnvH0skPHucqTBOGskRNPaAyymVJKRC2q8zbdrjiBADGhzLqaKl+o2rOkdySoVVknMk5sSn",
+	"40VpCrdffRPKeUxkQ7K5+qbNOFbVsj8FrUnihtBBXTQjmAnrJuUijej28Vib5bVrgLXo3YaPArLu8ygo",
+	"ME9l2pfzWDD6RhIojjJjGbITrNqIB2O/8mv5daqVuNlZX+IE4uM4BMM7lx2kGLZBriE0IgEJDhB4AJTW",
+	"Dpfbg/J7Wry9E35vIykLHR1+RFicC4RHPJaOW+MJwJItrXYpbyituVtiKnOTrOWNNLAfG4eZ+rbfB3Pa",
+	"kMnMzWsFQO9CD/SQ/HojkNTCwPpeVZlQ9KsD4wqaeomhHeCgev3uq6urqxbycRQtEONomFKRoWJbtR1M",
+	"TrnQPLt23xLWawowxq5O+23uYDTDoeIwFbkH160o59inGe0WjJaSqWGJy7e3X2JH6W16a+UviMy1tYL3",
+	"bX4FfUlb3qEGAO6M21wJywi/lcC3r3yxI1VyDs9qF7MbUjGoob4bxH1sSm7A512p2pWPJhzrHq1BdsjP",
+	"NQbY522q2CY4w2DFuM+dglH/op0xnvep8T7dl84/O9qzxn/lrtzTfjwzAfU78YkH5AuW2zX22kEeq73X",
+	"zu8+XTDsmM9kvNExjcNw++SiVmh73gXYBX2xWcP2dv1Dct7EFlH1BO5ImdX0Im9EtbbojGOYly07HiWj",
+	"PJrlbh/f1SDPvNpKpJf3LeYcE/ks4zTfoRM+5/e4O2o4xb08b06TzfnHPMDfu/1lHWFNw2st56Bmdhvd",
+	"8bdut2l8sW0AxyVOVsUUHmUhrSbXxkGSDwzCTd3l1MnkX3DV/33z/77+f+9Nt19Ju1QXSeSJjTI++vTL",
+	"4U9H788Of/7rseM6h1++nH36fPblw88fj46Pjz5/gmdHZ58+n5z95fM/Pr13XOfnw5MPZz8dfTw6Ofv5",
+	"w/HJz0fvTlTD0w0dNjY1AG1qkTHkKoWGmWaWgpm+qyhVhXNkaZsPweoNsbc1ycN2IjImEWE+Qf/3f/X2",
+	"Oj+0BuDfpCbkwi+dvUnnirJyvesxSJNge4eYNugPj/gFaem4OCmSD3Rijc1s/6Z/psFVb/iv9kXKZJPT",
+	"a4oZ/XdMUMzAkS9ZoM4pBN4/EIiogSaIfCFK/m8m/M8ZOP9CL3/7l+dJz2OeN/a8CHme5/3n7uClC042",
+	"vna18Zw//+H0T+jlH+ti79MMWctAAUHVtVC3DlSZcNplVtGKgNEEioVJLTt+RlW3VjwmRFNJHpHAeGWA",
+	"M6fPZwTxGPREOJxP8YhI6uMQ8UjnGlw3wM248p2NFnUJBjIOI6vPVVUHK5JHZLe1coBGmRBWZTlYFtxf",
+	"s8s5Z5R0y7N+Kunk3dz9k51NduzqQyJf7f9EJYlwRfTAIUsylGKhs31pZ0sqBwjrHCTG6/KSyqk6GuMI",
+	"++AsyCNErjQFN1hhAnf52GPGORNoTsk9M92A6ywi/9b+0+mff+u235z+qQJLT/VicsbQqojylD+oCioP",
+	"ITr+AJksMyxxa86gbPUxIUuOoeakcsJAaV457rFyCNNik4BQ15lyIc/wfB4uzgjDo7A6DUX5LGYTZhbm",
+	"kI5Y2X3VaatJM1MbIJ9lRxMIJ/CsGqFgd62CNCNXy0kGNOCj38uHREddQ64iLmTNVbGc4qi3y7PPkFrH",
+	"tnT4Ef1amySGrByjAU1b7iGXDJCHl5sHb3E95flV7mAxnqEEBt3Cxsjn+aNeZ9/V///Q6qB/GOxNQhGC",
+	"iM/nJDhAw4RgQjo6jw2T4zaEltpXKpPZrINevvwMPqQWMHYG0DEZ04xjLCSE7bx8WcNU4fMzm9igIn00",
+	"9s/jObCB4BoeCVc7nCuQCSTIHEfgAD9aQNA1VkSpBrNy214gIJWZdHMcGGXAfgFFtLk29n54hfwpVlSe",
+	"RDoVlXoECbog3wYSc+wTDRUZ0dlMASriMzTicooIC4SLGEcSj1wEbO4oIvhc3RCUMRLpz6FfyArIx8jz",
+	"0H+iXTRAL5HxjPaNgzTyHPRn9Ifts38GdDbxUkJqIS1qHpA91EaMRzMc5hM5u2gPtZGSH0YY0jRbuUp1",
+	"sadQockeruBDBZH2/KndpCKJlqDswN7Y9ko3uWk4sl/SoPJ6qz+q84jOcLS467Nqk8/6WJIJjxZLlgsN",
+	"kW2oRQQbO2Kfop29lg4bCslYojr3ZDtqIadVfWLZ7AzsRwXoz3BA4PRbloLpjM+rWf38TbuS2c95sazN",
+	"6htCBgKVmbzO3Qr5VkCdn+Qa0YQRi3OF1zxqQt+aHOyGkgKuTUW2Wpa4PYtVpgRr42wt93hbGWR0fhaD",
+	"fmoZkGwLDaSVk18l19wBy7k689ka56iGcDTG9aqGclWjm1p0zEjejZSiBVe067WY8QK7nNVGZgXFlGev",
+	"AlY1ZNYRKU+XqBL0hJspExIgZg3G6wh0WuPSHYCSVMedga7IzKJaktty+ioXsvDBgs5gMgco2Sp1XVhe",
+	"EzRa+ZxSOdLksAllV7fOKvVtp5Eqpo1Kg0YLqLLNZFIV3ol3lkpqc6/VddM7lcxEdVUuMnKX5EoOYBPi",
+	"In9KfMUO6FRsQCr0MzjRswOdrU91YVTVOhgl7QoSfEcEgrxtVs9s6LgOX0l4k4SrAu6kwICdEzIXiYYc",
+	"PrQU7q54lfXZhPV5/W3ce1UHOPGZa3xLqdbGVl1BjudYTvM5Ehud50ynJTKzSkukh6w2suXdJCvVQTwg",
+	"YrlubpUSuk5fg1Nbjp7TQF1Brj3GoBRdGai4OpNbqUUCzE0Ws7lGvVlUZWGQKnL0JefVUCZER4cfUeo5",
+	"AOkfw5BEKMSK5OiYuDdvut39bh9u/9YBpNRGPHFv5aDIMVFwFSJpHmpao73skNTo+2rBGJEQ+HBb8wAI",
+	"xdIBjDGnBrVuNxtLpSpf1J2Fwm6bxLw14ulylHYdnQG8Tm1q3m51/ukM3GQtCcxP102oCN0Yxrxmr5uA",
+	"6TZgWbK+7IducrqrJpR6/5QQ0ca/+1NMGaIB2oljGuwnhqAAiykRLSenjfut236D2+PT6/7eTaWureAy",
+	"WcFL3RWDnvAfmUTNbjXbPkDDP5J/D100/CMj8B9lQ7SDIUtsS/0NWbjhkVlsq8TAZxxTKHMGv/Xd/dOb",
+	"2sJID83a32c24WuTDRaeWtDDH7BTnnPjIp1xWKcBymfkHSa9D03txF6v1clUoQGD5eGn9whS/9uKNLDf",
+	"ai8Zl2fJH5TZR/qXz0GvKdTvEZlQJs7U5+pPwgLzR6cqEfIjlo0SNcE2BaN8cpVyJp0wFpJEoA9vaqeh",
+	"ujTIpSmxYUwtBS8Uj92xsSYtl3ZdLixGJwwlDSCbuAbbG/sv7+FRw8gXqkYsV/EfvbdWKSNMgbPJTuaB",
+	"urcQBfe6MSVR6wBhNOcmMXbOArCji5EmhnmTNAksZ4HJlpLAl0pBwjHCbJH2lqlfqnU8B8Ztp86bicok",
+	"IVLWTQZL+z7vIdNZ4SJTWatuuX3m2AiMuvUA9Xb30E5voGg+c9HeAPkhFyRobWqhSSvkZedRmoZvESB9",
+	"mjeyZSxqkHDJGMaoqLWq6bRN+kT750YCd5rPGsr3ZSfdL836A7ugEWdQm1B1A+Db7QMA1d0FACRXcxJR",
+	"wnziov4A8sPhcJePx9SnOCwD1nX66wC32n5p4QlC/44gEn61lniTfd8WzbwloHijJDY8RSK05a51YNW4",
+	"OMmtt3LLMgaCZsqFnD+SVibXmd+6qG2TjtvN3zGGV0EUW9ZDbTSKaSjblFmZ2+dhSLSD0k7yTje3NyQV",
+	"qAt1m9V2tb+SiBuOMaBCLVaraa2+qYMOS/QzJYcKVloBrlp0KqraLCER79O/LMlX1yXayTTLZgEEA6Nt",
+	"1coc8G63e5/kpMJmUr+LlhFI9HdH7zX6Zh60Minpkvtc1xpULIaCPU7OgM2jl3lieioZwOuvv584PycB",
+	"iufocoolgYJkZg2KDznQKe+g2Ei40FPJvkfdTo2Juap2aNUtb14mDiilpTTFRVYbNJZxqFppXk6jh25l",
+	"W1b7eivDco03csqjBHUOeuuwcY3YtLxFunAZwbHkDEmqSGhEQoKFrWcMxdQ5SIgaddUcsCRtY11bbdwu",
+	"Axno9eWUJ+4e1qWjfuw1vUsq2U5nDY5sQx5sfZZrBZe1CUN0WxYoy/s0HbxqE+xy4Jg34IubMEt3VxSj",
+	"IpHrCuajCnf0uzvDnGV8Tg5zQiwkMq0t+qR648SuVT+ldb0plpAMF81oGFJd8RbNI+JTASlUZYRpqC4r",
+	"xZYIKyY3hkeGHVvFS61in0r8UpkLgmsREtALvsrPu8Kbu8QoNeCNmmxDzt+k9uwdpO5xmX3LHoXGUK/k",
+	"h6rQMcPyHKBuoknFyYvtMhWu5VZ1sQC9ddQiAeymYpga8xtVXMS6LjHZsOXrZRF3hWCIGs/xKsJW792S",
+	"95bJb2JDz5dMsurGfi/FEPrbOhRUVwA0ZQv9WFoXUKshy3Bgtw0tX9cRIR9kWeviuoELAlS6lFMl4QuJ",
+	"F6s0fXeiySuzQbfWKK3JutyJomVVYdYV/VVRgiTe/X4t1KsjMPwpDYM7Cdtf6htZ62tccB+AW/cFCOOG",
+	"+nZX3wHVfYG/2YqONo9Fy0SEpDRTA7MKz3/pH345UlIAiWrz3h4mVcb52NrtD78cgcePVuWRcGw1A9rr",
+	"x1r3tSlBO6EP0NHhx0yx+h3jGeBqQxBINBlfAkv8DhDYkvZ/MPXGISHW0eHHbInzFppiAQlwFe8xdE1e",
+	"8FxR/DR++2+/nmgD1Zs3r9EQ+E4qzI0qh7qvoQcRxp4zgEsXTEsl/IAg8LNmeXWT5jMxaRApvX4U9ubJ",
+	"dW+ZJTcPiMJKc/OqOYDfSZG4bWbsqE3S8Uv/aZeGeiCgNq81sbUSEd8+EDMXztPJVH5vKcd/6T+9jOMP",
+	"dBCfbrLwBwLod5Tn+6Eg/B2l6H5QED/F7NoPC9Ankhj7gYD4faRzfijgPplMzA8EwKeY3/bBQPk9pKZ9",
+	"IOA++ayyDwLXbDLPigSLl+p1pjhsWjI2k8XMgLiYqcyasneGntP3nKGL1I9O13OGrY7Hhp6DR75+3u/8",
+	"AKmE0FCtemjjWdfLceZ54mUmz9mO53W6L1t/Vo8rc56B6l9XJz5WW2J1xHhOc2WRy3BRqx6gay9bhRnC",
+	"MzqdDsRe5AojF9/YOqzp8xu0kxRrneEFUpJ7oHNVpc1bYPtzBo4uHmdjpAZOZS3ndMF4Tv9OFs7NTa1V",
+	"82RK0NDYcQWRQwgJVBuYFF6G7HU7nmONg9r47TktF3Gd50heciTiaIx9InQB0A/Hbz1mNPhoJ1v9DjY6",
+	"G5tg/NZ5sHCzJkrtdqztA60k7vnwy1Ha766e2kUfRTyWxnk5scVmus2OTxkaVgINzqXH3pOIXlinTvBX",
+	"veRoHo9CKqYkADtKwP14prBZgSkHOwgmiFnqKkBN9JRo6WRZMCcyxReUx5G1dEQxYwrQOrqsg36dElNa",
+	"UI0d0PFY4RckYrBDozEPQ34pst97THegUNNUZ0UCL8A2YiiD5wyQ55iXGvsyW6FO34ho7wVtUlGYqxB7",
+	"2O90h67H1DYYFAfP3rxrNx/nPGTTEokLaJZYmqETHpEAAG5MTyak1E2mziNbvtGFz//j5OQL2ut2U+sT",
+	"7D5h2nXqAA01ORxq19yYeIxcYV8mbqYKUY2PKfrM1LFZkipYpGPuX13BmB5LDg6kHm6/Ux3qCPuyle0y",
+	"opLocHrVqTFuCbRzdPhR27v+9utJy3acs8kMEyRJ7DLDTFwWDgJhZtbrQ9P9fs+1iGTw8IVIION6TFvi",
+	"bOAhN1ZAJOhXgiCySuhl7HdN/kZduNKPJRJTHkG9avXBO84kYbKtVbHqpFJ/6jFbZhm8jOc8kiQwRkJT",
+	"350H2o3fHENXtQyIT4M0lgicONQ4xvngnMylx0ZE0IAUzv6OmBN/V7frTLjGW11vXqqTlNinYA/N1kCs",
+	"EtoZ0ysZR0Tswt+7gsjO74IzmyfBvkYBjYgvebR4ITwmiDxLe4UPWgcGvc2STNIEKOptW74Q6N2UMiII",
+	"MgyLtqyqrSIXJFp4LMRsEuMJ6aBjjVaFycPmQBIy44eOxxLc7iod0Xf2fnjlgtd6y/WYhj1c0nDFYWuB",
+	"Fdjk+8q4pyNqLlxJZahujjz5T4mc4zqJq5TT7/T6JucCw3MKT7qdvg5d1dkMdvGc7vrAAqlfF3u7vr87",
+	"UozyWQDFa1Wnu8DUcSGr/NVUI+tXKCByVANkqL/vGEu7GNpbQu2KVtS6CC4znT1M0UXrlgd7alEGKrID",
+	"ghIT5NjrdXvdN6876JCZcFAeIWCo2EQ3NwZo/VUw0AF0QTJXhnyFZcKUfVd8VJrp+BL8tW3O1GRkaqry",
+	"z7EQJE1pgzjzmOR6H8BL5/2Hnz6cfDD8EUR9Us6OAmfgfBAjkEGSssCwExGeEUkiUeszljbZVdt+Ttnk",
+	"J3MwwTvLEI63PFiYUGJFBcAXLS1gv6vQQj3TLO4qBrg0VZsJ/ybP5SpKrjnkOWdCs2l73e5a80iZyBUz",
+	"yuoTVtWoyVQeVvzkTZUTW+GGgiAU6xgrknGcfb2eqtGSde9CbQ3+E44mIJbs9/rrf9PvrflNhk0G+FUx",
+	"yL+d3rjX6piIeDbD0QIiAwARAGEhfiGJM9j5cPwWnJvxREB0PZEOcOOVdMKQHYXhS0hERSp4HRM5IvKS",
+	"kDQHsWY9tHN/ITX8ASpk7ga0M3vUQW8z7rwkND4xxIRNv95XV5C6gBIvYxFiAVE3fK4DPnS5OBwKrplV",
+	"gf764STjSYOjieEpDVHSweAm/Kka1bVR+4iJx43m6TQfA4oXjbBbQPPySXrSyG7kQry6IEMB9wGXVmO/",
+	"vsuX4P87OwGbPpSZiCkjX6XEp5DxuG8yHu/n0V8HWuUJwCF0mM+flQm1s3f4juYcfoTQcc3r6TzAaMpB",
+	"LA0jgoMFosJjOuXC/gOSDm14+QaIR75i0UOSj7xNbLvEw2a7+k7IRxF7K8gFJK9fRS+WyxMJsVBD2JQL",
+	"KeVK8ieg5UjZQR+t4Icj4jFbWEirGiyGtC2KgN5hSBhoU/BIQG0HKxyCd/0lFQQwPaeF8JhOytXrd191",
+	"u10Ilx+myt0hOieLFkiKGBTKtsARiMQvX37ikgxMzq5183nU0IwHEipMSiBAbkF0Rtz0DGn3Ya3dMC0t",
+	"8c8q7JTsisPYJhay2ltn4BAxOpNEGPfYVH3rDJyrq6tcYthBrybMz+nt9fd/ePXj6ze6Pah0sx1YZW7y",
+	"zNokciEUPbXPhZjSXiGcIU13VJsHaVkCgHxQZ8kFvncDpGpNGr2RCLeSvCR9fzAU8inTwCQbw1pCklGj",
+	"bCokKZkItFFyqijdiIT8EtFqGYkzonPOBJxoBQi50toQjyVK5wdhaLQa4dHLQuk0n9UdT07dcfcSkEHt",
+	"lRLQezsBw0MVBR0tj5iXeQSeYWmSlZS0JFQgXKMDgTJyqRIEtKUtrUQXXHeOSxJTIi0lUtIDkopvQPbJ",
+	"TvSZXDxBcmGxdV1BZx3DiUZDW7TSoG4GmUFHu5Pm4IEIx5bF7aw1RGeekR6r5gBSq/NK2WkZXj52o8Wz",
+	"veIpY2SV3mE59z2mLLBJ68GsuQQlTzK3bFpPI7EHWpOvAPu5yS8w1OL6EKyXIOhHEV6UbvjXD3OX/oWy",
+	"IBPa8PjNjY9Hh5hzFt0C8mJmjgofJyftiaOxwsVkraMF5NZe924FfBZErovMcI9WYzKkC9HJkw0yawcf",
+	"e+fmUdtjRcm7/3C4bZ2anxG7CWIXXcC3jNXavP4doDQstBqfG1zOks85FCvR9U6WoPRfeKSRFeR4YHOB",
+	"uxW2XLycpn6hibgc8EumbupsRfkCBu8/HAZbV3aIQXrUaGxn+SgY62LU1pZRGQ4cHM+njtA6ESYsdIwU",
+	"aoZ8soD1i7XVYxN1TdOvZ9SEZ69WlBUu7cQHz8rHo6KOq8xnH1RVN8/ryjTWMs7Ig6D9X4l8S7/mY9Yf",
+	"9wVOvz4O16DKtAJbMvKXzt53wqSX1l7CueUegys5eEUVrN79TAc7AQ+wgiwUKo6Jmpt+gIYj+hXc/hc5",
+	"Q5pw0VAQOXTRUE9x6HpsOOVCDrVCLPGoPn7/dyQIgzgqhAHjGyK8SdrlMSo0uQiQ5LyeDOSTLChW4PHS",
+	"gXdpkI5zY8jAvUjjhdwXW0L39Hg9ffRO11pwwEvu+3VvelP6VV/2ohE+J4MCaikCmzN7A8fhatECp2oD",
+	"F41ymnFb+LzjsSF8CJ48ECI1Wph8r8KUqJAoFiRYA9k91gTbURNk16HVcO2LR47o+sJXc3wMl342snhL",
+	"qC8j8l2gfUgvSIriK2/xRghvvm+I65mwGRLpaFpCXFNSTfu5Zaue8Qgu8zMbnXWmGw6t8t1jVmHnojme",
+	"mA7m4M9XFPH3WhrxbbFCNOc8hDAhKIKhdYEPIg4Y0mBA9KjpQn6qj4E8VGdj3AKhGF6DG6ELdWluhk+d",
+	"XpgSJhnELVII+2o1kWgk9VcKF5C1gI+RqS5lfPWh5Da2rjEZglEyyrkeW04XHswwp8/rNyD7Zyf6iBz8",
+	"n9F9G+h+RxK+wXsj2ych0ysoQCa0OoPe4PoKSa+tsMKDBdoZ6gQfOlM3JOsQRHrOzbDl6uzYHpMRZiLU",
+	"VU84yrigvxDIxnUfmKQOICEcfjkqxXdb8SIJ7/eYCTE0Ec/Wfd9qJab4gljVYj3ia4E/TZr8mClAMktd",
+	"ufghkb+c2npLIkHmGHwHgkF2tWPt97aBM6zB+uVebyfTyrDjpvd5kc0Hnh5QfT1ftiSv2jdw9z4SX7ZS",
+	"KrrnW/eObt1bh+Hr6k6r+exfIyqJydn0QiQFDC8gxk5/vbLgTKXvOpR2YAVPxAYe6Q/Ceus6PN8A652d",
+	"6LM369NBe1OMbXP/coPvy29ajez5QqUa9S3GCyJz6J7G5+YrTJmvqIDd8VgligMRq/BKd20ovrrhTVae",
+	"Qi30TLT9m1W+6Qepgh7nkL2RFl5j1GO/9pNZPiP9E0T61S7sF/3dEf1q+Ond64pg5ptbqNsrNOMHyHr9",
+	"vBCoVP3UIC3YzirQyiYp3liBfWwGPNTjmcTYqzFSwT1FxyYfKBl+6whs4fDA0nJdoaJVOJyWkVndslTq",
+	"7B75/F/6b3GQEMiGyP9LP4f7e29Wf/JXnXsSMko2JhjZcRrSi1Xa90wezDSx6gp9/EV/18f+lICfrfkJ",
+	"lvnE2xYIzXWSPOHmoXxvK6jKHTjH0q9H7791cmKX/+DkZG2X23uhJHfnpPukCcpSr96VpKWo+VN0BWSF",
+	"XWqyte1q9TeQEq2Tv2mS6gK4k6zXzzD5ftgwCWAmq0UFEblFCr7Po9+/fephs+lpOEDt4QckIevm9rsX",
+	"CnIH2QCfNOlonj5wEzqiI3uX0RF4Bw9MIuEbTVHUdxvTlnWS6iQiak7zUUlubpHlZi1yo0a4b+J0HyzG",
+	"GrqGe6ENt9JOPGmq0DylziZUAeQVTQqwlNEKcyKeEWQkJs6KRQM6tQqLW9vgH+md/1js9VWVqB/NjX87",
+	"A/+TlxVqPAI2xmUlcsA93ljfkGC2ybHfHK9v5WSfUxnkZ4TZQldVQZT5YRwY7WoSj1AXMGZLA4G1Iq0M",
+	"dEnl9MzmgMxmcyzUQipPxNRhEjySQutkTDp1Xb7iIE1YqoOyaybACAnOVCerRn8q7MU6oQT3Rog2DT54",
+	"8iRoabTCrQgRvLNsyuYU6CB1R0yqjeCgii7dUaTft4Jn60bs3Ruu3SbG78njW4OgwE2xbobZYtd4JyV3",
+	"f3M2YJspuWoMD7fKmfUUzA6w9AcXIDbIxHXvVodbpAV40jSlKtlXEwKSd33KUhBB5C3Jxy2SgKHKrF81",
+	"5GPztFzPtOOuaMe6yb7unXBsmh7s6VONbD6xlSSj5DtlGI1l7lNZ4qFbELmakGSio7IMkmsfWAcqInWZ",
+	"EZr4TnUbMx+3igvc1JNqHaJzTOS3T6GyQYSPhMl59tL6Vr20aoImN+J1DO1amzw1LbHmZnQWMokAKdVd",
+	"ay3zptg0cuI7pTKPw/Vivbpo9+14sXklte/D9aJUem0LxAV+m0TpK5wsmpQzqTKdL3OaeHRURU/o2cvi",
+	"2cviEXhZWERrjveuM4+XRoUpJqAmCPSWCH27AMsnhtDbYis0kB+arXimJd8MLSlFnW7EQwgiG2tWbuO2",
+	"ZdjDYixaRtPSNC6tMtozP53iMAdJx2hHDccvGYmQz2ckk3XWTFQBzJQ0dQZO1/paqBmmrhZV9UiLKHtL",
+	"J4ynoDhONuwRKI/XTHbxrJB5PAqZqnwa66uRFaW7E0+1Qc5P5HKKJSS1mMdSmALXOsC+WLLalp+OWahT",
+	"5JAkbRWaEqw+3Bn+sw3InClkzRnqd3p7YL3qd3p912PQSmFwqdl+yxa+ttkxdZFmGqjnJk5/+M+2OTHt",
+	"I+07b7pUA2ff2J000xNuLtqfBws1SMTjybQII5Pm66LvMUvbhUKRwEIIdmV03lar2L0WEk/IzRBJztFO",
+	"/t084kF2C3vDlouw0Ol87WjH7/+uawkEiMpluq6NUgU8blK8ulK3zRJRLtD9QhTLeBdKdj+2Mtlu45tH",
+	"Pg49XXLsHp2qLiI+j4LsneM6Bs/VAsv0oEwpC0gPBT6SUB0chi7CKI5poO3wARZT8J5NoTjHUpJIdfWv",
+	"37rtN7g9Pr1+fdNOfu83+N3bu/mjovtFFsv558q560QKL4RiCFG2eWLvg8TjnBEXkVCQZGGwUhf191DI",
+	"L0nkY6CRV0sdb2+er/SKyuu3vsd3oW5cA+2mzGSqG+q2HROBJoYugrs+gkyPYNYns7lcqCczKgRlE3As",
+	"QT6/IJG5fC6nPMxaYqwfivEa17lzIA19Nj9WxdUEbg23qMb6ZHxMNAye9R/P+o/mutStCAdFI+1Kw8n9",
+	"13xeYnrZOhF5AGvuM+4/435d/eiG6L6ZBaVpUr3sZiWF6dbIp1edRw/ZNHpLDDNPEd23oYuUzyaWZzKz",
+	"mYllHTKT4SogN5ctltnMvjIh26miWU1A7qRy5X14qX4zTMSGNS3vTetzl1Uwn3wI3VplM9cwv8J81A5W",
+	"GS9tYQq1I2qDjNSAcBBEWksXR6EzcKZSzge7u729HzvdTrfTG7zuvu7CQTcDlqyiIIV4jtG9CM9pFbP2",
+	"m8jA1NCpSFo5YF1q53kSAmCSeEIc8Vj9bRQttpyeLdoXERygERnzCNithWGl0sF0tGF5uBzAtRI5/UKB",
+	"tPxJmmlRe8hKPtefl5eY5Fm8Ob35rwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -333,6 +333,452 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/c/compapi/v2/cc/create_module/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * create a module in a set (ESB)
+         * @description Create a module in a set of the business (reference §11.3, §11.4); the stored record on
+         *     success. A set made from a set template refuses (1101097); a name its set holds already is
+         *     1199014.
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbCreateModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/update_module/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * update a module (ESB)
+         * @description Write `data`'s fields over a module, checked as a create checks them (reference §11.7); data
+         *     null on success. Built-in modules refuse (1101098).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbUpdateModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/delete_module/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * delete a module (ESB)
+         * @description Delete a module (reference §11.7); a module that does not match the business and set is a
+         *     success. Built-in modules refuse (1101098), and so does a set made from a template (1101097).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbDeleteModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/search_module/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * search modules of a business (ESB)
+         * @description The modules of a business, or of one of its sets, that match `condition`, cut to `fields`,
+         *     paged by `page` (reference §11.8).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbSearchModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/find_module_batch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * find modules by id (ESB)
+         * @description The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbFindModuleBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/get_biz_internal_module/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the idle set and built-in modules of a business (ESB)
+         * @description The business's idle set and its built-in modules (reference §11.8); an unknown business is a
+         *     success with none.
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbGetBizInternalModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/search_business/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * search businesses (ESB)
+         * @description The businesses the caller may see, filtered by `condition` or `biz_property_filter`, cut to
+         *     `fields`, paged by `page` (reference §12.2). The resource pool is never listed.
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbSearchBusiness"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/find_set_batch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * find sets by id (ESB)
+         * @description The business's sets whose ids are listed, each with `fields` and `default`: a bare array
+         *     (reference §12.3).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbFindSetBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/find_topo_node_paths/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the paths of topology nodes (ESB)
+         * @description For each node that exists, its path from the business down to its parent (reference §12.4).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbFindTopoNodePaths"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/create_inst/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * create a node of a custom mainline level (ESB)
+         * @description A node of a custom level between business and set (reference §12.5); the stored node on
+         *     success. Built-in models refuse (1199084).
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbCreateInst"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/c/compapi/v2/cc/delete_inst/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * delete a node of a custom mainline level (ESB)
+         * @description A node of a custom level and everything below it (reference §12.5); one that does not exist is
+         *     a success.
+         *     The trailing slash is optional; ESB also routes GET, with the arguments in the query string.
+         */
+        post: operations["esbDeleteInst"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/module/{bk_biz_id}/{bk_set_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * create a module in a set (API gateway / CMDB v3)
+         * @description Create a module in a set of the business, the body its fields (reference §11.3).
+         */
+        post: operations["v3CreateModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/module/{bk_biz_id}/{bk_set_id}/{bk_module_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * update a module (API gateway / CMDB v3)
+         * @description Write the body's fields over a module (reference §11.7); data null on success.
+         */
+        put: operations["v3UpdateModule"];
+        post?: never;
+        /**
+         * delete a module (API gateway / CMDB v3)
+         * @description Delete a module (reference §11.7); data null on success.
+         */
+        delete: operations["v3DeleteModule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * search modules of a business (API gateway / CMDB v3)
+         * @description The modules of the business, of the path's set when it is not 0 (reference §11.8).
+         */
+        post: operations["v3SearchModule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/findmany/module/bk_biz_id/{bk_biz_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * find modules by id (API gateway / CMDB v3)
+         * @description The business's modules whose ids are listed, cut to `fields`: a bare array (reference §11.8).
+         */
+        post: operations["v3FindModuleBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/topo/internal/{bk_supplier_account}/{bk_biz_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * the idle set and built-in modules of a business (API gateway / CMDB v3)
+         * @description The business's idle set and its built-in modules (reference §11.8).
+         */
+        get: operations["v3GetBizInternalModule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/biz/search/{bk_supplier_account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * search businesses (API gateway / CMDB v3)
+         * @description The businesses the caller may see (reference §12.2); the path's supplier account is not used.
+         */
+        post: operations["v3SearchBusiness"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/findmany/set/bk_biz_id/{bk_biz_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * find sets by id (API gateway / CMDB v3)
+         * @description The business's sets whose ids are listed, each with `fields` and `default` (reference §12.3).
+         */
+        post: operations["v3FindSetBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/cache/find/cache/topo/node_path/biz/{bk_biz_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * the paths of topology nodes (API gateway / CMDB v3)
+         * @description For each node that exists, its path from the business down to its parent (reference §12.4).
+         */
+        post: operations["v3FindTopoNodePaths"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/create/instance/object/{bk_obj_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * create a node of a custom mainline level (API gateway / CMDB v3)
+         * @description A node of the custom level `bk_obj_id` (reference §12.5); the stored node on success.
+         */
+        post: operations["v3CreateInst"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/delete/instance/object/{bk_obj_id}/inst/{bk_inst_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * delete a node of a custom mainline level (API gateway / CMDB v3)
+         * @description A node of the custom level `bk_obj_id` and everything below it (reference §12.5); data null
+         *     on success.
+         */
+        delete: operations["v3DeleteInst"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -490,7 +936,7 @@ export interface components {
             /** @description in the request's language */
             bk_property_name: string;
             /** @enum {string} */
-            bk_property_type: "singlechar" | "longchar" | "int" | "enum" | "time" | "objuser";
+            bk_property_type: "singlechar" | "longchar" | "int" | "enum" | "time" | "objuser" | "bool";
             /** @description a regex (singlechar, longchar), {min, max} as strings (int), or the options of an enum, named in the request's language */
             option: unknown;
             isrequired: boolean;
@@ -610,6 +1056,45 @@ export interface components {
             /** @description business ID */
             bk_biz_id: components["schemas"]["WholeNumber"];
             data: components["schemas"]["SetCreateData"];
+        };
+        /**
+         * @description A node of a custom mainline level (reference §12.5): its name, its parent (the business,
+         *     or a node of the level above) and its business.
+         */
+        InstanceCreateData: {
+            /** @description the node's name, unique under its parent; the name rules of a set's */
+            bk_inst_name: string;
+            /** @description the business, or a node of the level above in the business */
+            bk_parent_id: number;
+            /** @description the business of the node */
+            bk_biz_id?: number;
+        };
+        /**
+         * @description Module fields (reference §11.4, §11.5). Unknown keys are dropped; `bk_biz_id` and
+         *     `bk_set_id` are those of the call. **Other required fields are defined by the model.**
+         */
+        ModuleCreateData: {
+            /** @description the set the module is created in; a JSON integer equal to the set id */
+            bk_parent_id: number;
+            /** @description module name, unique in its set; at most 256 characters and 256 bytes once spaces are trimmed from both ends, no tab, line break or inner space and none of \ | / : * , < > " ? # */
+            bk_module_name: string;
+            /**
+             * @description 1 - normal (the default), 2 - database
+             * @default 1
+             * @enum {string|null}
+             */
+            bk_module_type: "1" | "2" | null;
+            /** @description primary maintainers, user names separated by commas */
+            operator?: string | null;
+            /** @description backup maintainers, user names separated by commas */
+            bk_bak_operator?: string | null;
+            /** @description the service category; the default category (2) when left out */
+            service_category_id?: number;
+            /**
+             * @description the service template the module is made from; 0 for none
+             * @default 0
+             */
+            service_template_id: number;
         };
         /**
          * @description Cluster data. Unknown keys are dropped; `bk_biz_id` is overwritten by the business of the
@@ -763,6 +1248,343 @@ export interface components {
             request_id: components["schemas"]["RequestID"];
             data: components["schemas"]["SetRecord"];
         };
+        EsbCreateModuleRequest: components["schemas"]["Credentials"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+            bk_set_id: components["schemas"]["WholeNumber"];
+            data: components["schemas"]["ModuleCreateData"];
+        };
+        /** @description the module fields to change, checked as a create checks them; ids, the parent and the fields that are not editable are ignored, and a module made from a service template keeps its name and category */
+        ModuleUpdateData: {
+            bk_module_name?: string;
+            /** @enum {string|null} */
+            bk_module_type?: "1" | "2" | null;
+            operator?: string | null;
+            bk_bak_operator?: string | null;
+            service_category_id?: number;
+        };
+        EsbUpdateModuleRequest: components["schemas"]["Credentials"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+            bk_set_id: components["schemas"]["WholeNumber"];
+            bk_module_id: components["schemas"]["WholeNumber"];
+            data?: components["schemas"]["ModuleUpdateData"];
+        };
+        EsbDeleteModuleRequest: components["schemas"]["Credentials"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+            bk_set_id: components["schemas"]["WholeNumber"];
+            bk_module_id: components["schemas"]["WholeNumber"];
+        };
+        ModuleSearchQuery: {
+            /** @description above 0: only this set's modules */
+            bk_set_id?: number;
+            /** @description the fields to return; empty returns all */
+            fields?: string[];
+            /**
+             * @description per field, a value or an operator object, as search_set's; bk_biz_id is the call's
+             * @example {
+             *       "bk_module_name": "nginx"
+             *     }
+             */
+            condition?: {
+                [key: string]: unknown;
+            };
+            page?: {
+                start?: number;
+                /** @description 0: all */
+                limit?: number;
+                /** @description a field; "-field" sorts descending; default bk_module_id */
+                sort?: string;
+            };
+        };
+        EsbSearchModuleRequest: components["schemas"]["Credentials"] & components["schemas"]["ModuleSearchQuery"] & {
+            bk_biz_id: components["schemas"]["WholeNumber"];
+        };
+        BatchQuery: {
+            /** @description the ids, at most 500; repeated ones count once */
+            bk_ids: number[];
+            fields: string[];
+        };
+        EsbBatchRequest: components["schemas"]["Credentials"] & components["schemas"]["BatchQuery"] & {
+            /** @description the business; ESB puts it in CMDB's path as it is */
+            bk_biz_id: unknown;
+        };
+        EsbBizRequest: components["schemas"]["Credentials"] & {
+            /** @description the business; ESB puts it in CMDB's path as it is */
+            bk_biz_id: unknown;
+        };
+        /** @description the fields of a module record; a search returns those asked for */
+        ModuleFields: {
+            bk_module_id?: number;
+            bk_module_name?: string;
+            bk_set_id?: number;
+            bk_biz_id?: number;
+            bk_parent_id?: number;
+            bk_module_type?: string | null;
+            operator?: string | null;
+            bk_bak_operator?: string | null;
+            default?: number;
+            service_category_id?: number;
+            service_template_id?: number;
+            set_template_id?: number;
+            host_apply_enabled?: boolean;
+            bk_supplier_account?: string;
+            bk_created_by?: string;
+            bk_updated_by?: string | null;
+            create_time?: string;
+            last_time?: string;
+            bk_created_at?: string;
+            bk_updated_at?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description the stored module; keys come out in alphabetical order */
+        ModuleRecord: components["schemas"]["ModuleFields"] & Record<string, never>;
+        ModuleSearchResult: {
+            count: number;
+            info: components["schemas"]["ModuleFields"][];
+        };
+        InternalModules: {
+            /** @description the idle set; 0 for an unknown business */
+            bk_set_id: number;
+            bk_set_name: string;
+            module: {
+                bk_module_id: number;
+                bk_module_name: string;
+                default: number;
+                host_apply_enabled: boolean;
+            }[] | null;
+        };
+        BusinessQuery: {
+            /** @description the fields to return (with default); empty returns all */
+            fields?: string[];
+            /**
+             * @description per field, a value or an operator object; a string matches as a case-insensitive pattern, and in a user field each user as a whole member of the list. Not together with biz_property_filter.
+             * @example {
+             *       "bk_biz_name": "蓝鲸"
+             *     }
+             */
+            condition?: {
+                [key: string]: unknown;
+            };
+            /** @description CMDB's query filter, `{"condition":"AND","rules":[...]}` */
+            biz_property_filter?: {
+                [key: string]: unknown;
+            };
+            page?: {
+                start?: number;
+                /** @description 0: all */
+                limit?: number;
+                /** @description a field; "-field" or "field:-1" sorts descending */
+                sort?: string;
+            };
+        };
+        EsbSearchBusinessRequest: components["schemas"]["Credentials"] & components["schemas"]["BusinessQuery"];
+        BusinessSearchResult: {
+            count: number;
+            info: ({
+                bk_biz_id?: number;
+                bk_biz_name?: string;
+                default?: number;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        NodePathQuery: {
+            bk_nodes?: {
+                /** @description a mainline object: set, module or a custom level */
+                bk_obj_id?: string;
+                bk_inst_id?: number;
+            }[];
+        };
+        EsbNodePathRequest: components["schemas"]["Credentials"] & components["schemas"]["NodePathQuery"] & {
+            /** @description the business; ESB puts it in CMDB's path as it is */
+            bk_biz_id: unknown;
+        };
+        PathNode: {
+            bk_obj_id: string;
+            bk_inst_id: number;
+            bk_inst_name: string;
+        };
+        NodePath: components["schemas"]["PathNode"] & {
+            bk_paths: components["schemas"]["PathNode"][][];
+        };
+        EsbCreateInstRequest: components["schemas"]["Credentials"] & components["schemas"]["InstanceCreateData"] & {
+            /** @description the custom level */
+            bk_obj_id: string;
+        };
+        EsbDeleteInstRequest: components["schemas"]["Credentials"] & {
+            /** @description the custom level */
+            bk_obj_id: string;
+            /** @description the node; ESB puts it in CMDB's path as it is */
+            bk_inst_id: unknown;
+            /** @description the business IAM asks about */
+            bk_biz_id?: number;
+        };
+        /** @description the stored node; keys come out in alphabetical order */
+        InstanceRecord: {
+            bk_inst_id: number;
+            bk_inst_name: string;
+            bk_obj_id: string;
+            bk_parent_id: number;
+            bk_biz_id: number;
+            bk_supplier_account?: string;
+            create_time: string;
+            last_time: string;
+            bk_created_by?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        EsbModuleSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["ModuleRecord"];
+        };
+        V3ModuleSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["ModuleRecord"];
+        };
+        EsbModuleSearchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["ModuleSearchResult"];
+        };
+        V3ModuleSearchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["ModuleSearchResult"];
+        };
+        EsbModuleBatchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["ModuleFields"][];
+        };
+        V3ModuleBatchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["ModuleFields"][];
+        };
+        EsbInternalModulesSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["InternalModules"];
+        };
+        V3InternalModulesSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["InternalModules"];
+        };
+        EsbBusinessSearchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["BusinessSearchResult"];
+        };
+        V3BusinessSearchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["BusinessSearchResult"];
+        };
+        EsbSetBatchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["SetFields"][];
+        };
+        V3SetBatchSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["SetFields"][];
+        };
+        EsbNodePathsSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["NodePath"][];
+        };
+        V3NodePathsSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["NodePath"][];
+        };
+        EsbInstanceSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            request_id: components["schemas"]["RequestID"];
+            data: components["schemas"]["InstanceRecord"];
+        };
+        V3InstanceSuccess: {
+            /** @enum {boolean} */
+            result: true;
+            /** @enum {integer} */
+            code: 0;
+            message: string;
+            permission: components["schemas"]["AlwaysNull"];
+            data: components["schemas"]["InstanceRecord"];
+        };
         /** @description a failure; ESB's own errors (code 1306xxx) carry no `permission` key, and those ESB answers before the component runs (a malformed body or credentials header) no `request_id` */
         EsbFailure: {
             /** @enum {boolean} */
@@ -897,6 +1719,26 @@ export interface components {
          * @example 1
          */
         BizIDPath: string;
+        /**
+         * @description module ID
+         * @example 7
+         */
+        ModuleIDPath: string;
+        /**
+         * @description the model, a custom mainline level such as zone
+         * @example zone
+         */
+        ObjIDPath: string;
+        /**
+         * @description the node's ID
+         * @example 103
+         */
+        InstIDPath: string;
+        /**
+         * @description supplier account; not used (the owner comes from the gateway)
+         * @example 0
+         */
+        SupplierAccountPath: string;
     };
     requestBodies: never;
     headers: never;
@@ -1440,6 +2282,798 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["V3TopoSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    esbCreateModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbCreateModuleRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the stored module on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbModuleSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbUpdateModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbUpdateModuleRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbNullSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbDeleteModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbDeleteModuleRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbNullSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbSearchModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbSearchModuleRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; `{count, info}` on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbModuleSearchSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbFindModuleBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; an array of modules on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbModuleBatchSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbGetBizInternalModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbBizRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the idle set and its modules on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbInternalModulesSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbSearchBusiness: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbSearchBusinessRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; `{count, info}` on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbBusinessSearchSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbFindSetBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; an array of sets on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbSetBatchSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbFindTopoNodePaths: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbNodePathRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; an array of node paths on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbNodePathsSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbCreateInst: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbCreateInstRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the stored node on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbInstanceSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    esbDeleteInst: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `en` (the default) for English messages, anything else for Chinese */
+                "Blueking-Language"?: components["parameters"]["BluekingLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EsbDeleteInstRequest"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EsbNullSuccess"] | components["schemas"]["EsbFailure"];
+                };
+            };
+            400: components["responses"]["EsbTooLarge"];
+            413: components["responses"]["EsbTooLarge"];
+            431: components["responses"]["EsbTooLarge"];
+        };
+    };
+    v3CreateModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+                /**
+                 * @description set ID
+                 * @example 3
+                 */
+                bk_set_id: components["parameters"]["SetIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModuleCreateData"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the stored module on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3ModuleSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3UpdateModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+                /**
+                 * @description set ID
+                 * @example 3
+                 */
+                bk_set_id: components["parameters"]["SetIDPath"];
+                /**
+                 * @description module ID
+                 * @example 7
+                 */
+                bk_module_id: components["parameters"]["ModuleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModuleUpdateData"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3DeleteModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+                /**
+                 * @description set ID
+                 * @example 3
+                 */
+                bk_set_id: components["parameters"]["SetIDPath"];
+                /**
+                 * @description module ID
+                 * @example 7
+                 */
+                bk_module_id: components["parameters"]["ModuleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3SearchModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description supplier account; not used (the owner comes from the gateway)
+                 * @example 0
+                 */
+                bk_supplier_account: components["parameters"]["SupplierAccountPath"];
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+                /**
+                 * @description set ID
+                 * @example 3
+                 */
+                bk_set_id: components["parameters"]["SetIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModuleSearchQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; `{count, info}` on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3ModuleSearchSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3FindModuleBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; an array of modules on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3ModuleBatchSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3GetBizInternalModule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description supplier account; not used (the owner comes from the gateway)
+                 * @example 0
+                 */
+                bk_supplier_account: components["parameters"]["SupplierAccountPath"];
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the CMDB envelope; the idle set and its modules on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3InternalModulesSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3SearchBusiness: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description supplier account; not used (the owner comes from the gateway)
+                 * @example 0
+                 */
+                bk_supplier_account: components["parameters"]["SupplierAccountPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; `{count, info}` on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3BusinessSearchSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3FindSetBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; an array of sets on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3SetBatchSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3FindTopoNodePaths: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description business ID; anything that is not a 64-bit integer is refused (1199009 or 1199045)
+                 * @example 1
+                 */
+                bk_biz_id: components["parameters"]["BizIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NodePathQuery"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; an array of node paths on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3NodePathsSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3CreateInst: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description the model, a custom mainline level such as zone
+                 * @example zone
+                 */
+                bk_obj_id: components["parameters"]["ObjIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstanceCreateData"];
+            };
+        };
+        responses: {
+            /** @description the CMDB envelope; the stored node on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3InstanceSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
+                };
+            };
+            400: components["responses"]["V3BadRequest"];
+            413: components["responses"]["V3TooLarge"];
+            429: components["responses"]["GatewayError"];
+            431: components["responses"]["V3TooLarge"];
+        };
+    };
+    v3DeleteInst: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description CMDB 3.12 and 3.13: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkapi-Language"?: components["parameters"]["BkapiLanguage"];
+                /** @description CMDB 3.14: `en` for English messages; Chinese when absent or anything else */
+                "X-Bkcmdb-Language"?: components["parameters"]["BkcmdbLanguage"];
+            };
+            path: {
+                /**
+                 * @description the model, a custom mainline level such as zone
+                 * @example zone
+                 */
+                bk_obj_id: components["parameters"]["ObjIDPath"];
+                /**
+                 * @description the node's ID
+                 * @example 103
+                 */
+                bk_inst_id: components["parameters"]["InstIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the CMDB envelope; data null on success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V3NullSuccess"] | components["schemas"]["V3Failure"] | components["schemas"]["V3APIServerFailure"];
                 };
             };
             400: components["responses"]["V3BadRequest"];
