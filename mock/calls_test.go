@@ -396,7 +396,7 @@ func TestCallsMatchTheDocument(t *testing.T) {
 		{spec.OpV3GetBizInternalModule, http.MethodGet, "/api/v3/topo/internal/0/77", ``},
 		{spec.OpESBSearchBusiness, http.MethodPost, mock.PathESBSearchBusiness, esbBody(`,"fields":["bk_biz_id","bk_biz_name"]`)},
 		{spec.OpV3SearchBusiness, http.MethodPost, "/api/v3/biz/search/0", `{"condition":{"bk_biz_id":true}}`},
-		{spec.OpESBFindSetBatch, http.MethodPost, mock.PathESBFindSetBatch, esbBody(`,"bk_biz_id":1,"bk_ids":[1,`+id+`],"fields":["bk_set_name"]`)},
+		{spec.OpESBFindSetBatch, http.MethodPost, mock.PathESBFindSetBatch, esbBody(`,"bk_biz_id":1,"bk_ids":[1,` + id + `],"fields":["bk_set_name"]`)},
 		{spec.OpV3FindSetBatch, http.MethodPost, "/api/v3/findmany/set/bk_biz_id/1", `{"bk_ids":[1]}`},
 		{spec.OpESBFindTopoNodePaths, http.MethodPost, mock.PathESBFindTopoNodePaths, esbBody(`,"bk_biz_id":2,"bk_nodes":[{"bk_obj_id":"module","bk_inst_id":4}]`)},
 		{spec.OpV3FindTopoNodePaths, http.MethodPost, "/api/v3/cache/find/cache/topo/node_path/biz/2", `{"bk_nodes":[{"bk_obj_id":"biz","bk_inst_id":2}]}`},
