@@ -21,7 +21,8 @@ func cases() []caseDef {
 	out := positiveCases()
 	out = append(out, negativeCases()...)
 	out = append(out, readCases()...)
-	return append(out, statefulCases()...)
+	out = append(out, statefulCases()...)
+	return append(out, topologyCases()...)
 }
 
 // createReq is a create_set request of the run's surface.

@@ -51,13 +51,16 @@ type dropKey struct{}
 
 // request is one call to the target, described once for either surface.
 type request struct {
-	op    string         // spec operation id
-	biz   any            // ESB: the bk_biz_id value; v3: the path segment
-	setID any            // delete_set
-	args  map[string]any // create: the set fields; search: the query
-	top   map[string]any // ESB: top-level overrides; dropKey{} removes a key
-	raw   *string        // a raw body instead of the above
-	creds *credentials   // nil: the configured ones
+	op    string // spec operation id
+	biz   any    // ESB: the bk_biz_id value; v3: the path segment
+	setID any    // delete_set, update_set and the module calls
+	// moduleID names a module (update_module, delete_module); objID and instID a node of a
+	// custom level (create_inst, delete_inst).
+	moduleID, objID, instID any
+	args                    map[string]any // create: the set fields; search: the query
+	top                     map[string]any // ESB: top-level overrides; dropKey{} removes a key
+	raw                     *string        // a raw body instead of the above
+	creds                   *credentials   // nil: the configured ones
 	// authHeader sends an ESB call's credentials in X-Bkapi-Authorization rather than in the
 	// body, as the current BlueKing SDKs do.
 	authHeader bool
@@ -76,6 +79,9 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	path = strings.NewReplacer(
 		"{bk_biz_id}", fmt.Sprint(r.biz),
 		"{bk_set_id}", fmt.Sprint(r.setID),
+		"{bk_module_id}", fmt.Sprint(r.moduleID),
+		"{bk_obj_id}", fmt.Sprint(r.objID),
+		"{bk_inst_id}", fmt.Sprint(r.instID),
 		"{bk_supplier_account}", "0",
 	).Replace(path)
 	creds := credentials{AppCode: c.cfg.AppCode, AppSecret: c.cfg.AppSecret, Username: c.cfg.Username}
@@ -228,11 +234,16 @@ func (c *client) body(r request, creds credentials) ([]byte, error) {
 			top[k] = v
 		}
 	}
+	// ESB's forms take the object's fields under data and the ids beside it; the generic
+	// components take everything at the top.
+	for k, v := range map[string]any{"bk_set_id": r.setID, "bk_module_id": r.moduleID, "bk_obj_id": r.objID, "bk_inst_id": r.instID} {
+		if v != nil {
+			top[k] = v
+		}
+	}
 	switch r.op {
-	case spec.OpESBCreateSet:
+	case spec.OpESBCreateSet, spec.OpESBUpdateSet, spec.OpESBCreateModule, spec.OpESBUpdateModule:
 		top["data"] = r.args
-	case spec.OpESBDeleteSet:
-		top["bk_set_id"] = r.setID
 	default:
 		for k, v := range r.args {
 			top[k] = v

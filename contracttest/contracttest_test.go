@@ -169,6 +169,12 @@ func isCreate(r *http.Request) bool {
 	return strings.Contains(r.URL.Path, "create_set") || (r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v3/set/") && !strings.Contains(r.URL.Path, "search"))
 }
 
+// isCall reports whether a request is one of the call's, on ESB (by its component) or v3 (by the
+// method and the start of its path).
+func isCall(r *http.Request, component, method, v3Prefix string) bool {
+	return strings.Contains(r.URL.Path, "/cc/"+component) || r.Method == method && strings.HasPrefix(r.URL.Path, v3Prefix)
+}
+
 func TestBrokenTargetsAreCaught(t *testing.T) {
 	code := func(b map[string]any) string {
 		if c, ok := b["bk_error_code"].(json.Number); ok {
@@ -297,7 +303,58 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 			}
 		}, want: "bk_parent_id is listed"},
 		variant{name: "a batch delete that deletes nothing", mutate: keep, want: "still finds bk_set_id"},
+		// The module, business and topology calls (reference §11, §12).
+		variant{name: "duplicate modules accepted", mutate: func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if code(b) == "1199014" {
+				b["result"], b["code"], b["message"] = true, json.Number("0"), "success"
+				b["data"] = map[string]any{"bk_module_id": json.Number("999999"), "bk_module_name": "x", "bk_set_id": json.Number("1"),
+					"bk_biz_id": json.Number("1"), "bk_parent_id": json.Number("1"), "default": json.Number("0"), "service_category_id": json.Number("2"),
+					"service_template_id": json.Number("0"), "create_time": "x", "last_time": "x"}
+			}
+		}, want: "accepted (check M24 of the reference)"},
+		variant{name: "a module under another parent", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCall(r, "create_module", http.MethodPost, "/api/v3/module/") && !strings.Contains(r.URL.Path, "search") {
+				d["bk_parent_id"] = json.Number("1")
+			}
+		}, want: "create_module gives bk_parent_id"},
+		variant{name: "the resource pool listed", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCall(r, "search_business", http.MethodPost, "/api/v3/biz/search/") {
+				d["info"] = append(d["info"].([]any), map[string]any{"bk_biz_id": json.Number("1"), "bk_biz_name": "资源池", "default": json.Number("1")})
+				d["count"] = json.Number(fmt.Sprint(len(d["info"].([]any))))
+			}
+		}, want: "search_business lists default 0 only"},
+		variant{name: "find_module_batch with a count", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if list, ok := b["data"].([]any); ok && isCall(r, "find_module_batch", http.MethodPost, "/api/v3/findmany/module/") {
+				b["data"] = map[string]any{"count": json.Number(fmt.Sprint(len(list))), "info": list}
+			}
+		}, want: "does not match spec/openapi.yaml"},
+		variant{name: "no built-in modules", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if d, ok := b["data"].(map[string]any); ok && isCall(r, "get_biz_internal_module", http.MethodGet, "/api/v3/topo/internal/") {
+				d["module"] = []any{}
+			}
+		}, want: "no built-in module in the idle set"},
+		variant{name: "a module's path without its set", mutate: func(r *http.Request, _ http.Header, _ *int, b map[string]any) {
+			if list, ok := b["data"].([]any); ok && isCall(r, "find_topo_node_paths", http.MethodPost, "/api/v3/cache/") && len(list) == 1 {
+				item := list[0].(map[string]any)
+				path := item["bk_paths"].([]any)[0].([]any)
+				item["bk_paths"] = []any{path[:len(path)-1]}
+			}
+		}, want: "the module's path is"},
+		variant{name: "an update_module that changes nothing", mutate: keep, want: "after update_module gives"},
 	)
+	requests["an update_module that changes nothing"] = func(r *http.Request) {
+		if !isCall(r, "update_module", http.MethodPut, "/api/v3/module/") {
+			return
+		}
+		body := []byte(`{}`)
+		if !strings.HasPrefix(r.URL.Path, "/api/v3/") { // ESB: the same ids, no fields
+			var top map[string]any
+			_ = json.NewDecoder(r.Body).Decode(&top)
+			top["data"] = map[string]any{}
+			body, _ = json.Marshal(top)
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	}
 	requests["a batch delete that deletes nothing"] = func(r *http.Request) {
 		if strings.Contains(r.URL.Path, "batch") {
 			body := []byte(`{"bk_app_code":"contract","bk_app_secret":"` + canarySecret + `","bk_username":"ops","bk_biz_id":1,"delete":{"inst_ids":[999999]}}`)

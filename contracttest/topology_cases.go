@@ -1,0 +1,202 @@
+package contracttest
+
+import (
+	"context"
+
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// topologyCases are the module, business and topology calls of reference §11 and §12: reads,
+// refusals that write nothing, and writes only under a set the run creates, which the run's
+// cleanup deletes with its modules.
+func topologyCases() []caseDef {
+	return []caseDef{
+		{name: "search_business lists businesses with default 0, never the resource pool", kind: "read", run: func(ctx context.Context, r *runner) {
+			a := r.call(ctx, request{op: r.op(spec.OpESBSearchBusiness, spec.OpV3SearchBusiness),
+				args: map[string]any{"fields": []string{"bk_biz_id", "bk_biz_name"}}})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			count, _ := intOf(a.Data["count"])
+			info := infoOf(a)
+			if int(count) < len(info) {
+				r.failf("count %d is below the %d businesses listed", count, len(info))
+			}
+			for _, b := range info {
+				if def, ok := intOf(b["default"]); !ok || def != 0 {
+					r.failf("business %s has default %s: search_business lists default 0 only, and adds default to the fields", jsonText(b["bk_biz_id"]), jsonText(b["default"]))
+				}
+				if _, ok := b["bk_biz_name"]; !ok {
+					r.failf("business %s has no bk_biz_name, which the fields asked for", jsonText(b["bk_biz_id"]))
+				}
+			}
+		}},
+		{name: "get_biz_internal_module gives the idle set and its built-in modules", kind: "read", run: func(ctx context.Context, r *runner) {
+			a := r.call(ctx, request{op: r.op(spec.OpESBGetBizInternalModule, spec.OpV3GetBizInternalModule), biz: r.cfg.BizID})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			if id, ok := intOf(a.Data["bk_set_id"]); !ok || id <= 0 {
+				r.failf("bk_set_id %s: want the idle set of business %d", jsonText(a.Data["bk_set_id"]), r.cfg.BizID)
+			}
+			modules, _ := a.Data["module"].([]any)
+			if len(modules) == 0 {
+				r.failf("no built-in module in the idle set")
+			}
+			for _, item := range modules {
+				m, _ := item.(map[string]any)
+				if def, _ := intOf(m["default"]); def == 0 {
+					r.failf("module %s has default 0: only built-in modules are listed", jsonText(m["bk_module_id"]))
+				}
+			}
+		}},
+		{name: "find_set_batch reads back a created set with default", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			rec := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name("batch-find")))))
+			if rec == nil {
+				return
+			}
+			id, _ := intOf(rec["bk_set_id"])
+			a := r.call(ctx, request{op: r.op(spec.OpESBFindSetBatch, spec.OpV3FindSetBatch), biz: r.cfg.BizID,
+				args: map[string]any{"bk_ids": []int64{id, id}, "fields": []string{"bk_set_name"}}})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			if len(a.List) != 1 {
+				r.failf("find_set_batch of set %d twice gives %d sets; want it once", id, len(a.List))
+				return
+			}
+			got, _ := a.List[0].(map[string]any)
+			if !sameJSON(got["bk_set_name"], rec["bk_set_name"]) || !sameJSON(got["default"], 0) || len(got) != 2 {
+				r.failf("find_set_batch gives %s; want bk_set_name %s and default 0", jsonText(got), jsonText(rec["bk_set_name"]))
+			}
+		}},
+		{name: "modules in a created set: create, duplicate, search, batch find, update, path, delete", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			set := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name("modules")))))
+			if set == nil {
+				return
+			}
+			setID, _ := intOf(set["bk_set_id"])
+			create := request{op: r.op(spec.OpESBCreateModule, spec.OpV3CreateModule), biz: r.cfg.BizID, setID: setID,
+				args: map[string]any{"bk_parent_id": setID, "bk_module_name": "nginx", "operator": r.cfg.Username}}
+			rec := r.call(ctx, create)
+			if !r.expectSuccess(rec) {
+				return
+			}
+			moduleID := int64(0)
+			if !r.cfg.DryRun {
+				moduleID, _ = intOf(rec.Data["bk_module_id"])
+				want := map[string]any{"bk_set_id": setID, "bk_parent_id": setID, "bk_biz_id": r.cfg.BizID, "bk_module_name": "nginx", "default": 0,
+					"service_template_id": 0, "operator": r.cfg.Username}
+				for k, v := range want {
+					if !sameJSON(rec.Data[k], v) {
+						r.failf("create_module gives %s = %s; want %s", k, jsonText(rec.Data[k]), jsonText(v))
+					}
+				}
+				if moduleID <= 0 {
+					r.failf("bk_module_id %s is not a positive integer", jsonText(rec.Data["bk_module_id"]))
+					return
+				}
+			}
+			r.expectCode(r.call(ctx, create), spec.StepModuleDuplicate, spec.MsgDuplicateInstance) // the text is inferred
+			search := func() *answer {
+				return r.call(ctx, request{op: r.op(spec.OpESBSearchModule, spec.OpV3SearchModule), biz: r.cfg.BizID, setID: setID,
+					args: map[string]any{"bk_set_id": setID, "fields": []string{"bk_module_id", "bk_module_name"}}})
+			}
+			if a := search(); r.expectSuccess(a) && !r.cfg.DryRun {
+				if found := infoOf(a); len(found) != 1 || !sameJSON(found[0]["bk_module_id"], moduleID) || len(found[0]) != 2 {
+					r.failf("search_module in set %d gives %s; want module %d with the two fields asked for", setID, jsonText(found), moduleID)
+				}
+			}
+			batch := r.call(ctx, request{op: r.op(spec.OpESBFindModuleBatch, spec.OpV3FindModuleBatch), biz: r.cfg.BizID,
+				args: map[string]any{"bk_ids": []int64{moduleID}, "fields": []string{"bk_module_name"}}})
+			if r.expectSuccess(batch) && !r.cfg.DryRun && (len(batch.List) != 1 || !sameJSON(batch.List[0], map[string]any{"bk_module_name": "nginx"})) {
+				r.failf("find_module_batch gives %s; want [{\"bk_module_name\":\"nginx\"}]", jsonText(batch.List))
+			}
+			update := request{op: r.op(spec.OpESBUpdateModule, spec.OpV3UpdateModule), biz: r.cfg.BizID, setID: setID, moduleID: moduleID,
+				args: map[string]any{"bk_module_name": "nginx-main"}}
+			if a := r.call(ctx, update); r.expectSuccess(a) && !r.cfg.DryRun {
+				if !a.dataNull {
+					r.failf("update_module's data is %s; want null", jsonText(a.Data))
+				}
+				if found := infoOf(search()); len(found) != 1 || found[0]["bk_module_name"] != "nginx-main" {
+					r.failf("search_module after update_module gives %s; want the name nginx-main", jsonText(found))
+				}
+			}
+			paths := r.call(ctx, request{op: r.op(spec.OpESBFindTopoNodePaths, spec.OpV3FindTopoNodePaths), biz: r.cfg.BizID,
+				args: map[string]any{"bk_nodes": []map[string]any{{"bk_obj_id": "module", "bk_inst_id": moduleID}}}})
+			if r.expectSuccess(paths) && !r.cfg.DryRun {
+				r.checkModulePath(paths.List, setID)
+			}
+			del := request{op: r.op(spec.OpESBDeleteModule, spec.OpV3DeleteModule), biz: r.cfg.BizID, setID: setID, moduleID: moduleID}
+			if r.expectSuccess(r.call(ctx, del)) && !r.cfg.DryRun && len(infoOf(search())) != 0 {
+				r.failf("search_module still finds module %d after delete_module", moduleID)
+			}
+		}},
+		{name: "create_module refuses a parent that is not the set, and a missing parent", kind: "negative", run: func(ctx context.Context, r *runner) {
+			set := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name("module-refusals")))))
+			if set == nil {
+				return
+			}
+			setID, _ := intOf(set["bk_set_id"])
+			create := func(data map[string]any) *answer {
+				return r.call(ctx, request{op: r.op(spec.OpESBCreateModule, spec.OpV3CreateModule), biz: r.cfg.BizID, setID: setID, args: data})
+			}
+			r.expectFailure(create(map[string]any{"bk_parent_id": setID + 1000000, "bk_module_name": "x"}), spec.StepModuleParent, spec.MsgInvalid, "bk_parent_id")
+			r.expectFailure(create(map[string]any{"bk_module_name": "x"}), spec.StepModuleParentGiven, spec.MsgInvalidOrNone, "bk_parent_id")
+		}},
+		{name: "find_module_batch refuses an empty list of ids", kind: "negative", run: func(ctx context.Context, r *runner) {
+			r.expectFailure(r.call(ctx, request{op: r.op(spec.OpESBFindModuleBatch, spec.OpV3FindModuleBatch), biz: r.cfg.BizID,
+				args: map[string]any{"bk_ids": []int64{}, "fields": []string{"bk_module_name"}}}), spec.StepBatchIDs, spec.MsgIDsLength)
+		}},
+		{name: "search_business refuses a condition beside biz_property_filter", kind: "negative", run: func(ctx context.Context, r *runner) {
+			r.expectFailure(r.call(ctx, request{op: r.op(spec.OpESBSearchBusiness, spec.OpV3SearchBusiness), args: map[string]any{
+				"condition": map[string]any{}, "biz_property_filter": map[string]any{"condition": "AND", "rules": []any{}}}}),
+				spec.StepBizFilterBoth, spec.MsgInvalid, "%s")
+		}},
+		{name: "create_inst refuses a built-in model", kind: "negative", run: func(ctx context.Context, r *runner) {
+			r.expectFailure(r.call(ctx, request{op: r.op(spec.OpESBCreateInst, spec.OpV3CreateInst), objID: "set",
+				args: map[string]any{"bk_inst_name": r.name("inst"), "bk_parent_id": r.cfg.BizID, "bk_biz_id": r.cfg.BizID}}),
+				spec.StepInstBuiltIn, spec.MsgInnerModel)
+		}},
+	}
+}
+
+// checkModulePath checks find_topo_node_paths' answer for one module of a set: its path ends
+// at the set and starts at the business.
+func (r *runner) checkModulePath(list []any, setID int64) {
+	if len(list) != 1 {
+		r.failf("find_topo_node_paths of a module gives %d items; want 1", len(list))
+		return
+	}
+	item, _ := list[0].(map[string]any)
+	paths, _ := item["bk_paths"].([]any)
+	if len(paths) != 1 {
+		r.failf("the module has %d paths; want 1", len(paths))
+		return
+	}
+	path, _ := paths[0].([]any)
+	if len(path) < 2 {
+		r.failf("the module's path is %s; want the business down to its set", jsonText(path))
+		return
+	}
+	first, _ := path[0].(map[string]any)
+	last, _ := path[len(path)-1].(map[string]any)
+	if first["bk_obj_id"] != "biz" || !sameJSON(first["bk_inst_id"], r.cfg.BizID) || last["bk_obj_id"] != "set" || !sameJSON(last["bk_inst_id"], setID) {
+		r.failf("the module's path is %s; want biz %d first and set %d last", jsonText(path), r.cfg.BizID, setID)
+	}
+}
+
+// expectCode checks that a call was refused with the step's code, whatever its text: for the
+// rows whose text the reference infers.
+func (r *runner) expectCode(a *answer, step spec.StepID, msg spec.Message) {
+	if a == nil {
+		return
+	}
+	st, _ := spec.LookupStep(step)
+	switch {
+	case a.Result:
+		r.failf("accepted (check %s of the reference); want code %d", st.Ref, msg.Code)
+	case a.Code != int64(msg.Code):
+		r.failf("code %d %q; want %d (check %s of the reference)", a.Code, a.Message, msg.Code, st.Ref)
+	}
+}
