@@ -1,6 +1,7 @@
 package topo_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -27,6 +28,40 @@ func BenchmarkDeleteAmongModules(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := s.Delete(1, set.ID()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSearchSets searches 100,000 sets that all match, a page of 10 by id: the cost of
+// reading and offering each stored set once.
+func BenchmarkSearchSets(b *testing.B) {
+	s := newStore(200_000)
+	for i := range 100_000 {
+		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := topo.Query{BizID: 1, Condition: map[string]any{"bk_set_desc": "desc"}, Limit: 10, Sort: "-bk_set_id"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := s.Search(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSearchModules searches 200,000 modules for the half of them that match, a page of
+// 10: the cost of reading each stored module once.
+func BenchmarkSearchModules(b *testing.B) {
+	s := newStore(200_000)
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	q := topo.ModuleQuery{BizID: 1, Condition: map[string]any{"bk_module_name": "b"}, Limit: 10, Sort: "-bk_module_id"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := s.SearchModules(context.Background(), q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -311,3 +311,23 @@ func TestWriteReadState(t *testing.T) {
 		assert.Error(t, newStore(10).ReadState(strings.NewReader(bad)), name)
 	}
 }
+
+// TestSearchModulesIsBoundedByThePage: a module search makes records only for the page it
+// keeps, so what it allocates does not grow with the modules stored (counted, not timed).
+func TestSearchModulesIsBoundedByThePage(t *testing.T) {
+	allocs := func(sets int) float64 {
+		s := newStore(sets + 1)
+		for i := 1; i <= sets; i++ {
+			s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+		}
+		q := topo.ModuleQuery{BizID: 1, Condition: map[string]any{"bk_module_name": "b"}, Limit: 10, Sort: "-bk_module_id"}
+		count, page, err := s.SearchModules(context.Background(), q)
+		require.NoError(t, err)
+		require.Equal(t, sets, count)
+		require.Len(t, page, 10)
+		require.Equal(t, int64(2*sets+1), page[0]["bk_module_id"])
+		return testing.AllocsPerRun(5, func() { _, _, _ = s.SearchModules(context.Background(), q) })
+	}
+	small, large := allocs(1_000), allocs(50_000)
+	assert.Less(t, large, small*2, "allocations with 100,000 modules (%v) against 2,000 (%v)", large, small)
+}
