@@ -1,19 +1,24 @@
-// Package mock serves a faithful stand-in of BlueKing CMDB's create_set call and its neighbours
-// on their two surfaces, ESB and the v3 API: every request is validated against the spec with
-// kin-openapi, then put through the real system's checks in their order, and answered with the
-// same envelope, codes and messages. The topology lives in one topo.Store per Server.
+// Package mock serves a faithful stand-in of BlueKing CMDB's create_set call and the topology
+// calls around it (sets, modules, businesses, custom mainline levels) on their two surfaces,
+// ESB and the v3 API: every request is validated against the spec with kin-openapi, then put
+// through the real system's checks in their order, and answered with the same envelope, codes
+// and messages. The instances live in one topo.Store per Server.
 //
 // A request flows through the files in this order:
 //
-//	routes.go      the routes: each CMDB operation on each surface, and the mock's own
-//	pipeline.go    read the call -> fault -> the operation -> write the answer -> observe
-//	call.go        what was asked, by whom, in which language, decoded once
-//	faults.go      fault rules, which may delay, drop or answer a call before its operation
-//	rules.go       one rule per step of spec.Steps, the order of checks, and which steps
-//	               each kind of call makes
-//	attributes.go  the set model's checks by attribute type, as CMDB's validators make them
-//	ratelimit.go   the API gateway's rate limit
-//	create_set.go  the operations: each runs its steps and returns an answer
+//	routes.go       the routes: each operation, its steps bound, on each surface; the mock's own
+//	pipeline.go     read the call -> fault -> the operation -> write the answer -> observe
+//	call.go         what was asked, by whom, in which language, decoded once
+//	faults.go       fault rules, which may delay, drop or answer a call before its operation
+//	steps.go        an operation: its steps in spec.CallSteps' order, then its answer
+//	caller.go       the shared steps: ESB's credentials and form, the gateway, the JWT, IAM,
+//	                the ids of the path, the business
+//	ratelimit.go    the API gateway's rate limit
+//	fields.go       an object's fields: the name's rules, then every attribute by its type
+//	attributes.go   CMDB's validators of the attribute types, for every object
+//	reads.go        the read calls' arguments: a search's shape, a batch's ids and fields
+//	module.go       the module's own checks, shared by the module calls
+//	create_set.go   the operations, one file a call: its operation, its own checks, its answer
 //	search_set.go
 //	update_set.go
 //	delete_set.go
@@ -21,10 +26,21 @@
 //	search_object_attribute.go
 //	get_mainline_object_topo.go
 //	search_biz_inst_topo.go
-//	answer.go      the one writer of CMDB envelopes (ESB's, the v3 kinds, the API gateway's
-//	               errors, and the mock's own 404, 413, 431)
-//	journal.go     what was asked and answered, secrets masked
-//	metrics.go     Prometheus metrics
+//	create_module.go
+//	update_module.go
+//	delete_module.go
+//	search_module.go
+//	find_module_batch.go
+//	get_biz_internal_module.go
+//	search_business.go
+//	find_set_batch.go
+//	find_topo_node_paths.go
+//	create_inst.go
+//	delete_inst.go
+//	answer.go       the one writer of CMDB envelopes (ESB's, the v3 kinds, the API gateway's
+//	                errors, and the mock's own 404, 413, 431)
+//	journal.go      what was asked and answered, secrets masked
+//	metrics.go      Prometheus metrics
 //
 // Beside the flow: server.go (Config, New, the store's seeding), admin.go (the admin API and
 // its access rules), state.go (the store saved across restarts) and values.go (how CMDB and
