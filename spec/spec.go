@@ -3,11 +3,13 @@ package spec
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -74,31 +76,41 @@ const (
 // Spec is the loaded, validated contract. It is safe for concurrent use and never changes after
 // Load.
 type Spec struct {
-	doc        *openapi3.T
 	esbRequest *openapi3.Schema
 	setData    *openapi3.Schema
 	esbAccept  accept // compiled from esbRequest
 	setAccept  accept // compiled from setData
 	moduleData *openapi3.Schema
 	levelData  *openapi3.Schema
-	routes     map[string]*routers.Route // by operation id
+	// whole is the whole document with its routes, loaded on first use: serving needs only the
+	// schemas above, and the paths are half the document's bytes and most of its parsing.
+	whole func() (*wholeDoc, error)
 }
 
-// Load parses and validates the embedded document. It fails rather than serve a contract that
-// kin-openapi itself rejects.
+// wholeDoc is the document with its paths, and its operations by id.
+type wholeDoc struct {
+	doc    *openapi3.T
+	routes map[string]*routers.Route
+}
+
+// Load parses and validates the embedded document's components, which serving needs; the paths
+// are parsed and validated when a caller first asks for a route or judges an answer. It fails
+// rather than serve a contract that kin-openapi itself rejects.
 func Load(ctx context.Context) (*Spec, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(documentJSON)
-	if err != nil {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(documentJSON, &top); err != nil {
 		return nil, fmt.Errorf("spec: parse openapi.json: %w", err)
 	}
-	// The examples are checked by the tests (spec_test), not at every start.
-	if err := doc.Validate(ctx, openapi3.DisableExamplesValidation()); err != nil {
-		return nil, fmt.Errorf("spec: validate openapi.json: %w", err)
+	top["paths"] = json.RawMessage(`{}`)
+	components, err := json.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("spec: openapi.json: %w", err)
 	}
-	// The servers block documents the default address only; nothing routes by it.
-	doc.Servers = nil
-
-	s := &Spec{doc: doc}
+	doc, err := loadDocument(ctx, components)
+	if err != nil {
+		return nil, err
+	}
+	s := &Spec{}
 	if s.esbRequest, err = schema(doc, "EsbCreateSetRequest"); err != nil {
 		return nil, err
 	}
@@ -112,21 +124,50 @@ func Load(ctx context.Context) (*Spec, error) {
 		return nil, err
 	}
 	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
-	s.routes = map[string]*routers.Route{}
+	s.whole = sync.OnceValues(func() (*wholeDoc, error) { return loadWhole(context.WithoutCancel(ctx)) })
+	return s, nil
+}
+
+// loadDocument parses and validates a document, its servers cleared.
+func loadDocument(ctx context.Context, data []byte) (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("spec: parse openapi.json: %w", err)
+	}
+	// The examples are checked by the tests (spec_test), not at every start.
+	if err := doc.Validate(ctx, openapi3.DisableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("spec: validate openapi.json: %w", err)
+	}
+	// The servers block documents the default address only; nothing routes by it.
+	doc.Servers = nil
+	return doc, nil
+}
+
+// loadWhole parses and validates the whole document and finds every operation the contract
+// names.
+func loadWhole(ctx context.Context) (*wholeDoc, error) {
+	doc, err := loadDocument(ctx, documentJSON)
+	if err != nil {
+		return nil, err
+	}
+	w := &wholeDoc{doc: doc, routes: map[string]*routers.Route{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			s.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			w.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 		}
 	}
 	for _, id := range []string{OpESBCreateSet, OpV3CreateSet, OpESBSearchSet, OpV3SearchSet, OpESBDeleteSet, OpV3DeleteSet,
 		OpESBUpdateSet, OpV3UpdateSet, OpESBBatchDeleteSet, OpV3BatchDeleteSet, OpESBSearchObjectAttribute, OpV3SearchObjectAttribute,
 		OpESBGetMainlineObjectTopo, OpV3GetMainlineObjectTopo, OpESBSearchBizInstTopo, OpV3SearchBizInstTopo,
-		OpESBCreateModule, OpV3CreateModule, OpESBUpdateModule, OpV3UpdateModule, OpESBDeleteModule, OpV3DeleteModule, OpESBSearchModule, OpV3SearchModule, OpESBFindModuleBatch, OpV3FindModuleBatch, OpESBGetBizInternalModule, OpV3GetBizInternalModule, OpESBSearchBusiness, OpV3SearchBusiness, OpESBFindSetBatch, OpV3FindSetBatch, OpESBFindTopoNodePaths, OpV3FindTopoNodePaths, OpESBCreateInst, OpV3CreateInst, OpESBDeleteInst, OpV3DeleteInst} {
-		if s.routes[id] == nil {
+		OpESBCreateModule, OpV3CreateModule, OpESBUpdateModule, OpV3UpdateModule, OpESBDeleteModule, OpV3DeleteModule,
+		OpESBSearchModule, OpV3SearchModule, OpESBFindModuleBatch, OpV3FindModuleBatch, OpESBGetBizInternalModule,
+		OpV3GetBizInternalModule, OpESBSearchBusiness, OpV3SearchBusiness, OpESBFindSetBatch, OpV3FindSetBatch,
+		OpESBFindTopoNodePaths, OpV3FindTopoNodePaths, OpESBCreateInst, OpV3CreateInst, OpESBDeleteInst, OpV3DeleteInst} {
+		if w.routes[id] == nil {
 			return nil, fmt.Errorf("spec: openapi.yaml has no operation %q", id)
 		}
 	}
-	return s, nil
+	return w, nil
 }
 
 // SetDefaults are the values a created set has for the optional fields a create leaves out, as
@@ -147,15 +188,30 @@ func (s *Spec) SetDefaults() map[string]any {
 // Route returns the method and path template of an operation, such as
 // "POST", "/api/v3/set/{bk_biz_id}".
 func (s *Spec) Route(operationID string) (method, path string) {
-	r := s.routes[operationID]
+	w, err := s.whole()
+	if err != nil || w.routes[operationID] == nil {
+		return "", ""
+	}
+	r := w.routes[operationID]
 	return r.Method, r.Path
+}
+
+// Check loads the whole document, paths included, and reports what kin-openapi finds wrong in
+// it: what a caller of Route and ValidateResponse would meet.
+func (s *Spec) Check() error {
+	_, err := s.whole()
+	return err
 }
 
 // ValidateResponse checks an answer of the operation against the document: status, content type
 // and body schema. The route is picked by operation id, so a target behind a path prefix is
 // judged as one without.
 func (s *Spec) ValidateResponse(ctx context.Context, operationID string, status int, header http.Header, body []byte) error {
-	route, ok := s.routes[operationID]
+	w, err := s.whole()
+	if err != nil {
+		return err
+	}
+	route, ok := w.routes[operationID]
 	if !ok {
 		return fmt.Errorf("spec: unknown operation %q", operationID)
 	}
@@ -187,8 +243,15 @@ func Document() []byte { return slices.Clone(document) }
 // AdminDocument returns the OpenAPI document of the mock's admin API.
 func AdminDocument() []byte { return slices.Clone(adminDocument) }
 
-// OpenAPI returns the parsed document, servers cleared. Callers must not modify it.
-func (s *Spec) OpenAPI() *openapi3.T { return s.doc }
+// OpenAPI returns the whole parsed document, servers cleared, or nil when it does not load
+// (Check says why). Callers must not modify it.
+func (s *Spec) OpenAPI() *openapi3.T {
+	w, err := s.whole()
+	if err != nil {
+		return nil
+	}
+	return w.doc
+}
 
 // CheckESBRequest validates a decoded ESB body (credentials, bk_biz_id and data).
 func (s *Spec) CheckESBRequest(body any) Violations { return check(s.esbAccept, s.esbRequest, body) }

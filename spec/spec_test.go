@@ -35,6 +35,7 @@ func decode(t *testing.T, s string) any {
 
 func TestLoadClearsServers(t *testing.T) {
 	s := load(t)
+	require.NoError(t, s.Check(), "the whole document, paths included, loads and names every operation")
 	assert.Empty(t, s.OpenAPI().Servers)
 	assert.NotNil(t, s.OpenAPI().Paths.Find("/api/c/compapi/v2/cc/create_set/"))
 	assert.NotNil(t, s.OpenAPI().Paths.Find("/api/v3/set/{bk_biz_id}"))
