@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -67,6 +68,14 @@ type fidelityCase struct {
 	perm     bool // a permission body instead of null
 	noID     bool // ESB answers before its component runs: no request_id (reference §2.1)
 	wrapped  bool // release 3.14 wraps the answer once more in 1199011 (§4.3)
+	// other is a call other than create_set, sent in place of call; server makes the mock when
+	// the row needs other fixtures.
+	other  *callReq
+	server func(t testing.TB, cfg mock.Config) *mock.Server
+	// code314, en314 and zh314 are release 3.14's answer where it differs otherwise (§11.9).
+	code314      int
+	en314, zh314 string
+	action       string // the IAM action of a permission body; "": create_biz_topology
 }
 
 func set(kv ...any) map[string]any {
@@ -345,7 +354,7 @@ func fidelityCases() []fidelityCase {
 		}
 		cases = append(cases, c)
 	}
-	return cases
+	return append(cases, moduleFidelityCases()...)
 }
 
 // TestFidelity sends every row of the reference page through both surfaces, in both languages
@@ -371,7 +380,11 @@ func TestFidelity(t *testing.T) {
 func checkFidelity(t *testing.T, tc fidelityCase, version spec.Version, surface, lang string) {
 	cfg := tc.cfg
 	cfg.Version = version
-	s := newServer(t, cfg)
+	newMock := newServer
+	if tc.server != nil {
+		newMock = tc.server
+	}
+	s := newMock(t, cfg)
 	call := tc.call
 	call.surface, call.lang = surface, "en"
 	if lang == "zh" {
@@ -392,7 +405,14 @@ func checkFidelity(t *testing.T, tc fidelityCase, version spec.Version, surface,
 	if tc.setup != nil {
 		tc.setup(t, s, call)
 	}
-	r := call.send(t, s)
+	var r reply
+	if tc.other != nil {
+		other := *tc.other
+		other.surface, other.lang, other.headers = surface, call.lang, call.headers
+		r = other.send(t, s)
+	} else {
+		r = call.send(t, s)
+	}
 
 	code, want := tc.code, tc.en
 	if lang == "zh" && tc.zh != "" {
@@ -401,6 +421,12 @@ func checkFidelity(t *testing.T, tc fidelityCase, version spec.Version, surface,
 	if tc.wrapped && version == spec.V314 {
 		code = 1199011
 		want = spec.MsgInvalidOrNone.Format(map[bool]spec.Lang{true: spec.Chinese, false: spec.English}[lang == "zh"], want)
+	}
+	if tc.code314 != 0 && version == spec.V314 {
+		code, want = tc.code314, tc.en314
+		if lang == "zh" {
+			want = tc.zh314
+		}
 	}
 	status := tc.status
 	if status == 0 {
@@ -414,7 +440,7 @@ func checkFidelity(t *testing.T, tc fidelityCase, version spec.Version, surface,
 	assert.Equal(t, tc.kind.keys(surface, !tc.noID), r.Order, "%s", r.Raw)
 	if tc.kind != esbOwn && tc.kind != gatewayAnswer {
 		if tc.perm {
-			assert.Contains(t, string(r.Permission), `"create_biz_topology"`)
+			assert.Contains(t, string(r.Permission), `"`+cmp.Or(tc.action, "create_biz_topology")+`"`)
 		} else {
 			assert.JSONEq(t, "null", string(r.Permission))
 		}

@@ -84,12 +84,16 @@ func (s *Server) nodeAndPath(n nodeRef, top pathNode) (pathNode, []pathNode, boo
 // (0: the business alone).
 func (s *Server) levelsAbove(parentID int64, top pathNode) []pathNode {
 	var chain []pathNode
+	levels := s.store.Levels()
 	for id, hops := parentID, 0; id != 0 && hops < maxLevels; hops++ {
 		n, ok := s.store.Node(id)
 		if !ok {
 			break
 		}
 		chain = append(chain, pathNode{n.ObjID, n.ID, n.Name})
+		if len(levels) == 0 || n.ObjID == levels[0].ObjID {
+			break // the top level hangs under the business
+		}
 		id = n.ParentID
 	}
 	slices.Reverse(chain)

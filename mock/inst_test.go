@@ -133,3 +133,27 @@ func mustInt(t *testing.T, n json.Number) int64 {
 	require.NoError(t, err, fmt.Sprint(n))
 	return i
 }
+
+// TestTopLevelNodesAreOneKind: a node create_inst makes under the business and one the fixtures
+// hold there share CMDB's unique key (bk_inst_name, bk_parent_id = the business), and both show
+// in search_biz_inst_topo under the business.
+func TestTopLevelNodesAreOneKind(t *testing.T) {
+	s := regionServer(t, mock.Config{})
+	r := v3Call(t, s, http.MethodPost, "/api/v3/create/instance/object/region", `{"bk_inst_name":"r1","bk_parent_id":3,"bk_biz_id":3}`)
+	assert.Equal(t, 1199014, r.Code, "the fixtures' r1 hangs under business 3 too: %s", r.Raw)
+	r = v3Call(t, s, http.MethodPost, "/api/v3/create/instance/object/region", `{"bk_inst_name":"r9","bk_parent_id":3,"bk_biz_id":3}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	r = v3Call(t, s, http.MethodPost, "/api/v3/find/topoinst/biz/3", ``)
+	require.True(t, r.Result, "%s", r.Raw)
+	var tree []struct {
+		Child []struct {
+			Name string `json:"bk_inst_name"`
+		} `json:"child"`
+	}
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &tree))
+	var names []string
+	for _, c := range tree[0].Child {
+		names = append(names, c.Name)
+	}
+	assert.ElementsMatch(t, []string{"r1", "r9"}, names, "both regions hang under the business")
+}

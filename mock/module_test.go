@@ -1,8 +1,10 @@
 package mock_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,39 +17,50 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// moduleReq is a call of the module family, described once and sent through either surface.
-type moduleReq struct {
-	call              spec.Call
-	biz, set, module  any            // ESB's fields, or the v3 path's segments; nil: left out
-	data              map[string]any // ESB's data, or the v3 body; nil: none
-	top               map[string]any // ESB: more top-level fields
-	user              string         // "": alice
-	lang              string         // the language header's value; "" sends none
-	body              *string        // the v3 body as it is, in place of data
-	surface, rawQuery string
+// callReq is a call other than create_set, described once and sent through either surface.
+type callReq struct {
+	call    spec.Call
+	biz     any            // ESB's bk_biz_id, or the v3 path's; nil: left out
+	set     any            // ESB's bk_set_id, or the v3 path's
+	module  any            // ESB's bk_module_id, or the v3 path's
+	obj     any            // ESB's bk_obj_id, or the v3 path's (the generic instance API)
+	inst    any            // ESB's bk_inst_id, or the v3 path's
+	data    map[string]any // ESB's data, or the v3 body; nil: none
+	top     map[string]any // ESB: more top-level fields; v3: more body fields
+	user    string         // "": alice
+	body    *string        // the v3 body as it is, in place of data and top
+	headers map[string]string
+	// surface and lang are set by the test that sends it.
+	surface, lang, rawQuery string
 }
 
-// moduleRoutes are the ESB path and the v3 method and path pattern of each call.
-var moduleRoutes = map[spec.Call]struct{ esb, method, v3 string }{
-	spec.CallCreateModule:         {mock.PathESBCreateModule, http.MethodPost, "/api/v3/module/%v/%v"},
-	spec.CallUpdateModule:         {mock.PathESBUpdateModule, http.MethodPut, "/api/v3/module/%v/%v/%v"},
-	spec.CallDeleteModule:         {mock.PathESBDeleteModule, http.MethodDelete, "/api/v3/module/%v/%v/%v"},
-	spec.CallSearchModule:         {mock.PathESBSearchModule, http.MethodPost, "/api/v3/module/search/0/%v/%v"},
-	spec.CallFindModuleBatch:      {mock.PathESBFindModuleBatch, http.MethodPost, "/api/v3/findmany/module/bk_biz_id/%v"},
-	spec.CallGetBizInternalModule: {mock.PathESBGetBizInternalModule, http.MethodGet, "/api/v3/topo/internal/0/%v"},
+// callRoutes are the ESB path, and the v3 method and path of each call, its ids in the order
+// of the path.
+var callRoutes = map[spec.Call]struct {
+	esb, method, v3 string
+	ids             func(r callReq) []any
+}{
+	spec.CallCreateModule:         {mock.PathESBCreateModule, http.MethodPost, "/api/v3/module/%v/%v", func(r callReq) []any { return []any{r.biz, r.set} }},
+	spec.CallUpdateModule:         {mock.PathESBUpdateModule, http.MethodPut, "/api/v3/module/%v/%v/%v", func(r callReq) []any { return []any{r.biz, r.set, r.module} }},
+	spec.CallDeleteModule:         {mock.PathESBDeleteModule, http.MethodDelete, "/api/v3/module/%v/%v/%v", func(r callReq) []any { return []any{r.biz, r.set, r.module} }},
+	spec.CallSearchModule:         {mock.PathESBSearchModule, http.MethodPost, "/api/v3/module/search/0/%v/%v", func(r callReq) []any { return []any{r.biz, cmp.Or(r.set, any(0))} }},
+	spec.CallFindModuleBatch:      {mock.PathESBFindModuleBatch, http.MethodPost, "/api/v3/findmany/module/bk_biz_id/%v", func(r callReq) []any { return []any{r.biz} }},
+	spec.CallGetBizInternalModule: {mock.PathESBGetBizInternalModule, http.MethodGet, "/api/v3/topo/internal/0/%v", func(r callReq) []any { return []any{r.biz} }},
+	spec.CallSearchBusiness:       {mock.PathESBSearchBusiness, http.MethodPost, "/api/v3/biz/search/0", func(callReq) []any { return nil }},
+	spec.CallFindSetBatch:         {mock.PathESBFindSetBatch, http.MethodPost, "/api/v3/findmany/set/bk_biz_id/%v", func(r callReq) []any { return []any{r.biz} }},
+	spec.CallFindTopoNodePaths:    {mock.PathESBFindTopoNodePaths, http.MethodPost, "/api/v3/cache/find/cache/topo/node_path/biz/%v", func(r callReq) []any { return []any{r.biz} }},
+	spec.CallCreateInst:           {mock.PathESBCreateInst, http.MethodPost, "/api/v3/create/instance/object/%v", func(r callReq) []any { return []any{r.obj} }},
+	spec.CallDeleteInst:           {mock.PathESBDeleteInst, http.MethodDelete, "/api/v3/delete/instance/object/%v/inst/%v", func(r callReq) []any { return []any{r.obj, r.inst} }},
 }
 
-func (r moduleReq) send(t testing.TB, h http.Handler) reply {
+func (r callReq) send(t testing.TB, h http.Handler) reply {
 	t.Helper()
-	route := moduleRoutes[r.call]
-	user := r.user
-	if user == "" {
-		user = "alice"
-	}
+	route := callRoutes[r.call]
+	user := cmp.Or(r.user, "alice")
 	var hr *http.Request
 	if r.surface == "esb" {
 		body := map[string]any{"bk_app_code": "esb_test", "bk_app_secret": "xxx", "bk_username": user}
-		for k, v := range map[string]any{"bk_biz_id": r.biz, "bk_set_id": r.set, "bk_module_id": r.module} {
+		for k, v := range map[string]any{"bk_biz_id": r.biz, "bk_set_id": r.set, "bk_module_id": r.module, "bk_obj_id": r.obj, "bk_inst_id": r.inst} {
 			if v != nil {
 				body[k] = v
 			}
@@ -55,9 +68,7 @@ func (r moduleReq) send(t testing.TB, h http.Handler) reply {
 		if r.data != nil {
 			body["data"] = r.data
 		}
-		for k, v := range r.top {
-			body[k] = v
-		}
+		maps.Copy(body, r.top)
 		b, err := json.Marshal(body)
 		require.NoError(t, err)
 		hr = httptest.NewRequest(http.MethodPost, route.esb, strings.NewReader(string(b)))
@@ -65,25 +76,20 @@ func (r moduleReq) send(t testing.TB, h http.Handler) reply {
 			hr.Header.Set("Blueking-Language", r.lang)
 		}
 	} else {
-		var ids []any
-		for _, v := range []any{r.biz, r.set, r.module} {
-			if v != nil {
-				ids = append(ids, v)
-			}
+		path := route.v3
+		if ids := route.ids(r); len(ids) > 0 {
+			path = fmt.Sprintf(route.v3, ids...)
 		}
-		path := fmt.Sprintf(route.v3, ids...)
 		body := ""
 		switch {
 		case r.body != nil:
 			body = *r.body
 		case r.data != nil || r.top != nil:
-			m := map[string]any{}
-			for k, v := range r.top {
-				m[k] = v
+			m := maps.Clone(r.top)
+			if m == nil {
+				m = map[string]any{}
 			}
-			for k, v := range r.data {
-				m[k] = v
-			}
+			maps.Copy(m, r.data)
 			b, err := json.Marshal(m)
 			require.NoError(t, err)
 			body = string(b)
@@ -97,6 +103,9 @@ func (r moduleReq) send(t testing.TB, h http.Handler) reply {
 			hr.Header.Set("X-Bkapi-Language", r.lang)
 			hr.Header.Set("X-Bkcmdb-Language", r.lang)
 		}
+	}
+	for k, v := range r.headers {
+		hr.Header.Set(k, v)
 	}
 	return send(t, h, hr)
 }
@@ -122,7 +131,7 @@ func TestModuleLifecycle(t *testing.T) {
 			topologyForModules(t, s)
 			create := func(name string, more ...any) reply {
 				data := with(map[string]any{"bk_parent_id": 3, "bk_module_name": name}, more...)
-				return moduleReq{call: spec.CallCreateModule, surface: surface, biz: 2, set: 3, data: data}.send(t, s)
+				return callReq{call: spec.CallCreateModule, surface: surface, biz: 2, set: 3, data: data}.send(t, s)
 			}
 			r := create("  nginx ", "operator", "admin,bob", "bk_module_type", "2", "bk_obj_id", "module", "unknown", 1)
 			require.True(t, r.Result, "%s", r.Raw)
@@ -144,7 +153,7 @@ func TestModuleLifecycle(t *testing.T) {
 			r = create("mysql")
 			assert.Equal(t, json.Number("12"), r.Data["bk_module_id"], "a duplicate uses up an id, as CMDB's insert does")
 
-			r = moduleReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 3,
+			r = callReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 3,
 				top: map[string]any{"fields": []string{"bk_module_id", "bk_module_name"}, "page": map[string]any{"sort": "-bk_module_id", "limit": 2}}}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.Equal(t, json.Number("3"), r.Data["count"])
@@ -152,12 +161,12 @@ func TestModuleLifecycle(t *testing.T) {
 				map[string]any{"bk_module_id": json.Number("12"), "bk_module_name": "mysql"},
 				map[string]any{"bk_module_id": json.Number("10"), "bk_module_name": "redis"},
 			}, r.Data["info"])
-			r = moduleReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 0,
+			r = callReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 0,
 				top: map[string]any{"condition": map[string]any{"bk_module_name": map[string]any{"$in": []string{"空闲机", "redis"}}, "bk_biz_id": 1}}}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.Equal(t, json.Number("2"), r.Data["count"], "set 0 is every set; the condition's bk_biz_id is the call's")
 
-			r = moduleReq{call: spec.CallFindModuleBatch, surface: surface, biz: 2,
+			r = callReq{call: spec.CallFindModuleBatch, surface: surface, biz: 2,
 				top: map[string]any{"bk_ids": []int{12, 9, 9, 7, 999}, "fields": []string{"bk_module_name"}}}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			var batch []map[string]any
@@ -165,7 +174,7 @@ func TestModuleLifecycle(t *testing.T) {
 			assert.Equal(t, []map[string]any{{"bk_module_name": "nginx"}, {"bk_module_name": "mysql"}}, batch,
 				"a bare array; duplicates merged, other businesses' and unknown ids left out")
 
-			r = moduleReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
+			r = callReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
 				data: map[string]any{"bk_module_name": "redis-main", "bk_bak_operator": "bob", "bk_module_id": 99}}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.Equal(t, "null", string(r.Keys["data"]))
@@ -175,24 +184,24 @@ func TestModuleLifecycle(t *testing.T) {
 			assert.Equal(t, "redis-main", got["bk_module_name"])
 			assert.Equal(t, "bob", got["bk_bak_operator"])
 			assert.Equal(t, "alice", got["bk_updated_by"], "the updater is the caller")
-			r = moduleReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
+			r = callReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
 				data: map[string]any{"bk_module_name": "mysql"}}.send(t, s)
 			assert.Equal(t, 1199014, r.Code, "U11: %s", r.Raw)
 
-			r = moduleReq{call: spec.CallDeleteModule, surface: surface, biz: 2, set: 3, module: 12}.send(t, s)
+			r = callReq{call: spec.CallDeleteModule, surface: surface, biz: 2, set: 3, module: 12}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			_, ok = s.Store().Module(12)
 			assert.False(t, ok)
-			r = moduleReq{call: spec.CallDeleteModule, surface: surface, biz: 2, set: 3, module: 12}.send(t, s)
+			r = callReq{call: spec.CallDeleteModule, surface: surface, biz: 2, set: 3, module: 12}.send(t, s)
 			assert.True(t, r.Result, "D7: deleting what is gone succeeds: %s", r.Raw)
 
-			r = moduleReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 2}.send(t, s)
+			r = callReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 2}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.JSONEq(t, `{"bk_set_id":2,"bk_set_name":"空闲机池","module":[
 				{"bk_module_id":4,"bk_module_name":"空闲机","default":1,"host_apply_enabled":false},
 				{"bk_module_id":5,"bk_module_name":"故障机","default":2,"host_apply_enabled":false},
 				{"bk_module_id":6,"bk_module_name":"待回收","default":3,"host_apply_enabled":false}]}`, string(r.Keys["data"]))
-			r = moduleReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 77}.send(t, s)
+			r = callReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 77}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.JSONEq(t, `{"bk_set_id":0,"bk_set_name":"","module":null}`, string(r.Keys["data"]), "an unknown business is a success")
 
@@ -209,7 +218,7 @@ func TestModuleLifecycle(t *testing.T) {
 type moduleRow struct {
 	row, name string
 	surfaces  []string // nil: both
-	r         moduleReq
+	r         callReq
 	cfg       mock.Config
 	code      int
 	en, zh    string // zh "": the same text
@@ -220,8 +229,8 @@ func moduleRows() []moduleRow {
 	data := func(kv ...any) map[string]any {
 		return with(map[string]any{"bk_parent_id": 3, "bk_module_name": "m1"}, kv...)
 	}
-	create := func(set any, d map[string]any) moduleReq {
-		return moduleReq{call: spec.CallCreateModule, biz: 2, set: set, data: d}
+	create := func(set any, d map[string]any) callReq {
+		return callReq{call: spec.CallCreateModule, biz: 2, set: set, data: d}
 	}
 	const (
 		invalid   = "'%s' data parameter verification does not pass"
@@ -235,22 +244,22 @@ func moduleRows() []moduleRow {
 	charsEn, charsZh := inv("bk_module_name")
 	return []moduleRow{
 		{row: "§11.2", name: "set id missing", surfaces: esbOnly, r: create(nil, data()), code: 1306000,
-			en: "set id [bk_set_id] This field is required."},
+			en: "set id [bk_set_id] This field is required.", zh: "set id [bk_set_id] 这个字段是必填项。"},
 		{row: "§11.2", name: "set id a word", surfaces: esbOnly, r: create("x", data()), code: 1306000,
-			en: "set id [bk_set_id] Enter a whole number."},
-		{row: "§11.2", name: "data missing", surfaces: esbOnly, r: create(3, nil), code: 1306000, en: "data [data] This field is required."},
-		{row: "§11.2", name: "module id missing", surfaces: esbOnly, r: moduleReq{call: spec.CallDeleteModule, biz: 2, set: 3}, code: 1306000,
-			en: "module id [bk_module_id] This field is required."},
+			en: "set id [bk_set_id] Enter a whole number.", zh: "set id [bk_set_id] 输入整数。"},
+		{row: "§11.2", name: "data missing", surfaces: esbOnly, r: create(3, nil), code: 1306000, en: "data [data] This field is required.", zh: "data [data] 这个字段是必填项。"},
+		{row: "§11.2", name: "module id missing", surfaces: esbOnly, r: callReq{call: spec.CallDeleteModule, biz: 2, set: 3}, code: 1306000,
+			en: "module id [bk_module_id] This field is required.", zh: "module id [bk_module_id] 这个字段是必填项。"},
 		{row: "§11.2", name: "search fields not a list", surfaces: esbOnly,
-			r: moduleReq{call: spec.CallSearchModule, biz: 2, top: map[string]any{"fields": "bk_module_id"}}, code: 1306000,
+			r: callReq{call: spec.CallSearchModule, biz: 2, top: map[string]any{"fields": "bk_module_id"}}, code: 1306000,
 			en: "fields [fields] Must be the specified parameter data type list"},
 		{row: "§11.1", name: "a generic component without bk_biz_id", surfaces: esbOnly,
-			r: moduleReq{call: spec.CallFindModuleBatch, top: map[string]any{"bk_ids": []int{1}, "fields": []string{"default"}}}, code: 1306406,
+			r: callReq{call: spec.CallFindModuleBatch, top: map[string]any{"bk_ids": []int{1}, "fields": []string{"default"}}}, code: 1306406,
 			en: "Parameters error, param bk_biz_id is required"},
 		{row: "C1", name: "IAM on: a set id that is not digits", surfaces: v3Only, r: create("x", data()), code: 1199045, en: "no matched rules"},
-		{row: "C2", name: "no permission", r: moduleReq{call: spec.CallCreateModule, biz: 2, set: 3, data: data(), user: "noperm"}, code: 9900403,
+		{row: "C2", name: "no permission", r: callReq{call: spec.CallCreateModule, biz: 2, set: 3, data: data(), user: "noperm"}, code: 9900403,
 			en: "Do not have access permission.", zh: "没有操作的权限"},
-		{row: "M1", name: "body not an object", surfaces: v3Only, r: moduleReq{call: spec.CallCreateModule, biz: 2, set: 3, body: body("[1]")},
+		{row: "M1", name: "body not an object", surfaces: v3Only, r: callReq{call: spec.CallCreateModule, biz: 2, set: 3, body: body("[1]")},
 			code: 1199000, en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
 		{row: "M2", name: "IAM off: biz id a word", surfaces: v3Only, cfg: iamOff, r: create(3, data()).withBiz("x"), code: 1199009,
 			en: "'bk_biz_id' parameters must be integral", zh: "'bk_biz_id' 参数必须是整型"},
@@ -289,89 +298,68 @@ func moduleRows() []moduleRow {
 		{row: "M24", name: "a duplicate in the set", r: create(2, data("bk_parent_id", 2, "bk_module_name", "空闲机")), code: 1199014,
 			en: `duplicated instances exist, fields [ bk_biz_id: 2, bk_set_id: 2, bk_module_name: "空闲机" ] duplicated`,
 			zh: `数据唯一性校验失败，  bk_biz_id: 2, bk_set_id: 2, bk_module_name: "空闲机"  重复`},
-		{row: "U3", name: "update a built-in module, whatever the path's set", r: moduleReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: 4,
+		{row: "U3", name: "update a built-in module, whatever the path's set", r: callReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: 4,
 			data: map[string]any{"bk_module_name": "x"}}, code: 1101098, en: "forbidden remove or update built in set or module", zh: "禁止删除或更新内置集群/模块"},
-		{row: "U4", name: "update a module of another set", r: moduleReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 4 + 3,
+		{row: "U4", name: "update a module of another set", r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 4 + 3,
 			data: map[string]any{"bk_module_name": "x"}}.withSet(3), code: 1199019, en: "No relevant data found", zh: "未找到相关数据"},
-		{row: "U5", name: "change set_template_id", r: moduleReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
+		{row: "U5", name: "change set_template_id", r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
 			data: map[string]any{"set_template_id": 2}}, code: 1199083, en: "modify field set_template_id forbidden", zh: "禁止修改字段: set_template_id"},
-		{row: "U8", name: "rename a template's module", r: moduleReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
+		{row: "U8", name: "rename a template's module", r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
 			data: map[string]any{"bk_module_name": "x"}}, code: 1101091, en: "update name field on module create by template forbidden", zh: "禁止修改由模板创建模块的名称"},
-		{row: "U2", name: "IAM off: module id a word", surfaces: v3Only, cfg: iamOff, r: moduleReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: "x",
+		{row: "U2", name: "IAM off: module id a word", surfaces: v3Only, cfg: iamOff, r: callReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: "x",
 			data: map[string]any{}}, code: 1199009, en: "'module id' parameters must be integral", zh: "'module id' 参数必须是整型"},
-		{row: "D3", name: "delete from a set a template made", r: moduleReq{call: spec.CallDeleteModule, biz: 1, set: 4, module: 7}, code: 1101097,
+		{row: "D3", name: "delete from a set a template made", r: callReq{call: spec.CallDeleteModule, biz: 1, set: 4, module: 7}, code: 1101097,
 			en: "forbidden add/remove module on set initialized by set template", zh: "集群由集群模板创建，禁止添加/删除模块"},
-		{row: "D5", name: "delete a built-in module", r: moduleReq{call: spec.CallDeleteModule, biz: 2, set: 2, module: 4}, code: 1101098,
+		{row: "D5", name: "delete a built-in module", r: callReq{call: spec.CallDeleteModule, biz: 2, set: 2, module: 4}, code: 1101098,
 			en: "forbidden remove or update built in set or module", zh: "禁止删除或更新内置集群/模块"},
 		{row: "§11.8", name: "search: bk_set_id not an integer", surfaces: v3Only,
-			r: moduleReq{call: spec.CallSearchModule, biz: 2, set: 3, top: map[string]any{"bk_set_id": "3"}}, code: 1199000,
+			r: callReq{call: spec.CallSearchModule, biz: 2, set: 3, top: map[string]any{"bk_set_id": "3"}}, code: 1199000,
 			en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
-		{row: "§11.8", name: "batch: no ids", r: moduleReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []int{}, "fields": []string{"x"}}},
+		{row: "§11.8", name: "batch: no ids", r: callReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []int{}, "fields": []string{"x"}}},
 			code: 1199089, en: "the length of array bk_ids is wrong, the length must be in range 1~500", zh: "bk_ids数组长度错误，数组长度必须在1~500之间"},
-		{row: "§11.8", name: "batch: no fields", r: moduleReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []int{4}}},
+		{row: "§11.8", name: "batch: no fields", r: callReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []int{4}}},
 			code: 1199006, en: "'fields' data parameter verification does not pass", zh: "'fields' 数据参数校验不通过"},
-		{row: "§11.8", name: "batch: ids not integers", r: moduleReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []string{"4"}, "fields": []string{"x"}}},
+		{row: "§11.8", name: "batch: ids not integers", r: callReq{call: spec.CallFindModuleBatch, biz: 2, top: map[string]any{"bk_ids": []string{"4"}, "fields": []string{"x"}}},
 			code: 1199000, en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
 		{row: "§11.8", name: "batch, IAM off: biz id a word", surfaces: v3Only, cfg: iamOff,
-			r:    moduleReq{call: spec.CallFindModuleBatch, biz: "x", top: map[string]any{"bk_ids": []int{4}, "fields": []string{"x"}}},
+			r:    callReq{call: spec.CallFindModuleBatch, biz: "x", top: map[string]any{"bk_ids": []int{4}, "fields": []string{"x"}}},
 			code: 1199006, en: "'bk_biz_id' data parameter verification does not pass", zh: "'bk_biz_id' 数据参数校验不通过"},
-		{row: "§11.8", name: "internal modules, IAM off: biz id a word", cfg: iamOff, r: moduleReq{call: spec.CallGetBizInternalModule, biz: "abc"},
+		{row: "§11.8", name: "internal modules, IAM off: biz id a word", cfg: iamOff, r: callReq{call: spec.CallGetBizInternalModule, biz: "abc"},
 			code: 1101133, en: `strconv.ParseInt: parsing "abc": invalid syntax`},
-		{row: "C1", name: "internal modules, IAM on: biz id a word", r: moduleReq{call: spec.CallGetBizInternalModule, biz: "abc"},
+		{row: "C1", name: "internal modules, IAM on: biz id a word", r: callReq{call: spec.CallGetBizInternalModule, biz: "abc"},
 			code: 1199045, en: "no matched rules"},
 	}
 }
 
-func (r moduleReq) withBiz(biz any) moduleReq { r.biz = biz; return r }
-func (r moduleReq) withSet(set any) moduleReq { r.set = set; return r }
+func (r callReq) withBiz(biz any) callReq { r.biz = biz; return r }
+func (r callReq) withSet(set any) callReq { r.set = set; return r }
 
-// TestModuleRows holds every row of the module calls through both surfaces, in both languages,
-// and the 3.14 wrapping of the field rows.
-func TestModuleRows(t *testing.T) {
-	for _, tc := range moduleRows() {
-		surfaces := tc.surfaces
-		if surfaces == nil {
-			surfaces = []string{"esb", "v3"}
+// moduleFidelityCases are the rows of the module calls (reference §11.2-§11.8) in the fidelity
+// table: each through both surfaces, both languages and every release.
+func moduleFidelityCases() []fidelityCase {
+	var out []fidelityCase
+	for _, m := range moduleRows() {
+		r := m.r
+		c := fidelityCase{row: m.row, name: m.name, surfaces: m.surfaces, other: &r, cfg: m.cfg, code: m.code,
+			en: m.en, zh: m.zh, wrapped: m.wrapped, kind: kindOf(m.code), perm: m.code == 9900403,
+			setup: func(t *testing.T, s *mock.Server, _ req) { topologyForModules(t, s) }}
+		if m.row == "M4" { // 3.14 looks the set up anew (§11.9)
+			c.code314, c.en314, c.zh314 = 1199011, "'bk_set_id' the parameter is invalid or does not exist", "'bk_set_id' 参数无效或不存在"
 		}
-		for _, surface := range surfaces {
-			for _, lang := range []string{"en", "zh"} {
-				for _, version := range []spec.Version{spec.V313, spec.V314} {
-					t.Run(fmt.Sprintf("%s %s/%s/%s/%s", tc.row, tc.name, surface, lang, version), func(t *testing.T) {
-						cfg := tc.cfg
-						cfg.Version = version
-						s := newServer(t, cfg)
-						topologyForModules(t, s)
-						r := tc.r
-						r.surface, r.lang = surface, lang
-						got := r.send(t, s)
-						want := tc.en
-						if lang == "zh" && tc.zh != "" && spec.LayerOf(tc.code) != spec.LayerESB {
-							want = tc.zh
-						}
-						code := tc.code
-						if version == spec.V314 && tc.row == "M4" {
-							code, want = 1199011, "'bk_set_id' the parameter is invalid or does not exist"
-							if lang == "zh" {
-								want = "'bk_set_id' 参数无效或不存在"
-							}
-						}
-						if version == spec.V314 && tc.wrapped {
-							code = 1199011
-							if lang == "zh" {
-								want = "'" + want + "' 参数无效或不存在"
-							} else {
-								want = "'" + want + "' the parameter is invalid or does not exist"
-							}
-						}
-						assert.False(t, got.Result, "%s", got.Raw)
-						assert.Equal(t, code, got.Code, "%s", got.Raw)
-						assert.Equal(t, want, got.Message)
-						assert.Equal(t, http.StatusOK, got.Status)
-					})
-				}
-			}
-		}
+		out = append(out, c)
 	}
+	return out
+}
+
+// kindOf is the envelope of a code's answer: ESB's own, the API server's (IAM), or CMDB's.
+func kindOf(code int) envelope {
+	switch {
+	case spec.LayerOf(code) == spec.LayerESB:
+		return esbOwn
+	case code == 1199045 || code == 9900403:
+		return apiServerAnswer
+	}
+	return cmdbAnswer
 }
 
 // TestModuleModel: search_object_attribute lists the module's name, type, maintainers and

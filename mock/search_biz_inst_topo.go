@@ -49,7 +49,8 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 		}
 		var out []topo.Record
 		for _, n := range nodes {
-			if n.ParentID == parentID && n.ObjID == levels[depth].id {
+			// The top level hangs under the business, whatever parent id it was made with.
+			if n.ObjID == levels[depth].id && (depth == 0 || n.ParentID == parentID) {
 				out = append(out, t.node(n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1)))
 			}
 		}

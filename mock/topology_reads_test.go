@@ -83,7 +83,7 @@ func TestFindTopoNodePaths(t *testing.T) {
 	r := req{surface: "v3", lang: "en", biz: 3, data: set("bk_parent_id", 103, "bk_set_name", "zone-web")}.send(t, s)
 	require.True(t, r.Result, "%s", r.Raw)
 	setID := r.Data["bk_set_id"].(json.Number)
-	r = moduleReq{call: "create_module", surface: "v3", biz: 3, set: setID, data: map[string]any{"bk_parent_id": setID, "bk_module_name": "nginx"}}.send(t, s)
+	r = callReq{call: "create_module", surface: "v3", biz: 3, set: setID, data: map[string]any{"bk_parent_id": setID, "bk_module_name": "nginx"}}.send(t, s)
 	require.True(t, r.Result, "%s", r.Raw)
 	moduleID := r.Data["bk_module_id"].(json.Number).String()
 

@@ -17,13 +17,26 @@ type nodeKey struct {
 	name   string
 }
 
+// key is the node's unique key. A node of the fixtures under the business has parent 0, one
+// create_inst made there the business's id, which CMDB records: both are the business.
+func (n Node) key() nodeKey {
+	if n.ParentID == 0 {
+		return nodeKey{n.BizID, n.Name}
+	}
+	return nodeKey{n.ParentID, n.Name}
+}
+
+// underNode reports whether a node hangs under another node, not under its business: whether it
+// is not of the top custom level. s.mu is held.
+func (s *Store) underNode(n Node) bool { return len(s.levels) > 0 && n.ObjID != s.levels[0].ObjID }
+
 // setNodes makes nodes the store's nodes and indexes them; the node counter moves past them.
 // s.mu is held.
 func (s *Store) setNodes(nodes map[int64]Node) {
 	s.nodes, s.nodeNames = nodes, make(map[nodeKey]int64, len(nodes))
 	s.nextNodeID = max(s.nextNodeID, 1)
 	for id, n := range nodes {
-		s.nodeNames[nodeKey{n.ParentID, n.Name}] = id
+		s.nodeNames[n.key()] = id
 		s.nextNodeID = max(s.nextNodeID, id+1)
 	}
 }
@@ -35,7 +48,7 @@ func (s *Store) CreateNode(n Node) (Node, error) {
 	defer s.mu.Unlock()
 	n.ID, n.Made = s.nextNodeID, true
 	s.nextNodeID++
-	key := nodeKey{n.ParentID, n.Name}
+	key := n.key()
 	if _, taken := s.nodeNames[key]; taken {
 		return Node{}, ErrDuplicateNode
 	}
@@ -56,13 +69,13 @@ func (s *Store) DeleteNode(id int64) {
 	for grew := true; grew; { // the custom levels are few: a pass per level
 		grew = false
 		for nid, n := range s.nodes {
-			if !gone[nid] && gone[n.ParentID] {
+			if !gone[nid] && s.underNode(n) && gone[n.ParentID] {
 				gone[nid], grew = true, true
 			}
 		}
 	}
 	for nid := range gone {
-		delete(s.nodeNames, nodeKey{s.nodes[nid].ParentID, s.nodes[nid].Name})
+		delete(s.nodeNames, s.nodes[nid].key())
 		delete(s.nodes, nid)
 	}
 	for setID, slot := range s.sets {
@@ -82,7 +95,7 @@ func (s *Store) NodeRecord(n Node) Record {
 	maps.Copy(rec, n.Fields)
 	t := s.layout.formatTime(n.Created)
 	for k, v := range map[string]any{
-		"bk_inst_id": n.ID, "bk_inst_name": n.Name, "bk_obj_id": n.ObjID, "bk_biz_id": n.BizID, "bk_parent_id": n.ParentID,
+		"bk_inst_id": n.ID, "bk_inst_name": n.Name, "bk_obj_id": n.ObjID, "bk_biz_id": n.BizID, "bk_parent_id": n.key().parent,
 		"create_time": t, "last_time": t, "bk_created_at": t, "bk_updated_at": t, "bk_created_by": n.CreatedBy,
 	} {
 		rec[k] = v
