@@ -354,7 +354,8 @@ func fidelityCases() []fidelityCase {
 		}
 		cases = append(cases, c)
 	}
-	return append(cases, moduleFidelityCases()...)
+	cases = append(cases, moduleFidelityCases()...)
+	return append(cases, topologyFidelityCases()...)
 }
 
 // TestFidelity sends every row of the reference page through both surfaces, in both languages

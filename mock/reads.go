@@ -2,7 +2,6 @@ package mock
 
 import (
 	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -11,8 +10,10 @@ import (
 // maxBatchIDs is how many ids a batch find takes at most (bk-cmdb src/common/definitions.go:57).
 const maxBatchIDs = 500
 
-// batchArgs are the arguments of a batch find: the ids, de-duplicated, and the fields.
+// batchArgs are the arguments of a batch find: how many ids it sent, the ids de-duplicated, and
+// the fields.
 type batchArgs struct {
+	sent   int
 	ids    []int64
 	fields []string
 }
@@ -52,16 +53,16 @@ func (s *Server) readRules() map[spec.StepID]rule {
 				if !ok {
 					return fail(spec.MsgJSONDecode)
 				}
+				b.sent = len(list)
+				seen := make(map[int64]bool, min(len(list), maxBatchIDs))
 				for _, x := range list {
 					id, ok := jsonInteger(x)
 					if !ok {
 						return fail(spec.MsgJSONDecode)
 					}
-					if !slices.Contains(b.ids, id) {
+					if !seen[id] && len(list) <= maxBatchIDs { // a longer list S2 refuses
+						seen[id] = true
 						b.ids = append(b.ids, id)
-					}
-					if len(b.ids) > maxBatchIDs {
-						break // S2 refuses it: no need to read on
 					}
 				}
 			}
@@ -82,7 +83,8 @@ func (s *Server) readRules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepBatchIDs: func(c *call) *failure {
-			if n := len(c.batch.ids); n == 0 || n > maxBatchIDs {
+			// The list as sent: CMDB checks its length before it merges repeated ids.
+			if n := c.batch.sent; n == 0 || n > maxBatchIDs {
 				return fail(spec.MsgIDsLength)
 			}
 			return nil

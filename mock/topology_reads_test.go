@@ -11,6 +11,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // zoneBusinesses and zoneMainline are fixtures with a custom level, zone, between business
@@ -118,4 +119,81 @@ func TestFindTopoNodePaths(t *testing.T) {
 		assert.Equal(t, tc.code, r.Code, "%s: %s", tc.name, r.Raw)
 		assert.Equal(t, tc.msg, r.Message, tc.name)
 	}
+}
+
+// topologyFidelityCases are the rows of the business and topology calls (reference §12.1-§12.5)
+// in the fidelity table: each through both surfaces, both languages and every release.
+func topologyFidelityCases() []fidelityCase {
+	const (
+		decodeEn, decodeZh = "Deserializing JSON data failed", "反序列化JSON数据失败"
+		literalEn          = "'%s' data parameter verification does not pass"
+		literalZh          = "'%s' 数据参数校验不通过"
+	)
+	biz := func(args map[string]any) *callReq { return &callReq{call: spec.CallSearchBusiness, top: args} }
+	batch := func(args map[string]any) *callReq { return &callReq{call: spec.CallFindSetBatch, biz: 1, top: args} }
+	paths := func(bizID any, nodes ...map[string]any) *callReq {
+		return &callReq{call: spec.CallFindTopoNodePaths, biz: bizID, top: map[string]any{"bk_nodes": nodes}}
+	}
+	node := func(obj string, id any) map[string]any { return map[string]any{"bk_obj_id": obj, "bk_inst_id": id} }
+	inst := func(obj string, kv ...any) *callReq {
+		return &callReq{call: spec.CallCreateInst, obj: obj, top: with(map[string]any{"bk_inst_name": "r2", "bk_parent_id": 3, "bk_biz_id": 3}, kv...)}
+	}
+	regions := func(t testing.TB, cfg mock.Config) *mock.Server { return regionServer(t.(*testing.T), cfg) }
+	cases := []fidelityCase{
+		{row: "§12.1", name: "search_business: condition not a dict", surfaces: esbOnly, other: biz(map[string]any{"condition": []int{1}}),
+			code: 1306000, en: "condition [condition] Must be the specified parameter data type dict", kind: esbOwn},
+		{row: "B1", name: "search_business: a string limit", other: biz(map[string]any{"page": map[string]any{"limit": "10"}}), code: 1199000, en: decodeEn, zh: decodeZh},
+		{row: "B2", name: "search_business: condition and filter", other: biz(map[string]any{"condition": map[string]any{}, "biz_property_filter": map[string]any{"condition": "AND", "rules": []any{}}}),
+			code: 1199006, en: literalEn, zh: literalZh},
+		{row: "B3", name: "search_business: $eq a word", other: biz(map[string]any{"condition": map[string]any{"bk_biz_id": map[string]any{"$eq": "abc"}}}), code: 1199006, en: literalEn, zh: literalZh},
+		{row: "B4", name: "search_business: a boolean id", other: biz(map[string]any{"condition": map[string]any{"bk_biz_id": true}}), code: 1199006,
+			en: "'bk_biz_id' data parameter verification does not pass", zh: "'bk_biz_id' 数据参数校验不通过"},
+		{row: "§12.1", name: "find_set_batch: no bk_biz_id", surfaces: esbOnly, other: &callReq{call: spec.CallFindSetBatch, top: map[string]any{"bk_ids": []int{1}, "fields": []string{"x"}}},
+			code: 1306406, en: "Parameters error, param bk_biz_id is required", kind: esbOwn},
+		{row: "S1", name: "find_set_batch: string ids", other: batch(map[string]any{"bk_ids": []string{"1"}, "fields": []string{"x"}}), code: 1199000, en: decodeEn, zh: decodeZh},
+		{row: "S2", name: "find_set_batch: 501 ids", other: batch(map[string]any{"bk_ids": make([]int, 501), "fields": []string{"x"}}), code: 1199089,
+			en: "the length of array bk_ids is wrong, the length must be in range 1~500", zh: "bk_ids数组长度错误，数组长度必须在1~500之间"},
+		{row: "S3", name: "find_set_batch: no fields", other: batch(map[string]any{"bk_ids": []int{1}}), code: 1199006,
+			en: "'fields' data parameter verification does not pass", zh: "'fields' 数据参数校验不通过"},
+		{row: "§12.3", name: "find_set_batch, IAM off: a word", surfaces: v3Only, cfg: iamOff, other: &callReq{call: spec.CallFindSetBatch, biz: "abc", top: map[string]any{"bk_ids": []int{1}, "fields": []string{"x"}}},
+			code: 1199998, en: `strconv.ParseInt: parsing "abc": invalid syntax`},
+		{row: "P1", name: "find_topo_node_paths: business 0", other: paths(0), code: 1199011, en: "'%s' the parameter is invalid or does not exist", zh: "'%s' 参数无效或不存在"},
+		{row: "P2", name: "find_topo_node_paths: a string id", other: paths(1, node("set", "1")), code: 1199000, en: decodeEn, zh: decodeZh},
+		{row: "P3", name: "find_topo_node_paths: biz", other: paths(1, node("set", 1), node("biz", 1)), code: 1199011, en: "not support biz"},
+		{row: "P4", name: "find_topo_node_paths: no id", other: paths(1, node("set", 0)), code: 1199011, en: "object or inst id"},
+		{row: "P5", name: "find_topo_node_paths: not mainline", other: paths(1, node("nosuch", 1)), code: 1199011, en: "object"},
+		{row: "P6", name: "find_topo_node_paths: host", other: paths(1, node("host", 1)), code: 1199006, en: "host"},
+		{row: "P7", name: "find_topo_node_paths: another business's set", other: paths(2, node("set", 1)), code: 1199998, en: "set 1 do not belongs to biz: 2"},
+		{row: "P8", name: "find_topo_node_paths: no business", other: paths(77), code: 1199998, en: "get biz: 77 detail failed, err: not found"},
+		{row: "§12.1", name: "create_inst: no bk_obj_id", surfaces: esbOnly, server: regions, other: &callReq{call: spec.CallCreateInst, top: map[string]any{"bk_inst_name": "x"}},
+			code: 1306406, en: "Parameters error, param bk_obj_id is required", kind: esbOwn},
+		{row: "C2", name: "create_inst: no permission", server: regions, other: &callReq{call: spec.CallCreateInst, obj: "region", user: "noperm",
+			top: map[string]any{"bk_inst_name": "x", "bk_parent_id": 3, "bk_biz_id": 3}}, code: 9900403, en: "Do not have access permission.", zh: "没有操作的权限", kind: apiServerAnswer, perm: true},
+		{row: "I1", name: "create_inst: not an object", surfaces: v3Only, server: regions, other: &callReq{call: spec.CallCreateInst, obj: "region", body: body("[1]")},
+			code: 1199000, en: decodeEn, zh: decodeZh},
+		{row: "I2", name: "create_inst: a built-in model", server: regions, other: inst("set"), code: 1199084,
+			en: "forbidden operate inner model instance with common instance API", zh: "禁止使用通用实例接口操作内置模型实例"},
+		{row: "I3", name: "create_inst, IAM off: an unknown model", server: regions, cfg: iamOff, other: inst("nosuch"), code: 1101007, en: "Query model failed", zh: "查询模型失败"},
+		{row: "C1", name: "create_inst, IAM on: an unknown model", server: regions, other: inst("nosuch"), code: 1199045, en: "no matched rules", kind: apiServerAnswer},
+		{row: "I4", name: "create_inst: not a node of the level above", server: regions, other: inst("zone", "bk_parent_id", 999), code: 1199011,
+			en: "'bk_parent_id' the parameter is invalid or does not exist", zh: "'bk_parent_id' 参数无效或不存在"},
+		{row: "I5", name: "create_inst: no such business", server: regions, other: inst("region", "bk_biz_id", 77), code: 1199011,
+			en: "'bk_biz_id' the parameter is invalid or does not exist", zh: "'bk_biz_id' 参数无效或不存在"},
+		{row: "I6", name: "create_inst: no name", server: regions, other: inst("region", "bk_inst_name", nil), code: 1199010,
+			en: "'bk_inst_name' unassigned", zh: "'bk_inst_name' 未赋值"},
+		{row: "I6", name: "create_inst: a name with a slash", server: regions, other: inst("region", "bk_inst_name", "a/b"), code: 1199006,
+			en: "'bk_inst_name' data parameter verification does not pass", zh: "'bk_inst_name' 数据参数校验不通过", wrapped: true},
+		{row: "I7", name: "create_inst: a duplicate under the business", server: regions, other: inst("region", "bk_inst_name", "r1"), code: 1199014,
+			en: `duplicated instances exist, fields [ bk_inst_name: "r1", bk_parent_id: 3 ] duplicated`, zh: `数据唯一性校验失败，  bk_inst_name: "r1", bk_parent_id: 3  重复`},
+		{row: "§12.5", name: "delete_inst: a built-in model", server: regions, other: &callReq{call: spec.CallDeleteInst, obj: "set", inst: 1}, code: 1199084,
+			en: "forbidden operate inner model instance with common instance API", zh: "禁止使用通用实例接口操作内置模型实例"},
+		{row: "§12.5", name: "delete_inst, IAM off: an id that is a word", surfaces: v3Only, server: regions, cfg: iamOff, other: &callReq{call: spec.CallDeleteInst, obj: "region", inst: "abc"},
+			code: 1199009, en: "'inst id' parameters must be integral", zh: "'inst id' 参数必须是整型"},
+	}
+	for i := range cases {
+		if cases[i].kind == 0 && cases[i].other != nil {
+			cases[i].kind = kindOf(cases[i].code)
+		}
+	}
+	return cases
 }
