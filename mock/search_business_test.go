@@ -101,3 +101,31 @@ func TestSearchBusiness(t *testing.T) {
 	assert.True(t, r.Result, "§12.1: an empty list passes as an empty dict: %s", r.Raw)
 	assert.False(t, strings.Contains(string(r.Raw), "资源池"))
 }
+
+// TestBusinessModel: search_object_attribute lists the business's model (bk-cmdb
+// src/scene_server/admin_server/upgrader/history/v3.0.8/objAttDescData.go, AppRow), its user
+// fields multiple as the 3.10 upgrader made every user field, names in the request's language.
+func TestBusinessModel(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	r := v3Call(t, s, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"biz"}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	var attrs []map[string]any
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &attrs))
+	byID := map[string]map[string]any{}
+	for _, a := range attrs {
+		byID[a["bk_property_id"].(string)] = a
+	}
+	require.Len(t, byID, 13)
+	assert.Equal(t, "Business name", byID["bk_biz_name"]["bk_property_name"])
+	assert.Equal(t, true, byID["bk_biz_maintainer"]["ismultiple"])
+	assert.Equal(t, "timezone", byID["time_zone"]["bk_property_type"])
+	assert.JSONEq(t, `[{"id":"1","name":"testing","type":"text","is_default":false},{"id":"2","name":"online","type":"text","is_default":true},
+		{"id":"3","name":"offline","type":"text","is_default":false}]`, mustJSON(t, byID["life_cycle"]["option"]))
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}

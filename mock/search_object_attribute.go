@@ -9,10 +9,10 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// searchObjectAttributeOp is search_object_attribute: the attributes of the set's and the
-// module's models that match every key of the body, translated to the call's language, system
-// and API attributes left out (reference §8, §9, §11.6). The mock models these two objects:
-// others have no attributes.
+// searchObjectAttributeOp is search_object_attribute: the attributes of the business's, the
+// set's and the module's models that match every key of the body, translated to the call's
+// language, system and API attributes left out (reference §8, §9, §11.6). Other objects (hosts,
+// processes, custom levels) have no attributes in the mock.
 func (s *Server) searchObjectAttributeOp() operation {
 	return operation{op: spec.CallSearchObjectAttribute, answer: s.searchObjectAttribute}
 }
@@ -20,7 +20,7 @@ func (s *Server) searchObjectAttributeOp() operation {
 func (s *Server) searchObjectAttribute(c *call) answer {
 	filter := c.args()
 	out := []any{}
-	for _, o := range []*object{s.setObj, s.moduleObj} {
+	for _, o := range []*object{s.bizObj, s.setObj, s.moduleObj} {
 		for _, a := range o.model {
 			if a.IsSystem || a.IsAPI {
 				continue

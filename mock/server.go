@@ -82,10 +82,11 @@ type Server struct {
 	// vals, in its order, as indexes into model.
 	model []fixtures.Attribute
 	inRow []int
-	// The objects whose fields the calls check: the set, the module and a custom level.
-	setObj, moduleObj, levelObj *object
-	started                     time.Time // when the mock started: its model's install time
-	document                    []byte    // the contract served, with the model's custom attributes
+	// The objects of the model: the business, the set, the module and a custom level; the calls
+	// check the fields of the last three.
+	bizObj, setObj, moduleObj, levelObj *object
+	started                             time.Time // when the mock started: its model's install time
+	document                            []byte    // the contract served, with the model's custom attributes
 
 	fx      atomic.Pointer[fixtures.Fixtures]
 	store   *topo.Store
@@ -129,6 +130,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	s.inRow = inRow
 	s.setObj = newObject(spec.ObjectSet, nameField, s.model, unchecked, nil)
 	s.moduleObj = newObject(spec.ObjectModule, moduleNameField, fx.ModuleModel, moduleUnchecked, moduleFilled)
+	s.bizObj = newObject(fixtures.ObjectBiz, "bk_biz_name", fx.BizModel, nil, nil)
 	s.levelObj = newObject(spec.ObjectLevel, "bk_inst_name", fx.LevelModel, []string{"bk_biz_id", "bk_parent_id", "bk_supplier_account"}, nil)
 	s.store = topo.New(names, cfg.Location, cfg.MaxSets)
 	s.started = cfg.Now()

@@ -936,7 +936,7 @@ export interface components {
             /** @description in the request's language */
             bk_property_name: string;
             /** @enum {string} */
-            bk_property_type: "singlechar" | "longchar" | "int" | "enum" | "time" | "objuser" | "bool";
+            bk_property_type: "singlechar" | "longchar" | "int" | "enum" | "time" | "objuser" | "bool" | "timezone";
             /** @description a regex (singlechar, longchar), {min, max} as strings (int), or the options of an enum, named in the request's language */
             option: unknown;
             isrequired: boolean;
