@@ -7,12 +7,16 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -223,6 +227,7 @@ type moduleRow struct {
 	code      int
 	en, zh    string // zh "": the same text
 	wrapped   bool   // release 3.14 wraps the answer in 1199011 (reference §11.9)
+	server    func(t testing.TB, cfg mock.Config) *mock.Server
 }
 
 func moduleRows() []moduleRow {
@@ -298,6 +303,16 @@ func moduleRows() []moduleRow {
 		{row: "M24", name: "a duplicate in the set", r: create(2, data("bk_parent_id", 2, "bk_module_name", "空闲机")), code: 1199014,
 			en: `duplicated instances exist, fields [ bk_biz_id: 2, bk_set_id: 2, bk_module_name: "空闲机" ] duplicated`,
 			zh: `数据唯一性校验失败，  bk_biz_id: 2, bk_set_id: 2, bk_module_name: "空闲机"  重复`},
+		{row: "M11", name: "a template and another category, in the idle set", r: create(1, data("bk_parent_id", 1, "service_template_id", 1, "service_category_id", 1)).withBiz(1),
+			code: 1108036, en: "service category and template not conincide", zh: "服务分类与服务模板不一致"},
+		{row: "M13", name: "a category of another business", server: withCategories, r: create(3, data("service_category_id", 9)),
+			code: 1199006, en: catEn, zh: catZh},
+		{row: "U6", name: "change service_template_id", r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
+			data: map[string]any{"service_template_id": 2}}, code: 1199083, en: "modify field service_template_id forbidden", zh: "禁止修改字段: service_template_id"},
+		{row: "U7", name: "change a template module's category", r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7,
+			data: map[string]any{"service_category_id": 1}}, code: 1101090, en: "update service category on module create by template forbidden", zh: "禁止修改由模板创建模块的服务分类"},
+		{row: "D4", name: "IAM off: delete a module id that is a word, after the set is found", surfaces: v3Only, cfg: iamOff,
+			r: callReq{call: spec.CallDeleteModule, biz: 2, set: 3, module: "x"}, code: 1199009, en: "'module id' parameters must be integral", zh: "'module id' 参数必须是整型"},
 		{row: "U3", name: "update a built-in module, whatever the path's set", r: callReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: 4,
 			data: map[string]any{"bk_module_name": "x"}}, code: 1101098, en: "forbidden remove or update built in set or module", zh: "禁止删除或更新内置集群/模块"},
 		{row: "U4", name: "update a module of another set", r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 4 + 3,
@@ -340,7 +355,7 @@ func moduleFidelityCases() []fidelityCase {
 	var out []fidelityCase
 	for _, m := range moduleRows() {
 		r := m.r
-		c := fidelityCase{row: m.row, name: m.name, surfaces: m.surfaces, other: &r, cfg: m.cfg, code: m.code,
+		c := fidelityCase{row: m.row, name: m.name, surfaces: m.surfaces, other: &r, cfg: m.cfg, code: m.code, server: m.server,
 			en: m.en, zh: m.zh, wrapped: m.wrapped, kind: kindOf(m.code), perm: m.code == 9900403,
 			setup: func(t *testing.T, s *mock.Server, _ req) { topologyForModules(t, s) }}
 		if m.row == "M4" { // 3.14 looks the set up anew (§11.9)
@@ -349,6 +364,28 @@ func moduleFidelityCases() []fidelityCase {
 		out = append(out, c)
 	}
 	return out
+}
+
+// withCategories is a mock on the default fixtures with one more service category, 9, which
+// belongs to business 1.
+func withCategories(t testing.TB, cfg mock.Config) *mock.Server {
+	t.Helper()
+	files := fstest.MapFS{"service_categories.json": {Data: []byte(`[{"id":1,"name":"Default"},{"id":2,"name":"Default","bk_parent_id":1},
+		{"id":9,"name":"game","bk_biz_id":1,"bk_parent_id":1}]`)}}
+	entries, err := os.ReadDir("../fixtures/default")
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("../fixtures/default", e.Name()))
+		require.NoError(t, err)
+		files[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	fx, err := fixtures.Load(files)
+	require.NoError(t, err)
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	s, err := mock.New(sp, fx, cfg)
+	require.NoError(t, err)
+	return s
 }
 
 // kindOf is the envelope of a code's answer: ESB's own, the API server's (IAM), or CMDB's.
