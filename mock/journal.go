@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,14 +14,20 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// Sizes of the journal: how many requests it keeps when Config.JournalSize is zero, and at most.
+// Sizes of the journal: how many requests it keeps when Config.JournalSize is zero, and at most;
+// how many bytes its entries hold at most when Config.JournalBytes is zero.
 const (
-	DefaultJournalSize = 1000
-	MaxJournalSize     = 1_000_000
+	DefaultJournalSize  = 1000
+	MaxJournalSize      = 1_000_000
+	DefaultJournalBytes = 64 << 20
 )
 
-// journalBodyLimit bounds the bytes of a body kept in an entry.
-const journalBodyLimit = 64 << 10
+// journalLimit bounds each part of a request or answer an entry keeps: the query string, the
+// headers, the body, the answer. A part cut at the limit is named in Entry.Cut.
+const journalLimit = 64 << 10
+
+// entryOverhead is what an entry holds besides its parts, counted against the journal's bytes.
+const entryOverhead = 512
 
 // Entry is one request in the journal: what came, what went back, what the fidelity rules
 // warned about, and how long it took. Secrets are masked.
@@ -41,14 +48,18 @@ type Entry struct {
 	Response   string            `json:"response,omitempty"`
 	Warnings   []string          `json:"warnings,omitempty"`
 	Fault      string            `json:"fault,omitempty"` // the fault rule that fired
+	// Cut names what was kept only up to the journal's limit: query, headers, body, response.
+	Cut []string `json:"cut,omitempty"`
 
-	// As they came; masked and copied only when the entry is read, to keep the hot path light.
+	// Copies of what came, cut at the limit; masked only when the entry is read, to keep the
+	// hot path light.
 	rawHeaders  http.Header
 	rawBody     []byte
 	rawResponse []byte
 	rawCreated  createdAnswer // in place of rawResponse for a created set's answer
 	rawCode     int           // Code, when answered
 	answered    bool
+	size        int // the bytes the entry holds, counted against the journal's ceiling
 }
 
 // JournalFilter selects entries; zero fields select all.
@@ -59,38 +70,76 @@ type JournalFilter struct {
 	Limit int
 }
 
-// Journal keeps the latest requests in a ring. It is safe for concurrent use.
+// Journal keeps the latest requests, at most size of them and at most maxBytes in all: the
+// oldest go first. It is safe for concurrent use.
 type Journal struct {
-	mu     sync.Mutex
-	ring   []Entry // grows as requests come, up to size
-	size   int
-	next   int   // where the next entry goes
-	full   bool  // the ring has wrapped
-	lastID int64 // ids keep counting across clears
+	mu       sync.Mutex
+	entries  []Entry // oldest first, from head on
+	head     int
+	bytes    int
+	size     int
+	maxBytes int
+	lastID   int64 // ids keep counting across clears
 }
 
-// newJournal keeps the latest size requests; its memory grows with the requests it keeps, not
-// with its size.
-func newJournal(size int) *Journal {
-	return &Journal{size: min(size, MaxJournalSize)}
+// newJournal keeps the latest size requests within maxBytes; its memory grows with the
+// requests it keeps, not with its size.
+func newJournal(size int, maxBytes int64) *Journal {
+	return &Journal{size: min(size, MaxJournalSize), maxBytes: int(maxBytes)}
 }
+
+// bounded copies an entry's parts out of the request, each cut at the journal's limit: the
+// entry then holds nothing of the request and at most a known number of bytes.
+func bounded(e Entry) Entry {
+	e.Method, e.Path = strings.Clone(cut(e.Method)), strings.Clone(cut(e.Path))
+	if len(e.Query) > journalLimit {
+		e.Cut = append(e.Cut, "query")
+	}
+	e.Query = strings.Clone(cut(e.Query))
+	if len(e.rawBody) > journalLimit {
+		e.Cut = append(e.Cut, "body")
+		e.rawBody = append([]byte(nil), e.rawBody[:journalLimit]...)
+	}
+	if len(e.rawResponse) > journalLimit {
+		e.Cut = append(e.Cut, "response")
+		e.rawResponse = append([]byte(nil), e.rawResponse[:journalLimit]...)
+	}
+	headers, room := make(http.Header, len(e.rawHeaders)), journalLimit
+	for _, k := range slices.Sorted(maps.Keys(e.rawHeaders)) {
+		v := e.rawHeaders.Get(k)
+		if len(k)+len(v) > room {
+			e.Cut = append(e.Cut, "headers")
+			break
+		}
+		room -= len(k) + len(v)
+		headers[strings.Clone(k)] = []string{strings.Clone(v)}
+	}
+	e.rawHeaders = headers
+	e.size = entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.rawBody) + len(e.rawResponse) +
+		journalLimit - room + len(e.User) + len(e.RequestID)
+	return e
+}
+
+// cut is s up to the journal's limit.
+func cut(s string) string { return s[:min(len(s), journalLimit)] }
 
 func (j *Journal) add(e Entry) {
-	if len(e.rawBody) > journalBodyLimit {
-		e.rawBody = append([]byte(nil), e.rawBody[:journalBodyLimit]...)
-	}
+	e = bounded(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastID++
 	e.ID = j.lastID
-	if len(j.ring) < j.size {
-		j.ring = append(j.ring, e)
-	} else {
-		j.ring[j.next] = e
+	j.entries = append(j.entries, e)
+	j.bytes += e.size
+	for n := len(j.entries) - j.head; n > j.size || j.bytes > j.maxBytes && n > 1; n-- {
+		j.bytes -= j.entries[j.head].size
+		j.entries[j.head] = Entry{} // let the collector have it
+		j.head++
 	}
-	j.next = (j.next + 1) % j.size
-	if j.next == 0 {
-		j.full = true
+	if j.head > len(j.entries)/2 { // keep the slice from growing with the requests served
+		j.entries = append(j.entries[:0], j.entries[j.head:]...)
+		clear(j.entries[len(j.entries):cap(j.entries)])
+		j.head = 0
 	}
 }
 
@@ -99,13 +148,9 @@ func (j *Journal) add(e Entry) {
 // journal holds up no request.
 func (j *Journal) Entries(f JournalFilter) []Entry {
 	j.mu.Lock()
-	n := j.next
-	if j.full {
-		n = len(j.ring)
-	}
 	out := []Entry{}
-	for i := 0; i < n; i++ {
-		e := j.ring[(j.next-1-i+len(j.ring))%len(j.ring)]
+	for i := len(j.entries) - 1; i >= j.head; i-- {
+		e := j.entries[i]
 		if f.Path != "" && !strings.Contains(e.Path, f.Path) ||
 			f.User != "" && e.User != f.User ||
 			f.Code != nil && (!e.answered || e.rawCode != *f.Code) {
@@ -137,8 +182,8 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	clear(j.ring)
-	j.ring, j.next, j.full = j.ring[:0], 0, false
+	clear(j.entries)
+	j.entries, j.head, j.bytes = j.entries[:0], 0, 0
 }
 
 // secretKeys name the credentials the mock accepts, and the tokens of the BlueKing login, in
@@ -169,7 +214,13 @@ func redactHeaders(h http.Header) map[string]string {
 		v := h.Get(k)
 		switch ck := http.CanonicalHeaderKey(k); {
 		case ck == spec.HeaderAuthorization:
-			v = redactJSON([]byte(v))
+			// An object has its secrets masked; anything else (a bare token, a double-encoded
+			// object, a list) is masked whole: it can only be credentials.
+			if strings.HasPrefix(strings.TrimSpace(v), "{") {
+				v = redactJSON([]byte(v))
+			} else {
+				v = maskedValue
+			}
 		case slices.Contains(secretHeaders, ck):
 			v = maskedValue
 		}

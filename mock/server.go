@@ -66,9 +66,11 @@ type Config struct {
 	// one resource; beyond it the gateway answers 429 (reference §2.2).
 	RateLimit int
 
-	JournalSize int      // requests the journal keeps; 0: DefaultJournalSize
-	AdminToken  string   // lets admin calls in from beyond loopback
-	CORSOrigins []string // origins allowed to call from a browser; none: no CORS headers
+	JournalSize int // requests the journal keeps; 0: DefaultJournalSize
+	// JournalBytes bounds the memory the journal's entries hold; 0: DefaultJournalBytes.
+	JournalBytes int64
+	AdminToken   string   // lets admin calls in from beyond loopback
+	CORSOrigins  []string // origins allowed to call from a browser; none: no CORS headers
 	// StateFile, when set, is loaded at start and written by SaveState and /__mock/snapshot.
 	StateFile string
 }
@@ -121,7 +123,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		model:   fx.SetModel,
-		journal: newJournal(cfg.JournalSize),
+		journal: newJournal(cfg.JournalSize, cfg.JournalBytes),
 		faults:  &Faults{},
 		limiter: &rateLimiter{perSecond: cfg.RateLimit},
 		faker:   gofakeit.New(cfg.Seed),
@@ -183,6 +185,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = DefaultJournalSize
+	}
+	if cfg.JournalBytes <= 0 {
+		cfg.JournalBytes = DefaultJournalBytes
 	}
 	if cfg.MaxHeaderBytes <= 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes

@@ -31,7 +31,7 @@ type serveFlags struct {
 	populate, seed, maxBody           int64
 	apps                              appsFlag
 	shutdown                          time.Duration
-	journalSize                       int64
+	journalSize, journalBytes         int64
 	adminToken, state                 string
 	corsOrigins                       listFlag
 	logFormat, logLevel               string
@@ -147,6 +147,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		IAMOff:         f.iam == "off",
 		RateLimit:      int(f.rateLimit),
 		JournalSize:    int(f.journalSize),
+		JournalBytes:   f.journalBytes,
 		MaxHeaderBytes: int(f.maxHeaderBytes),
 		MaxDepth:       int(f.maxDepth),
 		MaxSets:        int(f.maxSets),
@@ -170,6 +171,7 @@ var numberFlags = []struct {
 	{func(f *serveFlags) *int64 { return &f.seed }, "seed", "CMDBMOCK_SEED", 1, math.MinInt64, math.MaxInt64, "seed of the fake values; 0 draws one at random"},
 	{func(f *serveFlags) *int64 { return &f.maxBody }, "max-body", "CMDBMOCK_MAX_BODY", mock.DefaultMaxBody, 1, 1 << 30, "largest request body in bytes"},
 	{func(f *serveFlags) *int64 { return &f.journalSize }, "journal-size", "CMDBMOCK_JOURNAL_SIZE", mock.DefaultJournalSize, 1, mock.MaxJournalSize, "requests the journal keeps"},
+	{func(f *serveFlags) *int64 { return &f.journalBytes }, "journal-bytes", "CMDBMOCK_JOURNAL_BYTES", mock.DefaultJournalBytes, 1 << 20, 16 << 30, "bytes the journal's entries hold at most (each part of an entry is cut at 64 KiB); the oldest go first"},
 	{func(f *serveFlags) *int64 { return &f.maxHeaderBytes }, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, 1, 1 << 20, "largest request headers in bytes"},
 	{func(f *serveFlags) *int64 { return &f.maxDepth }, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, 1, 10_000, "deepest nesting of a JSON body"},
 	{func(f *serveFlags) *int64 { return &f.maxSets }, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, 1, 50_000_000, "most sets the store holds"},

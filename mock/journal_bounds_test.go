@@ -1,0 +1,90 @@
+package mock_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+// liveHeap is the heap in use once the collector has run.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// TestJournalKeepsABoundedCopy: an answer, a query string and headers are each kept up to the
+// journal's limit and marked as cut, and the journal's memory has a ceiling whatever the
+// answers weigh (reference: the journal is the mock's, not CMDB's).
+func TestJournalKeepsABoundedCopy(t *testing.T) {
+	s := newServer(t, mock.Config{Populate: 3000, MaxPage: 10_000, JournalBytes: 8 << 20, MaxHeaderBytes: 1 << 20})
+	search := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2}`
+	hr := httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(search))
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, hr)
+	require.Greater(t, rec.Body.Len(), 256<<10, "an answer over the journal's limit")
+
+	before := liveHeap()
+	for range 60 {
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(search))
+		s.ServeHTTP(httptest.NewRecorder(), hr)
+	}
+	grown := int64(liveHeap()) - int64(before)
+	assert.Less(t, grown, int64(16<<20), "60 answers of %d bytes kept %d bytes", rec.Body.Len(), grown)
+
+	entries := s.Journal().Entries(mock.JournalFilter{Limit: 1})
+	require.Len(t, entries, 1)
+	assert.LessOrEqual(t, len(entries[0].Response), 64<<10)
+	assert.Contains(t, entries[0].Cut, "response")
+
+	long := strings.Repeat("q", 200<<10)
+	hr = httptest.NewRequest(http.MethodGet, mock.PathESBGetMainlineObjectTopo+"?bk_app_code=a&bk_app_secret=b&bk_username=u&x="+long, nil)
+	for i := range 60 {
+		hr.Header.Set(fmt.Sprintf("X-Filler-%d", i), strings.Repeat("h", 1500))
+	}
+	s.ServeHTTP(httptest.NewRecorder(), hr)
+	e := s.Journal().Entries(mock.JournalFilter{Limit: 1})[0]
+	assert.LessOrEqual(t, len(e.Query), 64<<10+2, "the kept 64 KiB, its secret masked (b is ***)")
+	assert.Contains(t, e.Query, "bk_app_secret=***")
+	assert.Contains(t, e.Cut, "query")
+	headerBytes := 0
+	for k, v := range e.Headers {
+		headerBytes += len(k) + len(v)
+	}
+	assert.LessOrEqual(t, headerBytes, 64<<10)
+	assert.Equal(t, mock.PathESBGetMainlineObjectTopo, e.Path)
+}
+
+// TestJournalMasksAnyCredentialsHeader: X-Bkapi-Authorization that is not a JSON object (a
+// double-encoded one, a bare token, a list) is masked whole.
+func TestJournalMasksAnyCredentialsHeader(t *testing.T) {
+	const canary = "canary-f00d"
+	for _, v := range []string{
+		`"{\"bk_app_code\":\"a\",\"bk_app_secret\":\"` + canary + `\"}"`,
+		canary,
+		`["` + canary + `"]`,
+		`{"bk_app_code":"a","nested":{"x":"` + canary + `"},"bk_app_secret":"s"}`,
+	} {
+		s := newServer(t, mock.Config{})
+		hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(`{}`))
+		hr.Header.Set("X-Bkapi-Authorization", v)
+		s.ServeHTTP(httptest.NewRecorder(), hr)
+		e := s.Journal().Entries(mock.JournalFilter{Limit: 1})[0]
+		got := e.Headers["X-Bkapi-Authorization"]
+		if strings.HasPrefix(v, "{") {
+			assert.Contains(t, got, `"bk_app_secret":"***"`, "an object keeps what is not secret")
+			continue
+		}
+		assert.Equal(t, "***", got, "%s", v)
+	}
+}
