@@ -147,7 +147,7 @@ func (s *Server) callerRules() map[spec.StepID]rule {
 		},
 		spec.StepGatewayLimit: func(c *call) *failure {
 			// Only the gateway's calls are counted: ESB is not behind it.
-			if c.surface == spec.SurfaceV3 && !s.limiter.allow(c.creds.AppCode, c.route, s.cfg.Now()) {
+			if c.surface == spec.SurfaceV3 && !s.limiter.allow(c.creds.AppCode, c.op.op, s.cfg.Now()) {
 				return fail(spec.MsgGatewayRateLimit)
 			}
 			return nil

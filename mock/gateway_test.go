@@ -126,3 +126,19 @@ func TestGatewayCredentialsPerRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayRateLimitPerResource: the gateway counts per resource, its method and path: two
+// resources on one path (update_set's PUT, delete_set's DELETE) have a budget each, and one
+// resource reached through /api/v3/... and /api/bk-cmdb/{stage}/... has one.
+func TestGatewayRateLimitPerResource(t *testing.T) {
+	now := fixedClock()
+	s := newServer(t, mock.Config{RateLimit: 1, Now: func() time.Time { return now }})
+	call := func(method, path string) int {
+		hr := httptest.NewRequest(method, path, strings.NewReader(`{"bk_set_desc":"x"}`))
+		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		return send(t, s, hr).Code
+	}
+	assert.NotEqual(t, 1642903, call(http.MethodPut, "/api/v3/set/1/999"), "update_set's first call")
+	assert.NotEqual(t, 1642903, call(http.MethodDelete, "/api/v3/set/1/999"), "delete_set is another resource")
+	assert.Equal(t, 1642903, call(http.MethodPut, "/api/bk-cmdb/prod/api/v3/set/1/999"), "update_set again, through the gateway's layout")
+}

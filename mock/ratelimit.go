@@ -3,6 +3,8 @@ package mock
 import (
 	"sync"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // rateLimiter is the API gateway's limit of calls a second for one app on one resource
@@ -16,10 +18,14 @@ type rateLimiter struct {
 	counts map[rateKey]int
 }
 
-type rateKey struct{ app, route string }
+type rateKey struct {
+	app      string
+	resource spec.Call
+}
 
-// allow counts a call of app on route at now and reports whether it is within the limit.
-func (l *rateLimiter) allow(app, route string, now time.Time) bool {
+// allow counts a call of app on a gateway resource at now and reports whether it is within the
+// limit. A resource is a method and a path (a call), whichever URL layout reached it.
+func (l *rateLimiter) allow(app string, resource spec.Call, now time.Time) bool {
 	if l.perSecond <= 0 {
 		return true
 	}
@@ -28,7 +34,7 @@ func (l *rateLimiter) allow(app, route string, now time.Time) bool {
 	if sec := now.Unix(); sec != l.second || l.counts == nil {
 		l.second, l.counts = sec, map[rateKey]int{}
 	}
-	k := rateKey{app, route}
+	k := rateKey{app, resource}
 	if l.counts[k] >= l.perSecond {
 		return false
 	}
