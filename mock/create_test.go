@@ -418,11 +418,15 @@ func TestFixturesMainlineReachTheStore(t *testing.T) {
 	assert.Equal(t, []topo.Node{{ID: 103, Name: "n1", ObjID: "zone", BizID: 3}}, s.Store().Nodes(3))
 	assert.True(t, s.Store().SetParentExists(3, 103))
 
-	plain, err := fixtures.Default()
+	more, err := fixtures.Load(fstest.MapFS{
+		"mainline.json": {Data: []byte(`[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game","nodes":[{"bk_inst_id":103,"bk_inst_name":"n1","bk_obj_id":"zone","bk_parent_id":0},
+			{"bk_inst_id":104,"bk_inst_name":"n2","bk_obj_id":"zone","bk_parent_id":0}]},{"bk_biz_id":4,"bk_biz_name":"more"}]`)},
+	})
 	require.NoError(t, err)
-	require.NoError(t, s.ReloadFixtures(plain))
-	assert.Empty(t, s.Store().Levels(), "a reload replaces the topology")
-	_, ok := s.Store().Business(2)
+	require.NoError(t, s.ReloadFixtures(more))
+	assert.Len(t, s.Store().Nodes(3), 2, "a reload replaces the nodes and businesses; the levels stay (TestReloadKeepsTheLevels)")
+	_, ok := s.Store().Business(4)
 	assert.True(t, ok)
 }
 

@@ -148,6 +148,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	if s.document, err = spec.DocumentWith(custom); err != nil {
 		return nil, err
 	}
+	if err := s.describeModel(); err != nil {
+		return nil, err
+	}
 	loaded, err := s.loadState()
 	if err != nil {
 		return nil, err
@@ -310,10 +313,22 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
 	if !sameModel(s.model, fx.SetModel) {
 		return errors.New("mock: the new fixtures change the set model (set_attributes.json); restart the mock to change it")
 	}
+	if !slices.Equal(levelIDs(s.fixtures().Mainline), levelIDs(fx.Mainline)) {
+		return errors.New("mock: the new fixtures change the mainline levels (mainline.json); restart the mock to change them")
+	}
 	s.fx.Store(fx)
 	s.store.SetTopology(s.topology(fx))
 	s.seedBuiltIns()
 	return nil
+}
+
+// levelIDs are the ids of custom mainline levels, top down.
+func levelIDs(levels []fixtures.Level) []string {
+	out := make([]string, len(levels))
+	for i, l := range levels {
+		out[i] = l.ObjID
+	}
+	return out
 }
 
 // sameModel reports whether two set models check and store alike.

@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
@@ -51,4 +53,73 @@ func TestStateFollowsASymlink(t *testing.T) {
 	saved, err := os.ReadFile(target)
 	require.NoError(t, err)
 	assert.Contains(t, string(saved), `"linked"`)
+}
+
+// TestStateKnowsItsModel: a state file records the model it was written under; a mock on
+// another model (an attribute removed or of another type, a new required one, other mainline
+// levels) refuses to start, names the differences and leaves the file as it was.
+func TestStateKnowsItsModel(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "state.json")
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	load := func(files fstest.MapFS) (*mock.Server, error) {
+		fx, err := fixtures.Load(files)
+		require.NoError(t, err)
+		return mock.New(sp, fx, mock.Config{StateFile: file})
+	}
+	businesses := `[{"bk_biz_id":3,"bk_biz_name":"game","nodes":[{"bk_inst_id":103,"bk_inst_name":"zone-a","bk_obj_id":"zone","bk_parent_id":0}]}]`
+	first := fstest.MapFS{
+		"businesses.json":     {Data: []byte(businesses)},
+		"mainline.json":       {Data: []byte(`[{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"set_attributes.json": {Data: []byte(`[{"id":900,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":""}]`)},
+	}
+	s, err := load(first)
+	require.NoError(t, err)
+	require.Equal(t, 0, req{surface: "v3", biz: 3, data: set("bk_parent_id", 103, "bk_set_name", "kept", "replicas", 3)}.send(t, s).Code)
+	require.NoError(t, s.SaveState())
+	saved, err := os.ReadFile(file)
+	require.NoError(t, err)
+
+	changed := fstest.MapFS{
+		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game"}]`)},
+		"set_attributes.json": {Data: []byte(`[{"id":900,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"singlechar","option":""},
+			{"id":901,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","option":"","isrequired":true}]`)},
+	}
+	_, err = load(changed)
+	require.Error(t, err)
+	for _, want := range []string{"replicas", "int", "singlechar", "owner_team", "zone"} {
+		assert.ErrorContains(t, err, want)
+	}
+	after, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, saved, after, "the file is left as it was")
+
+	_, err = load(first)
+	assert.NoError(t, err, "the same model loads its state")
+}
+
+// TestFixturesKeepTheStoresKeys: fixtures the store could not hold as they are (two built-in
+// sets of one name under one parent, two modules of one name in a set) are refused at load, so
+// the mock always restarts from the state it wrote.
+func TestFixturesKeepTheStoresKeys(t *testing.T) {
+	for name, businesses := range map[string]string{
+		"sets": `[{"bk_biz_id":1,"bk_biz_name":"a","sets":[{"bk_set_id":1,"bk_set_name":"空闲机池","default":1},{"bk_set_id":2,"bk_set_name":"空闲机池","default":1}]}]`,
+		"modules": `[{"bk_biz_id":1,"bk_biz_name":"a","sets":[{"bk_set_id":1,"bk_set_name":"空闲机池","default":1,
+			"modules":[{"bk_module_id":1,"bk_module_name":"空闲机","default":1},{"bk_module_id":2,"bk_module_name":"空闲机","default":1}]}]}]`,
+	} {
+		_, err := fixtures.Load(fstest.MapFS{"businesses.json": {Data: []byte(businesses)}})
+		assert.ErrorContains(t, err, "same name", name)
+	}
+}
+
+// TestReloadKeepsTheLevels: a reload that changes the mainline levels is refused, as one that
+// changes the set model is: sets already stored hang under the levels they were made for.
+func TestReloadKeepsTheLevels(t *testing.T) {
+	s := zoneServer(t)
+	fx, err := fixtures.Load(fstest.MapFS{"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game","nodes":[
+		{"bk_inst_id":201,"bk_inst_name":"r","bk_obj_id":"region","bk_parent_id":0},{"bk_inst_id":103,"bk_inst_name":"zone-a","bk_obj_id":"zone","bk_parent_id":201}]}]`)},
+		"mainline.json": {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"Region"},{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)}})
+	require.NoError(t, err)
+	assert.ErrorContains(t, s.ReloadFixtures(fx), "mainline")
 }

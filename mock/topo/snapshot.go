@@ -17,11 +17,14 @@ const StateFormat = 1
 
 // State is the store as saved across restarts, counters included.
 type State struct {
-	Format       int      `json:"format"`
-	NextSetID    int64    `json:"next_set_id"`
-	NextModuleID int64    `json:"next_module_id"`
-	Sets         []Record `json:"sets"`
-	Modules      []Module `json:"modules"`
+	Format int `json:"format"`
+	// Model describes the model the state was written under, as the store's owner gave it
+	// (SetModel); a state of another model is refused when it loads.
+	Model        json.RawMessage `json:"model,omitempty"`
+	NextSetID    int64           `json:"next_set_id"`
+	NextModuleID int64           `json:"next_module_id"`
+	Sets         []Record        `json:"sets"`
+	Modules      []Module        `json:"modules"`
 	// Nodes are the custom levels' nodes calls made (create_inst); the fixtures' are not saved.
 	Nodes []Node `json:"nodes,omitempty"`
 }
@@ -30,7 +33,7 @@ type State struct {
 func (st *Store) Snapshot() State {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	out := State{Format: StateFormat, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
+	out := State{Format: StateFormat, Model: st.model, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
 	for _, slot := range st.sets {
 		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
 	}
@@ -55,7 +58,7 @@ func (st *Store) Restore(saved State) error {
 			return err
 		}
 	}
-	rs.nodes = saved.Nodes
+	rs.nodes, rs.model = saved.Nodes, saved.Model
 	return rs.finish(saved.NextSetID, saved.NextModuleID)
 }
 
@@ -79,7 +82,11 @@ func (st *Store) WriteState(w io.Writer) error {
 	st.mu.RUnlock()
 
 	bw := bufio.NewWriterSize(w, 1<<20)
-	b := fmt.Appendf(nil, `{"format":%d,"next_set_id":%d,"next_module_id":%d,"sets":[`, StateFormat, nextSet, nextModule)
+	b := fmt.Appendf(nil, `{"format":%d,`, StateFormat)
+	if st.model != nil {
+		b = append(append(append(b, `"model":`...), st.model...), ',')
+	}
+	b = fmt.Appendf(b, `"next_set_id":%d,"next_module_id":%d,"sets":[`, nextSet, nextModule)
 	for i := range rows {
 		if i > 0 {
 			b = append(b, ',')
@@ -171,6 +178,10 @@ func (st *Store) ReadState(r io.Reader) error {
 			if err := expectDelim(dec, ']'); err != nil {
 				return err
 			}
+		case "model":
+			if err := dec.Decode(&rs.model); err != nil {
+				return fmt.Errorf("model: %w", err)
+			}
 		case "nodes":
 			if err := dec.Decode(&rs.nodes); err != nil {
 				return fmt.Errorf("nodes: %w", err)
@@ -221,7 +232,8 @@ type restorer struct {
 	names      *nameIndex
 	modules    map[int64][]Module
 	moduleIDs  map[int64]bool
-	nodes      []Node // made by calls
+	nodes      []Node          // made by calls
+	model      json.RawMessage // the model the state was written under
 	nextSet    int64
 	nextModule int64
 	scratch    []byte
@@ -268,6 +280,11 @@ func (rs *restorer) addModule(m Module) error {
 // saved ids are moved past them.
 func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st := rs.st
+	if st.sameModel != nil && rs.model != nil {
+		if err := st.sameModel(rs.model); err != nil {
+			return err // before anything is replaced
+		}
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names, st.modules = rs.rows, rs.sets, rs.names, rs.modules

@@ -2,6 +2,7 @@ package topo
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
@@ -107,6 +108,18 @@ type Store struct {
 	moduleNames  map[moduleKey]int64
 	moduleLimit  int               // modules held at most
 	users        map[string]string // the users sets were created by, one copy each
+	// model is the model the store's records are of, saved with its state; sameModel refuses
+	// a saved state of another.
+	model     json.RawMessage
+	sameModel func(saved json.RawMessage) error
+}
+
+// SetModel describes the model the store's records are of, for the states it writes, and how a
+// saved state's model is checked against it before the state is loaded.
+func (s *Store) SetModel(model json.RawMessage, same func(saved json.RawMessage) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.model, s.sameModel = model, same
 }
 
 // ModulesPerSet is how many modules a store holds at most for each set it may hold.
