@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
@@ -63,6 +64,28 @@ func BenchmarkSearchModules(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := s.SearchModules(context.Background(), q); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecordOfWideSet reads back the record of a set whose model has 2,000 attributes: a
+// read must walk the row's values once, not once an attribute.
+func BenchmarkRecordOfWideSet(b *testing.B) {
+	attrs := make([]string, 2000)
+	var vals []byte
+	for i := range attrs {
+		attrs[i] = fmt.Sprintf("a%05d", i)
+		vals = append(topo.AppendValue(vals, fmt.Sprint("v", i)), 0)
+	}
+	s := topo.New(attrs, time.UTC, 10)
+	set, err := s.Create(topo.Draft{BizID: 1, ParentID: 1, Name: "wide", Attrs: vals}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := set.Record(); len(rec) < 2000 {
+			b.Fatal(len(rec))
 		}
 	}
 }
