@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -28,9 +29,12 @@ func (s *Server) createInst(c *call) answer {
 		Name: c.name, ObjID: c.objPath, BizID: c.bizID, ParentID: c.parentID,
 		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.levelObj, levelOwned, c, nil),
 	})
-	if errors.Is(err, topo.ErrDuplicateNode) {
+	switch {
+	case errors.Is(err, topo.ErrDuplicateNode):
 		return s.refuse(c, spec.StepInstDuplicate, fail(spec.MsgDuplicateInstance,
 			fmt.Sprintf("bk_inst_name: %s, bk_parent_id: %d", strconv.Quote(c.name), c.parentID)))
+	case errors.Is(err, topo.ErrNodesFull):
+		return c.failure(spec.MsgNodesFull, fixtures.MaxNodes)
 	}
 	return succeeded(s.store.NodeRecord(n))
 }

@@ -129,3 +129,15 @@ func formValues(args map[string]any, form []formField) map[string]any {
 	}
 	return out
 }
+
+// heavyRead waits for one of the few places where reads that build a business's whole tree may
+// run at once, so that however many come, the memory they build is bounded and writes keep
+// their turn. It reports false when the client went away while it waited.
+func (s *Server) heavyRead(c *call) (release func(), ok bool) {
+	select {
+	case s.heavy <- struct{}{}:
+		return func() { <-s.heavy }, true
+	case <-c.ctx.Done():
+		return nil, false
+	}
+}

@@ -17,6 +17,11 @@ func (s *Server) searchBizInstTopoOp() operation {
 }
 
 func (s *Server) searchBizInstTopo(c *call) answer {
+	release, ok := s.heavyRead(c)
+	if !ok {
+		return c.failure(spec.MsgCancelled)
+	}
+	defer release()
 	sets, tooMany := s.store.SetsOf(c.bizID, s.cfg.MaxPage)
 	if tooMany {
 		return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage)
@@ -26,11 +31,13 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 	t := treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}
 	biz, _ := s.store.Business(c.bizID)
 
-	// Sets hang under the lowest custom level's nodes, or under the business; built-in sets
-	// always under the business.
+	// Each node's children, found by one pass over the sets and one over the nodes: sets hang
+	// under the lowest custom level's nodes, or under the business (0); built-in sets always
+	// under the business; the top level's nodes under the business, whatever parent id they
+	// were made with.
 	objs := s.mainline()
-	levels := objs[1 : len(objs)-3]    // the custom levels, between biz and set, module, host
-	under := map[int64][]topo.Record{} // parent node id -> sets; 0: the business
+	levels := objs[1 : len(objs)-3] // the custom levels, between biz and set, module, host
+	under := map[int64][]*treeNode{}
 	for _, st := range sets {
 		if st.Default != 0 && !withDefault {
 			continue
@@ -41,16 +48,23 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 		}
 		under[parent] = append(under[parent], t.set(st))
 	}
-	nodes := s.store.Nodes(c.bizID)
-	var children func(parentID int64, depth int) []topo.Record
-	children = func(parentID int64, depth int) []topo.Record {
+	nodes := s.store.Nodes(c.bizID) // by id
+	childNodes := map[int64][]topo.Node{}
+	for _, n := range nodes {
+		parent := n.ParentID
+		if len(levels) > 0 && n.ObjID == levels[0].id {
+			parent = 0
+		}
+		childNodes[parent] = append(childNodes[parent], n)
+	}
+	var children func(parentID int64, depth int) []*treeNode
+	children = func(parentID int64, depth int) []*treeNode {
 		if depth == len(levels) {
 			return under[parentID]
 		}
-		var out []topo.Record
-		for _, n := range nodes {
-			// The top level hangs under the business, whatever parent id it was made with.
-			if n.ObjID == levels[depth].id && (depth == 0 || n.ParentID == parentID) {
+		var out []*treeNode
+		for _, n := range childNodes[parentID] {
+			if n.ObjID == levels[depth].id {
 				out = append(out, t.node(n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1)))
 			}
 		}
@@ -59,7 +73,20 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 		}
 		return out
 	}
-	return succeeded([]any{t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))})
+	return succeeded([]*treeNode{t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))})
+}
+
+// treeNode is a node of the topology tree as CMDB writes it, its keys in alphabetical order:
+// a few words a node, not a map.
+type treeNode struct {
+	ID                int64       `json:"bk_inst_id"`
+	Name              string      `json:"bk_inst_name"`
+	ObjID             string      `json:"bk_obj_id"`
+	ObjName           string      `json:"bk_obj_name"`
+	Child             []*treeNode `json:"child"`
+	Default           int64       `json:"default"`
+	ServiceTemplateID int64       `json:"service_template_id,omitempty"` // a module's, when not 0
+	SetTemplateID     int64       `json:"set_template_id,omitempty"`     // a set's, when not 0
 }
 
 // treeBuilder writes the nodes of a topology tree in a language, sorted by name or by id.
@@ -68,44 +95,32 @@ type treeBuilder struct {
 	sorted bool
 }
 
-func (t treeBuilder) node(id int64, name string, obj mainlineObject, def int64, child []topo.Record) topo.Record {
+func (t treeBuilder) node(id int64, name string, obj mainlineObject, def int64, child []*treeNode) *treeNode {
 	if child == nil {
-		child = []topo.Record{}
+		child = []*treeNode{}
 	}
-	return topo.Record{"bk_inst_id": id, "bk_inst_name": name, "bk_obj_id": obj.id, "bk_obj_name": obj.name(t.lang),
-		"default": def, "child": t.order(child)}
+	return &treeNode{ID: id, Name: name, ObjID: obj.id, ObjName: obj.name(t.lang), Default: def, Child: t.order(child)}
 }
 
 // set is a set's node with its modules; template ids show only when not 0.
-func (t treeBuilder) set(st topo.Placed) topo.Record {
-	modules := make([]topo.Record, len(st.Modules))
+func (t treeBuilder) set(st topo.Placed) *treeNode {
+	modules := make([]*treeNode, len(st.Modules))
 	for i, m := range st.Modules {
 		modules[i] = t.node(m.ID, m.Name, objModule, m.Default, nil)
-		if m.ServiceTemplateID != 0 {
-			modules[i]["service_template_id"] = m.ServiceTemplateID
-		}
+		modules[i].ServiceTemplateID = m.ServiceTemplateID
 	}
 	n := t.node(st.ID, st.Name, objSet, st.Default, modules)
-	if st.TemplateID != 0 {
-		n["set_template_id"] = st.TemplateID
-	}
+	n.SetTemplateID = st.TemplateID
 	return n
 }
 
 // order sorts nodes by name when asked, else keeps them by id.
-func (t treeBuilder) order(nodes []topo.Record) []topo.Record {
-	key := "bk_inst_id"
-	if t.sorted {
-		key = "bk_inst_name"
-	}
-	slices.SortStableFunc(nodes, func(a, b topo.Record) int {
-		switch x := a[key].(type) {
-		case string:
-			return cmp.Compare(x, b[key].(string))
-		case int64:
-			return cmp.Compare(x, b[key].(int64))
+func (t treeBuilder) order(nodes []*treeNode) []*treeNode {
+	slices.SortStableFunc(nodes, func(a, b *treeNode) int {
+		if t.sorted {
+			return cmp.Compare(a.Name, b.Name)
 		}
-		return 0
+		return cmp.Compare(a.ID, b.ID)
 	})
 	return nodes
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -97,7 +98,8 @@ type Server struct {
 	limiter *rateLimiter
 	metrics *metrics
 	echo    *echo.Echo
-	saveMu  sync.Mutex // one state write at a time
+	saveMu  sync.Mutex    // one state write at a time
+	heavy   chan struct{} // places for reads that build a whole tree, one a core
 
 	fakeMu sync.Mutex
 	faker  *gofakeit.Faker
@@ -127,6 +129,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		faults:  &Faults{},
 		limiter: &rateLimiter{perSecond: cfg.RateLimit},
 		faker:   gofakeit.New(cfg.Seed),
+		heavy:   make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 	}
 	inRow, names := rowAttributes(s.model)
 	s.inRow = inRow
@@ -135,6 +138,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	s.bizObj = newObject(fixtures.ObjectBiz, "bk_biz_name", fx.BizModel, nil, nil)
 	s.levelObj = newObject(spec.ObjectLevel, "bk_inst_name", fx.LevelModel, []string{"bk_biz_id", "bk_parent_id", "bk_supplier_account"}, nil)
 	s.store = topo.New(names, cfg.Location, cfg.MaxSets)
+	s.store.SetNodeLimit(fixtures.MaxNodes)
 	s.started = cfg.Now()
 	s.store.SetTopology(s.topology(fx))
 	s.fx.Store(fx)

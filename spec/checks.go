@@ -127,6 +127,8 @@ var (
 	MsgStoreFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d sets (--max-sets): delete sets or raise the limit", "")
 	// MsgModulesFull is the mock's own answer when its store holds its limit of modules.
 	MsgModulesFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d modules (10 for each set --max-sets allows): delete modules or raise the limit", "")
+	// MsgNodesFull is the mock's own answer when its store holds its limit of custom-level nodes.
+	MsgNodesFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d custom-level nodes: delete nodes first", "")
 	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
 	// --max-page, or reach past the 100,000th match.
 	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")

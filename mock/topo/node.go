@@ -7,6 +7,9 @@ import (
 	"slices"
 )
 
+// ErrNodesFull: the store holds its limit of custom-level nodes.
+var ErrNodesFull = errors.New("the store holds its limit of custom-level nodes")
+
 // ErrDuplicateNode: a node by that name hangs under the same parent, in whatever business;
 // CMDB's unique key of a custom level is (bk_inst_name, bk_parent_id) (reference §12.5).
 var ErrDuplicateNode = errors.New("a node with the same name hangs under the same parent")
@@ -46,6 +49,9 @@ func (s *Store) setNodes(nodes map[int64]Node) {
 func (s *Store) CreateNode(n Node) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.nodeLimit > 0 && len(s.nodes) >= s.nodeLimit {
+		return Node{}, ErrNodesFull
+	}
 	n.ID, n.Made = s.nextNodeID, true
 	s.nextNodeID++
 	key := n.key()
@@ -113,6 +119,13 @@ func (s *Store) madeNodes() []Node {
 	}
 	slices.SortFunc(out, func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// SetNodeLimit bounds the custom-level nodes the store holds; CreateNode refuses one more.
+func (s *Store) SetNodeLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nodeLimit = n
 }
 
 // forgetMadeNodes removes the nodes calls made, as a reset does; s.mu is held.

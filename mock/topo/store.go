@@ -98,6 +98,7 @@ type Store struct {
 	nodes        map[int64]Node
 	nodeNames    map[nodeKey]int64
 	nextNodeID   int64
+	nodeLimit    int // custom-level nodes held at most; 0: no limit
 	nextSetID    int64
 	nextModuleID int64
 	slab         *slab
