@@ -353,16 +353,30 @@ func (s *Store) Delete(bizID int64, setIDs ...int64) error {
 }
 
 // DeleteBusiness removes every set of a business, all or none: CMDB's batch delete with an
-// empty list of ids.
+// empty list of ids. The sets are found under the read lock, a slice of the store at a time, so
+// that the scan holds up no write; the write lock is taken to delete what was found.
 func (s *Store) DeleteBusiness(bizID int64) error {
+	var ids []int64
+	for next := uint32(0); ; {
+		s.mu.RLock()
+		end := min(next+scanSlice, s.slab.n)
+		for slot := next; slot < end; slot++ {
+			if r := s.slab.at(slot); r.id != 0 && r.biz == bizID {
+				if r.def != 0 {
+					s.mu.RUnlock()
+					return ErrBuiltIn // refused before anything is removed
+				}
+				ids = append(ids, r.id)
+			}
+		}
+		s.mu.RUnlock()
+		if end == next {
+			break
+		}
+		next = end
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var ids []int64
-	for id, slot := range s.sets {
-		if s.slab.at(slot).biz == bizID {
-			ids = append(ids, id)
-		}
-	}
 	return s.delete(bizID, ids)
 }
 
