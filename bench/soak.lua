@@ -1,7 +1,8 @@
 -- wrk script for bench/soak.sh: mixed valid and invalid calls over a bounded set of names, so
 -- that after the first pass every create is a duplicate, plus churn: sets created under new
 -- names each time and deleted again as soon as their answer names their id, searches (an $in of
--- 500 ids, a regex, an unpaged one), the model and topology reads of bk-sops, and every
+-- 500 ids, a regex, an unpaged one), the model and topology reads of bk-sops, module and
+-- business calls, every 200th request the whole tree of a business of many sets, and every
 -- 5,000th request a reset or a snapshot of the state through the admin API. Memory must stay flat although the counter of ids keeps growing,
 -- and no answer may take over a second.
 local names = 2000
@@ -30,6 +31,10 @@ local kinds = {
   function(i) return "POST", "/api/v3/find/objectattr", '{"bk_obj_id":"set"}' end,
   function(i) return "POST", "/api/v3/find/topomodelmainline", "" end,
   function(i) return "POST", "/api/v3/find/topoinst/biz/1?with_default=1", "" end,
+  function(i) return "POST", "/api/v3/biz/search/0", '{"fields":["bk_biz_id","bk_biz_name"]}' end,
+  function(i) return "POST", "/api/v3/module/2/2", '{"bk_parent_id":2,"bk_module_name":"soak-m-' .. (i % names) .. '"}' end,
+  function(i) return "POST", "/api/v3/module/search/0/2/2", '{"fields":["bk_module_id"],"page":{"start":0,"limit":20}}' end,
+  function(i) return "GET", "/api/v3/topo/internal/0/2", nil end,
 }
 
 local admin = {
@@ -42,6 +47,8 @@ function request()
   local method, path, body
   if n % 5000 == 0 then
     method, path, body = admin[(n / 5000) % #admin + 1]()
+  elseif n % 200 == 0 then
+    method, path = "POST", "/api/v3/find/topoinst/biz/2" -- the whole tree of a business of POPULATE sets
   elseif #toDelete > 0 then
     method, path = "DELETE", "/api/v3/set/2/" .. table.remove(toDelete)
   else

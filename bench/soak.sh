@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Soak test: mixed valid and invalid traffic against cmdbmock for DURATION (default 10 minutes)
-# with wrk -t1 -c8, creates and deletes of ever new sets among it (churn), searches, and resets
+# with wrk -t1 -c8, creates and deletes of ever new sets among it (churn), searches, module and
+# business calls, the whole topology of a business of POPULATE sets (default 100,000), and resets
 # and snapshots of the state through the admin API, resident memory sampled every SAMPLE seconds. It prints the samples and
 # whether memory stayed flat once the store is full of the run's names (after WARMUP seconds):
 # no sample more than 10% above the first one after the warm-up.
 #
-#   bench/soak.sh                       # DURATION=600 SAMPLE=10 WARMUP=60
-#   DURATION=120 bench/soak.sh
+#   bench/soak.sh                       # DURATION=600 SAMPLE=10 WARMUP=60 POPULATE=100000
+#   DURATION=120 POPULATE=0 bench/soak.sh
 #
 # Only loopback is used; the mock is stopped on exit.
 set -euo pipefail
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-600}
 SAMPLE=${SAMPLE:-10}
 WARMUP=${WARMUP:-60}
+POPULATE=${POPULATE:-100000} # fake sets in each business, whose whole topology the run reads
 ADDR=127.0.0.1:18095
 
 work=$(mktemp -d)
@@ -31,9 +33,10 @@ if ! command -v wrk >/dev/null; then
   exit 2
 fi
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
-"$work/cmdbmock" --addr "$ADDR" --log-level warn --state "$work/state.json" >/dev/null 2>&1 &
+"$work/cmdbmock" --addr "$ADDR" --log-level warn --state "$work/state.json" \
+  --populate "$POPULATE" --max-page 100000 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break; sleep 0.1; done
 
 wrk -t1 -c8 -d"${DURATION}s" -s bench/soak.lua "http://$ADDR" >"$work/wrk.out" &
 wrk_pid=$!
