@@ -69,7 +69,7 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT rps=%.0f p99_us=%d max_us=%d requests=%d non2xx=%d socket_errors=%d\n",
+  io.write(string.format("RESULT rps=%.0f p99_us=%d max_us=%d requests=%d non2xx=%d socket_errors=%d connect=%d read=%d write=%d timeout=%d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(99), latency.max, summary.requests, e.status,
-    e.connect + e.read + e.write + e.timeout))
+    e.connect + e.read + e.write + e.timeout, e.connect, e.read, e.write, e.timeout))
 end

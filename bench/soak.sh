@@ -53,6 +53,10 @@ wait "$wrk_pid" || true
 result=$(grep '^RESULT' "$work/wrk.out" || true)
 echo "$result"
 max_us=$(echo "$result" | sed -n 's/.*max_us=\([0-9]*\).*/\1/p')
+timeouts=$(echo "$result" | sed -n 's/.* timeout=\([0-9]*\).*/\1/p')
+if [ -n "$timeouts" ] && [ "$timeouts" -gt 0 ]; then
+  echo "requests over wrk's 2 s timeout: $timeouts (not in the latencies below)"
+fi
 if [ -n "$max_us" ] && [ "$max_us" -le 1000000 ]; then
   echo "stall over 1 s: no (slowest answer $((max_us / 1000)) ms)"
 elif [ -n "$max_us" ]; then
