@@ -2,8 +2,9 @@
 -- that after the first pass every create is a duplicate, plus churn: sets created under new
 -- names each time and deleted again as soon as their answer names their id, searches (an $in of
 -- 500 ids, a regex, an unpaged one), the model and topology reads of bk-sops, module and
--- business calls, every 200th request the whole tree of a business of many sets, and every
--- 5,000th request a reset or a snapshot of the state through the admin API. Memory must stay flat although the counter of ids keeps growing,
+-- business calls, and every 200th request the whole tree of a business of many sets (bench/soak.sh
+-- resets and snapshots the state through the admin API beside it). Memory must stay flat although
+-- the counter of ids keeps growing,
 -- and no answer may take over a second.
 local names = 2000
 local n = 0
@@ -37,17 +38,10 @@ local kinds = {
   function(i) return "GET", "/api/v3/topo/internal/0/2", nil end,
 }
 
-local admin = {
-  function() return "POST", "/__mock/reset", "" end,
-  function() return "POST", "/__mock/snapshot", "" end,
-}
-
 function request()
   n = n + 1
   local method, path, body
-  if n % 5000 == 0 then
-    method, path, body = admin[(n / 5000) % #admin + 1]()
-  elseif n % 200 == 0 then
+  if n % 200 == 0 then
     method, path = "POST", "/api/v3/find/topoinst/biz/2" -- the whole tree of a business of POPULATE sets
   elseif #toDelete > 0 then
     method, path = "DELETE", "/api/v3/set/2/" .. table.remove(toDelete)
