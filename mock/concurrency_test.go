@@ -3,6 +3,7 @@ package mock_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -140,4 +141,42 @@ func TestResetIsAtomic(t *testing.T) {
 		_, taken := ids.Load(id)
 		assert.False(t, taken, "a create took the built-in set's id %s", id)
 	}
+}
+
+// TestPopulatedResetIsOneStep: a reset stores the populated sets with the built-in ones in one
+// step, so creates racing it never take ids among them, and it holds the store's lock once,
+// not once a set (a reset of 194,000 sets under load took 10 s).
+func TestPopulatedResetIsOneStep(t *testing.T) {
+	s := newServer(t, mock.Config{Populate: 2000})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req{surface: "v3", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", fmt.Sprintf("race-%d-%d", w, i))}.send(t, s)
+			}
+		}()
+	}
+	for range 5 {
+		require.NoError(t, s.Reset())
+	}
+	close(stop)
+	wg.Wait()
+	populated := 0
+	for _, rec := range s.Store().Sets() {
+		name := rec["bk_set_name"].(string)
+		if name == "空闲机池" || strings.HasPrefix(name, "race-") {
+			continue
+		}
+		populated++
+		assert.LessOrEqual(t, rec["bk_set_id"], int64(4002), "populated set %q", name)
+	}
+	assert.Equal(t, 4000, populated)
 }

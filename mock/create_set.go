@@ -254,24 +254,37 @@ func truncateBytes(v string, limit int) string {
 	return v
 }
 
-// populate pre-creates n fake sets under each business, so that a front end has data to show.
-func (s *Server) populate(n int) error {
+// populated makes n fake sets under each business, as seeds numbered after the given ones, so
+// that a front end has data to show. They are made before the store is touched and stored in
+// one step with the built-in sets.
+func (s *Server) populated(n int, builtIns []topo.Seed) ([]topo.Seed, error) {
 	const maxRepeats = 1000 // names the faker may repeat in a row before we give up
+	type key struct {
+		parent int64
+		name   string
+	}
+	next, taken := int64(1), map[key]bool{}
+	for _, sd := range builtIns {
+		next = max(next, sd.ID+1)
+		taken[key{sd.Draft.ParentID, sd.Draft.Name}] = true
+	}
+	var out []topo.Seed
 	for _, b := range s.fixtures().Businesses {
 		for created, repeats := 0, 0; created < n; {
-			c := &call{bizID: b.ID, parentID: b.ID, name: s.fakeName(), creds: credentials{Username: systemUser}}
-			if s.store.HasName(b.ID, c.name) {
+			name := s.fakeName()
+			if taken[key{b.ID, name}] {
 				if repeats++; repeats > maxRepeats {
-					return fmt.Errorf("mock: populate: %d names in a row already taken in business %d", repeats, b.ID)
+					return nil, fmt.Errorf("mock: populate: %d names in a row already taken in business %d", repeats, b.ID)
 				}
 				continue
 			}
 			repeats = 0
-			if _, err := s.store.Create(s.buildRow(c, true), nil); err != nil {
-				return fmt.Errorf("mock: populate: %w", err)
-			}
+			taken[key{b.ID, name}] = true
+			c := &call{bizID: b.ID, parentID: b.ID, name: name, creds: credentials{Username: systemUser}}
+			out = append(out, topo.Seed{ID: next, Draft: s.buildRow(c, true)})
+			next++
 			created++
 		}
 	}
-	return nil
+	return out, nil
 }

@@ -239,14 +239,19 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// seed fills an empty store as a fresh start has it: the built-in sets of the fixtures, then
-// the populated fake sets, the faker started anew from the seed.
+// seed fills the store as a fresh start has it, in one step: the built-in sets of the fixtures
+// and the populated fake sets, the faker started anew from the seed.
 func (s *Server) seed() error {
 	s.fakeMu.Lock()
 	s.faker = gofakeit.New(s.cfg.Seed)
 	s.fakeMu.Unlock()
-	s.store.Reset(s.builtIns())
-	return s.populate(s.cfg.Populate)
+	seeds := s.builtIns()
+	populated, err := s.populated(s.cfg.Populate, seeds)
+	if err != nil {
+		return err
+	}
+	s.store.Reset(append(seeds, populated...))
+	return nil
 }
 
 // seedBuiltIns stores the fixtures' built-in sets that the store lacks, as full records.
