@@ -5,8 +5,9 @@
 # wrk, a reset or a snapshot of the state through the admin API every ADMIN seconds (their cost
 # grows with the store: they are timed apart, so that wrk's latencies are the CMDB calls'),
 # resident memory sampled every SAMPLE seconds. It prints the samples and whether memory stayed
-# flat once the store is full of the run's names (after WARMUP seconds): no sample more than 10%
-# above the first one after the warm-up.
+# flat once the store is full of the run's names (after WARMUP seconds): the mean of the last
+# third of the samples within 10% of the mean of the first third. Resets and big answers make
+# memory swing; a leak makes it climb, which a mean of many samples shows and one sample need not.
 #
 #   bench/soak.sh                       # DURATION=600 SAMPLE=10 WARMUP=60 POPULATE=97000 ADMIN=15
 #   DURATION=120 POPULATE=0 bench/soak.sh
@@ -85,20 +86,19 @@ codes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ {matc
 deletes=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_requests_total/ && /route="\/api\/v3\/set\/:bk_biz_id\/:bk_set_id"/ {s += $NF} END {printf "%d", s}')
 echo "stored sets: $sets; deletes: $deletes; answers by code: $codes"
 
-base=""
-peak=0
+after=()
 for s in "${samples[@]}"; do
-  t=${s%%:*}
-  kb=${s##*:}
-  if [ "$t" -ge "$WARMUP" ]; then
-    [ -z "$base" ] && base=$kb
-    [ "$kb" -gt "$peak" ] && peak=$kb
-  fi
+  [ "${s%%:*}" -ge "$WARMUP" ] && after+=("${s##*:}")
 done
-if [ -z "$base" ]; then
-  echo "memory flat: unknown (the run was shorter than the warm-up of ${WARMUP}s)"
-elif [ "$peak" -le $((base * 110 / 100)) ]; then
-  echo "memory flat: yes (after ${WARMUP}s: first $((base / 1024)) MB, peak $((peak / 1024)) MB)"
-else
-  echo "memory flat: no (after ${WARMUP}s: first $((base / 1024)) MB, peak $((peak / 1024)) MB)"
+n=${#after[@]}
+if [ "$n" -lt 3 ]; then
+  echo "memory flat: unknown (fewer than 3 samples after the warm-up of ${WARMUP}s)"
+  exit 0
 fi
+third=$((n / 3))
+read -r first last low peak < <(printf '%s\n' "${after[@]}" | awk -v t="$third" -v n="$n" '
+  {v[NR] = $1; if (NR == 1 || $1 < low) low = $1; if ($1 > peak) peak = $1}
+  END {for (i = 1; i <= t; i++) a += v[i]; for (i = n - t + 1; i <= n; i++) b += v[i]; printf "%d %d %d %d\n", a / t, b / t, low, peak}')
+verdict=no
+[ "$last" -le $((first * 110 / 100)) ] && verdict=yes
+echo "memory flat: $verdict (after ${WARMUP}s: mean of the first third $((first / 1024)) MB, of the last third $((last / 1024)) MB; samples from $((low / 1024)) to $((peak / 1024)) MB)"
