@@ -107,26 +107,12 @@ func TestJournalAndFaultsUnderLoad(t *testing.T) {
 // emptying and the seeding, and the idle pools were then not re-added).
 func TestResetIsAtomic(t *testing.T) {
 	s := newServer(t, mock.Config{})
-	stop := make(chan struct{})
 	var ids sync.Map
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				r := req{surface: "v3", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", fmt.Sprintf("w%d-%d", w, i))}.send(t, s)
-				if r.Code == 0 {
-					ids.Store(r.Data["bk_set_id"], true)
-				}
-			}
-		}()
-	}
+	stop, wg := createsUntilStopped(t, s, "w", func(r reply) {
+		if r.Code == 0 {
+			ids.Store(r.Data["bk_set_id"], true)
+		}
+	})
 	for range 300 {
 		require.NoError(t, s.Reset())
 		for _, id := range []int64{1, 2} {
@@ -148,22 +134,7 @@ func TestResetIsAtomic(t *testing.T) {
 // not once a set (a reset of 194,000 sets under load took 10 s).
 func TestPopulatedResetIsOneStep(t *testing.T) {
 	s := newServer(t, mock.Config{Populate: 2000})
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				req{surface: "v3", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", fmt.Sprintf("race-%d-%d", w, i))}.send(t, s)
-			}
-		}()
-	}
+	stop, wg := createsUntilStopped(t, s, "race-", func(reply) {})
 	for range 5 {
 		require.NoError(t, s.Reset())
 	}
@@ -179,4 +150,26 @@ func TestPopulatedResetIsOneStep(t *testing.T) {
 		assert.LessOrEqual(t, rec["bk_set_id"], int64(4002), "populated set %q", name)
 	}
 	assert.Equal(t, 4000, populated)
+}
+
+// createsUntilStopped runs four goroutines that create sets named prefix+worker-n in business 2
+// until stop is closed, handing each answer to seen; wait on wg after closing stop.
+func createsUntilStopped(t *testing.T, s *mock.Server, prefix string, seen func(reply)) (chan struct{}, *sync.WaitGroup) {
+	stop := make(chan struct{})
+	wg := &sync.WaitGroup{}
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				seen(req{surface: "v3", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", fmt.Sprintf("%s%d-%d", prefix, w, i))}.send(t, s))
+			}
+		}()
+	}
+	return stop, wg
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -13,15 +12,6 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/mock"
 )
-
-// liveHeap is the heap in use once the collector has run.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
-}
 
 // TestJournalKeepsABoundedCopy: an answer, a query string and headers are each kept up to the
 // journal's limit and marked as cut, and the journal's memory has a ceiling whatever the
@@ -34,12 +24,12 @@ func TestJournalKeepsABoundedCopy(t *testing.T) {
 	s.ServeHTTP(rec, hr)
 	require.Greater(t, rec.Body.Len(), 256<<10, "an answer over the journal's limit")
 
-	before := liveHeap()
+	before := heapAfterGC()
 	for range 60 {
 		hr := httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(search))
 		s.ServeHTTP(httptest.NewRecorder(), hr)
 	}
-	grown := int64(liveHeap()) - int64(before)
+	grown := int64(heapAfterGC()) - int64(before)
 	assert.Less(t, grown, int64(16<<20), "60 answers of %d bytes kept %d bytes", rec.Body.Len(), grown)
 
 	entries := s.Journal().Entries(mock.JournalFilter{Limit: 1})
