@@ -1,9 +1,12 @@
-// Command cmdbmock serves a faithful mock of BlueKing CMDB's create_set call.
+// Command cmdbmock serves a faithful mock of BlueKing CMDB's create_set call and the topology
+// calls around it, and checks any deployment against the same contract.
 //
 //	cmdbmock [serve] [flags]    serve the mock (the default)
 //	cmdbmock contract [flags]   check a deployment against the contract: exit 0 conformant,
 //	                            1 violations found, 2 could not run
 //	cmdbmock healthcheck        exit 0 when the mock at --addr answers /healthz
+//	cmdbmock version            the version, commit and build date (also --version)
+//	cmdbmock help [command]     the commands, then a command's flags (also --help, -h)
 package main
 
 import (

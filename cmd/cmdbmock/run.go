@@ -1,15 +1,37 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
 
+// commands are the subcommands, one line each, in the order help lists them.
+var commands = []struct{ name, line string }{
+	{"serve", "serve the mock (the default command)"},
+	{"contract", "check a deployment against the contract: exit 0 conformant, 1 violations found, 2 could not run"},
+	{"healthcheck", "exit 0 when the mock at --addr answers /healthz"},
+	{"version", "print the version, the commit and the build date"},
+	{"help", "this list, then a command's flags: cmdbmock help contract"},
+}
+
 // run is the whole program behind main, so that tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "-help", "--help":
+			return help(ctx, args[1:], getenv, stdout)
+		case "version", "-version", "--version":
+			_, err := fmt.Fprintln(stdout, version())
+			return err
+		}
+	}
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
@@ -22,8 +44,61 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "contract":
 		return contract(ctx, rest, getenv, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, contract or healthcheck)", cmd)
+		return fmt.Errorf("unknown command %q (cmdbmock help lists them)", cmd)
 	}
+}
+
+// help lists the commands, then the flags of the one named (serve when none is), as that
+// command's own flag set writes them.
+func help(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	name := "serve"
+	if len(args) > 0 {
+		name = args[0]
+	}
+	fmt.Fprintln(stdout, "cmdbmock: a mock of BlueKing CMDB's create_set and the topology calls around it, and a contract test of any deployment.")
+	fmt.Fprintln(stdout, "\nUsage: cmdbmock [command] [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(stdout, "  %-12s %s\n", c.name, c.line)
+	}
+	fmt.Fprintln(stdout)
+	var err error
+	switch name {
+	case "serve":
+		err = serve(ctx, []string{"-h"}, getenv, io.Discard, stdout)
+	case "contract":
+		err = contract(ctx, []string{"-h"}, getenv, io.Discard, stdout)
+	case "healthcheck":
+		err = healthcheck(ctx, []string{"-h"}, getenv, stdout)
+	case "version", "help":
+		return nil // no flags
+	default:
+		return fmt.Errorf("unknown command %q (cmdbmock help lists them)", name)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+// version is the module's version, the commit and the time of the build, and the Go release,
+// as the build recorded them (go build and go install in a git checkout record the commit).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "cmdbmock (no build information)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	commit, built := cmp.Or(settings["vcs.revision"], "unknown"), cmp.Or(settings["vcs.time"], "unknown")
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if settings["vcs.modified"] == "true" {
+		commit += " (modified)"
+	}
+	return fmt.Sprintf("cmdbmock %s, commit %s, built %s, %s", info.Main.Version, commit, built, info.GoVersion)
 }
 
 // env reads a flag's default from the environment: flag > env > default.

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestHelpListsTheCommands: help, --help and -h list every command with a line each, then the
+// flags of the command named (serve when none is); help of an unknown command is an error.
+func TestHelpListsTheCommands(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "contract"}, {"help", "healthcheck"}} {
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), args, getenv(nil), &out, &out), "%v", args)
+		for _, c := range commands {
+			assert.Contains(t, out.String(), "  "+c.name+" ", "%v lists %s", args, c.name)
+		}
+		want := map[string]string{"contract": "-target", "healthcheck": "-timeout"}[args[len(args)-1]]
+		if want == "" {
+			want = "-addr" // serve's
+		}
+		assert.Contains(t, out.String(), want, "%v", args)
+	}
+	err := run(context.Background(), []string{"help", "nosuch"}, getenv(nil), &bytes.Buffer{}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "unknown command")
+	assert.Equal(t, 2, exitCode(err))
+}
+
+// TestVersion: version and --version print the module's version, the commit and the build's
+// date (unknown where the build recorded none), and the Go release; exit 0.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, getenv(nil), &out, &out)
+		require.NoError(t, err)
+		assert.Regexp(t, `^cmdbmock \S+, commit \S+( \(modified\))?, built \S+, go1\.\d+`, out.String())
+		assert.Equal(t, 0, exitCode(err))
+	}
+}
