@@ -45,7 +45,8 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&surface, "surface", "esb", "esb or v3")
 	fs.StringVar(&lang, "lang", "en", "language asked for: en or zh")
 	fs.StringVar(&version, "cmdb-version", string(spec.V313), "release whose messages are expected: 3.12, 3.13 or 3.14")
-	fs.BoolVar(&iam, "iam", true, "the deployment runs IAM: a bad business id in a v3 path is 1199045; --iam=false expects 1199009")
+	iam = true
+	fs.Var(onOff{&iam}, "iam", "on: the deployment runs IAM (a bad business id in a v3 path is 1199045); off expects 1199009 (true and false too)")
 	fs.StringVar(&format, "format", "text", "report format: text, json or junit")
 	fs.StringVar(&out, "out", "", "write the report to this file instead of standard output")
 	fs.Float64Var(&cfg.RPS, "rps", contracttest.DefaultRPS, "requests per second")

@@ -40,3 +40,31 @@ func TestVersion(t *testing.T) {
 		assert.Equal(t, 0, exitCode(err))
 	}
 }
+
+// TestIAMIsSpeltAlike: --iam takes on/off and true/false on serve and on contract (each command's
+// old spelling still works), and CMDBMOCK_IAM the same; anything else is refused.
+func TestIAMIsSpeltAlike(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		off  bool
+	}{
+		{nil, nil, false},
+		{[]string{"--iam", "off"}, nil, true},
+		{[]string{"--iam=false"}, nil, true},
+		{[]string{"--iam", "on"}, nil, false},
+		{[]string{"--iam=true"}, nil, false},
+		{nil, map[string]string{"CMDBMOCK_IAM": "off"}, true},
+		{[]string{"--iam", "on"}, map[string]string{"CMDBMOCK_IAM": "false"}, false},
+	} {
+		f, err := parseServeFlags(tc.args, getenv(tc.env), &bytes.Buffer{})
+		require.NoError(t, err, "%v %v", tc.args, tc.env)
+		cfg, err := f.config(nil)
+		require.NoError(t, err)
+		assert.Equal(t, tc.off, cfg.IAMOff, "%v %v", tc.args, tc.env)
+	}
+	_, err := parseServeFlags([]string{"--iam", "maybe"}, getenv(nil), &bytes.Buffer{})
+	assert.ErrorContains(t, err, "want on or off")
+	err = run(context.Background(), []string{"contract", "--iam", "maybe"}, getenv(nil), &bytes.Buffer{}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "want on or off", "contract takes the same spelling")
+}

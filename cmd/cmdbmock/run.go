@@ -122,3 +122,30 @@ func (e env) int64(name string, def int64) (int64, error) {
 	}
 	return n, nil
 }
+
+// onOff is a flag that is on or off, spelt on/off or true/false (or 1/0), the same for every
+// command; it is not a boolean flag, so "--iam off" reads as it looks.
+type onOff struct{ on *bool }
+
+func (f onOff) String() string {
+	if f.on == nil || *f.on {
+		return "on"
+	}
+	return "off"
+}
+
+func (f onOff) Set(v string) error {
+	switch strings.ToLower(v) {
+	case "on":
+		*f.on = true
+	case "off":
+		*f.on = false
+	default:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q: want on or off", v)
+		}
+		*f.on = b
+	}
+	return nil
+}

@@ -38,7 +38,7 @@ type serveFlags struct {
 	pprof                             string
 	maxHeaderBytes, maxDepth, maxSets int64
 	maxPage, rateLimit                int64
-	iam                               string
+	iam                               bool
 	readHeaderTimeout, readTimeout    time.Duration
 	writeTimeout, idleTimeout         time.Duration
 }
@@ -52,7 +52,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.fixtures, "fixtures", e.str("CMDBMOCK_FIXTURES", ""), "directory of fixtures replacing the embedded ones (CMDBMOCK_FIXTURES)")
 	fs.StringVar(&f.fill, "fill", e.str("CMDBMOCK_FILL", "defaults"), "optional fields left out: defaults (as CMDB) or fake (CMDBMOCK_FILL)")
 	fs.StringVar(&f.version, "cmdb-version", e.str("CMDBMOCK_CMDB_VERSION", string(spec.V313)), "CMDB release to imitate: 3.12, 3.13 or 3.14 (CMDBMOCK_CMDB_VERSION)")
-	fs.StringVar(&f.iam, "iam", e.str("CMDBMOCK_IAM", "on"), "on: IAM checks permissions (the fixtures' denials) and path ids; off: a CMDB without IAM (CMDBMOCK_IAM)")
+	f.iam = true
+	if err := (onOff{&f.iam}).Set(e.str("CMDBMOCK_IAM", "on")); err != nil {
+		return nil, fmt.Errorf("CMDBMOCK_IAM %w", err)
+	}
+	fs.Var(onOff{&f.iam}, "iam", "on: IAM checks permissions (the fixtures' denials) and path ids; off: a CMDB without IAM (CMDBMOCK_IAM; true and false too)")
 	fs.StringVar(&f.tz, "tz", e.str("CMDBMOCK_TZ", "+08:00"), "zone of timestamps: +08:00, UTC, Asia/Shanghai, ... (CMDBMOCK_TZ)")
 	fs.Var(&f.apps, "app", "CODE:SECRET of a registered app, repeatable; none: any app passes (CMDBMOCK_APPS, comma-separated)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
@@ -132,9 +136,6 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if err != nil {
 		return mock.Config{}, fmt.Errorf("--cmdb-version: %w", err)
 	}
-	if f.iam != "on" && f.iam != "off" {
-		return mock.Config{}, fmt.Errorf("--iam %q: want on or off", f.iam)
-	}
 	return mock.Config{
 		Logger:         logger,
 		Location:       loc,
@@ -144,7 +145,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		MaxBody:        f.maxBody,
 		Apps:           f.apps,
 		Version:        version,
-		IAMOff:         f.iam == "off",
+		IAMOff:         !f.iam,
 		RateLimit:      int(f.rateLimit),
 		JournalSize:    int(f.journalSize),
 		JournalBytes:   f.journalBytes,
