@@ -195,17 +195,7 @@ func (s *Server) callerRules() map[spec.StepID]rule {
 			}
 			return nil
 		},
-		spec.StepBizPath: func(c *call) *failure {
-			if !s.cfg.IAMOff {
-				return nil // read by StepIAMPath
-			}
-			id, err := strconv.ParseInt(c.bizPath, 10, 64)
-			if err != nil {
-				return fail(spec.MsgNeedInt, c.op.path.biz)
-			}
-			c.bizID = id
-			return nil
-		},
+		spec.StepBizPath: s.bizPathAs(func(c *call, _ error) *failure { return fail(spec.MsgNeedInt, c.op.path.biz) }),
 		spec.StepSetPath: func(c *call) *failure {
 			if c.setIDPath == "" {
 				return nil // a call that names no set, such as ESB's search_module without one

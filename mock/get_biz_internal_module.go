@@ -26,7 +26,7 @@ func (s *Server) getBizInternalModule(c *call) answer {
 	if !ok {
 		return succeeded(map[string]any{"bk_set_id": 0, "bk_set_name": "", "module": nil})
 	}
-	ms := s.store.ModulesOfBusiness(c.bizID, true)
+	ms := s.store.BuiltInModules(c.bizID)
 	out := make([]internalModule, len(ms))
 	for i, m := range ms {
 		out[i] = internalModule{ID: m.ID, Name: m.Name, Default: m.Default}

@@ -105,7 +105,11 @@ func bounded(e Entry) Entry {
 		e.rawResponse = append([]byte(nil), e.rawResponse[:journalLimit]...)
 	}
 	headers, room := make(http.Header, len(e.rawHeaders)), journalLimit
-	for _, k := range slices.Sorted(maps.Keys(e.rawHeaders)) {
+	keys := maps.Keys(e.rawHeaders)
+	if headerBytes(e.rawHeaders) > journalLimit {
+		keys = slices.Values(slices.Sorted(keys)) // which ones are kept does not hang on map order
+	}
+	for k := range keys {
 		v := e.rawHeaders.Get(k)
 		if len(k)+len(v) > room {
 			e.Cut = append(e.Cut, "headers")
@@ -118,6 +122,15 @@ func bounded(e Entry) Entry {
 	e.size = entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.rawBody) + len(e.rawResponse) +
 		journalLimit - room + len(e.User) + len(e.RequestID)
 	return e
+}
+
+// headerBytes is what the first value of each header weighs with its name: what an entry keeps.
+func headerBytes(h http.Header) int {
+	n := 0
+	for k := range h {
+		n += len(k) + len(h.Get(k))
+	}
+	return n
 }
 
 // cut is s up to the journal's limit.

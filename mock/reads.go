@@ -95,23 +95,23 @@ func (s *Server) readRules() map[spec.StepID]rule {
 			}
 			return nil
 		},
-		spec.StepBatchBizPath:    s.bizPathAs(func(error) *failure { return fail(spec.MsgInvalid, "bk_biz_id") }),
-		spec.StepSetBatchBizPath: s.bizPathAs(func(err error) *failure { return fail(spec.MsgRaw, err.Error()) }),
+		spec.StepBatchBizPath:    s.bizPathAs(func(*call, error) *failure { return fail(spec.MsgInvalid, "bk_biz_id") }),
+		spec.StepSetBatchBizPath: s.bizPathAs(func(_ *call, err error) *failure { return fail(spec.MsgRaw, err.Error()) }),
 		// The raw parse error, as CMDB writes it (strconv.ParseInt: parsing "abc": invalid syntax).
-		spec.StepInternalBizPath: s.bizPathAs(func(err error) *failure { return fail(spec.MsgRawTopo, err.Error()) }),
+		spec.StepInternalBizPath: s.bizPathAs(func(_ *call, err error) *failure { return fail(spec.MsgRawTopo, err.Error()) }),
 	}
 }
 
 // bizPathAs reads the business id of the path when IAM is off (IAM's own check read it when
 // on), and answers a bad one with bad's failure.
-func (s *Server) bizPathAs(bad func(error) *failure) rule {
+func (s *Server) bizPathAs(bad func(*call, error) *failure) rule {
 	return func(c *call) *failure {
 		if !s.cfg.IAMOff {
 			return nil
 		}
 		id, err := strconv.ParseInt(c.bizPath, 10, 64)
 		if err != nil {
-			return bad(err)
+			return bad(c, err)
 		}
 		c.bizID = id
 		return nil

@@ -190,8 +190,6 @@ var (
 	// The generic instance calls' on a custom level (reference §12.5).
 	MsgInnerModel = cmdbMsg(1199084, "forbidden operate inner model instance with common instance API", "禁止使用通用实例接口操作内置模型实例")
 	MsgQueryModel = cmdbMsg(1101007, "Query model failed", "查询模型失败")
-	// MsgBizListFailed is search_business's when IAM cannot list the user's businesses.
-	MsgBizListFailed = cmdbMsg(1101086, "get authorized business list failed", "查询有权限的业务列表失败")
 )
 
 // Django's form messages, English and Chinese (zh_Hans); the field's own label stays English.

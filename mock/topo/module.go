@@ -364,14 +364,14 @@ func cut(rec Record, fields []string) Record {
 	return out
 }
 
-// ModulesOfBusiness returns the modules of a business whose default is not 0 (its built-in
-// ones), by id: get_biz_internal_module's.
-func (s *Store) ModulesOfBusiness(bizID int64, builtIn bool) []Module {
+// BuiltInModules returns the modules of a business whose default is not 0 (its idle, faulty
+// and recycle modules), by id: get_biz_internal_module's.
+func (s *Store) BuiltInModules(bizID int64) []Module {
 	s.mu.RLock()
 	var out []Module
 	for _, ms := range s.modules {
 		for _, m := range ms {
-			if m.BizID == bizID && (m.Default != 0) == builtIn {
+			if m.BizID == bizID && m.Default != 0 {
 				out = append(out, m)
 			}
 		}

@@ -434,13 +434,6 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 	return Set{r: r, l: s.layout}, nil
 }
 
-// HasName reports whether a set by that name hangs under the parent, in any business.
-func (s *Store) HasName(parentID int64, name string) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.names.get(nameKey{parentID, name}) != nil
-}
-
 // Set returns the record of the set with the given id.
 func (s *Store) Set(id int64) (Record, bool) {
 	s.mu.RLock()

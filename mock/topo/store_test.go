@@ -49,7 +49,8 @@ func TestCreateAndDelete(t *testing.T) {
 	b, err := s.Create(draft(2, 2, "web"), nil)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), b.ID(), "the two duplicates used up ids 3 and 4")
-	assert.True(t, s.HasName(2, "web"))
+	_, err = s.Create(draft(1, 2, "web"), nil)
+	assert.ErrorIs(t, err, topo.ErrDuplicateName, "the name now hangs under parent 2")
 
 	assert.ErrorIs(t, s.Delete(1, 1), topo.ErrBuiltIn)
 	require.NoError(t, s.Delete(1, 2))
