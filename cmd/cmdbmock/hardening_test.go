@@ -73,11 +73,7 @@ func TestSecretsNeverInAnyOutput(t *testing.T) {
 
 	var outputs strings.Builder
 	for _, path := range []string{"/__mock/journal", "/__mock/sets", "/metrics"} {
-		resp, err := http.Get(base + path)
-		require.NoError(t, err)
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		outputs.Write(b)
+		outputs.WriteString(getBody(t, base+path))
 	}
 	var journal struct {
 		Entries []json.RawMessage `json:"entries"`

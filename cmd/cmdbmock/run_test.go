@@ -183,6 +183,16 @@ func postJSON(t *testing.T, url, body string) string {
 	return string(b)
 }
 
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
 const v3Create = `{"bk_parent_id":%d,"bk_set_name":"%s"}`
 
 func createV3(t *testing.T, addr string, biz int, name string) string {
@@ -272,4 +282,35 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestJournalTimesInTheZoneOfTZ: the journal writes its times in the zone of --tz, the zone the
+// answers' create_time is in (+08:00 by default, as the documents show).
+func TestJournalTimesInTheZoneOfTZ(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		zone string
+	}{
+		{nil, "+08:00"},
+		{[]string{"--tz", "UTC"}, "Z"},
+		{[]string{"--tz", "-05:00"}, "-05:00"},
+	} {
+		addr, stop := startRun(t, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), nil)
+		var created struct {
+			Data struct {
+				CreateTime string `json:"create_time"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(createV3(t, addr, 1, "tz")), &created))
+		var journal struct {
+			Entries []struct {
+				Time string `json:"time"`
+			} `json:"entries"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(getBody(t, "http://"+addr+"/__mock/journal")), &journal))
+		require.Len(t, journal.Entries, 1)
+		assert.True(t, strings.HasSuffix(created.Data.CreateTime, tc.zone), "%v: create_time %s", tc.args, created.Data.CreateTime)
+		assert.True(t, strings.HasSuffix(journal.Entries[0].Time, tc.zone), "%v: journal time %s", tc.args, journal.Entries[0].Time)
+		require.NoError(t, stop())
+	}
 }
