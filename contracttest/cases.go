@@ -118,7 +118,7 @@ func positiveCases() []caseDef {
 	return []caseDef{
 		positive("create with the required fields only", func(r *runner) map[string]any { return r.set(r.name("minimal")) }),
 		positive("create with every documented field", func(r *runner) map[string]any {
-			return r.set(r.name("every-field"), "default", 0, "bk_set_desc", "contract test set", "description", "made by cmdbmock contract",
+			return r.set(r.name("every-field"), "default", 0, "bk_set_desc", "contract test set", "description", madeBy,
 				"bk_capacity", 1000, "bk_set_env", "1", "bk_service_status", "2")
 		}),
 		positive("create with a Chinese name", func(r *runner) map[string]any { return r.set(r.name("集群-测试")) }),

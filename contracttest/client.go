@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +40,9 @@ const maxAnswer = 1 << 20
 
 // masked stands for a secret in reports.
 const masked = "***"
+
+// madeBy is the description of the sets the run creates with every field.
+const madeBy = "made by cmdbmock contract"
 
 // credentials are what a request authenticates with.
 type credentials struct {
@@ -72,6 +77,9 @@ type client struct {
 	base  string // the target's base URL
 	shown string // the same, its password masked, for reports
 	next  time.Time
+	// secretAt finds the secret where it stands as one, when it is also part of a value
+	// reports show; nil: the secret is masked wherever it is.
+	secretAt *regexp.Regexp
 }
 
 func (c *client) send(ctx context.Context, r request) *Exchange {
@@ -94,7 +102,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 	}
 	body, err := c.body(r, bodyCreds)
 	shown, _ := c.body(r, bodyCreds.masked())
-	ex := &Exchange{Operation: r.op, Method: method, URL: c.shown + path, url: c.base + path, RequestBody: c.scrub(string(shown))}
+	ex := &Exchange{Operation: r.op, Method: method, URL: c.shown + path, url: c.base + path, RequestBody: string(shown)}
 	if err != nil {
 		ex.Error = err.Error()
 		return ex
@@ -266,10 +274,29 @@ func (c credentials) masked() credentials {
 	return c
 }
 
-// scrub masks the configured secret wherever a target might echo it.
+// newClient is the run's client of base; shown is base as reports show it.
+func newClient(cfg Config, base, shown string) *client {
+	c := &client{cfg: cfg, base: base, shown: shown}
+	secret := cfg.AppSecret
+	if secret != "" && slices.ContainsFunc([]string{cfg.AppCode, cfg.Username, cfg.DeniedUser, madeBy},
+		func(open string) bool { return strings.Contains(open, secret) }) {
+		// The secret is also (in) a value the run sends in the open: masking it everywhere would
+		// hide that value too ("cmdbmock" is the default app code and secret, and in madeBy). It
+		// is masked where it stands as a secret: the value of an app secret's key, in JSON
+		// (escaped or not) or in a form.
+		c.secretAt = regexp.MustCompile(`((?i:(?:bk_)?app_secret)(?:\\?"\s*:\s*\\?"|=))` + regexp.QuoteMeta(secret))
+	}
+	return c
+}
+
+// scrub masks the configured secret wherever a target might echo it. What the run sends needs
+// none of this: its reports are built from masked credentials.
 func (c *client) scrub(s string) string {
-	if c.cfg.AppSecret == "" {
+	switch {
+	case c.cfg.AppSecret == "":
 		return s
+	case c.secretAt != nil:
+		return c.secretAt.ReplaceAllString(s, "${1}"+masked)
 	}
 	return strings.ReplaceAll(s, c.cfg.AppSecret, masked)
 }

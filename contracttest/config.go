@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -60,6 +61,10 @@ type Config struct {
 	// A negative Retries sends every request once.
 	Retries      int
 	RetryBackoff time.Duration
+
+	// Progress, when set, gets the text report while the run goes: its head at the start, each
+	// case as it ends, the cleanup and the counts at the end (what WriteText writes at once).
+	Progress io.Writer
 }
 
 func (c Config) withDefaults() (Config, *url.URL, error) {

@@ -489,6 +489,59 @@ func TestSecretsNeverReachReports(t *testing.T) {
 	}
 }
 
+// TestASecretEqualToAnotherValueHidesOnlyTheSecret: with the app code and the secret alike (both
+// "cmdbmock" by default), reports mask the secret where it stands as a secret, in what was sent
+// and in what a target echoed, and still show the app code and the sets' description.
+func TestASecretEqualToAnotherValueHidesOnlyTheSecret(t *testing.T) {
+	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+		if b["result"] == false {
+			b["message"] = `app cmdbmock refused: {"bk_app_code":"cmdbmock","bk_app_secret":"cmdbmock"} bk_app_secret=cmdbmock`
+		}
+	}))
+	defer srv.Close()
+	for _, dry := range []bool{true, false} {
+		cfg := config(t, srv.URL, contracttest.SurfaceESB)
+		cfg.AppCode, cfg.AppSecret, cfg.DryRun = "cmdbmock", "cmdbmock", dry
+		rep, err := contracttest.Run(context.Background(), cfg)
+		require.NoError(t, err)
+		out := allReports(t, rep)
+		assert.Contains(t, out, `"bk_app_code":"cmdbmock"`, "dry run %v", dry)
+		assert.Contains(t, out, `made by cmdbmock contract`, "dry run %v", dry)
+		assert.Contains(t, out, `"bk_app_secret":"***"`, "dry run %v", dry)
+		assert.NotRegexp(t, `(?i)app_secret(\\?"|&quot;)?\s*[:=]\s*(\\?"|&quot;)?cmdbmock`, out, "dry run %v", dry)
+		if !dry {
+			assert.Contains(t, out, "app cmdbmock refused", "an echo of the app code stays readable")
+		}
+	}
+}
+
+// TestProgressIsTheTextReportAsItGoes: with Config.Progress the run writes its text report while
+// it goes, case by case, the reason of each skip included; what it wrote is WriteText's report.
+func TestProgressIsTheTextReportAsItGoes(t *testing.T) {
+	srv := httptest.NewServer(newMock(t, mock.Config{}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceV3)
+	cfg.DeniedUser = "" // its case is skipped, and says why
+	var progress bytes.Buffer
+	var linesWhenCaseEnded []int
+	cfg.Progress = writerFunc(func(p []byte) (int, error) {
+		linesWhenCaseEnded = append(linesWhenCaseEnded, strings.Count(progress.String(), "\n"))
+		return progress.Write(p)
+	})
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	assert.Equal(t, text.String(), progress.String())
+	assert.Len(t, linesWhenCaseEnded, len(rep.Cases)+2, "the head, each case, the foot: a write each")
+	assert.Regexp(t, `: \d+ cases\n\[ 1/\d+\] PASS`, progress.String())
+	assert.Regexp(t, `SKIP negative  [^\n]+\n       - [^\n]*--denied-user`, progress.String(), "a skip says why")
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 func TestReports(t *testing.T) {
 	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
 		if b["code"] == json.Number("1199006") {

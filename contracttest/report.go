@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,43 +78,58 @@ func (r *Report) Conformant() bool {
 	return fail == 0 && len(r.Leftovers) == 0
 }
 
-// WriteText writes a summary for people: every case, and for a failure its reasons and the
-// exchanges that led to it.
+// WriteText writes a summary for people: every case, the reason of each skip and failure, and
+// for a failure the exchanges that led to it. A run with Config.Progress writes the same text
+// as it goes.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	r.writeHead(&b, len(r.Cases))
+	for i := range r.Cases {
+		r.writeCase(&b, i, len(r.Cases))
+	}
+	r.writeFoot(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeHead is the text report's first line: what the run checks, and how many cases it has.
+func (r *Report) writeHead(b *strings.Builder, total int) {
 	mode := ""
 	if r.DryRun {
 		mode = ", dry run: nothing sent"
 	}
-	fmt.Fprintf(&b, "contract run %s against %s (surface %s, business %d, lang %s, CMDB %s%s)\n",
-		r.RunID, r.Target, r.Surface, r.BizID, r.Lang, r.Version, mode)
-	for _, c := range r.Cases {
-		fmt.Fprintf(&b, "%-4s %-9s %s\n", strings.ToUpper(string(c.Status)), c.Kind, c.Name)
-		if r.DryRun {
-			for _, ex := range c.Exchanges {
-				writeExchange(&b, ex)
-			}
-		}
-		if c.Status != Fail {
-			continue
-		}
+	fmt.Fprintf(b, "contract run %s against %s (surface %s, business %d, lang %s, CMDB %s%s): %d cases\n",
+		r.RunID, r.Target, r.Surface, r.BizID, r.Lang, r.Version, mode, total)
+}
+
+// writeCase is case i of total: its status, the reason of a skip or failure, and the exchanges
+// of a failure (of every case in a dry run: what would be sent).
+func (r *Report) writeCase(b *strings.Builder, i, total int) {
+	c := &r.Cases[i]
+	width := len(strconv.Itoa(total))
+	fmt.Fprintf(b, "[%*d/%d] %-4s %-9s %s\n", width, i+1, total, strings.ToUpper(string(c.Status)), c.Kind, c.Name)
+	if c.Status != Pass {
 		for _, reason := range c.Reasons {
-			fmt.Fprintf(&b, "       - %s\n", reason)
-		}
-		for _, ex := range c.Exchanges {
-			writeExchange(&b, ex)
+			fmt.Fprintf(b, "       - %s\n", reason)
 		}
 	}
+	if c.Status == Fail || r.DryRun {
+		for _, ex := range c.Exchanges {
+			writeExchange(b, ex)
+		}
+	}
+}
+
+// writeFoot is the cleanup and the counts.
+func (r *Report) writeFoot(b *strings.Builder) {
 	if r.Deleted > 0 || len(r.Leftovers) > 0 {
-		fmt.Fprintf(&b, "cleanup: %d sets deleted, %d left behind\n", r.Deleted, len(r.Leftovers))
+		fmt.Fprintf(b, "cleanup: %d sets deleted, %d left behind\n", r.Deleted, len(r.Leftovers))
 	}
 	for _, l := range r.Leftovers {
-		fmt.Fprintf(&b, "  LEFT bk_set_id %d %s: %s\n", l.SetID, l.Name, l.Reason)
+		fmt.Fprintf(b, "  LEFT bk_set_id %d %s: %s\n", l.SetID, l.Name, l.Reason)
 	}
 	pass, fail, skip := r.Counts()
-	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
-	_, err := io.WriteString(w, b.String())
-	return err
+	fmt.Fprintf(b, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
 }
 
 func writeExchange(b *strings.Builder, ex *Exchange) {

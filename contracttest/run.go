@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -28,23 +29,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &runner{
 		cfg: cfg,
-		cl:  &client{cfg: cfg, base: strings.TrimRight(base.String(), "/"), shown: strings.TrimRight(base.Redacted(), "/")},
+		cl:  newClient(cfg, strings.TrimRight(base.String(), "/"), strings.TrimRight(base.Redacted(), "/")),
 		report: &Report{
 			RunID: cfg.RunID, Target: base.Redacted(), Surface: cfg.Surface, BizID: cfg.BizID,
 			Lang: lang, Version: string(cfg.Version), DryRun: cfg.DryRun, Started: time.Now(),
 			Leftovers: []Leftover{},
 		},
 	}
+	planned := slices.DeleteFunc(cases(), func(c caseDef) bool { return c.surface != "" && c.surface != cfg.Surface })
+	r.progress(func(b *strings.Builder) { r.report.writeHead(b, len(planned)) })
 	if !cfg.DryRun {
 		if err := r.preflight(ctx); err != nil {
 			return nil, err
 		}
 	}
-	for _, c := range cases() {
-		if c.surface != "" && c.surface != cfg.Surface {
-			continue
-		}
+	for i, c := range planned {
 		r.runCase(ctx, c)
+		r.progress(func(b *strings.Builder) { r.report.writeCase(b, i, len(planned)) })
 	}
 	if !cfg.NoCleanup {
 		// An interrupted run still cleans up, on a context of its own.
@@ -57,7 +58,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	r.report.Duration = time.Since(r.report.Started).Seconds()
+	r.progress(r.report.writeFoot)
 	return r.report, nil
+}
+
+// progress writes a part of the text report to Config.Progress, if the run has one. A writer
+// that fails (a closed terminal) does not stop the run: the report still comes back whole.
+func (r *runner) progress(write func(*strings.Builder)) {
+	if r.cfg.Progress == nil {
+		return
+	}
+	var b strings.Builder
+	write(&b)
+	_, _ = io.WriteString(r.cfg.Progress, b.String())
 }
 
 // createdSet is a set the run made and owes a delete.

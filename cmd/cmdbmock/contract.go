@@ -30,7 +30,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		timeout                time.Duration
 		bizID, parent, parent2 int64
 		caFile                 string
-		insecure, iam          bool
+		insecure, iam, quiet   bool
 	)
 	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,6 +49,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Var(onOff{&iam}, "iam", "on: the deployment runs IAM (a bad business id in a v3 path is 1199045); off expects 1199009 (true and false too)")
 	fs.StringVar(&format, "format", "text", "report format: text, json or junit")
 	fs.StringVar(&out, "out", "", "write the report to this file instead of standard output")
+	fs.BoolVar(&quiet, "quiet", false, "no progress on standard error while the run goes (a text report to standard output is its own progress)")
 	fs.Float64Var(&cfg.RPS, "rps", contracttest.DefaultRPS, "requests per second")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.BoolVar(&cfg.NoCleanup, "no-cleanup", false, "leave the created sets in place")
@@ -105,23 +106,34 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.Retries == 0 {
 		cfg.Retries = -1 // --retries 0: send once
 	}
+	// Each case is shown as it ends: a text report to standard output is written that way; any
+	// other report is written at the end, and the run shows its progress on standard error.
+	streamed := format == "text" && out == ""
+	switch {
+	case streamed:
+		cfg.Progress = stdout
+	case !quiet:
+		cfg.Progress = stderr
+	}
 	report, err := contracttest.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := write(report, &buf); err != nil {
-		return err
-	}
-	if out == "" {
-		_, err = stdout.Write(buf.Bytes())
-	} else {
-		err = os.WriteFile(out, buf.Bytes(), 0o644)
-		pass, fail, skip := report.Counts()
-		fmt.Fprintf(stderr, "contract: %d passed, %d failed, %d skipped, %d left behind; report in %s\n", pass, fail, skip, len(report.Leftovers), out)
-	}
-	if err != nil {
-		return err
+	if !streamed {
+		var buf bytes.Buffer
+		if err := write(report, &buf); err != nil {
+			return err
+		}
+		if out == "" {
+			_, err = stdout.Write(buf.Bytes())
+		} else {
+			err = os.WriteFile(out, buf.Bytes(), 0o644)
+			pass, fail, skip := report.Counts()
+			fmt.Fprintf(stderr, "contract: %d passed, %d failed, %d skipped, %d left behind; report in %s\n", pass, fail, skip, len(report.Leftovers), out)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	switch {
 	case ctx.Err() != nil:

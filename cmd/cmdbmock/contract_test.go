@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,7 +70,55 @@ func TestContractCommand(t *testing.T) {
 		assert.Contains(t, out.String(), "> POST "+target+"/api/c/compapi/v2/cc/create_set/")
 		assert.NotContains(t, out.String(), "canary-cli-secret")
 	})
+	t.Run("dry run with the default credentials shows the app code", func(t *testing.T) {
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"contract", "--target", target, "--biz-id", "1", "--dry-run"}, getenv(nil), &out, io.Discard))
+		assert.Contains(t, out.String(), `{"bk_app_code":"cmdbmock","bk_app_secret":"***",`)
+		assert.Contains(t, out.String(), `"description":"made by cmdbmock contract"`)
+	})
 }
+
+// TestContractShowsProgress: a text report to standard output is written case by case as the run
+// goes, each skip with its reason, and nothing goes to standard error; any other report goes out
+// at the end while the cases show on standard error, unless --quiet.
+func TestContractShowsProgress(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	args := []string{"contract", "--target", "http://" + addr, "--biz-id", "1", "--rps", "1000"}
+
+	var stdout, stderr bytes.Buffer
+	writes := 0
+	counted := writerFunc(func(p []byte) (int, error) { writes++; return stdout.Write(p) })
+	require.NoError(t, run(context.Background(), args, getenv(nil), counted, &stderr))
+	assert.Empty(t, stderr.String())
+	cases := strings.Count(stdout.String(), "\n[")
+	assert.Greater(t, cases, 40)
+	assert.Equal(t, cases+2, writes, "the head, then each case as it ends, then the counts")
+	assert.Contains(t, stdout.String(), "SKIP negative  a user without permission\n       - no --denied-user given\n")
+	assert.Regexp(t, `\n\d+ passed, 0 failed, 1 skipped\n$`, stdout.String())
+
+	for _, quiet := range []bool{false, true} {
+		stdout.Reset()
+		stderr.Reset()
+		asJSON := append(slices.Clone(args), "--format", "json")
+		if quiet {
+			asJSON = append(asJSON, "--quiet")
+		}
+		require.NoError(t, run(context.Background(), asJSON, getenv(nil), &stdout, &stderr))
+		var report map[string]any
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &report), "standard output is the report alone")
+		if quiet {
+			assert.Empty(t, stderr.String())
+			continue
+		}
+		assert.Regexp(t, `^contract run \w+ against http://[^ ]+ \(surface esb.*\): \d+ cases\n\[ 1/\d+\] PASS `, stderr.String())
+		assert.Contains(t, stderr.String(), "       - no --denied-user given\n")
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestContractCannotRun(t *testing.T) {
 	cases := map[string][]string{
