@@ -4,9 +4,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,23 +22,37 @@ import (
 // adminTokenHeader carries --admin-token; "Authorization: Bearer <token>" works too.
 const adminTokenHeader = "X-Cmdbmock-Admin-Token"
 
-// adminOnly lets in the admin calls that AdminRefusal accepts.
+// adminOnly lets in the admin calls that the server's AdminAccess accepts.
 func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if status, why := AdminRefusal(c.Request(), s.cfg.AdminToken); status != 0 {
+		if status, why := s.cfg.Admin.Refusal(c.Request()); status != 0 {
 			return adminError(c, status, why)
 		}
 		return next(c)
 	}
 }
 
-// AdminRefusal says why an admin call (the admin API, or a debugging endpoint beside it) is
-// refused, with the HTTP status to answer; status 0 lets it in. A call must come from no web
-// page of another origin (Origin, Sec-Fetch-Site), send JSON when it posts (an HTML form
-// cannot), and either carry the admin token, which is then always required, or, with no token
-// configured, come straight from loopback to a loopback host name: not through a proxy
-// (Forwarded, X-Forwarded-For, X-Real-Ip) and not under a DNS name that may be rebound.
-func AdminRefusal(r *http.Request, token string) (status int, why string) {
+// AdminAccess says who may make admin calls (the admin API, and the debugging endpoints beside
+// it): callers straight from a trusted network, and callers with the token.
+type AdminAccess struct {
+	// Token, once set, lets a call in from anywhere, and is needed from anywhere the Networks
+	// do not name, loopback included.
+	Token string
+	// Networks are trusted without the token, beside Loopback while no Token is set
+	// (--admin-networks; in a container, the network a published port's calls come from).
+	Networks []netip.Prefix
+}
+
+// Loopback is the networks trusted by default.
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// Refusal says why an admin call is refused, with the HTTP status to answer; status 0 lets it
+// in. A call must come from no web page of another origin (Origin, Sec-Fetch-Site), send JSON
+// when it posts (an HTML form cannot), and either come straight from a trusted network to a
+// host named by "localhost" or an IP address (not through a proxy: Forwarded, X-Forwarded-For,
+// X-Real-Ip; and not under a DNS name, which a page may rebind to this address), or carry the
+// token.
+func (a AdminAccess) Refusal(r *http.Request) (status int, why string) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
 		return http.StatusForbidden, "admin calls are not accepted from web pages of another origin"
 	}
@@ -47,27 +64,34 @@ func AdminRefusal(r *http.Request, token string) (status int, why string) {
 			return http.StatusUnsupportedMediaType, "admin calls that post send Content-Type: application/json"
 		}
 	}
-	if token != "" {
+	networks := a.Networks
+	if a.Token == "" {
+		networks = slices.Concat(Loopback, a.Networks)
+	}
+	if straightFrom(r, networks) {
+		return 0, ""
+	}
+	if a.Token != "" {
 		given := r.Header.Get(adminTokenHeader)
 		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && given == "" {
 			given = bearer
 		}
-		if subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1 {
+		if subtle.ConstantTimeCompare([]byte(given), []byte(a.Token)) == 1 {
 			return 0, ""
 		}
 		return http.StatusForbidden, "admin calls need the admin token"
 	}
-	if !fromLoopback(r) {
-		return http.StatusForbidden, "admin calls are accepted straight from loopback to a loopback address, or with the admin token"
+	if a.Networks == nil {
+		return http.StatusForbidden, "admin calls are accepted straight from loopback to an address or localhost, or with the admin token"
 	}
-	return 0, ""
+	return http.StatusForbidden, "admin calls are accepted straight from loopback or the trusted networks (--admin-networks) to an address or localhost, or with the admin token"
 }
 
-// fromLoopback: the peer is on loopback, named the host by a loopback name, and forwarded
-// nobody else's call.
-func fromLoopback(r *http.Request) bool {
-	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if ip := net.ParseIP(peer); ip == nil || !ip.IsLoopback() {
+// straightFrom: the peer is in one of the networks, forwarded nobody else's call, and named the
+// host by "localhost" or an address.
+func straightFrom(r *http.Request, networks []netip.Prefix) bool {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil || !slices.ContainsFunc(networks, func(n netip.Prefix) bool { return n.Contains(peer.Addr().Unmap()) }) {
 		return false
 	}
 	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
@@ -82,8 +106,30 @@ func fromLoopback(r *http.Request) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	_, err = netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil
+}
+
+// ParseNetworks reads a comma-separated list of networks (10.0.0.0/8) and addresses (a single
+// host), as --admin-networks takes them.
+func ParseNetworks(list string) ([]netip.Prefix, error) {
+	var networks []netip.Prefix
+	for _, field := range strings.Split(list, ",") {
+		field = strings.TrimSpace(field)
+		if field == "" {
+			continue
+		}
+		if n, err := netip.ParsePrefix(field); err == nil {
+			networks = append(networks, n.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(field)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a network (10.0.0.0/8) nor an address", field)
+		}
+		networks = append(networks, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+	}
+	return networks, nil
 }
 
 // adminError is the one writer of the admin API's errors.

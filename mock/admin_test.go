@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,13 +42,16 @@ func admin(t *testing.T, s http.Handler, method, path, body string, out any) int
 	return rec.Code
 }
 
-// TestAdminAccess: loopback alone lets a call in only with no token configured, straight and
-// under a loopback name; a token, once configured, is always needed; web pages of other origins
-// and HTML forms are refused whatever else the call has (the probe's cross-site reset, DNS
-// rebinding and same-host proxy).
+// TestAdminAccess: loopback lets a call in only with no token configured, the trusted networks
+// always, each straight and to a host named by an address or localhost; anywhere else a token,
+// once configured, is needed; web pages of other origins and HTML forms are refused whatever
+// else the call has (the probe's cross-site reset, DNS rebinding and same-host proxy).
 func TestAdminAccess(t *testing.T) {
-	withToken := newServer(t, mock.Config{AdminToken: "t0ken", CORSOrigins: []string{"*"}})
+	withToken := newServer(t, mock.Config{Admin: mock.AdminAccess{Token: "t0ken"}, CORSOrigins: []string{"*"}})
 	open := newServer(t, mock.Config{CORSOrigins: []string{"*"}})
+	bridge := []netip.Prefix{netip.MustParsePrefix("172.17.0.0/16")}
+	trusting := newServer(t, mock.Config{Admin: mock.AdminAccess{Networks: bridge}})
+	trustingWithToken := newServer(t, mock.Config{Admin: mock.AdminAccess{Token: "t0ken", Networks: bridge}})
 	type call struct {
 		method, path, remote, host string
 		header                     map[string]string
@@ -85,6 +89,17 @@ func TestAdminAccess(t *testing.T) {
 		{"token: remote with bearer", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"Authorization": "Bearer t0ken"}), 200},
 		{"token: a proxy on the same host, with it", withToken, get("127.0.0.1:5000", "cmdbmock.internal", map[string]string{"X-Forwarded-For": "192.0.2.7", "X-Cmdbmock-Admin-Token": "t0ken"}), 200},
 		{"token: a wrong one", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"X-Cmdbmock-Admin-Token": "guess"}), 403},
+		{"trusted network", trusting, get("172.17.0.1:5000", "127.0.0.1:8080", nil), 200},
+		{"trusted network, as an IPv4-mapped address", trusting, get("[::ffff:172.17.0.1]:5000", "localhost:8080", nil), 200},
+		{"trusted network to the container's address", trusting, get("172.17.0.1:5000", "172.17.0.2:8080", nil), 200},
+		{"trusted network: loopback still trusted", trusting, get("127.0.0.1:5000", "127.0.0.1:8080", nil), 200},
+		{"trusted network under a DNS name", trusting, get("172.17.0.1:5000", "rebind.example:8080", nil), 403},
+		{"trusted network through a proxy", trusting, get("172.17.0.1:5000", "127.0.0.1:8080", map[string]string{"X-Forwarded-For": "192.0.2.7"}), 403},
+		{"another network", trusting, get("172.18.0.1:5000", "127.0.0.1:8080", nil), 403},
+		{"trusted network from a page of another origin", trusting, get("172.17.0.1:5000", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example"}), 403},
+		{"token and network: the network without it", trustingWithToken, get("172.17.0.1:5000", "127.0.0.1:8080", nil), 200},
+		{"token and network: loopback without it", trustingWithToken, get("127.0.0.1:5000", "127.0.0.1:8080", nil), 403},
+		{"token and network: elsewhere with it", trustingWithToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"X-Cmdbmock-Admin-Token": "t0ken"}), 200},
 		{"token: from another origin", withToken, get("192.0.2.7:5000", "cmdbmock.internal:8080", map[string]string{"X-Cmdbmock-Admin-Token": "t0ken", "Origin": "http://evil.example"}), 403},
 	}
 	for _, tc := range cases {
@@ -386,4 +401,26 @@ func TestJournalKeepsAnswersAsSent(t *testing.T) {
 		assert.Equal(t, sent[len(sent)-1-i], e.Response, "entry %d", e.ID)
 	}
 	assert.Contains(t, entries[1].Response, `"code":1101`)
+}
+
+// TestParseNetworks: --admin-networks takes networks and single addresses, comma-separated.
+func TestParseNetworks(t *testing.T) {
+	for _, tc := range []struct {
+		list, want, err string
+	}{
+		{"172.17.0.0/16", "[172.17.0.0/16]", ""},
+		{" 10.1.2.3/8 , 192.0.2.7,::1", "[10.0.0.0/8 192.0.2.7/32 ::1/128]", ""},
+		{"::ffff:192.0.2.7", "[192.0.2.7/32]", ""},
+		{"", "[]", ""},
+		{"10.0.0.0/8,docker0", "", `"docker0" is neither a network`},
+		{"10.0.0.0/33", "", "neither a network"},
+	} {
+		got, err := mock.ParseNetworks(tc.list)
+		if tc.err != "" {
+			assert.ErrorContains(t, err, tc.err, tc.list)
+			continue
+		}
+		require.NoError(t, err, tc.list)
+		assert.Equal(t, tc.want, fmt.Sprint(got), tc.list)
+	}
 }

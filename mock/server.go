@@ -70,8 +70,8 @@ type Config struct {
 	JournalSize int // requests the journal keeps; 0: DefaultJournalSize
 	// JournalBytes bounds the memory the journal's entries hold; 0: DefaultJournalBytes.
 	JournalBytes int64
-	AdminToken   string   // lets admin calls in from beyond loopback
-	CORSOrigins  []string // origins allowed to call from a browser; none: no CORS headers
+	Admin        AdminAccess // who may make admin calls; the zero value: loopback alone
+	CORSOrigins  []string    // origins allowed to call from a browser; none: no CORS headers
 	// StateFile, when set, is loaded at start and written by SaveState and /__mock/snapshot.
 	StateFile string
 }

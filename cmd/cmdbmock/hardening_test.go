@@ -156,3 +156,45 @@ func TestPprofIsAnAdminEndpoint(t *testing.T) {
 	assert.NotContains(t, body, "pprof-t0ken")
 	assert.NotContains(t, body, "app-s3cret")
 }
+
+// TestAdminNetworks: --admin-networks (or CMDBMOCK_ADMIN_NETWORKS) lets callers from the networks
+// it names make admin calls without a token, as a published container port needs; without it,
+// a caller that is not on loopback is refused. The caller is this machine under an address of
+// its own that is not loopback.
+func TestAdminNetworks(t *testing.T) {
+	own := ownAddress(t)
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{nil, nil, http.StatusForbidden},
+		{[]string{"--admin-networks", own + "/32"}, nil, http.StatusOK},
+		{nil, map[string]string{"CMDBMOCK_ADMIN_NETWORKS": "198.51.100.0/24, " + own}, http.StatusOK},
+		{[]string{"--admin-networks", "198.51.100.0/24"}, nil, http.StatusForbidden},
+	} {
+		addr, stop := startRun(t, append([]string{"--addr", own + ":0"}, tc.args...), tc.env)
+		resp, err := http.Get("http://" + addr + "/__mock/sets")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tc.want, resp.StatusCode, "%v %v", tc.args, tc.env)
+		require.NoError(t, stop())
+	}
+	err := run(context.Background(), []string{"--admin-networks", "docker0"}, getenv(nil), io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "--admin-networks")
+	assert.Equal(t, 2, exitCode(err))
+}
+
+// ownAddress is an IPv4 address of this machine that is not loopback; the test skips without one.
+func ownAddress(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	t.Skip("this machine has no IPv4 address besides loopback to call from")
+	return ""
+}

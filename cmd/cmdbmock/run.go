@@ -80,6 +80,10 @@ func help(ctx context.Context, args []string, getenv func(string) string, stdout
 	return err
 }
 
+// stampedCommit and stampedTime stand in for the commit and its time where a build has no
+// repository to read them from: the Docker image's (-ldflags "-X main.stampedCommit=...").
+var stampedCommit, stampedTime string
+
 // version is the module's version, the commit and the time of the build, and the Go release,
 // as the build recorded them (go build and go install in a git checkout record the commit).
 func version() string {
@@ -91,7 +95,8 @@ func version() string {
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
 	}
-	commit, built := cmp.Or(settings["vcs.revision"], "unknown"), cmp.Or(settings["vcs.time"], "unknown")
+	commit := cmp.Or(settings["vcs.revision"], stampedCommit, "unknown")
+	built := cmp.Or(settings["vcs.time"], stampedTime, "unknown")
 	if len(commit) > 12 {
 		commit = commit[:12]
 	}

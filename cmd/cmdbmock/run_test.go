@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +23,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock"
 )
 
 const seedRequest = `{"bk_app_code":"esb_test","bk_app_secret":"xxx","bk_username":"xxx","bk_token":"xxx",
@@ -151,10 +156,20 @@ func TestContainerBinary(t *testing.T) {
 		t.Skip("builds a binary")
 	}
 	bin := filepath.Join(t.TempDir(), "cmdbmock")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	// As the Dockerfile builds it, with its flags: no repository in the build context, the
+	// commit stamped from the build arguments.
+	dockerfile, err := os.ReadFile("../../Dockerfile")
+	require.NoError(t, err)
+	ldflags := regexp.MustCompile(`-ldflags="([^"]+)"`).FindSubmatch(dockerfile)
+	require.NotNil(t, ldflags, "the Dockerfile's go build has -ldflags")
+	stamp := strings.NewReplacer("${COMMIT}", "0123456789abcdef", "${COMMIT_TIME}", "2026-12-04T10:00:00Z").Replace(string(ldflags[1]))
+	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", bin, "-ldflags="+stamp, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
+	out, err = exec.Command(bin, "version").Output()
+	require.NoError(t, err)
+	assert.Regexp(t, `^cmdbmock \S+, commit 0123456789ab, built 2026-12-04T10:00:00Z, go1\.`, string(out))
 
 	srv := exec.Command(bin)
 	srv.Env = append(os.Environ(), "CMDBMOCK_ADDR=127.0.0.1:0")
@@ -171,6 +186,14 @@ func TestContainerBinary(t *testing.T) {
 	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
 	assert.NoError(t, srv.Wait(), "SIGTERM stops it with exit 0")
 	assert.Error(t, exec.Command(bin, "healthcheck", "--addr", addr, "--timeout", "1s").Run())
+
+	// The documented docker run line trusts the network a published port's calls come from:
+	// Docker's default bridge, whose gateway is 172.17.0.1.
+	trusted := regexp.MustCompile(`docker run [^\n]*-e CMDBMOCK_ADMIN_NETWORKS=(\S+)`).FindSubmatch(dockerfile)
+	require.NotNil(t, trusted, "the Dockerfile documents its docker run line with CMDBMOCK_ADMIN_NETWORKS")
+	networks, err := mock.ParseNetworks(string(trusted[1]))
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(networks, func(n netip.Prefix) bool { return n.Contains(netip.MustParseAddr("172.17.0.1")) }))
 }
 
 func postJSON(t *testing.T, url, body string) string {

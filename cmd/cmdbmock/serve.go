@@ -32,7 +32,7 @@ type serveFlags struct {
 	apps                              appsFlag
 	shutdown                          time.Duration
 	journalSize, journalBytes         int64
-	adminToken, state                 string
+	adminToken, adminNetworks, state  string
 	corsOrigins                       listFlag
 	logFormat, logLevel               string
 	pprof                             string
@@ -65,6 +65,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&f.writeTimeout, "write-timeout", 30*time.Second, "how long an answer may take, injected delays included")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	fs.StringVar(&f.adminToken, "admin-token", e.str("CMDBMOCK_ADMIN_TOKEN", ""), "required by every /__mock/ and --pprof call once set, from anywhere (CMDBMOCK_ADMIN_TOKEN)")
+	fs.StringVar(&f.adminNetworks, "admin-networks", e.str("CMDBMOCK_ADMIN_NETWORKS", ""), "networks and addresses, comma-separated, whose callers make /__mock/ and --pprof calls without the token; none: loopback, until a token is set (CMDBMOCK_ADMIN_NETWORKS)")
 	fs.StringVar(&f.state, "state", e.str("CMDBMOCK_STATE", ""), "file the store is loaded from at start and saved to on stop (CMDBMOCK_STATE)")
 	fs.Var(&f.corsOrigins, "cors-origin", "origin a browser may call from, repeatable (CMDBMOCK_CORS_ORIGINS, comma-separated)")
 	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
@@ -136,6 +137,12 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 	if err != nil {
 		return mock.Config{}, fmt.Errorf("--cmdb-version: %w", err)
 	}
+	admin := mock.AdminAccess{Token: f.adminToken}
+	if f.adminNetworks != "" {
+		if admin.Networks, err = mock.ParseNetworks(f.adminNetworks); err != nil {
+			return mock.Config{}, fmt.Errorf("--admin-networks: %w", err)
+		}
+	}
 	return mock.Config{
 		Logger:         logger,
 		Location:       loc,
@@ -153,7 +160,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		MaxDepth:       int(f.maxDepth),
 		MaxSets:        int(f.maxSets),
 		MaxPage:        int(f.maxPage),
-		AdminToken:     f.adminToken,
+		Admin:          admin,
 		CORSOrigins:    f.corsOrigins,
 		StateFile:      f.state,
 	}, nil
@@ -276,7 +283,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if f.pprof != "" {
-		if err := servePprof(ctx, f.pprof, f.adminToken, logger); err != nil {
+		if err := servePprof(ctx, f.pprof, cfg.Admin, logger); err != nil {
 			return err
 		}
 	}
@@ -311,9 +318,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // servePprof serves the profiler on a listener of its own, never on the mock's address, under
-// the admin API's rules (mock.AdminRefusal). It leaves out /debug/pprof/cmdline, which would
+// the admin API's rules (mock.AdminAccess). It leaves out /debug/pprof/cmdline, which would
 // show the command line: --admin-token and --app secrets among it.
-func servePprof(ctx context.Context, addr, adminToken string, logger *slog.Logger) error {
+func servePprof(ctx context.Context, addr string, admin mock.AdminAccess, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("--pprof: %w", err)
@@ -325,7 +332,7 @@ func servePprof(ctx context.Context, addr, adminToken string, logger *slog.Logge
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	guarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if status, why := mock.AdminRefusal(r, adminToken); status != 0 {
+		if status, why := admin.Refusal(r); status != 0 {
 			http.Error(w, why, status)
 			return
 		}
