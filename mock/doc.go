@@ -4,6 +4,9 @@
 // through the real system's checks in their order, and answered with the same envelope, codes
 // and messages. The instances live in one topo.Store per Server.
 //
+// "Reference §N" in comments and tests is a section of docs/reference.md, how the real system
+// answers, each of whose rows cites the upstream source line it is read from.
+//
 // A request flows through the files in this order:
 //
 //	routes.go       the routes: each operation, its steps bound, on each surface; the mock's own

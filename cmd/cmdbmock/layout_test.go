@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,4 +38,34 @@ func TestImportGraph(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReferenceCitationsResolve: "reference §N" in the code, the contract and the documents is a
+// section of docs/reference.md (each of whose rows cites its upstream line), and a row named
+// beside it ("§4.2 C11") is a row of that page.
+func TestReferenceCitationsResolve(t *testing.T) {
+	page, err := os.ReadFile("../../docs/reference.md")
+	require.NoError(t, err)
+	sections := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#{2,3} (\d+(?:\.\d+)?)[. ]`).FindAllSubmatch(page, -1) {
+		sections[string(m[1])] = true
+	}
+	require.Contains(t, sections, "12.5")
+
+	files, err := exec.Command("git", "-C", "../..", "ls-files", "*.go", "*.md", "*.yaml").Output()
+	require.NoError(t, err)
+	cite := regexp.MustCompile(`§(\d+(?:\.\d+)?)(?: ([A-Z]\d+)\b)?`)
+	cited := 0
+	for _, name := range strings.Fields(string(files)) {
+		text, err := os.ReadFile(filepath.Join("../..", name))
+		require.NoError(t, err)
+		for _, m := range cite.FindAllStringSubmatch(string(text), -1) {
+			cited++
+			assert.True(t, sections[m[1]], "%s cites §%s, which docs/reference.md does not have", name, m[1])
+			if m[2] != "" {
+				assert.Contains(t, string(page), "| "+m[2]+" |", "%s cites row %s of §%s", name, m[2], m[1])
+			}
+		}
+	}
+	assert.Greater(t, cited, 300)
 }
