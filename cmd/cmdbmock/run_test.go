@@ -155,7 +155,6 @@ func TestContainerBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
-	bin := filepath.Join(t.TempDir(), "cmdbmock")
 	// As the Dockerfile builds it, with its flags: no repository in the build context, the
 	// commit stamped from the build arguments.
 	dockerfile, err := os.ReadFile("../../Dockerfile")
@@ -163,11 +162,8 @@ func TestContainerBinary(t *testing.T) {
 	ldflags := regexp.MustCompile(`-ldflags="([^"]+)"`).FindSubmatch(dockerfile)
 	require.NotNil(t, ldflags, "the Dockerfile's go build has -ldflags")
 	stamp := strings.NewReplacer("${COMMIT}", "0123456789abcdef", "${COMMIT_TIME}", "2026-12-04T10:00:00Z").Replace(string(ldflags[1]))
-	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", bin, "-ldflags="+stamp, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	out, err = exec.Command(bin, "version").Output()
+	bin := buildCmdbmock(t, "-trimpath", "-buildvcs=false", "-ldflags="+stamp)
+	out, err := exec.Command(bin, "version").Output()
 	require.NoError(t, err)
 	assert.Regexp(t, `^cmdbmock \S+, commit 0123456789ab, built 2026-12-04T10:00:00Z, go1\.`, string(out))
 
