@@ -150,6 +150,9 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		return c.JSON(http.StatusOK, map[string]int{"sets": s.store.Len()})
 	})
 	g.GET("/journal", s.adminJournal)
+	g.GET("/journal/stream", s.adminJournalStream)
+	g.GET("/status", s.adminStatus)
+	g.GET("/topology", s.adminTopology)
 	g.DELETE("/journal", func(c echo.Context) error {
 		s.journal.Clear()
 		return c.NoContent(http.StatusNoContent)

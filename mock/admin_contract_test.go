@@ -50,6 +50,11 @@ func TestAdminAPIKeepsItsDocument(t *testing.T) {
 		{"snapshot without a state file", http.MethodPost, "/__mock/snapshot", "", plain, nil, 409},
 		{"snapshot", http.MethodPost, "/__mock/snapshot", "", withState, nil, 200},
 		{"the document", http.MethodGet, "/__mock/openapi.yaml", "", plain, nil, 200},
+		{"status", http.MethodGet, "/__mock/status", "", plain, nil, 200},
+		{"topology", http.MethodGet, "/__mock/topology?bk_biz_id=2&lang=en", "", plain, nil, 200},
+		{"topology without a business", http.MethodGet, "/__mock/topology", "", plain, nil, 400},
+		{"topology of no business", http.MethodGet, "/__mock/topology?bk_biz_id=99", "", plain, nil, 404},
+		{"journal stream, a bad cursor", http.MethodGet, "/__mock/journal/stream?after=x", "", plain, nil, 400},
 		{"from another origin", http.MethodGet, "/__mock/sets", "", plain, map[string]string{"Origin": "http://evil.example"}, 403},
 		{"reset from a form", http.MethodPost, "/__mock/reset", "", plain, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
 	}

@@ -46,6 +46,7 @@
 //	metrics.go      Prometheus metrics
 //
 // Beside the flow: server.go (Config, New, the store's seeding), admin.go (the admin API and
-// its access rules), state.go (the store saved across restarts) and values.go (how CMDB and
-// ESB read numbers and empty values).
+// its access rules), ui.go (the page at /__mock/ui, embedded from ui/, and the admin calls it
+// reads: status, topology, the journal's stream), state.go (the store saved across restarts)
+// and values.go (how CMDB and ESB read numbers and empty values).
 package mock

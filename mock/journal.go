@@ -35,6 +35,8 @@ type Entry struct {
 	ID         int64             `json:"id"`
 	Time       time.Time         `json:"time"`
 	DurationMS float64           `json:"duration_ms"`
+	Surface    string            `json:"surface"` // esb or v3
+	Call       string            `json:"call"`    // the CMDB call, such as create_set
 	Method     string            `json:"method"`
 	Path       string            `json:"path"`
 	Query      string            `json:"query,omitempty"`
@@ -175,6 +177,26 @@ func (j *Journal) Entries(f JournalFilter) []Entry {
 		}
 	}
 	j.mu.Unlock()
+	return masked(out)
+}
+
+// After returns at most limit of the entries after the one of id afterID, oldest first: what a
+// reader that has seen up to afterID reads next.
+func (j *Journal) After(afterID int64, limit int) []Entry {
+	afterID = max(afterID, 0)
+	j.mu.Lock()
+	// Ids rise one by one along the ring, so the first entry after afterID is found by its id.
+	first := j.head
+	if n := len(j.entries); n > j.head {
+		first = max(j.head, min(n, j.head+int(afterID-j.entries[j.head].ID)+1))
+	}
+	out := slices.Clone(j.entries[first:min(len(j.entries), first+limit)])
+	j.mu.Unlock()
+	return masked(out)
+}
+
+// masked makes the entries picked from the ring fit to show: codes, and every part masked.
+func masked(out []Entry) []Entry {
 	for i := range out {
 		e := &out[i]
 		if e.answered {

@@ -76,6 +76,7 @@ func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 	r := ec.Request()
 	e := Entry{
 		Time: start.In(s.cfg.Location), DurationMS: float64(elapsed.Microseconds()) / 1000,
+		Surface: string(c.surface), Call: string(c.op.op),
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		// The user is cut from the request (a body of up to --max-body): a copy keeps no more.
 		Status: ec.Response().Status, RequestID: c.requestID, User: strings.Clone(c.creds.user()), BizID: c.requestedBiz(),

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"maps"
 	"strconv"
 
@@ -133,11 +134,11 @@ func formValues(args map[string]any, form []formField) map[string]any {
 // heavyRead waits for one of the few places where reads that build a business's whole tree may
 // run at once, so that however many come, the memory they build is bounded and writes keep
 // their turn. It reports false when the client went away while it waited.
-func (s *Server) heavyRead(c *call) (release func(), ok bool) {
+func (s *Server) heavyRead(ctx context.Context) (release func(), ok bool) {
 	select {
 	case s.heavy <- struct{}{}:
 		return func() { <-s.heavy }, true
-	case <-c.ctx.Done():
+	case <-ctx.Done():
 		return nil, false
 	}
 }

@@ -142,5 +142,6 @@ func (s *Server) routes() (*echo.Echo, error) {
 	})
 	e.GET(PathMetrics, echo.WrapHandler(s.metrics.handler()))
 	s.adminRoutes(e.Group(PathAdmin, s.adminOnly))
+	s.uiRoutes(e)
 	return e, nil
 }

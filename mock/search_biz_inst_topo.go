@@ -17,19 +17,28 @@ func (s *Server) searchBizInstTopoOp() operation {
 }
 
 func (s *Server) searchBizInstTopo(c *call) answer {
-	release, ok := s.heavyRead(c)
+	release, ok := s.heavyRead(c.ctx)
 	if !ok {
 		return c.failure(spec.MsgCancelled)
 	}
 	defer release()
-	sets, tooMany := s.store.SetsOf(c.bizID, s.cfg.MaxPage)
+	q, _ := url.ParseQuery(c.rawQuery)
+	_, withDefault := q["with_default"]
+	tree, tooMany := s.bizTree(c.bizID, treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}, withDefault)
 	if tooMany {
 		return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage)
 	}
-	q, _ := url.ParseQuery(c.rawQuery)
-	_, withDefault := q["with_default"]
-	t := treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}
-	biz, _ := s.store.Business(c.bizID)
+	return succeeded([]*treeNode{tree})
+}
+
+// bizTree is the tree of a business as search_biz_inst_topo answers it, the idle set with
+// withDefault; tooMany when the business holds more sets than a page may.
+func (s *Server) bizTree(bizID int64, t treeBuilder, withDefault bool) (tree *treeNode, tooMany bool) {
+	sets, tooMany := s.store.SetsOf(bizID, s.cfg.MaxPage)
+	if tooMany {
+		return nil, true
+	}
+	biz, _ := s.store.Business(bizID)
 
 	// Each node's children, found by one pass over the sets and one over the nodes: sets hang
 	// under the lowest custom level's nodes, or under the business (0); built-in sets always
@@ -48,7 +57,7 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 		}
 		under[parent] = append(under[parent], t.set(st))
 	}
-	nodes := s.store.Nodes(c.bizID) // by id
+	nodes := s.store.Nodes(bizID) // by id
 	childNodes := map[int64][]topo.Node{}
 	for _, n := range nodes {
 		parent := n.ParentID
@@ -73,7 +82,7 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 		}
 		return out
 	}
-	return succeeded([]*treeNode{t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))})
+	return t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0)), false
 }
 
 // treeNode is a node of the topology tree as CMDB writes it, its keys in alphabetical order:

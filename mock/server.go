@@ -100,6 +100,10 @@ type Server struct {
 	echo    *echo.Echo
 	saveMu  sync.Mutex    // one state write at a time
 	heavy   chan struct{} // places for reads that build a whole tree, one a core
+	streams chan struct{} // places for the page's journal streams
+
+	closing   chan struct{} // closed by Close: open streams end
+	closeOnce sync.Once
 
 	fakeMu sync.Mutex
 	faker  *gofakeit.Faker
@@ -130,6 +134,8 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		limiter: &rateLimiter{perSecond: cfg.RateLimit},
 		faker:   gofakeit.New(cfg.Seed),
 		heavy:   make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		streams: make(chan struct{}, uiStreams),
+		closing: make(chan struct{}),
 	}
 	inRow, names := rowAttributes(s.model)
 	s.inRow = inRow

@@ -282,6 +282,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes: int(2 * f.maxHeaderBytes),
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(handler.Close) // the pages' journal streams end: a stop does not wait on them
 	if f.pprof != "" {
 		if err := servePprof(ctx, f.pprof, cfg.Admin, logger); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,4 +120,18 @@ func TestContractStopsOnASecondSignal(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("a second SIGINT did not end the contract run")
 	}
+}
+
+// TestStopDoesNotWaitOnAnOpenPage: a page's journal stream ends when the mock stops, so a stop
+// with a page open is as quick as one without (the shutdown timeout is longer than the wait
+// startRun allows a stop).
+func TestStopDoesNotWaitOnAnOpenPage(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--shutdown-timeout", "1m"}, nil)
+	resp, err := http.Get("http://" + addr + "/__mock/journal/stream")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, stop())
+	_, err = io.ReadAll(resp.Body)
+	assert.NoError(t, err, "the stream ended cleanly")
 }

@@ -69,5 +69,9 @@ func (m *Mock) Journal() *mock.Journal { return m.Server.Journal() }
 // Faults are the mock's fault rules.
 func (m *Mock) Faults() *mock.Faults { return m.Server.Faults() }
 
-// Close stops the mock and waits for the requests in flight.
-func (m *Mock) Close() { m.http.Close() }
+// Close stops the mock and waits for the requests in flight; the journal streams of open pages
+// end first.
+func (m *Mock) Close() {
+	m.Server.Close()
+	m.http.Close()
+}
