@@ -91,16 +91,17 @@ type Server struct {
 	started                             time.Time // when the mock started: its model's install time
 	document                            []byte    // the contract served, with the model's custom attributes
 
-	fx      atomic.Pointer[fixtures.Fixtures]
-	store   *topo.Store
-	journal *Journal
-	faults  *Faults
-	limiter *rateLimiter
-	metrics *metrics
-	echo    *echo.Echo
-	saveMu  sync.Mutex    // one state write at a time
-	heavy   chan struct{} // places for reads that build a whole tree, one a core
-	streams chan struct{} // places for the page's journal streams
+	fx        atomic.Pointer[fixtures.Fixtures]
+	store     *topo.Store
+	journal   *Journal
+	faults    *Faults
+	limiter   *rateLimiter
+	metrics   *metrics
+	echo      *echo.Echo
+	saveMu    sync.Mutex    // one state write at a time
+	heavy     chan struct{} // places for reads that build a whole tree, one a core
+	streams   chan struct{} // places for the page's journal streams
+	writeWait time.Duration // how long a stream waits for its reader to take a write
 
 	closing   chan struct{} // closed by Close: open streams end
 	closeOnce sync.Once
@@ -134,7 +135,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		limiter: &rateLimiter{perSecond: cfg.RateLimit},
 		faker:   gofakeit.New(cfg.Seed),
 		heavy:   make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-		streams: make(chan struct{}, uiStreams),
+		streams: make(chan struct{}, uiStreams), writeWait: uiWriteWait,
 		closing: make(chan struct{}),
 	}
 	inRow, names := rowAttributes(s.model)

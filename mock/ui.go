@@ -31,7 +31,7 @@ const (
 	uiBatch   = 200
 	uiTick    = 250 * time.Millisecond
 	// uiWriteWait is how long a stream waits for a reader that does not read: then it ends, so
-	// a slow page holds nothing on the server.
+	// a slow page holds nothing on the server (Server.writeWait, which tests shorten).
 	uiWriteWait = 10 * time.Second
 )
 
@@ -145,7 +145,7 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	send := func(b []byte) error {
-		if err := rc.SetWriteDeadline(time.Now().Add(uiWriteWait)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		if err := rc.SetWriteDeadline(time.Now().Add(s.writeWait)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
 		if _, err := w.Write(b); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -148,9 +149,28 @@ func TestUIInABrowser(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#tree button.set[data-set-id="5"]`))),
 		"the tree redraws after a create")
 
-	// An entry opened: its request masked, and a curl that names the secret as a variable.
+	// The filters: the tree by name, the journal by code.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#entries tr:first-child`)),
+		chromedp.SendKeys(chromedp.CSS(`#tree-filter`), "web-2"),
+		chromedp.WaitNotVisible(chromedp.CSS(`#tree button.set[data-set-id="3"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tree button.set[data-set-id="5"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-code`), "1306201"),
+		chromedp.WaitNotVisible(chromedp.CSS(`#entries tr[data-code="1101108"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#entries tr[data-code="1306201"]`)),
+	))
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("#entries tr")].filter(r => r.offsetParent !== null).length`))
+	require.NoError(t, err)
+	assert.Equal(t, 2, visible, "the two faulted creates")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`["tree-filter", "f-code"].forEach(id => { const e = document.getElementById(id); e.value = ""; e.dispatchEvent(new Event("input")) })`),
+		chromedp.WaitVisible(chromedp.CSS(`#tree button.set[data-set-id="3"]`)),
+	))
+
+	// An entry opened from the keyboard: its request masked, and a curl that names the secret
+	// as a variable.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Focus(chromedp.CSS(`#entries tr:first-child`)),
+		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(chromedp.CSS(`#curl`)),
 	))
 	curl := text(t, ctx, "#curl")
@@ -425,4 +445,30 @@ func TestJournalAfter(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, ids(s.Journal().After(tc.after, tc.limit)), "after %d, %d", tc.after, tc.limit)
 	}
+}
+
+// TestJournalStreamLetsASlowReaderGo: a reader that takes nothing is let go once a write has
+// waited for it too long, so the stream holds nothing on the server: the connection ends
+// while the mock keeps making entries.
+func TestJournalStreamLetsASlowReaderGo(t *testing.T) {
+	s, base := uiServer(t, mock.Config{MaxBody: 1 << 20})
+	s.SetStreamWriteWait(100 * time.Millisecond)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "GET /__mock/journal/stream HTTP/1.1\r\nHost: "+strings.TrimPrefix(base, "http://")+"\r\n\r\n")
+	require.NoError(t, err)
+
+	// Entries of 60 KiB each, far more than the sockets' buffers hold, while nothing is read.
+	big := strings.Repeat("x", 60<<10)
+	for range 400 {
+		resp, err := http.Post(base+mock.PathESBCreateSet, "application/json",
+			strings.NewReader(`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":2,"data":{"bk_set_desc":"`+big+`"}}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	time.Sleep(time.Second) // the stream's writes wait 100 ms, then it ends
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.Copy(io.Discard, conn)
+	assert.NoError(t, err, "the server ended the stream: what was sent is read to its end, not to the deadline")
 }

@@ -1,0 +1,7 @@
+package mock
+
+import "time"
+
+// SetStreamWriteWait shortens how long a journal stream waits for a reader that does not read;
+// set before any stream opens.
+func (s *Server) SetStreamWriteWait(d time.Duration) { s.writeWait = d }
