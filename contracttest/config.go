@@ -68,11 +68,17 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, *url.URL, error) {
-	if c.Spec == nil {
-		return c, nil, errors.New("contracttest: Config.Spec is required")
-	}
 	if c.BizID <= 0 {
 		return c, nil, errors.New("contracttest: an explicit business id (--biz-id) is required: the run creates and deletes sets in it")
+	}
+	return c.withClientDefaults()
+}
+
+// withClientDefaults checks and completes what a client of the target needs: the target, the
+// surface, the release, the pace, the credentials and an HTTP client that follows no redirect.
+func (c Config) withClientDefaults() (Config, *url.URL, error) {
+	if c.Spec == nil {
+		return c, nil, errors.New("contracttest: Config.Spec is required")
 	}
 	base, err := url.Parse(c.Target)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

@@ -274,14 +274,84 @@ func (s *Server) builtIns() []topo.Seed {
 				parent = b.ID
 			}
 			c := &call{bizID: b.ID, parentID: parent, name: set.Name, def: set.Default, creds: credentials{Username: systemUser}}
+			draft := s.buildRow(c, false)
+			if set.Fields != nil {
+				draft = s.recordRow(draft, set.Fields)
+			}
 			modules := make([]topo.Module, len(set.Modules))
 			for i, m := range set.Modules {
-				modules[i] = topo.Module{ID: m.ID, Name: m.Name, Default: m.Default}
+				modules[i] = recordModule(topo.Module{ID: m.ID, Name: m.Name, Default: m.Default}, m.Fields)
 			}
-			out = append(out, topo.Seed{ID: set.ID, Draft: s.buildRow(c, false), Modules: modules})
+			out = append(out, topo.Seed{ID: set.ID, Draft: draft, Modules: modules})
 		}
 	}
 	return out
+}
+
+// recordRow is the row of a fixture set whose record a live CMDB answered (the fields
+// cmdbmock import writes): the model's attributes as the record has them (the model's default
+// for one it lacks), the template, times and creator of the server's fields, an owner other
+// than "0", and every other key kept as it is.
+func (s *Server) recordRow(d topo.Draft, fields map[string]any) topo.Draft {
+	var b []byte
+	for _, i := range s.inRow {
+		a := s.model[i]
+		if v, ok := fields[a.PropertyID]; ok {
+			b = topo.AppendValue(b, v)
+		} else {
+			b = topo.AppendValue(b, a.StoredWhenAbsent())
+		}
+		b = append(b, 0)
+	}
+	d.Attrs, d.Extra = b, nil
+	if id, ok := intValue(fields["set_template_id"]); ok {
+		d.TemplateID = id
+	}
+	if by, ok := fields["bk_created_by"].(string); ok {
+		d.CreatedBy = by
+	}
+	if t, ok := topo.ParseTime(fields["create_time"]); ok {
+		d.Created = t
+	}
+	if t, ok := topo.ParseTime(fields["last_time"]); ok {
+		d.Updated = t
+	}
+	for k, v := range fields {
+		owner, _ := v.(string)
+		keep := !topo.ServerField(k) && !slices.ContainsFunc(s.model, func(a fixtures.Attribute) bool { return a.PropertyID == k }) ||
+			k == "bk_supplier_account" && owner != topo.DefaultSupplierAccount
+		if keep {
+			if d.Extra == nil {
+				d.Extra = topo.Record{}
+			}
+			d.Extra[k] = v
+		}
+	}
+	return d
+}
+
+// recordModule is a fixture module whose record a live CMDB answered: its templates, category,
+// times and creator from the record, the rest of it kept as its fields.
+func recordModule(m topo.Module, fields map[string]any) topo.Module {
+	if fields == nil {
+		return m
+	}
+	m.ServiceTemplateID, _ = intValue(fields["service_template_id"])
+	m.ServiceCategoryID, _ = intValue(fields["service_category_id"])
+	m.SetTemplateID, _ = intValue(fields["set_template_id"])
+	m.Created, _ = topo.ParseTime(fields["create_time"])
+	m.Updated, _ = topo.ParseTime(fields["last_time"])
+	m.CreatedBy, _ = fields["bk_created_by"].(string)
+	m.Fields = topo.Record{}
+	for k, v := range fields {
+		switch k {
+		case "bk_module_id", "bk_module_name", "bk_set_id", "bk_biz_id", "bk_parent_id", "default", "service_template_id",
+			"service_category_id", "set_template_id", "create_time", "bk_created_at", "last_time", "bk_updated_at", "bk_created_by":
+		default:
+			m.Fields[k] = v
+		}
+	}
+	return m
 }
 
 // topology is the mainline of the fixtures, above the sets: businesses, made when the mock

@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -116,4 +117,22 @@ func pythonText(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// intValue reads an integer of a fixture's record, as encoding/json decodes a number into an
+// interface (float64), or as a decoder with UseNumber does.
+func intValue(v any) (int64, bool) {
+	switch t := v.(type) {
+	case float64:
+		if t != math.Trunc(t) || math.Abs(t) > 1<<53 {
+			return 0, false
+		}
+		return int64(t), true
+	case json.Number:
+		i, err := strconv.ParseInt(string(t), 10, 64)
+		return i, err == nil
+	case int64:
+		return t, true
+	}
+	return 0, false
 }

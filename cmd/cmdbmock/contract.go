@@ -24,25 +24,20 @@ var errNotConformant = errors.New("the target does not keep the contract")
 func contract(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := env(getenv)
 	var (
-		cfg                    contracttest.Config
-		surface, format, out   string
+		target                 targetFlags
+		format, out            string
 		lang, version          string
-		timeout                time.Duration
 		bizID, parent, parent2 int64
-		caFile                 string
-		insecure, iam, quiet   bool
+		iam, quiet             bool
 	)
+	cfg := &target.cfg
 	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.Target, "target", e.str("CMDBMOCK_TARGET", ""), "base URL of the deployment to check (CMDBMOCK_TARGET)")
+	addTargetFlags(fs, e, &target, contracttest.DefaultRPS)
 	fs.Int64Var(&bizID, "biz-id", 0, "the business the run creates and deletes its sets in; required")
 	fs.Int64Var(&parent, "parent-id", 0, "the node new sets hang under (default: the business)")
 	fs.Int64Var(&parent2, "other-parent-id", 0, "a second parent for the duplicate-name case (default: --parent-id + 1)")
-	fs.StringVar(&cfg.AppCode, "app-code", e.str("CMDBMOCK_APP_CODE", "cmdbmock"), "app code (CMDBMOCK_APP_CODE)")
-	fs.StringVar(&cfg.AppSecret, "app-secret", e.str("CMDBMOCK_APP_SECRET", "cmdbmock"), "app secret; prefer CMDBMOCK_APP_SECRET, which stays out of the process list")
-	fs.StringVar(&cfg.Username, "username", e.str("CMDBMOCK_USERNAME", "admin"), "the calling user (CMDBMOCK_USERNAME)")
 	fs.StringVar(&cfg.DeniedUser, "denied-user", "", "a user without permission on the business, to check 9900403")
-	fs.StringVar(&surface, "surface", "esb", "esb or v3")
 	fs.StringVar(&lang, "lang", "en", "language asked for: en or zh")
 	fs.StringVar(&version, "cmdb-version", string(spec.V313), "release whose messages are expected: 3.12, 3.13 or 3.14")
 	iam = true
@@ -50,31 +45,17 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&format, "format", "text", "report format: text, json or junit")
 	fs.StringVar(&out, "out", "", "write the report to this file instead of standard output")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on standard error while the run goes (a text report to standard output is its own progress)")
-	fs.Float64Var(&cfg.RPS, "rps", contracttest.DefaultRPS, "requests per second")
-	fs.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.BoolVar(&cfg.NoCleanup, "no-cleanup", false, "leave the created sets in place")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the requests it would send, send none")
 	fs.BoolVar(&cfg.Lenient, "lenient", false, "compare codes only, not messages")
-	fs.IntVar(&cfg.Retries, "retries", 3, "times a request is sent again after a 5xx or 1306429 answer, with backoff")
-	fs.StringVar(&caFile, "ca-file", "", "PEM file of the CA that signed the target's certificate")
-	fs.BoolVar(&insecure, "insecure", false, "do not check the target's TLS certificate (a warning is printed)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if timeout <= 0 {
-		return fmt.Errorf("--timeout must be positive, not %s: a request without one could wait forever", timeout)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if cfg.Target == "" {
-		return errors.New("--target is required")
-	}
 	if bizID <= 0 {
 		return errors.New("--biz-id is required: the run creates and deletes sets in that business")
-	}
-	if cfg.RPS <= 0 {
-		return errors.New("--rps must be positive")
 	}
 	switch lang {
 	case "en":
@@ -92,30 +73,22 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	if !ok {
 		return fmt.Errorf("--format %q: want text, json or junit", format)
 	}
-	cfg.BizID, cfg.ParentID, cfg.OtherParentID = bizID, parent, parent2
-	cfg.Surface, cfg.Version, cfg.IAMOff = contracttest.Surface(surface), spec.Version(version), !iam
-
-	sp, err := spec.Load(ctx)
+	check, err := target.config(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	cfg.Spec = sp
-	if cfg.Client, err = httpClient(timeout, caFile, insecure, stderr); err != nil {
-		return err
-	}
-	if cfg.Retries == 0 {
-		cfg.Retries = -1 // --retries 0: send once
-	}
+	check.BizID, check.ParentID, check.OtherParentID = bizID, parent, parent2
+	check.Version, check.IAMOff = spec.Version(version), !iam
 	// Each case is shown as it ends: a text report to standard output is written that way; any
 	// other report is written at the end, and the run shows its progress on standard error.
 	streamed := format == "text" && out == ""
 	switch {
 	case streamed:
-		cfg.Progress = stdout
+		check.Progress = stdout
 	case !quiet:
-		cfg.Progress = stderr
+		check.Progress = stderr
 	}
-	report, err := contracttest.Run(ctx, cfg)
+	report, err := contracttest.Run(ctx, check)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 var commands = []struct{ name, line string }{
 	{"serve", "serve the mock (the default command)"},
 	{"contract", "check a deployment against the contract: exit 0 conformant, 1 violations found, 2 could not run"},
+	{"import", "read a running CMDB's model and topology into a fixtures directory that --fixtures serves"},
 	{"healthcheck", "exit 0 when the mock at --addr answers /healthz"},
 	{"version", "print the version, the commit and the build date"},
 	{"help", "this list, then a command's flags: cmdbmock help contract"},
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, rest, getenv, stderr)
 	case "contract":
 		return contract(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stderr)
 	default:
 		return fmt.Errorf("unknown command %q (cmdbmock help lists them)", cmd)
 	}
@@ -67,6 +70,8 @@ func help(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = serve(ctx, []string{"-h"}, getenv, io.Discard, stdout)
 	case "contract":
 		err = contract(ctx, []string{"-h"}, getenv, io.Discard, stdout)
+	case "import":
+		err = importCmd(ctx, []string{"-h"}, getenv, stdout)
 	case "healthcheck":
 		err = healthcheck(ctx, []string{"-h"}, getenv, stdout)
 	case "version", "help":

@@ -82,6 +82,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`(contract run |ct-)[0-9a-f]{8}\b`), "${1}<run id>"},
 	{regexp.MustCompile(`curl/[0-9.]+`), "curl/<version>"},
 	{regexp.MustCompile(`"duration_ms":\s*[0-9.e-]+`), `"duration_ms":<ms>`},
+	{regexp.MustCompile(`(requests in )[0-9.]+ s\b`), "${1}<seconds> s"},
 }
 
 func normalize(s string) string {

@@ -142,6 +142,26 @@ var serverSources = map[string]source{
 	"bk_created_by": srcCreatedBy,
 }
 
+// ServerField reports whether a set's row holds the key on its own, beside the model's
+// attributes: its ids, name, default, template, owner, times and creator.
+func ServerField(key string) bool {
+	_, ok := serverSources[key]
+	return ok
+}
+
+// ParseTime reads a time as records write it (or any RFC 3339 time) into Unix milliseconds.
+func ParseTime(v any) (int64, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, false
+	}
+	return t.UnixMilli(), true
+}
+
 func newLayout(attrs []string, loc *time.Location) *layout {
 	l := &layout{loc: loc, attrs: attrs, sources: maps.Clone(serverSources)}
 	for i, a := range attrs {

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// stagingFixtures is a "staging CMDB" of its own: custom levels, a custom required attribute
+// and a custom enum on the set model, and an app whose secret the import must not write.
+var stagingFixtures = map[string]string{
+	"businesses.json": `[
+	 {"bk_biz_id":1,"bk_biz_name":"资源池","default":1,"sets":[{"bk_set_id":1,"bk_set_name":"空闲机池","default":1,
+	  "modules":[{"bk_module_id":1,"bk_module_name":"空闲机","default":1}]}]},
+	 {"bk_biz_id":2,"bk_biz_name":"游戏","fields":{"bk_biz_maintainer":"alice","time_zone":"Asia/Shanghai","language":"1","life_cycle":"2"},
+	  "sets":[{"bk_set_id":2,"bk_set_name":"空闲机池","default":1,"modules":[{"bk_module_id":4,"bk_module_name":"空闲机","default":1},
+	  {"bk_module_id":5,"bk_module_name":"故障机","default":2}]}],
+	  "nodes":[{"bk_inst_id":201,"bk_inst_name":"华南","bk_obj_id":"region","bk_parent_id":0},
+	  {"bk_inst_id":202,"bk_inst_name":"深圳","bk_obj_id":"zone","bk_parent_id":201}]},
+	 {"bk_biz_id":3,"bk_biz_name":"支付","fields":{"bk_biz_maintainer":"carol"},
+	  "sets":[{"bk_set_id":3,"bk_set_name":"空闲机池","default":1,"modules":[{"bk_module_id":6,"bk_module_name":"空闲机","default":1}]}]}]`,
+	"mainline.json": `[{"bk_obj_id":"region","bk_obj_name":"地区"},{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`,
+	"set_attributes.json": `[
+	 {"id":9001,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","isrequired":true,"editable":true,"option":""},
+	 {"id":9002,"bk_property_id":"tier","bk_property_name":"等级","bk_property_type":"enum","editable":true,
+	  "option":[{"id":"gold","name":"金","type":"text","is_default":true},{"id":"silver","name":"银","type":"text","is_default":false}]}]`,
+}
+
+const importerSecret, importerUser = "canary-import-secret", "canary-importer"
+
+func writeFixtures(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	return dir
+}
+
+// esb sends an ESB call with the staging's user and returns its answer, decoded.
+func esb(t *testing.T, base, component, body string) map[string]any {
+	t.Helper()
+	creds := `"bk_app_code":"ops","bk_app_secret":"ops-secret","bk_username":"bob",`
+	resp, err := http.Post(base+"/api/c/compapi/v2/cc/"+component+"/", "application/json", strings.NewReader("{"+creds+body[1:]))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&out))
+	return out
+}
+
+// stamps are the times of an answer: the import keeps them, but a mock stamps what it makes
+// at its own start, so the comparison sets them aside.
+var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
+
+// comparable is an answer without its request id, its times written the same.
+func comparable(t *testing.T, answer map[string]any) string {
+	t.Helper()
+	delete(answer, "request_id")
+	b, err := json.MarshalIndent(answer, "", " ")
+	require.NoError(t, err)
+	return stamps.ReplaceAllString(string(b), "<time>")
+}
+
+// TestImportServesAsTheTargetAnswers: a mock changed by calls (sets with custom attributes under
+// custom levels, an update, modules, a new custom-level node, a delete) is imported through the
+// binary's command; a mock serving the directory answers the read calls as the target does,
+// times aside, keeps the custom required attribute and the custom enum, and goes on with ids
+// past the imported ones. No credential of the importer is written.
+func TestImportServesAsTheTargetAnswers(t *testing.T) {
+	staging, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", writeFixtures(t, stagingFixtures)}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	target := "http://" + staging
+	for _, name := range []string{"web", "db", "cache"} {
+		require.Equal(t, json.Number("0"), esb(t, target, "create_set", `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"`+name+`","owner_team":"infra","tier":"silver","bk_capacity":30}}`)["code"])
+	}
+	require.Equal(t, json.Number("0"), esb(t, target, "update_set", `{"bk_biz_id":2,"bk_set_id":4,"data":{"bk_set_desc":"primary","bk_set_env":"1"}}`)["code"])
+	require.Equal(t, json.Number("0"), esb(t, target, "delete_set", `{"bk_biz_id":2,"bk_set_id":5}`)["code"])
+	require.Equal(t, json.Number("0"), esb(t, target, "create_module", `{"bk_biz_id":2,"bk_set_id":4,"data":{"bk_parent_id":4,"bk_module_name":"nginx","operator":"dave"}}`)["code"])
+	require.Equal(t, json.Number("0"), esb(t, target, "create_inst", `{"bk_obj_id":"zone","bk_biz_id":2,"bk_inst_name":"广州","bk_parent_id":201}`)["code"])
+	region := esb(t, target, "create_inst", `{"bk_obj_id":"region","bk_biz_id":3,"bk_inst_name":"华东","bk_parent_id":3}`)
+	require.Equal(t, json.Number("0"), region["code"], "%v", region)
+	regionID := region["data"].(map[string]any)["bk_inst_id"].(json.Number).String()
+	zone := esb(t, target, "create_inst", `{"bk_obj_id":"zone","bk_biz_id":3,"bk_inst_name":"上海","bk_parent_id":`+regionID+`}`)
+	require.Equal(t, json.Number("0"), zone["code"], "%v", zone)
+	zoneID := zone["data"].(map[string]any)["bk_inst_id"].(json.Number).String()
+	require.Equal(t, json.Number("0"), esb(t, target, "create_set", `{"bk_biz_id":3,"data":{"bk_parent_id":`+zoneID+`,"bk_set_name":"pay","owner_team":"fin"}}`)["code"])
+
+	out := filepath.Join(t.TempDir(), "staging")
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"import", "--target", target, "--out", out, "--biz", "1", "--biz", "2,3",
+		"--username", importerUser, "--rps", "1000", "--page-size", "2"}, getenv(map[string]string{"CMDBMOCK_APP_SECRET": importerSecret}), io.Discard, &stderr)
+	require.NoError(t, err, stderr.String())
+	assert.Contains(t, stderr.String(), "import: sets of business 2: 2 of 3", "progress, a page at a time")
+	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 2 custom set attributes")
+
+	// Through the API gateway's surface the same is read.
+	viaV3 := filepath.Join(t.TempDir(), "v3")
+	require.NoError(t, run(context.Background(), []string{"import", "--target", target, "--out", viaV3, "--biz", "1,2,3", "--surface", "v3",
+		"--username", importerUser, "--rps", "1000", "--quiet"}, getenv(map[string]string{"CMDBMOCK_APP_SECRET": importerSecret}), io.Discard, io.Discard))
+	for _, name := range []string{"businesses.json", "mainline.json", "set_attributes.json"} {
+		esbFile, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err)
+		v3File, err := os.ReadFile(filepath.Join(viaV3, name))
+		require.NoError(t, err)
+		assert.Equal(t, string(esbFile), string(v3File), name)
+	}
+
+	local, stopLocal := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", out}, nil)
+	defer func() { assert.NoError(t, stopLocal()) }()
+	calls := []struct{ component, body string }{
+		{"search_object_attribute", `{"bk_obj_id":"set"}`},
+		{"get_mainline_object_topo", `{}`},
+		{"search_business", `{}`},
+	}
+	for _, biz := range []string{"1", "2", "3"} {
+		calls = append(calls,
+			struct{ component, body string }{"search_biz_inst_topo", `{"bk_biz_id":` + biz + `}`},
+			struct{ component, body string }{"search_set", `{"bk_biz_id":` + biz + `}`},
+			struct{ component, body string }{"search_module", `{"bk_biz_id":` + biz + `}`},
+		)
+	}
+	for _, c := range calls {
+		want := comparable(t, esb(t, target, c.component, c.body))
+		assert.Equal(t, want, comparable(t, esb(t, "http://"+local, c.component, c.body)), "%s %s", c.component, c.body)
+	}
+
+	// The custom required attribute and the custom enum work as on the target.
+	missing := `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"no-owner"}}`
+	assert.Equal(t, comparable(t, esb(t, target, "create_set", missing)), comparable(t, esb(t, "http://"+local, "create_set", missing)))
+	badTier := `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"x","owner_team":"a","tier":"bronze"}}`
+	assert.Equal(t, comparable(t, esb(t, target, "create_set", badTier)), comparable(t, esb(t, "http://"+local, "create_set", badTier)))
+	made := esb(t, "http://"+local, "create_set", `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"new","owner_team":"a"}}`)
+	assert.Equal(t, json.Number("8"), made["data"].(map[string]any)["bk_set_id"], "the counter goes on past the imported ids")
+
+	var files strings.Builder
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(out, e.Name()))
+		require.NoError(t, err)
+		files.Write(b)
+	}
+	for _, secret := range []string{importerSecret, importerUser, "ops-secret", "request_id"} {
+		assert.NotContains(t, files.String(), secret)
+	}
+}
+
+// TestImportReplacesOnlyItsOwn: a second import replaces the first; a directory of other files
+// is refused and left as it was.
+func TestImportReplacesOnlyItsOwn(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	out := filepath.Join(t.TempDir(), "imported")
+	args := []string{"import", "--target", "http://" + addr, "--out", out, "--rps", "1000", "--quiet"}
+	require.NoError(t, run(context.Background(), args, getenv(nil), io.Discard, io.Discard))
+	require.NoError(t, os.WriteFile(filepath.Join(out, "stale.json"), []byte("{}"), 0o644))
+	require.NoError(t, run(context.Background(), args, getenv(nil), io.Discard, io.Discard))
+	_, err := os.Stat(filepath.Join(out, "stale.json"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "the second import replaced the directory whole")
+
+	mine := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644))
+	err = run(context.Background(), []string{"import", "--target", "http://" + addr, "--out", mine, "--rps", "1000", "--quiet"}, getenv(nil), io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "did not write")
+	assert.Equal(t, 2, exitCode(err))
+	kept, _ := os.ReadFile(filepath.Join(mine, "notes.txt"))
+	assert.Equal(t, "mine", string(kept))
+	siblings, _ := os.ReadDir(filepath.Dir(out))
+	assert.Len(t, siblings, 1, "no half-written directory beside it")
+}
+
+// TestImportCannotRun: an unreachable target, refused credentials and a target that is not a
+// CMDB each end the import with a clear message and exit 2, writing nothing.
+func TestImportCannotRun(t *testing.T) {
+	strict, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--app", "ops:right"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	notCMDB := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<html>a login page</html>")
+	}))
+	defer notCMDB.Close()
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"unreachable":         {[]string{"--target", "http://127.0.0.1:1"}, "connection refused"},
+		"refused credentials": {[]string{"--target", "http://" + strict, "--app-code", "ops", "--app-secret", "wrong"}, "refused"},
+		"not a CMDB":          {[]string{"--target", notCMDB.URL}, "not CMDB's envelope"},
+		"no out":              {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "x")
+			args := append([]string{"import", "--out", out, "--rps", "1000", "--retries", "0", "--quiet"}, tc.args...)
+			err := run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "wrong", "no secret in the message")
+			assert.Equal(t, 2, exitCode(err))
+			_, statErr := os.Stat(out)
+			assert.ErrorIs(t, statErr, os.ErrNotExist)
+		})
+	}
+}
