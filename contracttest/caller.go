@@ -3,6 +3,7 @@ package contracttest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 )
 
@@ -30,31 +31,52 @@ func (c *Caller) Surface() Surface { return c.surface }
 // Call is one call: an operation of the spec on the caller's surface and what it sends beside
 // the credentials.
 type Call struct {
-	Op    string         // such as spec.OpESBSearchSet, or spec.OpV3SearchSet on v3
-	BizID int64          // ESB: bk_biz_id (0: none); v3: the path's business
-	SetID int64          // v3: the path's set, where it has one (search_module: 0 is every set)
-	Args  map[string]any // ESB: beside the credentials; v3: the body
+	Op    string // such as spec.OpESBSearchSet, or spec.OpV3SearchSet on v3
+	BizID int64  // ESB: bk_biz_id (0: none); v3: the path's business
+	// IDs are the other ids the call names (bk_set_id, bk_module_id, bk_obj_id, bk_inst_id): in
+	// the path on v3, at the top of the body on ESB.
+	IDs  map[string]any
+	Args map[string]any // ESB: beside the credentials; v3: the body
+	// As, when set, is the user the call is made as in place of the configured one.
+	As string
 }
 
-// Answer is what came back: the HTTP status and the body, as sent.
+// Answer is what came back: the HTTP status, the headers and the body, as sent.
 type Answer struct {
 	Status int
+	Header http.Header
 	Body   []byte
 }
 
 // Do sends the call. An error means no answer came (the target unreachable, a redirect, an
 // answer over 1 MiB); its text has the secret masked.
 func (c *Caller) Do(ctx context.Context, call Call) (Answer, error) {
-	r := request{op: call.Op, args: call.Args}
+	r := request{op: call.Op, args: call.Args, setID: call.IDs["bk_set_id"], moduleID: call.IDs["bk_module_id"],
+		objID: call.IDs["bk_obj_id"], instID: call.IDs["bk_inst_id"]}
 	if call.BizID != 0 {
 		r.biz = call.BizID
 	}
-	if c.surface == SurfaceV3 {
-		r.setID = call.SetID
+	if call.As != "" {
+		r.creds = &credentials{AppCode: c.cl.cfg.AppCode, AppSecret: c.cl.cfg.AppSecret, Username: call.As}
 	}
-	ex := c.cl.send(ctx, r)
+	return answerOf(c.cl.send(ctx, r))
+}
+
+// Send sends a request as it is (a journal's entry, replayed), at the caller's pace and with its
+// retries; path holds the query string, if any.
+func (c *Caller) Send(ctx context.Context, method, path string, header http.Header, body []byte) (Answer, error) {
+	ex := &Exchange{Method: method, URL: c.cl.shown + path, url: c.cl.base + path}
+	c.cl.exchange(ctx, method, body, header, ex)
+	return answerOf(ex)
+}
+
+func answerOf(ex *Exchange) (Answer, error) {
 	if ex.Error != "" {
 		return Answer{}, errors.New(ex.Error)
 	}
-	return Answer{Status: ex.Status, Body: ex.body}, nil
+	return Answer{Status: ex.Status, Header: ex.header, Body: ex.body}, nil
 }
+
+// Scrub masks the configured secret in s, as reports mask it: for what a tool shows of an
+// answer, which a target may have echoed the secret into.
+func (c *Caller) Scrub(s string) string { return c.cl.scrub(s) }

@@ -138,11 +138,18 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 		ex.NotSent = true
 		return ex
 	}
+	c.exchange(ctx, method, body, header, ex)
+	return ex
+}
+
+// exchange sends a request at the configured pace, again after a retryable answer, and records
+// the last answer in ex.
+func (c *client) exchange(ctx context.Context, method string, body []byte, header http.Header, ex *Exchange) {
 	backoff := c.cfg.RetryBackoff
 	for attempt := 0; ; attempt++ {
 		if err := c.pace(ctx); err != nil {
 			ex.Error = err.Error()
-			return ex
+			return
 		}
 		c.do(ctx, method, body, header, ex)
 		if attempt >= c.cfg.Retries || !retryable(ex) {
@@ -151,7 +158,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 		ex.Retries++
 		select {
 		case <-ctx.Done():
-			return ex
+			return
 		case <-time.After(backoff):
 		}
 		backoff *= 2
@@ -163,7 +170,6 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 			ex.ResponseHeaders[k] = v
 		}
 	}
-	return ex
 }
 
 // do sends one request and records its answer in ex. A request once sent is let finish even

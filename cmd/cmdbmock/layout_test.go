@@ -22,6 +22,9 @@ func TestImportGraph(t *testing.T) {
 		"mock":     {module + "contracttest", module + "cmd"},
 		// contracttest judges the mock exactly as it judges a real deployment.
 		"contracttest": {module + "mock", module + "fixtures", module + "cmd", "github.com/labstack/echo"},
+		// So do its diff and the importer: they read deployments, the mock among them, as clients.
+		"contracttest/diff": {module + "mock", module + "fixtures", module + "cmd", "github.com/labstack/echo"},
+		"fixtures/importer": {module + "mock", module + "cmd", "github.com/labstack/echo"},
 		// The topology store and the JSON engine know nothing of the contract, HTTP or Echo.
 		"mock/topo":      {module + "mock", module + "spec", module + "fixtures", module + "contracttest", module + "cmd", "github.com/labstack/echo", "net/http"},
 		"internal/jsonx": {module + "mock", module + "spec", module + "fixtures", module + "contracttest", module + "cmd", "github.com/labstack/echo", "net/http"},

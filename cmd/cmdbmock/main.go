@@ -42,7 +42,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errNotConformant):
+	case errors.Is(err, errNotConformant), errors.Is(err, errDifferent):
 		return 1
 	}
 	return 2

@@ -17,6 +17,7 @@ var commands = []struct{ name, line string }{
 	{"serve", "serve the mock (the default command)"},
 	{"contract", "check a deployment against the contract: exit 0 conformant, 1 violations found, 2 could not run"},
 	{"import", "read a running CMDB's model and topology into a fixtures directory that --fixtures serves"},
+	{"diff", "send the same calls to a target and a reference (another deployment, or the mock): exit 0 the same, 1 differences, 2 could not run"},
 	{"healthcheck", "exit 0 when the mock at --addr answers /healthz"},
 	{"version", "print the version, the commit and the build date"},
 	{"help", "this list, then a command's flags: cmdbmock help contract"},
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return contract(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, getenv, stderr)
+	case "diff":
+		return diffCmd(ctx, rest, getenv, stdout, stderr)
 	default:
 		return fmt.Errorf("unknown command %q (cmdbmock help lists them)", cmd)
 	}
@@ -72,6 +75,8 @@ func help(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = contract(ctx, []string{"-h"}, getenv, io.Discard, stdout)
 	case "import":
 		err = importCmd(ctx, []string{"-h"}, getenv, stdout)
+	case "diff":
+		err = diffCmd(ctx, []string{"-h"}, getenv, io.Discard, stdout)
 	case "healthcheck":
 		err = healthcheck(ctx, []string{"-h"}, getenv, stdout)
 	case "version", "help":

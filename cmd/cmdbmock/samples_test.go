@@ -79,7 +79,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "<uuid>"},
 	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "<request id>"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "<time>"},
-	{regexp.MustCompile(`(contract run |ct-)[0-9a-f]{8}\b`), "${1}<run id>"},
+	{regexp.MustCompile(`(contract run |ct-|diff run |dn-)[0-9a-f]{8}\b`), "${1}<run id>"},
 	{regexp.MustCompile(`curl/[0-9.]+`), "curl/<version>"},
 	{regexp.MustCompile(`"duration_ms":\s*[0-9.e-]+`), `"duration_ms":<ms>`},
 	{regexp.MustCompile(`(requests in )[0-9.]+ s\b`), "${1}<seconds> s"},

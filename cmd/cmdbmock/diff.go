@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/contracttest/diff"
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// errDifferent ends a diff that found differences: exit code 1.
+var errDifferent = errors.New("the target answers differently from the reference")
+
+// diffCmd sends the same calls to a target and a reference and reports where they differ.
+func diffCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := env(getenv)
+	var (
+		target                targetFlags
+		against, version, dir string
+		format, out, calls    string
+		denied                string
+		bizID, parent         int64
+		dryRun, quiet         bool
+	)
+	fs := flag.NewFlagSet("cmdbmock diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addTargetFlags(fs, e, &target, contracttest.DefaultRPS)
+	fs.StringVar(&against, "against", "", "base URL of the reference deployment; none: the mock, started in-process")
+	fs.StringVar(&version, "cmdb-version", string(spec.V313), "without --against: the release the mock imitates, 3.12, 3.13 or 3.14")
+	fs.StringVar(&dir, "fixtures", "", "without --against: the mock's fixtures directory (an import of the target, say)")
+	fs.Int64Var(&bizID, "biz-id", 0, "the business the scenario creates and deletes its sets in; required unless --calls")
+	fs.Int64Var(&parent, "parent-id", 0, "the node the scenario's sets hang under (default: the business)")
+	fs.StringVar(&denied, "denied-user", "", "a user without permission on the business, for the 9900403 call")
+	fs.StringVar(&calls, "calls", "", "a file of calls to send in place of the scenario: the export of /__mock/journal, or a list of its entries")
+	fs.StringVar(&format, "format", "text", "report format: text, json, junit or html")
+	fs.StringVar(&out, "out", "", "write the report to this file instead of standard output")
+	fs.BoolVar(&dryRun, "dry-run", false, "list the calls, send none")
+	fs.BoolVar(&quiet, "quiet", false, "no line per call on standard error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	write, ok := map[string]func(*diff.Report, io.Writer) error{
+		"text": (*diff.Report).WriteText, "json": (*diff.Report).WriteJSON, "junit": (*diff.Report).WriteJUnit, "html": (*diff.Report).WriteHTML,
+	}[format]
+	if !ok {
+		return fmt.Errorf("--format %q: want text, json, junit or html", format)
+	}
+	if calls == "" && bizID <= 0 {
+		return errors.New("--biz-id is required: the scenario creates and deletes sets in that business")
+	}
+	surfaces := []string{target.surface}
+	if target.surface == "both" {
+		surfaces = []string{string(spec.SurfaceESB), string(spec.SurfaceV3)}
+	}
+	var replay []diff.Replayed
+	if calls != "" {
+		var err error
+		if replay, err = diff.ReadReplay(calls, target.cfg.AppSecret); err != nil {
+			return err
+		}
+	}
+	reference, referenceName := against, redactedTarget(against)
+	if against == "" {
+		addr, stop, err := startReference(version, dir)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		reference, referenceName = "http://"+addr, "the mock (CMDB "+version+")"
+	}
+	var merged *diff.Report
+	for _, surface := range surfaces {
+		target.surface = surface
+		tcfg, err := target.config(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		rcfg := tcfg
+		rcfg.Target = reference
+		tc, err := contracttest.NewCaller(tcfg)
+		if err != nil {
+			return err
+		}
+		rc, err := contracttest.NewCaller(rcfg)
+		if err != nil {
+			return fmt.Errorf("--against: %w", err)
+		}
+		dc := diff.Config{Target: tc, Reference: rc, TargetName: redactedTarget(tcfg.Target), ReferenceName: referenceName,
+			BizID: bizID, ParentID: parent, DeniedUser: denied, Replay: replay, DryRun: dryRun}
+		if !quiet {
+			dc.Output = stderr
+		}
+		rep, err := diff.Run(ctx, dc)
+		if err != nil {
+			return err
+		}
+		merged = merge(merged, rep, len(surfaces) > 1)
+	}
+	var buf bytes.Buffer
+	if err := write(merged, &buf); err != nil {
+		return err
+	}
+	var err error
+	if out == "" {
+		_, err = stdout.Write(buf.Bytes())
+	} else if err = os.WriteFile(out, buf.Bytes(), 0o644); err == nil && !quiet {
+		fmt.Fprintf(stderr, "diff: %d differences; report in %s\n", len(merged.Differences), out)
+	}
+	switch {
+	case err != nil:
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted; the sets made so far were cleaned up: %w", ctx.Err())
+	case !merged.Same():
+		return errDifferent
+	}
+	return nil
+}
+
+// merge adds a surface's report to the others', its calls named by their surface when there
+// are several.
+func merge(all, rep *diff.Report, named bool) *diff.Report {
+	if named {
+		for i := range rep.Calls {
+			rep.Calls[i].Name = rep.Surface + ": " + rep.Calls[i].Name
+			for j := range rep.Calls[i].Differences {
+				rep.Calls[i].Differences[j].Call = rep.Calls[i].Name
+			}
+		}
+		rep.Differences = rep.Differences[:0]
+		for _, c := range rep.Calls {
+			rep.Differences = append(rep.Differences, c.Differences...)
+		}
+	}
+	if all == nil {
+		return rep
+	}
+	all.Surface = strings.Join([]string{all.Surface, rep.Surface}, "+")
+	all.Calls = append(all.Calls, rep.Calls...)
+	all.Differences = append(all.Differences, rep.Differences...)
+	all.Noise = append(all.Noise, rep.Noise...)
+	all.Leftovers = append(all.Leftovers, rep.Leftovers...)
+	all.Duration += rep.Duration
+	return all
+}
+
+// startReference serves a mock on a free loopback port, as the reference of a diff.
+func startReference(version, dir string) (addr string, stop func(), err error) {
+	v, err := spec.ParseVersion(version)
+	if err != nil {
+		return "", nil, fmt.Errorf("--cmdb-version: %w", err)
+	}
+	sp, err := spec.Load(context.Background())
+	if err != nil {
+		return "", nil, err
+	}
+	fx, err := loadFixtures(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := mock.New(sp, fx, mock.Config{Version: v})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return ln.Addr().String(), func() { m.Close(); _ = srv.Close() }, nil
+}

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// drifting is a proxy in front of a deployment that rewrites its JSON answers as a deployment
+// that drifted would answer.
+func drifting(t *testing.T, backend string, rewrite func(answer map[string]any)) string {
+	t.Helper()
+	u, err := url.Parse(backend)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var answer map[string]any
+		if dec.Decode(&answer) == nil {
+			rewrite(answer)
+			body, _ = json.Marshal(answer)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func diffRun(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), append([]string{"diff", "--rps", "1000", "--quiet"}, args...), getenv(nil), &out, io.Discard)
+	return out.String(), err
+}
+
+// created is a set-creating answer's data, when it is one.
+func created(answer map[string]any) (map[string]any, bool) {
+	data, ok := answer["data"].(map[string]any)
+	if !ok || answer["result"] != true {
+		return nil, false
+	}
+	_, isSet := data["bk_set_env"]
+	return data, isSet && data["bk_set_name"] != nil && data["create_time"] != nil
+}
+
+// TestDiffCatchesDrift: against a faithful target the diff says nothing and exits 0; against a
+// target at another release and against deployments that drift the ways real ones do, it names
+// the call and the JSON path of each difference and exits 1.
+func TestDiffCatchesDrift(t *testing.T) {
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	base := "http://" + target
+
+	for _, surface := range []string{"esb", "v3", "both"} {
+		out, err := diffRun(t, "--target", base, "--biz-id", "2", "--surface", surface, "--denied-user", "noperm")
+		require.NoError(t, err, "a faithful target, %s: %s", surface, out)
+		assert.Contains(t, out, " 0 differences")
+	}
+	other, stopOther := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stopOther()) }()
+	out, err := diffRun(t, "--target", base, "--against", "http://"+other, "--biz-id", "2")
+	require.NoError(t, err, "two live systems alike: %s", out)
+
+	newer, stopNewer := startRun(t, []string{"--addr", "127.0.0.1:0", "--cmdb-version", "3.14"}, nil)
+	defer func() { assert.NoError(t, stopNewer()) }()
+	out, err = diffRun(t, "--target", "http://"+newer, "--biz-id", "2")
+	assert.Equal(t, 1, exitCode(err), out)
+	assert.Contains(t, out, "create_set: bk_set_env not in its list  $.code  reference 1199006  target 1199011  (value)")
+
+	cases := []struct {
+		name    string
+		rewrite func(map[string]any)
+		want    string
+	}{
+		{"an id's JSON type", func(a map[string]any) {
+			if d, ok := created(a); ok {
+				d["bk_set_id"] = fmtJSON(d["bk_set_id"])
+			}
+		}, "create_set: every documented field  $.data.bk_set_id"},
+		{"a field's JSON type", func(a map[string]any) {
+			if d, ok := created(a); ok && d["bk_capacity"] != nil {
+				d["bk_capacity"] = fmtJSON(d["bk_capacity"])
+			}
+		}, "create_set: every documented field  $.data.bk_capacity  reference 100  target \"100\"  (type)"},
+		{"an envelope key missing", func(a map[string]any) { delete(a, "permission") },
+			"search_business: the business  $.permission  reference null  target (absent)  (missing)"},
+		{"an envelope key more", func(a map[string]any) { a["trace_id"] = "x" },
+			"search_business: the business  $.trace_id  reference (absent)  target \"x\"  (extra)"},
+		{"data on errors", func(a map[string]any) {
+			if a["result"] == false {
+				a["data"] = map[string]any{}
+			}
+		}, "create_set: no bk_set_name  $.data  reference null  target {}  (type)"},
+		{"a code", func(a map[string]any) {
+			if a["code"] == json.Number("1101108") {
+				a["code"] = json.Number("1199014")
+			}
+		}, "create_set: the same name again (duplicate)  $.code  reference 1101108  target 1199014  (value)"},
+		{"a stored field's default", func(a map[string]any) {
+			if d, ok := created(a); ok && d["bk_set_env"] == "3" {
+				d["bk_set_env"] = "1"
+			}
+		}, "create_set: the required fields only (stored defaults)  $.data.bk_set_env  reference \"3\"  target \"1\"  (value)"},
+		{"the format of times", func(a map[string]any) {
+			if d, ok := created(a); ok {
+				d["create_time"] = "2026-12-04 21:00:00"
+			}
+		}, "create_set: every documented field  $.data.create_time  reference an RFC 3339 time"},
+		{"the format of request ids", func(a map[string]any) {
+			if id, ok := a["request_id"].(string); ok && len(id) == 32 {
+				a["request_id"] = id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
+			}
+		}, "$.request_id  reference 32 lowercase hex digits"},
+		{"duplicates accepted", func(a map[string]any) {
+			if a["code"] == json.Number("1101108") {
+				a["result"], a["code"], a["message"] = true, json.Number("0"), "success"
+			}
+		}, "create_set: the same name again (duplicate)  $.result  reference false  target true  (value)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := diffRun(t, "--target", drifting(t, base, tc.rewrite), "--biz-id", "2")
+			assert.Equal(t, 1, exitCode(err), "%v\n%s", err, out)
+			assert.Contains(t, out, tc.want)
+		})
+	}
+}
+
+func fmtJSON(v any) string { return string(v.(json.Number)) }
+
+// TestDiffReports: the JSON report lists each difference with its call, path, both values and
+// kind; JUnit has a test case per call; HTML is a page; no password of a target's address and no
+// secret is in any of them.
+func TestDiffReports(t *testing.T) {
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	drift := drifting(t, "http://"+target, func(a map[string]any) {
+		if a["code"] == json.Number("1101108") {
+			a["code"] = json.Number("1199014")
+		}
+		a["echo"] = "canary-diff-secret"
+	})
+	withPassword := strings.Replace(drift, "http://", "http://ops:canary-diff-password@", 1)
+	secret := map[string]string{"CMDBMOCK_APP_SECRET": "canary-diff-secret"}
+	dir := t.TempDir()
+	for _, format := range []string{"json", "junit", "html", "text"} {
+		file := filepath.Join(dir, "report."+format)
+		err := run(context.Background(), []string{"diff", "--target", withPassword, "--biz-id", "2", "--rps", "1000", "--quiet", "--format", format, "--out", file},
+			getenv(secret), io.Discard, io.Discard)
+		assert.Equal(t, 1, exitCode(err), "%v", err)
+		b, err := os.ReadFile(file)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "canary-diff-password", format)
+		assert.NotContains(t, string(b), "canary-diff-secret", format)
+		switch format {
+		case "json":
+			var rep struct {
+				Differences []struct{ Call, Path, Reference, Target, Kind string } `json:"differences"`
+			}
+			require.NoError(t, json.Unmarshal(b, &rep))
+			require.NotEmpty(t, rep.Differences)
+			assert.Contains(t, rep.Differences, struct{ Call, Path, Reference, Target, Kind string }{
+				"create_set: the same name again (duplicate)", "$.code", "1101108", "1199014", "value"})
+		case "junit":
+			var suites struct {
+				Suites []struct {
+					Tests    int `xml:"tests,attr"`
+					Failures int `xml:"failures,attr"`
+				} `xml:"testsuite"`
+			}
+			require.NoError(t, xml.Unmarshal(b, &suites))
+			require.Len(t, suites.Suites, 1)
+			assert.Equal(t, 28, suites.Suites[0].Tests)
+			assert.Equal(t, 28, suites.Suites[0].Failures, "the echo key is in every answer")
+		case "html":
+			assert.Contains(t, string(b), "<h2 class=\"differ\">create_set: the same name again (duplicate)</h2>")
+		}
+	}
+}
+
+// TestDiffReplaysTheJournal: --calls sends a journal's export to both sides, the masked secret
+// restored, oldest first; a drifted target is caught; --dry-run sends nothing.
+func TestDiffReplaysTheJournal(t *testing.T) {
+	source, stopSource := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stopSource()) }()
+	createV3(t, source, 2, "from-the-journal")
+	createV3(t, source, 2, "from-the-journal")
+	postJSON(t, "http://"+source+"/api/c/compapi/v2/cc/search_set/", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2}`)
+	calls := filepath.Join(t.TempDir(), "journal.json")
+	require.NoError(t, os.WriteFile(calls, []byte(getBody(t, "http://"+source+"/__mock/journal")), 0o644))
+
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	out, err := diffRun(t, "--target", "http://"+target, "--calls", calls, "--app-secret", "b")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "3 calls, 0 differences")
+
+	out, err = diffRun(t, "--target", drifting(t, "http://"+target, func(a map[string]any) { a["result"] = "yes" }), "--calls", calls)
+	assert.Equal(t, 1, exitCode(err))
+	assert.Contains(t, out, "#1 POST /api/v3/set/2  $.result  reference true  target \"yes\"  (type)")
+
+	untouched, stopUntouched := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stopUntouched()) }()
+	_, err = diffRun(t, "--target", "http://"+untouched, "--biz-id", "2", "--dry-run")
+	require.NoError(t, err)
+	assert.Contains(t, getBody(t, "http://"+untouched+"/__mock/journal"), `"entries":[]`, "a dry run sends nothing")
+}
+
+// TestDiffCannotRun: bad flags, an unreachable target and an unknown format exit 2.
+func TestDiffCannotRun(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no business": {"diff", "--target", "http://127.0.0.1:1"},
+		"unreachable": {"diff", "--target", "http://127.0.0.1:1", "--biz-id", "2", "--retries", "0"},
+		"bad format":  {"diff", "--target", "http://127.0.0.1:1", "--biz-id", "2", "--format", "pdf"},
+		"bad release": {"diff", "--target", "http://127.0.0.1:1", "--biz-id", "2", "--cmdb-version", "2.0"},
+		"no calls":    {"diff", "--target", "http://127.0.0.1:1", "--calls", "/nonexistent.json"},
+		"bad surface": {"diff", "--target", "http://127.0.0.1:1", "--biz-id", "2", "--surface", "soap"},
+		"stray":       {"diff", "--target", "http://127.0.0.1:1", "--biz-id", "2", "x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Equal(t, 2, exitCode(err), "%v", err)
+		})
+	}
+}
+
+// TestDiffLearnsNoise: a key whose value changes from one answer of the target to the next (a
+// counter the target adds to its searches) is noise, reported as such and not as a difference.
+func TestDiffLearnsNoise(t *testing.T) {
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	u, err := url.Parse("http://" + target)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	var served atomic.Int64
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if !strings.Contains(resp.Request.URL.Path, "search") {
+			return nil
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = bytes.Replace(body, []byte(`"result":`), []byte(`"served":`+strconv.FormatInt(served.Add(1), 10)+`,"result":`), 1)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"diff", "--target", srv.URL, "--biz-id", "2", "--rps", "1000", "--quiet", "--format", "json"}, getenv(nil), &out, io.Discard)
+	require.NoError(t, err, out.String())
+	var rep struct {
+		Noise       []string `json:"noise"`
+		Differences []any    `json:"differences"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	assert.Equal(t, []string{"$.served"}, rep.Noise)
+	assert.Empty(t, rep.Differences)
+}
