@@ -7,9 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -214,4 +217,57 @@ func TestImportCannotRun(t *testing.T) {
 			assert.ErrorIs(t, statErr, os.ErrNotExist)
 		})
 	}
+}
+
+// TestImportTakesSetTemplates: where the target answers ESB's set template calls (here a proxy
+// answers them for a mock, which does not), the templates and their service templates are
+// imported, and a set created from one in the mock that serves the import gets its modules; a
+// target that does not answer them is noted, and the import goes on.
+func TestImportTakesSetTemplates(t *testing.T) {
+	staging, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	backend, err := url.Parse("http://" + staging)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	answering := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			BizID int64 `json:"bk_biz_id"`
+		}
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/list_set_template/"):
+			assert.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+			info := `[]`
+			if body.BizID == 1 {
+				info = `[{"id":1,"name":"web-cluster","bk_biz_id":1,"creator":"admin"}]`
+			}
+			_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":`+strconv.Itoa(strings.Count(info, `"id"`))+`,"info":`+info+`}}`)
+		case strings.HasSuffix(r.URL.Path, "/list_set_template_related_service_template/"):
+			_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":[{"id":1,"name":"nginx","service_category_id":2},{"id":2,"name":"app-server","service_category_id":2}]}`)
+		default:
+			proxy.ServeHTTP(w, r)
+		}
+	})
+	srv := httptest.NewServer(answering)
+	defer srv.Close()
+
+	out := filepath.Join(t.TempDir(), "with-templates")
+	var stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"import", "--target", srv.URL, "--out", out, "--biz", "1,2", "--rps", "1000"}, getenv(nil), io.Discard, &stderr), stderr.String())
+	assert.Contains(t, stderr.String(), "import: set templates of business 1: 1")
+	templates, err := os.ReadFile(filepath.Join(out, "set_templates.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(templates), `"name": "web-cluster"`)
+
+	local, stopLocal := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", out}, nil)
+	defer func() { assert.NoError(t, stopLocal()) }()
+	made := esb(t, "http://"+local, "create_set", `{"bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"from-template","set_template_id":1}}`)
+	require.Equal(t, json.Number("0"), made["code"], "%v", made)
+	modules := esb(t, "http://"+local, "search_module", `{"bk_biz_id":1,"bk_set_id":`+made["data"].(map[string]any)["bk_set_id"].(json.Number).String()+`}`)
+	assert.Contains(t, comparable(t, modules), `"bk_module_name": "nginx"`)
+	assert.Contains(t, comparable(t, modules), `"bk_module_name": "app-server"`)
+
+	stderr.Reset()
+	require.NoError(t, run(context.Background(), []string{"import", "--target", "http://" + staging, "--out", filepath.Join(t.TempDir(), "plain"), "--rps", "1000"},
+		getenv(nil), io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "import: note: set templates not imported, as the target does not answer list_set_template")
 }
