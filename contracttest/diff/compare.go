@@ -94,10 +94,24 @@ type comparer struct {
 	noise    map[string]bool
 	sameUser bool
 	out      []Difference
+	more     int // differences past maxDifferences, plus one
 }
 
+// maxDifferences bounds what one call's report lists; the rest are counted in one more line.
+const maxDifferences = 200
+
 func (c *comparer) add(path, ref, tgt, kind string) {
-	c.out = append(c.out, Difference{Call: c.call, Path: path, Reference: ref, Target: tgt, Kind: kind})
+	switch n := len(c.out); {
+	case n < maxDifferences:
+		c.out = append(c.out, Difference{Call: c.call, Path: path, Reference: ref, Target: tgt, Kind: kind})
+	case n == maxDifferences:
+		c.out = append(c.out, Difference{Call: c.call, Path: "(more)", Reference: "", Target: "", Kind: "more"})
+		c.more = 1
+		fallthrough
+	default:
+		c.more++
+		c.out[maxDifferences].Target = fmt.Sprintf("%d more differences, not listed", c.more-1)
+	}
 }
 
 // walk compares two values at path; key is the last object key on the path.

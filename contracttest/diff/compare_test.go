@@ -2,6 +2,7 @@ package diff
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +55,18 @@ func TestCompare(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// TestCompareListsABoundedNumber: a call lists at most maxDifferences differences, then counts
+// the rest in one more.
+func TestCompareListsABoundedNumber(t *testing.T) {
+	ref, tgt := make([]string, 300), make([]string, 300)
+	for i := range ref {
+		ref[i], tgt[i] = "1", "2"
+	}
+	a := contracttest.Answer{Body: []byte("[" + strings.Join(ref, ",") + "]")}
+	b := contracttest.Answer{Body: []byte("[" + strings.Join(tgt, ",") + "]")}
+	got := compare("c", a, b, newSide(nil), newSide(nil), nil, true)
+	assert.Len(t, got, maxDifferences+1)
+	assert.Equal(t, Difference{Call: "c", Path: "(more)", Target: "100 more differences, not listed", Kind: "more"}, got[maxDifferences])
 }
