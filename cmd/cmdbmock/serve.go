@@ -247,7 +247,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
+	// Each request's line is kept, and the log is written in batches: flushed every 100 ms,
+	// when 64 KiB are waiting, and at the stop.
+	logs := newLogWriter(stderr, 64<<10, 100*time.Millisecond)
+	defer logs.Close()
+	logger, err := newLogger(logs, f.logFormat, f.logLevel)
 	if err != nil {
 		return err
 	}
