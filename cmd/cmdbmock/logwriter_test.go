@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -109,21 +107,10 @@ func TestLogWriterBatches(t *testing.T) {
 // TestEveryRequestIsLoggedByTheStop: the access log keeps a line for each request, and a stop
 // writes what the buffer held: none is lost.
 func TestEveryRequestIsLoggedByTheStop(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	out, w := io.Pipe()
-	var logs lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, getenv(nil), w, &logs)
-		w.Close()
-	}()
-	addr := listenAddr(t, out)
-	waitHealthy(t, addr)
+	addr, stop := runWithLogs(t, "--addr", "127.0.0.1:0", "--log-format", "json")
 	const n = 300
 	for i := range n {
 		createV3(t, addr, 1, fmt.Sprintf("logged-%d", i))
 	}
-	cancel()
-	require.NoError(t, <-done)
-	assert.Equal(t, n, strings.Count(logs.String(), `"msg":"request"`))
+	assert.Equal(t, n, strings.Count(stop(), `"msg":"request"`))
 }

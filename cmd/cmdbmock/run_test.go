@@ -259,21 +259,30 @@ func TestSIGHUPReloadsFixtures(t *testing.T) {
 	assert.Contains(t, createV3(t, addr, 1, "kept"), `"code":1101108`, "sets created before the reload stay")
 }
 
-func TestJSONLogsWithoutSecrets(t *testing.T) {
+// runWithLogs serves with args, its log kept; stop stops it and returns the log.
+func runWithLogs(t *testing.T, args ...string) (addr string, stop func() string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
 	var logs lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, getenv(nil), w, &logs)
+		done <- run(ctx, args, getenv(nil), w, &logs)
 		w.Close()
 	}()
-	addr := listenAddr(t, out)
+	addr = listenAddr(t, out)
 	waitHealthy(t, addr)
+	return addr, func() string {
+		cancel()
+		require.NoError(t, <-done)
+		return logs.String()
+	}
+}
+
+func TestJSONLogsWithoutSecrets(t *testing.T) {
+	addr, stop := runWithLogs(t, "--addr", "127.0.0.1:0", "--log-format", "json")
 	postJSON(t, "http://"+addr+"/api/c/compapi/v2/cc/create_set/", `{"bk_app_code":"a","bk_app_secret":"log-canary","bk_token":"log-canary","bk_biz_id":1,"data":{"bk_parent_id":9,"bk_set_name":"x"}}`)
-	cancel()
-	require.NoError(t, <-done)
-	text := logs.String()
+	text := stop()
 	assert.NotContains(t, text, "log-canary")
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	require.NotEmpty(t, lines)
