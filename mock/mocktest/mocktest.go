@@ -6,6 +6,7 @@ package mocktest
 import (
 	"context"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
@@ -40,15 +41,22 @@ func Start(tb testing.TB, opts Options) *Mock {
 	return m
 }
 
+// The contract and the embedded fixtures are parsed once for every mock of a test binary: a mock
+// reads them and changes neither.
+var (
+	sharedSpec     = sync.OnceValues(func() (*spec.Spec, error) { return spec.Load(context.Background()) })
+	sharedFixtures = sync.OnceValues(fixtures.Default)
+)
+
 // New starts a mock outside a test (an example, a TestMain); Close stops it.
 func New(opts Options) (*Mock, error) {
-	sp, err := spec.Load(context.Background())
+	sp, err := sharedSpec()
 	if err != nil {
 		return nil, err
 	}
 	fx := opts.Fixtures
 	if fx == nil {
-		if fx, err = fixtures.Default(); err != nil {
+		if fx, err = sharedFixtures(); err != nil {
 			return nil, err
 		}
 	}
