@@ -65,7 +65,7 @@ load() { # name url tag
 }
 
 echo "== start-up (exec to first healthy answer)" >&2
-startup=$("$work/startup" -runs 7 "$work/cmdbmock")
+startup=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/cmdbmock")
 echo "   $startup" >&2
 
 "$work/baseline" --addr "$BASE_ADDR" >/dev/null &

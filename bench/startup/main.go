@@ -1,8 +1,11 @@
-// Command startup measures how long cmdbmock takes from exec to its first healthy answer.
+// Command startup measures how long cmdbmock takes from exec to its first healthy answer, and,
+// with -baseline, how long the bare Echo server of bench/baseline takes by the same loop, the
+// two started in turns.
 //
-//	go run ./bench/startup [-runs 5] /path/to/cmdbmock [flags...]
+//	go run ./bench/startup [-runs 15] [-baseline /path/to/baseline] /path/to/cmdbmock [flags...]
 //
-// It starts the binary on 127.0.0.1:0 each run and prints the median and the slowest run in ms.
+// Each start is on 127.0.0.1:0, cmdbmock with its default flags and those given. It prints the
+// median and the slowest start of each in ms, and the ratio of the medians.
 package main
 
 import (
@@ -18,28 +21,49 @@ import (
 )
 
 func main() {
-	runs := flag.Int("runs", 5, "how many starts to time")
+	runs := flag.Int("runs", 15, "how many starts to time, of each binary")
+	baseline := flag.String("baseline", "", "the bare Echo binary of bench/baseline, timed in turns by the same loop")
 	flag.Parse()
 	if flag.NArg() < 1 {
-		fmt.Fprintln(os.Stderr, "usage: startup [-runs N] BINARY [FLAGS...]")
+		fmt.Fprintln(os.Stderr, "usage: startup [-runs N] [-baseline BINARY] CMDBMOCK [FLAGS...]")
 		os.Exit(2)
 	}
-	var times []time.Duration
+	var mock, base []time.Duration
 	for range *runs {
 		d, err := once(flag.Arg(0), flag.Args()[1:])
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "startup:", err)
 			os.Exit(1)
 		}
-		times = append(times, d)
+		mock = append(mock, d)
+		if *baseline != "" {
+			d, err := once(*baseline, nil)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "startup: baseline:", err)
+				os.Exit(1)
+			}
+			base = append(base, d)
+		}
 	}
-	slices.Sort(times)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	fmt.Printf("STARTUP median_ms=%.1f max_ms=%.1f runs=%d\n", ms(times[len(times)/2]), ms(times[len(times)-1]), len(times))
+	median, slowest := summary(mock)
+	line := fmt.Sprintf("STARTUP median_ms=%.1f max_ms=%.1f runs=%d", ms(median), ms(slowest), len(mock))
+	if len(base) > 0 {
+		bm, bs := summary(base)
+		line += fmt.Sprintf(" baseline_median_ms=%.1f baseline_max_ms=%.1f ratio=%.1f", ms(bm), ms(bs), float64(median)/float64(bm))
+	}
+	fmt.Println(line)
 }
 
+func summary(ds []time.Duration) (median, slowest time.Duration) {
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[len(ds)-1]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// once starts bin on a free loopback port and returns the time until it answers /healthz.
 func once(bin string, args []string) (time.Duration, error) {
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, err

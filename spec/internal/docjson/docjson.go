@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 
 	"github.com/oasdiff/yaml"
 )
@@ -16,6 +18,58 @@ func FromYAML(doc []byte) ([]byte, error) {
 	raw, err := yaml.YAMLToJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return nil, err
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// RequestSchemas are the schemas the mock checks requests with: the spec package loads them, and
+// what they refer to, at start, and the rest of the document when it is first needed.
+var RequestSchemas = []string{"EsbCreateSetRequest", "SetCreateData", "ModuleCreateData", "InstanceCreateData"}
+
+// schemaRef is a reference to a schema of the document's components.
+var schemaRef = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
+
+// WithSchemas is the document with no paths and, of its components, only the named schemas and
+// those they refer to, at any depth, as indented JSON: what go generate writes to requests.json.
+func WithSchemas(document []byte, names []string) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(document, &top); err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	var components struct {
+		Schemas map[string]json.RawMessage `json:"schemas"`
+	}
+	if err := json.Unmarshal(top["components"], &components); err != nil {
+		return nil, fmt.Errorf("parse the components: %w", err)
+	}
+	kept := map[string]json.RawMessage{}
+	for queue := slices.Clone(names); len(queue) > 0; queue = queue[1:] {
+		name := queue[0]
+		if _, done := kept[name]; done {
+			continue
+		}
+		raw, ok := components.Schemas[name]
+		if !ok {
+			return nil, fmt.Errorf("no schema %s", name)
+		}
+		kept[name] = raw
+		for _, m := range schemaRef.FindAllSubmatch(raw, -1) {
+			queue = append(queue, string(m[1]))
+		}
+	}
+	var err error
+	if top["components"], err = json.Marshal(map[string]any{"schemas": kept}); err != nil {
+		return nil, err
+	}
+	top["paths"] = json.RawMessage(`{}`)
+	raw, err := json.Marshal(top)
+	if err != nil {
+		return nil, err
 	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, raw, "", "  "); err != nil {

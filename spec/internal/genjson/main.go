@@ -1,6 +1,7 @@
 // Command genjson writes spec/openapi.json from spec/openapi.yaml: the same document in the
-// form that loads fastest, so that the mock starts quickly. Run it through go generate ./spec;
-// a test fails when the two differ.
+// form that loads fastest, so that the mock starts quickly; and spec/requests.json, the part of it
+// the mock loads at start (the request schemas, with what they refer to). Run it through go
+// generate ./spec; a test fails when they are stale.
 package main
 
 import (
@@ -16,6 +17,11 @@ func main() {
 		var out []byte
 		if out, err = docjson.FromYAML(yaml); err == nil {
 			err = os.WriteFile("openapi.json", out, 0o644)
+		}
+		if err == nil {
+			if out, err = docjson.WithSchemas(out, docjson.RequestSchemas); err == nil {
+				err = os.WriteFile("requests.json", out, 0o644)
+			}
 		}
 	}
 	if err != nil {
