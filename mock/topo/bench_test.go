@@ -1,6 +1,7 @@
 package topo_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -86,6 +87,26 @@ func BenchmarkRecordOfWideSet(b *testing.B) {
 	for b.Loop() {
 		if rec := set.Record(); len(rec) < 2000 {
 			b.Fatal(len(rec))
+		}
+	}
+}
+
+// BenchmarkReadState loads the saved state of 100,000 sets, each with a module: what a start on
+// --state pays a set (bench/state.sh times the whole start at a million).
+func BenchmarkReadState(b *testing.B) {
+	s := newStore(200_000)
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(i), Name: "m", SetID: int64(i), BizID: 1}})
+	}
+	var saved bytes.Buffer
+	if err := s.WriteState(&saved); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(saved.Len()))
+	for b.Loop() {
+		if err := newStore(200_000).ReadState(bytes.NewReader(saved.Bytes())); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

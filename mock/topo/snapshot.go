@@ -2,14 +2,12 @@ package topo
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"time"
-
-	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
 
 // StateFormat is the version of a State's layout.
@@ -122,107 +120,6 @@ func (st *Store) WriteState(w io.Writer) error {
 	return bw.Flush()
 }
 
-// ReadState replaces the store's sets, modules and counters with the State that r holds as
-// JSON, read set by set. The state is checked as it loads: the format, set ids positive and
-// unique, names unique under a parent, module ids positive and unique and of a saved set.
-// Counters behind the saved ids (a stale file) are moved past them, so no id in use is handed
-// out again.
-func (st *Store) ReadState(r io.Reader) error {
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
-	dec.UseNumber()
-	if err := expectDelim(dec, '{'); err != nil {
-		return err
-	}
-	rs := st.restorer()
-	var format, nextSet, nextModule int64
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		seen[key] = true
-		switch key {
-		case "format", "next_set_id", "next_module_id":
-			var n int64
-			if err := dec.Decode(&n); err != nil {
-				return fmt.Errorf("%s: %w", key, err)
-			}
-			switch key {
-			case "format":
-				format = n
-			case "next_set_id":
-				nextSet = n
-			default:
-				nextModule = n
-			}
-		case "sets":
-			if err := expectDelim(dec, '['); err != nil {
-				return err
-			}
-			var raw json.RawMessage
-			for dec.More() {
-				if err := dec.Decode(&raw); err != nil {
-					return fmt.Errorf("sets: %w", err)
-				}
-				v, err := jsonx.Parse(string(raw), maxDepth, nil)
-				rec, ok := v.(map[string]any)
-				if err != nil || !ok {
-					return fmt.Errorf("sets: a saved set is not a JSON object")
-				}
-				if err := rs.addSet(rec); err != nil {
-					return err
-				}
-			}
-			if err := expectDelim(dec, ']'); err != nil {
-				return err
-			}
-		case "model":
-			if err := dec.Decode(&rs.model); err != nil {
-				return fmt.Errorf("model: %w", err)
-			}
-		case "nodes":
-			if err := dec.Decode(&rs.nodes); err != nil {
-				return fmt.Errorf("nodes: %w", err)
-			}
-		case "modules":
-			var ms []Module
-			if err := dec.Decode(&ms); err != nil {
-				return fmt.Errorf("modules: %w", err)
-			}
-			for _, m := range ms {
-				if err := rs.addModule(m); err != nil {
-					return err
-				}
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return err
-			}
-		}
-	}
-	if format != StateFormat {
-		return fmt.Errorf("format %d, want %d", format, StateFormat)
-	}
-	if !seen["sets"] {
-		return errors.New("no sets")
-	}
-	return rs.finish(nextSet, nextModule)
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != want {
-		return fmt.Errorf("want %v, found %v", want, tok)
-	}
-	return nil
-}
-
 // restorer builds the content of a store from saved sets and modules, checking them, and puts
 // it in place at finish.
 type restorer struct {
@@ -236,7 +133,6 @@ type restorer struct {
 	model      json.RawMessage // the model the state was written under
 	nextSet    int64
 	nextModule int64
-	scratch    []byte
 }
 
 func (st *Store) restorer() *restorer {
@@ -246,10 +142,15 @@ func (st *Store) restorer() *restorer {
 }
 
 func (rs *restorer) addSet(rec Record) error {
-	r, err := rs.st.layout.rowOf(rec, &rs.scratch)
+	r, err := rs.st.layout.rowOf(rec)
 	if err != nil {
 		return err
 	}
+	return rs.addRow(r)
+}
+
+// addRow checks a saved set's row against those added before it, and adds it.
+func (rs *restorer) addRow(r *row) error {
 	if _, dup := rs.sets[r.id]; dup || r.id <= 0 {
 		return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
 	}
@@ -301,17 +202,20 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 
 // rowOf turns a saved record back into a row; what the row would not give back as it was
 // saved is kept as an extra field.
-func (l *layout) rowOf(rec Record, scratch *[]byte) (*row, error) {
+func (l *layout) rowOf(rec Record) (*row, error) {
 	for k, v := range rec {
 		rec[k] = JSONValue(v)
 	}
 	r := &row{}
-	for key, into := range map[string]*int64{"bk_set_id": &r.id, "bk_biz_id": &r.biz, "bk_parent_id": &r.parent, "default": &r.def, "set_template_id": &r.template} {
-		v, ok := rec[key].(int64)
+	for _, f := range [...]struct {
+		key  string
+		into *int64
+	}{{"bk_set_id", &r.id}, {"bk_biz_id", &r.biz}, {"bk_parent_id", &r.parent}, {"default", &r.def}, {"set_template_id", &r.template}} {
+		v, ok := rec[f.key].(int64)
 		if !ok {
-			return nil, fmt.Errorf("a saved set has no integer %s: %v", key, rec[key])
+			return nil, fmt.Errorf("a saved set has no integer %s: %v", f.key, rec[f.key])
 		}
-		*into = v
+		*f.into = v
 	}
 	var ok bool
 	if r.name, ok = rec["bk_set_name"].(string); !ok {
@@ -330,11 +234,12 @@ func (l *layout) rowOf(rec Record, scratch *[]byte) (*row, error) {
 	}
 	r.vals, r.name = withName(b, r.name)
 	// A value the row would not give back as it was saved is kept as an extra field.
+	var kept, saved []byte
 	for k, v := range rec {
 		_, known := l.sources[k]
 		if known {
-			*scratch = l.appendText((*scratch)[:0], r, k)
-			known = string(*scratch) == string(AppendValue(nil, v))
+			kept, saved = l.appendText(kept[:0], r, k), AppendValue(saved[:0], v)
+			known = bytes.Equal(kept, saved)
 		}
 		if !known {
 			if r.extra == nil {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -304,10 +305,21 @@ func TestWriteReadState(t *testing.T) {
 	assert.Equal(t, s.Sets(), again.Sets())
 
 	for name, bad := range map[string]string{
-		"another format": `{"format":2,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`,
-		"no sets":        `{"format":1,"next_set_id":1,"next_module_id":1}`,
-		"not JSON":       `{"format":1,"sets":[{`,
-		"a set a string": `{"format":1,"sets":["x"]}`,
+		"another format":              `{"format":2,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`,
+		"no sets":                     `{"format":1,"next_set_id":1,"next_module_id":1}`,
+		"not JSON":                    `{"format":1,"sets":[{`,
+		"a set a string":              `{"format":1,"sets":["x"]}`,
+		"empty":                       ``,
+		"not an object":               `[1,2]`,
+		"no colon":                    `{"format" 1,"sets":[]}`,
+		"no comma":                    `{"format":1 "sets":[]}`,
+		"sets not a list":             `{"format":1,"sets":{"a":1}}`,
+		"items without a comma":       `{"format":1,"sets":[{"bk_set_id":1} {"bk_set_id":2}]}`,
+		"closes what it did not open": `{"format":1,"sets":[{"bk_set_id":1}]]}`,
+		"a module not an object":      `{"format":1,"sets":[],"modules":[5]}`,
+		"a format that is a word":     `{"format":"one","sets":[]}`,
+		"cut in a string":             `{"format":1,"sets":[{"bk_set_name":"ab`,
+		"a set of a set":              `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"},{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"b"}]}`,
 	} {
 		assert.Error(t, newStore(10).ReadState(strings.NewReader(bad)), name)
 	}
@@ -331,4 +343,42 @@ func TestSearchModulesIsBoundedByThePage(t *testing.T) {
 	}
 	small, large := allocs(1_000), allocs(50_000)
 	assert.Less(t, large, small*2, "allocations with 100,000 modules (%v) against 2,000 (%v)", large, small)
+}
+
+// FuzzReadState: whatever a state file holds, ReadState answers without a panic or a hang, and
+// what it accepts is a state encoding/json reads too.
+func FuzzReadState(f *testing.F) {
+	s := newStore(10)
+	for _, name := range []string{"a", "b\"\\c", "中"} {
+		_, err := s.Create(draft(1, 1, name), []topo.ModuleTemplate{{Name: "m"}})
+		require.NoError(f, err)
+	}
+	var buf bytes.Buffer
+	require.NoError(f, s.WriteState(&buf))
+	f.Add(buf.String())
+	f.Add(`{"format":1,"sets":[],"modules":[],"later":{"x":[1,"]}"]}}`)
+	f.Add(`{"format":1,"next_set_id":7,"sets":[ ] , "modules" : [ ] }`)
+	f.Fuzz(func(t *testing.T, text string) {
+		err := newStore(10).ReadState(strings.NewReader(text))
+		if err == nil {
+			var v map[string]any
+			assert.NoError(t, json.Unmarshal([]byte(text), &v), "ReadState took %q", text)
+		}
+	})
+}
+
+// TestReadStateAcrossBufferEdges: a state read through a reader that gives a byte at a time
+// loads as from one that gives it whole: a value cut where the buffer ends is read on.
+func TestReadStateAcrossBufferEdges(t *testing.T) {
+	s := newStore(10)
+	for _, name := range []string{"a", strings.Repeat("长", 5000), "c"} {
+		_, err := s.Create(draft(1, 1, name), []topo.ModuleTemplate{{Name: "m"}})
+		require.NoError(t, err)
+	}
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(10)
+	require.NoError(t, back.ReadState(iotest.OneByteReader(bytes.NewReader(buf.Bytes()))))
+	assert.Equal(t, s.Sets(), back.Sets())
+	assert.Equal(t, s.Modules(2), back.Modules(2))
 }
