@@ -59,7 +59,7 @@ failed_answers() { # answers of the mock whose code was not 0
 }
 load() { # name url tag
   local out
-  out=$(wrk -t1 -c"$CONNS" -d"$DURATION" -s bench/create_set.lua "$2" -- "$3" | grep '^RESULT')
+  out=$("${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" -s bench/create_set.lua "$2" -- "$3" | grep '^RESULT')
   echo "$1 $out" >>"$work/results"
   echo "   $1 $out" >&2
 }
@@ -68,11 +68,20 @@ echo "== start-up (exec to first healthy answer)" >&2
 startup=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/cmdbmock")
 echo "   $startup" >&2
 
-"$work/baseline" --addr "$BASE_ADDR" >/dev/null &
+# On a machine of more than two cores the servers share two cores and wrk has a third, so
+# that the load generator does not take the servers' time; on two cores they share both.
+server_cpus=() wrk_cpus=()
+if [ "$(nproc)" -gt 2 ] && command -v taskset >/dev/null; then
+  server_cpus=(taskset -c 0,1) wrk_cpus=(taskset -c 2)
+fi
+"${server_cpus[@]}" "$work/baseline" --addr "$BASE_ADDR" >/dev/null &
 pids+=($!)
-# Every request creates a set: room for all of them, so that the store's limit is not what is
-# measured.
-"$work/cmdbmock" --addr "$MOCK_ADDR" --log-level warn --max-sets 50000000 >/dev/null 2>&1 &
+# The mock runs as a user runs it: its default flags, the access log on at info (written to a
+# file, as a service's log is), and room for every set the load creates, so that the store's
+# limit is not what is measured.
+MOCK_FLAGS=(--addr "$MOCK_ADDR" --max-sets 50000000)
+echo "== cmdbmock ${MOCK_FLAGS[*]} (the rest as default), log to a file; ${server_cpus[*]:-no pinning}" >&2
+"${server_cpus[@]}" "$work/cmdbmock" "${MOCK_FLAGS[@]}" >/dev/null 2>"$work/mock.log" &
 mock_pid=$!
 pids+=("$mock_pid")
 wait_healthy "http://$BASE_ADDR/healthz"
@@ -132,7 +141,7 @@ read -r m_rps m_p50 m_p99 <<<"$(summary cmdbmock)"
 
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); $(date -u +%Y-%m-%d)"
-echo "load: wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds in turns, medians"
+echo "load: wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds in turns, medians; cmdbmock ${MOCK_FLAGS[*]}; ${server_cpus[*]:-no pinning}"
 printf '%-10s %10s %10s %10s %12s\n' server req/s p50_ms p99_ms vs_baseline
 printf '%-10s %10s %10s %10s %12s\n' baseline "$b_rps" "$(calc "$b_p50/1000")" "$(calc "$b_p99/1000")" 1.00
 printf '%-10s %10s %10s %10s %12s\n' cmdbmock "$m_rps" "$(calc "$m_p50/1000")" "$(calc "$m_p99/1000")" "$(calc "$m_rps/$b_rps")"
