@@ -22,11 +22,17 @@ import (
 // adminTokenHeader carries --admin-token; "Authorization: Bearer <token>" works too.
 const adminTokenHeader = "X-Cmdbmock-Admin-Token"
 
-// adminOnly lets in the admin calls that the server's AdminAccess accepts.
+// adminOnly lets in the admin calls that the server's AdminAccess accepts; with a shared store,
+// the store is brought up to the log's end first, so that what an admin call reads is current.
 func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if status, why := s.cfg.Admin.Refusal(c.Request()); status != 0 {
 			return adminError(c, status, why)
+		}
+		if s.shared != nil && c.Path() != PathAdmin+"/journal/stream" {
+			if err := s.shared.sync(c.Request().Context()); err != nil {
+				return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+			}
 		}
 		return next(c)
 	}
@@ -167,23 +173,38 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		if err := dec.Decode(&rule); err != nil {
 			return adminError(c, http.StatusBadRequest, "a fault rule: "+err.Error())
 		}
-		added, err := s.faults.Add(rule)
-		if err != nil {
+		if _, err := rule.checked(); err != nil {
 			return adminError(c, http.StatusBadRequest, err.Error())
 		}
-		return c.JSON(http.StatusCreated, added)
+		out, err := s.submit(c.Request().Context(), addFault{Rule: rule})
+		switch {
+		case err != nil:
+			return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+		case out.err != nil:
+			return adminError(c, http.StatusBadRequest, out.err.Error())
+		}
+		return c.JSON(http.StatusCreated, out.record["rule"])
 	})
 	g.DELETE("/faults", func(c echo.Context) error {
-		s.faults.Clear()
+		if _, err := s.submit(c.Request().Context(), dropFaults{}); err != nil {
+			return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+		}
 		return c.NoContent(http.StatusNoContent)
 	})
 	g.DELETE("/faults/:id", func(c echo.Context) error {
-		if !s.faults.Delete(c.Param("id")) {
+		out, err := s.submit(c.Request().Context(), dropFault{ID: c.Param("id")})
+		switch {
+		case err != nil:
+			return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+		case out.err != nil:
 			return adminError(c, http.StatusNotFound, "no fault rule "+c.Param("id"))
 		}
 		return c.NoContent(http.StatusNoContent)
 	})
 	g.POST("/snapshot", func(c echo.Context) error {
+		if s.shared != nil {
+			return adminError(c, http.StatusConflict, "the mock runs on a shared store (--store), which holds the state")
+		}
 		err := s.SaveState()
 		switch {
 		case errors.Is(err, ErrNoStateFile):

@@ -20,13 +20,11 @@ func (s *Server) batchDeleteSet(c *call) answer {
 	if !ok {
 		return c.failure(spec.MsgJSONDecode) // CMDB decodes the body into its struct
 	}
-	var err error
-	if len(ids) == 0 {
-		err = s.store.DeleteBusiness(c.bizID)
-	} else {
-		err = s.store.Delete(c.bizID, ids...)
-	}
-	if errors.Is(err, topo.ErrBuiltIn) {
+	out, err := s.submit(c.ctx, deleteSets{Biz: c.bizID, IDs: ids, Whole: len(ids) == 0})
+	switch {
+	case err != nil:
+		return c.failure(spec.MsgStoreUnavailable, err)
+	case errors.Is(out.err, topo.ErrBuiltIn):
 		return c.failure(spec.MsgBuiltInSet)
 	}
 	return succeeded(nil)

@@ -25,10 +25,14 @@ var builtInModels = []string{"biz_set", "biz", "project", "set", "module", "proc
 // createInst stores the node of a call that passed every check and answers its record. The
 // insert finds a duplicate name under the parent (I7) after the id is taken.
 func (s *Server) createInst(c *call) answer {
-	n, err := s.store.CreateNode(topo.Node{
+	out, err := s.submit(c.ctx, createNode{Node: topo.Node{
 		Name: c.name, ObjID: c.objPath, BizID: c.bizID, ParentID: c.parentID,
 		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.levelObj, levelOwned, c, nil),
-	})
+	}})
+	if err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
+	}
+	n, err := out.node, out.err
 	switch {
 	case errors.Is(err, topo.ErrDuplicateNode):
 		return s.refuse(c, spec.StepInstDuplicate, fail(spec.MsgDuplicateInstance,

@@ -22,16 +22,22 @@ func (s *Server) createModule(c *call) answer {
 		name = c.service.templateName // the service template names its modules (§11.4)
 	}
 	setTemplateID, _ := jsonInteger(c.data["set_template_id"])
-	rec, err := s.store.CreateModule(topo.Module{
+	out, err := s.submit(c.ctx, createModule{Module: topo.Module{
 		BizID: c.bizID, SetID: c.setID, Name: name,
 		ServiceTemplateID: c.service.templateID, ServiceCategoryID: c.service.categoryID, SetTemplateID: setTemplateID,
 		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.moduleObj, moduleOwned, c, nil),
-	})
+	}})
+	if err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
+	}
+	rec, err := out.record, out.err
 	switch {
 	case errors.Is(err, topo.ErrDuplicateModule):
 		return s.refuse(c, spec.StepModuleDuplicate, duplicateModule(c.bizID, c.setID, name))
 	case errors.Is(err, topo.ErrModulesFull):
 		return c.failure(spec.MsgModulesFull, s.cfg.MaxSets*topo.ModulesPerSet)
+	case errors.Is(err, topo.ErrNoSet):
+		return c.failure(spec.MsgNotFound) // deleted since it was found
 	}
 	return succeeded(rec)
 }

@@ -22,7 +22,11 @@ func (s *Server) createSetOp() operation {
 // createSet stores the set of a call that passed every check. The insert finds a duplicate
 // name (C20) after the id is taken, as CMDB's does.
 func (s *Server) createSet(c *call) answer {
-	set, err := s.store.Create(s.buildRow(c, s.cfg.Fill == FillFake), moduleTemplates(c.template))
+	out, err := s.submit(c.ctx, createSet{Draft: s.buildRow(c, s.cfg.Fill == FillFake), Templates: moduleTemplates(c.template)})
+	if err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
+	}
+	set, err := out.set, out.err
 	switch {
 	case errors.Is(err, topo.ErrDuplicateName):
 		return s.refuse(c, spec.StepDuplicate, fail(spec.MsgDuplicateName))

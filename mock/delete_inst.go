@@ -13,8 +13,8 @@ func (s *Server) deleteInstOp() operation {
 // deleteInst deletes the node whatever business the call names, as CMDB does; the mock holds no
 // hosts, so 1101030 never answers.
 func (s *Server) deleteInst(c *call) answer {
-	if n, ok := s.store.Node(c.instID); ok && n.ObjID == c.objPath {
-		s.store.DeleteNode(c.instID)
+	if _, err := s.submit(c.ctx, deleteNode{ID: c.instID, ObjID: c.objPath}); err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
 	}
 	return succeeded(nil)
 }

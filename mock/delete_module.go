@@ -10,6 +10,8 @@ func (s *Server) deleteModuleOp() operation {
 }
 
 func (s *Server) deleteModule(c *call) answer {
-	s.store.DeleteModule(c.bizID, c.setID, c.moduleID)
+	if _, err := s.submit(c.ctx, deleteModule{Biz: c.bizID, Set: c.setID, Module: c.moduleID}); err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
+	}
 	return succeeded(nil)
 }

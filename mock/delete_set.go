@@ -15,7 +15,11 @@ func (s *Server) deleteSetOp() operation {
 }
 
 func (s *Server) deleteSet(c *call) answer {
-	if err := s.store.Delete(c.bizID, c.setID); errors.Is(err, topo.ErrBuiltIn) {
+	out, err := s.submit(c.ctx, deleteSets{Biz: c.bizID, IDs: []int64{c.setID}})
+	switch {
+	case err != nil:
+		return c.failure(spec.MsgStoreUnavailable, err)
+	case errors.Is(out.err, topo.ErrBuiltIn):
 		return c.failure(spec.MsgBuiltInSet)
 	}
 	return succeeded(nil)

@@ -64,27 +64,9 @@ type Faults struct {
 const MaxFaultRules = 100
 
 func (f *Faults) Add(r FaultRule) (FaultRule, error) {
-	if r.Match.Surface != "" && r.Match.Surface != "esb" && r.Match.Surface != "v3" {
-		return r, fmt.Errorf("match.surface %q: want esb or v3", r.Match.Surface)
-	}
-	if r.Match.SetName != "" {
-		re, err := regexp.Compile(r.Match.SetName)
-		if err != nil {
-			return r, fmt.Errorf("match.bk_set_name: %w", err)
-		}
-		r.name = re
-	}
-	switch {
-	case r.Code == 0 && r.HTTPStatus == 0 && r.DelayMS == 0 && r.DelayMaxMS == 0 && !r.Drop:
-		return r, errors.New("a rule needs an effect: code, http_status, delay_ms or drop")
-	case r.Code < 0 || r.Times < 0 || r.DelayMS < 0 || r.Probability < 0 || r.Probability > 1:
-		return r, errors.New("code, times, delay_ms and probability cannot be negative; probability is at most 1")
-	case r.HTTPStatus != 0 && (r.HTTPStatus < 200 || r.HTTPStatus > 599):
-		return r, fmt.Errorf("http_status %d is not an HTTP status", r.HTTPStatus)
-	case r.DelayMaxMS != 0 && r.DelayMaxMS < r.DelayMS:
-		return r, errors.New("delay_max_ms is less than delay_ms")
-	case r.Code != 0 && r.Message == "":
-		r.Message = "fault injected by cmdbmock"
+	r, err := r.checked()
+	if err != nil {
+		return r, err
 	}
 	r.rng = rand.New(rand.NewPCG(r.Seed, r.Seed))
 	r.Fired = 0
@@ -158,6 +140,34 @@ func (f *Faults) pick(route string, c *call) (firing, bool) {
 		return fr, true
 	}
 	return firing{}, false
+}
+
+// checked is the rule as Add takes it: its fields in range, its name pattern compiled, a code's
+// message given a default.
+func (r FaultRule) checked() (FaultRule, error) {
+	if r.Match.Surface != "" && r.Match.Surface != "esb" && r.Match.Surface != "v3" {
+		return r, fmt.Errorf("match.surface %q: want esb or v3", r.Match.Surface)
+	}
+	if r.Match.SetName != "" {
+		re, err := regexp.Compile(r.Match.SetName)
+		if err != nil {
+			return r, fmt.Errorf("match.bk_set_name: %w", err)
+		}
+		r.name = re
+	}
+	switch {
+	case r.Code == 0 && r.HTTPStatus == 0 && r.DelayMS == 0 && r.DelayMaxMS == 0 && !r.Drop:
+		return r, errors.New("a rule needs an effect: code, http_status, delay_ms or drop")
+	case r.Code < 0 || r.Times < 0 || r.DelayMS < 0 || r.Probability < 0 || r.Probability > 1:
+		return r, errors.New("code, times, delay_ms and probability cannot be negative; probability is at most 1")
+	case r.HTTPStatus != 0 && (r.HTTPStatus < 200 || r.HTTPStatus > 599):
+		return r, fmt.Errorf("http_status %d is not an HTTP status", r.HTTPStatus)
+	case r.DelayMaxMS != 0 && r.DelayMaxMS < r.DelayMS:
+		return r, errors.New("delay_max_ms is less than delay_ms")
+	case r.Code != 0 && r.Message == "":
+		r.Message = "fault injected by cmdbmock"
+	}
+	return r, nil
 }
 
 func (r *FaultRule) matches(route string, c *call) bool {

@@ -21,7 +21,11 @@ func (s *Server) cmdbRoute(surf spec.Surface, op *operation) echo.HandlerFunc {
 		start := time.Now()
 		c, done, err := s.begin(ec, surf, op)
 		if !done {
-			err = s.write(ec, c, http.StatusOK, s.serve(op, c))
+			a, stale := s.inStep(c)
+			if !stale {
+				a = s.serve(op, c)
+			}
+			err = s.write(ec, c, http.StatusOK, a)
 		}
 		s.observe(ec, c, start)
 		c.release()

@@ -138,6 +138,11 @@ func (s *Server) routes() (*echo.Echo, error) {
 		return c.Blob(http.StatusOK, "application/yaml", s.document)
 	})
 	e.GET(PathHealth, func(c echo.Context) error {
+		if s.shared != nil {
+			if err := s.shared.health(); err != nil {
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "the shared store is unavailable: " + err.Error()})
+			}
+		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	e.GET(PathMetrics, echo.WrapHandler(s.metrics.handler()))

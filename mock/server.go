@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -34,10 +35,11 @@ const (
 
 // Defaults of the limits in Config.
 const (
-	DefaultMaxBody        = 1 << 20   // bytes of a request body
-	DefaultMaxHeaderBytes = 64 << 10  // bytes of a request's headers
-	DefaultMaxDepth       = 1000      // nesting of a JSON body
-	DefaultMaxSets        = 1_000_000 // sets in the store
+	DefaultMaxBody        = 1 << 20     // bytes of a request body
+	DefaultMaxHeaderBytes = 64 << 10    // bytes of a request's headers
+	DefaultMaxDepth       = 1000        // nesting of a JSON body
+	DefaultMaxSets        = 1_000_000   // sets in the store
+	DefaultStorePrefix    = "cmdbmock:" // the keys of a shared store
 	DefaultMaxPage        = topo.DefaultMaxPage
 )
 
@@ -74,6 +76,10 @@ type Config struct {
 	CORSOrigins  []string    // origins allowed to call from a browser; none: no CORS headers
 	// StateFile, when set, is loaded at start and written by SaveState and /__mock/snapshot.
 	StateFile string
+	// Store, when set, is the shared store of several replicas: redis://[user:password@]host:port/db
+	// (rediss:// for TLS). Their writes go through one log in Redis, which holds the state; the
+	// journal and the metrics stay each replica's own. StorePrefix is the keys' prefix.
+	Store, StorePrefix string
 }
 
 // Server is the mock: an http.Handler over one Store.
@@ -91,17 +97,20 @@ type Server struct {
 	started                             time.Time // when the mock started: its model's install time
 	document                            []byte    // the contract served, with the model's custom attributes
 
-	fx        atomic.Pointer[fixtures.Fixtures]
-	store     *topo.Store
-	journal   *Journal
-	faults    *Faults
-	limiter   *rateLimiter
-	metrics   *metrics
-	echo      *echo.Echo
-	saveMu    sync.Mutex    // one state write at a time
-	heavy     chan struct{} // places for reads that build a whole tree, one a core
-	streams   chan struct{} // places for the page's journal streams
-	writeWait time.Duration // how long a stream waits for its reader to take a write
+	fx      atomic.Pointer[fixtures.Fixtures]
+	store   *topo.Store
+	journal *Journal
+	faults  *Faults
+	limiter *rateLimiter
+	metrics *metrics
+	echo    *echo.Echo
+	saveMu  sync.Mutex    // one state write at a time
+	heavy   chan struct{} // places for reads that build a whole tree, one a core
+	streams chan struct{} // places for the page's journal streams
+	shared  *replica      // the shared store, with --store; nil: the store is this mock's alone
+	// compactEvery is how many entries a shared log holds past its snapshot (tests lower it).
+	compactEvery atomic.Int64
+	writeWait    time.Duration // how long a stream waits for its reader to take a write
 
 	closing   chan struct{} // closed by Close: open streams end
 	closeOnce sync.Once
@@ -138,6 +147,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		streams: make(chan struct{}, uiStreams), writeWait: uiWriteWait,
 		closing: make(chan struct{}),
 	}
+	s.compactEvery.Store(compactEvery)
 	inRow, names := rowAttributes(s.model)
 	s.inRow = inRow
 	s.setObj = newObject(spec.ObjectSet, nameField, s.model, unchecked, nil)
@@ -162,17 +172,27 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	if err := s.describeModel(); err != nil {
 		return nil, err
 	}
+	s.metrics = newMetrics(s.store)
+	if s.echo, err = s.routes(); err != nil {
+		return nil, err
+	}
+	if cfg.Store != "" {
+		// The shared log holds the state: the replica takes it from there, seeded once.
+		if cfg.StateFile != "" {
+			return nil, errors.New("mock: --state and --store are exclusive: the shared store holds the state")
+		}
+		if s.shared, err = openReplica(context.Background(), s); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	loaded, err := s.loadState()
 	if err != nil {
 		return nil, err
 	}
 	if loaded {
 		s.seedBuiltIns() // built-in sets the fixtures added since the state was saved
-	} else if err := s.seed(); err != nil {
-		return nil, err
-	}
-	s.metrics = newMetrics(s.store)
-	if s.echo, err = s.routes(); err != nil {
+	} else if err := s.seed(cfg.Seed); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -181,6 +201,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 func withDefaults(cfg Config) Config {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StorePrefix == "" {
+		cfg.StorePrefix = DefaultStorePrefix
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -248,9 +271,9 @@ func newRequestID() string {
 
 // seed fills the store as a fresh start has it, in one step: the built-in sets of the fixtures
 // and the populated fake sets, the faker started anew from the seed.
-func (s *Server) seed() error {
+func (s *Server) seed(seed int64) error {
 	s.fakeMu.Lock()
-	s.faker = gofakeit.New(s.cfg.Seed)
+	s.faker = gofakeit.New(seed)
 	s.fakeMu.Unlock()
 	seeds := s.builtIns()
 	populated, err := s.populated(s.cfg.Populate, seeds)
@@ -390,12 +413,24 @@ func (s *Server) Faults() *Faults { return s.faults }
 func (s *Server) fixtures() *fixtures.Fixtures { return s.fx.Load() }
 
 // Reset empties the store and seeds it again from the fixtures, as at start.
-func (s *Server) Reset() error { return s.seed() }
+func (s *Server) Reset() error {
+	if s.shared == nil {
+		return s.seed(s.cfg.Seed)
+	}
+	out, err := s.submit(context.Background(), reset{Seed: s.resetSeed()})
+	if err != nil {
+		return err
+	}
+	return out.err
+}
 
 // ReloadFixtures answers from fx from now on. The sets created since start stay; built-in sets
 // that fx adds are stored; none is removed. The set model cannot change while the mock runs (the
 // store's records are laid out by it): fixtures with other set attributes are refused.
 func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
+	if s.shared != nil {
+		return errors.New("mock: the fixtures of a shared store (--store) are its replicas' alike: restart the replicas to change them")
+	}
 	if !sameModel(s.model, fx.SetModel) {
 		return errors.New("mock: the new fixtures change the set model (set_attributes.json); restart the mock to change it")
 	}

@@ -189,5 +189,13 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 	}
 }
 
-// Close ends what would keep a stop waiting: the journal streams of open pages.
-func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
+// Close ends what would keep a stop waiting: the journal streams of open pages, and the
+// following of a shared store's log.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		if s.shared != nil {
+			s.shared.close()
+		}
+	})
+}

@@ -32,7 +32,11 @@ func (s *Server) updateModule(c *call) answer {
 	m.Fields = storedFields(s.moduleObj, moduleOwned, c, current)
 	m.Fields["bk_updated_by"] = c.creds.user()
 	m.Updated = s.cfg.Now().UnixMilli()
-	switch err := s.store.UpdateModule(m); {
+	out, err := s.submit(c.ctx, updateModule{Module: m})
+	if err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
+	}
+	switch err := out.err; {
 	case errors.Is(err, topo.ErrDuplicateModule):
 		return s.refuse(c, spec.StepModuleDuplicate, duplicateModule(c.bizID, c.setID, m.Name))
 	case err != nil:

@@ -15,8 +15,11 @@ func (s *Server) updateSetOp() operation {
 }
 
 func (s *Server) updateSet(c *call) answer {
-	_, err := s.store.Update(c.bizID, c.setID, s.updatedRow(c, c.set))
-	switch {
+	out, err := s.submit(c.ctx, updateSet{Biz: c.bizID, Set: c.setID, Draft: s.updatedRow(c, c.set)})
+	if err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err)
+	}
+	switch err := out.err; {
 	case errors.Is(err, topo.ErrBuiltIn):
 		return c.failure(spec.MsgBuiltInSet)
 	case errors.Is(err, topo.ErrDuplicateName):

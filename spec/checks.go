@@ -135,6 +135,9 @@ var (
 	// MsgTopoTooLarge is the mock's own answer to search_biz_inst_topo in a business of more
 	// sets than --max-page.
 	MsgTopoTooLarge = cmdbMsg(CodeMock, "cmdbmock answers the topology of a business of at most %d sets (--max-page)", "")
+	// MsgStoreUnavailable is the mock's own answer when its shared store (--store redis://...)
+	// cannot be reached: nothing was written.
+	MsgStoreUnavailable = cmdbMsg(CodeMock, "cmdbmock's shared store is unavailable, nothing was written or read: %v", "")
 	// MsgCancelled is the mock's own answer to a call whose client went away while it was served.
 	MsgCancelled = cmdbMsg(CodeMock, "the request was cancelled", "")
 

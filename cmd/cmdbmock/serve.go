@@ -33,6 +33,7 @@ type serveFlags struct {
 	shutdown                          time.Duration
 	journalSize, journalBytes         int64
 	adminToken, adminNetworks, state  string
+	store, storePrefix                string
 	corsOrigins                       listFlag
 	logFormat, logLevel               string
 	pprof                             string
@@ -67,6 +68,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&f.adminToken, "admin-token", e.str("CMDBMOCK_ADMIN_TOKEN", ""), "required by every /__mock/ and --pprof call once set, from anywhere (CMDBMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&f.adminNetworks, "admin-networks", e.str("CMDBMOCK_ADMIN_NETWORKS", ""), "networks and addresses, comma-separated, whose callers make /__mock/ and --pprof calls without the token; none: loopback, until a token is set (CMDBMOCK_ADMIN_NETWORKS)")
 	fs.StringVar(&f.state, "state", e.str("CMDBMOCK_STATE", ""), "file the store is loaded from at start and saved to on stop (CMDBMOCK_STATE)")
+	fs.StringVar(&f.store, "store", e.str("CMDBMOCK_STORE", ""), "a store shared by several replicas: redis://[user:password@]host:port/db, rediss:// for TLS; none: this process's memory (CMDBMOCK_STORE)")
+	fs.StringVar(&f.storePrefix, "store-prefix", e.str("CMDBMOCK_STORE_PREFIX", mock.DefaultStorePrefix), "prefix of the shared store's keys, so that one Redis holds several mocks (CMDBMOCK_STORE_PREFIX)")
 	fs.Var(&f.corsOrigins, "cors-origin", "origin a browser may call from, repeatable (CMDBMOCK_CORS_ORIGINS, comma-separated)")
 	fs.StringVar(&f.logFormat, "log-format", e.str("CMDBMOCK_LOG_FORMAT", "text"), "text or json (CMDBMOCK_LOG_FORMAT)")
 	fs.StringVar(&f.logLevel, "log-level", e.str("CMDBMOCK_LOG_LEVEL", "info"), "debug, info, warn or error (CMDBMOCK_LOG_LEVEL)")
@@ -163,6 +166,8 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		Admin:          admin,
 		CORSOrigins:    f.corsOrigins,
 		StateFile:      f.state,
+		Store:          f.store,
+		StorePrefix:    f.storePrefix,
 	}, nil
 }
 

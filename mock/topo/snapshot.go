@@ -63,7 +63,11 @@ func (st *Store) Restore(saved State) error {
 // WriteState writes the store to w as the JSON of a State. The sets' compact rows are copied
 // under the store's lock, which is then let go; the records are written from the copies, one at
 // a time, so that neither the writing nor the memory grows with a map per set.
-func (st *Store) WriteState(w io.Writer) error {
+func (st *Store) WriteState(w io.Writer) error { return st.StateWriter()(w) }
+
+// StateWriter copies the store as it is now and returns what writes that copy as WriteState
+// does: the store is held only while it is copied.
+func (st *Store) StateWriter() func(io.Writer) error {
 	st.mu.RLock()
 	rows := make([]row, 0, len(st.sets))
 	for slot := range st.slab.n {
@@ -78,7 +82,10 @@ func (st *Store) WriteState(w io.Writer) error {
 	nextSet, nextModule := st.nextSetID, st.nextModuleID
 	nodes := st.madeNodes()
 	st.mu.RUnlock()
+	return func(w io.Writer) error { return st.writeState(w, rows, modules, nodes, nextSet, nextModule) }
+}
 
+func (st *Store) writeState(w io.Writer, rows []row, modules []Module, nodes []Node, nextSet, nextModule int64) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	b := fmt.Appendf(nil, `{"format":%d,`, StateFormat)
 	if st.model != nil {

@@ -1,0 +1,243 @@
+// Package redislog is a shared, ordered log of commands in Redis, for replicas of one mock: each
+// appends its writes to one stream, and every replica reads the stream and applies what it holds
+// in its order. A snapshot of the applied state, written now and then, lets the stream be
+// trimmed, so that Redis holds the state and the writes since, not every write ever made.
+//
+// Keys live under a prefix, so one Redis can hold several mocks: <prefix>log (the stream),
+// <prefix>snapshot (a hash: the entry the snapshot covers up to, and the list of its chunks),
+// <prefix>snapshot:<id> (the chunks), <prefix>lock:<name> (short-lived locks).
+package redislog
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Log is the shared log of one mock.
+type Log struct {
+	rdb    *redis.Client
+	prefix string
+}
+
+// Entry is one command of the log.
+type Entry struct {
+	ID    string // the stream's id, which orders the entries
+	Kind  string
+	Data  []byte
+	Token string // the appender's token, by which it knows its own entry
+}
+
+// quiet keeps go-redis's own log (its pool's retries) out of the mock's: the errors that matter
+// come back to the caller, which says what they mean.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var setLogger sync.Once
+
+// Open connects to redis://[user:password@]host:port/db (rediss:// for TLS) and checks that
+// Redis answers. The error names the address, never its password.
+func Open(ctx context.Context, url, prefix string) (*Log, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", redact(url), strings.ReplaceAll(err.Error(), url, redact(url)))
+	}
+	setLogger.Do(func() { redis.SetLogger(quiet{}) })
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("--store: Redis at %s does not answer: %v", opts.Addr, err)
+	}
+	return &Log{rdb: rdb, prefix: prefix}, nil
+}
+
+// redact is a URL with its password masked.
+func redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return "the URL given"
+	}
+	if auth, host, ok := strings.Cut(rest, "@"); ok {
+		user, _, _ := strings.Cut(auth, ":")
+		return scheme + "://" + user + ":xxxxx@" + host
+	}
+	return url
+}
+
+// Close lets the connections go.
+func (l *Log) Close() error { return l.rdb.Close() }
+
+func (l *Log) key(name string) string { return l.prefix + name }
+
+// Append adds a command to the log and returns its id.
+func (l *Log) Append(ctx context.Context, kind string, data []byte, token string) (string, error) {
+	return l.rdb.XAdd(ctx, &redis.XAddArgs{Stream: l.key("log"), Values: []any{"k", kind, "d", data, "t", token}}).Result()
+}
+
+// Read returns at most n entries after the one of id after ("0-0": from the first), waiting up
+// to block for one when there is none (0: not waiting). No entry is no error.
+func (l *Log) Read(ctx context.Context, after string, n int64, block time.Duration) ([]Entry, error) {
+	args := &redis.XReadArgs{Streams: []string{l.key("log"), after}, Count: n, Block: block}
+	if block <= 0 {
+		args.Block = -1 // no BLOCK argument: answer at once
+	}
+	res, err := l.rdb.XRead(ctx, args).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, s := range res {
+		for _, m := range s.Messages {
+			kind, _ := m.Values["k"].(string)
+			data, _ := m.Values["d"].(string)
+			token, _ := m.Values["t"].(string)
+			out = append(out, Entry{ID: m.ID, Kind: kind, Data: []byte(data), Token: token})
+		}
+	}
+	return out, nil
+}
+
+// Last is the id of the log's last entry; "0-0" when the log is empty.
+func (l *Log) Last(ctx context.Context) (string, error) {
+	res, err := l.rdb.XRevRangeN(ctx, l.key("log"), "+", "-", 1).Result()
+	if err != nil {
+		return "", err
+	}
+	if len(res) == 0 {
+		return "0-0", nil
+	}
+	return res[0].ID, nil
+}
+
+// Length is how many entries the log holds.
+func (l *Log) Length(ctx context.Context) (int64, error) {
+	return l.rdb.XLen(ctx, l.key("log")).Result()
+}
+
+// Lock takes the named lock for ttl, or reports that another holds it. release lets it go if it
+// is still this holder's.
+func (l *Log) Lock(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool, err error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	me := hex.EncodeToString(b[:])
+	ok, err = l.rdb.SetNX(ctx, l.key("lock:"+name), me, ttl).Result()
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return func() {
+		// Deleted only if it is still ours: a lock that outlived its ttl may be another's now.
+		_ = unlock.Run(context.WithoutCancel(ctx), l.rdb, []string{l.key("lock:" + name)}, me).Err()
+	}, true, nil
+}
+
+var unlock = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// chunk is the size of a snapshot's pieces: well under Redis's limit of a value.
+const chunk = 8 << 20
+
+// WriteSnapshot stores a snapshot of the state as applied up to the entry upTo, read from r, in
+// place of the former one, and trims the log of the entries it covers.
+func (l *Log) WriteSnapshot(ctx context.Context, upTo string, r io.Reader) error {
+	list := l.key("snapshot:" + upTo)
+	if err := l.rdb.Del(ctx, list).Err(); err != nil {
+		return err
+	}
+	buf := make([]byte, chunk)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if err := l.rdb.RPush(ctx, list, buf[:n]).Err(); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	old, _ := l.rdb.HGet(ctx, l.key("snapshot"), "chunks").Result()
+	if err := l.rdb.HSet(ctx, l.key("snapshot"), "upto", upTo, "chunks", list).Err(); err != nil {
+		return err
+	}
+	if old != "" && old != list {
+		_ = l.rdb.Del(ctx, old).Err()
+	}
+	return l.rdb.XTrimMinID(ctx, l.key("log"), upTo).Err()
+}
+
+// Snapshot is the entry the latest snapshot covers up to ("" when there is none).
+func (l *Log) Snapshot(ctx context.Context) (string, error) {
+	upTo, err := l.rdb.HGet(ctx, l.key("snapshot"), "upto").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return upTo, err
+}
+
+// ReadSnapshot returns the latest snapshot and the entry it covers up to; ok is false when
+// there is none.
+func (l *Log) ReadSnapshot(ctx context.Context) (upTo string, state io.Reader, ok bool, err error) {
+	m, err := l.rdb.HGetAll(ctx, l.key("snapshot")).Result()
+	if err != nil || m["upto"] == "" {
+		return "", nil, false, err
+	}
+	n, err := l.rdb.LLen(ctx, m["chunks"]).Result()
+	if err != nil {
+		return "", nil, false, err
+	}
+	readers := make([]io.Reader, 0, n)
+	for i := range n {
+		b, err := l.rdb.LIndex(ctx, m["chunks"], i).Bytes()
+		if err != nil {
+			return "", nil, false, fmt.Errorf("snapshot chunk %d: %w", i, err)
+		}
+		readers = append(readers, bytes.NewReader(b))
+	}
+	return m["upto"], io.MultiReader(readers...), true, nil
+}
+
+// Reset removes the log and the snapshot: the first entry appended after it starts a new log.
+func (l *Log) Reset(ctx context.Context) error {
+	old, _ := l.rdb.HGet(ctx, l.key("snapshot"), "chunks").Result()
+	keys := []string{l.key("log"), l.key("snapshot")}
+	if old != "" {
+		keys = append(keys, old)
+	}
+	return l.rdb.Del(ctx, keys...).Err()
+}
+
+// Incr adds one to a counter of the log's and returns it.
+func (l *Log) Incr(ctx context.Context, name string) (int64, error) {
+	return l.rdb.Incr(ctx, l.key("count:"+name)).Result()
+}
+
+// Before reports whether stream id a is before b.
+func Before(a, b string) bool {
+	am, as := split(a)
+	bm, bs := split(b)
+	return am < bm || am == bm && as < bs
+}
+
+func split(id string) (ms, seq uint64) {
+	m, s, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(m, 10, 64)
+	seq, _ = strconv.ParseUint(s, 10, 64)
+	return ms, seq
+}

@@ -1,0 +1,347 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/cmdbmock/cmdbmock/mock/redislog"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
+
+// replica keeps a mock's store in step with the other replicas of a shared store: it appends
+// its writes to the shared log, applies every replica's writes in the log's order, and before
+// each call reads the log up to its end, so that a call sees every write acknowledged before it,
+// whichever replica took it. What a replica acknowledged is in Redis: a kill -9 loses nothing.
+type replica struct {
+	s   *Server
+	log *redislog.Log
+
+	mu      sync.Mutex // one applier at a time: the log's order is the store's
+	applied string     // the last entry applied
+	since   int        // entries applied since the last snapshot
+	// snapshot is the entry the latest snapshot covers up to, as this replica last saw it.
+	snapshot string
+	pending  map[string]chan outcome
+	moved    chan struct{} // closed, and replaced, whenever applied moves
+
+	healthMu sync.Mutex
+	lastErr  error // of the last read of the log; nil: in step
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+const (
+	// compactEvery is how many entries the log holds past its snapshot before a replica writes a
+	// new one and trims the log: Redis holds the state and a bounded tail of writes.
+	compactEvery = 50_000
+	readBatch    = 1000
+)
+
+// openReplica joins the shared store at cfg.Store: it loads the latest snapshot, seeds the log if
+// it is empty (once, under a lock, however many replicas start at once), applies the log to its
+// end, and then follows it.
+func openReplica(ctx context.Context, s *Server) (*replica, error) {
+	log, err := redislog.Open(ctx, s.cfg.Store, s.cfg.StorePrefix)
+	if err != nil {
+		return nil, err
+	}
+	r := &replica{s: s, log: log, applied: "0-0", pending: map[string]chan outcome{}, moved: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if err := r.join(ctx); err != nil {
+		_ = log.Close()
+		return nil, err
+	}
+	go r.follow()
+	return r, nil
+}
+
+// join brings a starting replica to the log's end.
+func (r *replica) join(ctx context.Context) error {
+	if err := r.loadSnapshot(ctx); err != nil {
+		return err
+	}
+	for {
+		last, err := r.log.Last(ctx)
+		if err != nil {
+			return err
+		}
+		if last != "0-0" || r.applied != "0-0" {
+			break
+		}
+		// An empty store: the first replica seeds it, once.
+		release, ok, err := r.log.Lock(ctx, "seed", 30*time.Second)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			time.Sleep(50 * time.Millisecond) // another replica is seeding
+			continue
+		}
+		if last, err = r.log.Last(ctx); err == nil && last == "0-0" {
+			_, err = r.append(ctx, reset{Seed: r.s.resetSeed()}, "")
+		}
+		release()
+		if err != nil {
+			return err
+		}
+	}
+	return r.catchUp(ctx)
+}
+
+// loadSnapshot puts the latest snapshot in the store, if there is one.
+func (r *replica) loadSnapshot(ctx context.Context) error {
+	upTo, state, ok, err := r.log.ReadSnapshot(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	if err := r.s.store.ReadState(state); err != nil {
+		return fmt.Errorf("the shared store's snapshot: %w", err)
+	}
+	r.applied, r.since = upTo, 0
+	return nil
+}
+
+// append adds a command to the log under token and returns the entry's id.
+func (r *replica) append(ctx context.Context, c command, token string) (string, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	return r.log.Append(ctx, kindOf(c), data, token)
+}
+
+// submit appends a write and waits until this replica applied it: its outcome is what every
+// replica's store decided of it.
+func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
+	var b [16]byte
+	_, _ = crand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	got := make(chan outcome, 1)
+	r.mu.Lock()
+	r.pending[token] = got
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.pending, token)
+		r.mu.Unlock()
+	}()
+	// The write is appended even if the caller goes away: it is acknowledged once in the log.
+	id, err := r.append(context.WithoutCancel(ctx), c, token)
+	if err != nil {
+		return outcome{}, err
+	}
+	if err := r.waitFor(ctx, id); err != nil {
+		return outcome{}, err
+	}
+	return <-got, nil
+}
+
+// sync brings the store up to the log's end as it is now: a call sees every write acknowledged
+// before it.
+func (r *replica) sync(ctx context.Context) error {
+	last, err := r.log.Last(ctx)
+	if err != nil {
+		r.setErr(err)
+		return err
+	}
+	return r.waitFor(ctx, last)
+}
+
+// waitFor waits until the entry id is applied, applying the log itself when the follower lags.
+func (r *replica) waitFor(ctx context.Context, id string) error {
+	for {
+		r.mu.Lock()
+		done, moved := !redislog.Before(r.applied, id), r.moved
+		r.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+			if err := r.catchUp(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// catchUp applies the log to its end as it is now.
+func (r *replica) catchUp(ctx context.Context) error {
+	for {
+		n, err := r.readAndApply(ctx, 0)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// readAndApply reads a batch of entries after the last applied, waiting up to block for one,
+// and applies them in order. An entry of the log that was trimmed before this replica applied
+// it means a snapshot covers it: the replica reloads from the snapshot.
+func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, error) {
+	r.mu.Lock()
+	after := r.applied
+	r.mu.Unlock()
+	upTo, err := r.log.Snapshot(ctx)
+	if err == nil && upTo != r.snapshot {
+		r.mu.Lock()
+		r.snapshot, r.since = upTo, 0 // another replica wrote one: the count starts anew
+		r.mu.Unlock()
+	}
+	if err == nil && upTo != "" && redislog.Before(after, upTo) && after != "0-0" {
+		r.mu.Lock()
+		err = r.loadSnapshot(ctx)
+		r.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		after = upTo
+	}
+	if err != nil {
+		r.setErr(err)
+		return 0, err
+	}
+	entries, err := r.log.Read(ctx, after, readBatch, block)
+	r.setErr(err)
+	if err != nil {
+		return 0, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range entries {
+		if !redislog.Before(r.applied, e.ID) {
+			continue // applied by another goroutine meanwhile
+		}
+		c, err := decodeCommand(e.Kind, e.Data)
+		var out outcome
+		if err != nil {
+			r.s.log.Error("shared store: an entry this replica cannot read is skipped", "entry", e.ID, "err", err)
+		} else {
+			out = c.apply(r.s)
+		}
+		if got, ok := r.pending[e.Token]; ok {
+			got <- out
+		}
+		r.applied = e.ID
+		r.since++
+		n++
+	}
+	if n > 0 {
+		close(r.moved)
+		r.moved = make(chan struct{})
+	}
+	return n, nil
+}
+
+// follow applies the log as it grows, until the replica stops, and now and then writes a
+// snapshot so that the log can be trimmed.
+func (r *replica) follow() {
+	defer close(r.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-r.stop; cancel() }()
+	for wait := 100 * time.Millisecond; ctx.Err() == nil; {
+		if _, err := r.readAndApply(ctx, time.Second); err != nil {
+			if ctx.Err() == nil {
+				r.s.log.Warn("shared store: reading the log failed; retrying", "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+				}
+				wait = min(2*wait, 5*time.Second)
+			}
+			continue
+		}
+		wait = 100 * time.Millisecond
+		r.compact(ctx)
+	}
+}
+
+// compact writes a snapshot of the store and trims the log, when the log holds compactEvery
+// entries past the last snapshot and no other replica is writing one.
+func (r *replica) compact(ctx context.Context) {
+	r.mu.Lock()
+	due := int64(r.since) >= r.s.compactEvery.Load()
+	r.mu.Unlock()
+	if !due {
+		return
+	}
+	release, ok, err := r.log.Lock(ctx, "snapshot", 5*time.Minute)
+	if err != nil || !ok {
+		return
+	}
+	defer release()
+	// The store is copied as of one entry, applying held only while it is copied; the copy is
+	// written while the replica goes on.
+	r.mu.Lock()
+	upTo, write := r.applied, r.s.store.StateWriter()
+	r.since = 0
+	r.mu.Unlock()
+	var state bytes.Buffer
+	if err := write(&state); err != nil {
+		r.s.log.Error("shared store: a snapshot failed", "err", err)
+		return
+	}
+	if err := r.log.WriteSnapshot(ctx, upTo, &state); err != nil {
+		r.s.log.Error("shared store: a snapshot failed", "err", err)
+		return
+	}
+	r.s.log.Info("shared store: snapshot written, log trimmed", "up_to", upTo, "bytes", state.Len())
+}
+
+func (r *replica) setErr(err error) {
+	r.healthMu.Lock()
+	r.lastErr = err
+	r.healthMu.Unlock()
+}
+
+// health is why the replica is not in step with the shared store; nil when it is.
+func (r *replica) health() error {
+	r.healthMu.Lock()
+	defer r.healthMu.Unlock()
+	return r.lastErr
+}
+
+// close stops following the log.
+func (r *replica) close() {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	<-r.done
+	_ = r.log.Close()
+}
+
+// inStep brings a shared store up to the log's end before a call is served; it answers the call
+// with the mock's own error, and stale, when the shared store cannot be read.
+func (s *Server) inStep(c *call) (a answer, stale bool) {
+	if s.shared == nil {
+		return answer{}, false
+	}
+	if err := s.shared.sync(c.ctx); err != nil {
+		return c.failure(spec.MsgStoreUnavailable, err), true
+	}
+	return answer{}, false
+}
+
+// resetSeed is the seed a reset draws the populated sets from: the configured one, or, with
+// none, one drawn now and written in the log, so that every replica draws alike.
+func (s *Server) resetSeed() int64 {
+	if s.cfg.Seed != 0 {
+		return s.cfg.Seed
+	}
+	return rand.Int64N(1<<62) + 1
+}

@@ -1,0 +1,206 @@
+package mock_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/internal/redistest"
+	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/redislog"
+)
+
+// replicaOf is a mock on the shared store at url under prefix, stopped at the test's cleanup.
+func replicaOf(t *testing.T, url, prefix string) *mock.Server {
+	t.Helper()
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	s, err := mock.New(sp, defaultFixtures(t), mock.Config{Store: url, StorePrefix: prefix})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func createOn(t *testing.T, s *mock.Server, name string) reply {
+	t.Helper()
+	return req{surface: "esb", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", name)}.send(t, s)
+}
+
+func setID(r reply) int64 {
+	var id int64
+	_ = json.Unmarshal(r.Keys["data"], &struct {
+		ID *int64 `json:"bk_set_id"`
+	}{&id})
+	return id
+}
+
+// TestSharedStoreReplicas: two replicas of one shared store: a set created through one is read
+// through the other at once; of creates of one name through both at once exactly one wins; ids
+// are unique over thousands of creates through both; a reset through one is a reset of both;
+// fault rules and an all-or-nothing batch delete hold on both.
+func TestSharedStoreReplicas(t *testing.T) {
+	redis := redistest.Start(t)
+	a, b := replicaOf(t, redis.URL(), "t1:"), replicaOf(t, redis.URL(), "t1:")
+
+	made := createOn(t, a, "seen-by-b")
+	require.True(t, made.Result, "%s", made.Raw)
+	assert.Equal(t, 1101108, createOn(t, b, "seen-by-b").Code, "a duplicate through the other replica")
+	assert.Contains(t, searchName(t, b, "seen-by-b"), `"count":1`)
+
+	// The same names through both at once: each is created once.
+	const names = 40
+	wins := make([]int, names)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, s := range []*mock.Server{a, b} {
+		for i := range names {
+			wg.Go(func() {
+				if createOn(t, s, fmt.Sprint("race-", i)).Result {
+					mu.Lock()
+					wins[i]++
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for i, w := range wins {
+		assert.Equal(t, 1, w, "race-%d", i)
+	}
+
+	// Ids over thousands of creates through both: each handed out once.
+	const creates = 2000
+	ids := make(chan int64, creates)
+	for g := range 8 {
+		s := []*mock.Server{a, b}[g%2]
+		wg.Go(func() {
+			for i := range creates / 8 {
+				r := createOn(t, s, fmt.Sprintf("many-%d-%d", g, i))
+				if assert.True(t, r.Result, "%s", r.Raw) {
+					ids <- setID(r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[int64]bool{}
+	for id := range ids {
+		assert.False(t, seen[id], "id %d twice", id)
+		seen[id] = true
+	}
+	assert.Len(t, seen, creates)
+	require.Equal(t, a.Store().Len(), b.Store().Len())
+
+	// A batch delete naming a built-in set deletes nothing, on either replica.
+	batch := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"delete":{"inst_ids":[%d,2]}}`, setID(made))
+	assert.Equal(t, 1101098, postESB(t, b, "batch_delete_set", batch).Code)
+	assert.Contains(t, searchName(t, a, "seen-by-b"), `"count":1`)
+
+	// A fault rule added through one answers through the other.
+	require.Equal(t, http.StatusCreated, admin(t, a, http.MethodPost, "/__mock/faults", `{"match":{"surface":"esb"},"code":1306201,"message":"down"}`, nil))
+	assert.Equal(t, 1306201, createOn(t, b, "faulted").Code)
+	require.Equal(t, http.StatusNoContent, admin(t, b, http.MethodDelete, "/__mock/faults", "", nil))
+	assert.True(t, createOn(t, a, "not-faulted").Result)
+
+	// A reset through one is a reset of both.
+	require.Equal(t, http.StatusOK, admin(t, b, http.MethodPost, "/__mock/reset", "", nil))
+	assert.Contains(t, searchName(t, a, "seen-by-b"), `"count":0`)
+	assert.Equal(t, 2, a.Store().Len())
+	assert.Equal(t, 2, b.Store().Len())
+	r := createOn(t, a, "after-reset")
+	assert.EqualValues(t, 3, setID(r), "the counters start anew")
+}
+
+// postESB sends an ESB component its body.
+func postESB(t *testing.T, s *mock.Server, component, body string) reply {
+	t.Helper()
+	hr := httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/"+component+"/", strings.NewReader(body))
+	hr.Header.Set("Content-Type", "application/json")
+	return send(t, s, hr)
+}
+
+// logLength is how many entries the shared log under prefix holds.
+func logLength(t *testing.T, redis *redistest.Server, prefix string) int64 {
+	t.Helper()
+	l, err := redislog.Open(context.Background(), redis.URL(), prefix)
+	require.NoError(t, err)
+	defer l.Close()
+	n, err := l.Length(context.Background())
+	require.NoError(t, err)
+	return n
+}
+
+// searchName is search_set's answer for a name in business 2.
+func searchName(t *testing.T, s *mock.Server, name string) string {
+	t.Helper()
+	body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"fields":["bk_set_id"],"condition":{"bk_set_name":"` + name + `"}}`
+	return string(postESB(t, s, "search_set", body).Raw)
+}
+
+// TestSharedStoreJoinsAndCompacts: a replica that starts late finds everything, also once the
+// log was trimmed behind a snapshot; a replica behind a snapshot reloads from it.
+func TestSharedStoreJoinsAndCompacts(t *testing.T) {
+	redis := redistest.Start(t)
+	a := replicaOf(t, redis.URL(), "t2:")
+	a.SetCompactEvery(50)
+	for i := range 120 {
+		require.True(t, createOn(t, a, fmt.Sprint("early-", i)).Result)
+	}
+	require.Eventually(t, func() bool { return logLength(t, redis, "t2:") < 120 }, 10*time.Second, 20*time.Millisecond, "the log is trimmed behind a snapshot")
+	late := replicaOf(t, redis.URL(), "t2:")
+	assert.Equal(t, a.Store().Len(), late.Store().Len())
+	assert.Contains(t, searchName(t, late, "early-0"), `"count":1`)
+	assert.Contains(t, searchName(t, late, "early-119"), `"count":1`)
+	assert.Equal(t, 1101108, createOn(t, late, "early-7").Code)
+}
+
+// TestSharedStoreRidesOutRedis: while Redis is down a call is answered at once with the mock's
+// own error in the envelope and /healthz is not ready; when Redis is back the replica goes on by
+// itself, with every set it acknowledged.
+func TestSharedStoreRidesOutRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	a := replicaOf(t, redis.URL(), "t3:")
+	require.True(t, createOn(t, a, "before").Result)
+
+	redis.Stop()
+	r := createOn(t, a, "while-down")
+	assert.Equal(t, 1199999, r.Code, "%s", r.Raw)
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Message, "shared store is unavailable")
+	require.Eventually(t, func() bool { return health(a) == http.StatusServiceUnavailable }, 10*time.Second, 50*time.Millisecond)
+
+	redis.Restart()
+	require.Eventually(t, func() bool { return health(a) == http.StatusOK }, 15*time.Second, 50*time.Millisecond)
+	assert.True(t, createOn(t, a, "after").Result)
+	assert.Contains(t, searchName(t, a, "before"), `"count":1`)
+	assert.Contains(t, searchName(t, a, "while-down"), `"count":0`, "nothing was written")
+}
+
+func health(s *mock.Server) int {
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	return rec.Code
+}
+
+// TestSharedStoreRefusals: --state and --store together, and a Redis that does not answer, are
+// refused at start with a message that names the address, not its password.
+func TestSharedStoreRefusals(t *testing.T) {
+	sp, err := loadSpec()
+	require.NoError(t, err)
+	_, err = mock.New(sp, defaultFixtures(t), mock.Config{Store: "redis://u:pa55word@127.0.0.1:1/0"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "127.0.0.1:1")
+	assert.NotContains(t, err.Error(), "pa55word")
+	_, err = mock.New(sp, defaultFixtures(t), mock.Config{Store: "redis://127.0.0.1:1/0", StateFile: t.TempDir() + "/s.json"})
+	assert.ErrorContains(t, err, "exclusive")
+}
