@@ -52,8 +52,9 @@ type (
 		ID    int64
 		ObjID string
 	}
-	// reset seeds the store anew from the fixtures, the populated sets drawn from Seed.
-	reset      struct{ Seed int64 }
+	// reset seeds the store anew from the fixtures, the populated sets drawn from Seed, every
+	// seeded set made At (Unix milliseconds; 0: now).
+	reset      struct{ Seed, At int64 }
 	addFault   struct{ Rule FaultRule }
 	dropFault  struct{ ID string }
 	dropFaults struct{}
@@ -103,7 +104,7 @@ func (c deleteNode) apply(s *Server) outcome {
 	return outcome{}
 }
 
-func (c reset) apply(s *Server) outcome { return outcome{err: s.seed(c.Seed)} }
+func (c reset) apply(s *Server) outcome { return outcome{err: s.seed(c.Seed, c.At)} }
 
 func (c addFault) apply(s *Server) outcome {
 	r, err := s.faults.Add(c.Rule)

@@ -21,11 +21,7 @@ func (s *Server) cmdbRoute(surf spec.Surface, op *operation) echo.HandlerFunc {
 		start := time.Now()
 		c, done, err := s.begin(ec, surf, op)
 		if !done {
-			a, stale := s.inStep(c)
-			if !stale {
-				a = s.serve(op, c)
-			}
-			err = s.write(ec, c, http.StatusOK, a)
+			err = s.write(ec, c, http.StatusOK, s.serve(op, c))
 		}
 		s.observe(ec, c, start)
 		c.release()
@@ -59,6 +55,11 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface, op *operation) (c *ca
 			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
 	case readErr != nil:
 		return c, true, s.write(ec, c, http.StatusBadRequest, failed(spec.MsgBodyCut, spec.MsgBodyCut.Format(spec.English), nil))
+	}
+	// With a shared store, the call sees the store and the fault rules every replica's writes
+	// made before it.
+	if a, stale := s.inStep(c); stale {
+		return c, true, s.write(ec, c, http.StatusOK, a)
 	}
 	return s.injectFault(ec, c)
 }

@@ -86,7 +86,7 @@ func (r *replica) join(ctx context.Context) error {
 			continue
 		}
 		if last, err = r.log.Last(ctx); err == nil && last == "0-0" {
-			_, err = r.append(ctx, reset{Seed: r.s.resetSeed()}, "")
+			_, err = r.append(ctx, reset{Seed: r.s.resetSeed(), At: r.s.cfg.Now().UnixMilli()}, "")
 		}
 		release()
 		if err != nil {
@@ -335,6 +335,17 @@ func (s *Server) inStep(c *call) (a answer, stale bool) {
 		return c.failure(spec.MsgStoreUnavailable, err), true
 	}
 	return answer{}, false
+}
+
+// storeKind says where the store lives: this process's memory, or a shared store, with what its
+// replicas share and what each keeps.
+func (s *Server) storeKind() map[string]any {
+	if s.shared == nil {
+		return map[string]any{"kind": "memory"}
+	}
+	return map[string]any{"kind": "redis", "prefix": s.cfg.StorePrefix,
+		"shared":      []string{"businesses", "sets", "modules", "custom-level nodes", "id counters", "unique names", "fault rules"},
+		"per_replica": []string{"journal", "metrics", "fault rules' firing counts"}}
 }
 
 // resetSeed is the seed a reset draws the populated sets from: the configured one, or, with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -99,7 +100,8 @@ func TestSharedStoreReplicas(t *testing.T) {
 		seen[id] = true
 	}
 	assert.Len(t, seen, creates)
-	require.Equal(t, a.Store().Len(), b.Store().Len())
+	// A replica's store is read here without a call to bring it to the log's end first.
+	require.Eventually(t, func() bool { return a.Store().Len() == b.Store().Len() }, 5*time.Second, 10*time.Millisecond)
 
 	// A batch delete naming a built-in set deletes nothing, on either replica.
 	batch := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"delete":{"inst_ids":[%d,2]}}`, setID(made))
@@ -203,4 +205,29 @@ func TestSharedStoreRefusals(t *testing.T) {
 	assert.NotContains(t, err.Error(), "pa55word")
 	_, err = mock.New(sp, defaultFixtures(t), mock.Config{Store: "redis://127.0.0.1:1/0", StateFile: t.TempDir() + "/s.json"})
 	assert.ErrorContains(t, err, "exclusive")
+}
+
+// TestSharedStoreHoldsNoSecret: what a replica writes to Redis holds none of the credentials of
+// the calls it took.
+func TestSharedStoreHoldsNoSecret(t *testing.T) {
+	redis := redistest.Start(t)
+	a := replicaOf(t, redis.URL(), "t4:")
+	a.SetCompactEvery(2) // a snapshot too
+	for _, name := range []string{"x", "y", "z"} {
+		body := `{"bk_app_code":"a","bk_app_secret":"canary-redis-secret","bk_token":"canary-redis-token","bk_username":"u","bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"` + name + `"}}`
+		require.True(t, postESB(t, a, "create_set", body).Result)
+	}
+	require.Eventually(t, func() bool { return logLength(t, redis, "t4:") < 4 }, 10*time.Second, 20*time.Millisecond)
+	dump := exec.Command("redis-cli", "-p", strings.TrimPrefix(redis.Addr(), "127.0.0.1:"), "--scan")
+	keys, err := dump.Output()
+	require.NoError(t, err)
+	var everything strings.Builder
+	for _, key := range strings.Fields(string(keys)) {
+		for _, cmd := range [][]string{{"XRANGE", key, "-", "+"}, {"LRANGE", key, "0", "-1"}, {"HGETALL", key}, {"GET", key}} {
+			out, _ := exec.Command("redis-cli", append([]string{"-p", strings.TrimPrefix(redis.Addr(), "127.0.0.1:")}, cmd...)...).Output()
+			everything.Write(out)
+		}
+	}
+	assert.Contains(t, everything.String(), `"x"`, "the dump holds the sets")
+	assert.NotContains(t, everything.String(), "canary-redis")
 }

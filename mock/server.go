@@ -192,7 +192,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	}
 	if loaded {
 		s.seedBuiltIns() // built-in sets the fixtures added since the state was saved
-	} else if err := s.seed(cfg.Seed); err != nil {
+	} else if err := s.seed(cfg.Seed, 0); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -271,16 +271,25 @@ func newRequestID() string {
 
 // seed fills the store as a fresh start has it, in one step: the built-in sets of the fixtures
 // and the populated fake sets, the faker started anew from the seed.
-func (s *Server) seed(seed int64) error {
+func (s *Server) seed(seed, at int64) error {
 	s.fakeMu.Lock()
 	s.faker = gofakeit.New(seed)
 	s.fakeMu.Unlock()
+	now := s.cfg.Now().UnixMilli()
 	seeds := s.builtIns()
 	populated, err := s.populated(s.cfg.Populate, seeds)
 	if err != nil {
 		return err
 	}
-	s.store.Reset(append(seeds, populated...))
+	all := append(seeds, populated...)
+	if at != 0 { // a shared store's reset: every replica stamps the sets it made now alike
+		for i := range all {
+			if all[i].Draft.Created >= now {
+				all[i].Draft.Created = at
+			}
+		}
+	}
+	s.store.Reset(all)
 	return nil
 }
 
@@ -415,9 +424,9 @@ func (s *Server) fixtures() *fixtures.Fixtures { return s.fx.Load() }
 // Reset empties the store and seeds it again from the fixtures, as at start.
 func (s *Server) Reset() error {
 	if s.shared == nil {
-		return s.seed(s.cfg.Seed)
+		return s.seed(s.cfg.Seed, 0)
 	}
-	out, err := s.submit(context.Background(), reset{Seed: s.resetSeed()})
+	out, err := s.submit(context.Background(), reset{Seed: s.resetSeed(), At: s.cfg.Now().UnixMilli()})
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,7 @@ func (s *Server) adminStatus(c echo.Context) error {
 		"max_sets":       s.cfg.MaxSets,
 		"businesses":     businesses,
 		"levels":         append([]topo.Level{}, s.store.Levels()...),
+		"store":          s.storeKind(),
 		"tree_sets":      UISets,
 	})
 }

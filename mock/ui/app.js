@@ -85,8 +85,9 @@ function uptime(s) {
 
 async function loadStatus() {
   status = await api("/__mock/status");
+  const store = status.store && status.store.kind === "redis" ? " · shared store (journal and metrics this replica's)" : "";
   $("status").textContent = `CMDB ${status.cmdb_version} · IAM ${status.iam ? "on" : "off"} · up ${uptime(status.uptime_seconds)} · ` +
-    `${status.sets.toLocaleString()} of ${status.max_sets.toLocaleString()} sets`;
+    `${status.sets.toLocaleString()} of ${status.max_sets.toLocaleString()} sets${store}`;
 }
 
 // --- the topology --------------------------------------------------------------------------
