@@ -34,8 +34,9 @@ type replica struct {
 	healthMu sync.Mutex
 	lastErr  error // of the last read of the log; nil: in step
 
-	stop chan struct{}
-	done chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 const (
@@ -316,13 +317,11 @@ func (r *replica) health() error {
 
 // close stops following the log.
 func (r *replica) close() {
-	select {
-	case <-r.stop:
-	default:
+	r.closeOnce.Do(func() {
 		close(r.stop)
-	}
-	<-r.done
-	_ = r.log.Close()
+		<-r.done
+		_ = r.log.Close()
+	})
 }
 
 // inStep brings a shared store up to the log's end before a call is served; it answers the call

@@ -190,13 +190,13 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 	}
 }
 
-// Close ends what would keep a stop waiting: the journal streams of open pages, and the
-// following of a shared store's log.
+// EndStreams ends what would keep a stop waiting: the journal streams of open pages.
+func (s *Server) EndStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
+
+// Close ends the journal streams and lets a shared store go: after it, no call is served.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		close(s.closing)
-		if s.shared != nil {
-			s.shared.close()
-		}
-	})
+	s.EndStreams()
+	if s.shared != nil {
+		s.shared.close()
+	}
 }

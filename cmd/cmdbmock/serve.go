@@ -291,7 +291,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes: int(2 * f.maxHeaderBytes),
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	srv.RegisterOnShutdown(handler.Close) // the pages' journal streams end: a stop does not wait on them
+	srv.RegisterOnShutdown(handler.EndStreams) // the pages' journal streams end: a stop does not wait on them
+	defer handler.Close()                      // a shared store is let go once the calls in flight are answered
 	if f.pprof != "" {
 		if err := servePprof(ctx, f.pprof, cfg.Admin, logger); err != nil {
 			return err
