@@ -29,6 +29,8 @@ type replica struct {
 	// snapshot is the entry the latest snapshot covers up to, as this replica last saw it.
 	snapshot string
 	pending  map[string]chan outcome
+	tokens   map[string]struct{} // the tokens of the writes applied lately, and their order
+	order    []string
 	moved    chan struct{} // closed, and replaced, whenever applied moves
 
 	healthMu sync.Mutex
@@ -54,7 +56,7 @@ func openReplica(ctx context.Context, s *Server) (*replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &replica{s: s, log: log, applied: "0-0", pending: map[string]chan outcome{}, moved: make(chan struct{}),
+	r := &replica{s: s, log: log, applied: "0-0", pending: map[string]chan outcome{}, tokens: map[string]struct{}{}, moved: make(chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := r.join(ctx); err != nil {
 		_ = log.Close()
@@ -135,7 +137,11 @@ func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
 		r.mu.Unlock()
 	}()
 	// The write is appended even if the caller goes away: it is acknowledged once in the log.
-	id, err := r.append(context.WithoutCancel(ctx), c, token)
+	var id string
+	err := retrying(ctx, func() (err error) {
+		id, err = r.append(context.WithoutCancel(ctx), c, token)
+		return err
+	})
 	if err != nil {
 		return outcome{}, err
 	}
@@ -148,12 +154,31 @@ func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
 // sync brings the store up to the log's end as it is now: a call sees every write acknowledged
 // before it.
 func (r *replica) sync(ctx context.Context) error {
-	last, err := r.log.Last(ctx)
+	var last string
+	err := retrying(ctx, func() (err error) {
+		last, err = r.log.Last(ctx)
+		return err
+	})
 	if err != nil {
 		r.setErr(err)
 		return err
 	}
 	return r.waitFor(ctx, last)
+}
+
+// retrying runs f again, for about a second and a half, while Redis does not answer: a Redis
+// that just came back is reached by a call that comes in the moment after (the client keeps
+// refusing to dial for up to a second after a refused dial).
+func retrying(ctx context.Context, f func() error) error {
+	err := f()
+	for wait := 50 * time.Millisecond; err != nil && wait <= 800*time.Millisecond && ctx.Err() == nil; wait *= 2 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+			err = f()
+		}
+	}
+	return err
 }
 
 // waitFor waits until the entry id is applied, applying the log itself when the follower lags.
@@ -225,6 +250,10 @@ func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, e
 		if !redislog.Before(r.applied, e.ID) {
 			continue // applied by another goroutine meanwhile
 		}
+		r.applied = e.ID
+		if r.seen(e.Token) {
+			continue // a write appended twice (its first answer was lost, and it was sent again)
+		}
 		c, err := decodeCommand(e.Kind, e.Data)
 		var out outcome
 		if err != nil {
@@ -234,8 +263,8 @@ func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, e
 		}
 		if got, ok := r.pending[e.Token]; ok {
 			got <- out
+			delete(r.pending, e.Token)
 		}
-		r.applied = e.ID
 		r.since++
 		n++
 	}
@@ -244,6 +273,27 @@ func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, e
 		r.moved = make(chan struct{})
 	}
 	return n, nil
+}
+
+// recentTokens is how many writes' tokens a replica remembers, to apply a write appended twice
+// once: a retry comes within seconds of the first.
+const recentTokens = 100_000
+
+// seen reports whether the token's write was applied already, and remembers it.
+func (r *replica) seen(token string) bool {
+	if token == "" {
+		return false
+	}
+	if _, ok := r.tokens[token]; ok {
+		return true
+	}
+	r.tokens[token] = struct{}{}
+	r.order = append(r.order, token)
+	if len(r.order) > recentTokens {
+		delete(r.tokens, r.order[0])
+		r.order = r.order[1:]
+	}
+	return false
 }
 
 // follow applies the log as it grows, until the replica stops, and now and then writes a

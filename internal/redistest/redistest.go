@@ -74,3 +74,9 @@ func (s *Server) Restart() {
 	}
 	s.t.Fatal("redis-server did not listen within 10 s")
 }
+
+// Log is what redis-server wrote to its log, for a test's message.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+	return string(b)
+}
