@@ -166,8 +166,8 @@ func TestSharedStoreJoinsAndCompacts(t *testing.T) {
 	assert.Equal(t, 1101108, createOn(t, late, "early-7").Code)
 }
 
-// TestSharedStoreRidesOutRedis: while Redis is down a call is answered at once with the mock's
-// own error in the envelope and /healthz is not ready; when Redis is back the replica goes on by
+// TestSharedStoreRidesOutRedis: while Redis is down a call is answered (after a second and a half
+// of retries) with the mock's own error in the envelope and /healthz is not ready; when Redis is back the replica goes on by
 // itself, with every set it acknowledged.
 func TestSharedStoreRidesOutRedis(t *testing.T) {
 	redis := redistest.Start(t)
