@@ -108,7 +108,7 @@ func (r *replica) loadSnapshot(ctx context.Context) error {
 	if err := r.s.store.ReadState(state); err != nil {
 		return fmt.Errorf("the shared store's snapshot: %w", err)
 	}
-	r.applied, r.since = upTo, 0
+	r.applied, r.snapshot, r.since = upTo, upTo, 0
 	return nil
 }
 
@@ -216,26 +216,21 @@ func (r *replica) catchUp(ctx context.Context) error {
 // and applies them in order. An entry of the log that was trimmed before this replica applied
 // it means a snapshot covers it: the replica reloads from the snapshot.
 func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, error) {
-	r.mu.Lock()
-	after := r.applied
-	r.mu.Unlock()
 	upTo, err := r.log.Snapshot(ctx)
-	if err == nil && upTo != r.snapshot {
-		r.mu.Lock()
-		r.snapshot, r.since = upTo, 0 // another replica wrote one: the count starts anew
-		r.mu.Unlock()
-	}
-	if err == nil && upTo != "" && redislog.Before(after, upTo) && after != "0-0" {
-		r.mu.Lock()
-		err = r.loadSnapshot(ctx)
-		r.mu.Unlock()
-		if err != nil {
-			return 0, err
-		}
-		after = upTo
-	}
 	if err != nil {
 		r.setErr(err)
+		return 0, err
+	}
+	r.mu.Lock()
+	if upTo != r.snapshot {
+		r.snapshot, r.since = upTo, 0 // another replica wrote one: the count starts anew
+	}
+	if upTo != "" && redislog.Before(r.applied, upTo) && r.applied != "0-0" {
+		err = r.loadSnapshot(ctx)
+	}
+	after := r.applied
+	r.mu.Unlock()
+	if err != nil {
 		return 0, err
 	}
 	entries, err := r.log.Read(ctx, after, readBatch, block)
