@@ -191,7 +191,7 @@ func (c *client) do(ctx context.Context, method string, body []byte, header http
 	ex.Status, ex.header = resp.StatusCode, resp.Header
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		ex.Error = fmt.Sprintf("the target answered %d, a redirect to %s: not followed, as the request carries credentials",
-			resp.StatusCode, redacted(resp.Header.Get("Location")))
+			resp.StatusCode, Redacted(resp.Header.Get("Location")))
 		return
 	}
 	if ex.body, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1)); err != nil {
@@ -202,9 +202,9 @@ func (c *client) do(ctx context.Context, method string, body []byte, header http
 	}
 }
 
-// redacted is a URL as reports may show it: its password masked; one that does not parse is
-// not shown.
-func redacted(location string) string {
+// Redacted is a URL as reports and messages may show it: its password masked; one that does not
+// parse is not shown.
+func Redacted(location string) string {
 	u, err := url.Parse(location)
 	if err != nil {
 		return "(an unreadable URL)"

@@ -183,7 +183,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		case out.err != nil:
 			return adminError(c, http.StatusBadRequest, out.err.Error())
 		}
-		return c.JSON(http.StatusCreated, out.record["rule"])
+		return c.JSON(http.StatusCreated, out.rule)
 	})
 	g.DELETE("/faults", func(c echo.Context) error {
 		if _, err := s.submit(c.Request().Context(), dropFaults{}); err != nil {

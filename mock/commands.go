@@ -26,6 +26,7 @@ type outcome struct {
 	set    topo.Set
 	record topo.Record
 	node   topo.Node
+	rule   FaultRule
 	err    error
 }
 
@@ -108,7 +109,7 @@ func (c reset) apply(s *Server) outcome { return outcome{err: s.seed(c.Seed, c.A
 
 func (c addFault) apply(s *Server) outcome {
 	r, err := s.faults.Add(c.Rule)
-	return outcome{err: err, record: topo.Record{"rule": r}}
+	return outcome{rule: r, err: err}
 }
 
 // errNoFault is a fault rule that is not there.

@@ -22,22 +22,18 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 		return c.failure(spec.MsgCancelled)
 	}
 	defer release()
-	q, _ := url.ParseQuery(c.rawQuery)
-	_, withDefault := q["with_default"]
-	tree, tooMany := s.bizTree(c.bizID, treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}, withDefault)
+	sets, tooMany := s.store.SetsOf(c.bizID, s.cfg.MaxPage)
 	if tooMany {
 		return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage)
 	}
-	return succeeded([]*treeNode{tree})
+	q, _ := url.ParseQuery(c.rawQuery)
+	_, withDefault := q["with_default"]
+	return succeeded([]*treeNode{s.bizTree(c.bizID, sets, treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}, withDefault)})
 }
 
-// bizTree is the tree of a business as search_biz_inst_topo answers it, the idle set with
-// withDefault; tooMany when the business holds more sets than a page may.
-func (s *Server) bizTree(bizID int64, t treeBuilder, withDefault bool) (tree *treeNode, tooMany bool) {
-	sets, tooMany := s.store.SetsOf(bizID, s.cfg.MaxPage)
-	if tooMany {
-		return nil, true
-	}
+// bizTree is the tree of a business of the given sets as search_biz_inst_topo answers it, the
+// idle set with withDefault.
+func (s *Server) bizTree(bizID int64, sets []topo.Placed, t treeBuilder, withDefault bool) *treeNode {
 	biz, _ := s.store.Business(bizID)
 
 	// Each node's children, found by one pass over the sets and one over the nodes: sets hang
@@ -82,7 +78,7 @@ func (s *Server) bizTree(bizID int64, t treeBuilder, withDefault bool) (tree *tr
 		}
 		return out
 	}
-	return t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0)), false
+	return t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))
 }
 
 // treeNode is a node of the topology tree as CMDB writes it, its keys in alphabetical order:

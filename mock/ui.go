@@ -30,6 +30,8 @@ const (
 	uiStreams = 16
 	uiBatch   = 200
 	uiTick    = 250 * time.Millisecond
+	// uiKeepAlive is how long a stream stays quiet before it writes a comment.
+	uiKeepAlive = 15 * time.Second
 	// uiWriteWait is how long a stream waits for a reader that does not read: then it ends, so
 	// a slow page holds nothing on the server (Server.writeWait, which tests shorten).
 	uiWriteWait = 10 * time.Second
@@ -112,7 +114,7 @@ func (s *Server) adminTopology(c echo.Context) error {
 	if c.QueryParam("lang") == "en" {
 		lang = spec.English
 	}
-	tree, _ := s.bizTree(int64(bizID), treeBuilder{lang: lang, sorted: true}, true)
+	tree := s.bizTree(int64(bizID), placed, treeBuilder{lang: lang, sorted: true}, true)
 	records := make(map[string]topo.Record, len(placed))
 	for _, p := range placed {
 		if rec, ok := s.store.Set(p.ID); ok {
@@ -145,7 +147,9 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	var sent time.Time // the last write
 	send := func(b []byte) error {
+		sent = time.Now()
 		if err := rc.SetWriteDeadline(time.Now().Add(s.writeWait)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
@@ -159,7 +163,6 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 	}
 	tick := time.NewTicker(uiTick)
 	defer tick.Stop()
-	idle := 0
 	for {
 		entries := s.journal.After(int64(after), uiBatch)
 		for _, e := range entries {
@@ -172,13 +175,10 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 			}
 			after = int(e.ID)
 		}
-		if idle++; len(entries) > 0 {
-			idle = 0
-		} else if idle*int(uiTick) >= int(15*time.Second) { // a comment keeps proxies from closing it
+		if time.Since(sent) >= uiKeepAlive { // a comment keeps proxies from closing a quiet stream
 			if send([]byte(": idle\n\n")) != nil {
 				return nil
 			}
-			idle = 0
 		}
 		select {
 		case <-tick.C:

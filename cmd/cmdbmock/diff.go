@@ -73,7 +73,7 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 	}
-	reference, referenceName := against, redactedTarget(against)
+	reference, referenceName := against, contracttest.Redacted(against)
 	if against == "" {
 		addr, stop, err := startReference(version, dir)
 		if err != nil {
@@ -99,7 +99,7 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return fmt.Errorf("--against: %w", err)
 		}
-		dc := diff.Config{Target: tc, Reference: rc, TargetName: redactedTarget(tcfg.Target), ReferenceName: referenceName,
+		dc := diff.Config{Target: tc, Reference: rc, TargetName: contracttest.Redacted(tcfg.Target), ReferenceName: referenceName,
 			BizID: bizID, ParentID: parent, DeniedUser: denied, Replay: replay, DryRun: dryRun}
 		if !quiet {
 			dc.Output = stderr

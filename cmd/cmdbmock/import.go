@@ -60,7 +60,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	res, err := importer.Read(ctx, ic)
 	if err != nil {
-		return fmt.Errorf("import from %s: %w", redactedTarget(cfg.Target), err)
+		return fmt.Errorf("import from %s: %w", contracttest.Redacted(cfg.Target), err)
 	}
 	if err := res.Write(out); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
@@ -62,13 +61,4 @@ func (t *targetFlags) config(ctx context.Context, stderr io.Writer) (contracttes
 		cfg.Retries = -1 // --retries 0: send once
 	}
 	return cfg, nil
-}
-
-// redactedTarget is the target as messages show it: its password masked.
-func redactedTarget(target string) string {
-	u, err := url.Parse(target)
-	if err != nil {
-		return "the target"
-	}
-	return u.Redacted()
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
@@ -125,7 +126,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for path := range r.noise {
 		rep.Noise = append(rep.Noise, path)
 	}
-	sortStrings(rep.Noise)
+	slices.Sort(rep.Noise)
 	rep.Duration = time.Since(rep.Started).Seconds()
 	return rep, nil
 }

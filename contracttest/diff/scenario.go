@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -226,5 +225,3 @@ func (r *runner) ours(ctx context.Context, s *side, prefix string) ([]int64, err
 	}
 	return ids, nil
 }
-
-func sortStrings(s []string) { slices.Sort(s) }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,10 +49,10 @@ var setLogger sync.Once
 
 // Open connects to redis://[user:password@]host:port/db (rediss:// for TLS) and checks that
 // Redis answers. The error names the address, never its password.
-func Open(ctx context.Context, url, prefix string) (*Log, error) {
-	opts, err := redis.ParseURL(url)
+func Open(ctx context.Context, address, prefix string) (*Log, error) {
+	opts, err := redis.ParseURL(address)
 	if err != nil {
-		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", redact(url), strings.ReplaceAll(err.Error(), url, redact(url)))
+		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", redact(address), strings.ReplaceAll(err.Error(), address, redact(address)))
 	}
 	setLogger.Do(func() { redis.SetLogger(quiet{}) })
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
@@ -64,16 +65,12 @@ func Open(ctx context.Context, url, prefix string) (*Log, error) {
 }
 
 // redact is a URL with its password masked.
-func redact(url string) string {
-	scheme, rest, ok := strings.Cut(url, "://")
-	if !ok {
+func redact(address string) string {
+	u, err := url.Parse(address)
+	if err != nil {
 		return "the URL given"
 	}
-	if auth, host, ok := strings.Cut(rest, "@"); ok {
-		user, _, _ := strings.Cut(auth, ":")
-		return scheme + "://" + user + ":xxxxx@" + host
-	}
-	return url
+	return u.Redacted()
 }
 
 // Close lets the connections go.
