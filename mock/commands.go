@@ -128,33 +128,38 @@ func (dropFaults) apply(s *Server) outcome {
 }
 
 // commandKinds name the commands in the shared log, with how each is read back.
-var commandKinds = []struct {
-	kind   string
-	zero   command
-	decode func([]byte) (command, error)
-}{
-	{"create_set", createSet{}, decodeAs[createSet]}, {"update_set", updateSet{}, decodeAs[updateSet]},
-	{"delete_sets", deleteSets{}, decodeAs[deleteSets]}, {"create_module", createModule{}, decodeAs[createModule]},
-	{"update_module", updateModule{}, decodeAs[updateModule]}, {"delete_module", deleteModule{}, decodeAs[deleteModule]},
-	{"create_node", createNode{}, decodeAs[createNode]}, {"delete_node", deleteNode{}, decodeAs[deleteNode]},
-	{"reset", reset{}, decodeAs[reset]}, {"add_fault", addFault{}, decodeAs[addFault]},
-	{"drop_fault", dropFault{}, decodeAs[dropFault]}, {"drop_faults", dropFaults{}, decodeAs[dropFaults]},
+var commandKinds = []commandKind{
+	kindFor[createSet]("create_set"), kindFor[updateSet]("update_set"),
+	kindFor[deleteSets]("delete_sets"), kindFor[createModule]("create_module"),
+	kindFor[updateModule]("update_module"), kindFor[deleteModule]("delete_module"),
+	kindFor[createNode]("create_node"), kindFor[deleteNode]("delete_node"),
+	kindFor[reset]("reset"), kindFor[addFault]("add_fault"),
+	kindFor[dropFault]("drop_fault"), kindFor[dropFaults]("drop_faults"),
 }
 
-func decodeAs[T command](data []byte) (command, error) {
-	var c T
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // numbers as written, on every replica alike
-	err := dec.Decode(&c)
-	return c, err
+// A commandKind is one kind of command: its name in the shared log, its Go type, how it is read.
+type commandKind struct {
+	name   string
+	typ    reflect.Type
+	decode func([]byte) (command, error)
+}
+
+func kindFor[T command](name string) commandKind {
+	return commandKind{name: name, typ: reflect.TypeFor[T](), decode: func(data []byte) (command, error) {
+		var c T
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber() // numbers as written, on every replica alike
+		err := dec.Decode(&c)
+		return c, err
+	}}
 }
 
 // kindOf is the name of a command's kind in the shared log.
 func kindOf(c command) string {
 	t := reflect.TypeOf(c)
 	for _, k := range commandKinds {
-		if reflect.TypeOf(k.zero) == t {
-			return k.kind
+		if k.typ == t {
+			return k.name
 		}
 	}
 	panic(fmt.Sprintf("mock: command %T has no kind", c))
@@ -163,7 +168,7 @@ func kindOf(c command) string {
 // decodeCommand reads a command of the shared log.
 func decodeCommand(kind string, data []byte) (command, error) {
 	for _, k := range commandKinds {
-		if k.kind == kind {
+		if k.name == kind {
 			c, err := k.decode(data)
 			if err != nil {
 				return nil, fmt.Errorf("a %s command: %w", kind, err)
