@@ -110,10 +110,7 @@ func (s *Server) adminTopology(c echo.Context) error {
 	if tooMany {
 		return c.JSON(http.StatusOK, map[string]any{"bk_biz_id": bizID, "too_many": true})
 	}
-	lang := spec.Chinese
-	if c.QueryParam("lang") == "en" {
-		lang = spec.English
-	}
+	lang := spec.ParseLanguage(c.QueryParam("lang"), spec.Chinese)
 	tree := s.bizTree(int64(bizID), placed, treeBuilder{lang: lang, sorted: true}, true)
 	records := make(map[string]topo.Record, len(placed))
 	for _, p := range placed {
