@@ -53,6 +53,40 @@ func BenchmarkSearchSets(b *testing.B) {
 	}
 }
 
+// BenchmarkSearchSetsDeepPage reads a page of 200 sets from the middle of 100,000, by id, as a
+// client walking a business does: the page's window, 50,200 sets, is kept while the store is read.
+func BenchmarkSearchSetsDeepPage(b *testing.B) {
+	s := newStore(200_000)
+	for i := range 100_000 {
+		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := topo.Query{BizID: 1, Fields: []string{"bk_set_id", "bk_set_name"}, Start: 50_000, Limit: 200}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, page, err := s.Search(context.Background(), q); err != nil || len(page) != 200 {
+			b.Fatal(len(page), err)
+		}
+	}
+}
+
+// BenchmarkSearchModulesOfASet reads the modules of one set among 100,000 sets of two modules
+// each: the cost must not grow with the sets stored.
+func BenchmarkSearchModulesOfASet(b *testing.B) {
+	s := newStore(200_000)
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	q := topo.ModuleQuery{BizID: 1, SetID: 50_000, Limit: 10}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, _, err := s.SearchModules(context.Background(), q); err != nil || n != 2 {
+			b.Fatal(n, err)
+		}
+	}
+}
+
 // BenchmarkSearchModules searches 200,000 modules for the half of them that match, a page of
 // 10: the cost of reading each stored module once.
 func BenchmarkSearchModules(b *testing.B) {

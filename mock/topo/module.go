@@ -222,11 +222,12 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 		}
 	}
 	s.mu.RLock()
-	setIDs := make([]int64, 0, len(s.modules))
-	for id := range s.modules {
-		if q.SetID == 0 || id == q.SetID {
-			setIDs = append(setIDs, id)
-		}
+	var setIDs []int64
+	switch _, ok := s.modules[q.SetID]; {
+	case q.SetID == 0:
+		setIDs = slices.AppendSeq(make([]int64, 0, len(s.modules)), maps.Keys(s.modules))
+	case ok:
+		setIDs = []int64{q.SetID} // one set's: not a walk of every set's
 	}
 	s.mu.RUnlock()
 	count := 0

@@ -2,10 +2,12 @@ package topo_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -381,4 +383,75 @@ func TestReadStateAcrossBufferEdges(t *testing.T) {
 	require.NoError(t, back.ReadState(iotest.OneByteReader(bytes.NewReader(buf.Bytes()))))
 	assert.Equal(t, s.Sets(), back.Sets())
 	assert.Equal(t, s.Modules(2), back.Modules(2))
+}
+
+// TestSearchPagesAgreeWithASort: every page of every order, at every depth, is the slice of the
+// whole business sorted by the order's field and then by id, with ties, and with freed slots
+// used again so that the store's order is not the ids'.
+func TestSearchPagesAgreeWithASort(t *testing.T) {
+	s := newStore(1000)
+	var ids []int64
+	for i := range 300 {
+		set, err := s.Create(draft(1, int64(1+i/37), fmt.Sprint("n", i%37)), nil)
+		require.NoError(t, err)
+		ids = append(ids, set.ID())
+	}
+	for i, id := range ids {
+		if i%7 == 0 {
+			require.NoError(t, s.Delete(1, id))
+		}
+	}
+	for i := range 40 {
+		_, err := s.Create(draft(1, 100, fmt.Sprint("late", i%3, "-", i)), nil)
+		require.NoError(t, err)
+	}
+	ctx := context.Background()
+	count, all, err := s.Search(ctx, topo.Query{BizID: 1})
+	require.NoError(t, err)
+	require.Len(t, all, count)
+	for _, sort := range []string{"", "bk_set_id", "-bk_set_id", "bk_set_name", "-bk_set_name", "bk_parent_id", "-bk_parent_id"} {
+		field, desc := strings.TrimPrefix(sort, "-"), strings.HasPrefix(sort, "-")
+		want := slices.Clone(all)
+		slices.SortStableFunc(want, func(a, b topo.Record) int {
+			c := 0
+			if field != "" && field != "bk_set_id" {
+				c = cmpValues(a[field], b[field])
+			}
+			if c == 0 {
+				c = cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64))
+			}
+			if desc {
+				return -c
+			}
+			return c
+		})
+		for _, start := range []int{0, 1, 5, 100, 250, 400} {
+			for _, limit := range []int{1, 10, 0} {
+				n, page, err := s.Search(ctx, topo.Query{BizID: 1, Sort: sort, Start: start, Limit: limit})
+				require.NoError(t, err)
+				assert.Equal(t, count, n)
+				end := len(want)
+				if limit > 0 {
+					end = min(start+limit, end)
+				}
+				expected := want[min(start, len(want)):max(end, min(start, len(want)))]
+				assert.Equal(t, idsOf(expected), idsOf(page), "sort %q start %d limit %d", sort, start, limit)
+			}
+		}
+	}
+}
+
+func cmpValues(a, b any) int {
+	if x, ok := a.(int64); ok {
+		return cmp.Compare(x, b.(int64))
+	}
+	return cmp.Compare(a.(string), b.(string))
+}
+
+func idsOf(page []topo.Record) []int64 {
+	out := make([]int64, len(page))
+	for i, r := range page {
+		out[i] = r["bk_set_id"].(int64)
+	}
+	return out
 }
