@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Load test: cmdbmock against a bare Echo server (and Stoplight Prism, the version pinned in
-# spec/tools, once `npm ci` has run there), side by side on this machine, in turns (A B A B ...), under wrk -t1 -c32 with unique set names.
+# spec/tools, once `npm ci` has run there), side by side on this machine, in turns (A B A B ...),
+# under wrk -t1 -c32: create_set with unique set names, then the reads a client makes of a
+# business of 100,000 sets with a module each (search_set by name and a page of 200,
+# search_module, search_business), each against a bare Echo answering the same bytes.
 # Prints req/s, p50 and p99 of each, the ratios, start-up time and resident memory.
 #
-#   bench/run.sh                  # ROUNDS=3 DURATION=10s
+#   bench/run.sh                  # ROUNDS=3 DURATION=10s READ_DURATION=5s READ_SETS=100000
 #   ROUNDS=5 DURATION=20s bench/run.sh
 #
 # Only loopback is used; every server it starts is stopped on exit.
@@ -12,6 +15,8 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
+READ_DURATION=${READ_DURATION:-5s}
+READ_SETS=${READ_SETS:-100000}
 CONNS=${CONNS:-32}
 PRISM=${PRISM:-auto} # auto: when spec/tools has it installed; off: never
 BASE_ADDR=127.0.0.1:18090
@@ -58,10 +63,14 @@ failed_answers() { # answers of the mock whose code was not 0
   curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'
 }
 load() { # name url tag
-  local out
-  out=$("${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" -s bench/create_set.lua "$2" -- "$3" | grep '^RESULT')
-  echo "$1 $out" >>"$work/results"
-  echo "   $1 $out" >&2
+  wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3"
+}
+wrk_run() { # name duration script url args...
+  local name=$1 duration=$2 script=$3 url=$4 out
+  shift 4
+  out=$("${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d"$duration" -s "$script" "$url" -- "$@" | grep '^RESULT')
+  echo "$name $out" >>"$work/results"
+  echo "   $name $out" >&2
 }
 
 echo "== start-up (exec to first healthy answer)" >&2
@@ -128,6 +137,52 @@ wait_healthy "http://127.0.0.1:18093/healthz"
 sleep 2
 populated_kb=$(rss_kb "$pop_pid")
 
+# The reads: a mock as a user runs it, holding READ_SETS sets of business 2 with a module each,
+# made through ESB by bench/topology.lua; for each read, a bare Echo answering the bytes the mock
+# answered to one such read, in turns with the mock.
+READ_ADDR=127.0.0.1:18094 READ_BASE_ADDR=127.0.0.1:18096
+READ_CALLS=(search_set search_set_page search_module search_business)
+echo "== reads: ${READ_SETS} sets in business 2, a module each, made through ESB (bench/topology.lua)" >&2
+"${server_cpus[@]}" "$work/cmdbmock" --addr "$READ_ADDR" --max-sets $((READ_SETS + 1000)) >/dev/null 2>"$work/read.log" &
+read_pid=$!
+pids+=("$read_pid")
+wait_healthy "http://$READ_ADDR/healthz"
+made_modules() {
+  curl -fsS "http://$READ_ADDR/metrics" |
+    awk '/^cmdbmock_requests_total/ && /create_module/ && /code="0"/ {s+=$2} END {print s+0}'
+}
+t0=$(date +%s.%N)
+"${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d600s -s bench/topology.lua "http://$READ_ADDR" -- "$READ_SETS" >"$work/topology.out" &
+topo_pid=$!
+while [ "$(made_modules)" -lt "$READ_SETS" ] && kill -0 "$topo_pid" 2>/dev/null; do sleep 0.2; done
+kill -INT "$topo_pid" 2>/dev/null || true
+wait "$topo_pid" || true
+echo "   $(grep '^TOPOLOGY' "$work/topology.out") in $(calc "$(date +%s.%N) - $t0") s" >&2
+esb='"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench"'
+first_set=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+  -d "{$esb,\"bk_biz_id\":2,\"fields\":[\"bk_set_id\"],\"condition\":{\"default\":0},\"page\":{\"start\":0,\"limit\":1}}" \
+  "http://$READ_ADDR/api/c/compapi/v2/cc/search_set/" | sed -n 's/.*"bk_set_id":\([0-9]*\).*/\1/p')
+for call in "${READ_CALLS[@]}"; do
+  path="/api/c/compapi/v2/cc/${call%_page}/"
+  # One read of the kind the load makes, its answer the baseline's.
+  body=$(awk -v call="$call" -v sets="$READ_SETS" -v first="$first_set" -v esb="$esb" 'BEGIN {
+    if (call == "search_set") print "{" esb ",\"bk_biz_id\":2,\"fields\":[\"bk_set_id\",\"bk_set_name\"],\"condition\":{\"bk_set_name\":\"s-" int(sets/2) "\"},\"page\":{\"start\":0,\"limit\":10}}"
+    if (call == "search_set_page") print "{" esb ",\"bk_biz_id\":2,\"fields\":[\"bk_set_id\",\"bk_set_name\",\"bk_set_env\"],\"condition\":{},\"page\":{\"start\":" int(sets/2) ",\"limit\":200}}"
+    if (call == "search_module") print "{" esb ",\"bk_biz_id\":2,\"bk_set_id\":" first + int(sets/2) ",\"fields\":[\"bk_module_id\",\"bk_module_name\"],\"condition\":{},\"page\":{\"start\":0,\"limit\":10}}"
+    if (call == "search_business") print "{" esb ",\"fields\":[\"bk_biz_id\",\"bk_biz_name\"],\"condition\":{\"bk_biz_name\":\"蓝鲸\"},\"page\":{\"start\":0,\"limit\":10}}"
+  }')
+  curl -fsS -X POST -H 'Content-Type: application/json' -d "$body" "http://$READ_ADDR$path" >"$work/$call.json"
+  "${server_cpus[@]}" "$work/baseline" --addr "$READ_BASE_ADDR" --answer "$path=$work/$call.json" >/dev/null &
+  base_pid=$!
+  wait_healthy "http://$READ_BASE_ADDR/healthz"
+  for r in $(seq 1 "$ROUNDS"); do
+    wrk_run "baseline_$call" "$READ_DURATION" bench/search.lua "http://$READ_BASE_ADDR" "$call" "$READ_SETS" "$first_set"
+    wrk_run "cmdbmock_$call" "$READ_DURATION" bench/search.lua "http://$READ_ADDR" "$call" "$READ_SETS" "$first_set"
+  done
+  kill "$base_pid"
+  wait "$base_pid" 2>/dev/null || true
+done
+
 summary() { # name -> "rps p50 p99" medians
   local rows
   rows=$(grep "^$1 " "$work/results")
@@ -161,6 +216,16 @@ done >"$work/ratios"
 echo "per round, cmdbmock / baseline throughput: $(cut -d' ' -f1 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f1 "$work/ratios" | median))"
 echo "per round, cmdbmock / baseline p99: $(cut -d' ' -f2 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f2 "$work/ratios" | median))"
 echo "cmdbmock failed answers: $failed; socket errors and non-2xx per run are in the RESULT lines above"
+echo "reads of $READ_SETS sets with a module each, through ESB, wrk -t1 -c$CONNS -d$READ_DURATION, $ROUNDS rounds in turns, medians:"
+printf '%-16s %12s %12s %12s %10s %10s %8s\n' call baseline_rps cmdbmock_rps vs_baseline p99_ms p99_ratio empty
+for call in "${READ_CALLS[@]}"; do
+  read -r rb_rps _ rb_p99 <<<"$(summary "baseline_$call")"
+  read -r rm_rps _ rm_p99 <<<"$(summary "cmdbmock_$call")"
+  empty=$(grep "^cmdbmock_$call " "$work/results" | while read -r l; do field empty "$l"; done | awk '{s+=$1} END {print s+0}')
+  printf '%-16s %12s %12s %12s %10s %10s %8s\n' "$call" "$rb_rps" "$rm_rps" "$(calc "$rm_rps/$rb_rps")" \
+    "$(calc "$rm_p99/1000")" "$(calc "$rm_p99/$rb_p99")" "$empty"
+done
+
 echo "$startup"
 echo "cmdbmock rss_idle_mb=$((idle_kb / 1024)) rss_after_load_mb=$((loaded_kb / 1024)) stored_sets=$sets bytes_per_set=$(( (loaded_kb - idle_kb) * 1024 / (sets > 0 ? sets : 1) ))"
 echo "cmdbmock with 100,000 populated sets: rss_mb=$((populated_kb / 1024)) bytes_per_set=$(( (populated_kb - idle_kb) * 1024 / 100000 ))"
