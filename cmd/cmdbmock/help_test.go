@@ -59,7 +59,7 @@ func TestIAMIsSpeltAlike(t *testing.T) {
 	} {
 		f, err := parseServeFlags(tc.args, getenv(tc.env), &bytes.Buffer{})
 		require.NoError(t, err, "%v %v", tc.args, tc.env)
-		cfg, err := f.config(nil)
+		cfg, err := f.config()
 		require.NoError(t, err)
 		assert.Equal(t, tc.off, cfg.IAMOff, "%v %v", tc.args, tc.env)
 	}

@@ -342,3 +342,27 @@ func TestJournalTimesInTheZoneOfTZ(t *testing.T) {
 		require.NoError(t, stop())
 	}
 }
+
+// TestLogTimesFollowTheZone: the log's times are in the zone of --tz, as the answers' and the
+// journal's are, in both formats.
+func TestLogTimesFollowTheZone(t *testing.T) {
+	for _, tc := range []struct{ format, tz, want string }{
+		{"text", "+08:00", `^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00 level=INFO msg=request `},
+		{"text", "-05:30", `^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}-05:30 level=INFO msg=request `},
+		{"json", "+08:00", `^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00","level":"INFO","msg":"request",`},
+		{"json", "UTC", `^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z","level":"INFO","msg":"request",`},
+	} {
+		t.Run(tc.format+tc.tz, func(t *testing.T) {
+			addr, stop := runWithLogs(t, "--addr", "127.0.0.1:0", "--log-format", tc.format, "--tz", tc.tz)
+			createV3(t, addr, 1, "zoned")
+			var requests []string
+			for _, line := range strings.Split(stop(), "\n") {
+				if strings.Contains(line, "msg=request") || strings.Contains(line, `"msg":"request"`) {
+					requests = append(requests, line)
+				}
+			}
+			require.Len(t, requests, 1)
+			assert.Regexp(t, tc.want, requests[0])
+		})
+	}
+}

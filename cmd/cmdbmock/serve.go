@@ -124,7 +124,8 @@ func (a appsFlag) Set(v string) error {
 	return nil
 }
 
-func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
+// config is the mock's configuration of the flags; its Logger is left to the caller.
+func (f *serveFlags) config() (mock.Config, error) {
 	loc, err := location(f.tz)
 	if err != nil {
 		return mock.Config{}, err
@@ -147,7 +148,6 @@ func (f *serveFlags) config(logger *slog.Logger) (mock.Config, error) {
 		}
 	}
 	return mock.Config{
-		Logger:         logger,
 		Location:       loc,
 		Fill:           fill,
 		Seed:           f.seed,
@@ -211,18 +211,16 @@ func (f *serveFlags) checkNumbers() error {
 	return nil
 }
 
-// newLogger is the one logger of the process, as --log-format and --log-level say.
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+// newLogger is the one logger of the process, as --log-format and --log-level say; its times are
+// in the zone of --tz, as the answers' and the journal's are.
+func newLogger(w io.Writer, format, level string, loc *time.Location) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	opts := &slog.HandlerOptions{Level: lvl}
 	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "json":
+		return slog.New(newLineHandler(w, format == "json", lvl, loc)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
@@ -254,16 +252,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Each request's line is kept, and the log is written in batches: flushed every 100 ms,
 	// when 64 KiB are waiting, and at the stop.
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
 	logs := newLogWriter(stderr, 64<<10, 100*time.Millisecond)
 	defer logs.Close()
-	logger, err := newLogger(logs, f.logFormat, f.logLevel)
+	logger, err := newLogger(logs, f.logFormat, f.logLevel, cfg.Location)
 	if err != nil {
 		return err
 	}
-	cfg, err := f.config(logger)
-	if err != nil {
-		return err
-	}
+	cfg.Logger = logger
 	sp, err := spec.Load(ctx)
 	if err != nil {
 		return err
