@@ -30,3 +30,14 @@ func BenchmarkCheckESBRequest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoad is what every start of the mock pays for its contract: parsing and validating
+// the request schemas (requests.json) and compiling their checks.
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := spec.Load(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

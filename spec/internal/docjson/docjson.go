@@ -36,6 +36,9 @@ var schemaRef = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
 
 // WithSchemas is the document with no paths and, of its components, only the named schemas and
 // those they refer to, at any depth, as indented JSON: what go generate writes to requests.json.
+// It keeps only what validates a request: the schemas' descriptions and examples, the info's
+// description, the tags and the servers, which the mock parses at each start and never reads, are left out
+// (openapi.json keeps them).
 func WithSchemas(document []byte, names []string) ([]byte, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(document, &top); err != nil {
@@ -57,9 +60,20 @@ func WithSchemas(document []byte, names []string) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("no schema %s", name)
 		}
-		kept[name] = raw
 		for _, m := range schemaRef.FindAllSubmatch(raw, -1) {
 			queue = append(queue, string(m[1]))
+		}
+		var err error
+		if kept[name], err = rewrite(raw, stripSchema); err != nil {
+			return nil, fmt.Errorf("schema %s: %w", name, err)
+		}
+	}
+	delete(top, "tags")
+	delete(top, "servers") // loadDocument clears them
+	if info, ok := top["info"]; ok {
+		var err error
+		if top["info"], err = rewrite(info, func(v map[string]any) { delete(v, "description") }); err != nil {
+			return nil, fmt.Errorf("info: %w", err)
 		}
 	}
 	var err error
@@ -77,4 +91,44 @@ func WithSchemas(document []byte, names []string) ([]byte, error) {
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil
+}
+
+// rewrite decodes a JSON object, numbers kept as written, changes it with f and encodes it again.
+func rewrite(raw json.RawMessage, f func(map[string]any)) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	f(v)
+	return json.Marshal(v)
+}
+
+// stripSchema removes from a schema, and from the schemas within it, the keywords that constrain
+// no value. A property's name is not a keyword: a property may be called description.
+func stripSchema(schema map[string]any) {
+	delete(schema, "description")
+	delete(schema, "example")
+	delete(schema, "examples")
+	sub := func(v any) {
+		if m, ok := v.(map[string]any); ok {
+			stripSchema(m)
+		}
+	}
+	if props, ok := schema["properties"].(map[string]any); ok {
+		for _, p := range props {
+			sub(p)
+		}
+	}
+	for _, key := range []string{"items", "additionalProperties", "not"} {
+		sub(schema[key])
+	}
+	for _, key := range []string{"allOf", "oneOf", "anyOf"} {
+		if list, ok := schema[key].([]any); ok {
+			for _, v := range list {
+				sub(v)
+			}
+		}
+	}
 }
