@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -263,12 +265,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	cfg.Logger = logger
-	sp, err := spec.Load(ctx)
-	if err != nil {
-		return err
-	}
-	fx, err := loadFixtures(f.fixtures)
-	if err != nil {
+	// The contract and the fixtures are read side by side: neither needs the other.
+	var (
+		sp *spec.Spec
+		fx *fixtures.Fixtures
+		g  errgroup.Group
+	)
+	g.Go(func() (err error) { sp, err = spec.Load(ctx); return err })
+	g.Go(func() (err error) { fx, err = loadFixtures(f.fixtures); return err })
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	handler, err := mock.New(sp, fx, cfg)

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 )
@@ -75,7 +76,13 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	return suite.Write(w)
 }
 
-var page = template.Must(template.New("diff").Parse(`<!doctype html>
+// page is the HTML report's template, parsed when a report is first written rather than at every
+// start of the binary, which serves far more often than it writes a diff.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("diff").Parse(pageText))
+})
+
+const pageText = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>cmdbmock diff {{.RunID}}</title>
 <style>
@@ -96,11 +103,11 @@ td code{overflow-wrap:anywhere}.same{color:#17753a}.differ{color:#b3261e}.muted{
 <ul>{{range .Noise}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}
 {{if .Leftovers}}<h2 class="differ">Left behind</h2><ul>{{range .Leftovers}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </body></html>
-`))
+`
 
 // WriteHTML writes one page a person reads: the summary, then each call with its differences.
 func (r *Report) WriteHTML(w io.Writer) error {
-	return page.Execute(w, struct {
+	return page().Execute(w, struct {
 		*Report
 		Summary string
 	}{r, r.summary()})
