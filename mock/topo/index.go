@@ -39,12 +39,15 @@ func (sl *slab) at(i uint32) *row { return &sl.chunks[i/chunkRows][i%chunkRows] 
 // nameIndex finds a set by parent and name, in whatever business: CMDB's unique index on sets is
 // (bk_parent_id, bk_set_name). It keys a map by a 64-bit hash rather
 // than by the strings and holds slots rather than pointers, which saves memory and the
-// collector's time; the rare pair of names whose hashes collide spills into an exact map.
+// collector's time; the rare pair of names whose hashes collide spills into an exact map. It
+// also counts the sets of each parent by business, so that a set is found by its name alone with
+// a look-up a parent rather than a read of every set.
 type nameIndex struct {
-	hash   func(nameKey) uint64
-	at     func(uint32) *row
-	byHash map[uint64]uint32
-	spill  map[nameKey]uint32
+	hash    func(nameKey) uint64
+	at      func(uint32) *row
+	byHash  map[uint64]uint32
+	spill   map[nameKey]uint32
+	parents map[int64]map[int64]int // business -> parent -> its sets
 }
 
 type nameKey struct {
@@ -55,10 +58,11 @@ type nameKey struct {
 func newNameIndex(at func(uint32) *row) *nameIndex {
 	seed := maphash.MakeSeed()
 	return &nameIndex{
-		hash:   func(k nameKey) uint64 { return hashName(seed, k) },
-		at:     at,
-		byHash: map[uint64]uint32{},
-		spill:  map[nameKey]uint32{},
+		hash:    func(k nameKey) uint64 { return hashName(seed, k) },
+		at:      at,
+		byHash:  map[uint64]uint32{},
+		spill:   map[nameKey]uint32{},
+		parents: map[int64]map[int64]int{},
 	}
 }
 
@@ -87,7 +91,12 @@ func (ix *nameIndex) get(k nameKey) *row {
 }
 
 func (ix *nameIndex) put(slot uint32) {
-	k := keyOf(ix.at(slot))
+	r := ix.at(slot)
+	if ix.parents[r.biz] == nil {
+		ix.parents[r.biz] = map[int64]int{}
+	}
+	ix.parents[r.biz][r.parent]++
+	k := keyOf(r)
 	h := ix.hash(k)
 	if cur, ok := ix.byHash[h]; ok && keyOf(ix.at(cur)) != k {
 		ix.spill[k] = slot
@@ -97,7 +106,11 @@ func (ix *nameIndex) put(slot uint32) {
 }
 
 func (ix *nameIndex) remove(slot uint32) {
-	k := keyOf(ix.at(slot))
+	r := ix.at(slot)
+	if ix.parents[r.biz][r.parent]--; ix.parents[r.biz][r.parent] == 0 {
+		delete(ix.parents[r.biz], r.parent)
+	}
+	k := keyOf(r)
 	h := ix.hash(k)
 	if cur, ok := ix.byHash[h]; !ok || cur != slot {
 		delete(ix.spill, k)

@@ -76,6 +76,25 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	}
 	count := 0
 	var scratch []byte
+	if name, ok := nameOf(terms); ok {
+		s.mu.RLock()
+		parents := s.names.parents[q.BizID]
+		if len(parents) <= scanSlice { // a look-up a parent, under one hold of the lock as a slice of a scan
+			for parent := range parents {
+				r := s.names.get(nameKey{parent, name})
+				if r == nil || r.biz != q.BizID || !visible(r, q.Owners) {
+					continue
+				}
+				if ok, scratch = s.layout.matches(r, terms, scratch); ok {
+					count++
+					top.offer(r, s.layout)
+				}
+			}
+			s.mu.RUnlock()
+			return s.setsPage(top, count, q.Fields)
+		}
+		s.mu.RUnlock()
+	}
 	for next := uint32(0); ; {
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
@@ -99,6 +118,11 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		}
 		next = end
 	}
+	return s.setsPage(top, count, q.Fields)
+}
+
+// setsPage is the page of sets a search kept, cut to the fields asked for.
+func (s *Store) setsPage(top *pageHeap, count int, fields []string) (int, []Record, error) {
 	hits, err := top.page(count)
 	if err != nil {
 		return 0, nil, err
@@ -106,18 +130,29 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	page := make([]Record, len(hits))
 	for i := range hits {
 		r := &hits[i].row
-		if len(q.Fields) == 0 {
+		if len(fields) == 0 {
 			page[i] = s.layout.record(r)
 			continue
 		}
 		page[i] = Record{}
-		for _, f := range q.Fields {
+		for _, f := range fields {
 			if v, ok := s.layout.value(r, f); ok {
 				page[i][f] = v
 			}
 		}
 	}
 	return count, page, nil
+}
+
+// nameOf is the set name a search's terms ask for exactly, if they ask for one: a set of that
+// name is then found under each parent by the name index, not by reading every set.
+func nameOf(terms []term) (string, bool) {
+	for _, t := range terms {
+		if t.field == "bk_set_name" && t.op == "$eq" {
+			return unquote(t.text)
+		}
+	}
+	return "", false
 }
 
 // sortKey is a set's value of the sort field, as compareValues orders it, worked out once a set.

@@ -455,3 +455,52 @@ func idsOf(page []topo.Record) []int64 {
 	}
 	return out
 }
+
+// TestSearchByNameAgreesWithAScan: a search for a name, which the name index answers, finds what
+// a read of every set finds ($in is not looked up), whatever the parents, the businesses, and
+// the creates, updates and deletes before it.
+func TestSearchByNameAgreesWithAScan(t *testing.T) {
+	s := newStore(10_000)
+	ctx := context.Background()
+	var ids []int64
+	for i := range 600 {
+		biz, parent := int64(1+i%2), int64(10+i%13) // thirteen parents, each in both businesses
+		set, err := s.Create(draft(biz, parent+biz*100, fmt.Sprint("name-", i%50)), nil)
+		require.NoError(t, err)
+		ids = append(ids, set.ID())
+	}
+	for i, id := range ids {
+		switch i % 5 {
+		case 0:
+			require.NoError(t, s.Delete(int64(1+i%2), id))
+		case 1:
+			_, err := s.Update(int64(1+i%2), id, draft(0, 0, fmt.Sprint("renamed-", i)))
+			require.NoError(t, err)
+		}
+	}
+	names := []string{"absent"}
+	for i := range 50 {
+		names = append(names, fmt.Sprint("name-", i))
+	}
+	for i := 1; i < len(ids); i += 5 {
+		names = append(names, fmt.Sprint("renamed-", i))
+	}
+	for _, biz := range []int64{1, 2, 3} {
+		for _, name := range names {
+			for _, extra := range []map[string]any{nil, {"bk_parent_id": 110}, {"bk_set_desc": "other"}} {
+				byName, byScan := map[string]any{"bk_set_name": name}, map[string]any{"bk_set_name": map[string]any{"$in": []any{name}}}
+				maps.Copy(byName, extra)
+				maps.Copy(byScan, extra)
+				n1, page1, err := s.Search(ctx, topo.Query{BizID: biz, Condition: byName, Sort: "-bk_set_id"})
+				require.NoError(t, err)
+				n2, page2, err := s.Search(ctx, topo.Query{BizID: biz, Condition: byScan, Sort: "-bk_set_id"})
+				require.NoError(t, err)
+				assert.Equal(t, n2, n1, "business %d, %q, %v", biz, name, extra)
+				assert.Equal(t, page2, page1, "business %d, %q, %v", biz, name, extra)
+			}
+		}
+	}
+	n, _, err := s.Search(ctx, topo.Query{BizID: 1, Condition: map[string]any{"bk_set_name": "name-4"}})
+	require.NoError(t, err)
+	assert.Positive(t, n, "the table above found sets")
+}
