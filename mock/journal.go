@@ -54,8 +54,10 @@ type Entry struct {
 	Cut []string `json:"cut,omitempty"`
 
 	// Copies of what came, cut at the limit; masked only when the entry is read, to keep the
-	// hot path light.
+	// hot path light. rawHeaders are the request's until the entry is added, which keeps
+	// headers, a copy.
 	rawHeaders  http.Header
+	headers     headerCopy
 	rawBody     []byte
 	rawResponse []byte
 	rawCreated  createdAnswer // in place of rawResponse for a created set's answer
@@ -106,24 +108,56 @@ func bounded(e Entry) Entry {
 		e.Cut = append(e.Cut, "response")
 		e.rawResponse = append([]byte(nil), e.rawResponse[:journalLimit]...)
 	}
-	headers, room := make(http.Header, len(e.rawHeaders)), journalLimit
-	keys := maps.Keys(e.rawHeaders)
-	if headerBytes(e.rawHeaders) > journalLimit {
+	var whole bool
+	e.headers, whole = copyHeaders(e.rawHeaders, journalLimit)
+	if e.rawHeaders = nil; !whole {
+		e.Cut = append(e.Cut, "headers")
+	}
+	e.size = entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.rawBody) + len(e.rawResponse) +
+		len(e.headers.text) + len(e.User) + len(e.RequestID)
+	return e
+}
+
+// headerCopy is a request's headers as an entry keeps them: the first value of each after its
+// name, back to back in one buffer, in two allocations whatever their number.
+type headerCopy struct {
+	text []byte
+	ends []int // where each name, then its value, ends in text
+}
+
+// copyHeaders copies h's names and first values, as many as fit in room bytes, in the order of
+// their names when they do not all fit; whole says whether all of them did.
+func copyHeaders(h http.Header, room int) (c headerCopy, whole bool) {
+	total := headerBytes(h)
+	c = headerCopy{text: make([]byte, 0, min(total, room)), ends: make([]int, 0, 2*len(h))}
+	keys := maps.Keys(h)
+	if total > room {
 		keys = slices.Values(slices.Sorted(keys)) // which ones are kept does not hang on map order
 	}
 	for k := range keys {
-		v := e.rawHeaders.Get(k)
+		v := h.Get(k)
 		if len(k)+len(v) > room {
-			e.Cut = append(e.Cut, "headers")
-			break
+			return c, false
 		}
 		room -= len(k) + len(v)
-		headers[strings.Clone(k)] = []string{strings.Clone(v)}
+		c.text = append(c.text, k...)
+		c.ends = append(c.ends, len(c.text))
+		c.text = append(c.text, v...)
+		c.ends = append(c.ends, len(c.text))
 	}
-	e.rawHeaders = headers
-	e.size = entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.rawBody) + len(e.rawResponse) +
-		journalLimit - room + len(e.User) + len(e.RequestID)
-	return e
+	return c, true
+}
+
+// all yields each header's name and value.
+func (c headerCopy) all(yield func(name, value string) bool) {
+	start := 0
+	for i := 0; i+1 < len(c.ends); i += 2 {
+		name, value := string(c.text[start:c.ends[i]]), string(c.text[c.ends[i]:c.ends[i+1]])
+		if !yield(name, value) {
+			return
+		}
+		start = c.ends[i+1]
+	}
 }
 
 // headerBytes is what the first value of each header weighs with its name: what an entry keeps.
@@ -204,11 +238,11 @@ func masked(out []Entry) []Entry {
 			e.Code = &code
 		}
 		e.Query = redactForm(e.Query)
-		e.Headers, e.Body, e.Response = redactHeaders(e.rawHeaders), redactBody(e.rawBody), string(e.rawResponse)
+		e.Headers, e.Body, e.Response = redactHeaders(e.headers), redactBody(e.rawBody), string(e.rawResponse)
 		if e.rawCreated.ok {
 			e.Response = string(e.rawCreated.appendTo(nil))
 		}
-		e.rawHeaders, e.rawBody, e.rawResponse, e.rawCreated = nil, nil, nil, createdAnswer{}
+		e.headers, e.rawBody, e.rawResponse, e.rawCreated = headerCopy{}, nil, nil, createdAnswer{}
 	}
 	return out
 }
@@ -243,10 +277,9 @@ func namesSecret(s string) bool {
 }
 
 // redactHeaders keeps the headers of a request with the credentials masked.
-func redactHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k := range h {
-		v := h.Get(k)
+func redactHeaders(h headerCopy) map[string]string {
+	out := make(map[string]string, len(h.ends)/2)
+	for k, v := range h.all {
 		switch ck := http.CanonicalHeaderKey(k); {
 		case ck == spec.HeaderAuthorization:
 			// An object has its secrets masked; anything else (a bare token, a double-encoded
