@@ -134,7 +134,7 @@ func (s *Server) buildRow(c *call, fake bool) topo.Draft {
 	}
 	var scratch [256]byte // most rows fit: then only vals is allocated
 	b := scratch[:0]
-	for _, i := range s.inRow {
+	for k, i := range s.inRow {
 		a, sent := s.model[i], c.attr(i)
 		tv, fromTemplate := c.template.Attributes[a.PropertyID]
 		switch {
@@ -145,7 +145,7 @@ func (s *Server) buildRow(c *call, fake bool) topo.Draft {
 		case fake && a.Editable && !a.IsSystem:
 			b = topo.AppendValue(b, s.fakeValue(a))
 		default:
-			b = topo.AppendValue(b, a.StoredWhenAbsent())
+			b = append(b, s.absent[k]...)
 		}
 		b = append(b, 0)
 	}

@@ -88,9 +88,11 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 	// model is the set model the store was made for; inRow, the attributes a row holds in
-	// vals, in its order, as indexes into model.
-	model []fixtures.Attribute
-	inRow []int
+	// vals, in its order, as indexes into model; absent, the JSON text each of them is stored
+	// as when a create leaves it out, in the same order.
+	model  []fixtures.Attribute
+	inRow  []int
+	absent [][]byte
 	// The objects of the model: the business, the set, the module and a custom level; the calls
 	// check the fields of the last three.
 	bizObj, setObj, moduleObj, levelObj *object
@@ -150,6 +152,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	s.compactEvery.Store(compactEvery)
 	inRow, names := rowAttributes(s.model)
 	s.inRow = inRow
+	for _, i := range inRow {
+		s.absent = append(s.absent, topo.AppendValue(nil, s.model[i].StoredWhenAbsent()))
+	}
 	s.setObj = newObject(spec.ObjectSet, nameField, s.model, unchecked, nil)
 	s.moduleObj = newObject(spec.ObjectModule, moduleNameField, fx.ModuleModel, moduleUnchecked, moduleFilled)
 	s.bizObj = newObject(fixtures.ObjectBiz, "bk_biz_name", fx.BizModel, nil, nil)
@@ -326,12 +331,11 @@ func (s *Server) builtIns() []topo.Seed {
 // than "0", and every other key kept as it is.
 func (s *Server) recordRow(d topo.Draft, fields map[string]any) topo.Draft {
 	var b []byte
-	for _, i := range s.inRow {
-		a := s.model[i]
-		if v, ok := fields[a.PropertyID]; ok {
+	for k, i := range s.inRow {
+		if v, ok := fields[s.model[i].PropertyID]; ok {
 			b = topo.AppendValue(b, v)
 		} else {
-			b = topo.AppendValue(b, a.StoredWhenAbsent())
+			b = append(b, s.absent[k]...)
 		}
 		b = append(b, 0)
 	}

@@ -71,7 +71,7 @@ func ParseAcceptLanguage(h string) Lang {
 		q    float64
 	}
 	var best *choice
-	for _, part := range strings.Split(h, ",") {
+	for part := range strings.SplitSeq(h, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
