@@ -81,13 +81,19 @@ func hashName(seed maphash.Seed, k nameKey) uint64 {
 func keyOf(r *row) nameKey { return nameKey{r.parent, r.name} }
 
 func (ix *nameIndex) get(k nameKey) *row {
-	if slot, ok := ix.byHash[ix.hash(k)]; ok && keyOf(ix.at(slot)) == k {
-		return ix.at(slot)
-	}
-	if slot, ok := ix.spill[k]; ok {
+	if slot, ok := ix.slot(k); ok {
 		return ix.at(slot)
 	}
 	return nil
+}
+
+// slot is where the set of the key is, if there is one.
+func (ix *nameIndex) slot(k nameKey) (uint32, bool) {
+	if slot, ok := ix.byHash[ix.hash(k)]; ok && keyOf(ix.at(slot)) == k {
+		return slot, true
+	}
+	slot, ok := ix.spill[k]
+	return slot, ok
 }
 
 func (ix *nameIndex) put(slot uint32) {

@@ -81,17 +81,21 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		parents := s.names.parents[q.BizID]
 		if len(parents) <= scanSlice { // a look-up a parent, under one hold of the lock as a slice of a scan
 			for parent := range parents {
-				r := s.names.get(nameKey{parent, name})
-				if r == nil || r.biz != q.BizID || !visible(r, q.Owners) {
+				slot, found := s.names.slot(nameKey{parent, name})
+				if !found {
+					continue
+				}
+				r := s.slab.at(slot)
+				if r.biz != q.BizID || !visible(r, q.Owners) {
 					continue
 				}
 				if ok, scratch = s.layout.matches(r, terms, scratch); ok {
 					count++
-					top.offer(r, s.layout)
+					top.offer(r, slot, s.layout)
 				}
 			}
 			s.mu.RUnlock()
-			return s.setsPage(top, count, q.Fields)
+			return s.setsPage(top, count, terms, q.Fields)
 		}
 		s.mu.RUnlock()
 	}
@@ -109,7 +113,7 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 			var ok bool
 			if ok, scratch = s.layout.matches(r, terms, scratch); ok {
 				count++
-				top.offer(r, s.layout)
+				top.offer(r, slot, s.layout)
 			}
 		}
 		s.mu.RUnlock()
@@ -118,28 +122,42 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		}
 		next = end
 	}
-	return s.setsPage(top, count, q.Fields)
+	return s.setsPage(top, count, terms, q.Fields)
 }
 
-// setsPage is the page of sets a search kept, cut to the fields asked for.
-func (s *Store) setsPage(top *pageHeap, count int, fields []string) (int, []Record, error) {
+// setsPage reads the sets of the page a search kept, cut to the fields asked for. The search
+// kept where each set was, not a copy of it, which a deep page would make of every set before
+// it: a set deleted since the search read it is left out, and one changed since is shown as it
+// is now if it still matches, as a database's cursor does.
+func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string) (int, []Record, error) {
 	hits, err := top.page(count)
 	if err != nil {
 		return 0, nil, err
 	}
-	page := make([]Record, len(hits))
+	page := make([]Record, 0, len(hits))
+	var scratch []byte
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	for i := range hits {
-		r := &hits[i].row
-		if len(fields) == 0 {
-			page[i] = s.layout.record(r)
+		if hits[i].slot >= s.slab.n {
+			continue // the store was emptied
+		}
+		r := s.slab.at(hits[i].slot)
+		var ok bool
+		if ok, scratch = s.layout.matches(r, terms, scratch); r.id != hits[i].id || !ok {
 			continue
 		}
-		page[i] = Record{}
+		if len(fields) == 0 {
+			page = append(page, s.layout.record(r))
+			continue
+		}
+		rec := Record{}
 		for _, f := range fields {
 			if v, ok := s.layout.value(r, f); ok {
-				page[i][f] = v
+				rec[f] = v
 			}
 		}
+		page = append(page, rec)
 	}
 	return count, page, nil
 }
@@ -162,10 +180,13 @@ type sortKey struct {
 	number bool
 }
 
+// hit is a match a page may hold: a set by its id and slot, read again once the page is known;
+// any other instance by its id and record.
 type hit struct {
-	row        // a set's; a module's id only
-	rec Record // the record of an instance that is not a set
-	key sortKey
+	id   int64
+	slot uint32
+	rec  Record
+	key  sortKey
 }
 
 // sortOrder is how a page is ordered: by a field, ascending or (with "-") descending, ties by
@@ -252,23 +273,36 @@ func (h *pageHeap) page(count int) ([]hit, error) {
 	if h.all && count-h.start > h.maxPage {
 		return nil, ErrPageTooLarge
 	}
-	// The positions are sorted, not the hits, which the comparison would copy.
-	slices.SortFunc(h.order, func(a, b int32) int {
-		switch {
-		case h.less(&h.hits[a], &h.hits[b]):
-			return -1
-		case h.less(&h.hits[b], &h.hits[a]):
-			return 1
+	// The heap holds the best n matches; the page is ranks start to end of them. Popping the
+	// worst from the heap reads them from the end, without sorting what comes before the page.
+	n := len(h.order)
+	if n < h.limit {
+		h.heapify() // it never filled, so it was never made a heap
+	}
+	end := min(h.start+h.window, n)
+	page := make([]hit, max(end-h.start, 0))
+	for rank := n - 1; rank >= h.start; rank-- {
+		if worst := h.pop(); rank < end {
+			page[rank-h.start] = h.hits[worst]
 		}
-		return 0
-	})
-	order := h.order[min(h.start, len(h.order)):]
-	order = order[:min(h.window, len(order))]
-	page := make([]hit, len(order))
-	for i, at := range order {
-		page[i] = h.hits[at]
 	}
 	return page, nil
+}
+
+func (h *pageHeap) heapify() {
+	for i := len(h.order)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// pop takes the worst hit's position out of the heap.
+func (h *pageHeap) pop() int32 {
+	last := len(h.order) - 1
+	h.order[0], h.order[last] = h.order[last], h.order[0]
+	worst := h.order[last]
+	h.order = h.order[:last]
+	h.down(0)
+	return worst
 }
 
 // worse reports whether the i-th hit of the heap is worse than the j-th.
@@ -290,16 +324,14 @@ func (h *pageHeap) down(i int) {
 	}
 }
 
-// offer takes a copy of a matching row, if it is among the best so far; the row is copied
-// only then.
-func (h *pageHeap) offer(r *row, l *layout) {
-	h.cand = hit{row: row{id: r.id}}
+// offer takes a matching set, in the given slot, if it is among the best so far.
+func (h *pageHeap) offer(r *row, slot uint32, l *layout) {
+	h.cand = hit{id: r.id, slot: slot}
 	if h.field != "" {
 		v, _ := l.value(r, h.field)
 		h.cand.key = keyOfValue(v)
 	}
 	if h.wants() {
-		h.cand.row = *r
 		h.keep()
 	}
 }
@@ -319,9 +351,7 @@ func (h *pageHeap) keep() {
 		h.hits = append(h.hits, h.cand)
 		h.order = append(h.order, int32(len(h.hits)-1))
 		if len(h.order) == h.limit {
-			for i := len(h.order)/2 - 1; i >= 0; i-- {
-				h.down(i)
-			}
+			h.heapify()
 		}
 		return
 	}
@@ -332,7 +362,7 @@ func (h *pageHeap) keep() {
 // offerValues takes a matching instance that is not a set, if it is among the best so far; its
 // record is made only then.
 func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte) []byte {
-	h.cand = hit{row: row{id: id}}
+	h.cand = hit{id: id}
 	if h.field != "" {
 		scratch = v.appendField(scratch[:0], h.field)
 		h.cand.key = keyOfText(scratch)
