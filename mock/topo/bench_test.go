@@ -162,3 +162,19 @@ func BenchmarkReadState(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchBusinesses finds a business by its name as search_business asks for it: a
+// pattern, case aside, over the businesses' records.
+func BenchmarkSearchBusinesses(b *testing.B) {
+	s := newStore(10)
+	fields := topo.Record{"bk_biz_maintainer": "admin", "bk_biz_productor": "admin", "bk_biz_tester": "", "bk_biz_developer": "",
+		"operator": "", "life_cycle": "2", "language": "1", "time_zone": "Asia/Shanghai", "bk_data_status": nil}
+	s.SetTopology(topo.Topology{Businesses: []topo.Business{{ID: 1, Name: "资源池", Fields: fields}, {ID: 2, Name: "蓝鲸", Fields: fields}}})
+	q := topo.RecordQuery{Rules: []topo.Rule{{Field: "bk_biz_name", Op: "$regex", Arg: "(?i)蓝鲸"}}, Fields: []string{"bk_biz_id", "bk_biz_name"}, Limit: 10}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, _, err := s.SearchBusinesses(context.Background(), q, nil); err != nil || n != 1 {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
@@ -458,7 +460,7 @@ func prepare(cond map[string]any, rules []Rule) ([]term, error) {
 			if !ok || len(pattern) > MaxRegexBytes {
 				return nil, fmt.Errorf("%w: %s: $regex takes a pattern of at most %d bytes", ErrBadCondition, r.Field, MaxRegexBytes)
 			}
-			re, err := regexp.Compile(pattern)
+			re, err := compiled(pattern)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: $regex: %v", ErrBadCondition, r.Field, err)
 			}
@@ -469,6 +471,38 @@ func prepare(cond map[string]any, rules []Rule) ([]term, error) {
 		terms = append(terms, t)
 	}
 	return terms, nil
+}
+
+// patterns keeps the last patterns searched for compiled, at most maxPatterns of them: clients
+// ask for the same ones again (search_business reads a name as a pattern), and a compile costs
+// more than the search of a small collection.
+var patterns = struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}{m: map[string]*regexp.Regexp{}}
+
+const maxPatterns = 256
+
+// compiled is regexp.Compile, through patterns.
+func compiled(pattern string) (*regexp.Regexp, error) {
+	patterns.Lock()
+	re, ok := patterns.m[pattern]
+	patterns.Unlock()
+	if ok {
+		return re, nil
+	}
+	pattern = strings.Clone(pattern) // kept, by the map and the regexp: not a part of a request's body
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	patterns.Lock()
+	if len(patterns.m) >= maxPatterns {
+		clear(patterns.m) // a bound, not a policy: the next searches fill it again
+	}
+	patterns.m[pattern] = re
+	patterns.Unlock()
+	return re, nil
 }
 
 // matches reports whether a row passes every term, comparing the JSON text of its values;

@@ -42,7 +42,8 @@ type Business struct {
 
 // record is the business as CMDB stores it; l writes its times.
 func (b Business) record(l *layout) Record {
-	rec := Record{"bk_supplier_account": DefaultSupplierAccount}
+	rec := make(Record, len(b.Fields)+8) // the fields below: no growing on the way
+	rec["bk_supplier_account"] = DefaultSupplierAccount
 	maps.Copy(rec, b.Fields)
 	t := l.formatTime(b.Created)
 	rec["bk_biz_id"], rec["bk_biz_name"], rec["default"], rec["create_time"], rec["last_time"] = b.ID, b.Name, b.Default, t, t
