@@ -1,6 +1,10 @@
 package topo
 
-import "hash/maphash"
+import (
+	"cmp"
+	"hash/maphash"
+	"slices"
+)
 
 // slab holds a store's rows in fixed chunks, and the maps that find rows hold slot numbers,
 // which the collector does not scan. The slot of a deleted row is used again, so the slab holds
@@ -40,14 +44,34 @@ func (sl *slab) at(i uint32) *row { return &sl.chunks[i/chunkRows][i%chunkRows] 
 // (bk_parent_id, bk_set_name). It keys a map by a 64-bit hash rather
 // than by the strings and holds slots rather than pointers, which saves memory and the
 // collector's time; the rare pair of names whose hashes collide spills into an exact map. It
-// also counts the sets of each parent by business, so that a set is found by its name alone with
-// a look-up a parent rather than a read of every set.
+// also keeps, for each business, what its searches read without reading every set: the sets
+// of each parent, so that a set is found by its name alone with a look-up a parent, and the
+// ids of its sets in order, so that a page by id is read from where it starts.
 type nameIndex struct {
-	hash    func(nameKey) uint64
-	at      func(uint32) *row
-	byHash  map[uint64]uint32
-	spill   map[nameKey]uint32
-	parents map[int64]map[int64]int // business -> parent -> its sets
+	hash   func(nameKey) uint64
+	at     func(uint32) *row
+	byHash map[uint64]uint32
+	spill  map[nameKey]uint32
+	biz    map[int64]*bizSets
+	// bulk: ids are appended as they come and put in order by sortIDs, for a restore, whose
+	// sets come in any order.
+	bulk bool
+}
+
+// bizSets is what the index keeps of a business's sets.
+type bizSets struct {
+	parents map[int64]int // parent -> its sets
+	ids     []int64       // ascending; a removed set's id is left negated until compacted
+	holes   int           // negated ids
+	foreign int           // sets whose owner is not "0": a caller of "0" does not see them
+}
+
+// owner is a row's supplier account.
+func owner(r *row) string {
+	if o, ok := r.extra["bk_supplier_account"].(string); ok {
+		return o
+	}
+	return DefaultSupplierAccount
 }
 
 type nameKey struct {
@@ -58,11 +82,11 @@ type nameKey struct {
 func newNameIndex(at func(uint32) *row) *nameIndex {
 	seed := maphash.MakeSeed()
 	return &nameIndex{
-		hash:    func(k nameKey) uint64 { return hashName(seed, k) },
-		at:      at,
-		byHash:  map[uint64]uint32{},
-		spill:   map[nameKey]uint32{},
-		parents: map[int64]map[int64]int{},
+		hash:   func(k nameKey) uint64 { return hashName(seed, k) },
+		at:     at,
+		byHash: map[uint64]uint32{},
+		spill:  map[nameKey]uint32{},
+		biz:    map[int64]*bizSets{},
 	}
 }
 
@@ -98,10 +122,16 @@ func (ix *nameIndex) slot(k nameKey) (uint32, bool) {
 
 func (ix *nameIndex) put(slot uint32) {
 	r := ix.at(slot)
-	if ix.parents[r.biz] == nil {
-		ix.parents[r.biz] = map[int64]int{}
+	b := ix.biz[r.biz]
+	if b == nil {
+		b = &bizSets{parents: map[int64]int{}}
+		ix.biz[r.biz] = b
 	}
-	ix.parents[r.biz][r.parent]++
+	b.parents[r.parent]++
+	if owner(r) != DefaultSupplierAccount {
+		b.foreign++
+	}
+	b.addID(r.id, ix.bulk)
 	k := keyOf(r)
 	h := ix.hash(k)
 	if cur, ok := ix.byHash[h]; ok && keyOf(ix.at(cur)) != k {
@@ -113,9 +143,14 @@ func (ix *nameIndex) put(slot uint32) {
 
 func (ix *nameIndex) remove(slot uint32) {
 	r := ix.at(slot)
-	if ix.parents[r.biz][r.parent]--; ix.parents[r.biz][r.parent] == 0 {
-		delete(ix.parents[r.biz], r.parent)
+	b := ix.biz[r.biz]
+	if b.parents[r.parent]--; b.parents[r.parent] == 0 {
+		delete(b.parents, r.parent)
 	}
+	if owner(r) != DefaultSupplierAccount {
+		b.foreign--
+	}
+	b.removeID(r.id, ix.bulk)
 	k := keyOf(r)
 	h := ix.hash(k)
 	if cur, ok := ix.byHash[h]; !ok || cur != slot {
@@ -130,4 +165,80 @@ func (ix *nameIndex) remove(slot uint32) {
 			return
 		}
 	}
+}
+
+// find is where id is, or would be, in the ids.
+func (b *bizSets) find(id int64) (int, bool) {
+	return slices.BinarySearchFunc(b.ids, id, func(have, want int64) int { return cmp.Compare(abs(have), want) })
+}
+
+func abs(n int64) int64 { return max(n, -n) }
+
+// addID puts a set's id in order: in the place of its removed self (an update removes and adds
+// it again), at the end (a create's id is the largest), or, rarely, inserted; in bulk, at the
+// end, for sortIDs.
+func (b *bizSets) addID(id int64, bulk bool) {
+	if n := len(b.ids); bulk || n == 0 || abs(b.ids[n-1]) < id {
+		b.ids = append(b.ids, id)
+		return
+	}
+	i, found := b.find(id)
+	if found {
+		b.ids[i], b.holes = id, b.holes-1
+		return
+	}
+	b.ids = slices.Insert(b.ids, i, id)
+}
+
+// removeID marks a set's id removed, and compacts the ids when half of them are; in bulk, where
+// the ids are in no order, it looks for it from the start.
+func (b *bizSets) removeID(id int64, bulk bool) {
+	i, found := b.find(id)
+	if bulk {
+		i = slices.Index(b.ids, id)
+		found = i >= 0
+	}
+	if found && b.ids[i] > 0 {
+		b.ids[i], b.holes = -id, b.holes+1
+	}
+	if b.holes > len(b.ids)/2 {
+		b.ids = slices.DeleteFunc(b.ids, func(id int64) bool { return id < 0 })
+		b.holes = 0
+	}
+}
+
+// sortIDs puts every business's ids in order after a bulk load, and ends it.
+func (ix *nameIndex) sortIDs() {
+	for _, b := range ix.biz {
+		b.ids = slices.DeleteFunc(b.ids, func(id int64) bool { return id < 0 })
+		b.holes = 0
+		slices.Sort(b.ids)
+	}
+	ix.bulk = false
+}
+
+// live is how many sets the business holds.
+func (b *bizSets) live() int { return len(b.ids) - b.holes }
+
+// pageByID is the ids of the business's sets from the start-th on, at most n of them, in
+// ascending order or descending.
+func (b *bizSets) pageByID(start, n int, desc bool) []int64 {
+	page := make([]int64, 0, min(n, max(b.live()-start, 0)))
+	skip := start
+	for k := range b.ids {
+		i := k
+		if desc {
+			i = len(b.ids) - 1 - k
+		}
+		switch id := b.ids[i]; {
+		case id < 0:
+		case skip > 0:
+			skip--
+		case len(page) < n:
+			page = append(page, id)
+		default:
+			return page
+		}
+	}
+	return page
 }

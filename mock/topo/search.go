@@ -60,11 +60,7 @@ func visible(r *row, owners []string) bool {
 	if len(owners) == 0 {
 		return true
 	}
-	owner := DefaultSupplierAccount
-	if o, ok := r.extra["bk_supplier_account"].(string); ok {
-		owner = o
-	}
-	return slices.Contains(owners, owner)
+	return slices.Contains(owners, owner(r))
 }
 
 // Search returns how many sets match and the page asked for, cut to the fields asked for. It
@@ -76,11 +72,20 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	if hits, count, ok := s.pageByID(q, terms, top); ok {
+		return count, s.records(hits, terms, q.Fields), nil
+	}
 	count := 0
 	var scratch []byte
 	if name, ok := nameOf(terms); ok {
 		s.mu.RLock()
-		parents := s.names.parents[q.BizID]
+		var parents map[int64]int
+		if b := s.names.biz[q.BizID]; b != nil {
+			parents = b.parents
+		}
 		if len(parents) <= scanSlice { // a look-up a parent, under one hold of the lock as a slice of a scan
 			for parent := range parents {
 				slot, found := s.names.slot(nameKey{parent, name})
@@ -136,6 +141,41 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 	if err != nil {
 		return 0, nil, err
 	}
+	return count, s.records(hits, terms, fields), nil
+}
+
+// pageByID is the page of a search that asks for every set of a business it may see, in the
+// order of their ids, read from the business's ids where the page starts rather than from every
+// set: a client walking a business page by page. ok is false for any other search, and when the
+// business holds sets of other owners while the caller names its own.
+func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, count int, ok bool) {
+	if len(terms) > 0 || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
+		return nil, 0, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b := s.names.biz[q.BizID]
+	switch {
+	case b == nil:
+		return nil, 0, true
+	case len(q.Owners) == 0:
+	case b.foreign > 0:
+		return nil, 0, false
+	case !slices.Contains(q.Owners, DefaultSupplierAccount):
+		return nil, 0, true
+	}
+	count = b.live()
+	if top.all && count-top.start > top.maxPage {
+		return nil, 0, false // the heap's page says so
+	}
+	for _, id := range b.pageByID(top.start, top.window, q.Sort == "-bk_set_id") {
+		hits = append(hits, hit{id: id, slot: s.sets[id]})
+	}
+	return hits, count, true
+}
+
+// records reads the sets of a page, cut to the fields asked for.
+func (s *Store) records(hits []hit, terms []term, fields []string) []Record {
 	page := make([]Record, 0, len(hits))
 	var scratch []byte
 	s.mu.RLock()
@@ -161,7 +201,7 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 		}
 		page = append(page, rec)
 	}
-	return count, page, nil
+	return page
 }
 
 // nameOf is the set name a search's terms ask for exactly, if they ask for one: a set of that

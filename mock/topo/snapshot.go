@@ -144,7 +144,9 @@ type restorer struct {
 
 func (st *Store) restorer() *restorer {
 	rows := &slab{}
-	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: newNameIndex(rows.at),
+	names := newNameIndex(rows.at)
+	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
+	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
 		modules: map[int64][]Module{}, moduleIDs: map[int64]bool{}, nextSet: 1, nextModule: 1}
 }
 
@@ -193,6 +195,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 			return err // before anything is replaced
 		}
 	}
+	rs.names.sortIDs()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names, st.modules = rs.rows, rs.sets, rs.names, rs.modules

@@ -270,9 +270,11 @@ func (s *Store) Reset(seeds []Seed) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.clear()
+	s.names.bulk = true // the seeds' ids in any order, put in order once
 	for _, sd := range seeds {
 		s.put(sd)
 	}
+	s.names.sortIDs()
 }
 
 // put is Put with s.mu held.

@@ -504,3 +504,84 @@ func TestSearchByNameAgreesWithAScan(t *testing.T) {
 	require.NoError(t, err)
 	assert.Positive(t, n, "the table above found sets")
 }
+
+// TestPageByIDAgreesWithAScan: a search for every set of a business by id, which the business's
+// ids answer, finds what a read of every set finds (a condition that holds for every set makes
+// the search read them all), through creates, updates, deletes that leave and then compact
+// holes, sets of another owner, seeds put in any order, and a save and load.
+func TestPageByIDAgreesWithAScan(t *testing.T) {
+	ctx := context.Background()
+	agree := func(t *testing.T, s *topo.Store, when string) {
+		t.Helper()
+		every := map[string]any{"bk_set_id": map[string]any{"$nin": []any{}}}
+		for _, biz := range []int64{1, 2, 3} {
+			for _, owners := range [][]string{nil, {"0"}, {"0", "tenant"}, {"tenant"}} {
+				for _, sort := range []string{"", "bk_set_id", "-bk_set_id"} {
+					for _, page := range [][2]int{{0, 1}, {0, 10}, {3, 7}, {50, 20}, {199, 50}, {0, 0}, {180, 0}, {1000, 5}} {
+						q := topo.Query{BizID: biz, Owners: owners, Sort: sort, Start: page[0], Limit: page[1]}
+						n1, p1, err1 := s.Search(ctx, q)
+						q.Condition = every
+						n2, p2, err2 := s.Search(ctx, q)
+						require.Equal(t, err2, err1, when)
+						assert.Equal(t, n2, n1, "%s: biz %d owners %v sort %q page %v", when, biz, owners, sort, page)
+						assert.Equal(t, idsOf(p2), idsOf(p1), "%s: biz %d owners %v sort %q page %v", when, biz, owners, sort, page)
+					}
+				}
+			}
+		}
+	}
+	s := newStore(10_000)
+	var ids []int64
+	for i := range 400 {
+		d := draft(int64(1+i%2), int64(1+i%2), fmt.Sprint("s", i))
+		if i%97 == 0 && i%2 == 1 {
+			d.Extra = topo.Record{"bk_supplier_account": "tenant"} // business 2 holds a few of another owner
+		}
+		set, err := s.Create(d, nil)
+		require.NoError(t, err)
+		ids = append(ids, set.ID())
+	}
+	agree(t, s, "created")
+	for i, id := range ids {
+		if i%3 == 0 {
+			_, err := s.Update(int64(1+i%2), id, draft(0, 0, fmt.Sprint("u", i)))
+			require.NoError(t, err)
+		}
+	}
+	agree(t, s, "updated")
+	for i, id := range ids {
+		if i%4 == 1 {
+			require.NoError(t, s.Delete(int64(1+i%2), id))
+		}
+	}
+	agree(t, s, "a quarter deleted")
+	for i, id := range ids {
+		if i%4 == 2 || i%4 == 3 {
+			require.NoError(t, s.Delete(int64(1+i%2), id))
+		}
+	}
+	agree(t, s, "three quarters deleted, the holes compacted")
+	for i := range 30 {
+		_, err := s.Create(draft(1, 1, fmt.Sprint("late", i)), nil)
+		require.NoError(t, err)
+	}
+	agree(t, s, "created into freed slots")
+
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(10_000)
+	require.NoError(t, back.ReadState(bytes.NewReader(buf.Bytes())))
+	agree(t, back, "loaded")
+
+	var seeds []topo.Seed
+	for i := range 200 {
+		seeds = append(seeds, topo.Seed{ID: int64((i * 7919) % 1000), Draft: draft(1, 1, fmt.Sprint("seed", i))})
+	}
+	seeds = slices.DeleteFunc(seeds, func(sd topo.Seed) bool { return sd.ID == 0 })
+	s.Reset(seeds)
+	agree(t, s, "seeded in any order")
+	s.Put(5000, draft(2, 2, "put"), nil)
+	s.Put(3, draft(2, 2, "put under an id taken"), nil)
+	s.Put(4, draft(1, 1, "put before the last"), nil)
+	agree(t, s, "put")
+}
