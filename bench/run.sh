@@ -4,7 +4,8 @@
 # under wrk -t1 -c32: create_set with unique set names, then the reads a client makes of a
 # business of 100,000 sets with a module each (search_set by name and a page of 200,
 # search_module, search_business), each against a bare Echo answering the same bytes.
-# Prints req/s, p50 and p99 of each, the ratios, start-up time and resident memory.
+# Prints req/s, p50 and p99 of each, the ratios, the servers' CPU time a request, start-up time
+# and resident memory.
 #
 #   bench/run.sh                  # ROUNDS=3 DURATION=10s READ_DURATION=5s READ_SETS=100000
 #   ROUNDS=5 DURATION=20s bench/run.sh
@@ -62,13 +63,21 @@ calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
 failed_answers() { # answers of the mock whose code was not 0
   curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'
 }
-load() { # name url tag
-  wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3"
+cpu_ticks() { # a process's user and system time, in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
 }
-wrk_run() { # name duration script url args...
-  local name=$1 duration=$2 script=$3 url=$4 out
-  shift 4
+load() { # name url pid tag
+  wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3" "$4"
+}
+wrk_run() { # name duration script url server-pid args...
+  local name=$1 duration=$2 script=$3 url=$4 pid=$5 out t0 t1 n
+  shift 5
+  t0=$(cpu_ticks "$pid")
   out=$("${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d"$duration" -s "$script" "$url" -- "$@" | grep '^RESULT')
+  t1=$(cpu_ticks "$pid")
+  # The server's CPU time a request: what a request costs it, whatever the machine lends it.
+  n=$(field requests "$out")
+  out="$out server_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.1f", t * 1e6 / hz / (n > 0 ? n : 1)}')"
   echo "$name $out" >>"$work/results"
   echo "   $name $out" >&2
 }
@@ -84,7 +93,8 @@ if [ "$(nproc)" -gt 2 ] && command -v taskset >/dev/null; then
   server_cpus=(taskset -c 0,1) wrk_cpus=(taskset -c 2)
 fi
 "${server_cpus[@]}" "$work/baseline" --addr "$BASE_ADDR" >/dev/null &
-pids+=($!)
+base_pid=$!
+pids+=("$base_pid")
 # The mock runs as a user runs it: its default flags, the access log on at info (written to a
 # file, as a service's log is), and room for every set the load creates, so that the store's
 # limit is not what is measured.
@@ -100,8 +110,8 @@ idle_kb=$(rss_kb "$mock_pid")
 
 echo "== $ROUNDS rounds of $DURATION, wrk -t1 -c$CONNS, in turns" >&2
 for r in $(seq 1 "$ROUNDS"); do
-  load baseline "http://$BASE_ADDR" "b$r"
-  load cmdbmock "http://$MOCK_ADDR" "m$r"
+  load baseline "http://$BASE_ADDR" "$base_pid" "b$r"
+  load cmdbmock "http://$MOCK_ADDR" "$mock_pid" "m$r"
 done
 sleep 2
 loaded_kb=$(rss_kb "$mock_pid")
@@ -122,7 +132,7 @@ if [ "$PRISM" != off ]; then
         "http://127.0.0.1:$PRISM_PORT/api/c/compapi/v2/cc/create_set/" 2>/dev/null && break
       sleep 0.2
     done
-    for r in $(seq 1 "$ROUNDS"); do load prism "http://127.0.0.1:$PRISM_PORT" "p$r"; done
+    for r in $(seq 1 "$ROUNDS"); do load prism "http://127.0.0.1:$PRISM_PORT" "$prism_pid" "p$r"; done
     prism_line="prism_rss_mb=$(( $(tree_rss_kb "$prism_pid") / 1024 ))"
   else
     echo "   Prism is left out: it is not installed (run npm ci in spec/tools, or spec/tools/check.sh)" >&2
@@ -173,14 +183,14 @@ for call in "${READ_CALLS[@]}"; do
   }')
   curl -fsS -X POST -H 'Content-Type: application/json' -d "$body" "http://$READ_ADDR$path" >"$work/$call.json"
   "${server_cpus[@]}" "$work/baseline" --addr "$READ_BASE_ADDR" --answer "$path=$work/$call.json" >/dev/null &
-  base_pid=$!
+  read_base_pid=$!
   wait_healthy "http://$READ_BASE_ADDR/healthz"
   for r in $(seq 1 "$ROUNDS"); do
-    wrk_run "baseline_$call" "$READ_DURATION" bench/search.lua "http://$READ_BASE_ADDR" "$call" "$READ_SETS" "$first_set"
-    wrk_run "cmdbmock_$call" "$READ_DURATION" bench/search.lua "http://$READ_ADDR" "$call" "$READ_SETS" "$first_set"
+    wrk_run "baseline_$call" "$READ_DURATION" bench/search.lua "http://$READ_BASE_ADDR" "$read_base_pid" "$call" "$READ_SETS" "$first_set"
+    wrk_run "cmdbmock_$call" "$READ_DURATION" bench/search.lua "http://$READ_ADDR" "$read_pid" "$call" "$READ_SETS" "$first_set"
   done
-  kill "$base_pid"
-  wait "$base_pid" 2>/dev/null || true
+  kill "$read_base_pid"
+  wait "$read_base_pid" 2>/dev/null || true
 done
 
 summary() { # name -> "rps p50 p99" medians
@@ -215,15 +225,17 @@ paste <(grep '^baseline ' "$work/results") <(grep '^cmdbmock ' "$work/results") 
 done >"$work/ratios"
 echo "per round, cmdbmock / baseline throughput: $(cut -d' ' -f1 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f1 "$work/ratios" | median))"
 echo "per round, cmdbmock / baseline p99: $(cut -d' ' -f2 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f2 "$work/ratios" | median))"
+cpu_median() { grep "^$1 " "$work/results" | while read -r l; do field server_cpu_us "$l"; done | median; }
+echo "server CPU time a create, medians: baseline $(cpu_median baseline) us, cmdbmock $(cpu_median cmdbmock) us"
 echo "cmdbmock failed answers: $failed; socket errors and non-2xx per run are in the RESULT lines above"
 echo "reads of $READ_SETS sets with a module each, through ESB, wrk -t1 -c$CONNS -d$READ_DURATION, $ROUNDS rounds in turns, medians:"
-printf '%-16s %12s %12s %12s %10s %10s %8s\n' call baseline_rps cmdbmock_rps vs_baseline p99_ms p99_ratio empty
+printf '%-16s %12s %12s %12s %10s %10s %8s %10s\n' call baseline_rps cmdbmock_rps vs_baseline p99_ms p99_ratio empty cpu_us
 for call in "${READ_CALLS[@]}"; do
   read -r rb_rps _ rb_p99 <<<"$(summary "baseline_$call")"
   read -r rm_rps _ rm_p99 <<<"$(summary "cmdbmock_$call")"
   empty=$(grep "^cmdbmock_$call " "$work/results" | while read -r l; do field empty "$l"; done | awk '{s+=$1} END {print s+0}')
-  printf '%-16s %12s %12s %12s %10s %10s %8s\n' "$call" "$rb_rps" "$rm_rps" "$(calc "$rm_rps/$rb_rps")" \
-    "$(calc "$rm_p99/1000")" "$(calc "$rm_p99/$rb_p99")" "$empty"
+  printf '%-16s %12s %12s %12s %10s %10s %8s %10s\n' "$call" "$rb_rps" "$rm_rps" "$(calc "$rm_rps/$rb_rps")" \
+    "$(calc "$rm_p99/1000")" "$(calc "$rm_p99/$rb_p99")" "$empty" "$(cpu_median "baseline_$call")/$(cpu_median "cmdbmock_$call")"
 done
 
 echo "$startup"
