@@ -394,7 +394,7 @@ func (h *pageHeap) keep() {
 			// Doubled, not grown by append's quarter for a large slice: a deep page's hits
 			// are copied a few times rather than a dozen (BenchmarkSearchSetsDeepPage
 			// 16.9 MB and 4.8 ms to 7.4 MB and 2.3 ms a search).
-			h.hits = slices.Grow(h.hits, max(len(h.hits), 64))
+			h.hits = slices.Grow(h.hits, max(len(h.hits), min(h.limit, 64)))
 		}
 		h.hits = append(h.hits, h.cand)
 		h.order = append(h.order, int32(len(h.hits)-1))
