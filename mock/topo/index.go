@@ -193,25 +193,32 @@ func (b *bizSets) addID(id int64, bulk bool) {
 // removeID marks a set's id removed, and compacts the ids when half of them are; in bulk, where
 // the ids are in no order, it looks for it from the start.
 func (b *bizSets) removeID(id int64, bulk bool) {
-	i, found := b.find(id)
+	var i int
 	if bulk {
 		i = slices.Index(b.ids, id)
-		found = i >= 0
+	} else if at, found := b.find(id); found {
+		i = at
+	} else {
+		i = -1
 	}
-	if found && b.ids[i] > 0 {
+	if i >= 0 && b.ids[i] > 0 {
 		b.ids[i], b.holes = -id, b.holes+1
 	}
 	if b.holes > len(b.ids)/2 {
-		b.ids = slices.DeleteFunc(b.ids, func(id int64) bool { return id < 0 })
-		b.holes = 0
+		b.compact()
 	}
+}
+
+// compact drops the removed ids.
+func (b *bizSets) compact() {
+	b.ids = slices.DeleteFunc(b.ids, func(id int64) bool { return id < 0 })
+	b.holes = 0
 }
 
 // sortIDs puts every business's ids in order after a bulk load, and ends it.
 func (ix *nameIndex) sortIDs() {
 	for _, b := range ix.biz {
-		b.ids = slices.DeleteFunc(b.ids, func(id int64) bool { return id < 0 })
-		b.holes = 0
+		b.compact()
 		slices.Sort(b.ids)
 	}
 	ix.bulk = false

@@ -78,8 +78,7 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	if hits, count, ok := s.pageByID(q, terms, top); ok {
 		return count, s.records(hits, terms, q.Fields), nil
 	}
-	count := 0
-	var scratch []byte
+	m := setMatches{biz: q.BizID, owners: q.Owners, terms: terms, top: top}
 	if name, ok := nameOf(terms); ok {
 		s.mu.RLock()
 		var parents map[int64]int
@@ -88,21 +87,12 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		}
 		if len(parents) <= scanSlice { // a look-up a parent, under one hold of the lock as a slice of a scan
 			for parent := range parents {
-				slot, found := s.names.slot(nameKey{parent, name})
-				if !found {
-					continue
-				}
-				r := s.slab.at(slot)
-				if r.biz != q.BizID || !visible(r, q.Owners) {
-					continue
-				}
-				if ok, scratch = s.layout.matches(r, terms, scratch); ok {
-					count++
-					top.offer(r, slot, s.layout)
+				if slot, found := s.names.slot(nameKey{parent, name}); found {
+					m.read(s, slot)
 				}
 			}
 			s.mu.RUnlock()
-			return s.setsPage(top, count, terms, q.Fields)
+			return s.setsPage(top, m.count, terms, q.Fields)
 		}
 		s.mu.RUnlock()
 	}
@@ -113,15 +103,7 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		s.mu.RLock()
 		end := min(next+scanSlice, s.slab.n)
 		for slot := next; slot < end; slot++ {
-			r := s.slab.at(slot)
-			if r.id == 0 || r.biz != q.BizID || !visible(r, q.Owners) {
-				continue // a free slot, or another business's or owner's set
-			}
-			var ok bool
-			if ok, scratch = s.layout.matches(r, terms, scratch); ok {
-				count++
-				top.offer(r, slot, s.layout)
-			}
+			m.read(s, slot)
 		}
 		s.mu.RUnlock()
 		if end == next {
@@ -129,7 +111,30 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 		}
 		next = end
 	}
-	return s.setsPage(top, count, terms, q.Fields)
+	return s.setsPage(top, m.count, terms, q.Fields)
+}
+
+// setMatches counts and offers to a page the sets a search reads, whichever way it finds them.
+type setMatches struct {
+	biz     int64
+	owners  []string
+	terms   []term
+	top     *pageHeap
+	count   int
+	scratch []byte
+}
+
+// read reads the set in a slot; s.mu is held.
+func (m *setMatches) read(s *Store, slot uint32) {
+	r := s.slab.at(slot)
+	if r.id == 0 || r.biz != m.biz || !visible(r, m.owners) {
+		return // a free slot, or another business's or owner's set
+	}
+	var ok bool
+	if ok, m.scratch = s.layout.matches(r, m.terms, m.scratch); ok {
+		m.count++
+		m.top.offer(r, slot, s.layout)
+	}
 }
 
 // setsPage reads the sets of the page a search kept, cut to the fields asked for. The search
@@ -165,8 +170,8 @@ func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, coun
 		return nil, 0, true
 	}
 	count = b.live()
-	if top.all && count-top.start > top.maxPage {
-		return nil, 0, false // the heap's page says so
+	if top.tooLarge(count) {
+		return nil, 0, false // the scan's page says so
 	}
 	for _, id := range b.pageByID(top.start, top.window, q.Sort == "-bk_set_id") {
 		hits = append(hits, hit{id: id, slot: s.sets[id]})
@@ -312,7 +317,7 @@ func newPage(start, limit, maxPage int, sort, idField string) (*pageHeap, error)
 
 // page returns the hits of the page asked for, best first, once count matches were offered.
 func (h *pageHeap) page(count int) ([]hit, error) {
-	if h.all && count-h.start > h.maxPage {
+	if h.tooLarge(count) {
 		return nil, ErrPageTooLarge
 	}
 	// The heap holds the best n matches; the page is ranks start to end of them. Popping the
@@ -346,6 +351,10 @@ func (h *pageHeap) pop() int32 {
 	h.down(0)
 	return worst
 }
+
+// tooLarge reports whether a page of every match from start on holds more than a page may,
+// count matches having been found.
+func (h *pageHeap) tooLarge(count int) bool { return h.all && count-h.start > h.maxPage }
 
 // worse reports whether the i-th hit of the heap is worse than the j-th.
 func (h *pageHeap) worse(i, j int) bool { return h.less(&h.hits[h.order[j]], &h.hits[h.order[i]]) }
