@@ -78,22 +78,20 @@ func (h *lineHandler) appendLine(b []byte, r slog.Record) ([]byte, bool) {
 	if y := t.Year(); y < 0 || y >= 10000 {
 		return b, false
 	}
-	ok := true
 	if h.json {
 		b = append(b, `{"time":"`...)
 		b = t.AppendFormat(b, time.RFC3339Nano)
 		b = append(b, `","level":"`...)
 		b = append(b, r.Level.String()...)
 		b = append(b, `","msg":`...)
-		b, ok = appendJSONString(b, r.Message)
 	} else {
 		b = append(b, "time="...)
 		b = appendRFC3339Millis(b, t)
 		b = append(b, " level="...)
 		b = append(b, r.Level.String()...)
 		b = append(b, " msg="...)
-		b = appendText(b, r.Message)
 	}
+	b, ok := h.appendString(b, r.Message)
 	r.Attrs(func(a slog.Attr) bool {
 		if !ok || a.Key == "" {
 			ok = false
@@ -101,23 +99,21 @@ func (h *lineHandler) appendLine(b []byte, r slog.Record) ([]byte, bool) {
 		}
 		if h.json {
 			b = append(b, ',')
-			b, ok = appendJSONString(b, a.Key)
-			b = append(b, ':')
 		} else {
 			b = append(b, ' ')
-			b = appendText(b, a.Key)
+		}
+		if b, ok = h.appendString(b, a.Key); !ok {
+			return false
+		}
+		if h.json {
+			b = append(b, ':')
+		} else {
 			b = append(b, '=')
 		}
 		v := a.Value
 		switch v.Kind() {
 		case slog.KindString:
-			if h.json {
-				var fine bool
-				b, fine = appendJSONString(b, v.String())
-				ok = ok && fine
-			} else {
-				b = appendText(b, v.String())
-			}
+			b, ok = h.appendString(b, v.String())
 		case slog.KindInt64:
 			b = strconv.AppendInt(b, v.Int64(), 10)
 		case slog.KindUint64:
@@ -143,6 +139,15 @@ func (h *lineHandler) appendLine(b []byte, r slog.Record) ([]byte, bool) {
 		b = append(b, '}')
 	}
 	return append(b, '\n'), ok
+}
+
+// appendString appends a message, key or string value in the handler's format; false when
+// slog's handler is left to write it.
+func (h *lineHandler) appendString(b []byte, s string) ([]byte, bool) {
+	if h.json {
+		return appendJSONString(b, s)
+	}
+	return appendText(b, s), true
 }
 
 // appendText appends a string of the text format: as it is, or quoted where slog's text
