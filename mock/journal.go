@@ -55,9 +55,9 @@ type Entry struct {
 
 	// Copies of what came, cut at the limit; masked only when the entry is read, to keep the
 	// hot path light. rawHeaders are the request's until the entry is added, which keeps
-	// headers, a copy.
+	// keptHeaders, a copy.
 	rawHeaders  http.Header
-	headers     headerCopy
+	keptHeaders headerCopy
 	rawBody     []byte
 	rawResponse []byte
 	rawCreated  createdAnswer // in place of rawResponse for a created set's answer
@@ -109,12 +109,12 @@ func bounded(e Entry) Entry {
 		e.rawResponse = append([]byte(nil), e.rawResponse[:journalLimit]...)
 	}
 	var whole bool
-	e.headers, whole = copyHeaders(e.rawHeaders, journalLimit)
+	e.keptHeaders, whole = copyHeaders(e.rawHeaders, journalLimit)
 	if e.rawHeaders = nil; !whole {
 		e.Cut = append(e.Cut, "headers")
 	}
 	e.size = entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.rawBody) + len(e.rawResponse) +
-		len(e.headers.text) + len(e.User) + len(e.RequestID)
+		len(e.keptHeaders.text) + len(e.User) + len(e.RequestID)
 	return e
 }
 
@@ -238,11 +238,11 @@ func masked(out []Entry) []Entry {
 			e.Code = &code
 		}
 		e.Query = redactForm(e.Query)
-		e.Headers, e.Body, e.Response = redactHeaders(e.headers), redactBody(e.rawBody), string(e.rawResponse)
+		e.Headers, e.Body, e.Response = redactHeaders(e.keptHeaders), redactBody(e.rawBody), string(e.rawResponse)
 		if e.rawCreated.ok {
 			e.Response = string(e.rawCreated.appendTo(nil))
 		}
-		e.headers, e.rawBody, e.rawResponse, e.rawCreated = headerCopy{}, nil, nil, createdAnswer{}
+		e.keptHeaders, e.rawBody, e.rawResponse, e.rawCreated = headerCopy{}, nil, nil, createdAnswer{}
 	}
 	return out
 }

@@ -252,12 +252,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	// Each request's line is kept, and the log is written in batches: flushed every 100 ms,
-	// when 64 KiB are waiting, and at the stop.
 	cfg, err := f.config()
 	if err != nil {
 		return err
 	}
+	// Each request's line is kept, and the log is written in batches: flushed every 100 ms,
+	// when 64 KiB are waiting, and at the stop.
 	logs := newLogWriter(stderr, 64<<10, 100*time.Millisecond)
 	defer logs.Close()
 	logger, err := newLogger(logs, f.logFormat, f.logLevel, cfg.Location)

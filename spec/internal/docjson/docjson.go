@@ -37,8 +37,8 @@ var schemaRef = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
 // WithSchemas is the document with no paths and, of its components, only the named schemas and
 // those they refer to, at any depth, as indented JSON: what go generate writes to requests.json.
 // It keeps only what validates a request: the schemas' descriptions and examples, the info's
-// description, the tags and the servers, which the mock parses at each start and never reads, are left out
-// (openapi.json keeps them).
+// description, the tags and the servers, which the mock would parse at each start and never
+// read, are left out (openapi.json keeps them).
 func WithSchemas(document []byte, names []string) ([]byte, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(document, &top); err != nil {
