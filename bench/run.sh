@@ -168,20 +168,13 @@ while [ "$(made_modules)" -lt "$READ_SETS" ] && kill -0 "$topo_pid" 2>/dev/null;
 kill -INT "$topo_pid" 2>/dev/null || true
 wait "$topo_pid" || true
 echo "   $(grep '^TOPOLOGY' "$work/topology.out") in $(calc "$(date +%s.%N) - $t0") s" >&2
-esb='"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench"'
 first_set=$(curl -fsS -X POST -H 'Content-Type: application/json' \
-  -d "{$esb,\"bk_biz_id\":2,\"fields\":[\"bk_set_id\"],\"condition\":{\"default\":0},\"page\":{\"start\":0,\"limit\":1}}" \
+  -d '{"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench","bk_biz_id":2,"fields":["bk_set_id"],"condition":{"default":0},"page":{"start":0,"limit":1}}' \
   "http://$READ_ADDR/api/c/compapi/v2/cc/search_set/" | sed -n 's/.*"bk_set_id":\([0-9]*\).*/\1/p')
 for call in "${READ_CALLS[@]}"; do
   path="/api/c/compapi/v2/cc/${call%_page}/"
-  # One read of the kind the load makes, its answer the baseline's.
-  body=$(awk -v call="$call" -v sets="$READ_SETS" -v first="$first_set" -v esb="$esb" 'BEGIN {
-    if (call == "search_set") print "{" esb ",\"bk_biz_id\":2,\"fields\":[\"bk_set_id\",\"bk_set_name\"],\"condition\":{\"bk_set_name\":\"s-" int(sets/2) "\"},\"page\":{\"start\":0,\"limit\":10}}"
-    if (call == "search_set_page") print "{" esb ",\"bk_biz_id\":2,\"fields\":[\"bk_set_id\",\"bk_set_name\",\"bk_set_env\"],\"condition\":{},\"page\":{\"start\":" int(sets/2) ",\"limit\":200}}"
-    if (call == "search_module") print "{" esb ",\"bk_biz_id\":2,\"bk_set_id\":" first + int(sets/2) ",\"fields\":[\"bk_module_id\",\"bk_module_name\"],\"condition\":{},\"page\":{\"start\":0,\"limit\":10}}"
-    if (call == "search_business") print "{" esb ",\"fields\":[\"bk_biz_id\",\"bk_biz_name\"],\"condition\":{\"bk_biz_name\":\"蓝鲸\"},\"page\":{\"start\":0,\"limit\":10}}"
-  }')
-  curl -fsS -X POST -H 'Content-Type: application/json' -d "$body" "http://$READ_ADDR$path" >"$work/$call.json"
+  # The answer to one read of the load's kind, written by the load's own script: the baseline's.
+  wrk -t1 -c1 -d1s -s bench/search.lua "http://$READ_ADDR" -- "$call" "$READ_SETS" "$first_set" "$work/$call.json" >/dev/null
   "${server_cpus[@]}" "$work/baseline" --addr "$READ_BASE_ADDR" --answer "$path=$work/$call.json" >/dev/null &
   read_base_pid=$!
   wait_healthy "http://$READ_BASE_ADDR/healthz"

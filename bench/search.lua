@@ -4,8 +4,9 @@
 --   search_set_page    a page of 200 sets from a random place in the business, as a walk does
 --   search_module      the modules of a set, by its id (FIRST is the lowest set id)
 --   search_business    the business by its name
--- Usage: wrk -t1 -c32 -d10s -s bench/search.lua URL -- CALL SETS FIRST
--- done prints one line; empty counts answers that found nothing, which should be none.
+-- Usage: wrk -t1 -c32 -d10s -s bench/search.lua URL -- CALL SETS FIRST [FILE]
+-- done prints one line; empty counts answers that found nothing, which should be none. With
+-- FILE, the first answer is written to it: bench/run.sh gives it to the bare Echo baseline.
 
 local threads = {}
 
@@ -40,6 +41,7 @@ function init(args)
   path = "/api/c/compapi/v2/cc/" .. call:gsub("_page$", "") .. "/"
   math.randomseed(os.time())
   empty = 0
+  save = args[4]
 end
 
 function request()
@@ -48,6 +50,12 @@ end
 
 function response(status, headers, body)
   if body:find('"count":0', 1, true) or not body:find('"code":0', 1, true) then empty = empty + 1 end
+  if save then
+    local f = assert(io.open(save, "w"))
+    f:write(body)
+    f:close()
+    save = nil
+  end
 end
 
 function done(summary, latency, requests)
