@@ -124,9 +124,14 @@ func (c Config) withClientDefaults() (Config, *url.URL, error) {
 	noRedirects.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.Client = &noRedirects
 	if c.RunID == "" {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		c.RunID = hex.EncodeToString(b[:])
+		c.RunID = NewRunID()
 	}
 	return c, base, nil
+}
+
+// NewRunID is a run's id: 8 random hex digits, which mark what the run makes and its reports.
+func NewRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -3,8 +3,6 @@ package mock
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -124,9 +122,7 @@ func (r *replica) append(ctx context.Context, c command, token string) (string, 
 // submit appends a write and waits until this replica applied it: its outcome is what every
 // replica's store decided of it.
 func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
-	var b [16]byte
-	_, _ = crand.Read(b[:])
-	token := hex.EncodeToString(b[:])
+	token := redislog.NewToken()
 	got := make(chan outcome, 1)
 	r.mu.Lock()
 	r.pending[token] = got

@@ -8,8 +8,6 @@ package diff
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -93,9 +91,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, errors.New("diff: the target and the reference go through different surfaces")
 	}
 	if cfg.RunID == "" {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		cfg.RunID = hex.EncodeToString(b[:])
+		cfg.RunID = contracttest.NewRunID()
 	}
 	rep := &Report{RunID: cfg.RunID, Target: cfg.TargetName, Reference: cfg.ReferenceName, Surface: string(cfg.Target.Surface()),
 		Started: time.Now(), Differences: []Difference{}, Noise: []string{}, Leftovers: []string{}}

@@ -73,6 +73,13 @@ func redact(address string) string {
 	return u.Redacted()
 }
 
+// NewToken is 32 random hex digits: what marks a lock's holder, or a write appended to the log.
+func NewToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // Close lets the connections go.
 func (l *Log) Close() error { return l.rdb.Close() }
 
@@ -129,9 +136,7 @@ func (l *Log) Length(ctx context.Context) (int64, error) {
 // Lock takes the named lock for ttl, or reports that another holds it. release lets it go if it
 // is still this holder's.
 func (l *Log) Lock(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool, err error) {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	me := hex.EncodeToString(b[:])
+	me := NewToken()
 	ok, err = l.rdb.SetNX(ctx, l.key("lock:"+name), me, ttl).Result()
 	if err != nil || !ok {
 		return nil, false, err
