@@ -222,3 +222,34 @@ func TestSearchSetFilter(t *testing.T) {
 	assert.Equal(t, 1199006, code, "an OR group is beyond the mock")
 	assert.Equal(t, "'filter' data parameter verification does not pass", msg)
 }
+
+// TestKeptValuesAreTheRecordsOwn: an object or a list a create keeps as sent (bk_inst_id and the
+// other createIgnoreKeys) is the record's own, not the request's: later calls, whose decodes
+// reuse the maps of the calls before them, neither empty it nor put their own keys in it; and
+// every answer writes it alike, without HTML escapes.
+func TestKeptValuesAreTheRecordsOwn(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	kept := map[string]any{"a": "<b>&", "n": []any{1, map[string]any{"c": "d"}}}
+	const keptText = `{"a":"<b>&","n":[1,{"c":"d"}]}`
+	created := req{surface: "esb", biz: 1, data: set("bk_set_name", "kept", "bk_inst_id", kept, "bk_data_status", []any{kept})}.send(t, s)
+	require.True(t, created.Result, "%s", created.Raw)
+	assert.Contains(t, string(created.Raw), `"bk_inst_id":`+keptText)
+	module := esbCall(t, s, mock.PathESBCreateModule, map[string]any{"bk_biz_id": 1, "bk_set_id": created.Data["bk_set_id"],
+		"data": map[string]any{"bk_parent_id": created.Data["bk_set_id"], "bk_module_name": "m", "bk_inst_id": kept}})
+	require.True(t, module.Result, "%s", module.Raw)
+	assert.Contains(t, string(module.Raw), `"bk_inst_id":`+keptText)
+	for i := range 20 { // other calls, each with keys of its own in its objects
+		r := req{surface: "esb", biz: 1, creds: map[string]any{"bk_app_secret": "s3cret"},
+			data: set("bk_set_name", fmt.Sprint("other-", i), "bk_process_id", map[string]any{"x": i})}.send(t, s)
+		require.True(t, r.Result, "%s", r.Raw)
+	}
+	sets := esbCall(t, s, mock.PathESBSearchSet, map[string]any{"bk_biz_id": 1,
+		"condition": map[string]any{"bk_set_name": "kept"}, "fields": []string{"bk_inst_id", "bk_data_status"}})
+	require.True(t, sets.Result, "%s", sets.Raw)
+	assert.Contains(t, string(sets.Raw), `{"bk_data_status":[`+keptText+`],"bk_inst_id":`+keptText+`}`)
+	modules := esbCall(t, s, mock.PathESBSearchModule, map[string]any{"bk_biz_id": 1, "bk_set_id": created.Data["bk_set_id"],
+		"fields": []string{"bk_inst_id"}})
+	require.True(t, modules.Result, "%s", modules.Raw)
+	assert.Contains(t, string(modules.Raw), `{"bk_inst_id":`+keptText+`}`)
+	assert.NotContains(t, string(sets.Raw)+string(modules.Raw), "s3cret")
+}

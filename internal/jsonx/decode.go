@@ -87,6 +87,27 @@ func (st *Stock) TakeBack() {
 	st.maps, st.lent = kept, 0
 }
 
+// Own returns a decoded value that owns its objects and lists: a copy of each, all the way down,
+// for a value kept past the call that decoded it, whose stock empties its maps for the next one.
+// Any other value is returned as it is: strings, numbers and literals never change.
+func Own(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = Own(x)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, x := range t {
+			l[i] = Own(x)
+		}
+		return l
+	}
+	return v
+}
+
 func (p *jsonParser) space() {
 	for p.i < len(p.data) {
 		switch p.data[p.i] {

@@ -118,10 +118,18 @@ func TestStock(t *testing.T) {
 	if st.lent != 3 || len(st.maps) != 3 {
 		t.Fatalf("lent %d of %d maps, want 3 of 3", st.lent, len(st.maps))
 	}
+	owned := Own(v)
 	st.TakeBack()
 	if len(outer) != 0 || st.lent != 0 || len(st.maps) != 3 {
 		t.Fatalf("after taking back: %v, lent %d of %d", outer, st.lent, len(st.maps))
 	}
+	if _, err := Parse(`{"secret":1,"x":{"y":2}}`, 1000, &st); err != nil { // the next decode fills the maps again
+		t.Fatal(err)
+	}
+	if want := map[string]any{"a": map[string]any{"b": json.Number("1")}, "c": map[string]any{}}; !reflect.DeepEqual(owned, want) {
+		t.Fatalf("an owned copy changed with the stock: %v, want %v", owned, want)
+	}
+	st.TakeBack()
 	big := "{"
 	for i := range stockKeys + 1 {
 		big += fmt.Sprintf(`"k%d":%d,`, i, i)

@@ -325,7 +325,7 @@ func (l *layout) record(r *row) Record {
 // escaping. Rows with extra fields take encoding/json itself.
 func (l *layout) appendJSON(b []byte, r *row) []byte {
 	if r.extra != nil {
-		out, err := json.Marshal(l.record(r))
+		out, err := jsonx.Marshal(l.record(r))
 		if err != nil {
 			return append(b, "null"...)
 		}
@@ -400,21 +400,22 @@ func AppendValue(b []byte, v any) []byte {
 		}
 		return append(b, t...)
 	}
-	out, err := json.Marshal(v)
+	out, err := jsonx.Marshal(v)
 	if err != nil {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
 }
 
-// JSONValue turns a decoded request value into what a record stores: integers as int64.
+// JSONValue turns a decoded request value into what a record stores: integers as int64, objects
+// and lists as copies the record owns (the call's decode lends its maps only for the call).
 func JSONValue(v any) any {
 	if n, ok := v.(json.Number); ok {
 		if i, ok := integer(n); ok {
 			return i
 		}
 	}
-	return v
+	return jsonx.Own(v)
 }
 
 // integer is a decoded number as a record holds it when it is an integer ("-0" is 0).

@@ -35,6 +35,9 @@ func TestRowJSONMatchesItsRecord(t *testing.T) {
 		{id: 3, biz: 1, parent: 1, name: "web", vals: vals(nil, "1", "", "3", ""), created: 1645533241386, createdBy: "alice"},
 		{id: 9, biz: 2, parent: 7, name: "a\"b", def: 1, template: 4, vals: vals(int64(1000), "2", "d\n", "1", "<x>"), created: 0, createdBy: ""},
 		{id: 4, biz: 1, parent: 1, name: "canned", vals: vals(nil, "1", "", "3", ""), extra: Record{"bk_set_env": "1", "custom": 5.5}},
+		{id: 5, biz: 1, parent: 1, name: "<kept>", vals: vals(nil, "1", map[string]any{"a": []any{"<b>&"}}, "3", ""),
+			extra: Record{"bk_inst_id": map[string]any{"a": "<b>&"}}},
+		{id: 6, biz: 1, parent: 1, name: "x", vals: vals(nil, "1", []any{map[string]any{"z": "&", "a": json.Number("1.50")}}, "3", "")},
 	}
 	for _, r := range rows {
 		assert.Equal(t, encodingJSON(t, l.record(r)), string(l.appendJSON(nil, r)))
