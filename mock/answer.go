@@ -100,6 +100,11 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 		c.createdAnswer = createdAnswer{esb: c.surface == spec.SurfaceESB, requestID: c.requestID, set: *a.created, ok: true}
 		return writeCreated(ec, c.createdAnswer)
 	}
+	if data, ok := a.data.(appender); ok && code == 0 {
+		var err error
+		c.response, err = writeSucceeded(ec, c.surface == spec.SurfaceESB, c.requestID, data, true)
+		return err
+	}
 	var env any
 	switch layer := a.msg.Layer; {
 	case c.surface == spec.SurfaceESB:
@@ -166,35 +171,52 @@ type createdAnswer struct {
 	ok        bool // there is an answer
 }
 
-// appendTo appends the answer byte for byte as writeJSON would write its envelope, without
-// reflection.
+// appendTo appends the answer byte for byte as writeJSON would write its envelope.
 func (a createdAnswer) appendTo(b []byte) []byte {
-	if !a.esb {
+	return appendSucceeded(b, a.esb, a.requestID, a.set)
+}
+
+// appender is the data of an answer that writes itself as JSON text, as encoding/json would
+// write it: its answer is written without reflection.
+type appender interface{ AppendJSON([]byte) []byte }
+
+// appendSucceeded appends a success's envelope around data, byte for byte as writeJSON writes
+// it: ESB's with the request id, else the topo server's. (data's type is a parameter: a created
+// set is not copied to the heap to be passed.)
+func appendSucceeded[D appender](b []byte, esb bool, requestID string, data D) []byte {
+	if !esb {
 		b = append(b, `{"result":true,"permission":null,"data":`...)
-		b = a.set.AppendJSON(b)
+		b = data.AppendJSON(b)
 		return append(b, `,"code":0,"message":"success"}`+"\n"...)
 	}
 	b = append(b, `{"result":true,"code":0,"data":`...)
-	b = a.set.AppendJSON(b)
+	b = data.AppendJSON(b)
 	b = append(b, `,"message":"success","permission":null,"request_id":`...)
-	b = jsonx.AppendString(b, a.requestID)
+	b = jsonx.AppendString(b, requestID)
 	return append(b, "}\n"...)
 }
 
-// answerBuffers hold created answers while they are written; the writer copies them.
+// answerBuffers hold answers while they are written; the writer copies them.
 var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func writeCreated(ec echo.Context, a createdAnswer) error {
+	_, err := writeSucceeded(ec, a.esb, a.requestID, a.set, false)
+	return err
+}
+
+// writeSucceeded writes a success's answer, made in a buffer of answerBuffers; keep asks for a
+// copy of it, for the journal.
+func writeSucceeded[D appender](ec echo.Context, esb bool, requestID string, data D, keep bool) (kept []byte, err error) {
 	buf := answerBuffers.Get().(*[]byte)
-	*buf = a.appendTo((*buf)[:0])
-	w := ec.Response()
-	w.Header()[echo.HeaderContentType] = contentTypeJSON
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(*buf)
-	if cap(*buf) <= 64<<10 { // a rare canned record's answer may be large: not kept
+	*buf = appendSucceeded((*buf)[:0], esb, requestID, data)
+	if keep {
+		kept = bytes.Clone(*buf)
+	}
+	err = writeBytes(ec, http.StatusOK, *buf)
+	if cap(*buf) <= 256<<10 { // a rare long answer's buffer is not kept
 		answerBuffers.Put(buf)
 	}
-	return err
+	return kept, err
 }
 
 // contentTypeJSON is shared by every answer; nothing changes a header's values once set.
@@ -211,13 +233,18 @@ func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
+	return buf.Bytes(), writeBytes(c, status, buf.Bytes())
+}
+
+// writeBytes writes an answer's JSON text, as JSON unless the answer named its own type.
+func writeBytes(c echo.Context, status int, body []byte) error {
 	w := c.Response()
 	if w.Header()[echo.HeaderContentType] == nil {
 		w.Header()[echo.HeaderContentType] = contentTypeJSON
 	}
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return buf.Bytes(), err
+	_, err := w.Write(body)
+	return err
 }
 
 // headersTooLarge answers a request whose headers are over the limit, before anything reads it,

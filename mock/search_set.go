@@ -26,7 +26,7 @@ func (s *Server) searchSet(c *call) answer {
 		return c.failure(spec.MsgInvalid, bad)
 	}
 	q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
-	count, info, err := s.store.Search(c.ctx, q)
+	count, page, err := s.store.SearchPage(c.ctx, q)
 	switch {
 	case errors.Is(err, topo.ErrPageTooLarge):
 		return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage)
@@ -35,10 +35,22 @@ func (s *Server) searchSet(c *call) answer {
 	case err != nil:
 		return c.failure(spec.MsgCancelled)
 	}
-	if info == nil {
-		info = []topo.Record{}
-	}
-	return succeeded(map[string]any{"count": count, "info": info})
+	return succeeded(foundPage{count: count, info: page})
+}
+
+// foundPage is a search's answer: how many sets matched, and the page of them.
+type foundPage struct {
+	count int
+	info  topo.Page
+}
+
+// AppendJSON writes the answer as encoding/json writes {"count": count, "info": info}.
+func (p foundPage) AppendJSON(b []byte) []byte {
+	b = append(b, `{"count":`...)
+	b = strconv.AppendInt(b, int64(p.count), 10)
+	b = append(b, `,"info":`...)
+	b = p.info.AppendJSON(b)
+	return append(b, '}')
 }
 
 // searchQuery reads search_set's arguments; bad names the first one of the wrong shape.

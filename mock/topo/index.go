@@ -231,6 +231,15 @@ func (b *bizSets) live() int { return len(b.ids) - b.holes }
 // ascending order or descending.
 func (b *bizSets) pageByID(start, n int, desc bool) []int64 {
 	page := make([]int64, 0, min(n, max(b.live()-start, 0)))
+	if b.holes == 0 { // the page is where it starts
+		if desc {
+			for i := len(b.ids) - 1 - start; i >= 0 && len(page) < n; i-- {
+				page = append(page, b.ids[i])
+			}
+			return page
+		}
+		return append(page, b.ids[min(start, len(b.ids)):min(start+n, len(b.ids))]...)
+	}
 	skip := start
 	for k := range b.ids {
 		i := k

@@ -68,15 +68,22 @@ func visible(r *row, owners []string) bool {
 // values by their JSON text (int64 3 equals json.Number "3"), and keeps only the sets the page
 // can reach, so its memory is bounded by the page, not by the store.
 func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
+	count, page, err := s.SearchPage(ctx, q)
+	return count, page.Records(), err
+}
+
+// SearchPage is Search, its page as the sets' rows: written out as JSON without a Record made
+// of each (Page.AppendJSON).
+func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	terms, top, err := plan(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort, "bk_set_id")
 	if err != nil {
-		return 0, nil, err
+		return 0, Page{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return 0, Page{}, err
 	}
 	if hits, count, ok := s.pageByID(q, terms, top); ok {
-		return count, s.records(hits, terms, q.Fields), nil
+		return count, s.page(hits, terms, q.Fields), nil
 	}
 	m := setMatches{biz: q.BizID, owners: q.Owners, terms: terms, top: top}
 	if name, ok := nameOf(terms); ok {
@@ -98,7 +105,7 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 	}
 	for next := uint32(0); ; {
 		if err := ctx.Err(); err != nil {
-			return 0, nil, err
+			return 0, Page{}, err
 		}
 		s.mu.RLock()
 		end := min(next+scanSlice, s.slab.n)
@@ -141,12 +148,12 @@ func (m *setMatches) read(s *Store, slot uint32) {
 // kept where each set was, not a copy of it, which a deep page would make of every set before
 // it: a set deleted since the search read it is left out, and one changed since is shown as it
 // is now if it still matches, as a database's cursor does.
-func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string) (int, []Record, error) {
+func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string) (int, Page, error) {
 	hits, err := top.page(count)
 	if err != nil {
-		return 0, nil, err
+		return 0, Page{}, err
 	}
-	return count, s.records(hits, terms, fields), nil
+	return count, s.page(hits, terms, fields), nil
 }
 
 // pageByID is the page of a search that asks for every set of a business it may see, in the
@@ -173,15 +180,21 @@ func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, coun
 	if top.tooLarge(count) {
 		return nil, 0, false // the scan's page says so
 	}
-	for _, id := range b.pageByID(top.start, top.window, q.Sort == "-bk_set_id") {
-		hits = append(hits, hit{id: id, slot: s.sets[id]})
+	ids := b.pageByID(top.start, top.window, q.Sort == "-bk_set_id")
+	hits = make([]hit, len(ids))
+	for i, id := range ids {
+		hits[i] = hit{id: id, slot: s.sets[id]}
 	}
 	return hits, count, true
 }
 
-// records reads the sets of a page, cut to the fields asked for.
-func (s *Store) records(hits []hit, terms []term, fields []string) []Record {
-	page := make([]Record, 0, len(hits))
+// page reads the sets of a page: a copy of each row, which never changes once stored.
+func (s *Store) page(hits []hit, terms []term, fields []string) Page {
+	p := Page{rows: make([]row, 0, len(hits)), l: s.layout}
+	for _, f := range slices.Compact(slices.Sorted(slices.Values(fields))) {
+		src, known := s.layout.sources[f]
+		p.fields = append(p.fields, pageField{name: f, key: append(jsonx.AppendString(nil, f), ':'), src: src, known: known})
+	}
 	var scratch []byte
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -194,19 +207,82 @@ func (s *Store) records(hits []hit, terms []term, fields []string) []Record {
 		if ok, scratch = s.layout.matches(r, terms, scratch); r.id != hits[i].id || !ok {
 			continue
 		}
-		if len(fields) == 0 {
-			page = append(page, s.layout.record(r))
+		p.rows = append(p.rows, *r)
+	}
+	return p
+}
+
+// Page is the sets of a search's page, cut to the fields it asked for.
+type Page struct {
+	rows   []row
+	l      *layout
+	fields []pageField // sorted by name, each once; none: every field
+}
+
+// pageField is a field a page asks for, looked up in the layout once for all its sets.
+type pageField struct {
+	name  string
+	key   []byte // `"name":`
+	src   source
+	known bool // the layout has it, so every set has it; else only a set that keeps it
+}
+
+// Records returns the page's sets as records.
+func (p Page) Records() []Record {
+	page := make([]Record, 0, len(p.rows))
+	for i := range p.rows {
+		r := &p.rows[i]
+		if len(p.fields) == 0 {
+			page = append(page, p.l.record(r))
 			continue
 		}
 		rec := Record{}
-		for _, f := range fields {
-			if v, ok := s.layout.value(r, f); ok {
-				rec[f] = v
+		for _, f := range p.fields {
+			if v, ok := p.l.value(r, f.name); ok {
+				rec[f.name] = v
 			}
 		}
 		page = append(page, rec)
 	}
 	return page
+}
+
+// AppendJSON appends the page as encoding/json writes its Records, without making them:
+// TestPageJSONMatchesItsRecords holds it to that. A page of 200 whole sets took 0.60 ms and
+// 10,610 allocations through records, 31 us and 8 this way; of three fields 112 us, now 16 us
+// (BenchmarkPageJSON).
+func (p Page) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i := range p.rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		r := &p.rows[i]
+		if len(p.fields) == 0 {
+			b = p.l.appendJSON(b, r)
+			continue
+		}
+		b = append(b, '{')
+		first := true
+		for _, f := range p.fields {
+			v, kept := r.extra[f.name]
+			if !kept && !f.known {
+				continue // a field the record does not have
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, f.key...)
+			if kept {
+				b = AppendValue(b, v)
+			} else {
+				b = p.l.appendSource(b, r, f.src)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // nameOf is the set name a search's terms ask for exactly, if they ask for one: a set of that

@@ -219,12 +219,17 @@ func (l *layout) appendText(b []byte, r *row, field string) []byte {
 	if !ok {
 		return append(b, "null"...)
 	}
+	return l.appendSource(b, r, src)
+}
+
+// appendSource appends the JSON text of the row's value that src names.
+func (l *layout) appendSource(b []byte, r *row, src source) []byte {
 	var created []byte
 	if src == srcCreated || src == srcUpdated {
 		var stamp [40]byte
 		created = l.appendTime(stamp[:0], r.created)
 	}
-	if b, ok = l.appendServer(b, r, src, created); ok {
+	if b, ok := l.appendServer(b, r, src, created); ok {
 		return b
 	}
 	return append(b, attrText(r.vals, int(src-srcAttr))...)
