@@ -58,26 +58,19 @@ var moduleDefaults = Record{
 
 // record is the module as CMDB returns it; l writes its times.
 func (m Module) record(l *layout) Record {
-	rec := maps.Clone(moduleDefaults)
+	rec := make(Record, len(moduleDefaults)+len(m.Fields)+14) // the fields below: no growing on the way
+	maps.Copy(rec, moduleDefaults)
 	maps.Copy(rec, m.Fields)
 	created := l.formatTime(m.Created)
 	updated := created
 	if m.Updated != 0 {
 		updated = l.formatTime(m.Updated)
 	}
-	category := m.ServiceCategoryID
-	if category == 0 {
-		category = DefaultCategory
-	}
-	for k, v := range map[string]any{
-		"bk_module_id": m.ID, "bk_module_name": m.Name, "bk_set_id": m.SetID, "bk_biz_id": m.BizID,
-		"bk_parent_id": m.SetID, "default": m.Default, "service_template_id": m.ServiceTemplateID,
-		"service_category_id": category, "set_template_id": m.SetTemplateID,
-		"create_time": created, "bk_created_at": created, "last_time": updated, "bk_updated_at": updated,
-		"bk_created_by": m.CreatedBy,
-	} {
-		rec[k] = v
-	}
+	rec["bk_module_id"], rec["bk_module_name"], rec["bk_set_id"], rec["bk_biz_id"], rec["bk_parent_id"] = m.ID, m.Name, m.SetID, m.BizID, m.SetID
+	rec["default"], rec["service_template_id"], rec["set_template_id"] = m.Default, m.ServiceTemplateID, m.SetTemplateID
+	rec["service_category_id"] = cmp.Or(m.ServiceCategoryID, DefaultCategory)
+	rec["create_time"], rec["bk_created_at"], rec["last_time"], rec["bk_updated_at"] = created, created, updated, updated
+	rec["bk_created_by"] = m.CreatedBy
 	return rec
 }
 

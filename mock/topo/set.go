@@ -363,7 +363,10 @@ const timeLayout = "2006-01-02T15:04:05.999Z07:00"
 func FormatTime(loc *time.Location, t time.Time) string { return t.In(loc).Format(timeLayout) }
 
 // formatTime is a time of Unix milliseconds as records write it.
-func (l *layout) formatTime(unixMS int64) string { return FormatTime(l.loc, time.UnixMilli(unixMS)) }
+func (l *layout) formatTime(unixMS int64) string {
+	var stamp [40]byte
+	return string(l.appendTime(stamp[:0], unixMS))
+}
 
 // appendTime appends a time as timeLayout has it. The part down to the second is kept from the
 // last call: a busy mock writes the same second thousands of times.
