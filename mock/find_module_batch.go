@@ -20,5 +20,5 @@ func (s *Server) findModuleBatch(c *call) answer {
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
-	return succeeded(nonNil(info))
+	return succeeded(records(info))
 }

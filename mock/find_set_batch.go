@@ -33,5 +33,5 @@ func (s *Server) findSetBatch(c *call) answer {
 			rec["bk_set_name"] = idlePoolEn
 		}
 	}
-	return succeeded(nonNil(info))
+	return succeeded(records(info))
 }

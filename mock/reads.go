@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strconv"
 
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -141,4 +142,30 @@ func (s *Server) heavyRead(ctx context.Context) (release func(), ok bool) {
 	case <-ctx.Done():
 		return nil, false
 	}
+}
+
+// records are a page of records as an answer holds them, written as encoding/json writes them;
+// CMDB writes a page that holds nothing as [].
+type records []topo.Record
+
+func (r records) AppendJSON(b []byte) []byte {
+	if r == nil {
+		return append(b, "[]"...)
+	}
+	return topo.AppendRecords(b, r)
+}
+
+// foundPage is a search's answer: how many matched, and the page of them.
+type foundPage struct {
+	count int
+	info  appender
+}
+
+// AppendJSON writes the answer as encoding/json writes {"count": count, "info": info}.
+func (p foundPage) AppendJSON(b []byte) []byte {
+	b = append(b, `{"count":`...)
+	b = strconv.AppendInt(b, int64(p.count), 10)
+	b = append(b, `,"info":`...)
+	b = p.info.AppendJSON(b)
+	return append(b, '}')
 }

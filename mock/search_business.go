@@ -68,7 +68,7 @@ func (s *Server) searchBusiness(c *call) answer {
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
-	return succeeded(map[string]any{"count": count, "info": nonNil(info)})
+	return succeeded(foundPage{count: count, info: records(info)})
 }
 
 // visibleBusinesses are the businesses IAM lets the caller find: all (nil) with IAM off.

@@ -32,7 +32,7 @@ func (s *Server) searchModule(c *call) answer {
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
-	return succeeded(map[string]any{"count": count, "info": nonNil(info)})
+	return succeeded(foundPage{count: count, info: records(info)})
 }
 
 // searchFailure is the answer of a search the store refused: a page over the mock's limit, a
@@ -47,12 +47,4 @@ func (s *Server) searchFailure(c *call, err error) (answer, bool) {
 		return c.failure(spec.MsgInvalid, "condition"), true
 	}
 	return c.failure(spec.MsgCancelled), true
-}
-
-// nonNil is a page that CMDB writes as [] when it holds nothing.
-func nonNil(page []topo.Record) []topo.Record {
-	if page == nil {
-		return []topo.Record{}
-	}
-	return page
 }

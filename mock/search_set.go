@@ -38,21 +38,6 @@ func (s *Server) searchSet(c *call) answer {
 	return succeeded(foundPage{count: count, info: page})
 }
 
-// foundPage is a search's answer: how many sets matched, and the page of them.
-type foundPage struct {
-	count int
-	info  topo.Page
-}
-
-// AppendJSON writes the answer as encoding/json writes {"count": count, "info": info}.
-func (p foundPage) AppendJSON(b []byte) []byte {
-	b = append(b, `{"count":`...)
-	b = strconv.AppendInt(b, int64(p.count), 10)
-	b = append(b, `,"info":`...)
-	b = p.info.AppendJSON(b)
-	return append(b, '}')
-}
-
 // searchQuery reads search_set's arguments; bad names the first one of the wrong shape.
 func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
 	q.BizID = bizID

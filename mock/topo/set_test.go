@@ -3,6 +3,7 @@ package topo
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Berlin on any machine
@@ -83,4 +84,18 @@ func FuzzAppendTime(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAppendRecordsMatchesEncodingJSON holds AppendRecords to encoding/json without HTML
+// escaping, over the kinds of value records hold.
+func TestAppendRecordsMatchesEncodingJSON(t *testing.T) {
+	values := []any{nil, "", "<b>&\u2028\"é\x01\xff", int64(-5), 7, true, false, 5.5, 1e21, json.Number("-0"), json.Number("1.50"),
+		map[string]any{"z": []any{"<", json.Number("2")}, "a": nil}, []any{}, Record{"b": 1}, []string{"x"}}
+	var recs []Record
+	for i, v := range values {
+		recs = append(recs, Record{"k": v, "a\"<": i, fmt.Sprint("z", i): v})
+	}
+	for _, page := range [][]Record{nil, {}, {nil}, {{}}, recs} {
+		assert.Equal(t, encodingJSON(t, page), string(AppendRecords(nil, page)))
+	}
 }
