@@ -394,25 +394,13 @@ type second struct {
 // AppendValue appends a value of a record, or of a request, as the record writes it: a Draft's
 // attributes are made of it.
 func AppendValue(b []byte, v any) []byte {
-	switch t := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case string:
-		return jsonx.AppendString(b, t)
-	case int64:
-		return strconv.AppendInt(b, t, 10)
-	case json.Number:
-		// As jsonValue has it: an integer as its int64, any other number as written.
-		if i, ok := integer(t); ok {
+	if n, ok := v.(json.Number); ok {
+		// As JSONValue has it: an integer as its int64, any other number as written.
+		if i, ok := integer(n); ok {
 			return strconv.AppendInt(b, i, 10)
 		}
-		return append(b, t...)
 	}
-	out, err := jsonx.Marshal(v)
-	if err != nil {
-		return append(b, "null"...)
-	}
-	return append(b, out...)
+	return appendEncoded(b, v)
 }
 
 // AppendRecords appends records as encoding/json writes them without HTML escaping (keys
