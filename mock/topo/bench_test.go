@@ -226,3 +226,19 @@ func BenchmarkPageJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSearchModulesDeepPage reads a page of 200 modules at 50,000 of 200,000, by id: the
+// search keeps the 50,200 it may reach, and makes the records of the page's 200 only.
+func BenchmarkSearchModulesDeepPage(b *testing.B) {
+	s := newStore(200_000)
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	q := topo.ModuleQuery{BizID: 1, Fields: []string{"bk_module_id", "bk_module_name"}, Start: 50_000, Limit: 200}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, page, err := s.SearchModules(context.Background(), q); err != nil || len(page) != 200 {
+			b.Fatal(len(page), err)
+		}
+	}
+}

@@ -295,7 +295,7 @@ func pageOf(top *pageHeap, count int, fields []string) (int, []Record, error) {
 	}
 	page := make([]Record, len(hits))
 	for i, h := range hits {
-		page[i] = cut(h.rec, fields)
+		page[i] = cut(h.val.record(), fields)
 	}
 	return count, page, nil
 }

@@ -304,11 +304,11 @@ type sortKey struct {
 }
 
 // hit is a match a page may hold: a set by its id and slot, read again once the page is known;
-// any other instance by its id and record.
+// any other instance by its id and itself, whose record is made once the page is known.
 type hit struct {
 	id   int64
 	slot uint32
-	rec  Record
+	val  valuer
 	key  sortKey
 }
 
@@ -493,7 +493,7 @@ func (h *pageHeap) keep() {
 }
 
 // offerValues takes a matching instance that is not a set, if it is among the best so far; its
-// record is made only then.
+// record is made only if the page holds it.
 func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte) []byte {
 	h.cand = hit{id: id}
 	if h.field != "" {
@@ -504,7 +504,7 @@ func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte) []byte {
 		if h.cand.key.number {
 			h.cand.key.s = strconv.FormatInt(h.cand.key.n, 10)
 		}
-		h.cand.rec = v.record()
+		h.cand.val = v
 		h.keep()
 	}
 	return scratch
@@ -649,7 +649,7 @@ func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
 }
 
 // valuer is an instance that is not a set, as a search reads it: its fields' values, and its
-// record, made only for what a page keeps.
+// record, made only for the page's hits. It never changes once stored.
 type valuer interface {
 	appendField(b []byte, field string) []byte // the field's value as JSON text
 	record() Record
