@@ -312,7 +312,8 @@ type RecordQuery struct {
 }
 
 // SearchBusinesses returns how many businesses match and the page asked for; ids, when not nil,
-// limits them to those. Businesses are few (the fixtures'): their records are made at once.
+// limits them to those. Businesses are few (the fixtures'); their values are read without
+// making their records, which are made for the page's only.
 func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int64]bool) (int, []Record, error) {
 	terms, top, err := plan(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort, "bk_biz_id")
 	if err != nil {
@@ -323,18 +324,18 @@ func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int
 	s.mu.RUnlock()
 	count := 0
 	var scratch []byte
-	for _, b := range bs {
+	for i := range bs {
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
+		b := businessAt{&bs[i], s.layout}
 		if ids != nil && !ids[b.ID] {
 			continue
 		}
-		rec := b.record(s.layout)
 		var ok bool
-		if ok, scratch = matchesValues(rec, terms, scratch); ok {
+		if ok, scratch = matchesValues(b, terms, scratch); ok {
 			count++
-			scratch = offerValues(top, b.ID, rec, scratch)
+			scratch = offerValues(top, b.ID, b, scratch)
 		}
 	}
 	return pageOf(top, count, q.Fields)

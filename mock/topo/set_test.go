@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Berlin on any machine
@@ -97,5 +99,22 @@ func TestAppendRecordsMatchesEncodingJSON(t *testing.T) {
 	}
 	for _, page := range [][]Record{nil, {}, {nil}, {{}}, recs} {
 		assert.Equal(t, encodingJSON(t, page), string(AppendRecords(nil, page)))
+	}
+}
+
+// TestBusinessFieldsMatchItsRecord: a search reads a business's fields as its record holds them,
+// the server's over those it keeps.
+func TestBusinessFieldsMatchItsRecord(t *testing.T) {
+	l := newLayout(nil, time.FixedZone("UTC+8", 8*3600))
+	for _, b := range []Business{
+		{ID: 2, Name: "蓝鲸", Created: 1645533241386, Fields: Record{"bk_biz_maintainer": "admin", "life_cycle": "2", "n": json.Number("-0")}},
+		{ID: 3, Name: "a\"<b>", Default: 1, Fields: Record{"bk_biz_name": "kept", "create_time": "x", "bk_supplier_account": "42", "x": nil}},
+		{ID: 4},
+	} {
+		rec := b.record(l)
+		at := businessAt{&b, l}
+		for _, f := range append(slices.Collect(maps.Keys(rec)), "absent") {
+			assert.Equal(t, string(rec.appendField(nil, f)), string(at.appendField(nil, f)), "business %d, %s", b.ID, f)
+		}
 	}
 }

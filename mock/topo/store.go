@@ -6,9 +6,12 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
 
 // Errors of the store.
@@ -49,6 +52,36 @@ func (b Business) record(l *layout) Record {
 	rec["bk_biz_id"], rec["bk_biz_name"], rec["default"], rec["create_time"], rec["last_time"] = b.ID, b.Name, b.Default, t, t
 	rec["bk_created_at"], rec["bk_updated_at"] = t, t // added on read (reference §12.2)
 	return rec
+}
+
+// businessAt is a business as a search reads it.
+type businessAt struct {
+	*Business
+	l *layout
+}
+
+func (b businessAt) record() Record { return b.Business.record(b.l) }
+
+// appendField appends a field of the business's record as JSON text, without making the
+// record: the server's fields first, as record writes them over Fields.
+func (b businessAt) appendField(text []byte, field string) []byte {
+	switch field {
+	case "bk_biz_id":
+		return strconv.AppendInt(text, b.ID, 10)
+	case "bk_biz_name":
+		return jsonx.AppendString(text, b.Name)
+	case "default":
+		return strconv.AppendInt(text, b.Default, 10)
+	case "create_time", "last_time", "bk_created_at", "bk_updated_at":
+		return append(b.l.appendTime(append(text, '"'), b.Created), '"')
+	}
+	if v, ok := b.Fields[field]; ok {
+		return AppendValue(text, v)
+	}
+	if field == "bk_supplier_account" {
+		return jsonx.AppendString(text, DefaultSupplierAccount)
+	}
+	return append(text, "null"...)
 }
 
 // Level is a custom mainline level between the business and its sets, such as a zone.
