@@ -216,30 +216,41 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	})
 }
 
-// adminSets lists the stored sets, filtered by bk_biz_id, bk_parent_id and bk_set_name.
+// adminSetsPage is how many sets the admin API lists at once unless limit says otherwise.
+const adminSetsPage = 1000
+
+// adminSets lists the stored sets by id, filtered by bk_biz_id, bk_parent_id and bk_set_name, a
+// page at a time (start, limit), with the count of all that match.
 func (s *Server) adminSets(c echo.Context) error {
-	want := map[string]int64{}
-	for _, k := range []string{"bk_biz_id", "bk_parent_id"} {
+	q := topo.Query{AllBusinesses: true, Condition: map[string]any{}, Limit: adminSetsPage, MaxPage: topo.DefaultMaxPage}
+	for _, k := range []string{"bk_biz_id", "bk_parent_id", "start", "limit"} {
 		n, ok, err := queryInt(c, k)
-		if err != nil {
+		switch {
+		case err != nil:
 			return adminError(c, http.StatusBadRequest, err.Error())
-		}
-		if ok {
-			want[k] = int64(n)
-		}
-	}
-	name := c.QueryParam("bk_set_name")
-	sets := []topo.Record{}
-	for _, rec := range s.store.Sets() {
-		keep := name == "" || rec["bk_set_name"] == name
-		for k, v := range want {
-			keep = keep && rec[k] == v
-		}
-		if keep {
-			sets = append(sets, rec)
+		case !ok:
+		case k == "bk_biz_id":
+			q.BizID, q.AllBusinesses = int64(n), false
+		case k == "bk_parent_id":
+			q.Condition[k] = int64(n)
+		case k == "start":
+			q.Start = n
+		default:
+			q.Limit = n
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"count": len(sets), "sets": sets})
+	if name := c.QueryParam("bk_set_name"); name != "" {
+		q.Condition["bk_set_name"] = name
+	}
+	if q.Start < 0 || q.Limit <= 0 || q.Limit > q.MaxPage || q.Start+q.Limit > topo.MaxWindow {
+		return adminError(c, http.StatusBadRequest, fmt.Sprintf("limit is 1 to %d, and start and limit reach no further than %d", q.MaxPage, topo.MaxWindow))
+	}
+	count, page, err := s.store.SearchPage(c.Request().Context(), q)
+	if err != nil {
+		return adminError(c, http.StatusServiceUnavailable, err.Error()) // the client went away
+	}
+	b := append(fmt.Appendf(nil, `{"count":%d,"sets":`, count), page.AppendJSON(nil)...)
+	return c.JSONBlob(http.StatusOK, append(b, '}'))
 }
 
 // adminJournal lists the journal, newest first, filtered by path, user and code.

@@ -38,6 +38,8 @@ func TestAdminAPIKeepsItsDocument(t *testing.T) {
 	}{
 		{"sets", http.MethodGet, "/__mock/sets?bk_biz_id=1", "", plain, nil, 200},
 		{"sets, a bad filter", http.MethodGet, "/__mock/sets?bk_biz_id=x", "", plain, nil, 400},
+		{"sets, a page", http.MethodGet, "/__mock/sets?start=1&limit=1", "", plain, nil, 200},
+		{"sets, too large a page", http.MethodGet, "/__mock/sets?limit=10001", "", plain, nil, 400},
 		{"reset", http.MethodPost, "/__mock/reset", "", plain, nil, 200},
 		{"journal", http.MethodGet, "/__mock/journal?limit=5", "", plain, nil, 200},
 		{"journal, a bad code", http.MethodGet, "/__mock/journal?code=x", "", plain, nil, 400},

@@ -424,3 +424,44 @@ func TestParseNetworks(t *testing.T) {
 		assert.Equal(t, tc.want, fmt.Sprint(got), tc.list)
 	}
 }
+
+// TestAdminSetsIsPaged: the stored sets are listed a page at a time, by id (1,000 unless limit
+// says otherwise, at most 10,000), with the count of all that match: a store of any size costs a
+// page to list.
+func TestAdminSetsIsPaged(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for i := range 1200 {
+		require.True(t, req{surface: "esb", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", fmt.Sprint("s", i))}.send(t, s).Result)
+	}
+	type list struct {
+		Count int              `json:"count"`
+		Sets  []map[string]any `json:"sets"`
+	}
+	ids := func(l list) (out []int64) {
+		for _, set := range l.Sets {
+			out = append(out, int64(set["bk_set_id"].(float64)))
+		}
+		return out
+	}
+	var all list
+	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/sets", "", &all))
+	assert.Equal(t, 1202, all.Count, "the built-in sets and those made")
+	require.Len(t, all.Sets, 1000)
+	assert.Equal(t, int64(1), ids(all)[0])
+	assert.True(t, slices.IsSorted(ids(all)), "by id")
+
+	var rest list
+	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/sets?start=1000&limit=500", "", &rest))
+	assert.Equal(t, 1202, rest.Count)
+	assert.Len(t, rest.Sets, 202)
+	assert.Greater(t, ids(rest)[0], ids(all)[999])
+
+	var biz list
+	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/sets?bk_biz_id=2&bk_parent_id=2&limit=10", "", &biz))
+	assert.Equal(t, 1201, biz.Count, "its idle pool and the sets made")
+	assert.Len(t, biz.Sets, 10)
+
+	for _, bad := range []string{"limit=10001", "limit=-1", "start=-1", "start=x", "start=99999&limit=10"} {
+		assert.Equal(t, 400, admin(t, s, http.MethodGet, "/__mock/sets?"+bad, "", nil), bad)
+	}
+}

@@ -36,14 +36,16 @@ var (
 
 // Query selects sets of a business, as search_set does.
 type Query struct {
-	BizID     int64
-	Condition map[string]any // field -> value, or field -> {"$in": [...]} / {"$nin": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
-	Rules     []Rule         // more tests, all of which a set must pass too
-	Fields    []string       // empty: every field
-	Start     int
-	Limit     int    // 0: every set from Start on
-	Sort      string // a field, "-field" for descending; "": bk_set_id
-	MaxPage   int    // the most sets a page may hold; 0: DefaultMaxPage
+	BizID int64
+	// AllBusinesses selects sets of every business in place of BizID's: the admin API's list.
+	AllBusinesses bool
+	Condition     map[string]any // field -> value, or field -> {"$in": [...]} / {"$nin": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
+	Rules         []Rule         // more tests, all of which a set must pass too
+	Fields        []string       // empty: every field
+	Start         int
+	Limit         int    // 0: every set from Start on
+	Sort          string // a field, "-field" for descending; "": bk_set_id
+	MaxPage       int    // the most sets a page may hold; 0: DefaultMaxPage
 	// Owners are the supplier accounts whose sets the caller sees: CMDB looks up owner "0" for
 	// a caller of account "0", else "0" and the caller's. Empty: every owner.
 	Owners []string
@@ -85,8 +87,8 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	if hits, count, ok := s.pageByID(q, terms, top); ok {
 		return count, s.page(hits, terms, q.Fields), nil
 	}
-	m := setMatches{biz: q.BizID, owners: q.Owners, terms: terms, top: top}
-	if name, ok := nameOf(terms); ok {
+	m := setMatches{biz: q.BizID, all: q.AllBusinesses, owners: q.Owners, terms: terms, top: top}
+	if name, ok := nameOf(terms); ok && !q.AllBusinesses {
 		s.mu.RLock()
 		var parents map[int64]int
 		if b := s.names.biz[q.BizID]; b != nil {
@@ -124,6 +126,7 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 // setMatches counts and offers to a page the sets a search reads, whichever way it finds them.
 type setMatches struct {
 	biz     int64
+	all     bool // every business's sets, not biz's
 	owners  []string
 	terms   []term
 	top     *pageHeap
@@ -134,7 +137,7 @@ type setMatches struct {
 // read reads the set in a slot; s.mu is held.
 func (m *setMatches) read(s *Store, slot uint32) {
 	r := s.slab.at(slot)
-	if r.id == 0 || r.biz != m.biz || !visible(r, m.owners) {
+	if r.id == 0 || r.biz != m.biz && !m.all || !visible(r, m.owners) {
 		return // a free slot, or another business's or owner's set
 	}
 	var ok bool
@@ -161,7 +164,7 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 // set: a client walking a business page by page. ok is false for any other search, and when the
 // business holds sets of other owners while the caller names its own.
 func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, count int, ok bool) {
-	if len(terms) > 0 || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
+	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
 		return nil, 0, false
 	}
 	s.mu.RLock()
