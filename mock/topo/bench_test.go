@@ -242,3 +242,25 @@ func BenchmarkSearchModulesDeepPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSetsOfASmallBusiness reads the ten sets of a business beside one of 100,000, as
+// search_biz_inst_topo and the page do: the cost must not grow with the other business's sets.
+func BenchmarkSetsOfASmallBusiness(b *testing.B) {
+	s := newStore(200_000)
+	for i := range 100_000 {
+		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		if _, err := s.Create(draft(2, 2, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if sets, more := s.SetsOf(2, 10_000); len(sets) != 10 || more {
+			b.Fatal(len(sets), more)
+		}
+	}
+}

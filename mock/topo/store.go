@@ -503,24 +503,27 @@ type Placed struct {
 	Modules                           []Module
 }
 
-// SetsOf returns the sets of a business with their modules, by id; at most limit of them, and
-// whether there were more.
+// SetsOf returns the sets of a business with their modules, by id; none when there are more
+// than limit, and whether there were. It reads the business's own ids, not every set's.
 func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []Placed
-	for id, slot := range s.sets {
-		r := s.slab.at(slot)
-		if r.biz != bizID {
-			continue
+	b := s.names.biz[bizID]
+	switch {
+	case b == nil:
+		return nil, false
+	case b.live() > limit:
+		return nil, true
+	}
+	out := make([]Placed, 0, b.live())
+	for _, id := range b.ids {
+		if id < 0 {
+			continue // removed
 		}
-		if len(out) == limit {
-			return nil, true
-		}
+		r := s.slab.at(s.sets[id])
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
 			Modules: slices.Clone(s.modules[id])})
 	}
-	slices.SortFunc(out, func(a, b Placed) int { return cmp.Compare(a.ID, b.ID) })
 	return out, false
 }
 

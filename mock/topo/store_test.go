@@ -515,6 +515,24 @@ func TestPageByIDAgreesWithAScan(t *testing.T) {
 		t.Helper()
 		every := map[string]any{"bk_set_id": map[string]any{"$nin": []any{}}}
 		for _, biz := range []int64{1, 2, 3} {
+			// The sets of a business for its tree, read from its ids, against a scan.
+			_, all, err := s.Search(ctx, topo.Query{BizID: biz, Condition: every})
+			require.NoError(t, err)
+			placed, more := s.SetsOf(biz, len(all))
+			assert.False(t, more, "%s: biz %d", when, biz)
+			var got []topo.Record
+			for _, p := range placed {
+				got = append(got, topo.Record{"bk_set_id": p.ID, "bk_set_name": p.Name, "bk_parent_id": p.ParentID})
+			}
+			var want []topo.Record
+			for _, rec := range all {
+				want = append(want, topo.Record{"bk_set_id": rec["bk_set_id"], "bk_set_name": rec["bk_set_name"], "bk_parent_id": rec["bk_parent_id"]})
+			}
+			assert.Equal(t, want, got, "%s: biz %d", when, biz)
+			if len(all) > 0 {
+				_, more = s.SetsOf(biz, len(all)-1)
+				assert.True(t, more, "%s: biz %d, one more than the limit", when, biz)
+			}
 			for _, owners := range [][]string{nil, {"0"}, {"0", "tenant"}, {"tenant"}} {
 				for _, sort := range []string{"", "bk_set_id", "-bk_set_id"} {
 					for _, page := range [][2]int{{0, 1}, {0, 10}, {3, 7}, {50, 20}, {199, 50}, {0, 0}, {180, 0}, {1000, 5}} {
