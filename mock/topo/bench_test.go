@@ -264,3 +264,24 @@ func BenchmarkSetsOfASmallBusiness(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuiltInOfASmallBusiness reads what get_biz_internal_module answers, the idle set and
+// the built-in modules of a business beside one of 100,000 sets of two modules each: the cost
+// must not grow with the other business's sets.
+func BenchmarkBuiltInOfASmallBusiness(b *testing.B) {
+	s := newStore(200_000)
+	s.Put(1, topo.Draft{BizID: 2, ParentID: 2, Name: "空闲机池", Default: 1, Attrs: draft(0, 0, "").Attrs},
+		[]topo.Module{{ID: 1, Name: "空闲机", BizID: 2, SetID: 1, Default: 1}, {ID: 2, Name: "故障机", BizID: 2, SetID: 1, Default: 2}})
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i+1), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2*i + 1), Name: "a", BizID: 1}, {ID: int64(2*i + 2), Name: "b", BizID: 1}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := s.IdleSet(2); !ok {
+			b.Fatal("no idle set")
+		}
+		if ms := s.BuiltInModules(2); len(ms) != 2 {
+			b.Fatal(len(ms))
+		}
+	}
+}

@@ -3,6 +3,7 @@ package topo
 import (
 	"cmp"
 	"hash/maphash"
+	"iter"
 	"slices"
 )
 
@@ -222,6 +223,19 @@ func (ix *nameIndex) sortIDs() {
 		slices.Sort(b.ids)
 	}
 	ix.bulk = false
+}
+
+// setsOf yields the ids of a business's sets, in order.
+func (ix *nameIndex) setsOf(bizID int64) iter.Seq[int64] {
+	return func(yield func(int64) bool) {
+		if b := ix.biz[bizID]; b != nil {
+			for _, id := range b.ids {
+				if id > 0 && !yield(id) { // a removed id is negated
+					return
+				}
+			}
+		}
+	}
 }
 
 // live is how many sets the business holds.

@@ -360,12 +360,13 @@ func cut(rec Record, fields []string) Record {
 }
 
 // BuiltInModules returns the modules of a business whose default is not 0 (its idle, faulty
-// and recycle modules), by id: get_biz_internal_module's.
+// and recycle modules), by id: get_biz_internal_module's. It reads the modules of the business's
+// own sets, not every module.
 func (s *Store) BuiltInModules(bizID int64) []Module {
 	s.mu.RLock()
 	var out []Module
-	for _, ms := range s.modules {
-		for _, m := range ms {
+	for id := range s.names.setsOf(bizID) {
+		for _, m := range s.modules[id] {
 			if m.BizID == bizID && m.Default != 0 {
 				out = append(out, m)
 			}

@@ -533,6 +533,25 @@ func TestPageByIDAgreesWithAScan(t *testing.T) {
 				_, more = s.SetsOf(biz, len(all)-1)
 				assert.True(t, more, "%s: biz %d, one more than the limit", when, biz)
 			}
+			// Its idle set and built-in modules, against a scan of its sets.
+			var idle int64
+			var builtIn []topo.Module
+			for _, rec := range all {
+				id := rec["bk_set_id"].(int64)
+				if rec["default"] == int64(1) && idle == 0 {
+					idle = id
+				}
+				for _, m := range s.Modules(id) {
+					if m.Default != 0 {
+						builtIn = append(builtIn, m)
+					}
+				}
+			}
+			set, found := s.IdleSet(biz)
+			assert.Equal(t, idle != 0, found, "%s: biz %d", when, biz)
+			assert.Equal(t, idle, set.ID(), "%s: biz %d", when, biz)
+			slices.SortFunc(builtIn, func(a, b topo.Module) int { return cmp.Compare(a.ID, b.ID) })
+			assert.Equal(t, builtIn, s.BuiltInModules(biz), "%s: biz %d", when, biz)
 			for _, owners := range [][]string{nil, {"0"}, {"0", "tenant"}, {"tenant"}} {
 				for _, sort := range []string{"", "bk_set_id", "-bk_set_id"} {
 					for _, page := range [][2]int{{0, 1}, {0, 10}, {3, 7}, {50, 20}, {199, 50}, {0, 0}, {180, 0}, {1000, 5}} {
@@ -549,6 +568,12 @@ func TestPageByIDAgreesWithAScan(t *testing.T) {
 		}
 	}
 	s := newStore(10_000)
+	for biz := int64(1); biz <= 2; biz++ { // an idle set each, and a module of another kind in an ordinary set
+		idle := draft(biz, biz, "idle")
+		idle.Default = 1
+		s.Put(9000+biz, idle, []topo.Module{{ID: 2*biz - 1, Name: "空闲机", Default: 1}, {ID: 2 * biz, Name: "ok"}})
+		s.Put(9010+biz, draft(biz, biz, "recycled"), []topo.Module{{ID: 10 + biz, Name: "待回收", Default: 3}})
+	}
 	var ids []int64
 	for i := range 400 {
 		d := draft(int64(1+i%2), int64(1+i%2), fmt.Sprint("s", i))
