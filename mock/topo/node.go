@@ -68,7 +68,8 @@ func (s *Store) CreateNode(n Node) (Node, error) {
 func (s *Store) DeleteNode(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.nodes[id]; !ok {
+	node, ok := s.nodes[id]
+	if !ok {
 		return
 	}
 	gone := map[int64]bool{id: true}
@@ -84,13 +85,18 @@ func (s *Store) DeleteNode(id int64) {
 		delete(s.nodeNames, s.nodes[nid].key())
 		delete(s.nodes, nid)
 	}
-	for setID, slot := range s.sets {
-		if r := s.slab.at(slot); r.def == 0 && gone[r.parent] {
-			delete(s.sets, setID)
-			s.names.remove(slot)
-			s.slab.release(slot)
-			s.setModules(setID, nil)
+	var under []int64 // the business's sets under the nodes gone, read before any is removed
+	for setID := range s.names.setsOf(node.BizID) {
+		if r := s.slab.at(s.sets[setID]); r.def == 0 && gone[r.parent] {
+			under = append(under, setID)
 		}
+	}
+	for _, setID := range under {
+		slot := s.sets[setID]
+		delete(s.sets, setID)
+		s.names.remove(slot)
+		s.slab.release(slot)
+		s.setModules(setID, nil)
 	}
 }
 
