@@ -285,3 +285,20 @@ func BenchmarkBuiltInOfASmallBusiness(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindModulesByID reads ten modules by their ids among 200,000, as find_module_batch
+// does: the cost must not grow with the modules stored.
+func BenchmarkFindModulesByID(b *testing.B) {
+	s := newStore(200_000)
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	ids := []int64{2, 3, 1000, 1001, 50_000, 50_001, 150_000, 150_001, 199_998, 199_999}
+	q := topo.ModuleQuery{BizID: 1, IDs: ids, Fields: []string{"bk_module_id"}, MaxPage: 500}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, _, err := s.SearchModules(context.Background(), q); err != nil || n != len(ids) {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -238,8 +238,13 @@ func (ix *nameIndex) setsOf(bizID int64) iter.Seq[int64] {
 	}
 }
 
-// live is how many sets the business holds.
-func (b *bizSets) live() int { return len(b.ids) - b.holes }
+// live is how many sets the business holds (none for a nil one).
+func (b *bizSets) live() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.ids) - b.holes
+}
 
 // pageByID is the ids of the business's sets from the start-th on, at most n of them, in
 // ascending order or descending.

@@ -214,13 +214,25 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 			want[id] = true
 		}
 	}
+	// The sets whose modules are read: one set's, the sets of the modules asked for by id, or
+	// the business's; never a walk of every set's.
 	s.mu.RLock()
 	var setIDs []int64
 	switch _, ok := s.modules[q.SetID]; {
-	case q.SetID == 0:
-		setIDs = slices.AppendSeq(make([]int64, 0, len(s.modules)), maps.Keys(s.modules))
-	case ok:
-		setIDs = []int64{q.SetID} // one set's: not a walk of every set's
+	case q.SetID != 0:
+		if ok {
+			setIDs = []int64{q.SetID}
+		}
+	case q.IDs != nil:
+		for _, id := range q.IDs {
+			if setID, found := s.moduleSets[id]; found {
+				setIDs = append(setIDs, setID)
+			}
+		}
+		slices.Sort(setIDs)
+		setIDs = slices.Compact(setIDs) // a set read twice would count its modules twice
+	default:
+		setIDs = slices.AppendSeq(make([]int64, 0, s.names.biz[q.BizID].live()), s.names.setsOf(q.BizID))
 	}
 	s.mu.RUnlock()
 	count := 0
@@ -234,33 +246,26 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 			ms := s.modules[setIDs[next]] // nil when the set went meanwhile
 			read += len(ms) + 1
 			for i := range ms {
-				m := moduleAt{&ms[i], s.layout}
+				m := &ms[i]
 				if m.BizID != q.BizID || want != nil && !want[m.ID] || len(q.Owners) > 0 && !slices.Contains(q.Owners, m.owner()) {
 					continue
 				}
 				var ok bool
-				if ok, scratch = matchesValues(m, terms, scratch); ok {
+				if ok, scratch = matchesValues(m, terms, scratch, s.layout); ok {
 					count++
-					scratch = offerValues(top, m.ID, m, scratch)
+					scratch = offerValues(top, m.ID, m, scratch, s.layout)
 				}
 			}
 		}
 		s.mu.RUnlock()
 	}
-	return pageOf(top, count, q.Fields)
+	return pageOf(top, count, q.Fields, s.layout)
 }
 
-// moduleAt is a stored module as a search reads it. Modules in the store are never changed in
-// place (a change stores a new slice), so it may be read once the lock is let go.
-type moduleAt struct {
-	*Module
-	l *layout
-}
-
-func (m moduleAt) record() Record { return m.Module.record(m.l) }
-
-// appendField appends a field of the module's record as JSON text, without making the record.
-func (m moduleAt) appendField(b []byte, field string) []byte {
+// appendField appends a field of the module's record as JSON text, without making the record; l
+// writes its times. A search reads a stored module through a pointer: modules in the store are
+// never changed in place (a change stores a new slice), so it may be read once the lock is let go.
+func (m *Module) appendField(b []byte, field string, l *layout) []byte {
 	switch field {
 	case "bk_module_id":
 		return strconv.AppendInt(b, m.ID, 10)
@@ -279,7 +284,7 @@ func (m moduleAt) appendField(b []byte, field string) []byte {
 	case "bk_created_by":
 		return jsonx.AppendString(b, m.CreatedBy)
 	case "service_category_id", "create_time", "last_time", "bk_created_at", "bk_updated_at":
-		return AppendValue(b, m.record()[field]) // rare in a condition: made as the record makes it
+		return AppendValue(b, m.record(l)[field]) // rare in a condition: made as the record makes it
 	}
 	if v, ok := m.Fields[field]; ok {
 		return AppendValue(b, v)
@@ -287,15 +292,15 @@ func (m moduleAt) appendField(b []byte, field string) []byte {
 	return AppendValue(b, moduleDefaults[field])
 }
 
-// pageOf is the page a search kept, cut to the fields asked for.
-func pageOf(top *pageHeap, count int, fields []string) (int, []Record, error) {
+// pageOf is the page a search kept, cut to the fields asked for; l writes its records' times.
+func pageOf(top *pageHeap, count int, fields []string, l *layout) (int, []Record, error) {
 	hits, err := top.page(count)
 	if err != nil {
 		return 0, nil, err
 	}
 	page := make([]Record, len(hits))
 	for i, h := range hits {
-		page[i] = cut(h.val.record(), fields)
+		page[i] = cut(h.val.record(l), fields)
 	}
 	return count, page, nil
 }
@@ -328,22 +333,24 @@ func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
-		b := businessAt{&bs[i], s.layout}
+		b := &bs[i]
 		if ids != nil && !ids[b.ID] {
 			continue
 		}
 		var ok bool
-		if ok, scratch = matchesValues(b, terms, scratch); ok {
+		if ok, scratch = matchesValues(b, terms, scratch, s.layout); ok {
 			count++
-			scratch = offerValues(top, b.ID, b, scratch)
+			scratch = offerValues(top, b.ID, b, scratch, s.layout)
 		}
 	}
-	return pageOf(top, count, q.Fields)
+	return pageOf(top, count, q.Fields, s.layout)
 }
 
 // appendField and record let a record be searched as an instance.
-func (r Record) appendField(b []byte, field string) []byte { return AppendValue(b, r[field]) }
-func (r Record) record() Record                            { return r }
+func (r Record) appendField(b []byte, field string, _ *layout) []byte {
+	return AppendValue(b, r[field])
+}
+func (r Record) record(*layout) Record { return r }
 
 // cut is a record with only the fields asked for (all when none is).
 func cut(rec Record, fields []string) Record {

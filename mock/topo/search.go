@@ -497,10 +497,10 @@ func (h *pageHeap) keep() {
 
 // offerValues takes a matching instance that is not a set, if it is among the best so far; its
 // record is made only if the page holds it.
-func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte) []byte {
+func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte, l *layout) []byte {
 	h.cand = hit{id: id}
 	if h.field != "" {
-		scratch = v.appendField(scratch[:0], h.field)
+		scratch = v.appendField(scratch[:0], h.field, l)
 		h.cand.key = keyOfText(scratch)
 	}
 	if h.wants() {
@@ -652,16 +652,17 @@ func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
 }
 
 // valuer is an instance that is not a set, as a search reads it: its fields' values, and its
-// record, made only for the page's hits. It never changes once stored.
+// record, made only for the page's hits; l writes their times. It never changes once stored,
+// and is a pointer (or a map), which a hit holds without a copy.
 type valuer interface {
-	appendField(b []byte, field string) []byte // the field's value as JSON text
-	record() Record
+	appendField(b []byte, field string, l *layout) []byte // the field's value as JSON text
+	record(l *layout) Record
 }
 
 // matchesValues reports whether an instance passes every term, as matches does a row.
-func matchesValues[V valuer](v V, terms []term, scratch []byte) (bool, []byte) {
+func matchesValues[V valuer](v V, terms []term, scratch []byte, l *layout) (bool, []byte) {
 	for i := range terms {
-		scratch = v.appendField(scratch[:0], terms[i].field)
+		scratch = v.appendField(scratch[:0], terms[i].field, l)
 		if !terms[i].holds(scratch) {
 			return false, scratch
 		}

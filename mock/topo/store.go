@@ -54,17 +54,9 @@ func (b Business) record(l *layout) Record {
 	return rec
 }
 
-// businessAt is a business as a search reads it.
-type businessAt struct {
-	*Business
-	l *layout
-}
-
-func (b businessAt) record() Record { return b.Business.record(b.l) }
-
 // appendField appends a field of the business's record as JSON text, without making the
-// record: the server's fields first, as record writes them over Fields.
-func (b businessAt) appendField(text []byte, field string) []byte {
+// record: the server's fields first, as record writes them over Fields; l writes its times.
+func (b *Business) appendField(text []byte, field string, l *layout) []byte {
 	switch field {
 	case "bk_biz_id":
 		return strconv.AppendInt(text, b.ID, 10)
@@ -73,7 +65,7 @@ func (b businessAt) appendField(text []byte, field string) []byte {
 	case "default":
 		return strconv.AppendInt(text, b.Default, 10)
 	case "create_time", "last_time", "bk_created_at", "bk_updated_at":
-		return append(b.l.appendTime(append(text, '"'), b.Created), '"')
+		return append(l.appendTime(append(text, '"'), b.Created), '"')
 	}
 	if v, ok := b.Fields[field]; ok {
 		return AppendValue(text, v)

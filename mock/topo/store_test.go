@@ -663,3 +663,50 @@ func TestPageJSONMatchesItsRecords(t *testing.T) {
 		assert.Equal(t, strings.TrimSuffix(buf.String(), "\n"), string(page.AppendJSON(nil)), "%+v", q)
 	}
 }
+
+// TestSearchModulesReadsTheRightSets: a search by module ids reads the sets of those modules, a
+// search of a business its own sets; either finds what a scan of every module finds, an id
+// asked for twice, or two of one set, counted once.
+func TestSearchModulesReadsTheRightSets(t *testing.T) {
+	s := newStore(1000)
+	var all []topo.Module
+	for i := 1; i <= 60; i++ {
+		biz := int64(1 + i%3)
+		s.Put(int64(i), draft(biz, biz, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	require.NoError(t, s.Delete(2, 4)) // a set gone, with its modules
+	for i := int64(1); i <= 60; i++ {
+		all = append(all, s.Modules(i)...)
+	}
+	ctx := context.Background()
+	for _, q := range []topo.ModuleQuery{
+		{BizID: 1}, {BizID: 2}, {BizID: 9},
+		{BizID: 1, IDs: []int64{6, 7, 6, 9, 8, 500}}, // set 3's two modules, one twice; 8 and 9 are business 2's
+		{BizID: 2, IDs: []int64{8, 9, 10, 11}},       // set 4's are gone
+		{BizID: 1, Condition: map[string]any{"bk_module_name": "b"}, Sort: "-bk_module_id", Limit: 5},
+	} {
+		want := map[int64]bool{}
+		for _, id := range q.IDs {
+			want[id] = true
+		}
+		var ids []int64
+		for _, m := range all {
+			if m.BizID == q.BizID && (q.IDs == nil || want[m.ID]) && (q.Condition == nil || m.Name == "b") {
+				ids = append(ids, m.ID)
+			}
+		}
+		n, page, err := s.SearchModules(ctx, q)
+		require.NoError(t, err)
+		assert.Equal(t, len(ids), n, "%+v", q)
+		var got []int64
+		for _, rec := range page {
+			got = append(got, rec["bk_module_id"].(int64))
+		}
+		slices.Sort(ids)
+		if q.Sort == "-bk_module_id" {
+			slices.Reverse(ids)
+			ids = ids[:min(len(ids), q.Limit)]
+		}
+		assert.Equal(t, ids, got, "%+v", q)
+	}
+}
