@@ -302,3 +302,22 @@ func BenchmarkFindModulesByID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindSetsByID reads ten sets by their ids among 100,000, as find_set_batch does: the
+// cost must not grow with the sets stored.
+func BenchmarkFindSetsByID(b *testing.B) {
+	s := newStore(200_000)
+	for i := range 100_000 {
+		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ids := []any{int64(1), int64(2), int64(1000), int64(1001), int64(50_000), int64(50_001), int64(90_000), int64(90_001), int64(99_999), int64(100_000)}
+	q := topo.Query{BizID: 1, Condition: map[string]any{"bk_set_id": map[string]any{"$in": ids}}, Fields: []string{"bk_set_id", "default"}, MaxPage: 500}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, _, err := s.Search(context.Background(), q); err != nil || n != len(ids) {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -88,6 +88,16 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 		return count, s.page(hits, terms, q.Fields), nil
 	}
 	m := setMatches{biz: q.BizID, all: q.AllBusinesses, owners: q.Owners, terms: terms, top: top}
+	if ids, ok := idsOf(terms); ok && len(ids) <= scanSlice { // the sets asked for by id, looked up
+		s.mu.RLock()
+		for _, id := range ids {
+			if slot, found := s.sets[id]; found {
+				m.read(s, slot)
+			}
+		}
+		s.mu.RUnlock()
+		return s.setsPage(top, m.count, terms, q.Fields)
+	}
 	if name, ok := nameOf(terms); ok && !q.AllBusinesses {
 		s.mu.RLock()
 		var parents map[int64]int
@@ -297,6 +307,33 @@ func nameOf(terms []term) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// idsOf are the set ids a search's terms allow, if one of them names the ids ($eq or $in on
+// bk_set_id, as find_set_batch asks): those sets are looked up, not found by reading every set.
+func idsOf(terms []term) ([]int64, bool) {
+	for _, t := range terms {
+		if t.field != "bk_set_id" {
+			continue
+		}
+		switch t.op {
+		case "$eq":
+			id, ok := parseInt(t.text)
+			if !ok {
+				return nil, true // no set's id is written so
+			}
+			return []int64{id}, true
+		case "$in":
+			ids := make([]int64, 0, len(t.in))
+			for text := range t.in {
+				if id, ok := parseInt([]byte(text)); ok {
+					ids = append(ids, id)
+				}
+			}
+			return ids, true
+		}
+	}
+	return nil, false
 }
 
 // sortKey is a set's value of the sort field, as compareValues orders it, worked out once a set.

@@ -710,3 +710,72 @@ func TestSearchModulesReadsTheRightSets(t *testing.T) {
 		assert.Equal(t, ids, got, "%+v", q)
 	}
 }
+
+// TestSearchByIDsAgreesWithAScan: a search that names set ids ($in or $eq on bk_set_id, as
+// find_set_batch does) looks them up, and finds what a scan finds (the same ids as a pattern),
+// whatever else it asks: other tests, owners, every business, sorts and pages.
+func TestSearchByIDsAgreesWithAScan(t *testing.T) {
+	s := newStore(10_000)
+	ctx := context.Background()
+	var ids []int64
+	for i := range 300 {
+		d := draft(int64(1+i%2), int64(1+i%2), fmt.Sprint("s", i%7, "-", i))
+		if i%11 == 0 {
+			d.Extra = topo.Record{"bk_supplier_account": "tenant"}
+		}
+		set, err := s.Create(d, nil)
+		require.NoError(t, err)
+		ids = append(ids, set.ID())
+	}
+	for i, id := range ids {
+		if i%6 == 0 {
+			require.NoError(t, s.Delete(int64(1+i%2), id))
+		}
+	}
+	lists := [][]any{{}, {ids[0]}, {ids[1], ids[2], ids[3], int64(99_999)}, {"5", json.Number("6"), 7.0, ids[10]}}
+	var many []any
+	for i := 0; i < len(ids); i += 2 {
+		many = append(many, ids[i])
+	}
+	lists = append(lists, many)
+	for _, list := range lists {
+		// The scan's form: every other id of the store's range left out ($nin), which no
+		// look-up reads. A number is written as JSON writes it: 7.0 is 7, "5" is no id.
+		asked := map[string]bool{}
+		for _, v := range list {
+			asked[string(topo.AppendValue(nil, v))] = true
+		}
+		var others []any
+		for id := int64(-1); id <= ids[len(ids)-1]+1; id++ {
+			if !asked[fmt.Sprint(id)] {
+				others = append(others, id)
+			}
+		}
+		for _, q := range []topo.Query{
+			{BizID: 1}, {BizID: 2, Owners: []string{"0"}}, {BizID: 2, Owners: []string{"0", "tenant"}}, {AllBusinesses: true},
+			{BizID: 1, Condition: map[string]any{"bk_set_name": map[string]any{"$regex": "^s3-"}}},
+			{BizID: 2, Sort: "-bk_set_name", Start: 2, Limit: 5},
+		} {
+			byIDs, byScan := q, q
+			byIDs.Condition, byScan.Condition = maps.Clone(q.Condition), maps.Clone(q.Condition)
+			if byIDs.Condition == nil {
+				byIDs.Condition, byScan.Condition = map[string]any{}, map[string]any{}
+			}
+			byIDs.Condition["bk_set_id"] = map[string]any{"$in": list}
+			byScan.Condition["bk_set_id"] = map[string]any{"$nin": others}
+			n1, p1, err1 := s.Search(ctx, byIDs)
+			n2, p2, err2 := s.Search(ctx, byScan)
+			require.NoError(t, err1)
+			require.NoError(t, err2)
+			assert.Equal(t, n2, n1, "%v %+v", list, q)
+			assert.Equal(t, idsOf(p2), idsOf(p1), "%v %+v", list, q)
+			if len(list) == 1 {
+				byIDs.Condition["bk_set_id"] = list[0]
+				n3, p3, err := s.Search(ctx, byIDs)
+				require.NoError(t, err)
+				assert.Equal(t, n2, n3, "$eq %v %+v", list, q)
+				assert.Equal(t, idsOf(p2), idsOf(p3), "$eq %v %+v", list, q)
+			}
+		}
+	}
+}
