@@ -321,3 +321,27 @@ func BenchmarkFindSetsByID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchSmallBusiness searches the 100 sets of a business beside one of 100,000 by a
+// condition its sets must be read for (their parent): the cost must not grow with the other
+// business's sets.
+func BenchmarkSearchSmallBusiness(b *testing.B) {
+	s := newStore(200_000)
+	for i := range 100_000 {
+		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 100 {
+		if _, err := s.Create(draft(2, int64(10+i%10), fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := topo.Query{BizID: 2, Condition: map[string]any{"bk_parent_id": 15}, Fields: []string{"bk_set_id", "bk_set_name"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, _, err := s.Search(context.Background(), q); err != nil || n != 10 {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -88,14 +88,10 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 		return count, s.page(hits, terms, q.Fields), nil
 	}
 	m := setMatches{biz: q.BizID, all: q.AllBusinesses, owners: q.Owners, terms: terms, top: top}
-	if ids, ok := idsOf(terms); ok && len(ids) <= scanSlice { // the sets asked for by id, looked up
-		s.mu.RLock()
-		for _, id := range ids {
-			if slot, found := s.sets[id]; found {
-				m.read(s, slot)
-			}
+	if ids, ok := idsOf(terms); ok { // the sets asked for by id, looked up
+		if err := m.readIDs(ctx, s, ids); err != nil {
+			return 0, Page{}, err
 		}
-		s.mu.RUnlock()
 		return s.setsPage(top, m.count, terms, q.Fields)
 	}
 	if name, ok := nameOf(terms); ok && !q.AllBusinesses {
@@ -114,6 +110,20 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 			return s.setsPage(top, m.count, terms, q.Fields)
 		}
 		s.mu.RUnlock()
+	}
+	// A business that holds few of the stored sets has its own read, not every set's.
+	s.mu.RLock()
+	var own []int64
+	few := !q.AllBusinesses && s.names.biz[q.BizID].live()*8 < int(s.slab.n)
+	if few {
+		own = slices.Collect(s.names.setsOf(q.BizID))
+	}
+	s.mu.RUnlock()
+	if few {
+		if err := m.readIDs(ctx, s, own); err != nil {
+			return 0, Page{}, err
+		}
+		return s.setsPage(top, m.count, terms, q.Fields)
 	}
 	for next := uint32(0); ; {
 		if err := ctx.Err(); err != nil {
@@ -155,6 +165,26 @@ func (m *setMatches) read(s *Store, slot uint32) {
 		m.count++
 		m.top.offer(r, slot, s.layout)
 	}
+}
+
+// readIDs reads the sets of ids that are stored, a slice of them under each hold of the lock,
+// until ctx ends.
+func (m *setMatches) readIDs(ctx context.Context, s *Store, ids []int64) error {
+	for len(ids) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(len(ids), scanSlice)
+		s.mu.RLock()
+		for _, id := range ids[:n] {
+			if slot, found := s.sets[id]; found {
+				m.read(s, slot)
+			}
+		}
+		s.mu.RUnlock()
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // setsPage reads the sets of the page a search kept, cut to the fields asked for. The search

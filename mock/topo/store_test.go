@@ -779,3 +779,53 @@ func TestSearchByIDsAgreesWithAScan(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchOfASmallBusinessAgreesWithAScan: a business that holds few of the stored sets is
+// searched through its own ids, and finds what a scan of every set finds.
+func TestSearchOfASmallBusinessAgreesWithAScan(t *testing.T) {
+	s := newStore(10_000)
+	ctx := context.Background()
+	for i := range 900 {
+		_, err := s.Create(draft(1, 1, fmt.Sprint("big-", i)), nil)
+		require.NoError(t, err)
+	}
+	var small []int64
+	for i := range 60 {
+		d := draft(2, int64(20+i%3), fmt.Sprint("s", i%4, "-", i))
+		if i%13 == 0 {
+			d.Extra = topo.Record{"bk_supplier_account": "tenant"}
+		}
+		set, err := s.Create(d, nil)
+		require.NoError(t, err)
+		small = append(small, set.ID())
+	}
+	for i, id := range small {
+		switch i % 7 {
+		case 0:
+			require.NoError(t, s.Delete(2, id))
+		case 1:
+			_, err := s.Update(2, id, draft(0, 0, fmt.Sprint("u", i)))
+			require.NoError(t, err)
+		}
+	}
+	for _, q := range []topo.Query{
+		{BizID: 2, Condition: map[string]any{"bk_parent_id": 21}},
+		{BizID: 2, Condition: map[string]any{"bk_set_name": map[string]any{"$regex": "^s1-"}}, Sort: "-bk_set_name"},
+		{BizID: 2, Condition: map[string]any{"bk_parent_id": map[string]any{"$ne": 20}}, Owners: []string{"0"}, Start: 3, Limit: 10},
+		{BizID: 2, Condition: map[string]any{"bk_set_desc": "desc"}, Owners: []string{"0", "tenant"}, Sort: "bk_parent_id"},
+		{BizID: 3, Condition: map[string]any{"bk_set_desc": "desc"}},
+	} {
+		scan := q
+		scan.AllBusinesses, scan.Condition = true, maps.Clone(q.Condition)
+		scan.Condition["bk_biz_id"] = q.BizID
+		n1, p1, err1 := s.Search(ctx, q)
+		n2, p2, err2 := s.Search(ctx, scan)
+		require.NoError(t, err1)
+		require.NoError(t, err2)
+		assert.Equal(t, n2, n1, "%+v", q)
+		assert.Equal(t, idsOf(p2), idsOf(p1), "%+v", q)
+		if q.BizID == 2 {
+			assert.NotZero(t, n1, "%+v finds some", q)
+		}
+	}
+}
