@@ -556,12 +556,9 @@ func TestPageByIDAgreesWithAScan(t *testing.T) {
 				for _, sort := range []string{"", "bk_set_id", "-bk_set_id"} {
 					for _, page := range [][2]int{{0, 1}, {0, 10}, {3, 7}, {50, 20}, {199, 50}, {0, 0}, {180, 0}, {1000, 5}} {
 						q := topo.Query{BizID: biz, Owners: owners, Sort: sort, Start: page[0], Limit: page[1]}
-						n1, p1, err1 := s.Search(ctx, q)
-						q.Condition = every
-						n2, p2, err2 := s.Search(ctx, q)
-						require.Equal(t, err2, err1, when)
-						assert.Equal(t, n2, n1, "%s: biz %d owners %v sort %q page %v", when, biz, owners, sort, page)
-						assert.Equal(t, idsOf(p2), idsOf(p1), "%s: biz %d owners %v sort %q page %v", when, biz, owners, sort, page)
+						scan := q
+						scan.Condition = every
+						sameSearch(t, s, q, scan, "%s: biz %d owners %v sort %q page %v", when, biz, owners, sort, page)
 					}
 				}
 			}
@@ -711,22 +708,41 @@ func TestSearchModulesReadsTheRightSets(t *testing.T) {
 	}
 }
 
+// sameSearch asserts that two searches find the same count and page, and returns the count.
+func sameSearch(t *testing.T, s *topo.Store, got, want topo.Query, msg string, args ...any) int {
+	t.Helper()
+	n1, p1, err1 := s.Search(context.Background(), got)
+	n2, p2, err2 := s.Search(context.Background(), want)
+	what := fmt.Sprintf(msg, args...)
+	require.Equal(t, err2, err1, what)
+	assert.Equal(t, n2, n1, what)
+	assert.Equal(t, idsOf(p2), idsOf(p1), what)
+	return n1
+}
+
+// createSets creates a set of each draft d makes for 0 to n-1, every foreign-th of them owned
+// by another account than "0", and returns their ids.
+func createSets(t *testing.T, s *topo.Store, n, foreign int, d func(i int) topo.Draft) []int64 {
+	t.Helper()
+	var ids []int64
+	for i := range n {
+		draft := d(i)
+		if i%foreign == 0 {
+			draft.Extra = topo.Record{"bk_supplier_account": "tenant"}
+		}
+		set, err := s.Create(draft, nil)
+		require.NoError(t, err)
+		ids = append(ids, set.ID())
+	}
+	return ids
+}
+
 // TestSearchByIDsAgreesWithAScan: a search that names set ids ($in or $eq on bk_set_id, as
 // find_set_batch does) looks them up, and finds what a scan finds (the same ids as a pattern),
 // whatever else it asks: other tests, owners, every business, sorts and pages.
 func TestSearchByIDsAgreesWithAScan(t *testing.T) {
 	s := newStore(10_000)
-	ctx := context.Background()
-	var ids []int64
-	for i := range 300 {
-		d := draft(int64(1+i%2), int64(1+i%2), fmt.Sprint("s", i%7, "-", i))
-		if i%11 == 0 {
-			d.Extra = topo.Record{"bk_supplier_account": "tenant"}
-		}
-		set, err := s.Create(d, nil)
-		require.NoError(t, err)
-		ids = append(ids, set.ID())
-	}
+	ids := createSets(t, s, 300, 11, func(i int) topo.Draft { return draft(int64(1+i%2), int64(1+i%2), fmt.Sprint("s", i%7, "-", i)) })
 	for i, id := range ids {
 		if i%6 == 0 {
 			require.NoError(t, s.Delete(int64(1+i%2), id))
@@ -763,18 +779,10 @@ func TestSearchByIDsAgreesWithAScan(t *testing.T) {
 			}
 			byIDs.Condition["bk_set_id"] = map[string]any{"$in": list}
 			byScan.Condition["bk_set_id"] = map[string]any{"$nin": others}
-			n1, p1, err1 := s.Search(ctx, byIDs)
-			n2, p2, err2 := s.Search(ctx, byScan)
-			require.NoError(t, err1)
-			require.NoError(t, err2)
-			assert.Equal(t, n2, n1, "%v %+v", list, q)
-			assert.Equal(t, idsOf(p2), idsOf(p1), "%v %+v", list, q)
+			sameSearch(t, s, byIDs, byScan, "%v %+v", list, q)
 			if len(list) == 1 {
 				byIDs.Condition["bk_set_id"] = list[0]
-				n3, p3, err := s.Search(ctx, byIDs)
-				require.NoError(t, err)
-				assert.Equal(t, n2, n3, "$eq %v %+v", list, q)
-				assert.Equal(t, idsOf(p2), idsOf(p3), "$eq %v %+v", list, q)
+				sameSearch(t, s, byIDs, byScan, "$eq %v %+v", list, q)
 			}
 		}
 	}
@@ -784,21 +792,8 @@ func TestSearchByIDsAgreesWithAScan(t *testing.T) {
 // searched through its own ids, and finds what a scan of every set finds.
 func TestSearchOfASmallBusinessAgreesWithAScan(t *testing.T) {
 	s := newStore(10_000)
-	ctx := context.Background()
-	for i := range 900 {
-		_, err := s.Create(draft(1, 1, fmt.Sprint("big-", i)), nil)
-		require.NoError(t, err)
-	}
-	var small []int64
-	for i := range 60 {
-		d := draft(2, int64(20+i%3), fmt.Sprint("s", i%4, "-", i))
-		if i%13 == 0 {
-			d.Extra = topo.Record{"bk_supplier_account": "tenant"}
-		}
-		set, err := s.Create(d, nil)
-		require.NoError(t, err)
-		small = append(small, set.ID())
-	}
+	createSets(t, s, 900, 1000, func(i int) topo.Draft { return draft(1, 1, fmt.Sprint("big-", i)) })
+	small := createSets(t, s, 60, 13, func(i int) topo.Draft { return draft(2, int64(20+i%3), fmt.Sprint("s", i%4, "-", i)) })
 	for i, id := range small {
 		switch i % 7 {
 		case 0:
@@ -818,14 +813,8 @@ func TestSearchOfASmallBusinessAgreesWithAScan(t *testing.T) {
 		scan := q
 		scan.AllBusinesses, scan.Condition = true, maps.Clone(q.Condition)
 		scan.Condition["bk_biz_id"] = q.BizID
-		n1, p1, err1 := s.Search(ctx, q)
-		n2, p2, err2 := s.Search(ctx, scan)
-		require.NoError(t, err1)
-		require.NoError(t, err2)
-		assert.Equal(t, n2, n1, "%+v", q)
-		assert.Equal(t, idsOf(p2), idsOf(p1), "%+v", q)
-		if q.BizID == 2 {
-			assert.NotZero(t, n1, "%+v finds some", q)
+		if n := sameSearch(t, s, q, scan, "%+v", q); q.BizID == 2 {
+			assert.NotZero(t, n, "%+v finds some", q)
 		}
 	}
 }
