@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"strconv"
 
@@ -142,6 +143,20 @@ func (s *Server) heavyRead(ctx context.Context) (release func(), ok bool) {
 	case <-ctx.Done():
 		return nil, false
 	}
+}
+
+// searchFailure is the answer of a search the store refused: a page over the mock's limit, a
+// condition it does not read, or a client gone.
+func (s *Server) searchFailure(c *call, err error) (answer, bool) {
+	switch {
+	case err == nil:
+		return answer{}, false
+	case errors.Is(err, topo.ErrPageTooLarge):
+		return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage), true
+	case errors.Is(err, topo.ErrBadCondition):
+		return c.failure(spec.MsgInvalid, "condition"), true
+	}
+	return c.failure(spec.MsgCancelled), true
 }
 
 // records are a page of records as an answer holds them, written as encoding/json writes them;

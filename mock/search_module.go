@@ -1,8 +1,6 @@
 package mock
 
 import (
-	"errors"
-
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -33,18 +31,4 @@ func (s *Server) searchModule(c *call) answer {
 		return a
 	}
 	return succeeded(foundPage{count: count, info: records(info)})
-}
-
-// searchFailure is the answer of a search the store refused: a page over the mock's limit, a
-// condition it does not read, or a client gone.
-func (s *Server) searchFailure(c *call, err error) (answer, bool) {
-	switch {
-	case err == nil:
-		return answer{}, false
-	case errors.Is(err, topo.ErrPageTooLarge):
-		return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage), true
-	case errors.Is(err, topo.ErrBadCondition):
-		return c.failure(spec.MsgInvalid, "condition"), true
-	}
-	return c.failure(spec.MsgCancelled), true
 }

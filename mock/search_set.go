@@ -2,7 +2,6 @@ package mock
 
 import (
 	"encoding/json"
-	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,13 +26,8 @@ func (s *Server) searchSet(c *call) answer {
 	}
 	q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
 	count, page, err := s.store.SearchPage(c.ctx, q)
-	switch {
-	case errors.Is(err, topo.ErrPageTooLarge):
-		return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage)
-	case errors.Is(err, topo.ErrBadCondition):
-		return c.failure(spec.MsgInvalid, "condition")
-	case err != nil:
-		return c.failure(spec.MsgCancelled)
+	if a, failed := s.searchFailure(c, err); failed {
+		return a
 	}
 	return succeeded(foundPage{count: count, info: page})
 }
