@@ -2,10 +2,12 @@ package topo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Berlin on any machine
@@ -116,4 +118,91 @@ func TestBusinessFieldsMatchItsRecord(t *testing.T) {
 			assert.Equal(t, string(rec.appendField(nil, f, l)), string(b.appendField(nil, f, l)), "business %d, %s", b.ID, f)
 		}
 	}
+}
+
+// FuzzAppendRecords holds AppendRecords to encoding/json without HTML escaping, on records made
+// of any JSON object a request may hold: its values as a record stores them (JSONValue).
+func FuzzAppendRecords(f *testing.F) {
+	for _, seed := range []string{
+		`[{"a":1,"b":"<x>&","c":null,"d":true,"e":1.50,"f":{"z":[1,"é\u2028"],"a":{}},"g":-0}]`,
+		`[{},{"bk_set_name":"web","bk_capacity":1000,"k\"ey":"\\"}]`,
+		`[{"n":123456789012345678901234567890,"m":1e21,"s":"\ud800"}]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var list []map[string]any
+		if dec.Decode(&list) != nil {
+			return
+		}
+		recs := make([]Record, len(list))
+		for i, m := range list {
+			if m != nil {
+				recs[i] = Record{}
+				for k, v := range m {
+					recs[i][k] = JSONValue(v)
+				}
+			}
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(recs) != nil {
+			return
+		}
+		if got, want := string(AppendRecords(nil, recs)), strings.TrimSuffix(buf.String(), "\n"); got != want {
+			t.Fatalf("AppendRecords:\n%s\nencoding/json:\n%s", got, want)
+		}
+	})
+}
+
+// FuzzPageJSON holds a page written from its rows to encoding/json's writing of its records, for
+// sets of any attribute values and kept fields, and any fields asked for.
+func FuzzPageJSON(f *testing.F) {
+	f.Add([]byte(`{"bk_capacity":5,"bk_set_desc":"<d>","bk_inst_id":{"a":[1,"x"]}}`), "bk_set_name,bk_capacity,bk_inst_id,absent,bk_capacity")
+	f.Add([]byte(`{"bk_capacity":null,"bk_set_desc":"\u2028","bk_supplier_account":"42"}`), "")
+	f.Add([]byte(`{"bk_capacity":1.50,"bk_set_desc":[],"bk_data_status":-0}`), "create_time,last_time,default,bk_set_desc")
+	f.Fuzz(func(t *testing.T, data []byte, fieldList string) {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var sent map[string]any
+		if dec.Decode(&sent) != nil || sent == nil {
+			return
+		}
+		s := New([]string{"bk_capacity", "bk_set_desc"}, time.FixedZone("UTC+8", 8*3600), 10)
+		d := Draft{BizID: 1, ParentID: 1, Name: "a<b", Created: 1645533241386, Updated: 1645533242000, CreatedBy: "alice"}
+		for _, a := range []string{"bk_capacity", "bk_set_desc"} {
+			d.Attrs = append(AppendValue(d.Attrs, JSONValue(sent[a])), 0)
+		}
+		for k, v := range sent {
+			if k != "bk_capacity" && k != "bk_set_desc" && !ServerField(k) {
+				if d.Extra == nil {
+					d.Extra = Record{}
+				}
+				d.Extra[k] = JSONValue(v)
+			}
+		}
+		if _, err := s.Create(d, nil); err != nil {
+			return
+		}
+		var fields []string
+		if fieldList != "" {
+			fields = strings.Split(fieldList, ",")
+		}
+		_, page, err := s.SearchPage(context.Background(), Query{BizID: 1, Fields: fields})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(page.Records()) != nil {
+			return
+		}
+		if got, want := string(page.AppendJSON(nil)), strings.TrimSuffix(buf.String(), "\n"); got != want {
+			t.Fatalf("the page from its rows:\n%s\nits records by encoding/json:\n%s", got, want)
+		}
+	})
 }
