@@ -34,6 +34,8 @@ type replica struct {
 	healthMu sync.Mutex
 	lastErr  error // of the last read of the log; nil: in step
 
+	lasts lastReads // the look-ups of the log's end, shared by the calls that come together
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -148,18 +150,73 @@ func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
 }
 
 // sync brings the store up to the log's end as it is now: a call sees every write acknowledged
-// before it.
+// before it. The calls that come while a look-up of the end is out share the next one.
 func (r *replica) sync(ctx context.Context) error {
-	var last string
-	err := retrying(ctx, func() (err error) {
-		last, err = r.log.Last(ctx)
-		return err
+	last, err := r.lasts.get(ctx, func() (last string, err error) {
+		// The look-up is the waiting calls', not one caller's: it runs whoever goes away.
+		bg := context.WithoutCancel(ctx)
+		err = retrying(bg, func() (err error) {
+			last, err = r.log.Last(bg)
+			return err
+		})
+		return last, err
 	})
 	if err != nil {
 		r.setErr(err)
 		return err
 	}
 	return r.waitFor(ctx, last)
+}
+
+// lastReads shares the look-ups of the log's end between calls: while one is out, the calls that
+// come wait for the next, which starts once it is back, and share it. Each call's answer comes
+// from a look-up that started after the call came, so it holds every write acknowledged before
+// the call; under load, a round trip serves every call that came during the one before.
+type lastReads struct {
+	mu   sync.Mutex
+	out  bool       // a look-up is out
+	next *lastRound // the look-up the calls that came since wait for
+}
+
+// lastRound is a look-up of the log's end and the calls that share it.
+type lastRound struct {
+	done    chan struct{}
+	last    string
+	err     error
+	waiting int // the calls that share it
+}
+
+// get returns the log's end from a look-up (read) that starts after the call came.
+func (l *lastReads) get(ctx context.Context, read func() (string, error)) (string, error) {
+	l.mu.Lock()
+	if l.next == nil {
+		l.next = &lastRound{done: make(chan struct{})}
+	}
+	round := l.next
+	round.waiting++
+	if !l.out { // none out: this round starts now
+		l.out, l.next = true, nil
+		go l.run(round, read)
+	}
+	l.mu.Unlock()
+	select {
+	case <-round.done:
+		return round.last, round.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// run makes a look-up for its round, then starts the next round if calls came meanwhile.
+func (l *lastReads) run(round *lastRound, read func() (string, error)) {
+	for round != nil {
+		round.last, round.err = read()
+		close(round.done)
+		l.mu.Lock()
+		round, l.next = l.next, nil
+		l.out = round != nil
+		l.mu.Unlock()
+	}
 }
 
 // retrying runs f again, for about a second and a half, while Redis does not answer: a Redis

@@ -1,0 +1,70 @@
+package mock
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestLastReadsAreShared: the calls that come while a look-up of the log's end is out share the
+// next one, which starts once that one is back; each call's answer comes from a look-up that
+// started after the call came, so that it sees every write acknowledged before it.
+func TestLastReadsAreShared(t *testing.T) {
+	var l lastReads
+	var writes, reads, answered atomic.Int64
+	first, release := make(chan struct{}), make(chan struct{})
+	read := func() (string, error) {
+		n := reads.Add(1)
+		seen := writes.Load() // the log's end when the look-up starts
+		if n == 1 {
+			close(first)
+			<-release // the first look-up stays out until the others came
+		}
+		return strconv.FormatInt(seen, 10), nil
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make([]int64, 11)
+	wrote := make([]int64, 11)
+	call := func(i int) {
+		defer wg.Done()
+		wrote[i] = writes.Add(1) // a write acknowledged before the call
+		last, err := l.get(ctx, read)
+		require.NoError(t, err)
+		got[i], err = strconv.ParseInt(last, 10, 64)
+		require.NoError(t, err)
+		answered.Add(1)
+	}
+	wg.Add(1)
+	go call(0)
+	<-first
+	wg.Add(10)
+	for i := 1; i <= 10; i++ {
+		go call(i)
+	}
+	// Until the ten wait for the next look-up (or, were they not held, have their answers).
+	for waiting := 0; waiting < 10 && answered.Load() < 10; runtime.Gosched() {
+		l.mu.Lock()
+		if l.next != nil {
+			waiting = l.next.waiting
+		}
+		l.mu.Unlock()
+	}
+	close(release)
+	wg.Wait()
+	assert.Equal(t, int64(2), reads.Load(), "the ten calls that came while the first look-up was out shared one")
+	for i := range got {
+		assert.GreaterOrEqual(t, got[i], wrote[i], "call %d sees its write", i)
+	}
+	// Alone again: a call starts its own look-up at once.
+	last, err := l.get(ctx, read)
+	require.NoError(t, err)
+	assert.Equal(t, "11", last)
+	assert.Equal(t, int64(3), reads.Load())
+}
