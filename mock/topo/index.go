@@ -68,8 +68,11 @@ type bizSets struct {
 }
 
 // owner is a row's supplier account.
-func owner(r *row) string {
-	if o, ok := r.extra["bk_supplier_account"].(string); ok {
+func owner(r *row) string { return ownerIn(r.extra) }
+
+// ownerIn is the supplier account that a record's kept fields name, "0" when they name none.
+func ownerIn(fields Record) string {
+	if o, ok := fields["bk_supplier_account"].(string); ok {
 		return o
 	}
 	return DefaultSupplierAccount

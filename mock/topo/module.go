@@ -75,12 +75,7 @@ func (m Module) record(l *layout) Record {
 }
 
 // owner is the supplier account the module was stored under.
-func (m Module) owner() string {
-	if o, ok := m.Fields["bk_supplier_account"].(string); ok {
-		return o
-	}
-	return DefaultSupplierAccount
-}
+func (m Module) owner() string { return ownerIn(m.Fields) }
 
 // moduleKey is CMDB's unique key of a module.
 type moduleKey struct {

@@ -60,12 +60,7 @@ func (s Set) Default() int64 { return s.r.def }
 func (s Set) TemplateID() int64 { return s.r.template }
 
 // Owner is the supplier account the set was stored under.
-func (s Set) Owner() string {
-	if o, ok := s.r.extra["bk_supplier_account"].(string); ok {
-		return o
-	}
-	return DefaultSupplierAccount
-}
+func (s Set) Owner() string { return owner(&s.r) }
 
 // Draft returns what the set was stored from, for a change to it.
 func (s Set) Draft() Draft {
