@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -227,13 +226,12 @@ var (
 
 // writeJSON writes v as the real system does: UTF-8, no HTML escaping. It returns the bytes.
 func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := jsonx.Marshal(v)
+	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), writeBytes(c, status, buf.Bytes())
+	b = append(b, '\n') // as an encoder ends it
+	return b, writeBytes(c, status, b)
 }
 
 // writeBytes writes an answer's JSON text, as JSON unless the answer named its own type.
