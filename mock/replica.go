@@ -58,6 +58,13 @@ func openReplica(ctx context.Context, s *Server) (*replica, error) {
 	}
 	r := &replica{s: s, log: log, applied: "0-0", pending: map[string]chan outcome{}, tokens: map[string]struct{}{}, moved: make(chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{})}
+	r.lasts.read = func() (last string, err error) {
+		err = retrying(context.Background(), func() (err error) {
+			last, err = log.Last(context.Background())
+			return err
+		})
+		return last, err
+	}
 	if err := r.join(ctx); err != nil {
 		_ = log.Close()
 		return nil, err
@@ -152,15 +159,7 @@ func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
 // sync brings the store up to the log's end as it is now: a call sees every write acknowledged
 // before it. The calls that come while a look-up of the end is out share the next one.
 func (r *replica) sync(ctx context.Context) error {
-	last, err := r.lasts.get(ctx, func() (last string, err error) {
-		// The look-up is the waiting calls', not one caller's: it runs whoever goes away.
-		bg := context.WithoutCancel(ctx)
-		err = retrying(bg, func() (err error) {
-			last, err = r.log.Last(bg)
-			return err
-		})
-		return last, err
-	})
+	last, err := r.lasts.get(ctx)
 	if err != nil {
 		r.setErr(err)
 		return err
@@ -173,6 +172,9 @@ func (r *replica) sync(ctx context.Context) error {
 // from a look-up that started after the call came, so it holds every write acknowledged before
 // the call; under load, a round trip serves every call that came during the one before.
 type lastReads struct {
+	// read looks the end up; it is the waiting calls', not one caller's, and runs to its end
+	// whoever goes away.
+	read func() (string, error)
 	mu   sync.Mutex
 	out  bool       // a look-up is out
 	next *lastRound // the look-up the calls that came since wait for
@@ -186,8 +188,8 @@ type lastRound struct {
 	waiting int // the calls that share it
 }
 
-// get returns the log's end from a look-up (read) that starts after the call came.
-func (l *lastReads) get(ctx context.Context, read func() (string, error)) (string, error) {
+// get returns the log's end from a look-up that starts after the call came.
+func (l *lastReads) get(ctx context.Context) (string, error) {
 	l.mu.Lock()
 	if l.next == nil {
 		l.next = &lastRound{done: make(chan struct{})}
@@ -196,7 +198,7 @@ func (l *lastReads) get(ctx context.Context, read func() (string, error)) (strin
 	round.waiting++
 	if !l.out { // none out: this round starts now
 		l.out, l.next = true, nil
-		go l.run(round, read)
+		go l.run(round)
 	}
 	l.mu.Unlock()
 	select {
@@ -208,9 +210,9 @@ func (l *lastReads) get(ctx context.Context, read func() (string, error)) (strin
 }
 
 // run makes a look-up for its round, then starts the next round if calls came meanwhile.
-func (l *lastReads) run(round *lastRound, read func() (string, error)) {
+func (l *lastReads) run(round *lastRound) {
 	for round != nil {
-		round.last, round.err = read()
+		round.last, round.err = l.read()
 		close(round.done)
 		l.mu.Lock()
 		round, l.next = l.next, nil

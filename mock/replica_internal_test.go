@@ -16,7 +16,6 @@ import (
 // next one, which starts once that one is back; each call's answer comes from a look-up that
 // started after the call came, so that it sees every write acknowledged before it.
 func TestLastReadsAreShared(t *testing.T) {
-	var l lastReads
 	var writes, reads, answered atomic.Int64
 	first, release := make(chan struct{}), make(chan struct{})
 	read := func() (string, error) {
@@ -28,6 +27,7 @@ func TestLastReadsAreShared(t *testing.T) {
 		}
 		return strconv.FormatInt(seen, 10), nil
 	}
+	l := lastReads{read: read}
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	got := make([]int64, 11)
@@ -35,7 +35,7 @@ func TestLastReadsAreShared(t *testing.T) {
 	call := func(i int) {
 		defer wg.Done()
 		wrote[i] = writes.Add(1) // a write acknowledged before the call
-		last, err := l.get(ctx, read)
+		last, err := l.get(ctx)
 		require.NoError(t, err)
 		got[i], err = strconv.ParseInt(last, 10, 64)
 		require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestLastReadsAreShared(t *testing.T) {
 		assert.GreaterOrEqual(t, got[i], wrote[i], "call %d sees its write", i)
 	}
 	// Alone again: a call starts its own look-up at once.
-	last, err := l.get(ctx, read)
+	last, err := l.get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "11", last)
 	assert.Equal(t, int64(3), reads.Load())
