@@ -11,6 +11,26 @@ import (
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
+// setsStore is a store of 100,000 sets of business 1, s0 to s99999, made by creates.
+func setsStore(b *testing.B) *topo.Store {
+	s := newStore(200_000)
+	for i := range 100_000 {
+		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// modulesStore is a store of 100,000 sets of business 1, the i-th with modules 2i and 2i+1.
+func modulesStore() *topo.Store {
+	s := newStore(200_000)
+	for i := 1; i <= 100_000; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	return s
+}
+
 // BenchmarkDeleteAmongModules creates and deletes a set with its modules in a store that holds
 // 100,000 sets of six modules each: a delete's cost must not grow with the modules stored.
 func BenchmarkDeleteAmongModules(b *testing.B) {
@@ -39,12 +59,7 @@ func BenchmarkDeleteAmongModules(b *testing.B) {
 // BenchmarkSearchSets searches 100,000 sets that all match, a page of 10 by id: the cost of
 // reading and offering each stored set once.
 func BenchmarkSearchSets(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	q := topo.Query{BizID: 1, Condition: map[string]any{"bk_set_desc": "desc"}, Limit: 10, Sort: "-bk_set_id"}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -57,12 +72,7 @@ func BenchmarkSearchSets(b *testing.B) {
 // BenchmarkSearchSetByName finds a set by its name among 100,000, as a client does before it
 // creates one.
 func BenchmarkSearchSetByName(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	q := topo.Query{BizID: 1, Condition: map[string]any{"bk_set_name": "s50000"}, Fields: []string{"bk_set_id", "bk_set_name"}, Limit: 10}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -76,12 +86,7 @@ func BenchmarkSearchSetByName(b *testing.B) {
 // client walking a business does: from the business's ids, where the page starts. With a
 // condition, the search reads every set and keeps the 50,200 the page reaches.
 func BenchmarkSearchSetsDeepPage(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	for _, bc := range []struct {
 		name      string
 		condition map[string]any
@@ -101,10 +106,7 @@ func BenchmarkSearchSetsDeepPage(b *testing.B) {
 // BenchmarkSearchModulesOfASet reads the modules of one set among 100,000 sets of two modules
 // each: the cost must not grow with the sets stored.
 func BenchmarkSearchModulesOfASet(b *testing.B) {
-	s := newStore(200_000)
-	for i := 1; i <= 100_000; i++ {
-		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
-	}
+	s := modulesStore()
 	q := topo.ModuleQuery{BizID: 1, SetID: 50_000, Limit: 10}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -117,10 +119,7 @@ func BenchmarkSearchModulesOfASet(b *testing.B) {
 // BenchmarkSearchModules searches 200,000 modules for the half of them that match, a page of
 // 10: the cost of reading each stored module once.
 func BenchmarkSearchModules(b *testing.B) {
-	s := newStore(200_000)
-	for i := 1; i <= 100_000; i++ {
-		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
-	}
+	s := modulesStore()
 	q := topo.ModuleQuery{BizID: 1, Condition: map[string]any{"bk_module_name": "b"}, Limit: 10, Sort: "-bk_module_id"}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -192,12 +191,7 @@ func BenchmarkSearchBusinesses(b *testing.B) {
 // it: from records by encoding/json (as the mock wrote every page before), and from the rows
 // (Page.AppendJSON, as it writes them now); every field, then three.
 func BenchmarkPageJSON(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	for _, fields := range [][]string{nil, {"bk_set_id", "bk_set_name", "bk_capacity"}} {
 		q := topo.Query{BizID: 1, Fields: fields, Start: 50_000, Limit: 200}
 		b.Run(fmt.Sprintf("%d fields/records", len(fields)), func(b *testing.B) {
@@ -230,10 +224,7 @@ func BenchmarkPageJSON(b *testing.B) {
 // BenchmarkSearchModulesDeepPage reads a page of 200 modules at 50,000 of 200,000, by id: the
 // search keeps the 50,200 it may reach, and makes the records of the page's 200 only.
 func BenchmarkSearchModulesDeepPage(b *testing.B) {
-	s := newStore(200_000)
-	for i := 1; i <= 100_000; i++ {
-		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
-	}
+	s := modulesStore()
 	q := topo.ModuleQuery{BizID: 1, Fields: []string{"bk_module_id", "bk_module_name"}, Start: 50_000, Limit: 200}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -246,12 +237,7 @@ func BenchmarkSearchModulesDeepPage(b *testing.B) {
 // BenchmarkSetsOfASmallBusiness reads the ten sets of a business beside one of 100,000, as
 // search_biz_inst_topo and the page do: the cost must not grow with the other business's sets.
 func BenchmarkSetsOfASmallBusiness(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	for i := range 10 {
 		if _, err := s.Create(draft(2, 2, fmt.Sprint("s", i)), nil); err != nil {
 			b.Fatal(err)
@@ -289,10 +275,7 @@ func BenchmarkBuiltInOfASmallBusiness(b *testing.B) {
 // BenchmarkFindModulesByID reads ten modules by their ids among 200,000, as find_module_batch
 // does: the cost must not grow with the modules stored.
 func BenchmarkFindModulesByID(b *testing.B) {
-	s := newStore(200_000)
-	for i := 1; i <= 100_000; i++ {
-		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
-	}
+	s := modulesStore()
 	ids := []int64{2, 3, 1000, 1001, 50_000, 50_001, 150_000, 150_001, 199_998, 199_999}
 	q := topo.ModuleQuery{BizID: 1, IDs: ids, Fields: []string{"bk_module_id"}, MaxPage: 500}
 	b.ReportAllocs()
@@ -306,12 +289,7 @@ func BenchmarkFindModulesByID(b *testing.B) {
 // BenchmarkFindSetsByID reads ten sets by their ids among 100,000, as find_set_batch does: the
 // cost must not grow with the sets stored.
 func BenchmarkFindSetsByID(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	ids := []any{int64(1), int64(2), int64(1000), int64(1001), int64(50_000), int64(50_001), int64(90_000), int64(90_001), int64(99_999), int64(100_000)}
 	q := topo.Query{BizID: 1, Condition: map[string]any{"bk_set_id": map[string]any{"$in": ids}}, Fields: []string{"bk_set_id", "default"}, MaxPage: 500}
 	b.ReportAllocs()
@@ -326,12 +304,7 @@ func BenchmarkFindSetsByID(b *testing.B) {
 // condition its sets must be read for (their parent): the cost must not grow with the other
 // business's sets.
 func BenchmarkSearchSmallBusiness(b *testing.B) {
-	s := newStore(200_000)
-	for i := range 100_000 {
-		if _, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := setsStore(b)
 	for i := range 100 {
 		if _, err := s.Create(draft(2, int64(10+i%10), fmt.Sprint("s", i)), nil); err != nil {
 			b.Fatal(err)
