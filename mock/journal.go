@@ -126,26 +126,44 @@ type headerCopy struct {
 }
 
 // copyHeaders copies h's names and first values, as many as fit in room bytes, in the order of
-// their names when they do not all fit; whole says whether all of them did.
+// their names when they do not all fit; whole says whether all of them did. The names are the
+// map's own, so they are read as they are rather than through Header.Get, which would
+// canonicalise each again.
 func copyHeaders(h http.Header, room int) (c headerCopy, whole bool) {
-	total := headerBytes(h)
-	c = headerCopy{text: make([]byte, 0, min(total, room)), ends: make([]int, 0, 2*len(h))}
-	keys := maps.Keys(h)
-	if total > room {
-		keys = slices.Values(slices.Sorted(keys)) // which ones are kept does not hang on map order
+	total := 0
+	for k, vs := range h {
+		total += len(k) + len(firstValue(vs))
 	}
-	for k := range keys {
-		v := h.Get(k)
+	c = headerCopy{text: make([]byte, 0, min(total, room)), ends: make([]int, 0, 2*len(h))}
+	if total <= room {
+		for k, vs := range h {
+			c.add(k, firstValue(vs))
+		}
+		return c, true
+	}
+	for _, k := range slices.Sorted(maps.Keys(h)) { // which ones are kept does not hang on map order
+		v := firstValue(h[k])
 		if len(k)+len(v) > room {
 			return c, false
 		}
 		room -= len(k) + len(v)
-		c.text = append(c.text, k...)
-		c.ends = append(c.ends, len(c.text))
-		c.text = append(c.text, v...)
-		c.ends = append(c.ends, len(c.text))
+		c.add(k, v)
 	}
 	return c, true
+}
+
+func (c *headerCopy) add(name, value string) {
+	c.text = append(c.text, name...)
+	c.ends = append(c.ends, len(c.text))
+	c.text = append(c.text, value...)
+	c.ends = append(c.ends, len(c.text))
+}
+
+func firstValue(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // all yields each header's name and value.
@@ -158,15 +176,6 @@ func (c headerCopy) all(yield func(name, value string) bool) {
 		}
 		start = c.ends[i+1]
 	}
-}
-
-// headerBytes is what the first value of each header weighs with its name: what an entry keeps.
-func headerBytes(h http.Header) int {
-	n := 0
-	for k := range h {
-		n += len(k) + len(h.Get(k))
-	}
-	return n
 }
 
 // cut is s up to the journal's limit.
