@@ -410,8 +410,7 @@ func TestFixturesMainlineReachTheStore(t *testing.T) {
 		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game","nodes":[{"bk_inst_id":103,"bk_inst_name":"n1","bk_obj_id":"zone","bk_parent_id":0}]}]`)},
 	})
 	require.NoError(t, err)
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, mock.Config{})
 	require.NoError(t, err)
 	assert.Equal(t, []topo.Level{{ObjID: "zone", Name: "Zone"}}, s.Store().Levels())
@@ -512,8 +511,7 @@ func TestStoredAsCMDBStoresIt(t *testing.T) {
 func TestTemplateOverridesTheRequest(t *testing.T) {
 	fx := defaultFixtures(t)
 	fx.SetTemplates[0].Attributes = map[string]any{"bk_set_env": "1", "bk_capacity": 50}
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, mock.Config{})
 	require.NoError(t, err)
 	r := req{surface: "v3", biz: 1, data: set("set_template_id", 1, "bk_set_env", "2", "bk_capacity", 10)}.send(t, s)
@@ -525,8 +523,7 @@ func TestTemplateOverridesTheRequest(t *testing.T) {
 // TestDocumentDescribesTheModel: the served document's set fields say what the set model checks:
 // the enum ids, the bounds of integers, and which attributes are strings.
 func TestDocumentDescribesTheModel(t *testing.T) {
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	data := sp.OpenAPI().Components.Schemas["SetCreateData"].Value
 	for _, a := range defaultFixtures(t).SetModel {
 		p, ok := data.Properties[a.PropertyID]

@@ -106,8 +106,7 @@ func TestTokens(t *testing.T) {
 			}
 			fx, err := fixtures.Load(files)
 			require.NoError(t, err)
-			sp, err := loadSpec()
-			require.NoError(t, err)
+			sp := loadSpec()
 			s, err := mock.New(sp, fx, mock.Config{})
 			require.NoError(t, err)
 			r := req{surface: "esb", biz: 1, creds: map[string]any{"bk_token": tc.token}, data: set()}.send(t, s)

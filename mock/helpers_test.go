@@ -20,13 +20,12 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-var loadSpec = sync.OnceValues(func() (*spec.Spec, error) { return spec.Load(context.Background()) })
+var loadSpec = sync.OnceValue(func() *spec.Spec { return spec.Load(context.Background()) })
 
 // newServer builds a mock on the embedded spec and default fixtures.
 func newServer(t testing.TB, cfg mock.Config) *mock.Server {
 	t.Helper()
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	fx, err := fixtures.Default()
 	require.NoError(t, err)
 	s, err := mock.New(sp, fx, cfg)

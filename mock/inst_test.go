@@ -27,8 +27,7 @@ func regionServer(t *testing.T, cfg mock.Config) *mock.Server {
 		"denials.json":  {Data: []byte(`[{"user":"noperm","bk_biz_ids":[]}]`)},
 	})
 	require.NoError(t, err)
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, cfg)
 	require.NoError(t, err)
 	return s

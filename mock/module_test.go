@@ -381,8 +381,7 @@ func withCategories(t testing.TB, cfg mock.Config) *mock.Server {
 	}
 	fx, err := fixtures.Load(files)
 	require.NoError(t, err)
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, cfg)
 	require.NoError(t, err)
 	return s

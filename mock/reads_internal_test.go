@@ -19,8 +19,7 @@ import (
 // at once; one that finds every place taken waits, and is answered as cancelled when its client
 // leaves meanwhile. Once a place is free it runs.
 func TestHeavyReadsWaitForAPlace(t *testing.T) {
-	sp, err := spec.Load(context.Background())
-	require.NoError(t, err)
+	sp := spec.Load(context.Background())
 	fx, err := fixtures.Default()
 	require.NoError(t, err)
 	s, err := New(sp, fx, Config{})

@@ -23,8 +23,7 @@ import (
 // replicaOf is a mock on the shared store at url under prefix, stopped at the test's cleanup.
 func replicaOf(t *testing.T, url, prefix string) *mock.Server {
 	t.Helper()
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, defaultFixtures(t), mock.Config{Store: url, StorePrefix: prefix})
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
@@ -197,9 +196,8 @@ func health(s *mock.Server) int {
 // TestSharedStoreRefusals: --state and --store together, and a Redis that does not answer, are
 // refused at start with a message that names the address, not its password.
 func TestSharedStoreRefusals(t *testing.T) {
-	sp, err := loadSpec()
-	require.NoError(t, err)
-	_, err = mock.New(sp, defaultFixtures(t), mock.Config{Store: "redis://u:pa55word@127.0.0.1:1/0"})
+	sp := loadSpec()
+	_, err := mock.New(sp, defaultFixtures(t), mock.Config{Store: "redis://u:pa55word@127.0.0.1:1/0"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "127.0.0.1:1")
 	assert.NotContains(t, err.Error(), "pa55word")

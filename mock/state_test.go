@@ -17,10 +17,9 @@ import (
 // made, not found out at its first stop; temporary files a killed mock left beside it are
 // removed.
 func TestStateFileAtStart(t *testing.T) {
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	fx := defaultFixtures(t)
-	_, err = mock.New(sp, fx, mock.Config{StateFile: "/nonexistent/dir/state.json"})
+	_, err := mock.New(sp, fx, mock.Config{StateFile: "/nonexistent/dir/state.json"})
 	assert.ErrorContains(t, err, "state")
 
 	dir := t.TempDir()
@@ -61,8 +60,7 @@ func TestStateFollowsASymlink(t *testing.T) {
 func TestStateKnowsItsModel(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "state.json")
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	load := func(files fstest.MapFS) (*mock.Server, error) {
 		fx, err := fixtures.Load(files)
 		require.NoError(t, err)

@@ -34,10 +34,7 @@ func BenchmarkBizTopoOfManyNodes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sp, err := loadSpec()
-	if err != nil {
-		b.Fatal(err)
-	}
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, mock.Config{})
 	if err != nil {
 		b.Fatal(err)

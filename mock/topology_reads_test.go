@@ -33,8 +33,7 @@ func zoneServer(t *testing.T) *mock.Server {
 		"mainline.json":   {Data: []byte(zoneMainline)},
 	})
 	require.NoError(t, err)
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, mock.Config{})
 	require.NoError(t, err)
 	return s

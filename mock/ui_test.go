@@ -71,8 +71,7 @@ func uiServer(t *testing.T, cfg mock.Config) (*mock.Server, string) {
 		"mainline.json": {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"地区"},{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`)},
 	})
 	require.NoError(t, err)
-	sp, err := loadSpec()
-	require.NoError(t, err)
+	sp := loadSpec()
 	s, err := mock.New(sp, fx, cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(s)

@@ -12,10 +12,7 @@ import (
 // BenchmarkCheckESBRequest measures kin-openapi's validation of a decoded ESB body, the
 // per-request cost of the contract in the mock.
 func BenchmarkCheckESBRequest(b *testing.B) {
-	s, err := spec.Load(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := spec.Load(context.Background())
 	dec := json.NewDecoder(strings.NewReader(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,
 		"data":{"bk_parent_id":1,"bk_set_name":"bench","bk_capacity":1000,"bk_set_desc":"d","bk_set_env":"3"}}`))
 	dec.UseNumber()
@@ -31,13 +28,13 @@ func BenchmarkCheckESBRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkLoad is what every start of the mock pays for its contract: parsing and validating
-// the request schemas (requests.json) and compiling their checks.
+// BenchmarkLoad is what every start of the mock pays for its contract: building the request
+// schemas (request_schemas.go) and compiling their checks. Parsing and validating them from
+// JSON, before they were generated as Go: 0.52 ms and 3,597 allocations; built: 0.05 ms and 643
+// (go test ./spec -bench BenchmarkLoad -benchmem -count 3, 2026-12-05).
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := spec.Load(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		spec.Load(context.Background())
 	}
 }

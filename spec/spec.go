@@ -15,21 +15,18 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-//go:generate go run ./internal/genjson
+//go:generate go run ./internal/generate
 
 // document is the contract as written and served; documentJSON is the same, generated from it,
 // and what the routes and the answers' checks parse, when first needed (JSON loads in a third of
-// the time); requestsJSON, generated from that, is the request schemas alone, which Load parses
-// at start.
+// the time). The request schemas, which is all serving needs at start, are generated from it as
+// Go (request_schemas.go): building them costs no parse.
 //
 //go:embed openapi.yaml
 var document []byte
 
 //go:embed openapi.json
 var documentJSON []byte
-
-//go:embed requests.json
-var requestsJSON []byte
 
 //go:embed admin.yaml
 var adminDocument []byte
@@ -97,31 +94,20 @@ type wholeDoc struct {
 	routes map[string]*routers.Route
 }
 
-// Load parses and validates the request schemas of the embedded document, which serving needs;
-// the rest of it, the paths and the answers' schemas, is parsed and validated when a caller first
-// asks for a route or judges an answer (the tests parse it all). It fails rather than serve a
-// contract that kin-openapi itself rejects.
-func Load(ctx context.Context) (*Spec, error) {
-	doc, err := loadDocument(ctx, requestsJSON)
-	if err != nil {
-		return nil, err
-	}
-	s := &Spec{}
-	if s.esbRequest, err = schema(doc, "EsbCreateSetRequest"); err != nil {
-		return nil, err
-	}
-	if s.setData, err = schema(doc, "SetCreateData"); err != nil {
-		return nil, err
-	}
-	if s.moduleData, err = schema(doc, "ModuleCreateData"); err != nil {
-		return nil, err
-	}
-	if s.levelData, err = schema(doc, "InstanceCreateData"); err != nil {
-		return nil, err
+// Load builds the request schemas, which serving needs, as kin-openapi loads them from the
+// embedded document (request_schemas.go, generated from it: the tests hold the two equal and
+// validate the document), and compiles their checks. The rest of the document, the paths and the
+// answers' schemas, is parsed and validated when a caller first asks for a route or judges an
+// answer, with ctx's values; a document that kin-openapi rejects is named there.
+func Load(ctx context.Context) *Spec {
+	schemas := requestSchemas()
+	s := &Spec{
+		esbRequest: schemas["EsbCreateSetRequest"], setData: schemas["SetCreateData"],
+		moduleData: schemas["ModuleCreateData"], levelData: schemas["InstanceCreateData"],
 	}
 	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
 	s.whole = sync.OnceValues(func() (*wholeDoc, error) { return loadWhole(context.WithoutCancel(ctx)) })
-	return s, nil
+	return s
 }
 
 // loadDocument parses and validates a document, its servers cleared.
@@ -223,14 +209,6 @@ func (s *Spec) ValidateResponse(ctx context.Context, operationID string, status 
 	}
 	in.SetBodyBytes(body)
 	return openapi3filter.ValidateResponse(ctx, in)
-}
-
-func schema(doc *openapi3.T, name string) (*openapi3.Schema, error) {
-	ref := doc.Components.Schemas[name]
-	if ref == nil || ref.Value == nil {
-		return nil, fmt.Errorf("spec: openapi.yaml has no schema %q", name)
-	}
-	return ref.Value, nil
 }
 
 // Document returns the embedded OpenAPI document as written, for serving it.

@@ -149,8 +149,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestContractOverTLS(t *testing.T) {
-	sp, err := spec.Load(context.Background())
-	require.NoError(t, err)
+	sp := spec.Load(context.Background())
 	fx, err := fixtures.Default()
 	require.NoError(t, err)
 	m, err := mock.New(sp, fx, mock.Config{})

@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -265,18 +263,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	cfg.Logger = logger
-	// The contract and the fixtures are read side by side: neither needs the other.
-	var (
-		sp *spec.Spec
-		fx *fixtures.Fixtures
-		g  errgroup.Group
-	)
-	g.Go(func() (err error) { sp, err = spec.Load(ctx); return err })
-	g.Go(func() (err error) { fx, err = loadFixtures(f.fixtures); return err })
-	if err := g.Wait(); err != nil {
+	fx, err := loadFixtures(f.fixtures)
+	if err != nil {
 		return err
 	}
-	handler, err := mock.New(sp, fx, cfg)
+	handler, err := mock.New(spec.Load(ctx), fx, cfg)
 	if err != nil {
 		return err
 	}

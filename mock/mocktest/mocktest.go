@@ -44,18 +44,16 @@ func Start(tb testing.TB, opts Options) *Mock {
 // The contract and the embedded fixtures are parsed once for every mock of a test binary: a mock
 // reads them and changes neither.
 var (
-	sharedSpec     = sync.OnceValues(func() (*spec.Spec, error) { return spec.Load(context.Background()) })
+	sharedSpec     = sync.OnceValue(func() *spec.Spec { return spec.Load(context.Background()) })
 	sharedFixtures = sync.OnceValues(fixtures.Default)
 )
 
 // New starts a mock outside a test (an example, a TestMain); Close stops it.
 func New(opts Options) (*Mock, error) {
-	sp, err := sharedSpec()
-	if err != nil {
-		return nil, err
-	}
+	sp := sharedSpec()
 	fx := opts.Fixtures
 	if fx == nil {
+		var err error
 		if fx, err = sharedFixtures(); err != nil {
 			return nil, err
 		}

@@ -27,16 +27,12 @@ func FromYAML(doc []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// RequestSchemas are the schemas the mock checks requests with: the spec package loads them, and
-// what they refer to, at start, and the rest of the document when it is first needed.
-var RequestSchemas = []string{"EsbCreateSetRequest", "SetCreateData", "ModuleCreateData", "InstanceCreateData"}
-
 // schemaRef is a reference to a schema of the document's components.
 var schemaRef = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
 
 // WithSchemas is the document with no paths and, of its components, only the named schemas and
-// those they refer to, at any depth, as indented JSON: what go generate writes to requests.json.
-// It keeps only what validates a request: the schemas' descriptions and examples, the info's
+// those they refer to, at any depth, as indented JSON: what the request schemas that the mock
+// builds at start are generated from. It keeps only what validates a request: the schemas' descriptions and examples, the info's
 // description, the tags and the servers, which the mock would parse at each start and never
 // read, are left out (openapi.json keeps them).
 func WithSchemas(document []byte, names []string) ([]byte, error) {
