@@ -102,11 +102,21 @@ type wholeDoc struct {
 func Load(ctx context.Context) *Spec {
 	schemas := requestSchemas()
 	s := &Spec{
-		esbRequest: schemas["EsbCreateSetRequest"], setData: schemas["SetCreateData"],
-		moduleData: schemas["ModuleCreateData"], levelData: schemas["InstanceCreateData"],
+		esbRequest: requestSchema(schemas, "EsbCreateSetRequest"), setData: requestSchema(schemas, "SetCreateData"),
+		moduleData: requestSchema(schemas, "ModuleCreateData"), levelData: requestSchema(schemas, "InstanceCreateData"),
 	}
 	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
 	s.whole = sync.OnceValues(func() (*wholeDoc, error) { return loadWhole(context.WithoutCancel(ctx)) })
+	return s
+}
+
+// requestSchema is a schema of request_schemas.go; one missing is a build that skipped go
+// generate, which no start can mend.
+func requestSchema(schemas map[string]*openapi3.Schema, name string) *openapi3.Schema {
+	s := schemas[name]
+	if s == nil {
+		panic("spec: request_schemas.go has no schema " + name + ": run go generate ./spec")
+	}
 	return s
 }
 
