@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -77,4 +78,22 @@ func TestJournalMasksAnyCredentialsHeader(t *testing.T) {
 		}
 		assert.Equal(t, "***", got, "%s", v)
 	}
+}
+
+// TestJournalMasksHeadersByAnyCaseOfTheirName: a request made in the same process may hold a
+// header under a name net/http would not have written (lower case): the journal keeps its value
+// as it keeps any header's, and masks a secret one all the same.
+func TestJournalMasksHeadersByAnyCaseOfTheirName(t *testing.T) {
+	const canary = "canary-cafe"
+	s := newServer(t, mock.Config{})
+	hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(`{}`))
+	hr.Header["x-bkapi-authorization"] = []string{`{"bk_app_code":"a","bk_app_secret":"` + canary + `"}`}
+	hr.Header["x-custom"] = []string{"kept"}
+	s.ServeHTTP(httptest.NewRecorder(), hr)
+	e := s.Journal().Entries(mock.JournalFilter{Limit: 1})[0]
+	assert.Equal(t, "kept", e.Headers["x-custom"])
+	assert.Contains(t, e.Headers["x-bkapi-authorization"], `"bk_app_secret":"***"`)
+	raw, err := json.Marshal(e)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), canary)
 }
