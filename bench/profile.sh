@@ -21,21 +21,8 @@ CONNS=${CONNS:-32}
 BASE_ADDR=127.0.0.1:18190
 MOCK_ADDR=127.0.0.1:18191
 
-for tool in wrk perf; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench/profile.sh needs $tool" >&2
-    exit 2
-  fi
-done
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+needs bench/profile.sh wrk perf:linux-perf
 
 echo "== building" >&2
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
@@ -47,9 +34,8 @@ pids+=("$base_pid")
 "$work/cmdbmock" --addr "$MOCK_ADDR" --max-sets 50000000 >/dev/null 2>"$work/mock.log" &
 mock_pid=$!
 pids+=("$mock_pid")
-for url in "http://$BASE_ADDR/healthz" "http://$MOCK_ADDR/healthz"; do
-  for _ in $(seq 1 300); do curl -fsS -o /dev/null "$url" 2>/dev/null && break; sleep 0.1; done
-done
+wait_healthy "http://$BASE_ADDR/healthz"
+wait_healthy "http://$MOCK_ADDR/healthz"
 
 seconds=${DURATION%s}
 window=$((seconds - 2)) # perf samples from the first second to the last but one
@@ -81,7 +67,6 @@ for r in $(seq 1 "$ROUNDS"); do
   profile cmdbmock "http://$MOCK_ADDR" "$mock_pid" "m$r"
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { grep "^$1 " "$work/results" | sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" | median; }
 echo
 for part in user kernel total; do

@@ -11,17 +11,8 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-8s}
-for tool in wrk redis-server; do
-  command -v "$tool" >/dev/null || { echo "bench/redis.sh needs $tool (Debian: apt-get install $tool)" >&2; exit 2; }
-done
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+needs bench/redis.sh wrk redis-server
 
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
 redis-server --port 16390 --bind 127.0.0.1 --dir "$work" --appendonly yes --save '' --logfile "$work/redis.log" &
@@ -32,7 +23,7 @@ serve() { # addr [flags...]
   local addr=$1; shift
   "$work/cmdbmock" --addr "$addr" --max-sets 50000000 --log-level warn "$@" >/dev/null 2>&1 &
   pids+=($!)
-  until curl -fsS "http://$addr/healthz" >/dev/null 2>&1; do sleep 0.05; done
+  wait_healthy "http://$addr/healthz"
 }
 serve 127.0.0.1:18111
 serve 127.0.0.1:18112 --store redis://127.0.0.1:16390/0
@@ -40,7 +31,6 @@ serve 127.0.0.1:18113 --store redis://127.0.0.1:16390/0
 
 rps() { sed -n 's/.*rps=\([0-9]*\).*/\1/p'; }
 one() { wrk -t1 -c32 -d"$DURATION" -s bench/create_set.lua "http://$1" -- "$2" | rps; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for r in $(seq 1 "$ROUNDS"); do
   mem=$(one 127.0.0.1:18111 "m$r")
   single=$(one 127.0.0.1:18112 "s$r")

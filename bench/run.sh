@@ -24,33 +24,14 @@ BASE_ADDR=127.0.0.1:18090
 MOCK_ADDR=127.0.0.1:18091
 PRISM_PORT=18092
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! command -v wrk >/dev/null; then
-  echo "bench/run.sh needs wrk (Debian: apt-get install wrk)" >&2
-  exit 2
-fi
+. bench/lib.sh
+needs bench/run.sh wrk
 
 echo "== building" >&2
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
 go build -o "$work/baseline" ./bench/baseline
 go build -o "$work/startup" ./bench/startup
 
-wait_healthy() { # url
-  for _ in $(seq 1 300); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "not healthy: $1" >&2
-  return 1
-}
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 tree_rss_kb() { # a process and its children, for node-based Prism
   local total=0 p
@@ -58,7 +39,6 @@ tree_rss_kb() { # a process and its children, for node-based Prism
   echo "$total"
 }
 field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
 failed_answers() { # answers of the mock whose code was not 0
   curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'

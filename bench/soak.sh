@@ -23,24 +23,14 @@ POPULATE=${POPULATE:-97000} # fake sets in each business; with the run's own, bu
 ADMIN=${ADMIN:-15}           # seconds between admin calls, a reset or a snapshot in turns
 ADDR=127.0.0.1:18095
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! command -v wrk >/dev/null; then
-  echo "bench/soak.sh needs wrk (Debian: apt-get install wrk)" >&2
-  exit 2
-fi
+. bench/lib.sh
+needs bench/soak.sh wrk
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
 "$work/cmdbmock" --addr "$ADDR" --log-level warn --state "$work/state.json" \
   --populate "$POPULATE" --max-page 100000 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break; sleep 0.1; done
+pids+=("$pid")
+wait_healthy "http://$ADDR/healthz"
 
 wrk -t1 -c8 -d"${DURATION}s" -s bench/soak.lua "http://$ADDR" >"$work/wrk.out" &
 wrk_pid=$!
