@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/internal/jsontest"
 )
 
 // encodingJSON is how the rest of the mock writes: encoding/json, no HTML escaping.
@@ -58,18 +60,5 @@ func BenchmarkAppendString(b *testing.B) {
 			}
 		}
 	})
-	b.Run("encoding-json", func(b *testing.B) {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		b.ReportAllocs()
-		for b.Loop() {
-			buf.Reset()
-			for _, v := range values {
-				if err := enc.Encode(v); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-	})
+	b.Run("encoding-json", func(b *testing.B) { jsontest.BenchmarkEncoder(b, values[0], values[1], values[2], values[3]) })
 }

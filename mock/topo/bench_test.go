@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsontest"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
@@ -317,4 +318,22 @@ func BenchmarkSearchSmallBusiness(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+}
+
+// BenchmarkSetJSON writes a created set's record, as a create answers it, from its row
+// (Set.AppendJSON) and through what that replaces, its Record (made once, outside the loop)
+// encoded by encoding/json.
+func BenchmarkSetJSON(b *testing.B) {
+	set, err := newStore(10).Create(draft(1, 1, "web-cluster-42"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("AppendJSON", func(b *testing.B) {
+		var buf []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = set.AppendJSON(buf[:0])
+		}
+	})
+	b.Run("Record-encoding-json", func(b *testing.B) { jsontest.BenchmarkEncoder(b, set.Record()) })
 }
