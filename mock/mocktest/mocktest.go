@@ -41,7 +41,8 @@ func Start(tb testing.TB, opts Options) *Mock {
 	return m
 }
 
-// The contract and the embedded fixtures are parsed once for every mock of a test binary: a mock
+// The contract and the embedded fixtures are made once for every mock of a test binary (and the
+// contract's whole document, which answers' checks parse on first use, parsed once): a mock
 // reads them and changes neither.
 var (
 	sharedSpec     = sync.OnceValue(func() *spec.Spec { return spec.Load(context.Background()) })
