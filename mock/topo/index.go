@@ -63,6 +63,7 @@ type nameIndex struct {
 type bizSets struct {
 	parents map[int64]int // parent -> its sets
 	ids     []int64       // ascending; a removed set's id is left negated until compacted
+	slots   []uint32      // where each of ids is in the slab: its reads need no look-up by id
 	holes   int           // negated ids
 	foreign int           // sets whose owner is not "0": a caller of "0" does not see them
 }
@@ -135,7 +136,7 @@ func (ix *nameIndex) put(slot uint32) {
 	if owner(r) != DefaultSupplierAccount {
 		b.foreign++
 	}
-	b.addID(r.id, ix.bulk)
+	b.addID(r.id, slot, ix.bulk)
 	k := keyOf(r)
 	h := ix.hash(k)
 	if cur, ok := ix.byHash[h]; ok && keyOf(ix.at(cur)) != k {
@@ -178,20 +179,20 @@ func (b *bizSets) find(id int64) (int, bool) {
 
 func abs(n int64) int64 { return max(n, -n) }
 
-// addID puts a set's id in order: in the place of its removed self (an update removes and adds
-// it again), at the end (a create's id is the largest), or, rarely, inserted; in bulk, at the
-// end, for sortIDs.
-func (b *bizSets) addID(id int64, bulk bool) {
+// addID puts a set's id, and its slot, in order: in the place of its removed self (an update
+// removes and adds it again), at the end (a create's id is the largest), or, rarely, inserted;
+// in bulk, at the end, for sortIDs.
+func (b *bizSets) addID(id int64, slot uint32, bulk bool) {
 	if n := len(b.ids); bulk || n == 0 || abs(b.ids[n-1]) < id {
-		b.ids = append(b.ids, id)
+		b.ids, b.slots = append(b.ids, id), append(b.slots, slot)
 		return
 	}
 	i, found := b.find(id)
 	if found {
-		b.ids[i], b.holes = id, b.holes-1
+		b.ids[i], b.slots[i], b.holes = id, slot, b.holes-1
 		return
 	}
-	b.ids = slices.Insert(b.ids, i, id)
+	b.ids, b.slots = slices.Insert(b.ids, i, id), slices.Insert(b.slots, i, slot)
 }
 
 // removeID marks a set's id removed, and compacts the ids when half of them are; in bulk, where
@@ -213,29 +214,58 @@ func (b *bizSets) removeID(id int64, bulk bool) {
 	}
 }
 
-// compact drops the removed ids.
+// compact drops the removed ids, and their slots.
 func (b *bizSets) compact() {
-	b.ids = slices.DeleteFunc(b.ids, func(id int64) bool { return id < 0 })
+	kept := 0
+	for i, id := range b.ids {
+		if id > 0 {
+			b.ids[kept], b.slots[kept] = id, b.slots[i]
+			kept++
+		}
+	}
+	b.ids, b.slots = b.ids[:kept], b.slots[:kept]
 	b.holes = 0
 }
 
-// sortIDs puts every business's ids in order after a bulk load, and ends it.
+// sortIDs puts every business's ids, and their slots, in order after a bulk load, and ends it.
 func (ix *nameIndex) sortIDs() {
 	for _, b := range ix.biz {
 		b.compact()
-		slices.Sort(b.ids)
+		type placed struct {
+			id   int64
+			slot uint32
+		}
+		order := make([]placed, len(b.ids))
+		for i, id := range b.ids {
+			order[i] = placed{id, b.slots[i]}
+		}
+		slices.SortFunc(order, func(x, y placed) int { return cmp.Compare(x.id, y.id) })
+		for i, h := range order {
+			b.ids[i], b.slots[i] = h.id, h.slot
+		}
 	}
 	ix.bulk = false
 }
 
-// setsOf yields the ids of a business's sets, in order.
-func (ix *nameIndex) setsOf(bizID int64) iter.Seq[int64] {
-	return func(yield func(int64) bool) {
+// setsOf yields the ids of a business's sets, in order, each with its slot.
+func (ix *nameIndex) setsOf(bizID int64) iter.Seq2[int64, uint32] {
+	return func(yield func(int64, uint32) bool) {
 		if b := ix.biz[bizID]; b != nil {
-			for _, id := range b.ids {
-				if id > 0 && !yield(id) { // a removed id is negated
+			for i, id := range b.ids {
+				if id > 0 && !yield(id, b.slots[i]) { // a removed id is negated
 					return
 				}
+			}
+		}
+	}
+}
+
+// idsIn yields the ids of a business's sets, in order.
+func (ix *nameIndex) idsIn(bizID int64) iter.Seq[int64] {
+	return func(yield func(int64) bool) {
+		for id := range ix.setsOf(bizID) {
+			if !yield(id) {
+				return
 			}
 		}
 	}
@@ -249,18 +279,21 @@ func (b *bizSets) live() int {
 	return len(b.ids) - b.holes
 }
 
-// pageByID is the ids of the business's sets from the start-th on, at most n of them, in
-// ascending order or descending.
-func (b *bizSets) pageByID(start, n int, desc bool) []int64 {
-	page := make([]int64, 0, min(n, max(b.live()-start, 0)))
+// pageByID is the business's sets from the start-th on, at most n of them, in ascending order
+// of their ids or descending: each id and its slot.
+func (b *bizSets) pageByID(start, n int, desc bool) []hit {
+	page := make([]hit, 0, min(n, max(b.live()-start, 0)))
 	if b.holes == 0 { // the page is where it starts
 		if desc {
 			for i := len(b.ids) - 1 - start; i >= 0 && len(page) < n; i-- {
-				page = append(page, b.ids[i])
+				page = append(page, hit{id: b.ids[i], slot: b.slots[i]})
 			}
 			return page
 		}
-		return append(page, b.ids[min(start, len(b.ids)):min(start+n, len(b.ids))]...)
+		for i := min(start, len(b.ids)); i < min(start+n, len(b.ids)); i++ {
+			page = append(page, hit{id: b.ids[i], slot: b.slots[i]})
+		}
+		return page
 	}
 	skip := start
 	for k := range b.ids {
@@ -273,7 +306,7 @@ func (b *bizSets) pageByID(start, n int, desc bool) []int64 {
 		case skip > 0:
 			skip--
 		case len(page) < n:
-			page = append(page, id)
+			page = append(page, hit{id: id, slot: b.slots[i]})
 		default:
 			return page
 		}

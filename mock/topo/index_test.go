@@ -75,3 +75,60 @@ func TestInternCopies(t *testing.T) {
 	assert.Equal(t, "bobby", got)
 	assert.NotSame(t, unsafe.StringData(user), unsafe.StringData(got))
 }
+
+// TestBusinessSlotsFollowTheSets: the slots each business keeps beside its ids are the store's
+// through creates, deletes (and the compaction they bring), updates, a Put that replaces a set
+// or lands among the ids, and a Reset from seeds in no order.
+func TestBusinessSlotsFollowTheSets(t *testing.T) {
+	s := New([]string{"bk_capacity", "bk_set_desc"}, time.UTC, 1000)
+	draft := func(biz int64, name string) Draft {
+		return Draft{BizID: biz, ParentID: biz, Name: name, Attrs: []byte("null\x00\"d\"\x00"), Created: 1645533241386}
+	}
+	check := func(step string) {
+		t.Helper()
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		seen := 0
+		for bizID, b := range s.names.biz {
+			assert.Len(t, b.slots, len(b.ids), "%s: business %d", step, bizID)
+			last := int64(0)
+			for id, slot := range s.names.setsOf(bizID) {
+				assert.Greater(t, id, last, "%s: ids in order", step)
+				assert.Equal(t, s.sets[id], slot, "%s: the slot of set %d", step, id)
+				assert.Equal(t, id, s.slab.at(slot).id, "%s: the row in the slot of set %d", step, id)
+				last = id
+				seen++
+			}
+		}
+		assert.Equal(t, len(s.sets), seen, "%s: every set once", step)
+	}
+	var ids []int64
+	for i := range 60 {
+		set, err := s.Create(draft(int64(1+i%2), "s"+strconv.Itoa(i)), nil)
+		assert.NoError(t, err)
+		ids = append(ids, set.r.id)
+	}
+	check("creates")
+	every := func(from int) (out []int64) {
+		for i := from; i < 40; i += 2 {
+			out = append(out, ids[i])
+		}
+		return out
+	}
+	assert.NoError(t, s.Delete(1, every(0)...))
+	check("deletes of business 1, compacted")
+	assert.NoError(t, s.Delete(2, every(1)[:5]...))
+	check("deletes of business 2, holes kept")
+	_, err := s.Update(1, ids[44], draft(1, "renamed"))
+	assert.NoError(t, err)
+	check("an update")
+	s.Put(ids[46], draft(1, "replaced"), nil)
+	s.Put(ids[2], draft(1, "back among the ids"), nil)
+	check("puts")
+	var seeds []Seed
+	for i, id := range []int64{9, 3, 7, 1, 5} {
+		seeds = append(seeds, Seed{ID: id, Draft: draft(int64(1+i%2), "seed"+strconv.Itoa(i))})
+	}
+	s.Reset(seeds)
+	check("a reset")
+}

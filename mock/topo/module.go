@@ -227,7 +227,7 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 		slices.Sort(setIDs)
 		setIDs = slices.Compact(setIDs) // a set read twice would count its modules twice
 	default:
-		setIDs = slices.AppendSeq(make([]int64, 0, s.names.biz[q.BizID].live()), s.names.setsOf(q.BizID))
+		setIDs = slices.AppendSeq(make([]int64, 0, s.names.biz[q.BizID].live()), s.names.idsIn(q.BizID))
 	}
 	s.mu.RUnlock()
 	count := 0

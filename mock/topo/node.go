@@ -86,8 +86,8 @@ func (s *Store) DeleteNode(id int64) {
 		delete(s.nodes, nid)
 	}
 	var under []int64 // the business's sets under the nodes gone, read before any is removed
-	for setID := range s.names.setsOf(node.BizID) {
-		if r := s.slab.at(s.sets[setID]); r.def == 0 && gone[r.parent] {
+	for setID, slot := range s.names.setsOf(node.BizID) {
+		if r := s.slab.at(slot); r.def == 0 && gone[r.parent] {
 			under = append(under, setID)
 		}
 	}

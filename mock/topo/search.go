@@ -116,7 +116,9 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	var own []int64
 	few := !q.AllBusinesses && s.names.biz[q.BizID].live()*8 < int(s.slab.n)
 	if few {
-		own = slices.Collect(s.names.setsOf(q.BizID))
+		// Their ids, not their slots: the sets are read under later holds of the lock, when a
+		// slot may hold another set.
+		own = slices.Collect(s.names.idsIn(q.BizID))
 	}
 	s.mu.RUnlock()
 	if few {
@@ -223,12 +225,7 @@ func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, coun
 	if top.tooLarge(count) {
 		return nil, 0, false // the scan's page says so
 	}
-	ids := b.pageByID(top.start, top.window, q.Sort == "-bk_set_id")
-	hits = make([]hit, len(ids))
-	for i, id := range ids {
-		hits[i] = hit{id: id, slot: s.sets[id]}
-	}
-	return hits, count, true
+	return b.pageByID(top.start, top.window, q.Sort == "-bk_set_id"), count, true
 }
 
 // page reads the sets of a page: a copy of each row, which never changes once stored.

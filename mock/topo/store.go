@@ -508,8 +508,8 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 		return nil, true
 	}
 	out := make([]Placed, 0, b.live())
-	for id := range s.names.setsOf(bizID) {
-		r := s.slab.at(s.sets[id])
+	for id, slot := range s.names.setsOf(bizID) {
+		r := s.slab.at(slot)
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
 			Modules: slices.Clone(s.modules[id])})
 	}
@@ -565,8 +565,8 @@ func (s *Store) Len() int {
 func (s *Store) IdleSet(bizID int64) (Set, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for id := range s.names.setsOf(bizID) {
-		if r := s.slab.at(s.sets[id]); r.def == 1 {
+	for _, slot := range s.names.setsOf(bizID) {
+		if r := s.slab.at(slot); r.def == 1 {
 			return Set{r: *r, l: s.layout}, true
 		}
 	}
