@@ -214,7 +214,10 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 // saved is kept as an extra field.
 func (l *layout) rowOf(rec Record) (*row, error) {
 	for k, v := range rec {
-		rec[k] = JSONValue(v)
+		switch v.(type) {
+		case json.Number, map[string]any, []any: // what JSONValue changes: a string, a bool or null it leaves
+			rec[k] = JSONValue(v)
+		}
 	}
 	r := &row{}
 	for _, f := range [...]struct {
@@ -231,10 +234,12 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 	if r.name, ok = rec["bk_set_name"].(string); !ok {
 		return nil, fmt.Errorf("a saved set has no name: %v", rec)
 	}
-	if t, err := time.Parse(timeLayout, fmt.Sprint(rec["create_time"])); err == nil {
+	created, _ := rec["create_time"].(string)
+	if t, err := time.Parse(timeLayout, created); err == nil {
 		r.created = t.UnixMilli()
 	}
-	if t, err := time.Parse(timeLayout, fmt.Sprint(rec["last_time"])); err == nil && t.UnixMilli() != r.created {
+	updated, _ := rec["last_time"].(string)
+	if t, err := time.Parse(timeLayout, updated); err == nil && t.UnixMilli() != r.created {
 		r.updated = t.UnixMilli()
 	}
 	r.createdBy, _ = rec["bk_created_by"].(string)
