@@ -192,7 +192,14 @@ func (st *Store) ReadState(r io.Reader) error {
 		switch key {
 		case "sets":
 			err = parallelElements(s, func(raw string) (*row, error) {
-				v, err := jsonx.Parse(raw, maxDepth, nil)
+				// The set's record is decoded into maps lent for the set alone: its row keeps
+				// none of them (rowOf owns what it keeps).
+				stock := recordMaps.Get().(*jsonx.Stock)
+				defer func() {
+					stock.TakeBack()
+					recordMaps.Put(stock)
+				}()
+				v, err := jsonx.Parse(raw, maxDepth, stock)
 				rec, ok := v.(map[string]any)
 				if err != nil || !ok {
 					return nil, errors.New("sets: a saved set is not a JSON object")
@@ -246,6 +253,9 @@ func (st *Store) ReadState(r io.Reader) error {
 	}
 	return rs.finish(nextSet, nextModule)
 }
+
+// recordMaps lends the maps a saved set's record is decoded into, for one set at a time.
+var recordMaps = sync.Pool{New: func() any { return new(jsonx.Stock) }}
 
 // stateBatch is a run of an array's values, parsed by a worker, then taken in order.
 type stateBatch[T any] struct {

@@ -327,6 +327,28 @@ func TestWriteReadState(t *testing.T) {
 	}
 }
 
+// TestReadStateKeepsNestedValuesWhole: the kept fields of saved sets that hold objects and lists
+// come back whole, whatever the sets read after them hold (each set's record is decoded into
+// maps lent for that set alone).
+func TestReadStateKeepsNestedValuesWhole(t *testing.T) {
+	s := newStore(1000)
+	for i := range 300 {
+		d := draft(1, 1, fmt.Sprint("s", i))
+		d.Extra = topo.Record{
+			// As a request's decode gives them: numbers within an object or a list as written.
+			"bk_inst_id":     map[string]any{"n": json.Number(fmt.Sprint(i)), "tags": []any{"a", map[string]any{"k": fmt.Sprint("v", i)}}},
+			"bk_data_status": []any{json.Number(fmt.Sprint(i)), map[string]any{}},
+		}
+		_, err := s.Create(d, nil)
+		require.NoError(t, err)
+	}
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(1000)
+	require.NoError(t, back.ReadState(bytes.NewReader(buf.Bytes())))
+	assert.Equal(t, s.Sets(), back.Sets())
+}
+
 // TestSearchModulesIsBoundedByThePage: a module search makes records only for the page it
 // keeps, so what it allocates does not grow with the modules stored (counted, not timed).
 func TestSearchModulesIsBoundedByThePage(t *testing.T) {
