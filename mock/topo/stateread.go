@@ -231,7 +231,12 @@ func (st *Store) ReadState(r io.Reader) error {
 			case "nodes":
 				into = &rs.nodes
 			default:
-				continue // a key of a later format is let be
+				// A key of a later format is let be, but it must be JSON: a state is read whole
+				// or not at all.
+				if !json.Valid(raw) {
+					return fmt.Errorf("%s: not JSON", key)
+				}
+				continue
 			}
 			err = json.Unmarshal(bytes.Clone(raw), into)
 			if err != nil {
