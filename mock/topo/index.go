@@ -231,20 +231,22 @@ func (b *bizSets) compact() {
 func (ix *nameIndex) sortIDs() {
 	for _, b := range ix.biz {
 		b.compact()
-		type placed struct {
-			id   int64
-			slot uint32
-		}
-		order := make([]placed, len(b.ids))
+		order := make([]idSlot, len(b.ids))
 		for i, id := range b.ids {
-			order[i] = placed{id, b.slots[i]}
+			order[i] = idSlot{id, b.slots[i]}
 		}
-		slices.SortFunc(order, func(x, y placed) int { return cmp.Compare(x.id, y.id) })
+		slices.SortFunc(order, func(x, y idSlot) int { return cmp.Compare(x.id, y.id) })
 		for i, h := range order {
 			b.ids[i], b.slots[i] = h.id, h.slot
 		}
 	}
 	ix.bulk = false
+}
+
+// idSlot is a set's id and where its row is.
+type idSlot struct {
+	id   int64
+	slot uint32
 }
 
 // setsOf yields the ids of a business's sets, in order, each with its slot.

@@ -85,18 +85,17 @@ func (s *Store) DeleteNode(id int64) {
 		delete(s.nodeNames, s.nodes[nid].key())
 		delete(s.nodes, nid)
 	}
-	var under []int64 // the business's sets under the nodes gone, read before any is removed
+	var under []idSlot // the business's sets under the nodes gone, read before any is removed
 	for setID, slot := range s.names.setsOf(node.BizID) {
 		if r := s.slab.at(slot); r.def == 0 && gone[r.parent] {
-			under = append(under, setID)
+			under = append(under, idSlot{setID, slot})
 		}
 	}
-	for _, setID := range under {
-		slot := s.sets[setID]
-		delete(s.sets, setID)
-		s.names.remove(slot)
-		s.slab.release(slot)
-		s.setModules(setID, nil)
+	for _, set := range under {
+		delete(s.sets, set.id)
+		s.names.remove(set.slot)
+		s.slab.release(set.slot)
+		s.setModules(set.id, nil)
 	}
 }
 

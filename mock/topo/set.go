@@ -77,8 +77,8 @@ func (s Set) Record() Record { return s.l.record(&s.r) }
 
 // AppendJSON appends the set's record as encoding/json writes a Record: keys sorted, no HTML
 // escaping (TestRowJSONMatchesItsRecord, FuzzPageJSON). A created set: 105-106 ns and no
-// allocation, against its Record (made once) through an Encoder, 1.80-1.82 us and 29 (go test ./mock/topo
-// -bench BenchmarkSetJSON -benchmem -count 3, 2026-12-05).
+// allocation, against its Record (made once) through an Encoder, 1.80-1.82 us and 29 (go test
+// ./mock/topo -bench BenchmarkSetJSON -benchmem -count 3, 2026-12-05).
 func (s Set) AppendJSON(b []byte) []byte { return s.l.appendJSON(b, &s.r) }
 
 // row is a stored set, kept compact: few pointers for the collector to follow, no map per set.
