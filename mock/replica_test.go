@@ -23,8 +23,13 @@ import (
 // replicaOf is a mock on the shared store at url under prefix, stopped at the test's cleanup.
 func replicaOf(t *testing.T, url, prefix string) *mock.Server {
 	t.Helper()
-	sp := loadSpec()
-	s, err := mock.New(sp, defaultFixtures(t), mock.Config{Store: url, StorePrefix: prefix})
+	return replicaWith(t, mock.Config{Store: url, StorePrefix: prefix})
+}
+
+// replicaWith is a mock of the given configuration, which names a shared store.
+func replicaWith(t *testing.T, cfg mock.Config) *mock.Server {
+	t.Helper()
+	s, err := mock.New(loadSpec(), defaultFixtures(t), cfg)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return s
@@ -163,6 +168,64 @@ func TestSharedStoreJoinsAndCompacts(t *testing.T) {
 	assert.Contains(t, searchName(t, late, "early-0"), `"count":1`)
 	assert.Contains(t, searchName(t, late, "early-119"), `"count":1`)
 	assert.Equal(t, 1101108, createOn(t, late, "early-7").Code)
+}
+
+// TestSharedStoreInstalledOnce: the fixtures' businesses and the model of a shared store were
+// installed when it was seeded, once for every replica: one that starts an hour later, also
+// after the log was trimmed behind a snapshot, answers the create_time the first answers; a
+// reset through either installs them anew, on both.
+func TestSharedStoreInstalledOnce(t *testing.T) {
+	redis := redistest.Start(t)
+	clock := func(at time.Time) func() time.Time { return func() time.Time { return at } }
+	seeded := time.Date(2026, 3, 4, 5, 6, 7, 386_000_000, time.UTC)
+	first := replicaWith(t, mock.Config{Store: redis.URL(), StorePrefix: "t6:", Now: clock(seeded)})
+	want := installTimes{Business: "2026-03-04T13:06:07.386+08:00", Model: "2026-03-04T13:06:07.386+08:00"}
+	require.Equal(t, want, installTimesOf(t, first))
+	later := replicaWith(t, mock.Config{Store: redis.URL(), StorePrefix: "t6:", Now: clock(seeded.Add(time.Hour))})
+	assert.Equal(t, want, installTimesOf(t, later), "a replica started later")
+
+	first.SetCompactEvery(10)
+	for i := range 30 {
+		require.True(t, createOn(t, first, fmt.Sprint("filler-", i)).Result)
+	}
+	require.Eventually(t, func() bool { return logLength(t, redis, "t6:") < 30 }, 10*time.Second, 20*time.Millisecond, "the log is trimmed behind a snapshot")
+	fromSnapshot := replicaWith(t, mock.Config{Store: redis.URL(), StorePrefix: "t6:", Now: clock(seeded.Add(2 * time.Hour))})
+	assert.Equal(t, want, installTimesOf(t, fromSnapshot), "a replica started from a snapshot")
+
+	require.Equal(t, http.StatusOK, admin(t, later, http.MethodPost, "/__mock/reset", "", nil))
+	anew := installTimes{Business: "2026-03-04T14:06:07.386+08:00", Model: "2026-03-04T14:06:07.386+08:00"}
+	for _, s := range []*mock.Server{first, later, fromSnapshot} {
+		assert.Equal(t, anew, installTimesOf(t, s), "a reset installs anew, at the time of the replica that took it")
+	}
+}
+
+// installTimes are the create_time of business 2 and of the set model's name attribute.
+type installTimes struct{ Business, Model string }
+
+func installTimesOf(t *testing.T, s *mock.Server) installTimes {
+	t.Helper()
+	var out installTimes
+	var biz struct {
+		Info []struct {
+			CreateTime string `json:"create_time"`
+		} `json:"info"`
+	}
+	r := esbCall(t, s, mock.PathESBSearchBusiness, map[string]any{"condition": map[string]any{"bk_biz_id": 2}})
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &biz), "%s", r.Raw)
+	require.Len(t, biz.Info, 1, "%s", r.Raw)
+	out.Business = biz.Info[0].CreateTime
+	var attrs []struct {
+		ID         string `json:"bk_property_id"`
+		CreateTime string `json:"create_time"`
+	}
+	r = esbCall(t, s, mock.PathESBSearchObjectAttribute, map[string]any{"bk_obj_id": "set"})
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &attrs), "%s", r.Raw)
+	for _, a := range attrs {
+		if a.ID == "bk_set_name" {
+			out.Model = a.CreateTime
+		}
+	}
+	return out
 }
 
 // TestSharedStoreRidesOutRedis: while Redis is down a call is answered (after a second and a half

@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -74,7 +75,7 @@ func (s *Server) attributeRecord(objID string, a fixtures.Attribute, lang spec.L
 	if len(a.Option) == 0 {
 		option = ""
 	}
-	installed := topo.FormatTime(s.cfg.Location, s.started)
+	installed := topo.FormatTime(s.cfg.Location, time.UnixMilli(s.store.Installed()))
 	rec := topo.Record{
 		"id": a.ID, "bk_property_id": a.PropertyID, "bk_property_name": name, "bk_property_type": a.Type,
 		"option": option, "isrequired": a.IsRequired, "isonly": a.IsOnly, "ispre": a.Predefined(),

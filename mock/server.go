@@ -96,7 +96,7 @@ type Server struct {
 	// The objects of the model: the business, the set, the module and a custom level; the calls
 	// check the fields of the last three.
 	bizObj, setObj, moduleObj, levelObj *object
-	started                             time.Time // when the mock started: its model's install time
+	started                             time.Time // when the mock started
 	document                            []byte    // the contract served, with the model's custom attributes
 
 	fx      atomic.Pointer[fixtures.Fixtures]
@@ -162,6 +162,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	s.store = topo.New(names, cfg.Location, cfg.MaxSets)
 	s.store.SetNodeLimit(fixtures.MaxNodes)
 	s.started = cfg.Now()
+	s.store.SetInstalled(s.started.UnixMilli())
 	s.store.SetTopology(s.topology(fx))
 	s.fx.Store(fx)
 	var err error
@@ -293,7 +294,9 @@ func (s *Server) seed(seed, at int64) error {
 				all[i].Draft.Created = at
 			}
 		}
+		now = at
 	}
+	s.store.SetInstalled(now) // a reset installs the fixtures' topology anew
 	s.store.Reset(all)
 	return nil
 }
@@ -390,12 +393,12 @@ func recordModule(m topo.Module, fields map[string]any) topo.Module {
 	return m
 }
 
-// topology is the mainline of the fixtures, above the sets: businesses, made when the mock
-// started, custom levels and their nodes.
+// topology is the mainline of the fixtures, above the sets: businesses (made when the store was
+// installed), custom levels and their nodes.
 func (s *Server) topology(fx *fixtures.Fixtures) topo.Topology {
 	var t topo.Topology
 	for _, b := range fx.Businesses {
-		t.Businesses = append(t.Businesses, topo.Business{ID: b.ID, Name: b.Name, Default: b.Default, Fields: b.Fields, Created: s.started.UnixMilli()})
+		t.Businesses = append(t.Businesses, topo.Business{ID: b.ID, Name: b.Name, Default: b.Default, Fields: b.Fields})
 		for _, n := range b.Nodes {
 			t.Nodes = append(t.Nodes, topo.Node{ID: n.ID, Name: n.Name, ObjID: n.ObjID, BizID: b.ID, ParentID: n.ParentID})
 		}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -120,4 +121,23 @@ func TestReloadKeepsTheLevels(t *testing.T) {
 		"mainline.json": {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"Region"},{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)}})
 	require.NoError(t, err)
 	assert.ErrorContains(t, s.ReloadFixtures(fx), "mainline")
+}
+
+// TestStateKeepsTheInstallTime: the fixtures' businesses and the model keep the create_time of
+// their installation across a restart from the state file, as a CMDB's records keep theirs; a
+// state written before the file held it is read as installed at the start.
+func TestStateKeepsTheInstallTime(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	installed := time.Date(2026, 3, 4, 5, 6, 7, 386_000_000, time.UTC)
+	first := newServer(t, mock.Config{StateFile: file, Now: func() time.Time { return installed }})
+	want := installTimesOf(t, first)
+	require.Equal(t, "2026-03-04T13:06:07.386+08:00", want.Business)
+	require.NoError(t, first.SaveState())
+
+	restarted := newServer(t, mock.Config{StateFile: file, Now: func() time.Time { return installed.Add(time.Hour) }})
+	assert.Equal(t, want, installTimesOf(t, restarted))
+
+	require.NoError(t, os.WriteFile(file, []byte(`{"format":1,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`), 0o600))
+	older := newServer(t, mock.Config{StateFile: file, Now: func() time.Time { return installed.Add(2 * time.Hour) }})
+	assert.Equal(t, installTimes{Business: "2026-03-04T15:06:07.386+08:00", Model: "2026-03-04T15:06:07.386+08:00"}, installTimesOf(t, older))
 }

@@ -25,13 +25,17 @@ type State struct {
 	Modules      []Module        `json:"modules"`
 	// Nodes are the custom levels' nodes calls made (create_inst); the fixtures' are not saved.
 	Nodes []Node `json:"nodes,omitempty"`
+	// Installed is when the topology was installed, in Unix milliseconds; a state written
+	// before it was saved has none, and leaves the store's as it is.
+	Installed int64 `json:"installed,omitempty"`
 }
 
 // Snapshot returns the store's sets, modules and counters.
 func (st *Store) Snapshot() State {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	out := State{Format: StateFormat, Model: st.model, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{}}
+	out := State{Format: StateFormat, Model: st.model, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{},
+		Installed: st.installed}
 	for _, slot := range st.sets {
 		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
 	}
@@ -56,7 +60,7 @@ func (st *Store) Restore(saved State) error {
 			return err
 		}
 	}
-	rs.nodes, rs.model = saved.Nodes, saved.Model
+	rs.nodes, rs.model, rs.installed = saved.Nodes, saved.Model, saved.Installed
 	return rs.finish(saved.NextSetID, saved.NextModuleID)
 }
 
@@ -79,19 +83,23 @@ func (st *Store) StateWriter() func(io.Writer) error {
 	for _, ms := range st.modules {
 		modules = append(modules, ms...)
 	}
-	nextSet, nextModule := st.nextSetID, st.nextModuleID
-	nodes := st.madeNodes()
+	head := State{NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Nodes: st.madeNodes(), Installed: st.installed}
 	st.mu.RUnlock()
-	return func(w io.Writer) error { return st.writeState(w, rows, modules, nodes, nextSet, nextModule) }
+	return func(w io.Writer) error { return st.writeState(w, head, rows, modules) }
 }
 
-func (st *Store) writeState(w io.Writer, rows []row, modules []Module, nodes []Node, nextSet, nextModule int64) error {
+// writeState writes the state of head's counters, nodes and install time, and of the rows and
+// modules.
+func (st *Store) writeState(w io.Writer, head State, rows []row, modules []Module) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	b := fmt.Appendf(nil, `{"format":%d,`, StateFormat)
 	if st.model != nil {
 		b = append(append(append(b, `"model":`...), st.model...), ',')
 	}
-	b = fmt.Appendf(b, `"next_set_id":%d,"next_module_id":%d,"sets":[`, nextSet, nextModule)
+	if head.Installed != 0 {
+		b = fmt.Appendf(b, `"installed":%d,`, head.Installed)
+	}
+	b = fmt.Appendf(b, `"next_set_id":%d,"next_module_id":%d,"sets":[`, head.NextSetID, head.NextModuleID)
 	for i := range rows {
 		if i > 0 {
 			b = append(b, ',')
@@ -113,8 +121,8 @@ func (st *Store) writeState(w io.Writer, rows []row, modules []Module, nodes []N
 		return err
 	}
 	b = append(b, ms...)
-	if len(nodes) > 0 {
-		ns, err := json.Marshal(nodes)
+	if len(head.Nodes) > 0 {
+		ns, err := json.Marshal(head.Nodes)
 		if err != nil {
 			return err
 		}
@@ -138,6 +146,7 @@ type restorer struct {
 	moduleIDs  map[int64]bool
 	nodes      []Node          // made by calls
 	model      json.RawMessage // the model the state was written under
+	installed  int64           // when the topology was installed; 0: not saved
 	nextSet    int64
 	nextModule int64
 }
@@ -207,6 +216,9 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	}
 	st.setNodes(nodes)
 	st.nextSetID, st.nextModuleID = max(nextSet, rs.nextSet), max(nextModule, rs.nextModule)
+	if rs.installed != 0 {
+		st.setInstalled(rs.installed)
+	}
 	return nil
 }
 

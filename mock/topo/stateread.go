@@ -230,6 +230,8 @@ func (st *Store) ReadState(r io.Reader) error {
 				into = &rs.model
 			case "nodes":
 				into = &rs.nodes
+			case "installed":
+				into = &rs.installed
 			default:
 				// A key of a later format is let be, but it must be JSON: a state is read whole
 				// or not at all.

@@ -39,7 +39,7 @@ type Business struct {
 	Default int64 `json:"default"`
 	// Fields are the rest of its record as stored (maintainers, time zone, life cycle, ...).
 	Fields Record `json:"fields,omitempty"`
-	// Created is its create_time and last_time, in Unix milliseconds.
+	// Created is its create_time and last_time, in Unix milliseconds: the store's install time.
 	Created int64 `json:"created,omitempty"`
 }
 
@@ -139,6 +139,33 @@ type Store struct {
 	// a saved state of another.
 	model     json.RawMessage
 	sameModel func(saved json.RawMessage) error
+	// installed is when the topology was installed, in Unix milliseconds: the businesses'
+	// create_time, saved with the state.
+	installed int64
+}
+
+// Installed is when the store's topology was installed, in Unix milliseconds: the create_time
+// of its businesses, and of the model its owner describes.
+func (s *Store) Installed() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.installed
+}
+
+// SetInstalled sets when the store's topology was installed, in Unix milliseconds.
+func (s *Store) SetInstalled(unixMS int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setInstalled(unixMS)
+}
+
+// setInstalled stamps the businesses with the install time; s.mu is held.
+func (s *Store) setInstalled(unixMS int64) {
+	s.installed = unixMS
+	for id, b := range s.businesses {
+		b.Created = unixMS
+		s.businesses[id] = b
+	}
 }
 
 // SetModel describes the model the store's records are of, for the states it writes, and how a
@@ -193,12 +220,13 @@ func (s *Store) clear() {
 // SetTopology makes t the topology above the sets, in place of any before. The sets stay, and
 // so do the nodes calls made.
 func (s *Store) SetTopology(t Topology) {
-	bs := make(map[int64]Business, len(t.Businesses))
-	for _, b := range t.Businesses {
-		bs[b.ID] = b
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	bs := make(map[int64]Business, len(t.Businesses))
+	for _, b := range t.Businesses {
+		b.Created = s.installed
+		bs[b.ID] = b
+	}
 	nodes := make(map[int64]Node, len(t.Nodes))
 	for _, n := range s.nodes {
 		if n.Made {

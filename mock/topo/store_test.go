@@ -128,6 +128,40 @@ func TestSnapshotRestore(t *testing.T) {
 	assert.ErrorIs(t, err, topo.ErrDuplicateName, "the name index is restored too")
 }
 
+// TestInstallTime: the businesses carry the store's install time, set before or after the
+// topology; a saved state keeps it, through Snapshot and Restore as through WriteState and
+// ReadState, and a state that has none leaves the store's as it is.
+func TestInstallTime(t *testing.T) {
+	const installed, later = 1_700_000_000_123, 1_700_000_360_456
+	s := newStore(10)
+	s.SetInstalled(installed)
+	s.SetTopology(topo.Topology{Businesses: []topo.Business{{ID: 2, Name: "蓝鲸"}}})
+	b, _ := s.Business(2)
+	assert.EqualValues(t, installed, b.Created, "a topology set after")
+
+	fromSnapshot := newStore(10)
+	fromSnapshot.SetTopology(topo.Topology{Businesses: []topo.Business{{ID: 2, Name: "蓝鲸"}}})
+	fromSnapshot.SetInstalled(later)
+	b, _ = fromSnapshot.Business(2)
+	assert.EqualValues(t, later, b.Created, "a topology set before")
+	require.NoError(t, fromSnapshot.Restore(s.Snapshot()))
+	b, _ = fromSnapshot.Business(2)
+	assert.EqualValues(t, installed, b.Created)
+	assert.EqualValues(t, installed, fromSnapshot.Installed())
+
+	var saved bytes.Buffer
+	require.NoError(t, s.WriteState(&saved))
+	fromFile := newStore(10)
+	fromFile.SetInstalled(later)
+	require.NoError(t, fromFile.ReadState(bytes.NewReader(saved.Bytes())))
+	assert.EqualValues(t, installed, fromFile.Installed())
+
+	older := newStore(10)
+	older.SetInstalled(later)
+	require.NoError(t, older.ReadState(strings.NewReader(`{"format":1,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`)))
+	assert.EqualValues(t, later, older.Installed(), "a state written before it held the time")
+}
+
 // TestSearch: a condition selects within a business, the page cuts, fields trim.
 func TestSearch(t *testing.T) {
 	s := newStore(10)
