@@ -3,12 +3,18 @@ package mock
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock/redislog"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -75,6 +81,9 @@ func openReplica(ctx context.Context, s *Server) (*replica, error) {
 
 // join brings a starting replica to the log's end.
 func (r *replica) join(ctx context.Context) error {
+	if err := r.agree(ctx); err != nil {
+		return err
+	}
 	if err := r.loadSnapshot(ctx); err != nil {
 		return err
 	}
@@ -104,6 +113,67 @@ func (r *replica) join(ctx context.Context) error {
 		}
 	}
 	return r.catchUp(ctx)
+}
+
+// agree refuses a store whose replicas run otherwise than this one would: the first replica to
+// come writes its terms, and each that comes after compares its own with them.
+func (r *replica) agree(ctx context.Context) error {
+	mine := r.s.terms()
+	b, err := json.Marshal(mine)
+	if err != nil {
+		return err
+	}
+	stored, err := r.log.Agree(ctx, "terms", b)
+	if err != nil {
+		return err
+	}
+	var theirs map[string]string
+	if err := json.Unmarshal(stored, &theirs); err != nil {
+		return fmt.Errorf("the shared store's terms: %w", err)
+	}
+	var differ []string
+	for _, k := range slices.Sorted(maps.Keys(mine)) {
+		switch t, ok := theirs[k]; {
+		case !ok || t == mine[k]: // a term the first replica did not know of is not checked
+		case k == termFixtures:
+			differ = append(differ, "the fixtures differ")
+		default:
+			differ = append(differ, fmt.Sprintf("%s %s here, %s in the shared store", k, mine[k], t))
+		}
+	}
+	if len(differ) > 0 {
+		return fmt.Errorf("this replica would not decide as the shared store's replicas do: %s; run every replica of a store with the same fixtures and flags, or give this one a --store-prefix of its own",
+			strings.Join(differ, "; "))
+	}
+	return nil
+}
+
+// termFixtures names the fixtures' digest among the terms.
+const termFixtures = "fixtures"
+
+// terms are what the replicas of one store must run alike for their stores to decide alike and
+// their answers to agree, each named as a user names it: the fixtures (by their SHA-256, the
+// bk_token logins aside, which are each replica's to have and are not written anywhere) and the
+// flags that shape what is stored and answered.
+func (s *Server) terms() map[string]string {
+	fx := *s.fixtures()
+	fx.Tokens = fixtures.Tokens{}
+	b, err := json.Marshal(fx)
+	if err != nil {
+		panic(fmt.Sprintf("mock: fixtures that do not encode: %v", err)) // they were decoded from JSON
+	}
+	fill := string(s.cfg.Fill)
+	if s.cfg.Fill == FillDefaults {
+		fill = "defaults"
+	}
+	return map[string]string{
+		termFixtures:     fmt.Sprintf("%x", sha256.Sum256(b)),
+		"--max-sets":     strconv.Itoa(s.cfg.MaxSets),
+		"--populate":     strconv.Itoa(s.cfg.Populate),
+		"--seed":         strconv.FormatInt(s.cfg.Seed, 10),
+		"--fill":         fill,
+		"--cmdb-version": string(s.cfg.Version),
+	}
 }
 
 // loadSnapshot puts the latest snapshot in the store, if there is one.

@@ -15,9 +15,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/internal/redistest"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/mock/redislog"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // replicaOf is a mock on the shared store at url under prefix, stopped at the test's cleanup.
@@ -266,6 +268,57 @@ func TestSharedStoreRefusals(t *testing.T) {
 	assert.NotContains(t, err.Error(), "pa55word")
 	_, err = mock.New(sp, defaultFixtures(t), mock.Config{Store: "redis://127.0.0.1:1/0", StateFile: t.TempDir() + "/s.json"})
 	assert.ErrorContains(t, err, "exclusive")
+}
+
+// TestSharedStoreReplicasAgree: a replica that would decide otherwise than the store's first
+// (other fixtures, or another --max-sets, --populate, --seed, --fill or --cmdb-version) does not
+// start, and says what differs; the bk_token logins of the fixtures are each replica's to have.
+// One that runs alike joins.
+func TestSharedStoreReplicasAgree(t *testing.T) {
+	redis := redistest.Start(t)
+	cfg := mock.Config{Store: redis.URL(), StorePrefix: "t7:", MaxSets: 5000, Seed: 7}
+	first := replicaWith(t, cfg)
+	require.True(t, createOn(t, first, "before").Result)
+
+	join := func(cfg mock.Config, fx *fixtures.Fixtures) error {
+		s, err := mock.New(loadSpec(), fx, cfg)
+		if err == nil {
+			s.Close()
+		}
+		return err
+	}
+	with := func(change func(*mock.Config)) mock.Config {
+		c := cfg
+		change(&c)
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  mock.Config
+		want string
+	}{
+		{"max sets", with(func(c *mock.Config) { c.MaxSets = 6000 }), "--max-sets 6000 here, 5000 in the shared store"},
+		{"populate", with(func(c *mock.Config) { c.Populate = 3 }), "--populate 3 here, 0 in the shared store"},
+		{"seed", with(func(c *mock.Config) { c.Seed = 8 }), "--seed 8 here, 7 in the shared store"},
+		{"fill", with(func(c *mock.Config) { c.Fill = mock.FillFake }), "--fill fake here, defaults in the shared store"},
+		{"version", with(func(c *mock.Config) { c.Version = spec.V314 }), "--cmdb-version 3.14 here, 3.13 in the shared store"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := join(tc.cfg, defaultFixtures(t))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Contains(t, err.Error(), "--store-prefix", "the way out is named")
+		})
+	}
+	other := defaultFixtures(t)
+	other.Businesses[1].Name = "another"
+	assert.ErrorContains(t, join(cfg, other), "the fixtures differ")
+
+	logins := defaultFixtures(t)
+	logins.Tokens.Users = map[string]string{"a-token": "someone"}
+	require.NoError(t, join(cfg, logins), "logins are each replica's")
+	alike := replicaWith(t, cfg)
+	assert.Contains(t, searchName(t, alike, "before"), `"count":1`)
 }
 
 // TestSharedStoreHoldsNoSecret: what a replica writes to Redis holds none of the credentials of

@@ -225,6 +225,15 @@ func (l *Log) Reset(ctx context.Context) error {
 	return l.rdb.Del(ctx, keys...).Err()
 }
 
+// Agree stores value under the named key unless the key holds one already, and returns what the
+// key holds then: value, or what the first to come stored.
+func (l *Log) Agree(ctx context.Context, name string, value []byte) ([]byte, error) {
+	if err := l.rdb.SetNX(ctx, l.key(name), value, 0).Err(); err != nil {
+		return nil, err
+	}
+	return l.rdb.Get(ctx, l.key(name)).Bytes()
+}
+
 // Incr adds one to a counter of the log's and returns it.
 func (l *Log) Incr(ctx context.Context, name string) (int64, error) {
 	return l.rdb.Incr(ctx, l.key("count:"+name)).Result()
