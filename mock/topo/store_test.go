@@ -411,6 +411,7 @@ func FuzzReadState(f *testing.F) {
 		_, err := s.Create(draft(1, 1, name), []topo.ModuleTemplate{{Name: "m"}})
 		require.NoError(f, err)
 	}
+	s.SetInstalled(1_700_000_000_123)
 	var buf bytes.Buffer
 	require.NoError(f, s.WriteState(&buf))
 	f.Add(buf.String())
