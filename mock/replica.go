@@ -162,9 +162,12 @@ func (s *Server) terms() map[string]string {
 	if err != nil {
 		panic(fmt.Sprintf("mock: fixtures that do not encode: %v", err)) // they were decoded from JSON
 	}
-	fill := string(s.cfg.Fill)
+	fill, iam := string(s.cfg.Fill), "on"
 	if s.cfg.Fill == FillDefaults {
 		fill = "defaults"
+	}
+	if s.cfg.IAMOff {
+		iam = "off"
 	}
 	return map[string]string{
 		termFixtures:     fmt.Sprintf("%x", sha256.Sum256(b)),
@@ -173,6 +176,8 @@ func (s *Server) terms() map[string]string {
 		"--seed":         strconv.FormatInt(s.cfg.Seed, 10),
 		"--fill":         fill,
 		"--cmdb-version": string(s.cfg.Version),
+		"--iam":          iam,
+		"--tz":           s.cfg.Location.String(),
 	}
 }
 

@@ -270,9 +270,9 @@ func TestSharedStoreRefusals(t *testing.T) {
 	assert.ErrorContains(t, err, "exclusive")
 }
 
-// TestSharedStoreReplicasAgree: a replica that would decide otherwise than the store's first
-// (other fixtures, or another --max-sets, --populate, --seed, --fill or --cmdb-version) does not
-// start, and says what differs; the bk_token logins of the fixtures are each replica's to have.
+// TestSharedStoreReplicasAgree: a replica that would decide or answer otherwise than the store's
+// first (other fixtures, or another --max-sets, --populate, --seed, --fill, --cmdb-version, --iam
+// or --tz) does not start, and says what differs; the bk_token logins of the fixtures are each replica's to have.
 // One that runs alike joins.
 func TestSharedStoreReplicasAgree(t *testing.T) {
 	redis := redistest.Start(t)
@@ -302,6 +302,8 @@ func TestSharedStoreReplicasAgree(t *testing.T) {
 		{"seed", with(func(c *mock.Config) { c.Seed = 8 }), "--seed 8 here, 7 in the shared store"},
 		{"fill", with(func(c *mock.Config) { c.Fill = mock.FillFake }), "--fill fake here, defaults in the shared store"},
 		{"version", with(func(c *mock.Config) { c.Version = spec.V314 }), "--cmdb-version 3.14 here, 3.13 in the shared store"},
+		{"iam", with(func(c *mock.Config) { c.IAMOff = true }), "--iam off here, on in the shared store"},
+		{"time zone", with(func(c *mock.Config) { c.Location = time.UTC }), "--tz UTC here, UTC+8 in the shared store"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := join(tc.cfg, defaultFixtures(t))
