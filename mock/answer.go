@@ -234,16 +234,26 @@ func writeJSON(c echo.Context, status int, v any) ([]byte, error) {
 	return b, writeBytes(c, status, b)
 }
 
-// writeBytes writes an answer's JSON text, as JSON unless the answer named its own type.
+// writeBytes writes an answer's JSON text, as JSON unless the answer named its own type. An
+// answer longer than net/http's buffer of a body whose length it does not know (2 KiB) is given
+// its length: net/http would send it in chunks, which costs a page of 200 sets 5-10% more of
+// the server's time (bench/search.lua search_set_page, 50,000 sets, builds in turns).
 func writeBytes(c echo.Context, status int, body []byte) error {
 	w := c.Response()
 	if w.Header()[echo.HeaderContentType] == nil {
 		w.Header()[echo.HeaderContentType] = contentTypeJSON
 	}
+	if len(body) > chunkingAfter {
+		w.Header()[echo.HeaderContentLength] = []string{strconv.Itoa(len(body))}
+	}
 	w.WriteHeader(status)
 	_, err := w.Write(body)
 	return err
 }
+
+// chunkingAfter is the length of a body past which net/http sends in chunks an answer whose
+// length it was not told (its bufferBeforeChunkingSize).
+const chunkingAfter = 2048
 
 // headersTooLarge answers a request whose headers are over the limit, before anything reads it,
 // and says so.

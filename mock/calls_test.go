@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -458,5 +459,30 @@ func TestCallsTakeHostileInput(t *testing.T) {
 			s.ServeHTTP(rec, hr)
 			assertEnvelope(t, rec.Code, rec.Body.Bytes())
 		}
+	}
+}
+
+// TestAnswersHaveTheirLength: an answer is sent whole with its length, however long: a page of
+// sets and the set model, longer than the 2 KiB past which net/http would send an answer of no
+// stated length in chunks, as a created set.
+func TestAnswersHaveTheirLength(t *testing.T) {
+	srv := httptest.NewServer(newServer(t, mock.Config{Populate: 100}))
+	defer srv.Close()
+	for _, tc := range []struct{ name, component, fields string }{
+		{"a page of 100 sets", "search_set", `"bk_biz_id":2,"condition":{},"page":{"start":0,"limit":100}`},
+		{"the set model", "search_object_attribute", `"bk_obj_id":"set"`},
+		{"a created set", "create_set", `"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"measured"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u",` + tc.fields + `}`
+			resp, err := http.Post(srv.URL+"/api/c/compapi/v2/cc/"+tc.component+"/", "application/json", strings.NewReader(body))
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			answer, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Contains(t, string(answer), `"code":0`)
+			assert.Empty(t, resp.TransferEncoding, "not in chunks")
+			assert.EqualValues(t, len(answer), resp.ContentLength)
+		})
 	}
 }
