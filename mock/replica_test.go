@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -315,6 +316,10 @@ func TestSharedStoreReplicasAgree(t *testing.T) {
 	other := defaultFixtures(t)
 	other.Businesses[1].Name = "another"
 	assert.ErrorContains(t, join(cfg, other), "the fixtures differ")
+
+	unencodable := defaultFixtures(t)
+	unencodable.Businesses[1].Fields = map[string]any{"weight": math.NaN()}
+	assert.ErrorContains(t, join(cfg, unencodable), "the fixtures' digest", "an error, not a crash")
 
 	logins := defaultFixtures(t)
 	logins.Tokens.Users = map[string]string{"a-token": "someone"}
