@@ -32,9 +32,9 @@ var schemaRef = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
 
 // WithSchemas is the document with no paths and, of its components, only the named schemas and
 // those they refer to, at any depth, as indented JSON: what the request schemas that the mock
-// builds at start are generated from. It keeps only what validates a request: the schemas' descriptions and examples, the info's
-// description, the tags and the servers, which the mock would parse at each start and never
-// read, are left out (openapi.json keeps them).
+// builds at start are generated from. It keeps only what validates a request: the schemas'
+// descriptions and examples, the info's description, the tags and the servers, which the mock
+// would build at each start and never read, are left out (openapi.json keeps them).
 func WithSchemas(document []byte, names []string) ([]byte, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(document, &top); err != nil {
