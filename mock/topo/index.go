@@ -283,17 +283,17 @@ func (b *bizSets) live() int {
 
 // pageByID is the business's sets from the start-th on, at most n of them, in ascending order
 // of their ids or descending: each id and its slot.
-func (b *bizSets) pageByID(start, n int, desc bool) []hit {
-	page := make([]hit, 0, min(n, max(b.live()-start, 0)))
+func (b *bizSets) pageByID(start, n int, desc bool) []setAt {
+	page := make([]setAt, 0, min(n, max(b.live()-start, 0)))
 	if b.holes == 0 { // the page is where it starts
 		if desc {
 			for i := len(b.ids) - 1 - start; i >= 0 && len(page) < n; i-- {
-				page = append(page, hit{id: b.ids[i], slot: b.slots[i]})
+				page = append(page, setAt{id: b.ids[i], slot: b.slots[i]})
 			}
 			return page
 		}
 		for i := min(start, len(b.ids)); i < min(start+n, len(b.ids)); i++ {
-			page = append(page, hit{id: b.ids[i], slot: b.slots[i]})
+			page = append(page, setAt{id: b.ids[i], slot: b.slots[i]})
 		}
 		return page
 	}
@@ -308,7 +308,7 @@ func (b *bizSets) pageByID(start, n int, desc bool) []hit {
 		case skip > 0:
 			skip--
 		case len(page) < n:
-			page = append(page, hit{id: id, slot: b.slots[i]})
+			page = append(page, setAt{id: id, slot: b.slots[i]})
 		default:
 			return page
 		}

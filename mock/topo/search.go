@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"strconv"
@@ -84,8 +85,8 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, Page{}, err
 	}
-	if hits, count, ok := s.pageByID(q, terms, top); ok {
-		return count, s.page(hits, terms, q.Fields), nil
+	if sets, count, ok := s.pageByID(q, terms, top); ok {
+		return count, s.page(sets, terms, q.Fields), nil
 	}
 	m := setMatches{biz: q.BizID, all: q.AllBusinesses, owners: q.Owners, terms: terms, top: top}
 	if ids, ok := idsOf(terms); ok { // the sets asked for by id, looked up
@@ -198,14 +199,18 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 	if err != nil {
 		return 0, Page{}, err
 	}
-	return count, s.page(hits, terms, fields), nil
+	sets := make([]setAt, len(hits))
+	for i, h := range hits {
+		sets[i] = setAt{id: h.id, slot: h.slot}
+	}
+	return count, s.page(sets, terms, fields), nil
 }
 
 // pageByID is the page of a search that asks for every set of a business it may see, in the
 // order of their ids, read from the business's ids where the page starts rather than from every
 // set: a client walking a business page by page. ok is false for any other search, and when the
 // business holds sets of other owners while the caller names its own.
-func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, count int, ok bool) {
+func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []setAt, count int, ok bool) {
 	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
 		return nil, 0, false
 	}
@@ -228,35 +233,31 @@ func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (hits []hit, coun
 	return b.pageByID(top.start, top.window, q.Sort == "-bk_set_id"), count, true
 }
 
-// page reads the sets of a page: a copy of each row, which never changes once stored.
-func (s *Store) page(hits []hit, terms []term, fields []string) Page {
-	p := Page{rows: make([]row, 0, len(hits)), l: s.layout}
+// page is the page of the sets, cut to the fields asked for; they are read when it is written.
+func (s *Store) page(sets []setAt, terms []term, fields []string) Page {
+	p := Page{s: s, sets: sets, terms: terms}
 	for _, f := range slices.Compact(slices.Sorted(slices.Values(fields))) {
 		src, known := s.layout.sources[f]
 		p.fields = append(p.fields, pageField{name: f, key: append(jsonx.AppendString(nil, f), ':'), src: src, known: known})
 	}
-	var scratch []byte
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for i := range hits {
-		if hits[i].slot >= s.slab.n {
-			continue // the store was emptied
-		}
-		r := s.slab.at(hits[i].slot)
-		var ok bool
-		if ok, scratch = s.layout.matches(r, terms, scratch); r.id != hits[i].id || !ok {
-			continue
-		}
-		p.rows = append(p.rows, *r)
-	}
 	return p
 }
 
-// Page is the sets of a search's page, cut to the fields it asked for.
+// Page is the sets of a search's page, cut to the fields it asked for. It holds where they are,
+// not copies: they are read from the store, under its read lock, when the page is written, and
+// a set removed, or changed so that it no longer matches, since the search is left out.
 type Page struct {
-	rows   []row
-	l      *layout
+	s      *Store
+	sets   []setAt
+	terms  []term
 	fields []pageField // sorted by name, each once; none: every field
+}
+
+// setAt is a set of a page: its id, and its slot, which holds another set, or none, once the
+// set is removed.
+type setAt struct {
+	id   int64
+	slot uint32
 }
 
 // pageField is a field a page asks for, looked up in the layout once for all its sets.
@@ -267,18 +268,43 @@ type pageField struct {
 	known bool // the layout has it, so every set has it; else only a set that keeps it
 }
 
+// rows yields the page's sets that are still stored and still match, holding the store's read
+// lock while it does.
+func (p Page) rows() iter.Seq[*row] {
+	return func(yield func(*row) bool) {
+		if p.s == nil {
+			return
+		}
+		var scratch []byte
+		p.s.mu.RLock()
+		defer p.s.mu.RUnlock()
+		for _, h := range p.sets {
+			if h.slot >= p.s.slab.n {
+				continue // the store was emptied
+			}
+			r := p.s.slab.at(h.slot)
+			var ok bool
+			if ok, scratch = p.s.layout.matches(r, p.terms, scratch); r.id != h.id || !ok {
+				continue
+			}
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
+
 // Records returns the page's sets as records.
 func (p Page) Records() []Record {
-	page := make([]Record, 0, len(p.rows))
-	for i := range p.rows {
-		r := &p.rows[i]
+	page := make([]Record, 0, len(p.sets))
+	for r := range p.rows() {
 		if len(p.fields) == 0 {
-			page = append(page, p.l.record(r))
+			page = append(page, p.s.layout.record(r))
 			continue
 		}
 		rec := Record{}
 		for _, f := range p.fields {
-			if v, ok := p.l.value(r, f.name); ok {
+			if v, ok := p.s.layout.value(r, f.name); ok {
 				rec[f.name] = v
 			}
 		}
@@ -293,13 +319,14 @@ func (p Page) Records() []Record {
 // (BenchmarkPageJSON).
 func (p Page) AppendJSON(b []byte) []byte {
 	b = append(b, '[')
-	for i := range p.rows {
-		if i > 0 {
+	comma := false
+	for r := range p.rows() {
+		if comma {
 			b = append(b, ',')
 		}
-		r := &p.rows[i]
+		comma = true
 		if len(p.fields) == 0 {
-			b = p.l.appendJSON(b, r)
+			b = p.s.layout.appendJSON(b, r)
 			continue
 		}
 		b = append(b, '{')
@@ -317,7 +344,7 @@ func (p Page) AppendJSON(b []byte) []byte {
 			if kept {
 				b = AppendValue(b, v)
 			} else {
-				b = p.l.appendSource(b, r, f.src)
+				b = p.s.layout.appendSource(b, r, f.src)
 			}
 		}
 		b = append(b, '}')

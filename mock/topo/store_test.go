@@ -718,6 +718,60 @@ func TestPageJSONMatchesItsRecords(t *testing.T) {
 	}
 }
 
+// TestPageIsReadWhenWritten: a page holds where its sets are, not copies, and reads them when it
+// is written: a set deleted since the search is left out, and so is the set that took its place
+// in the store, and a set changed so that it no longer matches; a set changed that still matches
+// is written as it is now. Pages written while sets come and go read whole sets (go test -race).
+func TestPageIsReadWhenWritten(t *testing.T) {
+	s := newStore(1000)
+	ids := map[string]int64{}
+	for _, name := range []string{"a", "b", "c", "d"} {
+		set, err := s.Create(draft(1, 1, name), nil)
+		require.NoError(t, err)
+		ids[name] = set.ID()
+	}
+	fields := []string{"bk_set_name", "bk_set_desc"}
+	_, byID, err := s.SearchPage(context.Background(), topo.Query{BizID: 1, Fields: fields})
+	require.NoError(t, err)
+	_, matching, err := s.SearchPage(context.Background(), topo.Query{BizID: 1, Fields: fields, Condition: map[string]any{"bk_set_desc": "desc"}})
+	require.NoError(t, err)
+
+	require.NoError(t, s.Delete(1, ids["b"]))
+	_, err = s.Create(draft(1, 1, "e"), nil) // into the slot b left
+	require.NoError(t, err)
+	changed := draft(1, 1, "c")
+	changed.Attrs = append(append(topo.AppendValue(nil, nil), 0), append(topo.AppendValue(nil, "other"), 0)...)
+	_, err = s.Update(1, ids["c"], changed)
+	require.NoError(t, err)
+
+	assert.JSONEq(t, `[{"bk_set_name":"a","bk_set_desc":"desc"},{"bk_set_name":"c","bk_set_desc":"other"},{"bk_set_name":"d","bk_set_desc":"desc"}]`,
+		string(byID.AppendJSON(nil)))
+	assert.JSONEq(t, `[{"bk_set_name":"a","bk_set_desc":"desc"},{"bk_set_name":"d","bk_set_desc":"desc"}]`, string(matching.AppendJSON(nil)))
+	assert.Len(t, matching.Records(), 2)
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			set, err := s.Create(draft(1, 1, fmt.Sprint("churn", i)), nil)
+			if !assert.NoError(t, err) {
+				return
+			}
+			assert.NoError(t, s.Delete(1, set.ID()))
+		}
+	}()
+	for range 300 {
+		_, page, err := s.SearchPage(context.Background(), topo.Query{BizID: 1, Fields: fields})
+		require.NoError(t, err)
+		var sets []map[string]any
+		require.NoError(t, json.Unmarshal(page.AppendJSON(nil), &sets))
+		for _, set := range sets {
+			assert.Len(t, set, 2, "a whole set")
+		}
+	}
+	<-done
+}
+
 // TestSearchModulesReadsTheRightSets: a search by module ids reads the sets of those modules, a
 // search of a business its own sets; either finds what a scan of every module finds, an id
 // asked for twice, or two of one set, counted once.
