@@ -1,6 +1,7 @@
 # Shared by the bench scripts, which source it from the repository's root: a temporary directory
 # ($work) and the processes a script starts ($pids), both gone when it exits; the tools it
-# needs; waiting for a server; the median of numbers.
+# needs; waiting for a server; the median of numbers; a wrk run that also counts the server's
+# CPU time a request; the business of sets the reads are made of.
 
 work=$(mktemp -d)
 pids=()
@@ -32,3 +33,57 @@ wait_healthy() { # url: its first 2xx answer, within a minute
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; } # key line: key's number in the line
+calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
+cpu_ticks() { # a process's user and system time, in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# wrk_run runs wrk -t1 -c$CONNS (under ${wrk_cpus[@]}, when a script pins it) and appends its
+# RESULT line, named and with the server's CPU time a request, to $work/results.
+CONNS=${CONNS:-32}
+wrk_cpus=()
+wrk_run() { # name duration script url server-pid args...
+  local name=$1 duration=$2 script=$3 url=$4 pid=$5 out t0 t1 n
+  shift 5
+  t0=$(cpu_ticks "$pid")
+  out=$("${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d"$duration" -s "$script" "$url" -- "$@" | grep '^RESULT')
+  t1=$(cpu_ticks "$pid")
+  # The server's CPU time a request: what a request costs it, whatever the machine lends it.
+  n=$(field requests "$out")
+  out="$out server_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.1f", t * 1e6 / hz / (n > 0 ? n : 1)}')"
+  echo "$name $out" >>"$work/results"
+  echo "   $name $out" >&2
+}
+
+# medians prints the medians of a run's rps, p50_us, p99_us and server_cpu_us in $work/results.
+medians() { # name
+  local rows key
+  rows=$(grep "^$1 " "$work/results")
+  for key in rps p50_us p99_us server_cpu_us; do
+    printf '%s ' "$(while read -r l; do field "$key" "$l"; done <<<"$rows" | median)"
+  done
+  echo
+}
+
+# make_business builds, in the mock at addr, business 2 of `sets` sets named s-1 .. s-<sets>
+# with a module each, through ESB (bench/topology.lua), as a client's walk would find it, and
+# prints the first set's id, for bench/search.lua.
+make_business() { # addr sets
+  local addr=$1 sets=$2 t0 topo
+  made_modules() {
+    curl -fsS "http://$addr/metrics" |
+      awk '/^cmdbmock_requests_total/ && /create_module/ && /code="0"/ {s+=$2} END {print s+0}'
+  }
+  t0=$(date +%s.%N)
+  "${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d600s -s bench/topology.lua "http://$addr" -- "$sets" >"$work/topology.$addr" &
+  topo=$!
+  while [ "$(made_modules)" -lt "$sets" ] && kill -0 "$topo" 2>/dev/null; do sleep 0.2; done
+  kill -INT "$topo" 2>/dev/null || true
+  wait "$topo" || true
+  echo "   $addr: $(grep '^TOPOLOGY' "$work/topology.$addr") in $(calc "$(date +%s.%N) - $t0") s" >&2
+  curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d '{"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench","bk_biz_id":2,"fields":["bk_set_id"],"condition":{"default":0},"page":{"start":0,"limit":1}}' \
+    "http://$addr/api/c/compapi/v2/cc/search_set/" | sed -n 's/.*"bk_set_id":\([0-9]*\).*/\1/p'
+}

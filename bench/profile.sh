@@ -67,10 +67,10 @@ for r in $(seq 1 "$ROUNDS"); do
   profile cmdbmock "http://$MOCK_ADDR" "$mock_pid" "m$r"
 done
 
-field() { grep "^$1 " "$work/results" | sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" | median; }
+median_of() { grep "^$1 " "$work/results" | while read -r l; do field "$2" "$l"; done | median; } # name key
 echo
 for part in user kernel total; do
-  b=$(field baseline "$part") m=$(field cmdbmock "$part")
+  b=$(median_of baseline "$part") m=$(median_of cmdbmock "$part")
   awk -v p="$part" -v b="$b" -v m="$m" 'BEGIN {printf "%-6s baseline %5.1f  cmdbmock %5.1f  ratio %.2f\n", p, b, m, m / b}'
 done
-echo "PROFILE rounds=$ROUNDS duration=$DURATION freq=$FREQ baseline_rps=$(field baseline rps) cmdbmock_rps=$(field cmdbmock rps)"
+echo "PROFILE rounds=$ROUNDS duration=$DURATION freq=$FREQ baseline_rps=$(median_of baseline rps) cmdbmock_rps=$(median_of cmdbmock rps)"

@@ -38,37 +38,19 @@ tree_rss_kb() { # a process and its children, for node-based Prism
   for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(rss_kb "$p"))); done
   echo "$total"
 }
-field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
 failed_answers() { # answers of the mock whose code was not 0
   curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'
-}
-cpu_ticks() { # a process's user and system time, in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
 }
 load() { # name url pid tag
   wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3" "$4"
 }
-wrk_run() { # name duration script url server-pid args...
-  local name=$1 duration=$2 script=$3 url=$4 pid=$5 out t0 t1 n
-  shift 5
-  t0=$(cpu_ticks "$pid")
-  out=$("${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d"$duration" -s "$script" "$url" -- "$@" | grep '^RESULT')
-  t1=$(cpu_ticks "$pid")
-  # The server's CPU time a request: what a request costs it, whatever the machine lends it.
-  n=$(field requests "$out")
-  out="$out server_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.1f", t * 1e6 / hz / (n > 0 ? n : 1)}')"
-  echo "$name $out" >>"$work/results"
-  echo "   $name $out" >&2
-}
-
 echo "== start-up (exec to first healthy answer)" >&2
 startup=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/cmdbmock")
 echo "   $startup" >&2
 
 # On a machine of more than two cores the servers share two cores and wrk has a third, so
 # that the load generator does not take the servers' time; on two cores they share both.
-server_cpus=() wrk_cpus=()
+server_cpus=()
 if [ "$(nproc)" -gt 2 ] && command -v taskset >/dev/null; then
   server_cpus=(taskset -c 0,1) wrk_cpus=(taskset -c 2)
 fi
@@ -137,20 +119,7 @@ echo "== reads: ${READ_SETS} sets in business 2, a module each, made through ESB
 read_pid=$!
 pids+=("$read_pid")
 wait_healthy "http://$READ_ADDR/healthz"
-made_modules() {
-  curl -fsS "http://$READ_ADDR/metrics" |
-    awk '/^cmdbmock_requests_total/ && /create_module/ && /code="0"/ {s+=$2} END {print s+0}'
-}
-t0=$(date +%s.%N)
-"${wrk_cpus[@]}" wrk -t1 -c"$CONNS" -d600s -s bench/topology.lua "http://$READ_ADDR" -- "$READ_SETS" >"$work/topology.out" &
-topo_pid=$!
-while [ "$(made_modules)" -lt "$READ_SETS" ] && kill -0 "$topo_pid" 2>/dev/null; do sleep 0.2; done
-kill -INT "$topo_pid" 2>/dev/null || true
-wait "$topo_pid" || true
-echo "   $(grep '^TOPOLOGY' "$work/topology.out") in $(calc "$(date +%s.%N) - $t0") s" >&2
-first_set=$(curl -fsS -X POST -H 'Content-Type: application/json' \
-  -d '{"bk_app_code":"bench","bk_app_secret":"bench","bk_username":"bench","bk_biz_id":2,"fields":["bk_set_id"],"condition":{"default":0},"page":{"start":0,"limit":1}}' \
-  "http://$READ_ADDR/api/c/compapi/v2/cc/search_set/" | sed -n 's/.*"bk_set_id":\([0-9]*\).*/\1/p')
+first_set=$(make_business "$READ_ADDR" "$READ_SETS")
 for call in "${READ_CALLS[@]}"; do
   path="/api/c/compapi/v2/cc/${call%_page}/"
   # The answer to one read of the load's kind, written by the load's own script: the baseline's.
@@ -166,16 +135,8 @@ for call in "${READ_CALLS[@]}"; do
   wait "$read_base_pid" 2>/dev/null || true
 done
 
-summary() { # name -> "rps p50 p99" medians
-  local rows
-  rows=$(grep "^$1 " "$work/results")
-  printf '%s %s %s' \
-    "$(while read -r l; do field rps "$l"; done <<<"$rows" | median)" \
-    "$(while read -r l; do field p50_us "$l"; done <<<"$rows" | median)" \
-    "$(while read -r l; do field p99_us "$l"; done <<<"$rows" | median)"
-}
-read -r b_rps b_p50 b_p99 <<<"$(summary baseline)"
-read -r m_rps m_p50 m_p99 <<<"$(summary cmdbmock)"
+read -r b_rps b_p50 b_p99 b_cpu <<<"$(medians baseline)"
+read -r m_rps m_p50 m_p99 m_cpu <<<"$(medians cmdbmock)"
 
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); $(date -u +%Y-%m-%d)"
@@ -184,7 +145,7 @@ printf '%-10s %10s %10s %10s %12s\n' server req/s p50_ms p99_ms vs_baseline
 printf '%-10s %10s %10s %10s %12s\n' baseline "$b_rps" "$(calc "$b_p50/1000")" "$(calc "$b_p99/1000")" 1.00
 printf '%-10s %10s %10s %10s %12s\n' cmdbmock "$m_rps" "$(calc "$m_p50/1000")" "$(calc "$m_p99/1000")" "$(calc "$m_rps/$b_rps")"
 if grep -q '^prism ' "$work/results"; then
-  read -r p_rps p_p50 p_p99 <<<"$(summary prism)"
+  read -r p_rps p_p50 p_p99 _ <<<"$(medians prism)"
   printf '%-10s %10s %10s %10s %12s\n' prism "$p_rps" "$(calc "$p_p50/1000")" "$(calc "$p_p99/1000")" "$(calc "$p_rps/$b_rps")"
   echo "cmdbmock / prism throughput: $(calc "$m_rps/$p_rps")"
 fi
@@ -198,17 +159,16 @@ paste <(grep '^baseline ' "$work/results") <(grep '^cmdbmock ' "$work/results") 
 done >"$work/ratios"
 echo "per round, cmdbmock / baseline throughput: $(cut -d' ' -f1 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f1 "$work/ratios" | median))"
 echo "per round, cmdbmock / baseline p99: $(cut -d' ' -f2 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f2 "$work/ratios" | median))"
-cpu_median() { grep "^$1 " "$work/results" | while read -r l; do field server_cpu_us "$l"; done | median; }
-echo "server CPU time a create, medians: baseline $(cpu_median baseline) us, cmdbmock $(cpu_median cmdbmock) us"
+echo "server CPU time a create, medians: baseline $b_cpu us, cmdbmock $m_cpu us"
 echo "cmdbmock failed answers: $failed; socket errors and non-2xx per run are in the RESULT lines above"
 echo "reads of $READ_SETS sets with a module each, through ESB, wrk -t1 -c$CONNS -d$READ_DURATION, $ROUNDS rounds in turns, medians:"
 printf '%-16s %12s %12s %12s %10s %10s %8s %10s\n' call baseline_rps cmdbmock_rps vs_baseline p99_ms p99_ratio empty cpu_us
 for call in "${READ_CALLS[@]}"; do
-  read -r rb_rps _ rb_p99 <<<"$(summary "baseline_$call")"
-  read -r rm_rps _ rm_p99 <<<"$(summary "cmdbmock_$call")"
+  read -r rb_rps _ rb_p99 rb_cpu <<<"$(medians "baseline_$call")"
+  read -r rm_rps _ rm_p99 rm_cpu <<<"$(medians "cmdbmock_$call")"
   empty=$(grep "^cmdbmock_$call " "$work/results" | while read -r l; do field empty "$l"; done | awk '{s+=$1} END {print s+0}')
   printf '%-16s %12s %12s %12s %10s %10s %8s %10s\n' "$call" "$rb_rps" "$rm_rps" "$(calc "$rm_rps/$rb_rps")" \
-    "$(calc "$rm_p99/1000")" "$(calc "$rm_p99/$rb_p99")" "$empty" "$(cpu_median "baseline_$call")/$(cpu_median "cmdbmock_$call")"
+    "$(calc "$rm_p99/1000")" "$(calc "$rm_p99/$rb_p99")" "$empty" "$rb_cpu/$rm_cpu"
 done
 
 echo "$startup"
