@@ -56,21 +56,33 @@ var moduleDefaults = Record{
 	"bk_updated_by": nil, "bk_supplier_account": DefaultSupplierAccount,
 }
 
-// record is the module as CMDB returns it; l writes its times.
-func (m Module) record(l *layout) Record {
-	rec := make(Record, len(moduleDefaults)+len(m.Fields)+14) // the fields below: no growing on the way
-	maps.Copy(rec, moduleDefaults)
-	maps.Copy(rec, m.Fields)
-	created := l.formatTime(m.Created)
-	updated := created
-	if m.Updated != 0 {
-		updated = l.formatTime(m.Updated)
+// record is the module as CMDB returns it, with only the fields asked for when any is (a page's
+// record makes nothing it leaves out); l writes its times.
+func (m Module) record(l *layout, fields keep) Record {
+	rec := make(Record, fields.room(len(moduleDefaults)+len(m.Fields)+14)) // no growing on the way
+	fields.copy(rec, moduleDefaults)
+	fields.copy(rec, m.Fields)
+	fields.putInt(rec, "bk_module_id", m.ID)
+	fields.putString(rec, "bk_module_name", m.Name)
+	fields.putInt(rec, "bk_set_id", m.SetID)
+	fields.putInt(rec, "bk_biz_id", m.BizID)
+	fields.putInt(rec, "bk_parent_id", m.SetID)
+	fields.putInt(rec, "default", m.Default)
+	fields.putInt(rec, "service_template_id", m.ServiceTemplateID)
+	fields.putInt(rec, "set_template_id", m.SetTemplateID)
+	fields.putInt(rec, "service_category_id", cmp.Or(m.ServiceCategoryID, DefaultCategory))
+	fields.putString(rec, "bk_created_by", m.CreatedBy)
+	if fields.any("create_time", "bk_created_at", "last_time", "bk_updated_at") {
+		created := l.formatTime(m.Created)
+		updated := created
+		if m.Updated != 0 {
+			updated = l.formatTime(m.Updated)
+		}
+		fields.putString(rec, "create_time", created)
+		fields.putString(rec, "bk_created_at", created)
+		fields.putString(rec, "last_time", updated)
+		fields.putString(rec, "bk_updated_at", updated)
 	}
-	rec["bk_module_id"], rec["bk_module_name"], rec["bk_set_id"], rec["bk_biz_id"], rec["bk_parent_id"] = m.ID, m.Name, m.SetID, m.BizID, m.SetID
-	rec["default"], rec["service_template_id"], rec["set_template_id"] = m.Default, m.ServiceTemplateID, m.SetTemplateID
-	rec["service_category_id"] = cmp.Or(m.ServiceCategoryID, DefaultCategory)
-	rec["create_time"], rec["bk_created_at"], rec["last_time"], rec["bk_updated_at"] = created, created, updated, updated
-	rec["bk_created_by"] = m.CreatedBy
 	return rec
 }
 
@@ -129,7 +141,7 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 	}
 	m.CreatedBy = s.intern(m.CreatedBy)
 	s.setModules(m.SetID, append(slices.Clone(s.modules[m.SetID]), m))
-	return m.record(s.layout), nil
+	return m.record(s.layout, nil), nil
 }
 
 // Module returns the module with the given id, in whatever set.
@@ -279,7 +291,7 @@ func (m *Module) appendField(b []byte, field string, l *layout) []byte {
 	case "bk_created_by":
 		return jsonx.AppendString(b, m.CreatedBy)
 	case "service_category_id", "create_time", "last_time", "bk_created_at", "bk_updated_at":
-		return AppendValue(b, m.record(l)[field]) // rare in a condition: made as the record makes it
+		return AppendValue(b, m.record(l, keep{field})[field]) // rare in a condition: made as the record makes it
 	}
 	if v, ok := m.Fields[field]; ok {
 		return AppendValue(b, v)
@@ -295,7 +307,7 @@ func pageOf(top *pageHeap, count int, fields []string, l *layout) (int, []Record
 	}
 	page := make([]Record, len(hits))
 	for i, h := range hits {
-		page[i] = cut(h.val.record(l), fields)
+		page[i] = h.val.record(l, fields)
 	}
 	return count, page, nil
 }
@@ -345,20 +357,58 @@ func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int
 func (r Record) appendField(b []byte, field string, _ *layout) []byte {
 	return AppendValue(b, r[field])
 }
-func (r Record) record(*layout) Record { return r }
+func (r Record) record(_ *layout, fields keep) Record { return fields.cut(r) }
 
-// cut is a record with only the fields asked for (all when none is).
-func cut(rec Record, fields []string) Record {
-	if len(fields) == 0 {
-		return rec
+// keep is the fields a record is made with: all of them when none is named.
+type keep []string
+
+func (k keep) has(field string) bool { return len(k) == 0 || slices.Contains(k, field) }
+
+// any is whether it keeps one of the fields.
+func (k keep) any(fields ...string) bool { return slices.ContainsFunc(fields, k.has) }
+
+// room is how many fields a record that could hold n needs room for.
+func (k keep) room(n int) int {
+	if len(k) == 0 {
+		return n
 	}
-	out := Record{}
-	for _, f := range fields {
-		if v, ok := rec[f]; ok {
-			out[f] = v
+	return min(n, len(k))
+}
+
+// copy puts the fields of from it keeps into rec.
+func (k keep) copy(rec, from Record) {
+	if len(k) == 0 {
+		maps.Copy(rec, from)
+		return
+	}
+	for _, f := range k {
+		if v, ok := from[f]; ok {
+			rec[f] = v
 		}
 	}
+}
+
+// cut is rec with the fields it keeps alone.
+func (k keep) cut(rec Record) Record {
+	if len(k) == 0 {
+		return rec
+	}
+	out := make(Record, len(k))
+	k.copy(out, rec)
 	return out
+}
+
+// putInt and putString set a field it keeps; a value it leaves out is not made into an any.
+func (k keep) putInt(rec Record, field string, v int64) {
+	if k.has(field) {
+		rec[field] = v
+	}
+}
+
+func (k keep) putString(rec Record, field string, v string) {
+	if k.has(field) {
+		rec[field] = v
+	}
 }
 
 // BuiltInModules returns the modules of a business whose default is not 0 (its idle, faulty
@@ -380,4 +430,4 @@ func (s *Store) BuiltInModules(bizID int64) []Module {
 }
 
 // ModuleRecord is the record of a module as CMDB returns it.
-func (s *Store) ModuleRecord(m Module) Record { return m.record(s.layout) }
+func (s *Store) ModuleRecord(m Module) Record { return m.record(s.layout, nil) }

@@ -747,7 +747,7 @@ func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
 // and is a pointer (or a map), which a hit holds without a copy.
 type valuer interface {
 	appendField(b []byte, field string, l *layout) []byte // the field's value as JSON text
-	record(l *layout) Record
+	record(l *layout, fields keep) Record                 // with only the fields asked for, all when none is
 }
 
 // matchesValues reports whether an instance passes every term, as matches does a row.

@@ -115,9 +115,39 @@ func TestBusinessFieldsMatchItsRecord(t *testing.T) {
 		{ID: 3, Name: "a\"<b>", Default: 1, Fields: Record{"bk_biz_name": "kept", "create_time": "x", "bk_supplier_account": "42", "x": nil}},
 		{ID: 4},
 	} {
-		rec := b.record(l)
+		rec := b.record(l, nil)
 		for _, f := range append(slices.Collect(maps.Keys(rec)), "absent") {
 			assert.Equal(t, string(rec.appendField(nil, f, l)), string(b.appendField(nil, f, l)), "business %d, %s", b.ID, f)
+		}
+	}
+}
+
+// TestRecordOfFieldsIsTheRecordCut: a module's or business's record made with the fields a page
+// asks for holds what its whole record holds under those names, and nothing else.
+func TestRecordOfFieldsIsTheRecordCut(t *testing.T) {
+	l := newLayout(nil, time.FixedZone("UTC+8", 8*3600))
+	instances := []valuer{
+		&Module{ID: 7, Name: "nginx", SetID: 3, BizID: 2, Default: 1, ServiceTemplateID: 9, Created: 1645533241386, Updated: 1645533299000,
+			CreatedBy: "alice", Fields: Record{"operator": "bob", "bk_module_id": "kept?", "bk_supplier_account": "42", "x": nil}},
+		&Module{ID: 8},
+		&Business{ID: 2, Name: "蓝鲸", Created: 1645533241386, Fields: Record{"bk_biz_maintainer": "admin", "bk_biz_name": "kept", "create_time": "x"}},
+		&Business{ID: 4},
+		Record{"a": 1, "b": nil},
+	}
+	for _, v := range instances {
+		whole := v.record(l, nil)
+		lists := [][]string{{"absent"}, slices.Collect(maps.Keys(whole)), append(slices.Collect(maps.Keys(whole)), "absent", "bk_biz_id")}
+		for f := range whole {
+			lists = append(lists, []string{f}, []string{f, f, "absent"})
+		}
+		for _, fields := range lists {
+			want := Record{}
+			for _, f := range fields {
+				if value, ok := whole[f]; ok {
+					want[f] = value
+				}
+			}
+			assert.Equal(t, want, v.record(l, fields), "%T %v", v, fields)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,14 +42,22 @@ type Business struct {
 	Created int64 `json:"created,omitempty"`
 }
 
-// record is the business as CMDB stores it; l writes its times.
-func (b Business) record(l *layout) Record {
-	rec := make(Record, len(b.Fields)+8) // the fields below: no growing on the way
-	rec["bk_supplier_account"] = DefaultSupplierAccount
-	maps.Copy(rec, b.Fields)
-	t := l.formatTime(b.Created)
-	rec["bk_biz_id"], rec["bk_biz_name"], rec["default"], rec["create_time"], rec["last_time"] = b.ID, b.Name, b.Default, t, t
-	rec["bk_created_at"], rec["bk_updated_at"] = t, t // added on read (reference §12.2)
+// record is the business as CMDB stores it, with only the fields asked for when any is; l
+// writes its times.
+func (b Business) record(l *layout, fields keep) Record {
+	rec := make(Record, fields.room(len(b.Fields)+8)) // no growing on the way
+	fields.putString(rec, "bk_supplier_account", DefaultSupplierAccount)
+	fields.copy(rec, b.Fields)
+	fields.putInt(rec, "bk_biz_id", b.ID)
+	fields.putString(rec, "bk_biz_name", b.Name)
+	fields.putInt(rec, "default", b.Default)
+	if fields.any("create_time", "last_time", "bk_created_at", "bk_updated_at") {
+		t := l.formatTime(b.Created)
+		fields.putString(rec, "create_time", t)
+		fields.putString(rec, "last_time", t)
+		fields.putString(rec, "bk_created_at", t) // added on read (reference §12.2)
+		fields.putString(rec, "bk_updated_at", t)
+	}
 	return rec
 }
 
