@@ -243,7 +243,8 @@ func (ix *nameIndex) sortIDs() {
 	ix.bulk = false
 }
 
-// idSlot is a set's id and where its row is.
+// idSlot is a set's id and where its row is; once the set is removed, the slot holds another
+// set, or none.
 type idSlot struct {
 	id   int64
 	slot uint32
@@ -283,17 +284,17 @@ func (b *bizSets) live() int {
 
 // pageByID is the business's sets from the start-th on, at most n of them, in ascending order
 // of their ids or descending: each id and its slot.
-func (b *bizSets) pageByID(start, n int, desc bool) []setAt {
-	page := make([]setAt, 0, min(n, max(b.live()-start, 0)))
+func (b *bizSets) pageByID(start, n int, desc bool) []idSlot {
+	page := make([]idSlot, 0, min(n, max(b.live()-start, 0)))
 	if b.holes == 0 { // the page is where it starts
 		if desc {
 			for i := len(b.ids) - 1 - start; i >= 0 && len(page) < n; i-- {
-				page = append(page, setAt{id: b.ids[i], slot: b.slots[i]})
+				page = append(page, idSlot{id: b.ids[i], slot: b.slots[i]})
 			}
 			return page
 		}
 		for i := min(start, len(b.ids)); i < min(start+n, len(b.ids)); i++ {
-			page = append(page, setAt{id: b.ids[i], slot: b.slots[i]})
+			page = append(page, idSlot{id: b.ids[i], slot: b.slots[i]})
 		}
 		return page
 	}
@@ -308,7 +309,7 @@ func (b *bizSets) pageByID(start, n int, desc bool) []setAt {
 		case skip > 0:
 			skip--
 		case len(page) < n:
-			page = append(page, setAt{id: id, slot: b.slots[i]})
+			page = append(page, idSlot{id: id, slot: b.slots[i]})
 		default:
 			return page
 		}

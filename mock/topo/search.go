@@ -199,9 +199,9 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 	if err != nil {
 		return 0, Page{}, err
 	}
-	sets := make([]setAt, len(hits))
+	sets := make([]idSlot, len(hits))
 	for i, h := range hits {
-		sets[i] = setAt{id: h.id, slot: h.slot}
+		sets[i] = idSlot{id: h.id, slot: h.slot}
 	}
 	return count, s.page(sets, terms, fields), nil
 }
@@ -210,7 +210,7 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 // order of their ids, read from the business's ids where the page starts rather than from every
 // set: a client walking a business page by page. ok is false for any other search, and when the
 // business holds sets of other owners while the caller names its own.
-func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []setAt, count int, ok bool) {
+func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []idSlot, count int, ok bool) {
 	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
 		return nil, 0, false
 	}
@@ -234,7 +234,7 @@ func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []setAt, co
 }
 
 // page is the page of the sets, cut to the fields asked for; they are read when it is written.
-func (s *Store) page(sets []setAt, terms []term, fields []string) Page {
+func (s *Store) page(sets []idSlot, terms []term, fields []string) Page {
 	p := Page{s: s, sets: sets, terms: terms}
 	for _, f := range slices.Compact(slices.Sorted(slices.Values(fields))) {
 		src, known := s.layout.sources[f]
@@ -248,16 +248,9 @@ func (s *Store) page(sets []setAt, terms []term, fields []string) Page {
 // a set removed, or changed so that it no longer matches, since the search is left out.
 type Page struct {
 	s      *Store
-	sets   []setAt
+	sets   []idSlot
 	terms  []term
 	fields []pageField // sorted by name, each once; none: every field
-}
-
-// setAt is a set of a page: its id, and its slot, which holds another set, or none, once the
-// set is removed.
-type setAt struct {
-	id   int64
-	slot uint32
 }
 
 // pageField is a field a page asks for, looked up in the layout once for all its sets.
