@@ -57,14 +57,16 @@ wrk_run() { # name duration script url server-pid args...
   echo "   $name $out" >&2
 }
 
-# medians prints the medians of a run's rps, p50_us, p99_us and server_cpu_us in $work/results.
-medians() { # name
-  local rows key
+# medians prints, for the lines of a run in $work/results, the median of each key asked for
+# (rps, p50_us, p99_us and server_cpu_us when none is), on one line.
+medians() { # name [key...]
+  local rows key keys=("${@:2}") out=()
+  [ "${#keys[@]}" -gt 0 ] || keys=(rps p50_us p99_us server_cpu_us)
   rows=$(grep "^$1 " "$work/results")
-  for key in rps p50_us p99_us server_cpu_us; do
-    printf '%s ' "$(while read -r l; do field "$key" "$l"; done <<<"$rows" | median)"
+  for key in "${keys[@]}"; do
+    out+=("$(while read -r l; do field "$key" "$l"; done <<<"$rows" | median)")
   done
-  echo
+  echo "${out[*]}"
 }
 
 # make_business builds, in the mock at addr, business 2 of `sets` sets named s-1 .. s-<sets>

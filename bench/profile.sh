@@ -67,10 +67,9 @@ for r in $(seq 1 "$ROUNDS"); do
   profile cmdbmock "http://$MOCK_ADDR" "$mock_pid" "m$r"
 done
 
-median_of() { grep "^$1 " "$work/results" | while read -r l; do field "$2" "$l"; done | median; } # name key
 echo
 for part in user kernel total; do
-  b=$(median_of baseline "$part") m=$(median_of cmdbmock "$part")
+  b=$(medians baseline "$part") m=$(medians cmdbmock "$part")
   awk -v p="$part" -v b="$b" -v m="$m" 'BEGIN {printf "%-6s baseline %5.1f  cmdbmock %5.1f  ratio %.2f\n", p, b, m, m / b}'
 done
-echo "PROFILE rounds=$ROUNDS duration=$DURATION freq=$FREQ baseline_rps=$(median_of baseline rps) cmdbmock_rps=$(median_of cmdbmock rps)"
+echo "PROFILE rounds=$ROUNDS duration=$DURATION freq=$FREQ baseline_rps=$(medians baseline rps) cmdbmock_rps=$(medians cmdbmock rps)"
