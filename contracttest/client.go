@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -76,7 +78,7 @@ type client struct {
 	cfg   Config
 	base  string // the target's base URL
 	shown string // the same, its password masked, for reports
-	next  time.Time
+	pace  *rate.Limiter
 	// secretAt finds the secret where it stands as one, when it is also part of a value
 	// reports show; nil: the secret is masked wherever it is.
 	secretAt *regexp.Regexp
@@ -147,7 +149,7 @@ func (c *client) send(ctx context.Context, r request) *Exchange {
 func (c *client) exchange(ctx context.Context, method string, body []byte, header http.Header, ex *Exchange) {
 	backoff := c.cfg.RetryBackoff
 	for attempt := 0; ; attempt++ {
-		if err := c.pace(ctx); err != nil {
+		if err := c.pace.Wait(ctx); err != nil {
 			ex.Error = err.Error()
 			return
 		}
@@ -282,7 +284,12 @@ func (c credentials) masked() credentials {
 
 // newClient is the run's client of base; shown is base as reports show it.
 func newClient(cfg Config, base, shown string) *client {
-	c := &client{cfg: cfg, base: base, shown: shown}
+	// One request at a time at cfg.RPS, the first at once; negative: unpaced.
+	pace := rate.NewLimiter(rate.Limit(cfg.RPS), 1)
+	if cfg.RPS < 0 {
+		pace.SetLimit(rate.Inf)
+	}
+	c := &client{cfg: cfg, base: base, shown: shown, pace: pace}
 	secret := cfg.AppSecret
 	if secret != "" && slices.ContainsFunc([]string{cfg.AppCode, cfg.Username, cfg.DeniedUser, madeBy},
 		func(open string) bool { return strings.Contains(open, secret) }) {
@@ -305,24 +312,4 @@ func (c *client) scrub(s string) string {
 		return c.secretAt.ReplaceAllString(s, "${1}"+masked)
 	}
 	return strings.ReplaceAll(s, c.cfg.AppSecret, masked)
-}
-
-// pace waits for the request's turn at the configured rate.
-func (c *client) pace(ctx context.Context) error {
-	if c.cfg.RPS < 0 {
-		return nil
-	}
-	now := time.Now()
-	if wait := c.next.Sub(now); wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-		now = c.next
-	}
-	c.next = now.Add(time.Duration(float64(time.Second) / c.cfg.RPS))
-	return nil
 }

@@ -752,3 +752,30 @@ func TestAnswersAreReadUpToALimit(t *testing.T) {
 	assert.False(t, rep.Conformant())
 	assert.Contains(t, reasons(rep), "larger than")
 }
+
+// TestInterruptStopsThePace: the first request goes at once, the next waits its turn, and an
+// interrupt during that wait ends the run there, with nothing left behind. At one request in
+// 1,000 s, a first request made to wait or a wait that ignored the interrupt would hang.
+func TestInterruptStopsThePace(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	before := len(m.Store().Sets())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		m.ServeHTTP(w, r)
+		cancel() // the preflight is answered; the first case waits for its turn
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.RPS = 0.001
+	rep, err := contracttest.Run(ctx, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), calls.Load(), "only the preflight was sent")
+	pass, _, skip := rep.Counts()
+	assert.Zero(t, pass)
+	assert.Positive(t, skip, "the cases after the interrupt are skipped")
+	assert.Empty(t, rep.Leftovers)
+	assert.Len(t, m.Store().Sets(), before, "nothing was created")
+}
