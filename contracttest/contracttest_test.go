@@ -779,3 +779,37 @@ func TestInterruptStopsThePace(t *testing.T) {
 	assert.Empty(t, rep.Leftovers)
 	assert.Len(t, m.Store().Sets(), before, "nothing was created")
 }
+
+// TestCleanupThatCannotLookIsSaid: the cleanup looks for the run's sets by their name's prefix
+// (to find one whose create answer was lost) and again after its deletes (to see them gone).
+// When the target fails those searches the report says what went unchecked and is not
+// conformant, in every format, rather than counting the deletes it could not see as done.
+func TestCleanupThatCannotLookIsSaid(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	before := len(m.Store().Sets())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), `"$regex"`) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.Retries = -1
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	_, fail, _ := rep.Counts()
+	require.Zero(t, fail, "%s", reasons(rep))
+	assert.Len(t, m.Store().Sets(), before, "the sets the run knew of are deleted")
+	assert.Zero(t, rep.Deleted, "no delete is counted that could not be seen done")
+	require.Len(t, rep.Unchecked, 2)
+	assert.Contains(t, rep.Unchecked[0], "HTTP status 503")
+	assert.False(t, rep.Conformant())
+	out := allReports(t, rep)
+	assert.Contains(t, out, "UNCHECKED")
+	assert.Contains(t, out, `"unchecked"`)
+	assert.Contains(t, out, "could not check")
+}

@@ -160,29 +160,30 @@ func (r *runner) cleanup(ctx context.Context) {
 	for _, s := range r.created {
 		owed[s.id] = s.name
 	}
-	for id, name := range r.ownSets(ctx) {
+	found, why := r.ownSets(ctx)
+	if why != "" {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf(
+			"could not look for sets named %s* whose create answer was lost: search_set: %s", r.name(""), why))
+	}
+	for id, name := range found {
 		owed[id] = name
 	}
 	failed := map[int64]bool{}
 	for _, id := range slices.Sorted(maps.Keys(owed)) {
-		a := r.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id})
-		reason := ""
-		switch {
-		case a == nil:
-			reason = "delete_set got no answer"
-		case !a.Result:
-			reason = fmt.Sprintf("delete_set: %d %s", a.Code, a.Message)
-		}
-		if reason != "" {
+		if _, why := r.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id}); why != "" {
 			failed[id] = true
-			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: id, Name: owed[id], Reason: reason})
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: id, Name: owed[id], Reason: "delete_set: " + why})
 		}
 	}
 	// Trust, then verify: a delete that says success must leave nothing behind.
-	still := r.ownSets(ctx)
+	still, why := r.ownSets(ctx)
+	if why != "" && len(owed) > len(failed) {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf(
+			"could not check that %d deletes that said success took: search_set: %s", len(owed)-len(failed), why))
+	}
 	for _, id := range slices.Sorted(maps.Keys(owed)) {
 		switch {
-		case failed[id]:
+		case failed[id], why != "":
 		case still[id] != "":
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: id, Name: owed[id], Reason: "delete_set said success, but search_set still finds it"})
 		default:
@@ -191,15 +192,16 @@ func (r *runner) cleanup(ctx context.Context) {
 	}
 }
 
-// ownSets finds the sets of the business whose names carry this run's prefix.
-func (r *runner) ownSets(ctx context.Context) map[int64]string {
-	a := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID, args: map[string]any{
+// ownSets finds the sets of the business whose names carry this run's prefix; why says what
+// went wrong when the search got no good answer, and then nothing is known of them.
+func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why string) {
+	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID, args: map[string]any{
 		"condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(r.name(""))}},
 		"fields":    []string{"bk_set_id", "bk_set_name"},
 	}})
-	found := map[int64]string{}
-	if a == nil || !a.Result {
-		return found
+	found = map[int64]string{}
+	if a == nil { // not sent, or no answer: why says which
+		return found, why
 	}
 	for _, rec := range infoOf(a) {
 		if id, ok := intOf(rec["bk_set_id"]); ok {
@@ -207,14 +209,25 @@ func (r *runner) ownSets(ctx context.Context) map[int64]string {
 			found[id] = name
 		}
 	}
-	return found
+	return found, ""
 }
 
-// quiet sends a request outside any case, for the cleanup.
-func (r *runner) quiet(ctx context.Context, req request) *answer {
+// quiet sends a request outside any case, for the cleanup. Unless the answer says success (or
+// a dry run sends nothing), why says what came back instead.
+func (r *runner) quiet(ctx context.Context, req request) (a *answer, why string) {
 	ex := r.cl.send(ctx, req)
-	a, _ := r.cl.judge(ctx, ex)
-	return a
+	a, _ = r.cl.judge(ctx, ex)
+	switch {
+	case ex.NotSent:
+		return nil, ""
+	case ex.Error != "":
+		return nil, "request failed: " + ex.Error
+	case a == nil:
+		return nil, fmt.Sprintf("HTTP status %d, no CMDB answer", ex.Status)
+	case !a.Result:
+		return a, fmt.Sprintf("HTTP status %d, %d %s", ex.Status, a.Code, a.Message)
+	}
+	return a, ""
 }
 
 func intOf(v any) (int64, bool) {

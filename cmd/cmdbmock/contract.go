@@ -102,7 +102,12 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		} else {
 			err = os.WriteFile(out, buf.Bytes(), 0o644)
 			pass, fail, skip := report.Counts()
-			fmt.Fprintf(stderr, "contract: %d passed, %d failed, %d skipped, %d left behind; report in %s\n", pass, fail, skip, len(report.Leftovers), out)
+			unchecked := ""
+			if n := len(report.Unchecked); n > 0 {
+				unchecked = fmt.Sprintf(", %d unchecked by the cleanup", n)
+			}
+			fmt.Fprintf(stderr, "contract: %d passed, %d failed, %d skipped, %d left behind%s; report in %s\n",
+				pass, fail, skip, len(report.Leftovers), unchecked, out)
 		}
 		if err != nil {
 			return err
