@@ -150,7 +150,10 @@ func (c *client) exchange(ctx context.Context, method string, body []byte, heade
 	backoff := c.cfg.RetryBackoff
 	for attempt := 0; ; attempt++ {
 		if err := c.pace.Wait(ctx); err != nil {
-			ex.Error = err.Error()
+			ex.Error = "not sent: interrupted while it waited for its turn"
+			if ctx.Err() == nil {
+				ex.Error = fmt.Sprintf("not sent: at %g requests a second its turn comes after the deadline", c.cfg.RPS)
+			}
 			return
 		}
 		c.do(ctx, method, body, header, ex)

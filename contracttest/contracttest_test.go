@@ -753,9 +753,8 @@ func TestAnswersAreReadUpToALimit(t *testing.T) {
 	assert.Contains(t, reasons(rep), "larger than")
 }
 
-// TestInterruptStopsThePace: the first request goes at once, the next waits its turn, and an
-// interrupt during that wait ends the run there, with nothing left behind. At one request in
-// 1,000 s, a first request made to wait or a wait that ignored the interrupt would hang.
+// TestInterruptStopsThePace: a run at one request in 1,000 s sends its first request at once (or
+// it would hang), and an interrupt after it ends the run with nothing sent and nothing left.
 func TestInterruptStopsThePace(t *testing.T) {
 	m := newMock(t, mock.Config{})
 	before := len(m.Store().Sets())
@@ -778,6 +777,10 @@ func TestInterruptStopsThePace(t *testing.T) {
 	assert.Positive(t, skip, "the cases after the interrupt are skipped")
 	assert.Empty(t, rep.Leftovers)
 	assert.Len(t, m.Store().Sets(), before, "nothing was created")
+	// The cleanup keeps the pace too, on its own two minutes: at this pace its search has no
+	// turn in them, and the report says so rather than claiming a clean business.
+	require.Len(t, rep.Unchecked, 1)
+	assert.Contains(t, rep.Unchecked[0], "not sent: at 0.001 requests a second its turn comes after the deadline")
 }
 
 // TestCleanupThatCannotLookIsSaid: the cleanup looks for the run's sets by their name's prefix
@@ -812,4 +815,32 @@ func TestCleanupThatCannotLookIsSaid(t *testing.T) {
 	assert.Contains(t, out, "UNCHECKED")
 	assert.Contains(t, out, `"unchecked"`)
 	assert.Contains(t, out, "could not check")
+}
+
+// TestPaceWaitsAreCutShort: a request that waits for its turn is not sent when the caller is
+// interrupted, nor when its turn comes after the context's deadline, and says which at once.
+func TestPaceWaitsAreCutShort(t *testing.T) {
+	m := newMock(t, mock.Config{})
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.RPS = 0.001
+	c, err := contracttest.NewCaller(cfg)
+	require.NoError(t, err)
+	call := contracttest.Call{Op: spec.OpESBSearchBusiness, Args: map[string]any{"fields": []string{"bk_biz_id"}}}
+	a, err := c.Do(context.Background(), call)
+	require.NoError(t, err, "the first request goes at once")
+	assert.Equal(t, http.StatusOK, a.Status)
+
+	interrupted, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = c.Do(interrupted, call)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not sent: interrupted while it waited for its turn")
+
+	soon, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = c.Do(soon, call)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not sent: at 0.001 requests a second its turn comes after the deadline")
 }
