@@ -785,36 +785,51 @@ func TestInterruptStopsThePace(t *testing.T) {
 
 // TestCleanupThatCannotLookIsSaid: the cleanup looks for the run's sets by their name's prefix
 // (to find one whose create answer was lost) and again after its deletes (to see them gone).
-// When the target fails those searches the report says what went unchecked and is not
-// conformant, in every format, rather than counting the deletes it could not see as done.
+// When the target fails those searches, with no CMDB answer or with a failed one, the report
+// says what went unchecked and is not conformant, in every format, rather than counting the
+// deletes it could not see as done.
 func TestCleanupThatCannotLookIsSaid(t *testing.T) {
-	m := newMock(t, mock.Config{})
-	before := len(m.Store().Sets())
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if strings.Contains(string(body), `"$regex"`) {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		m.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	cfg := config(t, srv.URL, contracttest.SurfaceESB)
-	cfg.Retries = -1
-	rep, err := contracttest.Run(context.Background(), cfg)
-	require.NoError(t, err)
-	_, fail, _ := rep.Counts()
-	require.Zero(t, fail, "%s", reasons(rep))
-	assert.Len(t, m.Store().Sets(), before, "the sets the run knew of are deleted")
-	assert.Zero(t, rep.Deleted, "no delete is counted that could not be seen done")
-	require.Len(t, rep.Unchecked, 2)
-	assert.Contains(t, rep.Unchecked[0], "HTTP status 503")
-	assert.False(t, rep.Conformant())
-	out := allReports(t, rep)
-	assert.Contains(t, out, "UNCHECKED")
-	assert.Contains(t, out, `"unchecked"`)
-	assert.Contains(t, out, "could not check")
+	for name, fail := range map[string]struct {
+		answer func(w http.ResponseWriter)
+		said   string
+	}{
+		"no CMDB answer": {func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, "HTTP status 503"},
+		"a failed answer": {func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"result":false,"code":1199000,"message":"Deserializing JSON data failed","permission":null,"request_id":"0123456789abcdef0123456789abcdef","data":null}`))
+		}, "HTTP status 200, 1199000 Deserializing JSON data failed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t, mock.Config{})
+			before := len(m.Store().Sets())
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(body), `"$regex"`) {
+					fail.answer(w)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				m.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			cfg := config(t, srv.URL, contracttest.SurfaceESB)
+			cfg.Retries = -1
+			rep, err := contracttest.Run(context.Background(), cfg)
+			require.NoError(t, err)
+			_, failed, _ := rep.Counts()
+			require.Zero(t, failed, "%s", reasons(rep))
+			assert.Len(t, m.Store().Sets(), before, "the sets the run knew of are deleted")
+			assert.Zero(t, rep.Deleted, "no delete is counted that could not be seen done")
+			require.Len(t, rep.Unchecked, 2)
+			assert.Contains(t, rep.Unchecked[0], fail.said)
+			assert.Contains(t, rep.Unchecked[1], "could not check that 10 deletes that said success took")
+			assert.False(t, rep.Conformant())
+			out := allReports(t, rep)
+			assert.Contains(t, out, "UNCHECKED")
+			assert.Contains(t, out, `"unchecked"`)
+			assert.Contains(t, out, "2 things the cleanup could not check")
+		})
+	}
 }
 
 // TestPaceWaitsAreCutShort: a request that waits for its turn is not sent when the caller is

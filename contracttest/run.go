@@ -200,7 +200,7 @@ func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why strin
 		"fields":    []string{"bk_set_id", "bk_set_name"},
 	}})
 	found = map[int64]string{}
-	if a == nil { // not sent, or no answer: why says which
+	if a == nil || why != "" { // not sent, no answer or a failed one
 		return found, why
 	}
 	for _, rec := range infoOf(a) {
