@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -28,6 +30,9 @@ func NewCaller(cfg Config) (*Caller, error) {
 
 // Surface is the surface the caller goes through.
 func (c *Caller) Surface() Surface { return c.surface }
+
+// Username is the user the caller calls as, unless a call says otherwise.
+func (c *Caller) Username() string { return c.cl.cfg.Username }
 
 // Call is one call: an operation of the spec on the caller's surface and what it sends beside
 // the credentials.
@@ -69,6 +74,34 @@ func (c *Caller) Send(ctx context.Context, method, path string, header http.Head
 	ex := &Exchange{Method: method, URL: c.cl.shown + path, url: c.cl.base + path}
 	c.cl.exchange(ctx, method, body, header, ex)
 	return answerOf(ex)
+}
+
+// Replay sends a request as a journal shows it (its app secret masked) with the caller's own
+// secret where the request has it masked, in a JSON body or header, a form or a query string;
+// path holds the query string, if any.
+func (c *Caller) Replay(ctx context.Context, method, path string, header http.Header, body string) (Answer, error) {
+	unmasked := http.Header{}
+	for k, vs := range header {
+		for _, v := range vs {
+			unmasked.Add(k, c.unmask(v))
+		}
+	}
+	return c.Send(ctx, method, c.unmask(path), unmasked, []byte(c.unmask(body)))
+}
+
+// maskedJSON is a masked app secret in a JSON body or header, maskedForm in a form body or a
+// query string.
+var (
+	maskedJSON = regexp.MustCompile(`"((?:bk_)?app_secret)"\s*:\s*"` + regexp.QuoteMeta(masked) + `"`)
+	maskedForm = regexp.MustCompile(`(^|[&;?])((?:bk_)?app_secret)=` + regexp.QuoteMeta(masked))
+)
+
+// unmask puts the caller's secret where s has it masked.
+func (c *Caller) unmask(s string) string {
+	secret := c.cl.cfg.AppSecret
+	quoted, _ := json.Marshal(secret)
+	s = maskedJSON.ReplaceAllString(s, `"$1":`+strings.ReplaceAll(string(quoted), "$", "$$"))
+	return maskedForm.ReplaceAllString(s, "${1}${2}="+strings.ReplaceAll(url.QueryEscape(secret), "$", "$$"))
 }
 
 func answerOf(ex *Exchange) (Answer, error) {

@@ -859,3 +859,32 @@ func TestPaceWaitsAreCutShort(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not sent: at 0.001 requests a second its turn comes after the deadline")
 }
+
+// TestReplayPutsTheCallersSecretBack: a call as the journal shows it, its app secret masked, is
+// sent with the caller's own secret wherever the mask stands: a JSON body, a JSON header, a form
+// body and a query string; a "***" that is not an app secret stays.
+func TestReplayPutsTheCallersSecretBack(t *testing.T) {
+	var got struct{ query, header, body string }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got.query, got.header, got.body = r.URL.RawQuery, r.Header.Get("X-Bkapi-Authorization"), string(body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"result":true,"code":0,"message":"success","permission":null,"request_id":"0123456789abcdef0123456789abcdef","data":null}`))
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.AppSecret = `s3cr$t&"x`
+	c, err := contracttest.NewCaller(cfg)
+	require.NoError(t, err)
+	header := http.Header{"X-Bkapi-Authorization": {`{"bk_app_code":"a","bk_app_secret":"***"}`}}
+	_, err = c.Replay(context.Background(), http.MethodPost, "/api/c/compapi/v2/cc/search_set/?bk_app_secret=***&q=***", header,
+		`{"bk_app_secret": "***","note":"***","app_secret":"***"}`)
+	require.NoError(t, err)
+	assert.Equal(t, "bk_app_secret=s3cr%24t%26%22x&q=***", got.query)
+	assert.Equal(t, `{"bk_app_code":"a","bk_app_secret":"s3cr$t\u0026\"x"}`, got.header)
+	assert.Equal(t, `{"bk_app_secret":"s3cr$t\u0026\"x","note":"***","app_secret":"s3cr$t\u0026\"x"}`, got.body)
+
+	_, err = c.Replay(context.Background(), http.MethodPost, "/api/c/compapi/v2/cc/search_set/", nil, "bk_app_code=a&bk_app_secret=***")
+	require.NoError(t, err)
+	assert.Equal(t, "bk_app_code=a&bk_app_secret=s3cr%24t%26%22x", got.body)
+}

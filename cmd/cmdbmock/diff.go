@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -32,11 +33,13 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 		denied                string
 		bizID, parent         int64
 		dryRun, quiet         bool
+		ref                   referenceFlags
 	)
 	fs := flag.NewFlagSet("cmdbmock diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addTargetFlags(fs, e, &target, contracttest.DefaultRPS)
 	fs.StringVar(&against, "against", "", "base URL of the reference deployment; none: the mock, started in-process")
+	ref.add(fs, e)
 	fs.StringVar(&version, "cmdb-version", string(spec.V313), "without --against: the release the mock imitates, 3.12, 3.13 or 3.14")
 	fs.StringVar(&dir, "fixtures", "", "without --against: the mock's fixtures directory (an import of the target, say)")
 	fs.Int64Var(&bizID, "biz-id", 0, "the business the scenario creates and deletes its sets in; required unless --calls")
@@ -69,11 +72,14 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	var replay []diff.Replayed
 	if calls != "" {
 		var err error
-		if replay, err = diff.ReadReplay(calls, target.cfg.AppSecret); err != nil {
+		if replay, err = diff.ReadReplay(calls); err != nil {
 			return err
 		}
 	}
 	reference, referenceName := against, contracttest.Redacted(against)
+	if against == "" && ref.set() {
+		return errors.New("the --against-* flags need --against: the mock started in-process takes any credentials")
+	}
 	if against == "" {
 		addr, stop, err := startReference(version, dir)
 		if err != nil {
@@ -89,8 +95,10 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
-		rcfg := tcfg
-		rcfg.Target = reference
+		rcfg, err := ref.config(tcfg, reference, target.timeout, stderr)
+		if err != nil {
+			return err
+		}
 		tc, err := contracttest.NewCaller(tcfg)
 		if err != nil {
 			return err
@@ -129,6 +137,44 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return errDifferent
 	}
 	return nil
+}
+
+// referenceFlags are what --against needs of its own when it does not share the target's
+// credentials or CA: each unset one is the target's.
+type referenceFlags struct {
+	appCode, appSecret, username, caFile string
+	insecure                             bool
+}
+
+func (f *referenceFlags) add(fs *flag.FlagSet, e env) {
+	fs.StringVar(&f.appCode, "against-app-code", e.str("CMDBMOCK_AGAINST_APP_CODE", ""), "the reference's app code (CMDBMOCK_AGAINST_APP_CODE); none: --app-code")
+	fs.StringVar(&f.appSecret, "against-app-secret", e.str("CMDBMOCK_AGAINST_APP_SECRET", ""),
+		"the reference's app secret; none: --app-secret; prefer CMDBMOCK_AGAINST_APP_SECRET, which stays out of the process list")
+	fs.StringVar(&f.username, "against-username", e.str("CMDBMOCK_AGAINST_USERNAME", ""), "the reference's calling user (CMDBMOCK_AGAINST_USERNAME); none: --username")
+	fs.StringVar(&f.caFile, "against-ca-file", "", "PEM file of the CA that signed the reference's certificate; none: --ca-file")
+	fs.BoolVar(&f.insecure, "against-insecure", false, "do not check the reference's TLS certificate (a warning is printed)")
+}
+
+func (f *referenceFlags) set() bool {
+	return f.appCode != "" || f.appSecret != "" || f.username != "" || f.caFile != "" || f.insecure
+}
+
+// config is the reference's configuration: the target's, but for its address and what the
+// flags set.
+func (f *referenceFlags) config(target contracttest.Config, reference string, timeout time.Duration, stderr io.Writer) (contracttest.Config, error) {
+	cfg := target
+	cfg.Target = reference
+	cfg.AppCode = cmp.Or(f.appCode, cfg.AppCode)
+	cfg.AppSecret = cmp.Or(f.appSecret, cfg.AppSecret)
+	cfg.Username = cmp.Or(f.username, cfg.Username)
+	if f.caFile != "" || f.insecure {
+		client, err := httpClient(timeout, f.caFile, f.insecure, stderr)
+		if err != nil {
+			return cfg, fmt.Errorf("--against: %w", err)
+		}
+		cfg.Client = client
+	}
+	return cfg, nil
 }
 
 // merge adds a surface's report to the others', its calls named by their surface when there

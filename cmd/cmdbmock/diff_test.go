@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +13,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -53,8 +56,13 @@ func drifting(t *testing.T, backend string, rewrite func(answer map[string]any))
 
 func diffRun(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return diffRunEnv(t, nil, args...)
+}
+
+func diffRunEnv(t *testing.T, vars map[string]string, args ...string) (string, error) {
+	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), append([]string{"diff", "--rps", "1000", "--quiet"}, args...), getenv(nil), &out, io.Discard)
+	err := run(context.Background(), append([]string{"diff", "--rps", "1000", "--quiet"}, args...), getenv(vars), &out, io.Discard)
 	return out.String(), err
 }
 
@@ -283,4 +291,84 @@ func TestDiffLearnsNoise(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
 	assert.Equal(t, []string{"$.served"}, rep.Noise)
 	assert.Empty(t, rep.Differences)
+}
+
+// recording is a proxy in front of a deployment that keeps every request it passes on, as the
+// deployment receives it: the path and query, the headers and the body.
+func recording(t *testing.T, backend string) (addr string, seen func() string) {
+	t.Helper()
+	u, err := url.Parse(backend)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	var all strings.Builder
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		fmt.Fprintf(&all, "%s %s %v %s\n", r.Method, r.URL, r.Header, body)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return all.String()
+	}
+}
+
+// TestDiffSendsEachSideItsOwnCredentials: a reference that knows other credentials than the
+// target's gets those of --against-app-code, --against-app-secret (or CMDBMOCK_AGAINST_APP_SECRET)
+// and --against-username, for the scenario and for a replayed journal, and never the target's
+// secret; no secret is in the report. Without them the reference gets the target's credentials,
+// refuses them, and the calls differ. The flags without --against cannot run.
+func TestDiffSendsEachSideItsOwnCredentials(t *testing.T) {
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--app", "team-a:target-s3cret"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	refAddr, stopRef := startRun(t, []string{"--addr", "127.0.0.1:0", "--app", "team-b:reference-s3cret", "--app", "team-a:other-s3cret"}, nil)
+	defer func() { assert.NoError(t, stopRef()) }()
+	secrets := []string{"target-s3cret", "reference-s3cret", "other-s3cret"}
+	targetCreds := []string{"--target", "http://" + target, "--app-code", "team-a", "--app-secret", "target-s3cret", "--username", "ops"}
+
+	reference, seen := recording(t, "http://"+refAddr)
+	args := append(slices.Clone(targetCreds), "--against", reference, "--biz-id", "2", "--surface", "both",
+		"--against-app-code", "team-b", "--against-username", "ref-ops")
+	out, err := diffRunEnv(t, map[string]string{"CMDBMOCK_AGAINST_APP_SECRET": "reference-s3cret"}, args...)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, " 0 differences")
+	assert.Contains(t, seen(), "reference-s3cret")
+	assert.Contains(t, seen(), "ref-ops")
+	assert.NotContains(t, seen(), "target-s3cret", "the target's secret never reaches the reference")
+	for _, secret := range secrets {
+		assert.NotContains(t, out, secret)
+	}
+
+	source, stopSource := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stopSource()) }()
+	postJSON(t, "http://"+source+"/api/c/compapi/v2/cc/search_set/", `{"bk_app_code":"team-a","bk_app_secret":"any","bk_username":"ops","bk_biz_id":2}`)
+	req, err := http.NewRequest(http.MethodPost, "http://"+source+"/api/v3/set/search/0/2", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"team-a","bk_app_secret":"any","bk_username":"ops"}`)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	calls := filepath.Join(t.TempDir(), "journal.json")
+	require.NoError(t, os.WriteFile(calls, []byte(getBody(t, "http://"+source+"/__mock/journal")), 0o644))
+	reference, seen = recording(t, "http://"+refAddr)
+	out, err = diffRun(t, append(slices.Clone(targetCreds), "--against", reference, "--calls", calls, "--against-app-secret", "other-s3cret")...)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "2 calls, 0 differences")
+	assert.Contains(t, seen(), "other-s3cret")
+	assert.NotContains(t, seen(), "target-s3cret")
+
+	reference, seen = recording(t, "http://"+refAddr)
+	out, err = diffRun(t, append(slices.Clone(targetCreds), "--against", reference, "--biz-id", "2", "--retries", "0")...)
+	assert.Equal(t, 1, exitCode(err), out)
+	assert.Contains(t, seen(), "target-s3cret", "unset, the reference's credentials are the target's")
+
+	_, err = diffRun(t, append(slices.Clone(targetCreds), "--biz-id", "2", "--against-app-secret", "x")...)
+	assert.Equal(t, 2, exitCode(err))
+	assert.ErrorContains(t, err, "need --against")
 }

@@ -165,6 +165,10 @@ func (c *comparer) walk(path, key string, ref, tgt any) {
 				c.add(path, form(key, r)+": "+show(r), form(key, t)+": "+show(t), "format")
 			}
 		case slices.Contains(userKeys, key) && !c.sameUser:
+			// Each side called as its own user: a creator is the same when it is each side's own.
+			if rOwn, tOwn := r == c.ref.caller.Username(), t == c.tgt.caller.Username(); rOwn != tOwn || !rOwn && r != t {
+				c.add(path, show(r), show(t), "value")
+			}
 		case r == t:
 		case c.ref.named(r) != c.tgt.named(t):
 			c.add(path, show(r), show(t), "value")

@@ -1,13 +1,16 @@
 package diff
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // TestCompare: what is a difference, of which kind, at which path; ids by what they name, times
@@ -69,4 +72,38 @@ func TestCompareListsABoundedNumber(t *testing.T) {
 	got := compare("c", a, b, newSide(nil), newSide(nil), nil, true)
 	assert.Len(t, got, maxDifferences+1)
 	assert.Equal(t, Difference{Call: "c", Path: "(more)", Target: "100 more differences, not listed", Kind: "more"}, got[maxDifferences])
+}
+
+// TestCompareCreatorsOfTwoUsers: when each side calls as its own user, a creator is the same
+// when it is each side's own user, and differs otherwise.
+func TestCompareCreatorsOfTwoUsers(t *testing.T) {
+	caller := func(user string) *contracttest.Caller {
+		c, err := contracttest.NewCaller(contracttest.Config{Target: "http://127.0.0.1:1", Spec: spec.Load(context.Background()),
+			AppCode: "a", AppSecret: "s", Username: user})
+		require.NoError(t, err)
+		return c
+	}
+	ref, tgt := newSide(caller("ref-ops")), newSide(caller("ops"))
+	for name, tc := range map[string]struct {
+		ref, tgt string
+		differ   bool
+	}{
+		"each side's own":      {"ref-ops", "ops", false},
+		"the reference's own":  {"ref-ops", "ref-ops", true},
+		"the target's own":     {"ops", "ops", true},
+		"another user on both": {"admin", "admin", false},
+		"another user on one":  {"ref-ops", "admin", true},
+		"two other users":      {"admin", "root", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := contracttest.Answer{Status: 200, Body: []byte(`{"bk_created_by":"` + tc.ref + `"}`)}
+			b := contracttest.Answer{Status: 200, Body: []byte(`{"bk_created_by":"` + tc.tgt + `"}`)}
+			got := compare("c", a, b, ref, tgt, nil, false)
+			if tc.differ {
+				assert.Equal(t, []Difference{{Call: "c", Path: "$.bk_created_by", Reference: `"` + tc.ref + `"`, Target: `"` + tc.tgt + `"`, Kind: "value"}}, got)
+			} else {
+				assert.Empty(t, got)
+			}
+		})
+	}
 }

@@ -1,12 +1,10 @@
 package diff
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -24,13 +22,12 @@ type Replayed struct {
 	Query   string            `json:"query,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    string            `json:"body,omitempty"`
-
-	secret string // the configured app secret, sent where the list has it masked
 }
 
 // ReadReplay reads a list of calls: the journal's export ({"entries": [...]}, newest first) or a
-// bare list; they are replayed oldest first. secret takes the place of each masked app secret.
-func ReadReplay(file, secret string) ([]Replayed, error) {
+// bare list; they are replayed oldest first, each side's caller putting its own app secret where
+// a call has it masked.
+func ReadReplay(file string) ([]Replayed, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -49,7 +46,6 @@ func ReadReplay(file, secret string) ([]Replayed, error) {
 		if list[i].Method == "" || !strings.HasPrefix(list[i].Path, "/") {
 			return nil, fmt.Errorf("--calls %s: call %d has no method or no path", file, i+1)
 		}
-		list[i].secret = secret
 	}
 	return list, nil
 }
@@ -57,31 +53,21 @@ func ReadReplay(file, secret string) ([]Replayed, error) {
 // replayHeaders are the headers a replayed call keeps: what the CMDB reads.
 var replayHeaders = []string{"Content-Type", "X-Bkapi-Authorization", "Blueking-Language", "Accept-Language", "X-Bkapi-Language", "X-Bkcmdb-Language", "Bk-Supplier-Account", "HTTP_BK_SUPPLIER_ACCOUNT"}
 
-// maskedSecret is a masked app secret in a JSON body or header, maskedForm in a form body or a
-// query string.
-var (
-	maskedSecret = regexp.MustCompile(`"((?:bk_)?app_secret)"\s*:\s*"\*\*\*"`)
-	maskedForm   = regexp.MustCompile(`(^|[&;])((?:bk_)?app_secret)=\*\*\*`)
-	reads        = regexp.MustCompile(`/(search|find|get)`)
-)
+// reads are the paths of calls that read.
+var reads = regexp.MustCompile(`/(search|find|get)`)
 
 func (r Replayed) send(ctx context.Context, c *contracttest.Caller) (contracttest.Answer, error) {
-	unmask := func(s string) string {
-		quoted, _ := json.Marshal(r.secret)
-		s = maskedSecret.ReplaceAllString(s, `"$1":`+strings.ReplaceAll(string(quoted), "$", "$$"))
-		return maskedForm.ReplaceAllString(s, "${1}${2}="+strings.ReplaceAll(url.QueryEscape(r.secret), "$", "$$"))
-	}
 	header := http.Header{}
 	for k, v := range r.Headers {
 		if slices.ContainsFunc(replayHeaders, func(h string) bool { return strings.EqualFold(h, k) }) {
-			header.Set(k, unmask(v))
+			header.Set(k, v)
 		}
 	}
 	path := r.Path
 	if r.Query != "" {
-		path += "?" + unmask(r.Query)
+		path += "?" + r.Query
 	}
-	return c.Send(ctx, r.Method, path, header, bytes.NewBufferString(unmask(r.Body)).Bytes())
+	return c.Replay(ctx, r.Method, path, header, r.Body)
 }
 
 // replayCalls are the calls of a list; those that read are sent twice to the target.

@@ -172,8 +172,11 @@ func scenario(cfg Config) []call {
 	if cfg.DeniedUser != "" {
 		calls = append(calls, call{name: "create_set: a user without permission", op: opCreateSet, biz: biz, as: cfg.DeniedUser, args: set("bk_set_name", p+"denied")})
 	}
+	// Each side makes its calls as its own configured user; a call made as another is made as
+	// the same one on both.
+	sameUser := cfg.Target.Username() == cfg.Reference.Username()
 	for i := range calls {
-		calls[i].sameUser = true
+		calls[i].sameUser = sameUser || calls[i].as != ""
 	}
 	return calls
 }
