@@ -370,5 +370,8 @@ func TestDiffSendsEachSideItsOwnCredentials(t *testing.T) {
 
 	_, err = diffRun(t, append(slices.Clone(targetCreds), "--biz-id", "2", "--against-app-secret", "x")...)
 	assert.Equal(t, 2, exitCode(err))
-	assert.ErrorContains(t, err, "need --against")
+	assert.ErrorContains(t, err, "--against-app-secret needs --against")
+	// The variables, set for a CI job's every diff, do not stop one against the in-process mock.
+	out, err = diffRunEnv(t, map[string]string{"CMDBMOCK_AGAINST_APP_SECRET": "reference-s3cret"}, append(slices.Clone(targetCreds), "--biz-id", "2")...)
+	require.NoError(t, err, out)
 }
