@@ -288,11 +288,11 @@ func (c credentials) masked() credentials {
 // newClient is the run's client of base; shown is base as reports show it.
 func newClient(cfg Config, base, shown string) *client {
 	// One request at a time at cfg.RPS, the first at once; negative: unpaced.
-	pace := rate.NewLimiter(rate.Limit(cfg.RPS), 1)
+	limit := rate.Limit(cfg.RPS)
 	if cfg.RPS < 0 {
-		pace.SetLimit(rate.Inf)
+		limit = rate.Inf
 	}
-	c := &client{cfg: cfg, base: base, shown: shown, pace: pace}
+	c := &client{cfg: cfg, base: base, shown: shown, pace: rate.NewLimiter(limit, 1)}
 	secret := cfg.AppSecret
 	if secret != "" && slices.ContainsFunc([]string{cfg.AppCode, cfg.Username, cfg.DeniedUser, madeBy},
 		func(open string) bool { return strings.Contains(open, secret) }) {

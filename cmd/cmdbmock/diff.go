@@ -78,18 +78,9 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	reference, referenceName := against, contracttest.Redacted(against)
 	if against == "" {
-		// A flag given without --against is a mistake; the variables, which a CI job may set for
-		// all its diffs, are let be.
-		var given []string
-		fs.Visit(func(f *flag.Flag) {
-			if strings.HasPrefix(f.Name, "against-") {
-				given = append(given, "--"+f.Name)
-			}
-		})
-		if len(given) > 0 {
-			return fmt.Errorf("%s needs --against: the mock started in-process takes any credentials", strings.Join(given, ", "))
+		if err := ref.unused(fs); err != nil {
+			return err
 		}
-		ref = referenceFlags{}
 		addr, stop, err := startReference(version, dir)
 		if err != nil {
 			return err
@@ -162,6 +153,22 @@ func (f *referenceFlags) add(fs *flag.FlagSet, e env) {
 	fs.StringVar(&f.username, "against-username", e.str("CMDBMOCK_AGAINST_USERNAME", ""), "the reference's calling user (CMDBMOCK_AGAINST_USERNAME); none: --username")
 	fs.StringVar(&f.caFile, "against-ca-file", "", "PEM file of the CA that signed the reference's certificate; none: --ca-file")
 	fs.BoolVar(&f.insecure, "against-insecure", false, "do not check the reference's TLS certificate (a warning is printed)")
+}
+
+// unused drops what the flags hold when there is no --against: a flag given without it is a
+// mistake, said as one; the variables, which a CI job may set for all its diffs, are let be.
+func (f *referenceFlags) unused(fs *flag.FlagSet) error {
+	var given []string
+	fs.Visit(func(fl *flag.Flag) {
+		if strings.HasPrefix(fl.Name, "against-") {
+			given = append(given, "--"+fl.Name)
+		}
+	})
+	if len(given) > 0 {
+		return fmt.Errorf("%s needs --against: the mock started in-process takes any credentials", strings.Join(given, ", "))
+	}
+	*f = referenceFlags{}
+	return nil
 }
 
 // config is the reference's configuration: the target's, but for its address and what the
