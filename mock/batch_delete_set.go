@@ -1,11 +1,6 @@
 package mock
 
-import (
-	"errors"
-
-	"github.com/cmdbmock/cmdbmock/mock/topo"
-	"github.com/cmdbmock/cmdbmock/spec"
-)
+import "github.com/cmdbmock/cmdbmock/spec"
 
 // batchDeleteSetOp is batch_delete_set: {"delete":{"inst_ids":[...]}} removes those sets of
 // the business and their modules, all or none. An empty or missing list is not refused: CMDB's
@@ -20,14 +15,7 @@ func (s *Server) batchDeleteSet(c *call) answer {
 	if !ok {
 		return c.failure(spec.MsgJSONDecode) // CMDB decodes the body into its struct
 	}
-	out, err := s.submit(c.ctx, deleteSets{Biz: c.bizID, IDs: ids, Whole: len(ids) == 0})
-	switch {
-	case err != nil:
-		return c.failure(spec.MsgStoreUnavailable, err)
-	case errors.Is(out.err, topo.ErrBuiltIn):
-		return c.failure(spec.MsgBuiltInSet)
-	}
-	return succeeded(nil)
+	return s.removeSets(c, deleteSets{Biz: c.bizID, IDs: ids, Whole: len(ids) == 0})
 }
 
 // instIDs reads delete.inst_ids as CMDB decodes it: absent or null is no ids; anything but an

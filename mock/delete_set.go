@@ -15,7 +15,13 @@ func (s *Server) deleteSetOp() operation {
 }
 
 func (s *Server) deleteSet(c *call) answer {
-	out, err := s.submit(c.ctx, deleteSets{Biz: c.bizID, IDs: []int64{c.setID}})
+	return s.removeSets(c, deleteSets{Biz: c.bizID, IDs: []int64{c.setID}})
+}
+
+// removeSets submits a delete of sets and answers it as delete_set and batch_delete_set both do:
+// 1101098 when a built-in set is among them, and then nothing is removed.
+func (s *Server) removeSets(c *call, d deleteSets) answer {
+	out, err := s.submit(c.ctx, d)
 	switch {
 	case err != nil:
 		return c.failure(spec.MsgStoreUnavailable, err)
