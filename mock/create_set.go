@@ -261,34 +261,54 @@ func truncateBytes(v string, limit int) string {
 // populated makes n fake sets under each business, as seeds numbered after the given ones, so
 // that a front end has data to show. They are made before the store is touched and stored in
 // one step with the built-in sets.
-func (s *Server) populated(n int, builtIns []topo.Seed) ([]topo.Seed, error) {
-	const maxRepeats = 1000 // names the faker may repeat in a row before we give up
-	type key struct {
-		parent int64
-		name   string
-	}
-	next, taken := int64(1), map[key]bool{}
+func (s *Server) populated(n int, builtIns []topo.Seed) []topo.Seed {
+	next, names := int64(1), newSetNames(s.fakeName)
 	for _, sd := range builtIns {
 		next = max(next, sd.ID+1)
-		taken[key{sd.Draft.ParentID, sd.Draft.Name}] = true
+		names.take(sd.Draft.ParentID, sd.Draft.Name)
 	}
-	var out []topo.Seed
-	for _, b := range s.fixtures().Businesses {
-		for created, repeats := 0, 0; created < n; {
-			name := s.fakeName()
-			if taken[key{b.ID, name}] {
-				if repeats++; repeats > maxRepeats {
-					return nil, fmt.Errorf("mock: populate: %d names in a row already taken in business %d", repeats, b.ID)
-				}
-				continue
-			}
-			repeats = 0
-			taken[key{b.ID, name}] = true
-			c := &call{bizID: b.ID, parentID: b.ID, name: name, creds: credentials{Username: systemUser}}
+	businesses := s.fixtures().Businesses
+	out := make([]topo.Seed, 0, n*len(businesses))
+	for _, b := range businesses {
+		for range n {
+			c := &call{bizID: b.ID, parentID: b.ID, name: names.next(b.ID), creds: credentials{Username: systemUser}}
 			out = append(out, topo.Seed{ID: next, Draft: s.buildRow(c, true)})
 			next++
-			created++
 		}
 	}
-	return out, nil
+	return out
+}
+
+// setNames hands out set names that no set under the same parent has (CMDB's unique index,
+// reference C20): the faker's name, and once the faker repeats one, that name with the next
+// number after it ("web-prod-2"). The faker knows fewer than a million names and a populate may
+// ask for more; a name costs a bounded time however many were handed out, as each name's number
+// only rises. The faker's names end in a word, so a numbered name is never one of them.
+type setNames struct {
+	fake  func() string
+	taken map[parentName]bool
+	last  map[parentName]int // a faker's name -> the last number tried after it
+}
+
+type parentName struct {
+	parent int64
+	name   string
+}
+
+func newSetNames(fake func() string) setNames {
+	return setNames{fake: fake, taken: map[parentName]bool{}, last: map[parentName]int{}}
+}
+
+func (sn setNames) take(parent int64, name string) { sn.taken[parentName{parent, name}] = true }
+
+func (sn setNames) next(parent int64) string {
+	faked := parentName{parent, sn.fake()}
+	name := faked.name
+	for sn.taken[parentName{parent, name}] {
+		n := max(sn.last[faked], 1) + 1
+		sn.last[faked] = n
+		name = fmt.Sprintf("%s-%d", faked.name, n)
+	}
+	sn.take(parent, name)
+	return name
 }

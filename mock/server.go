@@ -283,11 +283,7 @@ func (s *Server) seed(seed, at int64) error {
 	s.fakeMu.Unlock()
 	now := s.cfg.Now().UnixMilli()
 	seeds := s.builtIns()
-	populated, err := s.populated(s.cfg.Populate, seeds)
-	if err != nil {
-		return err
-	}
-	all := append(seeds, populated...)
+	all := append(seeds, s.populated(s.cfg.Populate, seeds)...)
 	if at != 0 { // a shared store's reset: every replica stamps the sets it made now alike
 		for i := range all {
 			if all[i].Draft.Created >= now {
