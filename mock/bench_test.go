@@ -65,3 +65,18 @@ func BenchmarkStoreMemory(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkLongAnswer reads a page of 500 whole sets, an answer of about 300 KB, through the
+// handler: what an answer past the journal's limit costs, of which the journal keeps 64 KiB.
+func BenchmarkLongAnswer(b *testing.B) {
+	s := newServer(b, mock.Config{Populate: 1000})
+	body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"page":{"start":0,"limit":500}}`
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(body)))
+		if rec.Code != http.StatusOK || rec.Body.Len() < 64<<10 {
+			b.Fatalf("want a long answer, got %d bytes: %.200s", rec.Body.Len(), rec.Body)
+		}
+	}
+}

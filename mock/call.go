@@ -77,6 +77,7 @@ type call struct {
 	code          int           // its code
 	response      []byte        // its bytes, but for the answer to a create that stored a set:
 	createdAnswer createdAnswer // that answer
+	answerBuf     *[]byte       // the buffer of answerBuffers response is in, given back by release
 
 	// Worked out by the checks, in their order.
 	bizID, setID, moduleID int64
@@ -107,6 +108,9 @@ var calls = sync.Pool{New: func() any { return new(call) }}
 func newCall() *call { return calls.Get().(*call) }
 
 func (c *call) release() {
+	if c.answerBuf != nil {
+		putAnswer(c.answerBuf)
+	}
 	attrs, maps := c.attrs[:0], c.maps
 	clear(attrs[:cap(attrs)])
 	maps.TakeBack()

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -106,8 +107,9 @@ func bounded(e Entry) Entry {
 	}
 	if len(e.rawResponse) > journalLimit {
 		e.Cut = append(e.Cut, "response")
-		e.rawResponse = append([]byte(nil), e.rawResponse[:journalLimit]...)
 	}
+	// Always a copy: the answer is in a buffer that goes back to its pool with the call.
+	e.rawResponse = bytes.Clone(e.rawResponse[:min(len(e.rawResponse), journalLimit)])
 	var whole bool
 	e.keptHeaders, whole = copyHeaders(e.rawHeaders, journalLimit)
 	if e.rawHeaders = nil; !whole {

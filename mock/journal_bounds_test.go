@@ -56,6 +56,37 @@ func TestJournalKeepsABoundedCopy(t *testing.T) {
 	assert.Equal(t, mock.PathESBGetMainlineObjectTopo, e.Path)
 }
 
+// TestJournalKeepsEachAnswerAsItWent: an answer is made in a buffer that the next request uses
+// again; the journal keeps each answer as it went, not what a later one wrote over it, and the
+// first 64 KiB of one over the limit.
+func TestJournalKeepsEachAnswerAsItWent(t *testing.T) {
+	s := newServer(t, mock.Config{Populate: 3000, MaxPage: 10_000})
+	var sent []string
+	for _, body := range []string{
+		`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"page":{"start":0,"limit":1}}`,
+		`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"page":{"start":5,"limit":3}}`,
+		`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2}`,
+		`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"page":{"start":1,"limit":1}}`,
+	} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(body)))
+		require.Contains(t, rec.Body.String(), `"code":0`)
+		sent = append(sent, rec.Body.String())
+	}
+	entries := s.Journal().Entries(mock.JournalFilter{}) // newest first
+	require.Len(t, entries, len(sent))
+	for i, e := range entries {
+		want := sent[len(sent)-1-i]
+		if len(want) > 64<<10 {
+			assert.Equal(t, want[:64<<10], e.Response, "the first 64 KiB of answer %d", len(sent)-i)
+			assert.Contains(t, e.Cut, "response")
+			continue
+		}
+		assert.Equal(t, want, e.Response, "answer %d", len(sent)-i)
+		assert.NotContains(t, e.Cut, "response")
+	}
+}
+
 // TestJournalMasksAnyCredentialsHeader: X-Bkapi-Authorization that is not a JSON object (a
 // double-encoded one, a bare token, a list) is masked whole.
 func TestJournalMasksAnyCredentialsHeader(t *testing.T) {
