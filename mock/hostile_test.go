@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -154,6 +156,46 @@ func TestCutBodyMakesNothing(t *testing.T) {
 	assert.Contains(t, string(answer), "400 Bad Request")
 	for _, rec := range s.Store().Sets() {
 		assert.NotEqual(t, "cut-short", rec["bk_set_name"], "a set was made of a body cut short")
+	}
+}
+
+// TestTooLargeIsReadBySendThenReadClients: Python's http.client, and so requests and the
+// BlueKing SDKs, send the whole body before they read the answer. A body over the limit is
+// answered 413 in the envelope, and the rest of it, up to a bound, is read and dropped: such a
+// client finishes sending and reads the answer, where it used to be reset while it sent. Headers
+// over the limit are answered 431 the same way.
+func TestTooLargeIsReadBySendThenReadClients(t *testing.T) {
+	s := newServer(t, mock.Config{MaxBody: 1 << 10, MaxHeaderBytes: 4 << 10})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"delete":{"inst_ids":[` +
+		strings.Repeat("1000000,", 2<<20) + `1]}}` // 16 MiB, more than the sockets hold
+	for _, tc := range []struct {
+		name, header string
+		status, code int
+	}{
+		{"body", "", 413, 1306000},
+		{"headers", "X-Filler: " + strings.Repeat("h", 5<<10) + "\r\n", 431, 1306000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+			_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s",
+				mock.PathESBBatchDeleteSet, tc.header, len(body), body)
+			require.NoError(t, err, "the whole body is sent")
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			require.NoError(t, err, "and the answer read after it")
+			defer res.Body.Close()
+			var env struct {
+				Result bool
+				Code   int
+			}
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&env))
+			assert.Equal(t, tc.status, res.StatusCode)
+			assert.Equal(t, tc.code, env.Code)
+		})
 	}
 }
 
