@@ -198,7 +198,8 @@ func appendSucceeded[D appender](b []byte, esb bool, requestID string, data D) [
 	return append(b, "}\n"...)
 }
 
-// answerBuffers hold answers while they are written; the writer copies them.
+// answerBuffers hold answers while they are written, and a call's until the journal has copied
+// what it keeps of it.
 var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // succeededIn makes a success's answer in a buffer of answerBuffers; putAnswer gives it back.
