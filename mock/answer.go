@@ -278,7 +278,6 @@ func (s *Server) headersTooLarge(w http.ResponseWriter, r *http.Request) bool {
 	}
 	m := spec.MsgHeadersTooLarge
 	_ = s.write(s.echo.NewContext(r, w), c, http.StatusRequestHeaderFieldsTooLarge, failed(m, m.Format(spec.English, s.cfg.MaxHeaderBytes), nil))
-	drain(w, r)
 	return true
 }
 

@@ -162,8 +162,9 @@ func TestCutBodyMakesNothing(t *testing.T) {
 // TestTooLargeIsReadBySendThenReadClients: Python's http.client, and so requests and the
 // BlueKing SDKs, send the whole body before they read the answer. A body over the limit is
 // answered 413 in the envelope, and the rest of it, up to a bound, is read and dropped: such a
-// client finishes sending and reads the answer, where it used to be reset while it sent. Headers
-// over the limit are answered 431 the same way.
+// client finishes sending and reads the answer, where it used to be reset while it sent. So does
+// every answer given before the body is read: headers over the limit (431), a fault rule over the
+// admin API's limit (400), an admin call refused (403), a path no route has (404).
 func TestTooLargeIsReadBySendThenReadClients(t *testing.T) {
 	s := newServer(t, mock.Config{MaxBody: 1 << 10, MaxHeaderBytes: 4 << 10})
 	srv := httptest.NewServer(s)
@@ -171,30 +172,31 @@ func TestTooLargeIsReadBySendThenReadClients(t *testing.T) {
 	body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"delete":{"inst_ids":[` +
 		strings.Repeat("1000000,", 2<<20) + `1]}}` // 16 MiB, more than the sockets hold
 	for _, tc := range []struct {
-		name, header string
-		status, code int
+		name, path, header string
+		status             int
+		answer             string
 	}{
-		{"body", "", 413, 1306000},
-		{"headers", "X-Filler: " + strings.Repeat("h", 5<<10) + "\r\n", 431, 1306000},
+		{"body", mock.PathESBBatchDeleteSet, "", 413, `"code":1306000`},
+		{"headers", mock.PathESBBatchDeleteSet, "X-Filler: " + strings.Repeat("h", 5<<10) + "\r\n", 431, `"code":1306000`},
+		{"a fault rule", "/__mock/faults", "", 400, "a fault rule: http: request body too large"},
+		{"an admin call refused", "/__mock/faults", "Origin: http://elsewhere\r\n", 403, "not accepted from web pages of another origin"},
+		{"a path no route has", "/api/c/compapi/v2/cc/no_such_call/", "", 404, `"result":false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 			require.NoError(t, err)
 			defer conn.Close()
 			require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
-			_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s",
-				mock.PathESBBatchDeleteSet, tc.header, len(body), body)
+			_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s",
+				tc.path, srv.Listener.Addr(), tc.header, len(body), body)
 			require.NoError(t, err, "the whole body is sent")
 			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			require.NoError(t, err, "and the answer read after it")
 			defer res.Body.Close()
-			var env struct {
-				Result bool
-				Code   int
-			}
-			require.NoError(t, json.NewDecoder(res.Body).Decode(&env))
+			answer, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
 			assert.Equal(t, tc.status, res.StatusCode)
-			assert.Equal(t, tc.code, env.Code)
+			assert.Contains(t, string(answer), tc.answer)
 		})
 	}
 }

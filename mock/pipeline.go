@@ -51,10 +51,8 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface, op *operation) (c *ca
 	c.rawQuery = r.URL.RawQuery
 	switch {
 	case errors.As(readErr, &tooLarge):
-		err = s.write(ec, c, http.StatusRequestEntityTooLarge,
+		return c, true, s.write(ec, c, http.StatusRequestEntityTooLarge,
 			failed(spec.MsgBodyTooLarge, spec.MsgBodyTooLarge.Format(spec.English, s.cfg.MaxBody), nil))
-		drain(ec.Response(), r)
-		return c, true, err
 	case readErr != nil:
 		return c, true, s.write(ec, c, http.StatusBadRequest, failed(spec.MsgBodyCut, spec.MsgBodyCut.Format(spec.English), nil))
 	}
@@ -75,21 +73,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	buf := make([]byte, r.ContentLength)
 	n, err := io.ReadFull(r.Body, buf)
 	return buf[:n], err
-}
-
-// drainLimit bounds what drain reads and drops of a body.
-const drainLimit = 64 << 20
-
-// drain sends the answer written so far and reads what is left of a body the mock answered
-// without reading, up to drainLimit, dropping it: a client that sends its whole body before it
-// reads the answer (Python's http.client, and so requests and the BlueKing SDKs) then reads the
-// answer, where it would be reset while it sent. A body declared longer than the bound is not
-// read at all; past the bound, or the server's read timeout, net/http closes the connection.
-func drain(w http.ResponseWriter, r *http.Request) {
-	_ = http.NewResponseController(w).Flush()
-	if r.ContentLength <= drainLimit {
-		_, _ = io.CopyN(io.Discard, r.Body, drainLimit)
-	}
 }
 
 // observe journals, counts, times and logs a CMDB call once it is answered.
