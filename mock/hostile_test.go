@@ -201,6 +201,26 @@ func TestTooLargeIsReadBySendThenReadClients(t *testing.T) {
 	}
 }
 
+// TestAnswerBeforeContinueIsNotHeld: a client that sends Expect: 100-continue waits for the
+// 100 before it sends its body, and sends nothing once a final answer comes. An answer given
+// before the body was read reaches it at once; the mock does not wait for a body that will not
+// come (curl sends Expect with a large body, and waited its 1 s for a 404).
+func TestAnswerBeforeContinueIsNotHeld(t *testing.T) {
+	srv := httptest.NewServer(newServer(t, mock.Config{}))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(5*time.Second)))
+	_, err = fmt.Fprintf(conn, "POST /api/c/compapi/v2/cc/no_such_call/ HTTP/1.1\r\nHost: %s\r\n"+
+		"Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", srv.Listener.Addr(), 16<<20)
+	require.NoError(t, err)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "the answer comes without the body")
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
 // TestFaultRulesAreBounded: the rules at once are bounded (each request is matched against
 // every rule); the one past the bound is refused with a clear error.
 func TestFaultRulesAreBounded(t *testing.T) {
