@@ -208,17 +208,26 @@ func TestTooLargeIsReadBySendThenReadClients(t *testing.T) {
 func TestAnswerBeforeContinueIsNotHeld(t *testing.T) {
 	srv := httptest.NewServer(newServer(t, mock.Config{}))
 	defer srv.Close()
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
-	require.NoError(t, conn.SetDeadline(time.Now().Add(5*time.Second)))
-	_, err = fmt.Fprintf(conn, "POST /api/c/compapi/v2/cc/no_such_call/ HTTP/1.1\r\nHost: %s\r\n"+
-		"Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", srv.Listener.Addr(), 16<<20)
-	require.NoError(t, err)
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	require.NoError(t, err, "the answer comes without the body")
-	defer res.Body.Close()
-	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/api/c/compapi/v2/cc/no_such_call/", http.StatusNotFound},
+		// A body declared over the limit is refused by its length: no 100 is sent for it.
+		{mock.PathESBCreateSet, http.StatusRequestEntityTooLarge},
+	} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		require.NoError(t, err)
+		require.NoError(t, conn.SetDeadline(time.Now().Add(5*time.Second)))
+		_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\n"+
+			"Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", tc.path, srv.Listener.Addr(), 16<<20)
+		require.NoError(t, err)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "%s: the answer comes without the body", tc.path)
+		assert.Equal(t, tc.status, res.StatusCode, tc.path)
+		_ = res.Body.Close()
+		_ = conn.Close()
+	}
 }
 
 // TestFaultRulesAreBounded: the rules at once are bounded (each request is matched against

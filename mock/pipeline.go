@@ -64,9 +64,14 @@ func (s *Server) begin(ec echo.Context, surf spec.Surface, op *operation) (c *ca
 	return s.injectFault(ec, c)
 }
 
-// readBody reads a body of at most limit bytes, in one allocation when its length is known.
+// readBody reads a body of at most limit bytes, in one allocation when its length is known. A
+// body declared longer is refused by its length, unread: a client that waits to be told to send
+// it (Expect: 100-continue) sends nothing, and Server.ServeHTTP reads what any other sends.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength <= 0 || r.ContentLength > limit {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	if r.ContentLength <= 0 {
 		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
 	// Within the limit: net/http reads no further than the declared length.
