@@ -34,6 +34,9 @@ func (s *Server) cmdbRoute(surf spec.Surface, op *operation) echo.HandlerFunc {
 func (s *Server) begin(ec echo.Context, surf spec.Surface, op *operation) (c *call, done bool, err error) {
 	r := ec.Request()
 	body, readErr := readBody(ec.Response(), r, s.cfg.MaxBody)
+	if readErr == nil {
+		r.Body = http.NoBody // read whole: Server.ServeHTTP has nothing left of it to drop
+	}
 	var tooLarge *http.MaxBytesError
 	switch {
 	case readErr != nil:
