@@ -62,26 +62,26 @@ func (m Module) record(l *layout, fields keep) Record {
 	rec := make(Record, fields.room(len(moduleDefaults)+len(m.Fields)+14)) // no growing on the way
 	fields.copy(rec, moduleDefaults)
 	fields.copy(rec, m.Fields)
-	fields.putInt(rec, "bk_module_id", m.ID)
-	fields.putString(rec, "bk_module_name", m.Name)
-	fields.putInt(rec, "bk_set_id", m.SetID)
-	fields.putInt(rec, "bk_biz_id", m.BizID)
-	fields.putInt(rec, "bk_parent_id", m.SetID)
-	fields.putInt(rec, "default", m.Default)
-	fields.putInt(rec, "service_template_id", m.ServiceTemplateID)
-	fields.putInt(rec, "set_template_id", m.SetTemplateID)
-	fields.putInt(rec, "service_category_id", cmp.Or(m.ServiceCategoryID, DefaultCategory))
-	fields.putString(rec, "bk_created_by", m.CreatedBy)
+	put(rec, fields, "bk_module_id", m.ID)
+	put(rec, fields, "bk_module_name", m.Name)
+	put(rec, fields, "bk_set_id", m.SetID)
+	put(rec, fields, "bk_biz_id", m.BizID)
+	put(rec, fields, "bk_parent_id", m.SetID)
+	put(rec, fields, "default", m.Default)
+	put(rec, fields, "service_template_id", m.ServiceTemplateID)
+	put(rec, fields, "set_template_id", m.SetTemplateID)
+	put(rec, fields, "service_category_id", cmp.Or(m.ServiceCategoryID, DefaultCategory))
+	put(rec, fields, "bk_created_by", m.CreatedBy)
 	if fields.any("create_time", "bk_created_at", "last_time", "bk_updated_at") {
 		created := l.formatTime(m.Created)
 		updated := created
 		if m.Updated != 0 {
 			updated = l.formatTime(m.Updated)
 		}
-		fields.putString(rec, "create_time", created)
-		fields.putString(rec, "bk_created_at", created)
-		fields.putString(rec, "last_time", updated)
-		fields.putString(rec, "bk_updated_at", updated)
+		put(rec, fields, "create_time", created)
+		put(rec, fields, "bk_created_at", created)
+		put(rec, fields, "last_time", updated)
+		put(rec, fields, "bk_updated_at", updated)
 	}
 	return rec
 }
@@ -398,14 +398,9 @@ func (k keep) cut(rec Record) Record {
 	return out
 }
 
-// putInt and putString set a field it keeps; a value it leaves out is not made into an any.
-func (k keep) putInt(rec Record, field string, v int64) {
-	if k.has(field) {
-		rec[field] = v
-	}
-}
-
-func (k keep) putString(rec Record, field string, v string) {
+// put sets a field the record keeps; a value it leaves out is not made into an any (v's type
+// is a parameter, not an any, for that).
+func put[V int64 | string](rec Record, k keep, field string, v V) {
 	if k.has(field) {
 		rec[field] = v
 	}

@@ -46,17 +46,17 @@ type Business struct {
 // writes its times.
 func (b Business) record(l *layout, fields keep) Record {
 	rec := make(Record, fields.room(len(b.Fields)+8)) // no growing on the way
-	fields.putString(rec, "bk_supplier_account", DefaultSupplierAccount)
+	put(rec, fields, "bk_supplier_account", DefaultSupplierAccount)
 	fields.copy(rec, b.Fields)
-	fields.putInt(rec, "bk_biz_id", b.ID)
-	fields.putString(rec, "bk_biz_name", b.Name)
-	fields.putInt(rec, "default", b.Default)
+	put(rec, fields, "bk_biz_id", b.ID)
+	put(rec, fields, "bk_biz_name", b.Name)
+	put(rec, fields, "default", b.Default)
 	if fields.any("create_time", "last_time", "bk_created_at", "bk_updated_at") {
 		t := l.formatTime(b.Created)
-		fields.putString(rec, "create_time", t)
-		fields.putString(rec, "last_time", t)
-		fields.putString(rec, "bk_created_at", t) // added on read (reference §12.2)
-		fields.putString(rec, "bk_updated_at", t)
+		put(rec, fields, "create_time", t)
+		put(rec, fields, "last_time", t)
+		put(rec, fields, "bk_created_at", t) // added on read (reference §12.2)
+		put(rec, fields, "bk_updated_at", t)
 	}
 	return rec
 }
