@@ -5,32 +5,26 @@ import (
 	"hash/maphash"
 	"iter"
 	"slices"
+	"sort"
 )
 
-// slab holds a store's rows in fixed chunks, and the maps that find rows hold slot numbers,
-// which the collector does not scan. The slot of a deleted row is used again, so the slab holds
-// at most as many rows as were ever live at once: a row leaves the store's lock only as a copy.
+// slab holds a store's rows in chunks, and the maps that find rows hold slot numbers, which the
+// collector does not scan. The slot of a deleted row is used again, so the slab holds at most as
+// many rows as were ever live at once: a row leaves the store's lock only as a copy.
 type slab struct {
-	chunks [][]row
-	n      uint32   // slots handed out
-	free   []uint32 // slots of deleted rows, to use again
+	rows chunks[row]
+	free []uint32 // slots of deleted rows, to use again
 }
 
-const chunkRows = 4096
-
 func (sl *slab) add(r row) uint32 {
-	var i uint32
 	if n := len(sl.free); n > 0 {
+		var i uint32
 		i, sl.free = sl.free[n-1], sl.free[:n-1]
-	} else {
-		if sl.n%chunkRows == 0 {
-			sl.chunks = append(sl.chunks, make([]row, chunkRows))
-		}
-		i = sl.n
-		sl.n++
+		*sl.at(i) = r
+		return i
 	}
-	*sl.at(i) = r
-	return i
+	sl.rows.push(r)
+	return sl.size() - 1
 }
 
 // release empties a slot for the next row; what the row held is let go.
@@ -39,7 +33,10 @@ func (sl *slab) release(i uint32) {
 	sl.free = append(sl.free, i)
 }
 
-func (sl *slab) at(i uint32) *row { return &sl.chunks[i/chunkRows][i%chunkRows] }
+func (sl *slab) at(i uint32) *row { return sl.rows.at(int(i)) }
+
+// size is how many slots were handed out, empty ones too.
+func (sl *slab) size() uint32 { return uint32(sl.rows.len()) }
 
 // nameIndex finds a set by parent and name, in whatever business: CMDB's unique index on sets is
 // (bk_parent_id, bk_set_name). It keys a map by a 64-bit hash rather
@@ -62,10 +59,11 @@ type nameIndex struct {
 // bizSets is what the index keeps of a business's sets.
 type bizSets struct {
 	parents map[int64]int // parent -> its sets
-	ids     []int64       // ascending; a removed set's id is left negated until compacted
-	slots   []uint32      // where each of ids is in the slab: its reads need no look-up by id
-	holes   int           // negated ids
-	foreign int           // sets whose owner is not "0": a caller of "0" does not see them
+	// sets are the ids of its sets, ascending, each with where it is in the slab, so that its
+	// reads need no look-up by id; a removed set's id is left negated until compacted.
+	sets    chunks[idSlot]
+	holes   int // negated ids
+	foreign int // sets whose owner is not "0": a caller of "0" does not see them
 }
 
 // owner is a row's supplier account.
@@ -172,9 +170,11 @@ func (ix *nameIndex) remove(slot uint32) {
 	}
 }
 
-// find is where id is, or would be, in the ids.
+// find is where id is, or would be, in the sets.
 func (b *bizSets) find(id int64) (int, bool) {
-	return slices.BinarySearchFunc(b.ids, id, func(have, want int64) int { return cmp.Compare(abs(have), want) })
+	n := b.sets.len()
+	i := sort.Search(n, func(i int) bool { return abs(b.sets.at(i).id) >= id })
+	return i, i < n && abs(b.sets.at(i).id) == id
 }
 
 func abs(n int64) int64 { return max(n, -n) }
@@ -183,33 +183,38 @@ func abs(n int64) int64 { return max(n, -n) }
 // removes and adds it again), at the end (a create's id is the largest), or, rarely, inserted;
 // in bulk, at the end, for sortIDs.
 func (b *bizSets) addID(id int64, slot uint32, bulk bool) {
-	if n := len(b.ids); bulk || n == 0 || abs(b.ids[n-1]) < id {
-		b.ids, b.slots = append(b.ids, id), append(b.slots, slot)
+	h := idSlot{id, slot}
+	if n := b.sets.len(); bulk || n == 0 || abs(b.sets.at(n-1).id) < id {
+		b.sets.push(h)
 		return
 	}
 	i, found := b.find(id)
 	if found {
-		b.ids[i], b.slots[i], b.holes = id, slot, b.holes-1
+		*b.sets.at(i), b.holes = h, b.holes-1
 		return
 	}
-	b.ids, b.slots = slices.Insert(b.ids, i, id), slices.Insert(b.slots, i, slot)
+	b.sets.insert(i, h)
 }
 
-// removeID marks a set's id removed, and compacts the ids when half of them are; in bulk, where
+// removeID marks a set's id removed, and compacts the sets when half of them are; in bulk, where
 // the ids are in no order, it looks for it from the start.
 func (b *bizSets) removeID(id int64, bulk bool) {
 	var i int
+	var found bool
 	if bulk {
-		i = slices.Index(b.ids, id)
-	} else if at, found := b.find(id); found {
-		i = at
+		for h := range b.sets.all() {
+			if found = h.id == id; found {
+				break
+			}
+			i++
+		}
 	} else {
-		i = -1
+		i, found = b.find(id)
 	}
-	if i >= 0 && b.ids[i] > 0 {
-		b.ids[i], b.holes = -id, b.holes+1
+	if found && b.sets.at(i).id > 0 {
+		b.sets.at(i).id, b.holes = -id, b.holes+1
 	}
-	if b.holes > len(b.ids)/2 {
+	if b.holes > b.sets.len()/2 {
 		b.compact()
 	}
 }
@@ -217,13 +222,13 @@ func (b *bizSets) removeID(id int64, bulk bool) {
 // compact drops the removed ids, and their slots.
 func (b *bizSets) compact() {
 	kept := 0
-	for i, id := range b.ids {
-		if id > 0 {
-			b.ids[kept], b.slots[kept] = id, b.slots[i]
+	for h := range b.sets.all() {
+		if h.id > 0 {
+			*b.sets.at(kept) = *h
 			kept++
 		}
 	}
-	b.ids, b.slots = b.ids[:kept], b.slots[:kept]
+	b.sets.truncate(kept)
 	b.holes = 0
 }
 
@@ -231,13 +236,13 @@ func (b *bizSets) compact() {
 func (ix *nameIndex) sortIDs() {
 	for _, b := range ix.biz {
 		b.compact()
-		order := make([]idSlot, len(b.ids))
-		for i, id := range b.ids {
-			order[i] = idSlot{id, b.slots[i]}
+		order := make([]idSlot, 0, b.sets.len())
+		for h := range b.sets.all() {
+			order = append(order, *h)
 		}
 		slices.SortFunc(order, func(x, y idSlot) int { return cmp.Compare(x.id, y.id) })
 		for i, h := range order {
-			b.ids[i], b.slots[i] = h.id, h.slot
+			*b.sets.at(i) = h
 		}
 	}
 	ix.bulk = false
@@ -254,9 +259,11 @@ type idSlot struct {
 func (ix *nameIndex) setsOf(bizID int64) iter.Seq2[int64, uint32] {
 	return func(yield func(int64, uint32) bool) {
 		if b := ix.biz[bizID]; b != nil {
-			for i, id := range b.ids {
-				if id > 0 && !yield(id, b.slots[i]) { // a removed id is negated
-					return
+			for _, chunk := range b.sets.c { // not all(): a scan of a million sets runs through here
+				for _, h := range chunk {
+					if h.id > 0 && !yield(h.id, h.slot) { // a removed id is negated
+						return
+					}
 				}
 			}
 		}
@@ -279,37 +286,38 @@ func (b *bizSets) live() int {
 	if b == nil {
 		return 0
 	}
-	return len(b.ids) - b.holes
+	return b.sets.len() - b.holes
 }
 
 // pageByID is the business's sets from the start-th on, at most n of them, in ascending order
 // of their ids or descending: each id and its slot.
 func (b *bizSets) pageByID(start, n int, desc bool) []idSlot {
+	all := b.sets.len()
 	page := make([]idSlot, 0, min(n, max(b.live()-start, 0)))
 	if b.holes == 0 { // the page is where it starts
 		if desc {
-			for i := len(b.ids) - 1 - start; i >= 0 && len(page) < n; i-- {
-				page = append(page, idSlot{id: b.ids[i], slot: b.slots[i]})
+			for i := all - 1 - start; i >= 0 && len(page) < n; i-- {
+				page = append(page, *b.sets.at(i))
 			}
 			return page
 		}
-		for i := min(start, len(b.ids)); i < min(start+n, len(b.ids)); i++ {
-			page = append(page, idSlot{id: b.ids[i], slot: b.slots[i]})
+		for i := min(start, all); i < min(start+n, all); i++ {
+			page = append(page, *b.sets.at(i))
 		}
 		return page
 	}
 	skip := start
-	for k := range b.ids {
+	for k := range all {
 		i := k
 		if desc {
-			i = len(b.ids) - 1 - k
+			i = all - 1 - k
 		}
-		switch id := b.ids[i]; {
-		case id < 0:
+		switch h := *b.sets.at(i); {
+		case h.id < 0:
 		case skip > 0:
 			skip--
 		case len(page) < n:
-			page = append(page, idSlot{id: id, slot: b.slots[i]})
+			page = append(page, h)
 		default:
 			return page
 		}

@@ -15,21 +15,21 @@ func TestNameIndexSpillsCollisions(t *testing.T) {
 	ix := newNameIndex(sl.at)
 	ix.hash = func(nameKey) uint64 { return 7 }
 	var slots []uint32
-	var rows []*row
+	var keys []nameKey
 	for _, r := range []row{{biz: 1, parent: 1, name: "a"}, {biz: 1, parent: 1, name: "b"}, {biz: 2, parent: 2, name: "a"}} {
 		slot := sl.add(r)
 		ix.put(slot)
-		slots, rows = append(slots, slot), append(rows, sl.at(slot))
+		slots, keys = append(slots, slot), append(keys, keyOf(&r))
 	}
-	for _, r := range rows {
-		assert.Same(t, r, ix.get(keyOf(r)))
+	for i, k := range keys {
+		assert.Same(t, sl.at(slots[i]), ix.get(k))
 	}
 	assert.Nil(t, ix.get(nameKey{1, "z"}))
 
 	ix.remove(slots[0])
-	assert.Nil(t, ix.get(keyOf(rows[0])))
-	assert.Same(t, rows[1], ix.get(keyOf(rows[1])), "a spilled name is found after the one it collided with goes")
-	assert.Same(t, rows[2], ix.get(keyOf(rows[2])))
+	assert.Nil(t, ix.get(keys[0]))
+	assert.Same(t, sl.at(slots[1]), ix.get(keys[1]), "a spilled name is found after the one it collided with goes")
+	assert.Same(t, sl.at(slots[2]), ix.get(keys[2]))
 	ix.remove(slots[2])
 	ix.remove(slots[1])
 	assert.Empty(t, ix.byHash)
@@ -37,12 +37,15 @@ func TestNameIndexSpillsCollisions(t *testing.T) {
 }
 
 // TestSlabReusesSlots: a deleted row's slot takes the next row, emptied first, so the slab
-// holds as many rows as were live at once; rows stay in place as it grows.
+// holds as many rows as were live at once; rows stay in place as it grows past its first chunk.
 func TestSlabReusesSlots(t *testing.T) {
 	sl := &slab{}
 	first := sl.add(row{name: "first"})
+	for i := range chunkLen - 1 {
+		sl.add(row{id: int64(i)})
+	}
 	p := sl.at(first)
-	for i := range 3 * chunkRows {
+	for i := range 3 * chunkLen {
 		sl.add(row{id: int64(i)})
 	}
 	assert.Same(t, p, sl.at(first), "a row stays where it is as the slab grows")
@@ -52,7 +55,7 @@ func TestSlabReusesSlots(t *testing.T) {
 	assert.Equal(t, row{}, *sl.at(first), "a released slot keeps nothing alive")
 	again := sl.add(row{name: "again"})
 	assert.Equal(t, first, again, "the released slot is used again")
-	assert.Equal(t, uint32(3*chunkRows+1), sl.n, "no new slot was handed out")
+	assert.Equal(t, uint32(4*chunkLen), sl.size(), "no new slot was handed out")
 }
 
 // TestInternCopies: a row's user, cut from a request body, must not keep that body alive, both
@@ -90,15 +93,16 @@ func TestBusinessSlotsFollowTheSets(t *testing.T) {
 		defer s.mu.RUnlock()
 		seen := 0
 		for bizID, b := range s.names.biz {
-			assert.Len(t, b.slots, len(b.ids), "%s: business %d", step, bizID)
-			last := int64(0)
+			last, of := int64(0), 0
 			for id, slot := range s.names.setsOf(bizID) {
 				assert.Greater(t, id, last, "%s: ids in order", step)
 				assert.Equal(t, s.sets[id], slot, "%s: the slot of set %d", step, id)
 				assert.Equal(t, id, s.slab.at(slot).id, "%s: the row in the slot of set %d", step, id)
 				last = id
-				seen++
+				of++
 			}
+			assert.Equal(t, of, b.live(), "%s: business %d counts its sets", step, bizID)
+			seen += of
 		}
 		assert.Equal(t, len(s.sets), seen, "%s: every set once", step)
 	}

@@ -115,7 +115,7 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	// A business that holds few of the stored sets has its own read, not every set's.
 	s.mu.RLock()
 	var own []int64
-	few := !q.AllBusinesses && s.names.biz[q.BizID].live()*8 < int(s.slab.n)
+	few := !q.AllBusinesses && s.names.biz[q.BizID].live()*8 < int(s.slab.size())
 	if few {
 		// Their ids, not their slots: the sets are read under later holds of the lock, when a
 		// slot may hold another set.
@@ -133,7 +133,7 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 			return 0, Page{}, err
 		}
 		s.mu.RLock()
-		end := min(next+scanSlice, s.slab.n)
+		end := min(next+scanSlice, s.slab.size())
 		for slot := next; slot < end; slot++ {
 			m.read(s, slot)
 		}
@@ -272,7 +272,7 @@ func (p Page) rows() iter.Seq[*row] {
 		p.s.mu.RLock()
 		defer p.s.mu.RUnlock()
 		for _, h := range p.sets {
-			if h.slot >= p.s.slab.n {
+			if h.slot >= p.s.slab.size() {
 				continue // the store was emptied
 			}
 			r := p.s.slab.at(h.slot)

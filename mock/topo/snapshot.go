@@ -74,7 +74,7 @@ func (st *Store) WriteState(w io.Writer) error { return st.StateWriter()(w) }
 func (st *Store) StateWriter() func(io.Writer) error {
 	st.mu.RLock()
 	rows := make([]row, 0, len(st.sets))
-	for slot := range st.slab.n {
+	for slot := range st.slab.size() {
 		if r := st.slab.at(slot); r.id != 0 {
 			rows = append(rows, *r)
 		}

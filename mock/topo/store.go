@@ -422,7 +422,7 @@ func (s *Store) DeleteBusiness(bizID int64) error {
 	var ids []int64
 	for next := uint32(0); ; {
 		s.mu.RLock()
-		end := min(next+scanSlice, s.slab.n)
+		end := min(next+scanSlice, s.slab.size())
 		for slot := next; slot < end; slot++ {
 			if r := s.slab.at(slot); r.id != 0 && r.biz == bizID {
 				if r.def != 0 {
