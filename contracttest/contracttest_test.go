@@ -426,6 +426,14 @@ func TestDeletesThatDoNothingAreListed(t *testing.T) {
 	require.NotEmpty(t, rep.Leftovers)
 	assert.Contains(t, rep.Leftovers[0].Reason, "search_set still finds it")
 	assert.Len(t, rep.Leftovers, len(m.Store().Sets())-2, "every set left in the store is listed")
+
+	first := fmt.Sprintf("bk_set_id %d %s: %s", rep.Leftovers[0].SetID, rep.Leftovers[0].Name, rep.Leftovers[0].Reason)
+	var text, junit bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	require.NoError(t, rep.WriteJUnit(&junit))
+	assert.Contains(t, text.String(), "  LEFT "+first+"\n", "the text report lists each set left")
+	assert.Contains(t, junit.String(), first, "so does the cleanup case of the JUnit report")
+	assert.Contains(t, junit.String(), fmt.Sprintf(`message="%d sets left behind"`, len(rep.Leftovers)))
 }
 
 func TestDryRunSendsNothing(t *testing.T) {

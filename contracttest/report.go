@@ -39,6 +39,11 @@ type Leftover struct {
 	Reason string `json:"reason"`
 }
 
+// String is the set and why it is left, as the text report and JUnit's cleanup case list it.
+func (l Leftover) String() string {
+	return fmt.Sprintf("bk_set_id %d %s: %s", l.SetID, l.Name, l.Reason)
+}
+
 // Report is the outcome of a run. It holds no secret: credentials are masked where they would
 // appear.
 type Report struct {
@@ -129,7 +134,7 @@ func (r *Report) writeFoot(b *strings.Builder) {
 		fmt.Fprintf(b, "cleanup: %d sets deleted, %d left behind\n", r.Deleted, len(r.Leftovers))
 	}
 	for _, l := range r.Leftovers {
-		fmt.Fprintf(b, "  LEFT bk_set_id %d %s: %s\n", l.SetID, l.Name, l.Reason)
+		fmt.Fprintf(b, "  LEFT %s\n", l)
 	}
 	for _, u := range r.Unchecked {
 		fmt.Fprintf(b, "  UNCHECKED %s\n", u)
@@ -237,7 +242,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	if len(r.Leftovers) > 0 || len(r.Unchecked) > 0 {
 		var lines []string
 		for _, l := range r.Leftovers {
-			lines = append(lines, fmt.Sprintf("bk_set_id %d %s: %s", l.SetID, l.Name, l.Reason))
+			lines = append(lines, l.String())
 		}
 		lines = append(lines, r.Unchecked...)
 		msg := fmt.Sprintf("%d sets left behind", len(r.Leftovers))
