@@ -4,11 +4,12 @@ import "iter"
 
 // chunks is a sequence held in chunks of chunkLen elements. It grows without moving what it
 // holds: a business's set ids were one slice, and each time append grew it under the store's lock
-// every call waited while millions of ids were copied (`go test ./mock/topo -bench
-// 'BenchmarkCreate$' -benchtime 3000000x`: the slowest of 3 million creates took 9.3-9.9 ms in
-// three runs, at the points where the slice grew; 3.7-6.9 ms in chunks, at no such point). Its
-// first chunk grows as a slice does, so that a short sequence stays small: an element stays where
-// it is once its chunk is whole, and a pointer to one in the first chunk holds until the next push.
+// every call waited while millions of ids were copied (`GOGC=off go test ./mock/topo -bench
+// 'BenchmarkCreate$' -benchtime 3000000x`: the slowest of 3 million creates took 10.2-10.9 ms, the
+// 2,581,505th in each of three runs, where the slice grew; 1.7-2.9 ms in chunks, at no fixed
+// point). Its first chunk grows as a slice does, so that a short sequence stays small: an element
+// stays where it is once its chunk is whole, and a pointer to one in the first chunk holds until
+// the next push.
 type chunks[T any] struct {
 	c [][]T
 	n int
