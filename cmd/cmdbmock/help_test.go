@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,6 +30,29 @@ func TestHelpListsTheCommands(t *testing.T) {
 	err := run(context.Background(), []string{"help", "nosuch"}, getenv(nil), &bytes.Buffer{}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, "unknown command")
 	assert.Equal(t, 2, exitCode(err))
+}
+
+// TestReadmeListsTheCommands: the README's list of the commands names every command help lists,
+// and the README names every tool .ci/run installs for the tests.
+func TestReadmeListsTheCommands(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	list := regexp.MustCompile(`lists the commands \(([^)]*)\)`).FindSubmatch(readme)
+	require.NotNil(t, list, "the README lists the commands")
+	for _, c := range commands {
+		if c.name != "help" {
+			assert.Contains(t, string(list[1]), "`"+c.name+"`", "the README's list names %s", c.name)
+		}
+	}
+	// And what .ci/run installs for the tests, which a new user's machine may lack as well.
+	ci, err := os.ReadFile("../../.ci/run")
+	require.NoError(t, err)
+	tools := regexp.MustCompile(`(?m)^for tool in (.+); do$`).FindSubmatch(ci)
+	require.NotNil(t, tools, ".ci/run's list of the tools it installs")
+	for _, tool := range strings.Fields(string(tools[1])) {
+		named := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(tool) + `\b`).Match(readme)
+		assert.True(t, named, "the README names %s, which .ci/run installs", tool)
+	}
 }
 
 // TestVersion: version and --version print the module's version, the commit and the build's
