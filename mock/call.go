@@ -3,7 +3,6 @@ package mock
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -169,17 +168,15 @@ const (
 
 // readAuthHeader reads the credentials header X-Bkapi-Authorization. On ESB, when a call sends it,
 // it is the only source of credentials and the body's are not read (reference §3.1); the API
-// gateway reads only the header from 3.13 on (§3.2).
-
-func readAuthHeader(r *http.Request) (authHeader, credentials) {
+// gateway reads only the header from 3.13 on (§3.2). Both parse it as one JSON value, as a body
+// is: anything after it, a stray bracket included, makes it not JSON.
+func readAuthHeader(r *http.Request, maxDepth int) (authHeader, credentials) {
 	values, present := r.Header[spec.HeaderAuthorization]
 	if !present {
 		return authAbsent, credentials{}
 	}
-	dec := json.NewDecoder(strings.NewReader(values[0]))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	v, err := decodeJSON(values[0], maxDepth, nil)
+	if err != nil {
 		return authNotJSON, credentials{}
 	}
 	switch t := v.(type) {
@@ -214,7 +211,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c := newCall()
 	c.surface, c.lang = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English)
 	c.formLang = spec.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	c.authHeader, c.creds = readAuthHeader(r)
+	c.authHeader, c.creds = readAuthHeader(r, s.cfg.MaxDepth)
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
@@ -262,7 +259,7 @@ func (s *Server) readV3(r *http.Request, params func(string) string, body []byte
 	c.surface, c.lang = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese)
 	c.bizPath, c.setIDPath, c.moduleIDPath = pathParam(params("bk_biz_id")), pathParam(params("bk_set_id")), pathParam(params("bk_module_id"))
 	c.objPath, c.instIDPath = pathParam(params("bk_obj_id")), pathParam(params("bk_inst_id"))
-	c.authHeader, c.creds = readAuthHeader(r)
+	c.authHeader, c.creds = readAuthHeader(r, s.cfg.MaxDepth)
 	if len(body) == 0 {
 		// CMDB reads an empty body as no fields, not as bad JSON (reference §4.2 C3).
 		c.data = map[string]any{}
@@ -299,9 +296,9 @@ func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string
 
 // decodeJSON decodes exactly one JSON value, numbers kept as written, nested at most maxDepth
 // (the real gateway's parser gives up too: Python's, at about a thousand levels). Its strings
-// share one copy of the body; its objects come from stock, which may be nil.
-func decodeJSON(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
-	return jsonx.Parse(string(body), maxDepth, stock)
+// share one copy of the text; its objects come from stock, which may be nil.
+func decodeJSON[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (any, error) {
+	return jsonx.Parse(string(text), maxDepth, stock)
 }
 
 // credentialKeys are the keys of ESB's parameters that carry credentials.
