@@ -156,23 +156,27 @@ func (c *call) requestedBiz() int64 {
 	return id
 }
 
-// authHeader is what an ESB call's X-Bkapi-Authorization header held.
+// authHeader is what a call's X-Bkapi-Authorization header held.
 type authHeader int
 
 const (
-	authAbsent    authHeader = iota // no header, or JSON null: the body holds the credentials
-	authObject                      // a JSON object: the only source of credentials
-	authNotJSON                     // present but not JSON, empty included (row E1)
-	authNotObject                   // JSON, but a string, number or list
+	authAbsent    authHeader = iota // none: ESB reads the body's credentials, 3.12's gateway its parameters
+	authObject                      // credentials: the only source of them
+	authNotJSON                     // present but not one JSON value, empty included on ESB (row E1)
+	authNotObject                   // JSON that holds no credentials: ESB fails on it, the gateway calls it not JSON
 )
 
 // readAuthHeader reads the credentials header X-Bkapi-Authorization. On ESB, when a call sends it,
 // it is the only source of credentials and the body's are not read (reference §3.1); the API
 // gateway reads only the header from 3.13 on (§3.2). Both parse it as one JSON value, as a body
-// is: anything after it, a stray bracket included, makes it not JSON.
-func readAuthHeader(r *http.Request, maxDepth int) (authHeader, credentials) {
+// is: anything after it, a stray bracket included, makes it not JSON. ESB reads a JSON null as
+// no header and an object's credentials as its body's; the gateway reads an empty header as
+// none, a JSON null as not JSON, and any Lua table, a list included, for its keys
+// (blueking-apigateway-apisix src/apisix/plugins/bk-auth-verify.lua:66-79 @abf2b17).
+func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeader, credentials) {
 	values, present := r.Header[spec.HeaderAuthorization]
-	if !present {
+	gateway := surf == spec.SurfaceV3
+	if !present || gateway && values[0] == "" {
 		return authAbsent, credentials{}
 	}
 	v, err := decodeJSON(values[0], maxDepth, nil)
@@ -181,9 +185,18 @@ func readAuthHeader(r *http.Request, maxDepth int) (authHeader, credentials) {
 	}
 	switch t := v.(type) {
 	case nil:
-		return authAbsent, credentials{}
+		if !gateway {
+			return authAbsent, credentials{}
+		}
 	case map[string]any:
+		if gateway {
+			return authObject, gatewayCredentials(t)
+		}
 		return authObject, credentialsOf(t)
+	case []any:
+		if gateway {
+			return authObject, credentials{}
+		}
 	}
 	return authNotObject, credentials{}
 }
@@ -207,11 +220,29 @@ func credentialsOf(fields map[string]any) credentials {
 	}
 }
 
+// gatewayCredentials reads the credentials of the gateway's header as it does: its app code
+// and secret from the first of a key and its legacy name that is present, empty or not
+// (blueking-apigateway-apisix src/apisix/plugins/bk-auth-verify/auth-params.lua:62-74 @abf2b17).
+func gatewayCredentials(fields map[string]any) credentials {
+	c := credentialsOf(fields)
+	for _, k := range [...]struct {
+		into        *string
+		key, legacy string
+	}{{&c.AppCode, "bk_app_code", "app_code"}, {&c.AppSecret, "bk_app_secret", "app_secret"}} {
+		if v, sent := fields[k.key]; sent {
+			*k.into = text(v)
+		} else if v, sent := fields[k.legacy]; sent {
+			*k.into = text(v)
+		}
+	}
+	return c
+}
+
 func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c := newCall()
 	c.surface, c.lang = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English)
 	c.formLang = spec.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	c.authHeader, c.creds = readAuthHeader(r, s.cfg.MaxDepth)
+	c.authHeader, c.creds = readAuthHeader(r, c.surface, s.cfg.MaxDepth)
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
@@ -259,7 +290,7 @@ func (s *Server) readV3(r *http.Request, params func(string) string, body []byte
 	c.surface, c.lang = spec.SurfaceV3, spec.ParseLanguage(r.Header.Get(s.cfg.Version.V3LanguageHeader()), spec.Chinese)
 	c.bizPath, c.setIDPath, c.moduleIDPath = pathParam(params("bk_biz_id")), pathParam(params("bk_set_id")), pathParam(params("bk_module_id"))
 	c.objPath, c.instIDPath = pathParam(params("bk_obj_id")), pathParam(params("bk_inst_id"))
-	c.authHeader, c.creds = readAuthHeader(r, s.cfg.MaxDepth)
+	c.authHeader, c.creds = readAuthHeader(r, c.surface, s.cfg.MaxDepth)
 	if len(body) == 0 {
 		// CMDB reads an empty body as no fields, not as bad JSON (reference §4.2 C3).
 		c.data = map[string]any{}

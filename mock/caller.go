@@ -3,7 +3,6 @@ package mock
 import (
 	"crypto/subtle"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -288,9 +287,11 @@ func (s *Server) secretRight(cr credentials) bool {
 	return !known || subtle.ConstantTimeCompare([]byte(secret), []byte(cr.AppSecret)) == 1
 }
 
-// gatewayAuth makes the API gateway's checks of the app, code before secret (reference §3.2).
+// gatewayAuth makes the API gateway's checks of the app, code before secret (reference §3.2),
+// and the lengths, in bytes, of a code and secret it is to verify
+// (blueking-apigateway-apisix src/apisix/plugins/bk-auth-verify/app-account-verifier.lua:44-57 @abf2b17).
 func (s *Server) gatewayAuth(c *call) *failure {
-	const maxAppCode = 32
+	const maxAppCode, maxAppSecret = 32, 128
 	switch {
 	case c.authHeader == authAbsent:
 		return fail(spec.MsgGatewayNoApp)
@@ -298,10 +299,12 @@ func (s *Server) gatewayAuth(c *call) *failure {
 		return fail(spec.MsgGatewayNotJSON)
 	case c.creds.AppCode == "":
 		return fail(spec.MsgGatewayNoApp)
-	case utf8.RuneCountInString(c.creds.AppCode) > maxAppCode:
-		return fail(spec.MsgGatewayLongApp)
 	case c.creds.AppSecret == "":
 		return fail(spec.MsgGatewayNoSecret)
+	case len(c.creds.AppCode) > maxAppCode:
+		return fail(spec.MsgGatewayLongApp)
+	case len(c.creds.AppSecret) > maxAppSecret:
+		return fail(spec.MsgGatewayLongSecret)
 	case !s.appKnown(c.creds.AppCode):
 		return fail(spec.MsgGatewayUnknownApp)
 	case !s.secretRight(c.creds):

@@ -145,6 +145,7 @@ var (
 	MsgGatewayNoApp        = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app code cannot be empty"]`)
 	MsgGatewayNotJSON      = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="request header X-Bkapi-Authorization is not a valid JSON"]`)
 	MsgGatewayLongApp      = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app code cannot be longer than 32 characters"]`)
+	MsgGatewayLongSecret   = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app secret cannot be longer than 128 characters"]`)
 	MsgGatewayNoSecret     = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="please provide bk_app_secret or bk_signature to verify app"]`)
 	MsgGatewayUnknownApp   = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="app not found"]`)
 	MsgGatewayWrongSecret  = gatewayMsg(400, 1640001, "INVALID_ARGS", `Parameters error [reason="bk_app_code or bk_app_secret is incorrect"]`)
@@ -334,7 +335,7 @@ var steps = []Step{
 	{ID: StepESBBizWhole, Ref: "E10", Messages: []Message{MsgESBBizWhole}},
 	{ID: StepESBData, Ref: "E11", Messages: []Message{MsgESBDataRequired}},
 	{ID: StepESBDataDict, Ref: "E12", Messages: []Message{MsgESBDataDict}},
-	{ID: StepGatewayAuth, Ref: "§2.2", Messages: []Message{MsgGatewayNoApp, MsgGatewayNotJSON, MsgGatewayLongApp, MsgGatewayNoSecret, MsgGatewayUnknownApp, MsgGatewayWrongSecret}},
+	{ID: StepGatewayAuth, Ref: "§2.2", Messages: []Message{MsgGatewayNoApp, MsgGatewayNotJSON, MsgGatewayNoSecret, MsgGatewayLongApp, MsgGatewayLongSecret, MsgGatewayUnknownApp, MsgGatewayWrongSecret}},
 	{ID: StepGatewayLimit, Ref: "§2.2", Messages: []Message{MsgGatewayRateLimit}},
 	{ID: StepJWTUser, Ref: "§2.2", Messages: []Message{MsgUserNotSet}},
 	{ID: StepIAMPath, Ref: "C1", Messages: []Message{MsgNoMatchedRules, MsgIAMBadBizID}},
