@@ -246,8 +246,11 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = formFields(r.URL.Query())
-	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")):
-		// ESB decodes the body as UTF-8 before it parses it: invalid bytes are a bad body.
+	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\n\r\v\f"), []byte("{")):
+		// A body that starts with { after the white space of Python's bytes.strip() is JSON
+		// to ESB (blueking-apigateway src/esb/esb/common/base_utils.py:238 @048bdd7), which
+		// decodes it as UTF-8 before it parses it: invalid bytes are a bad body, and so is a
+		// \v or \f before the {, which json.loads does not skip.
 		v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
 		if err != nil || !utf8.Valid(body) {
 			c.jsonErr = true

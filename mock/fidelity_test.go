@@ -147,6 +147,8 @@ func fidelityCases() []fidelityCase {
 			en: "Component error, please contact the component developer to handle it."},
 		{row: "E2", name: "json malformed", surfaces: esbOnly, call: req{body: body(`{"bk_app_code": "a",`)}, code: 1306000, kind: esbOwn, noID: true, en: badJSON},
 		{row: "E2", name: "json after white space", surfaces: esbOnly, call: req{body: body(" \n{bk_app_code}")}, code: 1306000, kind: esbOwn, noID: true, en: badJSON},
+		// base_utils.py:238: bytes.strip() takes \v and \f too, then json.loads refuses them.
+		{row: "E2", name: "json after a form feed", surfaces: esbOnly, call: req{body: body("\f{\"bk_app_code\":\"a\"}")}, code: 1306000, kind: esbOwn, noID: true, en: badJSON},
 		{row: "E2", name: "json invalid UTF-8", surfaces: esbOnly, call: req{body: body("{\"bk_app_code\":\"\xff\"}")}, code: 1306000, kind: esbOwn, noID: true, en: badJSON},
 		{row: "E2", name: "json malformed with the header has a request id", surfaces: esbOnly,
 			call: req{body: body(`{`), headers: map[string]string{"X-Bkapi-Authorization": `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`}}, code: 1306000, kind: esbOwn, en: badJSON},
