@@ -91,7 +91,7 @@ type (
 // write is the one place that writes a CMDB answer, and keeps it on the call for the journal.
 // status is the mock's own HTTP status (413, 431, a fault's); the gateway's errors bring theirs.
 func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
-	setRequestIDs(ec, c)
+	setGatewayHeaders(ec, c)
 	code := a.msg.Code
 	c.answered, c.code = true, code
 	if a.created != nil && code == 0 {
@@ -144,15 +144,17 @@ func (s *Server) write(ec echo.Context, c *call, status int, a answer) error {
 	return err
 }
 
-// setRequestIDs puts a call's ids in the answer's headers. On v3 the API gateway gives
-// X-Bkapi-Request-Id, the call's uuid with dashes, and X-Request-Id, the caller's own when it sent
-// one, else the same uuid without dashes (reference §2.2).
-func setRequestIDs(ec echo.Context, c *call) {
+// setGatewayHeaders puts what the gateway adds in the answer's headers: the call's ids, and on v3
+// the rate limit's quota. There the API gateway gives X-Bkapi-Request-Id, the call's uuid with
+// dashes, and X-Request-Id, the caller's own when it sent one, else the same uuid without dashes
+// (reference §2.2).
+func setGatewayHeaders(ec echo.Context, c *call) {
 	h := ec.Response().Header()
 	if c.surface != spec.SurfaceV3 {
 		h.Set(spec.HeaderRequestID, c.requestID)
 		return
 	}
+	c.quota.header(h)
 	id := c.requestID
 	if len(id) == 32 {
 		h.Set(spec.HeaderGatewayID, id[:8]+"-"+id[8:12]+"-"+id[12:16]+"-"+id[16:20]+"-"+id[20:])

@@ -69,6 +69,7 @@ type call struct {
 	violations                       spec.Violations // what kin-openapi found in data, pointers relative to it
 
 	action iamAction // what IAM is asked for
+	quota  quota     // what the gateway's rate limit tells the caller
 
 	// Filled in as the call is answered, for the journal and the metrics.
 	fault         string        // the id of the fault rule that fired

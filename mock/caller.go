@@ -146,7 +146,11 @@ func (s *Server) callerRules() map[spec.StepID]rule {
 		},
 		spec.StepGatewayLimit: func(c *call) *failure {
 			// Only the gateway's calls are counted: ESB is not behind it.
-			if c.surface == spec.SurfaceV3 && !s.limiter.allow(c.creds.AppCode, c.op.op, s.cfg.Now()) {
+			if c.surface != spec.SurfaceV3 {
+				return nil
+			}
+			var ok bool
+			if c.quota, ok = s.limiter.allow(c.creds.AppCode, c.op.op, s.cfg.Now()); !ok {
 				return fail(spec.MsgGatewayRateLimit)
 			}
 			return nil

@@ -94,17 +94,41 @@ func TestGatewayRateLimit(t *testing.T) {
 		hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"`+app+`","bk_app_secret":"s","bk_username":"u"}`)
 		return send(t, s, hr)
 	}
-	assert.Equal(t, 0, call("a", "r1").Code)
-	assert.Equal(t, 0, call("a", "r2").Code)
+	// Every answer past the gateway's app checks says what is left of the limit, the window's
+	// seconds to run as Redis rounds a key's TTL (bk-rate-limit/init.lua:123-155).
+	quota := func(r reply) []string {
+		return []string{r.Header.Get("X-Bkapi-RateLimit-Limit"), r.Header.Get("X-Bkapi-RateLimit-Remaining"),
+			r.Header.Get("X-Bkapi-RateLimit-Reset"), r.Header.Get("X-Bkapi-RateLimit-Plugin")}
+	}
+	first := call("a", "r1") // 614 ms of the second left
+	assert.Equal(t, 0, first.Code)
+	assert.Equal(t, []string{"2", "1", "1", "bk-resource-rate-limit"}, quota(first))
+	now = now.Add(400 * time.Millisecond) // 214 ms left
+	second := call("a", "r2")
+	assert.Equal(t, 0, second.Code)
+	assert.Equal(t, []string{"2", "0", "0", "bk-resource-rate-limit"}, quota(second))
 	limited := call("a", "r3")
 	assert.Equal(t, http.StatusTooManyRequests, limited.Status)
 	assert.Equal(t, 1642903, limited.Code)
 	assert.Equal(t, "API rate limit exceeded by resource strategy", limited.Header.Get("X-Bkapi-Error-Message"))
-	assert.Equal(t, 0, call("b", "r4").Code, "another app has its own count")
-	esb := req{surface: "esb", biz: 1, data: set("bk_set_name", "r5")}.send(t, s)
+	assert.Equal(t, []string{"2", "0", "0", "bk-resource-rate-limit"}, quota(limited))
+	other := call("b", "r4")
+	assert.Equal(t, 0, other.Code, "another app has its own count")
+	assert.Equal(t, []string{"2", "1", "1", "bk-resource-rate-limit"}, quota(other), "its window starts now")
+	refused := call("", "r5")
+	assert.Equal(t, 1640001, refused.Code)
+	assert.Empty(t, refused.Header.Get("X-Bkapi-RateLimit-Limit"), "the app checks come first")
+	esb := req{surface: "esb", biz: 1, data: set("bk_set_name", "r6")}.send(t, s)
 	assert.Equal(t, 0, esb.Code, "ESB is not the API gateway")
+	assert.Empty(t, esb.Header.Get("X-Bkapi-RateLimit-Limit"))
 	now = now.Add(time.Second)
-	assert.Equal(t, 0, call("a", "r6").Code, "a new second")
+	assert.Equal(t, 0, call("a", "r7").Code, "a new second")
+
+	unlimited := newServer(t, mock.Config{Now: func() time.Time { return now }})
+	hr := req{surface: "v3", biz: 1, data: set("bk_set_name", "free")}.httpRequest(t)
+	r := send(t, unlimited, hr)
+	assert.Equal(t, 0, r.Code)
+	assert.Empty(t, r.Header.Get("X-Bkapi-RateLimit-Limit"), "no limit, no quota")
 }
 
 // TestGatewayCredentialsPerRelease: from 3.13 the gateway reads credentials from the header only;

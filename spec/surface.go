@@ -24,7 +24,12 @@ const (
 	HeaderRequestID     = "X-Request-Id"          // v3: the request chain id
 	HeaderGatewayID     = "X-Bkapi-Request-Id"    // v3: the API gateway's id of the call, a uuid with dashes
 	// The API gateway's own errors carry their code and message in these headers too.
-	HeaderGatewayErrorCode    = "X-Bkapi-Error-Code"
+	HeaderGatewayErrorCode = "X-Bkapi-Error-Code"
+	// The API gateway's quota of a rate-limited resource, on each answer past its app checks.
+	HeaderRateLimit           = "X-Bkapi-Ratelimit-Limit"
+	HeaderRateLimitRemaining  = "X-Bkapi-Ratelimit-Remaining"
+	HeaderRateLimitReset      = "X-Bkapi-Ratelimit-Reset"
+	HeaderRateLimitPlugin     = "X-Bkapi-Ratelimit-Plugin"
 	HeaderGatewayErrorMessage = "X-Bkapi-Error-Message"
 )
 
