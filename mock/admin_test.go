@@ -200,6 +200,25 @@ func TestJournalRedactsFormBodies(t *testing.T) {
 	assert.NotContains(t, s.Journal().Entries(mock.JournalFilter{Limit: 1})[0].Body, "json-canary", "a broken JSON body that names a secret is withheld")
 }
 
+// TestJournalShowsWhatIsNotJSON: a body or an X-Bkapi-Authorization header with bytes after its
+// JSON value is not JSON to ESB and the gateway, and the journal does not show it as JSON either:
+// withheld when it names a secret, else kept as it came.
+func TestJournalShowsWhatIsNotJSON(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, tc := range []struct{ body, header, wantBody, wantHeader string }{
+		{`{"bk_app_secret":"trailing-canary"}}`, `{"bk_app_secret":"header-canary"}]`,
+			"(not JSON, 36 bytes: withheld, as it may hold a secret)", "(not JSON, 34 bytes: withheld, as it may hold a secret)"},
+		{`{"bk_biz_id":1} x`, `{"bk_app_code":"a"} x`, `{"bk_biz_id":1} x`, `{"bk_app_code":"a"} x`},
+	} {
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(tc.body))
+		hr.Header.Set("X-Bkapi-Authorization", tc.header)
+		send(t, s, hr)
+		e := s.Journal().Entries(mock.JournalFilter{Limit: 1})[0]
+		assert.Equal(t, tc.wantBody, e.Body)
+		assert.Equal(t, tc.wantHeader, e.Headers["X-Bkapi-Authorization"])
+	}
+}
+
 func addFault(t *testing.T, s http.Handler, rule string) mock.FaultRule {
 	t.Helper()
 	var added mock.FaultRule

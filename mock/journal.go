@@ -339,13 +339,13 @@ func redactForm(form string) string {
 	return b.String()
 }
 
-// redactJSON masks secrets in a JSON object at any depth. What does not decode (a body cut at
-// the journal's limit, say) is kept only when it cannot hold a secret at all.
+// redactJSON masks secrets in a JSON object at any depth. What is not one JSON value (a body cut
+// at the journal's limit, or with bytes after its value, which ESB and the gateway refuse too) is
+// kept only when it cannot hold a secret at all.
 func redactJSON(b []byte) string {
-	var v any
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	const depth = 10000 // encoding/json's own limit
+	v, err := decodeJSON(b, depth, nil)
+	if err != nil {
 		if namesSecret(string(b)) {
 			return fmt.Sprintf("(not JSON, %d bytes: withheld, as it may hold a secret)", len(b))
 		}
