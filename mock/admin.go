@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -172,6 +173,9 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rule); err != nil {
 			return adminError(c, http.StatusBadRequest, "a fault rule: "+err.Error())
+		}
+		if dec.Decode(new(json.RawMessage)) != io.EOF {
+			return adminError(c, http.StatusBadRequest, "a fault rule: one JSON object, and nothing after it")
 		}
 		if _, err := rule.checked(); err != nil {
 			return adminError(c, http.StatusBadRequest, err.Error())

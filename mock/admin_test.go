@@ -302,7 +302,8 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, 204, admin(t, s, http.MethodDelete, "/__mock/faults", "", nil))
 		assert.Empty(t, s.Faults().List())
 		for _, bad := range []string{`{}`, `{"code":1,"nope":1}`, `{"code":1,"probability":2}`, `{"match":{"bk_set_name":"("},"code":1}`,
-			`{"match":{"surface":"soap"},"code":1}`, `{"http_status":42}`, `{"delay_ms":5,"delay_max_ms":1}`, `not json`} {
+			`{"match":{"surface":"soap"},"code":1}`, `{"http_status":42}`, `{"delay_ms":5,"delay_max_ms":1}`, `not json`,
+			`{"code":1306201}}`, `{"code":1306201} {"code":1}`} {
 			var e map[string]string
 			assert.Equal(t, 400, admin(t, s, http.MethodPost, "/__mock/faults", bad, &e), bad)
 			assert.NotEmpty(t, e["error"])
