@@ -125,8 +125,12 @@ func breaker(h http.Handler, mutate func(r *http.Request, w http.Header, status 
 	})
 }
 
-// moveLast, set by a mutation to a key's name, makes marshalInOrder write that key last.
-const moveLast = "\x00move-last"
+// moveLast, set by a mutation to a key's name, makes marshalInOrder write that key last;
+// trailing, set to some text, makes it write the text after the object.
+const (
+	moveLast = "\x00move-last"
+	trailing = "\x00trailing"
+)
 
 // marshalInOrder writes an object with its keys in the given order first, as the target wrote
 // them, then any key a mutation added (or moved last).
@@ -135,6 +139,8 @@ func marshalInOrder(body map[string]any, order []string) []byte {
 		delete(body, moveLast)
 		order = slices.DeleteFunc(slices.Clone(order), func(o string) bool { return o == k })
 	}
+	after, _ := body[trailing].(string)
+	delete(body, trailing)
 	var b bytes.Buffer
 	b.WriteByte('{')
 	write := func(k string) {
@@ -160,6 +166,7 @@ func marshalInOrder(body map[string]any, order []string) []byte {
 		}
 	}
 	b.WriteByte('}')
+	b.WriteString(after)
 	return b.Bytes()
 }
 
@@ -233,6 +240,8 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 				*status = http.StatusBadRequest
 			}
 		}, "HTTP status 400"},
+		{"bytes after the object", "", func(_ *http.Request, _ http.Header, _ *int, b map[string]any) { b[trailing] = "}" },
+			"the body is not one JSON object: something follows it"},
 		{"a text content type", "", func(_ *http.Request, h http.Header, _ *int, _ map[string]any) {
 			h.Set("Content-Type", "text/plain")
 		}, "is not application/json"},

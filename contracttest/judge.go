@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"regexp"
 	"slices"
@@ -53,6 +54,11 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	dec.UseNumber()
 	if err := dec.Decode(&keys); err != nil {
 		failf("the body is not a JSON object: %v", err)
+		return nil, reasons
+	}
+	if dec.Decode(new(json.RawMessage)) != io.EOF {
+		// A client's JSON decoder (Python's json.loads, Go's json.Unmarshal) refuses it whole.
+		failf("the body is not one JSON object: something follows it")
 		return nil, reasons
 	}
 	a := &answer{}
