@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -343,8 +344,7 @@ func redactForm(form string) string {
 // at the journal's limit, or with bytes after its value, which ESB and the gateway refuse too) is
 // kept only when it cannot hold a secret at all.
 func redactJSON(b []byte) string {
-	const depth = 10000 // encoding/json's own limit
-	v, err := decodeJSON(b, depth, nil)
+	v, err := decodeJSON(b, jsonx.StdDepth, nil)
 	if err != nil {
 		if namesSecret(string(b)) {
 			return fmt.Sprintf("(not JSON, %d bytes: withheld, as it may hold a secret)", len(b))

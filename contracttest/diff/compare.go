@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -236,14 +237,9 @@ func (s *side) named(text string) string {
 	})
 }
 
+// decode reads an answer as a client does: one JSON value, nothing after it.
 func decode(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return jsonx.Parse(string(b), jsonx.StdDepth, nil)
 }
 
 func jsonType(v any) string {

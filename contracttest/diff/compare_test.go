@@ -45,6 +45,7 @@ func TestCompare(t *testing.T) {
 			[]Difference{{Path: "$.request_id", Reference: `32 lowercase hex digits: "0123456789abcdef0123456789abcdef"`, Target: `a uuid with dashes: "01234567-89ab-cdef-0123-456789abcdef"`, Kind: "format"}}},
 		{"noise", `{"a":1,"n":1}`, `{"a":1,"n":2}`, map[string]bool{"$.n": true}, nil},
 		{"not JSON", `{"a":1}`, `<html>`, nil, []Difference{{Path: "body", Reference: `{"a":1}`, Target: "<html>", Kind: "body"}}},
+		{"bytes after the JSON", `{"a":1}`, `{"a":1}}`, nil, []Difference{{Path: "body", Reference: `{"a":1}`, Target: `{"a":1}}`, Kind: "body"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,6 +17,9 @@ var (
 	ErrTooDeep = errors.New("JSON nested too deep")
 )
 
+// StdDepth is the nesting encoding/json gives up at, for a caller that sets no limit of its own.
+const StdDepth = 10000
+
 // Parse decodes exactly one JSON value the way encoding/json's Decoder with UseNumber does
 // (objects as map[string]any, numbers as json.Number, invalid UTF-8 as U+FFFD), in one pass over
 // the text. Keys, numbers and strings without escapes are cut from the text, not copied. It
