@@ -430,7 +430,8 @@ func FuzzReadState(f *testing.F) {
 // loads as from one that gives it whole: a value cut where the buffer ends is read on.
 func TestReadStateAcrossBufferEdges(t *testing.T) {
 	s := newStore(10)
-	for _, name := range []string{"a", strings.Repeat("长", 5000), "c"} {
+	// Escapes too: a quote after one backslash is in the string, after two it ends it.
+	for _, name := range []string{"a", strings.Repeat("长", 5000), "c", `q"`, `b\`, `b\"q`, `\\\"\`, strings.Repeat(`\`, 4000)} {
 		_, err := s.Create(draft(1, 1, name), []topo.ModuleTemplate{{Name: "m"}})
 		require.NoError(t, err)
 	}
