@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
@@ -287,9 +289,11 @@ func (st *Store) ReadState(r io.Reader) error {
 // strings, fields an object, null leaving a field empty, other keys let be. Only the keys the
 // state is written with count (encoding/json would take them in other cases too). Its maps
 // come from stock, which may be nil; the module keeps none of them. Where encoding/json read
-// each module, 100,000 sets and their modules load in 0.32-0.35 s rather than 0.38-0.40 s
-// (BenchmarkReadState, the two builds in turns, four runs each), a million in 4.16-4.34 s
-// rather than 4.40-5.05 s (bench/state.sh's file, three starts of each in turns; 2026-12-05).
+// each module, a module's fields came back with float64 numbers, unlike a live module's
+// (TestReadStateKeepsModuleNumbersAsWritten); 100,000 sets and their modules now load in
+// 0.34-0.38 s rather than 0.38-0.39 s (BenchmarkReadState, the two builds in turns, four runs
+// each), a million in 4.21-4.32 s rather than 4.18-4.51 s, within the VM's spread
+// (bench/state.sh's file, three starts of each in turns; 2026-12-05).
 // TestModuleOfAgreesWithEncodingJSON holds it to encoding/json.
 func moduleOf(raw string, stock *jsonx.Stock) (*Module, error) {
 	v, err := jsonx.Parse(raw, maxDepth, stock)
@@ -298,60 +302,52 @@ func moduleOf(raw string, stock *jsonx.Stock) (*Module, error) {
 		return nil, errors.New("modules: a saved module is not a JSON object")
 	}
 	m := &Module{}
+	fields := reflect.ValueOf(m).Elem()
 	for k, v := range rec {
-		if v == nil {
+		i, known := moduleKeys()[k]
+		if !known || v == nil {
 			continue
 		}
-		var into *int64
-		switch k {
-		case "bk_module_id":
-			into = &m.ID
-		case "bk_set_id":
-			into = &m.SetID
-		case "bk_biz_id":
-			into = &m.BizID
-		case "service_template_id":
-			into = &m.ServiceTemplateID
-		case "default":
-			into = &m.Default
-		case "service_category_id":
-			into = &m.ServiceCategoryID
-		case "set_template_id":
-			into = &m.SetTemplateID
-		case "created":
-			into = &m.Created
-		case "updated":
-			into = &m.Updated
-		case "bk_module_name", "created_by":
+		switch f := fields.Field(i); f.Kind() {
+		case reflect.Int64:
+			n, ok := v.(json.Number)
+			if !ok {
+				return nil, fmt.Errorf("modules: %s is not a number", k)
+			}
+			i, err := strconv.ParseInt(string(n), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("modules: %s: %w", k, err)
+			}
+			f.SetInt(i)
+		case reflect.String:
 			text, ok := v.(string)
 			if !ok {
 				return nil, fmt.Errorf("modules: %s is not a string", k)
 			}
-			if k == "created_by" {
-				m.CreatedBy = text
-			} else {
-				m.Name = text
-			}
-		case "fields":
-			fields, ok := v.(map[string]any)
+			f.SetString(text)
+		case reflect.Map:
+			obj, ok := v.(map[string]any)
 			if !ok {
-				return nil, errors.New("modules: fields is not an object")
+				return nil, fmt.Errorf("modules: %s is not an object", k)
 			}
-			m.Fields = Record(jsonx.Own(fields).(map[string]any))
-		}
-		if into == nil {
-			continue
-		}
-		n, ok := v.(json.Number)
-		if !ok {
-			return nil, fmt.Errorf("modules: %s is not a number", k)
-		}
-		if *into, err = strconv.ParseInt(string(n), 10, 64); err != nil {
-			return nil, fmt.Errorf("modules: %s: %w", k, err)
+			f.Set(reflect.ValueOf(jsonx.Own(obj)).Convert(f.Type()))
+		default:
+			return nil, fmt.Errorf("modules: %s is of a kind a state does not hold", k)
 		}
 	}
 	return m, nil
 }
+
+// moduleKeys are Module's fields by the key the state writes each under, its JSON name.
+var moduleKeys = sync.OnceValue(func() map[string]int {
+	t := reflect.TypeFor[Module]()
+	keys := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys[name] = i
+	}
+	return keys
+})
 
 // recordMaps lends the maps a saved set's record is decoded into, for one set at a time.
 var recordMaps = sync.Pool{New: func() any { return new(jsonx.Stock) }}

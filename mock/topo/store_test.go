@@ -361,6 +361,19 @@ func TestWriteReadState(t *testing.T) {
 	}
 }
 
+// TestReadStateKeepsModuleNumbersAsWritten: a module's fields come back from a saved state as
+// the module held them, numbers as written, as a live module's are.
+func TestReadStateKeepsModuleNumbersAsWritten(t *testing.T) {
+	s := newStore(10)
+	fields := topo.Record{"n": json.Number("12345678901234567890"), "f": json.Number("1.50"), "l": []any{json.Number("7")}}
+	s.Put(1, draft(1, 1, "a"), []topo.Module{{ID: 2, Name: "m", Fields: fields}})
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(10)
+	require.NoError(t, back.ReadState(bytes.NewReader(buf.Bytes())))
+	assert.Equal(t, s.Modules(1), back.Modules(1))
+}
+
 // TestReadStateKeepsNestedValuesWhole: the kept fields of saved sets that hold objects and lists
 // come back whole, whatever the sets read after them hold (each set's record is decoded into
 // maps lent for that set alone).
