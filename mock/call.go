@@ -173,14 +173,20 @@ const (
 // is: anything after it, a stray bracket included, makes it not JSON. ESB reads a JSON null as
 // no header and an object's credentials as its body's; the gateway reads an empty header as
 // none, a JSON null as not JSON, and any Lua table, a list included, for its keys
-// (blueking-apigateway-apisix src/apisix/plugins/bk-auth-verify.lua:66-79 @abf2b17).
+// (blueking-apigateway-apisix src/apisix/plugins/bk-auth-verify.lua:66-79 @abf2b17). A header
+// sent twice is its first value to the gateway, and to ESB its values joined by commas, as
+// gunicorn puts them in the WSGI environ (benoitc/gunicorn gunicorn/http/wsgi.py:227-230 @65ac1a3).
 func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeader, credentials) {
 	values, present := r.Header[spec.HeaderAuthorization]
 	gateway := surf == spec.SurfaceV3
 	if !present || gateway && values[0] == "" {
 		return authAbsent, credentials{}
 	}
-	v, err := decodeJSON(values[0], maxDepth, nil)
+	value := values[0]
+	if !gateway && len(values) > 1 {
+		value = strings.Join(values, ",")
+	}
+	v, err := decodeJSON(value, maxDepth, nil)
 	if err != nil {
 		return authNotJSON, credentials{}
 	}

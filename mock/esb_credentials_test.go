@@ -66,6 +66,14 @@ func TestESBHeaderCredentials(t *testing.T) {
 		})
 	}
 
+	// The header sent twice reaches ESB as one, its values joined by commas (gunicorn's WSGI
+	// environ), which is no JSON; the gateway reads the first (TestGatewayHeaderSentTwice).
+	twice := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet,
+		strings.NewReader("{"+strings.Replace(data, "%s", "twice", 1)+"}"))
+	twice.Header["X-Bkapi-Authorization"] = []string{`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u"}`, `{"bk_app_code":"b"}`}
+	r := send(t, newServer(t, mock.Config{}), twice)
+	assert.Equal(t, 1306406, r.Code, "%s", r.Raw)
+
 	// A malformed body: no request_id without the header, one with it (§2.1).
 	for _, header := range []bool{false, true} {
 		s := newServer(t, mock.Config{})

@@ -131,6 +131,15 @@ func TestGatewayRateLimit(t *testing.T) {
 	assert.Empty(t, r.Header.Get("X-Bkapi-RateLimit-Limit"), "no limit, no quota")
 }
 
+// TestGatewayHeaderSentTwice: the gateway reads the first of two X-Bkapi-Authorization headers
+// (apisix's core.request.header), where ESB joins them (TestESBHeaderCredentials).
+func TestGatewayHeaderSentTwice(t *testing.T) {
+	hr := req{surface: "v3", biz: 1, data: set("bk_set_name", "twice")}.httpRequest(t)
+	hr.Header.Add("X-Bkapi-Authorization", `{"bk_app_code":"b"}`)
+	r := send(t, newServer(t, mock.Config{}), hr)
+	assert.Equal(t, 0, r.Code, "%s", r.Raw)
+}
+
 // TestGatewayCredentialsPerRelease: from 3.13 the gateway reads credentials from the header only;
 // 3.12's definition does not turn parameters off, so it reads them from the body too (reference
 // §4.3).
