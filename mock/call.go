@@ -174,8 +174,7 @@ const (
 // no header and an object's credentials as its body's; the gateway reads an empty header as
 // none, a JSON null as not JSON, and any Lua table, a list included, for its keys
 // (blueking-apigateway-apisix src/apisix/plugins/bk-auth-verify.lua:66-79 @abf2b17). A header
-// sent twice is its first value to the gateway, and to ESB its values joined by commas, as
-// gunicorn puts them in the WSGI environ (benoitc/gunicorn gunicorn/http/wsgi.py:227-230 @65ac1a3).
+// sent twice is its first value to the gateway, and to ESB what esbHeader makes of it.
 func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeader, credentials) {
 	values, present := r.Header[spec.HeaderAuthorization]
 	gateway := surf == spec.SurfaceV3
@@ -183,8 +182,8 @@ func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeade
 		return authAbsent, credentials{}
 	}
 	value := values[0]
-	if !gateway && len(values) > 1 {
-		value = strings.Join(values, ",")
+	if !gateway {
+		value = esbHeader(r, spec.HeaderAuthorization)
 	}
 	v, err := decodeJSON(value, maxDepth, nil)
 	if err != nil {
@@ -206,6 +205,16 @@ func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeade
 		}
 	}
 	return authNotObject, credentials{}
+}
+
+// esbHeader is a header as ESB reads it: a header sent more than once is its values joined by
+// commas, as gunicorn puts them in the WSGI environ (benoitc/gunicorn gunicorn/http/wsgi.py:227-230
+// @65ac1a3). The gateway and CMDB read a header's first value.
+func esbHeader(r *http.Request, name string) string {
+	if values := r.Header[name]; len(values) > 1 {
+		return strings.Join(values, ",")
+	}
+	return r.Header.Get(name)
 }
 
 // credentialsOf reads credentials as ESB does: a key or its legacy name, the first that is not
@@ -247,8 +256,8 @@ func gatewayCredentials(fields map[string]any) credentials {
 
 func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c := newCall()
-	c.surface, c.lang = spec.SurfaceESB, spec.ParseLanguage(r.Header.Get(spec.HeaderESBLanguage), spec.English)
-	c.formLang = spec.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	c.surface, c.lang = spec.SurfaceESB, spec.ParseLanguage(esbHeader(r, spec.HeaderESBLanguage), spec.English)
+	c.formLang = spec.ParseAcceptLanguage(esbHeader(r, "Accept-Language"))
 	c.authHeader, c.creds = readAuthHeader(r, c.surface, s.cfg.MaxDepth)
 	switch {
 	case r.Method == http.MethodGet:

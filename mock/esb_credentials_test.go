@@ -73,6 +73,11 @@ func TestESBHeaderCredentials(t *testing.T) {
 	twice.Header["X-Bkapi-Authorization"] = []string{`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u"}`, `{"bk_app_code":"b"}`}
 	r := send(t, newServer(t, mock.Config{}), twice)
 	assert.Equal(t, 1306406, r.Code, "%s", r.Raw)
+	// So is the language: "en,zh" is not exactly "en", and CMDB answers in Chinese.
+	langs := req{surface: "esb", biz: 1, data: set("bk_set_name", "langs", "bk_capacity", "x")}.httpRequest(t)
+	langs.Header["Blueking-Language"] = []string{"en", "zh"}
+	r = send(t, newServer(t, mock.Config{}), langs)
+	assert.Equal(t, "'设计容量' 参数必须是整型", r.Message, "%s", r.Raw)
 
 	// A malformed body: no request_id without the header, one with it (§2.1).
 	for _, header := range []bool{false, true} {
