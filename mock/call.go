@@ -209,12 +209,16 @@ func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeade
 
 // esbHeader is a header as ESB reads it: a header sent more than once is its values joined by
 // commas, as gunicorn puts them in the WSGI environ (benoitc/gunicorn gunicorn/http/wsgi.py:227-230
-// @65ac1a3). The gateway and CMDB read a header's first value.
+// @65ac1a3). The gateway and CMDB read a header's first value. name is in canonical form.
 func esbHeader(r *http.Request, name string) string {
-	if values := r.Header[name]; len(values) > 1 {
+	switch values := r.Header[name]; len(values) {
+	case 0:
+		return ""
+	case 1:
+		return values[0]
+	default:
 		return strings.Join(values, ",")
 	}
-	return r.Header.Get(name)
 }
 
 // credentialsOf reads credentials as ESB does: a key or its legacy name, the first that is not
