@@ -362,13 +362,18 @@ func TestCORS(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, rec.Code)
 	assert.Equal(t, "http://localhost:3000", rec.Header().Get("Access-Control-Allow-Origin"))
 	assert.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "X-Bkapi-Authorization")
+	assert.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "X-Request-Id", "a caller's own id, which the gateway echoes")
 
 	call := req{surface: "v3", biz: 1, data: set()}.httpRequest(t)
 	call.Header.Set("Origin", "http://localhost:3000")
 	r := send(t, s, call)
 	assert.True(t, r.Result)
 	assert.Equal(t, "http://localhost:3000", r.Header.Get("Access-Control-Allow-Origin"))
-	assert.Contains(t, r.Header.Get("Access-Control-Expose-Headers"), "X-Request-Id")
+	// What the gateway adds for its caller to read: ids, its errors, the rate limit's quota.
+	for _, h := range []string{"X-Request-Id", "X-Bkapi-Request-Id", "X-Bkapi-Error-Code", "X-Bkapi-Error-Message",
+		"X-Bkapi-Ratelimit-Limit", "X-Bkapi-Ratelimit-Remaining", "X-Bkapi-Ratelimit-Reset"} {
+		assert.Contains(t, r.Header.Get("Access-Control-Expose-Headers"), h)
+	}
 
 	other := req{surface: "v3", biz: 1, data: set("bk_set_name", "x")}.httpRequest(t)
 	other.Header.Set("Origin", "http://evil.example")

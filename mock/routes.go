@@ -71,10 +71,13 @@ func (s *Server) routes() (*echo.Echo, error) {
 				p := c.Request().URL.Path
 				return p == PathAdmin || strings.HasPrefix(p, PathAdmin+"/")
 			},
-			AllowOrigins:  s.cfg.CORSOrigins,
-			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete},
-			AllowHeaders:  []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language, spec.HeaderV3Language314},
-			ExposeHeaders: []string{spec.HeaderRequestID, spec.HeaderGatewayID},
+			AllowOrigins: s.cfg.CORSOrigins,
+			AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete},
+			AllowHeaders: []string{echo.HeaderContentType, spec.HeaderAuthorization, spec.HeaderESBLanguage, spec.HeaderV3Language,
+				spec.HeaderV3Language314, spec.HeaderRequestID},
+			// What the gateway adds to an answer for its caller to read.
+			ExposeHeaders: []string{spec.HeaderRequestID, spec.HeaderGatewayID, spec.HeaderGatewayErrorCode, spec.HeaderGatewayErrorMessage,
+				spec.HeaderRateLimit, spec.HeaderRateLimitRemaining, spec.HeaderRateLimitReset, spec.HeaderRateLimitPlugin},
 		}))
 	}
 
