@@ -150,7 +150,7 @@ func (s *Server) callerRules() map[spec.StepID]rule {
 				return nil
 			}
 			var ok bool
-			if c.quota, ok = s.limiter.allow(c.creds.AppCode, c.op.op, s.cfg.Now()); !ok {
+			if c.quota, ok = s.limiter.allow(c.ctx, c.creds.AppCode, c.op.op, s.cfg.Now()); !ok {
 				return fail(spec.MsgGatewayRateLimit)
 			}
 			return nil

@@ -94,16 +94,17 @@ func TestGatewayRateLimit(t *testing.T) {
 		hr.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"`+app+`","bk_app_secret":"s","bk_username":"u"}`)
 		return send(t, s, hr)
 	}
-	// Every answer past the gateway's app checks says what is left of the limit, the window's
-	// seconds to run as Redis rounds a key's TTL (bk-rate-limit/init.lua:123-155).
+	// Every answer past the gateway's app checks says what is left of the limit, and the seconds
+	// its window, a second from its first call, has to run, as Redis rounds a key's TTL
+	// (bk-rate-limit/init.lua:123-155).
 	quota := func(r reply) []string {
 		return []string{r.Header.Get("X-Bkapi-RateLimit-Limit"), r.Header.Get("X-Bkapi-RateLimit-Remaining"),
 			r.Header.Get("X-Bkapi-RateLimit-Reset"), r.Header.Get("X-Bkapi-RateLimit-Plugin")}
 	}
-	first := call("a", "r1") // 614 ms of the second left
+	first := call("a", "r1")
 	assert.Equal(t, 0, first.Code)
 	assert.Equal(t, []string{"2", "1", "1", "bk-resource-rate-limit"}, quota(first))
-	now = now.Add(400 * time.Millisecond) // 214 ms left
+	now = now.Add(600 * time.Millisecond) // 400 ms of the window left
 	second := call("a", "r2")
 	assert.Equal(t, 0, second.Code)
 	assert.Equal(t, []string{"2", "0", "0", "bk-resource-rate-limit"}, quota(second))
@@ -121,8 +122,8 @@ func TestGatewayRateLimit(t *testing.T) {
 	esb := req{surface: "esb", biz: 1, data: set("bk_set_name", "r6")}.send(t, s)
 	assert.Equal(t, 0, esb.Code, "ESB is not the API gateway")
 	assert.Empty(t, esb.Header.Get("X-Bkapi-RateLimit-Limit"))
-	now = now.Add(time.Second)
-	assert.Equal(t, 0, call("a", "r7").Code, "a new second")
+	now = now.Add(400 * time.Millisecond)
+	assert.Equal(t, 0, call("a", "r7").Code, "a new window")
 
 	unlimited := newServer(t, mock.Config{Now: func() time.Time { return now }})
 	hr := req{surface: "v3", biz: 1, data: set("bk_set_name", "free")}.httpRequest(t)

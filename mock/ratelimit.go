@@ -1,28 +1,41 @@
 package mock
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/cmdbmock/cmdbmock/mock/redislog"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// rateLimiter is the API gateway's limit of calls a second for one app on one resource
-// (reference §2.2), counted in whole seconds of the mock's clock. Only the current second's
-// counts are kept, so its memory is that of one second's calls at most.
+// rateLimiter is the API gateway's limit of calls a window for one app on one resource
+// (reference §2.2): a window is a second from its first call, as the gateway's count in Redis
+// lives (blueking-apigateway-apisix src/apisix/plugins/bk-rate-limit/rate-limit-redis.lua:76-85
+// @abf2b17). Replicas on one shared store count together in its Redis; a mock alone counts in
+// memory, and forgets the windows that have ended once a window, so that its memory is that of
+// one window's calls at most.
 type rateLimiter struct {
-	perSecond int // 0: no limit
+	limit  int           // calls a window; 0: no limit
+	window time.Duration // a second
+	shared *redislog.Log // nil: counted here
 
-	mu     sync.Mutex
-	second int64
-	counts map[rateKey]int
+	mu      sync.Mutex
+	windows map[rateKey]*rateWindow
+	swept   time.Time
 }
 
 type rateKey struct {
 	app      string
 	resource spec.Call
+}
+
+// rateWindow is a window's end and the calls left in it.
+type rateWindow struct {
+	ends time.Time
+	left int
 }
 
 // quota is what the gateway tells a caller of a limited resource in every answer past its app
@@ -45,29 +58,46 @@ func (q quota) header(h http.Header) {
 var rateLimitPlugin = []string{"bk-resource-rate-limit"}
 
 // allow counts a call of app on a gateway resource at now and reports whether it is within the
-// limit, and the quota the answer tells. A resource is a method and a path (a call), whichever
-// URL layout reached it. The gateway's window is a Redis key that lives a second from its first
-// call: its first call is told the whole second, the others the key's TTL, rounded as Redis
-// rounds it; here the windows are whole seconds of the clock.
-func (l *rateLimiter) allow(app string, resource spec.Call, now time.Time) (quota, bool) {
-	if l.perSecond <= 0 {
+// limit, and the quota the answer tells: the calls left and the window's seconds to run, the
+// whole window on its first call, after it the rest rounded as Redis rounds a TTL. A resource is
+// a method and a path (a call), whichever URL layout reached it. When the shared count cannot be
+// reached the call passes, as the gateway lets it (its allow_degradation).
+func (l *rateLimiter) allow(ctx context.Context, app string, resource spec.Call, now time.Time) (quota, bool) {
+	if l.limit <= 0 {
 		return quota{}, true
 	}
+	var left, reset int64
+	if l.shared != nil {
+		var err error
+		if left, reset, err = l.shared.Take(ctx, app+":"+string(resource), l.limit, l.window); err != nil {
+			return quota{}, true
+		}
+	} else {
+		left, reset = l.take(rateKey{app, resource}, now)
+	}
+	return quota{limit: l.limit, remaining: int(max(left, 0)), reset: int(reset)}, left >= 0
+}
+
+// take is Log.Take in memory.
+func (l *rateLimiter) take(k rateKey, now time.Time) (left, reset int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if sec := now.Unix(); sec != l.second || l.counts == nil {
-		l.second, l.counts = sec, map[rateKey]int{}
+	if l.windows == nil || now.Sub(l.swept) >= l.window {
+		if l.windows == nil {
+			l.windows = map[rateKey]*rateWindow{}
+		}
+		for k, w := range l.windows {
+			if !now.Before(w.ends) {
+				delete(l.windows, k)
+			}
+		}
+		l.swept = now
 	}
-	k := rateKey{app, resource}
-	q := quota{limit: l.perSecond, reset: 1}
-	if l.counts[k] > 0 {
-		left := time.Second - time.Duration(now.Nanosecond())
-		q.reset = int((left + time.Second/2) / time.Second)
+	w := l.windows[k]
+	if w == nil || !now.Before(w.ends) {
+		w = &rateWindow{ends: now.Add(l.window), left: l.limit}
+		l.windows[k] = w
 	}
-	if l.counts[k] >= l.perSecond {
-		return q, false
-	}
-	l.counts[k]++
-	q.remaining = l.perSecond - l.counts[k]
-	return q, true
+	w.left--
+	return int64(w.left), int64((w.ends.Sub(now) + time.Second/2) / time.Second)
 }

@@ -131,6 +131,32 @@ func TestSharedStoreReplicas(t *testing.T) {
 }
 
 // postESB sends an ESB component its body.
+// TestSharedStoreRateLimit: replicas on one store count an app's calls of a resource together,
+// in Redis, as the gateway does; a quota's window starts at its first call.
+func TestSharedStoreRateLimit(t *testing.T) {
+	redis := redistest.Start(t)
+	cfg := mock.Config{Store: redis.URL(), StorePrefix: "rl:", RateLimit: 2}
+	a, b := replicaWith(t, cfg), replicaWith(t, cfg)
+	for _, s := range []*mock.Server{a, b} {
+		s.SetRateWindow(time.Minute) // the calls below fall in one window, however slow the machine
+	}
+	call := func(s *mock.Server, name string) reply {
+		hr := req{surface: "v3", biz: 1, data: set("bk_set_name", name)}.httpRequest(t)
+		return send(t, s, hr)
+	}
+	first := call(a, "rl-1")
+	assert.Equal(t, 0, first.Code, "%s", first.Raw)
+	assert.Equal(t, "1", first.Header.Get("X-Bkapi-RateLimit-Remaining"))
+	assert.Equal(t, "60", first.Header.Get("X-Bkapi-RateLimit-Reset"), "the whole window on its first call")
+	assert.Equal(t, 0, call(b, "rl-2").Code, "the other replica counts on")
+	limited := call(a, "rl-3")
+	assert.Equal(t, 1642903, limited.Code, "%s", limited.Raw)
+	assert.Equal(t, "0", limited.Header.Get("X-Bkapi-RateLimit-Remaining"))
+	other := req{surface: "v3", biz: 1, data: set("bk_set_name", "rl-4")}.httpRequest(t)
+	other.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"other","bk_app_secret":"s","bk_username":"u"}`)
+	assert.Equal(t, 0, send(t, b, other).Code, "another app has its own count")
+}
+
 func postESB(t *testing.T, s *mock.Server, component, body string) reply {
 	t.Helper()
 	hr := httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/"+component+"/", strings.NewReader(body))

@@ -144,7 +144,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		model:   fx.SetModel,
 		journal: newJournal(cfg.JournalSize, cfg.JournalBytes),
 		faults:  &Faults{},
-		limiter: &rateLimiter{perSecond: cfg.RateLimit},
+		limiter: &rateLimiter{limit: cfg.RateLimit, window: time.Second},
 		faker:   gofakeit.New(cfg.Seed),
 		heavy:   make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		streams: make(chan struct{}, uiStreams), writeWait: uiWriteWait,
@@ -191,6 +191,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		if s.shared, err = openReplica(context.Background(), s); err != nil {
 			return nil, err
 		}
+		s.limiter.shared = s.shared.log // the replicas count their calls together, as the gateway does
 		return s, nil
 	}
 	loaded, err := s.loadState()

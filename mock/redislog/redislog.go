@@ -5,7 +5,8 @@
 //
 // Keys live under a prefix, so one Redis can hold several mocks: <prefix>log (the stream),
 // <prefix>snapshot (a hash: the entry the snapshot covers up to, and the list of its chunks),
-// <prefix>snapshot:<id> (the chunks), <prefix>lock:<name> (short-lived locks).
+// <prefix>snapshot:<id> (the chunks), <prefix>lock:<name> (short-lived locks), <prefix>rate:<name>
+// (the calls left in a rate limit's window, gone with the window).
 package redislog
 
 import (
@@ -237,6 +238,27 @@ func (l *Log) Agree(ctx context.Context, name string, value []byte) ([]byte, err
 // Incr adds one to a counter of the log's and returns it.
 func (l *Log) Incr(ctx context.Context, name string) (int64, error) {
 	return l.rdb.Incr(ctx, l.key("count:"+name)).Result()
+}
+
+// take counts a call in a window of calls: the key holds the calls left, set to the limit by
+// the window's first call and living as long as the window.
+var take = redis.NewScript(`
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+local left = redis.call('decr', KEYS[1])
+return {left, redis.call('ttl', KEYS[1])}`)
+
+// Take counts a call under name against a limit of calls a window, every replica in one count:
+// it returns the calls left, negative past the limit, and the window's whole seconds to run, as
+// Redis rounds a key's TTL. The window starts at its first call.
+func (l *Log) Take(ctx context.Context, name string, limit int, window time.Duration) (left, reset int64, err error) {
+	res, err := take.Run(ctx, l.rdb, []string{l.key("rate:" + name)}, limit, int64(window/time.Second)).Int64Slice()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(res) != 2 {
+		return 0, 0, fmt.Errorf("redislog: a count of %d values", len(res))
+	}
+	return res[0], res[1], nil
 }
 
 // Before reports whether stream id a is before b.
