@@ -82,10 +82,10 @@ func (l *rateLimiter) allow(ctx context.Context, app string, resource spec.Call,
 func (l *rateLimiter) take(k rateKey, now time.Time) (left, reset int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.windows == nil || now.Sub(l.swept) >= l.window {
-		if l.windows == nil {
-			l.windows = map[rateKey]*rateWindow{}
-		}
+	if l.windows == nil {
+		l.windows = map[rateKey]*rateWindow{}
+	}
+	if now.Sub(l.swept) >= l.window {
 		for k, w := range l.windows {
 			if !now.Before(w.ends) {
 				delete(l.windows, k)

@@ -213,30 +213,9 @@ func (st *Store) ReadState(r io.Reader) error {
 		seen[key] = true
 		switch key {
 		case "sets":
-			err = parallelElements(s, func(raw string) (*row, error) {
-				// The set's record is decoded into maps lent for the set alone: its row keeps
-				// none of them (rowOf owns what it keeps).
-				stock := recordMaps.Get().(*jsonx.Stock)
-				defer func() {
-					stock.TakeBack()
-					recordMaps.Put(stock)
-				}()
-				v, err := jsonx.Parse(raw, maxDepth, stock)
-				rec, ok := v.(map[string]any)
-				if err != nil || !ok {
-					return nil, errors.New("sets: a saved set is not a JSON object")
-				}
-				return st.layout.rowOf(rec)
-			}, rs.addRow)
+			err = parallelElements(s, savedObject("sets: a saved set", st.layout.rowOf), rs.addRow)
 		case "modules":
-			err = parallelElements(s, func(raw string) (*Module, error) {
-				stock := recordMaps.Get().(*jsonx.Stock)
-				defer func() {
-					stock.TakeBack()
-					recordMaps.Put(stock)
-				}()
-				return moduleOf(raw, stock)
-			}, func(m *Module) error { return rs.addModule(*m) })
+			err = parallelElements(s, savedObject("modules: a saved module", moduleOf), func(m *Module) error { return rs.addModule(*m) })
 		default:
 			if raw, err = s.value(); err != nil {
 				return err
@@ -284,27 +263,41 @@ func (st *Store) ReadState(r io.Reader) error {
 	return rs.finish(nextSet, nextModule)
 }
 
-// moduleOf reads a saved module as encoding/json decodes it into a Module with numbers kept as
-// written, and refuses what it refuses: ids and times JSON integers within int64, names
+// savedObject reads a saved value with of, once it is decoded as a JSON object into maps lent
+// for that value alone: what of makes keeps none of them (rowOf and moduleOf own what they keep).
+// what names the value in the error of one that is not an object.
+func savedObject[T any](what string, of func(Record) (*T, error)) func(raw string) (*T, error) {
+	return func(raw string) (*T, error) {
+		stock := recordMaps.Get().(*jsonx.Stock)
+		defer func() {
+			stock.TakeBack()
+			recordMaps.Put(stock)
+		}()
+		v, err := jsonx.Parse(raw, maxDepth, stock)
+		rec, ok := v.(map[string]any)
+		if err != nil || !ok {
+			return nil, errors.New(what + " is not a JSON object")
+		}
+		return of(rec)
+	}
+}
+
+// moduleOf reads a saved module's record as encoding/json decodes it into a Module with numbers
+// kept as written, and refuses what it refuses: ids and times JSON integers within int64, names
 // strings, fields an object, null leaving a field empty, other keys let be. Only the keys the
-// state is written with count (encoding/json would take them in other cases too). Its maps
-// come from stock, which may be nil; the module keeps none of them. Where encoding/json read
+// state is written with count (encoding/json would take them in other cases too). The module
+// keeps none of the record's maps. Where encoding/json read
 // each module, a module's fields came back with float64 numbers, unlike a live module's
 // (TestReadStateKeepsModuleNumbersAsWritten); 100,000 sets and their modules now load in
 // 0.34-0.38 s rather than 0.38-0.39 s (BenchmarkReadState, the two builds in turns, four runs
 // each), a million in 4.21-4.32 s rather than 4.18-4.51 s, within the VM's spread
 // (bench/state.sh's file, three starts of each in turns; 2026-12-05).
 // TestModuleOfAgreesWithEncodingJSON holds it to encoding/json.
-func moduleOf(raw string, stock *jsonx.Stock) (*Module, error) {
-	v, err := jsonx.Parse(raw, maxDepth, stock)
-	rec, ok := v.(map[string]any)
-	if err != nil || !ok {
-		return nil, errors.New("modules: a saved module is not a JSON object")
-	}
+func moduleOf(rec Record) (*Module, error) {
 	m := &Module{}
-	fields := reflect.ValueOf(m).Elem()
+	fields, keys := reflect.ValueOf(m).Elem(), moduleKeys()
 	for k, v := range rec {
-		i, known := moduleKeys()[k]
+		i, known := keys[k]
 		if !known || v == nil {
 			continue
 		}
@@ -349,7 +342,7 @@ var moduleKeys = sync.OnceValue(func() map[string]int {
 	return keys
 })
 
-// recordMaps lends the maps a saved set's record is decoded into, for one set at a time.
+// recordMaps lends the maps a saved set's or module's record is decoded into, for one at a time.
 var recordMaps = sync.Pool{New: func() any { return new(jsonx.Stock) }}
 
 // stateBatch is a run of an array's values, parsed by a worker, then taken in order.

@@ -40,7 +40,7 @@ func TestModuleOfAgreesWithEncodingJSON(t *testing.T) {
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.UseNumber()
 		wantErr := dec.Decode(&want)
-		got, err := moduleOf(raw, nil)
+		got, err := savedObject("modules: a saved module", moduleOf)(raw)
 		if wantErr != nil {
 			assert.Error(t, err, raw)
 			continue
