@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"regexp"
 	"slices"
@@ -52,13 +52,13 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 	var keys map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(ex.body))
 	dec.UseNumber()
-	if err := dec.Decode(&keys); err != nil {
-		failf("the body is not a JSON object: %v", err)
-		return nil, reasons
-	}
-	if dec.Decode(new(json.RawMessage)) != io.EOF {
+	switch err := jsonx.DecodeWhole(dec, &keys); {
+	case errors.Is(err, jsonx.ErrTrailing):
 		// A client's JSON decoder (Python's json.loads, Go's json.Unmarshal) refuses it whole.
 		failf("the body is not one JSON object: something follows it")
+		return nil, reasons
+	case err != nil:
+		failf("the body is not a JSON object: %v", err)
 		return nil, reasons
 	}
 	a := &answer{}

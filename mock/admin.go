@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -171,11 +171,11 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		var rule FaultRule
 		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 1<<20))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rule); err != nil {
-			return adminError(c, http.StatusBadRequest, "a fault rule: "+err.Error())
-		}
-		if dec.Decode(new(json.RawMessage)) != io.EOF {
+		switch err := jsonx.DecodeWhole(dec, &rule); {
+		case errors.Is(err, jsonx.ErrTrailing):
 			return adminError(c, http.StatusBadRequest, "a fault rule: one JSON object, and nothing after it")
+		case err != nil:
+			return adminError(c, http.StatusBadRequest, "a fault rule: "+err.Error())
 		}
 		if _, err := rule.checked(); err != nil {
 			return adminError(c, http.StatusBadRequest, err.Error())
