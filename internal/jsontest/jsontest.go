@@ -1,5 +1,5 @@
-// Package jsontest holds what the tests of the mock's JSON writers share: the yardstick their
-// benchmarks measure them against, encoding/json.
+// Package jsontest holds what the tests of the mock's JSON readers and writers share: the
+// yardstick their benchmarks measure them against, encoding/json, and how deep a text nests.
 package jsontest
 
 import (
@@ -23,4 +23,30 @@ func BenchmarkEncoder(b *testing.B, values ...any) {
 			}
 		}
 	}
+}
+
+// Nesting is how deep a JSON text's arrays and objects go, strings skipped.
+func Nesting(text []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range text {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }

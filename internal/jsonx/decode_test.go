@@ -8,6 +8,8 @@ import (
 	"io"
 	"reflect"
 	"testing"
+
+	"github.com/cmdbmock/cmdbmock/internal/jsontest"
 )
 
 // decodeStd is what encoding/json makes of a body: one value, numbers as written.
@@ -22,32 +24,6 @@ func decodeStd(body []byte) (any, error) {
 		return nil, errors.New("data after the value")
 	}
 	return v, nil
-}
-
-// nesting is the deepest level of arrays and objects in a JSON text, strings skipped.
-func nesting(body []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
-	for _, c := range body {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
 }
 
 var decodeSeeds = []string{
@@ -80,9 +56,9 @@ func checkParse(t *testing.T, body string) {
 	}
 	stock.TakeBack()
 	got, err := Parse(body, limit, &stock)
-	if nesting([]byte(body)) > limit && json.Valid([]byte(body)) {
+	if jsontest.Nesting([]byte(body)) > limit && json.Valid([]byte(body)) {
 		if err == nil {
-			t.Fatalf("Parse(%q) read a body nested %d deep", body, nesting([]byte(body)))
+			t.Fatalf("Parse(%q) read a body nested %d deep", body, jsontest.Nesting([]byte(body)))
 		}
 		return
 	}
