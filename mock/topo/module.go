@@ -115,17 +115,6 @@ func (s *Store) setModules(setID int64, ms []Module) {
 	}
 }
 
-// reindexModules builds the indexes of modules anew from s.modules; s.mu is held.
-func (s *Store) reindexModules() {
-	s.moduleSets, s.moduleNames = map[int64]int64{}, map[moduleKey]int64{}
-	for setID, ms := range s.modules {
-		for i := range ms {
-			s.moduleSets[ms[i].ID] = setID
-			s.moduleNames[keyOfModule(&ms[i])] = ms[i].ID
-		}
-	}
-}
-
 // CreateModule stores a module under the next module id and returns its record. As in CMDB,
 // the id is taken before the name is checked, so a duplicate uses one up.
 func (s *Store) CreateModule(m Module) (Record, error) {

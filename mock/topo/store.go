@@ -219,8 +219,7 @@ func (s *Store) clear() {
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
-	s.modules = map[int64][]Module{}
-	s.reindexModules()
+	s.modules, s.moduleSets, s.moduleNames = map[int64][]Module{}, map[int64]int64{}, map[moduleKey]int64{}
 	s.users = map[string]string{}
 }
 

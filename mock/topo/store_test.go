@@ -340,6 +340,17 @@ func TestWriteReadState(t *testing.T) {
 	require.NoError(t, again.Restore(st))
 	assert.Equal(t, s.Sets(), again.Sets())
 
+	// The modules' indexes come back with them: by id, and by name in their set.
+	for _, loaded := range []*topo.Store{back, again} {
+		m, ok := loaded.Module(1)
+		require.True(t, ok)
+		assert.Equal(t, "m-a", m.Name)
+		_, err := loaded.CreateModule(topo.Module{Name: "m-a", SetID: 1, BizID: 1})
+		assert.ErrorIs(t, err, topo.ErrDuplicateModule)
+		_, err = loaded.CreateModule(topo.Module{Name: "m-b", SetID: 1, BizID: 1})
+		assert.NoError(t, err)
+	}
+
 	for name, bad := range map[string]string{
 		"another format":              `{"format":2,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`,
 		"no sets":                     `{"format":1,"next_set_id":1,"next_module_id":1}`,
@@ -355,6 +366,9 @@ func TestWriteReadState(t *testing.T) {
 		"a module not an object":      `{"format":1,"sets":[],"modules":[5]}`,
 		"a format that is a word":     `{"format":"one","sets":[]}`,
 		"cut in a string":             `{"format":1,"sets":[{"bk_set_name":"ab`,
+		"a module's id twice":         `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":1,"bk_set_id":1},{"bk_module_id":1,"bk_set_id":1}]}`,
+		"a module of no saved set":    `{"format":1,"sets":[],"modules":[{"bk_module_id":1,"bk_set_id":1}]}`,
+		"a module's id zero":          `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":0,"bk_set_id":1}]}`,
 		"a set of a set":              `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"},{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"b"}]}`,
 	} {
 		assert.Error(t, newStore(10).ReadState(strings.NewReader(bad)), name)
