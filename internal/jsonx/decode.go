@@ -3,6 +3,7 @@ package jsonx
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -92,15 +93,16 @@ func (st *Stock) TakeBack() {
 	st.maps, st.lent = kept, 0
 }
 
-// Own returns a decoded value that owns its objects and lists: a copy of each, all the way down,
-// for a value kept past the call that decoded it, whose stock empties its maps for the next one.
-// Any other value is returned as it is: strings, numbers and literals never change.
+// Own returns a decoded value that owns all of it, for a value kept past the call that decoded
+// it: a copy of each object and list, all the way down, whose stock empties its maps for the next
+// decode, and of each string, key and number, which Parse cuts from the text and which would
+// otherwise keep the whole text alive for as long as the value is kept.
 func Own(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(t))
 		for k, x := range t {
-			m[k] = Own(x)
+			m[strings.Clone(k)] = Own(x)
 		}
 		return m
 	case []any:
@@ -109,6 +111,10 @@ func Own(v any) any {
 			l[i] = Own(x)
 		}
 		return l
+	case string:
+		return strings.Clone(t)
+	case json.Number:
+		return json.Number(strings.Clone(string(t)))
 	}
 	return v
 }

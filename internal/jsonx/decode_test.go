@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsontest"
 )
@@ -147,5 +148,52 @@ func TestStock(t *testing.T) {
 	var none *Stock
 	if m := none.get(); m == nil {
 		t.Fatal("a nil stock gives no map")
+	}
+}
+
+// TestOwnKeepsNoneOfTheText: what Own returns holds no string or number cut from the decoded
+// text, keys included, so that a value kept keeps only itself alive, not the whole text.
+func TestOwnKeepsNoneOfTheText(t *testing.T) {
+	text := `{"name":"a set","n":12.5,"i":7,"list":["x",{"deep":"y","num":1e3}],"t":true,"z":null}`
+	v, err := Parse(text, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := Own(v)
+	if !reflect.DeepEqual(owned, v) {
+		t.Fatalf("Own(%v) = %v", v, owned)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(text)))
+	within := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return len(s) > 0 && p >= start && p < start+uintptr(len(text))
+	}
+	var walk func(path string, x any)
+	walk = func(path string, x any) {
+		switch x := x.(type) {
+		case string:
+			if within(x) {
+				t.Errorf("%s: %q is cut from the text", path, x)
+			}
+		case json.Number:
+			if within(string(x)) {
+				t.Errorf("%s: %s is cut from the text", path, x)
+			}
+		case map[string]any:
+			for k, y := range x {
+				if within(k) {
+					t.Errorf("%s: key %q is cut from the text", path, k)
+				}
+				walk(path+"."+k, y)
+			}
+		case []any:
+			for i, y := range x {
+				walk(fmt.Sprintf("%s[%d]", path, i), y)
+			}
+		}
+	}
+	walk("$", owned)
+	if s, _ := Own("top").(string); s != "top" {
+		t.Fatalf("Own(%q) = %q", "top", s)
 	}
 }

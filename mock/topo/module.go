@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
@@ -128,7 +129,7 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 	if _, taken := s.moduleNames[keyOfModule(&m)]; taken {
 		return nil, ErrDuplicateModule
 	}
-	m.CreatedBy = s.intern(m.CreatedBy)
+	m.Name, m.CreatedBy = strings.Clone(m.Name), s.intern(m.CreatedBy)
 	s.setModules(m.SetID, append(slices.Clone(s.modules[m.SetID]), m))
 	return m.record(s.layout, nil), nil
 }
@@ -161,7 +162,7 @@ func (s *Store) UpdateModule(m Module) error {
 	if other, taken := s.moduleNames[keyOfModule(&m)]; taken && other != m.ID {
 		return ErrDuplicateModule
 	}
-	m.CreatedBy = s.intern(m.CreatedBy)
+	m.Name, m.CreatedBy = strings.Clone(m.Name), s.intern(m.CreatedBy)
 	ms := slices.Clone(s.modules[m.SetID])
 	ms[slices.IndexFunc(ms, func(x Module) bool { return x.ID == m.ID })] = m
 	s.setModules(m.SetID, ms)

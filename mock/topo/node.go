@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // ErrNodesFull: the store holds its limit of custom-level nodes.
@@ -54,6 +55,7 @@ func (s *Store) CreateNode(n Node) (Node, error) {
 	}
 	n.ID, n.Made = s.nextNodeID, true
 	s.nextNodeID++
+	n.Name, n.ObjID = strings.Clone(n.Name), strings.Clone(n.ObjID)
 	key := n.key()
 	if _, taken := s.nodeNames[key]; taken {
 		return Node{}, ErrDuplicateNode

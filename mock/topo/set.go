@@ -295,13 +295,17 @@ func attrText(vals string, i int) string {
 const maxDepth = 1000
 
 // decodeVal turns an attribute's JSON text back into the value a record holds: a string, an
-// int64, another json.Number, a bool or nil.
+// int64, another json.Number, a bool or nil. The text is the row's, which never changes, and the
+// decode makes its maps for this value alone: nothing is copied.
 func decodeVal(text string) any {
 	v, err := jsonx.Parse(text, maxDepth, nil)
 	if err != nil {
 		return nil
 	}
-	return JSONValue(v)
+	if i, ok := integer(v); ok {
+		return i
+	}
+	return v
 }
 
 // record returns the row as a Record, a map of its own. It walks the row's values once: the
@@ -458,19 +462,22 @@ func appendEncoded(b []byte, v any) []byte {
 	return append(b, out...)
 }
 
-// JSONValue turns a decoded request value into what a record stores: integers as int64, objects
-// and lists as copies the record owns (the call's decode lends its maps only for the call).
+// JSONValue turns a decoded request value into what a record stores: integers as int64, the
+// rest a copy the record owns all the way down (the call's decode lends its maps only for the
+// call, and cuts its strings from the body).
 func JSONValue(v any) any {
-	if n, ok := v.(json.Number); ok {
-		if i, ok := integer(n); ok {
-			return i
-		}
+	if i, ok := integer(v); ok {
+		return i
 	}
 	return jsonx.Own(v)
 }
 
 // integer is a decoded number as a record holds it when it is an integer ("-0" is 0).
-func integer(n json.Number) (int64, bool) {
+func integer(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
 	i, err := strconv.ParseInt(string(n), 10, 64)
 	return i, err == nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
 	"time"
 )
 
@@ -147,9 +148,10 @@ type restorer struct {
 	// a module's set by its id, which is unique, and its id by its name in its set.
 	moduleSets  map[int64]int64
 	moduleNames map[moduleKey]int64
-	nodes       []Node          // made by calls
-	model       json.RawMessage // the model the state was written under
-	installed   int64           // when the topology was installed; 0: not saved
+	users       map[string]string // one copy of each user the sets and modules were made by
+	nodes       []Node            // made by calls
+	model       json.RawMessage   // the model the state was written under
+	installed   int64             // when the topology was installed; 0: not saved
 	nextSet     int64
 	nextModule  int64
 }
@@ -159,7 +161,8 @@ func (st *Store) restorer() *restorer {
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
 	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
-		modules: map[int64][]Module{}, moduleSets: map[int64]int64{}, moduleNames: map[moduleKey]int64{}, nextSet: 1, nextModule: 1}
+		modules: map[int64][]Module{}, moduleSets: map[int64]int64{}, moduleNames: map[moduleKey]int64{},
+		users: map[string]string{}, nextSet: 1, nextModule: 1}
 }
 
 func (rs *restorer) addSet(rec Record) error {
@@ -178,6 +181,7 @@ func (rs *restorer) addRow(r *row) error {
 	if rs.names.get(keyOf(r)) != nil {
 		return fmt.Errorf("two saved sets are named %q under parent %d", r.name, r.parent)
 	}
+	r.createdBy = intern(rs.users, r.createdBy)
 	slot := rs.rows.add(*r)
 	rs.sets[r.id] = slot
 	rs.names.put(slot)
@@ -192,6 +196,7 @@ func (rs *restorer) addModule(m Module) error {
 	if _, ok := rs.sets[m.SetID]; !ok {
 		return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
 	}
+	m.CreatedBy = intern(rs.users, m.CreatedBy)
 	rs.moduleSets[m.ID] = m.SetID
 	rs.moduleNames[keyOfModule(&m)] = m.ID
 	rs.modules[m.SetID] = append(rs.modules[m.SetID], m)
@@ -212,7 +217,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
-	st.modules, st.moduleSets, st.moduleNames = rs.modules, rs.moduleSets, rs.moduleNames
+	st.modules, st.moduleSets, st.moduleNames, st.users = rs.modules, rs.moduleSets, rs.moduleNames, rs.users
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true
@@ -284,7 +289,10 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 			if r.extra == nil {
 				r.extra = Record{}
 			}
-			r.extra[k] = v
+			if str, ok := v.(string); ok {
+				v = strings.Clone(str) // the rest is owned by JSONValue above
+			}
+			r.extra[strings.Clone(k)] = v
 		}
 	}
 	return r, nil

@@ -319,7 +319,7 @@ func moduleOf(rec Record) (*Module, error) {
 			if !ok {
 				return nil, fmt.Errorf("modules: %s is not a string", k)
 			}
-			f.SetString(text)
+			f.SetString(strings.Clone(text)) // cut from the state's text, which it would keep
 		case reflect.Map:
 			obj, ok := v.(map[string]any)
 			if !ok {

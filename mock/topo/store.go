@@ -395,13 +395,17 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 
 // intern returns the store's copy of a user name, which keeps nothing else alive (a name cut
 // from a request body would keep the whole body); s.mu is held.
-func (s *Store) intern(user string) string {
-	if u, ok := s.users[user]; ok {
+func (s *Store) intern(user string) string { return intern(s.users, user) }
+
+// intern returns users' copy of a user name, made and kept (up to maxInterned of them) the first
+// time it is asked for.
+func intern(users map[string]string, user string) string {
+	if u, ok := users[user]; ok {
 		return u
 	}
 	user = strings.Clone(user)
-	if len(s.users) < maxInterned {
-		s.users[user] = user
+	if len(users) < maxInterned {
+		users[user] = user
 	}
 	return user
 }

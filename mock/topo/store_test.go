@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -956,4 +958,91 @@ func TestSearchOfASmallBusinessAgreesWithAScan(t *testing.T) {
 			assert.NotZero(t, n, "%+v finds some", q)
 		}
 	}
+}
+
+// TestReadStateKeepsNoneOfItsText: a loaded store keeps its sets and modules, not the text of
+// the state they were read from, which one string cut from it would keep alive whole. The same
+// sets and modules are loaded from a state written tight and from one padded with white space
+// inside each record: the padded text must cost the store nothing more.
+func TestReadStateKeepsNoneOfItsText(t *testing.T) {
+	const n = 20_000
+	tight, tightText := loadedHeap(t, n, "")
+	padded, paddedText := loadedHeap(t, n, strings.Repeat(" ", 2000))
+	assert.Less(t, padded-tight, int64(paddedText-tightText)/10,
+		"%d sets and modules keep %d bytes loaded from %d bytes of state, %d from %d", n, tight, tightText, padded, paddedText)
+}
+
+// loadedHeap loads a state of n sets with a module each, space inside each record, and reports
+// the heap the loaded store keeps and the length of the state's text.
+func loadedHeap(t *testing.T, n int, space string) (int64, int) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"format":%d,"next_set_id":%d,"next_module_id":%d,"sets":[`, topo.StateFormat, n+1, n+1)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{%s"bk_set_id":%d,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,`+
+			`"bk_set_name":"s%d","bk_created_by":"alice","kept":"as sent","kept_list":["x"]}`, space, i, i)
+	}
+	b.WriteString(`],"modules":[`)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{%s"bk_module_id":%d,"bk_set_id":%d,"bk_biz_id":1,"bk_module_name":"m","created_by":"bob",`+
+			`"fields":{"f":"v","n":1.5}}`, space, i, i)
+	}
+	b.WriteString(`]}`)
+	text := []byte(b.String())
+	b.Reset()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	back := newStore(n)
+	require.NoError(t, back.ReadState(bytes.NewReader(text)))
+	size := len(text)
+	text = nil
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+
+	set, ok := back.Get(1)
+	require.True(t, ok)
+	assert.Equal(t, "alice", set.Record()["bk_created_by"])
+	assert.Equal(t, "as sent", set.Record()["kept"])
+	m, ok := back.Module(1)
+	require.True(t, ok)
+	assert.Equal(t, topo.Module{ID: 1, SetID: 1, BizID: 1, Name: "m", CreatedBy: "bob", Fields: topo.Record{"f": "v", "n": json.Number("1.5")}}, m)
+	runtime.KeepAlive(back)
+	return int64(after.HeapAlloc) - int64(before.HeapAlloc) + int64(size), size
+}
+
+// TestStoreOwnsWhatItKeeps: the names a call hands the store (cut from a request body, whose
+// bytes the store would then keep alive whole) are copied when a module or node is stored.
+func TestStoreOwnsWhatItKeeps(t *testing.T) {
+	body := `{"bk_module_name":"kept","bk_inst_name":"zone-1","bk_obj_id":"zone"}`
+	cut := func(s string) string { i := strings.Index(body, s); return body[i : i+len(s)] }
+	within := func(s string) bool {
+		start, p := uintptr(unsafe.Pointer(unsafe.StringData(body))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return p >= start && p < start+uintptr(len(body))
+	}
+	s := newStore(10)
+	s.SetTopology(topo.Topology{Businesses: []topo.Business{{ID: 1, Name: "b"}}, Levels: []topo.Level{{ObjID: "zone", Name: "Zone"}}})
+	s.Put(1, draft(1, 1, "a"), nil)
+	rec, err := s.CreateModule(topo.Module{Name: cut("kept"), SetID: 1, BizID: 1})
+	require.NoError(t, err)
+	id, _ := rec["bk_module_id"].(int64)
+	m, ok := s.Module(id)
+	require.True(t, ok)
+	assert.False(t, within(m.Name), "a created module's name")
+	m.Name = cut("zone-1")
+	require.NoError(t, s.UpdateModule(m))
+	m, _ = s.Module(id)
+	assert.False(t, within(m.Name), "an updated module's name")
+	n, err := s.CreateNode(topo.Node{Name: cut("zone-1"), ObjID: cut("zone"), BizID: 1})
+	require.NoError(t, err)
+	n, ok = s.Node(n.ID)
+	require.True(t, ok)
+	assert.False(t, within(n.Name), "a node's name")
+	assert.False(t, within(n.ObjID), "a node's level")
 }
