@@ -239,9 +239,8 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 // rather than 5.25-5.56 (the two builds in turns, four runs each, with the VM slow; 2026-12-06).
 func (l *layout) rowOf(rec Record) (*row, error) {
 	for k, v := range rec {
-		switch v.(type) {
-		case json.Number, map[string]any, []any: // what JSONValue changes: a string, a bool or null it leaves
-			rec[k] = JSONValue(v)
+		if i, ok := integer(v); ok {
+			rec[k] = i // as a row and a record hold it
 		}
 	}
 	r := &row{}
@@ -289,10 +288,8 @@ func (l *layout) rowOf(rec Record) (*row, error) {
 			if r.extra == nil {
 				r.extra = Record{}
 			}
-			if str, ok := v.(string); ok {
-				v = strings.Clone(str) // the rest is owned by JSONValue above
-			}
-			r.extra[strings.Clone(k)] = v
+			// The record's maps are lent, its strings cut from the state's text: kept, a copy.
+			r.extra[strings.Clone(k)] = JSONValue(v)
 		}
 	}
 	return r, nil

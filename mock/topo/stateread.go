@@ -8,7 +8,6 @@ import (
 	"io"
 	"reflect"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -305,15 +304,11 @@ func moduleOf(rec Record) (*Module, error) {
 		}
 		switch f := fields.Field(i); f.Kind() {
 		case reflect.Int64:
-			n, ok := v.(json.Number)
+			n, ok := integer(v)
 			if !ok {
-				return nil, fmt.Errorf("modules: %s is not a number", k)
+				return nil, fmt.Errorf("modules: %s is not an integer within int64", k)
 			}
-			i, err := strconv.ParseInt(string(n), 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("modules: %s: %w", k, err)
-			}
-			f.SetInt(i)
+			f.SetInt(n)
 		case reflect.String:
 			text, ok := v.(string)
 			if !ok {
