@@ -121,36 +121,43 @@ func bounded(e Entry) Entry {
 	return e
 }
 
-// headerCopy is a request's headers as an entry keeps them: the first value of each after its
-// name, back to back in one buffer, in two allocations whatever their number.
+// headerCopy is a request's headers as an entry keeps them: each value after its name (a
+// header sent twice, twice), back to back in one buffer, in two allocations whatever their
+// number.
 type headerCopy struct {
 	text []byte
 	ends []int // where each name, then its value, ends in text
 }
 
-// copyHeaders copies h's names and first values, as many as fit in room bytes, in the order of
-// their names when they do not all fit; whole says whether all of them did. The names are the
-// map's own, so they are read as they are rather than through Header.Get, which would
-// canonicalise each again.
+// copyHeaders copies h's names and values, as many as fit in room bytes, in the order of their
+// names when they do not all fit; whole says whether all of them did. The names are the map's
+// own, so they are read as they are rather than through Header.Get, which would canonicalise
+// each again.
 func copyHeaders(h http.Header, room int) (c headerCopy, whole bool) {
-	total := 0
+	total, values := 0, 0
 	for k, vs := range h {
-		total += len(k) + len(firstValue(vs))
+		for _, v := range vs {
+			total += len(k) + len(v)
+		}
+		values += len(vs)
 	}
-	c = headerCopy{text: make([]byte, 0, min(total, room)), ends: make([]int, 0, 2*len(h))}
+	c = headerCopy{text: make([]byte, 0, min(total, room)), ends: make([]int, 0, 2*values)}
 	if total <= room {
 		for k, vs := range h {
-			c.add(k, firstValue(vs))
+			for _, v := range vs {
+				c.add(k, v)
+			}
 		}
 		return c, true
 	}
 	for _, k := range slices.Sorted(maps.Keys(h)) { // which ones are kept does not hang on map order
-		v := firstValue(h[k])
-		if len(k)+len(v) > room {
-			return c, false
+		for _, v := range h[k] {
+			if len(k)+len(v) > room {
+				return c, false
+			}
+			room -= len(k) + len(v)
+			c.add(k, v)
 		}
-		room -= len(k) + len(v)
-		c.add(k, v)
 	}
 	return c, true
 }
@@ -162,14 +169,7 @@ func (c *headerCopy) add(name, value string) {
 	c.ends = append(c.ends, len(c.text))
 }
 
-func firstValue(vs []string) string {
-	if len(vs) == 0 {
-		return ""
-	}
-	return vs[0]
-}
-
-// all yields each header's name and value.
+// all yields each header's name and value, a name once for each of its values.
 func (c headerCopy) all(yield func(name, value string) bool) {
 	start := 0
 	for i := 0; i+1 < len(c.ends); i += 2 {
@@ -288,7 +288,8 @@ func namesSecret(s string) bool {
 	return strings.ContainsAny(s, `\%`) || slices.ContainsFunc(secretKeys, func(k string) bool { return strings.Contains(lower, k) })
 }
 
-// redactHeaders keeps the headers of a request with the credentials masked.
+// redactHeaders keeps the headers of a request with the credentials masked, each value on its
+// own; the values of a header sent more than once are joined as HTTP joins them.
 func redactHeaders(h headerCopy) map[string]string {
 	out := make(map[string]string, len(h.ends)/2)
 	for k, v := range h.all {
@@ -303,6 +304,9 @@ func redactHeaders(h headerCopy) map[string]string {
 			}
 		case slices.Contains(secretHeaders, ck):
 			v = maskedValue
+		}
+		if before, ok := out[k]; ok {
+			v = before + ", " + v
 		}
 		out[k] = v
 	}

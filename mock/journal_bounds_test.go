@@ -128,3 +128,26 @@ func TestJournalMasksHeadersByAnyCaseOfTheirName(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(raw), canary)
 }
+
+// TestJournalKeepsEveryValueOfAHeader: a header sent more than once is kept with each of its
+// values, joined as HTTP joins them (", "), each masked on its own when it is a credential.
+func TestJournalKeepsEveryValueOfAHeader(t *testing.T) {
+	const canary1, canary2 = "canary-one", "canary-two"
+	s := newServer(t, mock.Config{})
+	hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(`{}`))
+	hr.Header.Add("X-Custom", "a")
+	hr.Header.Add("X-Custom", "b")
+	hr.Header.Add("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"`+canary1+`"}`)
+	hr.Header.Add("X-Bkapi-Authorization", canary2)
+	hr.Header.Add("Cookie", "bk_token="+canary1)
+	hr.Header.Add("Cookie", "bk_token="+canary2)
+	s.ServeHTTP(httptest.NewRecorder(), hr)
+	e := s.Journal().Entries(mock.JournalFilter{Limit: 1})[0]
+	assert.Equal(t, "a, b", e.Headers["X-Custom"])
+	assert.Equal(t, `{"bk_app_code":"a","bk_app_secret":"***"}, ***`, e.Headers["X-Bkapi-Authorization"])
+	assert.Equal(t, "***, ***", e.Headers["Cookie"])
+	raw, err := json.Marshal(e)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), canary1)
+	assert.NotContains(t, string(raw), canary2)
+}
