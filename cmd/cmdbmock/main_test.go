@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/internal/gcstart"
+	"github.com/cmdbmock/cmdbmock/mock"
+)
+
+// TestMain lets the collector run in the test binary from its start: only a start of the mock
+// holds it off (internal/gcstart), and a test binary is not one.
+func TestMain(m *testing.M) {
+	gcstart.Resume()
+	os.Exit(m.Run())
+}
+
+// TestCollectorWaitsForTheStartAlone: the binary holds the collector off while it starts on its
+// built-in fixtures and lets it run once it listens; a start that makes sets collects as it
+// goes. Read from the runtime's trace of each collection (GODEBUG=gctrace=1), written to the
+// same pipe as the line that says the mock listens, so that the two keep their order.
+func TestCollectorWaitsForTheStartAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := buildCmdbmock(t)
+	for _, tc := range []struct {
+		args          []string
+		collectsFirst bool // a collection before the mock listens
+	}{
+		{nil, false},
+		{[]string{"--populate", "20000"}, true},
+	} {
+		t.Run(strings.Join(append([]string{"cmdbmock"}, tc.args...), " "), func(t *testing.T) {
+			out, w, err := os.Pipe()
+			require.NoError(t, err)
+			srv := exec.Command(bin, tc.args...)
+			srv.Env = append(os.Environ(), "CMDBMOCK_ADDR=127.0.0.1:0", "CMDBMOCK_MAX_SETS=100000", "GODEBUG=gctrace=1")
+			srv.Stdout, srv.Stderr = w, w
+			require.NoError(t, srv.Start())
+			w.Close()
+			t.Cleanup(func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait(); out.Close() })
+
+			lines := bufio.NewScanner(out)
+			collected, addr := false, ""
+			for addr == "" && lines.Scan() {
+				collected = collected || strings.HasPrefix(lines.Text(), "gc ")
+				_, addr, _ = strings.Cut(lines.Text(), "listening on http://")
+			}
+			require.NotEmpty(t, addr, "the mock never said it listens")
+			assert.Equal(t, tc.collectsFirst, collected, "a collection before the mock listens")
+
+			// Once it listens the collector runs: bodies of most of a megabyte each are garbage
+			// it must collect.
+			collections := make(chan struct{}, 1)
+			go func() {
+				for lines.Scan() {
+					if strings.HasPrefix(lines.Text(), "gc ") {
+						select {
+						case collections <- struct{}{}:
+						default:
+						}
+					}
+				}
+			}()
+			body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"big","bk_set_desc":"` +
+				strings.Repeat("x", 900<<10) + `"}}`
+			deadline := time.After(30 * time.Second)
+			for {
+				resp, err := http.Post("http://"+addr+mock.PathESBCreateSet, "application/json", strings.NewReader(body))
+				require.NoError(t, err)
+				resp.Body.Close()
+				select {
+				case <-collections:
+					return
+				case <-deadline:
+					t.Fatal("no collection after the start")
+				default:
+				}
+			}
+		})
+	}
+}
