@@ -84,7 +84,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepMainline: func(c *call) *failure {
-			if len(s.store.Levels()) == 0 {
+			if !s.store.HasLevels() {
 				return nil
 			}
 			if _, present := c.data["default"]; present {
@@ -102,7 +102,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 				return fail(spec.MsgInvalid, "bk_parent_id")
 			}
 			c.parentID = id
-			underBusiness := len(s.store.Levels()) == 0
+			underBusiness := !s.store.HasLevels()
 			if c.op.object == s.levelObj {
 				underBusiness = s.levelIndex(c.objPath) == 0
 			}

@@ -58,7 +58,7 @@ func (s *Server) nodeAndPath(n nodeRef, top pathNode) (pathNode, []pathNode, boo
 			return pathNode{}, nil, false
 		}
 		path := []pathNode{top}
-		if set.Default() == 0 && len(s.store.Levels()) > 0 {
+		if set.Default() == 0 && s.store.HasLevels() {
 			path = s.levelsAbove(set.ParentID(), top)
 		}
 		return pathNode{objSet.id, set.ID(), set.Name()}, path, true

@@ -253,6 +253,13 @@ func (s *Store) Levels() []Level {
 	return slices.Clone(s.levels)
 }
 
+// HasLevels reports whether custom levels stand between a business and its sets.
+func (s *Store) HasLevels() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.levels) > 0
+}
+
 // Nodes returns the nodes of the custom levels in a business, by id.
 func (s *Store) Nodes(bizID int64) []Node {
 	s.mu.RLock()

@@ -82,6 +82,7 @@ func TestTopology(t *testing.T) {
 	b, ok := s.Business(2)
 	assert.True(t, ok)
 	assert.Equal(t, "蓝鲸", b.Name)
+	assert.False(t, s.HasLevels())
 	assert.True(t, s.SetParentExists(2, 999), "no custom level: any positive parent, unchecked")
 	assert.False(t, s.SetParentExists(2, 0))
 
@@ -95,6 +96,7 @@ func TestTopology(t *testing.T) {
 		},
 	})
 	assert.Equal(t, []topo.Level{{ObjID: "zone", Name: "Zone"}, {ObjID: "rack", Name: "Rack"}}, s.Levels())
+	assert.True(t, s.HasLevels())
 	assert.Equal(t, []topo.Node{{ID: 103, Name: "z1", ObjID: "zone", BizID: 2}, {ID: 104, Name: "r1", ObjID: "rack", BizID: 2, ParentID: 103}}, s.Nodes(2))
 	assert.True(t, s.SetParentExists(2, 104), "a node of the lowest level in the business")
 	assert.False(t, s.SetParentExists(2, 103), "a node of a level above")
