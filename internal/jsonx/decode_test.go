@@ -33,14 +33,9 @@ var decodeSeeds = []string{
 	`1.`, `.5`, `-`, `tru`, `nul`, `{"a" 1}`, `{,}`, `[1,]`, "\"a\tb\"", `"\/\b\f\n\r\t"`, `"\x"`, "\"é中😀\"",
 }
 
-func TestParseMatchesEncodingJSON(t *testing.T) {
-	for _, s := range decodeSeeds {
-		checkParse(t, s)
-	}
-}
-
 // FuzzDecodeJSON holds Parse to encoding/json: the same verdict and the same
-// value for every body within the nesting limit, and nothing panics.
+// value for every body within the nesting limit, and nothing panics. go test runs it on the
+// seeds (and testdata/fuzz) as a plain test.
 func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range decodeSeeds {
 		f.Add(s)
