@@ -238,17 +238,17 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 // 405-491 ms rather than 492-557, and a million sets of bench/state.sh's file load in 4.84-5.22 s
 // rather than 5.25-5.56 (the two builds in turns, four runs each, with the VM slow; 2026-12-06).
 func (l *layout) rowOf(rec Record) (*row, error) {
-	for k, v := range rec {
-		if i, ok := integer(v); ok {
-			rec[k] = i // as a row and a record hold it
-		}
-	}
 	r := &row{}
 	for _, f := range [...]struct {
 		key  string
 		into *int64
 	}{{"bk_set_id", &r.id}, {"bk_biz_id", &r.biz}, {"bk_parent_id", &r.parent}, {"default", &r.def}, {"set_template_id", &r.template}} {
+		// A snapshot's record holds an int64, a decoded one a json.Number: the values written
+		// below (AppendValue, JSONValue) read an integer of either as its int64.
 		v, ok := rec[f.key].(int64)
+		if !ok {
+			v, ok = integer(rec[f.key])
+		}
 		if !ok {
 			return nil, fmt.Errorf("a saved set has no integer %s: %v", f.key, rec[f.key])
 		}
