@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -191,4 +192,74 @@ func TestOwnKeepsNoneOfTheText(t *testing.T) {
 	if s, _ := Own("top").(string); s != "top" {
 		t.Fatalf("Own(%q) = %q", "top", s)
 	}
+}
+
+// FuzzMembers holds Members to Parse: the same verdict for every text, and the members of an
+// object, each value parsed from its text, make the object Parse makes; each value's text is
+// that value alone, as written.
+func FuzzMembers(f *testing.F) {
+	for _, s := range append(decodeSeeds, `{"a":"é中","b":-0,"c":[1,{"d":"\u2028"}],"b":"x\"y"}`, ` { "k" : { } } `, `{"a":{}}`, `{"a":[[]]}`) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		const limit = 3
+		want, wantErr := Parse(text, limit, nil)
+		obj, isObject := want.(map[string]any)
+		got := map[string]any{}
+		err := Members(text, limit, func(key, raw string) error {
+			v, err := Parse(raw, limit-1, nil)
+			if err != nil || strings.TrimSpace(raw) != raw {
+				t.Fatalf("Members(%q): %q's value %q is not one value: %v", text, key, raw, err)
+			}
+			got[key] = v
+			return nil
+		})
+		if (err == nil) != (wantErr == nil && isObject) {
+			t.Fatalf("Members(%q): %v; Parse: %v, %T", text, err, wantErr, want)
+		}
+		if err == nil && !reflect.DeepEqual(got, obj) {
+			t.Fatalf("Members(%q) made %#v; Parse: %#v", text, got, obj)
+		}
+	})
+}
+
+// TestMembersStopsAtAnError: what each returns ends the walk and comes back as it is.
+func TestMembersStopsAtAnError(t *testing.T) {
+	stop := errors.New("stop")
+	var keys []string
+	err := Members(`{"a":1,"b":2,"c":3}`, 10, func(key, _ string) error {
+		keys = append(keys, key)
+		if key == "b" {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || !reflect.DeepEqual(keys, []string{"a", "b"}) {
+		t.Fatalf("Members: %v after %v", err, keys)
+	}
+}
+
+// BenchmarkMembers reads a saved set of bench/state.sh's file by Members, its values as text,
+// and by Parse into a map.
+func BenchmarkMembers(b *testing.B) {
+	set := `{"bk_biz_id":1,"bk_capacity":8676,"bk_created_at":"2026-12-06T10:52:36.366+08:00","bk_created_by":"admin","bk_parent_id":1,"bk_service_status":"2","bk_set_desc":"Hang kiss way troop completely tonight was into.","bk_set_env":"2","bk_set_id":508,"bk_set_name":"teamwash-stage","bk_supplier_account":"0","bk_updated_at":"2026-12-06T10:52:36.366+08:00","bk_updated_by":null,"create_time":"2026-12-06T10:52:36.366+08:00","default":0,"description":"Whose cast yourselves would heavily for bakery have.","last_time":"2026-12-06T10:52:36.366+08:00","set_template_id":0,"set_template_version":null}`
+	b.Run("Members", func(b *testing.B) {
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			if err := Members(set, 100, func(_, raw string) error { n += len(raw); return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Parse", func(b *testing.B) {
+		var st Stock
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Parse(set, 100, &st); err != nil {
+				b.Fatal(err)
+			}
+			st.TakeBack()
+		}
+	})
 }
