@@ -237,7 +237,7 @@ func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []idSlot, c
 func (s *Store) page(sets []idSlot, terms []term, fields []string) Page {
 	p := Page{s: s, sets: sets, terms: terms}
 	for _, f := range slices.Compact(slices.Sorted(slices.Values(fields))) {
-		src, known := s.layout.sources[f]
+		src, known := s.layout.source(f)
 		p.fields = append(p.fields, pageField{name: f, key: append(jsonx.AppendString(nil, f), ':'), src: src, known: known})
 	}
 	return p

@@ -99,12 +99,13 @@ type row struct {
 // layout is how a store writes its rows: every key, in alphabetical order, and where its value
 // comes from.
 type layout struct {
-	loc     *time.Location    // the zone timestamps are written in
-	attrs   []string          // the model's attributes, in the order rows hold them
-	sources map[string]source // key -> where its value comes from
-	keys    []string          // all keys, sorted
-	quote   [][]byte          // `"key":` for each key, ready to append
-	from    []source          // where each key's value comes from, in the order of keys
+	loc   *time.Location // the zone timestamps are written in
+	attrs []string       // the model's attributes, in the order rows hold them
+	keys  []string       // all keys, sorted
+	pos   map[string]int // key -> its place in keys
+	quote [][]byte       // `"key":` for each key, ready to append
+	from  []source       // where each key's value comes from, in the order of keys
+	saved savedKeys      // where the keys rowOf reads are in keys
 
 	second atomic.Pointer[second] // the last second appendTime wrote
 }
@@ -160,16 +161,29 @@ func ParseTime(v any) (int64, bool) {
 }
 
 func newLayout(attrs []string, loc *time.Location) *layout {
-	l := &layout{loc: loc, attrs: attrs, sources: maps.Clone(serverSources)}
+	sources := maps.Clone(serverSources)
 	for i, a := range attrs {
-		l.sources[a] = srcAttr + source(i)
+		sources[a] = srcAttr + source(i)
 	}
-	l.keys = slices.Sorted(maps.Keys(l.sources))
-	for _, k := range l.keys {
+	l := &layout{loc: loc, attrs: attrs, keys: slices.Sorted(maps.Keys(sources)), pos: map[string]int{}}
+	for i, k := range l.keys {
+		l.pos[k] = i
 		l.quote = append(l.quote, []byte(strconv.Quote(k)+":"))
-		l.from = append(l.from, l.sources[k])
+		l.from = append(l.from, sources[k])
 	}
+	l.saved = savedKeys{id: l.pos["bk_set_id"], biz: l.pos["bk_biz_id"], parent: l.pos["bk_parent_id"], def: l.pos["default"],
+		template: l.pos["set_template_id"], name: l.pos["bk_set_name"], created: l.pos["create_time"], updated: l.pos["last_time"],
+		createdBy: l.pos["bk_created_by"]}
 	return l
+}
+
+// source is where a key's value comes from; false for a key the layout does not know.
+func (l *layout) source(key string) (source, bool) {
+	i, ok := l.pos[key]
+	if !ok {
+		return 0, false
+	}
+	return l.from[i], true
 }
 
 // value returns a field of the row as its record holds it.
@@ -177,7 +191,7 @@ func (l *layout) value(r *row, field string) (any, bool) {
 	if v, ok := r.extra[field]; ok {
 		return v, true
 	}
-	src, ok := l.sources[field]
+	src, ok := l.source(field)
 	if !ok {
 		return nil, false
 	}
@@ -212,7 +226,7 @@ func (l *layout) appendText(b []byte, r *row, field string) []byte {
 	if v, ok := r.extra[field]; ok {
 		return AppendValue(b, v)
 	}
-	src, ok := l.sources[field]
+	src, ok := l.source(field)
 	if !ok {
 		return append(b, "null"...)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsontest"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
 
 // encodingJSON is how the rest of the mock writes: encoding/json, no HTML escaping.
@@ -48,16 +50,86 @@ func TestRowJSONMatchesItsRecord(t *testing.T) {
 	}
 	for _, r := range rows {
 		assert.Equal(t, encodingJSON(t, l.record(r)), string(l.appendJSON(nil, r)))
-		back, err := l.rowOf(func() Record {
-			var rec Record
-			dec := json.NewDecoder(bytes.NewReader(l.appendJSON(nil, r)))
-			dec.UseNumber()
-			require.NoError(t, dec.Decode(&rec))
-			return rec
-		}())
+		back, err := l.rowOf(string(l.appendJSON(nil, r)))
 		require.NoError(t, err)
 		assert.Equal(t, string(l.appendJSON(nil, r)), string(l.appendJSON(nil, back)), "a row survives a save and a load")
 	}
+}
+
+// savedSeeds are saved sets of testLayout, whole and changed: every key, escapes, numbers
+// written otherwise than the mock writes them, a key given twice, values the row cannot hold.
+var savedSeeds = []string{
+	`{"bk_biz_id":1,"bk_capacity":1000,"bk_created_at":"2022-02-22T20:34:01.386+08:00","bk_created_by":"alice","bk_parent_id":1,"bk_service_status":"1","bk_set_desc":"","bk_set_env":"3","bk_set_id":4780,"bk_set_name":"web","bk_supplier_account":"0","bk_updated_at":"2022-02-22T20:34:01.386+08:00","create_time":"2022-02-22T20:34:01.386+08:00","default":0,"description":"","last_time":"2022-02-22T20:34:01.386+08:00","set_template_id":0}`,
+	`{"bk_biz_id":-0,"bk_capacity":1.50,"bk_created_at":"x","bk_created_by":5,"bk_parent_id":1e0,"bk_service_status":"\u00e9\u2028","bk_set_desc":{"z":1,"a":[-0,"<&>"]},"bk_set_env":"\ud800","bk_set_id":1,"bk_set_name":"a\"b\u4e2d","bk_supplier_account":"7","bk_updated_at":null,"create_time":"2022-02-22T20:34:01.3861+08:00","default":1,"description":" ","last_time":"2023-01-01T00:00:00Z","set_template_id":9223372036854775807,"extra":[true,false,null]}`,
+	`{"bk_set_id":2,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"n","bk_set_id":3}`,
+	`{"bk_set_id":"1","bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"n"}`,
+	`{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":null}`,
+	`{"bk_set_id":9223372036854775808,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"n"}`,
+	` { "bk_set_id" : 1 } `, `{"bk_set_id":1`, `[]`, `null`, "{\"bk_set_name\":\"\xff\"}",
+}
+
+// testLayout is the set model of the fixtures, in UTC+8.
+func testLayout() *layout {
+	return newLayout([]string{"bk_capacity", "bk_service_status", "bk_set_desc", "bk_set_env", "description"}, time.FixedZone("UTC+8", 8*3600))
+}
+
+// FuzzRowOf: a saved set that holds every key of its layout loads into a row whose record is
+// what was saved, each value as AppendValue writes it; one whose ids are not integers within
+// int64, whose name is not a string, or that is not JSON, is refused. go test runs the seeds.
+func FuzzRowOf(f *testing.F) {
+	for _, s := range savedSeeds {
+		f.Add(s)
+	}
+	l := testLayout()
+	f.Fuzz(func(t *testing.T, text string) {
+		r, err := l.rowOf(text)
+		var rec map[string]any
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		if dec.Decode(&rec) != nil || dec.More() || rec == nil || jsontest.Nesting([]byte(text)) > maxDepth {
+			assert.Error(t, err, text)
+			return
+		}
+		for _, k := range []string{"bk_set_id", "bk_biz_id", "bk_parent_id", "default", "set_template_id"} {
+			if _, ok := integer(rec[k]); !ok {
+				assert.Error(t, err, "%s: %s", text, k)
+				return
+			}
+		}
+		if _, ok := rec["bk_set_name"].(string); !ok {
+			assert.Error(t, err, text)
+			return
+		}
+		require.NoError(t, err, text)
+		for _, k := range l.keys {
+			if _, ok := rec[k]; !ok {
+				return // a key not saved: the row writes its own value
+			}
+		}
+		var want []byte
+		for i, k := range slices.Sorted(maps.Keys(rec)) {
+			if i > 0 {
+				want = append(want, ',')
+			}
+			want = AppendValue(append(strconv.AppendQuote(want, k), ':'), rec[k])
+		}
+		assert.Equal(t, "{"+string(want)+"}", string(l.appendJSON(nil, r)), text)
+	})
+}
+
+// FuzzAppendSaved holds appendSaved to AppendValue of the value a text holds.
+func FuzzAppendSaved(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\u00e9"`, `"é"`, "\"\u2028\"", "\"\xff\"", `-0`, `0`, `-0.0`, `1e3`, `123456789012345678901`,
+		`true`, `false`, `null`, `{"b":1,"a":"<"}`, `[ 1 , -0 ]`, `"\/"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := jsonx.Parse(raw, maxDepth, nil)
+		if err != nil || strings.TrimSpace(raw) != raw {
+			return // Members gives only a value, as it is written
+		}
+		assert.Equal(t, string(AppendValue(nil, v)), string(appendSaved(nil, raw)), raw)
+	})
 }
 
 // TestAppendTimeMatchesFormat holds appendTime to time's own formatting of timeLayout, across

@@ -212,7 +212,7 @@ func (st *Store) ReadState(r io.Reader) error {
 		seen[key] = true
 		switch key {
 		case "sets":
-			err = parallelElements(s, savedObject("sets: a saved set", st.layout.rowOf), rs.addRow)
+			err = parallelElements(s, st.layout.rowOf, rs.addRow)
 		case "modules":
 			err = parallelElements(s, savedObject("modules: a saved module", moduleOf), func(m *Module) error { return rs.addModule(*m) })
 		default:
@@ -263,7 +263,7 @@ func (st *Store) ReadState(r io.Reader) error {
 }
 
 // savedObject reads a saved value with of, once it is decoded as a JSON object into maps lent
-// for that value alone: what of makes keeps none of them (rowOf and moduleOf own what they keep).
+// for that value alone: what of makes keeps none of them (moduleOf owns what it keeps).
 // what names the value in the error of one that is not an object.
 func savedObject[T any](what string, of func(Record) (*T, error)) func(raw string) (*T, error) {
 	return func(raw string) (*T, error) {
