@@ -435,23 +435,28 @@ func AppendRecords(b []byte, recs []Record) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if rec == nil {
-			b = append(b, "null"...)
-			continue
-		}
-		keys = slices.AppendSeq(keys[:0], maps.Keys(rec))
-		slices.Sort(keys)
-		b = append(b, '{')
-		for j, k := range keys {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(jsonx.AppendString(b, k), ':')
-			b = appendEncoded(b, rec[k])
-		}
-		b = append(b, '}')
+		b, keys = appendRecord(b, rec, keys)
 	}
 	return append(b, ']')
+}
+
+// appendRecord appends a record as AppendRecords writes each; keys is room for its keys, handed
+// back for the next.
+func appendRecord(b []byte, rec Record, keys []string) ([]byte, []string) {
+	if rec == nil {
+		return append(b, "null"...), keys
+	}
+	keys = slices.AppendSeq(keys[:0], maps.Keys(rec))
+	slices.Sort(keys)
+	b = append(b, '{')
+	for j, k := range keys {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = append(jsonx.AppendString(b, k), ':')
+		b = appendEncoded(b, rec[k])
+	}
+	return append(b, '}'), keys
 }
 
 // appendEncoded appends v as encoding/json writes it without HTML escaping. Unlike AppendValue,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -214,7 +215,7 @@ func (st *Store) ReadState(r io.Reader) error {
 		case "sets":
 			err = parallelElements(s, st.layout.rowOf, rs.addRow)
 		case "modules":
-			err = parallelElements(s, savedObject("modules: a saved module", moduleOf), func(m *Module) error { return rs.addModule(*m) })
+			err = parallelElements(s, moduleOf, func(m *Module) error { return rs.addModule(*m) })
 		default:
 			if raw, err = s.value(); err != nil {
 				return err
@@ -262,70 +263,80 @@ func (st *Store) ReadState(r io.Reader) error {
 	return rs.finish(nextSet, nextModule)
 }
 
-// savedObject reads a saved value with of, once it is decoded as a JSON object into maps lent
-// for that value alone: what of makes keeps none of them (moduleOf owns what it keeps).
-// what names the value in the error of one that is not an object.
-func savedObject[T any](what string, of func(Record) (*T, error)) func(raw string) (*T, error) {
-	return func(raw string) (*T, error) {
-		stock := recordMaps.Get().(*jsonx.Stock)
-		defer func() {
-			stock.TakeBack()
-			recordMaps.Put(stock)
-		}()
-		v, err := jsonx.Parse(raw, maxDepth, stock)
-		rec, ok := v.(map[string]any)
-		if err != nil || !ok {
-			return nil, errors.New(what + " is not a JSON object")
-		}
-		return of(rec)
-	}
-}
-
 // moduleOf reads a saved module's record as encoding/json decodes it into a Module with numbers
 // kept as written, and refuses what it refuses: ids and times JSON integers within int64, names
 // strings, fields an object, null leaving a field empty, other keys let be. Two cases no state
-// holds, as encoding/json writes one, are read as the state is written rather than as
-// encoding/json would: only the keys in Module's own case count, and of a key given twice the
-// last value (encoding/json merges two objects of fields, and keeps an error of the first). The
-// module keeps none of the record's maps. Where encoding/json read
-// each module, a module's fields came back with float64 numbers, unlike a live module's
-// (TestReadStateKeepsModuleNumbersAsWritten); 100,000 sets and their modules now load in
-// 0.34-0.38 s rather than 0.38-0.39 s (BenchmarkReadState, the two builds in turns, four runs
-// each), a million in 4.21-4.32 s rather than 4.18-4.51 s, within the VM's spread
-// (bench/state.sh's file, three starts of each in turns; 2026-12-05).
-// FuzzModuleOf holds it to encoding/json.
-func moduleOf(rec Record) (*Module, error) {
+// holds, as the mock writes one, are read as the state is written rather than as encoding/json
+// would: only the keys in Module's own case count, and of a key given twice the last value
+// (encoding/json merges two objects of fields, and keeps an error of the first). The module
+// keeps none of the state's text. The record is read member by member (jsonx.Members), no map
+// made of it but its fields: BenchmarkReadState's 100,000 sets and modules with 0.60 M
+// allocations rather than 1.40 M, its time within the VM's spread (227-260 against 253-258 ms,
+// the two test binaries in turns, three runs each; 2026-12-06). FuzzModuleOf holds it to
+// encoding/json.
+func moduleOf(text string) (*Module, error) {
+	keys := moduleKeys()
+	var saved [32]string // by Module's field
+	err := jsonx.Members(text, maxDepth, func(key, raw string) error {
+		if i, ok := keys[key]; ok {
+			saved[i] = raw // a key given twice: its last value
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errors.New("modules: a saved module is not a JSON object")
+	}
 	m := &Module{}
-	fields, keys := reflect.ValueOf(m).Elem(), moduleKeys()
-	for k, v := range rec {
-		i, known := keys[k]
-		if !known || v == nil {
+	fields := reflect.ValueOf(m).Elem()
+	for i, raw := range saved[:fields.NumField()] {
+		if raw == "" || raw == "null" {
 			continue
 		}
 		switch f := fields.Field(i); f.Kind() {
 		case reflect.Int64:
-			n, ok := integer(v)
-			if !ok {
-				return nil, fmt.Errorf("modules: %s is not an integer within int64", k)
+			n, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("modules: %s is not an integer within int64", mapKeyOf(keys, i))
 			}
 			f.SetInt(n)
 		case reflect.String:
-			text, ok := v.(string)
+			text, ok := savedString(raw)
 			if !ok {
-				return nil, fmt.Errorf("modules: %s is not a string", k)
+				return nil, fmt.Errorf("modules: %s is not a string", mapKeyOf(keys, i))
 			}
 			f.SetString(strings.Clone(text)) // cut from the state's text, which it would keep
 		case reflect.Map:
+			// Decoded into maps lent for this value alone, then copied: the module owns its own.
+			stock := fieldMaps.Get().(*jsonx.Stock)
+			v, _ := jsonx.Parse(raw, maxDepth, stock)
 			obj, ok := v.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("modules: %s is not an object", k)
+			if ok {
+				f.Set(reflect.ValueOf(jsonx.Own(obj)).Convert(f.Type()))
 			}
-			f.Set(reflect.ValueOf(jsonx.Own(obj)).Convert(f.Type()))
+			stock.TakeBack()
+			fieldMaps.Put(stock)
+			if !ok {
+				return nil, fmt.Errorf("modules: %s is not an object", mapKeyOf(keys, i))
+			}
 		default:
-			return nil, fmt.Errorf("modules: %s is of a kind a state does not hold", k)
+			return nil, fmt.Errorf("modules: %s is of a kind a state does not hold", mapKeyOf(keys, i))
 		}
 	}
 	return m, nil
+}
+
+// fieldMaps lends the maps a saved module's fields are decoded into, for one at a time.
+var fieldMaps = sync.Pool{New: func() any { return new(jsonx.Stock) }}
+
+// mapKeyOf is the key of m that holds v.
+func mapKeyOf[K, V comparable](m map[K]V, v V) K {
+	for k, x := range m {
+		if x == v {
+			return k
+		}
+	}
+	var none K
+	return none
 }
 
 // moduleKeys are Module's fields by the key the state writes each under, its JSON name.
@@ -338,9 +349,6 @@ var moduleKeys = sync.OnceValue(func() map[string]int {
 	}
 	return keys
 })
-
-// recordMaps lends the maps a saved set's or module's record is decoded into, for one at a time.
-var recordMaps = sync.Pool{New: func() any { return new(jsonx.Stock) }}
 
 // stateBatch is a run of an array's values, parsed by a worker, then taken in order.
 type stateBatch[T any] struct {

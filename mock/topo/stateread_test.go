@@ -55,7 +55,7 @@ func FuzzModuleOf(f *testing.F) {
 // first value). A value nested deeper than a state's reader reads is refused, and so is null,
 // which encoding/json reads as a module of zeros, refused next for its id.
 func checkModuleOf(t *testing.T, raw string) {
-	got, err := savedObject("modules: a saved module", moduleOf)(raw)
+	got, err := moduleOf(raw)
 	if !json.Valid([]byte(raw)) || strings.TrimSpace(raw) == "null" {
 		assert.Error(t, err, raw)
 		return
