@@ -1,59 +1,88 @@
 #!/usr/bin/env bash
 # State at scale: how long the mock takes to save its store on a stop and to load it at the next
-# start, and the peak resident memory of each, with SETS sets (default 1,000,000: --populate in
-# each of the two default businesses).
+# start, the peak resident memory of each, and the state file's size, with SETS sets (default
+# 1,000,000). The store is made by --populate, half the sets in each of the two default
+# businesses; with MODULES=1 it is made as clients make one, through ESB by bench/topology.lua:
+# SETS sets in business 2, each with a module made by create_module, and the memory of the live
+# store once made is printed too (this takes a minute or two more).
 #
-#   bench/state.sh            # SETS=1000000
-#   SETS=200000 bench/state.sh
+#   bench/state.sh                      # SETS=1000000
+#   MODULES=1 bench/state.sh
+#   SETS=200000 CMDBMOCK=/path/to/cmdbmock bench/state.sh   # a binary built elsewhere
 #
-# Save: SIGTERM to exit of a mock started with --populate and --state. Load: exec to the first
-# healthy answer of a mock started on that file. Peak memory: GNU time's maximum resident set.
+# Save: SIGTERM to exit of the mock that made the store, started with --state. Load: exec to the
+# first healthy answer of a mock started on that file, then its save again on SIGTERM. Peak
+# memory: GNU time's maximum resident set. Only loopback is used; every server it starts is
+# stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SETS=${SETS:-1000000}
+MODULES=${MODULES:-0}
 ADDR=127.0.0.1:18095
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && pkill -P "$pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+
+. bench/lib.sh
+needs bench/state.sh curl
 if [ ! -x /usr/bin/time ]; then
   echo "bench/state.sh needs GNU time (Debian: apt-get install time)" >&2
   exit 2
 fi
-
+[ "$MODULES" = 1 ] && needs bench/state.sh wrk
 if curl -fsS "http://$ADDR/healthz" >/dev/null 2>&1; then
   echo "bench/state.sh: $ADDR is taken" >&2
   exit 2
 fi
-go build -o "$work/cmdbmock" ./cmd/cmdbmock
+bin=${CMDBMOCK:-}
+if [ -z "$bin" ]; then
+  bin="$work/cmdbmock"
+  go build -o "$bin" ./cmd/cmdbmock
+fi
 state="$work/state.json"
-healthy() { until curl -fsS "http://$ADDR/healthz" >/dev/null 2>&1; do sleep 0.02; done; }
 now() { date +%s.%N; }
 
-# Populate, then stop: the stop writes the state.
-/usr/bin/time -f "%M" -o "$work/save.rss" "$work/cmdbmock" --addr "$ADDR" --log-level warn \
-  --max-sets $((SETS + 1000)) --populate $((SETS / 2)) --state "$state" >/dev/null 2>&1 &
-pid=$!
-healthy
-# GNU time waits for the mock and reports when it ends: the signal goes to the mock itself.
-t0=$(now); kill -TERM "$(pgrep -P "$pid")"; wait "$pid" || true; t1=$(now); pid=
-save_s=$(echo "$t1 - $t0" | bc)
+# start runs the mock under GNU time, its peak memory to the file named, and waits for it.
+start() { # rss-file flags...
+  local rss=$1
+  shift
+  /usr/bin/time -f "%M" -o "$rss" "$bin" --addr "$ADDR" --log-level warn --max-sets $((SETS + 1000)) \
+    --state "$state" "$@" >/dev/null 2>"$work/mock.log" &
+  pid=$!
+  pids+=("$pid")
+  wait_healthy "http://$ADDR/healthz"
+  pids+=("$(pgrep -P "$pid")") # the mock itself, which GNU time does not stop on exit
+}
+# stop sends SIGTERM to the mock itself (GNU time waits for it) and sets stopped_s to how long it
+# took to exit.
+stop() {
+  local t0
+  t0=$(now)
+  kill -TERM "$(pgrep -P "$pid")"
+  wait "$pid" || true
+  stopped_s=$(calc "$(now) - $t0")
+}
+
+# Make the store, then stop: the stop writes the state.
+built=
+if [ "$MODULES" = 1 ]; then
+  start "$work/save.rss"
+  make_business "$ADDR" "$SETS" >/dev/null
+  built=" built_rss_mb=$(($(awk '/VmRSS/ {print $2}' "/proc/$(pgrep -P "$pid")/status") / 1024))"
+else
+  start "$work/save.rss" --populate $((SETS / 2))
+fi
+stop
+save_s=$stopped_s
 size=$(du -m "$state" | cut -f1)
 
-# Start on the file: the start reads it.
+# Start on the file: the start reads it; its stop writes it again.
 t0=$(now)
-/usr/bin/time -f "%M" -o "$work/load.rss" "$work/cmdbmock" --addr "$ADDR" --log-level warn \
-  --max-sets $((SETS + 1000)) --state "$state" >/dev/null 2>&1 &
-pid=$!
-healthy; t1=$(now)
-load_s=$(echo "$t1 - $t0" | bc)
+start "$work/load.rss"
+load_s=$(calc "$(now) - $t0")
 sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {printf "%d", $2}')
-kill -TERM "$(pgrep -P "$pid")"; wait "$pid" || true; pid=
+stop
+resave_s=$stopped_s
 
-printf 'STATE sets=%s file_mb=%s save_s=%.2f save_peak_rss_mb=%d load_s=%.2f load_peak_rss_mb=%d\n' \
-  "$sets" "$size" "$save_s" $(( $(cat "$work/save.rss") / 1024 )) "$load_s" $(( $(cat "$work/load.rss") / 1024 ))
+made=populate
+[ "$MODULES" = 1 ] && made=esb_with_modules
+printf 'STATE sets=%s made=%s file_mb=%s%s save_s=%s save_peak_rss_mb=%d load_s=%s load_peak_rss_mb=%d resave_s=%s\n' \
+  "$sets" "$made" "$size" "$built" "$save_s" $(($(cat "$work/save.rss") / 1024)) "$load_s" $(($(cat "$work/load.rss") / 1024)) "$resave_s"
