@@ -358,7 +358,7 @@ func (s *Store) put(sd Seed) {
 	s.nextSetID = max(s.nextSetID, r.id+1)
 	own := make([]Module, 0, len(modules))
 	for _, m := range modules {
-		m.SetID, m.BizID = r.id, r.biz
+		m.SetID, m.BizID, m.Fields = r.id, r.biz, withoutDefaults(m.Fields)
 		if m.Created == 0 {
 			m.Created, m.CreatedBy = r.created, r.createdBy
 		}

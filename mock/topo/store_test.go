@@ -392,6 +392,52 @@ func TestReadStateKeepsModuleNumbersAsWritten(t *testing.T) {
 	assert.Equal(t, s.Modules(1), back.Modules(1))
 }
 
+// TestModuleKeepsOnlyFieldsOtherThanTheDefaults: a module's fields that the model's defaults
+// give as they are are not kept, on a create, an update, a put and a load alike; its record is
+// the same, and a module made with nothing but the defaults keeps no map at all.
+func TestModuleKeepsOnlyFieldsOtherThanTheDefaults(t *testing.T) {
+	defaults := topo.Record{"bk_module_type": "1", "operator": nil, "bk_bak_operator": nil, "bk_updated_by": nil,
+		"host_apply_enabled": false, "bk_supplier_account": "0"}
+	others := topo.Record{"bk_module_type": "2", "operator": "bob", "host_apply_enabled": json.Number("0"),
+		"bk_bak_operator": []any{"x"}, "custom": map[string]any{"k": nil}}
+	s := newStore(10)
+	set, err := s.Create(draft(1, 1, "a"), nil)
+	require.NoError(t, err)
+	s.Put(9, draft(1, 1, "b"), []topo.Module{{ID: 50, Name: "put", Fields: maps.Clone(defaults)}})
+	for _, c := range []struct {
+		name   string
+		fields topo.Record
+		kept   topo.Record
+	}{
+		{"defaults", defaults, nil},
+		{"others", others, others},
+		{"both", topo.Record{"bk_module_type": "1", "operator": "bob", "custom": "x"}, topo.Record{"operator": "bob", "custom": "x"}},
+	} {
+		sent := maps.Clone(c.fields)
+		rec, err := s.CreateModule(topo.Module{Name: c.name, SetID: set.ID(), BizID: 1, Fields: sent})
+		require.NoError(t, err, c.name)
+		assert.Equal(t, c.fields, sent, "%s: the caller's fields are left as they are", c.name)
+		m, ok := s.Module(rec["bk_module_id"].(int64))
+		require.True(t, ok)
+		assert.Equal(t, c.kept, m.Fields, c.name)
+		want := s.ModuleRecord(topo.Module{ID: m.ID, Name: c.name, SetID: set.ID(), BizID: 1, Fields: c.fields})
+		assert.Equal(t, want, rec, c.name)
+		assert.Equal(t, want, s.ModuleRecord(m), c.name)
+		m.Fields = maps.Clone(defaults)
+		require.NoError(t, s.UpdateModule(m))
+		m, _ = s.Module(m.ID)
+		assert.Nil(t, m.Fields, "%s: updated to the defaults", c.name)
+	}
+	put, _ := s.Module(50)
+	assert.Nil(t, put.Fields)
+	saved := topo.State{Format: topo.StateFormat, Sets: []topo.Record{set.Record()},
+		Modules: []topo.Module{{ID: 60, Name: "m", SetID: set.ID(), BizID: 1, Fields: maps.Clone(defaults)}}}
+	back := newStore(10)
+	require.NoError(t, back.Restore(saved))
+	loaded, _ := back.Module(60)
+	assert.Nil(t, loaded.Fields)
+}
+
 // TestReadStateKeepsNestedValuesWhole: the kept fields of saved sets that hold objects and lists
 // come back whole, whatever the sets read after them hold (each set's record is decoded into
 // maps lent for that set alone).
