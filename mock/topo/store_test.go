@@ -438,6 +438,26 @@ func TestModuleKeepsOnlyFieldsOtherThanTheDefaults(t *testing.T) {
 	assert.Nil(t, loaded.Fields)
 }
 
+// TestWriteStateIsTheSameForTheSameStore: a store written twice, or written, read and written
+// again, gives the same text: its modules come in the order of their sets.
+func TestWriteStateIsTheSameForTheSameStore(t *testing.T) {
+	s := newStore(100)
+	for i := range 50 {
+		set, err := s.Create(draft(1, 1, fmt.Sprint("s", i)), []topo.ModuleTemplate{{Name: "a"}, {Name: "b"}})
+		require.NoError(t, err)
+		_, err = s.CreateModule(topo.Module{Name: "c", SetID: set.ID(), BizID: 1})
+		require.NoError(t, err)
+	}
+	var first, second, again bytes.Buffer
+	require.NoError(t, s.WriteState(&first))
+	require.NoError(t, s.WriteState(&second))
+	assert.Equal(t, first.String(), second.String())
+	back := newStore(100)
+	require.NoError(t, back.ReadState(bytes.NewReader(first.Bytes())))
+	require.NoError(t, back.WriteState(&again))
+	assert.Equal(t, first.String(), again.String())
+}
+
 // TestReadStateKeepsNestedValuesWhole: the kept fields of saved sets that hold objects and lists
 // come back whole, whatever the sets read after them hold (each set's record is decoded into
 // maps lent for that set alone).
