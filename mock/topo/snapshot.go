@@ -230,11 +230,11 @@ func (rs *restorer) addSet(rec Record) error {
 	if err != nil {
 		return fmt.Errorf("a set of the snapshot: %w", err)
 	}
-	r, err := rs.st.layout.rowOf(string(text))
-	if err != nil {
+	var r row
+	if err := rs.st.layout.rowOf(string(text), &r); err != nil {
 		return err
 	}
-	return rs.addRow(r)
+	return rs.addRow(&r)
 }
 
 // addRow checks a saved set's row against those added before it, and adds it.
@@ -307,7 +307,7 @@ type savedKeys struct{ id, biz, parent, def, template, name, created, updated, c
 // binaries in turns, four runs each), and a million sets of bench/state.sh's file load in
 // 2.30-2.60 s rather than 3.64-4.05 s, at 655-666 MB rather than 731-754 (three starts of each
 // in turns; 2026-12-06).
-func (l *layout) rowOf(text string) (*row, error) {
+func (l *layout) rowOf(text string, r *row) error {
 	var held [32]string
 	saved := held[:0]
 	if len(l.keys) <= len(held) {
@@ -326,22 +326,21 @@ func (l *layout) rowOf(text string) (*row, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, errors.New("sets: a saved set is not a JSON object")
+		return errors.New("sets: a saved set is not a JSON object")
 	}
-	r := &row{}
 	for _, f := range [...]struct {
 		at   int
 		into *int64
 	}{{l.saved.id, &r.id}, {l.saved.biz, &r.biz}, {l.saved.parent, &r.parent}, {l.saved.def, &r.def}, {l.saved.template, &r.template}} {
 		v, err := strconv.ParseInt(saved[f.at], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("a saved set has no integer %s: %q", l.keys[f.at], saved[f.at])
+			return fmt.Errorf("a saved set has no integer %s: %q", l.keys[f.at], saved[f.at])
 		}
 		*f.into = v
 	}
 	var ok bool
 	if r.name, ok = savedString(saved[l.saved.name]); !ok {
-		return nil, fmt.Errorf("saved set %d has no name", r.id)
+		return fmt.Errorf("saved set %d has no name", r.id)
 	}
 	created, _ := savedString(saved[l.saved.created])
 	if t, err := time.Parse(timeLayout, created); err == nil {
@@ -383,7 +382,7 @@ func (l *layout) rowOf(text string) (*row, error) {
 		v, _ := jsonx.Parse(m.raw, maxDepth, nil)
 		r.extra[strings.Clone(m.key)] = JSONValue(v)
 	}
-	return r, nil
+	return nil
 }
 
 // plainString is what a JSON string's text holds when it holds no escape and only UTF-8: the

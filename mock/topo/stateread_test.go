@@ -55,7 +55,8 @@ func FuzzModuleOf(f *testing.F) {
 // first value). A value nested deeper than a state's reader reads is refused, and so is null,
 // which encoding/json reads as a module of zeros, refused next for its id.
 func checkModuleOf(t *testing.T, raw string) {
-	got, err := moduleOf(raw)
+	got := &Module{}
+	err := moduleOf(raw, got)
 	if !json.Valid([]byte(raw)) || strings.TrimSpace(raw) == "null" {
 		assert.Error(t, err, raw)
 		return
