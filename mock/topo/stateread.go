@@ -407,23 +407,30 @@ func parallelElements[T any](s *stateScanner, parse func(string, *T) error, take
 		}
 		taken <- err
 	}()
+	// A batch's text is built where the batch takes it, with room for a batch and the value that
+	// ends it: the values are copied once from the scanner's buffer, where they were copied
+	// twice (BenchmarkReadState 171 MB allocated rather than 194, 216-289 ms against 266-303,
+	// three runs of each in turns; a million sets with a module each within the VM's spread).
 	var (
-		pending []byte
+		pending strings.Builder
 		bounds  []int
 	)
 	send := func() {
 		if len(bounds) == 0 {
 			return
 		}
-		b := &stateBatch[T]{text: string(pending), bounds: bounds, done: make(chan struct{})}
+		b := &stateBatch[T]{text: pending.String(), bounds: bounds, done: make(chan struct{})}
 		order <- b
 		work <- b
-		pending, bounds = pending[:0], nil
+		pending, bounds = strings.Builder{}, nil
 	}
 	err := s.elements(func(v []byte) error {
-		pending = append(pending, v...)
-		bounds = append(bounds, len(pending))
-		if len(pending) >= batchBytes {
+		if pending.Cap() == 0 {
+			pending.Grow(batchBytes + batchBytes/4)
+		}
+		pending.Write(v)
+		bounds = append(bounds, pending.Len())
+		if pending.Len() >= batchBytes {
 			send()
 		}
 		return nil
