@@ -94,6 +94,13 @@ func withoutDefaults(fields Record) Record {
 	return out
 }
 
+// own makes m what the store keeps of a module: its name a copy (one cut from a request or a
+// state would keep all of it alive), its user the one copy in users (intern), its fields less
+// the defaults (withoutDefaults).
+func (m *Module) own(users map[string]string) {
+	m.Name, m.CreatedBy, m.Fields = strings.Clone(m.Name), intern(users, m.CreatedBy), withoutDefaults(m.Fields)
+}
+
 // record is the module as CMDB returns it, with only the fields asked for when any is (a page's
 // record makes nothing it leaves out); l writes its times.
 func (m Module) record(l *layout, fields keep) Record {
@@ -166,7 +173,7 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 	if _, taken := s.moduleNames[keyOfModule(&m)]; taken {
 		return nil, ErrDuplicateModule
 	}
-	m.Name, m.CreatedBy, m.Fields = strings.Clone(m.Name), s.intern(m.CreatedBy), withoutDefaults(m.Fields)
+	m.own(s.users)
 	s.setModules(m.SetID, append(slices.Clone(s.modules[m.SetID]), m))
 	return m.record(s.layout, nil), nil
 }
@@ -199,7 +206,7 @@ func (s *Store) UpdateModule(m Module) error {
 	if other, taken := s.moduleNames[keyOfModule(&m)]; taken && other != m.ID {
 		return ErrDuplicateModule
 	}
-	m.Name, m.CreatedBy, m.Fields = strings.Clone(m.Name), s.intern(m.CreatedBy), withoutDefaults(m.Fields)
+	m.own(s.users)
 	ms := slices.Clone(s.modules[m.SetID])
 	ms[slices.IndexFunc(ms, func(x Module) bool { return x.ID == m.ID })] = m
 	s.setModules(m.SetID, ms)

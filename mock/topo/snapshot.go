@@ -260,7 +260,7 @@ func (rs *restorer) addModule(m Module) error {
 	if _, ok := rs.sets[m.SetID]; !ok {
 		return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
 	}
-	m.CreatedBy, m.Fields = intern(rs.users, m.CreatedBy), withoutDefaults(m.Fields)
+	m.own(rs.users)
 	rs.moduleSets[m.ID] = m.SetID
 	rs.moduleNames[keyOfModule(&m)] = m.ID
 	rs.modules[m.SetID] = append(rs.modules[m.SetID], m)

@@ -358,10 +358,11 @@ func (s *Store) put(sd Seed) {
 	s.nextSetID = max(s.nextSetID, r.id+1)
 	own := make([]Module, 0, len(modules))
 	for _, m := range modules {
-		m.SetID, m.BizID, m.Fields = r.id, r.biz, withoutDefaults(m.Fields)
+		m.SetID, m.BizID = r.id, r.biz
 		if m.Created == 0 {
 			m.Created, m.CreatedBy = r.created, r.createdBy
 		}
+		m.own(s.users)
 		own = append(own, m)
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
