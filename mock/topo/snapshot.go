@@ -316,12 +316,12 @@ func (l *layout) rowOf(text string, r *row) error {
 		saved = make([]string, len(l.keys))
 	}
 	type member struct{ key, raw string }
-	var unknown []member
+	var extra []member // keys the layout does not know, then values the row would not give back
 	err := jsonx.Members(text, maxDepth, func(key, raw string) error {
 		if i, ok := l.pos[key]; ok {
 			saved[i] = raw // "" for a key not saved; a key given twice, its last value
 		} else {
-			unknown = append(unknown, member{key, raw})
+			extra = append(extra, member{key, raw})
 		}
 		return nil
 	})
@@ -371,10 +371,10 @@ func (l *layout) rowOf(text string, r *row) error {
 			continue
 		}
 		if kept, as = l.appendSource(kept[:0], r, src), appendSaved(as[:0], saved[i]); !bytes.Equal(kept, as) {
-			unknown = append(unknown, member{l.keys[i], saved[i]})
+			extra = append(extra, member{l.keys[i], saved[i]})
 		}
 	}
-	for _, m := range unknown {
+	for _, m := range extra {
 		if r.extra == nil {
 			r.extra = Record{}
 		}

@@ -275,10 +275,10 @@ func (st *Store) ReadState(r io.Reader) error {
 // the two test binaries in turns, three runs each; 2026-12-06). FuzzModuleOf holds it to
 // encoding/json.
 func moduleOf(text string, m *Module) error {
-	keys := moduleKeys()
+	names, fieldOf := moduleKeys()
 	var saved [32]string // by Module's field
 	err := jsonx.Members(text, maxDepth, func(key, raw string) error {
-		if i, ok := keys[key]; ok {
+		if i, ok := fieldOf[key]; ok {
 			saved[i] = raw // a key given twice: its last value
 		}
 		return nil
@@ -295,13 +295,13 @@ func moduleOf(text string, m *Module) error {
 		case reflect.Int64:
 			n, err := strconv.ParseInt(raw, 10, 64)
 			if err != nil {
-				return fmt.Errorf("modules: %s is not an integer within int64", mapKeyOf(keys, i))
+				return fmt.Errorf("modules: %s is not an integer within int64", names[i])
 			}
 			f.SetInt(n)
 		case reflect.String:
 			text, ok := savedString(raw)
 			if !ok {
-				return fmt.Errorf("modules: %s is not a string", mapKeyOf(keys, i))
+				return fmt.Errorf("modules: %s is not a string", names[i])
 			}
 			f.SetString(text) // cut from the state's text: the restorer keeps a copy (Module.own)
 		case reflect.Map:
@@ -315,10 +315,10 @@ func moduleOf(text string, m *Module) error {
 			stock.TakeBack()
 			fieldMaps.Put(stock)
 			if !ok {
-				return fmt.Errorf("modules: %s is not an object", mapKeyOf(keys, i))
+				return fmt.Errorf("modules: %s is not an object", names[i])
 			}
 		default:
-			return fmt.Errorf("modules: %s is of a kind a state does not hold", mapKeyOf(keys, i))
+			return fmt.Errorf("modules: %s is of a kind a state does not hold", names[i])
 		}
 	}
 	return nil
@@ -327,26 +327,16 @@ func moduleOf(text string, m *Module) error {
 // fieldMaps lends the maps a saved module's fields are decoded into, for one at a time.
 var fieldMaps = sync.Pool{New: func() any { return new(jsonx.Stock) }}
 
-// mapKeyOf is the key of m that holds v.
-func mapKeyOf[K, V comparable](m map[K]V, v V) K {
-	for k, x := range m {
-		if x == v {
-			return k
-		}
-	}
-	var none K
-	return none
-}
-
-// moduleKeys are Module's fields by the key the state writes each under, its JSON name.
-var moduleKeys = sync.OnceValue(func() map[string]int {
+// moduleKeys are the keys the state writes Module's fields under, their JSON names, by field,
+// and the field of each key.
+var moduleKeys = sync.OnceValues(func() ([]string, map[string]int) {
 	t := reflect.TypeFor[Module]()
-	keys := make(map[string]int, t.NumField())
+	names, fields := make([]string, t.NumField()), make(map[string]int, t.NumField())
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		keys[name] = i
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fields[names[i]] = i
 	}
-	return keys
+	return names, fields
 })
 
 // stateBatch is a run of an array's values, parsed by a worker, then taken in order.

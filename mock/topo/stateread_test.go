@@ -67,7 +67,8 @@ func checkModuleOf(t *testing.T, raw string) {
 	}
 	var keys map[string]json.RawMessage
 	if json.Unmarshal([]byte(raw), &keys) == nil {
-		names, seen := moduleKeys(), map[string]bool{}
+		_, names := moduleKeys()
+		seen := map[string]bool{}
 		dec := json.NewDecoder(strings.NewReader(raw))
 		_, _ = dec.Token() // the object's {
 		for dec.More() {
