@@ -392,6 +392,58 @@ func TestReadStateKeepsModuleNumbersAsWritten(t *testing.T) {
 	assert.Equal(t, s.Modules(1), back.Modules(1))
 }
 
+// TestModuleNameIsUniqueInItsSet: CMDB's unique index of modules is (business, set, name). A
+// create or an update to a name another module of the set holds is refused; the same name in
+// another set, an update that keeps a module's own name, and a name freed by a delete, an
+// update or a put are not.
+func TestModuleNameIsUniqueInItsSet(t *testing.T) {
+	s := newStore(10)
+	one, err := s.Create(draft(1, 1, "one"), nil)
+	require.NoError(t, err)
+	two, err := s.Create(draft(1, 1, "two"), nil)
+	require.NoError(t, err)
+	create := func(set int64, name string) (int64, error) {
+		rec, err := s.CreateModule(topo.Module{Name: name, SetID: set, BizID: 1})
+		if err != nil {
+			return 0, err
+		}
+		return rec["bk_module_id"].(int64), nil
+	}
+	rename := func(id int64, name string) error {
+		m, ok := s.Module(id)
+		require.True(t, ok)
+		m.Name = name
+		return s.UpdateModule(m)
+	}
+
+	a, err := create(one.ID(), "a")
+	require.NoError(t, err)
+	b, err := create(one.ID(), "b")
+	require.NoError(t, err)
+	_, err = create(one.ID(), "a")
+	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a name the set holds")
+	_, err = create(two.ID(), "a")
+	assert.NoError(t, err, "the same name in another set")
+
+	assert.ErrorIs(t, rename(b, "a"), topo.ErrDuplicateModule, "renamed to another module's name")
+	assert.NoError(t, rename(a, "a"), "its own name kept")
+	assert.NoError(t, rename(a, "c"), "renamed")
+	_, err = create(one.ID(), "a")
+	assert.NoError(t, err, "the name its module left")
+	_, err = create(one.ID(), "c")
+	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "the name its module took")
+
+	s.DeleteModule(1, one.ID(), b)
+	_, err = create(one.ID(), "b")
+	assert.NoError(t, err, "the name of a deleted module")
+
+	s.Put(one.ID(), draft(1, 1, "one"), []topo.Module{{ID: 90, Name: "put"}})
+	_, err = create(one.ID(), "a")
+	assert.NoError(t, err, "the set's modules replaced by a put")
+	_, err = create(one.ID(), "put")
+	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a module a put made")
+}
+
 // TestModuleKeepsOnlyFieldsOtherThanTheDefaults: a module's fields that the model's defaults
 // give as they are are not kept, on a create, an update, a put and a load alike; its record is
 // the same, and a module made with nothing but the defaults keeps no map at all.
