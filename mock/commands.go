@@ -79,10 +79,7 @@ func (c deleteSets) apply(s *Server) outcome {
 }
 
 func (c createModule) apply(s *Server) outcome {
-	if !s.store.Has(c.Module.SetID) {
-		return outcome{err: topo.ErrNoSet} // deleted since the call found it
-	}
-	rec, err := s.store.CreateModule(c.Module)
+	rec, err := s.store.CreateModule(c.Module) // ErrNoSet: deleted since the call found it
 	return outcome{record: rec, err: err}
 }
 

@@ -134,47 +134,54 @@ func (m Module) record(l *layout, fields keep) Record {
 // owner is the supplier account the module was stored under.
 func (m Module) owner() string { return ownerIn(m.Fields) }
 
-// moduleKey is CMDB's unique key of a module.
-type moduleKey struct {
-	biz, set int64
-	name     string
+// nameTaken says whether another module of the set, ms, has m's name: CMDB's unique index of
+// modules is (business, set, name). The set's modules are read, which a create or an update
+// copies anyway, rather than an index of every module by name.
+func nameTaken(ms []Module, m *Module) bool {
+	return slices.ContainsFunc(ms, func(x Module) bool { return x.ID != m.ID && x.BizID == m.BizID && x.Name == m.Name })
 }
 
-func keyOfModule(m *Module) moduleKey { return moduleKey{m.BizID, m.SetID, m.Name} }
-
-// setModules makes ms the modules of a set, in place of those it had, and keeps the indexes of
-// modules by id and by unique key; s.mu is held.
-func (s *Store) setModules(setID int64, ms []Module) {
-	for _, m := range s.modules[setID] {
+// setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
+// of modules by id; s.mu is held.
+func (s *Store) setModules(r *row, ms []Module) {
+	for _, m := range r.modules {
 		delete(s.moduleSets, m.ID)
-		delete(s.moduleNames, keyOfModule(&m))
 	}
-	if len(ms) == 0 {
-		delete(s.modules, setID)
-		return
-	}
-	s.modules[setID] = ms
+	r.modules = ms
 	for i := range ms {
-		s.moduleSets[ms[i].ID] = setID
-		s.moduleNames[keyOfModule(&ms[i])] = ms[i].ID
+		s.moduleSets[ms[i].ID] = r.id
 	}
 }
 
-// CreateModule stores a module under the next module id and returns its record. As in CMDB,
-// the id is taken before the name is checked, so a duplicate uses one up.
+// modulesOf returns the modules of a set, none when it is not stored; s.mu is held.
+func (s *Store) modulesOf(setID int64) []Module {
+	if slot, ok := s.sets[setID]; ok {
+		return s.slab.at(slot).modules
+	}
+	return nil
+}
+
+// CreateModule stores a module under the next module id and returns its record: ErrNoSet when
+// its set is not stored. As in CMDB, the id is taken before the name is checked, so a duplicate
+// uses one up.
 func (s *Store) CreateModule(m Module) (Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	slot, ok := s.sets[m.SetID]
+	if !ok {
+		return nil, ErrNoSet
+	}
 	if len(s.moduleSets) >= s.moduleLimit {
 		return nil, ErrModulesFull
 	}
 	m.ID = s.nextModuleID
 	s.nextModuleID++
-	if _, taken := s.moduleNames[keyOfModule(&m)]; taken {
+	set := s.slab.at(slot)
+	if nameTaken(set.modules, &m) {
 		return nil, ErrDuplicateModule
 	}
 	m.own(s.users)
-	s.setModules(m.SetID, append(slices.Clone(s.modules[m.SetID]), m))
+	s.setModules(set, append(slices.Clone(set.modules), m))
 	return m.record(s.layout, nil), nil
 }
 
@@ -190,8 +197,8 @@ func (s *Store) module(id int64) (Module, bool) {
 	if !ok {
 		return Module{}, false
 	}
-	i := slices.IndexFunc(s.modules[setID], func(m Module) bool { return m.ID == id })
-	return s.modules[setID][i], true
+	ms := s.modulesOf(setID)
+	return ms[slices.IndexFunc(ms, func(m Module) bool { return m.ID == id })], true
 }
 
 // UpdateModule writes a module anew, keeping its id, business and set: ErrNoModule when it is
@@ -203,13 +210,14 @@ func (s *Store) UpdateModule(m Module) error {
 	if !ok || old.BizID != m.BizID || old.SetID != m.SetID {
 		return ErrNoModule
 	}
-	if other, taken := s.moduleNames[keyOfModule(&m)]; taken && other != m.ID {
+	set := s.slab.at(s.sets[m.SetID])
+	if nameTaken(set.modules, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
-	ms := slices.Clone(s.modules[m.SetID])
+	ms := slices.Clone(set.modules)
 	ms[slices.IndexFunc(ms, func(x Module) bool { return x.ID == m.ID })] = m
-	s.setModules(m.SetID, ms)
+	s.setModules(set, ms)
 	return nil
 }
 
@@ -219,7 +227,8 @@ func (s *Store) DeleteModule(bizID, setID, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if m, ok := s.module(id); ok && m.BizID == bizID && m.SetID == setID {
-		s.setModules(setID, slices.DeleteFunc(slices.Clone(s.modules[setID]), func(x Module) bool { return x.ID == id }))
+		set := s.slab.at(s.sets[setID])
+		s.setModules(set, slices.DeleteFunc(slices.Clone(set.modules), func(x Module) bool { return x.ID == id }))
 	}
 }
 
@@ -259,9 +268,9 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 	// the business's; never a walk of every set's.
 	s.mu.RLock()
 	var setIDs []int64
-	switch _, ok := s.modules[q.SetID]; {
+	switch {
 	case q.SetID != 0:
-		if ok {
+		if len(s.modulesOf(q.SetID)) > 0 {
 			setIDs = []int64{q.SetID}
 		}
 	case q.IDs != nil:
@@ -284,7 +293,7 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 		}
 		s.mu.RLock()
 		for read := 0; next < len(setIDs) && read < scanSlice; next++ {
-			ms := s.modules[setIDs[next]] // nil when the set went meanwhile
+			ms := s.modulesOf(setIDs[next]) // none when the set went meanwhile
 			read += len(ms) + 1
 			for i := range ms {
 				m := &ms[i]
@@ -446,8 +455,8 @@ func put[V int64 | string](rec Record, k keep, field string, v V) {
 func (s *Store) BuiltInModules(bizID int64) []Module {
 	s.mu.RLock()
 	var out []Module
-	for id := range s.names.setsOf(bizID) {
-		for _, m := range s.modules[id] {
+	for _, slot := range s.names.setsOf(bizID) {
+		for _, m := range s.slab.at(slot).modules {
 			if m.BizID == bizID && m.Default != 0 {
 				out = append(out, m)
 			}

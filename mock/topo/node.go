@@ -95,9 +95,9 @@ func (s *Store) DeleteNode(id int64) {
 	}
 	for _, set := range under {
 		delete(s.sets, set.id)
+		s.setModules(s.slab.at(set.slot), nil)
 		s.names.remove(set.slot)
 		s.slab.release(set.slot)
-		s.setModules(set.id, nil)
 	}
 }
 

@@ -43,10 +43,9 @@ func (st *Store) Snapshot() State {
 	out := State{Format: StateFormat, Model: st.model, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{},
 		Installed: st.installed}
 	for _, slot := range st.sets {
-		out.Sets = append(out.Sets, st.layout.record(st.slab.at(slot)))
-	}
-	for _, ms := range st.modules {
-		out.Modules = append(out.Modules, ms...)
+		r := st.slab.at(slot)
+		out.Sets = append(out.Sets, st.layout.record(r))
+		out.Modules = append(out.Modules, r.modules...)
 	}
 	out.Nodes = st.madeNodes()
 	return out
@@ -84,24 +83,14 @@ func (st *Store) StateWriter() func(io.Writer) error {
 	// A set's modules are a slice the store never changes once it holds it (a change stores a
 	// new one): the copy takes the slices, not the modules.
 	rows := make([]row, 0, len(st.sets))
-	modules := make([]setModules, 0, len(st.modules))
 	for slot := range st.slab.size() {
 		if r := st.slab.at(slot); r.id != 0 {
 			rows = append(rows, *r)
-			if ms, ok := st.modules[r.id]; ok {
-				modules = append(modules, setModules{r.id, ms})
-			}
 		}
 	}
 	head := State{NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Nodes: st.madeNodes(), Installed: st.installed}
 	st.mu.RUnlock()
-	return func(w io.Writer) error { return st.writeState(w, head, rows, modules) }
-}
-
-// setModules are the modules of a set.
-type setModules struct {
-	set int64
-	ms  []Module
+	return func(w io.Writer) error { return st.writeState(w, head, rows) }
 }
 
 // writeState writes the state of head's counters, nodes and install time, and of the rows and
@@ -110,7 +99,7 @@ type setModules struct {
 // peak of 1,630-1,722 MB, where writing the modules whole through encoding/json took 5.92-7.20 s
 // at 2,897-3,169 MB (a start on the same file and a stop, three of each build in turns;
 // 2026-12-06).
-func (st *Store) writeState(w io.Writer, head State, rows []row, modules []setModules) error {
+func (st *Store) writeState(w io.Writer, head State, rows []row) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	b := fmt.Appendf(nil, `{"format":%d,`, StateFormat)
 	// flush writes what b holds once it holds a chunk.
@@ -141,13 +130,13 @@ func (st *Store) writeState(w io.Writer, head State, rows []row, modules []setMo
 	b = append(b, `],"modules":[`...)
 	var keys []string
 	first := true
-	for _, set := range modules {
-		for i := range set.ms {
+	for _, r := range rows {
+		for i := range r.modules {
 			if !first {
 				b = append(b, ',')
 			}
 			first = false
-			b, keys = appendModuleJSON(b, &set.ms[i], keys)
+			b, keys = appendModuleJSON(b, &r.modules[i], keys)
 			if err := flush(); err != nil {
 				return err
 			}
@@ -198,21 +187,19 @@ func appendModuleJSON(b []byte, m *Module, keys []string) ([]byte, []string) {
 // restorer builds the content of a store from saved sets and modules, checking them, and puts
 // it in place at finish.
 type restorer struct {
-	st      *Store
-	rows    *slab
-	sets    map[int64]uint32
-	names   *nameIndex
-	modules map[int64][]Module
-	// moduleSets and moduleNames are the store's indexes of the modules, kept as they come:
-	// a module's set by its id, which is unique, and its id by its name in its set.
-	moduleSets  map[int64]int64
-	moduleNames map[moduleKey]int64
-	users       map[string]string // one copy of each user the sets and modules were made by
-	nodes       []Node            // made by calls
-	model       json.RawMessage   // the model the state was written under
-	installed   int64             // when the topology was installed; 0: not saved
-	nextSet     int64
-	nextModule  int64
+	st    *Store
+	rows  *slab
+	sets  map[int64]uint32
+	names *nameIndex
+	// moduleSets is the store's index of the modules, kept as they come: a module's set by its
+	// id, which is unique. The modules themselves are in their sets' rows.
+	moduleSets map[int64]int64
+	users      map[string]string // one copy of each user the sets and modules were made by
+	nodes      []Node            // made by calls
+	model      json.RawMessage   // the model the state was written under
+	installed  int64             // when the topology was installed; 0: not saved
+	nextSet    int64
+	nextModule int64
 }
 
 func (st *Store) restorer() *restorer {
@@ -220,8 +207,7 @@ func (st *Store) restorer() *restorer {
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
 	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
-		modules: map[int64][]Module{}, moduleSets: map[int64]int64{}, moduleNames: map[moduleKey]int64{},
-		users: map[string]string{}, nextSet: 1, nextModule: 1}
+		moduleSets: map[int64]int64{}, users: map[string]string{}, nextSet: 1, nextModule: 1}
 }
 
 // addSet adds a set of a snapshot, read as its saved text is.
@@ -237,35 +223,45 @@ func (rs *restorer) addSet(rec Record) error {
 	return rs.addRow(&r)
 }
 
-// addRow checks a saved set's row against those added before it, and adds it.
+// addRow checks a saved set's row against those added before it, and adds it. An id seen
+// before is found by the map not growing as the row is added to it, one look-up rather than
+// two: an error leaves the restorer to be dropped.
 func (rs *restorer) addRow(r *row) error {
-	if _, dup := rs.sets[r.id]; dup || r.id <= 0 {
-		return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
-	}
 	if rs.names.get(keyOf(r)) != nil {
 		return fmt.Errorf("two saved sets are named %q under parent %d", r.name, r.parent)
 	}
 	r.createdBy = intern(rs.users, r.createdBy)
 	slot := rs.rows.add(*r)
-	rs.sets[r.id] = slot
+	if !added(rs.sets, r.id, slot) || r.id <= 0 {
+		return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
+	}
 	rs.names.put(slot)
 	rs.nextSet = max(rs.nextSet, r.id+1)
 	return nil
 }
 
+// addModule checks a saved module against the sets and the modules added before it, and adds
+// it.
 func (rs *restorer) addModule(m Module) error {
-	if _, dup := rs.moduleSets[m.ID]; dup || m.ID <= 0 {
-		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
-	}
-	if _, ok := rs.sets[m.SetID]; !ok {
+	slot, ok := rs.sets[m.SetID]
+	if !ok {
 		return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
 	}
+	if !added(rs.moduleSets, m.ID, m.SetID) || m.ID <= 0 {
+		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
+	}
 	m.own(rs.users)
-	rs.moduleSets[m.ID] = m.SetID
-	rs.moduleNames[keyOfModule(&m)] = m.ID
-	rs.modules[m.SetID] = append(rs.modules[m.SetID], m)
+	set := rs.rows.at(slot)
+	set.modules = append(set.modules, m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
+}
+
+// added puts v in m under k and says whether k is new to m.
+func added[K comparable, V any](m map[K]V, k K, v V) bool {
+	n := len(m)
+	m[k] = v
+	return len(m) > n
 }
 
 // finish puts what was read in place of the store's sets and modules; counters behind the
@@ -281,7 +277,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
-	st.modules, st.moduleSets, st.moduleNames, st.users = rs.modules, rs.moduleSets, rs.moduleNames, rs.users
+	st.moduleSets, st.users = rs.moduleSets, rs.users
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true

@@ -137,9 +137,7 @@ type Store struct {
 	slab         *slab
 	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
-	modules      map[int64][]Module // by set id, in the order they were made
-	moduleSets   map[int64]int64    // module id -> its set's id
-	moduleNames  map[moduleKey]int64
+	moduleSets   map[int64]int64   // module id -> its set's id; the modules are in their sets' rows
 	moduleLimit  int               // modules held at most
 	users        map[string]string // the users sets were created by, one copy each
 	// model is the model the store's records are of, saved with its state; sameModel refuses
@@ -219,7 +217,7 @@ func (s *Store) clear() {
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
-	s.modules, s.moduleSets, s.moduleNames = map[int64][]Module{}, map[int64]int64{}, map[moduleKey]int64{}
+	s.moduleSets = map[int64]int64{}
 	s.users = map[string]string{}
 }
 
@@ -349,6 +347,7 @@ func (s *Store) put(sd Seed) {
 	r.id = sd.ID
 	modules := sd.Modules
 	if old, ok := s.sets[r.id]; ok { // a set of that id is replaced
+		s.setModules(s.slab.at(old), nil)
 		s.names.remove(old)
 		s.slab.release(old)
 	}
@@ -366,7 +365,7 @@ func (s *Store) put(sd Seed) {
 		own = append(own, m)
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
-	s.setModules(r.id, own)
+	s.setModules(s.slab.at(slot), own)
 }
 
 // Create stores a set under the next set id, creates one module per template, and returns the
@@ -396,7 +395,7 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 				ServiceCategoryID: t.ServiceCategoryID, SetTemplateID: r.template, Created: r.created, CreatedBy: r.createdBy}
 			s.nextModuleID++
 		}
-		s.setModules(r.id, ms)
+		s.setModules(s.slab.at(slot), ms)
 	}
 	return Set{r: r, l: s.layout}, nil
 }
@@ -473,9 +472,9 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 			continue // listed twice
 		}
 		delete(s.sets, id)
+		s.setModules(s.slab.at(slot), nil)
 		s.names.remove(slot)
 		s.slab.release(slot)
-		s.setModules(id, nil)
 	}
 	return nil
 }
@@ -495,7 +494,7 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 	if old.def != 0 {
 		return Set{}, ErrBuiltIn
 	}
-	r.id, r.biz, r.parent = old.id, old.biz, old.parent
+	r.id, r.biz, r.parent, r.modules = old.id, old.biz, old.parent, old.modules
 	if other := s.names.get(keyOf(&r)); other != nil && other.id != setID {
 		return Set{}, ErrDuplicateName
 	}
@@ -557,7 +556,7 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 	for id, slot := range s.names.setsOf(bizID) {
 		r := s.slab.at(slot)
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
-			Modules: slices.Clone(s.modules[id])})
+			Modules: slices.Clone(r.modules)})
 	}
 	return out, false
 }
@@ -595,7 +594,7 @@ func (s *Store) rows() []row {
 func (s *Store) Modules(setID int64) []Module {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := slices.Clone(s.modules[setID])
+	out := slices.Clone(s.modulesOf(setID))
 	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }

@@ -444,6 +444,26 @@ func TestModuleNameIsUniqueInItsSet(t *testing.T) {
 	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a module a put made")
 }
 
+// TestCreateModuleNeedsItsSet: a module is stored in a set the store holds, or not at all; a
+// set deleted takes its modules with it, and their ids find nothing.
+func TestCreateModuleNeedsItsSet(t *testing.T) {
+	s := newStore(10)
+	_, err := s.CreateModule(topo.Module{Name: "m", SetID: 99, BizID: 1})
+	assert.ErrorIs(t, err, topo.ErrNoSet)
+
+	set, err := s.Create(draft(1, 1, "a"), nil)
+	require.NoError(t, err)
+	rec, err := s.CreateModule(topo.Module{Name: "m", SetID: set.ID(), BizID: 1})
+	require.NoError(t, err)
+	id := rec["bk_module_id"].(int64)
+	require.NoError(t, s.Delete(1, set.ID()))
+	_, ok := s.Module(id)
+	assert.False(t, ok, "gone with its set")
+	assert.Empty(t, s.Modules(set.ID()))
+	_, err = s.CreateModule(topo.Module{Name: "m", SetID: set.ID(), BizID: 1})
+	assert.ErrorIs(t, err, topo.ErrNoSet)
+}
+
 // TestModuleKeepsOnlyFieldsOtherThanTheDefaults: a module's fields that the model's defaults
 // give as they are are not kept, on a create, an update, a put and a load alike; its record is
 // the same, and a module made with nothing but the defaults keeps no map at all.
