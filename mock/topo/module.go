@@ -134,19 +134,37 @@ func (m Module) record(l *layout, fields keep) Record {
 // owner is the supplier account the module was stored under.
 func (m Module) owner() string { return ownerIn(m.Fields) }
 
-// nameTaken says whether another module of the set, ms, has m's name: CMDB's unique index of
-// modules is (business, set, name). The set's modules are read, which a create or an update
-// copies anyway, rather than an index of every module by name.
-func nameTaken(ms []Module, m *Module) bool {
-	return slices.ContainsFunc(ms, func(x Module) bool { return x.ID != m.ID && x.BizID == m.BizID && x.Name == m.Name })
+// scanModules is how many modules a set holds before their names are found in an index of the
+// set's rather than by reading them.
+const scanModules = 64
+
+// nameTaken says whether another module of the set has m's name: CMDB's unique index of modules
+// is (business, set, name), and a set's modules are all of its business. A set of a few modules
+// is read; a larger one's names are indexed the first time they are checked, so that a check
+// costs the same in a set of thousands. s.mu is held for writing.
+func (s *Store) nameTaken(set *row, m *Module) bool {
+	if len(set.modules) <= scanModules {
+		return slices.ContainsFunc(set.modules, func(x Module) bool { return x.ID != m.ID && x.Name == m.Name })
+	}
+	names, ok := s.moduleNames[set.id]
+	if !ok {
+		names = make(map[string]int64, len(set.modules))
+		for _, x := range set.modules {
+			names[x.Name] = x.ID
+		}
+		s.moduleNames[set.id] = names
+	}
+	id, taken := names[m.Name]
+	return taken && id != m.ID
 }
 
 // setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
-// of modules by id; s.mu is held.
+// of modules by id; the set's index of names, if it had one, is dropped. s.mu is held.
 func (s *Store) setModules(r *row, ms []Module) {
 	for _, m := range r.modules {
 		delete(s.moduleSets, m.ID)
 	}
+	delete(s.moduleNames, r.id)
 	r.modules = ms
 	for i := range ms {
 		s.moduleSets[ms[i].ID] = r.id
@@ -162,13 +180,14 @@ func (s *Store) modulesOf(setID int64) []Module {
 }
 
 // CreateModule stores a module under the next module id and returns its record: ErrNoSet when
-// its set is not stored. As in CMDB, the id is taken before the name is checked, so a duplicate
-// uses one up.
+// its set is not stored in its business. As in CMDB, the id is taken before the name is checked,
+// so a duplicate uses one up. The module is appended to its set's modules in place, past what
+// any copy of the row reads: a create costs the same in a set of thousands as in a set of one.
 func (s *Store) CreateModule(m Module) (Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slot, ok := s.sets[m.SetID]
-	if !ok {
+	if !ok || s.slab.at(slot).biz != m.BizID {
 		return nil, ErrNoSet
 	}
 	if len(s.moduleSets) >= s.moduleLimit {
@@ -177,11 +196,15 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 	m.ID = s.nextModuleID
 	s.nextModuleID++
 	set := s.slab.at(slot)
-	if nameTaken(set.modules, &m) {
+	if s.nameTaken(set, &m) {
 		return nil, ErrDuplicateModule
 	}
 	m.own(s.users)
-	s.setModules(set, append(slices.Clone(set.modules), m))
+	set.modules = append(set.modules, m)
+	s.moduleSets[m.ID] = set.id
+	if names, ok := s.moduleNames[set.id]; ok {
+		names[m.Name] = m.ID
+	}
 	return m.record(s.layout, nil), nil
 }
 
@@ -211,13 +234,17 @@ func (s *Store) UpdateModule(m Module) error {
 		return ErrNoModule
 	}
 	set := s.slab.at(s.sets[m.SetID])
-	if nameTaken(set.modules, &m) {
+	if s.nameTaken(set, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
 	ms := slices.Clone(set.modules)
 	ms[slices.IndexFunc(ms, func(x Module) bool { return x.ID == m.ID })] = m
-	s.setModules(set, ms)
+	set.modules = ms // the same ids
+	if names, ok := s.moduleNames[set.id]; ok {
+		delete(names, old.Name)
+		names[m.Name] = m.ID
+	}
 	return nil
 }
 
@@ -228,7 +255,11 @@ func (s *Store) DeleteModule(bizID, setID, id int64) {
 	defer s.mu.Unlock()
 	if m, ok := s.module(id); ok && m.BizID == bizID && m.SetID == setID {
 		set := s.slab.at(s.sets[setID])
-		s.setModules(set, slices.DeleteFunc(slices.Clone(set.modules), func(x Module) bool { return x.ID == id }))
+		set.modules = slices.DeleteFunc(slices.Clone(set.modules), func(x Module) bool { return x.ID == id })
+		delete(s.moduleSets, id)
+		if names, ok := s.moduleNames[setID]; ok {
+			delete(names, m.Name)
+		}
 	}
 }
 

@@ -94,8 +94,9 @@ type row struct {
 	updated   int64 // last_time = bk_updated_at, in Unix ms; 0 until an update: created
 	createdBy string
 	extra     Record // fields of a canned record the above do not hold; rare
-	// modules are the set's, in the order they were made: a slice the store never changes once
-	// a row holds it (a change stores a new one), so that a copy of the row may read it. Held
+	// modules are the set's, in the order they were made: a slice whose modules the store never
+	// changes once a row holds it, so that a copy of the row may read it. A new module is
+	// appended past what any copy reads; a change or a removal stores a new slice. Held
 	// here rather than in a map by set id, and with no index of modules by name, a million sets
 	// with a module each (MODULES=1 bench/state.sh's store) load in 3.31-3.77 s rather than
 	// 4.06-4.59 s, at a peak of 801-827 MB rather than 963-1,000, and save in 2.21-2.65 s rather

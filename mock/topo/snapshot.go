@@ -247,11 +247,14 @@ func (rs *restorer) addModule(m Module) error {
 	if !ok {
 		return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
 	}
+	set := rs.rows.at(slot)
+	if m.BizID != set.biz {
+		return fmt.Errorf("saved module %d is of business %d, its set %d of business %d", m.ID, m.BizID, m.SetID, set.biz)
+	}
 	if !added(rs.moduleSets, m.ID, m.SetID) || m.ID <= 0 {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 	}
 	m.own(rs.users)
-	set := rs.rows.at(slot)
 	set.modules = append(set.modules, m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
@@ -277,7 +280,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
-	st.moduleSets, st.users = rs.moduleSets, rs.users
+	st.moduleSets, st.moduleNames, st.users = rs.moduleSets, map[int64]map[string]int64{}, rs.users
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true

@@ -304,6 +304,9 @@ func TestRestoreValidates(t *testing.T) {
 		"a module of no saved set": bad(func(st *topo.State) {
 			st.Modules = append(st.Modules, topo.Module{ID: 50, Name: "m", SetID: 77, BizID: 1})
 		}),
+		"a module of another business than its set's": bad(func(st *topo.State) {
+			st.Modules = append(st.Modules, topo.Module{ID: 50, Name: "m", SetID: st.Modules[0].SetID, BizID: st.Modules[0].BizID + 1})
+		}),
 	}
 	for name, st := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -395,53 +398,136 @@ func TestReadStateKeepsModuleNumbersAsWritten(t *testing.T) {
 // TestModuleNameIsUniqueInItsSet: CMDB's unique index of modules is (business, set, name). A
 // create or an update to a name another module of the set holds is refused; the same name in
 // another set, an update that keeps a module's own name, and a name freed by a delete, an
-// update or a put are not.
+// update or a put are not. The same in a set of a few modules and in one of many.
 func TestModuleNameIsUniqueInItsSet(t *testing.T) {
-	s := newStore(10)
-	one, err := s.Create(draft(1, 1, "one"), nil)
+	for _, fill := range []int{0, 300} {
+		t.Run(fmt.Sprint(fill, " other modules"), func(t *testing.T) {
+			s := newStore(100)
+			one, err := s.Create(draft(1, 1, "one"), nil)
+			require.NoError(t, err)
+			two, err := s.Create(draft(1, 1, "two"), nil)
+			require.NoError(t, err)
+			create := func(set int64, name string) (int64, error) {
+				rec, err := s.CreateModule(topo.Module{Name: name, SetID: set, BizID: 1})
+				if err != nil {
+					return 0, err
+				}
+				return rec["bk_module_id"].(int64), nil
+			}
+			rename := func(id int64, name string) error {
+				m, ok := s.Module(id)
+				require.True(t, ok)
+				m.Name = name
+				return s.UpdateModule(m)
+			}
+			others := func(prefix string) {
+				for i := range fill {
+					_, err := create(one.ID(), fmt.Sprint(prefix, i))
+					require.NoError(t, err)
+				}
+			}
+
+			others("f-")
+			a, err := create(one.ID(), "a")
+			require.NoError(t, err)
+			b, err := create(one.ID(), "b")
+			require.NoError(t, err)
+			_, err = create(one.ID(), "a")
+			assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a name the set holds")
+			_, err = create(two.ID(), "a")
+			assert.NoError(t, err, "the same name in another set")
+			if fill > 0 {
+				_, err = create(one.ID(), "f-0")
+				assert.ErrorIs(t, err, topo.ErrDuplicateModule, "the set's first module's name")
+			}
+
+			assert.ErrorIs(t, rename(b, "a"), topo.ErrDuplicateModule, "renamed to another module's name")
+			assert.NoError(t, rename(a, "a"), "its own name kept")
+			assert.NoError(t, rename(a, "c"), "renamed")
+			_, err = create(one.ID(), "a")
+			assert.NoError(t, err, "the name its module left")
+			_, err = create(one.ID(), "c")
+			assert.ErrorIs(t, err, topo.ErrDuplicateModule, "the name its module took")
+
+			s.DeleteModule(1, one.ID(), b)
+			_, err = create(one.ID(), "b")
+			assert.NoError(t, err, "the name of a deleted module")
+
+			s.Put(one.ID(), draft(1, 1, "one"), []topo.Module{{ID: 9000, Name: "put"}})
+			others("g-")
+			_, err = create(one.ID(), "a")
+			assert.NoError(t, err, "the set's modules replaced by a put")
+			_, err = create(one.ID(), "put")
+			assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a module a put made")
+			_, err = create(one.ID(), "a")
+			assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a module made after the put")
+		})
+	}
+}
+
+// TestStateCopiedWhileModulesAreMade: a state written from a copy of the store while modules
+// are made in its sets, and deleted and renamed, writes the modules of the moment it was copied:
+// a module appended to a set's modules is past what the copy reads (the race detector watches).
+func TestStateCopiedWhileModulesAreMade(t *testing.T) {
+	s := newStore(100)
+	set, err := s.Create(draft(1, 1, "a"), nil)
 	require.NoError(t, err)
-	two, err := s.Create(draft(1, 1, "two"), nil)
-	require.NoError(t, err)
-	create := func(set int64, name string) (int64, error) {
-		rec, err := s.CreateModule(topo.Module{Name: name, SetID: set, BizID: 1})
-		if err != nil {
-			return 0, err
+	for i := range 100 {
+		_, err := s.CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: set.ID(), BizID: 1})
+		require.NoError(t, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 500 {
+			rec, err := s.CreateModule(topo.Module{Name: fmt.Sprint("n", i), SetID: set.ID(), BizID: 1})
+			if !assert.NoError(t, err) {
+				return
+			}
+			id := rec["bk_module_id"].(int64)
+			if i%3 == 0 {
+				s.DeleteModule(1, set.ID(), id)
+			} else if m, ok := s.Module(id); ok && i%3 == 1 {
+				m.Name += "-renamed"
+				assert.NoError(t, s.UpdateModule(m))
+			}
 		}
-		return rec["bk_module_id"].(int64), nil
+	}()
+	for range 50 {
+		want := len(s.Modules(set.ID()))
+		write := s.StateWriter()
+		var buf bytes.Buffer
+		require.NoError(t, write(&buf))
+		back := newStore(100)
+		require.NoError(t, back.ReadState(&buf), "a state that loads: each module once")
+		assert.GreaterOrEqual(t, len(back.Modules(set.ID())), want, "the modules when copied, or more")
 	}
-	rename := func(id int64, name string) error {
-		m, ok := s.Module(id)
-		require.True(t, ok)
-		m.Name = name
-		return s.UpdateModule(m)
+	<-done
+}
+
+// TestModuleCreateCostDoesNotGrowWithItsSet: a module made in a set of thousands allocates
+// about what one made in a set of one does, where copying the set's modules each time made
+// every create cost the size of its set (and the set's thousandth module a thousand times
+// more work than its first).
+func TestModuleCreateCostDoesNotGrowWithItsSet(t *testing.T) {
+	s := newStore(1000) // room for 10,000 modules
+	set, err := s.Create(draft(1, 1, "big"), nil)
+	require.NoError(t, err)
+	for i := range 5000 {
+		_, err := s.CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: set.ID(), BizID: 1})
+		require.NoError(t, err)
 	}
-
-	a, err := create(one.ID(), "a")
-	require.NoError(t, err)
-	b, err := create(one.ID(), "b")
-	require.NoError(t, err)
-	_, err = create(one.ID(), "a")
-	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a name the set holds")
-	_, err = create(two.ID(), "a")
-	assert.NoError(t, err, "the same name in another set")
-
-	assert.ErrorIs(t, rename(b, "a"), topo.ErrDuplicateModule, "renamed to another module's name")
-	assert.NoError(t, rename(a, "a"), "its own name kept")
-	assert.NoError(t, rename(a, "c"), "renamed")
-	_, err = create(one.ID(), "a")
-	assert.NoError(t, err, "the name its module left")
-	_, err = create(one.ID(), "c")
-	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "the name its module took")
-
-	s.DeleteModule(1, one.ID(), b)
-	_, err = create(one.ID(), "b")
-	assert.NoError(t, err, "the name of a deleted module")
-
-	s.Put(one.ID(), draft(1, 1, "one"), []topo.Module{{ID: 90, Name: "put"}})
-	_, err = create(one.ID(), "a")
-	assert.NoError(t, err, "the set's modules replaced by a put")
-	_, err = create(one.ID(), "put")
-	assert.ErrorIs(t, err, topo.ErrDuplicateModule, "a module a put made")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const creates = 1000
+	for i := range creates {
+		_, err := s.CreateModule(topo.Module{Name: fmt.Sprint("n", i), SetID: set.ID(), BizID: 1})
+		require.NoError(t, err)
+	}
+	runtime.ReadMemStats(&after)
+	perCreate := (after.TotalAlloc - before.TotalAlloc) / creates
+	// The set's modules are 5,000 x 112 bytes: a copy each create would be 560 KB.
+	assert.Less(t, perCreate, uint64(16<<10), "bytes allocated a create in a set of 5,000 modules")
 }
 
 // TestCreateModuleNeedsItsSet: a module is stored in a set the store holds, or not at all; a
@@ -453,6 +539,8 @@ func TestCreateModuleNeedsItsSet(t *testing.T) {
 
 	set, err := s.Create(draft(1, 1, "a"), nil)
 	require.NoError(t, err)
+	_, err = s.CreateModule(topo.Module{Name: "m", SetID: set.ID(), BizID: 2})
+	assert.ErrorIs(t, err, topo.ErrNoSet, "a set of another business")
 	rec, err := s.CreateModule(topo.Module{Name: "m", SetID: set.ID(), BizID: 1})
 	require.NoError(t, err)
 	id := rec["bk_module_id"].(int64)
