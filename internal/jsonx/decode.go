@@ -195,12 +195,21 @@ func (p *jsonParser) value(depth int) (any, error) {
 	return nil, ErrSyntax
 }
 
-// skip reads a value as value does, keeping none of it unless it is an object or a list.
+// skip reads a value as value does, keeping none of it: an object's or a list's members are
+// walked, not gathered.
 func (p *jsonParser) skip(depth int) error {
 	var err error
 	switch {
 	case p.i >= len(p.data):
 		return ErrSyntax
+	case p.data[p.i] == '{' || p.data[p.i] == '[':
+		if depth >= p.maxDepth {
+			return ErrTooDeep
+		}
+		if p.data[p.i] == '{' {
+			return p.members(func(string) error { return p.skip(depth + 1) })
+		}
+		return p.elements(func() error { return p.skip(depth + 1) })
 	case p.data[p.i] == '"':
 		_, err = p.string()
 	case p.data[p.i] == '-' || p.data[p.i] >= '0' && p.data[p.i] <= '9':
@@ -266,22 +275,34 @@ func (p *jsonParser) members(value func(key string) error) error {
 }
 
 func (p *jsonParser) array(depth int) (any, error) {
-	p.i++ // [
 	list := []any{}
+	err := p.elements(func() error {
+		v, err := p.value(depth)
+		list = append(list, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// elements reads a list's elements, p at its "[": for each, value with p at the element, which
+// value reads.
+func (p *jsonParser) elements(value func() error) error {
+	p.i++ // [
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
-		return list, nil
+		return nil
 	}
 	for {
 		p.space()
-		v, err := p.value(depth)
-		if err != nil {
-			return nil, err
+		if err := value(); err != nil {
+			return err
 		}
-		list = append(list, v)
 		if done, err := p.after(']'); done || err != nil {
-			return list, err
+			return err
 		}
 	}
 }

@@ -240,18 +240,22 @@ func TestMembersStopsAtAnError(t *testing.T) {
 }
 
 // BenchmarkMembers reads a saved set of bench/state.sh's file by Members, its values as text,
-// and by Parse into a map.
+// and by Parse into a map; and a saved module with fields by Members, which leaves its object
+// and its list as text too.
 func BenchmarkMembers(b *testing.B) {
 	set := `{"bk_biz_id":1,"bk_capacity":8676,"bk_created_at":"2026-12-06T10:52:36.366+08:00","bk_created_by":"admin","bk_parent_id":1,"bk_service_status":"2","bk_set_desc":"Hang kiss way troop completely tonight was into.","bk_set_env":"2","bk_set_id":508,"bk_set_name":"teamwash-stage","bk_supplier_account":"0","bk_updated_at":"2026-12-06T10:52:36.366+08:00","bk_updated_by":null,"create_time":"2026-12-06T10:52:36.366+08:00","default":0,"description":"Whose cast yourselves would heavily for bakery have.","last_time":"2026-12-06T10:52:36.366+08:00","set_template_id":0,"set_template_version":null}`
-	b.Run("Members", func(b *testing.B) {
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			if err := Members(set, 100, func(_, raw string) error { n += len(raw); return nil }); err != nil {
-				b.Fatal(err)
+	module := `{"bk_module_id":7,"bk_module_name":"gamesvr","bk_set_id":3,"bk_biz_id":2,"service_template_id":0,"default":0,"created":1733450000000,"fields":{"bk_module_type":"2","operator":["alice","bob"],"custom":{"k":[1,2,{"x":null}]}}}`
+	for _, c := range []struct{ name, text string }{{"Members", set}, {"Members of a module with fields", module}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if err := Members(c.text, 100, func(_, raw string) error { n += len(raw); return nil }); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 	b.Run("Parse", func(b *testing.B) {
 		var st Stock
 		b.ReportAllocs()
