@@ -87,17 +87,14 @@ func (s *Store) DeleteNode(id int64) {
 		delete(s.nodeNames, s.nodes[nid].key())
 		delete(s.nodes, nid)
 	}
-	var under []idSlot // the business's sets under the nodes gone, read before any is removed
-	for setID, slot := range s.names.setsOf(node.BizID) {
+	var under []uint32 // the slots of the business's sets under the nodes gone, read before any is removed
+	for _, slot := range s.names.setsOf(node.BizID) {
 		if r := s.slab.at(slot); r.def == 0 && gone[r.parent] {
-			under = append(under, idSlot{setID, slot})
+			under = append(under, slot)
 		}
 	}
-	for _, set := range under {
-		delete(s.sets, set.id)
-		s.setModules(s.slab.at(set.slot), nil)
-		s.names.remove(set.slot)
-		s.slab.release(set.slot)
+	for _, slot := range under {
+		s.removeSet(slot)
 	}
 }
 

@@ -350,9 +350,7 @@ func (s *Store) put(sd Seed) {
 	r.id = sd.ID
 	modules := sd.Modules
 	if old, ok := s.sets[r.id]; ok { // a set of that id is replaced
-		s.setModules(s.slab.at(old), nil)
-		s.names.remove(old)
-		s.slab.release(old)
+		s.removeSet(old)
 	}
 	slot := s.slab.add(r)
 	s.sets[r.id] = slot
@@ -474,12 +472,19 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 		if _, ok := s.sets[id]; !ok {
 			continue // listed twice
 		}
-		delete(s.sets, id)
-		s.setModules(s.slab.at(slot), nil)
-		s.names.remove(slot)
-		s.slab.release(slot)
+		s.removeSet(slot)
 	}
 	return nil
+}
+
+// removeSet takes the set in slot out of the store with its modules: out of the indexes, its
+// modules first (they are found through the row), then its slot given back. s.mu is held.
+func (s *Store) removeSet(slot uint32) {
+	r := s.slab.at(slot)
+	delete(s.sets, r.id)
+	s.setModules(r, nil)
+	s.names.remove(slot)
+	s.slab.release(slot)
 }
 
 // Update writes a set of a business anew from d, keeping its id, business, parent and modules.
