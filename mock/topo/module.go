@@ -190,12 +190,12 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 	if !ok || s.slab.at(slot).biz != m.BizID {
 		return nil, ErrNoSet
 	}
+	set := s.slab.at(slot)
 	if len(s.moduleSets) >= s.moduleLimit {
 		return nil, ErrModulesFull
 	}
 	m.ID = s.nextModuleID
 	s.nextModuleID++
-	set := s.slab.at(slot)
 	if s.nameTaken(set, &m) {
 		return nil, ErrDuplicateModule
 	}
@@ -216,12 +216,22 @@ func (s *Store) Module(id int64) (Module, bool) {
 }
 
 func (s *Store) module(id int64) (Module, bool) {
-	setID, ok := s.moduleSets[id]
+	set, i, ok := s.moduleAt(id)
 	if !ok {
 		return Module{}, false
 	}
-	ms := s.modulesOf(setID)
-	return ms[slices.IndexFunc(ms, func(m Module) bool { return m.ID == id })], true
+	return set.modules[i], true
+}
+
+// moduleAt finds the module with the given id: its set's row and its place in the set's
+// modules. s.mu is held.
+func (s *Store) moduleAt(id int64) (set *row, i int, ok bool) {
+	setID, ok := s.moduleSets[id]
+	if !ok {
+		return nil, 0, false
+	}
+	set = s.slab.at(s.sets[setID])
+	return set, slices.IndexFunc(set.modules, func(m Module) bool { return m.ID == id }), true
 }
 
 // UpdateModule writes a module anew, keeping its id, business and set: ErrNoModule when it is
@@ -229,20 +239,20 @@ func (s *Store) module(id int64) (Module, bool) {
 func (s *Store) UpdateModule(m Module) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.module(m.ID)
-	if !ok || old.BizID != m.BizID || old.SetID != m.SetID {
+	set, i, ok := s.moduleAt(m.ID)
+	if !ok || set.modules[i].BizID != m.BizID || set.modules[i].SetID != m.SetID {
 		return ErrNoModule
 	}
-	set := s.slab.at(s.sets[m.SetID])
+	oldName := set.modules[i].Name
 	if s.nameTaken(set, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
 	ms := slices.Clone(set.modules)
-	ms[slices.IndexFunc(ms, func(x Module) bool { return x.ID == m.ID })] = m
+	ms[i] = m
 	set.modules = ms // the same ids
 	if names, ok := s.moduleNames[set.id]; ok {
-		delete(names, old.Name)
+		delete(names, oldName)
 		names[m.Name] = m.ID
 	}
 	return nil
@@ -253,14 +263,15 @@ func (s *Store) UpdateModule(m Module) error {
 func (s *Store) DeleteModule(bizID, setID, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if m, ok := s.module(id); ok && m.BizID == bizID && m.SetID == setID {
-		set := s.slab.at(s.sets[setID])
-		set.modules = slices.DeleteFunc(slices.Clone(set.modules), func(x Module) bool { return x.ID == id })
-		delete(s.moduleSets, id)
-		if names, ok := s.moduleNames[setID]; ok {
-			delete(names, m.Name)
-		}
+	set, i, ok := s.moduleAt(id)
+	if !ok || set.modules[i].BizID != bizID || set.modules[i].SetID != setID {
+		return
 	}
+	if names, ok := s.moduleNames[setID]; ok {
+		delete(names, set.modules[i].Name)
+	}
+	set.modules = slices.Delete(slices.Clone(set.modules), i, i+1)
+	delete(s.moduleSets, id)
 }
 
 // ModuleQuery selects modules of a business, as search_module and find_module_batch do.
