@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -357,4 +358,45 @@ func BenchmarkCreate(b *testing.B) {
 	}
 	b.ReportMetric(float64(slowest.Microseconds()), "slowest-us")
 	b.ReportMetric(float64(slowestAt), "slowest-create")
+}
+
+// BenchmarkModuleChangeInALargeSet renames a module of a set of a million modules, and deletes
+// one and makes another: what each costs must be a block of the set's modules, not the set.
+func BenchmarkModuleChangeInALargeSet(b *testing.B) {
+	const size = 1_000_000
+	s := newStore(size / topo.ModulesPerSet)
+	set, err := s.Create(draft(1, 1, "big"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]int64, 0, size)
+	for i := range size {
+		rec, err := s.CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: set.ID(), BizID: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, rec["bk_module_id"].(int64))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.Run("update", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			m := topo.Module{ID: ids[rng.IntN(len(ids))], Name: fmt.Sprint("u", i), SetID: set.ID(), BizID: 1}
+			if err := s.UpdateModule(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("delete and create", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			at := rng.IntN(len(ids))
+			s.DeleteModule(1, set.ID(), ids[at])
+			rec, err := s.CreateModule(topo.Module{Name: fmt.Sprint("c", i), SetID: set.ID(), BizID: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[at] = rec["bk_module_id"].(int64)
+		}
+	})
 }

@@ -143,13 +143,18 @@ const scanModules = 64
 // is read; a larger one's names are indexed the first time they are checked, so that a check
 // costs the same in a set of thousands. s.mu is held for writing.
 func (s *Store) nameTaken(set *row, m *Module) bool {
-	if len(set.modules) <= scanModules {
-		return slices.ContainsFunc(set.modules, func(x Module) bool { return x.ID != m.ID && x.Name == m.Name })
+	if set.modules.len() <= scanModules {
+		for x := range set.modules.all() {
+			if x.ID != m.ID && x.Name == m.Name {
+				return true
+			}
+		}
+		return false
 	}
 	names, ok := s.moduleNames[set.id]
 	if !ok {
-		names = make(map[string]int64, len(set.modules))
-		for _, x := range set.modules {
+		names = make(map[string]int64, set.modules.len())
+		for x := range set.modules.all() {
 			names[x.Name] = x.ID
 		}
 		s.moduleNames[set.id] = names
@@ -160,23 +165,23 @@ func (s *Store) nameTaken(set *row, m *Module) bool {
 
 // setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
 // of modules by id; the set's index of names, if it had one, is dropped. s.mu is held.
-func (s *Store) setModules(r *row, ms []Module) {
-	for _, m := range r.modules {
+func (s *Store) setModules(r *row, ms moduleList) {
+	for m := range r.modules.all() {
 		delete(s.moduleSets, m.ID)
 	}
 	delete(s.moduleNames, r.id)
 	r.modules = ms
-	for i := range ms {
-		s.moduleSets[ms[i].ID] = r.id
+	for m := range ms.all() {
+		s.moduleSets[m.ID] = r.id
 	}
 }
 
 // modulesOf returns the modules of a set, none when it is not stored; s.mu is held.
-func (s *Store) modulesOf(setID int64) []Module {
+func (s *Store) modulesOf(setID int64) moduleList {
 	if slot, ok := s.sets[setID]; ok {
 		return s.slab.at(slot).modules
 	}
-	return nil
+	return moduleList{}
 }
 
 // CreateModule stores a module under the next module id and returns its record: ErrNoSet when
@@ -200,7 +205,7 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 		return nil, ErrDuplicateModule
 	}
 	m.own(s.users)
-	set.modules = append(set.modules, m)
+	set.modules = set.modules.add(m)
 	s.moduleSets[m.ID] = set.id
 	if names, ok := s.moduleNames[set.id]; ok {
 		names[m.Name] = m.ID
@@ -216,22 +221,23 @@ func (s *Store) Module(id int64) (Module, bool) {
 }
 
 func (s *Store) module(id int64) (Module, bool) {
-	set, i, ok := s.moduleAt(id)
+	set, at, ok := s.moduleAt(id)
 	if !ok {
 		return Module{}, false
 	}
-	return set.modules[i], true
+	return *set.modules.at(at), true
 }
 
 // moduleAt finds the module with the given id: its set's row and its place in the set's
 // modules. s.mu is held.
-func (s *Store) moduleAt(id int64) (set *row, i int, ok bool) {
+func (s *Store) moduleAt(id int64) (set *row, at place, ok bool) {
 	setID, ok := s.moduleSets[id]
 	if !ok {
-		return nil, 0, false
+		return nil, place{}, false
 	}
 	set = s.slab.at(s.sets[setID])
-	return set, slices.IndexFunc(set.modules, func(m Module) bool { return m.ID == id }), true
+	at, ok = set.modules.find(id)
+	return set, at, ok
 }
 
 // UpdateModule writes a module anew, keeping its id, business and set: ErrNoModule when it is
@@ -239,18 +245,16 @@ func (s *Store) moduleAt(id int64) (set *row, i int, ok bool) {
 func (s *Store) UpdateModule(m Module) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	set, i, ok := s.moduleAt(m.ID)
-	if !ok || set.modules[i].BizID != m.BizID || set.modules[i].SetID != m.SetID {
+	set, at, ok := s.moduleAt(m.ID)
+	if !ok || set.modules.at(at).BizID != m.BizID || set.modules.at(at).SetID != m.SetID {
 		return ErrNoModule
 	}
-	oldName := set.modules[i].Name
+	oldName := set.modules.at(at).Name
 	if s.nameTaken(set, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
-	ms := slices.Clone(set.modules)
-	ms[i] = m
-	set.modules = ms // the same ids
+	set.modules = set.modules.with(at, m)
 	if names, ok := s.moduleNames[set.id]; ok {
 		delete(names, oldName)
 		names[m.Name] = m.ID
@@ -263,14 +267,14 @@ func (s *Store) UpdateModule(m Module) error {
 func (s *Store) DeleteModule(bizID, setID, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	set, i, ok := s.moduleAt(id)
-	if !ok || set.modules[i].BizID != bizID || set.modules[i].SetID != setID {
+	set, at, ok := s.moduleAt(id)
+	if !ok || set.modules.at(at).BizID != bizID || set.modules.at(at).SetID != setID {
 		return
 	}
 	if names, ok := s.moduleNames[setID]; ok {
-		delete(names, set.modules[i].Name)
+		delete(names, set.modules.at(at).Name)
 	}
-	set.modules = slices.Delete(slices.Clone(set.modules), i, i+1)
+	set.modules = set.modules.without(at)
 	delete(s.moduleSets, id)
 }
 
@@ -312,7 +316,7 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 	var setIDs []int64
 	switch {
 	case q.SetID != 0:
-		if len(s.modulesOf(q.SetID)) > 0 {
+		if s.modulesOf(q.SetID).len() > 0 {
 			setIDs = []int64{q.SetID}
 		}
 	case q.IDs != nil:
@@ -336,16 +340,19 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 		s.mu.RLock()
 		for read := 0; next < len(setIDs) && read < scanSlice; next++ {
 			ms := s.modulesOf(setIDs[next]) // none when the set went meanwhile
-			read += len(ms) + 1
-			for i := range ms {
-				m := &ms[i]
-				if m.BizID != q.BizID || want != nil && !want[m.ID] || len(q.Owners) > 0 && !slices.Contains(q.Owners, m.owner()) {
-					continue
-				}
-				var ok bool
-				if ok, scratch = matchesValues(m, terms, scratch, s.layout); ok {
-					count++
-					scratch = offerValues(top, m.ID, m, scratch, s.layout)
+			read += ms.len() + 1
+			for k := range ms.nblocks() {
+				b := ms.block(k)
+				for i := range b {
+					m := &b[i]
+					if m.BizID != q.BizID || want != nil && !want[m.ID] || len(q.Owners) > 0 && !slices.Contains(q.Owners, m.owner()) {
+						continue
+					}
+					var ok bool
+					if ok, scratch = matchesValues(m, terms, scratch, s.layout); ok {
+						count++
+						scratch = offerValues(top, m.ID, m, scratch, s.layout)
+					}
 				}
 			}
 		}
@@ -356,7 +363,7 @@ func (s *Store) SearchModules(ctx context.Context, q ModuleQuery) (int, []Record
 
 // appendField appends a field of the module's record as JSON text, without making the record; l
 // writes its times. A search reads a stored module through a pointer: modules in the store are
-// never changed in place (a change stores a new slice), so it may be read once the lock is let go.
+// never changed in place (moduleList), so it may be read once the lock is let go.
 func (m *Module) appendField(b []byte, field string, l *layout) []byte {
 	switch field {
 	case "bk_module_id":
@@ -498,14 +505,14 @@ func (s *Store) BuiltInModules(bizID int64) []Module {
 	s.mu.RLock()
 	var out []Module
 	for _, slot := range s.names.setsOf(bizID) {
-		for _, m := range s.slab.at(slot).modules {
+		for m := range s.slab.at(slot).modules.all() {
 			if m.BizID == bizID && m.Default != 0 {
-				out = append(out, m)
+				out = append(out, *m)
 			}
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, byModuleID)
 	return out
 }
 

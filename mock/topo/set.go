@@ -94,14 +94,12 @@ type row struct {
 	updated   int64 // last_time = bk_updated_at, in Unix ms; 0 until an update: created
 	createdBy string
 	extra     Record // fields of a canned record the above do not hold; rare
-	// modules are the set's, in the order they were made: a slice whose modules the store never
-	// changes once a row holds it, so that a copy of the row may read it. A new module is
-	// appended past what any copy reads; a change or a removal stores a new slice. Held
-	// here rather than in a map by set id, and with no index of modules by name, a million sets
+	// modules are the set's (moduleList says how a copy of the row may read them). Held here
+	// rather than in a map by set id, and with no index of modules by name, a million sets
 	// with a module each (MODULES=1 bench/state.sh's store) load in 3.31-3.77 s rather than
 	// 4.06-4.59 s, at a peak of 801-827 MB rather than 963-1,000, and save in 2.21-2.65 s rather
 	// than 2.62-2.88 (three starts and stops of each build in turns; 2026-12-06).
-	modules []Module
+	modules moduleList
 }
 
 // layout is how a store writes its rows: every key, in alphabetical order, and where its value

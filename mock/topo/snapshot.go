@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func (st *Store) Snapshot() State {
 	for _, slot := range st.sets {
 		r := st.slab.at(slot)
 		out.Sets = append(out.Sets, st.layout.record(r))
-		out.Modules = append(out.Modules, r.modules...)
+		out.Modules = r.modules.appendTo(out.Modules)
 	}
 	out.Nodes = st.madeNodes()
 	return out
@@ -80,8 +81,8 @@ func (st *Store) StateWriter() func(io.Writer) error {
 	st.mu.RLock()
 	// The sets in the order of their slots, and the modules in their sets' order (every module
 	// is of a set the store holds, as a load checks): one store is always written as one text.
-	// A set's modules are a slice the store never changes once it holds it (a change stores a
-	// new one): the copy takes the slices, not the modules.
+	// The copy takes a set's list of modules, not the modules, which the store never changes
+	// in place (moduleList).
 	rows := make([]row, 0, len(st.sets))
 	for slot := range st.slab.size() {
 		if r := st.slab.at(slot); r.id != 0 {
@@ -131,12 +132,12 @@ func (st *Store) writeState(w io.Writer, head State, rows []row) error {
 	var keys []string
 	first := true
 	for _, r := range rows {
-		for i := range r.modules {
+		for m := range r.modules.all() {
 			if !first {
 				b = append(b, ',')
 			}
 			first = false
-			b, keys = appendModuleJSON(b, &r.modules[i], keys)
+			b, keys = appendModuleJSON(b, m, keys)
 			if err := flush(); err != nil {
 				return err
 			}
@@ -194,6 +195,7 @@ type restorer struct {
 	// moduleSets is the store's index of the modules, kept as they come: a module's set by its
 	// id, which is unique. The modules themselves are in their sets' rows.
 	moduleSets map[int64]int64
+	unsorted   map[uint32]bool   // the sets whose modules were not saved in the order of their ids
 	users      map[string]string // one copy of each user the sets and modules were made by
 	nodes      []Node            // made by calls
 	model      json.RawMessage   // the model the state was written under
@@ -207,7 +209,7 @@ func (st *Store) restorer() *restorer {
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
 	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
-		moduleSets: map[int64]int64{}, users: map[string]string{}, nextSet: 1, nextModule: 1}
+		moduleSets: map[int64]int64{}, unsorted: map[uint32]bool{}, users: map[string]string{}, nextSet: 1, nextModule: 1}
 }
 
 // addSet adds a set of a snapshot, read as its saved text is.
@@ -255,7 +257,10 @@ func (rs *restorer) addModule(m Module) error {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 	}
 	m.own(rs.users)
-	set.modules = append(set.modules, m)
+	if last := set.modules.last(); last != nil && last.ID > m.ID {
+		rs.unsorted[slot] = true // put in order at finish
+	}
+	set.modules = set.modules.add(m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
 }
@@ -277,6 +282,12 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 		}
 	}
 	rs.names.sortIDs()
+	for slot := range rs.unsorted {
+		r := rs.rows.at(slot)
+		ms := r.modules.appendTo(nil)
+		slices.SortFunc(ms, byModuleID)
+		r.modules = listOf(ms)
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names

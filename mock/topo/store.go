@@ -366,7 +366,8 @@ func (s *Store) put(sd Seed) {
 		own = append(own, m)
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
-	s.setModules(s.slab.at(slot), own)
+	slices.SortFunc(own, byModuleID) // a fixture's, in any order
+	s.setModules(s.slab.at(slot), listOf(own))
 }
 
 // Create stores a set under the next set id, creates one module per template, and returns the
@@ -396,7 +397,7 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 				ServiceCategoryID: t.ServiceCategoryID, SetTemplateID: r.template, Created: r.created, CreatedBy: r.createdBy}
 			s.nextModuleID++
 		}
-		s.setModules(s.slab.at(slot), ms)
+		s.setModules(s.slab.at(slot), listOf(ms))
 	}
 	return Set{r: r, l: s.layout}, nil
 }
@@ -482,7 +483,7 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 func (s *Store) removeSet(slot uint32) {
 	r := s.slab.at(slot)
 	delete(s.sets, r.id)
-	s.setModules(r, nil)
+	s.setModules(r, moduleList{})
 	s.names.remove(slot)
 	s.slab.release(slot)
 }
@@ -564,7 +565,7 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 	for id, slot := range s.names.setsOf(bizID) {
 		r := s.slab.at(slot)
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
-			Modules: slices.Clone(r.modules)})
+			Modules: r.modules.appendTo(nil)})
 	}
 	return out, false
 }
@@ -602,9 +603,7 @@ func (s *Store) rows() []row {
 func (s *Store) Modules(setID int64) []Module {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := slices.Clone(s.modulesOf(setID))
-	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	return s.modulesOf(setID).appendTo(nil)
 }
 
 // Len returns the number of sets stored, built-in ones included.
