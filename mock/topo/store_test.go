@@ -513,7 +513,8 @@ func TestModuleNameIsUniqueInItsSet(t *testing.T) {
 // TestStateCopiedWhileModulesAreMade: a state written from a copy of the store while modules
 // are made in its set, and deleted and renamed, loads, and holds the modules made before, which
 // nothing changes: a module appended to a set's modules is past what the copy reads (the race
-// detector watches).
+// detector watches). A search, which reads a set's modules after letting the lock go, finds
+// them too.
 func TestStateCopiedWhileModulesAreMade(t *testing.T) {
 	s := newStore(100)
 	set, err := s.Create(draft(1, 1, "a"), nil)
@@ -549,6 +550,13 @@ func TestStateCopiedWhileModulesAreMade(t *testing.T) {
 		require.GreaterOrEqual(t, len(kept), 100)
 		for i, m := range kept[:100] {
 			assert.Equal(t, fmt.Sprint("m", i), m.Name, "the modules made before, which nothing changes")
+		}
+		// A search reads them once the store's lock is let go, as the writer does.
+		n, page, err := s.SearchModules(context.Background(), topo.ModuleQuery{BizID: 1, SetID: set.ID(), Limit: 100})
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, n, 100)
+		for i, rec := range page {
+			assert.Equal(t, fmt.Sprint("m", i), rec["bk_module_name"], "the modules made before, which nothing changes")
 		}
 	}
 	<-done
