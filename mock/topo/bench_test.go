@@ -360,9 +360,10 @@ func BenchmarkCreate(b *testing.B) {
 	b.ReportMetric(float64(slowestAt), "slowest-create")
 }
 
-// BenchmarkModuleChangeInALargeSet renames a module of a set of a million modules, and deletes
-// one and makes another: what each costs must be a block of the set's modules, not the set.
-func BenchmarkModuleChangeInALargeSet(b *testing.B) {
+// BenchmarkLargeSet renames a module of a set of a million modules, deletes one and makes
+// another, and finds ten by their ids: what each costs must be a block of the set's modules, or
+// less, not the set.
+func BenchmarkLargeSet(b *testing.B) {
 	const size = 1_000_000
 	s := newStore(size / topo.ModulesPerSet)
 	set, err := s.Create(draft(1, 1, "big"), nil)
@@ -397,6 +398,18 @@ func BenchmarkModuleChangeInALargeSet(b *testing.B) {
 				b.Fatal(err)
 			}
 			ids[at] = rec["bk_module_id"].(int64)
+		}
+	})
+	b.Run("find ten by id", func(b *testing.B) {
+		q := topo.ModuleQuery{BizID: 1, IDs: make([]int64, 10), MaxPage: 500}
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range q.IDs {
+				q.IDs[i] = ids[rng.IntN(len(ids))]
+			}
+			if n, _, err := s.SearchModules(context.Background(), q); err != nil || n != len(q.IDs) {
+				b.Fatal(n, err)
+			}
 		}
 	})
 }

@@ -1161,6 +1161,7 @@ func TestSearchModulesReadsTheRightSets(t *testing.T) {
 		{BizID: 1}, {BizID: 2}, {BizID: 9},
 		{BizID: 1, IDs: []int64{6, 7, 6, 9, 8, 500}}, // set 3's two modules, one twice; 8 and 9 are business 2's
 		{BizID: 2, IDs: []int64{8, 9, 10, 11}},       // set 4's are gone
+		{BizID: 1, SetID: 3, IDs: []int64{6, 7, 12}}, // 12 is set 6's
 		{BizID: 1, Condition: map[string]any{"bk_module_name": "b"}, Sort: "-bk_module_id", Limit: 5},
 	} {
 		want := map[int64]bool{}
@@ -1169,7 +1170,7 @@ func TestSearchModulesReadsTheRightSets(t *testing.T) {
 		}
 		var ids []int64
 		for _, m := range all {
-			if m.BizID == q.BizID && (q.IDs == nil || want[m.ID]) && (q.Condition == nil || m.Name == "b") {
+			if m.BizID == q.BizID && (q.IDs == nil || want[m.ID]) && (q.SetID == 0 || m.SetID == q.SetID) && (q.Condition == nil || m.Name == "b") {
 				ids = append(ids, m.ID)
 			}
 		}
