@@ -138,11 +138,15 @@ func (m Module) owner() string { return ownerIn(m.Fields) }
 // set's rather than by reading them.
 const scanModules = 64
 
-// nameTaken says whether another module of the set has m's name: CMDB's unique index of modules
-// is (business, set, name), and a set's modules are all of its business. A set of a few modules
-// is read; a larger one's names are indexed the first time they are checked, so that a check
-// costs the same in a set of thousands. s.mu is held for writing.
-func (s *Store) nameTaken(set *row, m *Module) bool {
+// moduleNames are the ids of a set's modules by name, for the sets of more than scanModules
+// whose names were checked: set id -> name -> module id.
+type moduleNames map[int64]map[string]int64
+
+// taken says whether another module of the set has m's name: CMDB's unique index of modules is
+// (business, set, name), and a set's modules are all of its business. A set of a few modules is
+// read; a larger one's names are indexed the first time they are checked, so that a check costs
+// the same in a set of thousands.
+func (ns moduleNames) taken(set *row, m *Module) bool {
 	if set.modules.len() <= scanModules {
 		for x := range set.modules.all() {
 			if x.ID != m.ID && x.Name == m.Name {
@@ -151,16 +155,24 @@ func (s *Store) nameTaken(set *row, m *Module) bool {
 		}
 		return false
 	}
-	names, ok := s.moduleNames[set.id]
+	names, ok := ns[set.id]
 	if !ok {
 		names = make(map[string]int64, set.modules.len())
 		for x := range set.modules.all() {
 			names[x.Name] = x.ID
 		}
-		s.moduleNames[set.id] = names
+		ns[set.id] = names
 	}
 	id, taken := names[m.Name]
 	return taken && id != m.ID
+}
+
+// add appends m to the set's modules, and to its index of names if it has one.
+func (ns moduleNames) add(set *row, m Module) {
+	set.modules = set.modules.add(m)
+	if names, ok := ns[set.id]; ok {
+		names[m.Name] = m.ID
+	}
 }
 
 // setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
@@ -201,15 +213,12 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 	}
 	m.ID = s.nextModuleID
 	s.nextModuleID++
-	if s.nameTaken(set, &m) {
+	if s.moduleNames.taken(set, &m) {
 		return nil, ErrDuplicateModule
 	}
 	m.own(s.users)
-	set.modules = set.modules.add(m)
+	s.moduleNames.add(set, m)
 	s.moduleSets[m.ID] = set.id
-	if names, ok := s.moduleNames[set.id]; ok {
-		names[m.Name] = m.ID
-	}
 	return m.record(s.layout, nil), nil
 }
 
@@ -250,7 +259,7 @@ func (s *Store) UpdateModule(m Module) error {
 		return ErrNoModule
 	}
 	oldName := set.modules.at(at).Name
-	if s.nameTaken(set, &m) {
+	if s.moduleNames.taken(set, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)

@@ -194,14 +194,15 @@ type restorer struct {
 	names *nameIndex
 	// moduleSets is the store's index of the modules, kept as they come: a module's set by its
 	// id, which is unique. The modules themselves are in their sets' rows.
-	moduleSets map[int64]int64
-	unsorted   map[uint32]bool   // the sets whose modules were not saved in the order of their ids
-	users      map[string]string // one copy of each user the sets and modules were made by
-	nodes      []Node            // made by calls
-	model      json.RawMessage   // the model the state was written under
-	installed  int64             // when the topology was installed; 0: not saved
-	nextSet    int64
-	nextModule int64
+	moduleSets  map[int64]int64
+	moduleNames moduleNames       // as the store's, so that two modules of one name in a set are found
+	unsorted    map[uint32]bool   // the sets whose modules were not saved in the order of their ids
+	users       map[string]string // one copy of each user the sets and modules were made by
+	nodes       []Node            // made by calls
+	model       json.RawMessage   // the model the state was written under
+	installed   int64             // when the topology was installed; 0: not saved
+	nextSet     int64
+	nextModule  int64
 }
 
 func (st *Store) restorer() *restorer {
@@ -209,7 +210,8 @@ func (st *Store) restorer() *restorer {
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
 	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
-		moduleSets: map[int64]int64{}, unsorted: map[uint32]bool{}, users: map[string]string{}, nextSet: 1, nextModule: 1}
+		moduleSets: map[int64]int64{}, moduleNames: moduleNames{}, unsorted: map[uint32]bool{}, users: map[string]string{},
+		nextSet: 1, nextModule: 1}
 }
 
 // addSet adds a set of a snapshot, read as its saved text is.
@@ -256,11 +258,14 @@ func (rs *restorer) addModule(m Module) error {
 	if !added(rs.moduleSets, m.ID, m.SetID) || m.ID <= 0 {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 	}
+	if rs.moduleNames.taken(set, &m) {
+		return fmt.Errorf("two saved modules of set %d are named %q", m.SetID, m.Name)
+	}
 	m.own(rs.users)
 	if last := set.modules.last(); last != nil && last.ID > m.ID {
 		rs.unsorted[slot] = true // put in order at finish
 	}
-	set.modules = set.modules.add(m)
+	rs.moduleNames.add(set, m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
 }
@@ -291,7 +296,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
-	st.moduleSets, st.moduleNames, st.users = rs.moduleSets, map[int64]map[string]int64{}, rs.users
+	st.moduleSets, st.moduleNames, st.users = rs.moduleSets, rs.moduleNames, rs.users
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true

@@ -138,11 +138,9 @@ type Store struct {
 	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
 	moduleSets   map[int64]int64 // module id -> its set's id; the modules are in their sets' rows
-	// moduleNames are the ids of a set's modules by name, for a set of more than scanModules
-	// whose names were checked: set id -> name -> module id.
-	moduleNames map[int64]map[string]int64
-	moduleLimit int               // modules held at most
-	users       map[string]string // the users sets were created by, one copy each
+	moduleNames  moduleNames
+	moduleLimit  int               // modules held at most
+	users        map[string]string // the users sets were created by, one copy each
 	// model is the model the store's records are of, saved with its state; sameModel refuses
 	// a saved state of another.
 	model     json.RawMessage
@@ -220,7 +218,7 @@ func (s *Store) clear() {
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
-	s.moduleSets, s.moduleNames = map[int64]int64{}, map[int64]map[string]int64{}
+	s.moduleSets, s.moduleNames = map[int64]int64{}, moduleNames{}
 	s.users = map[string]string{}
 }
 

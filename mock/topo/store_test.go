@@ -359,27 +359,30 @@ func TestWriteReadState(t *testing.T) {
 	}
 
 	for name, bad := range map[string]string{
-		"another format":              `{"format":2,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`,
-		"no sets":                     `{"format":1,"next_set_id":1,"next_module_id":1}`,
-		"not JSON":                    `{"format":1,"sets":[{`,
-		"a set a string":              `{"format":1,"sets":["x"]}`,
-		"empty":                       ``,
-		"not an object":               `[1,2]`,
-		"no colon":                    `{"format" 1,"sets":[]}`,
-		"no comma":                    `{"format":1 "sets":[]}`,
-		"sets not a list":             `{"format":1,"sets":{"a":1}}`,
-		"items without a comma":       `{"format":1,"sets":[{"bk_set_id":1} {"bk_set_id":2}]}`,
-		"closes what it did not open": `{"format":1,"sets":[{"bk_set_id":1}]]}`,
-		"a module not an object":      `{"format":1,"sets":[],"modules":[5]}`,
-		"a format that is a word":     `{"format":"one","sets":[]}`,
-		"cut in a string":             `{"format":1,"sets":[{"bk_set_name":"ab`,
-		"a module's id twice":         `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":1,"bk_set_id":1},{"bk_module_id":1,"bk_set_id":1}]}`,
-		"a module of no saved set":    `{"format":1,"sets":[],"modules":[{"bk_module_id":1,"bk_set_id":1}]}`,
-		"a module's id zero":          `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":0,"bk_set_id":1}]}`,
-		"a set of a set":              `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"},{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"b"}]}`,
+		"another format":                 `{"format":2,"next_set_id":1,"next_module_id":1,"sets":[],"modules":[]}`,
+		"no sets":                        `{"format":1,"next_set_id":1,"next_module_id":1}`,
+		"not JSON":                       `{"format":1,"sets":[{`,
+		"a set a string":                 `{"format":1,"sets":["x"]}`,
+		"empty":                          ``,
+		"not an object":                  `[1,2]`,
+		"no colon":                       `{"format" 1,"sets":[]}`,
+		"no comma":                       `{"format":1 "sets":[]}`,
+		"sets not a list":                `{"format":1,"sets":{"a":1}}`,
+		"items without a comma":          `{"format":1,"sets":[{"bk_set_id":1} {"bk_set_id":2}]}`,
+		"closes what it did not open":    `{"format":1,"sets":[{"bk_set_id":1}]]}`,
+		"a module not an object":         `{"format":1,"sets":[],"modules":[5]}`,
+		"a format that is a word":        `{"format":"one","sets":[]}`,
+		"cut in a string":                `{"format":1,"sets":[{"bk_set_name":"ab`,
+		"a module's id twice":            `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":1,"bk_set_id":1},{"bk_module_id":1,"bk_set_id":1}]}`,
+		"a module of no saved set":       `{"format":1,"sets":[],"modules":[{"bk_module_id":1,"bk_set_id":1}]}`,
+		"two modules of one name":        `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":1,"bk_module_name":"m","bk_set_id":1,"bk_biz_id":1},{"bk_module_id":2,"bk_module_name":"m","bk_set_id":1,"bk_biz_id":1}]}`,
+		"two of one name in a large set": manyModules(100, 99, 100),
+		"a module's id zero":             `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[{"bk_module_id":0,"bk_set_id":1}]}`,
+		"a set of a set":                 `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"},{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"b"}]}`,
 	} {
 		assert.Error(t, newStore(10).ReadState(strings.NewReader(bad)), name)
 	}
+	assert.NoError(t, newStore(10).ReadState(strings.NewReader(manyModules(100, 0, 0))), "a large set, each name once")
 }
 
 // TestModulesSavedOutOfOrderLoadInOrder: a state the mock did not write may list a set's
@@ -425,6 +428,21 @@ func TestModulesSavedOutOfOrderLoadInOrder(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Equal(t, int64(1200), rec["bk_module_id"], name)
 	}
+}
+
+// manyModules is a state of one set with n modules named m1 to mn, but the modules of ids from
+// and to, which share a name.
+func manyModules(n, from, to int) string {
+	ms := make([]string, n)
+	for id := 1; id <= n; id++ {
+		name := id
+		if id == to {
+			name = from
+		}
+		ms[id-1] = fmt.Sprintf(`{"bk_module_id":%d,"bk_module_name":"m%d","bk_set_id":1,"bk_biz_id":1}`, id, name)
+	}
+	return `{"format":1,"sets":[{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}],"modules":[` +
+		strings.Join(ms, ",") + `]}`
 }
 
 // TestReadStateKeepsModuleNumbersAsWritten: a module's fields come back from a saved state as
