@@ -255,17 +255,20 @@ func (s *Store) UpdateModule(m Module) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	set, at, ok := s.moduleAt(m.ID)
-	if !ok || set.modules.at(at).BizID != m.BizID || set.modules.at(at).SetID != m.SetID {
+	if !ok {
 		return ErrNoModule
 	}
-	oldName := set.modules.at(at).Name
+	old := set.modules.at(at)
+	if old.BizID != m.BizID || old.SetID != m.SetID {
+		return ErrNoModule
+	}
 	if s.moduleNames.taken(set, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
-	set.modules = set.modules.with(at, m)
+	set.modules = set.modules.with(at, m) // old is left as it was
 	if names, ok := s.moduleNames[set.id]; ok {
-		delete(names, oldName)
+		delete(names, old.Name)
 		names[m.Name] = m.ID
 	}
 	return nil
@@ -277,11 +280,15 @@ func (s *Store) DeleteModule(bizID, setID, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	set, at, ok := s.moduleAt(id)
-	if !ok || set.modules.at(at).BizID != bizID || set.modules.at(at).SetID != setID {
+	if !ok {
+		return
+	}
+	m := set.modules.at(at)
+	if m.BizID != bizID || m.SetID != setID {
 		return
 	}
 	if names, ok := s.moduleNames[setID]; ok {
-		delete(names, set.modules.at(at).Name)
+		delete(names, m.Name)
 	}
 	set.modules = set.modules.without(at)
 	delete(s.moduleSets, id)
