@@ -24,7 +24,7 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 	defer release()
 	sets, tooMany := s.store.SetsOf(c.bizID, s.cfg.MaxPage)
 	if tooMany {
-		return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage)
+		return c.failure(spec.MsgTopoTooLarge, s.cfg.MaxPage, s.cfg.MaxPage*topo.ModulesPerSet)
 	}
 	q, _ := url.ParseQuery(c.rawQuery)
 	_, withDefault := q["with_default"]

@@ -2,7 +2,10 @@ package mock_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -195,4 +199,38 @@ func topologyFidelityCases() []fidelityCase {
 		}
 	}
 	return cases
+}
+
+// TestBizTopoIsBounded: search_biz_inst_topo answers the tree of a business of at most
+// --max-page sets and ten modules for each of them, and the mock's own answer past either; a
+// business of one set of a million modules was built whole in memory, for every such read.
+func TestBizTopoIsBounded(t *testing.T) {
+	s := newServer(t, mock.Config{MaxPage: 5})
+	created := req{surface: "esb", biz: 1, data: set("bk_set_name", "big")}.send(t, s)
+	require.Equal(t, 0, created.Code, "%s", created.Raw)
+	setID, err := created.Data["bk_set_id"].(json.Number).Int64()
+	require.NoError(t, err)
+	read := func() reply {
+		hr := httptest.NewRequest(http.MethodPost, "/api/bk-cmdb/prod/api/v3/find/topoinst/biz/1?with_default=1", strings.NewReader(`{}`))
+		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		return send(t, s, hr)
+	}
+	placed, _ := s.Store().SetsOf(1, 100)
+	modules := 0
+	for _, p := range placed {
+		modules += len(p.Modules)
+	}
+	for i := modules; i < 5*topo.ModulesPerSet; i++ {
+		_, err := s.Store().CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: setID, BizID: 1})
+		require.NoError(t, err)
+	}
+	r := read()
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+
+	_, err = s.Store().CreateModule(topo.Module{Name: "one too many", SetID: setID, BizID: 1})
+	require.NoError(t, err)
+	r = read()
+	assert.Equal(t, spec.CodeMock, r.Code)
+	assert.Equal(t, "cmdbmock answers the topology of a business of at most 5 sets and 50 modules (--max-page)", r.Message)
+	assert.Nil(t, r.Data)
 }

@@ -22,8 +22,8 @@ import (
 var uiFiles embed.FS
 
 const (
-	// UISets is the most sets of one business the page's tree shows; a larger business is
-	// named with its count, and search_set reads it.
+	// UISets is the most sets of one business the page's tree shows, with at most ten modules
+	// for each; a larger business is named with its count, and search_set reads it.
 	UISets = 5000
 	// uiStreams is the most journal streams open at once; uiBatch the most entries a stream
 	// sends at a time, uiTick how often it looks for new ones.
@@ -84,12 +84,13 @@ func (s *Server) adminStatus(c echo.Context) error {
 		"levels":         append([]topo.Level{}, s.store.Levels()...),
 		"store":          s.storeKind(),
 		"tree_sets":      UISets,
+		"tree_modules":   UISets * topo.ModulesPerSet,
 	})
 }
 
 // adminTopology is one business's tree as search_biz_inst_topo answers it, idle set included and
-// each level sorted by name, with the records of its sets; a business of more than UISets sets
-// is answered with too_many alone.
+// each level sorted by name, with the records of its sets; a business of more than UISets sets,
+// or ten times as many modules, is answered with too_many alone.
 func (s *Server) adminTopology(c echo.Context) error {
 	bizID, ok, err := queryInt(c, "bk_biz_id")
 	switch {

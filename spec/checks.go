@@ -133,8 +133,8 @@ var (
 	// --max-page, or reach past the 100,000th match.
 	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")
 	// MsgTopoTooLarge is the mock's own answer to search_biz_inst_topo in a business of more
-	// sets than --max-page.
-	MsgTopoTooLarge = cmdbMsg(CodeMock, "cmdbmock answers the topology of a business of at most %d sets (--max-page)", "")
+	// sets than --max-page, or more modules than ten for each of them.
+	MsgTopoTooLarge = cmdbMsg(CodeMock, "cmdbmock answers the topology of a business of at most %d sets and %d modules (--max-page)", "")
 	// MsgStoreUnavailable is the mock's own answer when its shared store (--store redis://...)
 	// cannot be reached: nothing was written.
 	MsgStoreUnavailable = cmdbMsg(CodeMock, "cmdbmock's shared store is unavailable, nothing was written or read: %v", "")

@@ -548,7 +548,8 @@ type Placed struct {
 }
 
 // SetsOf returns the sets of a business with their modules, by id; none when there are more
-// than limit, and whether there were. It reads the business's own ids, not every set's.
+// than limit sets, or more than ModulesPerSet times limit modules, and whether there were. It
+// reads the business's own ids, not every set's.
 func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -557,6 +558,13 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 	case b == nil:
 		return nil, false
 	case b.live() > limit:
+		return nil, true
+	}
+	modules := 0
+	for _, slot := range s.names.setsOf(bizID) {
+		modules += s.slab.at(slot).modules.len()
+	}
+	if modules > limit*ModulesPerSet {
 		return nil, true
 	}
 	out := make([]Placed, 0, b.live())

@@ -125,7 +125,7 @@ function drawTopology() {
   trees.forEach((t, i) => {
     const b = status.businesses[i];
     if (t.too_many) {
-      root.append(el("p", { class: "note" }, `${b.bk_biz_name} (${b.bk_biz_id}): more than ${status.tree_sets.toLocaleString()} sets; search them with search_set`));
+      root.append(el("p", { class: "note" }, `${b.bk_biz_name} (${b.bk_biz_id}): more than ${status.tree_sets.toLocaleString()} sets or ${status.tree_modules.toLocaleString()} modules; search them with search_set and search_module`));
       return;
     }
     const small = Object.keys(t.sets).length <= OPEN_SETS;
