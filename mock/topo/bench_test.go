@@ -274,6 +274,23 @@ func BenchmarkBuiltInOfASmallBusiness(b *testing.B) {
 	}
 }
 
+// BenchmarkBuiltInOfALargeBusiness reads what get_biz_internal_module answers in a business of
+// 200,000 sets with a module each beside its idle set: the cost must not grow with its sets.
+func BenchmarkBuiltInOfALargeBusiness(b *testing.B) {
+	s := newStore(400_000)
+	s.Put(1, topo.Draft{BizID: 1, ParentID: 1, Name: "空闲机池", Default: 1, Attrs: draft(0, 0, "").Attrs},
+		[]topo.Module{{ID: 1, Name: "空闲机", Default: 1}, {ID: 2, Name: "故障机", Default: 2}})
+	for i := 1; i <= 200_000; i++ {
+		s.Put(int64(i+1), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(i + 2), Name: "a"}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ms := s.BuiltInModules(1); len(ms) != 2 {
+			b.Fatal(len(ms))
+		}
+	}
+}
+
 // BenchmarkFindModulesByID reads ten modules by their ids among 200,000, as find_module_batch
 // does: the cost must not grow with the modules stored.
 func BenchmarkFindModulesByID(b *testing.B) {

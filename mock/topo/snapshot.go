@@ -196,6 +196,7 @@ type restorer struct {
 	// id, which is unique. The modules themselves are in their sets' rows.
 	moduleSets  map[int64]int64
 	moduleNames moduleNames       // as the store's, so that two modules of one name in a set are found
+	builtIn     builtInSets       // as the store's
 	unsorted    map[uint32]bool   // the sets whose modules were not saved in the order of their ids
 	users       map[string]string // one copy of each user the sets and modules were made by
 	nodes       []Node            // made by calls
@@ -210,7 +211,7 @@ func (st *Store) restorer() *restorer {
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
 	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
-		moduleSets: map[int64]int64{}, moduleNames: moduleNames{}, unsorted: map[uint32]bool{}, users: map[string]string{},
+		moduleSets: map[int64]int64{}, moduleNames: moduleNames{}, builtIn: builtInSets{}, unsorted: map[uint32]bool{}, users: map[string]string{},
 		nextSet: 1, nextModule: 1}
 }
 
@@ -266,6 +267,7 @@ func (rs *restorer) addModule(m Module) error {
 		rs.unsorted[slot] = true // put in order at finish
 	}
 	rs.moduleNames.add(set, m)
+	rs.builtIn.add(&m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
 }
@@ -296,7 +298,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
-	st.moduleSets, st.moduleNames, st.users = rs.moduleSets, rs.moduleNames, rs.users
+	st.moduleSets, st.moduleNames, st.builtIn, st.users = rs.moduleSets, rs.moduleNames, rs.builtIn, rs.users
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true

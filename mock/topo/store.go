@@ -139,6 +139,7 @@ type Store struct {
 	names        *nameIndex
 	moduleSets   map[int64]int64 // module id -> its set's id; the modules are in their sets' rows
 	moduleNames  moduleNames
+	builtIn      builtInSets
 	moduleLimit  int               // modules held at most
 	users        map[string]string // the users sets were created by, one copy each
 	// model is the model the store's records are of, saved with its state; sameModel refuses
@@ -218,7 +219,7 @@ func (s *Store) clear() {
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
-	s.moduleSets, s.moduleNames = map[int64]int64{}, moduleNames{}
+	s.moduleSets, s.moduleNames, s.builtIn = map[int64]int64{}, moduleNames{}, builtInSets{}
 	s.users = map[string]string{}
 }
 
@@ -482,6 +483,7 @@ func (s *Store) removeSet(slot uint32) {
 	r := s.slab.at(slot)
 	delete(s.sets, r.id)
 	s.setModules(r, moduleList{})
+	delete(s.builtIn[r.biz], r.id)
 	s.names.remove(slot)
 	s.slab.release(slot)
 }

@@ -445,6 +445,65 @@ func manyModules(n, from, to int) string {
 		strings.Join(ms, ",") + `]}`
 }
 
+// TestBuiltInModulesFollowTheStore: get_biz_internal_module's modules, every module of the
+// business whose default is not 0 in id order, are what a scan of every set finds, after puts,
+// creates, updates, deletes, a reset of a set and a load; the store reads only the sets that
+// hold such modules.
+func TestBuiltInModulesFollowTheStore(t *testing.T) {
+	s := newStore(100)
+	scan := func(s *topo.Store, biz int64) []topo.Module {
+		var out []topo.Module
+		placed, _ := s.SetsOf(biz, 100)
+		for _, p := range placed {
+			for _, m := range p.Modules {
+				if m.Default != 0 {
+					out = append(out, m)
+				}
+			}
+		}
+		slices.SortFunc(out, func(a, b topo.Module) int { return cmp.Compare(a.ID, b.ID) })
+		return out
+	}
+	check := func(s *topo.Store, step string) {
+		t.Helper()
+		for biz := int64(1); biz <= 2; biz++ {
+			assert.Equal(t, scan(s, biz), s.BuiltInModules(biz), "%s: business %d", step, biz)
+		}
+	}
+	idle := topo.Draft{BizID: 1, ParentID: 1, Name: "idle", Default: 1, Attrs: draft(0, 0, "").Attrs}
+	s.Put(1, idle, []topo.Module{{ID: 1, Name: "空闲机", Default: 1}, {ID: 2, Name: "故障机", Default: 2}})
+	s.Put(2, draft(1, 1, "plain"), []topo.Module{{ID: 3, Name: "a"}, {ID: 4, Name: "odd", Default: 3}})
+	s.Put(3, draft(2, 2, "other"), []topo.Module{{ID: 5, Name: "b", Default: 1}})
+	check(s, "puts")
+	require.Len(t, s.BuiltInModules(1), 3)
+
+	set, err := s.Create(draft(1, 1, "made"), nil)
+	require.NoError(t, err)
+	rec, err := s.CreateModule(topo.Module{Name: "made", SetID: set.ID(), BizID: 1})
+	require.NoError(t, err)
+	check(s, "a create")
+	made := rec["bk_module_id"].(int64)
+	require.NoError(t, s.UpdateModule(topo.Module{ID: made, Name: "made", SetID: set.ID(), BizID: 1, Default: 2}))
+	check(s, "an update to a default")
+	require.Len(t, s.BuiltInModules(1), 4)
+	s.DeleteModule(1, 2, 4)
+	check(s, "a module's delete")
+	s.Put(2, draft(1, 1, "plain"), []topo.Module{{ID: 6, Name: "c", Default: 1}})
+	check(s, "a set put anew")
+	require.NoError(t, s.Delete(1, set.ID()))
+	check(s, "a set's delete")
+
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(100)
+	require.NoError(t, back.ReadState(bytes.NewReader(buf.Bytes())))
+	check(back, "a load")
+	assert.Equal(t, s.BuiltInModules(1), back.BuiltInModules(1))
+	back.Clear()
+	check(back, "a clear")
+	assert.Empty(t, back.BuiltInModules(1))
+}
+
 // TestReadStateKeepsModuleNumbersAsWritten: a module's fields come back from a saved state as
 // the module held them, numbers as written, as a live module's are.
 func TestReadStateKeepsModuleNumbersAsWritten(t *testing.T) {
