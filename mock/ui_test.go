@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
 // browser is a tab of a headless Chromium of its own. Without Chromium the test skips, and
@@ -261,9 +263,11 @@ func TestUIStatusAndTopology(t *testing.T) {
 	s, base := uiServer(t, mock.Config{})
 	require.Equal(t, 0, esbCreate(t, base, "web-1"))
 	var status struct {
-		Sets       int `json:"sets"`
-		MaxSets    int `json:"max_sets"`
-		Businesses []struct {
+		Sets        int `json:"sets"`
+		MaxSets     int `json:"max_sets"`
+		TreeSets    int `json:"tree_sets"`
+		TreeModules int `json:"tree_modules"`
+		Businesses  []struct {
 			Name string `json:"bk_biz_name"`
 		} `json:"businesses"`
 		Levels []struct {
@@ -273,6 +277,7 @@ func TestUIStatusAndTopology(t *testing.T) {
 	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/status", "", &status))
 	assert.Equal(t, 3, status.Sets)
 	assert.Equal(t, mock.DefaultMaxSets, status.MaxSets)
+	assert.Equal(t, []int{mock.UISets, 10 * mock.UISets}, []int{status.TreeSets, status.TreeModules})
 	assert.Len(t, status.Businesses, 2)
 	assert.Len(t, status.Levels, 2)
 
@@ -296,6 +301,15 @@ func TestUIStatusAndTopology(t *testing.T) {
 	assert.Equal(t, "2", topology.Sets["3"]["bk_set_env"])
 	assert.Equal(t, 400, admin(t, s, http.MethodGet, "/__mock/topology", "", nil))
 	assert.Equal(t, 404, admin(t, s, http.MethodGet, "/__mock/topology?bk_biz_id=99", "", nil))
+
+	// A business of more modules than the page's tree shows is named alone.
+	for i := range 10 * mock.UISets {
+		_, err := s.Store().CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: 3, BizID: 2})
+		require.NoError(t, err)
+	}
+	var tooMany map[string]any
+	require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/topology?bk_biz_id=2", "", &tooMany))
+	assert.Equal(t, map[string]any{"bk_biz_id": 2.0, "too_many": true}, tooMany)
 }
 
 // screenshots writes the page, light and dark, for the README (go test ./mock -run TestUIInABrowser
