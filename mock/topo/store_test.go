@@ -488,7 +488,7 @@ func TestBuiltInModulesFollowTheStore(t *testing.T) {
 	require.Len(t, s.BuiltInModules(1), 4)
 	s.DeleteModule(1, 2, 4)
 	check(s, "a module's delete")
-	s.Put(2, draft(1, 1, "plain"), []topo.Module{{ID: 6, Name: "c", Default: 1}})
+	s.Put(2, draft(1, 1, "plain"), []topo.Module{{ID: 60, Name: "c", Default: 1}})
 	check(s, "a set put anew")
 	require.NoError(t, s.Delete(1, set.ID()))
 	check(s, "a set's delete")
