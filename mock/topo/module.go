@@ -175,6 +175,14 @@ func (ns moduleNames) add(set *row, m Module) {
 	}
 }
 
+// rename moves m from the name old to its own in its set's index of names, if the set has one.
+func (ns moduleNames) rename(setID int64, old string, m *Module) {
+	if names, ok := ns[setID]; ok {
+		delete(names, old)
+		names[m.Name] = m.ID
+	}
+}
+
 // setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
 // of modules by id; the set's index of names, if it had one, is dropped. s.mu is held.
 func (s *Store) setModules(r *row, ms moduleList) {
@@ -289,10 +297,7 @@ func (s *Store) UpdateModule(m Module) error {
 	m.own(s.users)
 	set.modules = set.modules.with(at, m) // old is left as it was
 	s.builtIn.add(&m)
-	if names, ok := s.moduleNames[set.id]; ok {
-		delete(names, old.Name)
-		names[m.Name] = m.ID
-	}
+	s.moduleNames.rename(set.id, old.Name, &m)
 	return nil
 }
 
@@ -309,9 +314,7 @@ func (s *Store) DeleteModule(bizID, setID, id int64) {
 	if m.BizID != bizID || m.SetID != setID {
 		return
 	}
-	if names, ok := s.moduleNames[setID]; ok {
-		delete(names, m.Name)
-	}
+	delete(s.moduleNames[setID], m.Name)
 	set.modules = set.modules.without(at)
 	delete(s.moduleSets, id)
 }
