@@ -10,6 +10,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
 // BenchmarkBizTopoOfManyNodes reads the tree of a business of 2,000 regions of 5 zones each,
@@ -48,6 +49,49 @@ func BenchmarkBizTopoOfManyNodes(b *testing.B) {
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"z4"`) {
 			b.Fatal(rec.Body.String()[:200])
 		}
+	}
+}
+
+// BenchmarkBizTopoAtItsBound reads the largest tree search_biz_inst_topo answers with the
+// default --max-page: a business of ten modules for each set the page allows, in one set. A
+// business of more is refused, so that no read costs more than this one.
+func BenchmarkBizTopoAtItsBound(b *testing.B) {
+	s := newServer(b, mock.Config{})
+	set, err := s.Store().Create(topo.Draft{BizID: 1, ParentID: 1, Name: "big"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	placed, _ := s.Store().SetsOf(1, mock.DefaultMaxPage)
+	modules := 0
+	for _, p := range placed {
+		modules += len(p.Modules)
+	}
+	for i := modules; i < mock.DefaultMaxPage*topo.ModulesPerSet; i++ {
+		if _, err := s.Store().CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: set.ID(), BizID: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	read := func() *httptest.ResponseRecorder {
+		hr := httptest.NewRequest(http.MethodPost, "/api/v3/find/topoinst/biz/1", nil)
+		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		return rec
+	}
+	if rec := read(); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"m99990"`) {
+		b.Fatal(rec.Body.String()[:200])
+	}
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		size = read().Body.Len()
+	}
+	b.ReportMetric(float64(size), "answer-bytes")
+	if _, err := s.Store().CreateModule(topo.Module{Name: "one more", SetID: set.ID(), BizID: 1}); err != nil {
+		b.Fatal(err)
+	}
+	if rec := read(); !strings.Contains(rec.Body.String(), "at most") {
+		b.Fatal("a business past the bound was answered")
 	}
 }
 
