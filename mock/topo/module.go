@@ -184,12 +184,14 @@ func (ns moduleNames) rename(setID int64, old string, m *Module) {
 }
 
 // setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
-// of modules by id; the set's index of names, if it had one, is dropped. s.mu is held.
+// of modules by id and the sets of built-in modules; the set's index of names, if it had one, is
+// dropped. s.mu is held.
 func (s *Store) setModules(r *row, ms moduleList) {
 	for m := range r.modules.all() {
 		delete(s.moduleSets, m.ID)
 	}
 	delete(s.moduleNames, r.id)
+	delete(s.builtIn[r.biz], r.id)
 	r.modules = ms
 	for m := range ms.all() {
 		s.moduleSets[m.ID] = r.id

@@ -35,8 +35,10 @@ func byModuleID(a, b Module) int { return cmp.Compare(a.ID, b.ID) }
 // place is where a module is in a list: its block (len(full.list) for the tail) and its index.
 type place struct{ block, i int }
 
-// listOf is a list of ms, which are in the order of their ids and which the list keeps.
+// listOf is a list of ms, which it puts in the order of their ids (a fixture's or a state's may
+// come in any order) and keeps.
 func listOf(ms []Module) moduleList {
+	slices.SortFunc(ms, byModuleID)
 	var l moduleList
 	for len(ms) > moduleBlock {
 		l = l.push(ms[:moduleBlock:moduleBlock])

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -291,9 +290,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	rs.names.sortIDs()
 	for slot := range rs.unsorted {
 		r := rs.rows.at(slot)
-		ms := r.modules.appendTo(nil)
-		slices.SortFunc(ms, byModuleID)
-		r.modules = listOf(ms)
+		r.modules = listOf(r.modules.appendTo(nil))
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()

@@ -365,7 +365,6 @@ func (s *Store) put(sd Seed) {
 		own = append(own, m)
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
-	slices.SortFunc(own, byModuleID) // a fixture's, in any order
 	s.setModules(s.slab.at(slot), listOf(own))
 }
 
@@ -483,7 +482,6 @@ func (s *Store) removeSet(slot uint32) {
 	r := s.slab.at(slot)
 	delete(s.sets, r.id)
 	s.setModules(r, moduleList{})
-	delete(s.builtIn[r.biz], r.id)
 	s.names.remove(slot)
 	s.slab.release(slot)
 }
