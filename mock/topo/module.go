@@ -138,6 +138,29 @@ func (m Module) owner() string { return ownerIn(m.Fields) }
 // set's rather than by reading them.
 const scanModules = 64
 
+// moduleIndex is how a store finds the modules its sets' rows hold: a module's set by the
+// module's id, a large set's modules by name, and the sets that hold built-in modules. A load
+// builds one and hands it over whole.
+type moduleIndex struct {
+	sets    map[int64]int64 // module id -> its set's id
+	names   moduleNames
+	builtIn builtInSets
+}
+
+func newModuleIndex() moduleIndex {
+	return moduleIndex{sets: map[int64]int64{}, names: moduleNames{}, builtIn: builtInSets{}}
+}
+
+// add appends m, whose id is in ix.sets already, to the set's modules, and indexes it by name
+// and by kind.
+func (ix moduleIndex) add(set *row, m Module) {
+	set.modules = set.modules.add(m)
+	if names, ok := ix.names[set.id]; ok {
+		names[m.Name] = m.ID
+	}
+	ix.builtIn.add(&m)
+}
+
 // moduleNames are the ids of a set's modules by name, for the sets of more than scanModules
 // whose names were checked: set id -> name -> module id.
 type moduleNames map[int64]map[string]int64
@@ -167,14 +190,6 @@ func (ns moduleNames) taken(set *row, m *Module) bool {
 	return taken && id != m.ID
 }
 
-// add appends m to the set's modules, and to its index of names if it has one.
-func (ns moduleNames) add(set *row, m Module) {
-	set.modules = set.modules.add(m)
-	if names, ok := ns[set.id]; ok {
-		names[m.Name] = m.ID
-	}
-}
-
 // rename moves m from the name old to its own in its set's index of names, if the set has one.
 func (ns moduleNames) rename(setID int64, old string, m *Module) {
 	if names, ok := ns[setID]; ok {
@@ -188,14 +203,14 @@ func (ns moduleNames) rename(setID int64, old string, m *Module) {
 // dropped. s.mu is held.
 func (s *Store) setModules(r *row, ms moduleList) {
 	for m := range r.modules.all() {
-		delete(s.moduleSets, m.ID)
+		delete(s.modules.sets, m.ID)
 	}
-	delete(s.moduleNames, r.id)
-	delete(s.builtIn[r.biz], r.id)
+	delete(s.modules.names, r.id)
+	delete(s.modules.builtIn[r.biz], r.id)
 	r.modules = ms
 	for m := range ms.all() {
-		s.moduleSets[m.ID] = r.id
-		s.builtIn.add(m)
+		s.modules.sets[m.ID] = r.id
+		s.modules.builtIn.add(m)
 	}
 }
 
@@ -238,18 +253,17 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 		return nil, ErrNoSet
 	}
 	set := s.slab.at(slot)
-	if len(s.moduleSets) >= s.moduleLimit {
+	if len(s.modules.sets) >= s.moduleLimit {
 		return nil, ErrModulesFull
 	}
 	m.ID = s.nextModuleID
 	s.nextModuleID++
-	if s.moduleNames.taken(set, &m) {
+	if s.modules.names.taken(set, &m) {
 		return nil, ErrDuplicateModule
 	}
 	m.own(s.users)
-	s.moduleNames.add(set, m)
-	s.moduleSets[m.ID] = set.id
-	s.builtIn.add(&m)
+	s.modules.sets[m.ID] = set.id
+	s.modules.add(set, m)
 	return m.record(s.layout, nil), nil
 }
 
@@ -271,7 +285,7 @@ func (s *Store) module(id int64) (Module, bool) {
 // moduleAt finds the module with the given id: its set's row and its place in the set's
 // modules. s.mu is held.
 func (s *Store) moduleAt(id int64) (set *row, at place, ok bool) {
-	setID, ok := s.moduleSets[id]
+	setID, ok := s.modules.sets[id]
 	if !ok {
 		return nil, place{}, false
 	}
@@ -293,13 +307,13 @@ func (s *Store) UpdateModule(m Module) error {
 	if old.BizID != m.BizID || old.SetID != m.SetID {
 		return ErrNoModule
 	}
-	if s.moduleNames.taken(set, &m) {
+	if s.modules.names.taken(set, &m) {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
 	set.modules = set.modules.with(at, m) // old is left as it was
-	s.builtIn.add(&m)
-	s.moduleNames.rename(set.id, old.Name, &m)
+	s.modules.builtIn.add(&m)
+	s.modules.names.rename(set.id, old.Name, &m)
 	return nil
 }
 
@@ -316,9 +330,9 @@ func (s *Store) DeleteModule(bizID, setID, id int64) {
 	if m.BizID != bizID || m.SetID != setID {
 		return
 	}
-	delete(s.moduleNames[setID], m.Name)
+	delete(s.modules.names[setID], m.Name)
 	set.modules = set.modules.without(at)
-	delete(s.moduleSets, id)
+	delete(s.modules.sets, id)
 }
 
 // ModuleQuery selects modules of a business, as search_module and find_module_batch do.
@@ -570,7 +584,7 @@ func put[V int64 | string](rec Record, k keep, field string, v V) {
 func (s *Store) BuiltInModules(bizID int64) []Module {
 	s.mu.RLock()
 	var out []Module
-	for setID := range s.builtIn[bizID] {
+	for setID := range s.modules.builtIn[bizID] {
 		for m := range s.modulesOf(setID).all() {
 			if m.Default != 0 {
 				out = append(out, *m)

@@ -191,18 +191,16 @@ type restorer struct {
 	rows  *slab
 	sets  map[int64]uint32
 	names *nameIndex
-	// moduleSets is the store's index of the modules, kept as they come: a module's set by its
-	// id, which is unique. The modules themselves are in their sets' rows.
-	moduleSets  map[int64]int64
-	moduleNames moduleNames       // as the store's, so that two modules of one name in a set are found
-	builtIn     builtInSets       // as the store's
-	unsorted    map[uint32]bool   // the sets whose modules were not saved in the order of their ids
-	users       map[string]string // one copy of each user the sets and modules were made by
-	nodes       []Node            // made by calls
-	model       json.RawMessage   // the model the state was written under
-	installed   int64             // when the topology was installed; 0: not saved
-	nextSet     int64
-	nextModule  int64
+	// modules is the store's index of the modules, kept as they come; its names find two
+	// modules of one name in a set. The modules themselves are in their sets' rows.
+	modules    moduleIndex
+	unsorted   map[uint32]bool   // the sets whose modules were not saved in the order of their ids
+	users      map[string]string // one copy of each user the sets and modules were made by
+	nodes      []Node            // made by calls
+	model      json.RawMessage   // the model the state was written under
+	installed  int64             // when the topology was installed; 0: not saved
+	nextSet    int64
+	nextModule int64
 }
 
 func (st *Store) restorer() *restorer {
@@ -210,8 +208,7 @@ func (st *Store) restorer() *restorer {
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
 	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
-		moduleSets: map[int64]int64{}, moduleNames: moduleNames{}, builtIn: builtInSets{}, unsorted: map[uint32]bool{}, users: map[string]string{},
-		nextSet: 1, nextModule: 1}
+		modules: newModuleIndex(), unsorted: map[uint32]bool{}, users: map[string]string{}, nextSet: 1, nextModule: 1}
 }
 
 // addSet adds a set of a snapshot, read as its saved text is.
@@ -255,18 +252,17 @@ func (rs *restorer) addModule(m Module) error {
 	if m.BizID != set.biz {
 		return fmt.Errorf("saved module %d is of business %d, its set %d of business %d", m.ID, m.BizID, m.SetID, set.biz)
 	}
-	if !added(rs.moduleSets, m.ID, m.SetID) || m.ID <= 0 {
+	if !added(rs.modules.sets, m.ID, m.SetID) || m.ID <= 0 {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 	}
-	if rs.moduleNames.taken(set, &m) {
+	if rs.modules.names.taken(set, &m) {
 		return fmt.Errorf("two saved modules of set %d are named %q", m.SetID, m.Name)
 	}
 	m.own(rs.users)
 	if last := set.modules.last(); last != nil && last.ID > m.ID {
 		rs.unsorted[slot] = true // put in order at finish
 	}
-	rs.moduleNames.add(set, m)
-	rs.builtIn.add(&m)
+	rs.modules.add(set, m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
 }
@@ -295,7 +291,7 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
-	st.moduleSets, st.moduleNames, st.builtIn, st.users = rs.moduleSets, rs.moduleNames, rs.builtIn, rs.users
+	st.modules, st.users = rs.modules, rs.users
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true

@@ -137,9 +137,7 @@ type Store struct {
 	slab         *slab
 	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
-	moduleSets   map[int64]int64 // module id -> its set's id; the modules are in their sets' rows
-	moduleNames  moduleNames
-	builtIn      builtInSets
+	modules      moduleIndex       // the modules are in their sets' rows
 	moduleLimit  int               // modules held at most
 	users        map[string]string // the users sets were created by, one copy each
 	// model is the model the store's records are of, saved with its state; sameModel refuses
@@ -219,7 +217,7 @@ func (s *Store) clear() {
 	s.slab = &slab{}
 	s.sets = map[int64]uint32{}
 	s.names = newNameIndex(s.slab.at)
-	s.moduleSets, s.moduleNames, s.builtIn = map[int64]int64{}, moduleNames{}, builtInSets{}
+	s.modules = newModuleIndex()
 	s.users = map[string]string{}
 }
 
