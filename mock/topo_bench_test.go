@@ -61,16 +61,7 @@ func BenchmarkBizTopoAtItsBound(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	placed, _ := s.Store().SetsOf(1, mock.DefaultMaxPage)
-	modules := 0
-	for _, p := range placed {
-		modules += len(p.Modules)
-	}
-	for i := modules; i < mock.DefaultMaxPage*topo.ModulesPerSet; i++ {
-		if _, err := s.Store().CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: set.ID(), BizID: 1}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	fillBusiness(b, s, set.ID(), mock.DefaultMaxPage*topo.ModulesPerSet)
 	read := func() *httptest.ResponseRecorder {
 		hr := httptest.NewRequest(http.MethodPost, "/api/v3/find/topoinst/biz/1", nil)
 		hr.Header.Set("X-Bkapi-Authorization", v3Auth)

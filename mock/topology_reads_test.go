@@ -201,6 +201,20 @@ func topologyFidelityCases() []fidelityCase {
 	return cases
 }
 
+// fillBusiness makes modules m<i> in set setID of business 1 until the business holds n.
+func fillBusiness(t testing.TB, s *mock.Server, setID int64, n int) {
+	t.Helper()
+	placed, _ := s.Store().SetsOf(1, n)
+	modules := 0
+	for _, p := range placed {
+		modules += len(p.Modules)
+	}
+	for i := modules; i < n; i++ {
+		_, err := s.Store().CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: setID, BizID: 1})
+		require.NoError(t, err)
+	}
+}
+
 // TestBizTopoIsBounded: search_biz_inst_topo answers the tree of a business of at most
 // --max-page sets and ten modules for each of them, and the mock's own answer past either; a
 // business of one set of a million modules was built whole in memory, for every such read.
@@ -215,15 +229,7 @@ func TestBizTopoIsBounded(t *testing.T) {
 		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
 		return send(t, s, hr)
 	}
-	placed, _ := s.Store().SetsOf(1, 100)
-	modules := 0
-	for _, p := range placed {
-		modules += len(p.Modules)
-	}
-	for i := modules; i < 5*topo.ModulesPerSet; i++ {
-		_, err := s.Store().CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: setID, BizID: 1})
-		require.NoError(t, err)
-	}
+	fillBusiness(t, s, setID, 5*topo.ModulesPerSet)
 	r := read()
 	require.Equal(t, 0, r.Code, "%s", r.Raw)
 
