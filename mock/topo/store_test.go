@@ -639,6 +639,17 @@ func TestStateCopiedWhileModulesAreMade(t *testing.T) {
 	<-done
 }
 
+// allocatedPerCall is the bytes f allocates a call, over calls calls.
+func allocatedPerCall(calls int, f func(i int)) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range calls {
+		f(i)
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / uint64(calls)
+}
+
 // TestModuleCreateCostDoesNotGrowWithItsSet: a module made in a set of thousands allocates
 // about what one made in a set of one does, where copying the set's modules each time made
 // every create cost the size of its set (and the set's thousandth module a thousand times
@@ -651,15 +662,10 @@ func TestModuleCreateCostDoesNotGrowWithItsSet(t *testing.T) {
 		_, err := s.CreateModule(topo.Module{Name: fmt.Sprint("m", i), SetID: set.ID(), BizID: 1})
 		require.NoError(t, err)
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	const creates = 1000
-	for i := range creates {
+	perCreate := allocatedPerCall(1000, func(i int) {
 		_, err := s.CreateModule(topo.Module{Name: fmt.Sprint("n", i), SetID: set.ID(), BizID: 1})
 		require.NoError(t, err)
-	}
-	runtime.ReadMemStats(&after)
-	perCreate := (after.TotalAlloc - before.TotalAlloc) / creates
+	})
 	// The set's modules are 5,000 x 112 bytes: a copy each create would be 560 KB.
 	assert.Less(t, perCreate, uint64(16<<10), "bytes allocated a create in a set of 5,000 modules")
 }
@@ -679,21 +685,11 @@ func TestModuleChangeCostDoesNotGrowWithItsSet(t *testing.T) {
 		require.NoError(t, err)
 		ids[i] = rec["bk_module_id"].(int64)
 	}
-	perCall := func(f func(i int)) uint64 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		const calls = 100
-		for i := range calls {
-			f(i)
-		}
-		runtime.ReadMemStats(&after)
-		return (after.TotalAlloc - before.TotalAlloc) / calls
-	}
 	// Every 197th module: calls spread over the whole set, none on the same one.
-	update := perCall(func(i int) {
+	update := allocatedPerCall(100, func(i int) {
 		require.NoError(t, s.UpdateModule(topo.Module{ID: ids[i*197], Name: fmt.Sprint("u", i), SetID: set.ID(), BizID: 1}))
 	})
-	remove := perCall(func(i int) { s.DeleteModule(1, set.ID(), ids[i*197+1]) })
+	remove := allocatedPerCall(100, func(i int) { s.DeleteModule(1, set.ID(), ids[i*197+1]) })
 	// The set's modules are 20,000 x 112 bytes: a copy a call would be 2.2 MB.
 	t.Logf("bytes allocated a call in a set of %d modules: update %d, delete %d", size, update, remove)
 	assert.Less(t, update, uint64(128<<10), "bytes allocated an update in a set of 20,000 modules")
