@@ -574,14 +574,6 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 	return out, false
 }
 
-// Has reports whether a set with the given id is stored.
-func (s *Store) Has(id int64) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	_, ok := s.sets[id]
-	return ok
-}
-
 // Sets returns the records of all sets, built-in ones included, by id.
 func (s *Store) Sets() []Record {
 	out := make([]Record, 0, s.Len())

@@ -60,10 +60,12 @@ func TestCreateAndDelete(t *testing.T) {
 	assert.ErrorIs(t, s.Delete(1, 1), topo.ErrBuiltIn)
 	require.NoError(t, s.Delete(1, 2))
 	assert.Empty(t, s.Modules(2), "a set's modules go with it")
-	assert.False(t, s.Has(2))
+	_, stored := s.Get(2)
+	assert.False(t, stored)
 	require.NoError(t, s.Delete(1, 99), "a set that is not there deletes as a success")
 	require.NoError(t, s.Delete(1, 5), "a set of another business is left alone")
-	assert.True(t, s.Has(5))
+	_, stored = s.Get(5)
+	assert.True(t, stored)
 	assert.Equal(t, 2, s.Len())
 }
 
