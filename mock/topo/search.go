@@ -271,6 +271,7 @@ func (p Page) rows() iter.Seq[*row] {
 		var scratch []byte
 		p.s.mu.RLock()
 		defer p.s.mu.RUnlock()
+		p.s.slab.readAhead(p.sets)
 		for _, h := range p.sets {
 			if h.slot >= p.s.slab.size() {
 				continue // the store was emptied

@@ -1166,7 +1166,8 @@ func TestPageJSONMatchesItsRecords(t *testing.T) {
 // TestPageIsReadWhenWritten: a page holds where its sets are, not copies, and reads them when it
 // is written: a set deleted since the search is left out, and so is the set that took its place
 // in the store, and a set changed so that it no longer matches; a set changed that still matches
-// is written as it is now. Pages written while sets come and go read whole sets (go test -race).
+// is written as it is now; a page of a store emptied since is empty. Pages written while sets
+// come and go read whole sets (go test -race).
 func TestPageIsReadWhenWritten(t *testing.T) {
 	s := newStore(1000)
 	ids := map[string]int64{}
@@ -1193,6 +1194,19 @@ func TestPageIsReadWhenWritten(t *testing.T) {
 		string(byID.AppendJSON(nil)))
 	assert.JSONEq(t, `[{"bk_set_name":"a","bk_set_desc":"desc"},{"bk_set_name":"d","bk_set_desc":"desc"}]`, string(matching.AppendJSON(nil)))
 	assert.Len(t, matching.Records(), 2)
+
+	t.Run("after the store was emptied", func(t *testing.T) {
+		s := newStore(1000)
+		for i := range 3 {
+			_, err := s.Create(draft(1, 1, fmt.Sprint("gone", i)), nil)
+			require.NoError(t, err)
+		}
+		_, page, err := s.SearchPage(context.Background(), topo.Query{BizID: 1, Fields: fields})
+		require.NoError(t, err)
+		s.Clear() // the page's slots are past the new slab's end
+		assert.Equal(t, "[]", string(page.AppendJSON(nil)))
+		assert.Empty(t, page.Records())
+	})
 
 	done := make(chan struct{})
 	go func() {
