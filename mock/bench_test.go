@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,32 @@ func BenchmarkCreateSet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkCreateModule measures create_module through the handler on ESB, as a client makes
+// the modules of a set it made: each request a new module of one set.
+func BenchmarkCreateModule(b *testing.B) {
+	s := newServer(b, mock.Config{})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(
+		`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"modules"}}`)))
+	var created struct {
+		Data struct {
+			ID int64 `json:"bk_set_id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.Data.ID == 0 {
+		b.Fatalf("no set to make modules in: %s", rec.Body)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":%d,"data":{"bk_parent_id":%[1]d,"bk_module_name":"m-%d"}}`, created.Data.ID, i)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBCreateModule, strings.NewReader(body)))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"code":0`) {
+			b.Fatalf("create failed: %s", rec.Body)
+		}
 	}
 }
 
