@@ -40,7 +40,7 @@ func (s *Server) createInst(c *call) answer {
 	case errors.Is(err, topo.ErrNodesFull):
 		return c.failure(spec.MsgNodesFull, fixtures.MaxNodes)
 	}
-	return succeeded(s.store.NodeRecord(n))
+	return succeeded(record(s.store.NodeRecord(n)))
 }
 
 // levelOwned are the custom level's attributes its record takes from the server.

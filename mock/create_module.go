@@ -39,5 +39,5 @@ func (s *Server) createModule(c *call) answer {
 	case errors.Is(err, topo.ErrNoSet):
 		return c.failure(spec.MsgNotFound) // deleted since it was found
 	}
-	return succeeded(rec)
+	return succeeded(record(rec))
 }

@@ -446,6 +446,13 @@ func AppendRecords(b []byte, recs []Record) []byte {
 	return append(b, ']')
 }
 
+// AppendRecord appends one record as AppendRecords writes each.
+func AppendRecord(b []byte, rec Record) []byte {
+	var room [32]string // a module's or a node's keys: the sort needs no allocation
+	b, _ = appendRecord(b, rec, room[:0])
+	return b
+}
+
 // appendRecord appends a record as AppendRecords writes each; keys is room for its keys, handed
 // back for the next.
 func appendRecord(b []byte, rec Record, keys []string) ([]byte, []string) {
