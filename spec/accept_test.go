@@ -57,23 +57,51 @@ var acceptCases = []struct {
 	{`null`, false},
 }
 
-// TestAcceptNeverDisagreesWithKin: what the compiled check accepts, kin-openapi accepts; and
-// valid requests do take the fast path.
+// dataCases are the fields of a module and of a custom level's node, as a v3 create sends them.
+var dataCases = []struct {
+	object, body string
+	fast         bool // the compiled check must take the fast path for it
+}{
+	{ObjectModule, `{"bk_parent_id":2,"bk_module_name":"m"}`, true},
+	{ObjectModule, `{"bk_parent_id":2,"bk_module_name":" 模块 ","bk_module_type":"2","operator":"a,b","bk_bak_operator":null,"extra":[1]}`, true},
+	{ObjectModule, `{"bk_parent_id":2,"bk_module_name":"a b"}`, false},
+	{ObjectModule, `{"bk_parent_id":2,"bk_module_name":"m","bk_module_type":"3"}`, false},
+	{ObjectModule, `{"bk_parent_id":"2","bk_module_name":"m"}`, false},
+	{ObjectModule, `{"bk_parent_id":2.5,"bk_module_name":"m"}`, false},
+	{ObjectModule, `{"bk_module_name":"m"}`, false},
+	{ObjectModule, `[]`, false},
+	{ObjectLevel, `{"bk_parent_id":2,"bk_inst_name":"zone-1","bk_biz_id":2}`, true},
+	{ObjectLevel, `{"bk_parent_id":0,"bk_inst_name":"zone-1"}`, false},
+	{ObjectLevel, `{"bk_parent_id":2,"bk_inst_name":""}`, false},
+	{ObjectLevel, `{"bk_parent_id":2,"bk_inst_name":"a/b"}`, false},
+}
+
+// TestAcceptNeverDisagreesWithKin: what a compiled check accepts, kin-openapi accepts; and
+// valid requests and fields do take the fast path.
 func TestAcceptNeverDisagreesWithKin(t *testing.T) {
 	s := Load(context.Background())
 	for _, tc := range acceptCases {
 		v, ok := decodeNumbers(t, tc.body)
 		require.True(t, ok, tc.body)
-		fast := s.esbAccept(v)
+		fast := s.esbRequest.accept(v)
 		if fast {
-			assert.True(t, kinAccepts(s.esbRequest, v), "fast path accepted what kin-openapi rejects: %s", tc.body)
+			assert.True(t, kinAccepts(s.esbRequest.schema, v), "fast path accepted what kin-openapi rejects: %s", tc.body)
 		}
 		assert.Equal(t, tc.fast, fast, tc.body)
 		if m, ok := v.(map[string]any); ok {
-			if data, ok := m["data"]; ok && s.setAccept(data) {
-				assert.True(t, kinAccepts(s.setData, data), "fast path accepted data kin-openapi rejects: %s", tc.body)
+			if data, ok := m["data"]; ok && s.setData.accept(data) {
+				assert.True(t, kinAccepts(s.setData.schema, data), "fast path accepted data kin-openapi rejects: %s", tc.body)
 			}
 		}
+	}
+	for _, tc := range dataCases {
+		v, ok := decodeNumbers(t, tc.body)
+		require.True(t, ok, tc.body)
+		data := s.data(tc.object)
+		fast := data.accept(v)
+		assert.Equal(t, kinAccepts(data.schema, v), fast, "%s %s", tc.object, tc.body)
+		assert.Equal(t, tc.fast, fast, "%s %s", tc.object, tc.body)
+		assert.Equal(t, !fast, len(s.CheckData(tc.object, v)) > 0, "%s %s", tc.object, tc.body)
 	}
 }
 
@@ -82,17 +110,22 @@ func FuzzAccept(f *testing.F) {
 	for _, tc := range acceptCases {
 		f.Add(tc.body)
 	}
+	for _, tc := range dataCases {
+		f.Add(tc.body)
+	}
 	s := Load(context.Background())
 	f.Fuzz(func(t *testing.T, body string) {
 		v, ok := decodeNumbers(t, body)
 		if !ok {
 			return
 		}
-		if s.esbAccept(v) && !kinAccepts(s.esbRequest, v) {
+		if s.esbRequest.accept(v) && !kinAccepts(s.esbRequest.schema, v) {
 			t.Fatalf("fast path accepted what kin-openapi rejects: %s", body)
 		}
-		if s.setAccept(v) && !kinAccepts(s.setData, v) {
-			t.Fatalf("fast path accepted set data kin-openapi rejects: %s", body)
+		for _, object := range []string{ObjectSet, ObjectModule, ObjectLevel} {
+			if data := s.data(object); data.accept(v) && !kinAccepts(data.schema, v) {
+				t.Fatalf("fast path accepted %s fields kin-openapi rejects: %s", object, body)
+			}
 		}
 	})
 }

@@ -77,12 +77,7 @@ const (
 // Spec is the loaded, validated contract. It is safe for concurrent use and never changes after
 // Load.
 type Spec struct {
-	esbRequest *openapi3.Schema
-	setData    *openapi3.Schema
-	esbAccept  accept // compiled from esbRequest
-	setAccept  accept // compiled from setData
-	moduleData *openapi3.Schema
-	levelData  *openapi3.Schema
+	esbRequest, setData, moduleData, levelData checked
 	// whole is the whole document with its routes, loaded on first use: serving needs only the
 	// schemas above, and the paths are half the document's bytes and most of its parsing.
 	whole func() (*wholeDoc, error)
@@ -102,10 +97,9 @@ type wholeDoc struct {
 func Load(ctx context.Context) *Spec {
 	schemas := requestSchemas()
 	s := &Spec{
-		esbRequest: requestSchema(schemas, "EsbCreateSetRequest"), setData: requestSchema(schemas, "SetCreateData"),
-		moduleData: requestSchema(schemas, "ModuleCreateData"), levelData: requestSchema(schemas, "InstanceCreateData"),
+		esbRequest: checkedBy(requestSchema(schemas, "EsbCreateSetRequest")), setData: checkedBy(requestSchema(schemas, "SetCreateData")),
+		moduleData: checkedBy(requestSchema(schemas, "ModuleCreateData")), levelData: checkedBy(requestSchema(schemas, "InstanceCreateData")),
 	}
-	s.esbAccept, s.setAccept = compileAccept(s.esbRequest), compileAccept(s.setData)
 	s.whole = sync.OnceValues(func() (*wholeDoc, error) { return loadWhole(context.WithoutCancel(ctx)) })
 	return s
 }
@@ -167,7 +161,7 @@ func loadWhole(ctx context.Context) (*wholeDoc, error) {
 // the parent and the two the server decides (default, set_template_id).
 func (s *Spec) SetDefaults() map[string]any {
 	out := map[string]any{}
-	for name, p := range s.setData.Properties {
+	for name, p := range s.setData.schema.Properties {
 		switch name {
 		case "bk_set_name", "bk_parent_id", "default", "set_template_id":
 			continue
@@ -238,7 +232,7 @@ func (s *Spec) OpenAPI() *openapi3.T {
 }
 
 // CheckESBRequest validates a decoded ESB body (credentials, bk_biz_id and data).
-func (s *Spec) CheckESBRequest(body any) Violations { return check(s.esbAccept, s.esbRequest, body) }
+func (s *Spec) CheckESBRequest(body any) Violations { return s.esbRequest.check(body) }
 
 // The objects whose fields the document describes, for CheckData.
 const (
@@ -247,16 +241,19 @@ const (
 	ObjectLevel  = "mainline_level" // a custom mainline level's instance
 )
 
-// CheckData validates the decoded fields of an object (ObjectSet, ObjectModule): ESB's data, or
-// the v3 body. Set fields, which every create_set sends, take a compiled fast path first.
-func (s *Spec) CheckData(object string, data any) Violations {
+// CheckData validates the decoded fields of an object (ObjectSet, ObjectModule, ObjectLevel):
+// ESB's data, or the v3 body. Valid fields take the compiled check alone.
+func (s *Spec) CheckData(object string, data any) Violations { return s.data(object).check(data) }
+
+// data is the schema of an object's fields.
+func (s *Spec) data(object string) checked {
 	switch object {
 	case ObjectModule:
-		return check(func(any) bool { return false }, s.moduleData, data)
+		return s.moduleData
 	case ObjectLevel:
-		return check(func(any) bool { return false }, s.levelData, data)
+		return s.levelData
 	}
-	return check(s.setAccept, s.setData, data)
+	return s.setData
 }
 
 // A Violation is one way a value breaks the document: where, and which schema keyword failed.
@@ -293,13 +290,21 @@ func (vs Violations) Under(prefix string) Violations {
 	return out
 }
 
+// checked is a request schema with the check compiled from it.
+type checked struct {
+	schema *openapi3.Schema
+	accept accept
+}
+
+func checkedBy(s *openapi3.Schema) checked { return checked{schema: s, accept: compileAccept(s)} }
+
 // check returns nothing for a value the compiled check accepts; anything else kin-openapi
 // validates, and its findings are the violations.
-func check(fast accept, s *openapi3.Schema, value any) Violations {
-	if fast(value) {
+func (c checked) check(value any) Violations {
+	if c.accept(value) {
 		return nil
 	}
-	err := s.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest())
+	err := c.schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest())
 	if err == nil {
 		return nil
 	}
