@@ -91,9 +91,10 @@ type wholeDoc struct {
 
 // Load builds the request schemas, which serving needs, as kin-openapi loads them from the
 // embedded document (request_schemas.go, generated from it: the tests hold the two equal and
-// validate the document), and compiles their checks. The rest of the document, the paths and the
-// answers' schemas, is parsed and validated when a caller first asks for a route or judges an
-// answer, with ctx's values; a document that kin-openapi rejects is named there.
+// validate the document); each schema's check is compiled when it is first asked for. The rest
+// of the document, the paths and the answers' schemas, is parsed and validated when a caller
+// first asks for a route or judges an answer, with ctx's values; a document that kin-openapi
+// rejects is named there.
 func Load(ctx context.Context) *Spec {
 	schemas := requestSchemas()
 	s := &Spec{
@@ -290,13 +291,20 @@ func (vs Violations) Under(prefix string) Violations {
 	return out
 }
 
-// checked is a request schema with the check compiled from it.
+// checked is a request schema with the check compiled from it the first time it is asked for:
+// a start compiles none of them, and a mock that never sees a module's fields never compiles
+// theirs.
 type checked struct {
-	schema *openapi3.Schema
-	accept accept
+	schema  *openapi3.Schema
+	compile func() accept
 }
 
-func checkedBy(s *openapi3.Schema) checked { return checked{schema: s, accept: compileAccept(s)} }
+func checkedBy(s *openapi3.Schema) checked {
+	return checked{schema: s, compile: sync.OnceValue(func() accept { return compileAccept(s) })}
+}
+
+// accept is the compiled check.
+func (c checked) accept(value any) bool { return c.compile()(value) }
 
 // check returns nothing for a value the compiled check accepts; anything else kin-openapi
 // validates, and its findings are the violations.
