@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -39,4 +40,24 @@ func TestHeavyReadsWaitForAPlace(t *testing.T) {
 	assert.Contains(t, read(ctx), "the request was cancelled", "a read waits for a place, and leaves with its client")
 	<-s.heavy // a place frees up
 	assert.Contains(t, read(context.Background()), `"bk_obj_id":"biz"`)
+}
+
+// TestTreeJSONMatchesEncodingJSON: a topology tree is written byte for byte as encoding/json
+// writes it without HTML escaping: every key in its place, template ids only when not 0, a node
+// without children with [], and names that JSON escapes.
+func TestTreeJSONMatchesEncodingJSON(t *testing.T) {
+	module := func(id int64, name string, templateID int64) *treeNode {
+		return &treeNode{ID: id, Name: name, ObjID: "module", ObjName: "模块", Child: []*treeNode{}, ServiceTemplateID: templateID}
+	}
+	set := &treeNode{ID: 4, Name: `a "set" <&> \ 集群`, ObjID: "set", ObjName: "Set", SetTemplateID: 7,
+		Child: []*treeNode{module(9, "m\u2028\t", 3), module(10, "", 0), nil}}
+	idle := &treeNode{ID: 2, Name: "空闲机池", ObjID: "set", ObjName: "集群", Default: 1, Child: []*treeNode{module(3, "空闲机", 0)}}
+	for _, tr := range []tree{
+		nil, {}, {{ID: 1, Name: "biz", ObjID: "biz", ObjName: "业务", Child: []*treeNode{idle, set}}},
+		{{ID: 1, Name: "nil child", ObjID: "biz", ObjName: "Business"}, set},
+	} {
+		want, err := jsonx.Marshal([]*treeNode(tr))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(tr.AppendJSON(nil)))
+	}
 }
