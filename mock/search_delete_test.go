@@ -253,3 +253,24 @@ func TestKeptValuesAreTheRecordsOwn(t *testing.T) {
 	assert.Contains(t, string(modules.Raw), `{"bk_inst_id":`+keptText+`}`)
 	assert.NotContains(t, string(sets.Raw)+string(modules.Raw), "s3cret")
 }
+
+// TestAnswersWithoutDataAsCMDBWritesThem: an update's or a delete's success carries no data, and
+// is written byte for byte as every other success: ESB's envelope with the request id, the topo
+// server's on v3, each key in its place, ending in a newline.
+func TestAnswersWithoutDataAsCMDBWritesThem(t *testing.T) {
+	s := newServer(t, mock.Config{RequestID: fixedIDs()})
+	made := esbCall(t, s, mock.PathESBCreateSet, map[string]any{"bk_biz_id": 1, "data": map[string]any{"bk_parent_id": 1, "bk_set_name": "no-data"}})
+	require.Equal(t, 0, made.Code)
+	id := made.Data["bk_set_id"]
+
+	hr := httptest.NewRequest(http.MethodPut, fmt.Sprintf("/api/v3/set/1/%v", id), strings.NewReader(`{"bk_set_desc":"changed"}`))
+	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, hr)
+	assert.Equal(t, `{"result":true,"permission":null,"data":null,"code":0,"message":"success"}`+"\n", rec.Body.String())
+
+	body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":%v}`, id)
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBDeleteSet, strings.NewReader(body)))
+	assert.Equal(t, `{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"00000000000000000000000000000003"}`+"\n", rec.Body.String())
+}
