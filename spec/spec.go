@@ -338,6 +338,14 @@ func flatten(err error, out *Violations) {
 	*out = append(*out, Violation{Keyword: err.Error()})
 }
 
+// pointerEscapes escapes a JSON pointer's reference token (RFC 6901). One serves every call: a
+// Replacer builds its table of a few KB at its first use, and one made for each violation's
+// pointer was half of what an update_set allocated (an update's fields lack what a create
+// requires, so kin-openapi names violations for every update). update_set through the handler
+// now takes 15.7-17.2 us and 11.4 KB, against 18.9-25.5 us and 24.8 KB (BenchmarkUpdateSet, the
+// test binaries in turns four times, 2026-12-06).
+var pointerEscapes = strings.NewReplacer("~", "~0", "/", "~1")
+
 func pointer(parts []string) string {
 	if len(parts) == 0 {
 		return ""
@@ -345,7 +353,7 @@ func pointer(parts []string) string {
 	var b strings.Builder
 	for _, p := range parts {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+		b.WriteString(pointerEscapes.Replace(p))
 	}
 	return b.String()
 }
