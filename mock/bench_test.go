@@ -73,8 +73,7 @@ func BenchmarkCreateModule(b *testing.B) {
 }
 
 // BenchmarkUpdateSet measures update_set through the handler on v3, whose fields lack what a
-// create requires, so that kin-openapi names violations: each request a new description of one
-// set.
+// create requires: each request a new description of one set.
 func BenchmarkUpdateSet(b *testing.B) {
 	s := newServer(b, mock.Config{})
 	path := fmt.Sprintf("/api/v3/set/1/%d", madeSet(b, s, "updated"))

@@ -19,27 +19,30 @@ import (
 // on tables and under fuzzing), so a valid request, the common case, costs no schema walk: a
 // valid ESB create 0.54-0.58 us and no allocation, against kin-openapi's 4.89-5.20 us and 19; a
 // create_module's fields 0.30-0.32 us and none, against 1.56-2.10 us and 6 (go test ./spec
-// -bench 'BenchmarkCheck$' -benchmem -count 3, 2026-12-06). Each request schema has one: the
-// ESB create_set body, and the fields of a set, a module and a custom level's node.
+// -bench 'BenchmarkCheck$' -benchmem -count 3, 2026-12-06). Each request schema has two, whole
+// and partial (see compileAccept): the ESB create_set body, and the fields of a set, a module and
+// a custom level's node.
 type accept func(v any) bool
 
 func never(any) bool { return false }
 
 // compileAccept compiles s. A keyword it does not know makes the node answer "not sure".
-func compileAccept(s *openapi3.Schema) accept {
+// Compiled partial, it leaves out every required: what it accepts, kin-openapi finds nothing in
+// but missing fields, the check an update's fields need, which leave out what a create requires.
+func compileAccept(s *openapi3.Schema, partial bool) accept {
 	if s == nil || !supported(s) {
 		return never
 	}
 	var all []accept
 	for _, ref := range s.AllOf {
-		all = append(all, compileAccept(ref.Value))
+		all = append(all, compileAccept(ref.Value, partial))
 	}
-	one := compileOneOf(s.OneOf)
+	one := compileOneOf(s.OneOf, partial)
 	enum, enumOK := stringEnum(s.Enum)
 	if !enumOK {
 		return never
 	}
-	typed := compileType(s)
+	typed := compileType(s, partial)
 	// What the check reads is copied out of s, so that a check touches only its own memory.
 	nullOK := s.Nullable && len(all) == 0 && len(s.OneOf) == 0 && len(enum) == 0 && s.Type != nil
 	return func(v any) bool {
@@ -97,7 +100,7 @@ func stringEnum(values []any) (map[string]bool, bool) {
 
 // compileOneOf handles a oneOf whose branches each have a single, distinct type: a value can
 // then match only the branch of its own type.
-func compileOneOf(refs openapi3.SchemaRefs) accept {
+func compileOneOf(refs openapi3.SchemaRefs, partial bool) accept {
 	if len(refs) == 0 {
 		return nil
 	}
@@ -110,7 +113,7 @@ func compileOneOf(refs openapi3.SchemaRefs) accept {
 		if t <= typeNone || byType[t] != nil || jsonTypes[t] == openapi3.TypeNumber {
 			return never
 		}
-		byType[t] = compileAccept(ref.Value)
+		byType[t] = compileAccept(ref.Value, partial)
 	}
 	return func(v any) bool {
 		a := byType[jsonType(v)]
@@ -158,13 +161,13 @@ func isIntegerLiteral(s string) bool {
 	return s != "" && !strings.ContainsAny(s, ".eE")
 }
 
-func compileType(s *openapi3.Schema) accept {
+func compileType(s *openapi3.Schema, partial bool) accept {
 	if s.Type == nil {
 		return func(any) bool { return true }
 	}
 	switch t := s.Type.Slice()[0]; t {
 	case openapi3.TypeObject:
-		return compileObject(s)
+		return compileObject(s, partial)
 	case openapi3.TypeString:
 		return compileString(s)
 	case openapi3.TypeInteger, openapi3.TypeNumber:
@@ -235,12 +238,15 @@ func compileString(s *openapi3.Schema) accept {
 	}
 }
 
-func compileObject(s *openapi3.Schema) accept {
+func compileObject(s *openapi3.Schema, partial bool) accept {
 	props := make(map[string]accept, len(s.Properties))
 	for name, ref := range s.Properties {
-		props[name] = compileAccept(ref.Value)
+		props[name] = compileAccept(ref.Value, partial)
 	}
-	required := slices.Clone(s.Required)
+	var required []string
+	if !partial {
+		required = slices.Clone(s.Required)
+	}
 	return func(v any) bool {
 		m, ok := v.(map[string]any)
 		if !ok {

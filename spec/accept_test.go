@@ -3,6 +3,7 @@ package spec
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +77,51 @@ var dataCases = []struct {
 	{ObjectLevel, `{"bk_parent_id":2,"bk_inst_name":"a/b"}`, false},
 }
 
+// onlyMissing reports whether kin-openapi finds nothing in v but fields left out.
+func onlyMissing(s *openapi3.Schema, v any) bool {
+	var vs Violations
+	if err := s.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
+		flatten(err, &vs)
+	}
+	return !slices.ContainsFunc(vs, func(v Violation) bool { return v.Keyword != "required" })
+}
+
+// updateCases are what an update sends: an ESB body, or an object's fields.
+var updateCases = []struct {
+	object, body string // object "": an ESB body
+	fast         bool   // the partial check must take the fast path for it
+}{
+	{"", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":3,"data":{"bk_set_desc":"x"}}`, true},
+	{"", `{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"bk_set_id":3}`, true}, // a delete
+	{"", `{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":{"bk_set_name":"a b"}}`, false},
+	{"", `{"bk_app_code":"a","bk_app_secret":"b","bk_biz_id":1,"data":[]}`, false},
+	{ObjectSet, `{"bk_set_desc":"changed"}`, true},
+	{ObjectSet, `{"bk_set_name":" 集群 ","bk_capacity":9}`, true},
+	{ObjectSet, `{"bk_set_name":"a b"}`, false},
+	{ObjectSet, `{"bk_capacity":"9"}`, false},
+	{ObjectModule, `{"bk_module_name":"m2"}`, true},
+	{ObjectModule, `{"bk_module_type":"3"}`, false},
+	{ObjectLevel, `{"bk_inst_name":"zone-2"}`, true},
+}
+
+// TestPartialChecksFindWhatKinFinds: what a partial check accepts, kin-openapi finds nothing in
+// but fields left out, and an update with nothing else wrong does take the fast path.
+func TestPartialChecksFindWhatKinFinds(t *testing.T) {
+	s := Load(context.Background())
+	for _, tc := range updateCases {
+		v, ok := decodeNumbers(t, tc.body)
+		require.True(t, ok, tc.body)
+		schema, got := s.esbRequest, s.CheckESBUpdate(v)
+		if tc.object != "" {
+			schema, got = s.data(tc.object), s.CheckUpdateData(tc.object, v)
+		}
+		fast := schema.partial()(v)
+		assert.Equal(t, onlyMissing(schema.schema, v), fast, "%s %s", tc.object, tc.body)
+		assert.Equal(t, tc.fast, fast, "%s %s", tc.object, tc.body)
+		assert.Equal(t, !fast, len(got) > 0, "%s %s", tc.object, tc.body)
+	}
+}
+
 // TestAcceptNeverDisagreesWithKin: what a compiled check accepts, kin-openapi accepts; and
 // valid requests and fields do take the fast path.
 func TestAcceptNeverDisagreesWithKin(t *testing.T) {
@@ -113,6 +159,9 @@ func FuzzAccept(f *testing.F) {
 	for _, tc := range dataCases {
 		f.Add(tc.body)
 	}
+	for _, tc := range updateCases {
+		f.Add(tc.body)
+	}
 	s := Load(context.Background())
 	f.Fuzz(func(t *testing.T, body string) {
 		v, ok := decodeNumbers(t, body)
@@ -122,9 +171,16 @@ func FuzzAccept(f *testing.F) {
 		if s.esbRequest.accept(v) && !kinAccepts(s.esbRequest.schema, v) {
 			t.Fatalf("fast path accepted what kin-openapi rejects: %s", body)
 		}
+		if s.esbRequest.partial()(v) && !onlyMissing(s.esbRequest.schema, v) {
+			t.Fatalf("partial fast path accepted what kin-openapi finds more than missing fields in: %s", body)
+		}
 		for _, object := range []string{ObjectSet, ObjectModule, ObjectLevel} {
-			if data := s.data(object); data.accept(v) && !kinAccepts(data.schema, v) {
+			data := s.data(object)
+			if data.accept(v) && !kinAccepts(data.schema, v) {
 				t.Fatalf("fast path accepted %s fields kin-openapi rejects: %s", object, body)
+			}
+			if data.partial()(v) && !onlyMissing(data.schema, v) {
+				t.Fatalf("partial fast path accepted %s fields kin-openapi finds more than missing fields in: %s", object, body)
 			}
 		}
 	})
