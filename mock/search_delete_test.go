@@ -265,12 +265,8 @@ func TestAnswersWithoutDataAsCMDBWritesThem(t *testing.T) {
 
 	hr := httptest.NewRequest(http.MethodPut, fmt.Sprintf("/api/v3/set/1/%v", id), strings.NewReader(`{"bk_set_desc":"changed"}`))
 	hr.Header.Set("X-Bkapi-Authorization", v3Auth)
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, hr)
-	assert.Equal(t, `{"result":true,"permission":null,"data":null,"code":0,"message":"success"}`+"\n", rec.Body.String())
+	assert.Equal(t, `{"result":true,"permission":null,"data":null,"code":0,"message":"success"}`+"\n", string(send(t, s, hr).Raw))
 
-	body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":%v}`, id)
-	rec = httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBDeleteSet, strings.NewReader(body)))
-	assert.Equal(t, `{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"00000000000000000000000000000003"}`+"\n", rec.Body.String())
+	deleted := esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": id})
+	assert.Equal(t, `{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"00000000000000000000000000000003"}`+"\n", string(deleted.Raw))
 }
