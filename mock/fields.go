@@ -119,16 +119,10 @@ func (s *Server) validate(c *call) {
 	switch {
 	case c.jsonErr:
 	case c.surface == spec.SurfaceESB && c.op.object == s.setObj:
-		if c.op.creates {
-			c.esbViolations = s.spec.CheckESBRequest(c.fields)
-		} else {
-			c.esbViolations = s.spec.CheckESBUpdate(c.fields)
-		}
+		c.esbViolations = s.spec.CheckESBRequest(c.fields, c.op.creates)
 		c.violations = c.esbViolations.Under("/data")
-	case c.data != nil && c.op.creates:
-		c.violations = s.spec.CheckData(c.op.object.id, c.data)
 	case c.data != nil:
-		c.violations = s.spec.CheckUpdateData(c.op.object.id, c.data)
+		c.violations = s.spec.CheckData(c.op.object.id, c.data, c.op.creates)
 	}
 }
 

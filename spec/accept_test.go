@@ -111,9 +111,9 @@ func TestPartialChecksFindWhatKinFinds(t *testing.T) {
 	for _, tc := range updateCases {
 		v, ok := decodeNumbers(t, tc.body)
 		require.True(t, ok, tc.body)
-		schema, got := s.esbRequest, s.CheckESBUpdate(v)
+		schema, got := s.esbRequest, s.CheckESBRequest(v, false)
 		if tc.object != "" {
-			schema, got = s.data(tc.object), s.CheckUpdateData(tc.object, v)
+			schema, got = s.data(tc.object), s.CheckData(tc.object, v, false)
 		}
 		fast := schema.partial()(v)
 		assert.Equal(t, onlyMissing(schema.schema, v), fast, "%s %s", tc.object, tc.body)
@@ -147,7 +147,7 @@ func TestAcceptNeverDisagreesWithKin(t *testing.T) {
 		fast := data.accept(v)
 		assert.Equal(t, kinAccepts(data.schema, v), fast, "%s %s", tc.object, tc.body)
 		assert.Equal(t, tc.fast, fast, "%s %s", tc.object, tc.body)
-		assert.Equal(t, !fast, len(s.CheckData(tc.object, v)) > 0, "%s %s", tc.object, tc.body)
+		assert.Equal(t, !fast, len(s.CheckData(tc.object, v, true)) > 0, "%s %s", tc.object, tc.body)
 	}
 }
 

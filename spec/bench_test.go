@@ -22,9 +22,9 @@ func BenchmarkCheck(b *testing.B) {
 		check              func(any) spec.Violations
 	}{
 		{"esb", "EsbCreateSetRequest", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,
-			"data":{"bk_parent_id":1,"bk_set_name":"bench","bk_capacity":1000,"bk_set_desc":"d","bk_set_env":"3"}}`, s.CheckESBRequest},
+			"data":{"bk_parent_id":1,"bk_set_name":"bench","bk_capacity":1000,"bk_set_desc":"d","bk_set_env":"3"}}`, func(v any) spec.Violations { return s.CheckESBRequest(v, true) }},
 		{"module", "ModuleCreateData", `{"bk_parent_id":2,"bk_module_name":"bench","bk_module_type":"1","operator":"a"}`,
-			func(v any) spec.Violations { return s.CheckData(spec.ObjectModule, v) }},
+			func(v any) spec.Violations { return s.CheckData(spec.ObjectModule, v, true) }},
 	} {
 		dec := json.NewDecoder(strings.NewReader(bc.body))
 		dec.UseNumber()

@@ -232,13 +232,13 @@ func (s *Spec) OpenAPI() *openapi3.T {
 	return w.doc
 }
 
-// CheckESBRequest validates a decoded ESB body (credentials, bk_biz_id and data).
-func (s *Spec) CheckESBRequest(body any) Violations { return s.esbRequest.check(body) }
-
-// CheckESBUpdate is CheckESBRequest for a call that makes nothing, an update or a delete, whose
-// body leaves out what a create requires: a body with nothing wrong but fields left out takes
-// the compiled check alone, where it would always be walked by kin-openapi.
-func (s *Spec) CheckESBUpdate(body any) Violations { return s.esbRequest.checkPartial(body) }
+// CheckESBRequest validates a decoded ESB body (credentials, bk_biz_id and data). The body of a
+// call that makes nothing (creates false: an update, a delete) leaves out what a create
+// requires: one with nothing wrong but fields left out takes the partial compiled check alone,
+// where the whole one would send it to kin-openapi every time.
+func (s *Spec) CheckESBRequest(body any, creates bool) Violations {
+	return s.esbRequest.check(body, creates)
+}
 
 // The objects whose fields the document describes, for CheckData.
 const (
@@ -248,12 +248,10 @@ const (
 )
 
 // CheckData validates the decoded fields of an object (ObjectSet, ObjectModule, ObjectLevel):
-// ESB's data, or the v3 body. Valid fields take the compiled check alone.
-func (s *Spec) CheckData(object string, data any) Violations { return s.data(object).check(data) }
-
-// CheckUpdateData is CheckData for an update's fields, as CheckESBUpdate is for an ESB body.
-func (s *Spec) CheckUpdateData(object string, data any) Violations {
-	return s.data(object).checkPartial(data)
+// ESB's data, or the v3 body. Valid fields take the compiled check alone, the partial one for a
+// call that makes nothing, as CheckESBRequest.
+func (s *Spec) CheckData(object string, data any, creates bool) Violations {
+	return s.data(object).check(data, creates)
 }
 
 // data is the schema of an object's fields.
@@ -318,16 +316,15 @@ func checkedBy(s *openapi3.Schema) checked {
 // accept is the whole compiled check.
 func (c checked) accept(value any) bool { return c.whole()(value) }
 
-// check returns nothing for a value the whole compiled check accepts; anything else
-// kin-openapi validates, and its findings are the violations.
-func (c checked) check(value any) Violations { return c.walk(c.whole(), value) }
-
-// checkPartial returns nothing for a value the partial check accepts: kin-openapi would find
-// nothing in it but fields left out. Anything else kin-openapi validates, as check does.
-func (c checked) checkPartial(value any) Violations { return c.walk(c.partial(), value) }
-
-func (c checked) walk(fast accept, value any) Violations {
-	if fast(value) {
+// check returns nothing for a value the compiled check accepts, the whole one for a call that
+// creates, else the partial one (kin-openapi would find nothing in it but fields left out);
+// anything else kin-openapi validates, and its findings are the violations.
+func (c checked) check(value any, creates bool) Violations {
+	fast := c.partial
+	if creates {
+		fast = c.whole
+	}
+	if fast()(value) {
 		return nil
 	}
 	err := c.schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest())
