@@ -61,3 +61,45 @@ func TestTreeJSONMatchesEncodingJSON(t *testing.T) {
 		assert.Equal(t, string(want), string(tr.AppendJSON(nil)))
 	}
 }
+
+// FuzzTreeJSON holds the topology tree's writer to encoding/json without HTML escaping, on trees
+// of any shape made from the fuzzer's bytes: each byte adds a node with children and goes down
+// into it, adds a node without (its children nil or none), adds a nil node, or goes back up.
+func FuzzTreeJSON(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 2, 3, 1, 3, 0}, "biz", "空闲机池", int64(2), int64(1), int64(7))
+	f.Add([]byte{0, 0, 0, 1, 4, 2, 3, 3, 5}, "a \"set\" <&>", "m\u2028\t\x00", int64(-1), int64(0), int64(-9))
+	f.Fuzz(func(t *testing.T, shape []byte, name, objName string, id, def, templateID int64) {
+		if len(shape) > 256 {
+			shape = shape[:256]
+		}
+		var root tree
+		path := []*[]*treeNode{(*[]*treeNode)(&root)}
+		for i, op := range shape {
+			at := path[len(path)-1]
+			n := &treeNode{ID: id + int64(i), Name: name, ObjID: objName[:len(objName)*(i%2)], ObjName: objName,
+				Default: def * int64(i%3), ServiceTemplateID: templateID * int64(i%2), SetTemplateID: templateID * int64(i%3)}
+			switch op % 6 {
+			case 0: // a node with children: go down into it
+				n.Child = []*treeNode{}
+				*at = append(*at, n)
+				path = append(path, &n.Child)
+			case 1, 4: // a node without children: none, or nil
+				if op%6 == 1 {
+					n.Child = []*treeNode{}
+				}
+				*at = append(*at, n)
+			case 2:
+				*at = append(*at, nil)
+			default: // back up
+				if len(path) > 1 {
+					path = path[:len(path)-1]
+				}
+			}
+		}
+		want, err := jsonx.Marshal([]*treeNode(root))
+		require.NoError(t, err)
+		if got := root.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("tree:\n%s\nencoding/json:\n%s", got, want)
+		}
+	})
+}

@@ -97,11 +97,11 @@ type treeNode struct {
 }
 
 // tree is a list of nodes as an answer holds it, written as encoding/json writes it without
-// reflection (TestTreeJSONMatchesEncodingJSON), into room made for all of it first (grown as it
-// was written, an answer of 11 MB allocated five times that). The largest tree the default flags
-// answer (BenchmarkBizTopoAtItsBound, the test binaries in turns three times, 2026-12-06): 45-49
-// ms and 98.5 MB allocated a read, the test's recorder included, against encoding/json's 63-70
-// ms and 122-127 MB.
+// reflection (TestTreeJSONMatchesEncodingJSON, FuzzTreeJSON), into room made for all of it
+// first (grown as it was written, an answer of 11 MB allocated five times that). The largest
+// tree the default flags answer (BenchmarkBizTopoAtItsBound, the test binaries in turns three
+// times, 2026-12-06): 45-49 ms and 98.5 MB allocated a read, the test's recorder included,
+// against encoding/json's 63-70 ms and 122-127 MB.
 type tree []*treeNode
 
 func (t tree) AppendJSON(b []byte) []byte {
