@@ -142,13 +142,13 @@ const scanModules = 64
 // module's id, a large set's modules by name, and the sets that hold built-in modules. A load
 // builds one and hands it over whole.
 type moduleIndex struct {
-	sets    map[int64]int64 // module id -> its set's id
+	sets    byID[int64] // module id -> its set's id
 	names   moduleNames
 	builtIn builtInSets
 }
 
 func newModuleIndex() moduleIndex {
-	return moduleIndex{sets: map[int64]int64{}, names: moduleNames{}, builtIn: builtInSets{}}
+	return moduleIndex{names: moduleNames{}, builtIn: builtInSets{}}
 }
 
 // add appends m, whose id is in ix.sets already, to the set's modules, and indexes it by name
@@ -203,13 +203,13 @@ func (ns moduleNames) rename(setID int64, old string, m *Module) {
 // dropped. s.mu is held.
 func (s *Store) setModules(r *row, ms moduleList) {
 	for m := range r.modules.all() {
-		delete(s.modules.sets, m.ID)
+		s.modules.sets.remove(m.ID)
 	}
 	delete(s.modules.names, r.id)
 	delete(s.modules.builtIn[r.biz], r.id)
 	r.modules = ms
 	for m := range ms.all() {
-		s.modules.sets[m.ID] = r.id
+		s.modules.sets.put(m.ID, r.id)
 		s.modules.builtIn.add(m)
 	}
 }
@@ -235,7 +235,7 @@ func (b builtInSets) add(m *Module) {
 
 // modulesOf returns the modules of a set, none when it is not stored; s.mu is held.
 func (s *Store) modulesOf(setID int64) moduleList {
-	if slot, ok := s.sets[setID]; ok {
+	if slot, ok := s.sets.get(setID); ok {
 		return s.slab.at(slot).modules
 	}
 	return moduleList{}
@@ -248,12 +248,12 @@ func (s *Store) modulesOf(setID int64) moduleList {
 func (s *Store) CreateModule(m Module) (Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	slot, ok := s.sets[m.SetID]
+	slot, ok := s.sets.get(m.SetID)
 	if !ok || s.slab.at(slot).biz != m.BizID {
 		return nil, ErrNoSet
 	}
 	set := s.slab.at(slot)
-	if len(s.modules.sets) >= s.moduleLimit {
+	if s.modules.sets.len() >= s.moduleLimit {
 		return nil, ErrModulesFull
 	}
 	m.ID = s.nextModuleID
@@ -262,7 +262,7 @@ func (s *Store) CreateModule(m Module) (Record, error) {
 		return nil, ErrDuplicateModule
 	}
 	m.own(s.users)
-	s.modules.sets[m.ID] = set.id
+	s.modules.sets.put(m.ID, set.id)
 	s.modules.add(set, m)
 	return m.record(s.layout, nil), nil
 }
@@ -285,11 +285,12 @@ func (s *Store) module(id int64) (Module, bool) {
 // moduleAt finds the module with the given id: its set's row and its place in the set's
 // modules. s.mu is held.
 func (s *Store) moduleAt(id int64) (set *row, at place, ok bool) {
-	setID, ok := s.modules.sets[id]
+	setID, ok := s.modules.sets.get(id)
 	if !ok {
 		return nil, place{}, false
 	}
-	set = s.slab.at(s.sets[setID])
+	slot, _ := s.sets.get(setID)
+	set = s.slab.at(slot)
 	at, ok = set.modules.find(id)
 	return set, at, ok
 }
@@ -332,7 +333,7 @@ func (s *Store) DeleteModule(bizID, setID, id int64) {
 	}
 	delete(s.modules.names[setID], m.Name)
 	set.modules = set.modules.without(at)
-	delete(s.modules.sets, id)
+	s.modules.sets.remove(id)
 }
 
 // ModuleQuery selects modules of a business, as search_module and find_module_batch do.

@@ -180,7 +180,7 @@ func (m *setMatches) readIDs(ctx context.Context, s *Store, ids []int64) error {
 		n := min(len(ids), scanSlice)
 		s.mu.RLock()
 		for _, id := range ids[:n] {
-			if slot, found := s.sets[id]; found {
+			if slot, found := s.sets.get(id); found {
 				m.read(s, slot)
 			}
 		}

@@ -42,7 +42,7 @@ func (st *Store) Snapshot() State {
 	defer st.mu.RUnlock()
 	out := State{Format: StateFormat, Model: st.model, NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Sets: []Record{}, Modules: []Module{},
 		Installed: st.installed}
-	for _, slot := range st.sets {
+	for _, slot := range st.sets.all() {
 		r := st.slab.at(slot)
 		out.Sets = append(out.Sets, st.layout.record(r))
 		out.Modules = r.modules.appendTo(out.Modules)
@@ -82,7 +82,7 @@ func (st *Store) StateWriter() func(io.Writer) error {
 	// is of a set the store holds, as a load checks): one store is always written as one text.
 	// The copy takes a set's list of modules, not the modules, which the store never changes
 	// in place (moduleList).
-	rows := make([]row, 0, len(st.sets))
+	rows := make([]row, 0, st.sets.len())
 	for slot := range st.slab.size() {
 		if r := st.slab.at(slot); r.id != 0 {
 			rows = append(rows, *r)
@@ -189,7 +189,7 @@ func appendModuleJSON(b []byte, m *Module, keys []string) ([]byte, []string) {
 type restorer struct {
 	st    *Store
 	rows  *slab
-	sets  map[int64]uint32
+	sets  byID[uint32]
 	names *nameIndex
 	// modules is the store's index of the modules, kept as they come; its names find two
 	// modules of one name in a set. The modules themselves are in their sets' rows.
@@ -207,7 +207,7 @@ func (st *Store) restorer() *restorer {
 	rows := &slab{}
 	names := newNameIndex(rows.at)
 	names.bulk = true // saved sets come in the order of their slots; sortIDs at finish
-	return &restorer{st: st, rows: rows, sets: map[int64]uint32{}, names: names,
+	return &restorer{st: st, rows: rows, names: names,
 		modules: newModuleIndex(), unsorted: map[uint32]bool{}, users: map[string]string{}, nextSet: 1, nextModule: 1}
 }
 
@@ -233,7 +233,7 @@ func (rs *restorer) addRow(r *row) error {
 	}
 	r.createdBy = intern(rs.users, r.createdBy)
 	slot := rs.rows.add(*r)
-	if !added(rs.sets, r.id, slot) || r.id <= 0 {
+	if !rs.sets.add(r.id, slot) || r.id <= 0 {
 		return fmt.Errorf("a saved set's id %d is not positive or not unique", r.id)
 	}
 	rs.names.put(slot)
@@ -244,7 +244,7 @@ func (rs *restorer) addRow(r *row) error {
 // addModule checks a saved module against the sets and the modules added before it, and adds
 // it.
 func (rs *restorer) addModule(m Module) error {
-	slot, ok := rs.sets[m.SetID]
+	slot, ok := rs.sets.get(m.SetID)
 	if !ok {
 		return fmt.Errorf("saved module %d belongs to set %d, which is not saved", m.ID, m.SetID)
 	}
@@ -252,7 +252,7 @@ func (rs *restorer) addModule(m Module) error {
 	if m.BizID != set.biz {
 		return fmt.Errorf("saved module %d is of business %d, its set %d of business %d", m.ID, m.BizID, m.SetID, set.biz)
 	}
-	if !added(rs.modules.sets, m.ID, m.SetID) || m.ID <= 0 {
+	if !rs.modules.sets.add(m.ID, m.SetID) || m.ID <= 0 {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 	}
 	if rs.modules.names.taken(set, &m) {
@@ -265,13 +265,6 @@ func (rs *restorer) addModule(m Module) error {
 	rs.modules.add(set, m)
 	rs.nextModule = max(rs.nextModule, m.ID+1)
 	return nil
-}
-
-// added puts v in m under k and says whether k is new to m.
-func added[K comparable, V any](m map[K]V, k K, v V) bool {
-	n := len(m)
-	m[k] = v
-	return len(m) > n
 }
 
 // finish puts what was read in place of the store's sets and modules; counters behind the

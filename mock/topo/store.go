@@ -135,7 +135,7 @@ type Store struct {
 	nextSetID    int64
 	nextModuleID int64
 	slab         *slab
-	sets         map[int64]uint32 // id -> slot in slab; neither holds a pointer
+	sets         byID[uint32] // id -> slot in slab; neither holds a pointer
 	names        *nameIndex
 	modules      moduleIndex       // the modules are in their sets' rows
 	moduleLimit  int               // modules held at most
@@ -215,7 +215,7 @@ func (s *Store) clear() {
 		s.forgetMadeNodes()
 	}
 	s.slab = &slab{}
-	s.sets = map[int64]uint32{}
+	s.sets = byID[uint32]{}
 	s.names = newNameIndex(s.slab.at)
 	s.modules = newModuleIndex()
 	s.users = map[string]string{}
@@ -322,7 +322,7 @@ func (s *Store) PutMissing(seeds []Seed) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sd := range seeds {
-		if _, ok := s.sets[sd.ID]; !ok {
+		if _, ok := s.sets.get(sd.ID); !ok {
 			s.put(sd)
 		}
 	}
@@ -346,11 +346,11 @@ func (s *Store) put(sd Seed) {
 	r := sd.Draft.row()
 	r.id = sd.ID
 	modules := sd.Modules
-	if old, ok := s.sets[r.id]; ok { // a set of that id is replaced
+	if old, ok := s.sets.get(r.id); ok { // a set of that id is replaced
 		s.removeSet(old)
 	}
 	slot := s.slab.add(r)
-	s.sets[r.id] = slot
+	s.sets.put(r.id, slot)
 	s.names.put(slot)
 	s.nextSetID = max(s.nextSetID, r.id+1)
 	own := make([]Module, 0, len(modules))
@@ -374,7 +374,7 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 	key := keyOf(&r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.sets) >= s.limit {
+	if s.sets.len() >= s.limit {
 		return Set{}, ErrStoreFull
 	}
 	r.id = s.nextSetID
@@ -384,7 +384,7 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 	}
 	r.createdBy = s.intern(r.createdBy)
 	slot := s.slab.add(r)
-	s.sets[r.id] = slot
+	s.sets.put(r.id, slot)
 	s.names.put(slot)
 	if len(templates) > 0 {
 		ms := make([]Module, len(templates))
@@ -455,7 +455,7 @@ func (s *Store) DeleteBusiness(bizID int64) error {
 func (s *Store) delete(bizID int64, setIDs []int64) error {
 	var slots []uint32
 	for _, id := range setIDs {
-		slot, ok := s.sets[id]
+		slot, ok := s.sets.get(id)
 		if !ok || s.slab.at(slot).biz != bizID {
 			continue
 		}
@@ -466,7 +466,7 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 	}
 	for _, slot := range slots {
 		id := s.slab.at(slot).id
-		if _, ok := s.sets[id]; !ok {
+		if _, ok := s.sets.get(id); !ok {
 			continue // listed twice
 		}
 		s.removeSet(slot)
@@ -478,7 +478,7 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 // modules first (they are found through the row), then its slot given back. s.mu is held.
 func (s *Store) removeSet(slot uint32) {
 	r := s.slab.at(slot)
-	delete(s.sets, r.id)
+	s.sets.remove(r.id)
 	s.setModules(r, moduleList{})
 	s.names.remove(slot)
 	s.slab.release(slot)
@@ -491,7 +491,7 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 	r := d.row()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	slot, ok := s.sets[setID]
+	slot, ok := s.sets.get(setID)
 	if !ok || s.slab.at(slot).biz != bizID {
 		return Set{}, ErrNoSet
 	}
@@ -507,7 +507,7 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 	s.names.remove(slot)
 	s.slab.release(slot)
 	slot = s.slab.add(r)
-	s.sets[setID] = slot
+	s.sets.put(setID, slot)
 	s.names.put(slot)
 	return Set{r: r, l: s.layout}, nil
 }
@@ -515,7 +515,7 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 // Set returns the record of the set with the given id.
 func (s *Store) Set(id int64) (Record, bool) {
 	s.mu.RLock()
-	slot, ok := s.sets[id]
+	slot, ok := s.sets.get(id)
 	var r row
 	if ok {
 		r = *s.slab.at(slot)
@@ -531,7 +531,7 @@ func (s *Store) Set(id int64) (Record, bool) {
 func (s *Store) Get(id int64) (Set, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	slot, ok := s.sets[id]
+	slot, ok := s.sets.get(id)
 	if !ok {
 		return Set{}, false
 	}
@@ -586,8 +586,8 @@ func (s *Store) Sets() []Record {
 // rows returns copies of the stored rows, by id.
 func (s *Store) rows() []row {
 	s.mu.RLock()
-	out := make([]row, 0, len(s.sets))
-	for _, slot := range s.sets {
+	out := make([]row, 0, s.sets.len())
+	for _, slot := range s.sets.all() {
 		out = append(out, *s.slab.at(slot))
 	}
 	s.mu.RUnlock()
@@ -606,7 +606,7 @@ func (s *Store) Modules(setID int64) []Module {
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.sets)
+	return s.sets.len()
 }
 
 // IdleSet returns the built-in set of a business whose default is 1, its idle pool.
