@@ -12,7 +12,8 @@ import "iter"
 // Against a map for the sets' slots and the modules' sets (2026-12-06, the builds in turns):
 // 276.1 heap bytes a set against 295.6 (go test ./mock -bench BenchmarkStoreMemory, three turns);
 // a million sets loaded in 2.02-2.07 s at a peak of 671-685 MB against 2.17 s and 714-735 MB
-// (bench/state.sh, two turns). Creates under load, no difference past the VM's spread
+// (bench/state.sh, two turns), and with a module each 746-770 MB live against 842-869
+// (MODULES=1 bench/state.sh, two turns). Creates under load, no difference past the VM's spread
 // (bench/ab.sh, six rounds of 8 s each way round: 1.05 and 0.98 of the map's requests a second).
 type byID[V uint32 | int64] struct {
 	run chunks[V]
