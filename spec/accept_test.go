@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// accept is the whole compiled check, as a call that creates takes it.
+func (c checked) accept(value any) bool { return c.whole()(value) }
+
 func decodeNumbers(t testing.TB, s string) (any, bool) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()

@@ -313,9 +313,6 @@ func checkedBy(s *openapi3.Schema) checked {
 		partial: sync.OnceValue(func() accept { return compileAccept(s, true) })}
 }
 
-// accept is the whole compiled check.
-func (c checked) accept(value any) bool { return c.whole()(value) }
-
 // check returns nothing for a value the compiled check accepts, the whole one for a call that
 // creates, else the partial one (kin-openapi would find nothing in it but fields left out);
 // anything else kin-openapi validates, and its findings are the violations.

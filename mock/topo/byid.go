@@ -4,11 +4,11 @@ import "iter"
 
 // byID maps ids to values, as a map[int64]V does. The store gives ids out one after another,
 // so nearly all of them lie in one run, held as a value each in chunks: a create appends where
-// a map hashed and probed. An id far past the run (a fixture's, a saved state's) is kept in a
-// map, unless the run is short: then its ids go to the map and the run starts again at that id,
-// where the creates after it will follow. In the run, V(0) marks an id not held and a value is
-// kept plus one: a value is never the largest of V's (uint32: a slot) or -1 (int64: an id).
-// FuzzByIDActsAsAMap holds it to a map.
+// a map hashed and probed. An id far past the run or before it (a fixture's, a saved state's)
+// is kept in a map, unless the run is short: then its ids go to the map and the run starts again
+// at that id, where the creates after it will follow. In the run, V(0) marks an id not held
+// and a value is kept plus one: a value is never the largest of V's (uint32: a slot) or -1
+// (int64: an id). FuzzByIDActsAsAMap holds it to a map.
 //
 // Against a map for the sets' slots and the modules' sets (2026-12-06, the builds in turns):
 // 276.1 heap bytes a set against 295.6 (go test ./mock -bench BenchmarkStoreMemory, three turns);
@@ -25,7 +25,7 @@ type byID[V uint32 | int64] struct {
 
 // farGap: an id at most this far past the end of the run, or at most as far as the run is
 // long, extends the run, the ids between held as not there: the run at most doubles so. A run
-// of at most farGap values starts again at an id further away.
+// of at most farGap values starts again at an id further past it, or before it.
 const farGap = chunkLen
 
 func (x *byID[V]) len() int { return x.n }
