@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // Caller sends one CMDB call at a time to a deployment, as a contract run sends its own: in the
@@ -92,16 +94,16 @@ func (c *Caller) Replay(ctx context.Context, method, path string, header http.He
 // maskedJSON is a masked app secret in a JSON body or header, maskedForm in a form body or a
 // query string.
 var (
-	maskedJSON = regexp.MustCompile(`"((?:bk_)?app_secret)"\s*:\s*"` + regexp.QuoteMeta(masked) + `"`)
-	maskedForm = regexp.MustCompile(`(^|[&;?])((?:bk_)?app_secret)=` + regexp.QuoteMeta(masked))
+	maskedJSON = lazyre.New(`"((?:bk_)?app_secret)"\s*:\s*"` + regexp.QuoteMeta(masked) + `"`)
+	maskedForm = lazyre.New(`(^|[&;?])((?:bk_)?app_secret)=` + regexp.QuoteMeta(masked))
 )
 
 // unmask puts the caller's secret where s has it masked.
 func (c *Caller) unmask(s string) string {
 	secret := c.cl.cfg.AppSecret
 	quoted, _ := json.Marshal(secret)
-	s = maskedJSON.ReplaceAllString(s, `"$1":`+strings.ReplaceAll(string(quoted), "$", "$$"))
-	return maskedForm.ReplaceAllString(s, "${1}${2}="+strings.ReplaceAll(url.QueryEscape(secret), "$", "$$"))
+	s = maskedJSON().ReplaceAllString(s, `"$1":`+strings.ReplaceAll(string(quoted), "$", "$$"))
+	return maskedForm().ReplaceAllString(s, "${1}${2}="+strings.ReplaceAll(url.QueryEscape(secret), "$", "$$"))
 }
 
 func answerOf(ex *Exchange) (Answer, error) {

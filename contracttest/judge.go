@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -28,7 +28,7 @@ type answer struct {
 	dataNull   bool
 }
 
-var requestIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var requestIDPattern = lazyre.New(`^[0-9a-f]{32}$`)
 
 // judge checks an exchange against the envelope's rules and the spec, and returns the answer
 // with every broken rule. An exchange that was not sent has neither.
@@ -135,7 +135,7 @@ func (c *client) judge(ctx context.Context, ex *Exchange) (*answer, []string) {
 		raw, has := keys["request_id"]
 		switch {
 		case has:
-			if err := json.Unmarshal(raw, &a.RequestID); err != nil || !requestIDPattern.MatchString(a.RequestID) {
+			if err := json.Unmarshal(raw, &a.RequestID); err != nil || !requestIDPattern().MatchString(a.RequestID) {
 				failf("request_id %s is not 32 lowercase hex digits", raw)
 			}
 		case spec.LayerOf(int(a.Code)) != spec.LayerESB:

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -31,11 +31,12 @@ var unchecked = []string{"bk_biz_id", "bk_parent_id", "set_template_id", "bk_sup
 // byteLimits are the limits of CMDB's string types, in bytes after TrimSpace.
 var byteLimits = map[string]int{fixtures.TypeSingleChar: 256, fixtures.TypeLongChar: 2000, fixtures.TypeUser: 2000}
 
-// CMDB's patterns of a time and a user name (util.IsTime, util.IsUser).
+// CMDB's patterns of a time and a user name (util.IsTime, util.IsUser), compiled at their first
+// use: the set's model of a fresh install has neither type.
 var (
-	timePlain   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
-	timeZoned   = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
-	userPattern = regexp.MustCompile(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
+	timePlain   = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+	timeZoned   = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
+	userPattern = lazyre.New(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
 )
 
 // checkAttribute checks a value the way CMDB's validator of the attribute's type does, the
@@ -66,7 +67,7 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 			return empty()
 		case a.Type == fixtures.TypeUser && !a.IsMultiple && strings.Contains(str, ","):
 			return fail(spec.MsgInvalid, label) // a comma list only where the model allows several users (§11.5)
-		case a.Type == fixtures.TypeUser && !userPattern.MatchString(str),
+		case a.Type == fixtures.TypeUser && !userPattern().MatchString(str),
 			a.Pattern != nil && !a.Pattern.MatchString(str):
 			return fail(spec.MsgRegex, label)
 		}
@@ -96,7 +97,7 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 			return empty()
 		}
 		str, ok := v.(string)
-		if !ok || !timePlain.MatchString(str) && !timeZoned.MatchString(str) {
+		if !ok || !timePlain().MatchString(str) && !timeZoned().MatchString(str) {
 			return fail(spec.MsgInvalid, label)
 		}
 	}

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // cmdbInt64 reads v as CMDB's mapstr.Int64 does, errors included: the text of its error is what
@@ -26,7 +27,7 @@ func cmdbInt64(key string, v any) (int64, error) {
 }
 
 // wholeDecimal matches what ESB's form field (Django's IntegerField) reads as a whole number.
-var wholeDecimal = regexp.MustCompile(`^([-+]?[0-9]+)(\.0*)?$`)
+var wholeDecimal = lazyre.New(`^([-+]?[0-9]+)(\.0*)?$`)
 
 // wholeNumber returns v as ESB forwards a whole number to CMDB: its decimal digits. ESB accepts
 // 3, "3", 3.0 and "3.0"; not "abc", 3.5 or true.
@@ -42,7 +43,7 @@ func wholeNumber(v any) (string, bool) {
 		}
 		return r.Num().String(), true
 	case string:
-		m := wholeDecimal.FindStringSubmatch(strings.TrimSpace(t))
+		m := wholeDecimal().FindStringSubmatch(strings.TrimSpace(t))
 		if m == nil {
 			return "", false
 		}

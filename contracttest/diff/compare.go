@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -25,10 +25,10 @@ var (
 )
 
 var (
-	hex32     = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	uuid      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	rfc3339   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
-	spaceTime = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
+	hex32     = lazyre.New(`^[0-9a-f]{32}$`)
+	uuid      = lazyre.New(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	rfc3339   = lazyre.New(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+	spaceTime = lazyre.New(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
 )
 
 // form names what kind of request id or time a value is, for comparing values that differ by
@@ -43,9 +43,9 @@ func form(key string, v any) string {
 		return idForm(s)
 	case slices.Contains(timeKeys, key):
 		switch {
-		case rfc3339.MatchString(s):
+		case rfc3339().MatchString(s):
 			return "an RFC 3339 time"
-		case spaceTime.MatchString(s):
+		case spaceTime().MatchString(s):
 			return "a date and time with a space"
 		}
 	}
@@ -55,9 +55,9 @@ func form(key string, v any) string {
 // idForm names the kind of request id s is.
 func idForm(s string) string {
 	switch {
-	case hex32.MatchString(s):
+	case hex32().MatchString(s):
 		return "32 lowercase hex digits"
-	case uuid.MatchString(s):
+	case uuid().MatchString(s):
 		return "a uuid with dashes"
 	case s == "":
 		return "absent"
@@ -223,12 +223,12 @@ func (s *side) names(id int64, key string) []string {
 }
 
 // idInText is an id a message names: "bk_set_id: 3".
-var idInText = regexp.MustCompile(`(\w*_id\W{1,3})(\d+)`)
+var idInText = lazyre.New(`(\w*_id\W{1,3})(\d+)`)
 
 // named is a text with the ids this side handed out written as their names.
 func (s *side) named(text string) string {
-	return idInText.ReplaceAllStringFunc(text, func(m string) string {
-		sub := idInText.FindStringSubmatch(m)
+	return idInText().ReplaceAllStringFunc(text, func(m string) string {
+		sub := idInText().FindStringSubmatch(m)
 		id, err := strconv.ParseInt(sub[2], 10, 64)
 		if names := s.names(id, strings.TrimRight(sub[1], ": =\"")); err == nil && len(names) > 0 {
 			return sub[1] + "<" + strings.Join(names, " or ") + ">"

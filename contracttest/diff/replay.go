@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // Replayed is a call of a list to replay, as the mock's journal exports it (GET /__mock/journal):
@@ -54,7 +54,7 @@ func ReadReplay(file string) ([]Replayed, error) {
 var replayHeaders = []string{"Content-Type", "X-Bkapi-Authorization", "Blueking-Language", "Accept-Language", "X-Bkapi-Language", "X-Bkcmdb-Language", "Bk-Supplier-Account", "HTTP_BK_SUPPLIER_ACCOUNT"}
 
 // reads are the paths of calls that read.
-var reads = regexp.MustCompile(`/(search|find|get)`)
+var reads = lazyre.New(`/(search|find|get)`)
 
 func (r Replayed) send(ctx context.Context, c *contracttest.Caller) (contracttest.Answer, error) {
 	header := http.Header{}
@@ -75,7 +75,7 @@ func replayCalls(list []Replayed) []call {
 	out := make([]call, len(list))
 	for i := range list {
 		r := list[i]
-		read := r.Method == http.MethodGet || reads.MatchString(r.Path)
+		read := r.Method == http.MethodGet || reads().MatchString(r.Path)
 		out[i] = call{name: fmt.Sprintf("#%d %s %s", r.ID, r.Method, r.Path), read: read, sameUser: true, replay: &list[i]}
 	}
 	return out
