@@ -86,8 +86,9 @@ func (l moduleList) block(k int) []Module {
 	return l.tail
 }
 
-// appendTo appends the modules to out, in the order of their ids.
+// appendTo appends the modules to out, in the order of their ids, growing out once.
 func (l moduleList) appendTo(out []Module) []Module {
+	out = slices.Grow(out, l.len())
 	if l.full != nil {
 		for _, b := range l.full.list {
 			out = append(out, b...)

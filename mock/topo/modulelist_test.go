@@ -106,3 +106,21 @@ func TestModuleListRemovalsLeaveFewBlocks(t *testing.T) {
 	require.Equal(t, 20*moduleBlock/16, l.len())
 	assert.LessOrEqual(t, len(l.full.list), 2*l.len()/moduleBlock+1, "blocks of %d modules", l.len())
 }
+
+// TestModuleListAppendsInOneAllocation: a set's modules are copied into room made for all of
+// them at once, not grown block by block (a tree of 100,000 modules allocated five times its
+// modules' size as append grew the copy).
+func TestModuleListAppendsInOneAllocation(t *testing.T) {
+	ms := make([]Module, 10*moduleBlock+7)
+	for i := range ms {
+		ms[i] = Module{ID: int64(i + 1), Name: "m"}
+	}
+	l := listOf(ms)
+	require.Equal(t, len(ms), l.len())
+	allocs := testing.AllocsPerRun(10, func() { _ = l.appendTo(nil) })
+	assert.Equal(t, 1.0, allocs)
+	got := l.appendTo([]Module{{ID: -1}})
+	require.Len(t, got, len(ms)+1)
+	assert.Equal(t, int64(-1), got[0].ID, "what out held is kept")
+	assert.Equal(t, ms, got[1:])
+}
