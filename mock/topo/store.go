@@ -542,7 +542,14 @@ func (s *Store) Get(id int64) (Set, bool) {
 type Placed struct {
 	ID, ParentID, Default, TemplateID int64
 	Name                              string
-	Modules                           []Module
+	Modules                           []PlacedModule
+}
+
+// PlacedModule is what the topology shows of a module: a third of the module's size, as a tree
+// copies every module of its business under the store's lock.
+type PlacedModule struct {
+	ID, Default, ServiceTemplateID int64
+	Name                           string
 }
 
 // SetsOf returns the sets of a business with their modules, by id; none when there are more
@@ -566,10 +573,17 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 		return nil, true
 	}
 	out := make([]Placed, 0, b.live())
+	room := make([]PlacedModule, 0, modules) // every set's modules, in one allocation
 	for id, slot := range s.names.setsOf(bizID) {
 		r := s.slab.at(slot)
+		start := len(room)
+		for k := range r.modules.nblocks() {
+			for _, m := range r.modules.block(k) {
+				room = append(room, PlacedModule{ID: m.ID, Default: m.Default, ServiceTemplateID: m.ServiceTemplateID, Name: m.Name})
+			}
+		}
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
-			Modules: r.modules.appendTo(nil)})
+			Modules: room[start:len(room):len(room)]})
 	}
 	return out, false
 }

@@ -457,7 +457,10 @@ func TestBuiltInModulesFollowTheStore(t *testing.T) {
 		var out []topo.Module
 		placed, _ := s.SetsOf(biz, 100)
 		for _, p := range placed {
-			for _, m := range p.Modules {
+			ms := s.Modules(p.ID)
+			require.Len(t, p.Modules, len(ms), "the tree's modules of set %d", p.ID)
+			for i, m := range ms {
+				assert.Equal(t, topo.PlacedModule{ID: m.ID, Default: m.Default, ServiceTemplateID: m.ServiceTemplateID, Name: m.Name}, p.Modules[i])
 				if m.Default != 0 {
 					out = append(out, m)
 				}
