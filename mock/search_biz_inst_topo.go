@@ -56,8 +56,9 @@ func (s *Server) bizTree(bizID int64, sets []topo.Placed, t treeBuilder, withDef
 		under[parent] = append(under[parent], t.set(st))
 	}
 	nodes := s.store.Nodes(bizID) // by id
-	childNodes := map[int64][]topo.Node{}
-	for _, n := range nodes {
+	childNodes := map[int64][]*topo.Node{}
+	for i := range nodes {
+		n := &nodes[i]
 		parent := n.ParentID
 		if len(levels) > 0 && n.ObjID == levels[0].id {
 			parent = 0
@@ -69,16 +70,20 @@ func (s *Server) bizTree(bizID int64, sets []topo.Placed, t treeBuilder, withDef
 		if depth == len(levels) {
 			return under[parentID]
 		}
-		var out []*treeNode
-		for _, n := range childNodes[parentID] {
+		kids := childNodes[parentID]
+		made := make([]treeNode, len(kids)) // the kids' nodes, in one allocation
+		var beside []*treeNode
+		if depth == 0 {
+			beside = under[0] // the built-in sets, beside the top level's nodes
+		}
+		out := make([]*treeNode, 0, len(kids)+len(beside))
+		for i, n := range kids {
 			if n.ObjID == levels[depth].id {
-				out = append(out, t.node(n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1)))
+				t.fill(&made[i], n.ID, n.Name, levels[depth], 0, children(n.ID, depth+1))
+				out = append(out, &made[i])
 			}
 		}
-		if depth == 0 {
-			out = append(out, under[0]...) // the built-in sets, beside the top level's nodes
-		}
-		return out
+		return append(out, beside...)
 	}
 	return t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))
 }

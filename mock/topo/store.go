@@ -258,13 +258,20 @@ func (s *Store) HasLevels() bool {
 	return len(s.levels) > 0
 }
 
-// Nodes returns the nodes of the custom levels in a business, by id.
+// Nodes returns the nodes of the custom levels in a business, by id, counted first so that they
+// are copied once.
 func (s *Store) Nodes(bizID int64) []Node {
 	s.mu.RLock()
-	var out []Node
-	for _, n := range s.nodes {
-		if n.BizID == bizID {
-			out = append(out, n)
+	n := 0
+	for _, node := range s.nodes {
+		if node.BizID == bizID {
+			n++
+		}
+	}
+	out := make([]Node, 0, n)
+	for _, node := range s.nodes {
+		if node.BizID == bizID {
+			out = append(out, node)
 		}
 	}
 	s.mu.RUnlock()

@@ -100,6 +100,7 @@ func TestTopology(t *testing.T) {
 	assert.Equal(t, []topo.Level{{ObjID: "zone", Name: "Zone"}, {ObjID: "rack", Name: "Rack"}}, s.Levels())
 	assert.True(t, s.HasLevels())
 	assert.Equal(t, []topo.Node{{ID: 103, Name: "z1", ObjID: "zone", BizID: 2}, {ID: 104, Name: "r1", ObjID: "rack", BizID: 2, ParentID: 103}}, s.Nodes(2))
+	assert.Equal(t, 1.0, testing.AllocsPerRun(10, func() { _ = s.Nodes(2) }), "a business's nodes are copied once")
 	assert.True(t, s.SetParentExists(2, 104), "a node of the lowest level in the business")
 	assert.False(t, s.SetParentExists(2, 103), "a node of a level above")
 	assert.False(t, s.SetParentExists(1, 104), "a node of another business")
