@@ -209,21 +209,34 @@ func (j *Journal) add(e Entry) {
 // journal holds up no request.
 func (j *Journal) Entries(f JournalFilter) []Entry {
 	j.mu.Lock()
-	out := []Entry{}
-	for i := len(j.entries) - 1; i >= j.head; i-- {
-		e := j.entries[i]
-		if f.Path != "" && !strings.Contains(e.Path, f.Path) ||
-			f.User != "" && e.User != f.User ||
-			f.Code != nil && (!e.answered || e.rawCode != *f.Code) {
-			continue
-		}
-		out = append(out, e)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
+	out := j.pick(f)
 	j.mu.Unlock()
 	return masked(out)
+}
+
+// pick copies the entries that pass f, newest first, into room counted for them first: under
+// the lock, one copy of each rather than the copies of a slice grown by append.
+func (j *Journal) pick(f JournalFilter) []Entry {
+	n := 0
+	for i := len(j.entries) - 1; i >= j.head && (f.Limit <= 0 || n < f.Limit); i-- {
+		if f.passes(&j.entries[i]) {
+			n++
+		}
+	}
+	out := make([]Entry, 0, n)
+	for i := len(j.entries) - 1; len(out) < n; i-- {
+		if f.passes(&j.entries[i]) {
+			out = append(out, j.entries[i])
+		}
+	}
+	return out
+}
+
+// passes reports whether e is one the filter asks for.
+func (f JournalFilter) passes(e *Entry) bool {
+	return (f.Path == "" || strings.Contains(e.Path, f.Path)) &&
+		(f.User == "" || e.User == f.User) &&
+		(f.Code == nil || e.answered && e.rawCode == *f.Code)
 }
 
 // After returns at most limit of the entries after the one of id afterID, oldest first: what a
