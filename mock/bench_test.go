@@ -1,7 +1,6 @@
 package mock_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -39,31 +38,14 @@ func BenchmarkCreateSet(b *testing.B) {
 	}
 }
 
-// madeSet creates a set of business 1 through ESB, for a benchmark to work on, and returns its id.
-func madeSet(b *testing.B, s *mock.Server, name string) int64 {
-	b.Helper()
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(fmt.Sprintf(
-		`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":%q}}`, name))))
-	var created struct {
-		Data struct {
-			ID int64 `json:"bk_set_id"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.Data.ID == 0 {
-		b.Fatalf("no set made: %s", rec.Body)
-	}
-	return created.Data.ID
-}
-
 // BenchmarkCreateModule measures create_module through the handler on ESB, as a client makes
 // the modules of a set it made: each request a new module of one set.
 func BenchmarkCreateModule(b *testing.B) {
 	s := newServer(b, mock.Config{})
-	setID := madeSet(b, s, "modules")
+	setID := createNamed(b, s, "modules")[0]
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":%d,"data":{"bk_parent_id":%[1]d,"bk_module_name":"m-%d"}}`, setID, i)
+		body := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"bk_set_id":%s,"data":{"bk_parent_id":%[1]s,"bk_module_name":"m-%d"}}`, setID, i)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBCreateModule, strings.NewReader(body)))
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"code":0`) {
@@ -76,7 +58,7 @@ func BenchmarkCreateModule(b *testing.B) {
 // create requires: each request a new description of one set.
 func BenchmarkUpdateSet(b *testing.B) {
 	s := newServer(b, mock.Config{})
-	path := fmt.Sprintf("/api/v3/set/1/%d", madeSet(b, s, "updated"))
+	path := fmt.Sprintf("/api/v3/set/1/%s", createNamed(b, s, "updated")[0])
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		hr := httptest.NewRequest(http.MethodPut, path, strings.NewReader(fmt.Sprintf(`{"bk_set_desc":"d-%d"}`, i)))

@@ -42,7 +42,7 @@ func sendV3(t *testing.T, s *mock.Server, method, path, body, auth string) reply
 	return send(t, s, hr)
 }
 
-func createNamed(t *testing.T, s *mock.Server, names ...string) []json.Number {
+func createNamed(t testing.TB, s *mock.Server, names ...string) []json.Number {
 	t.Helper()
 	var ids []json.Number
 	for _, n := range names {
