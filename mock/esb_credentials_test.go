@@ -98,7 +98,7 @@ func TestESBHeaderCredentials(t *testing.T) {
 
 // TestTokens: the tokens fixture stands in for the login service. A listed token logs in its
 // user; an unlisted one is accepted unless the fixture is strict, as the seed example's "xxx"
-// must be (reference §3.1, §10).
+// must be, and is then refused as invalid (reference E7, §3.1, §10).
 func TestTokens(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

@@ -172,15 +172,24 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 				return nil
 			}
 			if v, sent := c.data["service_category_id"]; sent {
-				if id, _ := jsonInteger(v); id != cmp.Or(m.ServiceCategoryID, topo.DefaultCategory) {
+				id, ok := jsonInteger(v) // not an integer: 1199006 before 1101090 (module.go:548-553 @111e7ac)
+				if !ok {
+					return fail(spec.MsgInvalid, "service_category_id")
+				}
+				if id != cmp.Or(m.ServiceCategoryID, topo.DefaultCategory) {
 					return fail(spec.MsgTemplateCategory)
 				}
 			}
 			if v, sent := c.data[moduleNameField]; sent {
-				if v == "" {
+				// CMDB reads the name as fmt's %v of the value, null as "" (util.GetStrByInterface).
+				name := ""
+				if v != nil {
+					name = fmt.Sprint(v)
+				}
+				if name == "" {
 					delete(c.data, moduleNameField) // dropped silently (U8)
 					c.readFields(c.op.object)
-				} else if v != m.Name {
+				} else if name != m.Name {
 					return fail(spec.MsgTemplateName)
 				}
 			}

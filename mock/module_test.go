@@ -228,6 +228,15 @@ type moduleRow struct {
 	en, zh    string // zh "": the same text
 	wrapped   bool   // release 3.14 wraps the answer in 1199011 (reference §11.9)
 	server    func(t testing.TB, cfg mock.Config) *mock.Server
+	setup     func(t *testing.T, s *mock.Server) // after topologyForModules; nil: nothing more
+}
+
+// plainModule creates m0 (id 9), a module no template made, in web (set 3, business 2).
+func plainModule(t *testing.T, s *mock.Server) {
+	t.Helper()
+	r := callReq{call: spec.CallCreateModule, surface: "v3", biz: 2, set: 3, data: map[string]any{"bk_parent_id": 3, "bk_module_name": "m0"}}.send(t, s)
+	require.True(t, r.Result, "%s", r.Raw)
+	require.Equal(t, json.Number("9"), r.Data["bk_module_id"])
 }
 
 func moduleRows() []moduleRow {
@@ -236,6 +245,12 @@ func moduleRows() []moduleRow {
 	}
 	create := func(set any, d map[string]any) callReq {
 		return callReq{call: spec.CallCreateModule, biz: 2, set: set, data: d}
+	}
+	updateTpl := func(field string, v any) callReq { // nginx, made by set template 1 in set tpl
+		return callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7, data: map[string]any{field: v}}
+	}
+	updatePlain := func(field string, v any) callReq { // m0, plainModule's
+		return callReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: 9, data: map[string]any{field: v}}
 	}
 	const (
 		invalid   = "'%s' data parameter verification does not pass"
@@ -323,6 +338,24 @@ func moduleRows() []moduleRow {
 			data: map[string]any{"bk_module_name": "x"}}, code: 1101091, en: "update name field on module create by template forbidden", zh: "禁止修改由模板创建模块的名称"},
 		{row: "U2", name: "IAM off: module id a word", surfaces: v3Only, cfg: iamOff, r: callReq{call: spec.CallUpdateModule, biz: 2, set: 3, module: "x",
 			data: map[string]any{}}, code: 1199009, en: "'module id' parameters must be integral", zh: "'module id' 参数必须是整型"},
+		{row: "U1", name: "update: body not an object", surfaces: v3Only, r: callReq{call: spec.CallUpdateModule, biz: 1, set: 4, module: 7, body: body(`"x"`)},
+			code: 1199000, en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},
+		{row: "U7", name: "a template module's category a digit string", r: updateTpl("service_category_id", "2"), code: 1199006, en: catEn, zh: catZh},
+		{row: "U7", name: "a template module's category 2.0", r: updateTpl("service_category_id", json.Number("2.0")), code: 1199006, en: catEn, zh: catZh},
+		{row: "U7", name: "a template module's category null", r: updateTpl("service_category_id", nil), code: 1199006, en: catEn, zh: catZh},
+		{row: "U7", name: "a template module's category true", r: updateTpl("service_category_id", true), code: 1199006, en: catEn, zh: catZh},
+		{row: "U10", name: "update: a bad enum, on a template's module", r: updateTpl("bk_module_type", "3"), code: 1199006, en: typeEn, zh: typeZh, wrapped: true},
+		{row: "U10", name: "update: a user that is not a name", r: updateTpl("operator", "bad user!"), code: 1199016,
+			en: "'主要维护人' Field regular check failed", zh: "'主要维护人' 字段正则校验失败", wrapped: true},
+		{row: "U10", name: "update: name not a string", setup: plainModule, r: updatePlain("bk_module_name", 5), code: 1199007,
+			en: "'bk_module_name' must be a string type", zh: "'bk_module_name' 必须为字符串类型", wrapped: true},
+		{row: "U10", name: "update: name only spaces", setup: plainModule, r: updatePlain("bk_module_name", "  "), code: 1199010,
+			en: "'bk_module_name' unassigned", zh: "'bk_module_name' 未赋值", wrapped: true},
+		{row: "U10", name: "update: name with a colon", setup: plainModule, r: updatePlain("bk_module_name", "a:b"), code: 1199006, en: charsEn, zh: charsZh, wrapped: true},
+		{row: "D2", name: "delete from a set that does not exist", r: callReq{call: spec.CallDeleteModule, biz: 2, set: 99, module: 7}, code: 1199019,
+			en: "No relevant data found", zh: "未找到相关数据"},
+		{row: "M17", name: "IAM off: a business that does not exist is M7's", surfaces: v3Only, cfg: iamOff, r: create(3, data()).withBiz(99), code: 1199011,
+			en: "'bk_biz_id/bk_set_id' the parameter is invalid or does not exist", zh: "'bk_biz_id/bk_set_id' 参数无效或不存在"},
 		{row: "D3", name: "delete from a set a template made", r: callReq{call: spec.CallDeleteModule, biz: 1, set: 4, module: 7}, code: 1101097,
 			en: "forbidden add/remove module on set initialized by set template", zh: "集群由集群模板创建，禁止添加/删除模块"},
 		{row: "D5", name: "delete a built-in module", r: callReq{call: spec.CallDeleteModule, biz: 2, set: 2, module: 4}, code: 1101098,
@@ -357,13 +390,53 @@ func moduleFidelityCases() []fidelityCase {
 		r := m.r
 		c := fidelityCase{row: m.row, name: m.name, surfaces: m.surfaces, other: &r, cfg: m.cfg, code: m.code, server: m.server,
 			en: m.en, zh: m.zh, wrapped: m.wrapped, kind: kindOf(m.code), perm: m.code == 9900403,
-			setup: func(t *testing.T, s *mock.Server, _ req) { topologyForModules(t, s) }}
-		if m.row == "M4" { // 3.14 looks the set up anew (§11.9)
+			setup: func(t *testing.T, s *mock.Server, _ req) {
+				topologyForModules(t, s)
+				if m.setup != nil {
+					m.setup(t, s)
+				}
+			}}
+		if m.row == "M4" || m.row == "D2" { // 3.14 looks the set up anew (§11.9)
 			c.code314, c.en314, c.zh314 = 1199011, "'bk_set_id' the parameter is invalid or does not exist", "'bk_set_id' 参数无效或不存在"
 		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestTemplateModuleKeepsItsName: a module a service template made keeps its name; a name
+// that reads as empty, "" or null, is dropped and the rest of the update goes through
+// (reference U8; bk-cmdb src/scene_server/topo_server/logics/inst/module.go:560-568 @111e7ac,
+// util.GetStrByInterface reads null as "").
+func TestTemplateModuleKeepsItsName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sent any
+		code int
+	}{
+		{"empty", "", 0},
+		{"null", nil, 0},
+		{"its own name", "nginx", 0},
+		{"another name", "web", 1101091},
+		{"a number", json.Number("5"), 1101091},
+	} {
+		for _, surface := range []string{"esb", "v3"} {
+			t.Run(tc.name+"/"+surface, func(t *testing.T) {
+				s := newServer(t, mock.Config{})
+				topologyForModules(t, s)
+				r := callReq{call: spec.CallUpdateModule, surface: surface, biz: 1, set: 4, module: 7,
+					data: map[string]any{"bk_module_name": tc.sent, "bk_bak_operator": "bob"}}.send(t, s)
+				require.Equal(t, tc.code, r.Code, "%s", r.Raw)
+				m, ok := s.Store().Module(7)
+				require.True(t, ok)
+				got := s.Store().ModuleRecord(m)
+				assert.Equal(t, "nginx", got["bk_module_name"])
+				if tc.code == 0 {
+					assert.Equal(t, "bob", got["bk_bak_operator"], "the rest of the update is written")
+				}
+			})
+		}
+	}
 }
 
 // withCategories is a mock on the default fixtures with one more service category, 9, which
