@@ -222,6 +222,17 @@ func TestUpdateSet(t *testing.T) {
 		assert.Equal(t, tc.code, r.Code, "%s %s: %s", tc.surface, tc.body, r.Raw)
 		assert.Equal(t, tc.msg, r.Message)
 	}
+	// IAM off, the topo server reads the path's ids itself and names them with literal words
+	// (bk-cmdb src/scene_server/topo_server/service/inst_set.go:244-256 @111e7ac).
+	off := newServer(t, iamOff)
+	for path, msg := range map[string]string{
+		"/api/v3/set/1/x": "'set id' parameters must be integral",
+		"/api/v3/set/x/3": "'business id' parameters must be integral",
+	} {
+		r := v3Call(t, off, http.MethodPut, path, `{"bk_set_desc":"x"}`)
+		assert.Equal(t, 1199009, r.Code, "%s: %s", path, r.Raw)
+		assert.Equal(t, msg, r.Message, path)
+	}
 	// The state file keeps an update's own time.
 	var buf bytes.Buffer
 	require.NoError(t, s.Store().WriteState(&buf))

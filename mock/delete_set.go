@@ -11,7 +11,7 @@ import (
 // there is no error.
 func (s *Server) deleteSetOp() operation {
 	return operation{op: spec.CallDeleteSet, action: actionDelete,
-		path: pathLabels{biz: spec.LabelBusinessID.En, set: "bk_set_id"}, answer: s.deleteSet}
+		path: pathLabels{biz: spec.LabelBusinessID.En, set: "set id"}, answer: s.deleteSet}
 }
 
 func (s *Server) deleteSet(c *call) answer {

@@ -126,7 +126,10 @@ func TestDeleteSet(t *testing.T) {
 		// src/ac/parser/topology.go): with IAM on, a word matches no rule; with it off, the topo
 		// server reads the id.
 		{"v3 set id a word", v3Call(t, s, http.MethodDelete, "/api/v3/set/1/x", ""), 1199045, "no matched rules"},
-		{"v3 set id a word, IAM off", v3Call(t, newServer(t, iamOff), http.MethodDelete, "/api/v3/set/1/x", ""), 1199009, "'bk_set_id' parameters must be integral"},
+		// The topo server names the path's ids with literal words (bk-cmdb
+		// src/scene_server/topo_server/service/inst_set.go:200-211 @111e7ac).
+		{"v3 set id a word, IAM off", v3Call(t, newServer(t, iamOff), http.MethodDelete, "/api/v3/set/1/x", ""), 1199009, "'set id' parameters must be integral"},
+		{"v3 business id a word, IAM off", v3Call(t, newServer(t, iamOff), http.MethodDelete, "/api/v3/set/x/3", ""), 1199009, "'business id' parameters must be integral"},
 		{"no permission", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": 9, "bk_username": "noperm"}), 9900403, "Do not have access permission."},
 	}
 	for _, tc := range cases {

@@ -11,7 +11,7 @@ import (
 // and written over the set's; data is null.
 func (s *Server) updateSetOp() operation {
 	return operation{op: spec.CallUpdateSet, object: s.setObj, action: actionUpdate,
-		path: pathLabels{biz: spec.LabelBusinessID.En, set: "bk_set_id"}, answer: s.updateSet}
+		path: pathLabels{biz: spec.LabelBusinessID.En, set: "set id"}, answer: s.updateSet}
 }
 
 func (s *Server) updateSet(c *call) answer {
