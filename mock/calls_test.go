@@ -175,6 +175,9 @@ func TestUpdateSet(t *testing.T) {
 	require.Equal(t, 0, created.Code)
 	id := string(created.Data["bk_set_id"].(json.Number))
 	require.Equal(t, 0, req{surface: "esb", biz: 1, data: set("bk_set_name", "taken")}.send(t, s).Code)
+	other := req{surface: "esb", biz: 2, data: set("bk_set_name", "other", "bk_parent_id", 2)}.send(t, s)
+	require.Equal(t, 0, other.Code, "%s", other.Raw)
+	otherID := string(other.Data["bk_set_id"].(json.Number))
 	now = later
 
 	update := func(surface string, setID, body string) reply {
@@ -213,8 +216,13 @@ func TestUpdateSet(t *testing.T) {
 		{"v3", id, `{"bk_set_name":"a b"}`, 1199006, "'bk_set_name' data parameter verification does not pass"},
 		{"v3", id, `{"bk_set_name":"taken"}`, 1101108, "the same set name exist"},
 		{"v3", "1", `{"bk_set_desc":"x"}`, 1101098, "forbidden remove or update built in set or module"},
+		// The built-in sets are counted by id alone, before the set is looked up in the business
+		// and its fields are read (bk-cmdb src/scene_server/topo_server/service/inst_set.go:122-150,
+		// 259-263 @111e7ac).
+		{"v3", "1", `{"bk_capacity":"abc"}`, 1101098, "forbidden remove or update built in set or module"},
+		{"esb", "2", `{"bk_set_desc":"x"}`, 1101098, "forbidden remove or update built in set or module"}, // set 2 is business 2's idle set
 		{"v3", "424242", `{"bk_set_desc":"x"}`, 1199019, "No relevant data found"},
-		{"esb", "2", `{"bk_set_desc":"x"}`, 1199019, "No relevant data found"}, // set 2 is business 2's
+		{"esb", otherID, `{"bk_set_desc":"x"}`, 1199019, "No relevant data found"}, // business 2's
 		{"esb", id, `{}`, 1306000, "data [data] This field is required."},
 		{"esb", `"x"`, `{"bk_set_desc":"x"}`, 1306000, "set id [bk_set_id] Enter a whole number."},
 	} {
@@ -259,6 +267,9 @@ func TestBatchDeleteSet(t *testing.T) {
 	}
 	builtIn := call(`{"delete":{"inst_ids":[` + ids[0] + `,2]}}`)
 	assert.Equal(t, 1101098, builtIn.Code)
+	assert.Len(t, s.Store().Sets(), 5, "nothing is deleted when one set refuses")
+	builtIn = call(`{"delete":{"inst_ids":[` + ids[0] + `,1]}}`)
+	assert.Equal(t, 1101098, builtIn.Code, "set 1, business 1's idle set: the ids alone are counted, whatever the business")
 	assert.Len(t, s.Store().Sets(), 5, "nothing is deleted when one set refuses")
 	assert.Equal(t, 1101098, call(`{"delete":{"inst_ids":[]}}`).Code, "an empty list is the whole business")
 	assert.Equal(t, 1101098, call(`{}`).Code)

@@ -111,6 +111,14 @@ func (s *Server) setRules() map[spec.StepID]rule {
 			}
 			return nil
 		},
+		spec.StepBuiltInSet: func(c *call) *failure {
+			// CMDB counts the built-in sets by the id alone, whatever the path's business
+			// (inst_set.go:122-150,259-263 @111e7ac).
+			if set, ok := s.store.Get(c.setID); ok && set.Default() != 0 {
+				return fail(spec.MsgBuiltInSet)
+			}
+			return nil
+		},
 		spec.StepSetFound: func(c *call) *failure {
 			set, ok := s.store.Get(c.setID)
 			if !ok || set.BizID() != c.bizID {

@@ -120,6 +120,9 @@ func TestDeleteSet(t *testing.T) {
 	}{
 		{"built-in set", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": 1}), 1101098, "forbidden remove or update built in set or module"},
 		{"built-in set v3", v3Call(t, s, http.MethodDelete, "/api/v3/set/2/2", ""), 1101098, "forbidden remove or update built in set or module"},
+		// CMDB counts the built-in sets among the ids alone, whatever the business (bk-cmdb
+		// src/scene_server/topo_server/service/inst_set.go:122-150,213-217 @111e7ac).
+		{"another business's built-in set", v3Call(t, s, http.MethodDelete, "/api/v3/set/2/1", ""), 1101098, "forbidden remove or update built in set or module"},
 		{"set id missing", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1}), 1306000, "set id [bk_set_id] This field is required."},
 		{"set id a word", esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": "x"}), 1306000, "set id [bk_set_id] Enter a whole number."},
 		// IAM's rule for delete_set matches ^/api/v3/set/[0-9]+/[0-9]+/?$ (bk-cmdb

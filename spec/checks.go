@@ -284,6 +284,7 @@ const (
 	StepBuiltInModule     StepID = "module.built_in"     // U3, D5: a built-in module
 	StepModuleFound       StepID = "module.found"        // U4: no such module in the path's set
 	StepTemplateFields    StepID = "module.fixed_fields" // U5-U9: fields a template fixes
+	StepBuiltInSet        StepID = "set.built_in"        // §9 update_set: a built-in set, by its id alone
 	StepSetFound          StepID = "set.found"           // §9 update_set: no such set in the business
 	StepBatchShape        StepID = "batch.shape"         // §11.8, S1: the body is not {bk_ids:[int], fields:[string]}
 	StepBatchIDs          StepID = "batch.ids"           // §11.8, S2: bk_ids missing, empty or over 500
@@ -365,6 +366,7 @@ var steps = []Step{
 	{ID: StepESBFormTypes, Ref: "§11.2", Messages: []Message{MsgESBType}},
 	{ID: StepESBPathParam, Ref: "§11.1", Messages: []Message{MsgESBParamRequired}},
 	{ID: StepSetPath, Ref: "M3", Messages: []Message{MsgNeedInt}},
+	{ID: StepBuiltInSet, Ref: "§9", Messages: []Message{MsgBuiltInSet}},
 	{ID: StepSetFound, Ref: "§9", Messages: []Message{MsgNotFound}},
 	{ID: StepBatchShape, Ref: "S1", Messages: []Message{MsgJSONDecode}},
 	{ID: StepBatchIDs, Ref: "S2", Messages: []Message{MsgIDsLength}},

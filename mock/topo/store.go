@@ -423,7 +423,8 @@ func intern(users map[string]string, user string) string {
 }
 
 // Delete removes sets of a business and their modules, all or none. A set that is not there is
-// no error: the caller's wish holds. Built-in sets refuse, and then nothing is removed.
+// no error: the caller's wish holds. Built-in sets refuse, whatever their business, and then
+// nothing is removed.
 func (s *Store) Delete(bizID int64, setIDs ...int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -463,11 +464,13 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 	var slots []uint32
 	for _, id := range setIDs {
 		slot, ok := s.sets.get(id)
-		if !ok || s.slab.at(slot).biz != bizID {
+		switch {
+		case !ok:
 			continue
-		}
-		if s.slab.at(slot).def != 0 {
-			return ErrBuiltIn
+		case s.slab.at(slot).def != 0:
+			return ErrBuiltIn // whatever its business: CMDB counts the built-in sets by id alone
+		case s.slab.at(slot).biz != bizID:
+			continue
 		}
 		slots = append(slots, slot)
 	}
@@ -499,13 +502,13 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slot, ok := s.sets.get(setID)
-	if !ok || s.slab.at(slot).biz != bizID {
+	switch {
+	case ok && s.slab.at(slot).def != 0:
+		return Set{}, ErrBuiltIn // whatever its business, as Delete
+	case !ok || s.slab.at(slot).biz != bizID:
 		return Set{}, ErrNoSet
 	}
 	old := s.slab.at(slot)
-	if old.def != 0 {
-		return Set{}, ErrBuiltIn
-	}
 	r.id, r.biz, r.parent, r.modules = old.id, old.biz, old.parent, old.modules
 	if other := s.names.get(keyOf(&r)); other != nil && other.id != setID {
 		return Set{}, ErrDuplicateName
