@@ -80,6 +80,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 			}
 			if c.def == 0 {
 				c.template = t
+				c.takeTemplateValues(t.Attributes)
 			}
 			return nil
 		},
@@ -119,6 +120,13 @@ func (s *Server) setRules() map[spec.StepID]rule {
 			}
 			return nil
 		},
+		spec.StepSetFixedFields: func(c *call) *failure {
+			t, ok := s.fixtures().SetTemplate(c.bizID, c.set.TemplateID())
+			if !ok {
+				return nil
+			}
+			return fixedValuesKept(s.model, t.Attributes, c.data, c.set.Record(), s.cfg.Location)
+		},
 		spec.StepSetFound: func(c *call) *failure {
 			set, ok := s.store.Get(c.setID)
 			if !ok || set.BizID() != c.bizID {
@@ -132,7 +140,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 }
 
 // buildRow makes the set of a call that passed every check: the model's attributes that were
-// sent (or that the set template defines), what CMDB stores for the rest (or, with fake, fake
+// sent (the set template's values among them), what CMDB stores for the rest (or, with fake, fake
 // values), the server's fields, and the keys CMDB keeps as sent.
 func (s *Server) buildRow(c *call, fake bool) topo.Draft {
 	d := topo.Draft{
@@ -144,10 +152,7 @@ func (s *Server) buildRow(c *call, fake bool) topo.Draft {
 	b := scratch[:0]
 	for k, i := range s.inRow {
 		a, sent := s.model[i], c.attr(i)
-		tv, fromTemplate := c.template.Attributes[a.PropertyID]
 		switch {
-		case fromTemplate:
-			b = topo.AppendValue(b, tv)
 		case sent.sent:
 			b = topo.AppendValue(b, sent.value)
 		case fake && a.Editable && !a.IsSystem:
@@ -205,7 +210,7 @@ func moduleTemplates(t fixtures.SetTemplate) []topo.ModuleTemplate {
 	}
 	out := make([]topo.ModuleTemplate, len(t.ServiceTemplates))
 	for i, st := range t.ServiceTemplates {
-		out[i] = topo.ModuleTemplate{ServiceTemplateID: st.ID, Name: st.Name}
+		out[i] = topo.ModuleTemplate{ServiceTemplateID: st.ID, ServiceCategoryID: st.CategoryID, Name: st.Name, Fields: templateFields(st.Attributes)}
 	}
 	return out
 }

@@ -92,6 +92,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 				}
 			}
 			c.service = serviceChoice{templateID: id, categoryID: category, templateName: t.Name}
+			c.takeTemplateValues(t.Attributes)
 			return nil
 		},
 		spec.StepCategory: func(c *call) *failure {
@@ -192,6 +193,9 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 				} else if name != m.Name {
 					return fail(spec.MsgTemplateName)
 				}
+			}
+			if t, ok := s.fixtures().ServiceTemplate(m.BizID, m.ServiceTemplateID); ok { // U9
+				return fixedValuesKept(s.moduleObj.model, t.Attributes, c.data, s.store.ModuleRecord(m), s.cfg.Location)
 			}
 			return nil
 		},

@@ -7,16 +7,12 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -44,6 +40,7 @@ var callRoutes = map[spec.Call]struct {
 	esb, method, v3 string
 	ids             func(r callReq) []any
 }{
+	spec.CallUpdateSet:            {mock.PathESBUpdateSet, http.MethodPut, "/api/v3/set/%v/%v", func(r callReq) []any { return []any{r.biz, r.set} }},
 	spec.CallCreateModule:         {mock.PathESBCreateModule, http.MethodPost, "/api/v3/module/%v/%v", func(r callReq) []any { return []any{r.biz, r.set} }},
 	spec.CallUpdateModule:         {mock.PathESBUpdateModule, http.MethodPut, "/api/v3/module/%v/%v/%v", func(r callReq) []any { return []any{r.biz, r.set, r.module} }},
 	spec.CallDeleteModule:         {mock.PathESBDeleteModule, http.MethodDelete, "/api/v3/module/%v/%v/%v", func(r callReq) []any { return []any{r.biz, r.set, r.module} }},
@@ -442,22 +439,8 @@ func TestTemplateModuleKeepsItsName(t *testing.T) {
 // withCategories is a mock on the default fixtures with one more service category, 9, which
 // belongs to business 1.
 func withCategories(t testing.TB, cfg mock.Config) *mock.Server {
-	t.Helper()
-	files := fstest.MapFS{"service_categories.json": {Data: []byte(`[{"id":1,"name":"Default"},{"id":2,"name":"Default","bk_parent_id":1},
-		{"id":9,"name":"game","bk_biz_id":1,"bk_parent_id":1}]`)}}
-	entries, err := os.ReadDir("../fixtures/default")
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join("../fixtures/default", e.Name()))
-		require.NoError(t, err)
-		files[e.Name()] = &fstest.MapFile{Data: b}
-	}
-	fx, err := fixtures.Load(files)
-	require.NoError(t, err)
-	sp := loadSpec()
-	s, err := mock.New(sp, fx, cfg)
-	require.NoError(t, err)
-	return s
+	return withFixtures(t, cfg, map[string]string{"service_categories.json": `[{"id":1,"name":"Default"},{"id":2,"name":"Default","bk_parent_id":1},
+		{"id":9,"name":"game","bk_biz_id":1,"bk_parent_id":1}]`})
 }
 
 // kindOf is the envelope of a code's answer: ESB's own, the API server's (IAM), or CMDB's.

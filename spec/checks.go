@@ -286,6 +286,7 @@ const (
 	StepTemplateFields    StepID = "module.fixed_fields" // U5-U9: fields a template fixes
 	StepBuiltInSet        StepID = "set.built_in"        // §9 update_set: a built-in set, by its id alone
 	StepSetFound          StepID = "set.found"           // §9 update_set: no such set in the business
+	StepSetFixedFields    StepID = "set.fixed_fields"    // §9 update_set: fields the set's template fixes
 	StepBatchShape        StepID = "batch.shape"         // §11.8, S1: the body is not {bk_ids:[int], fields:[string]}
 	StepBatchIDs          StepID = "batch.ids"           // §11.8, S2: bk_ids missing, empty or over 500
 	StepBatchFields       StepID = "batch.fields"        // §11.8, S3: fields missing or empty
@@ -368,6 +369,7 @@ var steps = []Step{
 	{ID: StepSetPath, Ref: "M3", Messages: []Message{MsgNeedInt}},
 	{ID: StepBuiltInSet, Ref: "§9", Messages: []Message{MsgBuiltInSet}},
 	{ID: StepSetFound, Ref: "§9", Messages: []Message{MsgNotFound}},
+	{ID: StepSetFixedFields, Ref: "§9", Messages: []Message{MsgModifyForbidden, MsgInvalidOrNone}},
 	{ID: StepBatchShape, Ref: "S1", Messages: []Message{MsgJSONDecode}},
 	{ID: StepBatchIDs, Ref: "S2", Messages: []Message{MsgIDsLength}},
 	{ID: StepBatchFields, Ref: "S3", Messages: []Message{MsgInvalid}},
@@ -404,7 +406,7 @@ var steps = []Step{
 	{ID: StepModuleDuplicate, Ref: "M24", Messages: []Message{MsgDuplicateInstance}},
 	{ID: StepBuiltInModule, Ref: "U3", Messages: []Message{MsgBuiltInSet}},
 	{ID: StepModuleFound, Ref: "U4", Messages: []Message{MsgNotFound}},
-	{ID: StepTemplateFields, Ref: "U5", Messages: []Message{MsgInvalid, MsgModifyForbidden, MsgTemplateCategory, MsgTemplateName}},
+	{ID: StepTemplateFields, Ref: "U5", Messages: []Message{MsgInvalid, MsgModifyForbidden, MsgTemplateCategory, MsgTemplateName, MsgInvalidOrNone}},
 }
 
 // Steps returns every check of every call: create_set's in the order the real system makes

@@ -55,7 +55,7 @@ var operations = map[Call][]StepID{
 	// checks them once the set is found.
 	CallUpdateSet: {
 		StepESBBizRequired, StepESBBizWhole, StepESBSetRequired, StepESBSetWhole, StepESBData, StepESBDataDict,
-		StepIAMPath, StepPermission, StepJSON, StepBizPath, StepNullBody, StepBusiness, StepSetPath, StepBuiltInSet, StepSetFound,
+		StepIAMPath, StepPermission, StepJSON, StepBizPath, StepNullBody, StepBusiness, StepSetPath, StepBuiltInSet, StepSetFound, StepSetFixedFields,
 		StepNameString, StepNameEmpty, StepNameLength, StepNameChars, StepAttributes,
 	},
 	CallDeleteSet: {

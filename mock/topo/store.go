@@ -116,8 +116,9 @@ type Topology struct {
 // ModuleTemplate is what a set template makes one module of: a service template.
 type ModuleTemplate struct {
 	ServiceTemplateID int64
-	ServiceCategoryID int64
+	ServiceCategoryID int64 // 0: DefaultCategory
 	Name              string
+	Fields            Record // the attributes the service template defines; nil: none
 }
 
 // Store holds the topology of one mock: businesses, sets and modules. Its id counters belong to
@@ -397,7 +398,8 @@ func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
 		ms := make([]Module, len(templates))
 		for i, t := range templates {
 			ms[i] = Module{ID: s.nextModuleID, Name: t.Name, SetID: r.id, BizID: r.biz, ServiceTemplateID: t.ServiceTemplateID,
-				ServiceCategoryID: t.ServiceCategoryID, SetTemplateID: r.template, Created: r.created, CreatedBy: r.createdBy}
+				ServiceCategoryID: t.ServiceCategoryID, SetTemplateID: r.template, Created: r.created, CreatedBy: r.createdBy,
+				Fields: withoutDefaults(t.Fields)}
 			s.nextModuleID++
 		}
 		s.setModules(s.slab.at(slot), listOf(ms))
