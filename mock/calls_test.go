@@ -162,7 +162,8 @@ func TestTopologyOnV3(t *testing.T) {
 	assert.Equal(t, "Capacity", list(t, attrs)[0]["bk_property_name"])
 	assert.Empty(t, list(t, call("/api/v3/find/objectattr", `{"bk_obj_id":"host"}`)), "the mock models sets only")
 	unknown := call("/api/v3/find/topoinst/biz/99", `{}`)
-	assert.Equal(t, 1199011, unknown.Code)
+	require.Equal(t, 0, unknown.Code, "%s", unknown.Raw)
+	assert.Equal(t, "[]", string(unknown.Keys["data"]), "no business, no tree: CMDB's tree of an unknown business is empty")
 }
 
 // TestUpdateSet: update_set writes the fields sent over the set, checked as a create checks

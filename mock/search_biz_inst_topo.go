@@ -19,6 +19,11 @@ func (s *Server) searchBizInstTopoOp() operation {
 }
 
 func (s *Server) searchBizInstTopo(c *call) answer {
+	if _, ok := s.store.Business(c.bizID); !ok {
+		// No business, no tree: CMDB builds it from the business down (bk-cmdb
+		// src/scene_server/topo_server/logics/inst/mainline_association.go:315-325 @111e7ac).
+		return succeeded(tree{})
+	}
 	release, ok := s.heavyRead(c.ctx)
 	if !ok {
 		return c.failure(spec.MsgCancelled)

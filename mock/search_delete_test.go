@@ -95,8 +95,6 @@ func TestSearchSet(t *testing.T) {
 		assert.False(t, r.Result)
 		assert.Equal(t, b.msg, r.Message, b.body)
 	}
-	assert.Equal(t, "'bk_biz_id' the parameter is invalid or does not exist",
-		v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/999", `{}`).Message)
 	assert.Equal(t, "business id [bk_biz_id] This field is required.", esbCall(t, s, mock.PathESBSearchSet, nil).Message)
 }
 
@@ -275,4 +273,36 @@ func TestAnswersWithoutDataAsCMDBWritesThem(t *testing.T) {
 
 	deleted := esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 1, "bk_set_id": id})
 	assert.Equal(t, `{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"00000000000000000000000000000003"}`+"\n", string(deleted.Raw))
+}
+
+// TestUnknownBusiness: the set calls do not look the path's business up. A read of a business
+// that does not exist finds nothing, a delete deletes nothing, and an update finds no set
+// (bk-cmdb src/scene_server/topo_server/service/inst_set.go:152-330 and
+// logics/inst/mainline_association.go:308-325 @111e7ac); only a create checks the business (C10).
+func TestUnknownBusiness(t *testing.T) {
+	for _, cfg := range []mock.Config{{}, iamOff} {
+		s := newServer(t, cfg)
+		ids := createNamed(t, s, "kept")
+		for _, tc := range []struct {
+			name string
+			r    reply
+			code int
+			data string
+		}{
+			{"search_set", v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/99", `{}`), 0, `{"count":0,"info":[]}`},
+			{"search_set through ESB", esbCall(t, s, mock.PathESBSearchSet, map[string]any{"bk_biz_id": 99}), 0, `{"count":0,"info":[]}`},
+			{"search_biz_inst_topo", v3Call(t, s, http.MethodPost, "/api/v3/find/topoinst/biz/99", `{}`), 0, `[]`},
+			{"update_set of another business's set", v3Call(t, s, http.MethodPut, "/api/v3/set/99/"+string(ids[0]), `{"bk_set_desc":"x"}`), 1199019, `null`},
+			{"delete_set of another business's set", v3Call(t, s, http.MethodDelete, "/api/v3/set/99/"+string(ids[0]), ""), 0, `null`},
+			{"batch_delete_set", v3Call(t, s, http.MethodDelete, "/api/v3/set/99/batch", `{"delete":{"inst_ids":[`+string(ids[0])+`]}}`), 0, `null`},
+			{"batch_delete_set of the whole business", v3Call(t, s, http.MethodDelete, "/api/v3/set/99/batch", `{}`), 0, `null`},
+			{"create_set", v3Call(t, s, http.MethodPost, "/api/v3/set/99", `{"bk_parent_id":99,"bk_set_name":"x"}`), 1199011, `null`},
+		} {
+			t.Run(fmt.Sprintf("iam off %v/%s", cfg.IAMOff, tc.name), func(t *testing.T) {
+				require.Equal(t, tc.code, tc.r.Code, "%s", tc.r.Raw)
+				assert.JSONEq(t, tc.data, string(tc.r.Keys["data"]))
+			})
+		}
+		assert.Len(t, s.Store().Sets(), 3, "the other business's set is kept")
+	}
 }

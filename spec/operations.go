@@ -49,20 +49,20 @@ var operations = map[Call][]StepID{
 		StepParent, StepAttributes, StepDuplicate,
 	},
 	// Reference §9: reads of a business need no IAM permission.
-	CallSearchSet:         {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath, StepBusiness},
-	CallSearchBizInstTopo: {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath, StepBusiness},
+	CallSearchSet:         {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath},
+	CallSearchBizInstTopo: {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath},
 	// update_set's fields come in ESB's data, as create_set's, and are checked as a create
 	// checks them once the set is found.
 	CallUpdateSet: {
 		StepESBBizRequired, StepESBBizWhole, StepESBSetRequired, StepESBSetWhole, StepESBData, StepESBDataDict,
-		StepIAMPath, StepPermission, StepJSON, StepBizPath, StepNullBody, StepBusiness, StepSetPath, StepBuiltInSet, StepSetFound, StepSetFixedFields,
+		StepIAMPath, StepPermission, StepJSON, StepBizPath, StepNullBody, StepSetPath, StepBuiltInSet, StepSetFound, StepSetFixedFields,
 		StepNameString, StepNameEmpty, StepNameLength, StepNameChars, StepAttributes,
 	},
 	CallDeleteSet: {
 		StepESBBizRequired, StepESBBizWhole, StepESBSetRequired, StepESBSetWhole,
-		StepIAMPath, StepPermission, StepJSON, StepBizPath, StepBusiness, StepSetPath,
+		StepIAMPath, StepPermission, StepJSON, StepBizPath, StepSetPath,
 	},
-	CallBatchDeleteSet:        {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepPermission, StepJSON, StepBizPath, StepBusiness},
+	CallBatchDeleteSet:        {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepPermission, StepJSON, StepBizPath},
 	CallSearchObjectAttribute: {StepJSON},
 	CallGetMainlineObjectTopo: {StepJSON},
 
