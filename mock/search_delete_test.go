@@ -306,3 +306,37 @@ func TestUnknownBusiness(t *testing.T) {
 		assert.Len(t, s.Store().Sets(), 3, "the other business's set is kept")
 	}
 }
+
+// TestConditionOperatorsAtTheTop: MongoDB's $and joins conditions, which the mock reads as one;
+// an operator at the top of a condition that the mock does not evaluate ($or, $nor, $where) is
+// refused as every operator it does not evaluate is (1199006 on 'condition'), never taken for a
+// field that no set has, which would answer an empty page CMDB would not.
+func TestConditionOperatorsAtTheTop(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	search := func(cond string) reply {
+		return v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/2", `{"fields":["bk_set_id"],"condition":`+cond+`}`)
+	}
+	for _, tc := range []struct {
+		cond  string
+		code  int
+		count string
+	}{
+		{`{"$and":[{"bk_set_id":2},{"bk_set_name":{"$regex":"^空"}}]}`, 0, "1"},
+		{`{"$and":[{"bk_set_id":2},{"bk_set_id":3}]}`, 0, "0"},
+		{`{"$and":[{"$and":[{"default":1}]}]}`, 0, "1"},
+		{`{"$or":[{"bk_set_id":2},{"bk_set_name":"x"}]}`, 1199006, ""},
+		{`{"$nor":[{"bk_set_id":2}]}`, 1199006, ""},
+		{`{"$and":{"bk_set_id":2}}`, 1199006, ""},
+		{`{"$and":[1]}`, 1199006, ""},
+	} {
+		t.Run(tc.cond, func(t *testing.T) {
+			r := search(tc.cond)
+			require.Equal(t, tc.code, r.Code, "%s", r.Raw)
+			if tc.code != 0 {
+				assert.Equal(t, "'condition' data parameter verification does not pass", r.Message)
+				return
+			}
+			assert.Equal(t, json.Number(tc.count), r.Data["count"])
+		})
+	}
+}

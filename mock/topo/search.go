@@ -646,15 +646,9 @@ type term struct {
 // prepare checks a condition and rules against the bounds of a search and compiles them into
 // terms.
 func prepare(cond map[string]any, rules []Rule) ([]term, error) {
-	for field, want := range cond {
-		op, isOp := want.(map[string]any)
-		if !isOp {
-			rules = append(rules, Rule{field, "$eq", want})
-			continue
-		}
-		for name, arg := range op {
-			rules = append(rules, Rule{field, name, arg})
-		}
+	rules, err := conditionRules(cond, rules)
+	if err != nil {
+		return nil, err
 	}
 	if len(rules) > MaxTerms {
 		return nil, fmt.Errorf("%w: more than %d tests", ErrBadCondition, MaxTerms)
@@ -690,6 +684,43 @@ func prepare(cond map[string]any, rules []Rule) ([]term, error) {
 		terms = append(terms, t)
 	}
 	return terms, nil
+}
+
+// conditionRules appends a condition's tests to rules: each field's value or operators, and the
+// conditions a $and lists, which MongoDB holds together as one. Any other operator at the top of
+// a condition ($or, $nor, ...) is not evaluated, and refused rather than read as a field.
+func conditionRules(cond map[string]any, rules []Rule) ([]Rule, error) {
+	for field, want := range cond {
+		if len(rules) > MaxTerms {
+			break // prepare refuses it
+		}
+		if !strings.HasPrefix(field, "$") {
+			op, isOp := want.(map[string]any)
+			if !isOp {
+				rules = append(rules, Rule{field, "$eq", want})
+				continue
+			}
+			for name, arg := range op {
+				rules = append(rules, Rule{field, name, arg})
+			}
+			continue
+		}
+		list, ok := want.([]any)
+		if field != "$and" || !ok || len(list) == 0 {
+			return nil, fmt.Errorf("%w: unsupported operator %s, or not a list of conditions", ErrBadCondition, field)
+		}
+		for _, c := range list {
+			m, ok := c.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: $and takes a list of conditions", ErrBadCondition)
+			}
+			var err error
+			if rules, err = conditionRules(m, rules); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rules, nil
 }
 
 // patterns keeps the last patterns searched for compiled, at most maxPatterns of them: clients
