@@ -307,10 +307,11 @@ func TestUnknownBusiness(t *testing.T) {
 	}
 }
 
-// TestConditionOperatorsAtTheTop: MongoDB's $and joins conditions, which the mock reads as one;
-// an operator at the top of a condition that the mock does not evaluate ($or, $nor, $where) is
-// refused as every operator it does not evaluate is (1199006 on 'condition'), never taken for a
-// field that no set has, which would answer an empty page CMDB would not.
+// TestConditionOperatorsAtTheTop: MongoDB's $and joins conditions, which the mock reads as one,
+// and $or takes a set that passes any of its conditions; an operator at the top of a condition
+// that the mock does not evaluate ($nor, $where) is refused as every operator it does not
+// evaluate is (1199006 on 'condition'), never taken for a field that no set has, which would
+// answer an empty page CMDB would not.
 func TestConditionOperatorsAtTheTop(t *testing.T) {
 	s := newServer(t, mock.Config{})
 	search := func(cond string) reply {
@@ -324,7 +325,11 @@ func TestConditionOperatorsAtTheTop(t *testing.T) {
 		{`{"$and":[{"bk_set_id":2},{"bk_set_name":{"$regex":"^空"}}]}`, 0, "1"},
 		{`{"$and":[{"bk_set_id":2},{"bk_set_id":3}]}`, 0, "0"},
 		{`{"$and":[{"$and":[{"default":1}]}]}`, 0, "1"},
-		{`{"$or":[{"bk_set_id":2},{"bk_set_name":"x"}]}`, 1199006, ""},
+		{`{"$or":[{"bk_set_id":3},{"bk_set_name":"空闲机池"}]}`, 0, "1"},
+		{`{"$or":[{"bk_set_id":3},{"bk_set_name":"x"}]}`, 0, "0"},
+		{`{"bk_set_id":2,"$and":[{"$or":[{"default":7},{"default":{"$in":[1,2]}}]}]}`, 0, "1"},
+		{`{"$or":[{"$or":[{"bk_set_id":2}]},{"bk_set_id":{"$or":[1]}}]}`, 1199006, ""},
+		{`{"$or":[]}`, 1199006, ""},
 		{`{"$nor":[{"bk_set_id":2}]}`, 1199006, ""},
 		{`{"$and":{"bk_set_id":2}}`, 1199006, ""},
 		{`{"$and":[1]}`, 1199006, ""},
@@ -339,4 +344,8 @@ func TestConditionOperatorsAtTheTop(t *testing.T) {
 			assert.Equal(t, json.Number(tc.count), r.Data["count"])
 		})
 	}
+	modules := v3Call(t, s, http.MethodPost, "/api/v3/module/search/0/2/0",
+		`{"condition":{"$or":[{"bk_module_id":4},{"bk_module_name":"待回收"}]}}`)
+	require.Equal(t, 0, modules.Code, "%s", modules.Raw)
+	assert.Equal(t, json.Number("2"), modules.Data["count"], "search_module reads $or as search_set does")
 }

@@ -637,25 +637,44 @@ func parseInt(text []byte) (int64, bool) {
 // JSON text a record writes.
 type term struct {
 	field string
-	op    string // $eq, $ne, $in, $nin, $regex
+	op    string // $eq, $ne, $in, $nin, $regex; "" for $or
 	text  []byte
 	in    map[string]struct{}
 	re    *regexp.Regexp
+	alts  [][]term // $or: an instance passes when it passes every term of one of them
 }
 
 // prepare checks a condition and rules against the bounds of a search and compiles them into
 // terms.
 func prepare(cond map[string]any, rules []Rule) ([]term, error) {
+	budget := MaxTerms
+	return prepareWithin(cond, rules, &budget)
+}
+
+// prepareWithin is prepare within a number of tests that a condition and all its $or
+// alternatives share.
+func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, error) {
 	rules, err := conditionRules(cond, rules)
 	if err != nil {
 		return nil, err
 	}
-	if len(rules) > MaxTerms {
+	if *budget -= len(rules); *budget < 0 {
 		return nil, fmt.Errorf("%w: more than %d tests", ErrBadCondition, MaxTerms)
 	}
 	terms := make([]term, 0, len(rules))
 	for _, r := range rules {
 		t := term{field: r.Field, op: r.Op}
+		if alts, ok := r.Arg.(orRule); ok { // made by conditionRules alone: no request decodes to it
+			for _, alt := range alts {
+				altTerms, err := prepareWithin(alt, nil, budget)
+				if err != nil {
+					return nil, err
+				}
+				t.alts = append(t.alts, altTerms)
+			}
+			terms = append(terms, t)
+			continue
+		}
 		switch r.Op {
 		case "$eq", "$ne":
 			t.text = AppendValue(nil, r.Arg)
@@ -686,9 +705,13 @@ func prepare(cond map[string]any, rules []Rule) ([]term, error) {
 	return terms, nil
 }
 
-// conditionRules appends a condition's tests to rules: each field's value or operators, and the
-// conditions a $and lists, which MongoDB holds together as one. Any other operator at the top of
-// a condition ($or, $nor, ...) is not evaluated, and refused rather than read as a field.
+// orRule is the argument of the rule a $or makes: the conditions it lists.
+type orRule []map[string]any
+
+// conditionRules appends a condition's tests to rules: each field's value or operators, the
+// conditions a $and lists, which MongoDB holds together as one, and one rule for each $or. Any
+// other operator at the top of a condition ($nor, $where, ...) is not evaluated, and refused
+// rather than read as a field.
 func conditionRules(cond map[string]any, rules []Rule) ([]Rule, error) {
 	for field, want := range cond {
 		if len(rules) > MaxTerms {
@@ -706,16 +729,22 @@ func conditionRules(cond map[string]any, rules []Rule) ([]Rule, error) {
 			continue
 		}
 		list, ok := want.([]any)
-		if field != "$and" || !ok || len(list) == 0 {
+		if field != "$and" && field != "$or" || !ok || len(list) == 0 {
 			return nil, fmt.Errorf("%w: unsupported operator %s, or not a list of conditions", ErrBadCondition, field)
 		}
-		for _, c := range list {
-			m, ok := c.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("%w: $and takes a list of conditions", ErrBadCondition)
+		conds := make(orRule, len(list))
+		for i, c := range list {
+			if conds[i], ok = c.(map[string]any); !ok {
+				return nil, fmt.Errorf("%w: %s takes a list of conditions", ErrBadCondition, field)
 			}
+		}
+		if field == "$or" {
+			rules = append(rules, Rule{Arg: conds})
+			continue
+		}
+		for _, c := range conds {
 			var err error
-			if rules, err = conditionRules(m, rules); err != nil {
+			if rules, err = conditionRules(c, rules); err != nil {
 				return nil, err
 			}
 		}
@@ -758,28 +787,46 @@ func compiled(pattern string) (*regexp.Regexp, error) {
 // matches reports whether a row passes every term, comparing the JSON text of its values;
 // scratch is reused from call to call.
 func (l *layout) matches(r *row, terms []term, scratch []byte) (bool, []byte) {
-	for i := range terms {
-		scratch = l.appendText(scratch[:0], r, terms[i].field)
-		if !terms[i].holds(scratch) {
-			return false, scratch
-		}
-	}
-	return true, scratch
+	return matchesValues(rowValues{r}, terms, scratch, l)
+}
+
+// rowValues are a set's row as a search reads an instance's values.
+type rowValues struct{ r *row }
+
+func (v rowValues) appendField(b []byte, field string, l *layout) []byte {
+	return l.appendText(b, v.r, field)
 }
 
 // valuer is an instance that is not a set, as a search reads it: its fields' values, and its
 // record, made only for the page's hits; l writes their times. It never changes once stored,
 // and is a pointer (or a map), which a hit holds without a copy.
 type valuer interface {
-	appendField(b []byte, field string, l *layout) []byte // the field's value as JSON text
-	record(l *layout, fields keep) Record                 // with only the fields asked for, all when none is
+	fielder
+	record(l *layout, fields keep) Record // with only the fields asked for, all when none is
 }
 
-// matchesValues reports whether an instance passes every term, as matches does a row.
-func matchesValues[V valuer](v V, terms []term, scratch []byte, l *layout) (bool, []byte) {
+// fielder is what a search's terms read of an instance, a set's row or a valuer.
+type fielder interface {
+	appendField(b []byte, field string, l *layout) []byte // the field's value as JSON text
+}
+
+// matchesValues reports whether an instance passes every term: each of its fields' values, as
+// JSON text, and one alternative of each $or.
+func matchesValues[V fielder](v V, terms []term, scratch []byte, l *layout) (bool, []byte) {
 	for i := range terms {
-		scratch = v.appendField(scratch[:0], terms[i].field, l)
-		if !terms[i].holds(scratch) {
+		t := &terms[i]
+		ok := false
+		if t.alts != nil {
+			for _, alt := range t.alts {
+				if ok, scratch = matchesValues(v, alt, scratch, l); ok {
+					break
+				}
+			}
+		} else {
+			scratch = v.appendField(scratch[:0], t.field, l)
+			ok = t.holds(scratch)
+		}
+		if !ok {
 			return false, scratch
 		}
 	}
