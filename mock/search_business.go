@@ -48,8 +48,8 @@ func (s *Server) searchBusiness(c *call) answer {
 		}
 	}
 	if bpf, ok := args["biz_property_filter"].(map[string]any); ok && len(bpf) > 0 {
-		rules, _ := filterRules(bpf, 0) // read by StepBizPropertyFilter
-		q.Rules = append(q.Rules, rules...)
+		filter, _ := filterCondition(bpf, 0) // read by StepBizPropertyFilter
+		q.Condition["$and"] = []any{filter}  // the condition is empty, or B2 refused the call
 	}
 	q.Condition["default"] = 0
 	if _, named := cond["bk_data_status"]; !named {
@@ -137,7 +137,7 @@ func (s *Server) businessRules() map[spec.StepID]rule {
 			if !ok || len(bpf) == 0 {
 				return nil
 			}
-			if _, ok := filterRules(bpf, 0); !ok {
+			if _, ok := filterCondition(bpf, 0); !ok {
 				return fail(spec.MsgInvalid, "biz_property_filter") // mock's choice: the text is not pinned
 			}
 			return nil

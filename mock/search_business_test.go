@@ -71,6 +71,8 @@ func TestSearchBusiness(t *testing.T) {
 			assert.Equal(t, json.Number("1"), count(map[string]any{"condition": map[string]any{"bk_biz_id": map[string]any{"$in": []int{1, 2}}}}, ""))
 			assert.Equal(t, json.Number("1"), count(map[string]any{"biz_property_filter": map[string]any{"condition": "AND",
 				"rules": []any{map[string]any{"field": "bk_biz_name", "operator": "equal", "value": "蓝鲸"}}}}, ""))
+			assert.Equal(t, json.Number("1"), count(map[string]any{"biz_property_filter": map[string]any{"condition": "OR",
+				"rules": []any{map[string]any{"field": "bk_biz_name", "operator": "equal", "value": "x"}, map[string]any{"field": "bk_biz_id", "operator": "in", "value": []int{2}}}}}, ""))
 			assert.Equal(t, json.Number("0"), count(map[string]any{}, "noperm"), "IAM lists no business for a user denied everywhere")
 			r = searchBusiness(t, s, surface, map[string]any{"page": map[string]any{"start": 5}}, "")
 			require.True(t, r.Result, "%s", r.Raw)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -41,11 +40,9 @@ func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
 		}
 	}
 	if v, ok := args["filter"]; ok && v != nil {
-		rules, ok := filterRules(v, 0)
-		if !ok {
-			return q, "filter"
+		if q.Condition, ok = filterCondition(v, 0); !ok {
+			return q, "filter" // condition and filter do not come together (search_set)
 		}
-		q.Rules = rules
 	}
 	if v, ok := args["fields"]; ok && v != nil {
 		list, ok := v.([]any)
@@ -110,10 +107,10 @@ func pattern(before, after string) func(v any) (string, any, bool) {
 // maxFilterDepth bounds the nesting of a filter's groups.
 const maxFilterDepth = 3
 
-// filterRules reads CMDB's query filter, {"condition":"AND","rules":[{"field","operator",
-// "value"}, or a group]}, as a conjunction of tests; an OR group, another operator or a deeper
-// nesting is not read (false).
-func filterRules(v any, depth int) ([]topo.Rule, bool) {
+// filterCondition reads CMDB's query filter, {"condition":"AND" or "OR","rules":[{"field",
+// "operator","value"}, or a group]}, as the MongoDB condition CMDB makes of it ($and, $or);
+// a group of no rules, another condition or operator, or a deeper nesting is not read (false).
+func filterCondition(v any, depth int) (map[string]any, bool) {
 	group, ok := v.(map[string]any)
 	if !ok || depth >= maxFilterDepth {
 		return nil, false
@@ -125,22 +122,19 @@ func filterRules(v any, depth int) ([]topo.Rule, bool) {
 			return nil, false
 		}
 		name, arg, ok := to(group["value"])
-		return []topo.Rule{{Field: field, Op: name, Arg: arg}}, ok
+		return map[string]any{field: map[string]any{name: arg}}, ok
 	}
-	if cond, _ := group["condition"].(string); !strings.EqualFold(cond, "AND") {
+	joins := map[any]string{"AND": "$and", "OR": "$or"}
+	join, ok := joins[group["condition"]]
+	list, isList := group["rules"].([]any)
+	if !ok || !isList || len(list) == 0 {
 		return nil, false
 	}
-	list, ok := group["rules"].([]any)
-	if !ok {
-		return nil, false
-	}
-	var out []topo.Rule
-	for _, r := range list {
-		rules, ok := filterRules(r, depth+1)
-		if !ok || len(out)+len(rules) > topo.MaxTerms {
+	conds := make([]any, len(list))
+	for i, r := range list {
+		if conds[i], ok = filterCondition(r, depth+1); !ok {
 			return nil, false
 		}
-		out = append(out, rules...)
 	}
-	return out, true
+	return map[string]any{join: conds}, true
 }
