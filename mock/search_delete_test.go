@@ -356,3 +356,19 @@ func TestConditionOperatorsAtTheTop(t *testing.T) {
 	require.Equal(t, 0, modules.Code, "%s", modules.Raw)
 	assert.Equal(t, json.Number("2"), modules.Data["count"], "search_module reads $or as search_set does")
 }
+
+// TestOnlySearchSetReadsFilter: search_module and search_business decode their bodies into
+// structs without a filter (bk-cmdb src/common/metadata/query.go:40-45,
+// src/common/metadata/toposerver.go:93-102 @111e7ac), so a filter there is ignored, whatever it
+// holds, and their condition stands.
+func TestOnlySearchSetReadsFilter(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, filter := range []string{`{"condition":"AND","rules":[{"field":"bk_module_id","operator":"equal","value":5}]}`, `"not a filter"`} {
+		r := v3Call(t, s, http.MethodPost, "/api/v3/module/search/0/2/0", `{"condition":{"bk_module_id":4},"filter":`+filter+`}`)
+		require.Equal(t, 0, r.Code, "%s", r.Raw)
+		assert.Equal(t, json.Number("1"), r.Data["count"], filter)
+		r = v3Call(t, s, http.MethodPost, "/api/v3/biz/search/0", `{"condition":{"bk_biz_id":2},"filter":`+filter+`}`)
+		require.Equal(t, 0, r.Code, "%s", r.Raw)
+		assert.Equal(t, json.Number("1"), r.Data["count"], filter)
+	}
+}

@@ -19,9 +19,19 @@ func (s *Server) searchSet(c *call) answer {
 	if args["condition"] != nil && args["filter"] != nil {
 		return c.failure(spec.MsgInvalidOrNone, "condition and filter cannot be set at the same time")
 	}
+	var filter map[string]any
+	if v := args["filter"]; v != nil {
+		var ok bool
+		if filter, ok = filterCondition(v, 0); !ok {
+			return c.failure(spec.MsgInvalid, "filter")
+		}
+	}
 	q, bad := searchQuery(c.bizID, args)
 	if bad != "" {
 		return c.failure(spec.MsgInvalid, bad)
+	}
+	if filter != nil {
+		q.Condition = filter // in place of a condition, which does not come with it
 	}
 	q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
 	count, page, err := s.store.SearchPage(c.ctx, q)
@@ -31,17 +41,13 @@ func (s *Server) searchSet(c *call) answer {
 	return succeeded(foundPage{count: count, info: page})
 }
 
-// searchQuery reads search_set's arguments; bad names the first one of the wrong shape.
+// searchQuery reads a search's condition, fields and page; bad names the first one of the wrong
+// shape. search_set's filter is its own.
 func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
 	q.BizID = bizID
 	if v, ok := args["condition"]; ok && v != nil {
 		if q.Condition, ok = v.(map[string]any); !ok {
 			return q, "condition"
-		}
-	}
-	if v, ok := args["filter"]; ok && v != nil {
-		if q.Condition, ok = filterCondition(v, 0); !ok {
-			return q, "filter" // condition and filter do not come together (search_set)
 		}
 	}
 	if v, ok := args["fields"]; ok && v != nil {
