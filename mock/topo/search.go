@@ -664,7 +664,7 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 	terms := make([]term, 0, len(rules))
 	for _, r := range rules {
 		t := term{field: r.Field, op: r.Op}
-		if alts, ok := r.Arg.(orRule); ok { // made by conditionRules alone: no request decodes to it
+		if alts, ok := r.Arg.(conditions); ok { // made by conditionRules alone: no request decodes to it
 			for _, alt := range alts {
 				altTerms, err := prepareWithin(alt, nil, budget)
 				if err != nil {
@@ -705,8 +705,8 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 	return terms, nil
 }
 
-// orRule is the argument of the rule a $or makes: the conditions it lists.
-type orRule []map[string]any
+// conditions are what a $and or a $or lists; a $or's are the argument of the rule it makes.
+type conditions []map[string]any
 
 // conditionRules appends a condition's tests to rules: each field's value or operators, the
 // conditions a $and lists, which MongoDB holds together as one, and one rule for each $or. Any
@@ -732,7 +732,7 @@ func conditionRules(cond map[string]any, rules []Rule) ([]Rule, error) {
 		if field != "$and" && field != "$or" || !ok || len(list) == 0 {
 			return nil, fmt.Errorf("%w: unsupported operator %s, or not a list of conditions", ErrBadCondition, field)
 		}
-		conds := make(orRule, len(list))
+		conds := make(conditions, len(list))
 		for i, c := range list {
 			if conds[i], ok = c.(map[string]any); !ok {
 				return nil, fmt.Errorf("%w: %s takes a list of conditions", ErrBadCondition, field)
