@@ -19,7 +19,8 @@ func (s *Server) searchBizInstTopoOp() operation {
 }
 
 func (s *Server) searchBizInstTopo(c *call) answer {
-	if _, ok := s.store.Business(c.bizID); !ok {
+	biz, ok := s.store.Business(c.bizID)
+	if !ok {
 		// No business, no tree: CMDB builds it from the business down (bk-cmdb
 		// src/scene_server/topo_server/logics/inst/mainline_association.go:315-325 @111e7ac).
 		return succeeded(tree{})
@@ -35,13 +36,12 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 	}
 	q, _ := url.ParseQuery(c.rawQuery)
 	_, withDefault := q["with_default"]
-	return succeeded(tree{s.bizTree(c.bizID, sets, treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}, withDefault)})
+	return succeeded(tree{s.bizTree(biz, sets, treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}, withDefault)})
 }
 
 // bizTree is the tree of a business of the given sets as search_biz_inst_topo answers it, the
 // idle set with withDefault.
-func (s *Server) bizTree(bizID int64, sets []topo.Placed, t treeBuilder, withDefault bool) *treeNode {
-	biz, _ := s.store.Business(bizID)
+func (s *Server) bizTree(biz topo.Business, sets []topo.Placed, t treeBuilder, withDefault bool) *treeNode {
 
 	// Each node's children, found by one pass over the sets and one over the nodes: sets hang
 	// under the lowest custom level's nodes, or under the business (0); built-in sets always
@@ -60,7 +60,7 @@ func (s *Server) bizTree(bizID int64, sets []topo.Placed, t treeBuilder, withDef
 		}
 		under[parent] = append(under[parent], t.set(st))
 	}
-	nodes := s.store.Nodes(bizID) // by id
+	nodes := s.store.Nodes(biz.ID) // by id
 	childNodes := map[int64][]*topo.Node{}
 	for i := range nodes {
 		n := &nodes[i]

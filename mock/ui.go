@@ -99,7 +99,8 @@ func (s *Server) adminTopology(c echo.Context) error {
 	case !ok:
 		return adminError(c, http.StatusBadRequest, "bk_biz_id is required")
 	}
-	if _, found := s.store.Business(int64(bizID)); !found {
+	biz, found := s.store.Business(int64(bizID))
+	if !found {
 		return adminError(c, http.StatusNotFound, "no business "+strconv.Itoa(bizID))
 	}
 	release, ok := s.heavyRead(c.Request().Context())
@@ -112,7 +113,7 @@ func (s *Server) adminTopology(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]any{"bk_biz_id": bizID, "too_many": true})
 	}
 	lang := spec.ParseLanguage(c.QueryParam("lang"), spec.Chinese)
-	tree := s.bizTree(int64(bizID), placed, treeBuilder{lang: lang, sorted: true}, true)
+	tree := s.bizTree(biz, placed, treeBuilder{lang: lang, sorted: true}, true)
 	records := make(map[string]topo.Record, len(placed))
 	for _, p := range placed {
 		if rec, ok := s.store.Set(p.ID); ok {
