@@ -130,10 +130,15 @@ func filterCondition(v any, depth int) (map[string]any, bool) {
 		name, arg, ok := to(group["value"])
 		return map[string]any{field: map[string]any{name: arg}}, ok
 	}
-	joins := map[any]string{"AND": "$and", "OR": "$or"}
-	join, ok := joins[group["condition"]]
-	list, isList := group["rules"].([]any)
-	if !ok || !isList || len(list) == 0 {
+	var join string
+	switch group["condition"] {
+	case "AND":
+		join = "$and"
+	case "OR":
+		join = "$or"
+	}
+	list, ok := group["rules"].([]any)
+	if join == "" || !ok || len(list) == 0 {
 		return nil, false
 	}
 	conds := make([]any, len(list))
