@@ -2,10 +2,15 @@ package topo
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
@@ -13,12 +18,17 @@ import (
 // term is one test of a search condition, prepared before any set is read: its values as the
 // JSON text a record writes.
 type term struct {
-	field string
-	op    string // $eq, $ne, $in, $nin, $regex; "" for $or
-	text  []byte
-	in    map[string]struct{}
-	re    *regexp.Regexp
-	alts  [][]term // $or: an instance passes when it passes every term of one of them
+	field  string
+	op     string // $eq, $ne, $in, $nin, $regex, $gt, $gte, $lt, $lte, $exists, $size, $not; "" for $or
+	text   []byte
+	in     map[string]struct{}
+	re     *regexp.Regexp
+	bound  bound    // $gt, $gte, $lt, $lte
+	date   bool     // the field is one of the record's times, which CMDB stores as dates
+	exists bool     // $exists: whether the field must be there
+	size   int      // $size
+	not    []term   // $not: the tests it wraps, on the same field
+	alts   [][]term // $or: an instance passes when it passes every term of one of them
 }
 
 // prepare checks a condition and rules against the bounds of a search and compiles them into
@@ -74,12 +84,167 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 				return nil, fmt.Errorf("%w: %s: $regex: %v", ErrBadCondition, r.Field, err)
 			}
 			t.re = re
+		case "$gt", "$gte", "$lt", "$lte":
+			var ok bool
+			if t.bound, ok = boundOf(r.Arg); !ok {
+				return nil, fmt.Errorf("%w: %s: %s takes a number, a string, a boolean or a time", ErrBadCondition, r.Field, r.Op)
+			}
+			t.date = dateFields[r.Field]
+		case "$exists":
+			var ok bool
+			if t.exists, ok = r.Arg.(bool); !ok {
+				return nil, fmt.Errorf("%w: %s: $exists takes true or false", ErrBadCondition, r.Field)
+			}
+		case "$size":
+			n, ok := integerOf(r.Arg)
+			if !ok || n < 0 || n > math.MaxInt32 {
+				return nil, fmt.Errorf("%w: %s: $size takes a count", ErrBadCondition, r.Field)
+			}
+			t.size = int(n)
+		case "$not":
+			wrapped, ok := r.Arg.(map[string]any)
+			if !ok || len(wrapped) == 0 {
+				return nil, fmt.Errorf("%w: %s: $not takes operators", ErrBadCondition, r.Field)
+			}
+			if t.not, err = prepareWithin(map[string]any{r.Field: wrapped}, nil, budget); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, fmt.Errorf("%w: %s: unsupported operator %s", ErrBadCondition, r.Field, r.Op)
 		}
 		terms = append(terms, t)
 	}
 	return terms, nil
+}
+
+// withOptions is a $regex's pattern with the flags its $options name: i (case aside), m (^
+// and $ at each line) and s (. matches a newline), those of MongoDB's that Go's regexp has.
+func withOptions(field string, pattern, options any) (any, error) {
+	flags, ok := options.(string)
+	if !ok || strings.Trim(flags, "ims") != "" {
+		return nil, fmt.Errorf("%w: %s: $options takes flags of i, m and s", ErrBadCondition, field)
+	}
+	p, ok := pattern.(string)
+	if !ok || flags == "" {
+		return pattern, nil // prepare refuses a pattern that is not a string
+	}
+	return "(?" + flags + ")" + p, nil
+}
+
+// dateFields are the record's times: CMDB stores them as dates, which a comparison holds to
+// dates only.
+var dateFields = map[string]bool{"create_time": true, "last_time": true, "bk_created_at": true, "bk_updated_at": true}
+
+// kind is the kind of value a comparison holds to: MongoDB compares numbers with numbers,
+// strings with strings, booleans with booleans and dates with dates, and a value of another
+// kind fails it.
+type kind uint8
+
+const (
+	kindNumber kind = iota + 1
+	kindString
+	kindBool
+	kindDate
+)
+
+// bound is the argument of a comparison.
+type bound struct {
+	kind    kind
+	n       float64 // a number
+	i       int64   // a number, when integer
+	integer bool
+	s       string // a string
+	b       bool   // a boolean
+	ms      int64  // a date, in Unix milliseconds
+}
+
+// boundOf reads a comparison's argument: a number as a request decodes it (json.Number, or a
+// float64 or an integer from the mock's own code), a string, a boolean, or a time.Time.
+func boundOf(v any) (bound, bool) {
+	switch v := v.(type) {
+	case string:
+		return bound{kind: kindString, s: v}, true
+	case bool:
+		return bound{kind: kindBool, b: v}, true
+	case time.Time:
+		return bound{kind: kindDate, ms: v.UnixMilli()}, true
+	}
+	if i, ok := integerOf(v); ok {
+		return bound{kind: kindNumber, n: float64(i), i: i, integer: true}, true
+	}
+	var f float64
+	switch v := v.(type) {
+	case json.Number:
+		var err error
+		if f, err = v.Float64(); err != nil {
+			return bound{}, false
+		}
+	case float64:
+		f = v
+	default:
+		return bound{}, false
+	}
+	return bound{kind: kindNumber, n: f}, !math.IsNaN(f)
+}
+
+// integerOf is an integer argument, however it came.
+func integerOf(v any) (int64, bool) {
+	switch v := v.(type) {
+	case json.Number:
+		i, err := strconv.ParseInt(string(v), 10, 64)
+		return i, err == nil
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) >= 1<<63 {
+			return 0, false
+		}
+		return int64(v), true
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	}
+	return 0, false
+}
+
+// compare compares a value, as its JSON text, with the bound: false when they are not of one
+// kind. A date field's values are dates, compared with dates only.
+func (b *bound) compare(text []byte, date bool) (int, bool) {
+	switch b.kind {
+	case kindNumber:
+		if len(text) == 0 || text[0] != '-' && (text[0] < '0' || text[0] > '9') {
+			return 0, false
+		}
+		if i, ok := parseInt(text); ok && b.integer {
+			return cmp.Compare(i, b.i), true
+		}
+		f, err := strconv.ParseFloat(string(text), 64)
+		return cmp.Compare(f, b.n), err == nil
+	case kindString:
+		s, ok := unquote(text)
+		return strings.Compare(s, b.s), ok && !date
+	case kindBool:
+		switch string(text) {
+		case "true":
+			return cmp.Compare(1, boolInt(b.b)), true
+		case "false":
+			return cmp.Compare(0, boolInt(b.b)), true
+		}
+	case kindDate:
+		s, ok := unquote(text)
+		if !ok || !date {
+			return 0, false
+		}
+		ms, ok := ParseTime(s)
+		return cmp.Compare(ms, b.ms), ok
+	}
+	return 0, false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // conditions are what a $and or a $or lists; a $or's are the argument of the rule it makes.
@@ -101,7 +266,19 @@ func conditionRules(cond map[string]any, rules []Rule) ([]Rule, error) {
 				continue
 			}
 			for name, arg := range op {
+				if name == "$options" {
+					continue // a flag of the $regex beside it
+				}
+				if name == "$regex" && op["$options"] != nil {
+					var err error
+					if arg, err = withOptions(field, arg, op["$options"]); err != nil {
+						return nil, err
+					}
+				}
 				rules = append(rules, Rule{field, name, arg})
+			}
+			if _, ok := op["$options"]; ok && op["$regex"] == nil {
+				return nil, fmt.Errorf("%w: %s: $options without $regex", ErrBadCondition, field)
 			}
 			continue
 		}
@@ -174,6 +351,11 @@ func (v rowValues) appendField(b []byte, field string, l *layout) []byte {
 	return l.appendText(b, v.r, field)
 }
 
+func (v rowValues) has(field string, l *layout) bool {
+	_, ok := l.value(v.r, field)
+	return ok
+}
+
 // valuer is an instance that is not a set, as a search reads it: its fields' values, and its
 // record, made only for the page's hits; l writes their times. It never changes once stored,
 // and is a pointer (or a map), which a hit holds without a copy.
@@ -185,6 +367,7 @@ type valuer interface {
 // fielder is what a search's terms read of an instance, a set's row or a valuer.
 type fielder interface {
 	appendField(b []byte, field string, l *layout) []byte // the field's value as JSON text
+	has(field string, l *layout) bool                     // whether its record has the field, null or not
 }
 
 // matchesValues reports whether an instance passes every term: each of its fields' values, as
@@ -193,13 +376,19 @@ func matchesValues[V fielder](v V, terms []term, scratch []byte, l *layout) (boo
 	for i := range terms {
 		t := &terms[i]
 		ok := false
-		if t.alts != nil {
+		switch {
+		case t.alts != nil:
 			for _, alt := range t.alts {
 				if ok, scratch = matchesValues(v, alt, scratch, l); ok {
 					break
 				}
 			}
-		} else {
+		case t.op == "$exists":
+			ok = v.has(t.field, l) == t.exists
+		case t.op == "$not":
+			ok, scratch = matchesValues(v, t.not, scratch, l)
+			ok = !ok
+		default:
 			scratch = v.appendField(scratch[:0], t.field, l)
 			ok = t.holds(scratch)
 		}
@@ -226,6 +415,24 @@ func (t *term) holds(text []byte) bool {
 	case "$regex":
 		str, isString := unquote(text)
 		return isString && t.re.MatchString(str)
+	case "$gt", "$gte", "$lt", "$lte":
+		c, ok := t.bound.compare(text, t.date)
+		switch t.op {
+		case "$gt":
+			return ok && c > 0
+		case "$gte":
+			return ok && c >= 0
+		case "$lt":
+			return ok && c < 0
+		}
+		return ok && c <= 0
+	case "$size":
+		if len(text) == 0 || text[0] != '[' {
+			return false
+		}
+		list, err := jsonx.Parse(string(text), jsonx.StdDepth, nil)
+		elems, _ := list.([]any)
+		return err == nil && len(elems) == t.size
 	}
 	return false
 }

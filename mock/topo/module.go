@@ -472,6 +472,13 @@ func (m *Module) appendField(b []byte, field string, l *layout) []byte {
 	return AppendValue(b, moduleDefaults[field])
 }
 
+// has reports whether the module's record has the field; made as the record makes it ($exists
+// is rare in a condition).
+func (m *Module) has(field string, l *layout) bool {
+	_, ok := m.record(l, keep{field})[field]
+	return ok
+}
+
 // pageOf is the page a search kept, cut to the fields asked for; l writes its records' times.
 func pageOf(top *pageHeap, count int, fields []string, l *layout) (int, []Record, error) {
 	hits, err := top.page(count)
@@ -526,9 +533,14 @@ func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int
 	return pageOf(top, count, q.Fields, s.layout)
 }
 
-// appendField and record let a record be searched as an instance.
+// appendField, has and record let a record be searched as an instance.
 func (r Record) appendField(b []byte, field string, _ *layout) []byte {
 	return AppendValue(b, r[field])
+}
+
+func (r Record) has(field string, _ *layout) bool {
+	_, ok := r[field]
+	return ok
 }
 func (r Record) record(_ *layout, fields keep) Record { return fields.cut(r) }
 

@@ -36,7 +36,7 @@ type Query struct {
 	BizID int64
 	// AllBusinesses selects sets of every business in place of BizID's: the admin API's list.
 	AllBusinesses bool
-	Condition     map[string]any // field -> value, or field -> {"$in": [...]} / {"$nin": [...]} / {"$eq": v} / {"$ne": v} / {"$regex": "..."}
+	Condition     map[string]any // field -> value, or field -> operators ($eq, $ne, $in, $nin, $regex and $options, $gt, $gte, $lt, $lte, $exists, $size, $not); $and, $or
 	Rules         []Rule         // more tests, all of which a set must pass too
 	Fields        []string       // empty: every field
 	Start         int

@@ -83,6 +83,13 @@ func (b *Business) appendField(text []byte, field string, l *layout) []byte {
 	return append(text, "null"...)
 }
 
+// has reports whether the business's record has the field; made as the record makes it ($exists
+// is rare in a condition).
+func (b *Business) has(field string, l *layout) bool {
+	_, ok := b.record(l, keep{field})[field]
+	return ok
+}
+
 // Level is a custom mainline level between the business and its sets, such as a zone.
 type Level struct {
 	ObjID string `json:"bk_obj_id"`

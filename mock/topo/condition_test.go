@@ -1,0 +1,99 @@
+package topo_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/mock/topo"
+)
+
+// TestConditionOperators: the operators CMDB's filters turn into (pkg/filter, querybuilder)
+// match as MongoDB's do. A comparison holds a value of its own kind only (a number to numbers,
+// a string to strings, a time to the record's times); $exists asks whether the record has the
+// field at all, null or not; $options are the flags of the $regex beside it; $not holds when
+// the operators it wraps do not, a missing field too; $size counts a list's elements.
+func TestConditionOperators(t *testing.T) {
+	s := newStore(10)
+	for _, name := range []string{"a", "b", "c"} {
+		_, err := s.Create(draft(1, 1, name), nil) // ids 1, 2, 3; created 2022-02-22T20:34:01.386+08:00
+		require.NoError(t, err)
+	}
+	created := time.UnixMilli(1645533241386)
+	cases := []struct {
+		name string
+		cond map[string]any
+		want int
+	}{
+		{"$gt a number", map[string]any{"bk_set_id": map[string]any{"$gt": json.Number("1")}}, 2},
+		{"$gte", map[string]any{"bk_set_id": map[string]any{"$gte": json.Number("2")}}, 2},
+		{"$lt", map[string]any{"bk_set_id": map[string]any{"$lt": json.Number("2")}}, 1},
+		{"$lte a fraction", map[string]any{"bk_set_id": map[string]any{"$lte": json.Number("2.5")}}, 2},
+		{"$gt a float64", map[string]any{"bk_set_id": map[string]any{"$gt": 1.0}}, 2},
+		{"$gt and $lt on one field", map[string]any{"bk_set_id": map[string]any{"$gt": json.Number("1"), "$lt": json.Number("3")}}, 1},
+		{"$gt a string", map[string]any{"bk_set_name": map[string]any{"$gt": "a"}}, 2},
+		{"a number does not compare with a string", map[string]any{"bk_set_name": map[string]any{"$gt": json.Number("0")}}, 0},
+		{"a string does not compare with a number", map[string]any{"bk_set_id": map[string]any{"$gt": ""}}, 0},
+		{"null compares with nothing", map[string]any{"bk_capacity": map[string]any{"$lt": json.Number("10")}}, 0},
+		{"a time before the records'", map[string]any{"create_time": map[string]any{"$gt": created.Add(-time.Second)}}, 3},
+		{"the records' time itself", map[string]any{"create_time": map[string]any{"$gte": created, "$lte": created}}, 3},
+		{"a time after", map[string]any{"last_time": map[string]any{"$gt": created}}, 0},
+		{"a string does not compare with a time", map[string]any{"create_time": map[string]any{"$gt": "2000-01-01"}}, 0},
+		{"a time does not compare with a string", map[string]any{"bk_set_name": map[string]any{"$gt": created}}, 0},
+		{"$exists", map[string]any{"bk_set_name": map[string]any{"$exists": true}}, 3},
+		{"$exists of a null attribute", map[string]any{"bk_capacity": map[string]any{"$exists": true}}, 3},
+		{"$exists false", map[string]any{"bk_set_name": map[string]any{"$exists": false}}, 0},
+		{"$exists of a field no record has", map[string]any{"nope": map[string]any{"$exists": true}}, 0},
+		{"$exists false of a field no record has", map[string]any{"nope": map[string]any{"$exists": false}}, 3},
+		{"$regex with $options i", map[string]any{"bk_set_desc": map[string]any{"$regex": "^DE", "$options": "i"}}, 3},
+		{"$regex without options keeps case", map[string]any{"bk_set_desc": map[string]any{"$regex": "^DE"}}, 0},
+		{"$not of a $regex", map[string]any{"bk_set_name": map[string]any{"$not": map[string]any{"$regex": "^a"}}}, 2},
+		{"$not of a $regex with $options", map[string]any{"bk_set_name": map[string]any{"$not": map[string]any{"$regex": "A", "$options": "i"}}}, 2},
+		{"$not of a missing field", map[string]any{"nope": map[string]any{"$not": map[string]any{"$regex": "x"}}}, 3},
+		{"$not of a comparison", map[string]any{"bk_set_id": map[string]any{"$not": map[string]any{"$gt": json.Number("1")}}}, 1},
+		{"$size of what is not a list", map[string]any{"bk_set_name": map[string]any{"$size": json.Number("0")}}, 0},
+	}
+	for _, tc := range cases {
+		count, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: tc.cond})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, count, tc.name)
+	}
+
+	// MongoDB refuses these; so does the store, before any set is read.
+	for name, cond := range map[string]map[string]any{
+		"$size of an operator (CMDB's is_not_empty)": {"bk_set_name": map[string]any{"$size": map[string]any{"$gt": 0}}},
+		"$size of a negative number":                 {"bk_set_name": map[string]any{"$size": json.Number("-1")}},
+		"$options without $regex":                    {"bk_set_name": map[string]any{"$options": "i"}},
+		"an option Go's regexp lacks":                {"bk_set_name": map[string]any{"$regex": "a", "$options": "x"}},
+		"$not of a string":                           {"bk_set_name": map[string]any{"$not": "a"}},
+		"$not of nothing":                            {"bk_set_name": map[string]any{"$not": map[string]any{}}},
+		"$gt of a list":                              {"bk_set_id": map[string]any{"$gt": []any{1}}},
+		"$exists of a string":                        {"bk_set_id": map[string]any{"$exists": "yes"}},
+	} {
+		_, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: cond})
+		assert.ErrorIs(t, err, topo.ErrBadCondition, name)
+	}
+}
+
+// TestExistsOfModulesAndBusinesses: $exists reads a module's and a business's record as a set's:
+// the fields its record has, null or not.
+func TestExistsOfModulesAndBusinesses(t *testing.T) {
+	s := newStore(10)
+	_, err := s.Create(draft(1, 1, "a"), []topo.ModuleTemplate{{Name: "m1"}})
+	require.NoError(t, err)
+	s.SetTopology(topo.Topology{Businesses: []topo.Business{{ID: 1, Name: "blue", Fields: topo.Record{"life_cycle": nil}}}})
+	for field, want := range map[string]int{"bk_module_name": 1, "bk_module_type": 1, "create_time": 1, "nope": 0} {
+		n, _, err := s.SearchModules(context.Background(), topo.ModuleQuery{BizID: 1, Condition: map[string]any{field: map[string]any{"$exists": true}}})
+		require.NoError(t, err)
+		assert.Equal(t, want, n, "module %s", field)
+	}
+	for field, want := range map[string]int{"bk_biz_name": 1, "life_cycle": 1, "bk_supplier_account": 1, "create_time": 1, "nope": 0} {
+		n, _, err := s.SearchBusinesses(context.Background(), topo.RecordQuery{Condition: map[string]any{field: map[string]any{"$exists": true}}}, nil)
+		require.NoError(t, err)
+		assert.Equal(t, want, n, "business %s", field)
+	}
+}
