@@ -92,6 +92,7 @@ type call struct {
 	module                 topo.Module
 	service                serviceChoice // create_module: the template and category
 	query                  topo.Query    // a search's condition, fields and page
+	filter                 filterRule    // search_set: its filter, decoded
 	batch                  batchArgs     // a batch find's ids and fields
 	nodes                  []nodeRef     // find_topo_node_paths: the nodes asked for
 	warnings               []string

@@ -3,7 +3,6 @@ package mock
 import (
 	"context"
 	"errors"
-	"maps"
 	"strconv"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
@@ -31,7 +30,7 @@ func (s *Server) readRules() map[spec.StepID]rule {
 			if c.surface == spec.SurfaceESB {
 				args = formValues(args, c.op.form)
 			}
-			q, bad := searchQuery(0, args)
+			q, bad := searchQuery(args)
 			if bad != "" {
 				return fail(spec.MsgJSONDecode)
 			}
@@ -46,6 +45,45 @@ func (s *Server) readRules() map[spec.StepID]rule {
 				}
 			}
 			c.query = q
+			return nil
+		},
+		// search_set decodes its body as CMDB's SearchSetFilter: the search's shape, and the
+		// filter as pkg/filter's Expression (filter.go).
+		spec.StepSetSearchShape: func(c *call) *failure {
+			args := c.args()
+			if c.surface == spec.SurfaceESB {
+				args = formValues(args, c.op.form) // no filter: ESB's form does not forward one
+			}
+			q, bad := searchQuery(args)
+			if bad != "" {
+				return fail(spec.MsgJSONDecode)
+			}
+			if v := args["filter"]; v != nil {
+				f, ok := decodeFilter(v)
+				if !ok {
+					return fail(spec.MsgJSONDecode)
+				}
+				c.filter = f
+			}
+			c.query = q
+			return nil
+		},
+		// SearchSetFilter.Validate and GetCond (bk-cmdb src/common/metadata/toposerver.go:810-850 @111e7ac).
+		spec.StepSetFilter: func(c *call) *failure {
+			if c.filter == nil {
+				return nil
+			}
+			if c.query.Condition != nil {
+				return fail(spec.MsgInvalidOrNone, "condition and filter cannot be set at the same time")
+			}
+			if !c.filter.valid(filterDepth) {
+				return fail(spec.MsgInvalidOrNone, "filter: "+filterText(c.filter))
+			}
+			cond, err := c.filter.mongo(filterScope{zone: s.cfg.Location})
+			if err != nil {
+				return fail(spec.MsgInvalidOrNone, err.Error()+", filter: "+filterText(c.filter))
+			}
+			c.query.Condition = cond
 			return nil
 		},
 		spec.StepBatchShape: func(c *call) *failure {
@@ -121,13 +159,17 @@ func (s *Server) bizPathAs(bad func(*call, error) *failure) rule {
 	}
 }
 
-// formValues are ESB's arguments as its form forwards them: an empty list or dict field (null,
-// "", [] or {}) is left out (forms.py TypeCheckField makes it empty).
+// formValues are ESB's arguments as the form of a call that has one forwards them: its fields
+// alone (get_cleaned_data_when_exist), an empty list or dict field (null, "", [] or {}) left out
+// (forms.py TypeCheckField makes it empty). A call without a form forwards what it was sent.
 func formValues(args map[string]any, form []formField) map[string]any {
-	out := maps.Clone(args)
+	if form == nil {
+		return args
+	}
+	out := make(map[string]any, len(form))
 	for _, f := range form {
-		if v, present := out[f.name]; present && emptyValue(v, present) {
-			delete(out, f.name)
+		if v, present := args[f.name]; present && !emptyValue(v, present) {
+			out[f.name] = v
 		}
 	}
 	return out

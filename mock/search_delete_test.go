@@ -82,12 +82,15 @@ func TestSearchSet(t *testing.T) {
 	assert.Equal(t, json.Number("0"), r.Data["count"], "sets of another business are not found")
 	assert.Equal(t, []any{}, r.Data["info"])
 
+	// A body CMDB cannot decode as its SearchSetFilter is 1199000 (a negative page, which it
+	// decodes and MongoDB reads its own way, too: the mock's choice, as search_module's); a
+	// condition the store cannot read, 1199006 on 'condition' (the mock's, where MongoDB refuses).
 	bad := []struct{ body, msg string }{
-		{`{"condition":5}`, "'condition' data parameter verification does not pass"},
+		{`{"condition":5}`, "Deserializing JSON data failed"},
 		{`{"condition":{"x":{"$where":"a"}}}`, "'condition' data parameter verification does not pass"},
 		{`{"condition":{"bk_set_name":{"$regex":"("}}}`, "'condition' data parameter verification does not pass"},
-		{`{"fields":"bk_set_name"}`, "'fields' data parameter verification does not pass"},
-		{`{"page":{"limit":-1}}`, "'page' data parameter verification does not pass"},
+		{`{"fields":"bk_set_name"}`, "Deserializing JSON data failed"},
+		{`{"page":{"limit":-1}}`, "Deserializing JSON data failed"},
 		{`{`, "Deserializing JSON data failed"},
 	}
 	for _, b := range bad {
@@ -196,16 +199,26 @@ func TestSearchSeesTheCallersOwners(t *testing.T) {
 	assert.Equal(t, 1101108, v3.Code, "the unique index has no owner in it")
 }
 
-// TestSearchSetFilter: search_set takes CMDB's query filter in place of condition, not beside it
-// (reference §9).
+// TestSearchSetFilter: search_set takes CMDB's query filter in place of condition, not beside it,
+// with pkg/filter's operators turned into MongoDB's as CMDB turns them (reference §9; bk-cmdb
+// pkg/filter/operator.go @111e7ac): contains is a pattern, case aside; begins_with and ends_with
+// are patterns too; the datetime operators compare the record's times; a date alone is passed
+// on as a string, which compares with no date.
 func TestSearchSetFilter(t *testing.T) {
 	s := newServer(t, mock.Config{})
-	createNamed(t, s, "api-1", "api-2", "web-1")
+	createNamed(t, s, "api-1", "api-2", "web-1") // beside the idle pool: four sets, the three of capacity 10
 	count := func(body string) (int, string, json.Number) {
 		r := v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/1", body)
 		n, _ := r.Data["count"].(json.Number)
 		return r.Code, r.Message, n
 	}
+	atom := func(field, op, value string) string {
+		return `{"field":"` + field + `","operator":"` + op + `","value":` + value + `}`
+	}
+	own := func(rule string) string { // the three sets made here: default 0
+		return `{"filter":{"condition":"AND","rules":[` + atom("default", "equal", "0") + `,` + rule + `]}}`
+	}
+	filter := func(rule string) string { return `{"filter":` + rule + `}` }
 	for _, tc := range []struct {
 		body string
 		want json.Number
@@ -216,6 +229,43 @@ func TestSearchSetFilter(t *testing.T) {
 		{`{"filter":{"field":"bk_set_name","operator":"ends_with","value":"-2"}}`, "1"},
 		{`{"filter":{"condition":"OR","rules":[{"field":"bk_set_name","operator":"equal","value":"web-1"},{"field":"bk_set_name","operator":"begins_with","value":"api-2"}]}}`, "2"},
 		{`{"filter":{"condition":"AND","rules":[{"field":"default","operator":"equal","value":0},{"condition":"OR","rules":[{"field":"bk_set_name","operator":"equal","value":"x"},{"field":"bk_set_name","operator":"ends_with","value":"-1"}]}]}}`, "2"},
+		{`{"filter":null}`, "4"},
+		// The string operators: patterns as sent, contains and the _i ones case aside.
+		{filter(atom("bk_set_name", "contains", `"API"`)), "2"},
+		{filter(atom("bk_set_name", "contains", `"^api-[12]$"`)), "2"},
+		{filter(atom("bk_set_name", "contains_s", `"API"`)), "0"},
+		{filter(atom("bk_set_name", "contains_s", `"api"`)), "2"},
+		{filter(atom("bk_set_name", "begins_with", `"API"`)), "0"},
+		{filter(atom("bk_set_name", "begins_with_i", `"WEB"`)), "1"},
+		{filter(atom("bk_set_name", "ends_with_i", `"-1"`)), "2"},
+		{own(atom("bk_set_name", "not_begins_with", `"api"`)), "1"},
+		{own(atom("bk_set_name", "not_begins_with_i", `"API"`)), "1"},
+		{own(atom("bk_set_name", "not_contains", `"-1"`)), "1"},
+		{own(atom("bk_set_name", "not_contains", `"API"`)), "3"},
+		{own(atom("bk_set_name", "not_contains_i", `"API"`)), "1"},
+		{own(atom("bk_set_name", "not_ends_with", `"-1"`)), "1"},
+		{own(atom("bk_set_name", "not_ends_with_i", `"-2"`)), "2"},
+		// Numbers, times, nulls, presence, lists.
+		{filter(atom("bk_capacity", "greater", "9")), "3"},
+		{filter(atom("bk_capacity", "less", "10")), "0"},
+		{filter(atom("bk_capacity", "less_or_equal", "10")), "3"},
+		{filter(atom("bk_capacity", "greater_or_equal", "10.0")), "3"},
+		{filter(atom("bk_set_name", "greater", "0")), "0"},
+		{filter(atom("create_time", "datetime_greater", `"2000-01-01 00:00:00"`)), "4"},
+		{filter(atom("create_time", "datetime_greater_or_equal", `"2000-01-01T00:00:00Z"`)), "4"},
+		{filter(atom("create_time", "datetime_less", "946684800")), "0"},
+		{filter(atom("last_time", "datetime_less_or_equal", `"2999-01-01 00:00:00"`)), "4"},
+		{filter(atom("create_time", "datetime_less", `"2999-01-01"`)), "0"},
+		{filter(atom("bk_capacity", "is_null", "null")), "1"},
+		{filter(atom("bk_capacity", "is_not_null", "null")), "3"},
+		{filter(atom("bk_set_name", "exist", "null")), "4"},
+		{filter(atom("nope", "exist", "null")), "0"},
+		{filter(atom("nope", "not_exist", "null")), "4"},
+		{filter(atom("bk_set_name", "is_empty", "null")), "0"},
+		{filter(atom("bk_set_name", "size", "0")), "0"},
+		{filter(atom("bk_set_name", "filter_array", atom("element", "equal", `"web-1"`))), "1"},
+		{filter(atom("bk_set_name", "filter_object", atom("x", "equal", "1"))), "0"},
+		{filter(atom("bk_set_name", "filter_object", atom("x", "not_equal", "1"))), "4"},
 	} {
 		code, msg, n := count(tc.body)
 		assert.Equal(t, 0, code, "%s: %s", tc.body, msg)
@@ -224,13 +274,87 @@ func TestSearchSetFilter(t *testing.T) {
 	code, msg, _ := count(`{"condition":{"bk_set_name":"api-1"},"filter":{"condition":"AND","rules":[]}}`)
 	assert.Equal(t, 1199011, code)
 	assert.Equal(t, "'condition and filter cannot be set at the same time' the parameter is invalid or does not exist", msg)
-	// CMDB's filter refuses a group of no rules, and a condition other than AND or OR (bk-cmdb
-	// pkg/filter/rule.go:459-466 @111e7ac).
-	for _, body := range []string{`{"filter":{"condition":"OR","rules":[]}}`, `{"filter":{"condition":"and","rules":[{"field":"default","operator":"equal","value":0}]}}`,
-		`{"filter":{"condition":"AND","rules":[{"field":"default","operator":"less","value":1}]}}`} {
-		code, msg, _ = count(body)
-		assert.Equal(t, 1199006, code, body)
-		assert.Equal(t, "'filter' data parameter verification does not pass", msg, body)
+
+	// A filter CMDB's validation refuses: 1199011 naming the filter as CMDB writes it again,
+	// numbers as float64s, HTML escaped (bk-cmdb src/common/metadata/toposerver.go:810-833,
+	// pkg/filter/expression.go:147-158, pkg/filter/rule.go:85-115,458-490 @111e7ac).
+	three := `{"condition":"AND","rules":[{"condition":"OR","rules":[{"condition":"AND","rules":[` + atom("default", "equal", "0") + `]}]}]}`
+	many := strings.TrimSuffix(strings.Repeat(atom("default", "equal", "0")+",", 51), ",")
+	in := strings.TrimSuffix(strings.Repeat(`1,`, 501), ",")
+	for _, tc := range []struct{ filter, named string }{
+		{`{"condition":"OR","rules":[]}`, `{"condition":"OR","rules":[]}`},
+		{`{"condition":"and","rules":[{"field":"default","operator":"equal","value":0}]}`, `{"condition":"and","rules":[{"field":"default","operator":"equal","value":0}]}`},
+		{`{"condition":null,"rules":[` + atom("default", "equal", "0") + `]}`, `{"condition":"","rules":[{"field":"default","operator":"equal","value":0}]}`},
+		{three, three},
+		{`{"condition":"AND","rules":[` + many + `]}`, `{"condition":"AND","rules":[` + many + `]}`},
+		{atom("default", "equal", "null"), atom("default", "equal", "null")},
+		{atom("default", "equal", "[0]"), atom("default", "equal", "[0]")},
+		{atom("default", "in", "[]"), atom("default", "in", "[]")},
+		{atom("default", "in", "null"), atom("default", "in", "null")},
+		{atom("default", "in", `[0,"0"]`), atom("default", "in", `[0,"0"]`)},
+		{atom("default", "in", "["+in+"]"), atom("default", "in", "["+in+"]")},
+		{atom("default", "like", "0"), atom("default", "like", "0")},
+		{atom("", "equal", "0"), atom("", "equal", "0")},
+		{atom("bk_capacity", "less", `"<10>"`), atom("bk_capacity", "less", `"\u003c10\u003e"`)},
+		{atom("default", "equal", "[1e2,10.50,-0.0]"), atom("default", "equal", "[100,10.5,-0]")},
+		{atom("bk_set_name", "contains", `""`), atom("bk_set_name", "contains", `""`)},
+		{atom("create_time", "datetime_less", `"yesterday"`), atom("create_time", "datetime_less", `"yesterday"`)},
+		{atom("bk_set_name", "size", "-1"), atom("bk_set_name", "size", "-1")},
+		{atom("bk_set_name", "filter_array", atom("element", "equal", "null")), atom("bk_set_name", "filter_array", atom("element", "equal", "null"))},
+	} {
+		code, msg, _ := count(`{"filter":` + tc.filter + `}`)
+		assert.Equal(t, 1199011, code, tc.filter)
+		assert.Equal(t, "'filter: "+tc.named+"' the parameter is invalid or does not exist", msg, tc.filter)
+	}
+	// One that passes it but that CMDB cannot turn into a MongoDB condition: the error, then the filter.
+	bad := atom("bk_set_name", "filter_array", atom("x", "equal", "1"))
+	code, msg, _ = count(`{"filter":{"condition":"AND","rules":[` + bad + `]}}`)
+	assert.Equal(t, 1199011, code)
+	assert.Equal(t, "'rules[0] is invalid, err: filter array field x is invalid, filter: {\"condition\":\"AND\",\"rules\":["+bad+"]}' the parameter is invalid or does not exist", msg)
+
+	// A filter CMDB cannot decode as one: 1199000, before condition and filter are weighed.
+	for _, f := range []string{`{}`, `5`, `"AND"`, `[]`, `{"condition":5,"rules":[]}`, `{"condition":"AND","rules":{}}`,
+		`{"condition":"AND","rules":[{"field":"a"}]}`, `{"field":1,"operator":"equal","value":1}`, atom("default", "in", `"0"`),
+		atom("default", "filter_object", "null"), atom("default", "equal", "1e999")} {
+		code, msg, _ := count(`{"condition":{"bk_set_name":"api-1"},"filter":` + f + `}`)
+		assert.Equal(t, 1199000, code, f)
+		assert.Equal(t, "Deserializing JSON data failed", msg, f)
+	}
+	// is_not_empty turns into a $size of {"$gt": 0}, which MongoDB refuses: so does the mock,
+	// with its answer to a condition it cannot read.
+	code, msg, _ = count(filter(atom("bk_set_name", "is_not_empty", "null")))
+	assert.Equal(t, 1199006, code)
+	assert.Equal(t, "'condition' data parameter verification does not pass", msg)
+	// ESB's form forwards fields, condition and page alone (blueking-apigateway
+	// src/esb/esb/components/bk/apisv2/cc/search_set.py:40-52 @048bdd7): no filter reaches CMDB,
+	// however it is made, and a condition beside it is no conflict.
+	for _, f := range []any{map[string]any{"field": "bk_set_name", "operator": "contains", "value": "WEB"}, "not a filter"} {
+		r := esbCall(t, s, mock.PathESBSearchSet, map[string]any{"bk_biz_id": 1, "filter": f})
+		require.True(t, r.Result, "%s", r.Raw)
+		assert.Equal(t, json.Number("4"), r.Data["count"], f)
+		r = esbCall(t, s, mock.PathESBSearchSet, map[string]any{"bk_biz_id": 1, "condition": map[string]any{"bk_set_name": "web-1"}, "filter": f})
+		require.True(t, r.Result, "%s", r.Raw)
+		assert.Equal(t, json.Number("1"), r.Data["count"], f)
+	}
+	// Its form checks their kinds first; an empty one ("", null, [] or {}) passes as empty.
+	for body, want := range map[string]string{`"fields":"x"`: "fields [fields] Must be the specified parameter data type list",
+		`"condition":[1]`: "condition [condition] Must be the specified parameter data type dict", `"page":"0"`: "page [page] Must be the specified parameter data type dict"} {
+		var args map[string]any
+		require.NoError(t, json.Unmarshal([]byte(`{"bk_biz_id":1,`+body+`}`), &args))
+		r := esbCall(t, s, mock.PathESBSearchSet, args)
+		assert.Equal(t, 1306000, r.Code, body)
+		assert.Equal(t, want, r.Message, body)
+	}
+	for _, body := range []map[string]any{{"bk_biz_id": 1, "fields": "", "condition": []any{}, "page": nil}} {
+		r := esbCall(t, s, mock.PathESBSearchSet, body)
+		require.True(t, r.Result, "%s", r.Raw)
+		assert.Equal(t, json.Number("4"), r.Data["count"])
+	}
+
+	// So is a body whose condition, fields or page are not of their kind.
+	for _, body := range []string{`{"condition":[]}`, `{"fields":"bk_set_name"}`, `{"page":{"start":"0"}}`} {
+		code, _, _ := count(body)
+		assert.Equal(t, 1199000, code, body)
 	}
 }
 

@@ -11,29 +11,13 @@ import (
 
 // searchSetOp is search_set: the sets of a business, filtered, paged and cut to fields.
 func (s *Server) searchSetOp() operation {
-	return operation{op: spec.CallSearchSet, path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.searchSet}
+	return operation{op: spec.CallSearchSet, path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.searchSet,
+		form: []formField{{"fields", "fields [fields]", "list"}, {"condition", "condition [condition]", "dict"}, {"page", "page [page]", "dict"}}}
 }
 
 func (s *Server) searchSet(c *call) answer {
-	args := c.args()
-	if args["condition"] != nil && args["filter"] != nil {
-		return c.failure(spec.MsgInvalidOrNone, "condition and filter cannot be set at the same time")
-	}
-	var filter map[string]any
-	if v := args["filter"]; v != nil {
-		var ok bool
-		if filter, ok = filterCondition(v, 0); !ok {
-			return c.failure(spec.MsgInvalid, "filter")
-		}
-	}
-	q, bad := searchQuery(c.bizID, args)
-	if bad != "" {
-		return c.failure(spec.MsgInvalid, bad)
-	}
-	if filter != nil {
-		q.Condition = filter // in place of a condition, which does not come with it
-	}
-	q.MaxPage, q.Owners = s.cfg.MaxPage, c.owners()
+	q := c.query // the filter's condition in place of one (StepSetFilter)
+	q.BizID, q.MaxPage, q.Owners = c.bizID, s.cfg.MaxPage, c.owners()
 	count, page, err := s.store.SearchPage(c.ctx, q)
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
@@ -42,9 +26,8 @@ func (s *Server) searchSet(c *call) answer {
 }
 
 // searchQuery reads a search's condition, fields and page; bad names the first one of the wrong
-// shape. search_set's filter is its own.
-func searchQuery(bizID int64, args map[string]any) (q topo.Query, bad string) {
-	q.BizID = bizID
+// shape.
+func searchQuery(args map[string]any) (q topo.Query, bad string) {
 	if v, ok := args["condition"]; ok && v != nil {
 		if q.Condition, ok = v.(map[string]any); !ok {
 			return q, "condition"

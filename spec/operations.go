@@ -49,7 +49,7 @@ var operations = map[Call][]StepID{
 		StepParent, StepAttributes, StepDuplicate,
 	},
 	// Reference §9: reads of a business need no IAM permission.
-	CallSearchSet:         {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath},
+	CallSearchSet:         {StepESBBizRequired, StepESBBizWhole, StepESBFormTypes, StepIAMPath, StepJSON, StepBizPath, StepSetSearchShape, StepSetFilter},
 	CallSearchBizInstTopo: {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath},
 	// update_set's fields come in ESB's data, as create_set's, and are checked as a create
 	// checks them once the set is found.
