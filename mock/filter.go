@@ -39,9 +39,10 @@ type filterAtom struct {
 // filterScope is where a rule is turned into MongoDB's: under the field of the filter_object or
 // filter_array it is in, if any, and the zone a time without one is read in.
 type filterScope struct {
-	parent string // "" at the top
-	array  bool   // the parent is a filter_array's
-	zone   *time.Location
+	parent      string // "" at the top
+	array       bool   // the parent is a filter_array's
+	zone        *time.Location
+	emptyAsList bool // querybuilder's is_empty and is_not_empty: $eq and $ne an empty list
 }
 
 // The bounds of a filter, CMDB's defaults (NewDefaultExprOpt).
@@ -51,23 +52,36 @@ const (
 	filterMaxIn    = 500 // MaxInLimit, MaxNotInLimit
 )
 
-// decodeFilter decodes a filter as parseJsonRule does: a group when it has a condition, an atom
-// when it has an operator; false for what encoding/json or the rule refuses.
-func decodeFilter(v any) (filterRule, bool) {
+// decodeFilter decodes a filter as parseJsonRule does (expression.go:160-185, rule.go:334-380,
+// 574-595).
+func decodeFilter(v any) (filterRule, bool) { return ruleDecoder{value: filterValue}.decode(v) }
+
+// ruleDecoder decodes a filter as one of CMDB's two filters does: a rule is a group when it has
+// a condition key, an atom when it has an operator, and nothing else; false for what its
+// decoding refuses. The two differ in a group's rules of null (querybuilder leaves them out) and
+// in how an atom's value is read.
+type ruleDecoder struct {
+	skipNull bool
+	value    func(d ruleDecoder, op string, v any, sent bool) (any, bool)
+}
+
+func (d ruleDecoder) decode(v any) (filterRule, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, false
 	}
 	if _, ok := m["condition"]; ok {
-		g := &filterGroup{Rules: []filterRule{}}
 		cond, ok := stringField(m["condition"])
 		rules, isList := m["rules"].([]any)
 		if !ok || !isList && m["rules"] != nil {
 			return nil, false
 		}
-		g.Condition = cond
+		g := &filterGroup{Condition: cond, Rules: []filterRule{}}
 		for _, r := range rules {
-			rule, ok := decodeFilter(r)
+			if r == nil && d.skipNull {
+				continue
+			}
+			rule, ok := d.decode(r)
 			if !ok {
 				return nil, false
 			}
@@ -80,29 +94,33 @@ func decodeFilter(v any) (filterRule, bool) {
 	}
 	field, okField := stringField(m["field"])
 	op, okOp := stringField(m["operator"])
-	if !okField || !okOp {
+	v, sent := m["value"]
+	value, okValue := d.value(d, op, v, sent)
+	if !okField || !okOp || !okValue {
 		return nil, false
 	}
-	a := &filterAtom{Field: field, Operator: op}
-	value, sent := m["value"]
+	return &filterAtom{Field: field, Operator: op, Value: value}, true
+}
+
+// filterValue reads an atom's value as AtomRule's decoding does: none when it is not sent, a
+// list for in and not_in, a rule for filter_object and filter_array, any other value as
+// encoding/json decodes it.
+func filterValue(d ruleDecoder, op string, v any, sent bool) (any, bool) {
 	if !sent {
-		return a, true
+		return nil, true
 	}
 	switch op {
 	case "in", "not_in":
-		list, ok := value.([]any)
-		if !ok && value != nil {
+		list, ok := v.([]any)
+		if !ok && v != nil {
 			return nil, false
 		}
 		std, ok := stdValue(list)
-		a.Value = std.([]any)
-		return a, ok
+		return std.([]any), ok
 	case "filter_object", "filter_array":
-		a.Value, ok = decodeFilter(value)
-		return a, ok
+		return d.decode(v)
 	}
-	a.Value, ok = stdValue(value)
-	return a, ok
+	return stdValue(v)
 }
 
 // stringField is a string field as encoding/json decodes one: null leaves it empty.
@@ -316,8 +334,14 @@ func (a *filterAtom) mongo(at filterScope) (map[string]any, error) {
 	}
 	switch a.Operator {
 	case "is_empty":
+		if at.emptyAsList {
+			return on(map[string]any{"$eq": []any{}}), nil
+		}
 		return on(map[string]any{"$size": 0}), nil
 	case "is_not_empty":
+		if at.emptyAsList {
+			return on(map[string]any{"$ne": []any{}}), nil
+		}
 		return on(map[string]any{"$size": map[string]any{"$gt": 0}}), nil // MongoDB refuses it
 	case "is_null":
 		return on(map[string]any{"$eq": nil}), nil
@@ -328,7 +352,7 @@ func (a *filterAtom) mongo(at filterScope) (map[string]any, error) {
 	case "not_exist":
 		return on(map[string]any{"$exists": false}), nil
 	case "filter_object", "filter_array":
-		return a.Value.(filterRule).mongo(filterScope{parent: field, array: a.Operator == "filter_array", zone: at.zone})
+		return a.Value.(filterRule).mongo(filterScope{parent: field, array: a.Operator == "filter_array", zone: at.zone, emptyAsList: at.emptyAsList})
 	}
 	return nil, errors.New("unknown operator, can not gen mongo expression")
 }

@@ -26,48 +26,22 @@ type batchArgs struct {
 func (s *Server) readRules() map[spec.StepID]rule {
 	return map[spec.StepID]rule{
 		spec.StepSearchShape: func(c *call) *failure {
-			args := c.args()
-			if c.surface == spec.SurfaceESB {
-				args = formValues(args, c.op.form)
+			if f := searchShape(c, "", nil); f != nil {
+				return f
 			}
-			q, bad := searchQuery(args)
-			if bad != "" {
-				return fail(spec.MsgJSONDecode)
-			}
-			if v, sent := args["biz_property_filter"]; sent && v != nil {
-				if _, ok := v.(map[string]any); !ok {
-					return fail(spec.MsgJSONDecode)
-				}
-			}
-			if v, sent := args["bk_set_id"]; sent && v != nil && c.surface == spec.SurfaceV3 {
+			if v, sent := c.args()["bk_set_id"]; sent && v != nil && c.surface == spec.SurfaceV3 {
 				if _, ok := jsonInteger(v); !ok {
 					return fail(spec.MsgJSONDecode)
 				}
 			}
-			c.query = q
 			return nil
 		},
-		// search_set decodes its body as CMDB's SearchSetFilter: the search's shape, and the
-		// filter as pkg/filter's Expression (filter.go).
-		spec.StepSetSearchShape: func(c *call) *failure {
-			args := c.args()
-			if c.surface == spec.SurfaceESB {
-				args = formValues(args, c.op.form) // no filter: ESB's form does not forward one
-			}
-			q, bad := searchQuery(args)
-			if bad != "" {
-				return fail(spec.MsgJSONDecode)
-			}
-			if v := args["filter"]; v != nil {
-				f, ok := decodeFilter(v)
-				if !ok {
-					return fail(spec.MsgJSONDecode)
-				}
-				c.filter = f
-			}
-			c.query = q
-			return nil
-		},
+		// search_set decodes its body as CMDB's SearchSetFilter, the filter as pkg/filter's
+		// Expression (filter.go); ESB's form forwards no filter.
+		spec.StepSetSearchShape: func(c *call) *failure { return searchShape(c, "filter", decodeFilter) },
+		// search_business decodes its body as CMDB's QueryBusinessRequest, biz_property_filter
+		// as querybuilder's QueryFilter (biz_property_filter.go).
+		spec.StepBizSearchShape: func(c *call) *failure { return searchShape(c, "biz_property_filter", decodeBizFilter) },
 		// SearchSetFilter.Validate and GetCond (bk-cmdb src/common/metadata/toposerver.go:810-850 @111e7ac).
 		spec.StepSetFilter: func(c *call) *failure {
 			if c.filter == nil {
@@ -83,7 +57,7 @@ func (s *Server) readRules() map[spec.StepID]rule {
 			if err != nil {
 				return fail(spec.MsgInvalidOrNone, err.Error()+", filter: "+filterText(c.filter))
 			}
-			c.query.Condition = cond
+			c.query.Condition = cond // in place of a condition, which does not come with it
 			return nil
 		},
 		spec.StepBatchShape: func(c *call) *failure {
@@ -159,17 +133,47 @@ func (s *Server) bizPathAs(bad func(*call, error) *failure) rule {
 	}
 }
 
+// searchShape decodes a search's body as CMDB does: its condition, fields and page, and the
+// filter the call reads under key, if any, with decode; a body it cannot decode is 1199000.
+func searchShape(c *call, key string, decode func(any) (filterRule, bool)) *failure {
+	args := c.args()
+	if c.surface == spec.SurfaceESB {
+		args = formValues(args, c.op.form)
+	}
+	q, bad := searchQuery(args)
+	if bad != "" {
+		return fail(spec.MsgJSONDecode)
+	}
+	if v := args[key]; key != "" && v != nil {
+		f, ok := decode(v)
+		if !ok {
+			return fail(spec.MsgJSONDecode)
+		}
+		c.filter = f
+	}
+	c.query = q
+	return nil
+}
+
 // formValues are ESB's arguments as the form of a call that has one forwards them: its fields
-// alone (get_cleaned_data_when_exist), an empty list or dict field (null, "", [] or {}) left out
-// (forms.py TypeCheckField makes it empty). A call without a form forwards what it was sent.
+// that were sent, and only those (get_cleaned_data_when_exist), an empty one (null, "", [] or
+// {}) as an empty list or dict (forms.py TypeCheckField). A call without a form forwards what it
+// was sent.
 func formValues(args map[string]any, form []formField) map[string]any {
 	if form == nil {
 		return args
 	}
 	out := make(map[string]any, len(form))
 	for _, f := range form {
-		if v, present := args[f.name]; present && !emptyValue(v, present) {
+		v, present := args[f.name]
+		switch {
+		case !present:
+		case !emptyValue(v, present):
 			out[f.name] = v
+		case f.kind == "list":
+			out[f.name] = []any{}
+		default:
+			out[f.name] = map[string]any{}
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,9 +48,8 @@ func (s *Server) searchBusiness(c *call) answer {
 			q.Rules = append(q.Rules, topo.Rule{Field: k, Op: "$regex", Arg: `(?i)` + regexp.QuoteMeta(str)})
 		}
 	}
-	if bpf, ok := args["biz_property_filter"].(map[string]any); ok && len(bpf) > 0 {
-		filter, _ := filterCondition(bpf, 0) // read by StepBizPropertyFilter
-		q.Condition["$and"] = []any{filter}  // the condition is empty, or B2 refused the call
+	if c.filter != nil {
+		q.Condition["$and"] = []any{c.query.Condition} // the filter's (StepBizPropertyFilter); B2 leaves no other
 	}
 	q.Condition["default"] = 0
 	if _, named := cond["bk_data_status"]; !named {
@@ -132,14 +132,22 @@ func (s *Server) businessRules() map[spec.StepID]rule {
 			}
 			return fail(spec.MsgInvalid, "bk_biz_id") // no bool, list or null case (GetInt64ByInterface)
 		},
+		// The filter as SearchBusiness checks it (inst_business.go:641-672).
 		spec.StepBizPropertyFilter: func(c *call) *failure {
-			bpf, ok := c.args()["biz_property_filter"].(map[string]any)
-			if !ok || len(bpf) == 0 {
+			if c.filter == nil {
 				return nil
 			}
-			if _, ok := filterCondition(bpf, 0); !ok {
-				return fail(spec.MsgInvalid, "biz_property_filter") // mock's choice: the text is not pinned
+			if key, ok := bizFilterKey(c.filter); !ok {
+				return fail(spec.MsgInvalid, "biz.property."+key)
 			}
+			if bizFilterDepth(c.filter) > bizFilterMaxDepth {
+				return fail(spec.MsgInvalid, fmt.Sprintf("exceed max query condition deepth: %d", bizFilterMaxDepth))
+			}
+			cond, err := bizFilterCondition(c.filter, s.cfg.Location)
+			if err != nil {
+				return fail(spec.MsgInvalid, err.Error()) // none after its checks: no filter_array
+			}
+			c.query.Condition = cond
 			return nil
 		},
 	}

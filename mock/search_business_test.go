@@ -131,3 +131,102 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestBizPropertyFilter: search_business reads biz_property_filter as CMDB's querybuilder does
+// (reference §12.2 B5; bk-cmdb src/common/querybuilder @111e7ac): a group at the top, its
+// operators turned into MongoDB's (contains case aside, not_contains not; is_empty a test
+// against []), 1199006 naming the key of the first rule its checks refuse, then its depth; a
+// filter it cannot decode is 1199000.
+func TestBizPropertyFilter(t *testing.T) {
+	s := newServer(t, mock.Config{Now: fixedClock}) // one business to see: 蓝鲸, maintained by admin, made 2022-02-22T20:34:01.386+08:00
+	atom := func(field, op string, value any) map[string]any {
+		return map[string]any{"field": field, "operator": op, "value": value}
+	}
+	and := func(rules ...any) map[string]any { return map[string]any{"condition": "AND", "rules": rules} }
+	for _, surface := range []string{"esb", "v3"} {
+		t.Run(surface, func(t *testing.T) {
+			search := func(filter any) reply {
+				t.Helper()
+				return searchBusiness(t, s, surface, map[string]any{"biz_property_filter": filter}, "")
+			}
+			for _, tc := range []struct {
+				filter any
+				want   json.Number
+			}{
+				{and(atom("bk_biz_maintainer", "contains", "ADM")), "1"},
+				{and(atom("bk_biz_maintainer", "not_contains", "adm")), "0"},
+				{and(atom("bk_biz_maintainer", "not_contains", "ADM")), "1"},
+				{and(atom("bk_biz_maintainer", "begins_with", "ad")), "1"},
+				{and(atom("bk_biz_maintainer", "begins_with", "AD")), "0"},
+				{and(atom("bk_biz_maintainer", "ends_with", "min")), "1"},
+				{and(atom("bk_biz_maintainer", "not_ends_with", "min")), "0"},
+				{and(atom("bk_biz_maintainer", "not_begins_with", "x")), "1"},
+				{and(atom("bk_biz_id", "greater", 1)), "1"},
+				{and(atom("bk_biz_id", "less", 2)), "0"},
+				{and(atom("bk_biz_id", "in", []any{})), "0"},
+				{and(atom("create_time", "datetime_greater", "2022-02-22 20:34:00")), "1"},
+				{and(atom("create_time", "datetime_less", "2022-02-22 20:34:00")), "0"},
+				{and(atom("create_time", "datetime_less", "2030-01-01")), "0"}, // a date alone stays a string
+				{and(atom("bk_biz_tester", "is_empty", nil)), "0"},
+				{and(atom("bk_biz_tester", "is_not_empty", nil)), "1"},
+				{and(atom("nope", "is_null", nil)), "1"},
+				{and(atom("bk_biz_name", "is_not_null", nil)), "1"},
+				{and(atom("bk_biz_name", "exist", nil)), "1"},
+				{and(atom("bk_biz_name", "not_exist", nil)), "0"},
+				{and(map[string]any{"condition": "OR", "rules": []any{atom("bk_biz_id", "equal", 9), atom("bk_biz_name", "equal", "蓝鲸")}}), "1"},
+				{map[string]any{"condition": "AND", "rules": []any{nil, atom("bk_biz_id", "equal", 2)}}, "1"}, // a null rule is left out
+			} {
+				r := search(tc.filter)
+				require.True(t, r.Result, "%v: %s", tc.filter, r.Raw)
+				assert.Equal(t, tc.want, r.Data["count"], "%v", tc.filter)
+			}
+
+			or21 := make([]any, 21)
+			for i := range or21 {
+				or21[i] = atom("bk_biz_id", "equal", i)
+			}
+			in501 := make([]any, 501)
+			for i := range in501 {
+				in501[i] = i
+			}
+			for _, tc := range []struct {
+				filter any
+				key    string
+			}{
+				{atom("bk_biz_id", "equal", 2), ""}, // not a group
+				{map[string]any{"condition": "and", "rules": []any{atom("bk_biz_id", "equal", 2)}}, "condition"},
+				{and(), "rules"},
+				{map[string]any{"condition": "OR", "rules": or21}, "rules"},
+				{and(atom("bk_biz_id", "like", 2)), "rules[0].operator"},
+				{and(atom("bk_biz_id", "equal", 2), atom("-x", "equal", 2)), "rules[1].field"},
+				{and(atom("", "equal", 2)), "rules[0].field"},
+				{and(atom("bk_biz_id", "equal", nil)), "rules[0].value"},
+				{and(atom("bk_biz_id", "in", []any{1, "1"})), "rules[0].value"},
+				{and(atom("bk_biz_id", "in", in501)), "rules[0].value"},
+				{and(atom("bk_biz_id", "less", "2")), "rules[0].value"},
+				{and(atom("create_time", "datetime_less", "yesterday")), "rules[0].value"},
+				{and(atom("bk_biz_name", "contains", "")), "rules[0].value"},
+				{and(and(atom("bk_biz_id", "equal", 2), atom("bk_biz_id", "like", 2))), "rules[0].rules[1].operator"},
+			} {
+				r := search(tc.filter)
+				assert.Equal(t, 1199006, r.Code, "%v: %s", tc.filter, r.Raw)
+				assert.Equal(t, "'biz.property."+tc.key+"' data parameter verification does not pass", r.Message, "%v", tc.filter)
+			}
+			r := search(and(and(and(atom("bk_biz_id", "equal", 2)))))
+			assert.Equal(t, 1199006, r.Code, "%s", r.Raw)
+			assert.Equal(t, "'exceed max query condition deepth: 3' data parameter verification does not pass", r.Message)
+
+			for _, f := range []any{map[string]any{}, map[string]any{"condition": 5}, map[string]any{"condition": "AND", "rules": 5},
+				map[string]any{"condition": "AND", "rules": []any{5}}, map[string]any{"field": "bk_biz_id"}, map[string]any{"operator": 5}} {
+				r := search(f)
+				assert.Equal(t, 1199000, r.Code, "%v: %s", f, r.Raw)
+				assert.Equal(t, "Deserializing JSON data failed", r.Message, "%v", f)
+			}
+		})
+	}
+	// A filter of null: none on v3; ESB's form forwards it as {}, which CMDB cannot decode.
+	r := searchBusiness(t, s, "v3", map[string]any{"biz_property_filter": nil}, "")
+	require.True(t, r.Result, "%s", r.Raw)
+	r = searchBusiness(t, s, "esb", map[string]any{"biz_property_filter": nil}, "")
+	assert.Equal(t, 1199000, r.Code, "%s", r.Raw)
+}

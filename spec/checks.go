@@ -292,9 +292,10 @@ const (
 	StepBatchFields       StepID = "batch.fields"        // §11.8, S3: fields missing or empty
 	StepBatchBizPath      StepID = "batch.biz_path"      // §11.8: IAM off, the path's business id not an integer
 	StepInternalBizPath   StepID = "internal.biz_path"   // §11.8: IAM off, the path's business id not an integer
-	StepSearchShape       StepID = "search.shape"        // §11.8, B1: the body is not the search's shape
+	StepSearchShape       StepID = "search.shape"        // §11.8: the body is not search_module's shape
 	StepSetSearchShape    StepID = "set_search.shape"    // §9 search_set: the body is not its shape, or the filter not one
 	StepSetFilter         StepID = "set_search.filter"   // §9 search_set: a filter beside a condition, or one CMDB refuses
+	StepBizSearchShape    StepID = "biz_search.shape"    // B1, B5: the body is not search_business's shape, or the filter not one
 	StepBizFilterBoth     StepID = "biz.filter_both"     // B2: condition and biz_property_filter together
 	StepBizIDCondition    StepID = "biz.id_condition"    // B3, B4: condition.bk_biz_id of a type CMDB cannot read
 	StepBizPropertyFilter StepID = "biz.property_filter" // B5: biz_property_filter invalid
@@ -377,9 +378,10 @@ var steps = []Step{
 	{ID: StepBatchFields, Ref: "S3", Messages: []Message{MsgInvalid}},
 	{ID: StepBatchBizPath, Ref: "§11.8", Messages: []Message{MsgInvalid}},
 	{ID: StepInternalBizPath, Ref: "§11.8", Messages: []Message{MsgRawTopo}},
-	{ID: StepSearchShape, Ref: "§11.8, B1", Messages: []Message{MsgJSONDecode}},
+	{ID: StepSearchShape, Ref: "§11.8", Messages: []Message{MsgJSONDecode}},
 	{ID: StepSetSearchShape, Ref: "§9", Messages: []Message{MsgJSONDecode}},
 	{ID: StepSetFilter, Ref: "§9", Messages: []Message{MsgInvalidOrNone}},
+	{ID: StepBizSearchShape, Ref: "B1, B5", Messages: []Message{MsgJSONDecode}},
 	{ID: StepBizFilterBoth, Ref: "B2", Messages: []Message{MsgInvalid}},
 	{ID: StepBizIDCondition, Ref: "B3", Messages: []Message{MsgInvalid}},
 	{ID: StepBizPropertyFilter, Ref: "B5", Messages: []Message{MsgInvalid}},

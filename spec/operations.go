@@ -97,7 +97,7 @@ var operations = map[Call][]StepID{
 	CallFindModuleBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepBatchBizPath},
 	CallGetBizInternalModule: {StepESBPathParam, StepIAMPath, StepInternalBizPath},
 	// Reference §12.2: IAM filters the businesses rather than refusing the call.
-	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepSearchShape, StepBizFilterBoth, StepBizIDCondition, StepBizPropertyFilter},
+	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepBizSearchShape, StepBizFilterBoth, StepBizIDCondition, StepBizPropertyFilter},
 	// Reference §12.3, §12.4: ESB's generic components; IAM skips both.
 	CallFindSetBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepSetBatchBizPath},
 	CallFindTopoNodePaths: {StepESBPathParam, StepNodePathBiz, StepNodePathBody, StepNodePathNodes, StepNodePathOwner, StepNodePathBusiness},
