@@ -63,7 +63,7 @@ func (s *Server) searchBusiness(c *call) answer {
 	if len(q.Fields) > 1 || len(q.Fields) == 1 && q.Fields[0] != "" {
 		q.Fields = append(q.Fields, "default") // the core service adds it (§12.2 Fields)
 	}
-	q.Sort = businessSort(c.query.Sort)
+	q.Sort = c.query.Sort
 	count, info, err := s.store.SearchBusinesses(c.ctx, q, s.visibleBusinesses(c))
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
@@ -84,17 +84,6 @@ func (s *Server) visibleBusinesses(c *call) map[int64]bool {
 		}
 	}
 	return ids
-}
-
-// businessSort reads CMDB's sort: a comma list of fields, each descending as "-f" or "f:-1";
-// the mock sorts by the first.
-func businessSort(sort string) string {
-	first, _, _ := strings.Cut(sort, ",")
-	if f, desc := strings.CutSuffix(strings.TrimSpace(first), ":-1"); desc {
-		return "-" + f
-	}
-	f, _ := strings.CutSuffix(strings.TrimSpace(first), ":1")
-	return f
 }
 
 // businessRules are search_business's checks of its condition (reference §12.2 B2-B5).

@@ -496,3 +496,38 @@ func TestOnlySearchSetReadsFilter(t *testing.T) {
 		assert.Equal(t, json.Number("1"), r.Data["count"], filter)
 	}
 }
+
+// TestSearchSort: a page's sort is read as CMDB hands it to MongoDB (bk-cmdb
+// src/storage/dal/mongo/local/mongo.go:398-423 @111e7ac): "-f" or "f:-1" descending, "f",
+// "+f" or "f:1" ascending, spaces around an item aside; the mock sorts by the first field of a
+// comma list.
+func TestSearchSort(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	createNamed(t, s, "b-set", "a-set", "c-set")
+	names := func(body string) []any {
+		r := v3Call(t, s, http.MethodPost, "/api/v3/set/search/0/1", body)
+		require.True(t, r.Result, "%s", r.Raw)
+		var got []any
+		for _, rec := range r.Data["info"].([]any) {
+			got = append(got, rec.(map[string]any)["bk_set_name"])
+		}
+		return got
+	}
+	down := []any{"c-set", "b-set", "a-set"}
+	up := []any{"a-set", "b-set", "c-set"}
+	for sort, want := range map[string][]any{
+		"-bk_set_name": down, "bk_set_name:-1": down, " -bk_set_name , bk_set_id": down, "-bk_set_name,bk_set_id:1": down,
+		"bk_set_name": up, "+bk_set_name": up, "bk_set_name:1": up, "bk_set_name:desc": up,
+	} {
+		body := `{"condition":{"default":0},"fields":["bk_set_name"],"page":{"sort":"` + sort + `"}}`
+		assert.Equal(t, want, names(body), "%q", sort)
+	}
+	r := v3Call(t, s, http.MethodPost, "/api/v3/module/search/0/2/0", `{"fields":["bk_module_id"],"page":{"sort":"bk_module_id:-1","limit":2}}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	info := r.Data["info"].([]any)
+	require.Len(t, info, 2)
+	first, second := info[0].(map[string]any)["bk_module_id"].(json.Number), info[1].(map[string]any)["bk_module_id"].(json.Number)
+	a, _ := first.Int64()
+	b, _ := second.Int64()
+	assert.Greater(t, a, b, "search_module reads the sort alike")
+}

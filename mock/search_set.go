@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -60,9 +61,11 @@ func searchQuery(args map[string]any) (q topo.Query, bad string) {
 			}
 		}
 		if v, present := page["sort"]; present {
-			if q.Sort, ok = v.(string); !ok {
+			sort, ok := v.(string)
+			if !ok {
 				return q, "page"
 			}
+			q.Sort = firstSort(sort)
 		}
 	}
 	return q, ""
@@ -71,4 +74,22 @@ func searchQuery(args map[string]any) (q topo.Query, bad string) {
 func asNumber(v any) json.Number {
 	n, _ := v.(json.Number)
 	return n
+}
+
+// firstSort is the first key of a sort as CMDB hands it to MongoDB, as topo reads one: "-f"
+// descending, "f" ascending. CMDB reads a comma list of "f", "+f", "-f", "f:1" or "f:-1", each
+// trimmed of spaces (bk-cmdb src/storage/dal/mongo/local/mongo.go:398-423 @111e7ac); the mock
+// sorts by the first.
+func firstSort(sort string) string {
+	first, _, _ := strings.Cut(sort, ",")
+	key, flag, hasFlag := strings.Cut(strings.TrimSpace(first), ":")
+	desc := strings.HasPrefix(key, "-")
+	if hasFlag {
+		desc = strings.TrimSpace(flag) == "-1"
+	}
+	key = strings.TrimLeft(key, "+-")
+	if desc && key != "" {
+		return "-" + key
+	}
+	return key
 }
