@@ -103,14 +103,14 @@ func topologyCases() []caseDef {
 					args: map[string]any{"bk_set_id": setID, "fields": []string{"bk_module_id", "bk_module_name"}}})
 			}
 			if a := search(); r.expectSuccess(a) && !r.cfg.DryRun {
-				if found := infoOf(a); len(found) != 1 || !sameJSON(found[0]["bk_module_id"], moduleID) || len(found[0]) != 2 {
-					r.failf("search_module in set %d gives %s; want module %d with the two fields asked for", setID, jsonText(found), moduleID)
+				if found := infoOf(a); len(found) != 1 || !sameJSON(found[0]["bk_module_id"], moduleID) || !sameJSON(found[0]["default"], 0) || len(found[0]) != 3 {
+					r.failf("search_module in set %d gives %s; want module %d with the two fields asked for and default", setID, jsonText(found), moduleID)
 				}
 			}
 			batch := r.call(ctx, request{op: r.op(spec.OpESBFindModuleBatch, spec.OpV3FindModuleBatch), biz: r.cfg.BizID,
 				args: map[string]any{"bk_ids": []int64{moduleID}, "fields": []string{"bk_module_name"}}})
-			if r.expectSuccess(batch) && !r.cfg.DryRun && (len(batch.List) != 1 || !sameJSON(batch.List[0], map[string]any{"bk_module_name": "nginx"})) {
-				r.failf("find_module_batch gives %s; want [{\"bk_module_name\":\"nginx\"}]", jsonText(batch.List))
+			if r.expectSuccess(batch) && !r.cfg.DryRun && (len(batch.List) != 1 || !sameJSON(batch.List[0], map[string]any{"bk_module_name": "nginx", "default": 0})) {
+				r.failf("find_module_batch gives %s; want [{\"bk_module_name\":\"nginx\",\"default\":0}]", jsonText(batch.List))
 			}
 			update := request{op: r.op(spec.OpESBUpdateModule, spec.OpV3UpdateModule), biz: r.cfg.BizID, setID: setID, moduleID: moduleID,
 				args: map[string]any{"bk_module_name": "nginx-main"}}

@@ -66,17 +66,19 @@ func TestAClientBuildsTopology(t *testing.T) {
 			}
 			found := ok(call(s, step{http.MethodPost, "search_module", "/api/v3/module/search/0/2/" + setID,
 				args(`{"bk_biz_id":2,"bk_set_id":`+setID+`,"fields":["bk_module_name"]}`, `{"fields":["bk_module_name"]}`)}))
-			assert.JSONEq(t, `{"count":2,"info":[{"bk_module_name":"nginx"},{"bk_module_name":"redis"}]}`, string(found.Keys["data"]))
+			assert.JSONEq(t, `{"count":2,"info":[{"bk_module_name":"nginx","default":0},{"bk_module_name":"redis","default":0}]}`, string(found.Keys["data"]),
+				"the core service adds default to the fields")
 
 			ok(call(s, step{http.MethodPut, "update_module", "/api/v3/module/2/" + setID + "/" + modules[1],
 				args(`{"bk_biz_id":2,"bk_set_id":`+setID+`,"bk_module_id":`+modules[1]+`,"data":{"bk_module_name":"redis-main"}}`, `{"bk_module_name":"redis-main"}`)}))
 			batch := ok(call(s, step{http.MethodPost, "find_module_batch", "/api/v3/findmany/module/bk_biz_id/2",
 				args(`{"bk_biz_id":2,"bk_ids":[`+strings.Join(modules, ",")+`],"fields":["bk_module_id","bk_module_name"]}`,
 					`{"bk_ids":[`+strings.Join(modules, ",")+`],"fields":["bk_module_id","bk_module_name"]}`)}))
-			assert.JSONEq(t, `[{"bk_module_id":`+modules[0]+`,"bk_module_name":"nginx"},{"bk_module_id":`+modules[1]+`,"bk_module_name":"redis-main"}]`, string(batch.Keys["data"]))
+			assert.JSONEq(t, `[{"bk_module_id":`+modules[0]+`,"bk_module_name":"nginx","default":0},{"bk_module_id":`+modules[1]+`,"bk_module_name":"redis-main","default":0}]`,
+				string(batch.Keys["data"]))
 
 			internal := ok(call(s, step{http.MethodGet, "get_biz_internal_module", "/api/v3/topo/internal/0/2", args("bk_biz_id=2", "")}))
-			assert.Contains(t, string(internal.Keys["data"]), `"bk_set_name":"空闲机池"`)
+			assert.Contains(t, string(internal.Keys["data"]), `"bk_set_name":"idle pool"`, "named in English, as the core service names it")
 
 			for _, m := range modules {
 				ok(call(s, step{http.MethodDelete, "delete_module", "/api/v3/module/2/" + setID + "/" + m,

@@ -15,10 +15,11 @@ func (s *Server) findModuleBatchOp() operation {
 // fields; ids of other businesses and unknown ids are left out.
 func (s *Server) findModuleBatch(c *call) answer {
 	_, info, err := s.store.SearchModules(c.ctx, topo.ModuleQuery{
-		BizID: c.bizID, IDs: c.batch.ids, Fields: c.batch.fields, MaxPage: maxBatchIDs, Owners: c.owners(),
+		BizID: c.bizID, IDs: c.batch.ids, Fields: coreFields(c.batch.fields), MaxPage: maxBatchIDs, Owners: c.owners(),
 	})
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
+	translateBuiltIn("module", info, c.lang)
 	return succeeded(records(info))
 }

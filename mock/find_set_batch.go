@@ -10,12 +10,9 @@ func (s *Server) findSetBatchOp() operation {
 	return operation{op: spec.CallFindSetBatch, generic: true, answer: s.findSetBatch}
 }
 
-// idlePool is the built-in idle set's name, and its English name when CMDB translates it.
-const idlePool, idlePoolEn = "空闲机池", "idle pool"
-
 // findSetBatch answers a bare array of the business's sets whose ids are listed, each with the
-// fields asked for and default; other businesses' and unknown ids are left out. The untouched
-// idle pool's name is translated, as the core service translates built-in instances.
+// fields asked for and default; other businesses' and unknown ids are left out. The core service
+// names the idle pool (builtin_names.go).
 func (s *Server) findSetBatch(c *call) answer {
 	ids := make([]any, len(c.batch.ids))
 	for i, id := range c.batch.ids {
@@ -23,15 +20,11 @@ func (s *Server) findSetBatch(c *call) answer {
 	}
 	_, info, err := s.store.Search(c.ctx, topo.Query{
 		BizID: c.bizID, Condition: map[string]any{"bk_set_id": map[string]any{"$in": ids}},
-		Fields: append(c.batch.fields, "default"), MaxPage: maxBatchIDs, Owners: c.owners(),
+		Fields: coreFields(c.batch.fields), MaxPage: maxBatchIDs, Owners: c.owners(),
 	})
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
-	for _, rec := range info {
-		if rec["default"] == int64(1) && rec["bk_set_name"] == idlePool && c.lang == spec.English {
-			rec["bk_set_name"] = idlePoolEn
-		}
-	}
+	translateBuiltIn("set", info, c.lang)
 	return succeeded(records(info))
 }

@@ -19,8 +19,8 @@ type internalModule struct {
 }
 
 // getBizInternalModule answers the business's idle set and every built-in module of the
-// business, by id. An unknown business is a success with nothing in it. Names are stored data:
-// not translated.
+// business, by id, named as the core service names them (builtin_names.go). An unknown business
+// is a success with nothing in it.
 func (s *Server) getBizInternalModule(c *call) answer {
 	set, ok := s.store.IdleSet(c.bizID)
 	if !ok {
@@ -29,7 +29,7 @@ func (s *Server) getBizInternalModule(c *call) answer {
 	ms := s.store.BuiltInModules(c.bizID)
 	out := make([]internalModule, len(ms))
 	for i, m := range ms {
-		out[i] = internalModule{ID: m.ID, Name: m.Name, Default: m.Default}
+		out[i] = internalModule{ID: m.ID, Name: builtInNameOf("module", m.Default, m.Name, c.lang), Default: m.Default}
 	}
-	return succeeded(map[string]any{"bk_set_id": set.ID(), "bk_set_name": set.Name(), "module": out})
+	return succeeded(map[string]any{"bk_set_id": set.ID(), "bk_set_name": builtInNameOf("set", set.Default(), set.Name(), c.lang), "module": out})
 }

@@ -159,9 +159,9 @@ func TestModuleLifecycle(t *testing.T) {
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.Equal(t, json.Number("3"), r.Data["count"])
 			assert.Equal(t, []any{
-				map[string]any{"bk_module_id": json.Number("12"), "bk_module_name": "mysql"},
-				map[string]any{"bk_module_id": json.Number("10"), "bk_module_name": "redis"},
-			}, r.Data["info"])
+				map[string]any{"bk_module_id": json.Number("12"), "bk_module_name": "mysql", "default": json.Number("0")},
+				map[string]any{"bk_module_id": json.Number("10"), "bk_module_name": "redis", "default": json.Number("0")},
+			}, r.Data["info"], "the core service adds default to the fields")
 			r = callReq{call: spec.CallSearchModule, surface: surface, biz: 2, set: 0,
 				top: map[string]any{"condition": map[string]any{"bk_module_name": map[string]any{"$in": []string{"空闲机", "redis"}}, "bk_biz_id": 1}}}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
@@ -172,7 +172,7 @@ func TestModuleLifecycle(t *testing.T) {
 			require.True(t, r.Result, "%s", r.Raw)
 			var batch []map[string]any
 			require.NoError(t, json.Unmarshal(r.Keys["data"], &batch))
-			assert.Equal(t, []map[string]any{{"bk_module_name": "nginx"}, {"bk_module_name": "mysql"}}, batch,
+			assert.Equal(t, []map[string]any{{"bk_module_name": "nginx", "default": 0.0}, {"bk_module_name": "mysql", "default": 0.0}}, batch,
 				"a bare array; duplicates merged, other businesses' and unknown ids left out")
 
 			r = callReq{call: spec.CallUpdateModule, surface: surface, biz: 2, set: 3, module: 10,
@@ -198,10 +198,17 @@ func TestModuleLifecycle(t *testing.T) {
 
 			r = callReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 2}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
-			assert.JSONEq(t, `{"bk_set_id":2,"bk_set_name":"空闲机池","module":[
+			internal := `{"bk_set_id":2,"bk_set_name":"空闲机池","module":[
 				{"bk_module_id":4,"bk_module_name":"空闲机","default":1,"host_apply_enabled":false},
 				{"bk_module_id":5,"bk_module_name":"故障机","default":2,"host_apply_enabled":false},
-				{"bk_module_id":6,"bk_module_name":"待回收","default":3,"host_apply_enabled":false}]}`, string(r.Keys["data"]))
+				{"bk_module_id":6,"bk_module_name":"待回收","default":3,"host_apply_enabled":false}]}`
+			if surface == "esb" { // English unless asked otherwise: named in it, as the core service names them
+				internal = `{"bk_set_id":2,"bk_set_name":"idle pool","module":[
+				{"bk_module_id":4,"bk_module_name":"idle host","default":1,"host_apply_enabled":false},
+				{"bk_module_id":5,"bk_module_name":"fault host","default":2,"host_apply_enabled":false},
+				{"bk_module_id":6,"bk_module_name":"recycle host","default":3,"host_apply_enabled":false}]}`
+			}
+			assert.JSONEq(t, internal, string(r.Keys["data"]))
 			r = callReq{call: spec.CallGetBizInternalModule, surface: surface, biz: 77}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.JSONEq(t, `{"bk_set_id":0,"bk_set_name":"","module":null}`, string(r.Keys["data"]), "an unknown business is a success")

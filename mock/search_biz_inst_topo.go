@@ -36,7 +36,8 @@ func (s *Server) searchBizInstTopo(c *call) answer {
 	}
 	q, _ := url.ParseQuery(c.rawQuery)
 	_, withDefault := q["with_default"]
-	return succeeded(tree{s.bizTree(biz, sets, treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true"}, withDefault)})
+	t := treeBuilder{lang: c.lang, sorted: q.Get("need_sort") == "true", builtInNames: true}
+	return succeeded(tree{s.bizTree(biz, sets, t, withDefault)})
 }
 
 // bizTree is the tree of a business of the given sets as search_biz_inst_topo answers it, the
@@ -90,7 +91,7 @@ func (s *Server) bizTree(biz topo.Business, sets []topo.Placed, t treeBuilder, w
 		}
 		return append(out, beside...)
 	}
-	return t.node(biz.ID, biz.Name, objBiz, 0, children(0, 0))
+	return t.node(biz.ID, biz.Name, objBiz, biz.Default, children(0, 0))
 }
 
 // treeNode is a node of the topology tree as CMDB writes it, its keys in alphabetical order:
@@ -180,6 +181,9 @@ func (n *treeNode) appendJSON(b []byte) []byte {
 type treeBuilder struct {
 	lang   spec.Lang
 	sorted bool
+	// builtInNames names the built-in instances as the core service does in the request's
+	// language (builtin_names.go); else they keep the names they are stored with.
+	builtInNames bool
 }
 
 func (t treeBuilder) node(id int64, name string, obj mainlineObject, def int64, child []*treeNode) *treeNode {
@@ -192,6 +196,9 @@ func (t treeBuilder) node(id int64, name string, obj mainlineObject, def int64, 
 func (t treeBuilder) fill(n *treeNode, id int64, name string, obj mainlineObject, def int64, child []*treeNode) {
 	if child == nil {
 		child = []*treeNode{}
+	}
+	if t.builtInNames {
+		name = builtInNameOf(obj.id, def, name, t.lang)
 	}
 	*n = treeNode{ID: id, Name: name, ObjID: obj.id, ObjName: obj.name(t.lang), Default: def, Child: t.order(child)}
 }

@@ -60,14 +60,13 @@ func (s *Server) searchBusiness(c *call) answer {
 		owners = append(owners, o)
 	}
 	q.Rules = append(q.Rules, topo.Rule{Field: "bk_supplier_account", Op: "$in", Arg: owners})
-	if len(q.Fields) > 1 || len(q.Fields) == 1 && q.Fields[0] != "" {
-		q.Fields = append(q.Fields, "default") // the core service adds it (§12.2 Fields)
-	}
+	q.Fields = coreFields(q.Fields) // §12.2 Fields
 	q.Sort = c.query.Sort
 	count, info, err := s.store.SearchBusinesses(c.ctx, q, s.visibleBusinesses(c))
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
+	translateBuiltIn("biz", info, c.lang) // never the resource pool: default 0 is asked for
 	return succeeded(foundPage{count: count, info: records(info)})
 }
 

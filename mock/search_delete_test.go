@@ -36,9 +36,15 @@ func v3Call(t *testing.T, s *mock.Server, method, path, body string) reply {
 // sendV3 sends a v3 call with the given credentials header, asking for English.
 func sendV3(t *testing.T, s *mock.Server, method, path, body, auth string) reply {
 	t.Helper()
+	return sendV3In(t, s, "en", method, path, body, auth)
+}
+
+// sendV3In sends a v3 call with the given credentials header, asking for lang.
+func sendV3In(t *testing.T, s *mock.Server, lang, method, path, body, auth string) reply {
+	t.Helper()
 	hr := httptest.NewRequest(method, path, strings.NewReader(body))
 	hr.Header.Set("X-Bkapi-Authorization", auth)
-	hr.Header.Set("X-Bkapi-Language", "en") // 3.13, the default release
+	hr.Header.Set("X-Bkapi-Language", lang) // 3.13, the default release
 	return send(t, s, hr)
 }
 
@@ -66,13 +72,14 @@ func TestSearchSet(t *testing.T) {
 	})
 	require.True(t, r.Result, "%s", r.Raw)
 	assert.Equal(t, json.Number("1"), r.Data["count"])
-	assert.Equal(t, []any{map[string]any{"bk_set_id": ids[1], "bk_set_name": "a-set", "bk_capacity": json.Number("10")}}, r.Data["info"])
+	assert.Equal(t, []any{map[string]any{"bk_set_id": ids[1], "bk_set_name": "a-set", "bk_capacity": json.Number("10"), "default": json.Number("0")}}, r.Data["info"],
+		"the core service adds default to the fields")
 
 	path := "/api/v3/set/search/0/1"
 	r = v3Call(t, s, http.MethodPost, path, `{"condition":{"bk_set_name":{"$in":["a-set","c-set"]}},"fields":["bk_set_name"],"page":{"start":0,"limit":1,"sort":"-bk_set_name"}}`)
 	require.True(t, r.Result, "%s", r.Raw)
 	assert.Equal(t, json.Number("2"), r.Data["count"], "count is before paging")
-	assert.Equal(t, []any{map[string]any{"bk_set_name": "c-set"}}, r.Data["info"])
+	assert.Equal(t, []any{map[string]any{"bk_set_name": "c-set", "default": json.Number("0")}}, r.Data["info"])
 	assertRequestID(t, "v3", r)
 
 	r = v3Call(t, s, http.MethodPost, path, `{"condition":{"bk_set_name":{"$regex":"^[ab]-"}},"fields":["bk_set_name"]}`)
@@ -381,11 +388,11 @@ func TestKeptValuesAreTheRecordsOwn(t *testing.T) {
 	sets := esbCall(t, s, mock.PathESBSearchSet, map[string]any{"bk_biz_id": 1,
 		"condition": map[string]any{"bk_set_name": "kept"}, "fields": []string{"bk_inst_id", "bk_data_status"}})
 	require.True(t, sets.Result, "%s", sets.Raw)
-	assert.Contains(t, string(sets.Raw), `{"bk_data_status":[`+keptText+`],"bk_inst_id":`+keptText+`}`)
+	assert.Contains(t, string(sets.Raw), `{"bk_data_status":[`+keptText+`],"bk_inst_id":`+keptText+`,"default":0}`)
 	modules := esbCall(t, s, mock.PathESBSearchModule, map[string]any{"bk_biz_id": 1, "bk_set_id": created.Data["bk_set_id"],
 		"fields": []string{"bk_inst_id"}})
 	require.True(t, modules.Result, "%s", modules.Raw)
-	assert.Contains(t, string(modules.Raw), `{"bk_inst_id":`+keptText+`}`)
+	assert.Contains(t, string(modules.Raw), `{"bk_inst_id":`+keptText+`,"default":0}`)
 	assert.NotContains(t, string(sets.Raw)+string(modules.Raw), "s3cret")
 }
 

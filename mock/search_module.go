@@ -24,11 +24,12 @@ func (s *Server) searchModule(c *call) answer {
 	}
 	delete(q.Condition, "bk_biz_id")
 	count, info, err := s.store.SearchModules(c.ctx, topo.ModuleQuery{
-		BizID: c.bizID, SetID: max(setID, 0), Condition: q.Condition, Fields: q.Fields,
+		BizID: c.bizID, SetID: max(setID, 0), Condition: q.Condition, Fields: coreFields(q.Fields),
 		Start: q.Start, Limit: q.Limit, Sort: q.Sort, MaxPage: s.cfg.MaxPage, Owners: c.owners(),
 	})
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
 	}
+	translateBuiltIn("module", info, c.lang)
 	return succeeded(foundPage{count: count, info: records(info)})
 }

@@ -18,9 +18,15 @@ func (s *Server) searchSetOp() operation {
 func (s *Server) searchSet(c *call) answer {
 	q := c.query // the filter's condition in place of one (StepSetFilter)
 	q.BizID, q.MaxPage, q.Owners = c.bizID, s.cfg.MaxPage, c.owners()
+	q.Fields = coreFields(q.Fields)
 	count, page, err := s.store.SearchPage(c.ctx, q)
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
+	}
+	if page.HoldsBuiltIn() { // the idle pool: named as the core service names it
+		recs := page.Records()
+		translateBuiltIn("set", recs, c.lang)
+		return succeeded(foundPage{count: count, info: records(recs)})
 	}
 	return succeeded(foundPage{count: count, info: page})
 }

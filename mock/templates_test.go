@@ -64,7 +64,7 @@ func TestTemplatesFixTheirAttributes(t *testing.T) {
 				top: map[string]any{"fields": []string{"bk_module_name", "service_category_id", "bk_module_type", "operator", "service_template_id"}}}.send(t, s)
 			require.True(t, r.Result, "%s", r.Raw)
 			assert.Equal(t, []any{map[string]any{"bk_module_name": "db", "service_category_id": json.Number("1"), "bk_module_type": "2",
-				"operator": "admin", "service_template_id": json.Number("3")}}, r.Data["info"], "the service template's category and attributes")
+				"operator": "admin", "service_template_id": json.Number("3"), "default": json.Number("0")}}, r.Data["info"], "the service template's category and attributes")
 
 			plain := req{surface: surface, biz: 2, data: set("bk_parent_id", 2, "bk_set_name", "plain")}.send(t, s)
 			require.True(t, plain.Result, "%s", plain.Raw)

@@ -284,6 +284,17 @@ func (p Page) rows() iter.Seq[*row] {
 	}
 }
 
+// HoldsBuiltIn reports whether the page may hold a built-in set (default not 0), as it was
+// searched: a set changed since is not looked at again.
+func (p Page) HoldsBuiltIn() bool {
+	if p.s == nil {
+		return false
+	}
+	p.s.mu.RLock()
+	defer p.s.mu.RUnlock()
+	return slices.ContainsFunc(p.sets, func(h idSlot) bool { return h.slot < p.s.slab.size() && p.s.slab.at(h.slot).def != 0 })
+}
+
 // Records returns the page's sets as records.
 func (p Page) Records() []Record {
 	page := make([]Record, 0, len(p.sets))
