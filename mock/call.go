@@ -90,11 +90,13 @@ type call struct {
 	named                  bool // the call sends a name: always on a create
 	set                    topo.Set
 	module                 topo.Module
-	service                serviceChoice // create_module: the template and category
-	query                  topo.Query    // a search's condition, fields and page
-	filter                 filterRule    // search_set: its filter, decoded
-	batch                  batchArgs     // a batch find's ids and fields
-	nodes                  []nodeRef     // find_topo_node_paths: the nodes asked for
+	service                serviceChoice  // create_module: the template and category
+	query                  topo.Query     // a search's condition, fields and page
+	filter                 filterRule     // search_set: its filter, decoded
+	when                   *timeCondition // search_set, search_business: time_condition, decoded
+	times                  map[string]any // its condition, merged into the read's
+	batch                  batchArgs      // a batch find's ids and fields
+	nodes                  []nodeRef      // find_topo_node_paths: the nodes asked for
 	warnings               []string
 	created                topo.Set // the stored set, a copy
 }

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -38,10 +39,23 @@ func (s *Server) readRules() map[spec.StepID]rule {
 		},
 		// search_set decodes its body as CMDB's SearchSetFilter, the filter as pkg/filter's
 		// Expression (filter.go); ESB's form forwards no filter.
-		spec.StepSetSearchShape: func(c *call) *failure { return searchShape(c, "filter", decodeFilter) },
+		spec.StepSetSearchShape: func(c *call) *failure {
+			return cmp.Or(searchShape(c, "filter", decodeFilter), s.decodeTimes(c))
+		},
 		// search_business decodes its body as CMDB's QueryBusinessRequest, biz_property_filter
 		// as querybuilder's QueryFilter (biz_property_filter.go).
-		spec.StepBizSearchShape: func(c *call) *failure { return searchShape(c, "biz_property_filter", decodeBizFilter) },
+		spec.StepBizSearchShape: func(c *call) *failure {
+			return cmp.Or(searchShape(c, "biz_property_filter", decodeBizFilter), s.decodeTimes(c))
+		},
+		// MergeTimeCondition, in the core service, once the topo server's checks are passed.
+		spec.StepTimeCondition: func(c *call) *failure {
+			if c.when == nil {
+				return nil
+			}
+			var f *failure
+			c.times, f = c.when.mongo()
+			return f
+		},
 		// SearchSetFilter.Validate and GetCond (bk-cmdb src/common/metadata/toposerver.go:810-850 @111e7ac).
 		spec.StepSetFilter: func(c *call) *failure {
 			if c.filter == nil {
@@ -152,6 +166,20 @@ func searchShape(c *call, key string, decode func(any) (filterRule, bool)) *fail
 		c.filter = f
 	}
 	c.query = q
+	return nil
+}
+
+// decodeTimes decodes the body's time_condition, which ESB's forms do not forward.
+func (s *Server) decodeTimes(c *call) *failure {
+	v := c.args()["time_condition"]
+	if c.surface == spec.SurfaceESB || v == nil {
+		return nil
+	}
+	when, ok := decodeTimeCondition(v, s.cfg.Location)
+	if !ok {
+		return fail(spec.MsgJSONDecode)
+	}
+	c.when = when
 	return nil
 }
 

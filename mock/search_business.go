@@ -61,6 +61,9 @@ func (s *Server) searchBusiness(c *call) answer {
 	}
 	q.Rules = append(q.Rules, topo.Rule{Field: "bk_supplier_account", Op: "$in", Arg: owners})
 	q.Fields = coreFields(q.Fields) // §12.2 Fields
+	if c.times != nil {
+		q.Condition = withTime(q.Condition, c.times)
+	}
 	q.Sort = c.query.Sort
 	count, info, err := s.store.SearchBusinesses(c.ctx, q, s.visibleBusinesses(c))
 	if a, failed := s.searchFailure(c, err); failed {

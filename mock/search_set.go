@@ -19,6 +19,9 @@ func (s *Server) searchSet(c *call) answer {
 	q := c.query // the filter's condition in place of one (StepSetFilter)
 	q.BizID, q.MaxPage, q.Owners = c.bizID, s.cfg.MaxPage, c.owners()
 	q.Fields = coreFields(q.Fields)
+	if c.times != nil {
+		q.Condition = withTime(q.Condition, c.times)
+	}
 	count, page, err := s.store.SearchPage(c.ctx, q)
 	if a, failed := s.searchFailure(c, err); failed {
 		return a

@@ -191,6 +191,8 @@ var (
 	// text is the whole message (reference §12.4).
 	MsgRawInvalid = cmdbMsg(1199011, "%s", "%s")
 	MsgRawNotPass = cmdbMsg(1199006, "%s", "%s")
+	// MsgRawNeedSet is errors.New(1199010, text) of the core service's time condition.
+	MsgRawNeedSet = cmdbMsg(1199010, "%s", "%s")
 	// The generic instance calls' on a custom level (reference §12.5).
 	MsgInnerModel = cmdbMsg(1199084, "forbidden operate inner model instance with common instance API", "禁止使用通用实例接口操作内置模型实例")
 	MsgQueryModel = cmdbMsg(1101007, "Query model failed", "查询模型失败")
@@ -260,57 +262,58 @@ const (
 
 	// The module calls' (reference §11). Steps whose rule is the same as a set's (the name's,
 	// the attributes', the business's) are shared: their Ref names every row.
-	StepESBSetRequired    StepID = "esb.set_required"    // §11.2: bk_set_id missing
-	StepESBSetWhole       StepID = "esb.set_whole"       // §11.2: bk_set_id not a whole number
-	StepESBModuleRequired StepID = "esb.module_required" // §11.2: bk_module_id missing
-	StepESBModuleWhole    StepID = "esb.module_whole"    // §11.2: bk_module_id not a whole number
-	StepESBDataOptional   StepID = "esb.data_optional"   // §11.2: an optional data is not a dict
-	StepESBFormTypes      StepID = "esb.form_types"      // §11.2, §12.1: a list or dict field of another type
-	StepESBPathParam      StepID = "esb.path_param"      // §11.1: a generic component's path variable missing
-	StepSetPath           StepID = "cmdb.set_path"       // M3, U2, D1: IAM off, the path's set id not an integer
-	StepModulePath        StepID = "cmdb.module_path"    // U2: IAM off, the path's module id not an integer
-	StepModuleSet         StepID = "module.set"          // M4: no set of that id
-	StepSetTemplateMade   StepID = "module.set_template" // M5: the set was made by a set template
-	StepModuleDefault     StepID = "module.default"      // M6: default not an integer
-	StepModuleSetBiz      StepID = "module.set_biz"      // M7: the set is not in the path's business
-	StepCategoryID        StepID = "module.category_id"  // M8: service_category_id not a JSON integer
-	StepServiceTemplateID StepID = "module.template_id"  // M9: service_template_id not a JSON integer
-	StepServiceTemplate   StepID = "module.template"     // M10, M11: the service template
-	StepCategory          StepID = "module.category"     // M12, M13: the service category
-	StepModuleParent      StepID = "module.parent"       // M14: bk_parent_id not the set
-	StepModuleDefaultKey  StepID = "module.default_key"  // M15: a default key panics
-	StepModuleParentGiven StepID = "module.parent_given" // M16: bk_parent_id absent
-	StepModuleDuplicate   StepID = "module.duplicate"    // M24: checked by the insert itself
-	StepBuiltInModule     StepID = "module.built_in"     // U3, D5: a built-in module
-	StepModuleFound       StepID = "module.found"        // U4: no such module in the path's set
-	StepTemplateFields    StepID = "module.fixed_fields" // U5-U9: fields a template fixes
-	StepBuiltInSet        StepID = "set.built_in"        // §9 update_set: a built-in set, by its id alone
-	StepSetFound          StepID = "set.found"           // §9 update_set: no such set in the business
-	StepSetFixedFields    StepID = "set.fixed_fields"    // §9 update_set: fields the set's template fixes
-	StepBatchShape        StepID = "batch.shape"         // §11.8, S1: the body is not {bk_ids:[int], fields:[string]}
-	StepBatchIDs          StepID = "batch.ids"           // §11.8, S2: bk_ids missing, empty or over 500
-	StepBatchFields       StepID = "batch.fields"        // §11.8, S3: fields missing or empty
-	StepBatchBizPath      StepID = "batch.biz_path"      // §11.8: IAM off, the path's business id not an integer
-	StepInternalBizPath   StepID = "internal.biz_path"   // §11.8: IAM off, the path's business id not an integer
-	StepSearchShape       StepID = "search.shape"        // §11.8: the body is not search_module's shape
-	StepSetSearchShape    StepID = "set_search.shape"    // §9 search_set: the body is not its shape, or the filter not one
-	StepSetFilter         StepID = "set_search.filter"   // §9 search_set: a filter beside a condition, or one CMDB refuses
-	StepBizSearchShape    StepID = "biz_search.shape"    // B1, B5: the body is not search_business's shape, or the filter not one
-	StepBizFilterBoth     StepID = "biz.filter_both"     // B2: condition and biz_property_filter together
-	StepBizIDCondition    StepID = "biz.id_condition"    // B3, B4: condition.bk_biz_id of a type CMDB cannot read
-	StepBizPropertyFilter StepID = "biz.property_filter" // B5: biz_property_filter invalid
-	StepSetBatchBizPath   StepID = "set_batch.biz_path"  // §12.3: IAM off, the path's business id not an integer
-	StepNodePathBiz       StepID = "node_path.biz"       // P1: the path's business id not an integer above 0
-	StepNodePathBody      StepID = "node_path.body"      // P2: the body is not {bk_nodes:[{bk_obj_id, bk_inst_id}]}
-	StepNodePathNodes     StepID = "node_path.nodes"     // P3-P6: a node of no path
-	StepNodePathOwner     StepID = "node_path.owner"     // P7: a set or module of another business
-	StepNodePathBusiness  StepID = "node_path.business"  // P8: the business does not exist
-	StepInstIAM           StepID = "inst.iam"            // §12.5: IAM on, the model is unknown or the id not digits
-	StepInstBuiltIn       StepID = "inst.built_in"       // I2, D1: a built-in model
-	StepInstModel         StepID = "inst.model"          // I3: an unknown model
-	StepInstParent        StepID = "inst.parent"         // I4: not a node of the level above
-	StepInstIDPath        StepID = "inst.id_path"        // §12.5: IAM off, the path's instance id not an integer
-	StepInstDuplicate     StepID = "inst.duplicate"      // I7: checked by the insert itself
+	StepESBSetRequired    StepID = "esb.set_required"      // §11.2: bk_set_id missing
+	StepESBSetWhole       StepID = "esb.set_whole"         // §11.2: bk_set_id not a whole number
+	StepESBModuleRequired StepID = "esb.module_required"   // §11.2: bk_module_id missing
+	StepESBModuleWhole    StepID = "esb.module_whole"      // §11.2: bk_module_id not a whole number
+	StepESBDataOptional   StepID = "esb.data_optional"     // §11.2: an optional data is not a dict
+	StepESBFormTypes      StepID = "esb.form_types"        // §11.2, §12.1: a list or dict field of another type
+	StepESBPathParam      StepID = "esb.path_param"        // §11.1: a generic component's path variable missing
+	StepSetPath           StepID = "cmdb.set_path"         // M3, U2, D1: IAM off, the path's set id not an integer
+	StepModulePath        StepID = "cmdb.module_path"      // U2: IAM off, the path's module id not an integer
+	StepModuleSet         StepID = "module.set"            // M4: no set of that id
+	StepSetTemplateMade   StepID = "module.set_template"   // M5: the set was made by a set template
+	StepModuleDefault     StepID = "module.default"        // M6: default not an integer
+	StepModuleSetBiz      StepID = "module.set_biz"        // M7: the set is not in the path's business
+	StepCategoryID        StepID = "module.category_id"    // M8: service_category_id not a JSON integer
+	StepServiceTemplateID StepID = "module.template_id"    // M9: service_template_id not a JSON integer
+	StepServiceTemplate   StepID = "module.template"       // M10, M11: the service template
+	StepCategory          StepID = "module.category"       // M12, M13: the service category
+	StepModuleParent      StepID = "module.parent"         // M14: bk_parent_id not the set
+	StepModuleDefaultKey  StepID = "module.default_key"    // M15: a default key panics
+	StepModuleParentGiven StepID = "module.parent_given"   // M16: bk_parent_id absent
+	StepModuleDuplicate   StepID = "module.duplicate"      // M24: checked by the insert itself
+	StepBuiltInModule     StepID = "module.built_in"       // U3, D5: a built-in module
+	StepModuleFound       StepID = "module.found"          // U4: no such module in the path's set
+	StepTemplateFields    StepID = "module.fixed_fields"   // U5-U9: fields a template fixes
+	StepBuiltInSet        StepID = "set.built_in"          // §9 update_set: a built-in set, by its id alone
+	StepSetFound          StepID = "set.found"             // §9 update_set: no such set in the business
+	StepSetFixedFields    StepID = "set.fixed_fields"      // §9 update_set: fields the set's template fixes
+	StepBatchShape        StepID = "batch.shape"           // §11.8, S1: the body is not {bk_ids:[int], fields:[string]}
+	StepBatchIDs          StepID = "batch.ids"             // §11.8, S2: bk_ids missing, empty or over 500
+	StepBatchFields       StepID = "batch.fields"          // §11.8, S3: fields missing or empty
+	StepBatchBizPath      StepID = "batch.biz_path"        // §11.8: IAM off, the path's business id not an integer
+	StepInternalBizPath   StepID = "internal.biz_path"     // §11.8: IAM off, the path's business id not an integer
+	StepSearchShape       StepID = "search.shape"          // §11.8: the body is not search_module's shape
+	StepSetSearchShape    StepID = "set_search.shape"      // §9 search_set: the body is not its shape, or the filter not one
+	StepSetFilter         StepID = "set_search.filter"     // §9 search_set: a filter beside a condition, or one CMDB refuses
+	StepBizSearchShape    StepID = "biz_search.shape"      // B1, B5: the body is not search_business's shape, or the filter not one
+	StepTimeCondition     StepID = "search.time_condition" // §9, §12.2: time_condition the core service refuses
+	StepBizFilterBoth     StepID = "biz.filter_both"       // B2: condition and biz_property_filter together
+	StepBizIDCondition    StepID = "biz.id_condition"      // B3, B4: condition.bk_biz_id of a type CMDB cannot read
+	StepBizPropertyFilter StepID = "biz.property_filter"   // B5: biz_property_filter invalid
+	StepSetBatchBizPath   StepID = "set_batch.biz_path"    // §12.3: IAM off, the path's business id not an integer
+	StepNodePathBiz       StepID = "node_path.biz"         // P1: the path's business id not an integer above 0
+	StepNodePathBody      StepID = "node_path.body"        // P2: the body is not {bk_nodes:[{bk_obj_id, bk_inst_id}]}
+	StepNodePathNodes     StepID = "node_path.nodes"       // P3-P6: a node of no path
+	StepNodePathOwner     StepID = "node_path.owner"       // P7: a set or module of another business
+	StepNodePathBusiness  StepID = "node_path.business"    // P8: the business does not exist
+	StepInstIAM           StepID = "inst.iam"              // §12.5: IAM on, the model is unknown or the id not digits
+	StepInstBuiltIn       StepID = "inst.built_in"         // I2, D1: a built-in model
+	StepInstModel         StepID = "inst.model"            // I3: an unknown model
+	StepInstParent        StepID = "inst.parent"           // I4: not a node of the level above
+	StepInstIDPath        StepID = "inst.id_path"          // §12.5: IAM off, the path's instance id not an integer
+	StepInstDuplicate     StepID = "inst.duplicate"        // I7: checked by the insert itself
 )
 
 // Step is one check in the order the real system makes it.
@@ -382,6 +385,7 @@ var steps = []Step{
 	{ID: StepSetSearchShape, Ref: "§9", Messages: []Message{MsgJSONDecode}},
 	{ID: StepSetFilter, Ref: "§9", Messages: []Message{MsgInvalidOrNone}},
 	{ID: StepBizSearchShape, Ref: "B1, B5", Messages: []Message{MsgJSONDecode}},
+	{ID: StepTimeCondition, Ref: "§9, §12.2", Messages: []Message{MsgRawNotPass, MsgRawNeedSet}},
 	{ID: StepBizFilterBoth, Ref: "B2", Messages: []Message{MsgInvalid}},
 	{ID: StepBizIDCondition, Ref: "B3", Messages: []Message{MsgInvalid}},
 	{ID: StepBizPropertyFilter, Ref: "B5", Messages: []Message{MsgInvalid}},

@@ -49,7 +49,7 @@ var operations = map[Call][]StepID{
 		StepParent, StepAttributes, StepDuplicate,
 	},
 	// Reference §9: reads of a business need no IAM permission.
-	CallSearchSet:         {StepESBBizRequired, StepESBBizWhole, StepESBFormTypes, StepIAMPath, StepJSON, StepBizPath, StepSetSearchShape, StepSetFilter},
+	CallSearchSet:         {StepESBBizRequired, StepESBBizWhole, StepESBFormTypes, StepIAMPath, StepJSON, StepBizPath, StepSetSearchShape, StepSetFilter, StepTimeCondition},
 	CallSearchBizInstTopo: {StepESBBizRequired, StepESBBizWhole, StepIAMPath, StepJSON, StepBizPath},
 	// update_set's fields come in ESB's data, as create_set's, and are checked as a create
 	// checks them once the set is found.
@@ -97,7 +97,7 @@ var operations = map[Call][]StepID{
 	CallFindModuleBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepBatchBizPath},
 	CallGetBizInternalModule: {StepESBPathParam, StepIAMPath, StepInternalBizPath},
 	// Reference §12.2: IAM filters the businesses rather than refusing the call.
-	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepBizSearchShape, StepBizFilterBoth, StepBizIDCondition, StepBizPropertyFilter},
+	CallSearchBusiness: {StepESBFormTypes, StepJSON, StepBizSearchShape, StepBizFilterBoth, StepBizIDCondition, StepBizPropertyFilter, StepTimeCondition},
 	// Reference §12.3, §12.4: ESB's generic components; IAM skips both.
 	CallFindSetBatch:      {StepESBPathParam, StepIAMPath, StepJSON, StepBatchShape, StepBatchIDs, StepBatchFields, StepSetBatchBizPath},
 	CallFindTopoNodePaths: {StepESBPathParam, StepNodePathBiz, StepNodePathBody, StepNodePathNodes, StepNodePathOwner, StepNodePathBusiness},
