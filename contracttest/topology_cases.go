@@ -31,6 +31,20 @@ func topologyCases() []caseDef {
 				}
 			}
 		}},
+		{name: "search_set adds default to the fields asked for and names the idle pool in the language asked for", kind: "read", run: func(ctx context.Context, r *runner) {
+			// With bk_set_name not asked for, the core service names the idle pool whatever it is
+			// called (reference §12.3).
+			a := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+				args: map[string]any{"fields": []string{"bk_set_id"}, "condition": map[string]any{"default": 1}}})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			name := map[spec.Lang]string{spec.English: "idle pool", spec.Chinese: "空闲机池"}[r.cfg.Lang]
+			info := infoOf(a)
+			if len(info) != 1 || !sameJSON(info[0]["default"], 1) || !sameJSON(info[0]["bk_set_name"], name) || len(info[0]) != 3 {
+				r.failf("search_set of the idle set gives %s; want bk_set_id, default 1 and bk_set_name %q", jsonText(info), name)
+			}
+		}},
 		{name: "get_biz_internal_module gives the idle set and its built-in modules", kind: "read", run: func(ctx context.Context, r *runner) {
 			a := r.call(ctx, request{op: r.op(spec.OpESBGetBizInternalModule, spec.OpV3GetBizInternalModule), biz: r.cfg.BizID})
 			if !r.expectSuccess(a) || r.cfg.DryRun {
