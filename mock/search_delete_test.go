@@ -506,8 +506,8 @@ func TestOnlySearchSetReadsFilter(t *testing.T) {
 
 // TestSearchSort: a page's sort is read as CMDB hands it to MongoDB (bk-cmdb
 // src/storage/dal/mongo/local/mongo.go:398-423 @111e7ac): "-f" or "f:-1" descending, "f",
-// "+f" or "f:1" ascending, spaces around an item aside; the mock sorts by the first field of a
-// comma list.
+// "+f" or "f:1" ascending, spaces around an item aside; a comma list sorts by each field in
+// turn.
 func TestSearchSort(t *testing.T) {
 	s := newServer(t, mock.Config{})
 	createNamed(t, s, "b-set", "a-set", "c-set")
@@ -525,6 +525,7 @@ func TestSearchSort(t *testing.T) {
 	for sort, want := range map[string][]any{
 		"-bk_set_name": down, "bk_set_name:-1": down, " -bk_set_name , bk_set_id": down, "-bk_set_name,bk_set_id:1": down,
 		"bk_set_name": up, "+bk_set_name": up, "bk_set_name:1": up, "bk_set_name:desc": up,
+		"bk_capacity:-1,bk_set_name:-1": down, "bk_capacity, -bk_set_name": down, "-bk_capacity,bk_set_name": up,
 	} {
 		body := `{"condition":{"default":0},"fields":["bk_set_name"],"page":{"sort":"` + sort + `"}}`
 		assert.Equal(t, want, names(body), "%q", sort)

@@ -74,7 +74,7 @@ func searchQuery(args map[string]any) (q topo.Query, bad string) {
 			if !ok {
 				return q, "page"
 			}
-			q.Sort = firstSort(sort)
+			q.Sort = sortKeys(sort)
 		}
 	}
 	return q, ""
@@ -85,20 +85,24 @@ func asNumber(v any) json.Number {
 	return n
 }
 
-// firstSort is the first key of a sort as CMDB hands it to MongoDB, as topo reads one: "-f"
-// descending, "f" ascending. CMDB reads a comma list of "f", "+f", "-f", "f:1" or "f:-1", each
-// trimmed of spaces (bk-cmdb src/storage/dal/mongo/local/mongo.go:398-423 @111e7ac); the mock
-// sorts by the first.
-func firstSort(sort string) string {
-	first, _, _ := strings.Cut(sort, ",")
-	key, flag, hasFlag := strings.Cut(strings.TrimSpace(first), ":")
-	desc := strings.HasPrefix(key, "-")
-	if hasFlag {
-		desc = strings.TrimSpace(flag) == "-1"
+// sortKeys is a sort as CMDB hands it to MongoDB, written as topo reads one: "-f" descending,
+// "f" ascending, comma-separated. CMDB reads a comma list of "f", "+f", "-f", "f:1" or "f:-1",
+// each trimmed of spaces (bk-cmdb src/storage/dal/mongo/local/mongo.go:398-423 @111e7ac).
+func sortKeys(sort string) string {
+	if sort == "" {
+		return ""
 	}
-	key = strings.TrimLeft(key, "+-")
-	if desc && key != "" {
-		return "-" + key
+	keys := strings.Split(sort, ",")
+	for i, item := range keys {
+		key, flag, hasFlag := strings.Cut(strings.TrimSpace(item), ":")
+		desc := strings.HasPrefix(key, "-")
+		if hasFlag {
+			desc = strings.TrimSpace(flag) == "-1"
+		}
+		if key = strings.TrimLeft(key, "+-"); desc && key != "" {
+			key = "-" + key
+		}
+		keys[i] = key
 	}
-	return key
+	return strings.Join(keys, ",")
 }

@@ -97,3 +97,35 @@ func TestExistsOfModulesAndBusinesses(t *testing.T) {
 		assert.Equal(t, want, n, "business %s", field)
 	}
 }
+
+// TestModulesSortByEachField: a sort of several fields orders modules, read through their
+// records' text, as it orders sets: each field in turn, then the id, and a page of the heap's
+// size or less comes out the same.
+func TestModulesSortByEachField(t *testing.T) {
+	s := newStore(10)
+	var templates []topo.ModuleTemplate
+	for _, name := range []string{"b", "a", "c"} {
+		templates = append(templates, topo.ModuleTemplate{Name: name})
+	}
+	_, err := s.Create(draft(1, 1, "x"), templates) // modules 1 b, 2 a, 3 c, all of default 0
+	require.NoError(t, err)
+	ids := func(sort string, limit int) []any {
+		_, recs, err := s.SearchModules(context.Background(), topo.ModuleQuery{BizID: 1, Sort: sort, Limit: limit, Fields: []string{"bk_module_id"}})
+		require.NoError(t, err)
+		var out []any
+		for _, r := range recs {
+			out = append(out, r["bk_module_id"])
+		}
+		return out
+	}
+	for sort, want := range map[string][]any{
+		"default,bk_module_name":               {int64(2), int64(1), int64(3)},
+		"default,-bk_module_name":              {int64(3), int64(1), int64(2)},
+		"-default,bk_module_name":              {int64(2), int64(1), int64(3)},
+		"default,-bk_module_id,bk_module_name": {int64(3), int64(2), int64(1)},
+	} {
+		for limit := 1; limit <= 3; limit++ {
+			assert.Equal(t, want[:limit], ids(sort, limit), "%s, limit %d", sort, limit)
+		}
+	}
+}

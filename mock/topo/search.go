@@ -8,6 +8,7 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 )
@@ -17,6 +18,7 @@ import (
 const (
 	MaxTerms       = 100     // tests of a condition (fields and their operators)
 	MaxRegexBytes  = 4096    // bytes of a $regex pattern
+	MaxSortKeys    = 32      // fields of a sort, MongoDB's bound
 	DefaultMaxPage = 10_000  // sets a page holds, when Query.MaxPage is 0
 	MaxWindow      = 100_000 // page.start plus the page's size, at most: how far a search reads
 	scanSlice      = 4096    // slots scanned under one hold of the store's lock
@@ -399,38 +401,61 @@ type sortKey struct {
 }
 
 // hit is a match a page may hold: a set by its id and slot, read again once the page is known;
-// any other instance by its id and itself, whose record is made once the page is known.
+// any other instance by its id and itself, whose record is made once the page is known. Its keys
+// are its values of the sort's fields: the first's, and, when the sort has more, the others'
+// from position more of the heap's extra keys (in the slot's padding: a hit is no larger).
 type hit struct {
 	id   int64
 	slot uint32
+	more uint32
 	val  valuer
 	key  sortKey
 }
 
-// sortOrder is how a page is ordered: by a field, ascending or (with "-") descending, ties by
-// id; by id when no field, or the id's field, is named. It returns the field whose values hits need ("" for the id).
-func sortOrder(sort, idField string) (less func(a, b *hit) bool, field string) {
-	desc := len(sort) > 0 && sort[0] == '-'
-	if desc {
-		sort = sort[1:]
+// sortOrder is how a page is ordered: by the fields of a comma list in turn, each ascending or
+// (with "-") descending, then by id, in the direction the list gives the id's field, else the
+// first field's; the fields after the id's (or an empty one) are not read, as ids are unique.
+// It returns the fields whose values hits need (none for the id alone); a hit's keys after the
+// first are read from extra.
+func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) bool, fields []string) {
+	var desc []bool
+	idDesc := strings.HasPrefix(sort, "-") // unless the list names the id's field
+	for key := range strings.SplitSeq(sort, ",") {
+		d := strings.HasPrefix(key, "-")
+		key = strings.TrimPrefix(key, "-")
+		if key == idField {
+			idDesc = d
+		}
+		if key == "" || key == idField {
+			break
+		}
+		fields, desc = append(fields, key), append(desc, d)
 	}
-	byID := sort == "" || sort == idField
-	if !byID {
-		field = sort
+	byID := func(a, b *hit) bool { return cmp.Compare(a.id, b.id) < 0 != idDesc }
+	switch len(fields) {
+	case 0: // the usual order, compared for every match: as little as it takes
+		return byID, nil
+	case 1:
+		return func(a, b *hit) bool {
+			if c := compareKeys(a.key, b.key); c != 0 {
+				return c < 0 != desc[0]
+			}
+			return byID(a, b)
+		}, fields
 	}
 	return func(a, b *hit) bool {
-		c := 0
-		if !byID {
-			c = compareKeys(a.key, b.key)
+		c := compareKeys(a.key, b.key)
+		for i := 1; c == 0 && i < len(fields); i++ {
+			c = compareKeys((*extra)[a.more+uint32(i)-1], (*extra)[b.more+uint32(i)-1])
+			if c != 0 {
+				return c < 0 != desc[i]
+			}
 		}
-		if c == 0 {
-			c = cmp.Compare(a.id, b.id)
+		if c != 0 {
+			return c < 0 != desc[0]
 		}
-		if desc {
-			return c > 0
-		}
-		return c < 0
-	}, field
+		return byID(a, b)
+	}, fields
 }
 
 func compareKeys(a, b sortKey) int {
@@ -452,12 +477,16 @@ func keyOfValue(v any) sortKey {
 // not the hit. (A heap of the hits themselves, through container/heap, boxed each one: a page
 // of 200 at 50,000 took 118 ms and 311 MB a search, BenchmarkSearchSetsDeepPage.)
 type pageHeap struct {
-	hits  []hit
-	order []int32 // positions in hits, a heap
-	cand  hit     // the hit being offered
-	less  func(a, b *hit) bool
-	limit int
-	field string
+	hits   []hit
+	order  []int32 // positions in hits, a heap
+	cand   hit     // the hit being offered
+	less   func(a, b *hit) bool
+	limit  int
+	fields []string // the sort's, whose values each hit needs
+	// extra holds the keys after the first of each hit, and then the candidate's: as many a
+	// hit as the sort has fields but one, none for a sort of one field. A hit that replaces
+	// another takes its place here too, so that it holds the page's keys and no more.
+	extra []sortKey
 	// The page asked for: from start, window hits; a limit of 0 asks for every match, which
 	// may be at most maxPage.
 	start, window, maxPage int
@@ -482,8 +511,12 @@ func newPage(start, limit, maxPage int, sort, idField string) (*pageHeap, error)
 	if start < 0 || limit < 0 || limit > maxPage || start+window > MaxWindow {
 		return nil, ErrPageTooLarge
 	}
-	less, field := sortOrder(sort, idField)
-	return &pageHeap{less: less, field: field, limit: start + window + 1, start: start, window: window, maxPage: maxPage, all: limit == 0}, nil
+	if strings.Count(sort, ",") >= MaxSortKeys {
+		return nil, fmt.Errorf("%w: a sort of more than %d fields", ErrBadCondition, MaxSortKeys)
+	}
+	h := &pageHeap{limit: start + window + 1, start: start, window: window, maxPage: maxPage, all: limit == 0}
+	h.less, h.fields = sortOrder(sort, idField, &h.extra)
+	return h, nil
 }
 
 // page returns the hits of the page asked for, best first, once count matches were offered.
@@ -548,14 +581,26 @@ func (h *pageHeap) down(i int) {
 
 // offer takes a matching set, in the given slot, if it is among the best so far.
 func (h *pageHeap) offer(r *row, slot uint32, l *layout) {
-	h.cand = hit{id: r.id, slot: slot}
-	if h.field != "" {
-		v, _ := l.value(r, h.field)
-		h.cand.key = keyOfValue(v)
+	h.cand = hit{id: r.id, slot: slot, more: uint32(len(h.extra))}
+	for i, f := range h.fields {
+		v, _ := l.value(r, f)
+		h.setKey(i, keyOfValue(v))
 	}
 	if h.wants() {
 		h.keep()
+		return
 	}
+	h.extra = h.extra[:h.cand.more]
+}
+
+// setKey sets the candidate's key of the i-th field of the sort: its own, or one past the keys
+// the hits hold.
+func (h *pageHeap) setKey(i int, k sortKey) {
+	if i == 0 {
+		h.cand.key = k
+		return
+	}
+	h.extra = append(h.extra, k)
 }
 
 // wants reports whether the candidate is among the limit best so far. The candidate lives in
@@ -583,25 +628,37 @@ func (h *pageHeap) keep() {
 		}
 		return
 	}
-	h.hits[h.order[0]] = h.cand
+	worst := &h.hits[h.order[0]]
+	if n := len(h.fields) - 1; n > 0 { // the candidate's keys in place of the worst's
+		copy(h.extra[worst.more:worst.more+uint32(n)], h.extra[h.cand.more:])
+		h.extra, h.cand.more = h.extra[:h.cand.more], worst.more
+	}
+	*worst = h.cand
 	h.down(0)
 }
 
 // offerValues takes a matching instance that is not a set, if it is among the best so far; its
 // record is made only if the page holds it.
 func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte, l *layout) []byte {
-	h.cand = hit{id: id}
-	if h.field != "" {
-		scratch = v.appendField(scratch[:0], h.field, l)
-		h.cand.key = keyOfText(scratch)
+	h.cand = hit{id: id, more: uint32(len(h.extra))}
+	for i, f := range h.fields {
+		scratch = v.appendField(scratch[:0], f, l)
+		h.setKey(i, keyOfText(scratch))
 	}
-	if h.wants() {
-		if h.cand.key.number {
-			h.cand.key.s = strconv.FormatInt(h.cand.key.n, 10)
+	if !h.wants() {
+		h.extra = h.extra[:h.cand.more]
+		return scratch
+	}
+	if h.cand.key.number {
+		h.cand.key.s = strconv.FormatInt(h.cand.key.n, 10)
+	}
+	for i := h.cand.more; i < uint32(len(h.extra)); i++ {
+		if k := &h.extra[i]; k.number {
+			k.s = strconv.FormatInt(k.n, 10)
 		}
-		h.cand.val = v
-		h.keep()
 	}
+	h.cand.val = v
+	h.keep()
 	return scratch
 }
 

@@ -231,6 +231,8 @@ func TestSearchIsBounded(t *testing.T) {
 	}
 	_, _, err := s.Search(ctx, topo.Query{BizID: 1, Condition: many})
 	assert.ErrorIs(t, err, topo.ErrBadCondition)
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Sort: strings.Repeat("bk_set_name,", topo.MaxSortKeys) + "bk_set_id"})
+	assert.ErrorIs(t, err, topo.ErrBadCondition, "a sort of more fields than MongoDB takes")
 	long := map[string]any{"bk_set_name": map[string]any{"$regex": strings.Repeat("a", topo.MaxRegexBytes+1)}}
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Condition: long})
 	assert.ErrorIs(t, err, topo.ErrBadCondition)
@@ -892,8 +894,9 @@ func TestReadStateAcrossBufferEdges(t *testing.T) {
 }
 
 // TestSearchPagesAgreeWithASort: every page of every order, at every depth, is the slice of the
-// whole business sorted by the order's field and then by id, with ties, and with freed slots
-// used again so that the store's order is not the ids'.
+// whole business sorted by the order's fields in turn, each ascending or descending, and then by
+// id in the first one's direction, with ties, and with freed slots used again so that the
+// store's order is not the ids'.
 func TestSearchPagesAgreeWithASort(t *testing.T) {
 	s := newStore(1000)
 	var ids []int64
@@ -915,18 +918,26 @@ func TestSearchPagesAgreeWithASort(t *testing.T) {
 	count, all, err := s.Search(ctx, topo.Query{BizID: 1})
 	require.NoError(t, err)
 	require.Len(t, all, count)
-	for _, sort := range []string{"", "bk_set_id", "-bk_set_id", "bk_set_name", "-bk_set_name", "bk_parent_id", "-bk_parent_id"} {
-		field, desc := strings.TrimPrefix(sort, "-"), strings.HasPrefix(sort, "-")
+	for _, sort := range []string{"", "bk_set_id", "-bk_set_id", "bk_set_name", "-bk_set_name", "bk_parent_id", "-bk_parent_id",
+		"bk_parent_id,-bk_set_name", "-bk_parent_id,bk_set_name", "-bk_set_name,bk_parent_id", "bk_set_name,-bk_set_id,bk_parent_id"} {
 		want := slices.Clone(all)
+		keys := strings.Split(sort, ",")
 		slices.SortStableFunc(want, func(a, b topo.Record) int {
-			c := 0
-			if field != "" && field != "bk_set_id" {
-				c = cmpValues(a[field], b[field])
+			for _, key := range keys {
+				field, desc := strings.TrimPrefix(key, "-"), strings.HasPrefix(key, "-")
+				c := 0
+				if field != "" {
+					c = cmpValues(a[field], b[field])
+				}
+				if desc {
+					c = -c
+				}
+				if c != 0 || field == "bk_set_id" {
+					return c
+				}
 			}
-			if c == 0 {
-				c = cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64))
-			}
-			if desc {
+			c := cmp.Compare(a["bk_set_id"].(int64), b["bk_set_id"].(int64))
+			if strings.HasPrefix(sort, "-") {
 				return -c
 			}
 			return c
