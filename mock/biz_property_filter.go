@@ -2,8 +2,9 @@ package mock
 
 import (
 	"fmt"
-	"regexp"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // search_business's biz_property_filter is CMDB's querybuilder (bk-cmdb src/common/querybuilder
@@ -28,8 +29,8 @@ func decodeBizFilter(v any) (filterRule, bool) {
 	return ruleDecoder{skipNull: true, value: func(_ ruleDecoder, _ string, v any, _ bool) (any, bool) { return stdValue(v) }}.decode(v)
 }
 
-// bizFilterField is the fields querybuilder takes (ValidFieldPattern).
-var bizFilterField = regexp.MustCompile(`^[a-zA-Z0-9][\d\w\-_.]*$`)
+// bizFilterField is the fields querybuilder takes (ValidFieldPattern), compiled at its first use.
+var bizFilterField = lazyre.New(`^[a-zA-Z0-9][\d\w\-_.]*$`)
 
 // bizFilterKey is QueryFilter.Validate: the key of the first part of the filter its checks
 // refuse (parser.go:89-99,
@@ -70,7 +71,7 @@ func (a *filterAtom) bizKey() (string, bool) {
 	if !bizOperators[a.Operator] {
 		return "operator", false
 	}
-	if !bizFilterField.MatchString(a.Field) {
+	if !bizFilterField().MatchString(a.Field) {
 		return "field", false
 	}
 	ok := true

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // search_set's filter is CMDB's query filter (bk-cmdb pkg/filter @111e7ac), read in place of a
@@ -242,10 +243,11 @@ func basicKind(v any) string {
 	return ""
 }
 
-// The times a datetime operator reads (bk-cmdb src/common/util/struti.go:31-35,70-111).
+// The times a datetime operator reads (bk-cmdb src/common/util/struti.go:31-35,70-111),
+// compiled at their first use.
 var (
-	dateTimeText  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
-	zonedTimeText = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
+	dateTimeText  = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+	zonedTimeText = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
 )
 
 // isDate is util.IsDate: a date alone, which CMDB passes to MongoDB as the string it is.
@@ -257,9 +259,9 @@ func isDate(s string) bool {
 // timeLayout is the layout util.Str2Time reads a time with: "" when util.IsTime refuses it.
 func timeLayout(s string) string {
 	switch {
-	case dateTimeText.MatchString(s):
+	case dateTimeText().MatchString(s):
 		return time.DateTime
-	case zonedTimeText.MatchString(s):
+	case zonedTimeText().MatchString(s):
 		return time.RFC3339
 	}
 	return ""

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,4 +74,41 @@ func TestReferenceCitationsResolve(t *testing.T) {
 		}
 	}
 	assert.Greater(t, cited, 300)
+}
+
+// TestNoPatternCompiledAtStart: none of the project's packages the binary links compiles a
+// regular expression when it is initialised: internal/lazyre compiles each at its first use, so
+// that a start spends nothing on patterns its first requests may never need.
+func TestNoPatternCompiledAtStart(t *testing.T) {
+	const module = "github.com/cmdbmock/cmdbmock/"
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}|{{.ImportPath}}|{{join .GoFiles \",\"}}{{end}}", ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	checked := 0
+	for _, line := range strings.Fields(string(out)) {
+		dir, rest, _ := strings.Cut(line, "|")
+		path, files, _ := strings.Cut(rest, "|")
+		if !strings.HasPrefix(path, module) {
+			continue
+		}
+		for _, name := range strings.Split(files, ",") {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, 0)
+			require.NoError(t, err)
+			checked++
+			for _, decl := range f.Decls {
+				gen, ok := decl.(*ast.GenDecl)
+				if !ok || gen.Tok != token.VAR {
+					continue
+				}
+				ast.Inspect(gen, func(n ast.Node) bool {
+					if sel, ok := n.(*ast.SelectorExpr); ok {
+						if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "regexp" && strings.HasPrefix(sel.Sel.Name, "MustCompile") {
+							t.Errorf("%s/%s: a package-level regexp.%s, compiled at every start; use internal/lazyre", path, name, sel.Sel.Name)
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	assert.Greater(t, checked, 50, "the binary's own files were read")
 }
