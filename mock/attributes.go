@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/internal/lazyre"
@@ -38,6 +39,28 @@ var (
 	timeZoned   = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
 	userPattern = lazyre.New(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
 )
+
+// isCMDBTime is util.IsTime: a time in one of CMDB's two forms, "2006-01-02 15:04:05" or
+// RFC 3339 (bk-cmdb src/common/util/struti.go:31-35,97-111 @111e7ac).
+func isCMDBTime(s string) bool { return timePlain().MatchString(s) || timeZoned().MatchString(s) }
+
+// parseCMDBTime reads such a time as util.Str2Time does, the plain form in the server's zone,
+// loc, and one Go's time cannot read as the zero time (struti.go:131-148); false when it is not
+// one (util.IsTime refuses it).
+func parseCMDBTime(s string, loc *time.Location) (time.Time, bool) {
+	layout := time.RFC3339
+	switch {
+	case timePlain().MatchString(s):
+		layout = time.DateTime
+	case !timeZoned().MatchString(s):
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(layout, s, loc)
+	if err != nil {
+		return time.Time{}, true
+	}
+	return t, true
+}
 
 // checkAttribute checks a value the way CMDB's validator of the attribute's type does, the
 // value's white space already trimmed; it returns nil when the value passes (reference §5, C18,
@@ -97,7 +120,7 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 			return empty()
 		}
 		str, ok := v.(string)
-		if !ok || !timePlain().MatchString(str) && !timeZoned().MatchString(str) {
+		if !ok || !isCMDBTime(str) {
 			return fail(spec.MsgInvalid, label)
 		}
 	}

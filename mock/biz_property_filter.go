@@ -84,7 +84,7 @@ func (a *filterAtom) bizKey() (string, bool) {
 		_, ok = a.Value.(float64)
 	case "datetime_less", "datetime_less_or_equal", "datetime_greater", "datetime_greater_or_equal":
 		s, isString := a.Value.(string)
-		ok = isString && (timeLayout(s) != "" || isDate(s))
+		ok = isString && (isCMDBTime(s) || isDate(s))
 	case "begins_with", "not_begins_with", "contains", "not_contains", "ends_with", "not_ends_with":
 		s, _ := a.Value.(string)
 		ok = s != ""

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // search_set's filter is CMDB's query filter (bk-cmdb pkg/filter @111e7ac), read in place of a
@@ -195,7 +193,7 @@ func (a *filterAtom) valid(depth int) bool {
 	if _, ok := filterDatetimes[a.Operator]; ok {
 		s, isString := a.Value.(string)
 		_, isNumber := a.Value.(float64)
-		return isNumber || isString && (isDate(s) || timeLayout(s) != "")
+		return isNumber || isString && (isDate(s) || isCMDBTime(s))
 	}
 	if _, ok := filterPatterns[a.Operator]; ok {
 		s, _ := a.Value.(string)
@@ -243,28 +241,10 @@ func basicKind(v any) string {
 	return ""
 }
 
-// The times a datetime operator reads (bk-cmdb src/common/util/struti.go:31-35,70-111),
-// compiled at their first use.
-var (
-	dateTimeText  = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
-	zonedTimeText = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
-)
-
 // isDate is util.IsDate: a date alone, which CMDB passes to MongoDB as the string it is.
 func isDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return s != "" && err == nil
-}
-
-// timeLayout is the layout util.Str2Time reads a time with: "" when util.IsTime refuses it.
-func timeLayout(s string) string {
-	switch {
-	case dateTimeText().MatchString(s):
-		return time.DateTime
-	case zonedTimeText().MatchString(s):
-		return time.RFC3339
-	}
-	return ""
 }
 
 func (g *filterGroup) mongo(at filterScope) (map[string]any, error) {
@@ -371,9 +351,6 @@ func (a *filterAtom) datetime(zone *time.Location) any {
 	if isDate(s) {
 		return s
 	}
-	t, err := time.ParseInLocation(timeLayout(s), s, zone)
-	if err != nil {
-		return time.Time{}
-	}
+	t, _ := parseCMDBTime(s, zone) // a time: the check let nothing else through
 	return t
 }

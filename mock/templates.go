@@ -101,8 +101,7 @@ func sameJSON(a, b any) bool {
 }
 
 // cmdbTime reads a value as CMDB's util.ConvToTime does: a number as Unix seconds (an integer
-// only), a string in one of its two time forms as the time it names (the plain form in the
-// server's zone; one that does not parse as the zero time, as util.Str2Time has it).
+// only), a string in one of its two time forms as parseCMDBTime reads it.
 func cmdbTime(v any, loc *time.Location) (time.Time, bool) {
 	switch v := v.(type) {
 	case json.Number:
@@ -111,18 +110,7 @@ func cmdbTime(v any, loc *time.Location) (time.Time, bool) {
 	case int64:
 		return time.Unix(v, 0), true
 	case string:
-		layout := "2006-01-02T15:04:05Z07:00"
-		switch {
-		case timePlain().MatchString(v):
-			layout = "2006-01-02 15:04:05"
-		case !timeZoned().MatchString(v):
-			return time.Time{}, false
-		}
-		t, err := time.ParseInLocation(layout, v, loc)
-		if err != nil {
-			return time.Time{}, true
-		}
-		return t, true
+		return parseCMDBTime(v, loc)
 	}
 	return time.Time{}, false
 }

@@ -63,11 +63,7 @@ func decodeTime(v any, zone *time.Location) (*time.Time, bool) {
 	if !ok {
 		return nil, false
 	}
-	if layout := timeLayout(s); layout != "" {
-		t, err := time.ParseInLocation(layout, s, zone)
-		if err != nil {
-			t = time.Time{}
-		}
+	if t, ok := parseCMDBTime(s, zone); ok {
 		return &t, true
 	}
 	t, err := time.Parse(time.RFC3339, s)
