@@ -3,8 +3,10 @@ package mock
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -154,8 +156,8 @@ func searchShape(c *call, key string, decode func(any) (filterRule, bool)) *fail
 	if c.surface == spec.SurfaceESB {
 		args = formValues(args, c.op.form)
 	}
-	q, bad := searchQuery(args)
-	if bad != "" {
+	q, ok := searchQuery(args)
+	if !ok {
 		return fail(spec.MsgJSONDecode)
 	}
 	if v := args[key]; key != "" && v != nil {
@@ -167,6 +169,78 @@ func searchShape(c *call, key string, decode func(any) (filterRule, bool)) *fail
 	}
 	c.query = q
 	return nil
+}
+
+// searchQuery reads a search's condition, fields and page; false when one is not of its shape.
+func searchQuery(args map[string]any) (q topo.Query, ok bool) {
+	if v, ok := args["condition"]; ok && v != nil {
+		if q.Condition, ok = v.(map[string]any); !ok {
+			return q, false
+		}
+	}
+	if v, ok := args["fields"]; ok && v != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return q, false
+		}
+		for _, f := range list {
+			name, ok := f.(string)
+			if !ok {
+				return q, false
+			}
+			q.Fields = append(q.Fields, name)
+		}
+	}
+	if v, ok := args["page"]; ok && v != nil {
+		page, ok := v.(map[string]any)
+		if !ok {
+			return q, false
+		}
+		for key, into := range map[string]*int{"start": &q.Start, "limit": &q.Limit} {
+			if n, present := page[key]; present {
+				i, err := strconv.Atoi(string(asNumber(n)))
+				if err != nil || i < 0 {
+					return q, false
+				}
+				*into = i
+			}
+		}
+		if v, present := page["sort"]; present {
+			sort, ok := v.(string)
+			if !ok {
+				return q, false
+			}
+			q.Sort = sortKeys(sort)
+		}
+	}
+	return q, true
+}
+
+func asNumber(v any) json.Number {
+	n, _ := v.(json.Number)
+	return n
+}
+
+// sortKeys is a sort as CMDB hands it to MongoDB, written as topo reads one: "-f" descending,
+// "f" ascending, comma-separated. CMDB reads a comma list of "f", "+f", "-f", "f:1" or "f:-1",
+// each trimmed of spaces (bk-cmdb src/storage/dal/mongo/local/mongo.go:398-423 @111e7ac).
+func sortKeys(sort string) string {
+	if sort == "" {
+		return ""
+	}
+	keys := strings.Split(sort, ",")
+	for i, item := range keys {
+		key, flag, hasFlag := strings.Cut(strings.TrimSpace(item), ":")
+		desc := strings.HasPrefix(key, "-")
+		if hasFlag {
+			desc = strings.TrimSpace(flag) == "-1"
+		}
+		if key = strings.TrimLeft(key, "+-"); desc && key != "" {
+			key = "-" + key
+		}
+		keys[i] = key
+	}
+	return strings.Join(keys, ",")
 }
 
 // decodeTimes decodes the body's time_condition, which ESB's forms do not forward.
