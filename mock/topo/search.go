@@ -444,15 +444,13 @@ func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) boo
 		}, fields
 	}
 	return func(a, b *hit) bool {
-		c := compareKeys(a.key, b.key)
-		for i := 1; c == 0 && i < len(fields); i++ {
-			c = compareKeys((*extra)[a.more+uint32(i)-1], (*extra)[b.more+uint32(i)-1])
-			if c != 0 {
+		if c := compareKeys(a.key, b.key); c != 0 {
+			return c < 0 != desc[0]
+		}
+		for i := 1; i < len(fields); i++ {
+			if c := compareKeys((*extra)[a.more+uint32(i)-1], (*extra)[b.more+uint32(i)-1]); c != 0 {
 				return c < 0 != desc[i]
 			}
-		}
-		if c != 0 {
-			return c < 0 != desc[0]
 		}
 		return byID(a, b)
 	}, fields
