@@ -85,9 +85,12 @@ func (tc *timeCondition) mongo() (map[string]any, *failure) {
 		if r.field == "" {
 			return nil, fail(spec.MsgRawNeedSet, "time condition field not set")
 		}
-		field := map[string]string{"bk_created_at": "create_time", "bk_updated_at": "last_time"}[r.field]
-		if field == "" {
-			field = r.field
+		field := r.field
+		switch field {
+		case "bk_created_at":
+			field = "create_time"
+		case "bk_updated_at":
+			field = "last_time"
 		}
 		between := map[string]any{}
 		switch {
