@@ -251,6 +251,84 @@ func TestUpdateSet(t *testing.T) {
 	assert.Equal(t, rec, back)
 }
 
+// TestUpdateWritesWhatCMDBKeepsAsSent: an update writes bk_data_status, bk_inst_id, default and
+// bk_supplier_account as sent, unchecked, as CMDB's core service writes the keys it does not
+// validate on an update (bk-cmdb src/source_controller/coreservice/core/instances/
+// instance_validate.go:37-44,392-399 @111e7ac), once the topo server has taken out the ids, the
+// parent, the template and metadata (src/scene_server/topo_server/logics/inst/set.go:331-334,
+// inst.go:921-926). A set whose default is then not 0 is built in: CMDB counts the built-in sets
+// by default != 0 (src/scene_server/topo_server/service/inst_set.go:122-150).
+func TestUpdateWritesWhatCMDBKeepsAsSent(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, tc := range []struct {
+		name    string
+		set     string // its name
+		data    map[string]any
+		want    map[string]any // fields of the record after the update; nil: absent
+		builtIn bool           // a later update is refused, as of a built-in set
+	}{
+		{name: "status and instance id", set: "status", data: map[string]any{"bk_data_status": "disabled", "bk_inst_id": 7},
+			want: map[string]any{"bk_data_status": "disabled", "bk_inst_id": int64(7), "default": int64(0)}},
+		{name: "keys taken out first", set: "taken-out", data: map[string]any{"bk_obj_id": "x", "bk_process_id": "p", "bk_biz_id": 9, "bk_parent_id": 9, "metadata": map[string]any{"a": 1}},
+			want: map[string]any{"bk_obj_id": nil, "bk_process_id": nil, "bk_biz_id": int64(2), "bk_parent_id": int64(2), "metadata": nil}},
+		{name: "default, a number", set: "default-number", data: map[string]any{"default": 1}, want: map[string]any{"default": int64(1)}, builtIn: true},
+		{name: "default, digits", set: "default-digits", data: map[string]any{"default": "5"}, want: map[string]any{"default": "5"}, builtIn: true},
+		{name: "another owner", set: "owner", data: map[string]any{"bk_supplier_account": "tenant"}, want: map[string]any{"bk_supplier_account": "tenant"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			created := req{surface: "v3", biz: 2, data: set("bk_set_name", tc.set, "bk_parent_id", 2)}.send(t, s)
+			require.Equal(t, 0, created.Code, "%s", created.Raw)
+			id := created.Data["bk_set_id"].(json.Number)
+			for _, surface := range []string{"v3", "esb"} {
+				r := callReq{call: spec.CallUpdateSet, surface: surface, biz: 2, set: id, data: tc.data}.send(t, s)
+				if surface == "esb" && tc.builtIn {
+					assert.Equal(t, 1101098, r.Code, "%s", r.Raw) // built in by the first
+					continue
+				}
+				require.Equal(t, 0, r.Code, "%s: %s", surface, r.Raw)
+			}
+			n, _ := id.Int64()
+			rec, ok := s.Store().Set(n)
+			require.True(t, ok)
+			for k, v := range tc.want {
+				if v == nil {
+					assert.NotContains(t, rec, k)
+					continue
+				}
+				assert.Equal(t, v, rec[k], k)
+			}
+			again := callReq{call: spec.CallUpdateSet, surface: "v3", biz: 2, set: id, data: map[string]any{"bk_set_desc": "x"}}.send(t, s)
+			assert.Equal(t, map[bool]int{true: 1101098, false: 0}[tc.builtIn], again.Code, "%s", again.Raw)
+		})
+	}
+	// The owner is the record's: a caller of account 0 no longer sees the set, its new owner does.
+	search := func(account string) json.Number {
+		r := send(t, s, httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(
+			`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_biz_id":2,"bk_supplier_account":"`+account+`","condition":{"bk_set_name":"owner"}}`)))
+		require.Equal(t, 0, r.Code, "%s", r.Raw)
+		return r.Data["count"].(json.Number)
+	}
+	assert.Equal(t, json.Number("0"), search("0"))
+	assert.Equal(t, json.Number("1"), search("tenant"))
+	// A module's update writes the same keys as sent (its default: TestModule's U rows).
+	holder := req{surface: "v3", biz: 2, data: set("bk_set_name", "modules", "bk_parent_id", 2)}.send(t, s)
+	require.Equal(t, 0, holder.Code, "%s", holder.Raw)
+	setID := holder.Data["bk_set_id"]
+	m := callReq{call: spec.CallCreateModule, surface: "v3", biz: 2, set: setID, data: map[string]any{"bk_parent_id": setID, "bk_module_name": "kept"}}.send(t, s)
+	require.Equal(t, 0, m.Code, "%s", m.Raw)
+	mid := m.Data["bk_module_id"].(json.Number)
+	r := callReq{call: spec.CallUpdateModule, surface: "esb", biz: 2, set: setID, module: mid,
+		data: map[string]any{"bk_data_status": "disabled", "bk_inst_id": 7, "bk_supplier_account": "tenant", "bk_obj_id": "x"}}.send(t, s)
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	id, _ := mid.Int64()
+	module, ok := s.Store().Module(id)
+	require.True(t, ok)
+	assert.Equal(t, "disabled", module.Fields["bk_data_status"])
+	assert.Equal(t, int64(7), module.Fields["bk_inst_id"])
+	assert.Equal(t, "tenant", module.Fields["bk_supplier_account"])
+	assert.NotContains(t, module.Fields, "bk_obj_id")
+}
+
 // TestBatchDeleteSet: the listed sets go, all or none; an empty list means the whole business,
 // which its idle set refuses (reference §9).
 func TestBatchDeleteSet(t *testing.T) {

@@ -183,22 +183,16 @@ func (s *Server) buildRow(c *call, fake bool) topo.Draft {
 // creates.
 func keptFields(c *call) topo.Record {
 	var kept topo.Record
-	keep := func(k string, v any) {
-		if kept == nil {
-			kept = topo.Record{}
-		}
-		kept[k] = topo.JSONValue(v)
-	}
 	for _, k := range keptAsSent {
 		if v, ok := c.data[k]; ok {
-			keep(k, v)
+			kept = withKept(kept, k, topo.JSONValue(v))
 		}
 	}
 	if v, ok := c.data["default"].(string); ok {
-		keep("default", v)
+		kept = withKept(kept, "default", v)
 	}
 	if c.supplier != "" && c.supplier != topo.DefaultSupplierAccount {
-		keep("bk_supplier_account", c.supplier)
+		kept = withKept(kept, "bk_supplier_account", c.supplier)
 	}
 	return kept
 }

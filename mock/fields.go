@@ -156,3 +156,36 @@ func storedFields(o *object, owned []string, c *call, current topo.Record) topo.
 	}
 	return out
 }
+
+// keptOnUpdate writes over an instance's kept fields what an update stores as sent, unchecked:
+// CMDB's updateIgnoreKeys, but for the ids and the parent its topo server takes out first and
+// the default, which each object holds as its own (bk-cmdb src/source_controller/coreservice/core/
+// instances/instance_validate.go:37-44,395-399, src/scene_server/topo_server/logics/inst/
+// inst.go:921-926 @111e7ac). bk_data_status and bk_inst_id are kept as they came; a string
+// bk_supplier_account is the instance's owner from then on (the default owner, "0", is not kept,
+// as on a create). An owner of another JSON type, which CMDB would store too, is not written.
+func keptOnUpdate(c *call, fields topo.Record) topo.Record {
+	for _, k := range []string{"bk_data_status", "bk_inst_id"} {
+		if v, ok := c.data[k]; ok {
+			fields = withKept(fields, k, topo.JSONValue(v))
+		}
+	}
+	switch owner, ok := c.data["bk_supplier_account"].(string); {
+	case !ok:
+	case owner == topo.DefaultSupplierAccount:
+		delete(fields, "bk_supplier_account")
+	default:
+		fields = withKept(fields, "bk_supplier_account", owner)
+	}
+	return fields
+}
+
+// withKept sets a kept field, making the map of them when there is none yet: most records have
+// none.
+func withKept(fields topo.Record, k string, v any) topo.Record {
+	if fields == nil {
+		fields = topo.Record{}
+	}
+	fields[k] = v
+	return fields
+}

@@ -115,6 +115,19 @@ func TestSharedStoreReplicas(t *testing.T) {
 	assert.Equal(t, 1101098, postESB(t, b, "batch_delete_set", batch).Code)
 	assert.Contains(t, searchName(t, a, "seen-by-b"), `"count":1`)
 
+	// What an update keeps as sent, written through one, is the other's record too.
+	update := fmt.Sprintf(`{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"bk_set_id":%d,`+
+		`"data":{"bk_inst_id":7,"bk_data_status":"disabled","default":"5"}}`, setID(made))
+	require.Equal(t, 0, postESB(t, b, "update_set", update).Code)
+	require.Eventually(t, func() bool { rec, _ := a.Store().Set(setID(made)); return rec["default"] == "5" }, 5*time.Second, 10*time.Millisecond)
+	recA, _ := a.Store().Set(setID(made))
+	recB, _ := b.Store().Set(setID(made))
+	assert.Equal(t, recB, recA)
+	instID, err := json.Marshal(recA["bk_inst_id"])
+	require.NoError(t, err)
+	assert.Equal(t, "7", string(instID))
+	assert.Equal(t, "disabled", recA["bk_data_status"])
+
 	// A fault rule added through one answers through the other.
 	require.Equal(t, http.StatusCreated, admin(t, a, http.MethodPost, "/__mock/faults", `{"match":{"surface":"esb"},"code":1306201,"message":"down"}`, nil))
 	assert.Equal(t, 1306201, createOn(t, b, "faulted").Code)

@@ -15,8 +15,8 @@ func (s *Server) updateModuleOp() operation {
 }
 
 // updateModule writes the module anew. The ids, the parent and the attributes that are not
-// editable are ignored; default is stored as sent (reference §11.7); the time and the user of the
-// update are the call's.
+// editable are ignored; default is stored as sent (reference §11.7), and so is what keptOnUpdate
+// writes; the time and the user of the update are the call's.
 func (s *Server) updateModule(c *call) answer {
 	m := c.module
 	current := s.store.ModuleRecord(m)
@@ -29,7 +29,7 @@ func (s *Server) updateModule(c *call) answer {
 	if def, err := cmdbInt64("default", c.data["default"]); err == nil {
 		m.Default = def
 	}
-	m.Fields = storedFields(s.moduleObj, moduleOwned, c, current)
+	m.Fields = keptOnUpdate(c, storedFields(s.moduleObj, moduleOwned, c, current))
 	m.Fields["bk_updated_by"] = c.creds.user()
 	m.Updated = s.cfg.Now().UnixMilli()
 	out, err := s.submit(c.ctx, updateModule{Module: m})

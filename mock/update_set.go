@@ -31,11 +31,24 @@ func (s *Server) updateSet(c *call) answer {
 }
 
 // updatedRow is a set with an update's fields written over it: the model's attributes sent (the
-// server's own are not changed), the name, the time and the user of the update.
+// server's own are not changed), the name, what CMDB keeps as sent (keptOnUpdate, and a default
+// stored as a create stores it: a string of digits as the string), the time and the user of the
+// update. A default that is not a whole number is not written.
 func (s *Server) updatedRow(c *call, set topo.Set) topo.Draft {
 	d, current := set.Draft(), set.Record()
 	if c.named {
 		d.Name = c.name
+	}
+	d.Extra = keptOnUpdate(c, d.Extra)
+	if def, err := cmdbInt64("default", c.data["default"]); err == nil {
+		d.Default = def
+		delete(d.Extra, "default")
+		if str, ok := c.data["default"].(string); ok {
+			d.Extra = withKept(d.Extra, "default", str)
+		}
+	}
+	if len(d.Extra) == 0 {
+		d.Extra = nil // a row without kept fields is written by the row's own writer
 	}
 	d.Updated = s.cfg.Now().UnixMilli()
 	var b []byte
