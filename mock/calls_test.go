@@ -273,6 +273,8 @@ func TestUpdateWritesWhatCMDBKeepsAsSent(t *testing.T) {
 			want: map[string]any{"bk_obj_id": nil, "bk_process_id": nil, "bk_biz_id": int64(2), "bk_parent_id": int64(2), "metadata": nil}},
 		{name: "default, a number", set: "default-number", data: map[string]any{"default": 1}, want: map[string]any{"default": int64(1)}, builtIn: true},
 		{name: "default, digits", set: "default-digits", data: map[string]any{"default": "5"}, want: map[string]any{"default": "5"}, builtIn: true},
+		{name: "default, the text 0", set: "default-text", data: map[string]any{"default": "0"}, want: map[string]any{"default": "0"}, builtIn: true},
+		{name: "default, the number 0", set: "default-zero", data: map[string]any{"default": 0}, want: map[string]any{"default": int64(0)}},
 		{name: "another owner", set: "owner", data: map[string]any{"bk_supplier_account": "tenant"}, want: map[string]any{"bk_supplier_account": "tenant"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,6 +329,27 @@ func TestUpdateWritesWhatCMDBKeepsAsSent(t *testing.T) {
 	assert.Equal(t, int64(7), module.Fields["bk_inst_id"])
 	assert.Equal(t, "tenant", module.Fields["bk_supplier_account"])
 	assert.NotContains(t, module.Fields, "bk_obj_id")
+}
+
+// TestADefaultOfTextIsBuiltIn: a set stored with a default that is text, "0" included, is built
+// in to CMDB, which counts the built-in sets by default != 0, the number (bk-cmdb
+// src/scene_server/topo_server/service/inst_set.go:122-150, src/common/definitions.go:938
+// @111e7ac): MongoDB's $ne finds a string unequal to any number. Updates and deletes refuse it.
+func TestADefaultOfTextIsBuiltIn(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	created := req{surface: "v3", biz: 2, data: set("bk_set_name", "text-default", "bk_parent_id", 2, "default", "0")}.send(t, s)
+	require.Equal(t, 0, created.Code, "%s", created.Raw)
+	assert.Equal(t, "0", created.Data["default"], "stored as sent")
+	id := created.Data["bk_set_id"].(json.Number)
+	update := callReq{call: spec.CallUpdateSet, surface: "v3", biz: 2, set: id, data: map[string]any{"bk_set_desc": "x"}}.send(t, s)
+	assert.Equal(t, 1101098, update.Code, "%s", update.Raw)
+	del := esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 2, "bk_set_id": id})
+	assert.Equal(t, 1101098, del.Code, "%s", del.Raw)
+	batch := v3Call(t, s, http.MethodDelete, "/api/v3/set/2/batch", `{"delete":{"inst_ids":[`+string(id)+`]}}`)
+	assert.Equal(t, 1101098, batch.Code, "%s", batch.Raw)
+	n, _ := id.Int64()
+	_, ok := s.Store().Set(n)
+	assert.True(t, ok, "still there")
 }
 
 // TestBatchDeleteSet: the listed sets go, all or none; an empty list means the whole business,

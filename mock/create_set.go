@@ -115,7 +115,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 		spec.StepBuiltInSet: func(c *call) *failure {
 			// CMDB counts the built-in sets by the id alone, whatever the path's business
 			// (inst_set.go:122-150,259-263 @111e7ac).
-			if set, ok := s.store.Get(c.setID); ok && set.Default() != 0 {
+			if set, ok := s.store.Get(c.setID); ok && set.BuiltIn() {
 				return fail(spec.MsgBuiltInSet)
 			}
 			return nil

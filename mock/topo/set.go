@@ -56,6 +56,18 @@ func (s Set) ParentID() int64 { return s.r.parent }
 // Default is the set's kind: 0 an ordinary set, 1 the idle pool.
 func (s Set) Default() int64 { return s.r.def }
 
+// BuiltIn reports whether CMDB counts the set as built in, and so refuses to update or delete it.
+func (s Set) BuiltIn() bool { return s.r.builtIn() }
+
+// builtIn is whether the row's default, as stored, is not the number 0: CMDB counts the built-in
+// sets by default != 0 (bk-cmdb src/scene_server/topo_server/service/inst_set.go:122-150
+// @111e7ac), which a default stored as text, "0" included, passes, MongoDB finding a string
+// unequal to any number.
+func (r *row) builtIn() bool {
+	_, text := r.extra["default"].(string)
+	return r.def != 0 || text
+}
+
 // TemplateID is the set template the set was made from, 0 for none.
 func (s Set) TemplateID() int64 { return s.r.template }
 

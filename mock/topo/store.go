@@ -450,7 +450,7 @@ func (s *Store) DeleteBusiness(bizID int64) error {
 		end := min(next+scanSlice, s.slab.size())
 		for slot := next; slot < end; slot++ {
 			if r := s.slab.at(slot); r.id != 0 && r.biz == bizID {
-				if r.def != 0 {
+				if r.builtIn() {
 					s.mu.RUnlock()
 					return ErrBuiltIn // refused before anything is removed
 				}
@@ -476,7 +476,7 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 		switch {
 		case !ok:
 			continue
-		case s.slab.at(slot).def != 0:
+		case s.slab.at(slot).builtIn():
 			return ErrBuiltIn // whatever its business: CMDB counts the built-in sets by id alone
 		case s.slab.at(slot).biz != bizID:
 			continue
@@ -512,7 +512,7 @@ func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
 	defer s.mu.Unlock()
 	slot, ok := s.sets.get(setID)
 	switch {
-	case ok && s.slab.at(slot).def != 0:
+	case ok && s.slab.at(slot).builtIn():
 		return Set{}, ErrBuiltIn // whatever its business, as Delete
 	case !ok || s.slab.at(slot).biz != bizID:
 		return Set{}, ErrNoSet
