@@ -185,7 +185,7 @@ func keptFields(c *call) topo.Record {
 	var kept topo.Record
 	for _, k := range keptAsSent {
 		if v, ok := c.data[k]; ok {
-			kept = withKept(kept, k, topo.JSONValue(v))
+			kept = withKept(kept, k, v)
 		}
 	}
 	if v, ok := c.data["default"].(string); ok {

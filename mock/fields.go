@@ -167,7 +167,7 @@ func storedFields(o *object, owned []string, c *call, current topo.Record) topo.
 func keptOnUpdate(c *call, fields topo.Record) topo.Record {
 	for _, k := range []string{"bk_data_status", "bk_inst_id"} {
 		if v, ok := c.data[k]; ok {
-			fields = withKept(fields, k, topo.JSONValue(v))
+			fields = withKept(fields, k, v)
 		}
 	}
 	switch owner, ok := c.data["bk_supplier_account"].(string); {
@@ -180,12 +180,13 @@ func keptOnUpdate(c *call, fields topo.Record) topo.Record {
 	return fields
 }
 
-// withKept sets a kept field, making the map of them when there is none yet: most records have
-// none.
+// withKept sets a kept field to a value of the call, as a record holds it (its own copy: a string
+// cut from the request would keep the whole body alive), making the map of them when there is
+// none yet: most records have none.
 func withKept(fields topo.Record, k string, v any) topo.Record {
 	if fields == nil {
 		fields = topo.Record{}
 	}
-	fields[k] = v
+	fields[k] = topo.JSONValue(v)
 	return fields
 }
