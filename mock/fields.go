@@ -180,6 +180,22 @@ func keptOnUpdate(c *call, fields topo.Record) topo.Record {
 	return fields
 }
 
+// updatedDefault is an instance's default and kept fields once an update has written the default
+// it sent: as a create stores it, a whole number as the number and a string of digits as the
+// string too, kept among the fields (reference §11.7). A default that is not a whole number, which
+// CMDB would store as well, is not written.
+func updatedDefault(c *call, def int64, fields topo.Record) (int64, topo.Record) {
+	n, err := cmdbInt64("default", c.data["default"])
+	if err != nil {
+		return def, fields
+	}
+	delete(fields, "default")
+	if str, ok := c.data["default"].(string); ok {
+		fields = withKept(fields, "default", str)
+	}
+	return n, fields
+}
+
 // withKept sets a kept field to a value of the call, as a record holds it (its own copy: a string
 // cut from the request would keep the whole body alive), making the map of them when there is
 // none yet: most records have none.

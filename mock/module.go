@@ -34,10 +34,6 @@ type serviceChoice struct {
 	templateName           string
 }
 
-// builtInModule reports whether a module is one CMDB protects: default not 0 (ordinary) nor 4
-// (a user module of the resource pool) (reference §11.7 U3).
-func builtInModule(m topo.Module) bool { return m.Default != 0 && m.Default != 4 }
-
 // moduleRules are the module calls' own checks (reference §11.3, §11.7), in the order of
 // their rows.
 func (s *Server) moduleRules() map[spec.StepID]rule {
@@ -138,7 +134,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 		},
 		spec.StepBuiltInModule: func(c *call) *failure {
 			// On the id alone, whatever the path's business and set (U3, D5).
-			if m, ok := s.store.Module(c.moduleID); ok && builtInModule(m) {
+			if m, ok := s.store.Module(c.moduleID); ok && m.BuiltIn() { // reference §11.7 U3
 				return fail(spec.MsgBuiltInSet)
 			}
 			return nil

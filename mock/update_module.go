@@ -26,10 +26,8 @@ func (s *Server) updateModule(c *call) answer {
 	if id, ok := jsonInteger(c.data["service_category_id"]); ok {
 		m.ServiceCategoryID = id
 	}
-	if def, err := cmdbInt64("default", c.data["default"]); err == nil {
-		m.Default = def
-	}
 	m.Fields = keptOnUpdate(c, storedFields(s.moduleObj, moduleOwned, c, current))
+	m.Default, m.Fields = updatedDefault(c, m.Default, m.Fields)
 	m.Fields["bk_updated_by"] = c.creds.user()
 	m.Updated = s.cfg.Now().UnixMilli()
 	out, err := s.submit(c.ctx, updateModule{Module: m})

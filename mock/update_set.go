@@ -39,14 +39,7 @@ func (s *Server) updatedRow(c *call, set topo.Set) topo.Draft {
 	if c.named {
 		d.Name = c.name
 	}
-	d.Extra = keptOnUpdate(c, d.Extra)
-	if def, err := cmdbInt64("default", c.data["default"]); err == nil {
-		d.Default = def
-		delete(d.Extra, "default")
-		if str, ok := c.data["default"].(string); ok {
-			d.Extra = withKept(d.Extra, "default", str)
-		}
-	}
+	d.Default, d.Extra = updatedDefault(c, d.Default, keptOnUpdate(c, d.Extra))
 	if len(d.Extra) == 0 {
 		d.Extra = nil // a row without kept fields is written by the row's own writer
 	}

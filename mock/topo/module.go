@@ -112,7 +112,9 @@ func (m Module) record(l *layout, fields keep) Record {
 	put(rec, fields, "bk_set_id", m.SetID)
 	put(rec, fields, "bk_biz_id", m.BizID)
 	put(rec, fields, "bk_parent_id", m.SetID)
-	put(rec, fields, "default", m.Default)
+	if !m.textDefault() {
+		put(rec, fields, "default", m.Default)
+	}
 	put(rec, fields, "service_template_id", m.ServiceTemplateID)
 	put(rec, fields, "set_template_id", m.SetTemplateID)
 	put(rec, fields, "service_category_id", cmp.Or(m.ServiceCategoryID, DefaultCategory))
@@ -133,6 +135,19 @@ func (m Module) record(l *layout, fields keep) Record {
 
 // owner is the supplier account the module was stored under.
 func (m Module) owner() string { return ownerIn(m.Fields) }
+
+// textDefault is whether the module's default was stored as text (an update's, as sent), which
+// its Fields then hold.
+func (m Module) textDefault() bool {
+	_, text := m.Fields["default"].(string)
+	return text
+}
+
+// BuiltIn reports whether CMDB counts the module as built in, and so refuses to update or
+// delete it: a default, as stored, other than the numbers 0 (an ordinary module) and 4 (one a
+// user made in the resource pool) (bk-cmdb src/scene_server/topo_server/service/
+// inst_module.go:176-201 @111e7ac), which a default stored as text, "0" included, never is.
+func (m Module) BuiltIn() bool { return m.Default != 0 && m.Default != 4 || m.textDefault() }
 
 // scanModules is how many modules a set holds before their names are found in an index of the
 // set's rather than by reading them.
