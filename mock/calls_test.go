@@ -260,6 +260,7 @@ func TestUpdateSet(t *testing.T) {
 // by default != 0 (src/scene_server/topo_server/service/inst_set.go:122-150).
 func TestUpdateWritesWhatCMDBKeepsAsSent(t *testing.T) {
 	s := newServer(t, mock.Config{})
+	ids := map[string]json.Number{} // the sets made, by name
 	for _, tc := range []struct {
 		name    string
 		set     string // its name
@@ -281,6 +282,7 @@ func TestUpdateWritesWhatCMDBKeepsAsSent(t *testing.T) {
 			created := req{surface: "v3", biz: 2, data: set("bk_set_name", tc.set, "bk_parent_id", 2)}.send(t, s)
 			require.Equal(t, 0, created.Code, "%s", created.Raw)
 			id := created.Data["bk_set_id"].(json.Number)
+			ids[tc.set] = id
 			for _, surface := range []string{"v3", "esb"} {
 				r := callReq{call: spec.CallUpdateSet, surface: surface, biz: 2, set: id, data: tc.data}.send(t, s)
 				if surface == "esb" && tc.builtIn {
@@ -343,6 +345,12 @@ func TestUpdateWritesWhatCMDBKeepsAsSent(t *testing.T) {
 	assert.Equal(t, "0", info[0].(map[string]any)["default"], "stored as sent")
 	r = callReq{call: spec.CallUpdateModule, surface: "v3", biz: 2, set: setID, module: mid, data: map[string]any{"bk_module_name": "again"}}.send(t, s)
 	assert.Equal(t, 1101098, r.Code, "%s", r.Raw)
+	r = callReq{call: spec.CallDeleteModule, surface: "esb", biz: 2, set: setID, module: mid}.send(t, s)
+	assert.Equal(t, 1101098, r.Code, "%s", r.Raw)
+	// Account "0" sent back makes the set the default owner's again.
+	r = callReq{call: spec.CallUpdateSet, surface: "v3", biz: 2, set: ids["owner"], data: map[string]any{"bk_supplier_account": "0"}}.send(t, s)
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	assert.Equal(t, json.Number("1"), search("0"))
 }
 
 // TestADefaultOfTextIsBuiltIn: a set stored with a default that is text, "0" included, is built
