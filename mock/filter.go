@@ -115,7 +115,10 @@ func filterValue(d ruleDecoder, op string, v any, sent bool) (any, bool) {
 			return nil, false
 		}
 		std, ok := stdValue(list)
-		return std.([]any), ok
+		if !ok {
+			return nil, false // a number out of a float64's range
+		}
+		return std.([]any), true
 	case "filter_object", "filter_array":
 		return d.decode(v)
 	}

@@ -322,7 +322,7 @@ func TestSearchSetFilter(t *testing.T) {
 	// A filter CMDB cannot decode as one: 1199000, before condition and filter are weighed.
 	for _, f := range []string{`{}`, `5`, `"AND"`, `[]`, `{"condition":5,"rules":[]}`, `{"condition":"AND","rules":{}}`,
 		`{"condition":"AND","rules":[{"field":"a"}]}`, `{"field":1,"operator":"equal","value":1}`, atom("default", "in", `"0"`),
-		atom("default", "filter_object", "null"), atom("default", "equal", "1e999")} {
+		atom("default", "filter_object", "null"), atom("default", "equal", "1e999"), atom("default", "in", "[0,1e999]")} {
 		code, msg, _ := count(`{"condition":{"bk_set_name":"api-1"},"filter":` + f + `}`)
 		assert.Equal(t, 1199000, code, f)
 		assert.Equal(t, "Deserializing JSON data failed", msg, f)
