@@ -99,15 +99,7 @@ func (a *filterAtom) bizKey() (string, bool) {
 // none included, up to bizFilterMaxIn.
 func bizList(v any) bool {
 	list, ok := v.([]any)
-	if !ok || len(list) > bizFilterMaxIn {
-		return false
-	}
-	for _, e := range list {
-		if k := basicKind(e); k == "" || k != basicKind(list[0]) {
-			return false
-		}
-	}
-	return true
+	return ok && len(list) <= bizFilterMaxIn && ofOneBasicKind(list)
 }
 
 // bizOperators are querybuilder's operators (SupportOperators).

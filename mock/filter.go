@@ -207,15 +207,7 @@ func (a *filterAtom) valid(depth int) bool {
 		return basicKind(a.Value) != ""
 	case "in", "not_in":
 		list, _ := a.Value.([]any)
-		if len(list) == 0 || len(list) > filterMaxIn {
-			return false
-		}
-		for _, v := range list {
-			if k := basicKind(v); k == "" || k != basicKind(list[0]) {
-				return false
-			}
-		}
-		return true
+		return len(list) > 0 && len(list) <= filterMaxIn && ofOneBasicKind(list)
 	case "less", "less_or_equal", "greater", "greater_or_equal":
 		_, ok := a.Value.(float64)
 		return ok
@@ -242,6 +234,17 @@ func basicKind(v any) string {
 		return "bool"
 	}
 	return ""
+}
+
+// ofOneBasicKind reports whether every value of a list is a basic value of the first one's kind,
+// as both of CMDB's filters ask of an in's values.
+func ofOneBasicKind(list []any) bool {
+	for _, v := range list {
+		if k := basicKind(v); k == "" || k != basicKind(list[0]) {
+			return false
+		}
+	}
+	return true
 }
 
 // isDate is util.IsDate: a date alone, which CMDB passes to MongoDB as the string it is.
