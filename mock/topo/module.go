@@ -112,7 +112,7 @@ func (m Module) record(l *layout, fields keep) Record {
 	put(rec, fields, "bk_set_id", m.SetID)
 	put(rec, fields, "bk_biz_id", m.BizID)
 	put(rec, fields, "bk_parent_id", m.SetID)
-	if !m.textDefault() {
+	if !textDefault(m.Fields) { // an update's, kept as sent
 		put(rec, fields, "default", m.Default)
 	}
 	put(rec, fields, "service_template_id", m.ServiceTemplateID)
@@ -136,18 +136,11 @@ func (m Module) record(l *layout, fields keep) Record {
 // owner is the supplier account the module was stored under.
 func (m Module) owner() string { return ownerIn(m.Fields) }
 
-// textDefault is whether the module's default was stored as text (an update's, as sent), which
-// its Fields then hold.
-func (m Module) textDefault() bool {
-	_, text := m.Fields["default"].(string)
-	return text
-}
-
 // BuiltIn reports whether CMDB counts the module as built in, and so refuses to update or
 // delete it: a default, as stored, other than the numbers 0 (an ordinary module) and 4 (one a
 // user made in the resource pool) (bk-cmdb src/scene_server/topo_server/service/
 // inst_module.go:176-201 @111e7ac), which a default stored as text, "0" included, never is.
-func (m Module) BuiltIn() bool { return m.Default != 0 && m.Default != 4 || m.textDefault() }
+func (m Module) BuiltIn() bool { return m.Default != 0 && m.Default != 4 || textDefault(m.Fields) }
 
 // scanModules is how many modules a set holds before their names are found in an index of the
 // set's rather than by reading them.

@@ -63,9 +63,13 @@ func (s Set) BuiltIn() bool { return s.r.builtIn() }
 // sets by default != 0 (bk-cmdb src/scene_server/topo_server/service/inst_set.go:122-150
 // @111e7ac), which a default stored as text, "0" included, passes, MongoDB finding a string
 // unequal to any number.
-func (r *row) builtIn() bool {
-	_, text := r.extra["default"].(string)
-	return r.def != 0 || text
+func (r *row) builtIn() bool { return r.def != 0 || textDefault(r.extra) }
+
+// textDefault reports whether an instance's kept fields hold its default as text, as a create or
+// an update stored a string of digits sent for it.
+func textDefault(fields Record) bool {
+	_, text := fields["default"].(string)
+	return text
 }
 
 // TemplateID is the set template the set was made from, 0 for none.
