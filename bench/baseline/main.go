@@ -1,7 +1,9 @@
 // Command baseline is the yardstick of bench/run.sh: a bare Echo server that answers a fixed
 // body on each of its routes, with no validation, no rules and no store. By default it serves
 // create_set's success; --answer adds a route whose answer is a file's bytes, so that a read's
-// yardstick writes as many bytes as the mock's answer to the same read.
+// yardstick writes as many bytes as the mock's answer to the same read. --work makes each
+// answer cost that much more CPU time, for bench/budget.sh: what a handler's own work costs in
+// requests a second on the machine.
 package main
 
 import (
@@ -37,16 +39,26 @@ func (a answers) Set(v string) error {
 	return nil
 }
 
+// spin keeps the goroutine on the CPU for d: a handler's work without its memory or locks.
+func spin(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "address to listen on")
 	routes := answers{"/api/c/compapi/v2/cc/create_set/": []byte(answer)}
 	flag.Var(routes, "answer", "/path=file: answer a POST to path with the file's bytes (repeatable)")
+	work := flag.Duration("work", 0, "spend this long on the CPU before each answer, as a handler's own work would")
 	flag.Parse()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	for path, body := range routes {
 		e.POST(path, func(c echo.Context) error {
 			_, _ = io.Copy(io.Discard, c.Request().Body) // read the body, as any server must
+			if *work > 0 {
+				spin(*work)
+			}
 			return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 		})
 	}
