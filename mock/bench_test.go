@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cmdbmock/cmdbmock/mock"
@@ -36,6 +37,35 @@ func BenchmarkCreateSet(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCreateSetInParallel makes BenchmarkCreateSet's ESB creates from 16 goroutines a
+// processor at once, as many clients of one shared mock do; BenchmarkHealthCheckInParallel makes
+// the same requests to /healthz. With -cpu 1,2 they show what a second processor buys each.
+func BenchmarkCreateSetInParallel(b *testing.B) {
+	benchInParallel(b, http.MethodPost, mock.PathESBCreateSet)
+}
+
+func BenchmarkHealthCheckInParallel(b *testing.B) {
+	benchInParallel(b, http.MethodGet, mock.PathHealth)
+}
+
+func benchInParallel(b *testing.B, method, path string) {
+	s := newServer(b, mock.Config{})
+	var n atomic.Int64
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			hr, _ := http.NewRequest(method, path, strings.NewReader(esbCreateSetBody(int(n.Add(1)))))
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, hr)
+			if rec.Code != http.StatusOK || (method == http.MethodPost && !strings.Contains(rec.Body.String(), `"code":0`)) {
+				b.Errorf("%s failed: %d %s", path, rec.Code, rec.Body)
+				return
+			}
+		}
+	})
 }
 
 // esbCreateSetBody is the i-th create of BenchmarkCreateSet's ESB case, each of a new name.
