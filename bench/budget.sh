@@ -51,7 +51,7 @@ for w in $WORK; do
     wrk_run "work-$w" "$DURATION" bench/create_set.lua "http://$WORK_ADDR" "$work_pid" "w$r"
   done
   if [ "$w" = cmdbmock ]; then # answers whose code was not 0, which wrk counts as answered
-    failed=$(curl -fsS "http://$WORK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}')
+    failed=$(failed_answers "$WORK_ADDR")
   fi
   kill "$work_pid"
   wait "$work_pid" 2>/dev/null || true

@@ -1,7 +1,7 @@
 # Shared by the bench scripts, which source it from the repository's root: a temporary directory
 # ($work) and the processes a script starts ($pids), both gone when it exits; the tools it
-# needs; waiting for a server; the median of numbers; a wrk run that also counts the server's
-# CPU time a request; the business of sets the reads are made of.
+# needs; waiting for a server; the mock's failed answers; the median of numbers; a wrk run that
+# also counts the server's CPU time a request; the business of sets the reads are made of.
 
 work=$(mktemp -d)
 pids=()
@@ -30,6 +30,10 @@ wait_healthy() { # url: its first 2xx answer, within a minute
   done
   echo "not healthy: $1" >&2
   return 1
+}
+
+failed_answers() { # addr: the mock's answers whose code was not 0, from its /metrics
+  curl -fsS "http://$1/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

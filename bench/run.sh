@@ -38,9 +38,6 @@ tree_rss_kb() { # a process and its children, for node-based Prism
   for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(rss_kb "$p"))); done
   echo "$total"
 }
-failed_answers() { # answers of the mock whose code was not 0
-  curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_requests_total/ && !/code="0"/ {s+=$2} END {print s+0}'
-}
 load() { # name url pid tag
   wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3" "$4"
 }
@@ -78,7 +75,7 @@ done
 sleep 2
 loaded_kb=$(rss_kb "$mock_pid")
 sets=$(curl -fsS "http://$MOCK_ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {printf "%d", $2}')
-failed=$(failed_answers)
+failed=$(failed_answers "$MOCK_ADDR")
 
 prism_line=""
 prism_bin=spec/tools/node_modules/.bin/prism
