@@ -196,13 +196,16 @@ func searchQuery(args map[string]any) (q topo.Query, ok bool) {
 		if !ok {
 			return q, false
 		}
-		for key, into := range map[string]*int{"start": &q.Start, "limit": &q.Limit} {
-			if n, present := page[key]; present {
+		for _, f := range [...]struct {
+			key  string
+			into *int
+		}{{"start", &q.Start}, {"limit", &q.Limit}} {
+			if n, present := page[f.key]; present {
 				i, err := strconv.Atoi(string(asNumber(n)))
 				if err != nil || i < 0 {
 					return q, false
 				}
-				*into = i
+				*f.into = i
 			}
 		}
 		if v, present := page["sort"]; present {
