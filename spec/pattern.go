@@ -127,19 +127,18 @@ func newRun(class []rune, lo, hi int) run {
 	return r
 }
 
-func (r *run) has(c rune) bool {
-	if c < utf8.RuneSelf {
-		return r.ascii[c/64]&(1<<(c%64)) != 0
-	}
-	for i := 0; i+1 < len(r.class); i += 2 {
-		if c < r.class[i] {
-			return false
+// hasWide reports whether the class holds a rune past ASCII (its ASCII part is the run's bits):
+// the first range that ends at c or past it holds c if it starts at c or before.
+func (r *run) hasWide(c rune) bool {
+	lo, hi := 0, len(r.class)/2
+	for lo < hi {
+		if m := int(uint(lo+hi) >> 1); r.class[2*m+1] < c {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		if c <= r.class[i+1] {
-			return true
-		}
 	}
-	return false
+	return lo < len(r.class)/2 && r.class[2*lo] <= c
 }
 
 // overlap reports whether two classes, each as sorted ranges, share a character.
@@ -166,10 +165,11 @@ func (rs runs) match(s string) bool {
 		n := 0
 		for i < len(s) && (r.max < 0 || n < r.max) {
 			c, size := rune(s[i]), 1
-			if c >= utf8.RuneSelf {
-				c, size = utf8.DecodeRuneInString(s[i:])
-			}
-			if !r.has(c) {
+			if c < utf8.RuneSelf {
+				if r.ascii[c/64]&(1<<(c%64)) == 0 {
+					break
+				}
+			} else if c, size = utf8.DecodeRuneInString(s[i:]); !r.hasWide(c) {
 				break
 			}
 			i += size

@@ -74,12 +74,14 @@ func TestPatternRuns(t *testing.T) {
 		{`^a*b?c$`, true},
 		{`^(?i)abc$`, false},
 		{`^a|b$`, false},
-		{`^a+?b$`, true}, // lazy or greedy, a whole match is the same
+		{`^a+?b$`, true},       // lazy or greedy, a whole match is the same
+		{`^\pL+[0-9]?$`, true}, // a class of hundreds of ranges
+		{`^[^\x{4e00}-\x{9fff}]*$`, true},
 	}
 	for _, tc := range cases {
 		assert.Equal(t, tc.runs, runsOf(tc.pattern) != nil, tc.pattern)
 		re := regexp.MustCompile(tc.pattern)
-		for _, in := range append(patternInputs, "aa", "aaa", "abc", "aba", "aaba", "ac", "aabc", "ab", "a\nb", "axb", "a+b") {
+		for _, in := range append(patternInputs, "aa", "aaa", "abc", "aba", "aaba", "ac", "aabc", "ab", "a\nb", "axb", "a+b", "héllo", "日本語", "ſ9", "\U0010ffff") {
 			assert.Equal(t, re.MatchString(in), matchPattern(re)(in), "%q against %q", in, tc.pattern)
 		}
 	}
