@@ -45,7 +45,7 @@ build "$2" b
 
 start() { # name addr: prints its pid
   # shellcheck disable=SC2086 # FLAGS is a list of flags
-  "$work/$1" --addr "$2" --max-sets 50000000 $FLAGS >/dev/null 2>"$work/$1.log" &
+  "$work/$1" --addr "$2" "${load_flags[@]}" $FLAGS >/dev/null 2>"$work/$1.log" &
   echo $!
 }
 a_pid=$(start a "$A_ADDR")

@@ -30,7 +30,7 @@ go build -o "$work/cmdbmock" ./cmd/cmdbmock
 
 start() { # addr work: prints its pid; work "cmdbmock" starts the mock as bench/run.sh does
   if [ "$2" = cmdbmock ]; then
-    "$work/cmdbmock" --addr "$1" --max-sets 50000000 >/dev/null 2>"$work/mock.log" &
+    "$work/cmdbmock" --addr "$1" "${load_flags[@]}" >/dev/null 2>"$work/mock.log" &
   else
     "$work/baseline" --addr "$1" --work "$2" >/dev/null &
   fi

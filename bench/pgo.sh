@@ -27,7 +27,7 @@ needs bench/pgo.sh wrk
 
 echo "== building without a profile" >&2
 go build -pgo=off -o "$work/cmdbmock" ./cmd/cmdbmock
-"$work/cmdbmock" --addr "$ADDR" --pprof "$PPROF" --max-sets 50000000 >/dev/null 2>"$work/mock.log" &
+"$work/cmdbmock" --addr "$ADDR" --pprof "$PPROF" "${load_flags[@]}" >/dev/null 2>"$work/mock.log" &
 pids+=("$!")
 wait_healthy "http://$ADDR/healthz"
 

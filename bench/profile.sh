@@ -31,7 +31,7 @@ go build -o "$work/baseline" ./bench/baseline
 "$work/baseline" --addr "$BASE_ADDR" >/dev/null &
 base_pid=$!
 pids+=("$base_pid")
-"$work/cmdbmock" --addr "$MOCK_ADDR" --max-sets 50000000 >/dev/null 2>"$work/mock.log" &
+"$work/cmdbmock" --addr "$MOCK_ADDR" "${load_flags[@]}" >/dev/null 2>"$work/mock.log" &
 mock_pid=$!
 pids+=("$mock_pid")
 wait_healthy "http://$BASE_ADDR/healthz"

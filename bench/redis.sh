@@ -21,7 +21,7 @@ until redis-cli -p 16390 ping >/dev/null 2>&1; do sleep 0.05; done
 
 serve() { # addr [flags...]
   local addr=$1; shift
-  "$work/cmdbmock" --addr "$addr" --max-sets 50000000 --log-level warn "$@" >/dev/null 2>&1 &
+  "$work/cmdbmock" --addr "$addr" "${load_flags[@]}" --log-level warn "$@" >/dev/null 2>&1 &
   pids+=($!)
   wait_healthy "http://$addr/healthz"
 }

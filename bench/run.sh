@@ -57,7 +57,7 @@ pids+=("$base_pid")
 # The mock runs as a user runs it: its default flags, the access log on at info (written to a
 # file, as a service's log is), and room for every set the load creates, so that the store's
 # limit is not what is measured.
-MOCK_FLAGS=(--addr "$MOCK_ADDR" --max-sets 50000000)
+MOCK_FLAGS=(--addr "$MOCK_ADDR" "${load_flags[@]}")
 echo "== cmdbmock ${MOCK_FLAGS[*]} (the rest as default), log to a file; ${server_cpus[*]:-no pinning}" >&2
 "${server_cpus[@]}" "$work/cmdbmock" "${MOCK_FLAGS[@]}" >/dev/null 2>"$work/mock.log" &
 mock_pid=$!
