@@ -277,9 +277,10 @@ func (st *Store) ReadState(r io.Reader) error {
 func moduleOf(text string, m *Module) error {
 	names, fieldOf := moduleKeys()
 	var saved [32]string // by Module's field
+	next := 0
 	err := jsonx.Members(text, maxDepth, func(key, raw string) error {
-		if i, ok := fieldOf[key]; ok {
-			saved[i] = raw // a key given twice: its last value
+		if i, ok := placeOf(names, fieldOf, next, key); ok {
+			saved[i], next = raw, i+1 // a key given twice: its last value
 		}
 		return nil
 	})
