@@ -166,6 +166,82 @@ func FuzzAppendTime(f *testing.F) {
 	})
 }
 
+// TestParseTimeMatchesParse holds parseTime to time.Parse on the times appendTime writes, in the
+// second it wrote last and in others, and on texts near them that are written otherwise or are
+// no time.
+func TestParseTimeMatchesParse(t *testing.T) {
+	// Times appendTime writes as time.Parse does not read them back: years past 0-9999, and an
+	// offset in seconds (Shanghai's before 1901), which "Z07:00" writes to the minute.
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		loc *time.Location
+		ms  int64
+	}{{time.UTC, -62135596800001}, {time.UTC, -62170156800000}, {time.UTC, 253402300800000}, {time.UTC, -9e18}, {time.UTC, 9e18},
+		{shanghai, -2208988800000}, {time.FixedZone("LMT", 8*3600+343), 1645533241386}, {time.FixedZone("-LMT", -343), 1645533241386}} {
+		l := newLayout(nil, c.loc)
+		text := string(l.appendTime(nil, c.ms))
+		want, err := time.Parse(timeLayout, text)
+		got, ok := l.parseTime(text)
+		if assert.Equal(t, err == nil, ok, text) && ok {
+			assert.Equal(t, want.UnixMilli(), got, text)
+		}
+	}
+	l := newLayout(nil, time.FixedZone("UTC+8", 8*3600))
+	_ = l.appendTime(nil, 1645533241386) // the second kept: 2022-02-22T20:34:01+08:00
+	for _, text := range []string{
+		"2022-02-22T20:34:01.386+08:00", "2022-02-22T20:34:01+08:00", "2022-02-22T20:34:01.3+08:00", "2022-02-22T20:34:01.38+08:00",
+		"2022-02-22T20:34:01.380+08:00", "2022-02-22T20:34:01.3861+08:00", "2022-02-22T20:34:01,386+08:00", "2022-02-22T20:34:01.+08:00",
+		"2022-02-22T20:34:01.x+08:00", "2022-02-22T20:34:01.386Z", "2022-02-22T20:34:01.386+09:00", "2022-02-22T20:34:02.5+08:00",
+		"2022-02-22T12:34:01.386Z", "1969-12-31T23:59:59.999Z", "2022-02-22T20:34:01+08:00+08:00", "2022-02-22T20:34:01", "", "x",
+	} {
+		want, err := time.Parse(timeLayout, text)
+		got, ok := l.parseTime(text)
+		if assert.Equal(t, err == nil, ok, text) && ok {
+			assert.Equal(t, want.UnixMilli(), got, text)
+		}
+	}
+}
+
+func FuzzParseTime(f *testing.F) {
+	f.Add(int64(1645533241386), "2022-02-22T20:34:01.38+08:00")
+	f.Add(int64(-1), "1970-01-01T07:59:59.999+08:00")
+	f.Add(int64(253402300800000), "10000-01-01T08:00:00+08:00")
+	f.Add(int64(-62170156800000), "-0001-11-28T08:00:00+08:00")
+	f.Fuzz(func(t *testing.T, ms int64, text string) {
+		l := newLayout(nil, time.FixedZone("UTC+8", 8*3600))
+		written := string(l.appendTime(nil, ms))
+		for _, text := range []string{written, text} {
+			want, err := time.Parse(timeLayout, text)
+			got, ok := l.parseTime(text)
+			if ok != (err == nil) || ok && got != want.UnixMilli() {
+				t.Fatalf("parseTime(%q) = %d, %v; time.Parse: %d, %v", text, got, ok, want.UnixMilli(), err)
+			}
+		}
+	})
+}
+
+// BenchmarkParseTime reads a time of the second appendTime wrote last, by parseTime and by
+// time.Parse.
+func BenchmarkParseTime(b *testing.B) {
+	l := newLayout(nil, time.FixedZone("UTC+8", 8*3600))
+	text := string(l.appendTime(nil, 1645533241386))
+	b.Run("parseTime", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := l.parseTime(text); !ok {
+				b.Fatal(text)
+			}
+		}
+	})
+	b.Run("time.Parse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := time.Parse(timeLayout, text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // TestAppendRecordsMatchesEncodingJSON holds AppendRecords to encoding/json without HTML
 // escaping, over the kinds of value records hold.
 func TestAppendRecordsMatchesEncodingJSON(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
@@ -347,13 +346,13 @@ func (l *layout) rowOf(text string, r *row) error {
 		return fmt.Errorf("saved set %d has no name", r.id)
 	}
 	created, _ := savedString(saved[l.saved.created])
-	if t, err := time.Parse(timeLayout, created); err == nil {
-		r.created = t.UnixMilli()
+	if ms, ok := l.parseTime(created); ok {
+		r.created = ms
 	}
 	// A set never updated was saved with the same last_time: read once.
 	if updated, _ := savedString(saved[l.saved.updated]); updated != created {
-		if t, err := time.Parse(timeLayout, updated); err == nil && t.UnixMilli() != r.created {
-			r.updated = t.UnixMilli()
+		if ms, ok := l.parseTime(updated); ok && ms != r.created {
+			r.updated = ms
 		}
 	}
 	r.createdBy, _ = savedString(saved[l.saved.createdBy])
