@@ -30,15 +30,6 @@ B_ADDR=127.0.0.1:18098
 . bench/lib.sh
 needs bench/ab.sh wrk git
 
-build() { # revision name: builds the revision's cmdbmock as $work/name
-  if [ "$1" = . ]; then
-    go build -o "$work/$2" ./cmd/cmdbmock
-    return
-  fi
-  mkdir "$work/src-$2"
-  git archive "$(git rev-parse --verify "$1^{commit}")" | tar -x -C "$work/src-$2"
-  (cd "$work/src-$2" && go build -o "$work/$2" ./cmd/cmdbmock)
-}
 echo "== building A ($1) and B ($2)" >&2
 build "$1" a
 build "$2" b

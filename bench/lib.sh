@@ -1,8 +1,8 @@
 # Shared by the bench scripts, which source it from the repository's root: a temporary directory
 # ($work) and the processes a script starts ($pids), both gone when it exits; the mock's flags
-# under load; the tools it needs; waiting for a server; the mock's failed answers; the median of
-# numbers; a wrk run that also counts the server's CPU time a request; the business of sets the
-# reads are made of.
+# under load; a revision's build; the tools it needs; waiting for a server; the mock's failed
+# answers; the median of numbers; a wrk run that also counts the server's CPU time a request; the
+# business of sets the reads are made of.
 
 work=$(mktemp -d)
 pids=()
@@ -17,6 +17,16 @@ trap cleanup EXIT
 # the store's limit is not what is measured. Every script that loads the mock with creates runs
 # it with them.
 load_flags=(--max-sets 50000000)
+
+build() { # revision name: builds the revision's cmdbmock ("." for the working tree) as $work/name
+  if [ "$1" = . ]; then
+    go build -o "$work/$2" ./cmd/cmdbmock
+    return
+  fi
+  mkdir "$work/src-$2"
+  git archive "$(git rev-parse --verify "$1^{commit}")" | tar -x -C "$work/src-$2"
+  (cd "$work/src-$2" && go build -o "$work/$2" ./cmd/cmdbmock)
+}
 
 needs() { # script tool[:debian-package]...: exits 2 naming the first one missing
   local script=$1 tool

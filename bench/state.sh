@@ -9,16 +9,22 @@
 #   bench/state.sh                      # SETS=1000000
 #   MODULES=1 bench/state.sh
 #   SETS=200000 CMDBMOCK=/path/to/cmdbmock bench/state.sh   # a binary built elsewhere
+#   AGAINST=HEAD~1 MODULES=1 bench/state.sh                # and loads beside another revision's
 #
 # Save: SIGTERM to exit of the mock that made the store, started with --state. Load: exec to the
 # first healthy answer of a mock started on that file, then its save again on SIGTERM. Peak
-# memory: GNU time's maximum resident set. Only loopback is used; every server it starts is
-# stopped on exit.
+# memory: GNU time's maximum resident set. With AGAINST, a git revision, the file is then loaded
+# ROUNDS times (default 5) by that revision's build (A) and by the one measured above (B), in
+# turns, each start killed once healthy so that the file stays as it is: a LOAD line a start
+# (its time, CPU time and peak memory), then the medians of each and B over A. Only loopback is
+# used; every server it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SETS=${SETS:-1000000}
 MODULES=${MODULES:-0}
+AGAINST=${AGAINST:-}
+ROUNDS=${ROUNDS:-5}
 ADDR=127.0.0.1:18095
 
 . bench/lib.sh
@@ -37,14 +43,19 @@ if [ -z "$bin" ]; then
   bin="$work/cmdbmock"
   go build -o "$bin" ./cmd/cmdbmock
 fi
+if [ -n "$AGAINST" ]; then
+  needs bench/state.sh git
+  build "$AGAINST" against
+fi
 state="$work/state.json"
 now() { date +%s.%N; }
 
-# start runs the mock under GNU time, its peak memory to the file named, and waits for it.
+# start runs the mock ($run, $bin unless set) under GNU time, its CPU time and peak memory to the
+# file named ("user system kilobytes" on its last line), and waits for it.
 start() { # rss-file flags...
   local rss=$1
   shift
-  /usr/bin/time -f "%M" -o "$rss" "$bin" --addr "$ADDR" --log-level warn --max-sets $((SETS + 1000)) \
+  /usr/bin/time -f "%U %S %M" -o "$rss" "${run:-$bin}" --addr "$ADDR" --log-level warn --max-sets $((SETS + 1000)) \
     --state "$state" "$@" >/dev/null 2>"$work/mock.log" &
   pid=$!
   pids+=("$pid")
@@ -84,5 +95,26 @@ resave_s=$stopped_s
 
 made=populate
 [ "$MODULES" = 1 ] && made=esb_with_modules
+peak_mb() { echo $(($(tail -1 "$1" | awk '{print $3}') / 1024)); } # rss-file
 printf 'STATE sets=%s made=%s file_mb=%s%s save_s=%s save_peak_rss_mb=%d load_s=%s load_peak_rss_mb=%d resave_s=%s\n' \
-  "$sets" "$made" "$size" "$built" "$save_s" $(($(cat "$work/save.rss") / 1024)) "$load_s" $(($(cat "$work/load.rss") / 1024)) "$resave_s"
+  "$sets" "$made" "$size" "$built" "$save_s" "$(peak_mb "$work/save.rss")" "$load_s" "$(peak_mb "$work/load.rss")" "$resave_s"
+
+[ -n "$AGAINST" ] || exit 0
+# The same file loaded by each build in turns; SIGKILL once healthy leaves it as it is.
+echo "== loads of the file, A ($AGAINST) and B (the build above) in turns, $ROUNDS rounds" >&2
+for r in $(seq 1 "$ROUNDS"); do
+  for side in A B; do
+    run=$bin
+    [ "$side" = A ] && run="$work/against"
+    t0=$(now)
+    start "$work/ab.rss"
+    load_s=$(calc "$(now) - $t0")
+    kill -KILL "$(pgrep -P "$pid")"
+    wait "$pid" || true
+    echo "LOAD $side load_s=$load_s cpu_s=$(tail -1 "$work/ab.rss" | awk '{printf "%.2f", $1 + $2}') peak_rss_mb=$(peak_mb "$work/ab.rss")" |
+      tee -a "$work/results"
+  done
+done
+read -r a_load a_cpu a_mb <<<"$(medians 'LOAD A' load_s cpu_s peak_rss_mb)"
+read -r b_load b_cpu b_mb <<<"$(medians 'LOAD B' load_s cpu_s peak_rss_mb)"
+echo "LOADS medians of $ROUNDS: A ($AGAINST) load_s=$a_load cpu_s=$a_cpu peak_rss_mb=$a_mb; B load_s=$b_load cpu_s=$b_cpu peak_rss_mb=$b_mb; B/A load $(calc "$b_load/$a_load") cpu $(calc "$b_cpu/$a_cpu")"
