@@ -398,8 +398,8 @@ func (p *jsonParser) string() (string, error) {
 	}
 }
 
-// plainASCII marks the bytes a string's text holds as they stand: printable ASCII but the quote
-// and the backslash.
+// plainASCII marks the bytes a string's text holds as they stand, read (jsonParser.string) or
+// written (AppendString): printable ASCII but the quote and the backslash.
 var plainASCII = func() (plain [256]bool) {
 	for c := byte(0x20); c < utf8.RuneSelf; c++ {
 		plain[c] = c != '"' && c != '\\'
