@@ -435,9 +435,10 @@ func (l *layout) appendTime(b []byte, unixMS int64) []byte {
 // test ./mock/topo -run XXX -bench BenchmarkParseTime -count 3, 2026-12-06); FuzzParseTime
 // holds it to time.Parse.
 func (l *layout) parseTime(text string) (int64, bool) {
-	if sec := l.second.Load(); sec != nil && sec.readable && strings.HasPrefix(text, sec.clock) && strings.HasSuffix(text, sec.zone) &&
-		len(text) >= len(sec.clock)+len(sec.zone) {
-		if ms, ok := millis(text[len(sec.clock) : len(text)-len(sec.zone)]); ok {
+	if sec := l.second.Load(); sec != nil && sec.readable {
+		rest, clocked := strings.CutPrefix(text, sec.clock)
+		frac, zoned := strings.CutSuffix(rest, sec.zone)
+		if ms, ok := millis(frac); ok && clocked && zoned {
 			return sec.unix*1000 + ms, true
 		}
 	}
