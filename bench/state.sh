@@ -62,15 +62,23 @@ start() { # rss-file flags...
   wait_healthy "http://$ADDR/healthz"
   pids+=("$(pgrep -P "$pid")") # the mock itself, which GNU time does not stop on exit
 }
-# stop sends SIGTERM to the mock itself (GNU time waits for it) and sets stopped_s to how long it
-# took to exit.
-stop() {
+# load starts the mock on the state file and sets load_s to the time from exec to healthy.
+load() { # rss-file
   local t0
   t0=$(now)
-  kill -TERM "$(pgrep -P "$pid")"
+  start "$1"
+  load_s=$(calc "$(now) - $t0")
+}
+# stop sends a signal (TERM unless told: the mock saves) to the mock itself (GNU time waits for it)
+# and sets stopped_s to how long it took to exit.
+stop() { # [signal]
+  local t0
+  t0=$(now)
+  kill -"${1:-TERM}" "$(pgrep -P "$pid")"
   wait "$pid" || true
   stopped_s=$(calc "$(now) - $t0")
 }
+peak_mb() { echo $(($(tail -1 "$1" | awk '{print $3}') / 1024)); } # rss-file: its peak in MB
 
 # Make the store, then stop: the stop writes the state.
 built=
@@ -86,16 +94,13 @@ save_s=$stopped_s
 size=$(du -m "$state" | cut -f1)
 
 # Start on the file: the start reads it; its stop writes it again.
-t0=$(now)
-start "$work/load.rss"
-load_s=$(calc "$(now) - $t0")
+load "$work/load.rss"
 sets=$(curl -fsS "http://$ADDR/metrics" | awk '/^cmdbmock_stored_sets/ {printf "%d", $2}')
 stop
 resave_s=$stopped_s
 
 made=populate
 [ "$MODULES" = 1 ] && made=esb_with_modules
-peak_mb() { echo $(($(tail -1 "$1" | awk '{print $3}') / 1024)); } # rss-file
 printf 'STATE sets=%s made=%s file_mb=%s%s save_s=%s save_peak_rss_mb=%d load_s=%s load_peak_rss_mb=%d resave_s=%s\n' \
   "$sets" "$made" "$size" "$built" "$save_s" "$(peak_mb "$work/save.rss")" "$load_s" "$(peak_mb "$work/load.rss")" "$resave_s"
 
@@ -106,11 +111,8 @@ for r in $(seq 1 "$ROUNDS"); do
   for side in A B; do
     run=$bin
     [ "$side" = A ] && run="$work/against"
-    t0=$(now)
-    start "$work/ab.rss"
-    load_s=$(calc "$(now) - $t0")
-    kill -KILL "$(pgrep -P "$pid")"
-    wait "$pid" || true
+    load "$work/ab.rss"
+    stop KILL
     echo "LOAD $side load_s=$load_s cpu_s=$(tail -1 "$work/ab.rss" | awk '{printf "%.2f", $1 + $2}') peak_rss_mb=$(peak_mb "$work/ab.rss")" |
       tee -a "$work/results"
   done
