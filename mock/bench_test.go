@@ -2,12 +2,18 @@ package mock_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/cmdbmock/cmdbmock/mock"
 )
@@ -162,6 +168,101 @@ func BenchmarkLongAnswer(b *testing.B) {
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, mock.PathESBSearchSet, strings.NewReader(body)))
 		if rec.Code != http.StatusOK || rec.Body.Len() < 64<<10 {
 			b.Fatalf("want a long answer, got %d bytes: %.200s", rec.Body.Len(), rec.Body)
+		}
+	}
+}
+
+// BenchmarkServe times a request in ServeHTTP alone (ns/op), with the processor's caches as the
+// last request left them (warm) and emptied before it (cold): in the cold case the code and data
+// a request touches come from memory, as they do for a server whose cores run other work between
+// two of its requests (the client, the kernel's network stack, the VM's neighbours). Emptying
+// writes to every line of twice the last-level cache, outside the time measured. Beside the
+// mock's calls: the bare Echo of bench/baseline (read the body, answer fixed bytes), and the
+// mock's health check.
+//
+// Warm, the figures say what a call's instructions cost; cold, what the memory it touches costs.
+// Under bench/run.sh's load a call costs between the two. Run it with a fixed count:
+//
+//	go test ./mock -run XXX -bench BenchmarkServe -benchtime 2000x -count 3
+func BenchmarkServe(b *testing.B) {
+	const searchBusiness = `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","fields":["bk_biz_id","bk_biz_name"],"condition":{"bk_biz_name":"蓝鲸"},"page":{"start":0,"limit":10}}`
+	cases := []struct {
+		name    string
+		handler func(b *testing.B) http.Handler
+		request func(i int) *http.Request
+	}{
+		{"bare_echo", bareEcho, func(i int) *http.Request {
+			return httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(esbCreateSetBody(i)))
+		}},
+		{"health", mockHandler, func(i int) *http.Request {
+			return httptest.NewRequest(http.MethodGet, mock.PathHealth, strings.NewReader(esbCreateSetBody(i)))
+		}},
+		{"create_set", mockHandler, func(i int) *http.Request {
+			return httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(esbCreateSetBody(i)))
+		}},
+		{"search_business", mockHandler, func(int) *http.Request {
+			return httptest.NewRequest(http.MethodPost, mock.PathESBSearchBusiness, strings.NewReader(searchBusiness))
+		}},
+	}
+	lines := make([]byte, 2*lastLevelCache())
+	for _, caches := range []struct {
+		name  string
+		empty bool
+	}{{"warm", false}, {"cold", true}} {
+		for _, tc := range cases {
+			b.Run(caches.name+"/"+tc.name, func(b *testing.B) {
+				h := tc.handler(b)
+				var in time.Duration
+				for i := 0; b.Loop(); i++ {
+					if caches.empty {
+						for j := 0; j < len(lines); j += 64 {
+							lines[j]++
+						}
+					}
+					hr, rec := tc.request(i), httptest.NewRecorder()
+					start := time.Now()
+					h.ServeHTTP(rec, hr)
+					in += time.Since(start)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("%s: %d %s", tc.name, rec.Code, rec.Body)
+					}
+				}
+				b.ReportMetric(float64(in.Nanoseconds())/float64(b.N), "ns/op")
+			})
+		}
+	}
+}
+
+func mockHandler(b *testing.B) http.Handler { return newServer(b, mock.Config{}) }
+
+// bareEcho serves create_set as bench/baseline does: it reads the body and answers fixed bytes.
+func bareEcho(*testing.B) http.Handler {
+	answer := []byte(`{"result":true,"code":0,"data":{"bk_set_id":1},"message":"success","permission":null,"request_id":"0"}`)
+	e := echo.New()
+	e.POST(mock.PathESBCreateSet, func(c echo.Context) error {
+		_, _ = io.Copy(io.Discard, c.Request().Body)
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, answer)
+	})
+	return e
+}
+
+// lastLevelCache is the size of the processor's largest cache in bytes as Linux tells it, and
+// 32 MiB at the least.
+func lastLevelCache() int {
+	size := 32 << 20
+	for i := 0; ; i++ {
+		text, err := os.ReadFile("/sys/devices/system/cpu/cpu0/cache/index" + strconv.Itoa(i) + "/size")
+		if err != nil {
+			return size
+		}
+		s, unit := strings.TrimSpace(string(text)), 1
+		if k, ok := strings.CutSuffix(s, "K"); ok {
+			s, unit = k, 1<<10
+		} else if m, ok := strings.CutSuffix(s, "M"); ok {
+			s, unit = m, 1<<20
+		}
+		if n, err := strconv.Atoi(s); err == nil {
+			size = max(size, n*unit)
 		}
 	}
 }
