@@ -175,9 +175,9 @@ func BenchmarkLongAnswer(b *testing.B) {
 // BenchmarkServe times a request in ServeHTTP alone (ns/op), with the processor's caches as the
 // last request left them (warm) and emptied before it (cold): in the cold case the code and data
 // a request touches come from memory, as they do for a server whose cores run other work between
-// two of its requests (the client, the kernel's network stack, the VM's neighbours). Emptying
-// writes to every line of twice the last-level cache, outside the time measured. Beside the
-// mock's calls: the bare Echo of bench/baseline (read the body, answer fixed bytes), and the
+// two of its requests (its other connections, the kernel's network stack, the VM's neighbours).
+// Emptying writes to every line of twice the last-level cache, outside the time measured. Beside
+// the mock's calls: the bare Echo of bench/baseline (read the body, answer fixed bytes), and the
 // mock's health check.
 //
 // Warm, the figures say what a call's instructions cost; cold, what the memory it touches costs.
