@@ -393,8 +393,13 @@ func (l *layout) appendJSON(b []byte, r *row) []byte {
 	return append(b, '}')
 }
 
-// timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped.
-const timeLayout = "2006-01-02T15:04:05.999Z07:00"
+// timeLayout is how CMDB writes its timestamps: milliseconds, trailing zeros dropped. appendTime
+// writes a second's clockLayout and zoneLayout once and the milliseconds between them each time.
+const (
+	clockLayout = time.DateOnly + "T" + time.TimeOnly // 2006-01-02T15:04:05
+	zoneLayout  = "Z07:00"
+	timeLayout  = clockLayout + ".999" + zoneLayout
+)
 
 // FormatTime writes a time as CMDB writes its timestamps, in loc.
 func FormatTime(loc *time.Location, t time.Time) string { return t.In(loc).Format(timeLayout) }
@@ -414,10 +419,10 @@ func (l *layout) appendTime(b []byte, unixMS int64) []byte {
 	sec := l.second.Load()
 	if sec == nil || sec.unix != t.Unix() {
 		_, offset := t.Zone()
-		sec = &second{unix: t.Unix(), clock: t.Format(time.DateOnly + "T" + time.TimeOnly), zone: t.Format("Z07:00")}
+		sec = &second{unix: t.Unix(), clock: t.Format(clockLayout), zone: t.Format(zoneLayout)}
 		// A year past 0-9999, or a zone's offset in seconds, is written as time.Parse does not
 		// read it back.
-		sec.readable = len(sec.clock) == len(time.DateOnly+"T"+time.TimeOnly) && offset%60 == 0
+		sec.readable = len(sec.clock) == len(clockLayout) && offset%60 == 0
 		l.second.Store(sec)
 	}
 	b = append(b, sec.clock...)
@@ -472,7 +477,7 @@ func millis(frac string) (int64, bool) {
 // second is a second of appendTime written out, but for its milliseconds.
 type second struct {
 	unix        int64
-	clock, zone string // as "2006-01-02T15:04:05" and "Z07:00" have them
+	clock, zone string // as clockLayout and zoneLayout have them
 	readable    bool   // time.Parse reads clock and zone as this second
 }
 
