@@ -13,11 +13,12 @@
 #
 # Save: SIGTERM to exit of the mock that made the store, started with --state. Load: exec to the
 # first healthy answer of a mock started on that file, then its save again on SIGTERM. Peak
-# memory: GNU time's maximum resident set. With AGAINST, a git revision, the file is then loaded
-# ROUNDS times (default 5) by that revision's build (A) and by the one measured above (B), in
-# turns, each start killed once healthy so that the file stays as it is: a LOAD line a start
-# (its time, CPU time and peak memory), then the medians of each and B over A. Only loopback is
-# used; every server it starts is stopped on exit.
+# memory: GNU time's maximum resident set. The file is then loaded ROUNDS times more (default 5),
+# each start killed once healthy so that the file stays as it is, for a LOAD line a start (its
+# time, CPU time and peak memory) and their medians, with the range of the times: on a VM one
+# start can take a fifth longer or shorter than the next. With AGAINST, a git
+# revision, that revision's build (A) loads it too, in turns with the one measured above (B),
+# and B over A is printed. Only loopback is used; every server it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -104,11 +105,13 @@ made=populate
 printf 'STATE sets=%s made=%s file_mb=%s%s save_s=%s save_peak_rss_mb=%d load_s=%s load_peak_rss_mb=%d resave_s=%s\n' \
   "$sets" "$made" "$size" "$built" "$save_s" "$(peak_mb "$work/save.rss")" "$load_s" "$(peak_mb "$work/load.rss")" "$resave_s"
 
-[ -n "$AGAINST" ] || exit 0
-# The same file loaded by each build in turns; SIGKILL once healthy leaves it as it is.
-echo "== loads of the file, A ($AGAINST) and B (the build above) in turns, $ROUNDS rounds" >&2
+# The same file loaded again, by each build in turns with AGAINST; SIGKILL once healthy leaves it
+# as it is.
+sides=(B)
+[ -n "$AGAINST" ] && sides=(A B)
+echo "== loads of the file${AGAINST:+, A ($AGAINST) and B (the build above) in turns}, $ROUNDS rounds" >&2
 for r in $(seq 1 "$ROUNDS"); do
-  for side in A B; do
+  for side in "${sides[@]}"; do
     run=$bin
     [ "$side" = A ] && run="$work/against"
     load "$work/ab.rss"
@@ -117,6 +120,13 @@ for r in $(seq 1 "$ROUNDS"); do
       tee -a "$work/results"
   done
 done
-read -r a_load a_cpu a_mb <<<"$(medians 'LOAD A' load_s cpu_s peak_rss_mb)"
+load_range() { # side: the least and the most of its load times
+  grep "^LOAD $1 " "$work/results" | while read -r l; do field load_s "$l"; done | sort -n | sed -n '1p;$p' | paste -sd-
+}
 read -r b_load b_cpu b_mb <<<"$(medians 'LOAD B' load_s cpu_s peak_rss_mb)"
-echo "LOADS medians of $ROUNDS: A ($AGAINST) load_s=$a_load cpu_s=$a_cpu peak_rss_mb=$a_mb; B load_s=$b_load cpu_s=$b_cpu peak_rss_mb=$b_mb; B/A load $(calc "$b_load/$a_load") cpu $(calc "$b_cpu/$a_cpu")"
+if [ -z "$AGAINST" ]; then
+  echo "LOADS medians of $ROUNDS: load_s=$b_load ($(load_range B)) cpu_s=$b_cpu peak_rss_mb=$b_mb"
+  exit 0
+fi
+read -r a_load a_cpu a_mb <<<"$(medians 'LOAD A' load_s cpu_s peak_rss_mb)"
+echo "LOADS medians of $ROUNDS: A ($AGAINST) load_s=$a_load ($(load_range A)) cpu_s=$a_cpu peak_rss_mb=$a_mb; B load_s=$b_load ($(load_range B)) cpu_s=$b_cpu peak_rss_mb=$b_mb; B/A load $(calc "$b_load/$a_load") cpu $(calc "$b_cpu/$a_cpu")"
