@@ -16,9 +16,9 @@
 # memory: GNU time's maximum resident set. The file is then loaded ROUNDS times more (default 5),
 # each start killed once healthy so that the file stays as it is, for a LOAD line a start (its
 # time, CPU time and peak memory) and their medians, with the range of the times: on a VM one
-# start can take a fifth longer or shorter than the next. With AGAINST, a git
-# revision, that revision's build (A) loads it too, in turns with the one measured above (B),
-# and B over A is printed. Only loopback is used; every server it starts is stopped on exit.
+# start can take a fifth longer or shorter than the next. With AGAINST, a git revision, that
+# revision's build (A) loads it too, in turns with the one measured above (B), and B over A is
+# printed. Only loopback is used; every server it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
