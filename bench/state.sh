@@ -14,11 +14,12 @@
 # Save: SIGTERM to exit of the mock that made the store, started with --state. Load: exec to the
 # first healthy answer of a mock started on that file, then its save again on SIGTERM. Peak
 # memory: GNU time's maximum resident set. The file is then loaded ROUNDS times more (default 5),
-# each start killed once healthy so that the file stays as it is, for a LOAD line a start (its
-# time, CPU time and peak memory) and their medians, with the range of the times: on a VM one
-# start can take a fifth longer or shorter than the next. With AGAINST, a git revision, that
-# revision's build (A) loads it too, in turns with the one measured above (B), and B over A is
-# printed. Only loopback is used; every server it starts is stopped on exit.
+# each start stopped by SIGTERM once healthy, which saves the same text again, for a LOAD line a
+# start (its time, CPU time and peak memory, and its stop's save) and their medians, with the
+# range of the load times: on a VM one start can take a fifth longer or shorter than the next.
+# With AGAINST, a git revision, that revision's build (A) loads and saves it too, in turns with
+# the one measured above (B), and B over A is printed. Only loopback is used; every server it
+# starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -105,8 +106,8 @@ made=populate
 printf 'STATE sets=%s made=%s file_mb=%s%s save_s=%s save_peak_rss_mb=%d load_s=%s load_peak_rss_mb=%d resave_s=%s\n' \
   "$sets" "$made" "$size" "$built" "$save_s" "$(peak_mb "$work/save.rss")" "$load_s" "$(peak_mb "$work/load.rss")" "$resave_s"
 
-# The same file loaded again, by each build in turns with AGAINST; SIGKILL once healthy leaves it
-# as it is.
+# The same file loaded and saved again, by each build in turns with AGAINST: a store read from a
+# state writes the same text (TestWriteStateIsTheSameForTheSameStore).
 sides=(B)
 [ -n "$AGAINST" ] && sides=(A B)
 echo "== loads of the file${AGAINST:+, A ($AGAINST) and B (the build above) in turns}, $ROUNDS rounds" >&2
@@ -115,18 +116,22 @@ for r in $(seq 1 "$ROUNDS"); do
     run=$bin
     [ "$side" = A ] && run="$work/against"
     load "$work/ab.rss"
-    stop KILL
-    echo "LOAD $side load_s=$load_s cpu_s=$(tail -1 "$work/ab.rss" | awk '{printf "%.2f", $1 + $2}') peak_rss_mb=$(peak_mb "$work/ab.rss")" |
+    # The start's CPU time and peak memory, read before the stop saves.
+    mock=$(pgrep -P "$pid")
+    cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$mock/stat")
+    peak=$(($(awk '/VmHWM/ {print $2}' "/proc/$mock/status") / 1024))
+    stop
+    echo "LOAD $side load_s=$load_s cpu_s=$cpu_s peak_rss_mb=$peak save_s=$stopped_s" |
       tee -a "$work/results"
   done
 done
 load_range() { # side: the least and the most of its load times
   grep "^LOAD $1 " "$work/results" | while read -r l; do field load_s "$l"; done | sort -n | sed -n '1p;$p' | paste -sd-
 }
-read -r b_load b_cpu b_mb <<<"$(medians 'LOAD B' load_s cpu_s peak_rss_mb)"
+read -r b_load b_cpu b_mb b_save <<<"$(medians 'LOAD B' load_s cpu_s peak_rss_mb save_s)"
 if [ -z "$AGAINST" ]; then
-  echo "LOADS medians of $ROUNDS: load_s=$b_load ($(load_range B)) cpu_s=$b_cpu peak_rss_mb=$b_mb"
+  echo "LOADS medians of $ROUNDS: load_s=$b_load ($(load_range B)) cpu_s=$b_cpu peak_rss_mb=$b_mb save_s=$b_save"
   exit 0
 fi
-read -r a_load a_cpu a_mb <<<"$(medians 'LOAD A' load_s cpu_s peak_rss_mb)"
-echo "LOADS medians of $ROUNDS: A ($AGAINST) load_s=$a_load ($(load_range A)) cpu_s=$a_cpu peak_rss_mb=$a_mb; B load_s=$b_load ($(load_range B)) cpu_s=$b_cpu peak_rss_mb=$b_mb; B/A load $(calc "$b_load/$a_load") cpu $(calc "$b_cpu/$a_cpu")"
+read -r a_load a_cpu a_mb a_save <<<"$(medians 'LOAD A' load_s cpu_s peak_rss_mb save_s)"
+echo "LOADS medians of $ROUNDS: A ($AGAINST) load_s=$a_load ($(load_range A)) cpu_s=$a_cpu peak_rss_mb=$a_mb save_s=$a_save; B load_s=$b_load ($(load_range B)) cpu_s=$b_cpu peak_rss_mb=$b_mb save_s=$b_save; B/A load $(calc "$b_load/$a_load") cpu $(calc "$b_cpu/$a_cpu") save $(calc "$b_save/$a_save")"
