@@ -1,7 +1,6 @@
 package topo
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -93,21 +92,22 @@ func (st *Store) StateWriter() func(io.Writer) error {
 }
 
 // writeState writes the state of head's counters, nodes and install time, and of the rows and
-// modules, a value at a time: what it holds in memory is a chunk of the text, whatever the
-// store's size. A million sets with a module each, made through ESB: saved in 2.90-3.86 s at a
-// peak of 1,630-1,722 MB, where writing the modules whole through encoding/json took 5.92-7.20 s
-// at 2,897-3,169 MB (a start on the same file and a stop, three of each build in turns;
-// 2026-12-06).
-func (st *Store) writeState(w io.Writer, head State, rows []row) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	b := fmt.Appendf(nil, `{"format":%d,`, StateFormat)
-	// flush writes what b holds once it holds a chunk.
-	flush := func() error {
-		if len(b) < 64<<10 {
-			return nil
+// modules, a value at a time, into chunks that a goroutine of its own writes (chunkWriter): what
+// it holds in memory is a few chunks of the text, whatever the store's size. A million sets with
+// a module each, made through ESB: saved in 2.90-3.86 s at a peak of 1,630-1,722 MB, where
+// writing the modules whole through encoding/json took 5.92-7.20 s at 2,897-3,169 MB (a start on
+// the same file and a stop, three of each build in turns; 2026-12-06).
+func (st *Store) writeState(w io.Writer, head State, rows []row) (err error) {
+	cw, b := newChunkWriter(w)
+	defer func() {
+		if closed := cw.close(b); err == nil {
+			err = closed
 		}
-		_, err := bw.Write(b)
-		b = b[:0]
+	}()
+	b = fmt.Appendf(b, `{"format":%d,`, StateFormat)
+	// flush hands b over once it holds a chunk.
+	flush := func() (err error) {
+		b, err = cw.next(b)
 		return err
 	}
 	if st.model != nil {
@@ -150,10 +150,7 @@ func (st *Store) writeState(w io.Writer, head State, rows []row) error {
 		b = append(append(b, `,"nodes":`...), ns...)
 	}
 	b = append(b, "}\n"...)
-	if _, err := bw.Write(b); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return nil
 }
 
 // appendModuleJSON appends a module as encoding/json writes a Module without HTML escaping
