@@ -9,10 +9,9 @@ import (
 // next chunk is made while the kernel copies the last into the file: of a stop that saved a
 // million sets with a module each, 59% of the samples were that copy and about a quarter the
 // making of the text, one after the other (perf record -p over the stop). Saves of that store
-// took 1.31-2.01 s (median 1.85) against 3.07-3.98 s (3.30) when written as they were made, at
-// the same peak memory (five of each build in turns, AGAINST=b26d451 MODULES=1 bench/state.sh,
-// 2026-12-07). Chunks are handed over, not copied; at most chunkBuffers of them are held,
-// whatever the store's size.
+// took 1.31-2.01 s (median 1.85) against 3.07-3.98 s (3.30) when written as they were made (five
+// of each build in turns, AGAINST=b26d451 MODULES=1 bench/state.sh, 2026-12-07). Chunks are
+// handed over, not copied; at most chunkBuffers of them are held, whatever the store's size.
 type chunkWriter struct {
 	w    io.Writer
 	full chan []byte // chunks to write, in order
