@@ -29,10 +29,10 @@ const (
 
 // newChunkWriter starts writing to w; the caller fills the chunk it returns.
 func newChunkWriter(w io.Writer) (*chunkWriter, []byte) {
-	// free has room for every chunk, so that the writer never waits to give one back: at the
-	// end the caller takes none.
+	// free holds every chunk, so that the writer never waits to give one back: at the end the
+	// caller takes none.
 	cw := &chunkWriter{w: w, full: make(chan []byte, chunkBuffers-1), free: make(chan []byte, chunkBuffers), done: make(chan struct{})}
-	for range chunkBuffers - 1 {
+	for range chunkBuffers {
 		cw.free <- make([]byte, 0, chunkSize+chunkSize/4)
 	}
 	go func() {
@@ -48,7 +48,7 @@ func newChunkWriter(w io.Writer) (*chunkWriter, []byte) {
 			cw.free <- b[:0]
 		}
 	}()
-	return cw, make([]byte, 0, chunkSize+chunkSize/4)
+	return cw, <-cw.free
 }
 
 func (cw *chunkWriter) failed() error {
