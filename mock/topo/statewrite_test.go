@@ -41,7 +41,7 @@ func largeStore(t *testing.T) *Store {
 
 func newLargeStore() *Store { return New([]string{"bk_capacity", "bk_set_desc"}, time.UTC, 100_000) }
 
-// TestStateIsWrittenInChunksInOrder: a state of several writes is written as one text, in its
+// TestStateIsWrittenInChunksInOrder: a state of several chunks is written as one text, in its
 // order, each write but the last a whole chunk; it reads back as the store it was.
 func TestStateIsWrittenInChunksInOrder(t *testing.T) {
 	st := largeStore(t)
@@ -49,7 +49,7 @@ func TestStateIsWrittenInChunksInOrder(t *testing.T) {
 	require.NoError(t, st.WriteState(&whole))
 	var c writes
 	require.NoError(t, st.WriteState(&c))
-	require.Greater(t, len(c.got), 3, "several writes")
+	require.Greater(t, len(c.got), 3, "several chunks")
 	for i, w := range c.got[:len(c.got)-1] {
 		assert.GreaterOrEqual(t, len(w), chunkSize, "write %d", i)
 	}
