@@ -246,7 +246,7 @@ func (s *Server) adminSets(c echo.Context) error {
 	if name := c.QueryParam("bk_set_name"); name != "" {
 		q.Condition["bk_set_name"] = name
 	}
-	if q.Start < 0 || q.Limit <= 0 || q.Limit > q.MaxPage || q.Start+q.Limit > topo.MaxWindow {
+	if q.Start < 0 || q.Limit <= 0 || q.Limit > q.MaxPage || q.Start > topo.MaxWindow-q.Limit { // no sum to wrap
 		return adminError(c, http.StatusBadRequest, fmt.Sprintf("limit is 1 to %d, and start and limit reach no further than %d", q.MaxPage, topo.MaxWindow))
 	}
 	count, page, err := s.store.SearchPage(c.Request().Context(), q)

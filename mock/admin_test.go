@@ -485,7 +485,7 @@ func TestAdminSetsIsPaged(t *testing.T) {
 	assert.Equal(t, 1201, biz.Count, "its idle pool and the sets made")
 	assert.Len(t, biz.Sets, 10)
 
-	for _, bad := range []string{"limit=10001", "limit=-1", "start=-1", "start=x", "start=99999&limit=10"} {
+	for _, bad := range []string{"limit=10001", "limit=-1", "start=-1", "start=x", "start=99999&limit=10", "start=9223372036854775807&limit=10"} {
 		assert.Equal(t, 400, admin(t, s, http.MethodGet, "/__mock/sets?"+bad, "", nil), bad)
 	}
 }

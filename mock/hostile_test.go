@@ -48,6 +48,11 @@ func TestHostileInput(t *testing.T) {
 	esb := func(body string) string {
 		return `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":` + body + `}`
 	}
+	// read is an ESB read of business 2 with the members given.
+	read := func(members string) string {
+		return `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,` + members + `}`
+	}
+	tooFar := "cmdbmock answers at most 10000 sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit"
 	cases := []struct {
 		name    string
 		path    string
@@ -85,6 +90,9 @@ func TestHostileInput(t *testing.T) {
 		{"object name", "/api/v3/set/1", `{"bk_parent_id":1,"bk_set_name":{"a":1}}`, "", nil, 200, 1199007, "'bk_set_name' 必须为字符串类型"},
 		{"hundreds of headers", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"many-headers"}`), "", manyHeaders(300), 200, 0, "success"},
 		{"a 64 KB header", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"big-header"}`), "", map[string]string{"X-Big": strings.Repeat("h", 64<<10)}, 431, 1306000, "Request headers are larger than the limit of 65536 bytes"},
+		{"a page from int64's last value, sorted by name", mock.PathESBSearchSet, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10,"sort":"bk_set_name"}`), "", nil, 200, 1199999, tooFar},
+		{"a page of modules from int64's last value", mock.PathESBSearchModule, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10}`), "", nil, 200, 1199999, tooFar},
+		{"a page of businesses from int64's last value", mock.PathESBSearchBusiness, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10}`), "", nil, 200, 0, "success"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

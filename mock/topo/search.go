@@ -506,7 +506,9 @@ func plan(cond map[string]any, rules []Rule, start, limit, maxPage int, sort, id
 func newPage(start, limit, maxPage int, sort, idField string) (*pageHeap, error) {
 	maxPage = cmp.Or(maxPage, DefaultMaxPage)
 	window := cmp.Or(limit, maxPage)
-	if start < 0 || limit < 0 || limit > maxPage || start+window > MaxWindow {
+	// start > MaxWindow-window, not start+window > MaxWindow: a start near int64's end would
+	// wrap the sum past zero.
+	if start < 0 || limit < 0 || limit > maxPage || start > MaxWindow-window {
 		return nil, ErrPageTooLarge
 	}
 	if strings.Count(sort, ",") >= MaxSortKeys {
