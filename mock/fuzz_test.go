@@ -66,6 +66,8 @@ func FuzzHandler(f *testing.F) {
 		`{"field":"create_time","operator":"datetime_less","value":"2022-02-22 20:00:00"}]},"time_condition":{"oper":"and","rules":[{"field":"create_time","start":"2022-02-22T12:00:00Z"}]}}`)
 	f.Add(uint8(32), false, `{"biz_property_filter":{"condition":"OR","rules":[{"field":"bk_biz_name","operator":"not_contains","value":"x"},null]},"page":{"sort":"bk_biz_id:-1"}}`)
 	f.Add(uint8(23), true, `{"condition":{"default":{"$not":{"$gt":0}},"bk_module_name":{"$regex":"A","$options":"i"}},"fields":["bk_module_id"]}`)
+	f.Add(uint8(2), true, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"page":{"start":9223372036854775807,"limit":10,"sort":"bk_set_name"}}`)
+	f.Add(uint8(23), false, `{"condition":{},"page":{"start":9223372036854775807,"limit":10}}`)
 	s := newServer(f, mock.Config{MaxSets: 5000, JournalSize: 50})
 	f.Fuzz(func(t *testing.T, route uint8, english bool, body string) {
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
