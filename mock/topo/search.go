@@ -20,7 +20,7 @@ const (
 	MaxRegexBytes  = 4096    // bytes of a $regex pattern
 	MaxSortKeys    = 32      // fields of a sort, MongoDB's bound
 	DefaultMaxPage = 10_000  // sets a page holds, when Query.MaxPage is 0
-	MaxWindow      = 100_000 // page.start plus the page's size, at most: how far a search reads
+	MaxWindow      = 100_000 // page.start plus the page's size, at most: how far a search ranks its matches (a page by id reads from anywhere)
 	scanSlice      = 4096    // slots scanned under one hold of the store's lock
 )
 
@@ -76,7 +76,7 @@ func (s *Store) Search(ctx context.Context, q Query) (int, []Record, error) {
 // SearchPage is Search, its page as the sets' rows: written out as JSON without a Record made
 // of each (Page.AppendJSON).
 func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
-	terms, top, err := plan(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort, "bk_set_id")
+	terms, top, err := planAnyDepth(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort, "bk_set_id")
 	if err != nil {
 		return 0, Page{}, err
 	}
@@ -85,6 +85,9 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	}
 	if sets, count, ok := s.pageByID(q, terms, top); ok {
 		return count, s.page(sets, terms, q.Fields), nil
+	}
+	if top.deep {
+		return 0, Page{}, ErrPageTooLarge
 	}
 	m := setMatches{biz: q.BizID, all: q.AllBusinesses, owners: q.Owners, terms: terms, top: top}
 	if ids, ok := idsOf(terms); ok { // the sets asked for by id, looked up
@@ -206,8 +209,10 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 
 // pageByID is the page of a search that asks for every set of a business it may see, in the
 // order of their ids, read from the business's ids where the page starts rather than from every
-// set: a client walking a business page by page. ok is false for any other search, and when the
-// business holds sets of other owners while the caller names its own.
+// set: a client walking a business page by page, to its last set, however many it holds (a
+// page's cost is its size, and at most a walk of the business's ids past its deleted sets). ok is
+// false for any other search, and when the business holds sets of other owners while the caller
+// names its own.
 func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []idSlot, count int, ok bool) {
 	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
 		return nil, 0, false
@@ -489,10 +494,22 @@ type pageHeap struct {
 	// may be at most maxPage.
 	start, window, maxPage int
 	all                    bool
+	deep                   bool // past MaxWindow: the heap keeps nothing, its page is refused
 }
 
-// plan prepares a search: its condition's terms and the heap of its page.
+// plan prepares a search: its condition's terms and the heap of its page, which may reach no
+// further than MaxWindow matches.
 func plan(cond map[string]any, rules []Rule, start, limit, maxPage int, sort, idField string) ([]term, *pageHeap, error) {
+	terms, top, err := planAnyDepth(cond, rules, start, limit, maxPage, sort, idField)
+	if err == nil && top.deep {
+		return nil, nil, ErrPageTooLarge
+	}
+	return terms, top, err
+}
+
+// planAnyDepth is plan for a search that reads a page past MaxWindow by other means than the
+// heap (pageByID) and refuses it otherwise; the heap of such a page keeps nothing.
+func planAnyDepth(cond map[string]any, rules []Rule, start, limit, maxPage int, sort, idField string) ([]term, *pageHeap, error) {
 	terms, err := prepare(cond, rules)
 	if err != nil {
 		return nil, nil, err
@@ -506,22 +523,25 @@ func plan(cond map[string]any, rules []Rule, start, limit, maxPage int, sort, id
 func newPage(start, limit, maxPage int, sort, idField string) (*pageHeap, error) {
 	maxPage = cmp.Or(maxPage, DefaultMaxPage)
 	window := cmp.Or(limit, maxPage)
-	// start > MaxWindow-window, not start+window > MaxWindow: a start near int64's end would
-	// wrap the sum past zero.
-	if start < 0 || limit < 0 || limit > maxPage || start > MaxWindow-window {
+	if start < 0 || limit < 0 || limit > maxPage {
 		return nil, ErrPageTooLarge
 	}
 	if strings.Count(sort, ",") >= MaxSortKeys {
 		return nil, fmt.Errorf("%w: a sort of more than %d fields", ErrBadCondition, MaxSortKeys)
 	}
-	h := &pageHeap{limit: start + window + 1, start: start, window: window, maxPage: maxPage, all: limit == 0}
+	// start > MaxWindow-window, not start+window > MaxWindow: a start near int64's end would
+	// wrap the sum past zero.
+	h := &pageHeap{start: start, window: window, maxPage: maxPage, all: limit == 0, deep: start > MaxWindow-window}
+	if !h.deep {
+		h.limit = start + window + 1
+	}
 	h.less, h.fields = sortOrder(sort, idField, &h.extra)
 	return h, nil
 }
 
 // page returns the hits of the page asked for, best first, once count matches were offered.
 func (h *pageHeap) page(count int) ([]hit, error) {
-	if h.tooLarge(count) {
+	if h.deep || h.tooLarge(count) {
 		return nil, ErrPageTooLarge
 	}
 	// The heap holds the best n matches; the page is ranks start to end of them. Popping the
@@ -607,7 +627,7 @@ func (h *pageHeap) setKey(i int, k sortKey) {
 // the heap, so that comparing it allocates nothing: a search of 100,000 matching sets went from
 // 13.4 ms and 16.0 MB to 8.6 ms and 36 KB (BenchmarkSearchSets, medians of -count 6, one run).
 func (h *pageHeap) wants() bool {
-	return len(h.order) < h.limit || h.less(&h.cand, &h.hits[h.order[0]])
+	return !h.deep && (len(h.order) < h.limit || h.less(&h.cand, &h.hits[h.order[0]]))
 }
 
 // keep puts the candidate in the heap, in place of the worst when the heap is full. Until it is

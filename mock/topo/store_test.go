@@ -241,9 +241,15 @@ func TestSearchIsBounded(t *testing.T) {
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "limit 0: every match, 300 > 100")
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100, Limit: 101})
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
-	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20})
-	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
-	count, page, err := s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100, Start: 250})
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20, Sort: "bk_set_name"})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "a page past MaxWindow of a search that keeps a heap")
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20, Condition: map[string]any{"bk_parent_id": 1}})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "a condition: the page is not read from the ids")
+	count, page, err := s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20})
+	require.NoError(t, err, "a page by id is read from the business's ids at any depth")
+	assert.Equal(t, 300, count)
+	assert.Empty(t, page)
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100, Start: 250})
 	require.NoError(t, err, "the rest from 250 on fits a page")
 	assert.Equal(t, 300, count)
 	require.Len(t, page, 50)
@@ -258,6 +264,45 @@ func TestSearchIsBounded(t *testing.T) {
 	cancel()
 	_, _, err = s.Search(cancelled, topo.Query{BizID: 1})
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// TestDeepPagesByID: a business walked by pages in the order of ids, as a client lists every set
+// of it, is answered past the MaxWindow-th set, as CMDB answers any start; in either order, and
+// with deleted sets among the ids. A page the store must rank in a heap stays bounded.
+func TestDeepPagesByID(t *testing.T) {
+	const sets = topo.MaxWindow + 300
+	s := newStore(sets + 10)
+	for i := 1; i <= sets; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), nil)
+	}
+	ctx := context.Background()
+	ids := func(page []topo.Record) (got []int64) {
+		for _, rec := range page {
+			got = append(got, rec["bk_set_id"].(int64))
+		}
+		return got
+	}
+	count, page, err := s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 3})
+	require.NoError(t, err)
+	assert.Equal(t, sets, count)
+	assert.Equal(t, []int64{topo.MaxWindow + 101, topo.MaxWindow + 102, topo.MaxWindow + 103}, ids(page))
+	_, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 3, Sort: "-bk_set_id"})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{200, 199, 198}, ids(page))
+	_, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: sets - 1, Limit: 10})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{sets}, ids(page), "the last set")
+
+	require.NoError(t, s.Delete(1, 5))
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2})
+	require.NoError(t, err)
+	assert.Equal(t, sets-1, count)
+	assert.Equal(t, []int64{topo.MaxWindow + 102, topo.MaxWindow + 103}, ids(page), "one set fewer before the page")
+
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2, Sort: "bk_set_name"})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, MaxPage: 100})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "every set from start on: 299 > 100")
 }
 
 func names(page []topo.Record) []any {
