@@ -451,3 +451,21 @@ func BenchmarkLargeSet(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDeepPageByID reads a page of 200 near the end of a business of a million sets, one of
+// them removed, by id: a walk of the business's ids to the page, a slice at a time.
+func BenchmarkDeepPageByID(b *testing.B) {
+	const sets = 1_000_000
+	s := newStore(sets + 10)
+	for i := 1; i <= sets; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), nil)
+	}
+	if err := s.Delete(1, 5); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, page, err := s.Search(context.Background(), topo.Query{BizID: 1, Start: sets - 300, Limit: 200}); err != nil || len(page) != 200 {
+			b.Fatal(err, len(page))
+		}
+	}
+}

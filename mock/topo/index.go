@@ -313,37 +313,19 @@ func (b *bizSets) live() int {
 }
 
 // pageByID is the business's sets from the start-th on, at most n of them, in ascending order
-// of their ids or descending: each id and its slot.
+// of their ids or descending: each id and its slot. Its ids hold no removed one (Store.walkToPage
+// steps over them).
 func (b *bizSets) pageByID(start, n int, desc bool) []idSlot {
 	all := b.sets.len()
-	page := make([]idSlot, 0, min(n, max(b.live()-start, 0)))
-	if b.holes == 0 { // the page is where it starts
-		if desc {
-			for i := all - 1 - start; i >= 0 && len(page) < n; i-- {
-				page = append(page, *b.sets.at(i))
-			}
-			return page
-		}
-		for i := min(start, all); i < min(start+n, all); i++ {
+	page := make([]idSlot, 0, min(n, max(all-start, 0)))
+	if desc {
+		for i := all - 1 - start; i >= 0 && len(page) < n; i-- {
 			page = append(page, *b.sets.at(i))
 		}
 		return page
 	}
-	skip := start
-	for k := range all {
-		i := k
-		if desc {
-			i = all - 1 - k
-		}
-		switch h := *b.sets.at(i); {
-		case h.id < 0:
-		case skip > 0:
-			skip--
-		case len(page) < n:
-			page = append(page, h)
-		default:
-			return page
-		}
+	for i := min(start, all); i < min(start+n, all); i++ {
+		page = append(page, *b.sets.at(i))
 	}
 	return page
 }

@@ -22,6 +22,7 @@ const (
 	DefaultMaxPage = 10_000  // sets a page holds, when Query.MaxPage is 0
 	MaxWindow      = 100_000 // page.start plus the page's size, at most: how far a search ranks its matches (a page by id reads from anywhere)
 	scanSlice      = 4096    // slots scanned under one hold of the store's lock
+	walkSlice      = 65536   // a business's ids walked under one hold (walkToPage): each a few bytes
 )
 
 // Errors of Search.
@@ -83,7 +84,10 @@ func (s *Store) SearchPage(ctx context.Context, q Query) (int, Page, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, Page{}, err
 	}
-	if sets, count, ok := s.pageByID(q, terms, top); ok {
+	if sets, count, ok, err := s.pageByID(ctx, q, terms, top); ok {
+		if err != nil {
+			return 0, Page{}, err
+		}
 		return count, s.page(sets, terms, q.Fields), nil
 	}
 	if top.deep {
@@ -209,31 +213,113 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 
 // pageByID is the page of a search that asks for every set of a business it may see, in the
 // order of their ids, read from the business's ids where the page starts rather than from every
-// set: a client walking a business page by page, to its last set, however many it holds (a
-// page's cost is its size, and at most a walk of the business's ids past its deleted sets). ok is
-// false for any other search, and when the business holds sets of other owners while the caller
-// names its own.
-func (s *Store) pageByID(q Query, terms []term, top *pageHeap) (sets []idSlot, count int, ok bool) {
+// set: a client walking a business page by page, to its last set, however many it holds. A page
+// costs its size, and when the business's ids hold removed ones, a walk of its ids to the page,
+// a slice at a time (walkToPage). ok is false for any other search, and when the business holds
+// sets of other owners while the caller names its own.
+func (s *Store) pageByID(ctx context.Context, q Query, terms []term, top *pageHeap) (sets []idSlot, count int, ok bool, err error) {
 	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
-		return nil, 0, false
+		return nil, 0, false, nil
 	}
+	desc := q.Sort == "-bk_set_id"
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	b := s.names.biz[q.BizID]
 	switch {
 	case b == nil:
-		return nil, 0, true
+		s.mu.RUnlock()
+		return nil, 0, true, nil
 	case len(q.Owners) == 0:
 	case b.foreign > 0:
-		return nil, 0, false
+		s.mu.RUnlock()
+		return nil, 0, false, nil
 	case !slices.Contains(q.Owners, DefaultSupplierAccount):
-		return nil, 0, true
+		s.mu.RUnlock()
+		return nil, 0, true, nil
 	}
-	count = b.live()
+	count, holes := b.live(), b.holes
 	if top.tooLarge(count) {
-		return nil, 0, false // the scan's page says so
+		s.mu.RUnlock()
+		return nil, 0, false, nil // the scan's page says so
 	}
-	return b.pageByID(top.start, top.window, q.Sort == "-bk_set_id"), count, true
+	if holes == 0 {
+		sets = b.pageByID(top.start, top.window, desc)
+		s.mu.RUnlock()
+		return sets, count, true, nil
+	}
+	s.mu.RUnlock()
+	sets, err = s.walkToPage(ctx, q.BizID, top.start, top.window, desc)
+	return sets, count, true, err
+}
+
+// walkToPage is the start-th to the start+n-th sets of a business, by id, ascending or
+// descending, found by a walk of its ids that steps over removed ones: walkSlice ids under each
+// hold of the store's lock, each slice taking up where the last left off (by a search for the
+// last id passed when the ids moved), so that a page deep in a business of millions holds up a
+// write for a slice, not the whole walk. BenchmarkDeepPageByID, a page at the 999,700th of a
+// million sets: 3.7-5.4 ms in sixteen slices against 3.3-4.2 ms under one hold (the two test
+// binaries in turns, four runs each). A set removed or added behind the walk between two slices
+// moves the page as it would move a database's cursor.
+func (s *Store) walkToPage(ctx context.Context, biz int64, start, n int, desc bool) ([]idSlot, error) {
+	page := make([]idSlot, 0, min(n, scanSlice))
+	skip := start
+	var last int64 // the id the walk has passed, at place; 0 before its first slice
+	place := 0
+	step := 1
+	if desc {
+		step = -1
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.mu.RLock()
+		b := s.names.biz[biz]
+		if b == nil {
+			s.mu.RUnlock()
+			return page, nil
+		}
+		all := b.sets.len()
+		i := 0
+		switch {
+		case last == 0 && desc:
+			i = all - 1
+		case last == 0:
+		case place < all && abs(b.sets.at(place).id) == last:
+			i = place + step // nothing moved it: on from there, without a search
+		default:
+			at, found := b.find(last)
+			switch {
+			case desc:
+				i = at - 1
+			case found:
+				i = at + 1
+			default:
+				i = at
+			}
+		}
+		first := i
+		for ; i >= 0 && i < all && (i-first)*step < walkSlice; i += step {
+			h := *b.sets.at(i)
+			switch {
+			case h.id < 0:
+			case skip > 0:
+				skip--
+			default:
+				if page = append(page, h); len(page) == n {
+					s.mu.RUnlock()
+					return page, nil
+				}
+			}
+		}
+		if i != first {
+			place = i - step
+			last = abs(b.sets.at(place).id)
+		}
+		s.mu.RUnlock()
+		if i < 0 || i >= all {
+			return page, nil
+		}
+	}
 }
 
 // page is the page of the sets, cut to the fields asked for; they are read when it is written.

@@ -293,16 +293,44 @@ func TestDeepPagesByID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int64{sets}, ids(page), "the last set")
 
-	require.NoError(t, s.Delete(1, 5))
+	// Removed ids among them: the walk to the page steps over them, a slice at a time.
+	require.NoError(t, s.Delete(1, 5, topo.MaxWindow+250))
 	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2})
 	require.NoError(t, err)
-	assert.Equal(t, sets-1, count)
+	assert.Equal(t, sets-2, count)
 	assert.Equal(t, []int64{topo.MaxWindow + 102, topo.MaxWindow + 103}, ids(page), "one set fewer before the page")
+	_, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 3, Sort: "-bk_set_id"})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{199, 198, 197}, ids(page), "one set fewer above the page")
+	_, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: 2, Limit: 4})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{3, 4, 6, 7}, ids(page), "over the removed id")
+
+	// Sets removed while pages are walked: every page in order, none an error.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for id := int64(1000); id < 1200; id++ {
+			assert.NoError(t, s.Delete(1, id))
+		}
+	}()
+	for range 20 {
+		_, page, err := s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, Limit: 50})
+		require.NoError(t, err)
+		got := ids(page)
+		assert.True(t, slices.IsSorted(got), "a page in order")
+		assert.NotEmpty(t, got)
+	}
+	<-done
 
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2, Sort: "bk_set_name"})
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
-	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, MaxPage: 100})
-	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "every set from start on: 299 > 100")
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, MaxPage: 50})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "every set from start on: 98 > 50")
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, MaxPage: 100})
+	require.NoError(t, err, "every set from start on: 98, a page")
+	assert.Equal(t, 98, len(page))
+	assert.Equal(t, sets-202, count)
 }
 
 func names(page []topo.Record) []any {
