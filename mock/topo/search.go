@@ -20,9 +20,9 @@ const (
 	MaxRegexBytes  = 4096    // bytes of a $regex pattern
 	MaxSortKeys    = 32      // fields of a sort, MongoDB's bound
 	DefaultMaxPage = 10_000  // sets a page holds, when Query.MaxPage is 0
-	MaxWindow      = 100_000 // page.start plus the page's size, at most: how far a search ranks its matches (a page by id reads from anywhere)
+	MaxWindow      = 100_000 // page.start plus the page's size, at most, of a page a search ranks (not one by id)
 	scanSlice      = 4096    // slots scanned under one hold of the store's lock
-	walkSlice      = 65536   // a business's ids walked under one hold (walkToPage): each a few bytes
+	walkSlice      = 65536   // a business's ids walked under one hold of the lock (walkToPage), 16 bytes each
 )
 
 // Errors of Search.
