@@ -313,7 +313,7 @@ func (b *bizSets) live() int {
 }
 
 // pageByID is the business's sets from the start-th on, at most n of them, in ascending order
-// of their ids or descending: each id and its slot. Its ids hold no removed one (Store.walkToPage
+// of their ids or descending: each id and its slot. Its ids hold no removed one (Store.walkIDs
 // steps over them).
 func (b *bizSets) pageByID(start, n int, desc bool) []idSlot {
 	all := b.sets.len()

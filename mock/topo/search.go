@@ -22,7 +22,7 @@ const (
 	DefaultMaxPage = 10_000  // sets a page holds, when Query.MaxPage is 0
 	MaxWindow      = 100_000 // page.start plus the page's size, at most, of a page a search ranks (not one by id)
 	scanSlice      = 4096    // slots scanned under one hold of the store's lock
-	walkSlice      = 65536   // a business's ids walked under one hold of the lock (walkToPage), 16 bytes each
+	walkSlice      = 65536   // a business's ids walked under one hold of the lock (walkIDs), 16 bytes each
 )
 
 // Errors of Search.
@@ -215,7 +215,7 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 // order of their ids, read from the business's ids where the page starts rather than from every
 // set: a client walking a business page by page, to its last set, however many it holds. A page
 // costs its size, and when the business's ids hold removed ones, a walk of its ids to the page,
-// a slice at a time (walkToPage). ok is false for any other search, and when the business holds
+// a slice at a time (walkIDs). ok is false for any other search, and when the business holds
 // sets of other owners while the caller names its own.
 func (s *Store) pageByID(ctx context.Context, q Query, terms []term, top *pageHeap) (sets []idSlot, count int, ok bool, err error) {
 	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
@@ -247,21 +247,27 @@ func (s *Store) pageByID(ctx context.Context, q Query, terms []term, top *pageHe
 		return sets, count, true, nil
 	}
 	s.mu.RUnlock()
-	sets, err = s.walkToPage(ctx, q.BizID, top.start, top.window, desc)
+	skip := top.start
+	err = s.walkIDs(ctx, q.BizID, desc, func(h idSlot) bool {
+		if skip > 0 {
+			skip--
+			return true
+		}
+		sets = append(sets, h)
+		return len(sets) < top.window
+	})
 	return sets, count, true, err
 }
 
-// walkToPage is the start-th to the start+n-th sets of a business, by id, ascending or
-// descending, found by a walk of its ids that steps over removed ones: walkSlice ids under each
-// hold of the store's lock, each slice taking up where the last left off (by a search for the
-// last id passed when the ids moved), so that a page deep in a business of millions holds up a
-// write for a slice, not the whole walk. BenchmarkDeepPageByID, a page at the 999,700th of a
-// million sets: 3.7-5.4 ms in sixteen slices against 3.3-4.2 ms under one hold (the two test
-// binaries in turns, four runs each). A set removed or added behind the walk between two slices
-// moves the page as it would move a database's cursor.
-func (s *Store) walkToPage(ctx context.Context, biz int64, start, n int, desc bool) ([]idSlot, error) {
-	page := make([]idSlot, 0, min(n, scanSlice))
-	skip := start
+// walkIDs calls visit with each of a business's sets, by id, ascending or descending, the store's
+// read lock held, until visit returns false: walkSlice of its ids under each hold of the lock, each
+// slice taking up where the last left off (by a search for the last id passed when the ids moved),
+// so that a walk of a business of millions holds up a write for a slice, not the whole walk.
+// BenchmarkDeepPageByID, a page at the 999,700th of a million sets: 3.7-5.4 ms in sixteen slices
+// against 3.3-4.2 ms under one hold (the two test binaries in turns, four runs each). A set
+// removed or added behind the walk between two slices moves what follows as it would move a
+// database's cursor.
+func (s *Store) walkIDs(ctx context.Context, biz int64, desc bool, visit func(idSlot) bool) error {
 	var last int64 // the id the walk has passed, at place; 0 before its first slice
 	place := 0
 	step := 1
@@ -270,13 +276,13 @@ func (s *Store) walkToPage(ctx context.Context, biz int64, start, n int, desc bo
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		s.mu.RLock()
 		b := s.names.biz[biz]
 		if b == nil {
 			s.mu.RUnlock()
-			return page, nil
+			return nil
 		}
 		all := b.sets.len()
 		i := 0
@@ -299,16 +305,9 @@ func (s *Store) walkToPage(ctx context.Context, biz int64, start, n int, desc bo
 		}
 		first := i
 		for ; i >= 0 && i < all && (i-first)*step < walkSlice; i += step {
-			h := *b.sets.at(i)
-			switch {
-			case h.id < 0:
-			case skip > 0:
-				skip--
-			default:
-				if page = append(page, h); len(page) == n {
-					s.mu.RUnlock()
-					return page, nil
-				}
+			if h := *b.sets.at(i); h.id > 0 && !visit(h) {
+				s.mu.RUnlock()
+				return nil
 			}
 		}
 		if i != first {
@@ -317,7 +316,7 @@ func (s *Store) walkToPage(ctx context.Context, biz int64, start, n int, desc bo
 		}
 		s.mu.RUnlock()
 		if i < 0 || i >= all {
-			return page, nil
+			return nil
 		}
 	}
 }
