@@ -130,8 +130,8 @@ var (
 	// MsgNodesFull is the mock's own answer when its store holds its limit of custom-level nodes.
 	MsgNodesFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d custom-level nodes: delete nodes first", "")
 	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
-	// --max-page, or reach past the 100,000th match (a page of a business's sets by id, with no
-	// condition, reaches any depth).
+	// --max-page, or reach past the 100,000th match (a page of one business's sets in the order of
+	// their ids reaches any depth).
 	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")
 	// MsgTopoTooLarge is the mock's own answer to search_biz_inst_topo in a business of more
 	// sets than --max-page, or more modules than ten for each of them.

@@ -243,10 +243,14 @@ func TestSearchIsBounded(t *testing.T) {
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20, Sort: "bk_set_name"})
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "a page past MaxWindow of a search that keeps a heap")
-	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20, Condition: map[string]any{"bk_parent_id": 1}})
-	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "a condition: the page is not read from the ids")
+	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20, Sort: "bk_set_name", Condition: map[string]any{"bk_parent_id": 1}})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "a condition, sorted by name")
 	count, page, err := s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20})
 	require.NoError(t, err, "a page by id is read from the business's ids at any depth")
+	assert.Equal(t, 300, count)
+	assert.Empty(t, page)
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: 99_990, Limit: 20, Condition: map[string]any{"bk_parent_id": 1}})
+	require.NoError(t, err, "with a condition too, walked in the order of ids")
 	assert.Equal(t, 300, count)
 	assert.Empty(t, page)
 	count, page, err = s.Search(ctx, topo.Query{BizID: 1, MaxPage: 100, Start: 250})
@@ -306,6 +310,25 @@ func TestDeepPagesByID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int64{3, 4, 6, 7}, ids(page), "over the removed id")
 
+	// A condition, in the order of ids: every set of the business tested, the page kept.
+	under := map[string]any{"bk_parent_id": 1}
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2, Condition: under})
+	require.NoError(t, err)
+	assert.Equal(t, sets-2, count)
+	assert.Equal(t, []int64{topo.MaxWindow + 102, topo.MaxWindow + 103}, ids(page), "as without the condition")
+	_, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 3, Sort: "-bk_set_id", Condition: under})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{199, 198, 197}, ids(page))
+	even := map[string]any{"bk_set_name": map[string]any{"$regex": "[02468]$"}}
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, Limit: 5, Condition: even})
+	require.NoError(t, err)
+	assert.Equal(t, sets/2-1, count, "the even ids but the one removed")
+	assert.Empty(t, page, "fewer matches than the start")
+	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, Limit: 5, Condition: map[string]any{"bk_parent_id": 2}})
+	require.NoError(t, err)
+	assert.Zero(t, count)
+	assert.Empty(t, page)
+
 	// Sets removed while pages are walked: every page in order, none an error.
 	done := make(chan struct{})
 	go func() {
@@ -325,6 +348,7 @@ func TestDeepPagesByID(t *testing.T) {
 
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2, Sort: "bk_set_name"})
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
+
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, MaxPage: 50})
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "every set from start on: 98 > 50")
 	count, page, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, MaxPage: 100})
