@@ -218,10 +218,10 @@ func (s *Store) setsPage(top *pageHeap, count int, terms []term, fields []string
 // a slice at a time (walkIDs). ok is false for any other search, and when the business holds
 // sets of other owners while the caller names its own.
 func (s *Store) pageByID(ctx context.Context, q Query, terms []term, top *pageHeap) (sets []idSlot, count int, ok bool, err error) {
-	if len(terms) > 0 || q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
+	byID, desc := q.inIDOrder()
+	if len(terms) > 0 || !byID {
 		return nil, 0, false, nil
 	}
-	desc := q.Sort == "-bk_set_id"
 	s.mu.RLock()
 	b := s.names.biz[q.BizID]
 	switch {
@@ -259,18 +259,25 @@ func (s *Store) pageByID(ctx context.Context, q Query, terms []term, top *pageHe
 	return sets, count, true, err
 }
 
+// inIDOrder reports whether a search asks for one business's sets in the order of their ids,
+// which its ids are kept in, and whether descending.
+func (q Query) inIDOrder() (byID, desc bool) {
+	return !q.AllBusinesses && (q.Sort == "" || q.Sort == "bk_set_id" || q.Sort == "-bk_set_id"), q.Sort == "-bk_set_id"
+}
+
 // deepPage is a page past MaxWindow of a search with a condition, in the order of ids: every set
 // of the business is tested, in order, as a scan tests it, and only the page's own are kept, so
 // that a client walking the sets of a parent, say, reaches every page, as CMDB answers any start.
 // Any other search ranks its matches, and a page past MaxWindow of it is refused.
 func (s *Store) deepPage(ctx context.Context, q Query, terms []term, top *pageHeap) (int, Page, error) {
-	if q.AllBusinesses || q.Sort != "" && q.Sort != "bk_set_id" && q.Sort != "-bk_set_id" {
+	byID, desc := q.inIDOrder()
+	if !byID {
 		return 0, Page{}, ErrPageTooLarge
 	}
 	count := 0
 	var sets []idSlot
 	var scratch []byte
-	err := s.walkIDs(ctx, q.BizID, q.Sort == "-bk_set_id", scanSlice, func(h idSlot) bool {
+	err := s.walkIDs(ctx, q.BizID, desc, scanSlice, func(h idSlot) bool {
 		r := s.slab.at(h.slot)
 		if !visible(r, q.Owners) {
 			return true
