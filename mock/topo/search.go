@@ -162,17 +162,25 @@ type setMatches struct {
 	scratch []byte
 }
 
-// read reads the set in a slot; s.mu is held.
+// read reads the set in a slot and offers it to the page when it matches; s.mu is held.
 func (m *setMatches) read(s *Store, slot uint32) {
+	if r, ok := m.match(s, slot); ok {
+		m.top.offer(r, slot, s.layout)
+	}
+}
+
+// match reports whether the set in a slot is one the search asks for, and counts it if so;
+// s.mu is held.
+func (m *setMatches) match(s *Store, slot uint32) (*row, bool) {
 	r := s.slab.at(slot)
 	if r.id == 0 || r.biz != m.biz && !m.all || !visible(r, m.owners) {
-		return // a free slot, or another business's or owner's set
+		return nil, false // a free slot, or another business's or owner's set
 	}
 	var ok bool
 	if ok, m.scratch = s.layout.matches(r, m.terms, m.scratch); ok {
 		m.count++
-		m.top.offer(r, slot, s.layout)
 	}
+	return r, ok
 }
 
 // readIDs reads the sets of ids that are stored, a slice of them under each hold of the lock,
@@ -274,30 +282,22 @@ func (s *Store) deepPage(ctx context.Context, q Query, terms []term, top *pageHe
 	if !byID {
 		return 0, Page{}, ErrPageTooLarge
 	}
-	count := 0
+	m := setMatches{biz: q.BizID, owners: q.Owners, terms: terms}
 	var sets []idSlot
-	var scratch []byte
 	err := s.walkIDs(ctx, q.BizID, desc, scanSlice, func(h idSlot) bool {
-		r := s.slab.at(h.slot)
-		if !visible(r, q.Owners) {
-			return true
-		}
-		var ok bool
-		if ok, scratch = s.layout.matches(r, terms, scratch); ok {
-			if count >= top.start && len(sets) < top.window {
-				sets = append(sets, h)
-			}
-			count++
+		rank := m.count
+		if _, ok := m.match(s, h.slot); ok && rank >= top.start && len(sets) < top.window {
+			sets = append(sets, h)
 		}
 		return true
 	})
 	switch {
 	case err != nil:
 		return 0, Page{}, err
-	case top.tooLarge(count):
+	case top.tooLarge(m.count):
 		return 0, Page{}, ErrPageTooLarge
 	}
-	return count, s.page(sets, terms, q.Fields), nil
+	return m.count, s.page(sets, terms, q.Fields), nil
 }
 
 // walkIDs calls visit with each of a business's sets, by id, ascending or descending, the store's
