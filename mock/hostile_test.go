@@ -91,7 +91,8 @@ func TestHostileInput(t *testing.T) {
 		{"hundreds of headers", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"many-headers"}`), "", manyHeaders(300), 200, 0, "success"},
 		{"a 64 KB header", mock.PathESBCreateSet, esb(`{"bk_parent_id":1,"bk_set_name":"big-header"}`), "", map[string]string{"X-Big": strings.Repeat("h", 64<<10)}, 431, 1306000, "Request headers are larger than the limit of 65536 bytes"},
 		{"a page from int64's last value, sorted by name", mock.PathESBSearchSet, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10,"sort":"bk_set_name"}`), "", nil, 200, 1199999, tooFar},
-		{"a page of modules from int64's last value", mock.PathESBSearchModule, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10}`), "", nil, 200, 1199999, tooFar},
+		{"a page of modules from int64's last value", mock.PathESBSearchModule, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10}`), "", nil, 200, 0, "success"},
+		{"a page of modules from int64's last value, sorted by name", mock.PathESBSearchModule, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10,"sort":"bk_module_name"}`), "", nil, 200, 1199999, tooFar},
 		{"a page of businesses from int64's last value", mock.PathESBSearchBusiness, read(`"condition":{},"page":{"start":9223372036854775807,"limit":10}`), "", nil, 200, 0, "success"},
 	}
 	for _, tc := range cases {

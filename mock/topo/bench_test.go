@@ -469,3 +469,27 @@ func BenchmarkDeepPageByID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDeepModulePage reads a page of 200 near the end of a business's million modules, a
+// module each of a million sets, in the order of their ids (deepModulePage's passes), beside a
+// search of the same modules that keeps a page of 10 (one pass): what the passes cost.
+func BenchmarkDeepModulePage(b *testing.B) {
+	const sets = 1_000_000
+	s := newStore(sets + 10)
+	for i := 1; i <= sets; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(i), Name: "m"}})
+	}
+	for _, q := range []topo.ModuleQuery{
+		{BizID: 1, Start: sets - 300, Limit: 200},
+		{BizID: 1, Limit: 10},
+	} {
+		b.Run(fmt.Sprint("start=", q.Start), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if n, page, err := s.SearchModules(context.Background(), q); err != nil || n != sets || len(page) != q.Limit {
+					b.Fatal(err, n, len(page))
+				}
+			}
+		})
+	}
+}

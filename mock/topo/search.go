@@ -270,7 +270,13 @@ func (s *Store) pageByID(ctx context.Context, q Query, terms []term, top *pageHe
 // inIDOrder reports whether a search asks for one business's sets in the order of their ids,
 // which its ids are kept in, and whether descending.
 func (q Query) inIDOrder() (byID, desc bool) {
-	return !q.AllBusinesses && (q.Sort == "" || q.Sort == "bk_set_id" || q.Sort == "-bk_set_id"), q.Sort == "-bk_set_id"
+	byID, desc = idOrder(q.Sort, "bk_set_id")
+	return byID && !q.AllBusinesses, desc
+}
+
+// idOrder reports whether a sort is by the id's field alone (none is), and whether descending.
+func idOrder(sort, idField string) (byID, desc bool) {
+	return sort == "" || sort == idField || sort == "-"+idField, sort == "-"+idField
 }
 
 // deepPage is a page past MaxWindow of a search with a condition, in the order of ids: every set

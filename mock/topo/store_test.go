@@ -329,22 +329,11 @@ func TestDeepPagesByID(t *testing.T) {
 	assert.Zero(t, count)
 	assert.Empty(t, page)
 
-	// Sets removed while pages are walked: every page in order, none an error.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for id := int64(1000); id < 1200; id++ {
-			assert.NoError(t, s.Delete(1, id))
-		}
-	}()
-	for range 20 {
+	whileSetsGo(t, s, func() []int64 { // every page in order, none an error
 		_, page, err := s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow, Limit: 50})
 		require.NoError(t, err)
-		got := ids(page)
-		assert.True(t, slices.IsSorted(got), "a page in order")
-		assert.NotEmpty(t, got)
-	}
-	<-done
+		return ids(page)
+	})
 
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Start: topo.MaxWindow + 100, Limit: 2, Sort: "bk_set_name"})
 	assert.ErrorIs(t, err, topo.ErrPageTooLarge)
@@ -355,6 +344,95 @@ func TestDeepPagesByID(t *testing.T) {
 	require.NoError(t, err, "every set from start on: 98, a page")
 	assert.Equal(t, 98, len(page))
 	assert.Equal(t, sets-202, count)
+}
+
+// TestDeepModulePagesByID: a page of a business's modules in the order of their ids is answered
+// past the MaxWindow-th module, as CMDB answers any start, whatever the condition, in either
+// order, with the ids spread however they are (a run, a few far past it, another business's
+// among them); the same search is the same page as the modules sorted and cut by hand.
+func TestDeepModulePagesByID(t *testing.T) {
+	const sets = topo.MaxWindow/2 + 200
+	s := newStore(sets + 200)
+	for i := 1; i <= sets; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(2 * i), Name: "a"}, {ID: int64(2*i + 1), Name: "b"}})
+	}
+	s.Put(sets+1, draft(1, 1, "far"), []topo.Module{{ID: 1 << 40, Name: "a"}, {ID: 1<<62 + 5, Name: "b"}, {ID: 1<<62 + 9, Name: "a"}})
+	for i := int64(sets + 2); i < sets+100; i++ { // another business's, their ids among business 1's
+		s.Put(i, draft(2, 2, fmt.Sprint("s", i)), []topo.Module{{ID: 3*i + 1_000_000_000, Name: "a"}, {ID: 1<<41 + i, Name: fmt.Sprint(i)}}[i%2:])
+	}
+	require.NoError(t, s.Delete(1, 7, 40_000)) // modules 14, 15, 80,000 and 80,001 gone
+	ctx := context.Background()
+	want := func(q topo.ModuleQuery) (int, []int64) {
+		ids := []int64{}
+		for i := int64(1); i <= sets+1; i++ {
+			for _, m := range s.Modules(i) {
+				if name, ok := q.Condition["bk_module_name"]; !ok || m.Name == name {
+					ids = append(ids, m.ID)
+				}
+			}
+		}
+		slices.Sort(ids)
+		if q.Sort == "-bk_module_id" {
+			slices.Reverse(ids)
+		}
+		window := cmp.Or(q.Limit, len(ids))
+		return len(ids), ids[min(q.Start, len(ids)):min(q.Start+window, len(ids))]
+	}
+	got := func(page []topo.Record) []int64 {
+		ids := []int64{}
+		for _, rec := range page {
+			ids = append(ids, rec["bk_module_id"].(int64))
+		}
+		return ids
+	}
+	for _, q := range []topo.ModuleQuery{
+		{Start: topo.MaxWindow + 100, Limit: 3},
+		{Start: topo.MaxWindow + 100, Limit: 3, Sort: "-bk_module_id"},
+		{Start: topo.MaxWindow, Limit: 200, Sort: "bk_module_id"},
+		{Start: 2*sets - 3, Limit: 10},                                                      // the last of the run and the far ones
+		{Start: 2*sets - 3, Limit: 10, Sort: "-bk_module_id"},                               // the first ones
+		{Start: topo.MaxWindow - 10, Limit: 50},                                             // across the bound
+		{Start: 2*sets - 30, MaxPage: 100},                                                  // every module from start on
+		{Start: topo.MaxWindow, Limit: 5, Condition: map[string]any{"bk_module_name": "b"}}, // fewer matches than the start
+		{Start: sets - 5, Limit: 5, Condition: map[string]any{"bk_module_name": "a"}, Sort: "-bk_module_id"},
+		{Start: topo.MaxWindow, Limit: 5, Condition: map[string]any{"bk_module_name": "none"}},
+	} {
+		q.BizID = 1
+		count, page, err := s.SearchModules(ctx, q)
+		require.NoError(t, err, "%+v", q)
+		wantCount, wantIDs := want(q)
+		assert.Equal(t, wantCount, count, "%+v", q)
+		assert.Equal(t, wantIDs, got(page), "%+v", q)
+	}
+
+	_, _, err := s.SearchModules(ctx, topo.ModuleQuery{BizID: 1, Start: topo.MaxWindow, Limit: 2, Sort: "bk_module_name"})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "a page past MaxWindow of another order is ranked, and refused")
+	_, _, err = s.SearchModules(ctx, topo.ModuleQuery{BizID: 1, Start: topo.MaxWindow, MaxPage: 50})
+	assert.ErrorIs(t, err, topo.ErrPageTooLarge, "every module from start on: more than a page")
+
+	whileSetsGo(t, s, func() []int64 { // every page in order, none an error
+		_, page, err := s.SearchModules(ctx, topo.ModuleQuery{BizID: 1, Start: topo.MaxWindow - 40, Limit: 50})
+		require.NoError(t, err)
+		return got(page)
+	})
+}
+
+// whileSetsGo reads a page of ids twenty times while business 1's sets 1,000 to 1,199 are
+// removed, and asks that each read be in order and not empty.
+func whileSetsGo(t *testing.T, s *topo.Store, read func() []int64) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for id := int64(1000); id < 1200; id++ {
+			assert.NoError(t, s.Delete(1, id))
+		}
+	}()
+	for range 20 {
+		ids := read()
+		assert.True(t, slices.IsSorted(ids), "a page in order")
+		assert.NotEmpty(t, ids)
+	}
+	<-done
 }
 
 func names(page []topo.Record) []any {
