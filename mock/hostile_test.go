@@ -52,7 +52,7 @@ func TestHostileInput(t *testing.T) {
 	read := func(members string) string {
 		return `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,` + members + `}`
 	}
-	tooFar := "cmdbmock answers at most 10000 sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit"
+	tooFar := "cmdbmock answers at most 10000 records a page (--max-page), and a page in another order than by id within the first 100000 matches: ask with page.start and page.limit"
 	cases := []struct {
 		name    string
 		path    string

@@ -181,7 +181,7 @@ func TestSearchCostIsBounded(t *testing.T) {
 	hr.Header.Set("Content-Type", "application/json")
 	r = send(t, s, hr)
 	assert.Equal(t, spec.CodeMock, r.Code)
-	assert.Contains(t, r.Message, "at most 100 sets a page (--max-page)")
+	assert.Contains(t, r.Message, "at most 100 records a page (--max-page)")
 	assert.Nil(t, r.Data)
 }
 

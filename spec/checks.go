@@ -129,10 +129,10 @@ var (
 	MsgModulesFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d modules (10 for each set --max-sets allows): delete modules or raise the limit", "")
 	// MsgNodesFull is the mock's own answer when its store holds its limit of custom-level nodes.
 	MsgNodesFull = cmdbMsg(CodeMock, "cmdbmock holds its limit of %d custom-level nodes: delete nodes first", "")
-	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more sets than
-	// --max-page, or reach past the 100,000th match (a page of one business's sets in the order of
-	// their ids reaches any depth).
-	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d sets a page (--max-page), within the first 100000 matches: ask with page.start and page.limit", "")
+	// MsgPageTooLarge is the mock's own answer to a search whose page would hold more records
+	// than --max-page, or reach past the 100,000th match in another order than by id (a page of
+	// one business's sets or modules in the order of their ids reaches any depth).
+	MsgPageTooLarge = cmdbMsg(CodeMock, "cmdbmock answers at most %d records a page (--max-page), and a page in another order than by id within the first 100000 matches: ask with page.start and page.limit", "")
 	// MsgTopoTooLarge is the mock's own answer to search_biz_inst_topo in a business of more
 	// sets than --max-page, or more modules than ten for each of them.
 	MsgTopoTooLarge = cmdbMsg(CodeMock, "cmdbmock answers the topology of a business of at most %d sets and %d modules (--max-page)", "")
