@@ -246,11 +246,14 @@ func (s *Server) adminSets(c echo.Context) error {
 	if name := c.QueryParam("bk_set_name"); name != "" {
 		q.Condition["bk_set_name"] = name
 	}
-	if q.Start < 0 || q.Limit <= 0 || q.Limit > q.MaxPage || q.Start > topo.MaxWindow-q.Limit { // no sum to wrap
-		return adminError(c, http.StatusBadRequest, fmt.Sprintf("limit is 1 to %d, and start and limit reach no further than %d", q.MaxPage, topo.MaxWindow))
+	if q.Start < 0 || q.Limit <= 0 || q.Limit > q.MaxPage {
+		return adminError(c, http.StatusBadRequest, fmt.Sprintf("limit is 1 to %d, and start 0 or more", q.MaxPage))
 	}
 	count, page, err := s.store.SearchPage(c.Request().Context(), q)
-	if err != nil {
+	switch {
+	case errors.Is(err, topo.ErrPageTooLarge):
+		return adminError(c, http.StatusBadRequest, fmt.Sprintf("start and limit reach no further than %d sets of every business: narrow by bk_biz_id, whose sets are listed from any start", topo.MaxWindow))
+	case err != nil:
 		return adminError(c, http.StatusServiceUnavailable, err.Error()) // the client went away
 	}
 	b := append(fmt.Appendf(nil, `{"count":%d,"sets":`, count), page.AppendJSON(nil)...)

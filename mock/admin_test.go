@@ -488,4 +488,12 @@ func TestAdminSetsIsPaged(t *testing.T) {
 	for _, bad := range []string{"limit=10001", "limit=-1", "start=-1", "start=x", "start=99999&limit=10", "start=9223372036854775807&limit=10"} {
 		assert.Equal(t, 400, admin(t, s, http.MethodGet, "/__mock/sets?"+bad, "", nil), bad)
 	}
+	// Past the 100,000th set, narrowed to a business: its sets are paged by id from any start,
+	// as its search_set pages are.
+	for _, deep := range []string{"bk_biz_id=2&start=99999&limit=10", "bk_biz_id=2&bk_parent_id=2&start=9223372036854775807&limit=10"} {
+		var past list
+		require.Equal(t, 200, admin(t, s, http.MethodGet, "/__mock/sets?"+deep, "", &past), deep)
+		assert.Equal(t, 1201, past.Count, deep)
+		assert.Empty(t, past.Sets, deep)
+	}
 }
