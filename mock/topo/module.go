@@ -482,8 +482,8 @@ const deepBuckets = 1024
 // of the ranges, behind the matches of those before it, and that range is the next pass's span,
 // until what lies before the page in it fits a heap of MaxWindow; a last pass keeps the page
 // from there. The ids the store gave out take two passes while it gave out fewer than about a
-// hundred million (deepBuckets times MaxWindow); ids spread over all of int64 at most nine, as
-// each pass narrows the span by deepBuckets. A page of 200 at the 999,700th of a million
+// hundred million (deepBuckets times MaxWindow); ids spread over all of int64 at most seven, as
+// each pass narrows the span by deepBuckets and a span of MaxWindow ids needs no more. A page of 200 at the 999,700th of a million
 // modules: 86-92 ms and 8.8 MB, against 51-63 ms and 8.2 MB for the first page of 10, one pass
 // (BenchmarkDeepModulePage, three runs). The passes read the sets of the first; a module made or
 // removed between two passes moves the page as it would move a database's cursor. Any other
