@@ -189,7 +189,7 @@ var numberFlags = []struct {
 	{func(f *serveFlags) *int64 { return &f.maxHeaderBytes }, "max-header-bytes", "CMDBMOCK_MAX_HEADER_BYTES", mock.DefaultMaxHeaderBytes, 1, 1 << 20, "largest request headers in bytes"},
 	{func(f *serveFlags) *int64 { return &f.maxDepth }, "max-depth", "CMDBMOCK_MAX_DEPTH", mock.DefaultMaxDepth, 1, 10_000, "deepest nesting of a JSON body"},
 	{func(f *serveFlags) *int64 { return &f.maxSets }, "max-sets", "CMDBMOCK_MAX_SETS", mock.DefaultMaxSets, 1, 50_000_000, "most sets the store holds"},
-	{func(f *serveFlags) *int64 { return &f.maxPage }, "max-page", "CMDBMOCK_MAX_PAGE", mock.DefaultMaxPage, 1, topo.MaxWindow, "most sets a search_set page holds"},
+	{func(f *serveFlags) *int64 { return &f.maxPage }, "max-page", "CMDBMOCK_MAX_PAGE", mock.DefaultMaxPage, 1, topo.MaxWindow, "most records a search_set or search_module page holds"},
 	{func(f *serveFlags) *int64 { return &f.rateLimit }, "rate-limit", "CMDBMOCK_RATE_LIMIT", 0, 0, 1_000_000, "the API gateway's calls a second for one app on one resource, then 429 (CMDB's gateway: 100); 0: no limit"},
 }
 
