@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -482,4 +483,51 @@ func TestModuleModel(t *testing.T) {
 	}
 	assert.Equal(t, []string{"bk_module_name", "bk_module_type", "operator", "bk_bak_operator", "bk_created_at", "bk_created_by", "bk_updated_at", "bk_updated_by"}, ids)
 	assert.Equal(t, "Primary Maintainer", attrs[2].Name)
+}
+
+// TestDeepModulePages: search_module answers a page of a business's modules in the order of
+// their ids from any start, past the 100,000th, on both surfaces and in either order, as CMDB
+// answers any start; a page in another order past it is the mock's own refusal.
+func TestDeepModulePages(t *testing.T) {
+	const sets = topo.MaxWindow/2 + 100
+	s := newServer(t, mock.Config{MaxSets: sets + 100})
+	two := []topo.ModuleTemplate{{Name: "a"}, {Name: "b"}}
+	for i := range sets {
+		_, err := s.Store().Create(topo.Draft{BizID: 2, ParentID: 2, Name: fmt.Sprint("s", i)}, two)
+		require.NoError(t, err)
+	}
+	page := func(surface string, p map[string]any) (count int64, ids []int64, r reply) {
+		r = callReq{call: spec.CallSearchModule, surface: surface, biz: 2, top: map[string]any{"page": p}}.send(t, s)
+		if !r.Result {
+			return 0, nil, r
+		}
+		count, _ = r.Data["count"].(json.Number).Int64()
+		for _, m := range r.Data["info"].([]any) {
+			id, _ := m.(map[string]any)["bk_module_id"].(json.Number).Int64()
+			ids = append(ids, id)
+		}
+		return count, ids, r
+	}
+	// The business's own modules come first, then those made here, one id after another.
+	count, first, r := page("esb", map[string]any{"start": 0, "limit": 10})
+	require.True(t, r.Result, "%s", r.Raw)
+	own := int(count) - 2*sets
+	require.Positive(t, own)
+	made := first[own] // the id of the first module made here
+	byRank := func(rank int) int64 { return made + int64(rank-own) }
+
+	for _, surface := range []string{"esb", "v3"} {
+		got, ids, r := page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 3})
+		require.True(t, r.Result, "%s: %s", surface, r.Raw)
+		assert.Equal(t, count, got, surface)
+		assert.Equal(t, []int64{byRank(topo.MaxWindow + 50), byRank(topo.MaxWindow + 51), byRank(topo.MaxWindow + 52)}, ids, surface)
+
+		_, ids, r = page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 2, "sort": "-bk_module_id"})
+		require.True(t, r.Result, "%s: %s", surface, r.Raw)
+		last := int(count) - 1
+		assert.Equal(t, []int64{byRank(last - topo.MaxWindow - 50), byRank(last - topo.MaxWindow - 51)}, ids, surface)
+
+		_, _, r = page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 2, "sort": "bk_module_name"})
+		assert.Equal(t, 1199999, r.Code, "%s: %s", surface, r.Raw)
+	}
 }
