@@ -3,6 +3,7 @@ package topo
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,7 +15,8 @@ import (
 )
 
 // Draft is a set to store: the server's fields and the model's attributes, each as its JSON
-// text (AppendValue) followed by a NUL, in the order given to New.
+// text (AppendValue) followed by a NUL, in the order given to New; none for a set whose
+// attributes are all null.
 type Draft struct {
 	BizID, ParentID, Default, TemplateID int64
 	Name                                 string
@@ -33,6 +35,19 @@ func (d Draft) row() row {
 	}
 	r.vals, r.name = withName(d.Attrs, d.Name)
 	return r
+}
+
+// attrsOf is a draft's attributes as a row holds them: as they are, or every one null for a draft
+// that gives none (a set seeded by hand); ErrDraftOfAnotherModel for another number of values
+// than the model has attributes, whose rows would be read past their end.
+func (l *layout) attrsOf(d Draft) ([]byte, error) {
+	if len(d.Attrs) == 0 {
+		return bytes.Repeat([]byte("null\x00"), len(l.attrs)), nil
+	}
+	if n := bytes.Count(d.Attrs, []byte{0}); n != len(l.attrs) || d.Attrs[len(d.Attrs)-1] != 0 {
+		return nil, fmt.Errorf("%w: %d values for %d attributes", ErrDraftOfAnotherModel, n, len(l.attrs))
+	}
+	return d.Attrs, nil
 }
 
 // Set is a stored set, a copy: what the store's calls hand out.

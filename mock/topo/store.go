@@ -24,6 +24,9 @@ var (
 	ErrNoSet = errors.New("no such set in the business")
 	// ErrStoreFull: the store holds its limit of sets; nothing stored is dropped to make room.
 	ErrStoreFull = errors.New("the store holds its limit of sets")
+	// ErrDraftOfAnotherModel: a draft holds another number of attribute values than the store's
+	// model has attributes (Draft).
+	ErrDraftOfAnotherModel = errors.New("the draft's attributes are not the store's model's")
 )
 
 // Record is a set as CMDB returns it. encoding/json writes its keys in alphabetical order, as
@@ -358,6 +361,10 @@ func (s *Store) Reset(seeds []Seed) {
 
 // put is Put with s.mu held.
 func (s *Store) put(sd Seed) {
+	var err error
+	if sd.Draft.Attrs, err = s.layout.attrsOf(sd.Draft); err != nil {
+		panic(err) // a seed is the program's own: a draft of another model is its mistake
+	}
 	r := sd.Draft.row()
 	r.id = sd.ID
 	modules := sd.Modules
@@ -385,6 +392,10 @@ func (s *Store) put(sd Seed) {
 // stored set. As in CMDB, the id is taken before the name is checked, so a duplicate uses one
 // up.
 func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
+	var err error
+	if d.Attrs, err = s.layout.attrsOf(d); err != nil {
+		return Set{}, err
+	}
 	r := d.row()
 	key := keyOf(&r)
 	s.mu.Lock()
@@ -507,6 +518,10 @@ func (s *Store) removeSet(slot uint32) {
 // A set that is not there is ErrNoSet; a built-in one ErrBuiltIn; a name another set under the
 // same parent has, ErrDuplicateName.
 func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
+	var err error
+	if d.Attrs, err = s.layout.attrsOf(d); err != nil {
+		return Set{}, err
+	}
 	r := d.row()
 	s.mu.Lock()
 	defer s.mu.Unlock()
