@@ -45,6 +45,7 @@ var callRoutes = map[spec.Call]struct {
 	spec.CallCreateModule:         {mock.PathESBCreateModule, http.MethodPost, "/api/v3/module/%v/%v", func(r callReq) []any { return []any{r.biz, r.set} }},
 	spec.CallUpdateModule:         {mock.PathESBUpdateModule, http.MethodPut, "/api/v3/module/%v/%v/%v", func(r callReq) []any { return []any{r.biz, r.set, r.module} }},
 	spec.CallDeleteModule:         {mock.PathESBDeleteModule, http.MethodDelete, "/api/v3/module/%v/%v/%v", func(r callReq) []any { return []any{r.biz, r.set, r.module} }},
+	spec.CallSearchSet:            {mock.PathESBSearchSet, http.MethodPost, "/api/v3/set/search/0/%v", func(r callReq) []any { return []any{r.biz} }},
 	spec.CallSearchModule:         {mock.PathESBSearchModule, http.MethodPost, "/api/v3/module/search/0/%v/%v", func(r callReq) []any { return []any{r.biz, cmp.Or(r.set, any(0))} }},
 	spec.CallFindModuleBatch:      {mock.PathESBFindModuleBatch, http.MethodPost, "/api/v3/findmany/module/bk_biz_id/%v", func(r callReq) []any { return []any{r.biz} }},
 	spec.CallGetBizInternalModule: {mock.PathESBGetBizInternalModule, http.MethodGet, "/api/v3/topo/internal/0/%v", func(r callReq) []any { return []any{r.biz} }},
@@ -485,49 +486,57 @@ func TestModuleModel(t *testing.T) {
 	assert.Equal(t, "Primary Maintainer", attrs[2].Name)
 }
 
-// TestDeepModulePages: search_module answers a page of a business's modules in the order of
-// their ids from any start, past the 100,000th, on both surfaces and in either order, as CMDB
-// answers any start; a page in another order past it is the mock's own refusal.
-func TestDeepModulePages(t *testing.T) {
-	const sets = topo.MaxWindow/2 + 100
+// TestDeepPages: search_set and search_module answer a page of a business's sets or modules in
+// the order of their ids from any start, past the 100,000th, on both surfaces and in either
+// order, as CMDB answers any start; a page in another order past it is the mock's own refusal.
+func TestDeepPages(t *testing.T) {
+	const sets = topo.MaxWindow + 100
 	s := newServer(t, mock.Config{MaxSets: sets + 100})
-	two := []topo.ModuleTemplate{{Name: "a"}, {Name: "b"}}
+	one := []topo.ModuleTemplate{{Name: "a"}}
 	for i := range sets {
-		_, err := s.Store().Create(topo.Draft{BizID: 2, ParentID: 2, Name: fmt.Sprint("s", i)}, two)
+		_, err := s.Store().Create(topo.Draft{BizID: 2, ParentID: 2, Name: fmt.Sprint("s", i)}, one)
 		require.NoError(t, err)
 	}
-	page := func(surface string, p map[string]any) (count int64, ids []int64, r reply) {
-		r = callReq{call: spec.CallSearchModule, surface: surface, biz: 2, top: map[string]any{"page": p}}.send(t, s)
-		if !r.Result {
-			return 0, nil, r
+	for _, c := range []struct {
+		call        spec.Call
+		id, another string
+	}{
+		{spec.CallSearchSet, "bk_set_id", "bk_set_name"},
+		{spec.CallSearchModule, "bk_module_id", "bk_module_name"},
+	} {
+		page := func(surface string, p map[string]any) (count int64, ids []int64, r reply) {
+			r = callReq{call: c.call, surface: surface, biz: 2, top: map[string]any{"page": p}}.send(t, s)
+			if !r.Result {
+				return 0, nil, r
+			}
+			count, _ = r.Data["count"].(json.Number).Int64()
+			for _, rec := range r.Data["info"].([]any) {
+				id, _ := rec.(map[string]any)[c.id].(json.Number).Int64()
+				ids = append(ids, id)
+			}
+			return count, ids, r
 		}
-		count, _ = r.Data["count"].(json.Number).Int64()
-		for _, m := range r.Data["info"].([]any) {
-			id, _ := m.(map[string]any)["bk_module_id"].(json.Number).Int64()
-			ids = append(ids, id)
-		}
-		return count, ids, r
-	}
-	// The business's own modules come first, then those made here, one id after another.
-	count, first, r := page("esb", map[string]any{"start": 0, "limit": 10})
-	require.True(t, r.Result, "%s", r.Raw)
-	own := int(count) - 2*sets
-	require.Positive(t, own)
-	made := first[own] // the id of the first module made here
-	byRank := func(rank int) int64 { return made + int64(rank-own) }
-
-	for _, surface := range []string{"esb", "v3"} {
-		got, ids, r := page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 3})
-		require.True(t, r.Result, "%s: %s", surface, r.Raw)
-		assert.Equal(t, count, got, surface)
-		assert.Equal(t, []int64{byRank(topo.MaxWindow + 50), byRank(topo.MaxWindow + 51), byRank(topo.MaxWindow + 52)}, ids, surface)
-
-		_, ids, r = page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 2, "sort": "-bk_module_id"})
-		require.True(t, r.Result, "%s: %s", surface, r.Raw)
+		// The business's own come first, then those made here, one id after another.
+		count, first, r := page("esb", map[string]any{"start": 0, "limit": 10})
+		require.True(t, r.Result, "%s: %s", c.call, r.Raw)
+		own := int(count) - sets
+		require.Positive(t, own, c.call)
+		made := first[own] // the id of the first made here
+		byRank := func(rank int) int64 { return made + int64(rank-own) }
 		last := int(count) - 1
-		assert.Equal(t, []int64{byRank(last - topo.MaxWindow - 50), byRank(last - topo.MaxWindow - 51)}, ids, surface)
 
-		_, _, r = page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 2, "sort": "bk_module_name"})
-		assert.Equal(t, 1199999, r.Code, "%s: %s", surface, r.Raw)
+		for _, surface := range []string{"esb", "v3"} {
+			got, ids, r := page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 3})
+			require.True(t, r.Result, "%s %s: %s", c.call, surface, r.Raw)
+			assert.Equal(t, count, got, "%s %s", c.call, surface)
+			assert.Equal(t, []int64{byRank(topo.MaxWindow + 50), byRank(topo.MaxWindow + 51), byRank(topo.MaxWindow + 52)}, ids, "%s %s", c.call, surface)
+
+			_, ids, r = page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 2, "sort": "-" + c.id})
+			require.True(t, r.Result, "%s %s: %s", c.call, surface, r.Raw)
+			assert.Equal(t, []int64{byRank(last - topo.MaxWindow - 50), byRank(last - topo.MaxWindow - 51)}, ids, "%s %s", c.call, surface)
+
+			_, _, r = page(surface, map[string]any{"start": topo.MaxWindow + 50, "limit": 2, "sort": c.another})
+			assert.Equal(t, 1199999, r.Code, "%s %s: %s", c.call, surface, r.Raw)
+		}
 	}
 }
