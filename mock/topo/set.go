@@ -27,27 +27,23 @@ type Draft struct {
 	Extra                                Record // fields of a canned record that the above do not hold
 }
 
-func (d Draft) row() row {
+// row is what the store keeps of a draft. Its attributes are as given, or every one null for a
+// draft that gives none (a set seeded by hand); a draft of another number of values than the
+// model has attributes is ErrDraftOfAnotherModel, as its row would be read past its end.
+func (l *layout) row(d Draft) (row, error) {
+	attrs := d.Attrs
+	if len(attrs) == 0 {
+		attrs = bytes.Repeat([]byte("null\x00"), len(l.attrs))
+	} else if n := bytes.Count(attrs, []byte{0}); n != len(l.attrs) || attrs[len(attrs)-1] != 0 {
+		return row{}, fmt.Errorf("%w: %d values for %d attributes", ErrDraftOfAnotherModel, n, len(l.attrs))
+	}
 	r := row{biz: d.BizID, parent: d.ParentID, def: d.Default, template: d.TemplateID,
 		created: d.Created, createdBy: d.CreatedBy, extra: d.Extra}
 	if d.Updated != d.Created {
 		r.updated = d.Updated
 	}
-	r.vals, r.name = withName(d.Attrs, d.Name)
-	return r
-}
-
-// attrsOf is a draft's attributes as a row holds them: as they are, or every one null for a draft
-// that gives none (a set seeded by hand); ErrDraftOfAnotherModel for another number of values
-// than the model has attributes, whose rows would be read past their end.
-func (l *layout) attrsOf(d Draft) ([]byte, error) {
-	if len(d.Attrs) == 0 {
-		return bytes.Repeat([]byte("null\x00"), len(l.attrs)), nil
-	}
-	if n := bytes.Count(d.Attrs, []byte{0}); n != len(l.attrs) || d.Attrs[len(d.Attrs)-1] != 0 {
-		return nil, fmt.Errorf("%w: %d values for %d attributes", ErrDraftOfAnotherModel, n, len(l.attrs))
-	}
-	return d.Attrs, nil
+	r.vals, r.name = withName(attrs, d.Name)
+	return r, nil
 }
 
 // Set is a stored set, a copy: what the store's calls hand out.

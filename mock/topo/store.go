@@ -361,11 +361,10 @@ func (s *Store) Reset(seeds []Seed) {
 
 // put is Put with s.mu held.
 func (s *Store) put(sd Seed) {
-	var err error
-	if sd.Draft.Attrs, err = s.layout.attrsOf(sd.Draft); err != nil {
+	r, err := s.layout.row(sd.Draft)
+	if err != nil {
 		panic(err) // a seed is the program's own: a draft of another model is its mistake
 	}
-	r := sd.Draft.row()
 	r.id = sd.ID
 	modules := sd.Modules
 	if old, ok := s.sets.get(r.id); ok { // a set of that id is replaced
@@ -392,11 +391,10 @@ func (s *Store) put(sd Seed) {
 // stored set. As in CMDB, the id is taken before the name is checked, so a duplicate uses one
 // up.
 func (s *Store) Create(d Draft, templates []ModuleTemplate) (Set, error) {
-	var err error
-	if d.Attrs, err = s.layout.attrsOf(d); err != nil {
+	r, err := s.layout.row(d)
+	if err != nil {
 		return Set{}, err
 	}
-	r := d.row()
 	key := keyOf(&r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -518,11 +516,10 @@ func (s *Store) removeSet(slot uint32) {
 // A set that is not there is ErrNoSet; a built-in one ErrBuiltIn; a name another set under the
 // same parent has, ErrDuplicateName.
 func (s *Store) Update(bizID, setID int64, d Draft) (Set, error) {
-	var err error
-	if d.Attrs, err = s.layout.attrsOf(d); err != nil {
+	r, err := s.layout.row(d)
+	if err != nil {
 		return Set{}, err
 	}
-	r := d.row()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slot, ok := s.sets.get(setID)
