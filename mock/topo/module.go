@@ -471,20 +471,15 @@ func (s *Store) eachModule(ctx context.Context, q ModuleQuery, sets []int64, ter
 	return nil
 }
 
-// deepBuckets is how many ranges of ids a pass of deepModulePage counts the matches of.
+// deepBuckets is how many ranges of ids a pass of seekPage counts the matches of.
 const deepBuckets = 1024
 
 // deepModulePage is a page past MaxWindow of a search of modules in the order of their ids, so
 // that a client walking a business's modules page by page reaches its last, as CMDB answers any
-// start. A business's modules are read set by set, not in the order of their ids, so the page is
-// found by counting: each pass counts the matches in each of deepBuckets equal ranges of a span
-// of ids, the first the span of the ids the store gave out; the page's first match lies in one
-// of the ranges, behind the matches of those before it, and that range is the next pass's span,
-// until what lies before the page in it fits a heap of MaxWindow; a last pass keeps the page
-// from there. The ids the store gave out take two passes while it gave out fewer than about a
-// hundred million (deepBuckets times MaxWindow); ids spread over all of int64 at most seven, as
-// each pass narrows the span by deepBuckets and a span of MaxWindow ids needs no more. A page of 200 at the 999,700th of a million
-// modules: 86-92 ms and 8.8 MB, against 51-63 ms and 8.2 MB for the first page of 10, one pass
+// start. A business's modules are read set by set, not in the order of their ids, so where the
+// page starts is found by counting (seekPage), from the span of the ids the store gave out; a
+// last pass keeps the page from there. A page of 200 at the 999,700th of a million modules:
+// 86-92 ms and 8.8 MB, against 51-63 ms and 8.2 MB for the first page of 10, one pass
 // (BenchmarkDeepModulePage, three runs). The passes read the sets of the first; a module made or
 // removed between two passes moves the page as it would move a database's cursor. Any other
 // order ranks its matches, and a page past MaxWindow of it is refused.
@@ -495,57 +490,25 @@ func (s *Store) deepModulePage(ctx context.Context, q ModuleQuery, terms []term,
 	}
 	sets := s.moduleSets(q)
 	s.mu.RLock()
-	lo, hi := int64(1), s.nextModuleID-1
+	given := idSpan{lo: 1, hi: s.nextModuleID - 1, skip: top.start, desc: desc}
 	s.mu.RUnlock()
-	skip, count := top.start, -1 // the page starts at rank skip of the matches in [lo, hi]
-	for count < 0 || skip > MaxWindow-top.window {
-		width := (uint64(hi)-uint64(lo))/deepBuckets + 1 // the ranges cover the span: no sum wraps
-		var in [deepBuckets]int
-		n, low, high := 0, int64(math.MaxInt64), int64(math.MinInt64)
-		err := s.eachModule(ctx, q, sets, terms, func(m *Module) {
-			n, low, high = n+1, min(low, m.ID), max(high, m.ID)
-			if m.ID >= lo && m.ID <= hi {
-				in[(uint64(m.ID)-uint64(lo))/width]++
-			}
-		})
-		if err != nil {
-			return 0, nil, err
-		}
-		if count < 0 {
-			switch count = n; {
-			case top.tooLarge(count):
-				return 0, nil, ErrPageTooLarge
-			case count <= skip:
-				return count, []Record{}, nil
-			case low < lo || high > hi: // a fixture's id outside: the ranges of the ids' own span
-				lo, hi = low, high
-				continue
-			}
-		}
-		found := false
-		for k := range uint64(deepBuckets) {
-			b := k
-			if desc {
-				b = deepBuckets - 1 - k
-			}
-			if skip < in[b] {
-				from, to := b*width, min(b*width+width-1, uint64(hi)-uint64(lo))
-				lo, hi, found = int64(uint64(lo)+from), int64(uint64(lo)+to), true
-				break
-			}
-			skip -= in[b]
-		}
-		if !found { // removed since they were counted: the page lies past the last match
-			return count, []Record{}, nil
-		}
+	matches := func(visit func(id int64)) error {
+		return s.eachModule(ctx, q, sets, terms, func(m *Module) { visit(m.ID) })
 	}
-	page, err := newPage(skip, top.window, top.maxPage, q.Sort, "bk_module_id")
+	count, at, found, err := seekPage(matches, given, MaxWindow-top.window, top.tooLarge)
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case !found:
+		return count, []Record{}, nil
+	}
+	page, err := newPage(at.skip, top.window, top.maxPage, q.Sort, "bk_module_id")
 	if err != nil {
 		return 0, nil, err
 	}
 	var scratch []byte
 	err = s.eachModule(ctx, q, sets, terms, func(m *Module) {
-		if desc && m.ID <= hi || !desc && m.ID >= lo {
+		if desc && m.ID <= at.hi || !desc && m.ID >= at.lo {
 			scratch = offerValues(page, m.ID, m, scratch, s.layout)
 		}
 	})
@@ -553,6 +516,80 @@ func (s *Store) deepModulePage(ctx context.Context, q ModuleQuery, terms []term,
 		return 0, nil, err
 	}
 	return pageOf(page, count, q.Fields, s.layout)
+}
+
+// idSpan is a span of ids, lo to hi, and the rank of a page's first match among the matches in
+// it: skip matches come before it from lo on, or from hi down when desc.
+type idSpan struct {
+	lo, hi int64
+	skip   int
+	desc   bool
+}
+
+// seekPage finds where a page of matches in the order of their ids starts, when the matches
+// come in another order: each call of matches is a pass that calls visit with the id of every
+// match. Each pass counts the matches in each of deepBuckets equal ranges of the span; the page's
+// first match lies in one of them, behind the matches of those before it, and that range is the
+// next pass's span, until at most room matches of it come before the page. It returns how many
+// matches the first pass saw and the span, whose matches from its start on (from lo up, or
+// from hi down) hold the page at rank skip; false when the page lies past the last match. A
+// count that tooLarge refuses is ErrPageTooLarge. A first span that does not hold every match
+// (a fixture's id outside the ids the store gave out) is widened to theirs by a second pass.
+//
+// Ids the store gave out take one pass while it gave out fewer than about a hundred million
+// (deepBuckets times MaxWindow); ids spread over all of int64, with room for a page, at most
+// six, one to widen the first span and five to narrow it, as each pass narrows the span by
+// deepBuckets (TestSeekPagePasses); whatever the room, at most eight, seven to narrow 2^63 ids
+// down to single ones (FuzzSeekPage, which also holds the page to the one the sorted ids give).
+func seekPage(matches func(visit func(id int64)) error, sp idSpan, room int, tooLarge func(count int) bool) (int, idSpan, bool, error) {
+	count := -1
+	for count < 0 || sp.skip > room {
+		width := (uint64(sp.hi)-uint64(sp.lo))/deepBuckets + 1 // the ranges cover the span: no sum wraps
+		var in [deepBuckets]int
+		n, low, high := 0, int64(math.MaxInt64), int64(math.MinInt64)
+		err := matches(func(id int64) {
+			n, low, high = n+1, min(low, id), max(high, id)
+			if id >= sp.lo && id <= sp.hi {
+				in[(uint64(id)-uint64(sp.lo))/width]++
+			}
+		})
+		if err != nil {
+			return 0, sp, false, err
+		}
+		if count < 0 {
+			switch count = n; {
+			case tooLarge(count):
+				return 0, sp, false, ErrPageTooLarge
+			case count <= sp.skip:
+				return count, sp, false, nil
+			case low < sp.lo || high > sp.hi:
+				sp.lo, sp.hi = low, high
+				continue
+			}
+		}
+		if !sp.narrow(&in, width) { // removed since they were counted: the page lies past the last match
+			return count, sp, false, nil
+		}
+	}
+	return count, sp, true, nil
+}
+
+// narrow makes the span the range of the given width in which the page's first match lies, by
+// the matches counted in each range; false when the counts end before it.
+func (sp *idSpan) narrow(in *[deepBuckets]int, width uint64) bool {
+	for k := range uint64(deepBuckets) {
+		b := k
+		if sp.desc {
+			b = deepBuckets - 1 - k
+		}
+		if sp.skip < in[b] {
+			from, to := b*width, min(b*width+width-1, uint64(sp.hi)-uint64(sp.lo))
+			sp.lo, sp.hi = int64(uint64(sp.lo)+from), int64(uint64(sp.lo)+to)
+			return true
+		}
+		sp.skip -= in[b]
+	}
+	return false
 }
 
 // appendField appends a field of the module's record as JSON text, without making the record; l
