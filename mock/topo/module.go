@@ -534,7 +534,9 @@ type idSpan struct {
 // matches the first pass saw and the span, whose matches from its start on (from lo up, or
 // from hi down) hold the page at rank skip; false when the page lies past the last match. A
 // count that tooLarge refuses is ErrPageTooLarge. A first span that does not hold every match
-// (a fixture's id outside the ids the store gave out) is widened to theirs by a second pass.
+// (a fixture's id outside the ids the store gave out) is widened to theirs by a second pass. A
+// negative room, a page larger than a heap may keep (MaxWindow), is ErrPageTooLarge at once: no
+// pass would leave less than none before the page.
 //
 // Ids the store gave out take one pass while it gave out fewer than about a hundred million
 // (deepBuckets times MaxWindow); ids spread over all of int64, with room for a page, at most
@@ -542,6 +544,9 @@ type idSpan struct {
 // deepBuckets (TestSeekPagePasses); whatever the room, at most eight, seven to narrow 2^63 ids
 // down to single ones (FuzzSeekPage, which also holds the page to the one the sorted ids give).
 func seekPage(matches func(visit func(id int64)) error, sp idSpan, room int, tooLarge func(count int) bool) (int, idSpan, bool, error) {
+	if room < 0 {
+		return 0, sp, false, ErrPageTooLarge
+	}
 	count := -1
 	for count < 0 || sp.skip > room {
 		width := (uint64(sp.hi)-uint64(sp.lo))/deepBuckets + 1 // the ranges cover the span: no sum wraps

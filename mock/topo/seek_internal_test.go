@@ -14,16 +14,18 @@ import (
 // FuzzSeekPage holds seekPage to the page that sorting the ids gives: for any ids, in any order,
 // any start and any room (small rooms make it narrow the span down to single ids), the matches
 // from the span's start on hold the start-th id of the sorted ids at rank skip, with no more
-// than room before it; a start past the last id finds nothing; and it takes at most eight
-// passes. The ids are a run with gaps, spread over all of int64, in clusters far apart, or a run
+// than room before it; a start past the last id finds nothing; it takes at most eight passes;
+// and a negative room (a page larger than a heap keeps) is refused before any. The ids are a run with gaps, spread over all of int64, in clusters far apart, or a run
 // with a few far past the span first given (as a fixture's ids may lie), in either order.
 func FuzzSeekPage(f *testing.F) {
-	f.Add(uint64(1), uint16(500), uint8(0), uint32(250), uint32(10), false)
-	f.Add(uint64(2), uint16(2000), uint8(1), uint32(1999), uint32(0), true)
-	f.Add(uint64(3), uint16(1500), uint8(2), uint32(700), uint32(3), false)
-	f.Add(uint64(4), uint16(300), uint8(3), uint32(299), uint32(0), false)
-	f.Add(uint64(5), uint16(300), uint8(3), uint32(2), uint32(1), true)
-	f.Add(uint64(6), uint16(0), uint8(0), uint32(0), uint32(0), false)
+	// room is one more than the room given: 0 stands for a page larger than the heap.
+	f.Add(uint64(1), uint16(500), uint8(0), uint32(250), uint32(11), false)
+	f.Add(uint64(2), uint16(2000), uint8(1), uint32(1999), uint32(1), true)
+	f.Add(uint64(3), uint16(1500), uint8(2), uint32(700), uint32(4), false)
+	f.Add(uint64(4), uint16(300), uint8(3), uint32(299), uint32(1), false)
+	f.Add(uint64(5), uint16(300), uint8(3), uint32(2), uint32(2), true)
+	f.Add(uint64(6), uint16(0), uint8(0), uint32(0), uint32(1), false)
+	f.Add(uint64(7), uint16(100), uint8(0), uint32(0), uint32(0), false)
 	f.Fuzz(func(t *testing.T, seed uint64, n uint16, shape uint8, start, room uint32, desc bool) {
 		rng := rand.New(rand.NewPCG(seed, uint64(shape)))
 		size := int(n % 3000)
@@ -55,7 +57,7 @@ func FuzzSeekPage(f *testing.F) {
 			given = slices.Max(append([]int64{1}, ids...))
 		}
 		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-		skip, space := int(start%uint32(size+10)), int(room%5000)
+		skip, space := int(start%uint32(size+10)), int(room%5000)-1 // -1: a page larger than the heap
 
 		passes := 0
 		matches := func(visit func(int64)) error {
@@ -66,6 +68,11 @@ func FuzzSeekPage(f *testing.F) {
 			return nil
 		}
 		count, at, found, err := seekPage(matches, idSpan{lo: 1, hi: given, skip: skip, desc: desc}, space, func(int) bool { return false })
+		if space < 0 {
+			assert.ErrorIs(t, err, ErrPageTooLarge)
+			assert.Zero(t, passes, "refused before any pass")
+			return
+		}
 		require.NoError(t, err)
 		assert.Equal(t, len(ids), count)
 		assert.LessOrEqual(t, passes, 8, "passes")

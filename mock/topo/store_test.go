@@ -449,6 +449,31 @@ func TestDeepModulePagesByID(t *testing.T) {
 	})
 }
 
+// TestModulePageLargerThanMaxWindow: a page of modules of more records than MaxWindow (a
+// MaxPage above it, as the Go API allows) is refused at once, in any order, as a ranked page
+// past MaxWindow is: no heap keeps more. It was sought pass after pass, without end, until its
+// context ended.
+func TestModulePageLargerThanMaxWindow(t *testing.T) {
+	s := newStore(100)
+	for i := 1; i <= 20; i++ {
+		s.Put(int64(i), draft(1, 1, fmt.Sprint("s", i)), []topo.Module{{ID: int64(i), Name: "m"}})
+	}
+	search := func(q topo.ModuleQuery) (int, []topo.Record, error) { // each its own ten seconds
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.BizID = 1
+		return s.SearchModules(ctx, q)
+	}
+	for _, sort := range []string{"", "-bk_module_id", "bk_module_name"} {
+		_, _, err := search(topo.ModuleQuery{Limit: topo.MaxWindow + 5, MaxPage: topo.MaxWindow + 10, Sort: sort})
+		assert.ErrorIs(t, err, topo.ErrPageTooLarge, "sort %q", sort)
+	}
+	count, page, err := search(topo.ModuleQuery{Start: 1, Limit: topo.MaxWindow, MaxPage: topo.MaxWindow})
+	require.NoError(t, err, "a page of MaxWindow from start 1: no room before it, sought down to single ids")
+	assert.Equal(t, 20, count)
+	assert.Len(t, page, 19)
+}
+
 // whileSetsGo reads a page of ids twenty times while business 1's sets 1,000 to 1,199 are
 // removed, and asks that each read be in order and not empty.
 func whileSetsGo(t *testing.T, s *topo.Store, read func() []int64) {
