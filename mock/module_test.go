@@ -540,3 +540,20 @@ func TestDeepPages(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPageBound: MaxPage reaches no further than topo.MaxWindow, as --max-page does: a
+// larger one is refused at start, where search_set answered such pages and search_module refused
+// them (and, before 0aafff7, sought them without end). At the bound, a page of as many modules
+// from any start is answered.
+func TestMaxPageBound(t *testing.T) {
+	_, err := mock.New(loadSpec(), defaultFixtures(t), mock.Config{MaxPage: topo.MaxWindow + 1})
+	assert.ErrorContains(t, err, fmt.Sprintf("--max-page %d is not from 1 to %d", topo.MaxWindow+1, topo.MaxWindow))
+
+	s := newServer(t, mock.Config{MaxPage: topo.MaxWindow})
+	for _, start := range []int{0, 1} {
+		r := callReq{call: spec.CallSearchModule, surface: "esb", biz: 2,
+			top: map[string]any{"page": map[string]any{"start": start, "limit": topo.MaxWindow}}}.send(t, s)
+		require.True(t, r.Result, "start %d: %s", start, r.Raw)
+		assert.Len(t, r.Data["info"], 3-start, "the idle set's three modules, from start %d", start)
+	}
+}

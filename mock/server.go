@@ -58,7 +58,7 @@ type Config struct {
 	MaxHeaderBytes int
 	MaxDepth       int // nesting of a JSON body; 0: DefaultMaxDepth
 	MaxSets        int // sets the store holds at most; 0: DefaultMaxSets
-	MaxPage        int // sets a search_set page holds at most; 0: DefaultMaxPage
+	MaxPage        int // records a search_set or search_module page holds at most, up to topo.MaxWindow; 0: DefaultMaxPage
 	// Apps maps app codes to secrets. Empty: any non-empty code and secret pass (local
 	// development); otherwise ESB's real checks of unknown codes and wrong secrets apply.
 	Apps    map[string]string
@@ -133,6 +133,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	}
 	if cfg.Fill != FillDefaults && cfg.Fill != FillFake {
 		return nil, fmt.Errorf("mock: unknown fill mode %q", cfg.Fill)
+	}
+	if cfg.MaxPage > topo.MaxWindow { // no page of more records is ranked
+		return nil, fmt.Errorf("mock: --max-page %d is not from 1 to %d", cfg.MaxPage, topo.MaxWindow)
 	}
 	if total := cfg.Populate * len(fx.Businesses); cfg.Populate < 0 || total > cfg.MaxSets {
 		return nil, fmt.Errorf("mock: --populate %d in each of %d businesses is not from 0 to --max-sets %d", cfg.Populate, len(fx.Businesses), cfg.MaxSets)
