@@ -35,7 +35,7 @@ func (s *Server) createModule(c *call) answer {
 	case errors.Is(err, topo.ErrDuplicateModule):
 		return s.refuse(c, spec.StepModuleDuplicate, duplicateModule(c.bizID, c.setID, name))
 	case errors.Is(err, topo.ErrModulesFull):
-		return c.failure(spec.MsgModulesFull, s.cfg.MaxSets*topo.ModulesPerSet)
+		return c.failure(spec.MsgModulesFull, s.store.ModuleLimit())
 	case errors.Is(err, topo.ErrNoSet):
 		return c.failure(spec.MsgNotFound) // deleted since it was found
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // assertEnvelope checks what every answer must be: no 5xx, JSON, and result true exactly when
@@ -135,6 +136,23 @@ func TestMaxSets(t *testing.T) {
 	ids := createdIDs(s)
 	require.Equal(t, 200, admin(t, s, http.MethodPost, "/__mock/reset", "", nil))
 	assert.True(t, req{surface: "esb", biz: 1, data: set("bk_set_name", "after-reset")}.send(t, s).Result, "room again: %v", ids)
+}
+
+// TestMaxModules: the store holds 10 modules for each set --max-sets allows, and says so with
+// that number when a create_module finds it full.
+func TestMaxModules(t *testing.T) {
+	s := newServer(t, mock.Config{MaxSets: 4})
+	setID := createNamed(t, s, "one")[0]
+	var r reply
+	for i := 0; i < 50; i++ {
+		r = callReq{call: spec.CallCreateModule, surface: "esb", biz: 1, set: setID,
+			data: map[string]any{"bk_parent_id": setID, "bk_module_name": fmt.Sprint("m", i)}}.send(t, s)
+		if !r.Result {
+			break
+		}
+	}
+	assert.Equal(t, 1199999, r.Code, r.Raw)
+	assert.Equal(t, "cmdbmock holds its limit of 40 modules (10 for each set --max-sets allows): delete modules or raise the limit", r.Message)
 }
 
 func createdIDs(s *mock.Server) []any {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,11 +207,18 @@ func New(attrs []string, loc *time.Location, limit int) *Store {
 	if !slices.IsSorted(attrs) {
 		panic("topo: New needs the attributes in alphabetical order")
 	}
-	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: limit * ModulesPerSet, businesses: map[int64]Business{}}
+	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: math.MaxInt, businesses: map[int64]Business{}}
+	if limit <= math.MaxInt/ModulesPerSet { // else as many as an int counts: the product would wrap
+		s.moduleLimit = limit * ModulesPerSet
+	}
 	s.setNodes(map[int64]Node{})
 	s.Clear()
 	return s
 }
+
+// ModuleLimit is how many modules the store holds at most: ModulesPerSet for each set it may
+// hold.
+func (s *Store) ModuleLimit() int { return s.moduleLimit }
 
 // Clear empties the store of sets, modules and the nodes calls made, and starts its counters
 // again; the topology of the fixtures above the sets stays.

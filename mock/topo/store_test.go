@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -31,6 +32,26 @@ func draft(biz, parent int64, name string) topo.Draft {
 
 func newStore(limit int) *topo.Store {
 	return topo.New([]string{"bk_capacity", "bk_set_desc"}, time.FixedZone("UTC+8", 8*3600), limit)
+}
+
+// TestModuleLimit: a store holds ModulesPerSet modules for each set it may hold; one of as many
+// sets as an int counts (a Go caller's "no limit") takes modules too, where the product wrapped
+// below zero and refused every module as past the limit.
+func TestModuleLimit(t *testing.T) {
+	for _, limit := range []int{1, math.MaxInt / topo.ModulesPerSet, math.MaxInt/topo.ModulesPerSet + 1, math.MaxInt} {
+		s := newStore(limit)
+		s.Put(1, draft(1, 1, "s"), nil)
+		_, err := s.CreateModule(topo.Module{BizID: 1, SetID: 1, Name: "m"})
+		require.NoError(t, err, "limit %d", limit)
+	}
+	s := newStore(1)
+	s.Put(1, draft(1, 1, "s"), nil)
+	for i := range topo.ModulesPerSet {
+		_, err := s.CreateModule(topo.Module{BizID: 1, SetID: 1, Name: fmt.Sprint("m", i)})
+		require.NoError(t, err)
+	}
+	_, err := s.CreateModule(topo.Module{BizID: 1, SetID: 1, Name: "one more"})
+	assert.ErrorIs(t, err, topo.ErrModulesFull)
 }
 
 // TestDraftOfAnotherModel: a draft whose attributes are not the store's model's, as a test
