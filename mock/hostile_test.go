@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -136,6 +137,19 @@ func TestMaxSets(t *testing.T) {
 	ids := createdIDs(s)
 	require.Equal(t, 200, admin(t, s, http.MethodPost, "/__mock/reset", "", nil))
 	assert.True(t, req{surface: "esb", biz: 1, data: set("bk_set_name", "after-reset")}.send(t, s).Result, "room again: %v", ids)
+}
+
+// TestPopulateBound: a populate that the store cannot hold is refused at start, however large:
+// one whose sets in every business outnumber an int wrapped the product below zero, passed the
+// check, and panicked making room for them.
+func TestPopulateBound(t *testing.T) {
+	fx := defaultFixtures(t)
+	for _, n := range []int{-1, mock.DefaultMaxSets/len(fx.Businesses) + 1, math.MaxInt/len(fx.Businesses) + 1, math.MaxInt} {
+		_, err := mock.New(loadSpec(), fx, mock.Config{Populate: n})
+		assert.ErrorContains(t, err, fmt.Sprintf("--populate %d in each of %d businesses is not from 0 to --max-sets %d", n, len(fx.Businesses), mock.DefaultMaxSets))
+	}
+	_, err := mock.New(loadSpec(), fx, mock.Config{Populate: 10, MaxSets: 10 * len(fx.Businesses)})
+	assert.NoError(t, err, "as many as the store holds")
 }
 
 // TestMaxModules: the store holds 10 modules for each set --max-sets allows, and says so with

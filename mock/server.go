@@ -137,7 +137,9 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	if cfg.MaxPage > topo.MaxWindow { // no page of more records is ranked
 		return nil, fmt.Errorf("mock: --max-page %d is not from 1 to %d", cfg.MaxPage, topo.MaxWindow)
 	}
-	if total := cfg.Populate * len(fx.Businesses); cfg.Populate < 0 || total > cfg.MaxSets {
+	// Populate > MaxSets / businesses, not Populate * businesses > MaxSets: the product of a
+	// large populate wraps below zero.
+	if cfg.Populate < 0 || len(fx.Businesses) > 0 && cfg.Populate > cfg.MaxSets/len(fx.Businesses) {
 		return nil, fmt.Errorf("mock: --populate %d in each of %d businesses is not from 0 to --max-sets %d", cfg.Populate, len(fx.Businesses), cfg.MaxSets)
 	}
 	s := &Server{
