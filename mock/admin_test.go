@@ -303,7 +303,11 @@ func TestFaults(t *testing.T) {
 		assert.Empty(t, s.Faults().List())
 		for _, bad := range []string{`{}`, `{"code":1,"nope":1}`, `{"code":1,"probability":2}`, `{"match":{"bk_set_name":"("},"code":1}`,
 			`{"match":{"surface":"soap"},"code":1}`, `{"http_status":42}`, `{"delay_ms":5,"delay_max_ms":1}`, `not json`,
-			`{"code":1306201}}`, `{"code":1306201} {"code":1}`} {
+			`{"code":1306201}}`, `{"code":1306201} {"code":1}`,
+			// A delay past an hour: delay_max_ms at int's end made the rule's first firing panic
+			// (its random window wrapped below zero), delay_ms there wrapped the wait itself.
+			`{"delay_ms":0,"delay_max_ms":9223372036854775807}`, `{"delay_ms":9223372036854775807}`,
+			`{"delay_ms":3600001}`, `{"delay_ms":1,"delay_max_ms":3600001}`} {
 			var e map[string]string
 			assert.Equal(t, 400, admin(t, s, http.MethodPost, "/__mock/faults", bad, &e), bad)
 			assert.NotEmpty(t, e["error"])

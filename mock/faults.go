@@ -58,11 +58,15 @@ type Faults struct {
 	count  atomic.Int32 // len(rules), read without the lock on every request
 }
 
-// Add checks and installs a rule, and returns it with its id.
 // MaxFaultRules bounds the rules at once: each request is matched against every rule, so 5,000
 // rules cut the mock's throughput fourteenfold.
 const MaxFaultRules = 100
 
+// MaxFaultDelayMS bounds a rule's delay, an hour: longer than any client waits, and far from
+// the end of time.Duration, past which the wait and its random window wrapped.
+const MaxFaultDelayMS = 3_600_000
+
+// Add checks and installs a rule, and returns it with its id.
 func (f *Faults) Add(r FaultRule) (FaultRule, error) {
 	r, err := r.checked()
 	if err != nil {
@@ -164,6 +168,8 @@ func (r FaultRule) checked() (FaultRule, error) {
 		return r, fmt.Errorf("http_status %d is not an HTTP status", r.HTTPStatus)
 	case r.DelayMaxMS != 0 && r.DelayMaxMS < r.DelayMS:
 		return r, errors.New("delay_max_ms is less than delay_ms")
+	case r.DelayMS > MaxFaultDelayMS || r.DelayMaxMS > MaxFaultDelayMS:
+		return r, fmt.Errorf("delay_ms and delay_max_ms are at most %d (an hour)", MaxFaultDelayMS)
 	case r.Code != 0 && r.Message == "":
 		r.Message = "fault injected by cmdbmock"
 	}
