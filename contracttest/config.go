@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -101,6 +102,9 @@ func (c Config) withClientDefaults() (Config, *url.URL, error) {
 	}
 	if _, err := spec.ParseVersion(string(c.Version)); err != nil {
 		return c, nil, fmt.Errorf("contracttest: %w", err)
+	}
+	if math.IsNaN(c.RPS) { // neither the default's zero nor unpaced's negative
+		return c, nil, errors.New("contracttest: RPS is not a number")
 	}
 	if c.RPS == 0 {
 		c.RPS = DefaultRPS

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -618,6 +619,23 @@ func TestConfigErrors(t *testing.T) {
 			assert.Error(t, err)
 		})
 	}
+}
+
+// TestConfigRPSNotANumber: an RPS that is not a number is refused before a request is sent;
+// it was neither the default's zero nor unpaced's negative, and the run went unpaced.
+func TestConfigRPSNotANumber(t *testing.T) {
+	var calls atomic.Int64
+	m := newMock(t, mock.Config{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := config(t, srv.URL, contracttest.SurfaceESB)
+	cfg.RPS = math.NaN()
+	_, err := contracttest.Run(context.Background(), cfg)
+	assert.ErrorContains(t, err, "RPS is not a number")
+	assert.Zero(t, calls.Load(), "no request sent")
 }
 
 func TestInterruptCleansUp(t *testing.T) {

@@ -141,6 +141,16 @@ func TestContractCannotRun(t *testing.T) {
 	}
 }
 
+// TestContractRPS: --rps is a positive number of requests a second, or the run does not start:
+// NaN passed a check of "not positive" and ran the contract unpaced against the target.
+func TestContractRPS(t *testing.T) {
+	for _, rps := range []string{"0", "-1", "NaN", "-Inf"} {
+		err := run(context.Background(), []string{"contract", "--target", "http://127.0.0.1:1", "--biz-id", "1", "--rps", rps}, getenv(nil), io.Discard, io.Discard)
+		assert.ErrorContains(t, err, "--rps must be a positive number", rps)
+		assert.Equal(t, 2, exitCode(err), rps)
+	}
+}
+
 func TestExitCode(t *testing.T) {
 	assert.Equal(t, 0, exitCode(nil))
 	assert.Equal(t, 0, exitCode(flag.ErrHelp))

@@ -45,8 +45,8 @@ func (t *targetFlags) config(ctx context.Context, stderr io.Writer) (contracttes
 		return cfg, errors.New("--target is required")
 	case t.timeout <= 0:
 		return cfg, fmt.Errorf("--timeout must be positive, not %s: a request without one could wait forever", t.timeout)
-	case cfg.RPS <= 0:
-		return cfg, errors.New("--rps must be positive")
+	case !(cfg.RPS > 0): // NaN too, which no comparison holds
+		return cfg, errors.New("--rps must be a positive number")
 	}
 	cfg.Surface = contracttest.Surface(t.surface)
 	cfg.Spec = spec.Load(ctx)
