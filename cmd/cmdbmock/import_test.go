@@ -186,8 +186,9 @@ func TestImportReplacesOnlyItsOwn(t *testing.T) {
 	assert.Len(t, siblings, 1, "no half-written directory beside it")
 }
 
-// TestImportCannotRun: an unreachable target, refused credentials and a target that is not a
-// CMDB each end the import with a clear message and exit 2, writing nothing.
+// TestImportCannotRun: an unreachable target, refused credentials, a target that is not a CMDB
+// and one whose pages do not follow their start (each the first again, which a proxy may make)
+// each end the import with a clear message and exit 2, writing nothing.
 func TestImportCannotRun(t *testing.T) {
 	strict, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--app", "ops:right"}, nil)
 	defer func() { assert.NoError(t, stop()) }()
@@ -196,6 +197,21 @@ func TestImportCannotRun(t *testing.T) {
 		_, _ = io.WriteString(w, "<html>a login page</html>")
 	}))
 	defer notCMDB.Close()
+	// A gateway in front of the mock that drops every page's start: each page is the first.
+	strictURL, err := url.Parse("http://" + strict)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(strictURL)
+	firstPages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil && m["page"] != nil {
+			m["page"].(map[string]any)["start"] = 0
+			body, _ = json.Marshal(m)
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	defer firstPages.Close()
 	for name, tc := range map[string]struct {
 		args []string
 		want string
@@ -204,6 +220,8 @@ func TestImportCannotRun(t *testing.T) {
 		"refused credentials": {[]string{"--target", "http://" + strict, "--app-code", "ops", "--app-secret", "wrong"}, "refused"},
 		"not a CMDB":          {[]string{"--target", notCMDB.URL}, "not CMDB's envelope"},
 		"no out":              {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
+		"pages without start": {[]string{"--target", firstPages.URL, "--app-code", "ops", "--app-secret", "right", "--page-size", "1"},
+			"bk_module_id 4 came twice: the target does not page by start"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "x")
