@@ -250,15 +250,22 @@ func TestImportTakesSetTemplates(t *testing.T) {
 	answering := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			BizID int64 `json:"bk_biz_id"`
+			Page  struct {
+				Limit int `json:"limit"`
+			} `json:"page"`
 		}
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/list_set_template/"):
 			assert.NoError(t, json.NewDecoder(r.Body).Decode(&body))
-			info := `[]`
-			if body.BizID == 1 {
-				info = `[{"id":1,"name":"web-cluster","bk_biz_id":1,"creator":"admin"}]`
+			var info []string
+			switch body.BizID {
+			case 1:
+				info = []string{`{"id":1,"name":"web-cluster","bk_biz_id":1,"creator":"admin"}`}
+			case 2: // two, every page the first: a target that does not page by start
+				info = []string{`{"id":5,"name":"db","bk_biz_id":2,"creator":"admin"}`, `{"id":6,"name":"cache","bk_biz_id":2,"creator":"admin"}`}
 			}
-			_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":`+strconv.Itoa(strings.Count(info, `"id"`))+`,"info":`+info+`}}`)
+			page := info[:min(len(info), body.Page.Limit)]
+			_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":`+strconv.Itoa(len(info))+`,"info":[`+strings.Join(page, ",")+`]}}`)
 		case strings.HasSuffix(r.URL.Path, "/list_set_template_related_service_template/"):
 			_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":[{"id":1,"name":"nginx","service_category_id":2},{"id":2,"name":"app-server","service_category_id":2}]}`)
 		default:
@@ -271,7 +278,8 @@ func TestImportTakesSetTemplates(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "with-templates")
 	var stderr bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"import", "--target", srv.URL, "--out", out, "--biz", "1,2", "--rps", "1000"}, getenv(nil), io.Discard, &stderr), stderr.String())
-	assert.Contains(t, stderr.String(), "import: set templates of business 1: 1")
+	assert.Contains(t, stderr.String(), "import: set templates of business 1: 1 of 1")
+	assert.Equal(t, 1, strings.Count(stderr.String(), "import: set templates of business 1:"), "one line of progress")
 	templates, err := os.ReadFile(filepath.Join(out, "set_templates.json"))
 	require.NoError(t, err)
 	assert.Contains(t, string(templates), `"name": "web-cluster"`)
@@ -283,6 +291,10 @@ func TestImportTakesSetTemplates(t *testing.T) {
 	modules := esb(t, "http://"+local, "search_module", `{"bk_biz_id":1,"bk_set_id":`+made["data"].(map[string]any)["bk_set_id"].(json.Number).String()+`}`)
 	assert.Contains(t, comparable(t, modules), `"bk_module_name": "nginx"`)
 	assert.Contains(t, comparable(t, modules), `"bk_module_name": "app-server"`)
+
+	// Business 2's two templates, read a page of one at a time, come as the same page twice.
+	err = run(context.Background(), []string{"import", "--target", srv.URL, "--out", filepath.Join(t.TempDir(), "twice"), "--biz", "2", "--page-size", "1", "--rps", "1000"}, getenv(nil), io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "set templates of business 2: id 5 came twice: the target does not page by start")
 
 	stderr.Reset()
 	require.NoError(t, run(context.Background(), []string{"import", "--target", "http://" + staging, "--out", filepath.Join(t.TempDir(), "plain"), "--rps", "1000"},
