@@ -15,8 +15,9 @@ import (
 // any start and any room (small rooms make it narrow the span down to single ids), the matches
 // from the span's start on hold the start-th id of the sorted ids at rank skip, with no more
 // than room before it; a start past the last id finds nothing; it takes at most eight passes;
-// and a negative room (a page larger than a heap keeps) is refused before any. The ids are a run with gaps, spread over all of int64, in clusters far apart, or a run
-// with a few far past the span first given (as a fixture's ids may lie), in either order.
+// and a negative room (a page larger than a heap keeps) is refused before any. The ids are a
+// run with gaps, spread over all of int64, in clusters far apart, or a run with a few far past
+// the span first given (as a fixture's ids may lie), in either order.
 func FuzzSeekPage(f *testing.F) {
 	// room is one more than the room given: 0 stands for a page larger than the heap.
 	f.Add(uint64(1), uint16(500), uint8(0), uint32(250), uint32(11), false)
@@ -59,23 +60,16 @@ func FuzzSeekPage(f *testing.F) {
 		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 		skip, space := int(start%uint32(size+10)), int(room%5000)-1 // -1: a page larger than the heap
 
-		passes := 0
-		matches := func(visit func(int64)) error {
-			passes++
-			for _, id := range ids {
-				visit(id)
-			}
-			return nil
-		}
+		matches, passes := passesOver(ids)
 		count, at, found, err := seekPage(matches, idSpan{lo: 1, hi: given, skip: skip, desc: desc}, space, func(int) bool { return false })
 		if space < 0 {
 			assert.ErrorIs(t, err, ErrPageTooLarge)
-			assert.Zero(t, passes, "refused before any pass")
+			assert.Zero(t, *passes, "refused before any pass")
 			return
 		}
 		require.NoError(t, err)
 		assert.Equal(t, len(ids), count)
-		assert.LessOrEqual(t, passes, 8, "passes")
+		assert.LessOrEqual(t, *passes, 8, "passes")
 		sorted := slices.Sorted(slices.Values(ids))
 		if desc {
 			slices.Reverse(sorted)
@@ -100,17 +94,10 @@ func FuzzSeekPage(f *testing.F) {
 // TestSeekPageStops: a count that the page refuses is ErrPageTooLarge after one pass, and an
 // error of a pass ends the seek with it.
 func TestSeekPageStops(t *testing.T) {
-	passes := 0
-	ids := func(visit func(int64)) error {
-		passes++
-		for id := range int64(5000) {
-			visit(id + 1)
-		}
-		return nil
-	}
-	_, _, _, err := seekPage(ids, idSpan{lo: 1, hi: 5000, skip: 4000}, 0, func(count int) bool { return count > 4500 })
+	matches, passes := passesOver(rangeOf(1, 5000))
+	_, _, _, err := seekPage(matches, idSpan{lo: 1, hi: 5000, skip: 4000}, 0, func(count int) bool { return count > 4500 })
 	assert.ErrorIs(t, err, ErrPageTooLarge)
-	assert.Equal(t, 1, passes)
+	assert.Equal(t, 1, *passes)
 
 	stopped := errors.New("stopped")
 	_, _, _, err = seekPage(func(func(int64)) error { return stopped }, idSpan{lo: 1, hi: 5000}, 0, func(int) bool { return false })
@@ -131,24 +118,30 @@ func TestSeekPagePasses(t *testing.T) {
 		{"a million given", rangeOf(1, 1_000_000), 1_000_000, 1},
 		{"far past the span", append(rangeOf(1, 200_000), math.MaxInt64, math.MaxInt64-7), 200_000, 6},
 	} {
-		passes := 0
-		matches := func(visit func(int64)) error {
-			passes++
-			for _, id := range tc.ids {
-				visit(id)
-			}
-			return nil
-		}
+		matches, passes := passesOver(tc.ids)
 		start := len(tc.ids) - 300
 		count, at, found, err := seekPage(matches, idSpan{lo: 1, hi: tc.given, skip: start}, MaxWindow-200, func(int) bool { return false })
 		require.NoError(t, err, tc.name)
 		require.True(t, found, tc.name)
 		assert.Equal(t, len(tc.ids), count, tc.name)
-		assert.Equal(t, tc.passes, passes, tc.name)
+		assert.Equal(t, tc.passes, *passes, tc.name)
 		assert.Equal(t, tc.ids[start], at.lo+int64(at.skip), "%s: the page's first id, in a run from lo", tc.name)
 	}
 }
 
+// passesOver is seekPage's matches over ids, in their order, and the count of its passes.
+func passesOver(ids []int64) (func(visit func(int64)) error, *int) {
+	passes := new(int)
+	return func(visit func(int64)) error {
+		*passes++
+		for _, id := range ids {
+			visit(id)
+		}
+		return nil
+	}, passes
+}
+
+// rangeOf is the ids from from to to.
 func rangeOf(from, to int64) []int64 {
 	ids := make([]int64, 0, to-from+1)
 	for id := from; id <= to; id++ {
