@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/cmdbmock/cmdbmock/internal/redact"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -207,14 +207,14 @@ func (c *client) do(ctx context.Context, method string, body []byte, header http
 	}
 }
 
-// Redacted is a URL as reports and messages may show it: its password masked; one that does not
-// parse is not shown.
+// Redacted is a URL as reports and messages may show it: its password, its query's values and
+// its fragment masked; one that does not parse is not shown.
 func Redacted(location string) string {
-	u, err := url.Parse(location)
-	if err != nil {
+	shown, ok := redact.URL(location)
+	if !ok {
 		return "(an unreadable URL)"
 	}
-	return u.Redacted()
+	return shown
 }
 
 // retryable: the gateway answered 5xx or said the caller is rate limited (1306429); the call

@@ -83,7 +83,11 @@ func (c Config) withClientDefaults() (Config, *url.URL, error) {
 	}
 	base, err := url.Parse(c.Target)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return c, nil, fmt.Errorf("contracttest: target %q is not an http(s) URL", c.Target)
+		return c, nil, fmt.Errorf("contracttest: target %s is not an http(s) URL", Redacted(c.Target))
+	}
+	if base.RawQuery != "" || base.ForceQuery || base.Fragment != "" {
+		return c, nil, fmt.Errorf("contracttest: target %s has a query string or a fragment: give the deployment's base URL alone, "+
+			"to which each call's path is added (credentials go with the app code and secret)", Redacted(c.Target))
 	}
 	if c.ParentID == 0 {
 		c.ParentID = c.BizID

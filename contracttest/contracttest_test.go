@@ -763,6 +763,53 @@ func TestTargetPasswordNeverReachesReports(t *testing.T) {
 	assert.NotContains(t, err.Error(), password)
 }
 
+// TestTargetIsABaseURL: a target is a base URL, to which the calls' paths are added. One with a
+// query string or a fragment, where a URL copied from a call may carry credentials, is refused
+// before any request, without its secrets; so is one that is not an http(s) URL, without its
+// password.
+func TestTargetIsABaseURL(t *testing.T) {
+	const password, secret, token = "url-pa55word-7e2", "query-s3cret-41d", "query-t0ken-88a"
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	for name, tc := range map[string]struct{ target, want string }{
+		"a query string":      {srv.URL + "/?bk_app_secret=" + secret + "&bk_token=" + token, "query string"},
+		"an empty query":      {srv.URL + "/cmdb?", "query string"},
+		"a fragment":          {srv.URL + "/#bk_token=" + token, "fragment"},
+		"another scheme":      {"ftp://ops:" + password + "@cmdb.example/", "not an http(s) URL"},
+		"no host":             {"http:///api?bk_token=" + token, "not an http(s) URL"},
+		"a port that is none": {"http://ops:" + password + "@cmdb.example:port/", "not an http(s) URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := contracttest.Run(context.Background(), config(t, tc.target, contracttest.SurfaceESB))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			for _, s := range []string{password, secret, token} {
+				assert.NotContains(t, err.Error(), s)
+			}
+		})
+	}
+	assert.Zero(t, calls.Load(), "a request was sent to a target that is not a base URL")
+}
+
+// TestRedacted: a URL as reports and messages show it keeps its scheme, host, path and the
+// names of its query's keys, and masks its password, its query's values (a key without a value
+// whole) and its fragment.
+func TestRedacted(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://cmdb.example/prod":                        "https://cmdb.example/prod",
+		"https://ops:pw@cmdb.example/prod":                 "https://ops:xxxxx@cmdb.example/prod",
+		"https://cmdb.example/login?bk_token=t&c_url=%2Fx": "https://cmdb.example/login?bk_token=xxxxx&c_url=xxxxx",
+		"https://cmdb.example/login?t0ken&x=1":             "https://cmdb.example/login?xxxxx&x=xxxxx",
+		"https://cmdb.example/cb#access_token=t":           "https://cmdb.example/cb#xxxxx",
+		"https://ops:pw@cmdb.example/?app_secret=s#t":      "https://ops:xxxxx@cmdb.example/?app_secret=xxxxx#xxxxx",
+		"http://ops:pw@cmdb.example:port/":                 "(an unreadable URL)",
+		"":                                                 "",
+	} {
+		assert.Equal(t, want, contracttest.Redacted(in), in)
+	}
+}
+
 // TestAnswersAreReadUpToALimit: an endless answer is cut at the limit and reported as such,
 // instead of being read into memory without end.
 func TestAnswersAreReadUpToALimit(t *testing.T) {

@@ -168,3 +168,26 @@ func TestStoreDownAtStart(t *testing.T) {
 	assert.NotContains(t, err.Error(), "pa55")
 	assert.Equal(t, 2, exitCode(err))
 }
+
+// TestStoreURLRefusedWithoutItsSecrets: a --store that go-redis cannot use stops the start with
+// exit 2 and a message that names what is wrong, never the password, wherever the URL holds it
+// (a query's password is how some Redis clients take one).
+func TestStoreURLRefusedWithoutItsSecrets(t *testing.T) {
+	const secret = "st0re-s3cret-5b2"
+	for store, want := range map[string]string{
+		"redis://127.0.0.1:1/0?password=" + secret:    "unexpected option: password",
+		"redis://ops:" + secret + "@127.0.0.1:1/x":    "invalid database number",
+		"redis://ops:" + secret + "@127.0.0.1:port/0": "not a redis:// or rediss:// URL",
+		"http://ops:" + secret + "@127.0.0.1:1/0":     "invalid URL scheme",
+		"redis://127.0.0.1:1/0?x=1#" + secret:         "unexpected option: x",
+		"redis://127.0.0.1:1/0?" + secret + "&db=0":   "not a redis:// or rediss:// URL",
+	} {
+		t.Run(store, func(t *testing.T) {
+			err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--store", store}, getenv(nil), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+			assert.NotContains(t, err.Error(), secret)
+			assert.Equal(t, 2, exitCode(err))
+		})
+	}
+}

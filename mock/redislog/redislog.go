@@ -17,13 +17,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/cmdbmock/cmdbmock/internal/redact"
 )
 
 // Log is the shared log of one mock.
@@ -53,7 +54,7 @@ var setLogger sync.Once
 func Open(ctx context.Context, address, prefix string) (*Log, error) {
 	opts, err := redis.ParseURL(address)
 	if err != nil {
-		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", redact(address), strings.ReplaceAll(err.Error(), address, redact(address)))
+		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", shown(address), redact.Text(err.Error(), address, unreadable))
 	}
 	setLogger.Do(func() { redis.SetLogger(quiet{}) })
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
@@ -65,13 +66,15 @@ func Open(ctx context.Context, address, prefix string) (*Log, error) {
 	return &Log{rdb: rdb, prefix: prefix}, nil
 }
 
-// redact is a URL with its password masked.
-func redact(address string) string {
-	u, err := url.Parse(address)
-	if err != nil {
-		return "the URL given"
+// unreadable stands for a --store that does not parse as a URL, of which nothing is shown.
+const unreadable = "the URL given"
+
+// shown is a --store as messages show it: its password, query and fragment masked.
+func shown(address string) string {
+	if s, ok := redact.URL(address); ok {
+		return s
 	}
-	return u.Redacted()
+	return unreadable
 }
 
 // NewToken is 32 random hex digits: what marks a lock's holder, or a write appended to the log.
