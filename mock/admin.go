@@ -270,10 +270,19 @@ func (s *Server) adminJournal(c echo.Context) error {
 	if hasCode {
 		f.Code = &code
 	}
-	if f.Limit, _, err = queryInt(c, "limit"); err != nil {
+	if f.Limit, err = queryCount(c, "limit"); err != nil {
 		return adminError(c, http.StatusBadRequest, err.Error())
 	}
 	return c.JSON(http.StatusOK, map[string]any{"entries": s.journal.Entries(f)})
+}
+
+// queryCount reads an optional query parameter of 0 or more, 0 when it is absent.
+func queryCount(c echo.Context, name string) (int, error) {
+	n, _, err := queryInt(c, name)
+	if err == nil && n < 0 {
+		err = errors.New(name + " is 0 or more")
+	}
+	return n, err
 }
 
 // queryInt reads an optional integer query parameter.

@@ -18,7 +18,8 @@ import (
 )
 
 // TestAdminAPIKeepsItsDocument: every answer of the admin API, errors included, is what
-// spec/admin.yaml says, as contracttest holds the CMDB routes to spec/openapi.yaml.
+// spec/admin.yaml says, as contracttest holds the CMDB routes to spec/openapi.yaml, and a
+// request the document refuses is refused with 400.
 func TestAdminAPIKeepsItsDocument(t *testing.T) {
 	doc, err := openapi3.NewLoader().LoadFromData(spec.AdminDocument())
 	require.NoError(t, err)
@@ -56,7 +57,10 @@ func TestAdminAPIKeepsItsDocument(t *testing.T) {
 		{"topology", http.MethodGet, "/__mock/topology?bk_biz_id=2&lang=en", "", plain, nil, 200},
 		{"topology without a business", http.MethodGet, "/__mock/topology", "", plain, nil, 400},
 		{"topology of no business", http.MethodGet, "/__mock/topology?bk_biz_id=99", "", plain, nil, 404},
+		{"journal, a negative limit", http.MethodGet, "/__mock/journal?limit=-1", "", plain, nil, 400},
 		{"journal stream, a bad cursor", http.MethodGet, "/__mock/journal/stream?after=x", "", plain, nil, 400},
+		{"journal stream, a negative cursor", http.MethodGet, "/__mock/journal/stream?after=-1", "", plain, nil, 400},
+		{"sets, a negative start", http.MethodGet, "/__mock/sets?start=-1", "", plain, nil, 400},
 		{"from another origin", http.MethodGet, "/__mock/sets", "", plain, map[string]string{"Origin": "http://evil.example"}, 403},
 		{"reset from a form", http.MethodPost, "/__mock/reset", "", plain, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
 	}
@@ -72,6 +76,11 @@ func TestAdminAPIKeepsItsDocument(t *testing.T) {
 
 			route, params, err := router.FindRoute(hr)
 			require.NoError(t, err)
+			req := &openapi3filter.RequestValidationInput{Request: adminRequest(tc.method, tc.path, tc.body), PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+			if err := openapi3filter.ValidateRequest(context.Background(), req); err != nil && tc.header == nil {
+				assert.Equal(t, http.StatusBadRequest, rec.Code, "the document refuses the request (%v), the mock took it", err)
+			}
 			in := &openapi3filter.ResponseValidationInput{
 				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: hr, PathParams: params, Route: route},
 				Status:                 rec.Code,

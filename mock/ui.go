@@ -128,7 +128,7 @@ func (s *Server) adminTopology(c echo.Context) error {
 // stream reads the journal on a timer, a batch at a time, and ends when its reader stops
 // reading, when the mock stops, and when too many are open.
 func (s *Server) adminJournalStream(c echo.Context) error {
-	after, _, err := queryInt(c, "after")
+	after, err := queryCount(c, "after")
 	if err != nil {
 		return adminError(c, http.StatusBadRequest, err.Error())
 	}
