@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -552,6 +553,47 @@ func TestProgressIsTheTextReportAsItGoes(t *testing.T) {
 	assert.Len(t, linesWhenCaseEnded, len(rep.Cases)+2, "the head, each case, the foot: a write each")
 	assert.Regexp(t, `: \d+ cases\n\[ 1/\d+\] PASS`, progress.String())
 	assert.Regexp(t, `SKIP negative  [^\n]+\n       - [^\n]*--denied-user`, progress.String(), "a skip says why")
+}
+
+// hostileText is what a target may put in its answers to take over the terminal that shows a
+// report: an escape that retitles the window, colours, a carriage return and a new line that
+// forge a line of the report, a bell, a right-to-left override, and bytes that are not UTF-8.
+const hostileText = "\x1b]0;pwned\a\x1b[31mRED\x1b[0m\r\n[ 1/50] PASS positive  forged\u202e\xff\x9b"
+
+// TestTextReportShowsNoControlCharacters: what a target answers reaches the text report and its
+// progress with its control characters, bidirectional overrides and invalid UTF-8 escaped, so
+// that a report on a terminal is only the report: no line of it is forged and nothing in it
+// acts on the terminal. The target answers every call with that text, as JSON and as raw bytes.
+func TestTextReportShowsNoControlCharacters(t *testing.T) {
+	quoted, err := json.Marshal(hostileText)
+	require.NoError(t, err)
+	for name, body := range map[string]string{
+		"in JSON":     `{"result":false,"code":1199011,"message":` + string(quoted) + `,"data":{"count":1,"info":[{"bk_set_id":9,"bk_set_name":` + string(quoted) + `}]}}`,
+		"as raw text": hostileText,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, body)
+			}))
+			defer srv.Close()
+			cfg := config(t, srv.URL, contracttest.SurfaceESB)
+			var progress bytes.Buffer
+			cfg.Progress = &progress
+			rep, err := contracttest.Run(context.Background(), cfg)
+			require.NoError(t, err)
+			var text bytes.Buffer
+			require.NoError(t, rep.WriteText(&text))
+			for _, out := range []string{text.String(), progress.String()} {
+				assert.True(t, utf8.ValidString(out), "the report is not UTF-8")
+				assert.Contains(t, out, `\x1b]0;pwned`, "the target's text is shown, escaped")
+				for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+					assert.NotRegexp(t, `[\x00-\x1f\x7f\x{80}-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}]`, line, "line %d", i+1)
+					assert.False(t, strings.HasPrefix(line, "[ 1/50] PASS positive  forged"), "line %d is forged", i+1)
+				}
+			}
+		})
+	}
 }
 
 type writerFunc func([]byte) (int, error)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cmdbmock/cmdbmock/internal/printable"
 )
 
 // Status is how a case ended.
@@ -107,7 +109,7 @@ func (r *Report) writeHead(b *strings.Builder, total int) {
 		mode = ", dry run: nothing sent"
 	}
 	fmt.Fprintf(b, "contract run %s against %s (surface %s, business %d, lang %s, CMDB %s%s): %d cases\n",
-		r.RunID, r.Target, r.Surface, r.BizID, r.Lang, r.Version, mode, total)
+		r.RunID, printable.String(r.Target), r.Surface, r.BizID, r.Lang, r.Version, mode, total)
 }
 
 // writeCase is case i of total: its status, the reason of a skip or failure, and the exchanges
@@ -118,7 +120,7 @@ func (r *Report) writeCase(b *strings.Builder, i, total int) {
 	fmt.Fprintf(b, "[%*d/%d] %-4s %-9s %s\n", width, i+1, total, strings.ToUpper(string(c.Status)), c.Kind, c.Name)
 	if c.Status != Pass {
 		for _, reason := range c.Reasons {
-			fmt.Fprintf(b, "       - %s\n", reason)
+			fmt.Fprintf(b, "       - %s\n", printable.String(reason))
 		}
 	}
 	if c.Status == Fail || r.DryRun {
@@ -134,29 +136,29 @@ func (r *Report) writeFoot(b *strings.Builder) {
 		fmt.Fprintf(b, "cleanup: %d sets deleted, %d left behind\n", r.Deleted, len(r.Leftovers))
 	}
 	for _, l := range r.Leftovers {
-		fmt.Fprintf(b, "  LEFT %s\n", l)
+		fmt.Fprintf(b, "  LEFT %s\n", printable.String(l.String()))
 	}
 	for _, u := range r.Unchecked {
-		fmt.Fprintf(b, "  UNCHECKED %s\n", u)
+		fmt.Fprintf(b, "  UNCHECKED %s\n", printable.String(u))
 	}
 	pass, fail, skip := r.Counts()
 	fmt.Fprintf(b, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
 }
 
 func writeExchange(b *strings.Builder, ex *Exchange) {
-	fmt.Fprintf(b, "       > %s %s\n", ex.Method, ex.URL)
+	fmt.Fprintf(b, "       > %s %s\n", ex.Method, printable.String(ex.URL))
 	for _, k := range slices.Sorted(maps.Keys(ex.RequestHeaders)) {
-		fmt.Fprintf(b, "       > %s: %s\n", k, ex.RequestHeaders[k])
+		fmt.Fprintf(b, "       > %s: %s\n", k, printable.String(ex.RequestHeaders[k]))
 	}
 	if ex.RequestBody != "" {
-		fmt.Fprintf(b, "       > %s\n", ex.RequestBody)
+		fmt.Fprintf(b, "       > %s\n", printable.String(ex.RequestBody))
 	}
 	switch {
 	case ex.NotSent:
 	case ex.Error != "":
-		fmt.Fprintf(b, "       < error: %s\n", ex.Error)
+		fmt.Fprintf(b, "       < error: %s\n", printable.String(ex.Error))
 	default:
-		fmt.Fprintf(b, "       < %d %s\n", ex.Status, ex.ResponseBody)
+		fmt.Fprintf(b, "       < %d %s\n", ex.Status, printable.String(ex.ResponseBody))
 	}
 }
 

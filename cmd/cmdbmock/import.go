@@ -11,6 +11,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 	"github.com/cmdbmock/cmdbmock/fixtures/importer"
+	"github.com/cmdbmock/cmdbmock/internal/printable"
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
@@ -66,7 +67,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	for _, note := range res.Notes {
-		fmt.Fprintf(stderr, "import: note: %s\n", note)
+		fmt.Fprintf(stderr, "import: note: %s\n", printable.String(note))
 	}
 	fmt.Fprintf(stderr, "import: wrote %s: %d businesses, %d custom levels, %d nodes, %d sets, %d modules, %d custom set attributes (%d requests in %.1f s)\n",
 		out, len(res.Businesses), len(res.Mainline), res.Nodes, res.Sets, res.Modules, len(res.SetAttributes), res.Requests, res.Elapsed.Seconds())

@@ -300,4 +300,19 @@ func TestImportTakesSetTemplates(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"import", "--target", "http://" + staging, "--out", filepath.Join(t.TempDir(), "plain"), "--rps", "1000"},
 		getenv(nil), io.Discard, &stderr))
 	assert.Contains(t, stderr.String(), "import: note: set templates not imported, as the target does not answer list_set_template")
+
+	// A target's refusal is quoted in the note with what a terminal acts on escaped.
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/list_set_template/") {
+			_, _ = io.WriteString(w, `{"result":false,"code":1199000,"message":"\u001b[2J\r\nimport: wrote everything","data":null}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer hostile.Close()
+	stderr.Reset()
+	require.NoError(t, run(context.Background(), []string{"import", "--target", hostile.URL, "--out", filepath.Join(t.TempDir(), "hostile"), "--rps", "1000"},
+		getenv(nil), io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), `\x1b[2J\r\nimport: wrote everything`)
+	assert.NotContains(t, stderr.String(), "\x1b")
 }

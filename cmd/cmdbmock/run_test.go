@@ -366,3 +366,10 @@ func TestLogTimesFollowTheZone(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorLineEscapes: an error that quotes a target's answer is shown on one line, with what a
+// terminal acts on escaped.
+func TestErrorLineEscapes(t *testing.T) {
+	err := fmt.Errorf("import from http://t: target refused: %s", "\x1b]0;pwned\a\r\ncmdbmock: all good\u202e")
+	assert.Equal(t, `cmdbmock: import from http://t: target refused: \x1b]0;pwned\a\r\ncmdbmock: all good\u202e`, errorLine(err))
+}

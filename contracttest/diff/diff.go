@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/internal/printable"
 )
 
 // Config says what to compare.
@@ -229,7 +230,7 @@ func (r *runner) show(res CallResult, i, total int) {
 	case len(res.Differences) == 0:
 		what = "same"
 	}
-	fmt.Fprintf(r.cfg.Output, "[%*d/%d] %s: %s\n", len(fmt.Sprint(total)), i+1, total, res.Name, what)
+	fmt.Fprintf(r.cfg.Output, "[%*d/%d] %s: %s\n", len(fmt.Sprint(total)), i+1, total, res.Name, printable.String(what))
 }
 
 // answerStatus is an answer's HTTP status as reports show it.

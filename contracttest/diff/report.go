@@ -9,23 +9,24 @@ import (
 	"sync"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
+	"github.com/cmdbmock/cmdbmock/internal/printable"
 )
 
 // WriteText writes a line per difference (the call, the JSON path, the reference's value, the
 // target's), then the summary.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "diff run %s: target %s against reference %s (surface %s)\n", r.RunID, r.Target, r.Reference, r.Surface)
+	fmt.Fprintf(&b, "diff run %s: target %s against reference %s (surface %s)\n", r.RunID, printable.String(r.Target), printable.String(r.Reference), r.Surface)
 	for _, c := range r.Calls {
 		if c.Error != "" {
-			fmt.Fprintf(&b, "%s: no answer: %s\n", c.Name, c.Error)
+			fmt.Fprintf(&b, "%s: no answer: %s\n", c.Name, printable.String(c.Error))
 		}
 		for _, d := range c.Differences {
-			fmt.Fprintf(&b, "%s  %s  reference %s  target %s  (%s)\n", d.Call, d.Path, d.Reference, d.Target, d.Kind)
+			fmt.Fprintf(&b, "%s  %s  reference %s  target %s  (%s)\n", d.Call, printable.String(d.Path), printable.String(d.Reference), printable.String(d.Target), d.Kind)
 		}
 	}
 	for _, l := range r.Leftovers {
-		fmt.Fprintf(&b, "left behind: %s\n", l)
+		fmt.Fprintf(&b, "left behind: %s\n", printable.String(l))
 	}
 	b.WriteString(r.summary() + "\n")
 	_, err := io.WriteString(w, b.String())
