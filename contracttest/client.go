@@ -210,11 +210,7 @@ func (c *client) do(ctx context.Context, method string, body []byte, header http
 // Redacted is a URL as reports and messages may show it: its password, its query's values and
 // its fragment masked; one that does not parse is not shown.
 func Redacted(location string) string {
-	shown, ok := redact.URL(location)
-	if !ok {
-		return "(an unreadable URL)"
-	}
-	return shown
+	return redact.URL(location, "(an unreadable URL)")
 }
 
 // retryable: the gateway answered 5xx or said the caller is rate limited (1306429); the call

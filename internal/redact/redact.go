@@ -11,12 +11,12 @@ import (
 const Mask = "xxxxx"
 
 // URL is s with its password, its query's values and its fragment masked; a pair of the query
-// without a value is masked whole, as it could be a token by itself. ok is false when s does
-// not parse as a URL: then nothing of it can be shown safely.
-func URL(s string) (shown string, ok bool) {
+// without a value is masked whole, as it could be a token by itself. An s that does not parse
+// as a URL is shown as unreadable: nothing of it can be shown safely.
+func URL(s, unreadable string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", false
+		return unreadable
 	}
 	if u.RawQuery != "" {
 		pairs := queryPairs(u.RawQuery)
@@ -32,17 +32,15 @@ func URL(s string) (shown string, ok bool) {
 	if u.Fragment != "" {
 		u.Fragment, u.RawFragment = Mask, ""
 	}
-	return u.Redacted(), true
+	return u.Redacted()
 }
 
-// Text is a library's message about s with s shown as URL shows it (or as unreadable, when it
-// does not parse), and what URL masks of s masked elsewhere in the message too, as written in s
-// and unescaped: the message may quote a part of s, such as a query's key it does not know or a
-// value it cannot read.
+// Text is a library's message about s with s shown as URL shows it, and what URL masks of s
+// masked elsewhere in the message too, as written in s and unescaped: the message may quote a
+// part of s, such as a query's key it does not know or a value it cannot read.
 func Text(text, s, unreadable string) string {
-	shown, ok := URL(s)
-	if !ok {
-		shown = unreadable
+	if s == "" {
+		return text
 	}
 	around := strings.Split(text, s)
 	if u, err := url.Parse(s); err == nil {
@@ -56,7 +54,7 @@ func Text(text, s, unreadable string) string {
 			}
 		}
 	}
-	return strings.Join(around, shown)
+	return strings.Join(around, URL(s, unreadable))
 }
 
 // secretParts are the parts of u that URL masks: the password, the query's values (or a key

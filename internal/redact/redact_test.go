@@ -19,6 +19,7 @@ func TestText(t *testing.T) {
 		{`duration "5x"`, "redis://h/0?dial_timeout=5x#frag", `duration "xxxxx"`},
 		{`parse "redis://u:pw@h:port/0": invalid port`, "redis://u:pw@h:port/0", `parse "the URL given": invalid port`},
 		{`nothing of it`, "redis://h/0", `nothing of it`},
+		{`an empty URL`, "", `an empty URL`},
 	} {
 		assert.Equal(t, tc.want, redact.Text(tc.text, tc.url, "the URL given"), tc.text)
 	}

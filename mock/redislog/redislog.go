@@ -54,7 +54,7 @@ var setLogger sync.Once
 func Open(ctx context.Context, address, prefix string) (*Log, error) {
 	opts, err := redis.ParseURL(address)
 	if err != nil {
-		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", shown(address), redact.Text(err.Error(), address, unreadable))
+		return nil, fmt.Errorf("--store: %s is not a redis:// or rediss:// URL: %v", redact.URL(address, unreadable), redact.Text(err.Error(), address, unreadable))
 	}
 	setLogger.Do(func() { redis.SetLogger(quiet{}) })
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
@@ -68,14 +68,6 @@ func Open(ctx context.Context, address, prefix string) (*Log, error) {
 
 // unreadable stands for a --store that does not parse as a URL, of which nothing is shown.
 const unreadable = "the URL given"
-
-// shown is a --store as messages show it: its password, query and fragment masked.
-func shown(address string) string {
-	if s, ok := redact.URL(address); ok {
-		return s
-	}
-	return unreadable
-}
 
 // NewToken is 32 random hex digits: what marks a lock's holder, or a write appended to the log.
 func NewToken() string {
