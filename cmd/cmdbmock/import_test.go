@@ -212,6 +212,24 @@ func TestImportCannotRun(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	defer firstPages.Close()
+	// A gateway that leaves the ids out of the modules it passes on.
+	noIDs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "search_module") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		proxy.ServeHTTP(rec, r)
+		var answer map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &answer))
+		if data, ok := answer["data"].(map[string]any); ok {
+			for _, m := range data["info"].([]any) {
+				delete(m.(map[string]any), "bk_module_id")
+			}
+		}
+		_ = json.NewEncoder(w).Encode(answer)
+	}))
+	defer noIDs.Close()
 	for name, tc := range map[string]struct {
 		args []string
 		want string
@@ -222,6 +240,8 @@ func TestImportCannotRun(t *testing.T) {
 		"no out":              {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
 		"pages without start": {[]string{"--target", firstPages.URL, "--app-code", "ops", "--app-secret", "right", "--page-size", "1"},
 			"bk_module_id 4 came twice: the target does not page by start"},
+		"records without ids": {[]string{"--target", noIDs.URL, "--app-code", "ops", "--app-secret", "right"},
+			"modules of business 2: a record without a whole-number bk_module_id (the page from 0): not CMDB's envelope"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "x")
