@@ -13,6 +13,7 @@ import (
 	"github.com/cmdbmock/cmdbmock/fixtures/importer"
 	"github.com/cmdbmock/cmdbmock/internal/printable"
 	"github.com/cmdbmock/cmdbmock/mock"
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
 // importCmd reads a running CMDB (or a mock) and writes its model and topology as a fixtures
@@ -55,7 +56,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	ic := importer.Config{Caller: caller, Businesses: bizs, MaxSets: maxSets, PageSize: page}
+	ic := importer.Config{Caller: caller, Businesses: bizs, MaxSets: maxSets, MaxModules: topo.ModuleLimitOf(maxSets), PageSize: page}
 	if !quiet {
 		ic.Progress = stderr
 	}

@@ -230,6 +230,24 @@ func TestImportCannotRun(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(answer)
 	}))
 	defer noIDs.Close()
+	// A gateway that says business 2 holds a billion modules and answers every page with new
+	// ones, to the thousandth.
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "search_module") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		var q struct {
+			Page struct{ Start, Limit int } `json:"page"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&q))
+		var info []string
+		for id := q.Page.Start + 1; id <= min(q.Page.Start+q.Page.Limit, 1000); id++ {
+			info = append(info, `{"bk_module_id":`+strconv.Itoa(id)+`,"bk_module_name":"m`+strconv.Itoa(id)+`","bk_set_id":2,"bk_biz_id":2}`)
+		}
+		_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":1000000000,"info":[`+strings.Join(info, ",")+`]}}`)
+	}))
+	defer endless.Close()
 	for name, tc := range map[string]struct {
 		args []string
 		want string
@@ -240,6 +258,8 @@ func TestImportCannotRun(t *testing.T) {
 		"no out":              {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
 		"pages without start": {[]string{"--target", firstPages.URL, "--app-code", "ops", "--app-secret", "right", "--page-size", "1"},
 			"bk_module_id 4 came twice: the target does not page by start"},
+		"more modules than the mock holds": {[]string{"--target", endless.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},
+			"the target holds more than 10 modules, what a mock of --max-sets 1 sets holds"},
 		"records without ids": {[]string{"--target", noIDs.URL, "--app-code", "ops", "--app-secret", "right"},
 			"modules of business 2: a record without a whole-number bk_module_id (the page from 0): not CMDB's envelope"},
 	} {

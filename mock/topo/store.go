@@ -207,10 +207,7 @@ func New(attrs []string, loc *time.Location, limit int) *Store {
 	if !slices.IsSorted(attrs) {
 		panic("topo: New needs the attributes in alphabetical order")
 	}
-	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: math.MaxInt, businesses: map[int64]Business{}}
-	if limit <= math.MaxInt/ModulesPerSet { // else as many as an int counts: the product would wrap
-		s.moduleLimit = limit * ModulesPerSet
-	}
+	s := &Store{layout: newLayout(attrs, loc), limit: limit, moduleLimit: ModuleLimitOf(limit), businesses: map[int64]Business{}}
 	s.setNodes(map[int64]Node{})
 	s.Clear()
 	return s
@@ -219,6 +216,15 @@ func New(attrs []string, loc *time.Location, limit int) *Store {
 // ModuleLimit is how many modules the store holds at most: ModulesPerSet for each set it may
 // hold.
 func (s *Store) ModuleLimit() int { return s.moduleLimit }
+
+// ModuleLimitOf is how many modules a store of at most sets sets holds: ModulesPerSet for each,
+// or as many as an int counts where the product would wrap.
+func ModuleLimitOf(sets int) int {
+	if sets > math.MaxInt/ModulesPerSet {
+		return math.MaxInt
+	}
+	return sets * ModulesPerSet
+}
 
 // Clear empties the store of sets, modules and the nodes calls made, and starts its counters
 // again; the topology of the fixtures above the sets stays.
