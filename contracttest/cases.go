@@ -368,10 +368,15 @@ func statefulCases() []caseDef {
 					r.failf("search_set for bk_set_id %d found %d sets; want 1", id, len(found))
 					return
 				}
+				same := true
 				for k, v := range rec {
 					if !sameJSON(found[0][k], v) {
 						r.failf("search_set gives %s = %s; create_set gave %s", k, jsonText(found[0][k]), jsonText(v))
+						same = false
 					}
+				}
+				if !same {
+					return // not read back as created: it may not be the run's to delete; the cleanup goes by name
 				}
 			}
 			if !r.expectSuccess(r.call(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id})) {
@@ -385,20 +390,26 @@ func statefulCases() []caseDef {
 		}},
 		{name: "sets made by the run show in search_biz_inst_topo, and batch_delete_set removes them", kind: "stateful", run: func(ctx context.Context, r *runner) {
 			var ids []any
+			names := map[int64]string{}
 			for _, n := range []string{"batch-1", "batch-2"} {
 				rec := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name(n)))))
 				if rec == nil {
 					return
 				}
 				id, _ := intOf(rec["bk_set_id"])
-				ids = append(ids, id)
+				ids, names[id] = append(ids, id), r.name(n)
 			}
 			topo := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
 			if r.expectSuccess(topo) && !r.cfg.DryRun {
+				held := true
 				for _, id := range ids {
-					if !topoHolds(topo.List, id.(int64)) {
-						r.failf("search_biz_inst_topo does not show set %d, which the run created", id)
+					if !topoHolds(topo.List, id.(int64), names[id.(int64)]) {
+						r.failf("search_biz_inst_topo does not show set %d named %s, which the run created", id, names[id.(int64)])
+						held = false
 					}
+				}
+				if !held {
+					return // a set not shown as the run made it may not be the run's to delete; the cleanup goes by name
 				}
 			}
 			// Only the run's own sets, never an empty list: CMDB reads that as the whole business.
@@ -497,14 +508,15 @@ func readCases() []caseDef {
 	}
 }
 
-// topoHolds reports whether a search_biz_inst_topo answer holds the set, at any depth.
-func topoHolds(nodes []any, setID int64) bool {
+// topoHolds reports whether a search_biz_inst_topo answer holds the set under its name, at any
+// depth.
+func topoHolds(nodes []any, setID int64, name string) bool {
 	for _, item := range nodes {
 		n, _ := item.(map[string]any)
-		if id, _ := intOf(n["bk_inst_id"]); id == setID && stringOf(n["bk_obj_id"]) == "set" {
+		if id, _ := intOf(n["bk_inst_id"]); id == setID && stringOf(n["bk_obj_id"]) == "set" && stringOf(n["bk_inst_name"]) == name {
 			return true
 		}
-		if child, _ := n["child"].([]any); topoHolds(child, setID) {
+		if child, _ := n["child"].([]any); topoHolds(child, setID, name) {
 			return true
 		}
 	}

@@ -852,6 +852,94 @@ func TestRedacted(t *testing.T) {
 	}
 }
 
+// TestCleanupDeletesOnlyItsOwn: the cleanup deletes only sets that search_set finds under the
+// run's names, whatever else the target answers: a target that ignores search_set's condition
+// and lists every set of the business, or that answers a create with the id of a set the run did
+// not make, keeps its other sets; what the run cannot account for is reported, left alone.
+func TestCleanupDeletesOnlyItsOwn(t *testing.T) {
+	for name, tc := range map[string]struct {
+		alter func(r *http.Request, body []byte, prodID int64) ([]byte, func([]byte) []byte)
+		want  string
+	}{
+		"search_set ignores its condition": {
+			alter: func(r *http.Request, body []byte, _ int64) ([]byte, func([]byte) []byte) {
+				if !strings.Contains(r.URL.Path, "/cc/search_set/") {
+					return body, nil
+				}
+				var q map[string]any
+				require.NoError(t, json.Unmarshal(body, &q))
+				delete(q, "condition")
+				body, _ = json.Marshal(q)
+				return body, nil
+			},
+			want: "not named ct-",
+		},
+		"a create answered with another set's id": {
+			alter: func(r *http.Request, body []byte, prodID int64) ([]byte, func([]byte) []byte) {
+				if !strings.Contains(r.URL.Path, "/cc/create_set/") || !strings.Contains(string(body), "-minimal") {
+					return body, nil
+				}
+				return body, func(answer []byte) []byte {
+					return regexp.MustCompile(`"bk_set_id":\d+`).ReplaceAll(answer, []byte(fmt.Sprintf(`"bk_set_id":%d`, prodID)))
+				}
+			},
+			want: "search_set does not find it under the run's names",
+		},
+		"every create answered with another set's id": {
+			alter: func(r *http.Request, body []byte, prodID int64) ([]byte, func([]byte) []byte) {
+				if !strings.Contains(r.URL.Path, "/cc/create_set/") {
+					return body, nil
+				}
+				return body, func(answer []byte) []byte {
+					return regexp.MustCompile(`"bk_set_id":\d+`).ReplaceAll(answer, []byte(fmt.Sprintf(`"bk_set_id":%d`, prodID)))
+				}
+			},
+			want: "search_set does not find it under the run's names",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t, mock.Config{})
+			req := httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/create_set/", strings.NewReader(
+				`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"ops","bk_biz_id":1,"data":{"bk_parent_id":1,"bk_set_name":"production-db"}}`))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			m.ServeHTTP(rec, req)
+			var made struct {
+				Data struct {
+					ID int64 `json:"bk_set_id"`
+				} `json:"data"`
+			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &made))
+			require.Positive(t, made.Data.ID, "%s", rec.Body)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				body, answer := tc.alter(r, body, made.Data.ID)
+				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+				if answer == nil {
+					m.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				m.ServeHTTP(rec, r)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(answer(rec.Body.Bytes()))
+			}))
+			defer srv.Close()
+			rep, err := contracttest.Run(context.Background(), config(t, srv.URL, contracttest.SurfaceESB))
+			require.NoError(t, err)
+			var names []string
+			for _, set := range m.Store().Sets() {
+				names = append(names, fmt.Sprint(set["bk_set_name"]))
+			}
+			assert.Contains(t, names, "production-db", "the cleanup deleted a set the run did not make")
+			assert.False(t, rep.Conformant())
+			var text bytes.Buffer
+			require.NoError(t, rep.WriteText(&text))
+			assert.Contains(t, text.String(), tc.want)
+		})
+	}
+}
+
 // TestAnswersAreReadUpToALimit: an endless answer is cut at the limit and reported as such,
 // instead of being read into memory without end.
 func TestAnswersAreReadUpToALimit(t *testing.T) {

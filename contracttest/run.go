@@ -153,20 +153,28 @@ func (r *runner) forget(id int64) {
 	r.created = slices.DeleteFunc(r.created, func(s createdSet) bool { return s.id == id })
 }
 
-// cleanup deletes what the run created: the sets it knows of, and any other set with its
-// name prefix (one whose answer was lost), then checks with search_set that they are gone.
+// cleanup deletes what the run created, and only that: the sets search_set finds under the
+// run's names (those it knows of, and any whose create answer was lost), then checks with
+// search_set that they are gone. A set a create answered that the search does not find under
+// those names is reported and left alone: its id may not be the run's to delete. Only when the
+// search cannot be made are the sets the creates answered deleted as they were answered.
 func (r *runner) cleanup(ctx context.Context) {
-	owed := map[int64]string{}
-	for _, s := range r.created {
-		owed[s.id] = s.name
-	}
 	found, why := r.ownSets(ctx)
+	owed := found
 	if why != "" {
 		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf(
 			"could not look for sets named %s* whose create answer was lost: search_set: %s", r.name(""), why))
-	}
-	for id, name := range found {
-		owed[id] = name
+		owed = map[int64]string{}
+		for _, s := range r.created {
+			owed[s.id] = s.name
+		}
+	} else {
+		for _, s := range r.created {
+			if _, ok := found[s.id]; !ok {
+				r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name,
+					Reason: "its create answered it, but search_set does not find it under the run's names: left alone"})
+			}
+		}
 	}
 	failed := map[int64]bool{}
 	for _, id := range slices.Sorted(maps.Keys(owed)) {
@@ -193,20 +201,35 @@ func (r *runner) cleanup(ctx context.Context) {
 }
 
 // ownSets finds the sets of the business whose names carry this run's prefix; why says what
-// went wrong when the search got no good answer, and then nothing is known of them.
+// went wrong when the search got no good answer, and then nothing is known of them. A set the
+// answer lists under another name is not the run's, whatever the target made of the condition:
+// such an answer is noted, and those sets are never deleted.
 func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why string) {
+	prefix := r.name("")
 	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID, args: map[string]any{
-		"condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(r.name(""))}},
+		"condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(prefix)}},
 		"fields":    []string{"bk_set_id", "bk_set_name"},
 	}})
 	found = map[int64]string{}
 	if a == nil || why != "" { // not sent, no answer or a failed one
 		return found, why
 	}
+	others := 0
 	for _, rec := range infoOf(a) {
-		if id, ok := intOf(rec["bk_set_id"]); ok {
-			name, _ := rec["bk_set_name"].(string)
+		id, ok := intOf(rec["bk_set_id"])
+		name, _ := rec["bk_set_name"].(string)
+		switch {
+		case !ok:
+		case strings.HasPrefix(name, prefix):
 			found[id] = name
+		default:
+			others++
+		}
+	}
+	if others > 0 {
+		note := fmt.Sprintf("search_set for names that start %s also answered %d sets not named %s*: the target does not keep to the condition; those sets were left alone", prefix, others, prefix)
+		if !slices.Contains(r.report.Unchecked, note) {
+			r.report.Unchecked = append(r.report.Unchecked, note)
 		}
 	}
 	return found, ""
