@@ -375,3 +375,41 @@ func TestDiffSendsEachSideItsOwnCredentials(t *testing.T) {
 	out, err = diffRunEnv(t, map[string]string{"CMDBMOCK_AGAINST_APP_SECRET": "reference-s3cret"}, append(slices.Clone(targetCreds), "--biz-id", "2")...)
 	require.NoError(t, err, out)
 }
+
+// TestDiffCleanupDeletesOnlyItsOwn: a target whose search_set ignores its condition lists every
+// set of the business to the cleanup's search for the run's sets; the cleanup deletes only those
+// named as the run's, and the target keeps its own.
+func TestDiffCleanupDeletesOnlyItsOwn(t *testing.T) {
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	made := esb(t, "http://"+target, "create_set", `{"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"production-db"}}`)
+	require.Equal(t, json.Number("0"), made["code"], "%v", made)
+	u, err := url.Parse("http://" + target)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	var deletes []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/search_set/"):
+			var q map[string]any
+			if json.Unmarshal(body, &q) == nil {
+				delete(q, "condition")
+				body, _ = json.Marshal(q)
+			}
+		case strings.Contains(r.URL.Path, "delete_set"):
+			deletes = append(deletes, string(body))
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	out, _ := diffRun(t, "--target", srv.URL, "--biz-id", "2")
+	names := esb(t, "http://"+target, "search_set", `{"bk_biz_id":2,"fields":["bk_set_name"]}`)
+	assert.Contains(t, comparable(t, names), "production-db", "the cleanup deleted a set the run did not make")
+	prod := made["data"].(map[string]any)["bk_set_id"].(json.Number).String()
+	for _, d := range deletes {
+		assert.NotRegexp(t, `\b`+prod+`\b`, d, "a delete asked for the target's own set %s", prod)
+	}
+	assert.Contains(t, out, "not named dn-")
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -182,18 +184,23 @@ func scenario(cfg Config) []call {
 }
 
 // cleanup deletes, on each side, every set named with the run's prefix that is still there, and
-// lists those it could not delete.
+// lists those it could not delete. It deletes only sets whose names carry the prefix, whatever a
+// side's search answers: a side that does not keep to the search's condition is noted, and its
+// other sets are left alone.
 func (r *runner) cleanup(ctx context.Context) {
-	p := "^dn-" + r.cfg.RunID + "-"
+	p := "dn-" + r.cfg.RunID + "-"
 	for k, s := range r.sides {
 		who := []string{"reference", "target"}[k]
-		ids, err := r.ours(ctx, s, p)
+		ids, others, err := r.ours(ctx, s, p)
+		if err == nil && others > 0 {
+			r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("%s: search_set for names that start %s also answered %d sets not named %s*: the side does not keep to the condition; those sets were left alone", who, p, others, p))
+		}
 		if err == nil && len(ids) > 0 {
 			_, err = s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opBatchDeleteSet), BizID: r.cfg.BizID,
 				Args: map[string]any{"delete": map[string]any{"inst_ids": ids}}})
 		}
 		if err == nil {
-			ids, err = r.ours(ctx, s, p)
+			ids, _, err = r.ours(ctx, s, p)
 		}
 		switch {
 		case err != nil:
@@ -204,27 +211,32 @@ func (r *runner) cleanup(ctx context.Context) {
 	}
 }
 
-// ours lists the ids of a side's sets whose names start with the run's prefix.
-func (r *runner) ours(ctx context.Context, s *side, prefix string) ([]int64, error) {
+// ours lists the ids of a side's sets whose names start with the run's prefix, and counts the
+// sets the side's answer lists under other names.
+func (r *runner) ours(ctx context.Context, s *side, prefix string) (ids []int64, others int, err error) {
 	a, err := s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opSearchSet), BizID: r.cfg.BizID, Args: map[string]any{
-		"fields": []string{"bk_set_id"}, "condition": map[string]any{"bk_set_name": map[string]any{"$regex": prefix}}}})
+		"fields": []string{"bk_set_id", "bk_set_name"}, "condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(prefix)}}}})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var env struct {
 		Result bool `json:"result"`
 		Data   struct {
 			Info []struct {
-				ID int64 `json:"bk_set_id"`
+				ID   int64  `json:"bk_set_id"`
+				Name string `json:"bk_set_name"`
 			} `json:"info"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(a.Body, &env); err != nil || !env.Result {
-		return nil, fmt.Errorf("search_set answered HTTP %d: %.200s", a.Status, a.Body)
+		return nil, 0, fmt.Errorf("search_set answered HTTP %d: %.200s", a.Status, a.Body)
 	}
-	var ids []int64
 	for _, i := range env.Data.Info {
-		ids = append(ids, i.ID)
+		if strings.HasPrefix(i.Name, prefix) {
+			ids = append(ids, i.ID)
+		} else {
+			others++
+		}
 	}
-	return ids, nil
+	return ids, others, nil
 }
