@@ -413,3 +413,39 @@ func TestDiffCleanupDeletesOnlyItsOwn(t *testing.T) {
 	}
 	assert.Contains(t, out, "not named dn-")
 }
+
+// TestDiffChangesOnlyItsOwn: a target that answers each create_set with the id of a set the run
+// did not make has none of the scenario's updates and deletes sent to that set: a set id is used
+// once search_set gives it back under the run's names, and the call says why it was not.
+func TestDiffChangesOnlyItsOwn(t *testing.T) {
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	made := esb(t, "http://"+target, "create_set", `{"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"production-db","bk_set_desc":"as it was"}}`)
+	require.Equal(t, json.Number("0"), made["code"], "%v", made)
+	prod := made["data"].(map[string]any)["bk_set_id"].(json.Number).String()
+	lying := drifting(t, "http://"+target, func(answer map[string]any) {
+		if data, ok := created(answer); ok {
+			data["bk_set_id"] = json.Number(prod)
+		}
+	})
+	var changes []string
+	u, err := url.Parse(lying)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(r.URL.Path, "delete_") || strings.Contains(r.URL.Path, "update_") || strings.Contains(r.URL.Path, "create_module") {
+			changes = append(changes, r.URL.Path+" "+string(body))
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	out, _ := diffRun(t, "--target", srv.URL, "--biz-id", "2")
+	for _, c := range changes {
+		assert.NotRegexp(t, `\b`+prod+`\b`, c, "a change was sent to the target's own set %s", prod)
+	}
+	sets := esb(t, "http://"+target, "search_set", `{"bk_biz_id":2,"fields":["bk_set_name","bk_set_desc"]}`)
+	assert.Contains(t, comparable(t, sets), `"bk_set_desc": "as it was"`)
+	assert.Contains(t, out, "does not give back under the run's names")
+}

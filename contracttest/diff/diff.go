@@ -189,6 +189,10 @@ func (r *runner) run(ctx context.Context, c call, i, total int) {
 		}
 		answers[k] = a
 		c.bind(s, a)
+		if err := r.ownSets(ctx, c, s); err != nil {
+			res.Error = fmt.Sprintf("%s: %v", []string{"reference", "target"}[k], err)
+			return
+		}
 	}
 	if c.read {
 		again, err := c.send(ctx, r.sides[1])

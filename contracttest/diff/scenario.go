@@ -214,29 +214,62 @@ func (r *runner) cleanup(ctx context.Context) {
 // ours lists the ids of a side's sets whose names start with the run's prefix, and counts the
 // sets the side's answer lists under other names.
 func (r *runner) ours(ctx context.Context, s *side, prefix string) (ids []int64, others int, err error) {
-	a, err := s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opSearchSet), BizID: r.cfg.BizID, Args: map[string]any{
-		"fields": []string{"bk_set_id", "bk_set_name"}, "condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(prefix)}}}})
-	if err != nil {
-		return nil, 0, err
-	}
-	var env struct {
-		Result bool `json:"result"`
-		Data   struct {
-			Info []struct {
-				ID   int64  `json:"bk_set_id"`
-				Name string `json:"bk_set_name"`
-			} `json:"info"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(a.Body, &env); err != nil || !env.Result {
-		return nil, 0, fmt.Errorf("search_set answered HTTP %d: %.200s", a.Status, a.Body)
-	}
-	for _, i := range env.Data.Info {
-		if strings.HasPrefix(i.Name, prefix) {
-			ids = append(ids, i.ID)
+	sets, err := r.searchSets(ctx, s, map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(prefix)}})
+	for _, set := range sets {
+		if strings.HasPrefix(set.Name, prefix) {
+			ids = append(ids, set.ID)
 		} else {
 			others++
 		}
 	}
-	return ids, others, nil
+	return ids, others, err
+}
+
+// ownSets checks each set id the call bound on a side with search_set: the later calls change
+// and delete the sets they name, so a set is named only once the side gives it back under the
+// run's names. One it does not (a create answered with another set's id) is unbound, and the
+// calls that name it name no set.
+func (r *runner) ownSets(ctx context.Context, c call, s *side) error {
+	prefix := "dn-" + r.cfg.RunID + "-"
+	for name, key := range c.binds {
+		id, bound := s.vars[name]
+		if key != "bk_set_id" || !bound {
+			continue
+		}
+		sets, err := r.searchSets(ctx, s, map[string]any{"bk_set_id": id})
+		if err != nil {
+			return err
+		}
+		if len(sets) != 1 || sets[0].ID != id || !strings.HasPrefix(sets[0].Name, prefix) {
+			delete(s.vars, name)
+			return fmt.Errorf("create_set answered set %d, which search_set does not give back under the run's names (%s*): the calls on it name no set", id, prefix)
+		}
+	}
+	return nil
+}
+
+// foundSet is a set as searchSets reads it.
+type foundSet struct {
+	ID   int64  `json:"bk_set_id"`
+	Name string `json:"bk_set_name"`
+}
+
+// searchSets is the sets of the run's business on a side that match the condition: their ids
+// and names.
+func (r *runner) searchSets(ctx context.Context, s *side, condition map[string]any) ([]foundSet, error) {
+	a, err := s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opSearchSet), BizID: r.cfg.BizID, Args: map[string]any{
+		"fields": []string{"bk_set_id", "bk_set_name"}, "condition": condition}})
+	if err != nil {
+		return nil, err
+	}
+	var env struct {
+		Result bool `json:"result"`
+		Data   struct {
+			Info []foundSet `json:"info"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(a.Body, &env); err != nil || !env.Result {
+		return nil, fmt.Errorf("search_set answered HTTP %d: %.200s", a.Status, a.Body)
+	}
+	return env.Data.Info, nil
 }
