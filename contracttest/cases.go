@@ -68,6 +68,29 @@ func (r *runner) expectCreated(a *answer) map[string]any {
 	return a.Data
 }
 
+// ownSet is the id of a set a case created, once search_set gives it back by that id under the
+// name the create answered, one of the run's: a case puts nothing in a set it has not read back
+// as its own (a target may answer a create with another set's id). ok is false, and the case
+// failed, when it does not; in a dry run the id is the record's.
+func (r *runner) ownSet(ctx context.Context, rec map[string]any) (id int64, ok bool) {
+	id, _ = intOf(rec["bk_set_id"])
+	name, _ := rec["bk_set_name"].(string)
+	a := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+		args: map[string]any{"condition": map[string]any{"bk_set_id": id}, "fields": []string{"bk_set_id", "bk_set_name"}}})
+	if r.cfg.DryRun {
+		return id, true
+	}
+	if !r.expectSuccess(a) {
+		return 0, false
+	}
+	found := infoOf(a)
+	if len(found) != 1 || !sameJSON(found[0]["bk_set_id"], id) || found[0]["bk_set_name"] != name || !strings.HasPrefix(name, r.name("")) {
+		r.failf("search_set for bk_set_id %d gives %s; want the set the run created, %s", id, jsonText(found), jsonText(rec["bk_set_name"]))
+		return 0, false
+	}
+	return id, true
+}
+
 // checkRecord compares a created record with what was sent and what the server must fill in.
 func (r *runner) checkRecord(rec, sent map[string]any) {
 	if rec == nil || r.cfg.DryRun {

@@ -911,8 +911,12 @@ func TestCleanupDeletesOnlyItsOwn(t *testing.T) {
 			}
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &made))
 			require.Positive(t, made.Data.ID, "%s", rec.Body)
+			var changes []string
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
+				if regexp.MustCompile(`/cc/(delete_set|batch_delete_set|create_module|update_module|delete_module)/`).MatchString(r.URL.Path) {
+					changes = append(changes, r.URL.Path+" "+string(body))
+				}
 				body, answer := tc.alter(r, body, made.Data.ID)
 				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 				if answer == nil {
@@ -932,6 +936,10 @@ func TestCleanupDeletesOnlyItsOwn(t *testing.T) {
 				names = append(names, fmt.Sprint(set["bk_set_name"]))
 			}
 			assert.Contains(t, names, "production-db", "the cleanup deleted a set the run did not make")
+			prod := regexp.MustCompile(fmt.Sprintf(`"(bk_set_id|bk_parent_id)":%d\b|"inst_ids":\[[^\]]*\b%d\b`, made.Data.ID, made.Data.ID))
+			for _, c := range changes {
+				assert.NotRegexp(t, prod, c, "a change was sent to the set the run did not make")
+			}
 			assert.False(t, rep.Conformant())
 			var text bytes.Buffer
 			require.NoError(t, rep.WriteText(&text))

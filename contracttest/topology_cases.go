@@ -89,7 +89,10 @@ func topologyCases() []caseDef {
 			if set == nil {
 				return
 			}
-			setID, _ := intOf(set["bk_set_id"])
+			setID, ok := r.ownSet(ctx, set)
+			if !ok {
+				return
+			}
 			create := request{op: r.op(spec.OpESBCreateModule, spec.OpV3CreateModule), biz: r.cfg.BizID, setID: setID,
 				args: map[string]any{"bk_parent_id": setID, "bk_module_name": "nginx", "operator": r.cfg.Username}}
 			rec := r.call(ctx, create)
@@ -154,7 +157,10 @@ func topologyCases() []caseDef {
 			if set == nil {
 				return
 			}
-			setID, _ := intOf(set["bk_set_id"])
+			setID, ok := r.ownSet(ctx, set)
+			if !ok {
+				return
+			}
 			create := func(data map[string]any) *answer {
 				return r.call(ctx, request{op: r.op(spec.OpESBCreateModule, spec.OpV3CreateModule), biz: r.cfg.BizID, setID: setID, args: data})
 			}
