@@ -212,24 +212,29 @@ func TestImportCannotRun(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	defer firstPages.Close()
-	// A gateway that leaves the ids out of the modules it passes on.
-	noIDs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.Path, "search_module") {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		proxy.ServeHTTP(rec, r)
-		var answer map[string]any
-		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &answer))
-		if data, ok := answer["data"].(map[string]any); ok {
-			for _, m := range data["info"].([]any) {
-				delete(m.(map[string]any), "bk_module_id")
+	// Gateways that change the modules they pass on: their ids left out, or made negative.
+	modulesRewritten := func(rewrite func(module map[string]any)) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.Contains(r.URL.Path, "search_module") {
+				proxy.ServeHTTP(w, r)
+				return
 			}
-		}
-		_ = json.NewEncoder(w).Encode(answer)
-	}))
-	defer noIDs.Close()
+			rec := httptest.NewRecorder()
+			proxy.ServeHTTP(rec, r)
+			var answer map[string]any
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &answer))
+			if data, ok := answer["data"].(map[string]any); ok {
+				for _, m := range data["info"].([]any) {
+					rewrite(m.(map[string]any))
+				}
+			}
+			_ = json.NewEncoder(w).Encode(answer)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	noIDs := modulesRewritten(func(m map[string]any) { delete(m, "bk_module_id") })
+	negativeIDs := modulesRewritten(func(m map[string]any) { m["bk_module_id"] = -4 })
 	// A gateway that says business 2 holds a billion modules and answers every page with new
 	// ones, to the thousandth.
 	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +266,9 @@ func TestImportCannotRun(t *testing.T) {
 		"more modules than the mock holds": {[]string{"--target", endless.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},
 			"the target holds more than 10 modules, what a mock of --max-sets 1 sets holds"},
 		"records without ids": {[]string{"--target", noIDs.URL, "--app-code", "ops", "--app-secret", "right"},
-			"modules of business 2: a record without a whole-number bk_module_id (the page from 0): not CMDB's envelope"},
+			"modules of business 2: a record without a positive whole-number bk_module_id (the page from 0): not CMDB's envelope"},
+		"records with negative ids": {[]string{"--target", negativeIDs.URL, "--app-code", "ops", "--app-secret", "right"},
+			"modules of business 2: a record without a positive whole-number bk_module_id (the page from 0): not CMDB's envelope"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "x")
