@@ -253,6 +253,23 @@ func TestImportCannotRun(t *testing.T) {
 		_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":1000000000,"info":[`+strings.Join(info, ",")+`]}}`)
 	}))
 	defer endless.Close()
+	// A gateway that lists a billion businesses, each page new ones, to the thousandth.
+	endlessBusinesses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "search_business") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		var q struct {
+			Page struct{ Start, Limit int } `json:"page"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&q))
+		var info []string
+		for id := q.Page.Start + 1; id <= min(q.Page.Start+q.Page.Limit, 1000); id++ {
+			info = append(info, `{"bk_biz_id":`+strconv.Itoa(id)+`,"bk_biz_name":"b`+strconv.Itoa(id)+`","default":0}`)
+		}
+		_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":1000000000,"info":[`+strings.Join(info, ",")+`]}}`)
+	}))
+	defer endlessBusinesses.Close()
 	for name, tc := range map[string]struct {
 		args []string
 		want string
@@ -265,6 +282,8 @@ func TestImportCannotRun(t *testing.T) {
 			"bk_module_id 4 came twice: the target does not page by start"},
 		"more modules than the mock holds": {[]string{"--target", endless.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},
 			"the target holds more than 10 modules, what a mock of --max-sets 1 sets holds"},
+		"more businesses than sets": {[]string{"--target", endlessBusinesses.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "3", "--page-size", "2"},
+			"businesses: more than 3, the --max-sets the import keeps to"},
 		"records without ids": {[]string{"--target", noIDs.URL, "--app-code", "ops", "--app-secret", "right"},
 			"modules of business 2: a record without a positive whole-number bk_module_id (the page from 0): not CMDB's envelope"},
 		"records with negative ids": {[]string{"--target", negativeIDs.URL, "--app-code", "ops", "--app-secret", "right"},
