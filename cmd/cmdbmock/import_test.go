@@ -235,41 +235,33 @@ func TestImportCannotRun(t *testing.T) {
 	}
 	noIDs := modulesRewritten(func(m map[string]any) { delete(m, "bk_module_id") })
 	negativeIDs := modulesRewritten(func(m map[string]any) { m["bk_module_id"] = -4 })
-	// A gateway that says business 2 holds a billion modules and answers every page with new
-	// ones, to the thousandth.
-	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.Path, "search_module") {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		var q struct {
-			Page struct{ Start, Limit int } `json:"page"`
-		}
-		require.NoError(t, json.NewDecoder(r.Body).Decode(&q))
-		var info []string
-		for id := q.Page.Start + 1; id <= min(q.Page.Start+q.Page.Limit, 1000); id++ {
-			info = append(info, `{"bk_module_id":`+strconv.Itoa(id)+`,"bk_module_name":"m`+strconv.Itoa(id)+`","bk_set_id":2,"bk_biz_id":2}`)
-		}
-		_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":1000000000,"info":[`+strings.Join(info, ",")+`]}}`)
-	}))
-	defer endless.Close()
-	// A gateway that lists a billion businesses, each page new ones, to the thousandth.
-	endlessBusinesses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.Path, "search_business") {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		var q struct {
-			Page struct{ Start, Limit int } `json:"page"`
-		}
-		require.NoError(t, json.NewDecoder(r.Body).Decode(&q))
-		var info []string
-		for id := q.Page.Start + 1; id <= min(q.Page.Start+q.Page.Limit, 1000); id++ {
-			info = append(info, `{"bk_biz_id":`+strconv.Itoa(id)+`,"bk_biz_name":"b`+strconv.Itoa(id)+`","default":0}`)
-		}
-		_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":1000000000,"info":[`+strings.Join(info, ",")+`]}}`)
-	}))
-	defer endlessBusinesses.Close()
+	// Gateways that say a call's list holds a billion records and answer every page of it with
+	// new ones, to the thousandth: the modules of business 2, the businesses.
+	endless := func(call string, record func(id string) string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.Contains(r.URL.Path, call) {
+				proxy.ServeHTTP(w, r)
+				return
+			}
+			var q struct {
+				Page struct{ Start, Limit int } `json:"page"`
+			}
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&q))
+			var info []string
+			for id := q.Page.Start + 1; id <= min(q.Page.Start+q.Page.Limit, 1000); id++ {
+				info = append(info, record(strconv.Itoa(id)))
+			}
+			_, _ = io.WriteString(w, `{"result":true,"code":0,"message":"success","data":{"count":1000000000,"info":[`+strings.Join(info, ",")+`]}}`)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	endlessModules := endless("search_module", func(id string) string {
+		return `{"bk_module_id":` + id + `,"bk_module_name":"m` + id + `","bk_set_id":2,"bk_biz_id":2}`
+	})
+	endlessBusinesses := endless("search_business", func(id string) string {
+		return `{"bk_biz_id":` + id + `,"bk_biz_name":"b` + id + `","default":0}`
+	})
 	for name, tc := range map[string]struct {
 		args []string
 		want string
@@ -280,7 +272,7 @@ func TestImportCannotRun(t *testing.T) {
 		"no out":              {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
 		"pages without start": {[]string{"--target", firstPages.URL, "--app-code", "ops", "--app-secret", "right", "--page-size", "1"},
 			"bk_module_id 4 came twice: the target does not page by start"},
-		"more modules than the mock holds": {[]string{"--target", endless.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},
+		"more modules than the mock holds": {[]string{"--target", endlessModules.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},
 			"the target holds more than 10 modules, what a mock of --max-sets 1 sets holds"},
 		"more businesses than sets": {[]string{"--target", endlessBusinesses.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "3", "--page-size", "2"},
 			"businesses: more than 3, the --max-sets the import keeps to"},
