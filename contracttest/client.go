@@ -172,7 +172,7 @@ func (c *client) exchange(ctx context.Context, method string, body []byte, heade
 	ex.ResponseHeaders = map[string]string{}
 	for _, k := range []string{"Content-Type", spec.HeaderRequestID} {
 		if v := ex.header.Get(k); v != "" {
-			ex.ResponseHeaders[k] = v
+			ex.ResponseHeaders[k] = c.scrub(v)
 		}
 	}
 }

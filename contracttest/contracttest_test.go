@@ -490,10 +490,13 @@ func TestCleanup(t *testing.T) {
 }
 
 func TestSecretsNeverReachReports(t *testing.T) {
-	// A target that echoes the secret back must not carry it into a report either.
-	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+	// A target that echoes the secret back, in a message or in a header the report keeps, must
+	// not carry it into a report either.
+	srv := httptest.NewServer(breaker(newMock(t, mock.Config{}), func(_ *http.Request, h http.Header, _ *int, b map[string]any) {
 		if b["result"] == false {
 			b["message"] = "echo " + canarySecret
+			h.Set("X-Request-Id", "echo-"+canarySecret)
+			h.Set("Content-Type", "application/json; echo="+canarySecret)
 		}
 	}))
 	defer srv.Close()

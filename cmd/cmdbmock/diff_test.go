@@ -449,3 +449,31 @@ func TestDiffChangesOnlyItsOwn(t *testing.T) {
 	assert.Contains(t, comparable(t, sets), `"bk_set_desc": "as it was"`)
 	assert.Contains(t, out, "does not give back under the run's names")
 }
+
+// TestDiffMasksAnEchoedSecret: a target whose search_set refusals echo the app secret it was
+// sent has them shown with the secret masked, in the report's calls and its leftovers.
+func TestDiffMasksAnEchoedSecret(t *testing.T) {
+	const secret = "diff-s3cret-6c1"
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	u, err := url.Parse("http://" + target)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/search_set/") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		var creds struct {
+			Secret string `json:"bk_app_secret"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&creds)
+		_, _ = io.WriteString(w, `{"result":false,"code":1199000,"message":"no search for app secret `+creds.Secret+`","data":null}`)
+	}))
+	defer srv.Close()
+	for _, format := range []string{"text", "json"} {
+		out, _ := diffRun(t, "--target", srv.URL, "--biz-id", "2", "--app-secret", secret, "--format", format)
+		assert.Contains(t, out, "no search for app secret", "the refusal is shown")
+		assert.NotContains(t, out, secret)
+	}
+}

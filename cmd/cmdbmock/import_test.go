@@ -197,6 +197,23 @@ func TestImportCannotRun(t *testing.T) {
 		_, _ = io.WriteString(w, "<html>a login page</html>")
 	}))
 	defer notCMDB.Close()
+	// Targets that echo the app secret they were sent: in a refusal, and in a page that is not
+	// CMDB's.
+	echoing := func(answer func(secret string) string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var creds struct {
+				Secret string `json:"bk_app_secret"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&creds)
+			_, _ = io.WriteString(w, answer(creds.Secret))
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	echoingRefusal := echoing(func(secret string) string {
+		return `{"result":false,"code":1306000,"message":"app secret ` + secret + ` is not the app's","data":null}`
+	})
+	echoingPage := echoing(func(secret string) string { return "<html>signed in with " + secret + "</html>" })
 	// A gateway in front of the mock that drops every page's start: each page is the first.
 	strictURL, err := url.Parse("http://" + strict)
 	require.NoError(t, err)
@@ -266,10 +283,12 @@ func TestImportCannotRun(t *testing.T) {
 		args []string
 		want string
 	}{
-		"unreachable":         {[]string{"--target", "http://127.0.0.1:1"}, "connection refused"},
-		"refused credentials": {[]string{"--target", "http://" + strict, "--app-code", "ops", "--app-secret", "wrong"}, "refused"},
-		"not a CMDB":          {[]string{"--target", notCMDB.URL}, "not CMDB's envelope"},
-		"no out":              {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
+		"unreachable":                      {[]string{"--target", "http://127.0.0.1:1"}, "connection refused"},
+		"refused credentials":              {[]string{"--target", "http://" + strict, "--app-code", "ops", "--app-secret", "wrong"}, "refused"},
+		"not a CMDB":                       {[]string{"--target", notCMDB.URL}, "not CMDB's envelope"},
+		"a refusal that echoes the secret": {[]string{"--target", echoingRefusal.URL, "--app-secret", "wrong"}, "is not the app's"},
+		"a page that echoes the secret":    {[]string{"--target", echoingPage.URL, "--app-secret", "wrong"}, "not CMDB's envelope"},
+		"no out":                           {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
 		"pages without start": {[]string{"--target", firstPages.URL, "--app-code", "ops", "--app-secret", "right", "--page-size", "1"},
 			"bk_module_id 4 came twice: the target does not page by start"},
 		"more modules than the mock holds": {[]string{"--target", endlessModules.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},

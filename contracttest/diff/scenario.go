@@ -269,7 +269,7 @@ func (r *runner) searchSets(ctx context.Context, s *side, condition map[string]a
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(a.Body, &env); err != nil || !env.Result {
-		return nil, fmt.Errorf("search_set answered HTTP %d: %.200s", a.Status, a.Body)
+		return nil, fmt.Errorf("search_set answered HTTP %d: %.200s", a.Status, s.caller.Scrub(string(a.Body)))
 	}
 	return env.Data.Info, nil
 }
