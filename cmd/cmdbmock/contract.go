@@ -73,6 +73,11 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	if !ok {
 		return fmt.Errorf("--format %q: want text, json or junit", format)
 	}
+	file, err := openReport(out)
+	if err != nil {
+		return err
+	}
+	defer file.discard()
 	check, err := target.config(ctx, stderr)
 	if err != nil {
 		return err
@@ -99,8 +104,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		if out == "" {
 			_, err = stdout.Write(buf.Bytes())
-		} else {
-			err = os.WriteFile(out, buf.Bytes(), 0o644)
+		} else if err = file.write(buf.Bytes()); err == nil {
 			pass, fail, skip := report.Counts()
 			unchecked := ""
 			if n := len(report.Unchecked); n > 0 {

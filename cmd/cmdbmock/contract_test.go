@@ -196,3 +196,50 @@ func TestContractTimesOut(t *testing.T) {
 	assert.Equal(t, 2, exitCode(err))
 	assert.Contains(t, err.Error(), "Client.Timeout", "the request is cut at --timeout")
 }
+
+// TestReportFileCheckedFirst: a --out that cannot be written stops contract and diff before
+// they send a request (where they ran the whole suite against the target and then failed to
+// write, having said "report in" the file); a report that can be written replaces the file
+// whole, and leaves nothing else in its directory.
+func TestReportFileCheckedFirst(t *testing.T) {
+	fx, err := fixtures.Default()
+	require.NoError(t, err)
+	m, err := mock.New(spec.Load(context.Background()), fx, mock.Config{})
+	require.NoError(t, err)
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		m.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	for _, command := range []string{"contract", "diff"} {
+		t.Run(command, func(t *testing.T) {
+			calls = 0
+			var stderr bytes.Buffer
+			err := run(context.Background(), []string{command, "--target", srv.URL, "--biz-id", "2", "--rps", "1000", "--quiet",
+				"--out", filepath.Join(dir, "no such directory", "report.txt")}, getenv(nil), io.Discard, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "--out")
+			assert.Equal(t, 2, exitCode(err))
+			assert.Zero(t, calls, "a request was sent with a report that cannot be written")
+			assert.NotContains(t, stderr.String(), "report in")
+
+			file := filepath.Join(dir, command+".json")
+			require.NoError(t, os.WriteFile(file, []byte("an earlier report"), 0o644))
+			err = run(context.Background(), []string{command, "--target", srv.URL, "--biz-id", "2", "--rps", "1000", "--quiet",
+				"--format", "json", "--out", file}, getenv(nil), io.Discard, io.Discard)
+			require.NoError(t, err)
+			written, err := os.ReadFile(file)
+			require.NoError(t, err)
+			assert.True(t, json.Valid(written), "%s", written)
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"contract.json", "diff.json"}, names, "nothing but the reports is left")
+}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -76,6 +75,11 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 	}
+	file, err := openReport(out)
+	if err != nil {
+		return err
+	}
+	defer file.discard()
 	reference, referenceName := against, contracttest.Redacted(against)
 	if against == "" {
 		if err := ref.unused(fs); err != nil {
@@ -122,10 +126,9 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := write(merged, &buf); err != nil {
 		return err
 	}
-	var err error
 	if out == "" {
 		_, err = stdout.Write(buf.Bytes())
-	} else if err = os.WriteFile(out, buf.Bytes(), 0o644); err == nil && !quiet {
+	} else if err = file.write(buf.Bytes()); err == nil && !quiet {
 		fmt.Fprintf(stderr, "diff: %d differences; report in %s\n", len(merged.Differences), out)
 	}
 	switch {
