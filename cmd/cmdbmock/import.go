@@ -48,6 +48,9 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if page <= 0 || maxSets <= 0 {
 		return errors.New("--page-size and --max-sets must be positive")
 	}
+	if err := importer.CheckOut(out); err != nil {
+		return err
+	}
 	cfg, err := target.config(ctx, stderr)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -392,4 +393,28 @@ func TestImportTakesSetTemplates(t *testing.T) {
 		getenv(nil), io.Discard, &stderr))
 	assert.Contains(t, stderr.String(), `\x1b[2J\r\nimport: wrote everything`)
 	assert.NotContains(t, stderr.String(), "\x1b")
+}
+
+// TestImportChecksOutFirst: an --out the import could not write (its parent missing, or a
+// directory of other files) stops it before its first request, where it read the whole target
+// first.
+func TestImportChecksOutFirst(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	others := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(others, "notes.txt"), []byte("mine"), 0o644))
+	for out, want := range map[string]string{
+		filepath.Join(t.TempDir(), "no such directory", "fixtures"): "--out ",
+		others: "holds files that cmdbmock import did not write",
+	} {
+		err := run(context.Background(), []string{"import", "--target", srv.URL, "--out", out, "--rps", "1000", "--quiet"}, getenv(nil), io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), want)
+		assert.Equal(t, 2, exitCode(err))
+	}
+	assert.Zero(t, calls.Load(), "a request was sent with an --out the import cannot write")
+	entries, err := os.ReadDir(others)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "nothing is left beside the other files")
 }
