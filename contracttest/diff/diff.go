@@ -234,7 +234,7 @@ func (r *runner) show(res CallResult, i, total int) {
 	case len(res.Differences) == 0:
 		what = "same"
 	}
-	fmt.Fprintf(r.cfg.Output, "[%*d/%d] %s: %s\n", len(fmt.Sprint(total)), i+1, total, res.Name, printable.String(what))
+	fmt.Fprintf(r.cfg.Output, "[%*d/%d] %s: %s\n", len(fmt.Sprint(total)), i+1, total, printable.String(res.Name), printable.String(what))
 }
 
 // answerStatus is an answer's HTTP status as reports show it.

@@ -19,10 +19,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "diff run %s: target %s against reference %s (surface %s)\n", r.RunID, printable.String(r.Target), printable.String(r.Reference), r.Surface)
 	for _, c := range r.Calls {
 		if c.Error != "" {
-			fmt.Fprintf(&b, "%s: no answer: %s\n", c.Name, printable.String(c.Error))
+			fmt.Fprintf(&b, "%s: no answer: %s\n", printable.String(c.Name), printable.String(c.Error))
 		}
 		for _, d := range c.Differences {
-			fmt.Fprintf(&b, "%s  %s  reference %s  target %s  (%s)\n", d.Call, printable.String(d.Path), printable.String(d.Reference), printable.String(d.Target), d.Kind)
+			fmt.Fprintf(&b, "%s  %s  reference %s  target %s  (%s)\n", printable.String(d.Call), printable.String(d.Path), printable.String(d.Reference), printable.String(d.Target), d.Kind)
 		}
 	}
 	for _, l := range r.Leftovers {
