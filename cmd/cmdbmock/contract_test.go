@@ -197,7 +197,8 @@ func TestContractTimesOut(t *testing.T) {
 	assert.Contains(t, err.Error(), "Client.Timeout", "the request is cut at --timeout")
 }
 
-// TestReportFileCheckedFirst: a --out that cannot be written stops contract and diff before
+// TestReportFileCheckedFirst: a --out that cannot be written (in a directory that does not
+// exist, or a directory itself) stops contract and diff before
 // they send a request (where they ran the whole suite against the target and then failed to
 // write, having said "report in" the file); a report that can be written replaces the file
 // whole, and leaves nothing else in its directory.
@@ -224,6 +225,10 @@ func TestReportFileCheckedFirst(t *testing.T) {
 			assert.Equal(t, 2, exitCode(err))
 			assert.Zero(t, calls, "a request was sent with a report that cannot be written")
 			assert.NotContains(t, stderr.String(), "report in")
+			err = run(context.Background(), []string{command, "--target", srv.URL, "--biz-id", "2", "--rps", "1000", "--quiet", "--out", t.TempDir()},
+				getenv(nil), io.Discard, io.Discard)
+			assert.ErrorContains(t, err, "is a directory")
+			assert.Zero(t, calls, "a request was sent with a report that would go over a directory")
 
 			file := filepath.Join(dir, command+".json")
 			require.NoError(t, os.WriteFile(file, []byte("an earlier report"), 0o644))

@@ -26,6 +26,9 @@ func openReport(out string) (*reportFile, error) {
 	if real, err := filepath.EvalSymlinks(out); err == nil {
 		path = real
 	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return nil, fmt.Errorf("--out %s is a directory: name the report's file", out)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("--out %s: the report cannot be written there: %w", out, pathless(err))
