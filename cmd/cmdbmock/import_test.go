@@ -290,6 +290,7 @@ func TestImportCannotRun(t *testing.T) {
 		"a refusal that echoes the secret": {[]string{"--target", echoingRefusal.URL, "--app-secret", "wrong"}, "is not the app's"},
 		"a page that echoes the secret":    {[]string{"--target", echoingPage.URL, "--app-secret", "wrong"}, "not CMDB's envelope"},
 		"no out":                           {[]string{"--target", notCMDB.URL, "--out", ""}, "--out is required"},
+		"a business the target lacks":      {[]string{"--target", "http://" + strict, "--app-code", "ops", "--app-secret", "right", "--biz", "99"}, "business 99: the target holds no such business"},
 		"pages without start": {[]string{"--target", firstPages.URL, "--app-code", "ops", "--app-secret", "right", "--page-size", "1"},
 			"bk_module_id 4 came twice: the target does not page by start"},
 		"more modules than the mock holds": {[]string{"--target", endlessModules.URL, "--app-code", "ops", "--app-secret", "right", "--max-sets", "1", "--page-size", "5"},
