@@ -373,3 +373,19 @@ func TestErrorLineEscapes(t *testing.T) {
 	err := fmt.Errorf("import from http://t: target refused: %s", "\x1b]0;pwned\a\r\ncmdbmock: all good\u202e")
 	assert.Equal(t, `cmdbmock: import from http://t: target refused: \x1b]0;pwned\a\r\ncmdbmock: all good\u202e`, errorLine(err))
 }
+
+// TestFixturesErrorNamesTheDirectory: a --fixtures that cannot be loaded is named with the flag
+// in the message, by serve and by diff, where the message named a file alone ("fixtures: open
+// businesses.json: no such file or directory").
+func TestFixturesErrorNamesTheDirectory(t *testing.T) {
+	empty := t.TempDir()
+	for _, args := range [][]string{
+		{"--addr", "127.0.0.1:0", "--fixtures", empty},
+		{"diff", "--target", "http://127.0.0.1:1", "--biz-id", "2", "--fixtures", empty},
+	} {
+		err := run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "--fixtures "+empty+": ")
+		assert.Equal(t, 2, exitCode(err))
+	}
+}

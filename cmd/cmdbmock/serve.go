@@ -243,7 +243,11 @@ func loadFixtures(dir string) (*fixtures.Fixtures, error) {
 	if dir == "" {
 		return fixtures.Default()
 	}
-	return fixtures.Load(os.DirFS(dir))
+	fx, err := fixtures.Load(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("--fixtures %s: %w", dir, err)
+	}
+	return fx, nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
