@@ -72,6 +72,9 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 	if c.BizID <= 0 {
 		return c, nil, errors.New("contracttest: an explicit business id (--biz-id) is required: the run creates and deletes sets in it")
 	}
+	if c.ParentID < 0 || c.OtherParentID < 0 {
+		return c, nil, errors.New("contracttest: a parent id (--parent-id, --other-parent-id) is positive, or 0 for its default")
+	}
 	return c.withClientDefaults()
 }
 

@@ -654,6 +654,7 @@ func TestConfigErrors(t *testing.T) {
 		"not a URL":          func(c *contracttest.Config) { c.Target = "127.0.0.1:8080" },
 		"unknown surface":    func(c *contracttest.Config) { c.Surface = "soap" },
 		"no credentials":     func(c *contracttest.Config) { c.AppSecret = "" },
+		"a negative parent":  func(c *contracttest.Config) { c.OtherParentID = -1 },
 		"target unreachable": func(*contracttest.Config) {},
 	}
 	for name, mutate := range cases {

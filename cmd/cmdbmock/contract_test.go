@@ -248,3 +248,19 @@ func TestReportFileCheckedFirst(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"contract.json", "diff.json"}, names, "nothing but the reports is left")
 }
+
+// TestParentIDsArePositive: a negative --parent-id or --other-parent-id is refused before a
+// request, by contract and diff, where the runs went ahead and every create was refused alike.
+func TestParentIDsArePositive(t *testing.T) {
+	for _, args := range [][]string{
+		{"contract", "--parent-id", "-5"},
+		{"contract", "--other-parent-id", "-1"},
+		{"diff", "--parent-id", "-5"},
+	} {
+		err := run(context.Background(), append(args, "--target", "http://127.0.0.1:1", "--biz-id", "2", "--retries", "0"), getenv(nil), io.Discard, io.Discard)
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), "parent", "%v", args)
+		assert.NotContains(t, err.Error(), "connection refused", "%v: a request was sent", args)
+		assert.Equal(t, 2, exitCode(err))
+	}
+}

@@ -105,6 +105,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if cfg.BizID <= 0 {
 			return nil, errors.New("diff: an explicit business id (--biz-id) is required: the scenario creates and deletes sets in it")
 		}
+		if cfg.ParentID < 0 {
+			return nil, errors.New("diff: a parent id (--parent-id) is positive, or 0 for the business")
+		}
 		calls = scenario(cfg)
 	}
 	if !cfg.DryRun {
