@@ -98,10 +98,18 @@ func (c call) bind(s *side, a contracttest.Answer) {
 	}
 }
 
+// prefixOf is the start of the names of a run's sets: dn-<run id>-.
+func prefixOf(runID string) string { return "dn-" + runID + "-" }
+
+// namedFrom is search_set's condition for the sets whose names start with p.
+func namedFrom(p string) map[string]any {
+	return map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(p)}}
+}
+
 // scenario is the built-in comparison: every call the mock imitates, and their main refusals,
 // in the business of cfg; its sets are named dn-<run id>-... and all deleted at the end.
 func scenario(cfg Config) []call {
-	biz, parent, p := cfg.BizID, cfg.ParentID, "dn-"+cfg.RunID+"-"
+	biz, parent, p := cfg.BizID, cfg.ParentID, prefixOf(cfg.RunID)
 	if parent == 0 {
 		parent = biz
 	}
@@ -117,7 +125,7 @@ func scenario(cfg Config) []call {
 			return m
 		}
 	}
-	ours := map[string]any{"bk_set_name": map[string]any{"$regex": "^" + p}}
+	ours := namedFrom(p)
 	calls := []call{
 		{name: "search_business: the business", op: opSearchBusiness, read: true,
 			args: fixed(map[string]any{"fields": []string{"bk_biz_id", "bk_biz_name", "default"}, "condition": map[string]any{"bk_biz_id": biz}})},
@@ -188,7 +196,7 @@ func scenario(cfg Config) []call {
 // side's search answers: a side that does not keep to the search's condition is noted, and its
 // other sets are left alone.
 func (r *runner) cleanup(ctx context.Context) {
-	p := "dn-" + r.cfg.RunID + "-"
+	p := prefixOf(r.cfg.RunID)
 	for k, s := range r.sides {
 		who := []string{"reference", "target"}[k]
 		ids, others, err := r.ours(ctx, s, p)
@@ -214,7 +222,7 @@ func (r *runner) cleanup(ctx context.Context) {
 // ours lists the ids of a side's sets whose names start with the run's prefix, and counts the
 // sets the side's answer lists under other names.
 func (r *runner) ours(ctx context.Context, s *side, prefix string) (ids []int64, others int, err error) {
-	sets, err := r.searchSets(ctx, s, map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(prefix)}})
+	sets, err := r.searchSets(ctx, s, namedFrom(prefix))
 	for _, set := range sets {
 		if strings.HasPrefix(set.Name, prefix) {
 			ids = append(ids, set.ID)
@@ -230,7 +238,7 @@ func (r *runner) ours(ctx context.Context, s *side, prefix string) (ids []int64,
 // run's names. One it does not (a create answered with another set's id) is unbound, and the
 // calls that name it name no set.
 func (r *runner) ownSets(ctx context.Context, c call, s *side) error {
-	prefix := "dn-" + r.cfg.RunID + "-"
+	prefix := prefixOf(r.cfg.RunID)
 	for name, key := range c.binds {
 		id, bound := s.vars[name]
 		if key != "bk_set_id" || !bound {
