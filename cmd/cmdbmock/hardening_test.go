@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/internal/syncbuf"
 )
 
 // TestGracefulStop: a stop lets the request in flight finish, writes the state and returns nil.
@@ -47,7 +49,7 @@ func TestSecretsNeverInAnyOutput(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--state", file, "--log-level", "debug"}, getenv(nil), w, &logs)

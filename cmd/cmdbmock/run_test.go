@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cmdbmock/cmdbmock/internal/syncbuf"
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
@@ -264,7 +263,7 @@ func runWithLogs(t *testing.T, args ...string) (addr string, stop func() string)
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, args, getenv(nil), w, &logs)
@@ -292,24 +291,6 @@ func TestJSONLogsWithoutSecrets(t *testing.T) {
 	}
 	assert.Contains(t, text, `"msg":"request"`)
 	assert.Contains(t, text, `"level":"WARN"`, "the parent warning is logged")
-}
-
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestJournalTimesInTheZoneOfTZ: the journal writes its times in the zone of --tz, the zone the
