@@ -1,8 +1,10 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -11,11 +13,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/syncbuf"
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
@@ -282,7 +286,8 @@ func TestFaults(t *testing.T) {
 		assert.True(t, req{surface: "esb", biz: 1, data: set()}.send(t, s).Result)
 	})
 	t.Run("a dropped connection", func(t *testing.T) {
-		s := newServer(t, mock.Config{})
+		var log syncbuf.Buffer
+		s := newServer(t, mock.Config{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		srv := httptest.NewServer(s)
 		defer srv.Close()
 		addFault(t, s, `{"drop":true,"times":1}`)
@@ -291,6 +296,29 @@ func TestFaults(t *testing.T) {
 		resp, err := http.Post(srv.URL+"/api/v3/set/1", "application/json", strings.NewReader(`{}`))
 		require.NoError(t, err, "only the next call is dropped")
 		resp.Body.Close()
+		// The journal and the log say no answer went out (status 0), not the 200 nobody sent.
+		require.Eventually(t, func() bool { return strings.Count(log.String(), "msg=request") == 2 }, 5*time.Second, time.Millisecond)
+		var statuses []int
+		for _, e := range s.Journal().Entries(mock.JournalFilter{}) {
+			statuses = append(statuses, e.Status)
+			assert.Equal(t, e.Status == 0, e.Fault == "1", "only the dropped call went unanswered")
+		}
+		assert.ElementsMatch(t, []int{resp.StatusCode, 0}, statuses)
+		assert.Contains(t, log.String(), "status=0 code=-1")
+	})
+	t.Run("a caller gone during a delay", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		addFault(t, s, `{"delay_ms":60000,"times":1}`)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v3/set/1", strings.NewReader(`{}`))
+		require.NoError(t, err)
+		_, err = http.DefaultClient.Do(r)
+		require.Error(t, err)
+		require.Eventually(t, func() bool { return len(s.Journal().Entries(mock.JournalFilter{})) == 1 }, 5*time.Second, 5*time.Millisecond)
+		assert.Equal(t, 0, s.Journal().Entries(mock.JournalFilter{})[0].Status, "nothing was answered")
 	})
 	t.Run("rules are listed and deleted; bad rules refused", func(t *testing.T) {
 		s := newServer(t, mock.Config{})

@@ -83,6 +83,15 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return buf[:n], err
 }
 
+// answeredStatus is the status the caller was sent; 0 when none was: a dropped connection, or a
+// caller gone during a delay or cut at the stop, of which Echo's Response still holds its 200.
+func answeredStatus(r *echo.Response) int {
+	if !r.Committed {
+		return 0
+	}
+	return r.Status
+}
+
 // observe journals, counts, times and logs a CMDB call once it is answered.
 func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 	elapsed := time.Since(start)
@@ -92,7 +101,7 @@ func (s *Server) observe(ec echo.Context, c *call, start time.Time) {
 		Surface: string(c.surface), Call: string(c.op.op),
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		// The user is cut from the request (a body of up to --max-body): a copy keeps no more.
-		Status: ec.Response().Status, RequestID: c.requestID, User: strings.Clone(c.creds.user()), BizID: c.requestedBiz(),
+		Status: answeredStatus(ec.Response()), RequestID: c.requestID, User: strings.Clone(c.creds.user()), BizID: c.requestedBiz(),
 		Warnings: c.warnings, Fault: c.fault,
 		// Kept as they came and masked when read: the request is done with them.
 		rawHeaders: r.Header, rawBody: c.body, rawResponse: c.response, rawCreated: c.createdAnswer,
