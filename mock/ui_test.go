@@ -240,6 +240,30 @@ func TestUIWithAdminToken(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#entries tr[data-code="1101108"]`))))
 }
 
+// TestUIShowsUnansweredCalls: a call the mock sent nothing to (a dropped connection) shows in
+// the journal as unanswered, in its row and its detail, not as the HTTP 200 nobody sent.
+func TestUIShowsUnansweredCalls(t *testing.T) {
+	s, base := uiServer(t, mock.Config{})
+	ctx := browser(t)
+	_, err := s.Faults().Add(mock.FaultRule{Drop: true, Times: 1})
+	require.NoError(t, err)
+	_, err = http.Post(base+mock.PathESBCreateSet, "application/json", strings.NewReader(`{}`))
+	require.Error(t, err, "the connection is dropped")
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/__mock/ui"),
+		chromedp.WaitVisible(chromedp.CSS(`#entries tr:first-child`)),
+	))
+	assert.Contains(t, text(t, ctx, "#entries tr:first-child"), "no answer: the connection was closed")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#entries tr:first-child`)),
+		chromedp.WaitVisible(chromedp.CSS(`#curl`)),
+	))
+	detail := text(t, ctx, "#detail")
+	assert.Contains(t, detail, "answer · no answer")
+	assert.NotContains(t, detail, "HTTP 200")
+}
+
 // TestUIFilesAreSelfContained: the page and its files come from the binary, under a policy that
 // lets them load nothing from another host, and they name no other host.
 func TestUIFilesAreSelfContained(t *testing.T) {

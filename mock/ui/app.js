@@ -191,7 +191,11 @@ const writes = /create|update|delete/;
 let lastID = 0;
 let treeTimer = 0;
 
+// A call the mock sent nothing to (a dropped connection, a caller gone during a delay) has status 0.
+const unanswered = "no answer: the connection was closed";
+
 function messageOf(e) {
+  if (!e.status) return unanswered;
   try { return JSON.parse(e.response).message ?? JSON.parse(e.response).bk_error_msg ?? ""; } catch { return ""; }
 }
 
@@ -292,7 +296,7 @@ function showEntry(e) {
   openDetail(`#${e.id} ${e.call || e.path} · ${e.request_id || ""}`, [
     e.warnings && e.warnings.length ? el("p", { class: "warn" }, e.warnings.join("; ")) : null,
     el("h3", {}, "request"), el("pre", {}, request),
-    el("h3", {}, `answer · HTTP ${e.status}${e.cut ? " · cut: " + e.cut.join(", ") : ""}`), el("pre", {}, pretty(e.response)),
+    el("h3", {}, `answer · ${e.status ? "HTTP " + e.status : unanswered}${e.cut ? " · cut: " + e.cut.join(", ") : ""}`), el("pre", {}, pretty(e.response)),
     el("h3", {}, "replay (secrets as shell variables)"), el("pre", { id: "curl" }, curl),
   ], curl);
 }
