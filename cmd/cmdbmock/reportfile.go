@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/cmdbmock/cmdbmock/internal/fserr"
 )
 
 // reportFile is a report's --out: made ready before a command sends its first request, so that a
@@ -31,7 +31,7 @@ func openReport(out string) (*reportFile, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("--out %s: the report cannot be written there: %w", out, pathless(err))
+		return nil, fmt.Errorf("--out %s: the report cannot be written there: %w", out, fserr.WithoutPath(err))
 	}
 	return &reportFile{path: path, tmp: tmp}, nil
 }
@@ -50,7 +50,7 @@ func (f *reportFile) write(report []byte) error {
 	}
 	if err != nil {
 		_ = os.Remove(f.tmp.Name())
-		return fmt.Errorf("--out %s: %w", f.path, pathless(err))
+		return fmt.Errorf("--out %s: %w", f.path, fserr.WithoutPath(err))
 	}
 	f.tmp = nil
 	return nil
@@ -63,17 +63,4 @@ func (f *reportFile) discard() {
 	}
 	_ = f.tmp.Close()
 	_ = os.Remove(f.tmp.Name())
-}
-
-// pathless is a file error without the path, which the message names already.
-func pathless(err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Err
-	case errors.As(err, &le):
-		return le.Err
-	}
-	return err
 }
