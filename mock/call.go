@@ -268,7 +268,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c.authHeader, c.creds = readAuthHeader(r, c.surface, s.cfg.MaxDepth)
 	switch {
 	case r.Method == http.MethodGet:
-		c.fields = formFields(r.URL.Query())
+		c.fields = formFields(r.URL.Query(), true)
 	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\n\r\v\f"), []byte("{")):
 		// A body that starts with { after the white space of Python's bytes.strip() is JSON
 		// to ESB (blueking-apigateway src/esb/esb/common/base_utils.py:238 @048bdd7), which
@@ -283,7 +283,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	default:
 		// ESB reads any other body as form fields; a plain-text body has no credentials.
 		q, _ := url.ParseQuery(string(body))
-		c.fields = formFields(q)
+		c.fields = formFields(q, true)
 	}
 	// ESB forwards a whole-number bk_biz_id (bk_set_id, bk_module_id) to CMDB's path as its
 	// digits; a component without a form formats whatever it gets (reference §11.1). The
@@ -342,7 +342,7 @@ func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string
 	if c.authHeader != authAbsent || !s.cfg.Version.CredentialsFromBody() {
 		return
 	}
-	params := formFields(r.URL.Query())
+	params := formFields(r.URL.Query(), false)
 	for k, v := range body {
 		params[k] = v
 	}
@@ -381,10 +381,18 @@ func pathParam(p string) string {
 	return p
 }
 
-func formFields(q url.Values) map[string]any {
+// formFields is a query string or a form body as a map of its keys. ESB takes a repeated key's
+// last value, as Django's QueryDict items give it (blueking-apigateway
+// src/esb/esb/common/base_utils.py:232-245 @048bdd7); the gateway's credentials of a v3 call
+// (3.12) keep the first, as url.Values.Get does.
+func formFields(q url.Values, last bool) map[string]any {
 	m := make(map[string]any, len(q))
 	for k, vs := range q {
-		m[k] = vs[0]
+		if last {
+			m[k] = vs[len(vs)-1]
+		} else {
+			m[k] = vs[0]
+		}
 	}
 	return m
 }

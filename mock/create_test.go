@@ -302,6 +302,29 @@ func TestESBAcceptsWhatTheRealSystemAccepts(t *testing.T) {
 		r := send(t, s, httptest.NewRequest(http.MethodGet, mock.PathESBCreateSet+"?bk_app_code=a&bk_app_secret=b&bk_username=u", nil))
 		assert.Equal(t, "business id [bk_biz_id] This field is required.", r.Message)
 	})
+	// ESB reads a query string or a form body as Django's QueryDict items, the last value of a
+	// repeated key (blueking-apigateway src/esb/esb/common/base_utils.py:232-245 @048bdd7).
+	t.Run("a repeated parameter is its last value", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		q := "?bk_app_code=a&bk_app_secret=b&bk_username=alice&bk_username=bob&bk_biz_id=1&bk_biz_id=2"
+		r := send(t, s, httptest.NewRequest(http.MethodGet, mock.PathESBSearchBizInstTopo+q, nil))
+		require.True(t, r.Result, "%s", r.Raw)
+		var tree []struct {
+			ID json.Number `json:"bk_inst_id"`
+		}
+		require.NoError(t, json.Unmarshal(r.Keys["data"], &tree))
+		require.Len(t, tree, 1)
+		assert.Equal(t, json.Number("2"), tree[0].ID, "bk_biz_id=1&bk_biz_id=2 is business 2")
+
+		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader("bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x&bk_biz_id=y"))
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		assert.Equal(t, "business id [bk_biz_id] Enter a whole number.", send(t, s, hr).Message, "bk_biz_id=1&...&bk_biz_id=y is y")
+		users := []string{}
+		for _, e := range s.Journal().Entries(mock.JournalFilter{}) {
+			users = append(users, e.User)
+		}
+		assert.Equal(t, []string{"u", "bob"}, users)
+	})
 	t.Run("JSON under another content type", func(t *testing.T) {
 		s := newServer(t, mock.Config{})
 		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(seedRequest))
