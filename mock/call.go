@@ -268,7 +268,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c.authHeader, c.creds = readAuthHeader(r, c.surface, s.cfg.MaxDepth)
 	switch {
 	case r.Method == http.MethodGet:
-		c.fields = formFields(r.URL.Query(), true)
+		c.fields = djangoQuery(r.URL.RawQuery)
 	case bytes.HasPrefix(bytes.TrimLeft(body, " \t\n\r\v\f"), []byte("{")):
 		// A body that starts with { after the white space of Python's bytes.strip() is JSON
 		// to ESB (blueking-apigateway src/esb/esb/common/base_utils.py:238 @048bdd7), which
@@ -281,9 +281,8 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 		}
 		c.fields = v.(map[string]any)
 	default:
-		// ESB reads any other body as form fields; a plain-text body has no credentials.
-		q, _ := url.ParseQuery(string(body))
-		c.fields = formFields(q, true)
+		// Any other body is Django's request.POST: form fields under a form's content type.
+		c.fields = djangoForm(r.Header.Get("Content-Type"), body)
 	}
 	// ESB forwards a whole-number bk_biz_id (bk_set_id, bk_module_id) to CMDB's path as its
 	// digits; a component without a form formats whatever it gets (reference §11.1). The
@@ -342,7 +341,7 @@ func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string
 	if c.authHeader != authAbsent || !s.cfg.Version.CredentialsFromBody() {
 		return
 	}
-	params := formFields(r.URL.Query(), false)
+	params := formFields(r.URL.Query())
 	for k, v := range body {
 		params[k] = v
 	}
@@ -381,18 +380,12 @@ func pathParam(p string) string {
 	return p
 }
 
-// formFields is a query string or a form body as a map of its keys. ESB takes a repeated key's
-// last value, as Django's QueryDict items give it (blueking-apigateway
-// src/esb/esb/common/base_utils.py:232-245 @048bdd7); the gateway's credentials of a v3 call
-// (3.12) keep the first, as url.Values.Get does.
-func formFields(q url.Values, last bool) map[string]any {
+// formFields is a v3 call's query string as a map of its keys, a repeated key its first value.
+// ESB reads its own in form.go.
+func formFields(q url.Values) map[string]any {
 	m := make(map[string]any, len(q))
 	for k, vs := range q {
-		if last {
-			m[k] = vs[len(vs)-1]
-		} else {
-			m[k] = vs[0]
-		}
+		m[k] = vs[0]
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -330,6 +331,71 @@ func TestESBAcceptsWhatTheRealSystemAccepts(t *testing.T) {
 		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(seedRequest))
 		hr.Header.Set("Content-Type", "text/plain")
 		assert.True(t, send(t, s, hr).Result)
+	})
+}
+
+// TestESBReadsParametersAsDjangoDoes: ESB takes a call's parameters from its query string (GET),
+// its JSON body, or its form body (blueking-apigateway src/esb/esb/common/base_utils.py:232-245
+// @048bdd7) as Django 1.11 reads them: a form body only under the form content types, others
+// being no parameters (django/http/request.py, HttpRequest._load_post_and_files); pairs split at
+// & and ;, a bad escape kept as it came, invalid UTF-8 replaced (django/utils/http.py,
+// limited_parse_qsl); a repeated key its last value.
+func TestESBReadsParametersAsDjangoDoes(t *testing.T) {
+	const (
+		noCredentials = "Signature [bk_signature] and APP Secret [bk_app_secret] cannot be empty at the same time"
+		dataNotDict   = "data [data] Must be the specified parameter data type dict"
+		form          = "application/x-www-form-urlencoded"
+	)
+	multipartBody := func(fields ...string) (string, string) {
+		var b strings.Builder
+		w := multipart.NewWriter(&b)
+		for i := 0; i < len(fields); i += 2 {
+			require.NoError(t, w.WriteField(fields[i], fields[i+1]))
+		}
+		fw, err := w.CreateFormFile("bk_biz_id", "biz.txt")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("a file is not a parameter"))
+		require.NoError(t, w.Close())
+		return b.String(), w.FormDataContentType()
+	}
+	mpBody, mpType := multipartBody("bk_app_code", "a", "bk_app_secret", "b", "bk_username", "u", "bk_biz_id", "1", "data", "x")
+	for _, tc := range []struct {
+		name, contentType, body, message string
+	}{
+		{"a form", form, "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x", dataNotDict},
+		{"a form with its charset", form + "; charset=UTF-8", "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x", dataNotDict},
+		{"pairs split at semicolons", form, "bk_app_code=a;bk_app_secret=b;bk_username=u;bk_biz_id=1;data=x", dataNotDict},
+		{"a bad escape kept as it came", form, "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=%zz1&data=x", "business id [bk_biz_id] Enter a whole number."},
+		{"a key without a value is empty", form, "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id&data=x", "business id [bk_biz_id] This field is required."},
+		{"multipart fields, not its files", mpType, mpBody, dataNotDict},
+		{"a form body as plain text is no parameters", "text/plain", "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x", noCredentials},
+		{"a form body without a content type is no parameters", "", "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x", noCredentials},
+		{"the content type is matched as written", "Application/X-WWW-Form-Urlencoded", "bk_app_code=a&bk_app_secret=b&bk_username=u&bk_biz_id=1&data=x", noCredentials},
+		{"JSON under any content type", "text/plain", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":1,"data":"x"}`, dataNotDict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, mock.Config{})
+			hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				hr.Header.Set("Content-Type", tc.contentType)
+			}
+			assert.Equal(t, tc.message, send(t, s, hr).Message)
+		})
+	}
+	t.Run("a query string", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		for _, q := range []string{
+			"bk_app_code=a;bk_app_secret=b;bk_username=%E7%94%A8%FF%E6%88;bk_biz_id=2",
+			"bk_app_code=a&bk_app_secret=b&bk_username=%E7%94%A8%FF%E6%88&bk_biz_id=%zz&bk_biz_id=2",
+		} {
+			r := send(t, s, httptest.NewRequest(http.MethodGet, mock.PathESBSearchBizInstTopo+"?"+q, nil))
+			require.True(t, r.Result, "%s: %s", q, r.Raw)
+			assert.Contains(t, string(r.Keys["data"]), `"bk_inst_id":2`, q)
+		}
+		for _, e := range s.Journal().Entries(mock.JournalFilter{}) {
+			// 用, then the invalid byte and the cut sequence each replaced once, as Python does.
+			assert.Equal(t, "用\uFFFD\uFFFD", e.User)
+		}
 	})
 }
 

@@ -12,6 +12,7 @@
 //	routes.go       the routes: each operation, its steps bound, on each surface; the mock's own
 //	pipeline.go     read the call -> fault -> the operation -> write the answer -> observe
 //	call.go         what was asked, by whom, in which language, decoded once
+//	form.go         ESB's parameters that are not JSON, as its Django reads a query or a form
 //	faults.go       fault rules, which may delay, drop or answer a call before its operation
 //	steps.go        an operation: its steps in spec.CallSteps' order, then its answer
 //	caller.go       the shared steps: ESB's credentials and form, the gateway, the JWT, IAM,

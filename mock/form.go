@@ -1,0 +1,193 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+	"unicode/utf8"
+)
+
+// ESB takes a call's parameters that are not JSON from Django 1.11's QueryDict: request.GET, or
+// request.POST for a form body (blueking-apigateway src/esb/esb/common/base_utils.py:232-245
+// @048bdd7; django==1.11.29, src/esb/esb/requirements.txt:20). This file reads them as Django
+// does. Django's limit of 1,000 fields is not imitated: --max-body bounds a body.
+
+// djangoQuery is a query string, or a form body, as QueryDict reads it (django/utils/http.py,
+// limited_parse_qsl with keep_blank_values): its bytes as UTF-8, or as Latin-1 when they are not
+// UTF-8; pairs split at & and at ;, empty ones skipped; a pair without = an empty value; + a
+// space, then escapes decoded as Python's unquote does. A repeated key is its last value, as
+// MultiValueDict.items gives it (django/utils/datastructures.py).
+func djangoQuery(raw string) map[string]any {
+	if !utf8.ValidString(raw) {
+		raw = latin1(raw)
+	}
+	m := map[string]any{}
+	for pair := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, value, _ := strings.Cut(pair, "=")
+		m[pyUnquote(name)] = pyUnquote(value)
+	}
+	return m
+}
+
+// djangoForm is a form body's parameters, request.POST (django/http/request.py,
+// HttpRequest._load_post_and_files): the fields of a urlencoded or a multipart body, told by the
+// content type as it was written; no parameters under any other content type.
+func djangoForm(contentType string, body []byte) map[string]any {
+	mediaType, _, _ := strings.Cut(contentType, ";")
+	switch strings.TrimSpace(mediaType) {
+	case "application/x-www-form-urlencoded":
+		return djangoQuery(string(body))
+	case "multipart/form-data":
+		return multipartFields(contentType, body)
+	}
+	return map[string]any{}
+}
+
+// multipartFields is what Django's MultiPartParser puts in request.POST: each part that names a
+// field and no file, its value base64-decoded when the part says so, read as UTF-8 with what is
+// not replaced. Where Django's parser fails, request.POST is never made: a body that is not
+// multipart, or cut short, is no parameters.
+func multipartFields(contentType string, body []byte) map[string]any {
+	m := map[string]any{}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["boundary"] == "" {
+		return m
+	}
+	// NextRawPart: Django does not decode quoted-printable, which NextPart would.
+	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := r.NextRawPart()
+		if err == io.EOF {
+			return m
+		}
+		if err != nil {
+			return map[string]any{}
+		}
+		value, err := io.ReadAll(p)
+		if err != nil {
+			return map[string]any{}
+		}
+		if p.FormName() == "" || p.FileName() != "" {
+			continue
+		}
+		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "base64") {
+			if decoded, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(value))); err == nil {
+				value = decoded
+			}
+		}
+		m[pyDecode([]byte(p.FormName()))] = pyDecode(value)
+	}
+}
+
+// pyUnquote is Python's urllib.parse.unquote of a value with + read as a space: each run of ASCII
+// has its whole %XX escapes decoded (a % without two hex digits stays as it came), and the bytes
+// of the run are read as UTF-8 with each invalid part replaced; other characters stay as they are.
+func pyUnquote(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var out strings.Builder
+	for s != "" {
+		ascii := strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf })
+		if ascii == 0 {
+			_, size := utf8.DecodeRuneInString(s)
+			out.WriteString(s[:size])
+			s = s[size:]
+			continue
+		}
+		if ascii < 0 {
+			ascii = len(s)
+		}
+		out.WriteString(pyDecode(unescape(s[:ascii])))
+		s = s[ascii:]
+	}
+	return out.String()
+}
+
+// unescape decodes the %XX escapes of s, keeping every other byte.
+func unescape(s string) []byte {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return b
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+// pyDecode is Python's bytes.decode("utf-8", "replace"): each maximal part of an invalid
+// sequence (the longest start of a well-formed one, or a byte that starts none) is one U+FFFD.
+func pyDecode(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var out strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			size = invalidPart(b)
+			out.WriteRune(utf8.RuneError)
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.String()
+}
+
+// invalidPart is the length of the maximal part of the invalid sequence b starts with: the
+// bytes of it that could still begin a well-formed sequence (Unicode 3.9, table 3-7).
+func invalidPart(b []byte) int {
+	lo, hi, n := byte(0x80), byte(0xBF), 0
+	switch c := b[0]; {
+	case 0xC2 <= c && c <= 0xDF:
+		n = 2
+	case c == 0xE0:
+		n, lo = 3, 0xA0
+	case c == 0xED:
+		n, hi = 3, 0x9F
+	case 0xE1 <= c && c <= 0xEF:
+		n = 3
+	case c == 0xF0:
+		n, lo = 4, 0x90
+	case 0xF1 <= c && c <= 0xF3:
+		n = 4
+	case c == 0xF4:
+		n, hi = 4, 0x8F
+	default:
+		return 1
+	}
+	i := 1
+	for ; i < n && i < len(b) && lo <= b[i] && b[i] <= hi; i++ {
+		lo, hi = 0x80, 0xBF
+	}
+	return i
+}
+
+// latin1 reads each byte of s as the character of that code, as Python's decode("iso-8859-1").
+func latin1(s string) string {
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
+}
