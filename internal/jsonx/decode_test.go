@@ -11,6 +11,8 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/cmdbmock/cmdbmock/internal/jsontest"
 )
 
@@ -264,6 +266,52 @@ func BenchmarkMembers(b *testing.B) {
 				b.Fatal(err)
 			}
 			st.TakeBack()
+		}
+	})
+}
+
+// TestParsePython: Python's json.loads takes NaN, Infinity and -Infinity, and nothing else JSON
+// refuses; the verdicts are Python 3's.
+func TestParsePython(t *testing.T) {
+	for body, want := range map[string]any{
+		"NaN":             NonFinite("NaN"),
+		"[NaN,-Infinity]": []any{NonFinite("NaN"), NonFinite("-Infinity")},
+		`{"a":Infinity}`:  map[string]any{"a": NonFinite("Infinity")},
+		"[NaN ,Infinity]": []any{NonFinite("NaN"), NonFinite("Infinity")},
+		`{"n":-1.5e3}`:    map[string]any{"n": json.Number("-1.5e3")},
+		"-NaN":            nil,
+		"nan":             nil,
+		"Infinityx":       nil,
+		"-Inf":            nil,
+		"- Infinity":      nil,
+		"+Infinity":       nil,
+		"NaN0":            nil,
+	} {
+		got, err := ParsePython(body, 8, nil)
+		if want == nil {
+			assert.Error(t, err, body)
+			continue
+		}
+		if assert.NoError(t, err, body) {
+			assert.Equal(t, want, got, body)
+		}
+	}
+}
+
+// FuzzParsePython: what JSON holds, ParsePython reads as Parse does; what only ParsePython reads
+// holds a NonFinite.
+func FuzzParsePython(f *testing.F) {
+	for _, s := range append(decodeSeeds, "[NaN,-Infinity]", `{"a":{"b":[Infinity]}}`, "-NaN") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		want, wantErr := Parse(body, 8, nil)
+		got, err := ParsePython(body, 8, nil)
+		switch {
+		case wantErr == nil && (err != nil || !reflect.DeepEqual(got, want)):
+			t.Fatalf("ParsePython(%q) = %#v, %v; Parse: %#v", body, got, err, want)
+		case wantErr != nil && err == nil && !HoldsNonFinite(got):
+			t.Fatalf("ParsePython(%q) = %#v, which Parse refuses: %v", body, got, wantErr)
 		}
 	})
 }
