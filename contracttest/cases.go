@@ -3,6 +3,7 @@ package contracttest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -239,6 +240,13 @@ func negativeCases() []caseDef {
 			q.top = map[string]any{"data": r.name("not-a-dict")}
 			return q
 		}, spec.StepESBDataDict, spec.MsgESBDataDict, nil},
+		// ESB's json.loads takes NaN, and its json.dumps sends it on to CMDB as it came; CMDB's
+		// decoder refuses the body (reference §4.2 C3). The credentials go in the header, the
+		// body being written as it is.
+		{"ESB: NaN in data, which CMDB cannot decode", SurfaceESB, func(r *runner) request {
+			return request{op: spec.OpESBCreateSet, authHeader: true, raw: raw(fmt.Sprintf(
+				`{"bk_biz_id":%d,"data":{"bk_parent_id":%d,"bk_set_name":%q,"bk_capacity":NaN}}`, r.cfg.BizID, r.cfg.ParentID, r.name("nan")))}
+		}, spec.StepJSON, spec.MsgJSONDecode, nil},
 		{"v3: body not JSON", SurfaceV3, func(r *runner) request {
 			return request{op: spec.OpV3CreateSet, biz: r.cfg.BizID, raw: raw(`{"bk_set_name": `)}
 		}, spec.StepJSON, spec.MsgJSONDecode, nil},

@@ -53,6 +53,7 @@ type call struct {
 	body      []byte // as it came, for the journal
 
 	jsonErr       bool            // the body is not the JSON the surface needs
+	undecodable   bool            // ESB sends CMDB a body its decoder refuses (NaN, Infinity)
 	nullBody      bool            // v3: the body is JSON null
 	authHeader    authHeader      // what X-Bkapi-Authorization held
 	fields        map[string]any  // ESB: the top-level fields, from JSON or a form
@@ -188,7 +189,11 @@ func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeade
 	if !gateway {
 		value = esbHeader(r, spec.HeaderAuthorization)
 	}
-	v, err := decodeJSON(value, maxDepth, nil)
+	decode := decodeJSON[string]
+	if !gateway {
+		decode = decodePython[string] // ESB's json.loads
+	}
+	v, err := decode(value, maxDepth, nil)
 	if err != nil {
 		return authNotJSON, credentials{}
 	}
@@ -274,7 +279,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 		// to ESB (blueking-apigateway src/esb/esb/common/base_utils.py:238 @048bdd7), which
 		// decodes it as UTF-8 before it parses it: invalid bytes are a bad body, and so is a
 		// \v or \f before the {, which json.loads does not skip.
-		v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
+		v, err := decodePython(body, s.cfg.MaxDepth, &c.maps)
 		if err != nil || !utf8.Valid(body) {
 			c.jsonErr = true
 			return c
@@ -307,6 +312,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	} else {
 		c.data, _ = c.fields["data"].(map[string]any) // its values trimmed in place: c.fields holds them too
 	}
+	c.undecodable = c.forwardsNonFinite(op, body)
 	return c
 }
 
@@ -355,6 +361,25 @@ func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string
 // share one copy of the text; its objects come from stock, which may be nil.
 func decodeJSON[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (any, error) {
 	return jsonx.Parse(string(text), maxDepth, stock)
+}
+
+// decodePython decodes a value as ESB's Python does (json.loads): NaN, Infinity and -Infinity
+// are values, each a jsonx.NonFinite.
+func decodePython[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (any, error) {
+	return jsonx.ParsePython(string(text), maxDepth, stock)
+}
+
+// forwardsNonFinite reports whether what an ESB component sends CMDB holds a NaN or an Infinity:
+// Python's json.dumps writes them as json.loads read them, and CMDB's decoder refuses the body
+// (reference §4.2 C3). A component forwards its data, the fields of its form, or, without a
+// form, what it was sent; body is the call's, which names one if it holds one.
+func (c *call) forwardsNonFinite(op *operation, body []byte) bool {
+	if !bytes.Contains(body, []byte("NaN")) && !bytes.Contains(body, []byte("Infinity")) {
+		return false
+	}
+	return jsonx.HoldsNonFinite(c.data) ||
+		op.form != nil && jsonx.HoldsNonFinite(formValues(c.fields, op.form)) ||
+		op.generic && jsonx.HoldsNonFinite(forwarded(c.fields, op.params))
 }
 
 // credentialKeys are the keys of ESB's parameters that carry credentials.

@@ -193,7 +193,7 @@ func (s *Server) callerRules() map[spec.StepID]rule {
 			return f
 		},
 		spec.StepJSON: func(c *call) *failure {
-			if c.jsonErr {
+			if c.jsonErr || c.undecodable {
 				return fail(spec.MsgJSONDecode)
 			}
 			return nil

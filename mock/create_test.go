@@ -399,6 +399,53 @@ func TestESBReadsParametersAsDjangoDoes(t *testing.T) {
 	})
 }
 
+// TestESBReadsJSONAsPythonDoes: ESB decodes a body with Python's json.loads, which takes NaN,
+// Infinity and -Infinity as numbers (blueking-apigateway src/esb/esb/common/base_utils.py:238
+// @048bdd7). Its form then refuses one where it wants a whole number or a dict; a component
+// sends one that it forwards to CMDB with json.dumps, which writes it as it came
+// (components/bk/apisv2/cc/create_set.py:55-59), and CMDB's decoder refuses that body (C3).
+func TestESBReadsJSONAsPythonDoes(t *testing.T) {
+	const creds = `"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"`
+	for _, tc := range []struct {
+		name, path, body string
+		code             int
+		message          string
+	}{
+		{"NaN in create_set's data", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"n","bk_capacity":NaN}}`,
+			1199000, "Deserializing JSON data failed"},
+		{"Infinity deep in the data", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"n","x":[{"y":Infinity}]}}`,
+			1199000, "Deserializing JSON data failed"},
+		{"-Infinity in search_set's condition", mock.PathESBSearchSet, `{` + creds + `,"bk_biz_id":2,"condition":{"bk_capacity":-Infinity}}`,
+			1199000, "Deserializing JSON data failed"},
+		{"NaN in what a generic component forwards", mock.PathESBFindSetBatch, `{` + creds + `,"bk_biz_id":2,"bk_ids":[NaN],"fields":["bk_set_id"]}`,
+			1199000, "Deserializing JSON data failed"},
+		{"NaN in find_topo_node_paths' nodes", mock.PathESBFindTopoNodePaths, `{` + creds + `,"bk_biz_id":2,"bk_nodes":[{"bk_obj_id":"set","bk_inst_id":NaN}]}`,
+			1199000, "Deserializing JSON data failed"},
+		{"NaN where ESB wants a whole number", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":NaN,"data":{}}`,
+			1306000, "business id [bk_biz_id] Enter a whole number."},
+		{"NaN where ESB wants a dict", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":NaN}`,
+			1306000, "data [data] Must be the specified parameter data type dict"},
+		{"NaN in a key the form does not forward", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"note":NaN,"data":{"bk_parent_id":2,"bk_set_name":"n"}}`,
+			0, "success"},
+		{"-NaN is no JSON to Python either", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_capacity":-NaN}}`,
+			1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
+		{"nan in lower case neither", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_capacity":nan}}`,
+			1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, mock.Config{})
+			r := send(t, s, httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.body)))
+			assert.Equal(t, []any{tc.code, tc.message}, []any{r.Code, r.Message}, "%s", r.Raw)
+		})
+	}
+	t.Run("v3 is CMDB's decoder, which takes none", func(t *testing.T) {
+		s := newServer(t, mock.Config{})
+		hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/2", strings.NewReader(`{"bk_parent_id":2,"bk_set_name":"n","bk_capacity":NaN}`))
+		hr.Header.Set("X-Bkapi-Authorization", `{`+creds+`}`)
+		assert.Equal(t, 1199000, send(t, s, hr).Code)
+	})
+}
+
 func TestBadInputGetsAnEnvelope(t *testing.T) {
 	s := newServer(t, mock.Config{MaxBody: 1024})
 	v3 := func(body string) *http.Request {

@@ -115,7 +115,7 @@ func (s *Server) nodePathRules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepNodePathBody: func(c *call) *failure {
-			if c.jsonErr {
+			if c.jsonErr || c.undecodable {
 				return fail(spec.MsgJSONDecode)
 			}
 			nodes, ok := readNodes(c.args()["bk_nodes"])

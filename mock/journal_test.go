@@ -39,6 +39,8 @@ func TestJournalMasksEveryCredential(t *testing.T) {
 			`{"bk_app_code":"a","bk_biz_id":1,"data":{"description":"` + big + `"},"bk_app_secret":"` + canary + `"}`, nil},
 		{"access_token and bk_ticket", http.MethodPost, mock.PathESBCreateSet, "application/json",
 			`{"bk_app_code":"a","bk_app_secret":"s","access_token":"` + canary + `","bk_ticket":"` + canary + `","bk_biz_id":1,"data":{}}`, nil},
+		{"a body with Python's NaN", http.MethodPost, mock.PathESBCreateSet, "application/json",
+			`{"bk_app_code":"a","bk_app_secret":"` + canary + `","bk_username":"u","bk_biz_id":1,"data":{"bk_capacity":NaN}}`, nil},
 		{"legacy app_secret", http.MethodPost, mock.PathESBCreateSet, "application/json",
 			`{"app_code":"a","app_secret":"` + canary + `","bk_biz_id":1,"data":{}}`, nil},
 		{"JWT and cookie headers", http.MethodPost, "/api/v3/set/1", "application/json", `{}`,

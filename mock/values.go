@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
@@ -88,15 +89,29 @@ func emptyValue(v any, present bool) bool {
 	return false
 }
 
-// text returns a credential value as ESB reads it: strings as they are, numbers as written.
+// text returns a credential value as ESB reads it: strings as they are, numbers as written, NaN
+// and the Infinities as Python writes them.
 func text(v any) string {
 	switch t := v.(type) {
 	case string:
 		return t
 	case json.Number:
 		return string(t)
+	case jsonx.NonFinite:
+		return pythonFloat(t)
 	}
 	return ""
+}
+
+// pythonFloat is NaN or an Infinity as Python's str writes the float: nan, inf, -inf.
+func pythonFloat(n jsonx.NonFinite) string {
+	switch n {
+	case "NaN":
+		return "nan"
+	case "-Infinity":
+		return "-inf"
+	}
+	return "inf"
 }
 
 // pythonText is a value as ESB's generic components put it in CMDB's path, through Python's
@@ -108,6 +123,8 @@ func pythonText(v any) string {
 		return t
 	case json.Number:
 		return string(t)
+	case jsonx.NonFinite:
+		return pythonFloat(t)
 	case bool:
 		if t {
 			return "True"
