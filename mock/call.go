@@ -53,6 +53,7 @@ type call struct {
 	body      []byte // as it came, for the journal
 
 	jsonErr       bool            // the body is not the JSON the surface needs
+	nonFinite     bool            // the ESB body holds a NaN or an Infinity
 	undecodable   bool            // ESB sends CMDB a body its decoder refuses (NaN, Infinity)
 	nullBody      bool            // v3: the body is JSON null
 	authHeader    authHeader      // what X-Bkapi-Authorization held
@@ -189,11 +190,13 @@ func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeade
 	if !gateway {
 		value = esbHeader(r, spec.HeaderAuthorization)
 	}
-	decode := decodeJSON[string]
-	if !gateway {
-		decode = decodePython[string] // ESB's json.loads
+	var v any
+	var err error
+	if gateway {
+		v, err = decodeJSON(value, maxDepth, nil)
+	} else {
+		v, _, err = decodePython(value, maxDepth, nil) // ESB's json.loads
 	}
-	v, err := decode(value, maxDepth, nil)
 	if err != nil {
 		return authNotJSON, credentials{}
 	}
@@ -279,7 +282,8 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 		// to ESB (blueking-apigateway src/esb/esb/common/base_utils.py:238 @048bdd7), which
 		// decodes it as UTF-8 before it parses it: invalid bytes are a bad body, and so is a
 		// \v or \f before the {, which json.loads does not skip.
-		v, err := decodePython(body, s.cfg.MaxDepth, &c.maps)
+		v, nonFinite, err := decodePython(body, s.cfg.MaxDepth, &c.maps)
+		c.nonFinite = nonFinite
 		if err != nil || !utf8.Valid(body) {
 			c.jsonErr = true
 			return c
@@ -312,7 +316,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	} else {
 		c.data, _ = c.fields["data"].(map[string]any) // its values trimmed in place: c.fields holds them too
 	}
-	c.undecodable = c.forwardsNonFinite(op, body)
+	c.undecodable = c.forwardsNonFinite(op)
 	return c
 }
 
@@ -365,16 +369,16 @@ func decodeJSON[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (an
 
 // decodePython decodes a value as ESB's Python does (json.loads): NaN, Infinity and -Infinity
 // are values, each a jsonx.NonFinite.
-func decodePython[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (any, error) {
+func decodePython[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (v any, nonFinite bool, err error) {
 	return jsonx.ParsePython(string(text), maxDepth, stock)
 }
 
 // forwardsNonFinite reports whether what an ESB component sends CMDB holds a NaN or an Infinity:
 // Python's json.dumps writes them as json.loads read them, and CMDB's decoder refuses the body
 // (reference §4.2 C3). A component forwards its data, the fields of its form, or, without a
-// form, what it was sent; body is the call's, which names one if it holds one.
-func (c *call) forwardsNonFinite(op *operation, body []byte) bool {
-	if !bytes.Contains(body, []byte("NaN")) && !bytes.Contains(body, []byte("Infinity")) {
+// form, what it was sent.
+func (c *call) forwardsNonFinite(op *operation) bool {
+	if !c.nonFinite {
 		return false
 	}
 	return jsonx.HoldsNonFinite(c.data) ||

@@ -429,6 +429,14 @@ func TestESBReadsJSONAsPythonDoes(t *testing.T) {
 			0, "success"},
 		{"-NaN is no JSON to Python either", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_capacity":-NaN}}`,
 			1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
+		// Python reads a number with a point or an exponent as a float, which json.dumps and str
+		// write back as its repr: 1e400 is inf, 1e16 is 1e+16, which the form's int() refuses.
+		{"a number past the float's range is an Infinity", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"n","bk_capacity":1e400}}`,
+			1199000, "Deserializing JSON data failed"},
+		{"1e16 is no whole number to the form", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":1e16,"data":{}}`,
+			1306000, "business id [bk_biz_id] Enter a whole number."},
+		{"1.5e1 is 15.0, a whole number", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":1.5e1,"data":{}}`,
+			1306000, "data [data] This field is required."},
 		{"nan in lower case neither", mock.PathESBCreateSet, `{` + creds + `,"bk_biz_id":2,"data":{"bk_capacity":nan}}`,
 			1306000, "Request JSON string is wrong in format, which cannot be analyzed."},
 	} {
@@ -438,6 +446,12 @@ func TestESBReadsJSONAsPythonDoes(t *testing.T) {
 			assert.Equal(t, []any{tc.code, tc.message}, []any{r.Code, r.Message}, "%s", r.Raw)
 		})
 	}
+	t.Run("a generic component writes a float into CMDB's path as Python does", func(t *testing.T) {
+		s := newServer(t, mock.Config{IAMOff: true})
+		body := `{` + creds + `,"bk_biz_id":2e0}`
+		r := send(t, s, httptest.NewRequest(http.MethodPost, mock.PathESBGetBizInternalModule, strings.NewReader(body)))
+		assert.Equal(t, []any{1101133, `strconv.ParseInt: parsing "2.0": invalid syntax`}, []any{r.Code, r.Message}, "%s", r.Raw)
+	})
 	t.Run("v3 is CMDB's decoder, which takes none", func(t *testing.T) {
 		s := newServer(t, mock.Config{})
 		hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/2", strings.NewReader(`{"bk_parent_id":2,"bk_set_name":"n","bk_capacity":NaN}`))

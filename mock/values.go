@@ -31,18 +31,16 @@ func cmdbInt64(key string, v any) (int64, error) {
 var wholeDecimal = lazyre.New(`^([-+]?[0-9]+)(\.0*)?$`)
 
 // wholeNumber returns v as ESB forwards a whole number to CMDB: its decimal digits. ESB accepts
-// 3, "3", 3.0 and "3.0"; not "abc", 3.5 or true.
+// 3, "3", 3.0, "3.0" and 1e3; not "abc", 3.5, 1e16 or true.
 func wholeNumber(v any) (string, bool) {
 	switch t := v.(type) {
 	case json.Number:
 		if plainInteger(string(t)) {
 			return string(t), true
 		}
-		r, ok := new(big.Rat).SetString(string(t))
-		if !ok || !r.IsInt() {
-			return "", false
-		}
-		return r.Num().String(), true
+		// The form reads a float as Python's str writes it, as jsonx.ParsePython gives it:
+		// 1e3 is 1000.0, a whole number; 1e16 is 1e+16, which is not.
+		return wholeNumber(string(t))
 	case string:
 		m := wholeDecimal().FindStringSubmatch(strings.TrimSpace(t))
 		if m == nil {
