@@ -50,6 +50,16 @@ func ParsePython(data string, maxDepth int, stock *Stock) (v any, nonFinite bool
 	return v, p.nonFinite && err == nil, err
 }
 
+// ParseCMDB decodes data as CMDB's decoder reads a body (json-iterator 1.1.12 with UseNumber,
+// bk-cmdb src/common/json/json.go:26-31 @111e7ac): as Parse does, but a number is any run of
+// digits, signs, points and exponent letters that starts with a digit or a minus, kept as
+// written, where JSON refuses 01, 1., 1.2.3 and - (json-iterator's readNumberAsString,
+// iter_float.go:159-186 @v1.1.12; FuzzParseCMDBNumbers holds it to the library).
+func ParseCMDB(data string, maxDepth int, stock *Stock) (any, error) {
+	p := jsonParser{data: data, maxDepth: maxDepth, stock: stock, laxNumbers: true}
+	return p.whole()
+}
+
 // HoldsNonFinite reports whether a value ParsePython decoded holds a NonFinite, at any depth.
 func HoldsNonFinite(v any) bool {
 	switch t := v.(type) {
@@ -174,6 +184,8 @@ type jsonParser struct {
 	maxDepth int
 	stock    *Stock
 	python   bool // NaN, Infinity and -Infinity are values
+	// laxNumbers: a number is json-iterator's, any run of its characters.
+	laxNumbers bool
 	// nonFinite: a NonFinite was read.
 	nonFinite bool
 }
@@ -441,6 +453,11 @@ func (p *jsonParser) after(closing byte) (done bool, err error) {
 // number reads a number and returns its text.
 func (p *jsonParser) number() (string, error) {
 	start := p.i
+	if p.laxNumbers {
+		for p.i++; p.i < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.i]) >= 0; p.i++ {
+		}
+		return p.data[start:p.i], nil
+	}
 	if p.data[p.i] == '-' {
 		p.i++
 	}
