@@ -127,11 +127,12 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 	return nil
 }
 
-// jsonInteger reads a value CMDB takes only as a JSON integer (util.GetInt64ByInterface over a
-// decoded body): no string, no fraction, no exponent.
+// jsonInteger reads a value CMDB takes only as a JSON number that parses as an integer
+// (util.GetInt64ByInterface over a decoded body: json.Number's Int64, strconv.ParseInt): no
+// string, no fraction, no exponent; json-iterator's 01 is 1.
 func jsonInteger(v any) (int64, bool) {
 	n, ok := v.(json.Number)
-	if !ok || !plainInteger(string(n)) {
+	if !ok {
 		return 0, false
 	}
 	i, err := strconv.ParseInt(string(n), 10, 64)

@@ -332,7 +332,7 @@ func (s *Server) readV3(r *http.Request, params func(string) string, body []byte
 		s.credentialsFromParams(c, r, nil)
 		return c
 	}
-	v, err := decodeJSON(body, s.cfg.MaxDepth, &c.maps)
+	v, err := decodeCMDB(body, s.cfg.MaxDepth, &c.maps)
 	switch data := v.(type) {
 	case map[string]any:
 		c.data = data
@@ -365,6 +365,12 @@ func (s *Server) credentialsFromParams(c *call, r *http.Request, body map[string
 // share one copy of the text; its objects come from stock, which may be nil.
 func decodeJSON[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (any, error) {
 	return jsonx.Parse(string(text), maxDepth, stock)
+}
+
+// decodeCMDB decodes a body as CMDB's decoder does (json-iterator): a number is any run of the
+// characters of one that starts with a digit or a minus, 01 and 1. included.
+func decodeCMDB(body []byte, maxDepth int, stock *jsonx.Stock) (any, error) {
+	return jsonx.ParseCMDB(string(body), maxDepth, stock)
 }
 
 // decodePython decodes a value as ESB's Python does (json.loads): NaN, Infinity and -Infinity

@@ -460,6 +460,40 @@ func TestESBReadsJSONAsPythonDoes(t *testing.T) {
 	})
 }
 
+// TestV3ReadsNumbersAsCMDBDoes: CMDB decodes a body with json-iterator, which takes any run of a
+// number's characters that starts with a digit or a minus for a number (iter_float.go:159-186
+// @v1.1.12), and reads an integer from it with strconv.ParseInt (util.GetInt64ByInterface,
+// bk-cmdb src/common/util/conv.go:95-132 @111e7ac): 010 is 10, 1. is no integer. A body JSON
+// refuses for another reason is still C3.
+func TestV3ReadsNumbersAsCMDBDoes(t *testing.T) {
+	for _, tc := range []struct {
+		name, fields string
+		code         int
+		capacity     any
+	}{
+		{"a capacity with a leading zero", `"bk_parent_id":1,"bk_capacity":010`, 0, json.Number("10")},
+		{"a parent with a leading zero", `"bk_parent_id":01,"bk_capacity":5`, 0, json.Number("5")},
+		{"a template id of 00", `"bk_parent_id":1,"set_template_id":00`, 0, nil},
+		{"a capacity of 1. is no integer", `"bk_parent_id":1,"bk_capacity":1.`, 1199006, nil},
+		{"a parent of - is no integer", `"bk_parent_id":-`, 1199006, nil},
+		{"a number that starts with + is no JSON to it either", `"bk_parent_id":1,"bk_capacity":+1`, 1199000, nil},
+		{"nor one that starts with a point", `"bk_parent_id":1,"bk_capacity":.5`, 1199000, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, mock.Config{})
+			body := `{"bk_set_name":"lax",` + tc.fields + `}`
+			hr := httptest.NewRequest(http.MethodPost, "/api/v3/set/1", strings.NewReader(body))
+			hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+			r := send(t, s, hr)
+			require.Equal(t, tc.code, r.Code, "%s", r.Raw)
+			if tc.code == 0 {
+				assert.Equal(t, tc.capacity, r.Data["bk_capacity"])
+				assert.Equal(t, json.Number("1"), r.Data["bk_parent_id"])
+			}
+		})
+	}
+}
+
 func TestBadInputGetsAnEnvelope(t *testing.T) {
 	s := newServer(t, mock.Config{MaxBody: 1024})
 	v3 := func(body string) *http.Request {

@@ -84,6 +84,10 @@ func FuzzHandler(f *testing.F) {
 	// ESB reads Python's NaN and Infinities (json.loads); what a component forwards of them, CMDB refuses.
 	f.Add(post(mock.PathESBCreateSet), true, `{"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"n","bk_capacity":NaN,"x":[-Infinity]}}`)
 	f.Add(post(mock.PathESBFindTopoNodePaths), false, `{"bk_biz_id":Infinity,"bk_nodes":[{"bk_obj_id":"set","bk_inst_id":NaN}]}`)
+	// CMDB's decoder (json-iterator) takes any run of a number's characters for a number.
+	f.Add(post("/api/v3/set/1"), false, `{"bk_parent_id":01,"bk_set_name":"lax","bk_capacity":010,"default":00,"set_template_id":-0.e,"description":1.2.3}`)
+	f.Add(post("/api/v3/set/search/0/1"), true, `{"condition":{"bk_capacity":{"$gt":01}},"page":{"start":00,"limit":1.,"sort":"bk_set_id"},"fields":[-]}`)
+	f.Add(post("/api/v3/module/2/2"), false, `{"bk_parent_id":02,"bk_module_name":"lax","service_template_id":0-0,"service_category_id":02}`)
 	s := newServer(f, mock.Config{MaxSets: 5000, JournalSize: 50})
 	f.Fuzz(func(t *testing.T, route uint8, english bool, body string) {
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
