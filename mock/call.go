@@ -53,7 +53,6 @@ type call struct {
 	body      []byte // as it came, for the journal
 
 	jsonErr       bool            // the body is not the JSON the surface needs
-	nonFinite     bool            // the ESB body holds a NaN or an Infinity
 	undecodable   bool            // ESB sends CMDB a body its decoder refuses (NaN, Infinity)
 	nullBody      bool            // v3: the body is JSON null
 	authHeader    authHeader      // what X-Bkapi-Authorization held
@@ -186,16 +185,12 @@ func readAuthHeader(r *http.Request, surf spec.Surface, maxDepth int) (authHeade
 	if !present || gateway && values[0] == "" {
 		return authAbsent, credentials{}
 	}
-	value := values[0]
-	if !gateway {
-		value = esbHeader(r, spec.HeaderAuthorization)
-	}
 	var v any
 	var err error
 	if gateway {
-		v, err = decodeJSON(value, maxDepth, nil)
+		v, err = decodeJSON(values[0], maxDepth, nil)
 	} else {
-		v, _, err = decodePython(value, maxDepth, nil) // ESB's json.loads
+		v, _, err = decodePython(esbHeader(r, spec.HeaderAuthorization), maxDepth, nil) // json.loads
 	}
 	if err != nil {
 		return authNotJSON, credentials{}
@@ -274,6 +269,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	c.surface, c.lang = spec.SurfaceESB, spec.ParseLanguage(esbHeader(r, spec.HeaderESBLanguage), spec.English)
 	c.formLang = spec.ParseAcceptLanguage(esbHeader(r, "Accept-Language"))
 	c.authHeader, c.creds = readAuthHeader(r, c.surface, s.cfg.MaxDepth)
+	nonFinite := false // a NaN or an Infinity in the body
 	switch {
 	case r.Method == http.MethodGet:
 		c.fields = djangoQuery(r.URL.RawQuery)
@@ -282,8 +278,9 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 		// to ESB (blueking-apigateway src/esb/esb/common/base_utils.py:238 @048bdd7), which
 		// decodes it as UTF-8 before it parses it: invalid bytes are a bad body, and so is a
 		// \v or \f before the {, which json.loads does not skip.
-		v, nonFinite, err := decodePython(body, s.cfg.MaxDepth, &c.maps)
-		c.nonFinite = nonFinite
+		var v any
+		var err error
+		v, nonFinite, err = decodePython(body, s.cfg.MaxDepth, &c.maps)
 		if err != nil || !utf8.Valid(body) {
 			c.jsonErr = true
 			return c
@@ -316,7 +313,7 @@ func (s *Server) readESB(r *http.Request, body []byte, op *operation) *call {
 	} else {
 		c.data, _ = c.fields["data"].(map[string]any) // its values trimmed in place: c.fields holds them too
 	}
-	c.undecodable = c.forwardsNonFinite(op)
+	c.undecodable = nonFinite && c.forwardsNonFinite(op)
 	return c
 }
 
@@ -384,9 +381,6 @@ func decodePython[T []byte | string](text T, maxDepth int, stock *jsonx.Stock) (
 // (reference §4.2 C3). A component forwards its data, the fields of its form, or, without a
 // form, what it was sent.
 func (c *call) forwardsNonFinite(op *operation) bool {
-	if !c.nonFinite {
-		return false
-	}
 	return jsonx.HoldsNonFinite(c.data) ||
 		op.form != nil && jsonx.HoldsNonFinite(formValues(c.fields, op.form)) ||
 		op.generic && jsonx.HoldsNonFinite(forwarded(c.fields, op.params))
