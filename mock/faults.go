@@ -187,7 +187,7 @@ func (r *FaultRule) matches(route string, c *call) bool {
 }
 
 // injectFault applies the first fault rule that fires for the call: a delay, then a dropped
-// connection or a chosen answer. A delay alone lets the call go on.
+// connection or a chosen answer. A delay alone lets the call go on; a stop ends the delay.
 func (s *Server) injectFault(ec echo.Context, c *call) (*call, bool, error) {
 	fr, ok := s.faults.pick(c.route, c)
 	if !ok {
@@ -200,6 +200,8 @@ func (s *Server) injectFault(ec echo.Context, c *call) (*call, bool, error) {
 		case <-ec.Request().Context().Done():
 			t.Stop()
 			return c, true, nil
+		case <-s.closing: // a stop waits on no delay of the mock's own: the call goes on
+			t.Stop()
 		case <-t.C:
 		}
 	}

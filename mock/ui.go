@@ -189,12 +189,13 @@ func (s *Server) adminJournalStream(c echo.Context) error {
 	}
 }
 
-// EndStreams ends what would keep a stop waiting: the journal streams of open pages.
-func (s *Server) EndStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
+// EndWaits ends what would keep a stop waiting on the mock's own making: the journal streams of
+// open pages end, and the calls held by a fault rule's delay go on.
+func (s *Server) EndWaits() { s.closeOnce.Do(func() { close(s.closing) }) }
 
-// Close ends the journal streams and lets a shared store go: after it, no call is served.
+// Close ends the waits and lets a shared store go: after it, no call is served.
 func (s *Server) Close() {
-	s.EndStreams()
+	s.EndWaits()
 	if s.shared != nil {
 		s.shared.close()
 	}

@@ -42,6 +42,46 @@ func TestGracefulStop(t *testing.T) {
 	assert.Contains(t, string(state), "in-flight", "the state holds the set created during the stop")
 }
 
+// TestStopEndsInjectedDelays: a call held by a fault rule's delay goes on at a stop, as if its
+// delay were over, and is answered; the stop waits on no delay of the mock's own making, up to
+// an hour, and then cuts the call.
+func TestStopEndsInjectedDelays(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--state", file, "--shutdown-timeout", "200ms"}, nil)
+	base := "http://" + addr
+	resp, err := http.Post(base+"/__mock/faults", "application/json", strings.NewReader(`{"delay_ms":3600000}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	answered := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v3/set/1", strings.NewReader(fmt.Sprintf(v3Create, 1, "held")))
+		req.Header.Set("X-Bkapi-Authorization", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u"}`)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- "no answer: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		answered <- string(b)
+	}()
+	require.Eventually(t, func() bool { // the call is in its delay
+		resp, err := http.Get(base + "/__mock/faults")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `"fired":1`)
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, stop())
+	assert.Contains(t, <-answered, `"code":0`, "the held call was answered")
+	state, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(state), `"bk_set_name":"held"`), "and its set kept")
+}
+
 // TestSecretsNeverInAnyOutput sends canary secrets every way a caller can and searches every
 // output: the logs, the journal, the saved state and the contract reports.
 func TestSecretsNeverInAnyOutput(t *testing.T) {

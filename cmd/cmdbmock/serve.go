@@ -298,8 +298,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes: int(2 * f.maxHeaderBytes),
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	srv.RegisterOnShutdown(handler.EndStreams) // the pages' journal streams end: a stop does not wait on them
-	defer handler.Close()                      // a shared store is let go once the calls in flight are answered
+	srv.RegisterOnShutdown(handler.EndWaits) // the pages' journal streams end and faults' delays: a stop does not wait on them
+	defer handler.Close()                    // a shared store is let go once the calls in flight are answered
 	if f.pprof != "" {
 		if err := servePprof(ctx, f.pprof, cfg.Admin, logger); err != nil {
 			return err
