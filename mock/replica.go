@@ -379,6 +379,12 @@ func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, e
 		if !redislog.Before(r.applied, e.ID) {
 			continue // applied by another goroutine meanwhile
 		}
+		if e.Token == "" && e.Kind == kindOf(reset{}) && r.applied != "0-0" {
+			// A seed, which a starting replica appends to an empty store only: the store lost
+			// what this replica applied (a Redis without persistence that came back empty).
+			r.s.log.Warn("shared store: a starting replica found the shared store empty and seeded it; this replica follows it, and what it held is gone (run Redis with persistence to keep it)",
+				"applied_before", r.applied, "sets_before", r.s.store.Len())
+		}
 		r.applied = e.ID
 		if r.seen(e.Token) {
 			continue // a write appended twice (its first answer was lost, and it was sent again)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -13,11 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/internal/redistest"
+	"github.com/cmdbmock/cmdbmock/internal/syncbuf"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/mock/redislog"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -290,6 +293,28 @@ func TestSharedStoreRidesOutRedis(t *testing.T) {
 	assert.True(t, createOn(t, a, "after").Result)
 	assert.Contains(t, searchName(t, a, "before"), `"count":1`)
 	assert.Contains(t, searchName(t, a, "while-down"), `"count":0`, "nothing was written")
+}
+
+// TestSharedStoreSaysWhenRedisCameBackEmpty: a Redis that comes back without its data (no
+// persistence) is a fresh store, which the next replica to start seeds; the replicas that held
+// the old state follow it, as they must to agree, and say so in their logs rather than lose their
+// sets without a word.
+func TestSharedStoreSaysWhenRedisCameBackEmpty(t *testing.T) {
+	server := redistest.Start(t)
+	var log syncbuf.Buffer
+	a := replicaWith(t, mock.Config{Store: server.URL(), StorePrefix: "t9:", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	require.True(t, createOn(t, a, "held").Result)
+
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr()})
+	defer rdb.Close()
+	require.NoError(t, rdb.FlushAll(context.Background()).Err())
+	c := replicaOf(t, server.URL(), "t9:")
+	require.True(t, createOn(t, c, "after").Result)
+
+	require.Eventually(t, func() bool { return strings.Contains(searchName(t, a, "after"), `"count":1`) }, 10*time.Second, 20*time.Millisecond)
+	assert.Contains(t, searchName(t, a, "held"), `"count":0`, "the replicas agree with the store")
+	assert.Contains(t, log.String(), "level=WARN")
+	assert.Contains(t, log.String(), "found the shared store empty")
 }
 
 func health(s *mock.Server) int {
