@@ -87,32 +87,57 @@ func (r *replica) join(ctx context.Context) error {
 	if err := r.loadSnapshot(ctx); err != nil {
 		return err
 	}
-	for {
-		last, err := r.log.Last(ctx)
-		if err != nil {
-			return err
-		}
-		if last != "0-0" || r.applied != "0-0" {
-			break
-		}
-		// An empty store: the first replica seeds it, once.
-		release, ok, err := r.log.Lock(ctx, "seed", 30*time.Second)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			time.Sleep(50 * time.Millisecond) // another replica is seeding
-			continue
-		}
-		if last, err = r.log.Last(ctx); err == nil && last == "0-0" {
-			_, err = r.append(ctx, reset{Seed: r.s.resetSeed(), At: r.s.cfg.Now().UnixMilli()}, "")
-		}
-		release()
-		if err != nil {
+	if r.applied == "0-0" { // no snapshot: the log must hold the seed its writes follow
+		if err := r.seed(ctx); err != nil {
 			return err
 		}
 	}
 	return r.catchUp(ctx)
+}
+
+// seed seeds a store whose log holds no seed, once, whichever replica comes first: an empty
+// store, or one that lost its data while replicas ran on it and wrote to it (a Redis without
+// persistence that came back empty), whose writes then follow no state a replica can rebuild.
+func (r *replica) seed(ctx context.Context) error {
+	for {
+		ok, err := r.seeded(ctx)
+		if err != nil || ok {
+			return err
+		}
+		release, locked, err := r.log.Lock(ctx, "seed", 30*time.Second)
+		if err != nil {
+			return err
+		}
+		if !locked {
+			time.Sleep(50 * time.Millisecond) // another replica is seeding
+			continue
+		}
+		if ok, err = r.seeded(ctx); err == nil && !ok {
+			if last, err := r.log.Last(ctx); err == nil && last != "0-0" {
+				r.s.log.Warn("shared store: its log holds writes but not the seed they follow, as a store that lost its data while replicas wrote to it (a Redis without persistence that came back empty); seeded again, and the writes before the seed are gone",
+					"last", last)
+			}
+			var data []byte
+			if data, err = json.Marshal(reset{Seed: r.s.resetSeed(), At: r.s.cfg.Now().UnixMilli()}); err == nil {
+				_, err = r.log.AppendSeed(ctx, kindOf(reset{}), data)
+			}
+		}
+		release()
+		return err
+	}
+}
+
+// seeded reports whether the log holds the seed every write in it follows: its first entry, or
+// the one the store names as seeded again after it lost its data.
+func (r *replica) seeded(ctx context.Context) (bool, error) {
+	first, ok, err := r.log.First(ctx)
+	if err != nil || !ok {
+		return false, err
+	}
+	if first.Token == "" && first.Kind == kindOf(reset{}) {
+		return true, nil
+	}
+	return r.log.SeedHeld(ctx)
 }
 
 // agree refuses a store whose replicas run otherwise than this one would: the first replica to

@@ -317,6 +317,35 @@ func TestSharedStoreSaysWhenRedisCameBackEmpty(t *testing.T) {
 	assert.Contains(t, log.String(), "found the shared store empty")
 }
 
+// TestSharedStoreRecoversFromAnEmptiedRedis: a Redis emptied under a running replica that goes
+// on writing holds writes without the seed they follow; a replica that starts then seeds it
+// again, saying so, where it applied those writes to an empty store and answered otherwise than
+// the running replica (other ids, no built-in sets). Every replica then answers alike.
+func TestSharedStoreRecoversFromAnEmptiedRedis(t *testing.T) {
+	server := redistest.Start(t)
+	var log syncbuf.Buffer
+	a := replicaOf(t, server.URL(), "t10:")
+	require.True(t, createOn(t, a, "held").Result)
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr()})
+	defer rdb.Close()
+	require.NoError(t, rdb.FlushAll(context.Background()).Err())
+	require.True(t, createOn(t, a, "written-after").Result)
+
+	c := replicaWith(t, mock.Config{Store: server.URL(), StorePrefix: "t10:", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	assert.Contains(t, log.String(), "level=WARN")
+	assert.Contains(t, log.String(), "lost its data")
+	require.True(t, createOn(t, c, "new").Result)
+	d := replicaOf(t, server.URL(), "t10:") // a replica after the seed joins as ever
+	sets := func(s *mock.Server) string {
+		return fmt.Sprint(postESB(t, s, "search_set", `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,`+
+			`"fields":["bk_set_id","bk_set_name"],"page":{"sort":"bk_set_id"}}`).Data["info"])
+	}
+	require.Eventually(t, func() bool { return sets(a) == sets(c) }, 10*time.Second, 20*time.Millisecond, "a: %s; c: %s", sets(a), sets(c))
+	assert.Equal(t, sets(c), sets(d))
+	assert.Contains(t, sets(c), "new")
+	assert.Contains(t, searchName(t, c, "空闲机池"), `"count":1`, "the built-in sets are there")
+}
+
 func health(s *mock.Server) int {
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))

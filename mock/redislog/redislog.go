@@ -6,7 +6,8 @@
 // Keys live under a prefix, so one Redis can hold several mocks: <prefix>log (the stream),
 // <prefix>snapshot (a hash: the entry the snapshot covers up to, and the list of its chunks),
 // <prefix>snapshot:<id> (the chunks), <prefix>lock:<name> (short-lived locks), <prefix>rate:<name>
-// (the calls left in a rate limit's window, gone with the window).
+// (the calls left in a rate limit's window, gone with the window), <prefix>seed (the entry of the
+// seed every write follows).
 package redislog
 
 import (
@@ -110,6 +111,41 @@ func (l *Log) Read(ctx context.Context, after string, n int64, block time.Durati
 		}
 	}
 	return out, nil
+}
+
+// AppendSeed adds the command every later one follows, and names its entry under <prefix>seed,
+// at once: a log that lost its first entries keeps no seed at its head, and this names the one
+// it was given again.
+func (l *Log) AppendSeed(ctx context.Context, kind string, data []byte) (string, error) {
+	return appendSeed.Run(ctx, l.rdb, []string{l.key("log"), l.key("seed")}, kind, data).Text()
+}
+
+var appendSeed = redis.NewScript(`local id = redis.call("XADD", KEYS[1], "*", "k", ARGV[1], "d", ARGV[2], "t", "")
+redis.call("SET", KEYS[2], id)
+return id`)
+
+// First is the log's first entry; ok is false when the log is empty.
+func (l *Log) First(ctx context.Context) (e Entry, ok bool, err error) {
+	res, err := l.rdb.XRangeN(ctx, l.key("log"), "-", "+", 1).Result()
+	if err != nil || len(res) == 0 {
+		return Entry{}, false, err
+	}
+	kind, _ := res[0].Values["k"].(string)
+	token, _ := res[0].Values["t"].(string)
+	return Entry{ID: res[0].ID, Kind: kind, Token: token}, true, nil
+}
+
+// SeedHeld reports whether the log holds the entry AppendSeed named last.
+func (l *Log) SeedHeld(ctx context.Context) (bool, error) {
+	id, err := l.rdb.Get(ctx, l.key("seed")).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	res, err := l.rdb.XRangeN(ctx, l.key("log"), id, id, 1).Result()
+	return len(res) == 1, err
 }
 
 // Last is the id of the log's last entry; "0-0" when the log is empty.
