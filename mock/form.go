@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // ESB takes a call's parameters that are not JSON from Django 1.11's QueryDict: request.GET, or
@@ -190,4 +194,53 @@ func latin1(s string) string {
 		r[i] = rune(s[i])
 	}
 	return string(r)
+}
+
+// djangoInt is a text as ESB's form reads a whole number (Django 1.11's IntegerField): a point
+// with zeros and white space after it to the end removed (its re_decimal, \.0*\s*$), then
+// Python's int(): white space around it, a sign, decimal digits of any script with single
+// underscores between them. It returns the number's ASCII digits.
+func djangoInt(s string) (string, bool) {
+	if t := strings.TrimRight(strings.TrimRightFunc(s, pythonSpace), "0"); strings.HasSuffix(t, ".") {
+		s = t[:len(t)-1]
+	}
+	// int() reads white space past ASCII as a space and a digit of another script as its digit.
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		case unicode.Is(unicode.Nd, r):
+			b.WriteByte('0' + digitValue(r))
+		default:
+			return "", false
+		}
+	}
+	t := strings.Trim(b.String(), " \t\n\v\f\r")
+	if !pythonIntText().MatchString(t) {
+		return "", false
+	}
+	n, ok := new(big.Int).SetString(strings.ReplaceAll(t, "_", ""), 10)
+	if !ok {
+		return "", false
+	}
+	return n.String(), true
+}
+
+// pythonIntText is the text Python's int() reads, once its digits are ASCII.
+var pythonIntText = lazyre.New(`^[-+]?[0-9](_?[0-9])*$`)
+
+// pythonSpace is Python's white space (str.isspace, and \s in a pattern): Go's, and the four
+// separators 0x1C-0x1F.
+func pythonSpace(r rune) bool { return unicode.IsSpace(r) || 0x1c <= r && r <= 0x1f }
+
+// digitValue is the value of a decimal digit: Unicode puts each script's ten in a run from zero.
+func digitValue(r rune) byte {
+	start := r
+	for unicode.Is(unicode.Nd, start-1) {
+		start--
+	}
+	return byte((r - start) % 10)
 }

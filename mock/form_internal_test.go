@@ -62,3 +62,19 @@ func FuzzDjangoQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestWholeNumber: what ESB's form (Django's IntegerField: a trailing point, zeros and white
+// space removed, then Python's int()) reads as a whole number, and the digits it sends on. The
+// answers are Python 3's.
+func TestWholeNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		" 3 ": "3", "3.0": "3", "3.": "3", "3.00 ": "3", " 3.0\n": "3", "+3": "3", "-0": "0", "1_000": "1000",
+		"1__0": "", "_1": "", "1_": "", "١٢": "12", "１２": "12", "3\u00a0": "3", "\u200b3": "", "3.0\u3000": "3",
+		"0x10": "", "1e3": "", "  ": "", "\u001c3": "", "3.0.0": "", "٣.٠": "", "3.٠": "", "007": "7", "-": "",
+		"3.0\u001c": "3", "𝟗": "9", "-𝟘𝟙": "-1", "99999999999999999999": "99999999999999999999",
+	} {
+		got, ok := wholeNumber(in)
+		assert.Equal(t, want, got, "%q", in)
+		assert.Equal(t, want != "", ok, "%q", in)
+	}
+}

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
-	"github.com/cmdbmock/cmdbmock/internal/lazyre"
 )
 
 // cmdbInt64 reads v as CMDB's mapstr.Int64 does, errors included: the text of its error is what
@@ -27,11 +25,8 @@ func cmdbInt64(key string, v any) (int64, error) {
 	}
 }
 
-// wholeDecimal matches what ESB's form field (Django's IntegerField) reads as a whole number.
-var wholeDecimal = lazyre.New(`^([-+]?[0-9]+)(\.0*)?$`)
-
 // wholeNumber returns v as ESB forwards a whole number to CMDB: its decimal digits. ESB accepts
-// 3, "3", 3.0, "3.0" and 1e3; not "abc", 3.5, 1e16 or true.
+// 3, "3", 3.0, "3.0", 1e3, " 3 ", "1_000" and "１２"; not "abc", 3.5, 1e16 or true.
 func wholeNumber(v any) (string, bool) {
 	switch t := v.(type) {
 	case json.Number:
@@ -42,15 +37,7 @@ func wholeNumber(v any) (string, bool) {
 		// 1e3 is 1000.0, a whole number; 1e16 is 1e+16, which is not.
 		return wholeNumber(string(t))
 	case string:
-		m := wholeDecimal().FindStringSubmatch(strings.TrimSpace(t))
-		if m == nil {
-			return "", false
-		}
-		n, ok := new(big.Int).SetString(m[1], 10)
-		if !ok {
-			return "", false
-		}
-		return n.String(), true
+		return djangoInt(t)
 	default:
 		return "", false
 	}
