@@ -213,6 +213,10 @@ func TestJournalShowsWhatIsNotJSON(t *testing.T) {
 		{`{"bk_app_secret":"trailing-canary"}}`, `{"bk_app_secret":"header-canary"}]`,
 			"(not JSON, 36 bytes: withheld, as it may hold a secret)", "(not JSON, 34 bytes: withheld, as it may hold a secret)"},
 		{`{"bk_biz_id":1} x`, `{"bk_app_code":"a"} x`, `{"bk_biz_id":1} x`, `{"bk_app_code":"a"} x`},
+		// A body that is not JSON keeps its separators; only a secret's value is masked.
+		{"note; bk_biz_id=1&bk_token=t;x", `{}`, "note; bk_biz_id=1&bk_token=***;x", `{}`},
+		{"--b\r\nContent-Disposition: form-data; name=\"bk_biz_id\"\r\n\r\n1\r\n--b--\r\n", `{}`,
+			"--b\r\nContent-Disposition: form-data; name=\"bk_biz_id\"\r\n\r\n1\r\n--b--\r\n", `{}`},
 	} {
 		hr := httptest.NewRequest(http.MethodPost, mock.PathESBCreateSet, strings.NewReader(tc.body))
 		hr.Header.Set("X-Bkapi-Authorization", tc.header)

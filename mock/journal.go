@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -326,35 +327,78 @@ func redactHeaders(h headerCopy) map[string]string {
 	return out
 }
 
-// redactBody masks the secrets of a JSON or form body; any other body is kept as it came.
+// redactBody masks the secrets of a JSON, multipart or form body; any other body is kept as it
+// came. A multipart body is told by its first line, a delimiter, whatever the headers kept.
 func redactBody(body []byte) string {
-	if strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
+	text := string(body)
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(text), "{"):
 		return redactJSON(body)
+	case strings.HasPrefix(text, "--"):
+		return redactMultipart(text)
 	}
-	return redactForm(string(body))
+	return redactForm(text)
 }
 
 // redactForm masks the secret values of a query string or form body as ESB reads one: pairs
 // split at & or ;, keys unescaped where they can be. A pair whose key does not unescape is
-// masked when its raw key could name a secret. Everything else is kept as it came.
+// masked when its raw key could name a secret. Everything else, the separators included, is
+// kept as it came.
 func redactForm(form string) string {
-	if form == "" {
-		return form
-	}
 	var b strings.Builder
-	for i, pair := range strings.FieldsFunc(form, func(r rune) bool { return r == '&' || r == ';' }) {
-		if i > 0 {
-			b.WriteByte('&')
+	for form != "" {
+		end := strings.IndexAny(form, "&;")
+		if end < 0 {
+			end = len(form)
 		}
+		pair := form[:end]
 		key, _, hasValue := strings.Cut(pair, "=")
 		unescaped, err := url.QueryUnescape(key)
 		if hasValue && (err == nil && isSecretKey(unescaped) || err != nil && namesSecret(key)) {
-			b.WriteString(key + "=" + maskedValue)
-			continue
+			pair = key + "=" + maskedValue
 		}
 		b.WriteString(pair)
+		b.WriteString(form[end:min(end+1, len(form))])
+		form = form[min(end+1, len(form)):]
 	}
 	return b.String()
+}
+
+// redactMultipart masks the values of a multipart body's parts that a secret names (by their
+// Content-Disposition's name, files too) and keeps the rest as it came. A part it cannot read
+// withholds the whole body when it may hold a secret.
+func redactMultipart(body string) string {
+	delimiter, _, _ := strings.Cut(body, "\r\n")
+	parts := strings.Split(body, delimiter)
+	for i, p := range parts {
+		head, content, ok := strings.Cut(p, "\r\n\r\n")
+		name, named := partName(head)
+		switch {
+		case !ok || !named:
+			if namesSecret(p) {
+				return fmt.Sprintf("(multipart, %d bytes: withheld, as it may hold a secret)", len(body))
+			}
+		case isSecretKey(name):
+			end := ""
+			if strings.HasSuffix(content, "\r\n") {
+				end = "\r\n"
+			}
+			parts[i] = head + "\r\n\r\n" + maskedValue + end
+		}
+	}
+	return strings.Join(parts, delimiter)
+}
+
+// partName is the field a multipart part's headers name.
+func partName(head string) (name string, ok bool) {
+	for line := range strings.SplitSeq(head, "\r\n") {
+		key, value, _ := strings.Cut(line, ":")
+		if strings.EqualFold(strings.TrimSpace(key), "Content-Disposition") {
+			_, params, err := mime.ParseMediaType(value)
+			return params["name"], err == nil && params["name"] != ""
+		}
+	}
+	return "", false
 }
 
 // redactJSON masks secrets in a JSON object at any depth. What is not one JSON value (a body cut

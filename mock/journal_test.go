@@ -39,6 +39,12 @@ func TestJournalMasksEveryCredential(t *testing.T) {
 			`{"bk_app_code":"a","bk_biz_id":1,"data":{"description":"` + big + `"},"bk_app_secret":"` + canary + `"}`, nil},
 		{"access_token and bk_ticket", http.MethodPost, mock.PathESBCreateSet, "application/json",
 			`{"bk_app_code":"a","bk_app_secret":"s","access_token":"` + canary + `","bk_ticket":"` + canary + `","bk_biz_id":1,"data":{}}`, nil},
+		{"multipart form", http.MethodPost, mock.PathESBCreateSet, "multipart/form-data; boundary=XyZ",
+			"--XyZ\r\nContent-Disposition: form-data; name=\"bk_app_code\"\r\n\r\na\r\n" +
+				"--XyZ\r\nContent-Disposition: form-data; name=\"bk_app_secret\"\r\n\r\n" + canary + "\r\n" +
+				"--XyZ\r\nContent-Disposition: form-data; name=\"BK_TOKEN\"; filename=\"t.txt\"\r\n\r\n" + canary + "\r\n--XyZ--\r\n", nil},
+		{"multipart form cut short", http.MethodPost, mock.PathESBCreateSet, "multipart/form-data; boundary=XyZ",
+			"--XyZ\r\nContent-Disposition: form-data; name=\"bk_app_secret\"\r\n\r\n" + canary, nil},
 		{"a body with Python's NaN", http.MethodPost, mock.PathESBCreateSet, "application/json",
 			`{"bk_app_code":"a","bk_app_secret":"` + canary + `","bk_username":"u","bk_biz_id":1,"data":{"bk_capacity":NaN}}`, nil},
 		{"legacy app_secret", http.MethodPost, mock.PathESBCreateSet, "application/json",
