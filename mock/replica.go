@@ -134,11 +134,14 @@ func (r *replica) seeded(ctx context.Context) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	if first.Token == "" && first.Kind == kindOf(reset{}) {
+	if isSeed(first) {
 		return true, nil
 	}
 	return r.log.SeedHeld(ctx)
 }
+
+// isSeed reports whether an entry is a seed: a reset no call appended (a call's has its token).
+func isSeed(e redislog.Entry) bool { return e.Token == "" && e.Kind == kindOf(reset{}) }
 
 // agree refuses a store whose replicas run otherwise than this one would: the first replica to
 // come writes its terms, and each that comes after compares its own with them.
@@ -404,7 +407,7 @@ func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, e
 		if !redislog.Before(r.applied, e.ID) {
 			continue // applied by another goroutine meanwhile
 		}
-		if e.Token == "" && e.Kind == kindOf(reset{}) && r.applied != "0-0" {
+		if isSeed(e) && r.applied != "0-0" {
 			// A seed, which a starting replica appends to an empty store only: the store lost
 			// what this replica applied (a Redis without persistence that came back empty).
 			r.s.log.Warn("shared store: a starting replica found the shared store empty and seeded it; this replica follows it, and what it held is gone (run Redis with persistence to keep it)",
