@@ -104,12 +104,8 @@ func pythonFloat(n jsonx.NonFinite) string {
 // §11.1). Absent is "".
 func pythonText(v any) string {
 	switch t := v.(type) {
-	case string:
-		return t
-	case json.Number:
-		return string(t)
-	case jsonx.NonFinite:
-		return pythonFloat(t)
+	case string, json.Number, jsonx.NonFinite:
+		return text(v)
 	case bool:
 		if t {
 			return "True"
