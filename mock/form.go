@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"mime"
 	"mime/multipart"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -116,26 +117,16 @@ func pyUnquote(s string) string {
 func unescape(s string) []byte {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
+		if s[i] == '%' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b = append(b, byte(c))
+				i += 2
+				continue
+			}
 		}
 		b = append(b, s[i])
 	}
 	return b
-}
-
-func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
 }
 
 // pyDecode is Python's bytes.decode("utf-8", "replace"): each maximal part of an invalid
