@@ -104,13 +104,18 @@ func (l *Log) Read(ctx context.Context, after string, n int64, block time.Durati
 	var out []Entry
 	for _, s := range res {
 		for _, m := range s.Messages {
-			kind, _ := m.Values["k"].(string)
-			data, _ := m.Values["d"].(string)
-			token, _ := m.Values["t"].(string)
-			out = append(out, Entry{ID: m.ID, Kind: kind, Data: []byte(data), Token: token})
+			out = append(out, entryOf(m))
 		}
 	}
 	return out, nil
+}
+
+// entryOf reads an entry of the stream.
+func entryOf(m redis.XMessage) Entry {
+	kind, _ := m.Values["k"].(string)
+	data, _ := m.Values["d"].(string)
+	token, _ := m.Values["t"].(string)
+	return Entry{ID: m.ID, Kind: kind, Data: []byte(data), Token: token}
 }
 
 // AppendSeed adds the command every later one follows, and names its entry under <prefix>seed,
@@ -130,9 +135,7 @@ func (l *Log) First(ctx context.Context) (e Entry, ok bool, err error) {
 	if err != nil || len(res) == 0 {
 		return Entry{}, false, err
 	}
-	kind, _ := res[0].Values["k"].(string)
-	token, _ := res[0].Values["t"].(string)
-	return Entry{ID: res[0].ID, Kind: kind, Token: token}, true, nil
+	return entryOf(res[0]), true, nil
 }
 
 // SeedHeld reports whether the log holds the entry AppendSeed named last.
