@@ -3,10 +3,10 @@ package mock
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/cmdbmock/cmdbmock/fixtures"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -20,12 +20,12 @@ func (s *Server) searchBusinessOp() operation {
 			{"biz_property_filter", "biz_property_filter [biz_property_filter]", "dict"}, {"page", "page [page]", "dict"}}}
 }
 
-// userFields are the business attributes whose string conditions match whole members of a
-// comma list of users (bk-cmdb src/scene_server/topo_server/service/inst_business.go:518-558).
-var userFields = []string{"bk_biz_maintainer", "bk_biz_productor", "bk_biz_tester", "bk_biz_developer", "operator"}
+// exactUser is CMDB's pattern of one user of a user field's condition: a whole member of the
+// field's comma list (bk-cmdb src/scene_server/topo_server/service/inst_business.go:518-519 @111e7ac).
+const exactUser = `(^USER_PLACEHOLDER$)|(^USER_PLACEHOLDER[,]{1})|([,]{1}USER_PLACEHOLDER[,]{1})|([,]{1}USER_PLACEHOLDER$)`
 
 // searchBusiness answers {"count": N, "info": [...]}. A string in the condition matches as a
-// case-insensitive pattern (a user field: each user as a whole member); default is always 0, so
+// case-insensitive pattern (a user field's, each user as a whole member); default is always 0, so
 // the resource pool never shows; archived businesses are left out unless the condition names
 // bk_data_status; the owner is the caller's.
 func (s *Server) searchBusiness(c *call) answer {
@@ -37,16 +37,15 @@ func (s *Server) searchBusiness(c *call) answer {
 		Start: min(c.query.Start, n), Limit: min(c.query.Limit, n), MaxPage: n}
 	for k, v := range cond {
 		str, isString := v.(string)
-		switch {
-		case !isString:
+		if !isString {
 			q.Condition[k] = v
-		case slices.Contains(userFields, k):
-			for _, u := range strings.Split(str, ",") {
-				q.Rules = append(q.Rules, topo.Rule{Field: k, Op: "$regex", Arg: `(^|,)` + regexp.QuoteMeta(u) + `(,|$)`})
-			}
-		default:
-			q.Rules = append(q.Rules, topo.Rule{Field: k, Op: "$regex", Arg: `(?i)` + regexp.QuoteMeta(str)})
+			continue
 		}
+		rules, err := s.businessPatterns(k, str)
+		if err != nil {
+			return c.failure(spec.MsgUnknown) // MongoDB's error, which the core service does not name
+		}
+		q.Rules = append(q.Rules, rules...)
 	}
 	if c.filter != nil {
 		q.Condition["$and"] = []any{c.query.Condition} // the filter's (StepBizPropertyFilter); B2 leaves no other
@@ -71,6 +70,28 @@ func (s *Server) searchBusiness(c *call) answer {
 	}
 	translateBuiltIn("biz", info, c.lang) // never the resource pool: default 0 is asked for
 	return succeeded(foundPage{count: count, info: records(info)})
+}
+
+// businessPatterns are the tests of a string in search_business's condition: a pattern of the
+// string, case aside; for a user field (an objuser attribute of the business's model), one for
+// each user of the list trimmed of commas, each a whole member of the field's list.
+func (s *Server) businessPatterns(field, str string) ([]topo.Rule, error) {
+	isUser := slices.ContainsFunc(s.bizObj.model, func(a fixtures.Attribute) bool {
+		return a.PropertyID == field && a.Type == fixtures.TypeUser
+	})
+	if !isUser {
+		p, err := likePattern(specialCharChange(str), true)
+		return []topo.Rule{{Field: field, Op: "$regex", Arg: p}}, err
+	}
+	var rules []topo.Rule
+	for _, u := range strings.Split(strings.Trim(str, ","), ",") {
+		p, err := likePattern(specialCharChange(u), false)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, topo.Rule{Field: field, Op: "$regex", Arg: strings.ReplaceAll(exactUser, "USER_PLACEHOLDER", p)})
+	}
+	return rules, nil
 }
 
 // visibleBusinesses are the businesses IAM lets the caller find: all (nil) with IAM off.

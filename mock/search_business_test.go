@@ -230,3 +230,53 @@ func TestBizPropertyFilter(t *testing.T) {
 	r = searchBusiness(t, s, "esb", map[string]any{"biz_property_filter": nil}, "")
 	assert.Equal(t, 1199000, r.Code, "%s", r.Raw)
 }
+
+// TestSearchBusinessPatterns holds how CMDB turns a condition's strings into MongoDB patterns
+// (bk-cmdb src/scene_server/topo_server/service/inst_business.go:518-558 and
+// src/common/paraparse/app.go:103-118 @111e7ac): only . ( ) \ | [ ] * { } ^ $ ? are escaped, so a
+// + is MongoDB's (PCRE's) own, possessive when doubled, and a pattern MongoDB cannot compile
+// fails the search with 1199998; the user fields are every objuser attribute of the business's
+// model, bk_created_by included, and a user list is trimmed of commas before it is split.
+func TestSearchBusinessPatterns(t *testing.T) {
+	s := withFixtures(t, mock.Config{}, map[string]string{"businesses.json": `[
+		{"bk_biz_id":1,"bk_biz_name":"资源池","default":1,"fields":{"bk_biz_maintainer":"admin"}},
+		{"bk_biz_id":2,"bk_biz_name":"C++ 平台","fields":{"bk_biz_maintainer":"bob,admin","bk_created_by":"admin"}},
+		{"bk_biz_id":3,"bk_biz_name":"aab","fields":{"bk_biz_maintainer":"carol","bk_created_by":"carol"}},
+		{"bk_biz_id":4,"bk_biz_name":"a+b","fields":{"bk_biz_maintainer":"admin"}},
+		{"bk_biz_id":5,"bk_biz_name":"v1.2","fields":{"bk_biz_maintainer":"dave"}},
+		{"bk_biz_id":6,"bk_biz_name":"cloud"}]`})
+	for _, surface := range []string{"esb", "v3"} {
+		for _, tc := range []struct {
+			cond map[string]any
+			ids  string // the businesses found, in id order
+		}{
+			{map[string]any{"bk_biz_name": "a+b"}, "[3]"},   // a+ then b: "a+b" holds no "ab"
+			{map[string]any{"bk_biz_name": "AAB"}, "[3]"},   // without case
+			{map[string]any{"bk_biz_name": "C++"}, "[2 6]"}, // a possessive c+: every name with a c
+			{map[string]any{"bk_biz_name": "a++b"}, "[3]"},  // a possessive a+ before b
+			{map[string]any{"bk_biz_name": "a++a"}, "[]"},   // a possessive a+ leaves no a to follow it
+			{map[string]any{"bk_biz_name": "a++"}, "[3 4]"}, // possessive at the end: as greedy
+			{map[string]any{"bk_biz_name": "."}, "[5]"},     // escaped
+			{map[string]any{"bk_biz_name": "1.2"}, "[5]"},
+			{map[string]any{"bk_created_by": "admin"}, "[2]"},
+			{map[string]any{"bk_created_by": "adm"}, "[]"}, // a user field: whole members only
+			{map[string]any{"bk_biz_maintainer": "admin,"}, "[2 4]"},
+			{map[string]any{"bk_biz_maintainer": ",bob,admin"}, "[2]"},
+			{map[string]any{"bk_biz_maintainer": "ADMIN"}, "[]"}, // users keep their case
+		} {
+			r := searchBusiness(t, s, surface, map[string]any{"condition": tc.cond, "fields": []string{"bk_biz_id"},
+				"page": map[string]any{"sort": "bk_biz_id"}}, "")
+			require.True(t, r.Result, "%s %v: %s", surface, tc.cond, r.Raw)
+			var ids []json.Number
+			for _, rec := range r.Data["info"].([]any) {
+				ids = append(ids, rec.(map[string]any)["bk_biz_id"].(json.Number))
+			}
+			assert.Equal(t, tc.ids, fmt.Sprint(ids), "%s %v", surface, tc.cond)
+		}
+		for _, name := range []string{"+", "+C", "a+++", "++"} {
+			r := searchBusiness(t, s, surface, map[string]any{"condition": map[string]any{"bk_biz_name": name}}, "")
+			assert.Equal(t, 1199998, r.Code, "%s %q: MongoDB refuses the pattern: %s", surface, name, r.Raw)
+			assert.Equal(t, "Unknown or unrecognized error", r.Message, "%s %q", surface, name)
+		}
+	}
+}

@@ -172,6 +172,9 @@ var (
 	MsgNotFound      = cmdbMsg(1199019, "No relevant data found", "未找到相关数据")
 	MsgExceedMax     = cmdbMsg(1199073, "%s field exceeds maximum value %s", "字段%s超过最大值%v")
 	MsgRaw           = cmdbMsg(1199998, "%s", "%s")
+	// MsgUnknown is the core service's answer to an error that is not CMDB's own, such as
+	// MongoDB refusing a query (bk-cmdb src/common/http/rest/contexts.go:209-217).
+	MsgUnknown       = cmdbMsg(1199998, "Unknown or unrecognized error", "未知或未能识别的异常")
 	MsgInternal      = cmdbMsg(1199999, "topo Internal Server Error", "topo Internal Server Error")
 	MsgDuplicateName = cmdbMsg(1101108, "the same set name exist", "已经存在同名的集群")
 	MsgBuiltInSet    = cmdbMsg(1101098, "forbidden remove or update built in set or module", "禁止删除或更新内置集群/模块")

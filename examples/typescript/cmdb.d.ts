@@ -1357,7 +1357,7 @@ export interface components {
             /** @description the fields to return (with default); empty returns all */
             fields?: string[];
             /**
-             * @description per field, a value or an operator object; a string matches as a case-insensitive pattern, and in a user field each user as a whole member of the list. Not together with biz_property_filter.
+             * @description per field, a value or an operator object; a string matches as a case-insensitive pattern, CMDB's (`.()\|[]*{}^$?` escaped, `+` left a quantifier), and in a user field each user as a whole member of the list. Not together with biz_property_filter.
              * @example {
              *       "bk_biz_name": "蓝鲸"
              *     }
