@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -26,6 +27,7 @@ type term struct {
 	bound  bound    // $gt, $gte, $lt, $lte
 	date   bool     // the field is one of the record's times, which CMDB stores as dates
 	exists bool     // $exists: whether the field must be there
+	number bool     // text, or a key of in, is a number's: a value is then held by its valueKey
 	size   int      // $size
 	not    []term   // $not: the tests it wraps, on the same field
 	alts   [][]term // $or: an instance passes when it passes every term of one of them
@@ -64,7 +66,8 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 		}
 		switch r.Op {
 		case "$eq", "$ne":
-			t.text = AppendValue(nil, r.Arg)
+			t.text = valueKey(AppendValue(nil, r.Arg))
+			t.number = isNumberText(t.text)
 		case "$in", "$nin":
 			list, ok := r.Arg.([]any)
 			if !ok {
@@ -72,7 +75,9 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 			}
 			t.in = make(map[string]struct{}, len(list))
 			for _, v := range list {
-				t.in[string(AppendValue(nil, v))] = struct{}{}
+				key := valueKey(AppendValue(nil, v))
+				t.in[string(key)] = struct{}{}
+				t.number = t.number || isNumberText(key)
 			}
 		case "$regex":
 			pattern, ok := r.Arg.(string)
@@ -403,15 +408,13 @@ func matchesValues[V fielder](v V, terms []term, scratch []byte, l *layout) (boo
 func (t *term) holds(text []byte) bool {
 	switch t.op {
 	case "$eq":
-		return bytes.Equal(text, t.text)
+		return t.equal(text)
 	case "$ne":
-		return !bytes.Equal(text, t.text)
+		return !t.equal(text)
 	case "$in":
-		_, in := t.in[string(text)]
-		return in
+		return t.among(text)
 	case "$nin":
-		_, in := t.in[string(text)]
-		return !in
+		return !t.among(text)
 	case "$regex":
 		str, isString := unquote(text)
 		return isString && t.re.MatchString(str)
@@ -435,6 +438,66 @@ func (t *term) holds(text []byte) bool {
 		return err == nil && len(elems) == t.size
 	}
 	return false
+}
+
+// valueKey is the text a value is held equal by: MongoDB compares numbers by value, so a
+// number's is one text however it is written (2, 2.0, 2e0 and 20e-1 are 2; -0 is 0; 2.50 is
+// 2.5); any other value's is its JSON text. An integer as a record writes it is its own key.
+func valueKey(text []byte) []byte {
+	if !isNumberText(text) || isIntegerText(text) {
+		return text
+	}
+	if i, err := strconv.ParseInt(string(text), 10, 64); err == nil {
+		return strconv.AppendInt(nil, i, 10)
+	}
+	f, err := strconv.ParseFloat(string(text), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return text // not a number
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+		return strconv.AppendInt(nil, int64(f), 10)
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64)
+}
+
+// isNumberText reports whether a JSON text is a number's, by its first byte.
+func isNumberText(text []byte) bool {
+	return len(text) > 0 && (text[0] == '-' || text[0] >= '0' && text[0] <= '9')
+}
+
+// isIntegerText reports whether a text is an integer as strconv.AppendInt writes one, short
+// enough to be an int64: 0, or digits after an optional minus, the first not 0.
+func isIntegerText(text []byte) bool {
+	digits := text
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || digits[0] == '0' && (len(digits) > 1 || len(text) > 1) {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// equal reports whether a value, as its JSON text, is the term's ($eq).
+func (t *term) equal(text []byte) bool {
+	if t.number {
+		return bytes.Equal(valueKey(text), t.text)
+	}
+	return bytes.Equal(text, t.text)
+}
+
+// among reports whether a value, as its JSON text, is one of the term's ($in).
+func (t *term) among(text []byte) bool {
+	if t.number {
+		text = valueKey(text)
+	}
+	_, in := t.in[string(text)]
+	return in
 }
 
 // unquote is the string a JSON text holds, if it holds one.

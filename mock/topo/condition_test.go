@@ -56,6 +56,18 @@ func TestConditionOperators(t *testing.T) {
 		{"$not of a missing field", map[string]any{"nope": map[string]any{"$not": map[string]any{"$regex": "x"}}}, 3},
 		{"$not of a comparison", map[string]any{"bk_set_id": map[string]any{"$not": map[string]any{"$gt": json.Number("1")}}}, 1},
 		{"$size of what is not a list", map[string]any{"bk_set_name": map[string]any{"$size": json.Number("0")}}, 0},
+		// MongoDB compares numbers by value, however they are written.
+		{"equal to 2.0", map[string]any{"bk_set_id": json.Number("2.0")}, 1},
+		{"equal to 20e-1", map[string]any{"bk_set_id": json.Number("20e-1")}, 1},
+		{"$eq a float64", map[string]any{"bk_set_id": map[string]any{"$eq": 2.0}}, 1},
+		{"$ne 2.0", map[string]any{"bk_set_id": map[string]any{"$ne": json.Number("2.0")}}, 2},
+		{"$in 1.0 and 3e0", map[string]any{"bk_set_id": map[string]any{"$in": []any{json.Number("1.0"), json.Number("3e0")}}}, 2},
+		{"$nin 1.0", map[string]any{"bk_set_id": map[string]any{"$nin": []any{json.Number("1.0")}}}, 2},
+		{"default -0", map[string]any{"default": json.Number("-0")}, 3},
+		{"default 0.0 in a $in", map[string]any{"default": map[string]any{"$in": []any{json.Number("0.0")}}}, 3},
+		{"2.5 is no id", map[string]any{"bk_set_id": json.Number("2.5")}, 0},
+		{"a string is no number", map[string]any{"bk_set_id": "2"}, 0},
+		{"a number is no string", map[string]any{"bk_set_name": map[string]any{"$in": []any{json.Number("1")}}}, 0},
 	}
 	for _, tc := range cases {
 		count, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: tc.cond})
