@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -130,19 +129,25 @@ func (s *Server) businessRules() map[spec.StepID]rule {
 			if !present {
 				return nil
 			}
+			// GetInt64ByInterface reads a number with json.Number's Int64: 2.0, 2e0 and a
+			// number beyond int64 fail it as a bool, a list or null does.
+			isInt := func(v any) bool { _, ok := jsonInteger(v); return ok }
 			switch t := v.(type) {
-			case string, json.Number:
-				return nil
+			case string:
+				return nil // already a pattern (handleSpecialBusinessFieldSearchCond)
 			case map[string]any:
-				if eq, ok := t["$eq"]; ok && !isNumber(eq) {
+				if eq, ok := t["$eq"]; ok && !isInt(eq) {
 					return fail(spec.MsgInvalid, "%s")
 				}
-				if in, ok := t["$in"].([]any); ok && slices.ContainsFunc(in, func(x any) bool { return !isNumber(x) }) {
+				if in, ok := t["$in"].([]any); ok && slices.ContainsFunc(in, func(x any) bool { return !isInt(x) }) {
 					return fail(spec.MsgInvalid, "%s")
 				}
 				return nil
 			}
-			return fail(spec.MsgInvalid, "bk_biz_id") // no bool, list or null case (GetInt64ByInterface)
+			if !isInt(v) {
+				return fail(spec.MsgInvalid, "bk_biz_id")
+			}
+			return nil
 		},
 		// The filter as SearchBusiness checks it (inst_business.go:641-672).
 		spec.StepBizPropertyFilter: func(c *call) *failure {
@@ -164,5 +169,3 @@ func (s *Server) businessRules() map[spec.StepID]rule {
 		},
 	}
 }
-
-func isNumber(v any) bool { _, ok := v.(json.Number); return ok }

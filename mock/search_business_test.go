@@ -89,6 +89,11 @@ func TestSearchBusiness(t *testing.T) {
 					"'%s' data parameter verification does not pass"},
 				{"B3: $eq a string", map[string]any{"condition": map[string]any{"bk_biz_id": map[string]any{"$eq": "abc"}}}, 1199006, "'%s' data parameter verification does not pass"},
 				{"B4: a boolean id", map[string]any{"condition": map[string]any{"bk_biz_id": true}}, 1199006, "'bk_biz_id' data parameter verification does not pass"},
+				// GetInt64ByInterface reads a number with json.Number's Int64: no fraction, no exponent.
+				{"B4: 2.0", map[string]any{"condition": map[string]any{"bk_biz_id": json.Number("2.0")}}, 1199006, "'bk_biz_id' data parameter verification does not pass"},
+				{"B4: 2e0", map[string]any{"condition": map[string]any{"bk_biz_id": json.Number("2e0")}}, 1199006, "'bk_biz_id' data parameter verification does not pass"},
+				{"B3: $eq 2.0", map[string]any{"condition": map[string]any{"bk_biz_id": map[string]any{"$eq": json.Number("2.0")}}}, 1199006, "'%s' data parameter verification does not pass"},
+				{"B3: $in with 2.5", map[string]any{"condition": map[string]any{"bk_biz_id": map[string]any{"$in": []any{2, json.Number("2.5")}}}}, 1199006, "'%s' data parameter verification does not pass"},
 			} {
 				r := searchBusiness(t, s, surface, tc.args, "")
 				assert.Equal(t, tc.code, r.Code, "%s: %s", tc.name, r.Raw)
