@@ -304,6 +304,8 @@ func (s *Server) searchFailure(c *call, err error) (answer, bool) {
 		return answer{}, false
 	case errors.Is(err, topo.ErrPageTooLarge):
 		return c.failure(spec.MsgPageTooLarge, s.cfg.MaxPage), true
+	case errors.Is(err, topo.ErrRefusedCondition):
+		return c.failure(spec.MsgUnknown), true // MongoDB's error, which CMDB's core service does not name
 	case errors.Is(err, topo.ErrBadCondition):
 		return c.failure(spec.MsgInvalid, "condition"), true
 	}

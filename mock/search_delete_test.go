@@ -91,11 +91,13 @@ func TestSearchSet(t *testing.T) {
 
 	// A body CMDB cannot decode as its SearchSetFilter is 1199000 (a negative page, which it
 	// decodes and MongoDB reads its own way, too: the mock's choice, as search_module's); a
-	// condition the store cannot read, 1199006 on 'condition' (the mock's, where MongoDB refuses).
+	// condition MongoDB refuses, CMDB's core service's 1199998; one MongoDB reads and the store
+	// does not, 1199006 on 'condition' (the mock's).
 	bad := []struct{ body, msg string }{
 		{`{"condition":5}`, "Deserializing JSON data failed"},
-		{`{"condition":{"x":{"$where":"a"}}}`, "'condition' data parameter verification does not pass"},
-		{`{"condition":{"bk_set_name":{"$regex":"("}}}`, "'condition' data parameter verification does not pass"},
+		{`{"condition":{"x":{"$where":"a"}}}`, "Unknown or unrecognized error"},
+		{`{"condition":{"bk_set_name":{"$regex":"("}}}`, "Unknown or unrecognized error"},
+		{`{"condition":{"bk_set_name":{"$regex":"(?<=a)b"}}}`, "'condition' data parameter verification does not pass"},
 		{`{"fields":"bk_set_name"}`, "Deserializing JSON data failed"},
 		{`{"page":{"limit":-1}}`, "Deserializing JSON data failed"},
 		{`{`, "Deserializing JSON data failed"},
@@ -328,10 +330,10 @@ func TestSearchSetFilter(t *testing.T) {
 		assert.Equal(t, "Deserializing JSON data failed", msg, f)
 	}
 	// is_not_empty turns into a $size of {"$gt": 0}, which MongoDB refuses: so does the mock,
-	// with its answer to a condition it cannot read.
+	// with CMDB's core service's answer to MongoDB's error.
 	code, msg, _ = count(filter(atom("bk_set_name", "is_not_empty", "null")))
-	assert.Equal(t, 1199006, code)
-	assert.Equal(t, "'condition' data parameter verification does not pass", msg)
+	assert.Equal(t, 1199998, code)
+	assert.Equal(t, "Unknown or unrecognized error", msg)
 	// ESB's form forwards fields, condition and page alone (blueking-apigateway
 	// src/esb/esb/components/bk/apisv2/cc/search_set.py:40-52 @048bdd7): no filter reaches CMDB,
 	// however it is made, and a condition beside it is no conflict.
@@ -447,9 +449,9 @@ func TestUnknownBusiness(t *testing.T) {
 
 // TestConditionOperatorsAtTheTop: MongoDB's $and joins conditions, which the mock reads as one,
 // and $or takes a set that passes any of its conditions; an operator at the top of a condition
-// that the mock does not evaluate ($nor, $where) is refused as every operator it does not
-// evaluate is (1199006 on 'condition'), never taken for a field that no set has, which would
-// answer an empty page CMDB would not.
+// is never taken for a field that no set has, which would answer an empty page CMDB would not:
+// one MongoDB reads and the mock does not evaluate ($nor) is 1199006 on 'condition', as every
+// such operator is, and one MongoDB or CMDB refuses ($where, an empty $or) CMDB's 1199998.
 func TestConditionOperatorsAtTheTop(t *testing.T) {
 	s := newServer(t, mock.Config{})
 	search := func(cond string) reply {
@@ -466,17 +468,19 @@ func TestConditionOperatorsAtTheTop(t *testing.T) {
 		{`{"$or":[{"bk_set_id":3},{"bk_set_name":"空闲机池"}]}`, 0, "1"},
 		{`{"$or":[{"bk_set_id":3},{"bk_set_name":"x"}]}`, 0, "0"},
 		{`{"bk_set_id":2,"$and":[{"$or":[{"default":7},{"default":{"$in":[1,2]}}]}]}`, 0, "1"},
-		{`{"$or":[{"$or":[{"bk_set_id":2}]},{"bk_set_id":{"$or":[1]}}]}`, 1199006, ""},
-		{`{"$or":[]}`, 1199006, ""},
+		{`{"$or":[{"$or":[{"bk_set_id":2}]},{"bk_set_id":{"$or":[1]}}]}`, 1199998, ""},
+		{`{"$or":[]}`, 1199998, ""},
 		{`{"$nor":[{"bk_set_id":2}]}`, 1199006, ""},
-		{`{"$and":{"bk_set_id":2}}`, 1199006, ""},
-		{`{"$and":[1]}`, 1199006, ""},
+		{`{"$where":"true"}`, 1199998, ""},
+		{`{"$and":{"bk_set_id":2}}`, 1199998, ""},
+		{`{"$and":[1]}`, 1199998, ""},
 	} {
 		t.Run(tc.cond, func(t *testing.T) {
 			r := search(tc.cond)
 			require.Equal(t, tc.code, r.Code, "%s", r.Raw)
 			if tc.code != 0 {
-				assert.Equal(t, "'condition' data parameter verification does not pass", r.Message)
+				assert.Equal(t, map[int]string{1199006: "'condition' data parameter verification does not pass",
+					1199998: "Unknown or unrecognized error"}[tc.code], r.Message)
 				return
 			}
 			assert.Equal(t, json.Number(tc.count), r.Data["count"])

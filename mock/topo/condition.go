@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,7 +72,7 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 		case "$in", "$nin":
 			list, ok := r.Arg.([]any)
 			if !ok {
-				return nil, fmt.Errorf("%w: %s: %s takes a list", ErrBadCondition, r.Field, r.Op)
+				return nil, fmt.Errorf("%w: %s: %s needs an array", ErrRefusedCondition, r.Field, r.Op)
 			}
 			t.in = make(map[string]struct{}, len(list))
 			for _, v := range list {
@@ -81,12 +82,15 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 			}
 		case "$regex":
 			pattern, ok := r.Arg.(string)
-			if !ok || len(pattern) > MaxRegexBytes {
+			if !ok {
+				return nil, fmt.Errorf("%w: %s: $regex has to be a string", ErrRefusedCondition, r.Field)
+			}
+			if len(pattern) > MaxRegexBytes {
 				return nil, fmt.Errorf("%w: %s: $regex takes a pattern of at most %d bytes", ErrBadCondition, r.Field, MaxRegexBytes)
 			}
 			re, err := compiled(pattern)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %s: $regex: %v", ErrBadCondition, r.Field, err)
+				return nil, fmt.Errorf("%w: %s: $regex: %v", patternError(err), r.Field, err)
 			}
 			t.re = re
 		case "$gt", "$gte", "$lt", "$lte":
@@ -96,39 +100,99 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 			}
 			t.date = dateFields[r.Field]
 		case "$exists":
-			var ok bool
-			if t.exists, ok = r.Arg.(bool); !ok {
-				return nil, fmt.Errorf("%w: %s: $exists takes true or false", ErrBadCondition, r.Field)
-			}
+			t.exists = trueValue(r.Arg)
 		case "$size":
-			n, ok := integerOf(r.Arg)
-			if !ok || n < 0 || n > math.MaxInt32 {
-				return nil, fmt.Errorf("%w: %s: $size takes a count", ErrBadCondition, r.Field)
+			n, ok := sizeOf(r.Arg)
+			if !ok {
+				return nil, fmt.Errorf("%w: %s: $size needs a whole number from 0 to %d", ErrRefusedCondition, r.Field, math.MaxInt32)
 			}
-			t.size = int(n)
+			t.size = n
 		case "$not":
 			wrapped, ok := r.Arg.(map[string]any)
 			if !ok || len(wrapped) == 0 {
-				return nil, fmt.Errorf("%w: %s: $not takes operators", ErrBadCondition, r.Field)
+				return nil, fmt.Errorf("%w: %s: $not needs a regex or a document, not empty", ErrRefusedCondition, r.Field)
 			}
 			if t.not, err = prepareWithin(map[string]any{r.Field: wrapped}, nil, budget); err != nil {
 				return nil, err
 			}
 		default:
-			return nil, fmt.Errorf("%w: %s: unsupported operator %s", ErrBadCondition, r.Field, r.Op)
+			if mongoOperators[r.Op] {
+				return nil, fmt.Errorf("%w: %s: unsupported operator %s", ErrBadCondition, r.Field, r.Op)
+			}
+			return nil, fmt.Errorf("%w: %s: unknown operator: %s", ErrRefusedCondition, r.Field, r.Op)
 		}
 		terms = append(terms, t)
 	}
 	return terms, nil
 }
 
+// mongoOperators are the operators at a field that MongoDB reads and the store does not
+// evaluate; any other that the store does not know, MongoDB refuses too.
+var mongoOperators = map[string]bool{
+	"$all": true, "$elemMatch": true, "$mod": true, "$type": true, "$bitsAllSet": true, "$bitsAnySet": true,
+	"$bitsAllClear": true, "$bitsAnyClear": true, "$geoWithin": true, "$geoIntersects": true, "$near": true,
+	"$nearSphere": true, "$within": true,
+}
+
+// mongoTopOperators are the operators at the top of a condition that MongoDB reads and the
+// store does not evaluate. CMDB itself refuses $where, $expr, $accumulator and $function
+// (bk-cmdb src/storage/dal/mongo/local/mongo.go:486-508 @111e7ac), and MongoDB any other.
+var mongoTopOperators = map[string]bool{"$nor": true, "$text": true, "$comment": true, "$jsonSchema": true}
+
+// patternError is how a search fails on a pattern Go's regexp cannot compile: refused when
+// PCRE cannot compile it either (a parenthesis or bracket left open or closed too often, a
+// repetition of nothing, a trailing backslash, a range out of order), else a pattern of PCRE's
+// that the store does not read (a look-around, a back-reference, a possessive repetition).
+func patternError(err error) error {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case syntax.ErrMissingParen, syntax.ErrUnexpectedParen, syntax.ErrMissingBracket,
+			syntax.ErrMissingRepeatArgument, syntax.ErrTrailingBackslash, syntax.ErrInvalidCharRange:
+			return ErrRefusedCondition
+		}
+	}
+	return ErrBadCondition
+}
+
+// trueValue is a value as MongoDB's $exists reads it (BSONElement::trueValue): false for
+// false, null and a number 0, true for anything else.
+func trueValue(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return v
+	}
+	if b, ok := boundOf(v); ok && b.kind == kindNumber {
+		return b.n != 0
+	}
+	return true
+}
+
+// sizeOf is a $size's count as MongoDB reads it: a whole number, 2.0 as 2, from 0 to the
+// largest 32-bit integer.
+func sizeOf(v any) (int, bool) {
+	b, ok := boundOf(v)
+	if !ok || b.kind != kindNumber || b.n != math.Trunc(b.n) || b.n < 0 || b.n > math.MaxInt32 {
+		return 0, false
+	}
+	return int(b.n), true
+}
+
 // withOptions is a $regex's pattern with the flags its $options name: i (case aside), m (^
-// and $ at each line) and s (. matches a newline), those of MongoDB's that Go's regexp has.
+// and $ at each line) and s (. matches a newline), those of MongoDB's that Go's regexp has,
+// and u, which MongoDB's patterns are anyway. MongoDB's x is not read; another letter MongoDB
+// refuses.
 func withOptions(field string, pattern, options any) (any, error) {
 	flags, ok := options.(string)
-	if !ok || strings.Trim(flags, "ims") != "" {
-		return nil, fmt.Errorf("%w: %s: $options takes flags of i, m and s", ErrBadCondition, field)
+	if !ok || strings.Trim(flags, "imsux") != "" {
+		return nil, fmt.Errorf("%w: %s: invalid flag in regex options", ErrRefusedCondition, field)
 	}
+	if strings.Contains(flags, "x") {
+		return nil, fmt.Errorf("%w: %s: $options x is not read", ErrBadCondition, field)
+	}
+	flags = strings.ReplaceAll(flags, "u", "")
 	p, ok := pattern.(string)
 	if !ok || flags == "" {
 		return pattern, nil // prepare refuses a pattern that is not a string
@@ -283,18 +347,24 @@ func conditionRules(cond map[string]any, rules []Rule) ([]Rule, error) {
 				rules = append(rules, Rule{field, name, arg})
 			}
 			if _, ok := op["$options"]; ok && op["$regex"] == nil {
-				return nil, fmt.Errorf("%w: %s: $options without $regex", ErrBadCondition, field)
+				return nil, fmt.Errorf("%w: %s: $options needs a $regex", ErrRefusedCondition, field)
 			}
 			continue
 		}
+		if field != "$and" && field != "$or" {
+			if mongoTopOperators[field] {
+				return nil, fmt.Errorf("%w: unsupported operator %s", ErrBadCondition, field)
+			}
+			return nil, fmt.Errorf("%w: unknown top level operator: %s", ErrRefusedCondition, field)
+		}
 		list, ok := want.([]any)
-		if field != "$and" && field != "$or" || !ok || len(list) == 0 {
-			return nil, fmt.Errorf("%w: unsupported operator %s, or not a list of conditions", ErrBadCondition, field)
+		if !ok || len(list) == 0 {
+			return nil, fmt.Errorf("%w: %s must be a nonempty array", ErrRefusedCondition, field)
 		}
 		conds := make(conditions, len(list))
 		for i, c := range list {
 			if conds[i], ok = c.(map[string]any); !ok {
-				return nil, fmt.Errorf("%w: %s takes a list of conditions", ErrBadCondition, field)
+				return nil, fmt.Errorf("%w: %s entries need to be full objects", ErrRefusedCondition, field)
 			}
 		}
 		if field == "$or" {

@@ -56,6 +56,13 @@ func TestConditionOperators(t *testing.T) {
 		{"$not of a missing field", map[string]any{"nope": map[string]any{"$not": map[string]any{"$regex": "x"}}}, 3},
 		{"$not of a comparison", map[string]any{"bk_set_id": map[string]any{"$not": map[string]any{"$gt": json.Number("1")}}}, 1},
 		{"$size of what is not a list", map[string]any{"bk_set_name": map[string]any{"$size": json.Number("0")}}, 0},
+		{"$size of 0.0", map[string]any{"bk_set_name": map[string]any{"$size": json.Number("0.0")}}, 0},
+		// $exists reads its argument as MongoDB's trueValue: 0 and null are false, a string true.
+		{"$exists 1", map[string]any{"bk_set_name": map[string]any{"$exists": json.Number("1")}}, 3},
+		{"$exists 0", map[string]any{"bk_set_name": map[string]any{"$exists": json.Number("0")}}, 0},
+		{"$exists null", map[string]any{"nope": map[string]any{"$exists": nil}}, 3},
+		{"$exists of a string", map[string]any{"bk_set_name": map[string]any{"$exists": "no"}}, 3},
+		{"$regex with $options u", map[string]any{"bk_set_desc": map[string]any{"$regex": "^de", "$options": "u"}}, 3},
 		// MongoDB compares numbers by value, however they are written.
 		{"equal to 2.0", map[string]any{"bk_set_id": json.Number("2.0")}, 1},
 		{"equal to 20e-1", map[string]any{"bk_set_id": json.Number("20e-1")}, 1},
@@ -79,12 +86,30 @@ func TestConditionOperators(t *testing.T) {
 	for name, cond := range map[string]map[string]any{
 		"$size of an operator (CMDB's is_not_empty)": {"bk_set_name": map[string]any{"$size": map[string]any{"$gt": 0}}},
 		"$size of a negative number":                 {"bk_set_name": map[string]any{"$size": json.Number("-1")}},
+		"$size of a fraction":                        {"bk_set_name": map[string]any{"$size": json.Number("1.5")}},
 		"$options without $regex":                    {"bk_set_name": map[string]any{"$options": "i"}},
-		"an option Go's regexp lacks":                {"bk_set_name": map[string]any{"$regex": "a", "$options": "x"}},
+		"an option MongoDB does not know":            {"bk_set_name": map[string]any{"$regex": "a", "$options": "g"}},
 		"$not of a string":                           {"bk_set_name": map[string]any{"$not": "a"}},
 		"$not of nothing":                            {"bk_set_name": map[string]any{"$not": map[string]any{}}},
-		"$gt of a list":                              {"bk_set_id": map[string]any{"$gt": []any{1}}},
-		"$exists of a string":                        {"bk_set_id": map[string]any{"$exists": "yes"}},
+		"$in of a string":                            {"bk_set_name": map[string]any{"$in": "a"}},
+		"$regex of a number":                         {"bk_set_name": map[string]any{"$regex": json.Number("1")}},
+		"a pattern PCRE cannot compile":              {"bk_set_name": map[string]any{"$regex": "a("}},
+		"an operator MongoDB does not know":          {"bk_set_name": map[string]any{"$like": "a"}},
+		"one at the top":                             {"$like": "a"},
+		"$where, which CMDB refuses":                 {"$where": "true"},
+		"an empty $or":                               {"$or": []any{}},
+		"a $and of no conditions":                    {"$and": []any{json.Number("1")}},
+	} {
+		_, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: cond})
+		assert.ErrorIs(t, err, topo.ErrRefusedCondition, name)
+	}
+	// MongoDB reads these; the store does not evaluate them.
+	for name, cond := range map[string]map[string]any{
+		"an option Go's regexp lacks": {"bk_set_name": map[string]any{"$regex": "a", "$options": "x"}},
+		"a look-ahead":                {"bk_set_name": map[string]any{"$regex": "a(?=b)"}},
+		"$gt of a list":               {"bk_set_id": map[string]any{"$gt": []any{1}}},
+		"$elemMatch":                  {"bk_set_id": map[string]any{"$elemMatch": map[string]any{}}},
+		"$nor":                        {"$nor": []any{map[string]any{"bk_set_id": 1}}},
 	} {
 		_, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: cond})
 		assert.ErrorIs(t, err, topo.ErrBadCondition, name)

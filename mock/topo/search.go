@@ -27,8 +27,13 @@ const (
 
 // Errors of Search.
 var (
-	// ErrBadCondition: the condition is not one Search reads, or is over its bounds.
+	// ErrBadCondition: the condition is one MongoDB reads and Search does not (an operator it
+	// does not evaluate, a pattern Go's regexp cannot read), or is over its bounds.
 	ErrBadCondition = errors.New("the search condition is invalid")
+	// ErrRefusedCondition: MongoDB itself refuses the condition or the sort (an operator it does
+	// not know, an argument of the wrong kind, a pattern PCRE cannot compile), as CMDB's own
+	// check refuses $where and $expr.
+	ErrRefusedCondition = errors.New("MongoDB refuses the search condition")
 	// ErrPageTooLarge: the page asked for (page.limit, or every set from page.start on when
 	// the limit is 0) holds more sets than a page may, or reaches too far (page.start).
 	ErrPageTooLarge = errors.New("the page asked for is larger than a page may be")
@@ -660,7 +665,7 @@ func newPage(start, limit, maxPage int, sort, idField string) (*pageHeap, error)
 		return nil, ErrPageTooLarge
 	}
 	if strings.Count(sort, ",") >= MaxSortKeys {
-		return nil, fmt.Errorf("%w: a sort of more than %d fields", ErrBadCondition, MaxSortKeys)
+		return nil, fmt.Errorf("%w: a sort of more than %d fields", ErrRefusedCondition, MaxSortKeys)
 	}
 	// start > MaxWindow-window, not start+window > MaxWindow: a start near int64's end would
 	// wrap the sum past zero.

@@ -236,7 +236,7 @@ func TestSearch(t *testing.T) {
 	assert.Equal(t, 2, count)
 	assert.Equal(t, []topo.Record{{"bk_set_name": "web-2"}}, page)
 	_, _, err = s.Search(context.Background(), topo.Query{BizID: 1, Condition: map[string]any{"x": map[string]any{"$where": 1}}})
-	assert.ErrorIs(t, err, topo.ErrBadCondition)
+	assert.ErrorIs(t, err, topo.ErrRefusedCondition)
 }
 
 // TestSearchComparesAsJSON: a condition's values match a record's as JSON: int64 3 is
@@ -285,7 +285,7 @@ func TestSearchIsBounded(t *testing.T) {
 	_, _, err := s.Search(ctx, topo.Query{BizID: 1, Condition: many})
 	assert.ErrorIs(t, err, topo.ErrBadCondition)
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Sort: strings.Repeat("bk_set_name,", topo.MaxSortKeys) + "bk_set_id"})
-	assert.ErrorIs(t, err, topo.ErrBadCondition, "a sort of more fields than MongoDB takes")
+	assert.ErrorIs(t, err, topo.ErrRefusedCondition, "a sort of more fields than MongoDB takes")
 	long := map[string]any{"bk_set_name": map[string]any{"$regex": strings.Repeat("a", topo.MaxRegexBytes+1)}}
 	_, _, err = s.Search(ctx, topo.Query{BizID: 1, Condition: long})
 	assert.ErrorIs(t, err, topo.ErrBadCondition)
