@@ -38,6 +38,8 @@ var (
 	timePlain   = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}\s[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
 	timeZoned   = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+\-][0-9]{2}:[0-9]{2})$`)
 	userPattern = lazyre.New(`^(\d|[a-zA-Z])([a-zA-Z0-9@.,_-])*$`)
+	// timeZonePattern is util.IsTimeZone's (bk-cmdb src/common/util/struti.go:35 @111e7ac).
+	timeZonePattern = lazyre.New(`^[a-zA-Z0-9\-−_\/\+]+$`)
 )
 
 // isCMDBTime is util.IsTime: a time in one of CMDB's two forms, "2006-01-02 15:04:05" or
@@ -115,16 +117,74 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
 			return fail(spec.MsgInvalid, label)
 		}
-	case fixtures.TypeTime:
+	case fixtures.TypeTime, fixtures.TypeDate:
 		if v == nil || v == "" {
 			return empty()
 		}
 		str, ok := v.(string)
-		if !ok || !isCMDBTime(str) {
+		if !ok || a.Type == fixtures.TypeTime && !isCMDBTime(str) || a.Type == fixtures.TypeDate && !isCMDBDate(str) {
 			return fail(spec.MsgInvalid, label)
+		}
+	case fixtures.TypeFloat:
+		if v == nil {
+			return empty()
+		}
+		f, ok := cmdbFloat(v)
+		if !ok {
+			return fail(spec.MsgInvalidOrNone, label)
+		}
+		if f > a.FloatMax || f < a.FloatMin {
+			return fail(spec.MsgInvalid, label)
+		}
+	case fixtures.TypeList:
+		if v == nil {
+			return empty()
+		}
+		str, ok := v.(string)
+		if !ok || !slices.Contains(a.List, str) {
+			return fail(spec.MsgInvalid, label)
+		}
+	case fixtures.TypeBool:
+		if v == nil {
+			return empty()
+		}
+		if _, ok := v.(bool); !ok {
+			return fail(spec.MsgNeedBool, label)
+		}
+	case fixtures.TypeTimeZone:
+		if v == nil {
+			return empty()
+		}
+		if str, ok := v.(string); !ok || !timeZonePattern().MatchString(str) {
+			return fail(spec.MsgNeedTimeZone, label)
 		}
 	}
 	return nil
+}
+
+// isCMDBDate is util.IsDate: a date as time.DateOnly reads one (bk-cmdb
+// src/common/util/struti.go:70-83 @111e7ac).
+func isCMDBDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// cmdbFloat reads a value as util.GetFloat64ByInterface does over a decoded body: a number, or
+// a string strconv.ParseFloat reads (bk-cmdb src/common/util/conv.go:135-168 @111e7ac).
+func cmdbFloat(v any) (float64, bool) {
+	var text string
+	switch v := v.(type) {
+	case json.Number:
+		text = string(v)
+	case string:
+		text = v
+	case float64:
+		return v, true
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	return f, err == nil
 }
 
 // jsonInteger reads a value CMDB takes only as a JSON number that parses as an integer
@@ -169,7 +229,16 @@ func describe(a fixtures.Attribute) spec.Property {
 			ids[i] = o.ID
 		}
 		schema["type"], schema["enum"] = "string", ids
-	default: // time, objuser
+	case fixtures.TypeFloat:
+		// No type: CMDB takes a string of a number too.
+		schema["description"] = fmt.Sprintf("%s; a number, or a string of one, from %v to %v", schema["description"], a.FloatMin, a.FloatMax)
+	case fixtures.TypeList:
+		schema["type"], schema["enum"] = "string", slices.Clone(a.List)
+	case fixtures.TypeBool:
+		schema["type"] = "boolean"
+	case fixtures.TypeDate:
+		schema["type"], schema["format"] = "string", "date"
+	default: // time, objuser, timezone
 		schema["type"] = "string"
 	}
 	if d := a.StoredWhenAbsent(); d != nil && !a.IsRequired {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -493,6 +494,98 @@ func TestCustomModelAndLevels(t *testing.T) {
 	assert.Equal(t, "zone", objs[1]["bk_obj_id"])
 	assert.Equal(t, "zone", objs[0]["bk_next_obj"])
 	assert.Equal(t, "zone", objs[2]["bk_pre_obj_id"])
+}
+
+// TestCustomAttributeTypes: a custom set attribute of each of CMDB's other scalar types is
+// checked as CMDB's validator of that type checks it, after TrimSpace, with its codes, and a
+// create that leaves it out stores what CMDB fills in (bk-cmdb src/common/metadata/attribute.go:
+// 273-297,470-521,565-606,866-924 and src/source_controller/coreservice/core/instances/
+// validator_util.go:197-233,319-368 @111e7ac): a float a number or a string of one within its
+// bounds, a date "2006-01-02", a list one of its option's strings, a bool true or false (false
+// when left out), a time zone CMDB's pattern.
+func TestCustomAttributeTypes(t *testing.T) {
+	s := withFixtures(t, mock.Config{}, map[string]string{"set_attributes.json": `[
+		{"id":900,"bk_property_id":"quota","bk_property_name":"配额","bk_property_type":"float","option":{"min":"0","max":"2.5"}},
+		{"id":901,"bk_property_id":"golive","bk_property_name":"上线日期","bk_property_type":"date","option":""},
+		{"id":902,"bk_property_id":"region","bk_property_name":"地域","bk_property_type":"list","option":["sh","gz"]},
+		{"id":903,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","option":""},
+		{"id":904,"bk_property_id":"tz","bk_property_name":"时区","bk_property_type":"timezone","option":""}]`})
+	for _, surface := range []string{"esb", "v3"} {
+		for i, tc := range []struct {
+			name string
+			kv   []any
+			code int
+			msg  string
+		}{
+			{"a float", []any{"quota", json.Number("1.5")}, 0, ""},
+			{"a float as a string", []any{"quota", " 2.5 "}, 0, ""},
+			{"a float over its max", []any{"quota", json.Number("2.6")}, 1199006, "'配额' data parameter verification does not pass"},
+			{"a float under its min", []any{"quota", json.Number("-1")}, 1199006, "'配额' data parameter verification does not pass"},
+			{"a float that is no number", []any{"quota", "many"}, 1199011, "'配额' the parameter is invalid or does not exist"},
+			{"a float as a bool", []any{"quota", true}, 1199011, "'配额' the parameter is invalid or does not exist"},
+			{"a date", []any{"golive", "2026-12-07"}, 0, ""},
+			{"a date with a time", []any{"golive", "2026-12-07 10:00:00"}, 1199006, "'上线日期' data parameter verification does not pass"},
+			{"a date as a number", []any{"golive", 20261207}, 1199006, "'上线日期' data parameter verification does not pass"},
+			{"a list's value", []any{"region", "gz"}, 0, ""},
+			{"a list's value trimmed", []any{"region", " sh\t"}, 0, ""},
+			{"off the list", []any{"region", "bj"}, 1199006, "'地域' data parameter verification does not pass"},
+			{"a bool", []any{"canary", true}, 0, ""},
+			{"a bool as a string", []any{"canary", "true"}, 1199025, "'灰度' must be boolean"},
+			{"a bool as a number", []any{"canary", 1}, 1199025, "'灰度' must be boolean"},
+			{"a time zone", []any{"tz", "Asia/Shanghai"}, 0, ""},
+			{"a time zone with a space", []any{"tz", "Asia/Shang hai"}, 1199024, "'时区' must be a string type"},
+			{"an empty time zone", []any{"tz", ""}, 1199024, "'时区' must be a string type"},
+			{"null everywhere", []any{"quota", nil, "golive", nil, "region", nil, "canary", nil, "tz", nil}, 0, ""},
+		} {
+			data := set(append([]any{"bk_set_name", fmt.Sprintf("%s-%d", surface, i)}, tc.kv...)...)
+			r := req{surface: surface, lang: "en", biz: 2, data: data}.send(t, s)
+			assert.Equal(t, tc.code, r.Code, "%s %s: %s", surface, tc.name, r.Raw)
+			if tc.code != 0 {
+				assert.Equal(t, tc.msg, r.Message, "%s %s", surface, tc.name)
+			}
+		}
+	}
+	r := req{surface: "v3", biz: 2, data: set("bk_set_name", "left-out")}.send(t, s)
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	for field, want := range map[string]any{"quota": nil, "golive": nil, "region": nil, "canary": false, "tz": nil} {
+		v, held := r.Data[field]
+		assert.True(t, held, field)
+		assert.Equal(t, want, v, "%s left out", field)
+	}
+	r = req{surface: "v3", biz: 2, data: set("bk_set_name", "stored", "quota", " 2.5 ", "region", " sh ", "canary", true)}.send(t, s)
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	assert.Equal(t, "2.5", r.Data["quota"], "a float sent as a string is stored as one, trimmed")
+	assert.Equal(t, "sh", r.Data["region"])
+	assert.Equal(t, true, r.Data["canary"])
+
+	// The served document describes them, and stays a valid document.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	props := doc.Components.Schemas["SetCreateData"].Value.Properties
+	assert.Nil(t, props["quota"].Value.Type, "a float may be sent as a string of one")
+	assert.Equal(t, []any{"sh", "gz"}, props["region"].Value.Enum)
+	assert.True(t, props["canary"].Value.Type.Is("boolean"))
+	assert.Equal(t, "date", props["golive"].Value.Format)
+
+	// --fill fake makes values each type's check passes, for the attributes a client may edit.
+	fake := withFixtures(t, mock.Config{Fill: mock.FillFake, Seed: 3}, map[string]string{"set_attributes.json": `[
+		{"id":900,"bk_property_id":"quota","bk_property_name":"配额","bk_property_type":"float","option":{"min":"0","max":"2.5"},"editable":true},
+		{"id":901,"bk_property_id":"golive","bk_property_name":"上线日期","bk_property_type":"date","option":"","editable":true},
+		{"id":902,"bk_property_id":"region","bk_property_name":"地域","bk_property_type":"list","option":["sh","gz"],"editable":true},
+		{"id":903,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","option":"","editable":true},
+		{"id":904,"bk_property_id":"tz","bk_property_name":"时区","bk_property_type":"timezone","option":"","editable":true}]`})
+	made := req{surface: "v3", biz: 2, data: set("bk_set_name", "faked")}.send(t, fake)
+	require.Equal(t, 0, made.Code, "%s", made.Raw)
+	again := map[string]any{}
+	for _, field := range []string{"quota", "golive", "region", "canary", "tz"} {
+		require.NotNil(t, made.Data[field], field)
+		again[field] = made.Data[field]
+	}
+	again["bk_set_name"] = "faked-again"
+	assert.Equal(t, 0, req{surface: "v3", biz: 2, data: set(flatten(again)...)}.send(t, s).Code, "the faked values pass the checks")
 }
 
 // TestCallsMatchTheDocument: the answers of the calls around create_set, successes and

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -224,6 +226,22 @@ func (s *Server) fakeValue(a fixtures.Attribute) any {
 		return int64(s.faker.Number(int(lo), int(hi)))
 	case fixtures.TypeSingleChar, fixtures.TypeLongChar:
 		return s.fakeText(a, byteLimits[a.Type])
+	case fixtures.TypeFloat:
+		lo, hi := max(a.FloatMin, 0), min(a.FloatMax, 10000)
+		if lo > hi {
+			return a.StoredWhenAbsent()
+		}
+		return math.Round(s.faker.Float64Range(lo, hi)*100) / 100
+	case fixtures.TypeList:
+		return a.List[s.faker.IntRange(0, len(a.List)-1)]
+	case fixtures.TypeBool:
+		return s.faker.Bool()
+	case fixtures.TypeDate:
+		return s.faker.Date().Format(time.DateOnly)
+	case fixtures.TypeTimeZone:
+		if tz := s.faker.TimeZoneRegion(); timeZonePattern().MatchString(tz) {
+			return tz
+		}
 	}
 	return a.StoredWhenAbsent()
 }

@@ -165,6 +165,8 @@ var (
 	MsgInvalid       = cmdbMsg(1199006, "'%s' data parameter verification does not pass", "'%s' 数据参数校验不通过")
 	MsgNeedString    = cmdbMsg(1199007, "'%s' must be a string type", "'%s' 必须为字符串类型")
 	MsgNeedInt       = cmdbMsg(1199009, "'%s' parameters must be integral", "'%s' 参数必须是整型")
+	MsgNeedTimeZone  = cmdbMsg(1199024, "'%s' must be a string type", "'%s' 必须为字符串类型")
+	MsgNeedBool      = cmdbMsg(1199025, "'%s' must be boolean", "'%s' 必须为bool类型")
 	MsgNeedSet       = cmdbMsg(1199010, "'%s' unassigned", "'%s' 未赋值")
 	MsgInvalidOrNone = cmdbMsg(1199011, "'%s' the parameter is invalid or does not exist", "'%s' 参数无效或不存在")
 	MsgOutOfBounds   = cmdbMsg(1199015, "Data out of bounds", "'%s' 数据越界")

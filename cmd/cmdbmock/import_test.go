@@ -38,7 +38,9 @@ var stagingFixtures = map[string]string{
 	"set_attributes.json": `[
 	 {"id":9001,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","isrequired":true,"editable":true,"option":""},
 	 {"id":9002,"bk_property_id":"tier","bk_property_name":"等级","bk_property_type":"enum","editable":true,
-	  "option":[{"id":"gold","name":"金","type":"text","is_default":true},{"id":"silver","name":"银","type":"text","is_default":false}]}]`,
+	  "option":[{"id":"gold","name":"金","type":"text","is_default":true},{"id":"silver","name":"银","type":"text","is_default":false}]},
+	 {"id":9003,"bk_property_id":"quota","bk_property_name":"配额","bk_property_type":"float","editable":true,"option":{"min":"0","max":"2.5"}},
+	 {"id":9004,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","editable":true,"option":""}]`,
 }
 
 const importerSecret, importerUser = "canary-import-secret", "canary-importer"
@@ -109,7 +111,7 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 		"--username", importerUser, "--rps", "1000", "--page-size", "2"}, getenv(map[string]string{"CMDBMOCK_APP_SECRET": importerSecret}), io.Discard, &stderr)
 	require.NoError(t, err, stderr.String())
 	assert.Contains(t, stderr.String(), "import: sets of business 2: 2 of 3", "progress, a page at a time")
-	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 2 custom set attributes")
+	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 4 custom set attributes")
 
 	// Through the API gateway's surface the same is read.
 	viaV3 := filepath.Join(t.TempDir(), "v3")
@@ -147,6 +149,12 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 	assert.Equal(t, comparable(t, esb(t, target, "create_set", missing)), comparable(t, esb(t, "http://"+local, "create_set", missing)))
 	badTier := `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"x","owner_team":"a","tier":"bronze"}}`
 	assert.Equal(t, comparable(t, esb(t, target, "create_set", badTier)), comparable(t, esb(t, "http://"+local, "create_set", badTier)))
+	for _, bad := range []string{`"quota":3`, `"canary":"yes"`} {
+		body := `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"x","owner_team":"a",` + bad + `}}`
+		answer := esb(t, target, "create_set", body)
+		assert.NotEqual(t, json.Number("0"), answer["code"], bad)
+		assert.Equal(t, comparable(t, answer), comparable(t, esb(t, "http://"+local, "create_set", body)), "a float and a bool are imported with their checks: %s", bad)
+	}
 	made := esb(t, "http://"+local, "create_set", `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"new","owner_team":"a"}}`)
 	assert.Equal(t, json.Number("8"), made["data"].(map[string]any)["bk_set_id"], "the counter goes on past the imported ids")
 
