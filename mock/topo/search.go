@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -536,11 +537,35 @@ func idsOf(terms []term) ([]int64, bool) {
 	return nil, false
 }
 
-// sortKey is a set's value of the sort field, as compareValues orders it, worked out once a set.
+// sortKey is an instance's value of a sort field, as compareKeys orders it, worked out once an
+// instance: its kind's rank in MongoDB's order, then a number's value (an integer's in n, any
+// other's bits in n with fraction set), anything else's text.
 type sortKey struct {
-	n      int64
-	s      string
-	number bool
+	n        int64
+	s        string
+	rank     rank
+	fraction bool
+}
+
+// rank is a kind of value's place in MongoDB's order of kinds: null (and a field the record
+// lacks), numbers, strings, objects, arrays, booleans.
+type rank uint8
+
+const (
+	rankNull rank = iota
+	rankNumber
+	rankString
+	rankObject
+	rankArray
+	rankBool
+)
+
+// float is a number key's value as a float64.
+func (k sortKey) float() float64 {
+	if k.fraction {
+		return math.Float64frombits(uint64(k.n))
+	}
+	return float64(k.n)
 }
 
 // hit is a match a page may hold: a set by its id and slot, read again once the page is known;
@@ -599,18 +624,32 @@ func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) boo
 	}, fields
 }
 
+// compareKeys orders two values as MongoDB's sort does: by kind, then numbers by value, the
+// rest by their text (false before true).
 func compareKeys(a, b sortKey) int {
-	if a.number && b.number {
+	switch {
+	case a.rank != b.rank:
+		return cmp.Compare(a.rank, b.rank)
+	case a.rank != rankNumber:
+		return cmp.Compare(a.s, b.s)
+	case !a.fraction && !b.fraction:
 		return cmp.Compare(a.n, b.n)
 	}
-	return cmp.Compare(a.s, b.s)
+	return cmp.Compare(a.float(), b.float())
 }
 
+// keyOfValue is the sort key of a set's value as the row holds it: an int64, a string, or a
+// value its attributes' JSON text decodes to.
 func keyOfValue(v any) sortKey {
-	if n, ok := v.(int64); ok {
-		return sortKey{n: n, s: strconv.FormatInt(n, 10), number: true}
+	switch v := v.(type) {
+	case int64:
+		return sortKey{n: v, rank: rankNumber}
+	case string:
+		return sortKey{s: v, rank: rankString}
+	case nil:
+		return sortKey{}
 	}
-	return sortKey{s: fmt.Sprint(v)}
+	return keyOfText(AppendValue(nil, v))
 }
 
 // pageHeap keeps the limit best sets of those offered. The hits stay where they were put; the
@@ -807,29 +846,38 @@ func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte, l *layout
 		h.extra = h.extra[:h.cand.more]
 		return scratch
 	}
-	if h.cand.key.number {
-		h.cand.key.s = strconv.FormatInt(h.cand.key.n, 10)
-	}
-	for i := h.cand.more; i < uint32(len(h.extra)); i++ {
-		if k := &h.extra[i]; k.number {
-			k.s = strconv.FormatInt(k.n, 10)
-		}
-	}
 	h.cand.val = v
 	h.keep()
 	return scratch
 }
 
-// keyOfText is the sort key of a value written as JSON text: an integer, a string, or the
-// text itself.
+// keyOfText is the sort key of a value written as JSON text: a number, a string, null, or the
+// text itself of a boolean, an object or a list.
 func keyOfText(text []byte) sortKey {
 	if n, ok := parseInt(text); ok {
-		return sortKey{n: n, number: true} // s is filled in for a hit the page keeps
+		return sortKey{n: n, rank: rankNumber}
 	}
-	if str, ok := unquote(text); ok {
-		return sortKey{s: str}
+	if len(text) == 0 {
+		return sortKey{}
 	}
-	return sortKey{s: string(text)}
+	switch text[0] {
+	case '"':
+		str, _ := unquote(text)
+		return sortKey{s: str, rank: rankString}
+	case 'n':
+		return sortKey{}
+	case 't', 'f':
+		return sortKey{s: string(text), rank: rankBool}
+	case '{':
+		return sortKey{s: string(text), rank: rankObject}
+	case '[':
+		return sortKey{s: string(text), rank: rankArray}
+	}
+	f, err := strconv.ParseFloat(string(text), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return sortKey{s: string(text), rank: rankString} // no JSON text a record writes
+	}
+	return sortKey{n: int64(math.Float64bits(f)), rank: rankNumber, fraction: true}
 }
 
 // parseInt reads a JSON integer literal that fits an int64, without allocating.

@@ -1744,3 +1744,48 @@ func TestStoreOwnsWhatItKeeps(t *testing.T) {
 	assert.False(t, within(n.Name), "a node's name")
 	assert.False(t, within(n.ObjID), "a node's level")
 }
+
+// TestSortAsMongoDB: a sort orders values as MongoDB does: null (and a field the record lacks)
+// first, then numbers by value, integers and fractions together, then strings, then booleans;
+// sets, and the records of other instances alike.
+func TestSortAsMongoDB(t *testing.T) {
+	values := []any{json.Number("10"), nil, json.Number("5"), json.Number("2.5"), json.Number("10.25"), "abc", true, json.Number("-1e3")}
+	ascending := []int64{2, 8, 4, 3, 1, 5, 6, 7} // the ids in order: null, -1000, 2.5, 5, 10, 10.25, "abc", true
+	s := newStore(100)
+	for i, v := range values {
+		var attrs []byte
+		for _, a := range []any{v, "desc"} {
+			attrs = append(topo.AppendValue(attrs, a), 0)
+		}
+		_, err := s.Create(topo.Draft{BizID: 1, ParentID: 1, Name: fmt.Sprint("s", i), Attrs: attrs, Created: 1645533241386}, nil)
+		require.NoError(t, err)
+	}
+	businesses := []topo.Business{}
+	for i, v := range values {
+		fields := topo.Record{"rank": v}
+		if v == nil {
+			fields = topo.Record{} // a field the record lacks sorts as null
+		}
+		businesses = append(businesses, topo.Business{ID: int64(i + 1), Name: fmt.Sprint("b", i), Fields: fields})
+	}
+	s.SetTopology(topo.Topology{Businesses: businesses})
+	ids := func(page []topo.Record, field string) []int64 {
+		var out []int64
+		for _, r := range page {
+			out = append(out, r[field].(int64))
+		}
+		return out
+	}
+	descending := slices.Clone(ascending)
+	slices.Reverse(descending)
+	for sort, want := range map[string][]int64{"bk_capacity": ascending, "-bk_capacity": descending} {
+		_, page, err := s.Search(context.Background(), topo.Query{BizID: 1, Sort: sort, Fields: []string{"bk_set_id"}})
+		require.NoError(t, err)
+		assert.Equal(t, want, ids(page, "bk_set_id"), "sets by %s", sort)
+	}
+	for sort, want := range map[string][]int64{"rank": ascending, "-rank": descending} {
+		_, page, err := s.SearchBusinesses(context.Background(), topo.RecordQuery{Sort: sort, Fields: []string{"bk_biz_id"}}, nil)
+		require.NoError(t, err)
+		assert.Equal(t, want, ids(page, "bk_biz_id"), "businesses by %s", sort)
+	}
+}
