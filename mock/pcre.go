@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cmdbmock/cmdbmock/mock/topo"
 )
 
 // The patterns search_business makes of a condition's strings, as CMDB makes them for MongoDB
@@ -120,10 +122,14 @@ func likePattern(p string, fold bool) (string, error) {
 	return b.String(), nil
 }
 
-// asGo is a pattern with more syntax than likePattern reads, for Go's regexp as it is.
+// asGo is a pattern with more syntax than likePattern reads, for Go's regexp as it is. One
+// longer than the store reads is not compiled here: the search refuses it.
 func asGo(p string, fold bool) (string, error) {
 	if fold {
 		p = "(?i)" + p
+	}
+	if len(p) > topo.MaxRegexBytes {
+		return p, nil
 	}
 	if _, err := regexp.Compile(p); err != nil {
 		return "", errRefusedPattern

@@ -285,3 +285,14 @@ func TestSearchBusinessPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchBusinessLongPattern: a condition string whose pattern is longer than the store
+// reads is refused as the store refuses any such pattern, and no larger one is compiled.
+func TestSearchBusinessLongPattern(t *testing.T) {
+	s := newServer(t, mock.Config{})
+	for _, name := range []string{strings.Repeat("a.\\", 2000), strings.Repeat("x", 5000)} {
+		r := searchBusiness(t, s, "v3", map[string]any{"condition": map[string]any{"bk_biz_name": name}}, "")
+		assert.Equal(t, 1199006, r.Code, "%s", r.Raw)
+		assert.Equal(t, "'condition' data parameter verification does not pass", r.Message)
+	}
+}
