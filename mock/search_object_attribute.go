@@ -2,6 +2,8 @@ package mock
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -19,38 +21,105 @@ func (s *Server) searchObjectAttributeOp() operation {
 }
 
 func (s *Server) searchObjectAttribute(c *call) answer {
-	filter := c.args()
-	out := []any{}
+	q, failed := attributeQuery(c.args())
+	if failed != nil {
+		return c.failure(failed.msg, failed.args...)
+	}
+	// The condition holds for the attributes as stored, names and options in Chinese; the
+	// answer has them in the call's language.
+	type attribute struct {
+		obj string
+		a   fixtures.Attribute
+	}
+	var attrs []attribute
+	var stored []topo.Record
 	for _, o := range []*object{s.bizObj, s.setObj, s.moduleObj} {
 		for _, a := range o.model {
-			if a.IsSystem || a.IsAPI {
-				continue
-			}
-			if rec := s.attributeRecord(o.id, a, c.lang); matches(rec, filter) {
-				out = append(out, rec)
+			if !a.IsSystem && !a.IsAPI {
+				attrs = append(attrs, attribute{o.id, a})
+				stored = append(stored, s.attributeRecord(o.id, a, spec.Chinese))
 			}
 		}
+	}
+	n := max(len(stored), 1)
+	q.Start, q.Limit, q.MaxPage = min(q.Start, n), min(q.Limit, n), n
+	_, page, err := topo.SearchRecords(c.ctx, stored, q)
+	if a, failed := s.searchFailure(c, err); failed {
+		return a
+	}
+	out := make([]any, len(page))
+	for i, at := range page {
+		out[i] = s.attributeRecord(attrs[at].obj, attrs[at].a, c.lang)
 	}
 	return succeeded(out)
 }
 
 // notFilters are the keys of a body that are not conditions on the attributes: ESB's credentials,
-// and the supplier account, which CMDB takes from its header.
-var notFilters = append(slices.Clone(credentialKeys), "bk_supplier_account")
+// the supplier account, which CMDB takes from its header, and the two flags CMDB sets to false.
+var notFilters = append(slices.Clone(credentialKeys), "bk_supplier_account", "bk_issystem", "bk_isapi")
 
-// matches reports whether an attribute has every value the filter asks for; bk_biz_id matches the
-// attributes of every business (0) too.
-func matches(rec topo.Record, filter map[string]any) bool {
-	for k, want := range filter {
-		if slices.Contains(notFilters, k) {
-			continue
-		}
-		got := string(topo.AppendValue(nil, rec[k]))
-		if w := string(topo.AppendValue(nil, want)); got != w && !(k == "bk_biz_id" && got == "0") {
-			return false
+// attributeQuery is search_object_attribute's body as CMDB reads it (bk-cmdb src/scene_server/
+// topo_server/service/object_attribute.go:236-266 @111e7ac): a MongoDB condition on the
+// attributes, but for page, read as start, limit and sort, and bk_biz_id, an integer that
+// adds a business's own attributes to every business's, which are all the mock has.
+func attributeQuery(args map[string]any) (topo.RecordQuery, *failure) {
+	q := topo.RecordQuery{Condition: map[string]any{}}
+	for k, v := range args {
+		switch {
+		case slices.Contains(notFilters, k):
+		case k == "bk_biz_id":
+			if _, ok := jsonInteger(v); !ok && v != nil {
+				return q, fail(spec.MsgJSONDecode) // ModelType's int64
+			}
+		case k == "page":
+			if f := attributePage(v, &q); f != nil {
+				return q, f
+			}
+		default:
+			q.Condition[k] = v
 		}
 	}
-	return true
+	return q, nil
+}
+
+// attributePage reads page as mapstructure decodes it into CMDB's BasePage: start and limit
+// integers, sort a string. A negative start reaches past every attribute and a negative limit
+// none, as MongoDB reads them made unsigned; what does not decode is an error CMDB does not
+// name, with the decoder's text.
+func attributePage(v any, q *topo.RecordQuery) *failure {
+	if v == nil {
+		return nil
+	}
+	page, ok := v.(map[string]any)
+	if !ok {
+		return fail(spec.MsgRaw, "the value of the key(page) is not a map[string]interface{} type")
+	}
+	for _, f := range []struct {
+		key string
+		to  *int
+	}{{"start", &q.Start}, {"limit", &q.Limit}} {
+		raw, sent := page[f.key]
+		if !sent || raw == nil {
+			continue
+		}
+		n, ok := jsonInteger(raw)
+		if !ok {
+			return fail(spec.MsgRaw, fmt.Sprintf("1 error(s) decoding:\n\n* '%s' expected type 'int', got %v", f.key, raw))
+		}
+		*f.to = int(min(max(n, -1), math.MaxInt32))
+	}
+	if q.Start < 0 {
+		q.Start = math.MaxInt32
+	}
+	q.Limit = max(q.Limit, 0)
+	if sort, sent := page["sort"]; sent && sort != nil {
+		str, ok := sort.(string)
+		if !ok {
+			return fail(spec.MsgRaw, fmt.Sprintf("1 error(s) decoding:\n\n* 'sort' expected type 'string', got %v", sort))
+		}
+		q.Sort = str
+	}
+	return nil
 }
 
 // attributeRecord is an attribute as search_object_attribute answers it, in lang.

@@ -688,6 +688,37 @@ func (s *Store) SearchBusinesses(ctx context.Context, q RecordQuery, ids map[int
 	return pageOf(top, count, q.Fields, s.layout)
 }
 
+// SearchRecords returns how many of recs match a query and the positions in recs of the page
+// asked for, in the query's order, ties in the order of recs: a search of records the caller
+// holds, such as a model's attributes, by the rules of every other search.
+func SearchRecords(ctx context.Context, recs []Record, q RecordQuery) (int, []int, error) {
+	terms, top, err := plan(q.Condition, q.Rules, q.Start, q.Limit, q.MaxPage, q.Sort, "")
+	if err != nil {
+		return 0, nil, err
+	}
+	count := 0
+	var scratch []byte
+	for i, r := range recs {
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
+		}
+		var ok bool
+		if ok, scratch = matchesValues(r, terms, scratch, nil); ok {
+			count++
+			scratch = offerValues(top, int64(i), r, scratch, nil)
+		}
+	}
+	hits, err := top.page(count)
+	if err != nil {
+		return 0, nil, err
+	}
+	at := make([]int, len(hits))
+	for i, h := range hits {
+		at[i] = int(h.id)
+	}
+	return count, at, nil
+}
+
 // appendField, has and record let a record be searched as an instance.
 func (r Record) appendField(b []byte, field string, _ *layout) []byte {
 	return AppendValue(b, r[field])
