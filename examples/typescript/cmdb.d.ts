@@ -916,7 +916,7 @@ export interface components {
             bk_biz_id: components["schemas"]["WholeNumber"];
         };
         /**
-         * @description conditions on the attributes, each key a field that must equal the value
+         * @description a condition on the attributes as stored (names in Chinese), each key a field and a value or an operator object, as search_set's condition; page (start, limit, sort) pages them, and bk_biz_id, an integer, adds that business's own attributes
          * @example {
          *       "bk_obj_id": "set"
          *     }
