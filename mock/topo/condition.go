@@ -96,7 +96,7 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 		case "$gt", "$gte", "$lt", "$lte":
 			var ok bool
 			if t.bound, ok = boundOf(r.Arg); !ok {
-				return nil, fmt.Errorf("%w: %s: %s takes a number, a string, a boolean or a time", ErrBadCondition, r.Field, r.Op)
+				return nil, fmt.Errorf("%w: %s: %s takes a number, a string, a boolean, a time or null", ErrBadCondition, r.Field, r.Op)
 			}
 			t.date = dateFields[r.Field]
 		case "$exists":
@@ -205,8 +205,8 @@ func withOptions(field string, pattern, options any) (any, error) {
 var dateFields = map[string]bool{"create_time": true, "last_time": true, "bk_created_at": true, "bk_updated_at": true}
 
 // kind is the kind of value a comparison holds to: MongoDB compares numbers with numbers,
-// strings with strings, booleans with booleans and dates with dates, and a value of another
-// kind fails it.
+// strings with strings, booleans with booleans, dates with dates and null with null (and a
+// missing field), and a value of another kind fails it.
 type kind uint8
 
 const (
@@ -214,6 +214,7 @@ const (
 	kindString
 	kindBool
 	kindDate
+	kindNull
 )
 
 // bound is the argument of a comparison.
@@ -228,9 +229,11 @@ type bound struct {
 }
 
 // boundOf reads a comparison's argument: a number as a request decodes it (json.Number, or a
-// float64 or an integer from the mock's own code), a string, a boolean, or a time.Time.
+// float64 or an integer from the mock's own code), a string, a boolean, a time.Time, or null.
 func boundOf(v any) (bound, bool) {
 	switch v := v.(type) {
+	case nil:
+		return bound{kind: kindNull}, true
 	case string:
 		return bound{kind: kindString, s: v}, true
 	case bool:
@@ -305,6 +308,8 @@ func (b *bound) compare(text []byte, date bool) (int, bool) {
 		}
 		ms, ok := ParseTime(s)
 		return cmp.Compare(ms, b.ms), ok
+	case kindNull:
+		return 0, string(text) == "null" // what a missing field writes too
 	}
 	return 0, false
 }

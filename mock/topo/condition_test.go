@@ -57,6 +57,11 @@ func TestConditionOperators(t *testing.T) {
 		{"$not of a comparison", map[string]any{"bk_set_id": map[string]any{"$not": map[string]any{"$gt": json.Number("1")}}}, 1},
 		{"$size of what is not a list", map[string]any{"bk_set_name": map[string]any{"$size": json.Number("0")}}, 0},
 		{"$size of 0.0", map[string]any{"bk_set_name": map[string]any{"$size": json.Number("0.0")}}, 0},
+		// null compares with null and a missing field alone, and only by $gte and $lte.
+		{"$gte null", map[string]any{"bk_capacity": map[string]any{"$gte": nil}}, 3},
+		{"$lte null of a field no record has", map[string]any{"nope": map[string]any{"$lte": nil}}, 3},
+		{"$gt null", map[string]any{"bk_capacity": map[string]any{"$gt": nil}}, 0},
+		{"$gte null of a string", map[string]any{"bk_set_name": map[string]any{"$gte": nil}}, 0},
 		// $exists reads its argument as MongoDB's trueValue: 0 and null are false, a string true.
 		{"$exists 1", map[string]any{"bk_set_name": map[string]any{"$exists": json.Number("1")}}, 3},
 		{"$exists 0", map[string]any{"bk_set_name": map[string]any{"$exists": json.Number("0")}}, 0},
