@@ -201,12 +201,12 @@ func jsonInteger(v any) (int64, bool) {
 
 // describe is the JSON Schema of a custom attribute in the served document, as far as JSON
 // Schema can say what CMDB checks (byte limits go in the description).
-func describe(a fixtures.Attribute) spec.Property {
+func describe(a fixtures.Attribute, object string) spec.Property {
 	name := a.Name
 	if a.En != nil && a.En.Name != "" {
 		name += " / " + a.En.Name
 	}
-	schema := map[string]any{"nullable": true, "description": name + " (a custom attribute of the set model)"}
+	schema := map[string]any{"nullable": true, "description": name + " (a custom attribute of the " + object + " model)"}
 	switch a.Type {
 	case fixtures.TypeSingleChar, fixtures.TypeLongChar:
 		schema["type"] = "string"

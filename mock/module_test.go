@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -556,4 +558,61 @@ func TestMaxPageBound(t *testing.T) {
 		require.True(t, r.Result, "start %d: %s", start, r.Raw)
 		assert.Len(t, r.Data["info"], 3-start, "the idle set's three modules, from start %d", start)
 	}
+}
+
+// TestCustomModuleAttributes: module_attributes.json adds custom attributes to the module
+// model, as set_attributes.json does to the set's: create_module and update_module check them
+// by their type with CMDB's codes, a module's record holds them (null when left out, as CMDB
+// fills an int), search_module reads them and search_object_attribute lists them.
+func TestCustomModuleAttributes(t *testing.T) {
+	s := withFixtures(t, mock.Config{}, map[string]string{"module_attributes.json": `[
+		{"id":950,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","option":{"min":"1","max":"65535"},"editable":true},
+		{"id":951,"bk_property_id":"proto","bk_property_name":"协议","bk_property_type":"list","option":["tcp","udp"],"editable":true}]`})
+	for _, surface := range []string{"esb", "v3"} {
+		made := callReq{call: spec.CallCreateModule, biz: 2, set: 2, data: map[string]any{"bk_parent_id": 2, "bk_module_name": surface + "-web", "port": 8080},
+			surface: surface, lang: "en"}.send(t, s)
+		require.Equal(t, 0, made.Code, "%s", made.Raw)
+		assert.Equal(t, json.Number("8080"), made.Data["port"])
+		v, held := made.Data["proto"]
+		assert.True(t, held, "a custom attribute left out is in the record")
+		assert.Nil(t, v)
+		for _, tc := range []struct {
+			data map[string]any
+			code int
+			msg  string
+		}{
+			{map[string]any{"bk_parent_id": 2, "bk_module_name": surface + "-x", "port": 0}, 1199006, "'端口' data parameter verification does not pass"},
+			{map[string]any{"bk_parent_id": 2, "bk_module_name": surface + "-x", "proto": "http"}, 1199006, "'协议' data parameter verification does not pass"},
+			{map[string]any{"bk_parent_id": 2, "bk_module_name": surface + "-x", "port": "80"}, 1199009, "'端口' parameters must be integral"},
+		} {
+			r := callReq{call: spec.CallCreateModule, biz: 2, set: 2, data: tc.data, surface: surface, lang: "en"}.send(t, s)
+			assert.Equal(t, tc.code, r.Code, "%s %v: %s", surface, tc.data, r.Raw)
+			assert.Equal(t, tc.msg, r.Message, "%s %v", surface, tc.data)
+		}
+		id := made.Data["bk_module_id"]
+		r := callReq{call: spec.CallUpdateModule, biz: 2, set: 2, module: id, data: map[string]any{"port": 70000}, surface: surface, lang: "en"}.send(t, s)
+		assert.Equal(t, 1199006, r.Code, "%s", r.Raw)
+		r = callReq{call: spec.CallUpdateModule, biz: 2, set: 2, module: id, data: map[string]any{"proto": "udp"}, surface: surface, lang: "en"}.send(t, s)
+		require.Equal(t, 0, r.Code, "%s", r.Raw)
+		found := callReq{call: spec.CallSearchModule, biz: 2, set: 2, top: map[string]any{"fields": []string{"bk_module_name", "port", "proto"},
+			"condition": map[string]any{"bk_module_name": surface + "-web"}}, surface: surface, lang: "en"}.send(t, s)
+		require.Equal(t, 0, found.Code, "%s", found.Raw)
+		assert.JSONEq(t, `{"count":1,"info":[{"bk_module_name":"`+surface+`-web","port":8080,"proto":"udp","default":0}]}`, string(found.Keys["data"]))
+	}
+	r := v3Call(t, s, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"module","ispre":false}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	var attrs []map[string]any
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &attrs))
+	require.Len(t, attrs, 2)
+	assert.Equal(t, "port", attrs[0]["bk_property_id"])
+	assert.Equal(t, "list", attrs[1]["bk_property_type"])
+
+	// The served document describes them, and stays a valid document.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	assert.Equal(t, float64(65535), *doc.Components.Schemas["ModuleCreateData"].Value.Properties["port"].Value.Max)
+	assert.Equal(t, []any{"tcp", "udp"}, doc.Components.Schemas["ModuleFields"].Value.Properties["proto"].Value.Enum)
 }

@@ -172,13 +172,16 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 	s.store.SetTopology(s.topology(fx))
 	s.fx.Store(fx)
 	var err error
-	var custom []spec.Property
-	for _, a := range s.model {
-		if !a.Predefined() {
-			custom = append(custom, describe(a))
+	custom := func(object string, model []fixtures.Attribute) []spec.Property {
+		var props []spec.Property
+		for _, a := range model {
+			if !a.Predefined() {
+				props = append(props, describe(a, object))
+			}
 		}
+		return props
 	}
-	if s.document, err = spec.DocumentWith(custom); err != nil {
+	if s.document, err = spec.DocumentWith(custom("set", s.model), custom("module", fx.ModuleModel)); err != nil {
 		return nil, err
 	}
 	if err := s.describeModel(); err != nil {

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
@@ -15,11 +14,11 @@ type Property struct {
 	Required bool           // CMDB refuses a create without it
 }
 
-// DocumentWith returns the document with the set's custom fields described beside CMDB's own: in
-// the fields a create sends (SetCreateData) and in the record it answers (SetFields). Without
-// properties it is Document.
-func DocumentWith(props []Property) ([]byte, error) {
-	if len(props) == 0 {
+// DocumentWith returns the document with the set's and the module's custom fields described
+// beside CMDB's own: in the fields a create sends (SetCreateData, ModuleCreateData) and in the
+// record it answers (SetFields, ModuleFields). Without properties it is Document.
+func DocumentWith(set, module []Property) ([]byte, error) {
+	if len(set)+len(module) == 0 {
 		return Document(), nil
 	}
 	var doc yaml.Node
@@ -27,25 +26,33 @@ func DocumentWith(props []Property) ([]byte, error) {
 		return nil, fmt.Errorf("spec: parse openapi.yaml: %w", err)
 	}
 	schemas := lookup(doc.Content[0], "components", "schemas")
-	create, fields := lookup(schemas, "SetCreateData"), lookup(schemas, "SetFields")
-	if create == nil || fields == nil {
-		return nil, errors.New("spec: openapi.yaml has no SetCreateData or SetFields")
-	}
-	for _, p := range props {
-		if lookup(create, "properties", p.Name) != nil {
-			return nil, fmt.Errorf("spec: set field %q is described already", p.Name)
+	for _, obj := range []struct {
+		name, create, fields string
+		props                []Property
+	}{{"set", "SetCreateData", "SetFields", set}, {"module", "ModuleCreateData", "ModuleFields", module}} {
+		if len(obj.props) == 0 {
+			continue
 		}
-		var schema yaml.Node
-		if err := schema.Encode(p.Schema); err != nil {
-			return nil, fmt.Errorf("spec: set field %q: %w", p.Name, err)
+		create, fields := lookup(schemas, obj.create), lookup(schemas, obj.fields)
+		if create == nil || fields == nil {
+			return nil, fmt.Errorf("spec: openapi.yaml has no %s or %s", obj.create, obj.fields)
 		}
-		key := &yaml.Node{Kind: yaml.ScalarNode, Value: p.Name}
-		for _, into := range []*yaml.Node{lookup(create, "properties"), lookup(fields, "properties")} {
-			into.Content = append(into.Content, key, &schema)
-		}
-		if p.Required {
-			req := lookup(create, "required")
-			req.Content = append(req.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: p.Name})
+		for _, p := range obj.props {
+			if lookup(create, "properties", p.Name) != nil {
+				return nil, fmt.Errorf("spec: %s field %q is described already", obj.name, p.Name)
+			}
+			var schema yaml.Node
+			if err := schema.Encode(p.Schema); err != nil {
+				return nil, fmt.Errorf("spec: %s field %q: %w", obj.name, p.Name, err)
+			}
+			key := &yaml.Node{Kind: yaml.ScalarNode, Value: p.Name}
+			for _, into := range []*yaml.Node{lookup(create, "properties"), lookup(fields, "properties")} {
+				into.Content = append(into.Content, key, &schema)
+			}
+			if p.Required {
+				req := lookup(create, "required")
+				req.Content = append(req.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: p.Name})
+			}
 		}
 	}
 	var out bytes.Buffer

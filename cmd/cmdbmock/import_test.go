@@ -41,6 +41,7 @@ var stagingFixtures = map[string]string{
 	  "option":[{"id":"gold","name":"金","type":"text","is_default":true},{"id":"silver","name":"银","type":"text","is_default":false}]},
 	 {"id":9003,"bk_property_id":"quota","bk_property_name":"配额","bk_property_type":"float","editable":true,"option":{"min":"0","max":"2.5"}},
 	 {"id":9004,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","editable":true,"option":""}]`,
+	"module_attributes.json": `[{"id":9101,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","editable":true,"option":{"min":"1","max":"65535"}}]`,
 }
 
 const importerSecret, importerUser = "canary-import-secret", "canary-importer"
@@ -111,7 +112,7 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 		"--username", importerUser, "--rps", "1000", "--page-size", "2"}, getenv(map[string]string{"CMDBMOCK_APP_SECRET": importerSecret}), io.Discard, &stderr)
 	require.NoError(t, err, stderr.String())
 	assert.Contains(t, stderr.String(), "import: sets of business 2: 2 of 3", "progress, a page at a time")
-	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 4 custom set attributes")
+	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 4 custom set attributes, 1 custom module attributes")
 
 	// Through the API gateway's surface the same is read.
 	viaV3 := filepath.Join(t.TempDir(), "v3")
@@ -155,6 +156,10 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 		assert.NotEqual(t, json.Number("0"), answer["code"], bad)
 		assert.Equal(t, comparable(t, answer), comparable(t, esb(t, "http://"+local, "create_set", body)), "a float and a bool are imported with their checks: %s", bad)
 	}
+	badPort := `{"bk_biz_id":2,"bk_set_id":2,"data":{"bk_parent_id":2,"bk_module_name":"m","port":0}}`
+	answer := esb(t, target, "create_module", badPort)
+	assert.Equal(t, json.Number("1199006"), answer["code"], "%v", answer)
+	assert.Equal(t, comparable(t, answer), comparable(t, esb(t, "http://"+local, "create_module", badPort)), "a custom module attribute is imported with its checks")
 	made := esb(t, "http://"+local, "create_set", `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"new","owner_team":"a"}}`)
 	assert.Equal(t, json.Number("8"), made["data"].(map[string]any)["bk_set_id"], "the counter goes on past the imported ids")
 
