@@ -438,6 +438,9 @@ func TestReloadFixturesKeepsCreatedSets(t *testing.T) {
 	other := grown
 	other.SetModel = append(slices.Clone(grown.SetModel), fixtures.Attribute{PropertyID: "zone", Type: fixtures.TypeSingleChar})
 	assert.Error(t, s.ReloadFixtures(&other), "the set model stays as the store was made")
+	other = grown
+	other.ModuleModel = append(slices.Clone(grown.ModuleModel), fixtures.Attribute{PropertyID: "port", Type: fixtures.TypeInt})
+	assert.Error(t, s.ReloadFixtures(&other), "the module model stays as the mock was made: its checks and the listed model are made once")
 }
 
 // TestJournalKeepsAnswersAsSent: the journal's answer of each request is the bytes the caller

@@ -475,6 +475,9 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
 	if !sameModel(s.model, fx.SetModel) {
 		return errors.New("mock: the new fixtures change the set model (set_attributes.json); restart the mock to change it")
 	}
+	if !sameModel(s.moduleObj.model, fx.ModuleModel) {
+		return errors.New("mock: the new fixtures change the module model (module_attributes.json); restart the mock to change it")
+	}
 	if !slices.Equal(levelIDs(s.fixtures().Mainline), levelIDs(fx.Mainline)) {
 		return errors.New("mock: the new fixtures change the mainline levels (mainline.json); restart the mock to change them")
 	}
@@ -493,7 +496,7 @@ func levelIDs(levels []fixtures.Level) []string {
 	return out
 }
 
-// sameModel reports whether two set models check and store alike.
+// sameModel reports whether two models check and store alike.
 func sameModel(a, b []fixtures.Attribute) bool {
 	return slices.EqualFunc(a, b, func(x, y fixtures.Attribute) bool {
 		return x.PropertyID == y.PropertyID && x.Type == y.Type && x.IsRequired == y.IsRequired &&
