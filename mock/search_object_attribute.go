@@ -21,9 +21,9 @@ func (s *Server) searchObjectAttributeOp() operation {
 }
 
 func (s *Server) searchObjectAttribute(c *call) answer {
-	q, failed := attributeQuery(c.args())
-	if failed != nil {
-		return c.failure(failed.msg, failed.args...)
+	q, bad := attributeQuery(c.args())
+	if bad != nil {
+		return c.failure(bad.msg, bad.args...)
 	}
 	// The condition holds for the attributes as stored, names and options in Chinese; the
 	// answer has them in the call's language.
