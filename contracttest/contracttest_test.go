@@ -1046,7 +1046,7 @@ func TestCleanupThatCannotLookIsSaid(t *testing.T) {
 			assert.Zero(t, rep.Deleted, "no delete is counted that could not be seen done")
 			require.Len(t, rep.Unchecked, 2)
 			assert.Contains(t, rep.Unchecked[0], fail.said)
-			assert.Contains(t, rep.Unchecked[1], "could not check that 10 deletes that said success took")
+			assert.Contains(t, rep.Unchecked[1], "could not check that 11 deletes that said success took")
 			assert.False(t, rep.Conformant())
 			out := allReports(t, rep)
 			assert.Contains(t, out, "UNCHECKED")

@@ -2,6 +2,8 @@ package contracttest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -82,6 +84,25 @@ func topologyCases() []caseDef {
 			got, _ := a.List[0].(map[string]any)
 			if !sameJSON(got["bk_set_name"], rec["bk_set_name"]) || !sameJSON(got["default"], 0) || len(got) != 2 {
 				r.failf("find_set_batch gives %s; want bk_set_name %s and default 0", jsonText(got), jsonText(rec["bk_set_name"]))
+			}
+		}},
+		{name: "search_set holds a number equal by value: an id written 2.0 is the id 2", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			// CMDB hands a condition to MongoDB, which compares a double with an integer by value.
+			rec := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name("by-value")))))
+			if rec == nil {
+				return
+			}
+			id, _ := intOf(rec["bk_set_id"])
+			for op, want := range map[string]int64{"$eq": 1, "$ne": 0} {
+				a := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+					args: map[string]any{"fields": []string{"bk_set_id"}, "condition": map[string]any{
+						"bk_set_name": rec["bk_set_name"], "bk_set_id": map[string]any{op: json.Number(fmt.Sprintf("%d.0", id))}}}})
+				if !r.expectSuccess(a) || r.cfg.DryRun {
+					continue
+				}
+				if count, _ := intOf(a.Data["count"]); count != want {
+					r.failf("search_set of set %d by {%q: %d.0} counts %d; want %d", id, op, id, count, want)
+				}
 			}
 		}},
 		{name: "modules in a created set: create, duplicate, search, batch find, update, path, delete", kind: "stateful", run: func(ctx context.Context, r *runner) {
