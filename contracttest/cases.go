@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -498,6 +500,32 @@ func readCases() []caseDef {
 			}
 			if !ids["1"] || !ids["2"] || !ids["3"] {
 				r.failf("bk_set_env's options are %s; want ids 1, 2 and 3", jsonText(options))
+			}
+		}},
+		{name: "search_object_attribute reads its body as a condition: operators and a page", kind: "read", run: func(ctx context.Context, r *runner) {
+			// CMDB hands the body to MongoDB as the condition on the attributes, but for page
+			// (reference §9; bk-cmdb src/scene_server/topo_server/service/object_attribute.go:236-266).
+			types := []string{"int", "enum"}
+			a := r.call(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
+				args: map[string]any{"bk_obj_id": "set", "bk_property_type": map[string]any{"$in": types}}})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			seen := map[string]bool{}
+			for _, item := range a.List {
+				m, _ := item.(map[string]any)
+				seen[stringOf(m["bk_property_id"])] = true
+				if t := stringOf(m["bk_property_type"]); t != "int" && t != "enum" {
+					r.failf("%s of type %q is listed for {\"$in\": %v}", stringOf(m["bk_property_id"]), t, types)
+				}
+			}
+			if !seen["bk_set_env"] || !seen["bk_capacity"] || seen["bk_set_name"] {
+				r.failf("{\"bk_property_type\": {\"$in\": %v}} lists %v; want bk_set_env and bk_capacity, not bk_set_name", types, slices.Sorted(maps.Keys(seen)))
+			}
+			a = r.call(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
+				args: map[string]any{"bk_obj_id": "set", "page": map[string]any{"start": 0, "limit": 1}}})
+			if r.expectSuccess(a) && len(a.List) != 1 {
+				r.failf("a page of limit 1 lists %d attributes", len(a.List))
 			}
 		}},
 		{name: "get_mainline_object_topo runs from biz down to set, module and host", kind: "read", run: func(ctx context.Context, r *runner) {
