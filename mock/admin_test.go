@@ -441,6 +441,9 @@ func TestReloadFixturesKeepsCreatedSets(t *testing.T) {
 	other = grown
 	other.ModuleModel = append(slices.Clone(grown.ModuleModel), fixtures.Attribute{PropertyID: "port", Type: fixtures.TypeInt})
 	assert.Error(t, s.ReloadFixtures(&other), "the module model stays as the mock was made: its checks and the listed model are made once")
+	other = grown
+	other.BizModel = append(slices.Clone(grown.BizModel), fixtures.Attribute{PropertyID: "bk_oper", Type: fixtures.TypeUser})
+	assert.Error(t, s.ReloadFixtures(&other), "the business model stays as the mock was made")
 }
 
 // TestJournalKeepsAnswersAsSent: the journal's answer of each request is the bytes the caller

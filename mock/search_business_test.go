@@ -296,3 +296,28 @@ func TestSearchBusinessLongPattern(t *testing.T) {
 		assert.Equal(t, "'condition' data parameter verification does not pass", r.Message)
 	}
 }
+
+// TestCustomBusinessAttributes: biz_attributes.json adds custom attributes to the business
+// model: search_object_attribute lists them, and a custom objuser attribute is a user field of
+// search_business's condition, as CMDB reads the user fields from the model
+// (bk-cmdb src/scene_server/topo_server/service/inst_business.go:578-596 @111e7ac).
+func TestCustomBusinessAttributes(t *testing.T) {
+	s := withFixtures(t, mock.Config{}, map[string]string{
+		"biz_attributes.json": `[{"id":960,"bk_property_id":"bk_oper","bk_property_name":"运维","bk_property_type":"objuser","ismultiple":true,"option":""}]`,
+		"businesses.json": `[{"bk_biz_id":1,"bk_biz_name":"资源池","default":1},
+			{"bk_biz_id":2,"bk_biz_name":"蓝鲸","fields":{"bk_oper":"bob,alice"}}]`})
+	count := func(cond map[string]any) json.Number {
+		t.Helper()
+		r := searchBusiness(t, s, "v3", map[string]any{"condition": cond}, "")
+		require.True(t, r.Result, "%s", r.Raw)
+		return r.Data["count"].(json.Number)
+	}
+	assert.Equal(t, json.Number("1"), count(map[string]any{"bk_oper": "alice"}))
+	assert.Equal(t, json.Number("0"), count(map[string]any{"bk_oper": "ali"}), "a user field: whole members only")
+	r := v3Call(t, s, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"biz","bk_property_id":"bk_oper"}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	var attrs []map[string]any
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &attrs))
+	require.Len(t, attrs, 1)
+	assert.Equal(t, false, attrs[0]["ispre"])
+}

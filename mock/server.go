@@ -478,6 +478,9 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
 	if !sameModel(s.moduleObj.model, fx.ModuleModel) {
 		return errors.New("mock: the new fixtures change the module model (module_attributes.json); restart the mock to change it")
 	}
+	if !sameModel(s.bizObj.model, fx.BizModel) {
+		return errors.New("mock: the new fixtures change the business model (biz_attributes.json); restart the mock to change it")
+	}
 	if !slices.Equal(levelIDs(s.fixtures().Mainline), levelIDs(fx.Mainline)) {
 		return errors.New("mock: the new fixtures change the mainline levels (mainline.json); restart the mock to change them")
 	}
