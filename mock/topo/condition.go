@@ -519,8 +519,11 @@ func (t *term) holds(text []byte) bool {
 // number's is one text however it is written (2, 2.0, 2e0 and 20e-1 are 2; -0 is 0; 2.50 is
 // 2.5); any other value's is its JSON text. An integer as a record writes it is its own key.
 func valueKey(text []byte) []byte {
-	if !isNumberText(text) || isIntegerText(text) {
+	if !isNumberText(text) {
 		return text
+	}
+	if _, ok := parseInt(text); ok && string(text) != "-0" {
+		return text // an integer as strconv.AppendInt writes one
 	}
 	if i, err := strconv.ParseInt(string(text), 10, 64); err == nil {
 		return strconv.AppendInt(nil, i, 10)
@@ -538,24 +541,6 @@ func valueKey(text []byte) []byte {
 // isNumberText reports whether a JSON text is a number's, by its first byte.
 func isNumberText(text []byte) bool {
 	return len(text) > 0 && (text[0] == '-' || text[0] >= '0' && text[0] <= '9')
-}
-
-// isIntegerText reports whether a text is an integer as strconv.AppendInt writes one, short
-// enough to be an int64: 0, or digits after an optional minus, the first not 0.
-func isIntegerText(text []byte) bool {
-	digits := text
-	if digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 || len(digits) > 18 || digits[0] == '0' && (len(digits) > 1 || len(text) > 1) {
-		return false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // equal reports whether a value, as its JSON text, is the term's ($eq).
