@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -20,8 +19,8 @@ import (
 const likeSpecials = `.()\|[]*{}^$?`
 
 // errRefusedPattern: MongoDB's PCRE cannot compile the pattern (a + with nothing to repeat, three
-// in a row), and the search fails.
-var errRefusedPattern = errors.New("MongoDB refuses the pattern")
+// in a row), and the search fails as on any condition MongoDB refuses.
+var errRefusedPattern = fmt.Errorf("%w: PCRE cannot compile the pattern", topo.ErrRefusedCondition)
 
 // specialCharChange is CMDB's SpecialCharChange: each special character, in the order it first
 // appears, replaced everywhere by itself after a backslash. A backslash that first appears after

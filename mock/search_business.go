@@ -41,8 +41,8 @@ func (s *Server) searchBusiness(c *call) answer {
 			continue
 		}
 		rules, err := s.businessPatterns(k, str)
-		if err != nil {
-			return c.failure(spec.MsgUnknown) // MongoDB's error, which the core service does not name
+		if a, failed := s.searchFailure(c, err); failed {
+			return a
 		}
 		q.Rules = append(q.Rules, rules...)
 	}
