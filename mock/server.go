@@ -472,14 +472,17 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
 	if s.shared != nil {
 		return errors.New("mock: the fixtures of a shared store (--store) are its replicas' alike: restart the replicas to change them")
 	}
-	if !sameModel(s.model, fx.SetModel) {
-		return errors.New("mock: the new fixtures change the set model (set_attributes.json); restart the mock to change it")
-	}
-	if !sameModel(s.moduleObj.model, fx.ModuleModel) {
-		return errors.New("mock: the new fixtures change the module model (module_attributes.json); restart the mock to change it")
-	}
-	if !sameModel(s.bizObj.model, fx.BizModel) {
-		return errors.New("mock: the new fixtures change the business model (biz_attributes.json); restart the mock to change it")
+	for _, m := range []struct {
+		name, file string
+		now, next  []fixtures.Attribute
+	}{
+		{"set", fixtures.FileSetAttributes, s.model, fx.SetModel},
+		{"module", fixtures.FileModuleAttributes, s.moduleObj.model, fx.ModuleModel},
+		{"business", fixtures.FileBizAttributes, s.bizObj.model, fx.BizModel},
+	} {
+		if !sameModel(m.now, m.next) {
+			return fmt.Errorf("mock: the new fixtures change the %s model (%s); restart the mock to change it", m.name, m.file)
+		}
 	}
 	if !slices.Equal(levelIDs(s.fixtures().Mainline), levelIDs(fx.Mainline)) {
 		return errors.New("mock: the new fixtures change the mainline levels (mainline.json); restart the mock to change them")
