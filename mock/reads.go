@@ -312,6 +312,14 @@ func (s *Server) searchFailure(c *call, err error) (answer, bool) {
 	return c.failure(spec.MsgCancelled), true
 }
 
+// pageWithin bounds the page of a search of a collection of n records that CMDB pages without
+// a maximum (the businesses, the models' attributes): no page holds more than there are, so
+// none is refused as larger than a page may be.
+func pageWithin(q *topo.RecordQuery, n int) {
+	n = max(n, 1)
+	q.Start, q.Limit, q.MaxPage = min(q.Start, n), min(q.Limit, n), n
+}
+
 // record is one record as an answer holds it, written as encoding/json writes it
 // (topo.AppendRecord, held to encoding/json by FuzzAppendRecords): a created module's or node's.
 // A create_module through the handler took 15.7-18.0 us, 64 allocations and 11.6 KB where

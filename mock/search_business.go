@@ -30,10 +30,8 @@ const exactUser = `(^USER_PLACEHOLDER$)|(^USER_PLACEHOLDER[,]{1})|([,]{1}USER_PL
 func (s *Server) searchBusiness(c *call) answer {
 	args := c.args()
 	cond, _ := args["condition"].(map[string]any)
-	// CMDB pages businesses without a maximum: no page holds more than there are.
-	n := max(len(s.fixtures().Businesses), 1)
-	q := topo.RecordQuery{Condition: map[string]any{}, Fields: c.query.Fields,
-		Start: min(c.query.Start, n), Limit: min(c.query.Limit, n), MaxPage: n}
+	q := topo.RecordQuery{Condition: map[string]any{}, Fields: c.query.Fields, Start: c.query.Start, Limit: c.query.Limit}
+	pageWithin(&q, len(s.fixtures().Businesses))
 	for k, v := range cond {
 		str, isString := v.(string)
 		if !isString {

@@ -41,8 +41,7 @@ func (s *Server) searchObjectAttribute(c *call) answer {
 			}
 		}
 	}
-	n := max(len(stored), 1)
-	q.Start, q.Limit, q.MaxPage = min(q.Start, n), min(q.Limit, n), n
+	pageWithin(&q, len(stored))
 	_, page, err := topo.SearchRecords(c.ctx, stored, q)
 	if a, failed := s.searchFailure(c, err); failed {
 		return a
