@@ -30,7 +30,7 @@ func (s *Server) createInst(c *call) answer {
 		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.levelObj, levelOwned, c, nil),
 	}})
 	if err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	n, err := out.node, out.err
 	switch {

@@ -28,7 +28,7 @@ func (s *Server) createModule(c *call) answer {
 		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.moduleObj, moduleOwned, c, nil),
 	}})
 	if err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	rec, err := out.record, out.err
 	switch {

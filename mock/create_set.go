@@ -26,7 +26,7 @@ func (s *Server) createSetOp() operation {
 func (s *Server) createSet(c *call) answer {
 	out, err := s.submit(c.ctx, createSet{Draft: s.buildRow(c, s.cfg.Fill == FillFake), Templates: moduleTemplates(c.template)})
 	if err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	set, err := out.set, out.err
 	switch {

@@ -14,7 +14,7 @@ func (s *Server) deleteInstOp() operation {
 // hosts, so 1101030 never answers.
 func (s *Server) deleteInst(c *call) answer {
 	if _, err := s.submit(c.ctx, deleteNode{ID: c.instID, ObjID: c.objPath}); err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	return succeeded(nil)
 }

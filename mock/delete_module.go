@@ -11,7 +11,7 @@ func (s *Server) deleteModuleOp() operation {
 
 func (s *Server) deleteModule(c *call) answer {
 	if _, err := s.submit(c.ctx, deleteModule{Biz: c.bizID, Set: c.setID, Module: c.moduleID}); err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	return succeeded(nil)
 }

@@ -24,7 +24,7 @@ func (s *Server) removeSets(c *call, d deleteSets) answer {
 	out, err := s.submit(c.ctx, d)
 	switch {
 	case err != nil:
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	case errors.Is(out.err, topo.ErrBuiltIn):
 		return c.failure(spec.MsgBuiltInSet)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -239,15 +240,8 @@ func (r *replica) append(ctx context.Context, c command, token string) (string, 
 // replica's store decided of it.
 func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
 	token := redislog.NewToken()
-	got := make(chan outcome, 1)
-	r.mu.Lock()
-	r.pending[token] = got
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		delete(r.pending, token)
-		r.mu.Unlock()
-	}()
+	got, before := r.expect(token)
+	defer r.forget(token)
 	// The write is appended even if the caller goes away: it is acknowledged once in the log.
 	var id string
 	err := retrying(ctx, func() (err error) {
@@ -257,21 +251,80 @@ func (r *replica) submit(ctx context.Context, c command) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
+	if !redislog.Before(before, id) { // a new entry at or before one applied: the ids started anew
+		r.wentBack(before, id)
+	}
+	return r.await(ctx, id, got)
+}
+
+// expect makes the channel the outcome of the write under token comes on, once this replica
+// applies it, and says what the replica had applied then.
+func (r *replica) expect(token string) (got <-chan outcome, applied string) {
+	ch := make(chan outcome, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending[token] = ch
+	return ch, r.applied
+}
+
+// forget lets the write under token go, answered or not.
+func (r *replica) forget(token string) {
+	r.mu.Lock()
+	delete(r.pending, token)
+	r.mu.Unlock()
+}
+
+// errAnswerLost is a write of this replica's that a snapshot covered before the replica applied
+// it: the store holds what it decided, which this replica cannot know.
+var errAnswerLost = errors.New("a snapshot another replica wrote covered the write before this replica applied it, and with it what the store decided")
+
+// await waits until the entry id is applied here and returns the outcome that came on got. An
+// entry the replica went past without applying it (it loaded a snapshot that covers it) has none.
+func (r *replica) await(ctx context.Context, id string, got <-chan outcome) (outcome, error) {
 	if err := r.waitFor(ctx, id); err != nil {
 		return outcome{}, err
 	}
-	return <-got, nil
+	select { // readAndApply sends the outcome as it moves past the entry, under the lock waitFor reads
+	case out := <-got:
+		return out, nil
+	default:
+		return outcome{}, errAnswerLost
+	}
 }
 
 // sync brings the store up to the log's end as it is now: a call sees every write acknowledged
 // before it. The calls that come while a look-up of the end is out share the next one.
 func (r *replica) sync(ctx context.Context) error {
+	r.mu.Lock()
+	before := r.applied
+	r.mu.Unlock()
 	last, err := r.lasts.get(ctx)
 	if err != nil {
 		r.setErr(err)
 		return err
 	}
+	if redislog.Before(last, before) { // the log's end, looked up since, before what was applied
+		r.wentBack(before, last)
+	}
 	return r.waitFor(ctx, last)
+}
+
+// wentBack reads the log again from its start, when an entry of it, seen after this replica had
+// applied the entry before, is not after it. A stream's ids only grow, and its last entry is
+// never trimmed: its ids started anew, as when Redis lost its data (a Redis without persistence
+// that came back empty, or one emptied), and the entries since, which may fall at or before the
+// ones applied (in the same millisecond as the last before, or from a Redis whose clock is
+// behind), would never be read after it. The writes read again that were applied already are
+// known by their tokens and not applied twice.
+func (r *replica) wentBack(before, seen string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if redislog.Before(r.applied, before) {
+		return // another call read it again already
+	}
+	r.s.log.Warn("shared store: the log's ids went back past what this replica applied, as when Redis lost its data; this replica reads the log again from its start (run Redis with persistence to keep what was written)",
+		"applied", r.applied, "seen", seen)
+	r.applied, r.snapshot, r.since = "0-0", "", 0
 }
 
 // lastReads shares the look-ups of the log's end between calls: while one is out, the calls that
@@ -537,6 +590,14 @@ func (r *replica) close() {
 	})
 }
 
+// storeFailure answers a call whose write or read the shared store did not serve.
+func (c *call) storeFailure(err error) answer {
+	if errors.Is(err, errAnswerLost) {
+		return c.failure(spec.MsgAnswerLost)
+	}
+	return c.failure(spec.MsgStoreUnavailable, err)
+}
+
 // inStep brings a shared store up to the log's end before a call is served; it answers the call
 // with the mock's own error, and stale, when the shared store cannot be read.
 func (s *Server) inStep(c *call) (a answer, stale bool) {
@@ -544,7 +605,7 @@ func (s *Server) inStep(c *call) (a answer, stale bool) {
 		return answer{}, false
 	}
 	if err := s.shared.sync(c.ctx); err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err), true
+		return c.storeFailure(err), true
 	}
 	return answer{}, false
 }

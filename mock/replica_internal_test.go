@@ -1,15 +1,22 @@
 package mock
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/redistest"
+	"github.com/cmdbmock/cmdbmock/mock/redislog"
+	"github.com/cmdbmock/cmdbmock/spec"
 )
 
 // TestLastReadsAreShared: the calls that come while a look-up of the log's end is out share the
@@ -67,4 +74,47 @@ func TestLastReadsAreShared(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "11", last)
 	assert.Equal(t, int64(3), reads.Load())
+}
+
+// TestAWriteASnapshotCoveredIsAnswered: a replica that, before it applied a write of its own,
+// loads a snapshot another replica wrote past it (and trimmed the write from the log) cannot
+// know what the store decided of it: it says so, where it waited for ever.
+func TestAWriteASnapshotCoveredIsAnswered(t *testing.T) {
+	server := redistest.Start(t)
+	fx, err := fixtures.Default()
+	require.NoError(t, err)
+	s, err := New(spec.Load(context.Background()), fx, Config{Store: server.URL(), StorePrefix: "w1:"})
+	require.NoError(t, err)
+	defer s.Close()
+	r := s.shared
+	close(r.stop) // the follower stops, so that the write below is not applied before the snapshot
+	<-r.done
+	r.stop = make(chan struct{}) // for Close
+
+	ctx := context.Background()
+	token := redislog.NewToken()
+	got, _ := r.expect(token)
+	id, err := r.append(ctx, reset{Seed: 1}, token)
+	require.NoError(t, err)
+	var state bytes.Buffer
+	require.NoError(t, s.store.StateWriter()(&state))
+	require.NoError(t, r.log.WriteSnapshot(ctx, id, &state), "another replica's snapshot, as of the write")
+
+	type result struct {
+		out outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := r.await(ctx, id, got)
+		done <- result{out, err}
+	}()
+	select {
+	case res := <-done:
+		assert.ErrorIs(t, res.err, errAnswerLost)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer in 10 s")
+	}
+	assert.Contains(t, (&call{}).storeFailure(errAnswerLost).message, "took the write")
+	assert.Contains(t, (&call{}).storeFailure(context.Canceled).message, "unavailable")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -41,7 +42,7 @@ func replicaWith(t *testing.T, cfg mock.Config) *mock.Server {
 	return s
 }
 
-func createOn(t *testing.T, s *mock.Server, name string) reply {
+func createOn(t *testing.T, s http.Handler, name string) reply {
 	t.Helper()
 	return req{surface: "esb", biz: 2, data: set("bk_parent_id", 2, "bk_set_name", name)}.send(t, s)
 }
@@ -173,7 +174,7 @@ func TestSharedStoreRateLimit(t *testing.T) {
 	assert.Equal(t, 0, send(t, b, other).Code, "another app has its own count")
 }
 
-func postESB(t *testing.T, s *mock.Server, component, body string) reply {
+func postESB(t *testing.T, s http.Handler, component, body string) reply {
 	t.Helper()
 	hr := httptest.NewRequest(http.MethodPost, "/api/c/compapi/v2/cc/"+component+"/", strings.NewReader(body))
 	hr.Header.Set("Content-Type", "application/json")
@@ -192,7 +193,7 @@ func logLength(t *testing.T, redis *redistest.Server, prefix string) int64 {
 }
 
 // searchName is search_set's answer for a name in business 2.
-func searchName(t *testing.T, s *mock.Server, name string) string {
+func searchName(t *testing.T, s http.Handler, name string) string {
 	t.Helper()
 	body := `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"fields":["bk_set_id"],"condition":{"bk_set_name":"` + name + `"}}`
 	return string(postESB(t, s, "search_set", body).Raw)
@@ -344,6 +345,70 @@ func TestSharedStoreRecoversFromAnEmptiedRedis(t *testing.T) {
 	assert.Equal(t, sets(c), sets(d))
 	assert.Contains(t, sets(c), "new")
 	assert.Contains(t, searchName(t, c, "空闲机池"), `"count":1`, "the built-in sets are there")
+}
+
+// TestSharedStoreFollowsALogThatWentBack: a Redis that lost its data hands out its log's ids
+// anew, and they may fall at or before the entries a running replica applied (a write in the
+// same millisecond as the last before the loss, or a Redis whose clock is behind the one before).
+// A replica that finds its own write, or the log's end, before what it applied reads the log
+// again from its start, where it waited for ever on its write and never read the others'.
+func TestSharedStoreFollowsALogThatWentBack(t *testing.T) {
+	server := redistest.Start(t)
+	var log syncbuf.Buffer
+	a := replicaWith(t, mock.Config{Store: server.URL(), StorePrefix: "t11:", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	b := replicaOf(t, server.URL(), "t11:")
+	require.True(t, createOn(t, a, "held").Result)
+
+	// A write an hour ahead of Redis's clock: every id the log hands out after the loss is before it.
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr()})
+	defer rdb.Close()
+	last, err := rdb.XRevRangeN(ctx, "t11:log", "+", "-", 1).Result()
+	require.NoError(t, err)
+	require.Len(t, last, 1)
+	ahead := last[0].Values
+	ahead["d"] = strings.Replace(ahead["d"].(string), `"Name":"held"`, `"Name":"ahead"`, 1)
+	ahead["t"] = "a-token-of-its-own"
+	id := fmt.Sprintf("%d-0", time.Now().Add(time.Hour).UnixMilli())
+	require.NoError(t, rdb.XAdd(ctx, &redis.XAddArgs{Stream: "t11:log", ID: id, Values: ahead}).Err())
+	for _, s := range []*mock.Server{a, b} {
+		require.Contains(t, searchName(t, s, "ahead"), `"count":1`)
+	}
+
+	require.NoError(t, rdb.FlushAll(ctx).Err())
+	made := createOn(t, patient{t, b}, "from-b")
+	require.True(t, made.Result, "%s", made.Raw)
+	assert.Contains(t, searchName(t, patient{t, a}, "from-b"), `"count":1`, "the other replica reads the log again")
+	made = createOn(t, patient{t, a}, "from-a")
+	require.True(t, made.Result, "%s", made.Raw)
+	assert.Contains(t, searchName(t, patient{t, b}, "from-a"), `"count":1`)
+	assert.Contains(t, searchName(t, patient{t, b}, "ahead"), `"count":1`, "what a replica applied before stays")
+	assert.Contains(t, log.String(), "level=WARN")
+	assert.Contains(t, log.String(), "Redis lost its data")
+}
+
+// patient serves a call through h and fails the test when h does not answer in 10 s: a call
+// that waits for ever fails the test that makes it rather than hang it.
+type patient struct {
+	t *testing.T
+	h http.Handler
+}
+
+func (p patient) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.h.ServeHTTP(rec, r)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("%s %s: no answer in 10 s", r.Method, r.URL)
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func health(s *mock.Server) int {

@@ -32,7 +32,7 @@ func (s *Server) updateModule(c *call) answer {
 	m.Updated = s.cfg.Now().UnixMilli()
 	out, err := s.submit(c.ctx, updateModule{Module: m})
 	if err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	switch err := out.err; {
 	case errors.Is(err, topo.ErrDuplicateModule):

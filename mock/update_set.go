@@ -17,7 +17,7 @@ func (s *Server) updateSetOp() operation {
 func (s *Server) updateSet(c *call) answer {
 	out, err := s.submit(c.ctx, updateSet{Biz: c.bizID, Set: c.setID, Draft: s.updatedRow(c, c.set)})
 	if err != nil {
-		return c.failure(spec.MsgStoreUnavailable, err)
+		return c.storeFailure(err)
 	}
 	switch err := out.err; {
 	case errors.Is(err, topo.ErrBuiltIn):

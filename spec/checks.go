@@ -139,6 +139,10 @@ var (
 	// MsgStoreUnavailable is the mock's own answer when its shared store (--store redis://...)
 	// cannot be reached: nothing was written.
 	MsgStoreUnavailable = cmdbMsg(CodeMock, "cmdbmock's shared store is unavailable, nothing was written or read: %v", "")
+	// MsgAnswerLost is the mock's own answer to a write its shared store took, whose outcome the
+	// replica that took it cannot know: a snapshot another replica wrote covered the write before
+	// this one applied it.
+	MsgAnswerLost = cmdbMsg(CodeMock, "cmdbmock's shared store took the write, but this replica cannot know what the store decided of it (a snapshot another replica wrote covered it first): search to see it", "")
 	// MsgCancelled is the mock's own answer to a call whose client went away while it was served.
 	MsgCancelled = cmdbMsg(CodeMock, "the request was cancelled", "")
 
