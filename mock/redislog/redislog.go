@@ -250,16 +250,6 @@ func (l *Log) ReadSnapshot(ctx context.Context) (upTo string, state io.Reader, o
 	return m["upto"], io.MultiReader(readers...), true, nil
 }
 
-// Reset removes the log and the snapshot: the first entry appended after it starts a new log.
-func (l *Log) Reset(ctx context.Context) error {
-	old, _ := l.rdb.HGet(ctx, l.key("snapshot"), "chunks").Result()
-	keys := []string{l.key("log"), l.key("snapshot")}
-	if old != "" {
-		keys = append(keys, old)
-	}
-	return l.rdb.Del(ctx, keys...).Err()
-}
-
 // Agree stores value under the named key unless the key holds one already, and returns what the
 // key holds then: value, or what the first to come stored.
 func (l *Log) Agree(ctx context.Context, name string, value []byte) ([]byte, error) {
