@@ -32,7 +32,7 @@ func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if s.shared != nil && c.Path() != PathAdmin+"/journal/stream" {
 			if err := s.shared.sync(c.Request().Context()); err != nil {
-				return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+				return adminStoreFailure(c, err)
 			}
 		}
 		return next(c)
@@ -145,6 +145,14 @@ func adminError(c echo.Context, status int, msg string) error {
 	return err
 }
 
+// adminStoreFailure answers an admin call that the shared store did not serve (503).
+func adminStoreFailure(c echo.Context, err error) error {
+	if errors.Is(err, errAnswerLost) {
+		return adminError(c, http.StatusServiceUnavailable, "the shared store took the write, but this replica cannot know what it decided: "+err.Error())
+	}
+	return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+}
+
 func (s *Server) adminRoutes(g *echo.Group) {
 	g.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", spec.AdminDocument())
@@ -152,7 +160,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.GET("/sets", s.adminSets)
 	g.POST("/reset", func(c echo.Context) error {
 		if err := s.Reset(); err != nil {
-			return adminError(c, http.StatusInternalServerError, err.Error())
+			return adminStoreFailure(c, err) // a store in memory resets without fail
 		}
 		return c.JSON(http.StatusOK, map[string]int{"sets": s.store.Len()})
 	})
@@ -183,7 +191,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		out, err := s.submit(c.Request().Context(), addFault{Rule: rule})
 		switch {
 		case err != nil:
-			return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+			return adminStoreFailure(c, err)
 		case out.err != nil:
 			return adminError(c, http.StatusBadRequest, out.err.Error())
 		}
@@ -191,7 +199,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	})
 	g.DELETE("/faults", func(c echo.Context) error {
 		if _, err := s.submit(c.Request().Context(), dropFaults{}); err != nil {
-			return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+			return adminStoreFailure(c, err)
 		}
 		return c.NoContent(http.StatusNoContent)
 	})
@@ -199,7 +207,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		out, err := s.submit(c.Request().Context(), dropFault{ID: c.Param("id")})
 		switch {
 		case err != nil:
-			return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+			return adminStoreFailure(c, err)
 		case out.err != nil:
 			return adminError(c, http.StatusNotFound, "no fault rule "+c.Param("id"))
 		}

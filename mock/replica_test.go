@@ -287,6 +287,9 @@ func TestSharedStoreRidesOutRedis(t *testing.T) {
 	assert.Equal(t, 1199999, r.Code, "%s", r.Raw)
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Contains(t, r.Message, "shared store is unavailable")
+	var refused map[string]string
+	assert.Equal(t, http.StatusServiceUnavailable, admin(t, a, http.MethodPost, "/__mock/reset", "", &refused))
+	assert.Contains(t, refused["error"], "shared store is unavailable")
 	require.Eventually(t, func() bool { return health(a) == http.StatusServiceUnavailable }, 10*time.Second, 50*time.Millisecond)
 
 	redis.Restart()
