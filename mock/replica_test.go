@@ -274,7 +274,7 @@ func installTimesOf(t *testing.T, s *mock.Server) installTimes {
 	return out
 }
 
-// TestSharedStoreRidesOutRedis: while Redis is down a call is answered (after a second and a half
+// TestSharedStoreRidesOutRedis: while Redis is down a call is answered (after about two seconds
 // of retries) with the mock's own error in the envelope and /healthz is not ready; when Redis is back the replica goes on by
 // itself, with every set it acknowledged.
 func TestSharedStoreRidesOutRedis(t *testing.T) {
@@ -283,7 +283,9 @@ func TestSharedStoreRidesOutRedis(t *testing.T) {
 	require.True(t, createOn(t, a, "before").Result)
 
 	redis.Stop()
+	start := time.Now()
 	r := createOn(t, a, "while-down")
+	t.Logf("a create while Redis is down was answered in %v", time.Since(start).Round(time.Millisecond)) // go test -v shows it; nothing asserts on it
 	assert.Equal(t, 1199999, r.Code, "%s", r.Raw)
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Contains(t, r.Message, "shared store is unavailable")
