@@ -27,7 +27,7 @@ var builtInModels = []string{"biz_set", "biz", "project", "set", "module", "proc
 func (s *Server) createInst(c *call) answer {
 	out, err := s.submit(c.ctx, createNode{Node: topo.Node{
 		Name: c.name, ObjID: c.objPath, BizID: c.bizID, ParentID: c.parentID,
-		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.levelObj, levelOwned, c, nil),
+		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: s.storedFields(s.levelObj, levelOwned, c, nil),
 	}})
 	if err != nil {
 		return c.storeFailure(err)

@@ -25,7 +25,7 @@ func (s *Server) createModule(c *call) answer {
 	out, err := s.submit(c.ctx, createModule{Module: topo.Module{
 		BizID: c.bizID, SetID: c.setID, Name: name,
 		ServiceTemplateID: c.service.templateID, ServiceCategoryID: c.service.categoryID, SetTemplateID: setTemplateID,
-		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: storedFields(s.moduleObj, moduleOwned, c, nil),
+		Created: s.cfg.Now().UnixMilli(), CreatedBy: c.creds.user(), Fields: s.storedFields(s.moduleObj, moduleOwned, c, nil),
 	}})
 	if err != nil {
 		return c.storeFailure(err)

@@ -127,11 +127,13 @@ func (s *Server) validate(c *call) {
 }
 
 // storedFields are the fields of an instance's record that the server does not own: the
-// object's attributes sent, else those of current (an update's instance), else what CMDB stores
-// when one is absent; then a create's keys CMDB keeps as sent and its owner, or the kept keys of
+// object's attributes sent, else those of current (an update's instance), else, on a create,
+// what CMDB stores when one is absent (with --fill fake, a fake value of one a client may edit,
+// as on a set); then a create's keys CMDB keeps as sent and its owner, or the kept keys of
 // current.
-func storedFields(o *object, owned []string, c *call, current topo.Record) topo.Record {
+func (s *Server) storedFields(o *object, owned []string, c *call, current topo.Record) topo.Record {
 	out := topo.Record{}
+	fake := current == nil && s.cfg.Fill == FillFake
 	for i, a := range o.model {
 		if slices.Contains(owned, a.PropertyID) {
 			continue
@@ -141,6 +143,8 @@ func storedFields(o *object, owned []string, c *call, current topo.Record) topo.
 			out[a.PropertyID] = topo.JSONValue(v.value)
 		case current != nil:
 			out[a.PropertyID] = current[a.PropertyID]
+		case fake && a.Editable && !a.IsSystem:
+			out[a.PropertyID] = topo.JSONValue(s.fakeValue(a))
 		default:
 			out[a.PropertyID] = topo.JSONValue(a.StoredWhenAbsent())
 		}

@@ -615,4 +615,26 @@ func TestCustomModuleAttributes(t *testing.T) {
 	require.NoError(t, doc.Validate(context.Background()))
 	assert.Equal(t, float64(65535), *doc.Components.Schemas["ModuleCreateData"].Value.Properties["port"].Value.Max)
 	assert.Equal(t, []any{"tcp", "udp"}, doc.Components.Schemas["ModuleFields"].Value.Properties["proto"].Value.Enum)
+
+	// --fill fake fills a module's attributes a client may edit, as a set's, with values their
+	// checks pass; an update leaves what it does not name as it was.
+	fake := withFixtures(t, mock.Config{Fill: mock.FillFake, Seed: 3}, map[string]string{"module_attributes.json": `[
+		{"id":950,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","option":{"min":"1","max":"65535"},"editable":true},
+		{"id":951,"bk_property_id":"proto","bk_property_name":"协议","bk_property_type":"list","option":["tcp","udp"],"editable":true}]`})
+	made := callReq{call: spec.CallCreateModule, biz: 2, set: 2, data: map[string]any{"bk_parent_id": 2, "bk_module_name": "faked"}, surface: "v3", lang: "en"}.send(t, fake)
+	require.Equal(t, 0, made.Code, "%s", made.Raw)
+	faked := map[string]any{}
+	for _, field := range []string{"port", "proto", "bk_module_type"} {
+		require.NotNil(t, made.Data[field], field)
+		faked[field] = made.Data[field]
+	}
+	assert.Contains(t, []any{"tcp", "udp"}, faked["proto"])
+	faked["bk_parent_id"], faked["bk_module_name"] = 2, "faked-again"
+	again := callReq{call: spec.CallCreateModule, biz: 2, set: 2, data: faked, surface: "v3", lang: "en"}.send(t, s)
+	assert.Equal(t, 0, again.Code, "the faked values pass the checks: %s", again.Raw)
+	updated := callReq{call: spec.CallUpdateModule, biz: 2, set: 2, module: made.Data["bk_module_id"], data: map[string]any{"proto": "udp"}, surface: "v3", lang: "en"}.send(t, fake)
+	require.Equal(t, 0, updated.Code, "%s", updated.Raw)
+	found := callReq{call: spec.CallSearchModule, biz: 2, set: 2, top: map[string]any{"fields": []string{"port"},
+		"condition": map[string]any{"bk_module_name": "faked"}}, surface: "v3", lang: "en"}.send(t, fake)
+	assert.JSONEq(t, fmt.Sprintf(`{"count":1,"info":[{"port":%s,"default":0}]}`, faked["port"]), string(found.Keys["data"]))
 }

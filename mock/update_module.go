@@ -26,7 +26,7 @@ func (s *Server) updateModule(c *call) answer {
 	if id, ok := jsonInteger(c.data["service_category_id"]); ok {
 		m.ServiceCategoryID = id
 	}
-	m.Fields = keptOnUpdate(c, storedFields(s.moduleObj, moduleOwned, c, current))
+	m.Fields = keptOnUpdate(c, s.storedFields(s.moduleObj, moduleOwned, c, current))
 	m.Default, m.Fields = updatedDefault(c, m.Default, m.Fields)
 	m.Fields["bk_updated_by"] = c.creds.user()
 	m.Updated = s.cfg.Now().UnixMilli()
