@@ -147,10 +147,11 @@ func adminError(c echo.Context, status int, msg string) error {
 
 // adminStoreFailure answers an admin call that the shared store did not serve (503).
 func adminStoreFailure(c echo.Context, err error) error {
+	what := "the shared store is unavailable: "
 	if errors.Is(err, errAnswerLost) {
-		return adminError(c, http.StatusServiceUnavailable, "the shared store took the write, but this replica cannot know what it decided: "+err.Error())
+		what = "the shared store took the write, but: "
 	}
-	return adminError(c, http.StatusServiceUnavailable, "the shared store is unavailable: "+err.Error())
+	return adminError(c, http.StatusServiceUnavailable, what+err.Error())
 }
 
 func (s *Server) adminRoutes(g *echo.Group) {
