@@ -13,9 +13,9 @@ import (
 )
 
 // searchObjectAttributeOp is search_object_attribute: the attributes of the business's, the
-// set's and the module's models that match every key of the body, translated to the call's
-// language, system and API attributes left out (reference §8, §9, §11.6). Other objects (hosts,
-// processes, custom levels) have no attributes in the mock.
+// set's, the module's and the custom levels' models that match every key of the body,
+// translated to the call's language, system and API attributes left out (reference §8, §9,
+// §11.6). Other objects (hosts, processes) have no attributes in the mock.
 func (s *Server) searchObjectAttributeOp() operation {
 	return operation{op: spec.CallSearchObjectAttribute, answer: s.searchObjectAttribute}
 }
@@ -27,18 +27,23 @@ func (s *Server) searchObjectAttribute(c *call) answer {
 	}
 	// The condition holds for the attributes as stored, names and options in Chinese; the
 	// answer has them in the call's language.
-	type attribute struct {
-		obj string
-		a   fixtures.Attribute
-	}
 	var attrs []attribute
 	var stored []topo.Record
+	add := func(at attribute) {
+		if !at.IsSystem && !at.IsAPI {
+			attrs = append(attrs, at)
+			stored = append(stored, s.attributeRecord(at, spec.Chinese))
+		}
+	}
 	for _, o := range []*object{s.bizObj, s.setObj, s.moduleObj} {
 		for _, a := range o.model {
-			if !a.IsSystem && !a.IsAPI {
-				attrs = append(attrs, attribute{o.id, a})
-				stored = append(stored, s.attributeRecord(o.id, a, spec.Chinese))
-			}
+			add(attribute{Attribute: a, obj: o.id})
+		}
+	}
+	for i, l := range s.store.Levels() {
+		for _, a := range s.levelObj.model {
+			a.ID += levelAttributeIDs * int64(i)
+			add(attribute{Attribute: a, obj: l.ObjID, level: true})
 		}
 	}
 	pageWithin(&q, len(stored))
@@ -48,10 +53,25 @@ func (s *Server) searchObjectAttribute(c *call) answer {
 	}
 	out := make([]any, len(page))
 	for i, at := range page {
-		out[i] = s.attributeRecord(attrs[at].obj, attrs[at].a, c.lang)
+		out[i] = s.attributeRecord(attrs[at], c.lang)
 	}
 	return succeeded(out)
 }
+
+// attribute is an attribute of a model, of the object obj.
+type attribute struct {
+	fixtures.Attribute
+	obj string
+	// level: of a custom level, made with the level as CMDB makes a new model's (bk-cmdb
+	// src/scene_server/topo_server/logics/model/object.go:130-163,738-781 @111e7ac): in its
+	// group "Default", first in it, the instance name by "user".
+	level bool
+}
+
+// levelAttributeIDs spaces the ids of the custom levels' attributes: the level below the top
+// one has those of the fixtures' level model plus 10, the next plus 20 (the mock's choice: CMDB
+// counts on from the ids it handed out before the level was made).
+const levelAttributeIDs = 10
 
 // notFilters are the keys of a body that are not conditions on the attributes: ESB's credentials,
 // the supplier account, which CMDB takes from its header, and the two flags CMDB sets to false.
@@ -122,10 +142,20 @@ func attributePage(v any, q *topo.RecordQuery) *failure {
 }
 
 // attributeRecord is an attribute as search_object_attribute answers it, in lang.
-func (s *Server) attributeRecord(objID string, a fixtures.Attribute, lang spec.Lang) topo.Record {
+func (s *Server) attributeRecord(at attribute, lang spec.Lang) topo.Record {
+	a := at.Attribute
 	name, groupName, option := a.Name, "基础信息", any(json.RawMessage(a.Option))
+	index, creator := 0, "cc_system"
+	if at.level {
+		groupName, index = "Default", -1
+		if a.PropertyID == s.levelObj.nameField {
+			creator = "user"
+		}
+	}
 	if lang == spec.English {
-		groupName = "default"
+		if !at.level {
+			groupName = "default"
+		}
 		if a.En != nil && a.En.Name != "" {
 			name = a.En.Name
 		}
@@ -148,9 +178,9 @@ func (s *Server) attributeRecord(objID string, a fixtures.Attribute, lang spec.L
 		"id": a.ID, "bk_property_id": a.PropertyID, "bk_property_name": name, "bk_property_type": a.Type,
 		"option": option, "isrequired": a.IsRequired, "isonly": a.IsOnly, "ispre": a.Predefined(),
 		"editable": a.Editable, "isreadonly": a.IsReadOnly, "ismultiple": a.IsMultiple, "unit": a.Unit, "placeholder": a.Placeholder,
-		"bk_property_group": "default", "bk_property_group_name": groupName, "bk_property_index": 0,
-		"bk_issystem": false, "bk_isapi": false, "bk_obj_id": objID, "bk_supplier_account": topo.DefaultSupplierAccount,
-		"bk_biz_id": 0, "description": "", "bk_template_id": 0, "creator": "cc_system",
+		"bk_property_group": "default", "bk_property_group_name": groupName, "bk_property_index": index,
+		"bk_issystem": false, "bk_isapi": false, "bk_obj_id": at.obj, "bk_supplier_account": topo.DefaultSupplierAccount,
+		"bk_biz_id": 0, "description": "", "bk_template_id": 0, "creator": creator,
 		"create_time": installed, "last_time": installed,
 	}
 	if a.Default != nil {

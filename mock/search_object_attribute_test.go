@@ -53,3 +53,40 @@ func TestSearchObjectAttributeCondition(t *testing.T) {
 	r := v3Call(t, s, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":{"$in":"set"}}`)
 	assert.Equal(t, 1199998, r.Code, "MongoDB refuses the condition: %s", r.Raw)
 }
+
+// TestSearchObjectAttributeOfACustomLevel: a custom mainline level is a model of CMDB's like
+// the business, the set and the module: search_object_attribute lists its attributes as CMDB
+// made them with the level (bk-cmdb src/scene_server/topo_server/logics/model/object.go:
+// 130-163,685-781 @111e7ac): the instance name, made by "user", and the four recorded fields,
+// in the level's group "Default", names translated as preset attributes are; bk_parent_id is a
+// system attribute and not listed. Each level's attributes have ids of their own.
+func TestSearchObjectAttributeOfACustomLevel(t *testing.T) {
+	s := regionServer(t, mock.Config{})
+	attrs := func(body, lang string) []map[string]any {
+		t.Helper()
+		r := sendV3In(t, s, lang, http.MethodPost, mock.PathV3SearchObjectAttribute, body, v3Auth)
+		require.True(t, r.Result, "%s: %s", body, r.Raw)
+		var out []map[string]any
+		require.NoError(t, json.Unmarshal(r.Keys["data"], &out))
+		return out
+	}
+	zone := attrs(`{"bk_obj_id":"zone"}`, "zh")
+	var props []string
+	for _, a := range zone {
+		props = append(props, a["bk_property_id"].(string))
+		assert.Equal(t, "zone", a["bk_obj_id"])
+		assert.Equal(t, "Default", a["bk_property_group_name"])
+		assert.Equal(t, true, a["ispre"])
+	}
+	assert.Equal(t, []string{"bk_inst_name", "bk_created_at", "bk_created_by", "bk_updated_at", "bk_updated_by"}, props)
+	assert.Equal(t, "实例名", zone[0]["bk_property_name"])
+	assert.Equal(t, "user", zone[0]["creator"])
+	assert.Equal(t, "cc_system", zone[1]["creator"])
+	assert.Equal(t, "Instance Name", attrs(`{"bk_obj_id":"zone"}`, "en")[0]["bk_property_name"])
+
+	region := attrs(`{"bk_obj_id":"region","bk_property_id":"bk_inst_name"}`, "zh")
+	require.Len(t, region, 1)
+	assert.NotEqual(t, zone[0]["id"], region[0]["id"], "each level's attributes are its own")
+	assert.Len(t, attrs(`{"bk_property_id":"bk_inst_name"}`, "zh"), 2, "one instance name a level")
+	assert.Empty(t, attrs(`{"bk_obj_id":"zone","bk_property_id":"bk_parent_id"}`, "zh"))
+}
