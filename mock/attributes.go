@@ -187,18 +187,6 @@ func cmdbFloat(v any) (float64, bool) {
 	return f, err == nil
 }
 
-// jsonInteger reads a value CMDB takes only as a JSON number that parses as an integer
-// (util.GetInt64ByInterface over a decoded body: json.Number's Int64, strconv.ParseInt): no
-// string, no fraction, no exponent; json-iterator's 01 is 1.
-func jsonInteger(v any) (int64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(string(n), 10, 64)
-	return i, err == nil
-}
-
 // describe is the JSON Schema of a custom attribute in the served document, as far as JSON
 // Schema can say what CMDB checks (byte limits go in the description).
 func describe(a fixtures.Attribute, object string) spec.Property {

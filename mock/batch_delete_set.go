@@ -1,6 +1,9 @@
 package mock
 
-import "github.com/cmdbmock/cmdbmock/spec"
+import (
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
+	"github.com/cmdbmock/cmdbmock/spec"
+)
 
 // batchDeleteSetOp is batch_delete_set: {"delete":{"inst_ids":[...]}} removes those sets of
 // the business and their modules, all or none. An empty or missing list is not refused: CMDB's
@@ -39,7 +42,7 @@ func instIDs(args map[string]any) ([]int64, bool) {
 	}
 	ids := make([]int64, 0, len(list))
 	for _, v := range list {
-		id, ok := jsonInteger(v)
+		id, ok := jsonx.Int(v)
 		if !ok {
 			return nil, false
 		}

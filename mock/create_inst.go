@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -56,7 +57,7 @@ func (s *Server) instRules() map[spec.StepID]rule {
 	return map[spec.StepID]rule{
 		spec.StepInstIAM: func(c *call) *failure {
 			// IAM asks about the body's business (a create's, or the one a delete names).
-			c.bizID, _ = jsonInteger(c.args()["bk_biz_id"])
+			c.bizID, _ = jsonx.Int(c.args()["bk_biz_id"])
 			if s.cfg.IAMOff {
 				return nil
 			}
@@ -83,7 +84,7 @@ func (s *Server) instRules() map[spec.StepID]rule {
 			if i <= 0 {
 				return nil // under the business, any parent is stored (inst.go:1166-1169)
 			}
-			id, ok := jsonInteger(c.data["bk_parent_id"])
+			id, ok := jsonx.Int(c.data["bk_parent_id"])
 			n, found := s.store.Node(id)
 			if !ok || !found || n.BizID != c.bizID || n.ObjID != s.store.Levels()[i-1].ObjID {
 				return fail(spec.MsgInvalidOrNone, "bk_parent_id")

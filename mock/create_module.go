@@ -3,6 +3,7 @@ package mock
 import (
 	"errors"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -21,7 +22,7 @@ func (s *Server) createModule(c *call) answer {
 	if c.service.templateName != "" {
 		name = c.service.templateName // the service template names its modules (§11.4)
 	}
-	setTemplateID, _ := jsonInteger(c.data["set_template_id"])
+	setTemplateID, _ := jsonx.Int(c.data["set_template_id"])
 	out, err := s.submit(c.ctx, createModule{Module: topo.Module{
 		BizID: c.bizID, SetID: c.setID, Name: name,
 		ServiceTemplateID: c.service.templateID, ServiceCategoryID: c.service.categoryID, SetTemplateID: setTemplateID,

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -64,7 +65,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 			if !present {
 				return nil
 			}
-			id, ok := jsonInteger(v)
+			id, ok := jsonx.Int(v)
 			if !ok {
 				return fail(spec.MsgInvalid, spec.LabelSetTemplateID)
 			}
@@ -100,7 +101,7 @@ func (s *Server) setRules() map[spec.StepID]rule {
 			return nil
 		},
 		spec.StepParent: func(c *call) *failure {
-			id, ok := jsonInteger(c.data["bk_parent_id"])
+			id, ok := jsonx.Int(c.data["bk_parent_id"])
 			if !ok || id <= 0 {
 				return fail(spec.MsgInvalid, "bk_parent_id")
 			}

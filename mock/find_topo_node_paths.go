@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -193,7 +194,7 @@ func readNodes(v any) ([]nodeRef, bool) {
 			}
 		}
 		if id, present := m["bk_inst_id"]; present && id != nil {
-			if n.id, ok = jsonInteger(id); !ok {
+			if n.id, ok = jsonx.Int(id); !ok {
 				return nil, false
 			}
 		}

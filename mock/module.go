@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -73,7 +74,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 		spec.StepCategoryID:        integerField("service_category_id"),
 		spec.StepServiceTemplateID: integerField("service_template_id"),
 		spec.StepServiceTemplate: func(c *call) *failure {
-			id, _ := jsonInteger(c.data["service_template_id"])
+			id, _ := jsonx.Int(c.data["service_template_id"])
 			if id == 0 {
 				return nil
 			}
@@ -83,7 +84,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 			}
 			category := cmp.Or(t.CategoryID, topo.DefaultCategory)
 			if v, sent := c.data["service_category_id"]; sent {
-				if sentID, _ := jsonInteger(v); sentID != category {
+				if sentID, _ := jsonx.Int(v); sentID != category {
 					return fail(spec.MsgCategoryTemplate)
 				}
 			}
@@ -95,7 +96,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 			if c.service.templateID != 0 {
 				return nil
 			}
-			id, _ := jsonInteger(c.data["service_category_id"])
+			id, _ := jsonx.Int(c.data["service_category_id"])
 			if id == 0 {
 				c.service.categoryID = topo.DefaultCategory
 				return nil
@@ -115,7 +116,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 			if !present {
 				return nil
 			}
-			if id, ok := jsonInteger(v); !ok || id != c.setID {
+			if id, ok := jsonx.Int(v); !ok || id != c.setID {
 				return fail(spec.MsgInvalid, "bk_parent_id")
 			}
 			return nil
@@ -157,7 +158,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 				if !sent {
 					continue
 				}
-				id, ok := jsonInteger(v)
+				id, ok := jsonx.Int(v)
 				if !ok {
 					return fail(spec.MsgInvalid, f.field)
 				}
@@ -169,7 +170,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 				return nil
 			}
 			if v, sent := c.data["service_category_id"]; sent {
-				id, ok := jsonInteger(v) // not an integer: 1199006 before 1101090 (module.go:548-553 @111e7ac)
+				id, ok := jsonx.Int(v) // not an integer: 1199006 before 1101090 (module.go:548-553 @111e7ac)
 				if !ok {
 					return fail(spec.MsgInvalid, "service_category_id")
 				}
@@ -203,7 +204,7 @@ func (s *Server) moduleRules() map[spec.StepID]rule {
 func integerField(field string) rule {
 	return func(c *call) *failure {
 		if v, sent := c.data[field]; sent {
-			if _, ok := jsonInteger(v); !ok {
+			if _, ok := jsonx.Int(v); !ok {
 				return fail(spec.MsgInvalid, field)
 			}
 		}

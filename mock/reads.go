@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -33,7 +34,7 @@ func (s *Server) readRules() map[spec.StepID]rule {
 				return f
 			}
 			if v, sent := c.args()["bk_set_id"]; sent && v != nil && c.surface == spec.SurfaceV3 {
-				if _, ok := jsonInteger(v); !ok {
+				if _, ok := jsonx.Int(v); !ok {
 					return fail(spec.MsgJSONDecode)
 				}
 			}
@@ -87,7 +88,7 @@ func (s *Server) readRules() map[spec.StepID]rule {
 				b.sent = len(list)
 				seen := make(map[int64]bool, min(len(list), maxBatchIDs))
 				for _, x := range list {
-					id, ok := jsonInteger(x)
+					id, ok := jsonx.Int(x)
 					if !ok {
 						return fail(spec.MsgJSONDecode)
 					}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -129,7 +130,7 @@ func (s *Server) businessRules() map[spec.StepID]rule {
 			}
 			// GetInt64ByInterface reads a number with json.Number's Int64: 2.0, 2e0 and a
 			// number beyond int64 fail it as a bool, a list or null does.
-			isInt := func(v any) bool { _, ok := jsonInteger(v); return ok }
+			isInt := func(v any) bool { _, ok := jsonx.Int(v); return ok }
 			switch t := v.(type) {
 			case string:
 				return nil // already a pattern (handleSpecialBusinessFieldSearchCond)

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -18,7 +19,7 @@ func (s *Server) searchModuleOp() operation {
 // limits the search to that set.
 func (s *Server) searchModule(c *call) answer {
 	q := c.query
-	setID, _ := jsonInteger(c.args()["bk_set_id"])
+	setID, _ := jsonx.Int(c.args()["bk_set_id"])
 	if setID <= 0 {
 		setID = c.setID
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -87,7 +88,7 @@ func attributeQuery(args map[string]any) (topo.RecordQuery, *failure) {
 		switch {
 		case slices.Contains(notFilters, k):
 		case k == "bk_biz_id":
-			if _, ok := jsonInteger(v); !ok && v != nil {
+			if _, ok := jsonx.Int(v); !ok && v != nil {
 				return q, fail(spec.MsgJSONDecode) // ModelType's int64
 			}
 		case k == "page":
@@ -121,7 +122,7 @@ func attributePage(v any, q *topo.RecordQuery) *failure {
 		if !sent || raw == nil {
 			continue
 		}
-		n, ok := jsonInteger(raw)
+		n, ok := jsonx.Int(raw)
 		if !ok {
 			return fail(spec.MsgRaw, fmt.Sprintf("1 error(s) decoding:\n\n* '%s' expected type 'int', got %v", f.key, raw))
 		}

@@ -3,6 +3,7 @@ package mock
 import (
 	"errors"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -23,7 +24,7 @@ func (s *Server) updateModule(c *call) answer {
 	if c.named {
 		m.Name = c.name
 	}
-	if id, ok := jsonInteger(c.data["service_category_id"]); ok {
+	if id, ok := jsonx.Int(c.data["service_category_id"]); ok {
 		m.ServiceCategoryID = id
 	}
 	m.Fields = keptOnUpdate(c, s.storedFields(s.moduleObj, moduleOwned, c, current))

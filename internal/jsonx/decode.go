@@ -3,6 +3,7 @@ package jsonx
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -17,6 +18,19 @@ var (
 	// ErrTooDeep: the text nests deeper than the caller reads.
 	ErrTooDeep = errors.New("JSON nested too deep")
 )
+
+// Int reads a decoded value that is a JSON number written as an integer, as json.Number's Int64
+// reads it (strconv.ParseInt): no string, no fraction, no exponent, nothing past int64; "-0" is
+// 0, and json-iterator's 01 is 1. It is how CMDB reads an integer of a body
+// (util.GetInt64ByInterface over a decoded body), and how a record holds one.
+func Int(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	return i, err == nil
+}
 
 // StdDepth is the nesting encoding/json gives up at, for a caller that sets no limit of its own.
 const StdDepth = 10000

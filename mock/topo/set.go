@@ -349,7 +349,7 @@ func decodeVal(text string) any {
 	if err != nil {
 		return nil
 	}
-	if i, ok := integer(v); ok {
+	if i, ok := jsonx.Int(v); ok {
 		return i
 	}
 	return v
@@ -497,7 +497,7 @@ type second struct {
 func AppendValue(b []byte, v any) []byte {
 	if n, ok := v.(json.Number); ok {
 		// As JSONValue has it: an integer as its int64, any other number as written.
-		if i, ok := integer(n); ok {
+		if i, ok := jsonx.Int(n); ok {
 			return strconv.AppendInt(b, i, 10)
 		}
 	}
@@ -576,18 +576,8 @@ func appendEncoded(b []byte, v any) []byte {
 // rest a copy the record owns all the way down (the call's decode lends its maps only for the
 // call, and cuts its strings from the body).
 func JSONValue(v any) any {
-	if i, ok := integer(v); ok {
+	if i, ok := jsonx.Int(v); ok {
 		return i
 	}
 	return jsonx.Own(v)
-}
-
-// integer is a decoded number as a record holds it when it is an integer ("-0" is 0).
-func integer(v any) (int64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(string(n), 10, 64)
-	return i, err == nil
 }

@@ -93,7 +93,7 @@ func FuzzRowOf(f *testing.F) {
 			return
 		}
 		for _, k := range []string{"bk_set_id", "bk_biz_id", "bk_parent_id", "default", "set_template_id"} {
-			if _, ok := integer(rec[k]); !ok {
+			if _, ok := jsonx.Int(rec[k]); !ok {
 				assert.Error(t, err, "%s: %s", text, k)
 				return
 			}
