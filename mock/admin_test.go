@@ -444,6 +444,9 @@ func TestReloadFixturesKeepsCreatedSets(t *testing.T) {
 	other = grown
 	other.BizModel = append(slices.Clone(grown.BizModel), fixtures.Attribute{PropertyID: "bk_oper", Type: fixtures.TypeUser})
 	assert.Error(t, s.ReloadFixtures(&other), "the business model stays as the mock was made")
+	other = grown
+	other.LevelModel = append(slices.Clone(grown.LevelModel), fixtures.Attribute{PropertyID: "idc", Type: fixtures.TypeSingleChar})
+	assert.ErrorContains(t, s.ReloadFixtures(&other), "level_attributes.json", "the custom levels' model stays as the mock was made")
 }
 
 // TestJournalKeepsAnswersAsSent: the journal's answer of each request is the bytes the caller

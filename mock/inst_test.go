@@ -1,12 +1,15 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"testing/fstest"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -155,4 +158,66 @@ func TestTopLevelNodesAreOneKind(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	assert.ElementsMatch(t, []string{"r1", "r9"}, names, "both regions hang under the business")
+}
+
+// TestCustomLevelAttributes: level_attributes.json adds custom attributes to the custom levels'
+// model, as set_attributes.json does to the set's: create_inst checks them by their type with
+// CMDB's codes and holds them in the node's record (null when left out), search_object_attribute
+// lists them for each level, and the served document describes them.
+func TestCustomLevelAttributes(t *testing.T) {
+	fx, err := fixtures.Load(fstest.MapFS{
+		"businesses.json": {Data: []byte(`[{"bk_biz_id":3,"bk_biz_name":"game"}]`)},
+		"mainline.json":   {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"Region"},{"bk_obj_id":"zone","bk_obj_name":"Zone"}]`)},
+		"level_attributes.json": {Data: []byte(`[
+			{"id":970,"bk_property_id":"idc","bk_property_name":"机房","bk_property_type":"singlechar","option":"^[a-z]+$","editable":true},
+			{"id":971,"bk_property_id":"racks","bk_property_name":"机架数","bk_property_type":"int","option":{"min":"0","max":"100"},"editable":true}]`)},
+	})
+	require.NoError(t, err)
+	s, err := mock.New(loadSpec(), fx, mock.Config{})
+	require.NoError(t, err)
+	create := func(obj, body string) reply {
+		return v3Call(t, s, http.MethodPost, "/api/v3/create/instance/object/"+obj, body)
+	}
+	r := create("region", `{"bk_inst_name":"r1","bk_parent_id":3,"bk_biz_id":3,"idc":"sh","racks":12}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	assert.Equal(t, "sh", r.Data["idc"])
+	assert.Equal(t, json.Number("12"), r.Data["racks"])
+	region := r.Data["bk_inst_id"].(json.Number)
+	r = create("zone", `{"bk_inst_name":"z1","bk_parent_id":`+region.String()+`,"bk_biz_id":3}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	racks, held := r.Data["racks"]
+	assert.True(t, held, "a custom attribute left out is in the record")
+	assert.Nil(t, racks)
+	assert.Equal(t, "", r.Data["idc"], "as CMDB fills a string in")
+	for _, tc := range []struct {
+		body string
+		code int
+		msg  string
+	}{
+		{`"idc":"SH"`, 1199016, "'机房' Field regular check failed"},
+		{`"racks":101`, 1199006, "'机架数' data parameter verification does not pass"},
+		{`"racks":"5"`, 1199009, "'机架数' parameters must be integral"},
+	} {
+		r := create("region", `{"bk_inst_name":"r2","bk_parent_id":3,"bk_biz_id":3,`+tc.body+`}`)
+		assert.Equal(t, tc.code, r.Code, "%s: %s", tc.body, r.Raw)
+		assert.Equal(t, tc.msg, r.Message, tc.body)
+	}
+
+	r = v3Call(t, s, http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_property_id":"racks"}`)
+	require.True(t, r.Result, "%s", r.Raw)
+	var attrs []map[string]any
+	require.NoError(t, json.Unmarshal(r.Keys["data"], &attrs))
+	require.Len(t, attrs, 2, "one a level")
+	assert.Equal(t, "region", attrs[0]["bk_obj_id"])
+	assert.Equal(t, "zone", attrs[1]["bk_obj_id"])
+	assert.Equal(t, false, attrs[0]["ispre"])
+	assert.NotEqual(t, attrs[0]["id"], attrs[1]["id"])
+
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	assert.Equal(t, float64(100), *doc.Components.Schemas["InstanceCreateData"].Value.Properties["racks"].Value.Max)
+	assert.NotNil(t, doc.Components.Schemas["InstanceRecord"].Value.Properties["idc"])
 }

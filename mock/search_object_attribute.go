@@ -41,9 +41,16 @@ func (s *Server) searchObjectAttribute(c *call) answer {
 			add(attribute{Attribute: a, obj: o.id})
 		}
 	}
+	// The levels' model is one; each level's attributes have ids of their own, past every id
+	// of the level above (the mock's choice: CMDB counts on from the ids it handed out before
+	// the level was made).
+	var span int64
+	for _, a := range s.levelObj.model {
+		span = max(span, a.ID)
+	}
 	for i, l := range s.store.Levels() {
 		for _, a := range s.levelObj.model {
-			a.ID += levelAttributeIDs * int64(i)
+			a.ID += span * int64(i)
 			add(attribute{Attribute: a, obj: l.ObjID, level: true})
 		}
 	}
@@ -68,11 +75,6 @@ type attribute struct {
 	// group "Default", first in it, the instance name by "user".
 	level bool
 }
-
-// levelAttributeIDs spaces the ids of the custom levels' attributes: the level below the top
-// one has those of the fixtures' level model plus 10, the next plus 20 (the mock's choice: CMDB
-// counts on from the ids it handed out before the level was made).
-const levelAttributeIDs = 10
 
 // notFilters are the keys of a body that are not conditions on the attributes: ESB's credentials,
 // the supplier account, which CMDB takes from its header, and the two flags CMDB sets to false.

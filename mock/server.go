@@ -181,7 +181,7 @@ func New(sp *spec.Spec, fx *fixtures.Fixtures, cfg Config) (*Server, error) {
 		}
 		return props
 	}
-	if s.document, err = spec.DocumentWith(custom("set", s.model), custom("module", fx.ModuleModel)); err != nil {
+	if s.document, err = spec.DocumentWith(custom("set", s.model), custom("module", fx.ModuleModel), custom("custom levels'", fx.LevelModel)); err != nil {
 		return nil, err
 	}
 	if err := s.describeModel(); err != nil {
@@ -479,6 +479,7 @@ func (s *Server) ReloadFixtures(fx *fixtures.Fixtures) error {
 		{"set", fixtures.FileSetAttributes, s.model, fx.SetModel},
 		{"module", fixtures.FileModuleAttributes, s.moduleObj.model, fx.ModuleModel},
 		{"business", fixtures.FileBizAttributes, s.bizObj.model, fx.BizModel},
+		{"custom levels'", fixtures.FileLevelAttributes, s.levelObj.model, fx.LevelModel},
 	} {
 		if !sameModel(m.now, m.next) {
 			return fmt.Errorf("mock: the new fixtures change the %s model (%s); restart the mock to change it", m.name, m.file)

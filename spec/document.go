@@ -14,11 +14,12 @@ type Property struct {
 	Required bool           // CMDB refuses a create without it
 }
 
-// DocumentWith returns the document with the set's and the module's custom fields described
-// beside CMDB's own: in the fields a create sends (SetCreateData, ModuleCreateData) and in the
-// record it answers (SetFields, ModuleFields). Without properties it is Document.
-func DocumentWith(set, module []Property) ([]byte, error) {
-	if len(set)+len(module) == 0 {
+// DocumentWith returns the document with the set's, the module's and the custom levels'
+// custom fields described beside CMDB's own: in the fields a create sends (SetCreateData,
+// ModuleCreateData, InstanceCreateData) and in the record it answers (SetFields, ModuleFields,
+// InstanceRecord). Without properties it is Document.
+func DocumentWith(set, module, level []Property) ([]byte, error) {
+	if len(set)+len(module)+len(level) == 0 {
 		return Document(), nil
 	}
 	var doc yaml.Node
@@ -29,7 +30,8 @@ func DocumentWith(set, module []Property) ([]byte, error) {
 	for _, obj := range []struct {
 		name, create, fields string
 		props                []Property
-	}{{"set", "SetCreateData", "SetFields", set}, {"module", "ModuleCreateData", "ModuleFields", module}} {
+	}{{"set", "SetCreateData", "SetFields", set}, {"module", "ModuleCreateData", "ModuleFields", module},
+		{"custom level", "InstanceCreateData", "InstanceRecord", level}} {
 		if len(obj.props) == 0 {
 			continue
 		}

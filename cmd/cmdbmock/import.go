@@ -73,8 +73,8 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	for _, note := range res.Notes {
 		fmt.Fprintf(stderr, "import: note: %s\n", printable.String(note))
 	}
-	fmt.Fprintf(stderr, "import: wrote %s: %d businesses, %d custom levels, %d nodes, %d sets, %d modules, %d custom set attributes, %d custom module attributes, %d custom business attributes (%d requests in %.1f s)\n",
-		out, len(res.Businesses), len(res.Mainline), res.Nodes, res.Sets, res.Modules, len(res.SetAttributes), len(res.ModuleAttributes), len(res.BizAttributes), res.Requests, res.Elapsed.Seconds())
+	fmt.Fprintf(stderr, "import: wrote %s: %d businesses, %d custom levels, %d nodes, %d sets, %d modules, %d custom set attributes, %d custom module attributes, %d custom business attributes, %d custom level attributes (%d requests in %.1f s)\n",
+		out, len(res.Businesses), len(res.Mainline), res.Nodes, res.Sets, res.Modules, len(res.SetAttributes), len(res.ModuleAttributes), len(res.BizAttributes), len(res.LevelAttributes), res.Requests, res.Elapsed.Seconds())
 	return nil
 }
 

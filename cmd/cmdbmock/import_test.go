@@ -43,6 +43,7 @@ var stagingFixtures = map[string]string{
 	 {"id":9004,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","editable":true,"option":""}]`,
 	"module_attributes.json": `[{"id":9101,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","editable":true,"option":{"min":"1","max":"65535"}}]`,
 	"biz_attributes.json":    `[{"id":9201,"bk_property_id":"bk_oper","bk_property_name":"运维","bk_property_type":"objuser","ismultiple":true,"option":""}]`,
+	"level_attributes.json":  `[{"id":9301,"bk_property_id":"idc","bk_property_name":"机房","bk_property_type":"singlechar","editable":true,"option":""}]`,
 }
 
 const importerSecret, importerUser = "canary-import-secret", "canary-importer"
@@ -113,7 +114,7 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 		"--username", importerUser, "--rps", "1000", "--page-size", "2"}, getenv(map[string]string{"CMDBMOCK_APP_SECRET": importerSecret}), io.Discard, &stderr)
 	require.NoError(t, err, stderr.String())
 	assert.Contains(t, stderr.String(), "import: sets of business 2: 2 of 3", "progress, a page at a time")
-	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 4 custom set attributes, 1 custom module attributes, 1 custom business attributes")
+	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 4 custom set attributes, 1 custom module attributes, 1 custom business attributes, 1 custom level attributes")
 
 	// Through the API gateway's surface the same is read.
 	viaV3 := filepath.Join(t.TempDir(), "v3")
