@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
@@ -153,6 +154,18 @@ func send(t testing.TB, h http.Handler, hr *http.Request) reply {
 }
 
 func (r req) send(t testing.TB, h http.Handler) reply { return send(t, h, r.httpRequest(t)) }
+
+// servedDocument is the document s serves at /openapi.yaml, checked to be a valid one (with
+// opts, such as openapi3.DisableExamplesValidation()).
+func servedDocument(t *testing.T, s http.Handler, opts ...openapi3.ValidationOption) *openapi3.T {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background(), opts...))
+	return doc
+}
 
 func defaultFixtures(t testing.TB) *fixtures.Fixtures {
 	t.Helper()

@@ -1,15 +1,12 @@
 package mock_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"testing/fstest"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -213,11 +210,7 @@ func TestCustomLevelAttributes(t *testing.T) {
 	assert.Equal(t, false, attrs[0]["ispre"])
 	assert.NotEqual(t, attrs[0]["id"], attrs[1]["id"])
 
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
-	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
-	require.NoError(t, err)
-	require.NoError(t, doc.Validate(context.Background()))
+	doc := servedDocument(t, s)
 	assert.Equal(t, float64(100), *doc.Components.Schemas["InstanceCreateData"].Value.Properties["racks"].Value.Max)
 	assert.NotNil(t, doc.Components.Schemas["InstanceRecord"].Value.Properties["idc"])
 }

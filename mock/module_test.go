@@ -2,7 +2,6 @@ package mock_test
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -608,11 +606,7 @@ func TestCustomModuleAttributes(t *testing.T) {
 	assert.Equal(t, "list", attrs[1]["bk_property_type"])
 
 	// The served document describes them, and stays a valid document.
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mock.PathOpenAPI, nil))
-	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
-	require.NoError(t, err)
-	require.NoError(t, doc.Validate(context.Background()))
+	doc := servedDocument(t, s)
 	assert.Equal(t, float64(65535), *doc.Components.Schemas["ModuleCreateData"].Value.Properties["port"].Value.Max)
 	assert.Equal(t, []any{"tcp", "udp"}, doc.Components.Schemas["ModuleFields"].Value.Properties["proto"].Value.Enum)
 
