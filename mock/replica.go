@@ -1,13 +1,14 @@
 package mock
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -551,21 +552,35 @@ func (r *replica) compact(ctx context.Context) {
 	}
 	defer release()
 	// The store is copied as of one entry, applying held only while it is copied; the copy is
-	// written while the replica goes on.
+	// written to Redis as it is made, a chunk at a time, never whole in memory.
+	start := time.Now()
 	r.mu.Lock()
 	upTo, write := r.applied, r.s.store.StateWriter()
 	r.since = 0
 	r.mu.Unlock()
-	var state bytes.Buffer
-	if err := write(&state); err != nil {
+	pr, pw := io.Pipe()
+	state := &countingWriter{w: pw}
+	go func() { pw.CloseWithError(write(state)) }()
+	err = r.log.WriteSnapshot(ctx, upTo, pr)
+	pr.CloseWithError(err) // a snapshot Redis stopped taking stops its writer too
+	if err != nil {
 		r.s.log.Error("shared store: a snapshot failed", "err", err)
 		return
 	}
-	if err := r.log.WriteSnapshot(ctx, upTo, &state); err != nil {
-		r.s.log.Error("shared store: a snapshot failed", "err", err)
-		return
-	}
-	r.s.log.Info("shared store: snapshot written, log trimmed", "up_to", upTo, "bytes", state.Len())
+	r.s.log.Info("shared store: snapshot written, log trimmed", "up_to", upTo, "bytes", state.n,
+		"seconds", math.Round(time.Since(start).Seconds()*100)/100)
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (r *replica) setErr(err error) {

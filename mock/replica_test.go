@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -203,7 +204,8 @@ func searchName(t *testing.T, s http.Handler, name string) string {
 // log was trimmed behind a snapshot; a replica behind a snapshot reloads from it.
 func TestSharedStoreJoinsAndCompacts(t *testing.T) {
 	redis := redistest.Start(t)
-	a := replicaOf(t, redis.URL(), "t2:")
+	var log syncbuf.Buffer
+	a := replicaWith(t, mock.Config{Store: redis.URL(), StorePrefix: "t2:", Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	a.SetCompactEvery(50)
 	for i := range 120 {
 		require.True(t, createOn(t, a, fmt.Sprint("early-", i)).Result)
@@ -214,6 +216,9 @@ func TestSharedStoreJoinsAndCompacts(t *testing.T) {
 	assert.Contains(t, searchName(t, late, "early-0"), `"count":1`)
 	assert.Contains(t, searchName(t, late, "early-119"), `"count":1`)
 	assert.Equal(t, 1101108, createOn(t, late, "early-7").Code)
+	written := regexp.MustCompile(`snapshot written, log trimmed" up_to=\S+ bytes=(\d+)`).FindStringSubmatch(log.String())
+	require.NotNil(t, written, "%s", log.String())
+	assert.NotEqual(t, "0", written[1], "the log says how large the snapshot is")
 }
 
 // TestSharedStoreInstalledOnce: the fixtures' businesses and the model of a shared store were

@@ -192,26 +192,16 @@ var unlock = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then retu
 const chunk = 8 << 20
 
 // WriteSnapshot stores a snapshot of the state as applied up to the entry upTo, read from r, in
-// place of the former one, and trims the log of the entries it covers.
+// place of the former one, and trims the log of the entries it covers. A snapshot it could not
+// read whole leaves nothing behind.
 func (l *Log) WriteSnapshot(ctx context.Context, upTo string, r io.Reader) error {
 	list := l.key("snapshot:" + upTo)
 	if err := l.rdb.Del(ctx, list).Err(); err != nil {
 		return err
 	}
-	buf := make([]byte, chunk)
-	for {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			if err := l.rdb.RPush(ctx, list, buf[:n]).Err(); err != nil {
-				return err
-			}
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	if err := l.pushChunks(ctx, list, r); err != nil {
+		_ = l.rdb.Del(context.WithoutCancel(ctx), list).Err()
+		return err
 	}
 	old, _ := l.rdb.HGet(ctx, l.key("snapshot"), "chunks").Result()
 	if err := l.rdb.HSet(ctx, l.key("snapshot"), "upto", upTo, "chunks", list).Err(); err != nil {
@@ -221,6 +211,25 @@ func (l *Log) WriteSnapshot(ctx context.Context, upTo string, r io.Reader) error
 		_ = l.rdb.Del(ctx, old).Err()
 	}
 	return l.rdb.XTrimMinID(ctx, l.key("log"), upTo).Err()
+}
+
+// pushChunks appends what r holds to the list, a chunk at a time.
+func (l *Log) pushChunks(ctx context.Context, list string, r io.Reader) error {
+	buf := make([]byte, chunk)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if err := l.rdb.RPush(ctx, list, buf[:n]).Err(); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // Snapshot is the entry the latest snapshot covers up to ("" when there is none).
