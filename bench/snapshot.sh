@@ -2,8 +2,9 @@
 # A shared store's snapshot at scale: a replica on a Redis of its own, its store populated with
 # SETS sets (default 1,000,000, half in each default business), takes creates until it has
 # written a snapshot of its store to Redis (every 50,000 writes), and prints the snapshot's size
-# and the seconds it took (from the replica's log), and the replica's resident memory when ready
-# and at its peak (VmHWM) after it.
+# and the seconds it took (from the replica's log), the replica's resident memory when ready and
+# at its peak (VmHWM) after it, and the creates a second and p99 of the 5 s round of creates
+# (wrk -t1 -c32) it was written in.
 #
 #   bench/snapshot.sh                    # SETS=1000000
 #   AGAINST=HEAD~1 bench/snapshot.sh     # and the same with another revision's build, before it
@@ -35,9 +36,11 @@ one() { # build port
   wait_healthy "http://$addr/healthz"
   local ready_kb
   ready_kb=$(kb VmRSS "$mock_pid")
-  # Creates until the first snapshot is written, a minute at most.
+  # Creates until the first snapshot is written, a minute at most, 5 s rounds: the round it
+  # was written in is the one whose creates met it.
+  local round=""
   for _ in $(seq 1 12); do
-    wrk -t1 -c32 -d5s -s bench/create_set.lua "http://$addr" -- "$1-$RANDOM" >/dev/null
+    round=$(wrk -t1 -c32 -d5s -s bench/create_set.lua "http://$addr" -- "$1-$RANDOM" | grep RESULT)
     grep -q "snapshot written" "$dir/mock.log" && break
   done
   local line
@@ -49,8 +52,9 @@ one() { # build port
   local bytes seconds # "?" from a build whose log does not say
   bytes=$(field bytes "$line")
   seconds=$(field seconds "$line")
-  printf 'SNAPSHOT build=%s sets=%d bytes=%s seconds=%s ready_rss_mb=%d peak_rss_mb=%d\n' \
-    "$1" "$SETS" "${bytes:-?}" "${seconds:-?}" $((ready_kb / 1024)) $(($(kb VmHWM "$mock_pid") / 1024))
+  printf 'SNAPSHOT build=%s sets=%d bytes=%s seconds=%s ready_rss_mb=%d peak_rss_mb=%d round_rps=%s round_p99_ms=%s\n' \
+    "$1" "$SETS" "${bytes:-?}" "${seconds:-?}" $((ready_kb / 1024)) $(($(kb VmHWM "$mock_pid") / 1024)) \
+    "$(field rps "$round")" "$(calc "$(field p99_us "$round") / 1000")"
   kill "$mock_pid" "$redis_pid"
   wait "$mock_pid" "$redis_pid" 2>/dev/null || true
 }

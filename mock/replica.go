@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
@@ -520,6 +521,11 @@ func (r *replica) follow() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-r.stop; cancel() }()
+	// A snapshot is written beside the follower, which goes on applying the log meanwhile, one
+	// at a time; the follower stops once it is done.
+	var snapshots sync.WaitGroup
+	defer snapshots.Wait()
+	var writing atomic.Bool
 	for wait := 100 * time.Millisecond; ctx.Err() == nil; {
 		if _, err := r.readAndApply(ctx, time.Second); err != nil {
 			if ctx.Err() == nil {
@@ -533,19 +539,25 @@ func (r *replica) follow() {
 			continue
 		}
 		wait = 100 * time.Millisecond
-		r.compact(ctx)
+		if r.snapshotDue() && writing.CompareAndSwap(false, true) {
+			snapshots.Go(func() {
+				defer writing.Store(false)
+				r.compact(ctx)
+			})
+		}
 	}
 }
 
-// compact writes a snapshot of the store and trims the log, when the log holds compactEvery
-// entries past the last snapshot and no other replica is writing one.
-func (r *replica) compact(ctx context.Context) {
+// snapshotDue reports whether the log holds compactEvery entries past the last snapshot.
+func (r *replica) snapshotDue() bool {
 	r.mu.Lock()
-	due := int64(r.since) >= r.s.compactEvery.Load()
-	r.mu.Unlock()
-	if !due {
-		return
-	}
+	defer r.mu.Unlock()
+	return int64(r.since) >= r.s.compactEvery.Load()
+}
+
+// compact writes a snapshot of the store and trims the log, unless another replica is writing
+// one.
+func (r *replica) compact(ctx context.Context) {
 	release, ok, err := r.log.Lock(ctx, "snapshot", 5*time.Minute)
 	if err != nil || !ok {
 		return
