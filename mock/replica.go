@@ -575,7 +575,10 @@ func (r *replica) compact(ctx context.Context) {
 	go func() { pw.CloseWithError(write(state)) }()
 	err = r.log.WriteSnapshot(ctx, upTo, pr)
 	pr.CloseWithError(err) // a snapshot Redis stopped taking stops its writer too
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil: // the replica stops: the next one to write a snapshot does
+		return
+	case err != nil:
 		r.s.log.Error("shared store: a snapshot failed", "err", err)
 		return
 	}
