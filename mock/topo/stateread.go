@@ -31,6 +31,7 @@ type stateScanner struct {
 	buf []byte
 	pos int // the next unread byte of buf
 	eof bool
+	err error // why the reader stopped, when it was not the end of its text
 }
 
 func newStateScanner(r io.Reader) *stateScanner {
@@ -52,6 +53,9 @@ func (s *stateScanner) fill(from int) bool {
 	s.buf = s.buf[:n+m]
 	if err != nil {
 		s.eof = true
+		if !errors.Is(err, io.EOF) {
+			s.err = err
+		}
 	}
 	return m > 0
 }
@@ -183,6 +187,14 @@ func (s *stateScanner) elements(each func([]byte) error) error {
 // out again.
 func (st *Store) ReadState(r io.Reader) error {
 	s := newStateScanner(r)
+	err := st.readState(s)
+	if s.err != nil { // the reader's own failure explains what the text lacks
+		return fmt.Errorf("reading the state: %w", s.err)
+	}
+	return err
+}
+
+func (st *Store) readState(s *stateScanner) error {
 	if err := s.expect('{'); err != nil {
 		return err
 	}

@@ -5,7 +5,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"runtime"
@@ -1144,6 +1146,25 @@ func TestReadStateAcrossBufferEdges(t *testing.T) {
 	require.NoError(t, back.ReadState(iotest.OneByteReader(bytes.NewReader(buf.Bytes()))))
 	assert.Equal(t, s.Sets(), back.Sets())
 	assert.Equal(t, s.Modules(2), back.Modules(2))
+}
+
+// TestReadStateSaysWhyItsReaderStopped: a reader that fails part way fails the load with its own
+// error, not as a state cut short, and the store keeps what it held.
+func TestReadStateSaysWhyItsReaderStopped(t *testing.T) {
+	s := newStore(10)
+	for _, name := range []string{"a", "b", "c"} {
+		_, err := s.Create(draft(1, 1, name), nil)
+		require.NoError(t, err)
+	}
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	back := newStore(10)
+	_, err := back.Create(draft(1, 1, "kept"), nil)
+	require.NoError(t, err)
+	gone := errors.New("the rest of the state is gone")
+	cut := io.MultiReader(bytes.NewReader(buf.Bytes()[:buf.Len()/2]), iotest.ErrReader(gone))
+	assert.ErrorIs(t, back.ReadState(cut), gone)
+	assert.Len(t, back.Sets(), 1, "the store keeps what it held")
 }
 
 // TestSearchPagesAgreeWithASort: every page of every order, at every depth, is the slice of the
