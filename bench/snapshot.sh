@@ -4,7 +4,8 @@
 # written a snapshot of its store to Redis (every 50,000 writes), and prints the snapshot's size
 # and the seconds it took (from the replica's log), the replica's resident memory when ready and
 # at its peak (VmHWM) after it, and the creates a second and p99 of the 5 s round of creates
-# (wrk -t1 -c32) it was written in.
+# (wrk -t1 -c32) it was written in; then a second replica joins the store, loading the snapshot,
+# and the seconds from its exec to its first healthy answer and its peak memory are printed.
 #
 #   bench/snapshot.sh                    # SETS=1000000
 #   AGAINST=HEAD~1 bench/snapshot.sh     # and the same with another revision's build, before it
@@ -52,11 +53,22 @@ one() { # build port
   local bytes seconds # "?" from a build whose log does not say
   bytes=$(field bytes "$line")
   seconds=$(field seconds "$line")
-  printf 'SNAPSHOT build=%s sets=%d bytes=%s seconds=%s ready_rss_mb=%d peak_rss_mb=%d round_rps=%s round_p99_ms=%s\n' \
-    "$1" "$SETS" "${bytes:-?}" "${seconds:-?}" $((ready_kb / 1024)) $(($(kb VmHWM "$mock_pid") / 1024)) \
-    "$(field rps "$round")" "$(calc "$(field p99_us "$round") / 1000")"
-  kill "$mock_pid" "$redis_pid"
-  wait "$mock_pid" "$redis_pid" 2>/dev/null || true
+  local peak_kb
+  peak_kb=$(kb VmHWM "$mock_pid")
+  # A replica that joins now loads the snapshot.
+  local join_addr=127.0.0.1:$(($2 + 2)) join_start
+  join_start=$(date +%s.%N)
+  "$bin" --addr "$join_addr" --store "redis://127.0.0.1:$redis_port/0" --populate $((SETS / 2)) "${load_flags[@]}" >"$dir/join.log" 2>&1 &
+  local join_pid=$!
+  pids+=("$join_pid")
+  wait_healthy "http://$join_addr/healthz"
+  local join_seconds
+  join_seconds=$(awk -v a="$join_start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
+  printf 'SNAPSHOT build=%s sets=%d bytes=%s seconds=%s ready_rss_mb=%d peak_rss_mb=%d round_rps=%s round_p99_ms=%s join_seconds=%s join_peak_rss_mb=%d\n' \
+    "$1" "$SETS" "${bytes:-?}" "${seconds:-?}" $((ready_kb / 1024)) $((peak_kb / 1024)) \
+    "$(field rps "$round")" "$(calc "$(field p99_us "$round") / 1000")" "$join_seconds" $(($(kb VmHWM "$join_pid") / 1024))
+  kill "$mock_pid" "$join_pid" "$redis_pid"
+  wait "$mock_pid" "$join_pid" "$redis_pid" 2>/dev/null || true
 }
 
 echo "machine: $(nproc) cores; $(go version | cut -d' ' -f3); redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'); $(date -u +%Y-%m-%d)"

@@ -216,17 +216,25 @@ func (s *Server) terms() (map[string]string, error) {
 	}, nil
 }
 
-// loadSnapshot puts the latest snapshot in the store, if there is one.
+// loadSnapshot puts the latest snapshot in the store, if there is one. A snapshot that a newer
+// one replaced while it was read is left for the newer; the store keeps what it held until one
+// is read whole.
 func (r *replica) loadSnapshot(ctx context.Context) error {
-	upTo, state, ok, err := r.log.ReadSnapshot(ctx)
-	if err != nil || !ok {
-		return err
+	for tries := 1; ; tries++ {
+		upTo, state, ok, err := r.log.ReadSnapshot(ctx)
+		if err == nil && ok {
+			err = r.s.store.ReadState(state)
+		}
+		switch {
+		case errors.Is(err, redislog.ErrSnapshotReplaced) && tries < 5:
+			continue
+		case err != nil:
+			return fmt.Errorf("the shared store's snapshot: %w", err)
+		case ok:
+			r.applied, r.snapshot, r.since = upTo, upTo, 0
+		}
+		return nil
 	}
-	if err := r.s.store.ReadState(state); err != nil {
-		return fmt.Errorf("the shared store's snapshot: %w", err)
-	}
-	r.applied, r.snapshot, r.since = upTo, upTo, 0
-	return nil
 }
 
 // append adds a command to the log under token and returns the entry's id.

@@ -11,7 +11,6 @@
 package redislog
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -241,8 +240,13 @@ func (l *Log) Snapshot(ctx context.Context) (string, error) {
 	return upTo, err
 }
 
+// ErrSnapshotReplaced: a newer snapshot took the place of the one being read, whose chunks are
+// gone; read the latest again.
+var ErrSnapshotReplaced = errors.New("a newer snapshot replaced the one being read")
+
 // ReadSnapshot returns the latest snapshot and the entry it covers up to; ok is false when
-// there is none.
+// there is none. The state is fetched a chunk at a time as it is read, never whole in memory; a
+// read that finds a chunk gone is ErrSnapshotReplaced.
 func (l *Log) ReadSnapshot(ctx context.Context) (upTo string, state io.Reader, ok bool, err error) {
 	m, err := l.rdb.HGetAll(ctx, l.key("snapshot")).Result()
 	if err != nil || m["upto"] == "" {
@@ -252,15 +256,38 @@ func (l *Log) ReadSnapshot(ctx context.Context) (upTo string, state io.Reader, o
 	if err != nil {
 		return "", nil, false, err
 	}
-	readers := make([]io.Reader, 0, n)
-	for i := range n {
-		b, err := l.rdb.LIndex(ctx, m["chunks"], i).Bytes()
-		if err != nil {
-			return "", nil, false, fmt.Errorf("snapshot chunk %d: %w", i, err)
-		}
-		readers = append(readers, bytes.NewReader(b))
+	if n == 0 {
+		return "", nil, false, fmt.Errorf("snapshot up to %s: %w", m["upto"], ErrSnapshotReplaced)
 	}
-	return m["upto"], io.MultiReader(readers...), true, nil
+	return m["upto"], &chunkReader{ctx: ctx, l: l, list: m["chunks"], n: n}, true, nil
+}
+
+// chunkReader reads a snapshot's chunks in order, fetching each when the one before is read.
+type chunkReader struct {
+	ctx     context.Context
+	l       *Log
+	list    string
+	n, next int64
+	cur     []byte
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.cur) == 0 {
+		if c.next == c.n {
+			return 0, io.EOF
+		}
+		b, err := c.l.rdb.LIndex(c.ctx, c.list, c.next).Bytes()
+		if errors.Is(err, redis.Nil) {
+			err = ErrSnapshotReplaced
+		}
+		if err != nil {
+			return 0, fmt.Errorf("snapshot chunk %d: %w", c.next, err)
+		}
+		c.cur, c.next = b, c.next+1
+	}
+	n := copy(p, c.cur)
+	c.cur = c.cur[n:]
+	return n, nil
 }
 
 // Agree stores value under the named key unless the key holds one already, and returns what the
