@@ -55,7 +55,8 @@ one() { # build port
   seconds=$(field seconds "$line")
   local peak_kb
   peak_kb=$(kb VmHWM "$mock_pid")
-  # A replica that joins now loads the snapshot.
+  # A replica that joins now, with the same flags (the store refuses one that differs), loads
+  # the snapshot.
   local join_addr=127.0.0.1:$(($2 + 2)) join_start
   join_start=$(date +%s.%N)
   "$bin" --addr "$join_addr" --store "redis://127.0.0.1:$redis_port/0" --populate $((SETS / 2)) "${load_flags[@]}" >"$dir/join.log" 2>&1 &
