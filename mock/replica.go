@@ -450,7 +450,7 @@ func (r *replica) readAndApply(ctx context.Context, block time.Duration) (int, e
 	if upTo != r.snapshot {
 		r.snapshot, r.since = upTo, 0 // another replica wrote one: the count starts anew
 	}
-	if upTo != "" && redislog.Before(r.applied, upTo) && r.applied != "0-0" {
+	if upTo != "" && redislog.Before(r.applied, upTo) { // also from "0-0": a log read again
 		err = r.loadSnapshot(ctx)
 	}
 	after := r.applied

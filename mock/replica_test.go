@@ -367,25 +367,8 @@ func TestSharedStoreFollowsALogThatWentBack(t *testing.T) {
 	var log syncbuf.Buffer
 	a := replicaWith(t, mock.Config{Store: server.URL(), StorePrefix: "t11:", Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	b := replicaOf(t, server.URL(), "t11:")
-	require.True(t, createOn(t, a, "held").Result)
-
-	// A write an hour ahead of Redis's clock: every id the log hands out after the loss is before it.
-	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: server.Addr()})
+	rdb := aheadThenEmptied(t, server, "t11:", a, b)
 	defer rdb.Close()
-	last, err := rdb.XRevRangeN(ctx, "t11:log", "+", "-", 1).Result()
-	require.NoError(t, err)
-	require.Len(t, last, 1)
-	ahead := last[0].Values
-	ahead["d"] = strings.Replace(ahead["d"].(string), `"Name":"held"`, `"Name":"ahead"`, 1)
-	ahead["t"] = "a-token-of-its-own"
-	id := fmt.Sprintf("%d-0", time.Now().Add(time.Hour).UnixMilli())
-	require.NoError(t, rdb.XAdd(ctx, &redis.XAddArgs{Stream: "t11:log", ID: id, Values: ahead}).Err())
-	for _, s := range []*mock.Server{a, b} {
-		require.Contains(t, searchName(t, s, "ahead"), `"count":1`)
-	}
-
-	require.NoError(t, rdb.FlushAll(ctx).Err())
 	made := createOn(t, patient{t, b}, "from-b")
 	require.True(t, made.Result, "%s", made.Raw)
 	assert.Contains(t, searchName(t, patient{t, a}, "from-b"), `"count":1`, "the other replica reads the log again")
@@ -395,6 +378,51 @@ func TestSharedStoreFollowsALogThatWentBack(t *testing.T) {
 	assert.Contains(t, searchName(t, patient{t, b}, "ahead"), `"count":1`, "what a replica applied before stays")
 	assert.Contains(t, log.String(), "level=WARN")
 	assert.Contains(t, log.String(), "Redis lost its data")
+}
+
+// TestSharedStoreFollowsALogThatWentBackPastASnapshot: a replica that finds the log gone back
+// after the others wrote a snapshot of the new log and trimmed it loads that snapshot, where it
+// read what was left of the log and lost the writes the snapshot covers.
+func TestSharedStoreFollowsALogThatWentBackPastASnapshot(t *testing.T) {
+	server := redistest.Start(t)
+	a, b := replicaOf(t, server.URL(), "t12:"), replicaOf(t, server.URL(), "t12:")
+	b.SetCompactEvery(5)
+	rdb := aheadThenEmptied(t, server, "t12:", a, b)
+	defer rdb.Close()
+	ctx := context.Background()
+	for i := range 12 {
+		require.True(t, createOn(t, patient{t, b}, fmt.Sprint("after-", i)).Result)
+	}
+	require.Eventually(t, func() bool {
+		n, err := rdb.XLen(ctx, "t12:log").Result()
+		return err == nil && n < 12
+	}, 10*time.Second, 20*time.Millisecond, "b wrote a snapshot of the new log and trimmed it")
+	for i := range 12 {
+		assert.Contains(t, searchName(t, patient{t, a}, fmt.Sprint("after-", i)), `"count":1`, "after-%d", i)
+	}
+}
+
+// aheadThenEmptied creates "held" through the first replica, writes a copy of it named "ahead" an
+// hour ahead of Redis's clock, which every replica applies (every id the log hands out after a
+// loss is then before what they applied), and empties Redis. It returns a client of that Redis.
+func aheadThenEmptied(t *testing.T, server *redistest.Server, prefix string, replicas ...*mock.Server) *redis.Client {
+	t.Helper()
+	require.True(t, createOn(t, replicas[0], "held").Result)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr()})
+	last, err := rdb.XRevRangeN(ctx, prefix+"log", "+", "-", 1).Result()
+	require.NoError(t, err)
+	require.Len(t, last, 1)
+	ahead := last[0].Values
+	ahead["d"] = strings.Replace(ahead["d"].(string), `"Name":"held"`, `"Name":"ahead"`, 1)
+	ahead["t"] = "a-token-of-its-own"
+	id := fmt.Sprintf("%d-0", time.Now().Add(time.Hour).UnixMilli())
+	require.NoError(t, rdb.XAdd(ctx, &redis.XAddArgs{Stream: prefix + "log", ID: id, Values: ahead}).Err())
+	for _, s := range replicas {
+		require.Contains(t, searchName(t, s, "ahead"), `"count":1`)
+	}
+	require.NoError(t, rdb.FlushAll(ctx).Err())
+	return rdb
 }
 
 // patient serves a call through h and fails the test when h does not answer in 10 s: a call
