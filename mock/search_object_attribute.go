@@ -61,6 +61,10 @@ func (s *Server) searchObjectAttribute(c *call) answer {
 	}
 	out := make([]any, len(page))
 	for i, at := range page {
+		if c.lang == spec.Chinese {
+			out[i] = stored[at] // the stored language is the answer's
+			continue
+		}
 		out[i] = s.attributeRecord(attrs[at], c.lang)
 	}
 	return succeeded(out)
