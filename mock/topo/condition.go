@@ -479,23 +479,56 @@ func matchesValues[V fielder](v V, terms []term, scratch []byte, l *layout) (boo
 	return true, scratch
 }
 
-// holds reports whether a value, as its JSON text, passes the term.
+// holds reports whether a value, as its JSON text, passes the term. A list passes as MongoDB's
+// arrays do: an equality, $in, $regex or comparison holds of it when it holds of the list itself
+// or of one of its elements, $ne and $nin when their opposite does not hold; $size reads the list.
 func (t *term) holds(text []byte) bool {
+	op, negate := t.op, false
 	switch t.op {
+	case "$ne":
+		op, negate = "$eq", true
+	case "$nin":
+		op, negate = "$in", true
+	case "$size":
+		if len(text) == 0 || text[0] != '[' {
+			return false
+		}
+		list, err := jsonx.Parse(string(text), jsonx.StdDepth, nil)
+		elems, _ := list.([]any)
+		return err == nil && len(elems) == t.size
+	}
+	held := t.holdsOne(op, text) || len(text) > 0 && text[0] == '[' && t.holdsOfAnElement(op, text)
+	return held != negate
+}
+
+// holdsOfAnElement reports whether an element of a list, as its JSON text, passes the test op.
+func (t *term) holdsOfAnElement(op string, list []byte) bool {
+	var elems []json.RawMessage // a record's list is compact JSON: each element as a record writes it
+	if json.Unmarshal(list, &elems) != nil {
+		return false
+	}
+	for _, e := range elems {
+		if t.holdsOne(op, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsOne reports whether a value itself, as its JSON text, passes the test op: $eq, $in,
+// $regex or a comparison.
+func (t *term) holdsOne(op string, text []byte) bool {
+	switch op {
 	case "$eq":
 		return t.equal(text)
-	case "$ne":
-		return !t.equal(text)
 	case "$in":
 		return t.among(text)
-	case "$nin":
-		return !t.among(text)
 	case "$regex":
 		str, isString := unquote(text)
 		return isString && t.re.MatchString(str)
 	case "$gt", "$gte", "$lt", "$lte":
 		c, ok := t.bound.compare(text, t.date)
-		switch t.op {
+		switch op {
 		case "$gt":
 			return ok && c > 0
 		case "$gte":
@@ -504,13 +537,6 @@ func (t *term) holds(text []byte) bool {
 			return ok && c < 0
 		}
 		return ok && c <= 0
-	case "$size":
-		if len(text) == 0 || text[0] != '[' {
-			return false
-		}
-		list, err := jsonx.Parse(string(text), jsonx.StdDepth, nil)
-		elems, _ := list.([]any)
-		return err == nil && len(elems) == t.size
 	}
 	return false
 }

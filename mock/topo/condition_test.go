@@ -3,6 +3,7 @@ package topo_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -169,5 +170,59 @@ func TestModulesSortByEachField(t *testing.T) {
 		for limit := 1; limit <= 3; limit++ {
 			assert.Equal(t, want[:limit], ids(sort, limit), "%s, limit %d", sort, limit)
 		}
+	}
+}
+
+// TestConditionsOnLists: a field whose value is a list matches as MongoDB's does: an equality,
+// $in, $regex or comparison holds when it holds of the list itself or of any of its elements
+// (one level down), $ne and $nin when their opposite does not; $size counts the list. A
+// multiple-choice attribute's value (enummulti) is such a list.
+func TestConditionsOnLists(t *testing.T) {
+	s := newStore(10)
+	for i, tags := range []any{
+		[]any{"a", "b"},                 // 1
+		[]any{json.Number("2"), "c"},    // 2
+		[]any{},                         // 3
+		"a",                             // 4
+		[]any{[]any{"a"}},               // 5
+		[]any{map[string]any{"k": "a"}}, // 6
+	} {
+		d := draft(1, 1, fmt.Sprint("s", i))
+		d.Extra = topo.Record{"tags": tags}
+		_, err := s.Create(d, nil)
+		require.NoError(t, err)
+	}
+	cases := []struct {
+		name string
+		cond map[string]any
+		want []any
+	}{
+		{"an element", map[string]any{"tags": "a"}, []any{1, 4}},
+		{"$eq an element", map[string]any{"tags": map[string]any{"$eq": "b"}}, []any{1}},
+		{"a number element, however written", map[string]any{"tags": json.Number("2.0")}, []any{2}},
+		{"the whole list", map[string]any{"tags": []any{"a", "b"}}, []any{1}},
+		{"the list in another order is another list", map[string]any{"tags": []any{"b", "a"}}, nil},
+		{"a list element", map[string]any{"tags": []any{"a"}}, []any{5}},
+		{"the empty list", map[string]any{"tags": []any{}}, []any{3}},
+		{"an object element", map[string]any{"tags": map[string]any{"$eq": map[string]any{"k": "a"}}}, []any{6}},
+		{"no deeper than one level", map[string]any{"tags": map[string]any{"$in": []any{"k"}}}, nil},
+		{"$ne: no element and not the list", map[string]any{"tags": map[string]any{"$ne": "a"}}, []any{2, 3, 5, 6}},
+		{"$in", map[string]any{"tags": map[string]any{"$in": []any{"c", "z"}}}, []any{2}},
+		{"$in of a whole list", map[string]any{"tags": map[string]any{"$in": []any{[]any{}}}}, []any{3}},
+		{"$nin", map[string]any{"tags": map[string]any{"$nin": []any{"a", "b"}}}, []any{2, 3, 5, 6}},
+		{"$regex of the elements", map[string]any{"tags": map[string]any{"$regex": "^[ab]$"}}, []any{1, 4}},
+		{"$gt of the elements", map[string]any{"tags": map[string]any{"$gt": json.Number("1")}}, []any{2}},
+		{"$gt and $lt each of some element", map[string]any{"tags": map[string]any{"$gt": "a", "$lt": "c"}}, []any{1}},
+		{"$not of an element", map[string]any{"tags": map[string]any{"$not": map[string]any{"$regex": "a"}}}, []any{2, 3, 5, 6}},
+		{"$size", map[string]any{"tags": map[string]any{"$size": json.Number("2")}}, []any{1, 2}},
+	}
+	for _, tc := range cases {
+		_, sets, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: tc.cond, Fields: []string{"bk_set_id"}})
+		require.NoError(t, err, tc.name)
+		var ids []any
+		for _, set := range sets {
+			ids = append(ids, set["bk_set_id"])
+		}
+		assert.EqualValues(t, fmt.Sprint(tc.want), fmt.Sprint(ids), tc.name)
 	}
 }
