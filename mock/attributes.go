@@ -117,6 +117,8 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
 			return fail(spec.MsgInvalid, label)
 		}
+	case fixtures.TypeEnumMulti:
+		return checkEnumMulti(a, v, empty)
 	case fixtures.TypeTime, fixtures.TypeDate:
 		if v == nil || v == "" {
 			return empty()
@@ -157,6 +159,32 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 		}
 		if str, ok := v.(string); !ok || !timeZonePattern().MatchString(str) {
 			return fail(spec.MsgNeedTimeZone, label)
+		}
+	}
+	return nil
+}
+
+// checkEnumMulti checks a multiple-choice enum's value as CMDB's validEnumMulti does: null, or a
+// list of ids of its options, none required to be sent, of one id at most unless the attribute
+// allows several (bk-cmdb src/common/metadata/attribute.go:359-439 @111e7ac).
+func checkEnumMulti(a fixtures.Attribute, v any, empty func() *failure) *failure {
+	label := a.Label()
+	if v == nil {
+		return empty()
+	}
+	ids, ok := v.([]any)
+	switch {
+	case !ok, len(ids) == 0 && a.IsRequired:
+		return fail(spec.MsgInvalid, label)
+	case len(ids) == 0:
+		return nil
+	case !a.IsMultiple && len(ids) != 1:
+		return fail(spec.MsgSingleChoice, label) // its text has no verb: the label follows as %!(EXTRA ...)
+	}
+	for _, id := range ids {
+		str, ok := id.(string)
+		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
+			return fail(spec.MsgInvalid, label)
 		}
 	}
 	return nil
@@ -212,11 +240,12 @@ func describe(a fixtures.Attribute, object string) spec.Property {
 			schema["maximum"] = a.Max
 		}
 	case fixtures.TypeEnum:
-		ids := make([]string, len(a.Enum))
-		for i, o := range a.Enum {
-			ids[i] = o.ID
+		schema["type"], schema["enum"] = "string", enumIDs(a)
+	case fixtures.TypeEnumMulti:
+		schema["type"], schema["items"] = "array", map[string]any{"type": "string", "enum": enumIDs(a)}
+		if !a.IsMultiple {
+			schema["maxItems"] = 1
 		}
-		schema["type"], schema["enum"] = "string", ids
 	case fixtures.TypeFloat:
 		// No type: CMDB takes a string of a number too.
 		schema["description"] = fmt.Sprintf("%s; a number, or a string of one, from %v to %v", schema["description"], a.FloatMin, a.FloatMax)
@@ -233,4 +262,13 @@ func describe(a fixtures.Attribute, object string) spec.Property {
 		schema["default"] = d
 	}
 	return spec.Property{Name: a.PropertyID, Schema: schema, Required: a.IsRequired}
+}
+
+// enumIDs are the ids of an enum's options.
+func enumIDs(a fixtures.Attribute) []string {
+	ids := make([]string, len(a.Enum))
+	for i, o := range a.Enum {
+		ids[i] = o.ID
+	}
+	return ids
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -506,41 +507,27 @@ func TestCustomAttributeTypes(t *testing.T) {
 		{"id":902,"bk_property_id":"region","bk_property_name":"地域","bk_property_type":"list","option":["sh","gz"]},
 		{"id":903,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","option":""},
 		{"id":904,"bk_property_id":"tz","bk_property_name":"时区","bk_property_type":"timezone","option":""}]`})
-	for _, surface := range []string{"esb", "v3"} {
-		for i, tc := range []struct {
-			name string
-			kv   []any
-			code int
-			msg  string
-		}{
-			{"a float", []any{"quota", json.Number("1.5")}, 0, ""},
-			{"a float as a string", []any{"quota", " 2.5 "}, 0, ""},
-			{"a float over its max", []any{"quota", json.Number("2.6")}, 1199006, "'配额' data parameter verification does not pass"},
-			{"a float under its min", []any{"quota", json.Number("-1")}, 1199006, "'配额' data parameter verification does not pass"},
-			{"a float that is no number", []any{"quota", "many"}, 1199011, "'配额' the parameter is invalid or does not exist"},
-			{"a float as a bool", []any{"quota", true}, 1199011, "'配额' the parameter is invalid or does not exist"},
-			{"a date", []any{"golive", "2026-12-07"}, 0, ""},
-			{"a date with a time", []any{"golive", "2026-12-07 10:00:00"}, 1199006, "'上线日期' data parameter verification does not pass"},
-			{"a date as a number", []any{"golive", 20261207}, 1199006, "'上线日期' data parameter verification does not pass"},
-			{"a list's value", []any{"region", "gz"}, 0, ""},
-			{"a list's value trimmed", []any{"region", " sh\t"}, 0, ""},
-			{"off the list", []any{"region", "bj"}, 1199006, "'地域' data parameter verification does not pass"},
-			{"a bool", []any{"canary", true}, 0, ""},
-			{"a bool as a string", []any{"canary", "true"}, 1199025, "'灰度' must be boolean"},
-			{"a bool as a number", []any{"canary", 1}, 1199025, "'灰度' must be boolean"},
-			{"a time zone", []any{"tz", "Asia/Shanghai"}, 0, ""},
-			{"a time zone with a space", []any{"tz", "Asia/Shang hai"}, 1199024, "'时区' must be a string type"},
-			{"an empty time zone", []any{"tz", ""}, 1199024, "'时区' must be a string type"},
-			{"null everywhere", []any{"quota", nil, "golive", nil, "region", nil, "canary", nil, "tz", nil}, 0, ""},
-		} {
-			data := set(append([]any{"bk_set_name", fmt.Sprintf("%s-%d", surface, i)}, tc.kv...)...)
-			r := req{surface: surface, lang: "en", biz: 2, data: data}.send(t, s)
-			assert.Equal(t, tc.code, r.Code, "%s %s: %s", surface, tc.name, r.Raw)
-			if tc.code != 0 {
-				assert.Equal(t, tc.msg, r.Message, "%s %s", surface, tc.name)
-			}
-		}
-	}
+	createWithAttributes(t, s, nil, []attributeCase{
+		{"a float", []any{"quota", json.Number("1.5")}, 0, ""},
+		{"a float as a string", []any{"quota", " 2.5 "}, 0, ""},
+		{"a float over its max", []any{"quota", json.Number("2.6")}, 1199006, "'配额' data parameter verification does not pass"},
+		{"a float under its min", []any{"quota", json.Number("-1")}, 1199006, "'配额' data parameter verification does not pass"},
+		{"a float that is no number", []any{"quota", "many"}, 1199011, "'配额' the parameter is invalid or does not exist"},
+		{"a float as a bool", []any{"quota", true}, 1199011, "'配额' the parameter is invalid or does not exist"},
+		{"a date", []any{"golive", "2026-12-07"}, 0, ""},
+		{"a date with a time", []any{"golive", "2026-12-07 10:00:00"}, 1199006, "'上线日期' data parameter verification does not pass"},
+		{"a date as a number", []any{"golive", 20261207}, 1199006, "'上线日期' data parameter verification does not pass"},
+		{"a list's value", []any{"region", "gz"}, 0, ""},
+		{"a list's value trimmed", []any{"region", " sh\t"}, 0, ""},
+		{"off the list", []any{"region", "bj"}, 1199006, "'地域' data parameter verification does not pass"},
+		{"a bool", []any{"canary", true}, 0, ""},
+		{"a bool as a string", []any{"canary", "true"}, 1199025, "'灰度' must be boolean"},
+		{"a bool as a number", []any{"canary", 1}, 1199025, "'灰度' must be boolean"},
+		{"a time zone", []any{"tz", "Asia/Shanghai"}, 0, ""},
+		{"a time zone with a space", []any{"tz", "Asia/Shang hai"}, 1199024, "'时区' must be a string type"},
+		{"an empty time zone", []any{"tz", ""}, 1199024, "'时区' must be a string type"},
+		{"null everywhere", []any{"quota", nil, "golive", nil, "region", nil, "canary", nil, "tz", nil}, 0, ""},
+	})
 	r := req{surface: "v3", biz: 2, data: set("bk_set_name", "left-out")}.send(t, s)
 	require.Equal(t, 0, r.Code, "%s", r.Raw)
 	for field, want := range map[string]any{"quota": nil, "golive": nil, "region": nil, "canary": false, "tz": nil} {
@@ -577,6 +564,101 @@ func TestCustomAttributeTypes(t *testing.T) {
 	}
 	again["bk_set_name"] = "faked-again"
 	assert.Equal(t, 0, req{surface: "v3", biz: 2, data: set(flatten(again)...)}.send(t, s).Code, "the faked values pass the checks")
+}
+
+// TestMultipleChoiceEnum: a custom attribute of type enummulti takes a list of its options' ids
+// as CMDB's validEnumMulti checks it (bk-cmdb src/common/metadata/attribute.go:359-439 @111e7ac):
+// null, or a list; an empty list unless the attribute is required; one id alone unless it is
+// multiple (1199092, whose text names no field, the label after it as Go's fmt writes an argument
+// it has no verb for). A create that leaves it out stores the options marked as the default
+// (validator_util.go:152-173), a search finds a set by any of its ids, search_object_attribute
+// translates the options' names, the served document describes it, and --fill fake makes a
+// value that passes.
+func TestMultipleChoiceEnum(t *testing.T) {
+	model := `[
+		{"id":900,"bk_property_id":"tags","bk_property_name":"标签","bk_property_type":"enummulti","ismultiple":true,"editable":true,
+		 "option":[{"id":"a","name":"甲","type":"text","is_default":true},{"id":"b","name":"乙","type":"text","is_default":true},{"id":"c","name":"丙","type":"text"}],
+		 "en":{"bk_property_name":"Tags","option":{"a":"A"}}},
+		{"id":901,"bk_property_id":"tier","bk_property_name":"等级","bk_property_type":"enummulti","ismultiple":false,"editable":true,
+		 "option":[{"id":"gold","name":"金","type":"text"},{"id":"silver","name":"银","type":"text"}]},
+		{"id":902,"bk_property_id":"must","bk_property_name":"必选","bk_property_type":"enummulti","ismultiple":true,"isrequired":true,"editable":true,
+		 "option":[{"id":"x","name":"X","type":"text"}]}]`
+	s := withFixtures(t, mock.Config{}, map[string]string{"set_attributes.json": model})
+	createWithAttributes(t, s, []any{"must", []any{"x"}}, []attributeCase{
+		{"several ids", []any{"tags", []any{"a", "c"}}, 0, ""},
+		{"no id", []any{"tags", []any{}}, 0, ""},
+		{"null", []any{"tags", nil, "tier", nil}, 0, ""},
+		{"an id not in a list", []any{"tags", "a"}, 1199006, "'标签' data parameter verification does not pass"},
+		{"an id off the options", []any{"tags", []any{"a", "d"}}, 1199006, "'标签' data parameter verification does not pass"},
+		{"a number among the ids", []any{"tags", []any{"a", 1}}, 1199006, "'标签' data parameter verification does not pass"},
+		{"one id of a single choice", []any{"tier", []any{"gold"}}, 0, ""},
+		{"no id of a single choice", []any{"tier", []any{}}, 0, ""},
+		{"two ids of a single choice", []any{"tier", []any{"gold", "silver"}}, 1199092,
+			"current field type status is single choice, please set reasonable data%!(EXTRA string=等级)"},
+		{"no id of a required one", []any{"must", []any{}}, 1199006, "'必选' data parameter verification does not pass"},
+		{"null of a required one, which CMDB's check of the required names by its id", []any{"must", nil}, 1199010, "'must' unassigned"},
+	})
+	r := req{surface: "v3", biz: 2, data: set("bk_set_name", "left-out", "must", []any{"x"})}.send(t, s)
+	require.Equal(t, 0, r.Code, "%s", r.Raw)
+	assert.Equal(t, []any{"a", "b"}, r.Data["tags"], "the default options")
+	assert.Nil(t, r.Data["tier"], "no default option")
+	assert.Equal(t, []any{"x"}, r.Data["must"])
+
+	found := sendV3In(t, s, "en", http.MethodPost, "/api/v3/set/search/0/2",
+		`{"fields":["bk_set_name"],"condition":{"tags":"c"},"page":{"sort":"bk_set_name"}}`, v3Auth)
+	require.True(t, found.Result, "%s", found.Raw)
+	assert.JSONEq(t, `{"count":2,"info":[{"bk_set_name":"esb-0","default":0},{"bk_set_name":"v3-0","default":0}]}`, mustJSON(t, found.Data), "a set by one of its ids")
+
+	attrs := sendV3In(t, s, "en", http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"set","bk_property_id":"tags"}`, v3Auth)
+	require.Equal(t, 0, attrs.Code, "%s", attrs.Raw)
+	var listed []map[string]any
+	require.NoError(t, json.Unmarshal(attrs.Keys["data"], &listed))
+	require.Len(t, listed, 1)
+	assert.Equal(t, "enummulti", listed[0]["bk_property_type"])
+	assert.Equal(t, "A", listed[0]["option"].([]any)[0].(map[string]any)["name"], "the option's English name")
+
+	// The examples are the published documents' requests, which a required custom attribute
+	// refuses (TestCustomModelAndLevels).
+	props := servedDocument(t, s, openapi3.DisableExamplesValidation()).Components.Schemas["SetCreateData"].Value.Properties
+	assert.True(t, props["tags"].Value.Type.Is("array"))
+	assert.Equal(t, []any{"a", "b", "c"}, props["tags"].Value.Items.Value.Enum)
+	assert.Equal(t, uint64(1), *props["tier"].Value.MaxItems, "a single choice")
+	assert.Contains(t, props["tags"].Value.Default, "a")
+
+	fake := withFixtures(t, mock.Config{Fill: mock.FillFake, Seed: 3}, map[string]string{"set_attributes.json": model})
+	for i := range 5 {
+		made := req{surface: "v3", biz: 2, data: set("bk_set_name", fmt.Sprint("faked-", i), "must", []any{"x"})}.send(t, fake)
+		require.Equal(t, 0, made.Code, "%s", made.Raw)
+		require.NotEmpty(t, made.Data["tags"])
+		require.Len(t, made.Data["tier"], 1, "a single choice's fake value is one id")
+		again := set("bk_set_name", fmt.Sprint("faked-again-", i), "must", []any{"x"}, "tags", made.Data["tags"], "tier", made.Data["tier"])
+		assert.Equal(t, 0, req{surface: "v3", biz: 2, data: again}.send(t, s).Code, "the faked values pass the checks")
+	}
+}
+
+// attributeCase is a create that sends values of custom attributes, and the code and message it
+// is answered (0 and none: it passes).
+type attributeCase struct {
+	name string
+	kv   []any
+	code int
+	msg  string
+}
+
+// createWithAttributes creates a set of each case through each surface in English, named
+// "<surface>-<index>", with the base fields and the case's values.
+func createWithAttributes(t *testing.T, s http.Handler, base []any, cases []attributeCase) {
+	t.Helper()
+	for _, surface := range []string{"esb", "v3"} {
+		for i, tc := range cases {
+			data := set(slices.Concat([]any{"bk_set_name", fmt.Sprintf("%s-%d", surface, i)}, base, tc.kv)...)
+			r := req{surface: surface, lang: "en", biz: 2, data: data}.send(t, s)
+			assert.Equal(t, tc.code, r.Code, "%s %s: %s", surface, tc.name, r.Raw)
+			if tc.code != 0 {
+				assert.Equal(t, tc.msg, r.Message, "%s %s", surface, tc.name)
+			}
+		}
+	}
 }
 
 // TestCallsMatchTheDocument: the answers of the calls around create_set, successes and

@@ -219,6 +219,19 @@ func (s *Server) fakeValue(a fixtures.Attribute) any {
 	switch a.Type {
 	case fixtures.TypeEnum:
 		return a.Enum[s.faker.IntRange(0, len(a.Enum)-1)].ID
+	case fixtures.TypeEnumMulti:
+		var ids []any
+		if a.IsMultiple {
+			for _, o := range a.Enum {
+				if s.faker.Bool() {
+					ids = append(ids, o.ID)
+				}
+			}
+		}
+		if len(ids) == 0 {
+			ids = append(ids, a.Enum[s.faker.IntRange(0, len(a.Enum)-1)].ID)
+		}
+		return ids
 	case fixtures.TypeInt:
 		lo, hi := max(a.Min, 1), min(a.Max, 10000)
 		if lo > hi {

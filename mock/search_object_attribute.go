@@ -167,7 +167,7 @@ func (s *Server) attributeRecord(at attribute, lang spec.Lang) topo.Record {
 			name = a.En.Name
 		}
 	}
-	if a.Type == fixtures.TypeEnum {
+	if a.Type == fixtures.TypeEnum || a.Type == fixtures.TypeEnumMulti {
 		opts := make([]fixtures.EnumOption, len(a.Enum))
 		for i, o := range a.Enum {
 			if lang == spec.English && a.En != nil && a.En.Option[o.ID] != "" {

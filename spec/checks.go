@@ -177,7 +177,10 @@ var (
 	MsgRegex         = cmdbMsg(1199016, "'%s' Field regular check failed", "'%s' 字段正则校验失败")
 	MsgNotFound      = cmdbMsg(1199019, "No relevant data found", "未找到相关数据")
 	MsgExceedMax     = cmdbMsg(1199073, "%s field exceeds maximum value %s", "字段%s超过最大值%v")
-	MsgRaw           = cmdbMsg(1199998, "%s", "%s")
+	// MsgSingleChoice: a multiple-choice enum that allows one choice was sent several
+	// (bk-cmdb src/common/metadata/attribute.go:413-419 @111e7ac).
+	MsgSingleChoice = cmdbMsg(1199092, "current field type status is single choice, please set reasonable data", "当前字段类型状态为单选，请设置合理数据")
+	MsgRaw          = cmdbMsg(1199998, "%s", "%s")
 	// MsgUnknown is the core service's answer to an error that is not CMDB's own, such as
 	// MongoDB refusing a query (bk-cmdb src/common/http/rest/contexts.go:209-217).
 	MsgUnknown       = cmdbMsg(1199998, "Unknown or unrecognized error", "未知或未能识别的异常")
@@ -372,7 +375,8 @@ var steps = []Step{
 	{ID: StepNameLength, Ref: "C15, M21", Messages: []Message{MsgExceedMax}, Wrapped314: true},
 	{ID: StepNameChars, Ref: "C16, M22", Messages: []Message{MsgInvalid}, Wrapped314: true},
 	{ID: StepParent, Ref: "C17, I6", Messages: []Message{MsgInvalid}, Wrapped314: true},
-	{ID: StepAttributes, Ref: "C18, M23", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt, MsgNeedSet, MsgOutOfBounds, MsgRegex}, Wrapped314: true},
+	{ID: StepAttributes, Ref: "C18, M23", Messages: []Message{MsgInvalid, MsgNeedString, MsgNeedInt, MsgNeedSet, MsgOutOfBounds, MsgRegex,
+		MsgInvalidOrNone, MsgNeedTimeZone, MsgNeedBool, MsgSingleChoice}, Wrapped314: true},
 	{ID: StepDuplicate, Ref: "C20", Messages: []Message{MsgDuplicateName}},
 
 	{ID: StepESBSetRequired, Ref: "§11.2", Messages: []Message{MsgESBSetIDRequired}},
