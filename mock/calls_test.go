@@ -608,6 +608,15 @@ func TestMultipleChoiceEnum(t *testing.T) {
 		`{"fields":["bk_set_name"],"condition":{"tags":"c"},"page":{"sort":"bk_set_name"}}`, v3Auth)
 	require.True(t, found.Result, "%s", found.Raw)
 	assert.JSONEq(t, `{"count":2,"info":[{"bk_set_name":"esb-0","default":0},{"bk_set_name":"v3-0","default":0}]}`, mustJSON(t, found.Data), "a set by one of its ids")
+	for sort, want := range map[string]string{"tags": "esb-1 esb-0 left-out", "-tags": "esb-0 left-out esb-1"} {
+		sorted := sendV3In(t, s, "en", http.MethodPost, "/api/v3/set/search/0/2",
+			`{"fields":["bk_set_name"],"condition":{"bk_set_name":{"$in":["esb-0","esb-1","left-out"]}},"page":{"sort":"`+sort+`"}}`, v3Auth)
+		var names []string
+		for _, rec := range sorted.Data["info"].([]any) {
+			names = append(names, rec.(map[string]any)["bk_set_name"].(string))
+		}
+		assert.Equal(t, want, strings.Join(names, " "), "sorted by %s: [a c], [] and [a b], by the least id ascending and the greatest descending", sort)
+	}
 
 	attrs := sendV3In(t, s, "en", http.MethodPost, mock.PathV3SearchObjectAttribute, `{"bk_obj_id":"set","bk_property_id":"tags"}`, v3Auth)
 	require.Equal(t, 0, attrs.Code, "%s", attrs.Raw)

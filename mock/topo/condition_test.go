@@ -216,13 +216,22 @@ func TestConditionsOnLists(t *testing.T) {
 		{"$not of an element", map[string]any{"tags": map[string]any{"$not": map[string]any{"$regex": "a"}}}, []any{2, 3, 5, 6}},
 		{"$size", map[string]any{"tags": map[string]any{"$size": json.Number("2")}}, []any{1, 2}},
 	}
-	for _, tc := range cases {
-		_, sets, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: tc.cond, Fields: []string{"bk_set_id"}})
-		require.NoError(t, err, tc.name)
+	ids := func(q topo.Query) string { // the ids of the sets found, in order
+		q.BizID, q.Fields = 1, []string{"bk_set_id"}
+		_, sets, err := s.Search(context.Background(), q)
+		require.NoError(t, err, "%v", q)
 		var ids []any
 		for _, set := range sets {
 			ids = append(ids, set["bk_set_id"])
 		}
-		assert.EqualValues(t, fmt.Sprint(tc.want), fmt.Sprint(ids), tc.name)
+		return fmt.Sprint(ids)
 	}
+	for _, tc := range cases {
+		assert.Equal(t, fmt.Sprint(tc.want), ids(topo.Query{Condition: tc.cond}), tc.name)
+	}
+
+	// A sort takes a list by its least element ascending and its greatest descending, each as
+	// a value of its kind (a list in the list as a list); an empty list comes before null.
+	assert.Equal(t, "[3 2 1 4 6 5]", ids(topo.Query{Sort: "tags"}))
+	assert.Equal(t, "[5 6 2 1 4 3]", ids(topo.Query{Sort: "-tags"}))
 }

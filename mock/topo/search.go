@@ -3,6 +3,7 @@ package topo
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -547,18 +548,27 @@ type sortKey struct {
 	fraction bool
 }
 
-// rank is a kind of value's place in MongoDB's order of kinds: null (and a field the record
-// lacks), numbers, strings, objects, arrays, booleans.
+// rank is a kind of value's place in MongoDB's order of kinds: an empty list, null (and a field
+// the record lacks), numbers, strings, objects, lists (in a list), booleans.
 type rank uint8
 
 const (
-	rankNull rank = iota
+	rankNull rank = iota // the zero key's
 	rankNumber
 	rankString
 	rankObject
 	rankArray
 	rankBool
+	rankEmptyList // before null, by order
 )
+
+// order is the rank's place among the others.
+func (r rank) order() int {
+	if r == rankEmptyList {
+		return -1
+	}
+	return int(r)
+}
 
 // float is a number key's value as a float64.
 func (k sortKey) float() float64 {
@@ -583,10 +593,9 @@ type hit struct {
 // sortOrder is how a page is ordered: by the fields of a comma list in turn, each ascending or
 // (with "-") descending, then by id, in the direction the list gives the id's field, else the
 // first field's; the fields after the id's (or an empty one) are not read, as ids are unique.
-// It returns the fields whose values hits need (none for the id alone); a hit's keys after the
-// first are read from extra.
-func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) bool, fields []string) {
-	var desc []bool
+// It returns the fields whose values hits need (none for the id alone) and whether each is
+// descending; a hit's keys after the first are read from extra.
+func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) bool, fields []string, desc []bool) {
 	idDesc := strings.HasPrefix(sort, "-") // unless the list names the id's field
 	for key := range strings.SplitSeq(sort, ",") {
 		d := strings.HasPrefix(key, "-")
@@ -602,14 +611,14 @@ func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) boo
 	byID := func(a, b *hit) bool { return cmp.Compare(a.id, b.id) < 0 != idDesc }
 	switch len(fields) {
 	case 0: // the usual order, compared for every match: as little as it takes
-		return byID, nil
+		return byID, nil, nil
 	case 1:
 		return func(a, b *hit) bool {
 			if c := compareKeys(a.key, b.key); c != 0 {
 				return c < 0 != desc[0]
 			}
 			return byID(a, b)
-		}, fields
+		}, fields, desc
 	}
 	return func(a, b *hit) bool {
 		if c := compareKeys(a.key, b.key); c != 0 {
@@ -621,7 +630,7 @@ func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) boo
 			}
 		}
 		return byID(a, b)
-	}, fields
+	}, fields, desc
 }
 
 // compareKeys orders two values as MongoDB's sort does: by kind, then numbers by value, the
@@ -629,7 +638,7 @@ func sortOrder(sort, idField string, extra *[]sortKey) (less func(a, b *hit) boo
 func compareKeys(a, b sortKey) int {
 	switch {
 	case a.rank != b.rank:
-		return cmp.Compare(a.rank, b.rank)
+		return cmp.Compare(a.rank.order(), b.rank.order())
 	case a.rank != rankNumber:
 		return cmp.Compare(a.s, b.s)
 	case !a.fraction && !b.fraction:
@@ -638,9 +647,9 @@ func compareKeys(a, b sortKey) int {
 	return cmp.Compare(a.float(), b.float())
 }
 
-// keyOfValue is the sort key of a set's value as the row holds it: an int64, a string, or a
-// value its attributes' JSON text decodes to.
-func keyOfValue(v any) sortKey {
+// keyOfValue is the sort key of a set's value as the row holds it, in a descending sort or not:
+// an int64, a string, or a value its attributes' JSON text decodes to.
+func keyOfValue(v any, desc bool) sortKey {
 	switch v := v.(type) {
 	case int64:
 		return sortKey{n: v, rank: rankNumber}
@@ -649,7 +658,7 @@ func keyOfValue(v any) sortKey {
 	case nil:
 		return sortKey{}
 	}
-	return keyOfText(AppendValue(nil, v))
+	return keyOfText(AppendValue(nil, v), desc)
 }
 
 // pageHeap keeps the limit best sets of those offered. The hits stay where they were put; the
@@ -663,6 +672,7 @@ type pageHeap struct {
 	less   func(a, b *hit) bool
 	limit  int
 	fields []string // the sort's, whose values each hit needs
+	desc   []bool   // whether each of fields is sorted descending
 	// extra holds the keys after the first of each hit, and then the candidate's: as many a
 	// hit as the sort has fields but one, none for a sort of one field. A hit that replaces
 	// another takes its place here too, so that it holds the page's keys and no more.
@@ -712,7 +722,7 @@ func newPage(start, limit, maxPage int, sort, idField string) (*pageHeap, error)
 	if !h.deep {
 		h.limit = start + window + 1
 	}
-	h.less, h.fields = sortOrder(sort, idField, &h.extra)
+	h.less, h.fields, h.desc = sortOrder(sort, idField, &h.extra)
 	return h, nil
 }
 
@@ -781,7 +791,7 @@ func (h *pageHeap) offer(r *row, slot uint32, l *layout) {
 	h.cand = hit{id: r.id, slot: slot, more: uint32(len(h.extra))}
 	for i, f := range h.fields {
 		v, _ := l.value(r, f)
-		h.setKey(i, keyOfValue(v))
+		h.setKey(i, keyOfValue(v, h.desc[i]))
 	}
 	if h.wants() {
 		h.keep()
@@ -840,7 +850,7 @@ func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte, l *layout
 	h.cand = hit{id: id, more: uint32(len(h.extra))}
 	for i, f := range h.fields {
 		scratch = v.appendField(scratch[:0], f, l)
-		h.setKey(i, keyOfText(scratch))
+		h.setKey(i, keyOfText(scratch, h.desc[i]))
 	}
 	if !h.wants() {
 		h.extra = h.extra[:h.cand.more]
@@ -851,9 +861,33 @@ func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte, l *layout
 	return scratch
 }
 
-// keyOfText is the sort key of a value written as JSON text: a number, a string, null, or the
-// text itself of a boolean, an object or a list.
-func keyOfText(text []byte) sortKey {
+// keyOfText is the sort key of a value written as JSON text, in a descending sort or not: a
+// list's is its least element's ascending and its greatest's descending, as MongoDB sorts an
+// array, and an empty list's comes before null.
+func keyOfText(text []byte, desc bool) sortKey {
+	if len(text) == 0 || text[0] != '[' {
+		return keyOfOne(text)
+	}
+	var elems []json.RawMessage // a record's list is compact JSON: each element as a record writes it
+	if json.Unmarshal(text, &elems) != nil {
+		return keyOfOne(text)
+	}
+	if len(elems) == 0 {
+		return sortKey{rank: rankEmptyList}
+	}
+	best := keyOfOne(elems[0])
+	for _, e := range elems[1:] {
+		k := keyOfOne(e)
+		if c := compareKeys(k, best); c != 0 && c < 0 != desc {
+			best = k
+		}
+	}
+	return best
+}
+
+// keyOfOne is the sort key of a value written as JSON text, a list taken whole: a number, a
+// string, null, or the text itself of a boolean, an object or a list.
+func keyOfOne(text []byte) sortKey {
 	if n, ok := parseInt(text); ok {
 		return sortKey{n: n, rank: rankNumber}
 	}
