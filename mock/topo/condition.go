@@ -503,13 +503,38 @@ func (t *term) holds(text []byte) bool {
 
 // holdsOfAnElement reports whether an element of a list, as its JSON text, passes the test op.
 func (t *term) holdsOfAnElement(op string, list []byte) bool {
-	var elems []json.RawMessage // a record's list is compact JSON: each element as a record writes it
-	if json.Unmarshal(list, &elems) != nil {
-		return false
-	}
-	for _, e := range elems {
-		if t.holdsOne(op, e) {
-			return true
+	return eachElement(list, func(elem []byte) bool { return t.holdsOne(op, elem) })
+}
+
+// eachElement calls f with the text of each element of a list, as a record writes it (compact
+// JSON, as AppendValue writes it), until f returns true, and reports whether it did. It reads
+// the list in place, where json.Unmarshal into []json.RawMessage, which it agrees with
+// (FuzzEachElement), copied each element: 63-65 ns and no allocation for a list of three ids,
+// against 1,525-1,633 ns and 9 (go test ./mock/topo -bench BenchmarkEachElement -benchmem
+// -count 3, 2026-12-07).
+func eachElement(list []byte, f func(elem []byte) bool) bool {
+	depth, inString, start := 0, false, 1
+	for i := 1; i < len(list); i++ {
+		switch c := list[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case depth > 0 && (c == ']' || c == '}'):
+			depth--
+		case c == ']':
+			return i > start && f(list[start:i])
+		case c == ',' && depth == 0:
+			if f(list[start:i]) {
+				return true
+			}
+			start = i + 1
 		}
 	}
 	return false

@@ -3,7 +3,6 @@ package topo
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -868,20 +867,14 @@ func keyOfText(text []byte, desc bool) sortKey {
 	if len(text) == 0 || text[0] != '[' {
 		return keyOfOne(text)
 	}
-	var elems []json.RawMessage // a record's list is compact JSON: each element as a record writes it
-	if json.Unmarshal(text, &elems) != nil {
-		return keyOfOne(text)
-	}
-	if len(elems) == 0 {
-		return sortKey{rank: rankEmptyList}
-	}
-	best := keyOfOne(elems[0])
-	for _, e := range elems[1:] {
-		k := keyOfOne(e)
-		if c := compareKeys(k, best); c != 0 && c < 0 != desc {
-			best = k
+	best, seen := sortKey{rank: rankEmptyList}, false
+	eachElement(text, func(elem []byte) bool {
+		k := keyOfOne(elem)
+		if c := compareKeys(k, best); !seen || c != 0 && c < 0 != desc {
+			best, seen = k, true
 		}
-	}
+		return false
+	})
 	return best
 }
 
