@@ -493,9 +493,9 @@ func (t *term) holds(text []byte) bool {
 		if len(text) == 0 || text[0] != '[' {
 			return false
 		}
-		list, err := jsonx.Parse(string(text), jsonx.StdDepth, nil)
-		elems, _ := list.([]any)
-		return err == nil && len(elems) == t.size
+		n := 0
+		eachElement(text, func([]byte) bool { n++; return false })
+		return n == t.size
 	}
 	held := t.holdsOne(op, text) || len(text) > 0 && text[0] == '[' && t.holdsOfAnElement(op, text)
 	return held != negate
