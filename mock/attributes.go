@@ -117,8 +117,8 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
 			return fail(spec.MsgInvalid, label)
 		}
-	case fixtures.TypeEnumMulti:
-		return checkEnumMulti(a, v, empty)
+	case fixtures.TypeEnumMulti, fixtures.TypeOrg:
+		return checkChoices(a, v, empty)
 	case fixtures.TypeTime, fixtures.TypeDate:
 		if v == nil || v == "" {
 			return empty()
@@ -164,10 +164,13 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 	return nil
 }
 
-// checkEnumMulti checks a multiple-choice enum's value as CMDB's validEnumMulti does: null, or a
-// list of ids of its options, none required to be sent, of one id at most unless the attribute
-// allows several (bk-cmdb src/common/metadata/attribute.go:359-439 @111e7ac).
-func checkEnumMulti(a fixtures.Attribute, v any, empty func() *failure) *failure {
+// checkChoices checks a list of choices as CMDB's validators of the two types that take one do:
+// null, or a list, none required to be sent, of one choice at most unless the attribute allows
+// several; a multiple-choice enum's choices are ids of its options (validEnumMulti), an
+// organization's are numbers, which is all util.IsInteger asks of a json.Number
+// (validOrganization; bk-cmdb src/common/metadata/attribute.go:359-439,925-979 and
+// src/common/util/struti.go:176-183 @111e7ac).
+func checkChoices(a fixtures.Attribute, v any, empty func() *failure) *failure {
 	label := a.Label()
 	if v == nil {
 		return empty()
@@ -178,10 +181,18 @@ func checkEnumMulti(a fixtures.Attribute, v any, empty func() *failure) *failure
 		return fail(spec.MsgInvalid, label)
 	case len(ids) == 0:
 		return nil
+	case !a.IsMultiple && len(ids) != 1 && a.Type == fixtures.TypeOrg:
+		return fail(spec.MsgInvalid, label)
 	case !a.IsMultiple && len(ids) != 1:
 		return fail(spec.MsgSingleChoice, label) // its text has no verb: the label follows as %!(EXTRA ...)
 	}
 	for _, id := range ids {
+		if a.Type == fixtures.TypeOrg {
+			if _, isNumber := id.(json.Number); !isNumber {
+				return fail(spec.MsgInvalidOrNone, label)
+			}
+			continue
+		}
 		str, ok := id.(string)
 		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
 			return fail(spec.MsgInvalid, label)
@@ -241,8 +252,12 @@ func describe(a fixtures.Attribute, object string) spec.Property {
 		}
 	case fixtures.TypeEnum:
 		schema["type"], schema["enum"] = "string", enumIDs(a)
-	case fixtures.TypeEnumMulti:
-		schema["type"], schema["items"] = "array", map[string]any{"type": "string", "enum": enumIDs(a)}
+	case fixtures.TypeEnumMulti, fixtures.TypeOrg:
+		items := map[string]any{"type": "number", "description": "an organisation's id"}
+		if a.Type == fixtures.TypeEnumMulti {
+			items = map[string]any{"type": "string", "enum": enumIDs(a)}
+		}
+		schema["type"], schema["items"] = "array", items
 		if !a.IsMultiple {
 			schema["maxItems"] = 1
 		}

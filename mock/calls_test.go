@@ -566,15 +566,17 @@ func TestCustomAttributeTypes(t *testing.T) {
 	assert.Equal(t, 0, req{surface: "v3", biz: 2, data: set(flatten(again)...)}.send(t, s).Code, "the faked values pass the checks")
 }
 
-// TestMultipleChoiceEnum: a custom attribute of type enummulti takes a list of its options' ids
-// as CMDB's validEnumMulti checks it (bk-cmdb src/common/metadata/attribute.go:359-439 @111e7ac):
+// TestListAttributes: a custom attribute of type enummulti takes a list of its options' ids as
+// CMDB's validEnumMulti checks it (bk-cmdb src/common/metadata/attribute.go:359-439 @111e7ac):
 // null, or a list; an empty list unless the attribute is required; one id alone unless it is
 // multiple (1199092, whose text names no field, the label after it as Go's fmt writes an argument
-// it has no verb for). A create that leaves it out stores the options marked as the default
-// (validator_util.go:152-173), a search finds a set by any of its ids, search_object_attribute
-// translates the options' names, the served document describes it, and --fill fake makes a
-// value that passes.
-func TestMultipleChoiceEnum(t *testing.T) {
+// it has no verb for). One of type organization takes a list of numbers as validOrganization
+// checks it (attribute.go:925-979): the same, but one id alone or 1199006, and an id that is no
+// number 1199011. A create that leaves one out stores the enum's options marked as the default
+// (validator_util.go:152-173) or the organization's default (292-317); a search finds a set by
+// any of its ids, and sorts by its least or greatest; search_object_attribute translates the
+// options' names, the served document describes both, and --fill fake makes values that pass.
+func TestListAttributes(t *testing.T) {
 	model := `[
 		{"id":900,"bk_property_id":"tags","bk_property_name":"标签","bk_property_type":"enummulti","ismultiple":true,"editable":true,
 		 "option":[{"id":"a","name":"甲","type":"text","is_default":true},{"id":"b","name":"乙","type":"text","is_default":true},{"id":"c","name":"丙","type":"text"}],
@@ -582,7 +584,9 @@ func TestMultipleChoiceEnum(t *testing.T) {
 		{"id":901,"bk_property_id":"tier","bk_property_name":"等级","bk_property_type":"enummulti","ismultiple":false,"editable":true,
 		 "option":[{"id":"gold","name":"金","type":"text"},{"id":"silver","name":"银","type":"text"}]},
 		{"id":902,"bk_property_id":"must","bk_property_name":"必选","bk_property_type":"enummulti","ismultiple":true,"isrequired":true,"editable":true,
-		 "option":[{"id":"x","name":"X","type":"text"}]}]`
+		 "option":[{"id":"x","name":"X","type":"text"}]},
+		{"id":903,"bk_property_id":"dept","bk_property_name":"部门","bk_property_type":"organization","ismultiple":false,"editable":true,"default":[3]},
+		{"id":904,"bk_property_id":"depts","bk_property_name":"协作部门","bk_property_type":"organization","ismultiple":true,"editable":true}]`
 	s := withFixtures(t, mock.Config{}, map[string]string{"set_attributes.json": model})
 	createWithAttributes(t, s, []any{"must", []any{"x"}}, []attributeCase{
 		{"several ids", []any{"tags", []any{"a", "c"}}, 0, ""},
@@ -597,12 +601,20 @@ func TestMultipleChoiceEnum(t *testing.T) {
 			"current field type status is single choice, please set reasonable data%!(EXTRA string=等级)"},
 		{"no id of a required one", []any{"must", []any{}}, 1199006, "'必选' data parameter verification does not pass"},
 		{"null of a required one, which CMDB's check of the required names by its id", []any{"must", nil}, 1199010, "'must' unassigned"},
+		{"an organization", []any{"dept", []any{5}, "depts", []any{1, 2, 3}}, 0, ""},
+		{"an organization's id with a fraction, a number still", []any{"dept", []any{json.Number("1.5")}}, 0, ""},
+		{"no organization", []any{"dept", []any{}, "depts", nil}, 0, ""},
+		{"two organizations of a single one", []any{"dept", []any{5, 6}}, 1199006, "'部门' data parameter verification does not pass"},
+		{"an organization not in a list", []any{"dept", 5}, 1199006, "'部门' data parameter verification does not pass"},
+		{"an organization's id as a string", []any{"depts", []any{1, "2"}}, 1199011, "'协作部门' the parameter is invalid or does not exist"},
 	})
 	r := req{surface: "v3", biz: 2, data: set("bk_set_name", "left-out", "must", []any{"x"})}.send(t, s)
 	require.Equal(t, 0, r.Code, "%s", r.Raw)
 	assert.Equal(t, []any{"a", "b"}, r.Data["tags"], "the default options")
 	assert.Nil(t, r.Data["tier"], "no default option")
 	assert.Equal(t, []any{"x"}, r.Data["must"])
+	assert.Equal(t, []any{json.Number("3")}, r.Data["dept"], "the organization's default")
+	assert.Nil(t, r.Data["depts"])
 
 	found := sendV3In(t, s, "en", http.MethodPost, "/api/v3/set/search/0/2",
 		`{"fields":["bk_set_name"],"condition":{"tags":"c"},"page":{"sort":"bk_set_name"}}`, v3Auth)
@@ -633,6 +645,8 @@ func TestMultipleChoiceEnum(t *testing.T) {
 	assert.Equal(t, []any{"a", "b", "c"}, props["tags"].Value.Items.Value.Enum)
 	assert.Equal(t, uint64(1), *props["tier"].Value.MaxItems, "a single choice")
 	assert.Contains(t, props["tags"].Value.Default, "a")
+	assert.True(t, props["depts"].Value.Items.Value.Type.Is("number"))
+	assert.Equal(t, uint64(1), *props["dept"].Value.MaxItems, "a single organization")
 
 	fake := withFixtures(t, mock.Config{Fill: mock.FillFake, Seed: 3}, map[string]string{"set_attributes.json": model})
 	for i := range 5 {
@@ -640,7 +654,10 @@ func TestMultipleChoiceEnum(t *testing.T) {
 		require.Equal(t, 0, made.Code, "%s", made.Raw)
 		require.NotEmpty(t, made.Data["tags"])
 		require.Len(t, made.Data["tier"], 1, "a single choice's fake value is one id")
-		again := set("bk_set_name", fmt.Sprint("faked-again-", i), "must", []any{"x"}, "tags", made.Data["tags"], "tier", made.Data["tier"])
+		require.Len(t, made.Data["dept"], 1, "a single organization's fake value is one id")
+		require.NotEmpty(t, made.Data["depts"])
+		again := set("bk_set_name", fmt.Sprint("faked-again-", i), "must", []any{"x"}, "tags", made.Data["tags"], "tier", made.Data["tier"],
+			"dept", made.Data["dept"], "depts", made.Data["depts"])
 		assert.Equal(t, 0, req{surface: "v3", biz: 2, data: again}.send(t, s).Code, "the faked values pass the checks")
 	}
 }

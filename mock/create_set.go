@@ -232,6 +232,12 @@ func (s *Server) fakeValue(a fixtures.Attribute) any {
 			ids = append(ids, a.Enum[s.faker.IntRange(0, len(a.Enum)-1)].ID)
 		}
 		return ids
+	case fixtures.TypeOrg:
+		ids := []any{int64(s.faker.IntRange(1, 1000))}
+		if a.IsMultiple {
+			ids = append(ids, int64(s.faker.IntRange(1, 1000)))
+		}
+		return ids
 	case fixtures.TypeInt:
 		lo, hi := max(a.Min, 1), min(a.Max, 10000)
 		if lo > hi {

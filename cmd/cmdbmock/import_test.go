@@ -42,7 +42,8 @@ var stagingFixtures = map[string]string{
 	 {"id":9003,"bk_property_id":"quota","bk_property_name":"配额","bk_property_type":"float","editable":true,"option":{"min":"0","max":"2.5"}},
 	 {"id":9004,"bk_property_id":"canary","bk_property_name":"灰度","bk_property_type":"bool","editable":true,"option":""},
 	 {"id":9005,"bk_property_id":"zones","bk_property_name":"可用区","bk_property_type":"enummulti","ismultiple":true,"editable":true,
-	  "option":[{"id":"sz","name":"深圳","type":"text","is_default":true},{"id":"gz","name":"广州","type":"text"}]}]`,
+	  "option":[{"id":"sz","name":"深圳","type":"text","is_default":true},{"id":"gz","name":"广州","type":"text"}]},
+	 {"id":9006,"bk_property_id":"dept","bk_property_name":"部门","bk_property_type":"organization","editable":true,"default":[7]}]`,
 	"module_attributes.json": `[{"id":9101,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","editable":true,"option":{"min":"1","max":"65535"}}]`,
 	"biz_attributes.json":    `[{"id":9201,"bk_property_id":"bk_oper","bk_property_name":"运维","bk_property_type":"objuser","ismultiple":true,"option":""}]`,
 	"level_attributes.json":  `[{"id":9301,"bk_property_id":"idc","bk_property_name":"机房","bk_property_type":"singlechar","editable":true,"option":""}]`,
@@ -116,7 +117,7 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 		"--username", importerUser, "--rps", "1000", "--page-size", "2"}, getenv(map[string]string{"CMDBMOCK_APP_SECRET": importerSecret}), io.Discard, &stderr)
 	require.NoError(t, err, stderr.String())
 	assert.Contains(t, stderr.String(), "import: sets of business 2: 2 of 3", "progress, a page at a time")
-	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 5 custom set attributes, 1 custom module attributes, 1 custom business attributes, 1 custom level attributes")
+	assert.Contains(t, stderr.String(), "import: wrote "+out+": 3 businesses, 2 custom levels, 5 nodes, 6 sets, 5 modules, 6 custom set attributes, 1 custom module attributes, 1 custom business attributes, 1 custom level attributes")
 
 	// Through the API gateway's surface the same is read.
 	viaV3 := filepath.Join(t.TempDir(), "v3")
@@ -154,11 +155,11 @@ func TestImportServesAsTheTargetAnswers(t *testing.T) {
 	assert.Equal(t, comparable(t, esb(t, target, "create_set", missing)), comparable(t, esb(t, "http://"+local, "create_set", missing)))
 	badTier := `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"x","owner_team":"a","tier":"bronze"}}`
 	assert.Equal(t, comparable(t, esb(t, target, "create_set", badTier)), comparable(t, esb(t, "http://"+local, "create_set", badTier)))
-	for _, bad := range []string{`"quota":3`, `"canary":"yes"`, `"zones":["sz","bj"]`} {
+	for _, bad := range []string{`"quota":3`, `"canary":"yes"`, `"zones":["sz","bj"]`, `"dept":[7,8]`} {
 		body := `{"bk_biz_id":2,"data":{"bk_parent_id":202,"bk_set_name":"x","owner_team":"a",` + bad + `}}`
 		answer := esb(t, target, "create_set", body)
 		assert.NotEqual(t, json.Number("0"), answer["code"], bad)
-		assert.Equal(t, comparable(t, answer), comparable(t, esb(t, "http://"+local, "create_set", body)), "a float, a bool and a multiple choice are imported with their checks: %s", bad)
+		assert.Equal(t, comparable(t, answer), comparable(t, esb(t, "http://"+local, "create_set", body)), "a float, a bool, a multiple choice and an organization are imported with their checks: %s", bad)
 	}
 	badPort := `{"bk_biz_id":2,"bk_set_id":2,"data":{"bk_parent_id":2,"bk_module_name":"m","port":0}}`
 	answer := esb(t, target, "create_module", badPort)
