@@ -662,6 +662,26 @@ func TestListAttributes(t *testing.T) {
 	}
 }
 
+// TestEveryAttributeTypeMatchesTheDocument: search_object_attribute's answer of a model with a
+// custom attribute of every type the mock checks is what the document says CMDB answers.
+func TestEveryAttributeTypeMatchesTheDocument(t *testing.T) {
+	s := withFixtures(t, mock.Config{}, map[string]string{"set_attributes.json": `[
+		{"id":900,"bk_property_id":"quota","bk_property_name":"配额","bk_property_type":"float","option":{"min":"0","max":"2.5"}},
+		{"id":901,"bk_property_id":"golive","bk_property_name":"上线日期","bk_property_type":"date","option":""},
+		{"id":902,"bk_property_id":"region","bk_property_name":"地域","bk_property_type":"list","option":["sh","gz"]},
+		{"id":903,"bk_property_id":"tags","bk_property_name":"标签","bk_property_type":"enummulti","ismultiple":true,"option":[{"id":"a","name":"甲","type":"text"}]},
+		{"id":904,"bk_property_id":"dept","bk_property_name":"部门","bk_property_type":"organization","default":[3]}]`})
+	sp := loadSpec()
+	for op, path := range map[string]string{spec.OpV3SearchObjectAttribute: mock.PathV3SearchObjectAttribute, spec.OpESBSearchObjectAttribute: mock.PathESBSearchObjectAttribute} {
+		hr := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"bk_app_code":"a","bk_app_secret":"s","bk_username":"u","bk_obj_id":"set"}`))
+		hr.Header.Set("X-Bkapi-Authorization", v3Auth)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.NoError(t, sp.ValidateResponse(context.Background(), op, rec.Code, rec.Header(), rec.Body.Bytes()), op)
+	}
+}
+
 // attributeCase is a create that sends values of custom attributes, and the code and message it
 // is answered (0 and none: it passes).
 type attributeCase struct {

@@ -24,14 +24,23 @@ import (
 
 // Defines values for AttributeBkPropertyType.
 const (
-	Bool       AttributeBkPropertyType = "bool"
-	Enum       AttributeBkPropertyType = "enum"
-	Int        AttributeBkPropertyType = "int"
-	Longchar   AttributeBkPropertyType = "longchar"
-	Objuser    AttributeBkPropertyType = "objuser"
-	Singlechar AttributeBkPropertyType = "singlechar"
-	Time       AttributeBkPropertyType = "time"
-	Timezone   AttributeBkPropertyType = "timezone"
+	Bool         AttributeBkPropertyType = "bool"
+	Date         AttributeBkPropertyType = "date"
+	Enum         AttributeBkPropertyType = "enum"
+	Enummulti    AttributeBkPropertyType = "enummulti"
+	Enumquote    AttributeBkPropertyType = "enumquote"
+	Float        AttributeBkPropertyType = "float"
+	IdRule       AttributeBkPropertyType = "id_rule"
+	Innertable   AttributeBkPropertyType = "innertable"
+	Int          AttributeBkPropertyType = "int"
+	List         AttributeBkPropertyType = "list"
+	Longchar     AttributeBkPropertyType = "longchar"
+	Objuser      AttributeBkPropertyType = "objuser"
+	Organization AttributeBkPropertyType = "organization"
+	Singlechar   AttributeBkPropertyType = "singlechar"
+	Table        AttributeBkPropertyType = "table"
+	Time         AttributeBkPropertyType = "time"
+	Timezone     AttributeBkPropertyType = "timezone"
 )
 
 // Valid indicates whether the value is a known member of the AttributeBkPropertyType enum.
@@ -39,15 +48,33 @@ func (e AttributeBkPropertyType) Valid() bool {
 	switch e {
 	case Bool:
 		return true
+	case Date:
+		return true
 	case Enum:
 		return true
+	case Enummulti:
+		return true
+	case Enumquote:
+		return true
+	case Float:
+		return true
+	case IdRule:
+		return true
+	case Innertable:
+		return true
 	case Int:
+		return true
+	case List:
 		return true
 	case Longchar:
 		return true
 	case Objuser:
 		return true
+	case Organization:
+		return true
 	case Singlechar:
+		return true
+	case Table:
 		return true
 	case Time:
 		return true
@@ -1135,7 +1162,9 @@ type Attribute struct {
 	BkPropertyIndex     *int    `json:"bk_property_index,omitempty"`
 
 	// BkPropertyName in the request's language
-	BkPropertyName    string                  `json:"bk_property_name"`
+	BkPropertyName string `json:"bk_property_name"`
+
+	// BkPropertyType CMDB's attribute types (bk-cmdb src/common/definitions.go:995-997,1055 @111e7ac); a fresh install's set model has singlechar, longchar, int, enum, time, objuser, bool and timezone
 	BkPropertyType    AttributeBkPropertyType `json:"bk_property_type"`
 	BkSupplierAccount *string                 `json:"bk_supplier_account,omitempty"`
 	BkTemplateId      *int                    `json:"bk_template_id,omitempty"`
@@ -1151,13 +1180,13 @@ type Attribute struct {
 	Isrequired        bool                    `json:"isrequired"`
 	LastTime          *string                 `json:"last_time,omitempty"`
 
-	// Option a regex (singlechar, longchar), {min, max} as strings (int), or the options of an enum, named in the request's language
+	// Option a regex (singlechar, longchar), {min, max} as strings (int, float), the options of an enum or enummulti, named in the request's language, or the strings of a list
 	Option      interface{} `json:"option"`
 	Placeholder *string     `json:"placeholder,omitempty"`
 	Unit        *string     `json:"unit,omitempty"`
 }
 
-// AttributeBkPropertyType defines model for Attribute.BkPropertyType.
+// AttributeBkPropertyType CMDB's attribute types (bk-cmdb src/common/definitions.go:995-997,1055 @111e7ac); a fresh install's set model has singlechar, longchar, int, enum, time, objuser, bool and timezone
 type AttributeBkPropertyType string
 
 // AttributeQuery a condition on the attributes as stored (names in Chinese), each key a field and a value or an operator object, as search_set's condition; page (start, limit, sort) pages them, and bk_biz_id, an integer, adds that business's own attributes
@@ -23503,198 +23532,200 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Jdhs59if8KjhReY5JV4giRaXTphZ1ZMtVf1Wlhy+lyqzzOVQiGAGSSAUBZgAhiVbpKXrd6973qtf9",
-	"NN1v0QcXQMxBBqnRsryxGBPGe3HH371yfD6bc0aYFM7gypnjCM+IJBH8eku/Hh58xnKqfgRE+BGdS8qZ",
-	"M3BGsaCMCIEOD/YQZgs5pWyC5BRLRAViXCKMXu1ujahElEkyIZG6HpFxLEiAWr3emzfd7hvEIwR/7v7Y",
-	"dlyHXOLZPCTOwOk5rkNVO3PVuuswPFOXR2enI/r1lAaO60Tkj5hGJHAGMoqJ6wh/SmZY9VQu5uphISPK",
-	"Js71teu8PcNz+jNmkxhPSHkw7z4cvEX9Tm8HYRaoP/oDNCRsiMY8Qu/ZJKRiimZECDwhYg+9m6qhE3Qx",
-	"JQzhkSBMqoEks0BCQWz/pwQHJEpH8K8t6MtW0plVHfdnwWh1z3fvtMOqD417HMbkjLJJfZ+hoy05JSgg",
-	"YxyHsl3ZbTffP3jGDKSur7btpn09ZELWbXDVP8YD8kJt8fze7PZrdydlQq6/PT/wIA5JXU9mcLfYi59q",
-	"+6CfX78Xn0a/L5uMGQ9I6CKM/FhIPkMzTFlIGUEhOSchErE/RVigr5yRXEfNheq+8tHv63f0iNSumiCy",
-	"OFH1iyXIBmt1FM/nISXRvu/zmMmabpiHENZP7QFH1KxPzSW/YCRCPp8RgcYRnyF1cYIlucCLPCPs1vfe",
-	"tHFq2lhrHNfqYTHnTBDg9O/F6F1EsCRHRL5n5yTkc6BcnzNJmFR/YtWcj9UIt38XaphXtp/wCUFUw1eO",
-	"iGczHC3MromIjCOGzIOIj2Go+58PUcD9eKY4EcxIFDOmSF0shCQzJPBCIM8Rse8TITxHTco5DmPTqYA4",
-	"g67rBFjC6NJjYdDrueqnj+fYp3LhDHrdbhcuzXFEmMw+JEh0Tn1yKiSWsTCnjtkXaj3VEIiQW4LI9AZh",
-	"52ZTpTtosPvT625ywSxR4dXiauml9WHSTyWFV3a6Oztb3Z2tnZ3jne6gvzvo9jr916/+3H096KqnDb/U",
-	"Y89tuOwv1wmxkE2/qXosyWweqn7YycldPCeRgFZYHIbXrmMYNGxzWB7HdeYkmlGRPqb3ItHMcOCQ3X6A",
-	"d8l4Z6f30+6r169eB/6u/7r/U9B/Ne6/7v4Ee1fA0NTOhf2Zbl7OyKexM/hy5fwQkbEzcP60nUot2/o5",
-	"sZ3dwkemY9fuynf+imkYR8S5PoFWy3wPjlhiaALJacTjyRS9P3q7h/QG93kUIM6QSBpV5HTM+c84mjSh",
-	"onSkTfta7qk6omfcP3shFHNBmIkLEiHJEUZmJRCVyMdMMaKI4GCA/uv4+DPa7fXhZMVoxIMF4uckQsOt",
-	"rRm+3FIXhq7Hdvs9eESftiL3jL62NVpIIoYu2u12s18DcZCwgARoRMY8IohK4bF3ejq2fiZsIqd7iDI1",
-	"nS9EMssdj6lZ/JtmiO+jiEe3No25j1ZM5LFhT4Ybm/kk6vEB2t15o4UoO92Kbwl0QeVUzUiEJdkK6YzK",
-	"IUiSmCE8nyMfh6HwGGdqtwgeR746TSPFDSVhapaYniqMBPE5C9T4XSPdAG+1UiP0eusd8L+qMzrtNHQY",
-	"Aadcfp7lP/3B0naTr1tGsPSguXadX/tvcfCL3oVrrSNmiwaEn1/RFRT/a38pwZdXH1QWHNqTS60liV4I",
-	"5EckIExSHArU6r3a7Xa7vbarxOoMKSZk6LFlJIHyFHGry+8q1pS/mWxoced7Y/PW9ca5dS6aWf8nx0TV",
-	"PJ/381w0OUhhI+2HF3ghPsZhCLMYBFSNHIefIz4nkaRKkhvjUJDizOgXkTraO+i3iErFuLDa4IiPfie+",
-	"1N2c4QWa4nOlOaG5/uYCOOEsFlLf4YwAlYCUgATXL36aE6bort/pIsl5KOCtvx99+oiOoPvoHIc0wJJH",
-	"ArX2fz93EWWCBgR9jqiYtWE11OLgkJ6RjuM6M8qyo+q5jmoRj5RUraVjs+N0/9V5sy9lREexhN02z7yc",
-	"kzCTrWrsGupNpfkJPKeZuyPOQ4JZclcLtrUPGEWoTAhadjVzeTqJeDxv9pSRQ1c82qBNygJyWTvu5DHb",
-	"XH7jmG1pyOeFQGGqmi9tVd+8cgiLZ87giyMom4TEn2Kl74ecTcyfFDQfeMp1QOZ11ZLGAgwDapLNddBD",
-	"T6pbLUvn1XOSE5SrJiQnz1d8A+5raaZ0LzdxFfdJQKXev1V7qK5HVMziUNJ57XuCs3BRd28e1b6mKG7Z",
-	"q6kyWnU/o6JUDJUns5DfTYoPT8glaqW7wUV2M7RddDWjzEUzfHmtmJP+nkAtyqQ+mkH3ho8JdaBjhtTG",
-	"cZHauwGq36vXrjMPsU+mPAxI9erFjMrqUzSdiC9F0qugoAoqSOYjN61ZtnGyjJv9fzGJFvX8XjPD4jwr",
-	"MRQetgc4tp8Temp5RALUUl0WauKMZa7tIoL9KTojC4TRmJIw0JIwAu1dWx2RalyRgTk7XPgiwZE/VQq0",
-	"Eq5s63tojicEtYTEkXQRyNbq1IhkG+4I1beZC20kPFr9tFZnF+EgEPqQsTZre7wnI8paXK6y3Fgpwmou",
-	"S5P7Fkt/ekBCUnVYBDXXjXFQVEtQgkihZA399h4is7lcqAkDxZpNkK9kBhgwupjykCTjUftCkpmoZgDm",
-	"Co4ivID9WBhM7fCSfVM6CmvHQAPhIiUHcCHRj93uHorIXHFEpSATta4xk4gznyzv8wxfHuq7P3a7cJab",
-	"n73ieFwHNpme38IHU+Jc8oEygarRJZ+toqy3Zt7rJoh+TQl4TEOpOUZz6nv34UBpw3+ozyP9ARcNrzwn",
-	"IQvPGXjO/scDz3E9J4pDIjxn8KXT6ZxcD52KHicvrteROYk0DbvLCXhPaa4w2Wimdo7mERj5WJAtygRh",
-	"gkp6TtAcS0ki5iIzxNaw02p73n++nLy8uv73D38ZIiJ8PCeBi4Z/HqKQjJVS/EeMmaRjShSLV5ROGcJI",
-	"nfCGwwDLgd/QrKaOGZmNSGT1tpAK2UEfuUSST4ickkhr7RWL1SmxA/WQser9n//23//v//xflTwh3Yhl",
-	"wtD3FHkbg2gLWrcOEEvt+qZAOAwrCCTdz0UamBu9LL8RgVuW+9MdmO/PKKMzJV113QoaVEy26gSGoewh",
-	"z9mCvzxH7QlPj36w1fMcYM8CqfcIC1SPK4QuYOjq88s60ZBZGXI8ghPkF2NHLE5GItctHzVlY57jJcuo",
-	"ZV0dId1HleKfMe5eNZiHFVzMOgRgNFUs7F1qvSivsTbG+Xw24wzhaAJmerDyFseL5/NTv9IckdHQtUOm",
-	"SpxWrwviR0TWHYl+HFG5AHGilf3k8ad/vP/YdppL88v9M2Ap2bPkiDyn6zkd9P7oLeiViqewGLgJFmCv",
-	"CehE/dcanW0JPlfCCwsE6qoOpcbqYtfK63pitAp+RiqEXT+OIsKkZmwhn1CGjKeietjquWolzN5JjFiZ",
-	"L5c/VrXb3otRhTwZhg3Mc9mttso6V2gDJijbtLCG/QryDrLqYvekiritvygh7kZ9qWK4s9QWVlqKrC9k",
-	"RROpOeY67zFZ/p6xpR4e6NcswzNjV7wpHX6icxVYhHnNdYyNODXmZvqf65SZv5Pq7ZGRiI+IzFh7b3+X",
-	"ZIVv9ewSNrzsM78pMeEj0HWVGGg+Uh7uSWbAdz9OQwnLh1lmnVY32AMuNo+lYlygqGnJa47lVHMzRMVG",
-	"w6dfbzz4RzeiYz7ndzmqxtvRdSCqoirAgUk0WiA/pOrtNLDAqRSf1p2CnCh1O8x26Q6vEt2e2WsFe9Wu",
-	"7UMm7pa1qgYw84lu7kB1qHJLp+bqMqGa+CC9gd3VBrFaG9ZJdug6RuqREGcm9GOt95rQhB5odgFq6djN",
-	"RTHVbJ/cLOaP5vLaKdY65tFsD8XsjPELhiSfb+kIrzOyEAhHBNEJ49oCubFCoPkWOG3An67att7G/VhO",
-	"eUS/6me1cwxRELKl1lq1zytrzGmsVhw3UCtcdDGl/hT5mKERQXwkMWUkSGI/VGffhjH5B2UT9P9P6SJm",
-	"6IBop1uE3hEmSYS2vLjb7RPFqP2zxIiam4TkmREW1EdKWYtm2Fh6Vw8z3bnNSCG3F0/c+oDem6lRqBUk",
-	"c2Gut0uq1aFE/IJpY6b2mQRIELla5+rcqor1rk7FcpF9yZqWEx0KXJkjoh2Smefqdss7zs8o6aBPDPSv",
-	"2u9CeLSm8s7aGt4/l2h4djtTYQJSki1oHB4XUypJSIW0b2ee2RpHhJipwbGcKl6q77jq40hOqTBWOMmR",
-	"mBOfjhelLtx89E045xGRDdnm6pM2E0RWK/4UrCZJyEUHddGMYCZsSJiLNKHby2MdgqDDIKz38iZyFLB1",
-	"n0dBQXgq875cdIaxN5JASZQZ15ftYNVCPJj4lR/Lb1NtxM32+gInMz6OQwgy4LKDlMA2yD0ID5GABHsI",
-	"oh1KY4fD7UHlPa3e3oq8t5GWhQ73PyAszgTCIx5Lx62JemDJklaHzzfU1tw7EipznayVjfRkPzYJM43j",
-	"vw/htKGQmevXigm9DTvQQ8rrjaakdg5snFmVC0Xf2jNhr2lEHGqBBNXrd19dXl62kY+jaIEYR8OUiwyV",
-	"2Kr9YHLKhZbZdaiasBFiQDF2dDpGtYXRDIdKwlTsHsLUolwQoxa029BayqaGJSnfnn6JH6W36amVPyAy",
-	"x9YK2bf5EfQ5ffIWLQBwZtzkSFjG+K0GfvfGF9tSpeTwbHYxqyGVgBrqs0Hcx6LkGnxelapV+WBSz+7R",
-	"G2Sb/FTjgH1epoplgj0MXoz7XClo9a86GON5nRqv033Z/LOtPVv8V67KPa3HsxBQvxIfeUA+Y3m3zl7b",
-	"yGP199r+3WcIhm3zmY032qZxGN49u6hV2p5XAVZBH2zWsX238SG5OGRLqLoDt2TManqQN+JadxiMY4SX",
-	"Ow48Slp5NMO9e3pXjTzLaiuJXt63mnNE5LOO03yFjvmc3+PqqOaU9PK8OE0W55/zAH/v/pd1lDU9X2sF",
-	"BzXz2+gPf+t+m8YH2wbzuCTIqghXUlbSanBF9hLsM8indZdzJ4M14ar/++b/Xf3/zptuv5J3qU8kmSc2",
-	"o/rw46/7Px8enO7/8rcjx3X2P38+/fjp9PP7Xz4cHh0dfvoI1w5PP346Pv3rp39+PHBc55f94/enPx9+",
-	"ODw+/eX90fEvh++O1YMnGwZsbOoA2tQjY9hVOhumm1kOZr5dxakqgiNLy7wPXm9ILq4BSmtFZEwiwnyC",
-	"/vf/6O10fmwPIL5JdciFvzRSlcbFsnq96zGAhLBfh5w2+B4e8XPS1nlxUiQvaBCRzXz/5vtMT1e94786",
-	"FimDnKfHFDP6R0xQzCCQLxmgxk+C6B9IYdSTBgnApfg3kzjoDJx/o5df/u150vOY5409L0Ke53n/2R68",
-	"dCHIxtehNp7zlz+d/Bm9/KEOZyBFA1s2FZA1XjvrNoAqk4i7zCtakWqazGKhU8u2nzHVrZXJCdlUOmdb",
-	"R2VAMKfPZwTxGOxEOJxP8YhI6uMQ8UjjKq6b4GZC+U5HizoEhUzAyOp9VfWBFUAZ2WWtbKAR1MMqGIdl",
-	"6AU1q5wLRkmXPBunknbezZ0/2d5k267eJPLV7s9UkghXZA/sJ3nxCAuNbKaDLakcIKzxVkzU5QWVU7U1",
-	"xhH2NQ5AhMil5uCGKkzKLx97zARnAs8phWemC3CVJeQvW38++cuX7tabkz9XUOmJHkzOGVqVi57KB1Xp",
-	"6CHk1e8hg6jDkrDmDMlWbxOyZBtqSSqnDJT6lZMeK5swT2ySEOo6Uy7kKZ7Pw8UpYXgUVuNslPdiFhy0",
-	"0Ie0xcrPV+22Gkid2tT6rDiazHAyn1UtFPyuVTPNyOVylgEP8NHv5U2is64Bl4kLWXNULOc46u5ypB1S",
-	"G9iWNj+iX2sBccjKNhrwtOURckkD+fly89NbHE+5f5UrWMxnKE2DfsLmyOflo15n19X//9juoH8a6k1S",
-	"EYKIz+ck2EPDhGEC9J7Hhsl2G8KTOlYqg+LWQS9ffoIYUjsxtgfwYTKmmcBYAL/tvHxZI1Ths1MLiVAB",
-	"lY39s3gOYiCEhkfC1QHnGjxFkDmOIAB+tICka6yYUg1l5Za9wEAqUYNzEhhlIH4BR7QoHTs/vkL+FCsu",
-	"TyINu6UuARgZIHUgMcc+0bMiIzqbqYmK+AyNuJwiwgLhIsaRxCMXgZg7igg+UycEZYxE+nX4LiAg8jHy",
-	"PPQftI0G6CUykdG+CZBGnoP+gv509+KfmToLMpWwWoCAzU9kD20hxqMZDvOg1S7aQVtI6Q8jDJDUVq9S",
-	"n9hRpNBkDVfIoYJIu//UalKRZEtQtmdPbHukkz9iHCLJkX2TBpXHW/1WnUd0hqPFbe9VC7TrY0kmPFos",
-	"GS48iOyDWkWwuSP2KmrttHXaEACE1IUn21YLoF31ILrZHtiXCrM/wwGB3W9FCqbRrVeL+vmTdqWwn4ti",
-	"WVvUN4wMFCrTeY1TC0gtYM5PsEY0Y8TiTNE1j5rwtyYbu6GmgGux1lbrEjcXscqcYG2arZUeb6qDjM5O",
-	"Y7BPLZsk+4SepJWdX6XX3ILIuRrabY19VMM4GtN61YNy1UPXteSY0bwbGUULoWhXawnjBXE5a43MKoqp",
-	"zF41WdUzs45KebLElKA73MyYkExi1mG8jkKnLS7dARhJdd6ZBoubGe2w2vB5p8BXJeS6vRSFTh0XVtZ8",
-	"UYaYy7Emh00ou7wxqtS3DSNVhI1Kk0YLpHKXYFIV0Ym3BiW1edTquvBOJTdRXUWPjN4ludID2IS4yJ8S",
-	"X4kDGsQNWIW+puEW9zTOn/qEMVXrZJT0UwBmHhFI8rawpdnUcdeAQpoeJFIVSCcFAeyMkLlILOTwouVw",
-	"tyWrrC8mrC/r38W5V7WBk5i5xqeUetr4qivY8RzLaR5dsdF+zny0xGZWWYl0k9VOtnyYZKU5iAdELLfN",
-	"rTJC19lrcOrL0X0aqCPItdsYjKIrExVXI7mVnkgmc5PBbG5Rb5ZVWWikih19zkU1lBnR4f4HlEYOAHBk",
-	"GJIIhVixHJ0T9+ZNt7vb7cPp394D+HDEk/BWDoYckwVXoZLmZ01btJdtkhp7X+00RiQEOdzWdwBGsbQB",
-	"48ypIa2b9cZyqcobdXuhsNoGebhGPV1O0q6j0c7rzKbm7p32P+2Bm4wlmfOTdQEV4TNGMK9Z6ybTdJNp",
-	"WTK+7ItusrurOpRG/5QI0ea/+1NMGaIBasUxDXYTR1CAxZSItpOzxn3pbr3BW+OTq/7OdaWtrRAyWSFL",
-	"3ZaAnsgfGqEDjGFutdg+QMMfyB9DFw1/YAT+o2yIWhhQYtvqN8CMwyUz2HZJgM8EplDmDL703d2T69oi",
-	"UA8t2t8nDvGVQYOFq3bq4QeslOdcu0hjFWsYoDwi7zD5+tDUiez12p1MxR1wWO5/PEBQ5sBW34H1VmvJ",
-	"uDxNflBmL+m/fA52TaH+HpEJZeJUva5+EhaYH50qCOVHrBslZoK7VIzy4CplJJ0wFpJEYA9v6qehugzK",
-	"hSknYlwthSgUj92ysyYtDXdVLqJGJwwlDwAOuZ62N/ZfPsKjRpAvVMhYbuI/PLBeKaNMQbBJK3NBnVuI",
-	"QngdgGDvIYzm3EBq5zwALV14NXHMG9Ak8JwFBi0lmV8qBQnHCLNF+rVMrVZt49kzYTt10UxUJoBI2TAZ",
-	"LO39fIRMZ0WITGVdvuX+mSOjMOqnB6i3vYNavYHi+cxFOwPkh1yQoL2phyatBpjtR6kbviWA9GreyZbx",
-	"qAHgknGMUVHrVdOwTXpH+2dGA3ea9xpKFWY73S/1+j07pxFnUIdRfQamb7sPE6jOLphAcjknESXMJy7q",
-	"DwAfDofbfDymPsVheWJdp7/O5Fb7L+18gtLfEkTCX+0l0WTft0cz7wkoniiJD0+xCO25a+9ZMy5OsPVW",
-	"LlnGQdDMuJCLR9LG5Dr3WxdtWdBxu/gt43gVRIllPbSFRjEN5RZlVuf2eRgSHaDUSu7px+0JSQXqQo1q",
-	"tVxbX0nEjcQYUKEGq8201t7UQfsl/pmyQzVX2gCunuhUlO1ZwiIO0l+W5avjErUyj2VRAMHBaJ9qZzZ4",
-	"t9u9T3ZS4TOpX0UrCCT2u8MDTb6ZC+0MJF1ynuu6ikrEUHOPkz1gcfQyV8yXSg7w+uPvZ87PSIDiObqY",
-	"Ykmg+JoZg5JD9jTkHZQpCRe6K9n7qNupcTFX1UmtOuXNzSQApTSUprTIapPGMgFVK93LafbQjXzLal1v",
-	"5FiuiUZOZZSgLkBvHTGukZiW90gXDiPYlpwhSRULjUhIsLC1m6FwPAcNUZOu6gOWZMt411Y7t8uTDPz6",
-	"YsqTcA8b0lHf9prRJZVip7OGRLahDLa+yLVCytpEILqpCJSVfZo2XrUIdjiwzRvIxU2EpdsrilEB5LpC",
-	"+KiiHX3v1ihnmZyTo5wQC4nM05Z8Urtx4teq79K60RRLWIaLZjQMqa7ui+YR8akACFUZYRqqw0qJJcKq",
-	"yY3nIyOOrZKlVolPJXmpLAXBsQgA9IKvivOuiOYuCUoNZKMmy5CLN6nde3tpeFxm3bJbofGsV8pDVeSY",
-	"EXn2UDexpOLkxt0KFa6VVnWxAL101BIBrKYSmBrLG1VSxLohMdm05atlGXeFZIiayPEqxlYf3ZKPlskv",
-	"YsPIlwxYdeO4l2IK/U0DCqprB5rKi34sbQiotZBlJLCbppavG4iQT7KsDXHdIAQBSnnKqdLwhcSLVZa+",
-	"W7HklcWgG1uU1hRdbsXQsqry7IrvVXGCJN/9fj3UqzMw/CkNg1tJ218aG1kba1wIH4BT9wUo44b7dlef",
-	"AdXfgnizFR/aPBctkxGS8kw9mVV0/mt///Oh0gJIVIt7u59UVOdj67ff/3wIET/alEfCsbUM6Kgf693X",
-	"rgQdhD5Ah/sfMoX5WyYywNWOINBoMrEElvntIfAl7f5oaqsDINbh/odsOfc2mmIBALhK9hi6Bhdct2MO",
-	"2TR/+++/HWsH1Zs3r9EQ5E4qzIkqh/pbQw8yjD1nAIcuuJZK9AFJ4KfNcHWTx2di0iBTev0s7M3BdW+I",
-	"kpufiMJIc/2q2YDfSZG4u0TsqAXp+LX/tEtDPdCkNq81cWclIr79ScwcOE8HqfzeIMd/7T89xPEH2ohP",
-	"Fyz8gSb0O8L5fqgZ/o4guh90ip8iuvbDTugTAcZ+oEn8PuCcH2pynwwS8wNN4FPEt32wqfweoGkfaHKf",
-	"PKrsg8xrFsyzAmDxQt3OFIdNS8ZmUMzMFBeRyqwruzX0nL7nDF2k/uh0PWfY7nhs6Dl45Ovr/c6PACWE",
-	"hmrUQ5vPuh7GmeeJlxmcs5bndbov239Rlysxz8D0r6sTH6klsTZiPKe5ssjleVGjHqArL1uFGdIzOp0O",
-	"5F7kCiMX79g6rOn1a9RKirXO8AIpzT3QWFXp423w/TkDRxePszlSA6eylnM6YDyn/yAL5/q61qt5PCVo",
-	"aPy4gsghpASqBUwKLwN6XctzrHNQO789p+0irnGO5AVHIo7G2CdCFwB9f/TWY8aCj1rZ6new0NncBBO3",
-	"zoOFm3VR6rBj7R9oJ3nP+58P0+9u666d91HEY2mClxNfbOaz2fYpQ8PKSYN96bEDEtFzG9QJ8aoXHM3j",
-	"UUjFlATgRwm4H88UNatpys0dJBPELA0VoCZ7SrQ1WBb0iUzxOeVxZD0dUcyYmmidXdZBv02JKS2o2g7o",
-	"eKzoC4AYbNNozMOQX4js+x7TH1CkaaqzIoEX4BsxnMFzBshzzE1NfZmlULtvRHT0gnapKMpVhD3sd7pD",
-	"12NqGQyJQ2RvPrSbj3MRsmmJxAU8lnia4SM8IgFMuHE9mZRSN+k6j2z5Rhde/6/j489op9tNvU+w+oTp",
-	"0Kk9NNTscKhDc2PiMXKJfZmEmSpCNTGm6BNT22YJVLBI29y9vIQ2PZZsHIAe3nqnPqgz7MtetouISqLT",
-	"6dVHjXNLoNbh/gft7/r7b8dt++GcT2aYEEnilxlm8rJwEAjTs14fHt3t91xLSIYOX4hkZlyPaU+cTTzk",
-	"xguIBP1KEGRWCT2M3a7Bb9SFK/1YIjHlEdSrVi+840wSJre0KVbtVOpPPWbLLEOU8ZxHkgTGSWjqu/NA",
-	"h/GbbeiqJwPi0yDNJYIgDtWOCT44I3PpsRERNCCFvd8Sc+Jv6+c6E67pVtebl2onJf4pWEOzNJCrhFpj",
-	"einjiIht+L0tiOz8LjizOAn2NgpoRHzJo8UL4TFB5Gn6VXihvWfI2wzJgCZAUW/75AuB3k0pI4IgI7Bo",
-	"z6paKnJOooXHQswmMZ6QDjrSZFXoPCwOgJCZOHQ8lhB2VxmI3tr58ZULUett12N67uGQhiMOWw+swAbv",
-	"KxOejqg5cCWVoTo58uw/ZXKO6yShUk6/0+sbzAWG5xSudDt9nbqq0Qy28Zxu+yACqb/Od7Z9f3ukBOXT",
-	"AIrXqo9ug1DHhayKV1MP2bhCAZmjekKG+v2O8bSLoT0l1KpoQ62L4DDT6GGKL9qwPFhTSzJQkR0IlJgk",
-	"x16v2+u+ed1B+8ykg/IIgUDFJvpx44DWbwUDnUAXJH1lyFdUJkzZdyVHpUjHFxCvbTFTk5apqco/x0KQ",
-	"FNIGceYxyfU6QJTOwfuf3x+/N/IRZH1Szg4DZ+C8FyPQQZKywLASEZ4RSSJRGzOWPrKtlv2MssnPZmNC",
-	"dJZhHG95sDCpxIoLQCxaWsB+W5GFuqZF3FUCcKmrFgn/Oi/lKk6uJeQ5Z0KLaTvd7lr9SIXIFT3K2hNW",
-	"1ajJVB5W8uR1VRBb4YSCJBQbGCuSdpxdPZ6q1pJxb0NtDf4zjiagluz2+uu/0++t+U5GTIb5qxKQv5xc",
-	"u1dqm4h4NsPRAjIDgBCAYCF/IckzaL0/egvBzXgiILueSAek8Uo+YdiOovAlLKICCl7nRI6IvCAkxSDW",
-	"oocO7i9Aw++hAnI3kJ1Zow56mwnnJaGJiSEmbfr1rjqC1AGURBmLEAvIuuFznfChy8XhUHAtrAr0t/fH",
-	"mUgaHE2MTGmYkk4GN+lP1aSundqHTDxuMk+7+RhIvOiEvQMyL++kJ03sRi/EqwsyFGgfaGk19euzfAn9",
-	"v7MdsPChzGRMGf0qZT4FxOO+QTzezZO/TrTKM4B9+GAePyuTamfP8JaWHH6C1HEt62kcYDTloJaGEcHB",
-	"AlHhMQ25sPuArEM7Xr4B5pGvWPSQ7CPvE7tb5mHRrr4T9lGk3gp2AeD1q/jFcn0iYRaqCQu5kHKuBD8B",
-	"LSfKDvpgFT8cEY/ZwkLa1GApZMuSCNgdhoSBNQWPBNR2sMohRNdfUEGA0nNWCI9pUK5ev/uq2+1Cuvww",
-	"Ne4O0RlZtEFTxGBQtgWOQCV++fIjl2RgMLvWxfOo4RkPpFQYSCAgbkE0Im66h3T4sLZumCct888a7JTu",
-	"isPYAgtZ660zcIgYnUoiTHhsar51Bs7l5WUOGHbQq0nzc3o7/d0fX/30+o1+Hky62Q9YY25yzfokcikU",
-	"PbXOhZzSXiGdIYU7qsVBWgYAkE/qLIXA966BVa3JozdS4Vayl+Tb7w2HfMo8MEFjWEtJMmaUTZUkpROB",
-	"NUpOFacbkZBfIFqtI3FGNOZMwIk2gJBLbQ3xWGJ0fhCBRpsRHr0ulHbz2dzx5Mwdt68BGdJeqQEd2A4Y",
-	"Gaqo6Gh9xNzME/AMSwNWUrKSUIFwjQ0EysilRhCwlra1EV1w/XFc0pgSbSnRkh6QVXwDuk+2o8/s4gmy",
-	"C0ut6yo66zhONBnaopWGdDPEDDbaVorBAxmObUvbWW+IRp6RHquWAFKv80rdaRldPnanxbO/4ilTZJXd",
-	"Ybn0PaYssKD14NZcQpLHmVM2raeR+AOty1eA/9zgCwy1uj4E7yUo+lGEF6UT/vXDnKV/pSzIpDY8fnfj",
-	"47Eh5oJF74B4MTNbhY+TnfbEyVjRYjLW0QKwtdc9W4GeBZHrEjOco9WUDHAhGjzZELMO8LFnbp60PVbU",
-	"vPsPR9s2qPmZsJsQdjEE/I6pWrvXvwOShoFW03ODw1nyOYdiJbreyRKS/iuPNLGCHg9iLki3wpaLl9M0",
-	"LjRRlwN+wdRJna0oX6Dg3YejYBvKDjlIj5qMbS8fhWBdzNq6Y1KGDQfb86kTtAbChIGOkSLNkE8WMH6x",
-	"tnlsoo5p+vWUmvTs1YaywqGdxOBZ/XhUtHGV5ey9qurmeVuZplrGGXkQsv8bkW/p13zO+uM+wOnXxxEa",
-	"VAkrcEdO/tLe+06E9NLYSzS3PGJwpQSvuIK1u5/qZCeQAVawhULFMVFz0g/QcES/Qtj/IudIEy4aCiKH",
-	"LhrqLg5djw2nXMihNoglEdVHB/9AgjDIo0IYKL4hwRvQLo9RodlFgCTn9WwgD7KgRIHHywfepUk6zrVh",
-	"A/eijRewL+6I3NPt9fTJOx1rIQAvOe/XPelN6Vd92ItG9Jw0CqSlGGzO7Q0Sh6tVC5yaDVw0ylnGbeHz",
-	"jseG8CJE8kCK1Ghh8F6FKVEhUSxIsAaxe6wJtaMmxK5Tq+HYF4+c0PWBr/r4GA79bGbxHZG+jMh3QfYh",
-	"PScpia88xRsRvHm/Ia1n0mZIpLNpCXFNSTUd55atesYjOMxPbXbWqX5waI3vHrMGOxfN8cR8YA7xfEUV",
-	"f6etCd8WK0RzzkNIE4IiGNoW+CDqgGENZooeNV/Id/UxsIdqNMY7YBTDKwgjdKEuzfXwqfMLU8IkQ7hF",
-	"DmFvrWYSjbT+SuUCUAv4GJnqUiZWH0puYxsak2EYJaec67HlfOHBHHN6v34Dun+2o48owP+Z3O+C3G9J",
-	"wzd0b3T7JGV6BQfIpFZnyBtCXwH02iorPFig1lADfGikbgDrEER6zvWw7Wp0bI/JCDMR6qonHGVC0F8I",
-	"ZPO69wyoA2gI+58PS/ndVr1I0vs9ZlIMTcazDd+3VokpPifWtFhP+FrhT0GTHzMHSHqpKxc/JPGXoa3v",
-	"SCXIbIPvQDHIjnas4942CIY1VL886u14Wpl23PQ8L4r5INMDqa8Xy5bgqn0DZ+8jiWUrQdE9n7q3dOre",
-	"OA1fV3daLWf/FlFJDGbTC5EUMDyHHDv99sqCM5Wx61DagRUiERtEpD+I6K3r8HwDone2o8/RrE+H7E0x",
-	"ts3jyw29Lz9pNbHnC5Vq0rcUL4jMkXuan5uvMGXeogJWx2OVJA5MrCIq3bWp+OqEN6g8hVromWz7N6ti",
-	"0/dSAz3OEXsjK7ymqMd+7Ce9fCb6J0j0q0PYz/vbI/rVyNPbVxXJzNc3MLdXWMb3kI36eSFQqfqpIVrw",
-	"nVWQlQUp3tiAfWQa3NftGWDs1RSp5j0lxyYvKB3+zgnYzsMDa8t1hYpW0XBaRmb1k6VSZ/co5//af4uD",
-	"hEE2JP5f+zna33mz+pW/aexJQJRszDCy7TTkF6us7xkczBRYdYU9/ry/7WN/SiDO1vwJnvkk2hYYzVUC",
-	"nnD9ULG3FVzlFoJj6dfDg2+dndjhPzg7WTvk9l44ye0F6T5phrI0qnclayla/hRfAV1hmxq0tm1t/gZW",
-	"om3y102gLkA6yUb9DJP3hw1BADOoFhVM5AYQfJ9Gv3/73MOi6el5gNrDD8hC1sX2uxcOcgtogE+adTSH",
-	"D9yEj+jM3mV8BO7BBQMkfK05inpvY96yDqhOoqLmLB+V7OYGKDdrsRvVwn0zp/sQMdawNdwLb7iRdeJJ",
-	"c4XmkDqbcAXQVzQrwFJGK9yJeEaQ0Zg4KxYN6NQaLG7sg3+kZ/5j8ddXVaJ+NCf+zRz8T15XqIkI2JiW",
-	"lcoB53hje0NC2QZjvzld3yjIPmcyyPcIs4WuqoIo88M4MNbVJB+hLmHMlgYCb0VaGeiCyumpxYDMojkW",
-	"aiGVO2LqMAkeSaFtMgZOXZev2EsBS3VSdk0HGCHBqfrIqtafinixTirBvTGiTZMPnjwLWpqtcCNGBPes",
-	"mLI5B9pLwxGTaiM4qOJLt5Tp963Q2boZe/dGazfJ8Xvy9NYgKXBTqpthttg20UnJ2d9cDLhLSK4ax8ON",
-	"MLOegtsBhv7gCsQGSFz37nW4ASzAk+YpVWBfTRhIPvQpy0EEkTdkHzcAAUOVqF817GNzWK5n3nFbvGNd",
-	"sK97ZxybwoM9fa6RxRNbyTJKsVNG0FgWPpVlHvoJIlczkkx2VFZAcu0FG0BFpC4zQpPYqW5j4eNGeYGb",
-	"RlKtw3SOiPz2OVQ2ifCRCDnPUVrfapRWTdLkRrKO4V1rs6emJdbcjM1CJhkgpbpr7WXRFJtmTnynXOZx",
-	"hF6sVxftvgMvNq+k9n2EXpRKr90Bc4G/DVD6iiCLJuVMqlzny4ImHh1X0R16jrJ4jrJ4BFEWltCa073r",
-	"zOOlWWFKCKhJAr0hQd8swfKJEfRdiRV6kh9arHjmJd8MLyllnW4kQwgiG1tWbhK2ZcTDYi5axtLSNC+t",
-	"Mtsz351iM3vJh1FLNccvGImQz2ckgzprOqomzJQ0dQZO18ZaqB6moRZV9UiLJHvDIIynYDhOFuwRGI/X",
-	"BLt4Nsg8HoNMFZ7G+mZkxeluJVJtkIsTuZhiCaAW81gKU+BaJ9gXS1bb8tMxCzVEDklgq9CUYPVia/iv",
-	"LSDmTCFrzlC/09sB71W/0+u7HoOnFAWXHttt28LXFh1TF2mmgbpu8vSH/9oyO2brUMfOm0+qhrN37Eqa",
-	"7gk3l+3Pg4VqJOLxZFqcIwPzdd73mOXtQpFIYGcIVmV0tqVGsX0lJJ6Q6yGSnKNW/t484kF2CXvDtouw",
-	"0HC+trWjg3/oWgIBonKZrWsjqIDHzYpXV+q2KBHlAt0vRLGMd6Fk92Mrk+02Pnnk47DTJdvu0ZnqIuLz",
-	"KMieOa5j6FwNsMwPypyyQPRQ4CNJ1cFh6CKM4pgG2g8fYDGF6Nl0FudYShKpT/37S3frDd4an1y9vt5K",
-	"/t5t8Hdv5/oHxfeLIpbzr5V910AKL4QSCFH28cTfB8DjnBEXkVCQZGAwUhf1d1DIL0jkY+CRl0sDb6+f",
-	"j/SKyus3Pse3oW5cA+umzCDVDfWzHZOBJoYugrM+AqRHcOuT2Vwu1JUZFYKyCQSWIJ+fk8gcPhdTHmY9",
-	"MTYOxUSNa+wcgKHP4mNVHE0Q1nCDaqxPJsZEz8Gz/ePZ/tHclnonykHRSbvScXL/NZ+XuF7unIk8gDf3",
-	"mfafab+ufnRDct/Mg9IUVC+7WElhujXw9Kpx9JCF0VvimHmK5H4Xtkj57GJ5ZjObuVjWYTMZqQKwuWyx",
-	"zGb+lQm5myqa1QzkVipX3keU6jcjRGxY0/LerD63WQXzyafQrVU2cw33K/RHrWCV89IWplArohbIaA0I",
-	"B0GkrXRxFDoDZyrlfLC93dv5qdPtdDu9wevu6y5sdNNgySsKWojnGNuL8Jx2EbXfZAamjk7F0soJ61IH",
-	"z5MQJibJJ8QRj9VvY2ix5fRs0b6I4ACNyJhHIG4tjCiVNqazDcvN5SZcG5HTN9SUll9JkRZ1hKzkc/16",
-	"eYgJzuL1yfX/CwAA//8=",
+	"7H3Jdhs51uar4MSf55h0hShSlJ02taiWh6pfVZ46pcqs0w6VCEaAJFJBgBlASKJVeope97r3vep1P033",
+	"W/TBBRBzkEFqtCxvTMWE8V7c8buXjs9nc84Ik8IZXDpzHOEZkSSCv97QbwfvvmA5VX8ERPgRnUvKmTNw",
+	"RrGgjAiBDt7tIcwWckrZBMkplogKxLhEGL3c3RpRiSiTZEIidT0i41iQALV6vdevu93XiEcIfu6+aDuu",
+	"Qy7wbB4SZ+D0HNehqp25at11GJ6py6PTkxH9dkIDx3Ui8kdMIxI4AxnFxHWEPyUzrHoqF3P1sJARZRPn",
+	"6sp13pziOf2A2STGE1IezNuP796gfqe3gzAL1I/+AA0JG6Ixj9B7NgmpmKIZEQJPiNhDb6dq6ASdTwlD",
+	"eCQIk2ogySyQUBDb/ynBAYnSEfxzC/qylXRmVcf9WTBa3fPdW+2w6kPjHocxOaVsUt9n6GhLTgkKyBjH",
+	"oWxXdtvN9w+eMQOp66ttu2lfD5iQdRtc9Y/xgDxTWzy/N7v92t1JmZDrb8+PPIhDUteTGdwt9uLn2j7o",
+	"59fvxefR78smY8YDEroIIz8Wks/QDFMWUkZQSM5IiETsTxEW6BtnJNdRc6G6r3z0+/odPSS1qyaILE5U",
+	"/WIJssFaHcbzeUhJtO/7PGayphvmIYT1U3vAETXrU3PJzxmJkM9nRKBxxGdIXZxgSc7xIs8Iu/W9N22c",
+	"mDbWGseVeljMORMEOP17MXobESzJIZHv2RkJ+Rwo1+dMEibVT6ya87Ea4fbvQg3z0vYTPiGIavjSEfFs",
+	"hqOF2TURkXHEkHkQ8TEMdf/LAQq4H88UJ4IZiWLGFKmLhZBkhgReCOQ5IvZ9IoTnqEk5w2FsOhUQZ9B1",
+	"nQBLGF16LAx6PVf96eM59qlcOINet9uFS3McESazDwkSnVGfnAiJZSzMqWP2hVpPNQQi5JYgMr1B2JnZ",
+	"VOkOGuz+/KqbXDBLVHi1uFp6aX2Y9BNJ4ZWd7s7OVndna2fnaKc76O8Our1O/9XLP3VfDbrqacMv9dhz",
+	"Gy77l+uEWMim31Q9lmQ2D1U/7OTkLp6RSEArLA7DK9cxDBq2OSyP4zpzEs2oSB/Te5FoZjhwyG4/wLtk",
+	"vLPT+3n35auXrwJ/13/V/znovxz3X3V/hr0rYGhq58L+TDcvZ+Tz2Bl8vXR+isjYGTj/sZ1KLdv6ObGd",
+	"3cKHpmNX7sp3/oJpGEfEuTqGVst8D45YYmgCyWnE48kUvT98s4f0Bvd5FCDOkEgaVeR0xPkHHE2aUFE6",
+	"0qZ9LfdUHdEz7p8+E4q5IMzEOYmQ5AgjsxKISuRjphhRRHAwQP95dPQF7fb6cLJiNOLBAvEzEqHh1tYM",
+	"X2ypC0PXY7v9HjyiT1uRe0Zf2xotJBFDF+12u9mvgThIWEACNCJjHhFEpfDYWz0dWx8Im8jpHqJMTecz",
+	"kcxyx2NqFv+qGeL7KOLRjU1j7qMVE3lk2JPhxmY+iXp8gHZ3Xmshyk634lsCnVM5VTMSYUm2QjqjcgiS",
+	"JGYIz+fIx2EoPMaZ2i2Cx5GvTtNIcUNJmJolpqcKI0F8zgI1ftdIN8BbrdQIvd56C/yv6oxOOw0dRsAp",
+	"l59n+U9/tLTd5OuWESw9aK5c59f+Gxz8onfhWuuI2aIB4edXdAXF/9pfSvDl1QeVBYf25FJrSaJnAvkR",
+	"CQiTFIcCtXovd7vdbq/tKrE6Q4oJGXpsGUmgPEXc6PK7ijXlbyYbWtz63ti8db1xbpyLZtb/0TFRNc9n",
+	"/TwXTQ5S2Ej74TleiE9xGMIsBgFVI8fhl4jPSSSpkuTGOBSkODP6RaSO9g76LaJSMS6sNjjio9+JL3U3",
+	"Z3iBpvhMaU5orr+5AE44i4XUdzgjQCUgJSDB9Yuf54Qpuut3ukhyHgp462+Hnz+hQ+g+OsMhDbDkkUCt",
+	"/d/PXESZoAFBXyIqZm1YDbU4OKSnpOO4zoyy7Kh6rqNaxCMlVWvp2Ow43X913uxLGdFRLGG3zTMv5yTM",
+	"ZKsau4Z6U2l+As9p5u6I85BgltzVgm3tA0YRKhOCll3NXJ5MIh7Pmz1l5NAVjzZok7KAXNSOO3nMNpff",
+	"OGZbGvJ5JlCYquZLW9U3q+wdiq/alULqMYFao9MtRbxIRL6i+hln2wEZUwb7W3QmfPD69Yut169/dnvd",
+	"Fy/Qf+n1euRn7Lf3EEbjiIip2k4Sh+EzgZQOCcoummKBBGWTkPhTHLko5Gyif1EmXURYPHORkrNdRQWx",
+	"IJGL1LLC5lXXrTLM4pkz+Oqk31JCuvkYKHhKSxiHHEv7tP5vFoeSmt9/xFyqjwUY/gPx3nVMu+pXNMGM",
+	"fsNGB8g0r7qkGqRCfV4CDahGGYmSP4KTKA6Jc1y9KmXtpXrP5BSJqg2T03cqvgH3tbRXupfbCRX3SUD1",
+	"cCpprK5HVMAkz2vfE5yFi7p786j2NcWRlr2aKutV9zMqXMVQeTILefJQ59SEXKBW1a5tu+hyRpmLZvji",
+	"SjFv/T2BWrCbYfu1XSBX/X2hhB7MYJ8rlp3sSBcpYg9QLXEDh1e3bBPqQwg24JXrzEPskykPA1K90DGj",
+	"slogSefsa5GLVTCjCoaSTF1uBbIc+HjZwfBfYxIt6o9Ofa4Ul0RJ9PCwlYUS7iX0KvCIBKiluizUlBoj",
+	"Z9tFBPtTdEoWiklREgZaqUBgCNEGXKQaVxRjjmEXvkhw5E9PBFFLkrS+h+Z4QlBLSBxJF4Gaog7gSLbh",
+	"jlB9m7nQRnLcqT+tAd9FOAiEPq+t+d9KSsmIssary+zB5ggCc1ma3DdY+tN3JCRV525Qc93YWUW1MCqI",
+	"FEps02/vITKby4WaMLBRsAnylfgFA0bnUx6SZDxqX0gyE9W8wlzBUYQXsB8Lg6kdXrJvSlJF7RhoIFyk",
+	"RCouJHrR7e6hiMwV8wyUCKXWNWYSceaT5X2e4YsDffdFtwtikfmzVxyP68Am0/Nb+GBKnEs+UCZQNbrk",
+	"s1WU9cbMe90E0W8pAY9pKDXHaE59Rl74Q30e6Q+4aHjpOQlZeM7Ac/Y/vfMc13PUGSg8Z/C10+kcXw2d",
+	"ih4nL67XkTmJNA27ywlYCSR6stFM7RzNIzDysSBblAnCBJX0jKA5lpJEzEVmiK1hp9X2vH9/PX5+efWv",
+	"n/48RET4eE4CFw3/NEQhGUuE0R8xZpKOKVGngaJ0yhBGSoIwHAZYDvwNzWrqmJHZiERWBVZsvIM+cYkk",
+	"nxA5JZE2gFQsVqfEDtRDxkD6f//7//h//+t/V/KEdCOWCUPfU+RtbMstaN36kiy165sC4TCsIJB0Pxdp",
+	"YG5U3PxGBG5Z7k93YL4/o4zOlJDXdStoUDHZqsMahrKHPGcLfnmO2hOeHv1gq+c5wJ4FUu8RFqgeV8hn",
+	"wNDV55d1oiGzMuR4CCfIL8YkW5yMRARcPmrKxjzHS5ZRy7rqVrqPKiVFYye/bDAPK7iY9a3AaKpY2NvU",
+	"EFReY23X1BoJwtEEPB5gMC+OF8/nJ36lZSdj7NC+rSrJW70uiB8RWXck+nFE5QLEiVb2k0ef//7+U9tp",
+	"Lvgvd3WB0WnPkiPynK7ndND7wzegoiuewmLgJliA6SugE/Wf0uAEnyvhhQUCdVWHUrt/sWvldT02Cgg/",
+	"JRVysR9HEWFSM7aQTyhDxulTPWz1XLU+a+8k9sDMl8sfq9pt78WoQp4MwwaWzuxWW2XoLLQBE5RtWlgf",
+	"SQV5611otNbucRVxW9dbQtyN+lLFcGepWbG0FFm30oomUsvWVd75tPw9Y5Y+eKdfswzPjF3xpnT4iXpW",
+	"YBHmNdcx5vbULp7pf65TZv6Oq7dHRiI+JDJjOL/5XZIVvtWzS9jwss/8psSET0DXVWKg+Uh5uMeZAd/+",
+	"OA0lLB9mmXVa3WAPuNg8lopxgaKmJa85llPNzRAVGw2ffrv24B/ciI74nN/mqBpvR9eBAJWqWBEm0WiB",
+	"/JCqt9MYDadSfFp3CnKi1M0w26U7vEp0e2KvFexVRwkcMHG7rFU1gJlPdHPvVIcqt3Rq+S8Tqgm10hvY",
+	"XW0Qq7VhHWeHrsPNHghxZqJo1nqvCU3ogWYXoJaO3VxAWM32yc1i/mgur51irWMezfZQzE4ZP2dI8vmW",
+	"DpY7JQuBcEQQnTCuLZAbKwSab4H/C0ITVNvWcbsfyymPjFPA+B4RBSFbaq1Vuw+zxpzGasVRA7XCRedT",
+	"6k+RjxkaEcRHElNGgiSMRnX2TRiTv1M2Qf9tShcxQ++I9l9G6C1hkkRoy4u73T5RjNo/TYyouUlInhlh",
+	"QX2klLVoZl0hq4eZ7txmpJDbi8dufWz09dQo1AqSuTDX2yXV6kAifs60MVO7VwIkiFytc3VuVMV6W6di",
+	"uci+ZE3LiQ4FXuER0b7dzHN1u+Ut56eUdNBnBvpX7Xch0lxTeWdtDe8fSzQ8u52pMLE9yRY0rpDzKZUk",
+	"pELatzPPbI0jQszU4FhOFS/Vd1z1cSSnVBgrnORIzIlPx4tSF64/+iac85DIhmxz9UmbicerFX8KVpMk",
+	"eqWDumhGMBM2us5FmtDt5bGO5tARJamrdXM5Cti6z6OgIDyVeV8u0MXYG0mgJMqMU8x2sGoh7k38yo/l",
+	"t6k24mZ7fY6TGR/HIcRrcNlBSmAb5B6Eh0hAgj0EgSOlscPhdq/ynlZvb0Te20jLQgf7HxEWpwLhEY+l",
+	"49YEkLBkSaszERpqa+4tCZW5TtbKRnqyH5qEmaZE3IVw2lDIzPVrxYTehB3oPuX1RlNSOwc2ZK/KhaJv",
+	"7ZkI4jS4ELVAgur1uy8vLi7ayMdRtECMo2HKRYZKbNV+MDnlQsvsOupP2GA7oBg7Oh3u28JohkMlYSp2",
+	"DxF/US4eVAvabWgtZVPDkpRvT7/Ej9Lb9NTKHxCZY2uF7Nv8CPqSPnmDFgA4M65zJCxj/FYDv33ji22p",
+	"UnJ4MruY1ZBKQA312SDuYlFyDT6tStWqfDRZfHfoDbJNfq5xwD4tU8UywR4GL8ZdrhS0+hcdjPG0To3X",
+	"6a5s/tnWniz+K1fljtbjSQioX4lPPCBfsLxdZ69t5KH6e23/7jIEw7b5xMYbbdM4DG+fXdQqbU+rAKug",
+	"Dzbr2L7d+JBcHLIlVN2BGzJmNT3IG3GtWwzGMcLLLQceJa08mOHePr2rRp5ktZVEL+9azTkk8knHab5C",
+	"R3zO73B1VHNKenlanCaL8495gH90/8s6ypqer7WCg5r5bfSHv3e/TeODbYN5XBJkVUR+KStpNRAtewmM",
+	"HKTeusu5k4HtcNX/ffP/rv5/53W3X8m71CeSzBOb2H3w6df9DwfvTvZ/+euh4zr7X76cfPp88uX9Lx8P",
+	"Dg8PPn+Cawcnnz4fnfzl8z8+vXNc55f9o/cnHw4+Hhyd/PL+8OiXg7dH6sHjDQM2NnUAbeqRMewqnQ3T",
+	"zSwHM9+u4lQVwZGlZd4Hr7dOHa7GnGtFZEwiwnyC/s//7O10XrQHEN+kOuTCLw36pSHGrF7vegzQNezX",
+	"IacNvodH/Iy0dV6cFMkLGo9lM9+/+T7T01Xv+K+ORcqAEOoxxYz+ERMUMwjkSwaooagg+gdSGPWkQQJw",
+	"Kf7NJA46A+df6PnXf3me9DzmeWPPi5Dned6/twfPXQiy8XWojef8+T+O/4Se/1QH2ZACqy2bCsgJr511",
+	"G0CVScRd5hWtSDVNZrHQqWXbz5jq1srk1GntkLOtozIgmNPnM4J4DHYiHM6neEQk9XGIeKQhKtdNcDOh",
+	"fCejRR3YQiZgZPW+qvrACsyR7LJWNtAIFWIV4sMyoIOaVc4Fo6RLno1TSTvv5s6fbG+ybVdvEvly9wOV",
+	"JMIV2QP7SV48wkKDxOlgSyoHCGvoGhN1eU7lVG2NcYR9jQMQIXKhObihCpPyy8ceM8GZwHNK4ZnpAlxm",
+	"Cfnr1p+O//y1u/X6+E8VVHqsB5NzhlbloqfyQVU6egh59XvIgBOxJKw5Q7LV24Qs2YZaksopA6V+5aTH",
+	"yibME5skhLrOlAt5gufzcHFCGB6F1ZAc5b2YxVkt9CFtsfLzVbutBp2oNrU+K44mM5zMZ1ULBb9r1Uwz",
+	"crGcZcADfPR7eZPorGuAuOJC1hwVyzmOursctIjUBralzY/ot1psIbKyjQY8bXmEXNJAfr7c/PQWx1Pu",
+	"X+UKFvMZStOgn7A58nn5qNfZdfX/L9od9A9DvUkqQhDx+ZwEe2iYMExAMfTYMNluQ3hSx0plAPE66Pnz",
+	"zxBDaifG9gA+TMY0ExgL0Eqd589rhCp8emIhESpQx7F/Gs9BDITQ8Ei4OuBcg6cIMscRBMCPFpB0jRVT",
+	"qqGs3LIXGEglAHNOAqMMxC/giBalY+fFS+RPseLyJNIIZuoS4LoBUgcSc+wTPSsyorOZmqiIz9CIyyki",
+	"LBAuYhxJPHIRiLmjiOBTdUIAWJN+Hb4LYJJ8jDwP/RttowF6jkxktG8CpJHnoD+j/7h98c9MXYrXZVgt",
+	"oOnmJ7KHthDj0QyHefxvF+2gLaT0hxEWWcAs9YkdRQpN1nCFHCqItPtPrSYVSbYEZXv2xLZHOvkjxiGS",
+	"HNk3aVB5vNVv1XlEZzha3PRetZjFPpZkwqPFkuHCg8g+qFUEmztir6LWTlunDQFASF14sm21gO9Vj0ec",
+	"7YF9qTD7MxwQ2P1WpGAarWy1qJ8/aVcK+7kolrVFfcPIQKEyndeQv4DUAub8BGtEM0YsThVd86gJf2uy",
+	"sRtqCrgWlm21LnF9EavMCdam2Vrp8bo6yOj0JAb71LJJsk/oSVrZ+VV6zQ2InKtR4NbYRzWMozGtVz0o",
+	"Vz10VUuOGc27kVG0EIp2uZYwXhCXs9bIrKKYyuxVk1U9M+uolMdLTAm6w82MCckkZh3G6yh02uLSHYCR",
+	"VOedabC4mdEOqw2ftwp8VUKu20tR6NRxYWXNZ2WIuRxrctiEsotro0p93zBSRdioNGm0QCq3CSZVEZ14",
+	"Y1BSm0etrgvvVHIT1RVHyehdkis9gE2Ii/wp8ZU4oEHcgFXoaxpucU/j/KlPGFO1TkZJPwW48BGBJG+L",
+	"cJpNHXcNKKTpQSJVgXRSEMBOCZmLxEIOL1oOd1Oyyvpiwvqy/m2ce1UbOImZa3xKqaeNr7qCHc+xnObR",
+	"FRvt58xHS2xmlZVIN1ntZMuHSVaag3hAxHLb3CojdJ29Bqe+HN2ngTqCXLuNwSi6MlFxNZJb6YlkMjcZ",
+	"zOYW9WZZlYVGqtjRl1xUQ5kRHex/RGnkAABHhiGJUIgVy9E5ca9fd7u73T6c/u09QGJHPAlv5WDIMVlw",
+	"FSppfta0RXvZJqmx99VOY0RCkMNtqQxgFEsbMM6cGtK6Xm8sl6q8UbcXCqttkIdr1NPlJO06Gji+zmxq",
+	"7t5q/9MeuMlYkjk/XhdQET5jBPOatW4yTdeZliXjy77oJru7qkNp9E+JEG3+uz/FlCEaoFYc02A3cQQF",
+	"WEyJaDs5a9zX7tZrvDU+vuzvXFXa2gohkxWy1E0J6In8oRE6wBjmVovtAzT8ifwxdNHwJ0bgP8qGqKXB",
+	"vtvqb0Akh0tmsO2SAJ8JTKHMGXztu7vHV7X1tO5btL9LHOJLgwYLV+3Uwx+wUp5z5SKNVaxhgPKIvMPk",
+	"60NTcrPXa3cyxYvAYbn/6R2CihG2kBGst1pLxuVJ8gdl9pL+5XOwawr1e0QmlIkT9br6k7DA/NGpglB+",
+	"wLpRYia4TcUoD65SRtIJYyFJBPbwpn4aqivKnJvKLMbVUohC8dgNO2vSKnuX5Xp0dMJQ8gDgkOtpe23/",
+	"5SM8agT5QrGR5Sb+g3fWK2WUKQg2aWUuqHMLUQivAxDsPYTRnBtI7ZwHoKVr2CaOeQOaBJ6zwKClJPNL",
+	"pSDhGGG2SL+WKXurbTx7JmynLpqJygQQKRsmg6W9n4+Q6awIkakscbjcP3NoFEb99AD1tndQqzdQPJ+5",
+	"aGeA/JALErQ39dCkhRWz/Sh1w7cEkF7NO9kyHjUAXDKOMSpqvWoatknvaP/UaOBO815D1cdsp/ulXr9n",
+	"ZzTiDEpaqs/A9G33YQLV2QUTSC7mJKKE+cRF/QHgw+Fwm4/H1Kc4LE+s6/TXmdxq/6WdT1D6W4JI+NVe",
+	"Ek32Y3s0856A4omS+PAUi9Ceu/aeNePiBFtv5ZJlHATNjAu5eCRtTK5zv3XRlgUdt4vfMo5XQZRY1kNb",
+	"aBTTUG5RZnVun4ch0QFKreSeftyekFSgLpT7Vsu19Y1E3EiMARVqsNpMa+1NHbRf4p8pO1RzlZaI6VRU",
+	"+FnCIt6lf1mWr45L1Mo8lkUBBAejfaqd2eDdbvcu2UmFz6R+Fa0gkNjvDt5p8s1caGcg6ZLzXJeoVCKG",
+	"mnuc7AGLo5e5Yr5UcoDXH38fOD8lAYrn6HyKJYE6dmYMSg7Z05B3UKYkXOiuZO+jbqfGxVxVcrbqlDc3",
+	"kwCU0lCa0iKrTRrLBFStdC+n2UPX8i2rdb2WY7kmGjmVUYK6AL11xLhGYlreI104jGBbcgb10VArIiHB",
+	"wpbBhhr8HDRETbqqD1iSLeNdW+3cLk8y8OvzKU/CPWxIR33ba0aXVIqdzhoS2YYy2Poi1wopaxOB6Loi",
+	"UFb2adp41SLY4cA2byAXNxGWbq4oRgWQ6wrho4p29L0bo5xlck6OckIsJDJPW/JJ7caJX6u+S+tGUyxh",
+	"GS6a0TCkulAymkfEpwIgVGWEaagOKyWWCKsmN56PjDi2SpZaJT6V5KWyFATHIgDQC74qzrsimrskKDWQ",
+	"jZosQy7epHbv7aXhcZl1y26FxrNeKQ9VkWNG5NlD3cSSipMbtytUuFZa1cUC9NJRSwSwmkpgaixvVEkR",
+	"64bEZNOWL5dl3BWSIWoix6sYW310Sz5aJr+IDSNfMmDVjeNeiin01w0oqK4daCov+rG0IaDWQpaRwK6b",
+	"Wr5uIEI+ybI2xHWDEASo+CmnSsMXEi9WWfpuxJJXFoOubVFaU3S5EUPLqiK1K75XxQmSfPe79VCvzsDw",
+	"pzQMbiRtf2lsZG2scSF8AE7dZ6CMG+7bXX0GVH8L4s1WfGjzXLRMRkjKM/VkVtH5r/39LwdKCyBRLe7t",
+	"flKcno+t337/ywFE/GhTHgnH1jKgo36sd1+7EnQQ+gAd7H98JlBExrHAIWqZyABXO4JAo8nEEljmt4fA",
+	"l7T7wpSpB0Csg/2P2cr4bSiezTgaKtlj6BpccN2OOWTT/O2//XakHVSvX79CQ5A7qTAnqhzqbw09yDD2",
+	"nAEcuuBaKtEHJIGfNMPVTR6fiUmDTOn1s7A3B9e9JkpufiIKI831q2YD/iBF4m4TsaMWpOPX/uMuDXVP",
+	"k9q81sStlYj4/icxc+A8HqTyO4Mc/7X/+BDH72kjPl6w8Hua0B8I5/u+ZvgHgui+1yl+jOja9zuhjwQY",
+	"+54m8ceAc76vyX00SMz3NIGPEd/23qbyR4CmvafJffSosvcyr1kwzwqAxXN1O1McNi0Zm0ExM1NcRCqz",
+	"ruzW0HP6njN0kfrR6XrOsN3x2NBz8MjX1/udFwAlhIZq1EObz7oexpnniecZnLOW53W6z9t/VpcrMc/A",
+	"9K+rEx+qJbE2YjynubLI5XlRox6gSy9bhRnSMzqdDuRe5AojF+/YOqzp9SvUSoq1zvACKc090FhV6eNt",
+	"8P05A0cXj7M5UgOnspZzOmA8p38nC+fqqtareTQlaGj8uILIIaQEqgVMCi8Del3Lc6xzUDu/PaftIq5x",
+	"juQ5RyKOxtgnQhcAfX/4xmPGgo9a2ep3sNDZ3AQTt86DhZt1UeqwY+0faCd5z/tfDtLvbuuunfVRxGNp",
+	"gpcTX2zms9n2KUPDykmDfemxdySiZzaoE+JVzzmax6OQiikJwI8ScD+eKWpW05SbO0gmiFkaKkBN9pRo",
+	"a7As6BOZ4jPK48h6OqKYMTXROrusg36bElNaULUd0PFY0RcAMdim0ZiHIT8X2fc9pj+gSNNUZ0UCL8A3",
+	"YjiD5wyQ55ibmvoyS6F234jo6AXtUlGUqwh72O90h67H1DIYEofI3nxoNx/nImTTEokLeCzxNMNHeEQC",
+	"mHDjejIppW7SdR7Z8o0uvP6fR0df0E63m3qfYPUJ06FTe2io2eFQh+bGxGPkAvsyCTNVhGpiTNFnprbN",
+	"Eqhgkba5e3EBbXos2TgAPbz1Vn1QZ9iXvWznEZVEp9OrjxrnlkCtg/2P2t/1t9+O2vbDOZ/MMCGSxC8z",
+	"zORl4SAQpme9Pjy62++5lpAMHT4Tycy4HtOeOJt4yI0XEAn6jSDIrBJ6GLtdg9+oC1f6sURiyiOoV61e",
+	"eMuZJExuaVOs2qnUn3rMllmGKOM5jyQJjJPQ1HfngQ7jN9vQVU8GxKdBmksEQRyqHRN8cErm0mMjImhA",
+	"Cnu/JebE39bPdSZc062uNy/VTkr8U7CGZmkgVwm1xvRCxhER2/D3tiCy87vgzOIk2NsooBHxJY8Wz4TH",
+	"BJEn6VfhhfaeIW8zJAOaAEW97ZPPBHo7pYwIgozAoj2raqnIGYkWHgsxm8R4QjroUJNVofOwOABCZuLQ",
+	"8VhC2F1lIHpr58VLF6LW267H9NzDIQ1HHLYeWIEN3lcmPB1Rc+BKKkN1cuTZf8rkHNdJQqWcfqfXN5gL",
+	"DM8pXOl2+jp1VaMZbOM53fZBBFK/zna2fX97pATlkwCK16qPboNQx4WsildTD9m4QgGZo3pChvr9jvG0",
+	"i6E9JdSqaEOti+Aw0+hhii/asDxYU0syUJEdCJSYJMder9vrvn7VQfvMpIPyCIFAxSb6ceOA1m8FA51A",
+	"FyR9ZchXVCZM2XclR6VIx+cQr20xU5OWqanKP8dCkBTSBnHmMcn1OkCUzrv3H94fvTfyEWR9Us4OAmfg",
+	"vBcj0EGSssCwEhGeEUkiURszlj6yrZb9lLLJB7MxITrLMI43PFiYVGLFBSAWLS1gv63IQl3TIu4qAbjU",
+	"VYuEf5WXchUn1xLynDOhxbSdbnetfqRC5IoeZe0Jq2rUZCoPK3nyqiqIrXBCQRKKDYwVSTvOrh5PVWvJ",
+	"uLehtgb/gKMJqCW7vf767/R7a76TEZNh/qoE5K/HV+6l2iYins1wtIDMACAEIFjIX0jyDFrvD99AcDOe",
+	"CMiuJ9IBabySTxi2oyh8CYuogILXOZEjIs8JSTGIteihg/sL0PB7qIDcDWRn1qiD3mTCeUloYmKISZt+",
+	"tauOIHUAJVHGIsQCsm74XCd86HJxOBRcC6sC/fX9USaSBkcTI1MapqSTwU36UzWpa6f2ARMPm8zTbj4E",
+	"Ei86YW+BzMs76VETu9EL8eqCDAXaB1paTf36LF9C/29tByx8KDMZU0a/SplPAfG4bxCPd/PkrxOt8gxg",
+	"Hz6Yx8/KpNrZM7ylJYefIXVcy3oaBxhNOailYURwsEBUeExDLuzeI+vQjpfvgHnkKxbdJ/vI+8Rul3lY",
+	"tKsfhH0UqbeCXQB4/Sp+sVyfSJiFasJCLqScK8FPQMuJsoM+WsUPR8RjtrCQNjVYCtmyJAJ2hyFhYE3B",
+	"IwG1HaxyCNH151QQoPScFcJjGpSr1+++7Ha7kC4/TI27Q3RKFm3QFDEYlG2BI1CJnz//xCUZGMyudfE8",
+	"anjGPSkVBhIIiFsQjYib7iEdPqytG+ZJy/yzBjulu+IwtsBC1nrrDBwiRieSCBMem5pvnYFzcXGRA4Yd",
+	"9GrS/JzeTn/3xcufX73Wz4NJN/sBa8xNrlmfRC6FoqfWuZBT2iukM6RwR7U4SMsAAPJJnaUQ+N4VsKo1",
+	"efRGKtxK9pJ8+73hkI+ZByZoDGspScaMsqmSpHQisEbJqeJ0IxLyc0SrdSTOiMacCTjRBhByoa0hHkuM",
+	"zvci0GgzwoPXhdJuPpk7Hp254+Y1IEPaKzWgd7YDRoYqKjpaHzE38wQ8w9KAlZSsJFQgXGMDgTJyqREE",
+	"rKVtbUQXXH8clzSmRFtKtKR7ZBXfge6T7egTu3iE7MJS67qKzjqOE02GtmilId0MMYONtpVi8ECGY9vS",
+	"dtYbopFnpMeqJYDU67xSd1pGlw/dafHkr3jMFFlld1gufY8pCyxoPbg1l5DkUeaUTetpJP5A6/IV4D83",
+	"+AJDra4PwXsJin4U4UXphH91P2fpXygLMqkND9/d+HBsiLlg0VsgXszMVuHjZKc9cjJWtJiMdbQAbO11",
+	"z1agZ0HkusQM52g1JQNciAZPNsSsA3zsmZsnbY8VNe/+/dG2DWp+IuwmhF0MAb9lqtbu9R+ApGGg1fTc",
+	"4HCWfM6hWImud7KEpP/CI02soMeDmAvSrbDl4uU0jQtN1OWAnzN1UmcryhcoePf+KNiGskMO0oMmY9vL",
+	"ByFYF7O2bpmUYcPB9nzsBK2BMGGgY6RIM+STBYxfrG0em6hjmn47oSY9e7WhrHBoJzF4Vj8eFW1cZTl7",
+	"r6q6ed5WpqmWcUbuhez/SuQb+i2fs/6wD3D67WGEBlXCCtySk7+0934QIb009hLNLY8YXCnBK65g7e4n",
+	"OtkJZIAVbKFQcUzUnPQDNBzRbxD2v8g50oSLhoLIoYuGuotD12PDKRdyqA1iSUT14bu/I0EY5FEhDBTf",
+	"kOANaJfHqNDsIkCS83o2kAdZUKLAw+UDb9MkHefKsIE70cYL2Be3RO7p9nr85J2OtRCAl5z36570pvSr",
+	"PuxFI3pOGgXSUgw25/YGicPVqgVOzQYuGuUs47bwecdjQ3gRInkgRWq0MHivwpSokCgWJFiD2D3WhNpR",
+	"E2LXqdVw7IsHTuj6wFd9fAiHfjaz+JZIX0bkhyD7kJ6RlMRXnuKNCN6835DWM2kzJNLZtIS4pqSajnPL",
+	"Vj3jERzmJzY760Q/OLTGd49Zg52L5nhiPjCHeL6iir/T1oRvixWiOechpAlBEQxtC7wXdcCwBjNFD5ov",
+	"5Lv6ENhDNRrjLTCK4SWEEbpQl+Zq+Nj5hSlhkiHcIoewt1YziUZaf6VyAagFfIxMdSkTqw8lt7ENjckw",
+	"jJJTzvXYcr5wb445vV+/A90/29EHFOD/RO63Qe43pOEbuje6fZIyvYIDZFKrM+QNoa8Aem2VFR4sUGuo",
+	"AT40UjeAdQgiPedq2HY1OrbHZISZCHXVE44yIejPBLJ53XsG1AE0hP0vB6X8bqteJOn9HjMphibj2Ybv",
+	"W6vEFJ8Ra1qsJ3yt8KegyQ+ZAyS91JWL75P4y9DWt6QSZLbBD6AYZEc71nFvGwTDGqpfHvV2NK1MO256",
+	"nhfFfJDpgdTXi2VLcNW+g7P3gcSylaDonk7dGzp1r52Gr6s7rZazf4uoJAaz6ZlIChieQY6dfntlwZnK",
+	"2HUo7cAKkYgNItLvRfTWdXi+A9E729GnaNbHQ/amGNvm8eWG3peftJrY84VKNelbihdE5sg9zc/NV5gy",
+	"b1EBq+OxShIHJlYRle7aVHx1whtUnkIt9Ey2/etVsel7qYEe54i9kRVeU9RDP/aTXj4R/SMk+tUh7Gf9",
+	"7RH9ZuTp7cuKZOara5jbKyzje8hG/TwTqFT91BAt+M4qyMqCFG9swD40De7r9gww9mqKVPOekmOTF5QO",
+	"f+sEbOfhnrXlukJFq2g4LSOz+slSqbM7lPN/7b/BQcIgGxL/r/0c7e+8Xv3KXzX2JCBKNmYY2XYa8otV",
+	"1vcMDmYKrLrCHn/W3/axPyUQZ2t+gmc+ibYFRnOZgCdc3VfsbQVXuYHgWPrt4N33zk7s8O+dnawdcnsn",
+	"nOTmgnQfNUNZGtW7krUULX+Kr4CusE0NWtu2Nn8DK9E2+asmUBcgnWSjfobJ+8OGIIAZVIsKJnINCL7P",
+	"o9+/f+5h0fT0PEDt4XtkIeti+90JB7kBNMBHzTqawwduwkd0Zu8yPgL34IIBEr7SHEW9tzFvWQdUJ1FR",
+	"c5aPSnZzDZSbtdiNauGumdNdiBhr2BruhDdcyzrxqLlCc0idTbgC6CuaFWApoxXuRDwjyGhMnBWLBnRq",
+	"DRbX9sE/0DP/ofjrqypRP5gT/3oO/kevK9REBGxMy0rlgHO8sb0hoWyDsd+crq8VZJ8zGeR7hNlCV1VB",
+	"lPlhHBjrapKPUJcwZksDgbcirQx0TuX0xGJAZtEcC7WQyh0xdZgEj6TQNhkDp67LV+ylgKU6KbumA4yQ",
+	"4ER9ZFXrj0W8WCeV4M4Y0abJB4+eBS3NVrgWI4J7VkzZnAPtpeGISbURHFTxpRvK9Pte6GzdjL07o7Xr",
+	"5Pg9enprkBS4KdXNMFtsm+ik5OxvLgbcJiRXjePhWphZj8HtAEO/dwViAySuO/c6XAMW4FHzlCqwryYM",
+	"JB/6lOUggshrso9rgIChStSvGvaxOSzXE++4Kd6xLtjXnTOOTeHBHj/XyOKJrWQZpdgpI2gsC5/KMg/9",
+	"BJGrGUkmOyorILn2gg2gIlKXGaFJ7FS3sfBxrbzATSOp1mE6h0R+/xwqm0T4QIScpyit7zVKqyZpciNZ",
+	"x/CutdlT0xJrbsZmIZMMkFLdtfayaIpNMyd+UC7zMEIv1quLdteBF5tXUvsxQi9KpddugbnAbwOUviLI",
+	"okk5kyrX+bKgiQfHVXSHnqIsnqIsHkCUhSW05nTvOvN4aVaYEgJqkkCvSdDXS7B8ZAR9W2KFnuT7Fiue",
+	"eMl3w0tKWacbyRCCyMaWleuEbRnxsJiLlrG0NM1Lq8z2zHen2Mxe8mHUUs3xc0Yi5PMZyaDOmo6qCTMl",
+	"TZ2B07WxFqqHaahFVT3SIsleMwjjMRiOkwV7AMbjNcEungwyD8cgU4Wnsb4ZWXG6G4lUG+TiRM6nWAKo",
+	"xTyWwhS41gn2xZLVtvx0zEINkUMS2Co0JVi92Br+cwuIOVPImjPU7/R2wHvV7/T6rsfgKUXBpcd227bw",
+	"tUXH1EWaaaCumzz94T+3zI7ZOtCx8+aTquHsHbuSpnvCzWX782ChGol4PJkW58jAfJ31PWZ5u1AkEtgZ",
+	"glUZnW6pUWxfCokn5GqIJOeolb83j3iQXcLesO0iLDScr23t8N3fdS2BAFG5zNa1EVTAw2bFqyt1W5SI",
+	"coHuZ6JYxrtQsvuhlcl2G5888mHY6ZJt9+BMdRHxeRRkzxzXMXSuBljmB2VOWSB6KPCRpOrgMHQRRnFM",
+	"A+2HD7CYQvRsOotzLCWJ1Kf+9bW79RpvjY8vX11tJb93G/zu7Vz9pPh+UcRy/rmy7xpI4ZlQAiHKPp74",
+	"+wB4nDPiIhIKkgwMRuqi/g4K+TmJfAw88mJp4O3V05FeUXn92uf4NtSNa2DdlBmkuqF+tmMy0MTQRXDW",
+	"R4D0CG59MpvLhboyo0JQNoHAEuTzMxKZw+d8ysOsJ8bGoZiocY2dAzD0WXysiqMJwhquUY310cSY6Dl4",
+	"sn882T+a21JvRTkoOmlXOk7uvubzEtfLrTORe/DmPtH+E+3X1Y9uSO6beVCaguplFyspTLcGnl41jh6y",
+	"MHpLHDOPkdxvwxYpn1wsT2xmMxfLOmwmI1UANpctltnMvzIht1NFs5qB3EjlyruIUv1uhIgNa1remdXn",
+	"JqtgPvoUurXKZq7hfoX+qBWscl7awhRqRdQCGa0B4SCItJUujkJn4EylnA+2t3s7P3e6nW6nN3jVfdWF",
+	"jW4aLHlFQQvxHGN7EZ7TLqL2m8zA1NGpWFo5YV3q4HkSwsQk+YQ44rH62xhabDk9W7QvIjhAIzLmEYhb",
+	"CyNKpY3pbMNyc7kJ10bk9A01peVXUqRFHSEr+Vy/Xh5igrN4dXz1/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -935,9 +935,12 @@ export interface components {
             bk_property_id: string;
             /** @description in the request's language */
             bk_property_name: string;
-            /** @enum {string} */
-            bk_property_type: "singlechar" | "longchar" | "int" | "enum" | "time" | "objuser" | "bool" | "timezone";
-            /** @description a regex (singlechar, longchar), {min, max} as strings (int), or the options of an enum, named in the request's language */
+            /**
+             * @description CMDB's attribute types (bk-cmdb src/common/definitions.go:995-997,1055 @111e7ac); a fresh install's set model has singlechar, longchar, int, enum, time, objuser, bool and timezone
+             * @enum {string}
+             */
+            bk_property_type: "singlechar" | "longchar" | "int" | "float" | "enum" | "enummulti" | "enumquote" | "date" | "time" | "objuser" | "organization" | "timezone" | "bool" | "list" | "table" | "innertable" | "id_rule";
+            /** @description a regex (singlechar, longchar), {min, max} as strings (int, float), the options of an enum or enummulti, named in the request's language, or the strings of a list */
             option: unknown;
             isrequired: boolean;
             isonly?: boolean;
