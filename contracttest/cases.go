@@ -35,10 +35,18 @@ func (r *runner) createReq(args map[string]any) request {
 
 // set is the minimal valid set fields under the run's parent, with overrides.
 func (r *runner) set(name string, kv ...any) map[string]any {
-	m := map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_name": name}
+	m := withFields(r.report.SetFields, map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_name": name})
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i].(string)] = kv[i+1]
 	}
+	return m
+}
+
+// withFields is an instance's own fields over the fields every one the run creates carries.
+func withFields(every, own map[string]any) map[string]any {
+	m := make(map[string]any, len(every)+len(own))
+	maps.Copy(m, every)
+	maps.Copy(m, own)
 	return m
 }
 

@@ -49,6 +49,11 @@ type Config struct {
 	// than the API server's 1199045.
 	IAMOff bool
 
+	// SetFields and ModuleFields are values of custom attributes the deployment's set and module
+	// models require, which every set and module the run creates carries; the run makes a value
+	// for each other required custom attribute whose type it knows (Report.SetFields).
+	SetFields, ModuleFields map[string]any
+
 	RPS       float64 // requests per second; 0: DefaultRPS; negative: unpaced
 	NoCleanup bool    // leave the created sets in place
 	DryRun    bool    // build and list the requests, send none

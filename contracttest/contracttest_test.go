@@ -11,11 +11,14 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 	"unicode/utf8"
 
@@ -103,6 +106,103 @@ func TestMockKeepsTheContract(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRequiredCustomAttributesAreFilled: a deployment whose set and module models require
+// custom attributes passes the suite as one without: every set and module the run creates
+// carries a value of each, given (--set-field, --module-field) or made by the run for its type
+// (an enum's default, a number within bounds, a string its pattern takes, ...), and the report
+// says which. One the run cannot make a value for stops it before any create, naming the field.
+func TestRequiredCustomAttributesAreFilled(t *testing.T) {
+	files := fstest.MapFS{} // the default fixtures, with the models below
+	defaults, err := os.ReadDir("../fixtures/default")
+	require.NoError(t, err)
+	for _, f := range defaults {
+		raw, err := os.ReadFile(filepath.Join("../fixtures/default", f.Name()))
+		require.NoError(t, err)
+		files[f.Name()] = &fstest.MapFile{Data: raw}
+	}
+	files["set_attributes.json"] = &fstest.MapFile{Data: []byte(`[
+		{"id":900,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","option":"^[a-z]+$","isrequired":true},
+		{"id":901,"bk_property_id":"tier","bk_property_name":"等级","bk_property_type":"enum","isrequired":true,
+		 "option":[{"id":"gold","name":"金","type":"text"},{"id":"iron","name":"铁","type":"text","is_default":true}]},
+		{"id":902,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"3","max":"9"},"isrequired":true},
+		{"id":903,"bk_property_id":"zones","bk_property_name":"可用区","bk_property_type":"enummulti","ismultiple":true,"isrequired":true,
+		 "option":[{"id":"sz","name":"深圳","type":"text"}]},
+		{"id":904,"bk_property_id":"dept","bk_property_name":"部门","bk_property_type":"organization","isrequired":true},
+		{"id":905,"bk_property_id":"golive","bk_property_name":"上线日期","bk_property_type":"date","isrequired":true}]`)}
+	files["module_attributes.json"] = &fstest.MapFile{Data: []byte(`[
+		{"id":910,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","option":{"min":"1","max":"65535"},"isrequired":true}]`)}
+	withModel, err := fixtures.Load(files)
+	require.NoError(t, err)
+	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+		m, err := mock.New(loadSpec(t), withModel, mock.Config{})
+		require.NoError(t, err)
+		srv := httptest.NewServer(m)
+		cfg := config(t, srv.URL, surface)
+		cfg.SetFields = map[string]any{"owner_team": "infra"}
+		rep, err := contracttest.Run(context.Background(), cfg)
+		require.NoError(t, err)
+		assert.True(t, rep.Conformant(), "%s: %s", surface, reasons(rep))
+		assert.Equal(t, map[string]any{"owner_team": "infra", "tier": "iron", "replicas": json.Number("3"), "zones": []any{"sz"},
+			"dept": []any{json.Number("1")}, "golive": "2000-01-01"}, jsonRoundTrip(t, rep.SetFields), surface)
+		assert.Equal(t, map[string]any{"port": json.Number("1")}, jsonRoundTrip(t, rep.ModuleFields), surface)
+		assert.Len(t, m.Store().Sets(), 2, "only the built-in sets are left")
+		srv.Close()
+	}
+
+	// A pattern the run's strings do not match, and no value given: the run says what to give.
+	files["set_attributes.json"] = &fstest.MapFile{Data: []byte(`[
+		{"id":900,"bk_property_id":"code","bk_property_name":"编码","bk_property_type":"singlechar","option":"^[0-9]{6}$","isrequired":true}]`)}
+	strict, err := fixtures.Load(files)
+	require.NoError(t, err)
+	m, err := mock.New(loadSpec(t), strict, mock.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	_, err = contracttest.Run(context.Background(), config(t, srv.URL, contracttest.SurfaceESB))
+	require.ErrorContains(t, err, "code")
+	assert.ErrorContains(t, err, "--set-field")
+	assert.Len(t, m.Store().Sets(), 2, "nothing created")
+
+	// A model the target does not answer is noted, and the run goes on with the fields given.
+	plain := newMock(t, mock.Config{})
+	noModel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "search_object_attribute") {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		plain.ServeHTTP(w, r)
+	}))
+	defer noModel.Close()
+	rep := runRetryingAtOnce(t, noModel.URL)
+	require.Len(t, rep.Notes, 2)
+	assert.Contains(t, rep.Notes[0], "the set model could not be read (HTTP status 502")
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	assert.Contains(t, text.String(), "note: the module model could not be read")
+}
+
+// runRetryingAtOnce runs the suite on ESB against a target, retrying after a millisecond.
+func runRetryingAtOnce(t *testing.T, target string) *contracttest.Report {
+	t.Helper()
+	cfg := config(t, target, contracttest.SurfaceESB)
+	cfg.RetryBackoff = time.Millisecond
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	return rep
+}
+
+// jsonRoundTrip is a value as a JSON decoder with UseNumber reads it back.
+func jsonRoundTrip(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out any
+	require.NoError(t, dec.Decode(&out))
+	return out
 }
 
 // breaker serves the mock with its answers changed, to prove each rule is enforced.
@@ -709,10 +809,10 @@ func TestRetriesOn5xxAndRateLimits(t *testing.T) {
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch calls.Add(1) {
-		case 2, 3: // the first create: two gateway errors, then a rate limit
+		case 4, 5: // the first create, after the preflight and the two models: two gateway errors, then a rate limit
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
-		case 4:
+		case 6:
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"result":false,"code":1306429,"message":"Request has been throttled","request_id":"0123456789abcdef0123456789abcdef","data":null}`))
 			return
@@ -720,10 +820,7 @@ func TestRetriesOn5xxAndRateLimits(t *testing.T) {
 		m.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	cfg := config(t, srv.URL, contracttest.SurfaceESB)
-	cfg.RetryBackoff = time.Millisecond
-	rep, err := contracttest.Run(context.Background(), cfg)
-	require.NoError(t, err)
+	rep := runRetryingAtOnce(t, srv.URL)
 	assert.True(t, rep.Conformant(), "%s", reasons(rep))
 	assert.Equal(t, 3, rep.Cases[0].Exchanges[0].Retries)
 }
@@ -740,10 +837,7 @@ func TestLostAnswerIsCleanedUp(t *testing.T) {
 		m.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	cfg := config(t, srv.URL, contracttest.SurfaceESB)
-	cfg.RetryBackoff = time.Millisecond
-	rep, err := contracttest.Run(context.Background(), cfg)
-	require.NoError(t, err)
+	rep := runRetryingAtOnce(t, srv.URL)
 	assert.Contains(t, reasons(rep), "1101108", "the retry meets the set the lost answer created")
 	assert.Empty(t, rep.Leftovers)
 	assert.Len(t, m.Store().Sets(), 2, "the stray set is found by its ct- name and deleted")

@@ -61,6 +61,12 @@ type Report struct {
 	Cases     []CaseResult `json:"cases"`
 	Deleted   int          `json:"deleted"`
 	Leftovers []Leftover   `json:"leftovers"`
+	// SetFields and ModuleFields are what every set and module the run created carried besides
+	// its own fields: the required custom attributes' values, given or made.
+	SetFields    map[string]any `json:"set_fields,omitempty"`
+	ModuleFields map[string]any `json:"module_fields,omitempty"`
+	// Notes are what the run could not learn of the target before its cases.
+	Notes []string `json:"notes,omitempty"`
 	// Unchecked is what the cleanup could not check, and why: sets the run made may be left
 	// that Leftovers cannot name.
 	Unchecked []string `json:"unchecked,omitempty"`
@@ -110,6 +116,17 @@ func (r *Report) writeHead(b *strings.Builder, total int) {
 	}
 	fmt.Fprintf(b, "contract run %s against %s (surface %s, business %d, lang %s, CMDB %s%s): %d cases\n",
 		r.RunID, printable.String(r.Target), r.Surface, r.BizID, r.Lang, r.Version, mode, total)
+	for _, f := range []struct {
+		object string
+		fields map[string]any
+	}{{"set", r.SetFields}, {"module", r.ModuleFields}} {
+		if len(f.fields) > 0 {
+			fmt.Fprintf(b, "every %s it creates carries %s (the model's required custom attributes)\n", f.object, printable.String(jsonText(f.fields)))
+		}
+	}
+	for _, note := range r.Notes {
+		fmt.Fprintf(b, "note: %s\n", printable.String(note))
+	}
 }
 
 // writeCase is case i of total: its status, the reason of a skip or failure, and the exchanges

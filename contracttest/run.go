@@ -37,12 +37,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		},
 	}
 	planned := slices.DeleteFunc(cases(), func(c caseDef) bool { return c.surface != "" && c.surface != cfg.Surface })
-	r.progress(func(b *strings.Builder) { r.report.writeHead(b, len(planned)) })
 	if !cfg.DryRun {
 		if err := r.preflight(ctx); err != nil {
 			return nil, err
 		}
 	}
+	if r.report.SetFields, err = r.requiredFields(ctx, "set", "--set-field", cfg.SetFields); err != nil {
+		return nil, err
+	}
+	if r.report.ModuleFields, err = r.requiredFields(ctx, "module", "--module-field", cfg.ModuleFields); err != nil {
+		return nil, err
+	}
+	r.progress(func(b *strings.Builder) { r.report.writeHead(b, len(planned)) })
 	for i, c := range planned {
 		r.runCase(ctx, c)
 		r.progress(func(b *strings.Builder) { r.report.writeCase(b, i, len(planned)) })

@@ -115,7 +115,7 @@ func topologyCases() []caseDef {
 				return
 			}
 			create := request{op: r.op(spec.OpESBCreateModule, spec.OpV3CreateModule), biz: r.cfg.BizID, setID: setID,
-				args: map[string]any{"bk_parent_id": setID, "bk_module_name": "nginx", "operator": r.cfg.Username}}
+				args: withFields(r.report.ModuleFields, map[string]any{"bk_parent_id": setID, "bk_module_name": "nginx", "operator": r.cfg.Username})}
 			rec := r.call(ctx, create)
 			if !r.expectSuccess(rec) {
 				return

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
@@ -24,11 +26,12 @@ var errNotConformant = errors.New("the target does not keep the contract")
 func contract(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := env(getenv)
 	var (
-		target                 targetFlags
-		format, out            string
-		lang, version          string
-		bizID, parent, parent2 int64
-		iam, quiet             bool
+		target                  targetFlags
+		format, out             string
+		lang, version           string
+		bizID, parent, parent2  int64
+		iam, quiet              bool
+		setFields, moduleFields map[string]any
 	)
 	cfg := &target.cfg
 	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
@@ -48,6 +51,8 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.NoCleanup, "no-cleanup", false, "leave the created sets in place")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the requests it would send, send none")
 	fs.BoolVar(&cfg.Lenient, "lenient", false, "compare codes only, not messages")
+	fs.Var(fieldsFlag{&setFields}, "set-field", "key=value: a value of a custom attribute the deployment's set model requires, on every set the run creates (repeatable; the value read as JSON when it is JSON); the run makes one for each other it can")
+	fs.Var(fieldsFlag{&moduleFields}, "module-field", "key=value: the same for the module model")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +89,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	check.BizID, check.ParentID, check.OtherParentID = bizID, parent, parent2
 	check.Version, check.IAMOff = spec.Version(version), !iam
+	check.SetFields, check.ModuleFields = setFields, moduleFields
 	// Each case is shown as it ends: a text report to standard output is written that way; any
 	// other report is written at the end, and the run shows its progress on standard error.
 	streamed := format == "text" && out == ""
@@ -148,4 +154,30 @@ func httpClient(timeout time.Duration, caFile string, insecure bool, stderr io.W
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsConfig
 	return &http.Client{Timeout: timeout, Transport: transport}, nil
+}
+
+// fieldsFlag gathers the fields of --set-field or --module-field, each key=value, the value read
+// as JSON when it is JSON (3, ["sz"], true, "007"), else as the string it is.
+type fieldsFlag struct{ into *map[string]any }
+
+func (f fieldsFlag) String() string { return "" }
+
+func (f fieldsFlag) Set(v string) error {
+	key, value, ok := strings.Cut(v, "=")
+	if !ok || key == "" {
+		return fmt.Errorf("%q: want key=value", v)
+	}
+	if *f.into == nil {
+		*f.into = map[string]any{}
+	}
+	var parsed any = value
+	if json.Valid([]byte(value)) {
+		dec := json.NewDecoder(strings.NewReader(value))
+		dec.UseNumber()
+		if err := dec.Decode(&parsed); err != nil {
+			return fmt.Errorf("%q: %w", v, err)
+		}
+	}
+	(*f.into)[key] = parsed
+	return nil
 }

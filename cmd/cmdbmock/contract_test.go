@@ -78,6 +78,39 @@ func TestContractCommand(t *testing.T) {
 	})
 }
 
+// TestContractFillsRequiredFields: against a deployment whose set model requires a custom
+// attribute the run makes no value for, contract stops before any create and names
+// --set-field; given one, the run passes, and the report says what every set carried.
+func TestContractFillsRequiredFields(t *testing.T) {
+	files := map[string]string{"set_attributes.json": `[
+		{"id":900,"bk_property_id":"code","bk_property_name":"编码","bk_property_type":"singlechar","option":"^[0-9]{6}$","isrequired":true},
+		{"id":901,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"3","max":"9"},"isrequired":true}]`}
+	defaults, err := os.ReadDir("../../fixtures/default")
+	require.NoError(t, err)
+	for _, f := range defaults {
+		raw, err := os.ReadFile(filepath.Join("../../fixtures/default", f.Name()))
+		require.NoError(t, err)
+		files[f.Name()] = string(raw)
+	}
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", writeFixtures(t, files)}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	args := []string{"contract", "--target", "http://" + addr, "--biz-id", "1", "--rps", "1000", "--denied-user", "noperm"}
+
+	err = run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "code (singlechar, option \"^[0-9]{6}$\"): give one with --set-field code=VALUE")
+
+	var out bytes.Buffer
+	err = run(context.Background(), append(args, "--set-field", `code="000001"`), getenv(nil), &out, io.Discard)
+	require.NoError(t, err, "%s", out.String())
+	assert.Contains(t, out.String(), `every set it creates carries {"code":"000001","replicas":3} (the model's required custom attributes)`)
+	assert.Contains(t, out.String(), " passed, 0 failed, 0 skipped")
+
+	for _, bad := range []string{"code", "=1"} {
+		assert.ErrorContains(t, run(context.Background(), append(args, "--set-field", bad), getenv(nil), io.Discard, io.Discard), "want key=value")
+	}
+}
+
 // TestContractShowsProgress: a text report to standard output is written case by case as the run
 // goes, each skip with its reason, and nothing goes to standard error; any other report goes out
 // at the end while the cases show on standard error, unless --quiet.
