@@ -25,6 +25,8 @@ type term struct {
 	text   []byte
 	in     map[string]struct{}
 	re     *regexp.Regexp
+	test   test     // what holds tests of a value, worked out from op once
+	negate bool     // $ne, $nin: holds when the test does not
 	bound  bound    // $gt, $gte, $lt, $lte
 	date   bool     // the field is one of the record's times, which CMDB stores as dates
 	exists bool     // $exists: whether the field must be there
@@ -54,6 +56,7 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 	terms := make([]term, 0, len(rules))
 	for _, r := range rules {
 		t := term{field: r.Field, op: r.Op}
+		t.test, t.negate = tests[r.Op].test, tests[r.Op].negate
 		if alts, ok := r.Arg.(conditions); ok { // made by conditionRules alone: no request decodes to it
 			for _, alt := range alts {
 				altTerms, err := prepareWithin(alt, nil, budget)
@@ -479,31 +482,48 @@ func matchesValues[V fielder](v V, terms []term, scratch []byte, l *layout) (boo
 	return true, scratch
 }
 
+// test is what a term tests of one value: the test of its operator, $ne's and $nin's that of
+// $eq and $in, negated.
+type test uint8
+
+const (
+	testNone test = iota // $exists, $not and $or, which matchesValues reads itself
+	testEq
+	testIn
+	testRegex
+	testGt
+	testGte
+	testLt
+	testLte
+	testSize
+)
+
+// tests are the operators' tests.
+var tests = map[string]struct {
+	test   test
+	negate bool
+}{"$eq": {testEq, false}, "$ne": {testEq, true}, "$in": {testIn, false}, "$nin": {testIn, true}, "$regex": {testRegex, false},
+	"$gt": {testGt, false}, "$gte": {testGte, false}, "$lt": {testLt, false}, "$lte": {testLte, false}, "$size": {testSize, false}}
+
 // holds reports whether a value, as its JSON text, passes the term. A list passes as MongoDB's
 // arrays do: an equality, $in, $regex or comparison holds of it when it holds of the list itself
 // or of one of its elements, $ne and $nin when their opposite does not hold; $size reads the list.
 func (t *term) holds(text []byte) bool {
-	op, negate := t.op, false
-	switch t.op {
-	case "$ne":
-		op, negate = "$eq", true
-	case "$nin":
-		op, negate = "$in", true
-	case "$size":
-		if len(text) == 0 || text[0] != '[' {
-			return false
-		}
+	isList := len(text) > 0 && text[0] == '['
+	if t.test == testSize {
 		n := 0
-		eachElement(text, func([]byte) bool { n++; return false })
-		return n == t.size
+		if isList {
+			eachElement(text, func([]byte) bool { n++; return false })
+		}
+		return isList && n == t.size
 	}
-	held := t.holdsOne(op, text) || len(text) > 0 && text[0] == '[' && t.holdsOfAnElement(op, text)
-	return held != negate
+	held := t.holdsOne(text) || isList && t.holdsOfAnElement(text)
+	return held != t.negate
 }
 
-// holdsOfAnElement reports whether an element of a list, as its JSON text, passes the test op.
-func (t *term) holdsOfAnElement(op string, list []byte) bool {
-	return eachElement(list, func(elem []byte) bool { return t.holdsOne(op, elem) })
+// holdsOfAnElement reports whether an element of a list, as its JSON text, passes the term's test.
+func (t *term) holdsOfAnElement(list []byte) bool {
+	return eachElement(list, t.holdsOne)
 }
 
 // eachElement calls f with the text of each element of a list, as a record writes it (compact
@@ -540,25 +560,25 @@ func eachElement(list []byte, f func(elem []byte) bool) bool {
 	return false
 }
 
-// holdsOne reports whether a value itself, as its JSON text, passes the test op: $eq, $in,
+// holdsOne reports whether a value itself, as its JSON text, passes the term's test: $eq, $in,
 // $regex or a comparison.
-func (t *term) holdsOne(op string, text []byte) bool {
-	switch op {
-	case "$eq":
+func (t *term) holdsOne(text []byte) bool {
+	switch t.test {
+	case testEq:
 		return t.equal(text)
-	case "$in":
+	case testIn:
 		return t.among(text)
-	case "$regex":
+	case testRegex:
 		str, isString := unquote(text)
 		return isString && t.re.MatchString(str)
-	case "$gt", "$gte", "$lt", "$lte":
+	case testGt, testGte, testLt, testLte:
 		c, ok := t.bound.compare(text, t.date)
-		switch op {
-		case "$gt":
+		switch t.test {
+		case testGt:
 			return ok && c > 0
-		case "$gte":
+		case testGte:
 			return ok && c >= 0
-		case "$lt":
+		case testLt:
 			return ok && c < 0
 		}
 		return ok && c <= 0
