@@ -285,10 +285,10 @@ func negativeCases() []caseDef {
 			return q
 		}, spec.StepBusiness, spec.MsgInvalidOrNone, []any{"bk_biz_id"}},
 		{"bk_set_name missing", "", func(r *runner) request {
-			return r.createReq(map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_desc": r.name("no-name")})
+			return r.createReq(withFields(r.report.SetFields, map[string]any{"bk_parent_id": r.cfg.ParentID, "bk_set_desc": r.name("no-name")}))
 		}, spec.StepRequired, spec.MsgNeedSet, []any{"bk_set_name"}},
 		{"bk_parent_id missing", "", func(r *runner) request {
-			return r.createReq(map[string]any{"bk_set_name": r.name("no-parent")})
+			return r.createReq(withFields(r.report.SetFields, map[string]any{"bk_set_name": r.name("no-parent")}))
 		}, spec.StepRequired, spec.MsgNeedSet, []any{"bk_parent_id"}},
 		{"bk_set_name not a string", "", func(r *runner) request {
 			return r.createReq(r.set("", "bk_set_name", 5))
