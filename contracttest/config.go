@@ -30,10 +30,12 @@ const DefaultRPS = 5
 type Config struct {
 	Target string // base URL of the deployment, a path prefix allowed
 	BizID  int64  // the business the run works in; no default, on purpose
-	// ParentID is the node new sets hang under; 0: the business itself.
+	// ParentID is the node new sets hang under; 0: the business itself, or, where custom levels
+	// sit between the business and its sets, the first node of the level above sets.
 	ParentID int64
 	// OtherParentID is a second parent, for "the same name under another parent succeeds";
-	// 0: ParentID + 1 (CMDB stores any positive parent under a business).
+	// 0: ParentID + 1 (CMDB stores any positive parent under a business), or the second node of
+	// the level above sets.
 	OtherParentID int64
 
 	AppCode, AppSecret, Username string

@@ -183,6 +183,72 @@ func TestRequiredCustomAttributesAreFilled(t *testing.T) {
 	assert.Contains(t, text.String(), "note: the module model could not be read")
 }
 
+// TestCustomLevelsFindTheirParents: in a deployment whose businesses have custom levels between
+// the business and its sets, the run hangs its sets under the first node of the level above
+// them and uses a second for the duplicate-name case, unless --parent-id and --other-parent-id
+// say which, and says so in the report; a business without two such nodes stops the run before
+// any create, naming the flag to give.
+func TestCustomLevelsFindTheirParents(t *testing.T) {
+	withNodes := func(nodes string) *fixtures.Fixtures {
+		files := fstest.MapFS{"mainline.json": {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"地区"},{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`)}}
+		raw, err := os.ReadFile("../fixtures/default/denials.json")
+		require.NoError(t, err)
+		files["denials.json"] = &fstest.MapFile{Data: raw}
+		raw, err = os.ReadFile("../fixtures/default/businesses.json")
+		require.NoError(t, err)
+		var businesses []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &businesses))
+		var parsed []any
+		require.NoError(t, json.Unmarshal([]byte(nodes), &parsed))
+		businesses[0]["nodes"] = parsed // business 1, which config runs in
+		raw, err = json.Marshal(businesses)
+		require.NoError(t, err)
+		files["businesses.json"] = &fstest.MapFile{Data: raw}
+		fx, err := fixtures.Load(files)
+		require.NoError(t, err)
+		return fx
+	}
+	start := func(fx *fixtures.Fixtures) (*mock.Server, string) {
+		m, err := mock.New(loadSpec(t), fx, mock.Config{})
+		require.NoError(t, err)
+		srv := httptest.NewServer(m)
+		t.Cleanup(srv.Close)
+		return m, srv.URL
+	}
+	two := withNodes(`[{"bk_inst_id":201,"bk_inst_name":"华南","bk_obj_id":"region","bk_parent_id":0},
+		{"bk_inst_id":202,"bk_inst_name":"深圳","bk_obj_id":"zone","bk_parent_id":201},
+		{"bk_inst_id":203,"bk_inst_name":"广州","bk_obj_id":"zone","bk_parent_id":201}]`)
+	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+		m, target := start(two)
+		rep, err := contracttest.Run(context.Background(), config(t, target, surface))
+		require.NoError(t, err)
+		assert.True(t, rep.Conformant(), "%s: %s", surface, reasons(rep))
+		assert.Contains(t, rep.Notes, "sets hang under zone 202 and, for the duplicate-name case, zone 203: the first nodes of the level above sets")
+		assert.Len(t, m.Store().Sets(), 2, "only the built-in sets are left")
+	}
+
+	m, target := start(two)
+	cfg := config(t, target, contracttest.SurfaceESB)
+	cfg.ParentID, cfg.OtherParentID = 203, 202
+	rep, err := contracttest.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.True(t, rep.Conformant(), "%s", reasons(rep))
+	assert.Empty(t, rep.Notes, "the parents given are used as they are")
+	assert.Len(t, m.Store().Sets(), 2)
+
+	for nodes, flag := range map[string]string{
+		`[{"bk_inst_id":201,"bk_inst_name":"华南","bk_obj_id":"region","bk_parent_id":0}]`: "--parent-id",
+		`[{"bk_inst_id":201,"bk_inst_name":"华南","bk_obj_id":"region","bk_parent_id":0},
+		  {"bk_inst_id":202,"bk_inst_name":"深圳","bk_obj_id":"zone","bk_parent_id":201}]`: "--other-parent-id",
+	} {
+		m, target := start(withNodes(nodes))
+		_, err := contracttest.Run(context.Background(), config(t, target, contracttest.SurfaceESB))
+		require.ErrorContains(t, err, flag)
+		assert.ErrorContains(t, err, "zone")
+		assert.Len(t, m.Store().Sets(), 2, "nothing created")
+	}
+}
+
 // runRetryingAtOnce runs the suite on ESB against a target, retrying after a millisecond.
 func runRetryingAtOnce(t *testing.T, target string) *contracttest.Report {
 	t.Helper()
@@ -806,13 +872,17 @@ func TestInterruptCleansUp(t *testing.T) {
 
 func TestRetriesOn5xxAndRateLimits(t *testing.T) {
 	m := newMock(t, mock.Config{})
-	var calls atomic.Int64
+	var creates atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch calls.Add(1) {
-		case 4, 5: // the first create, after the preflight and the two models: two gateway errors, then a rate limit
+		if !isCreate(r) {
+			m.ServeHTTP(w, r)
+			return
+		}
+		switch creates.Add(1) {
+		case 1, 2: // the first create: two gateway errors, then a rate limit
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
-		case 6:
+		case 3:
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"result":false,"code":1306429,"message":"Request has been throttled","request_id":"0123456789abcdef0123456789abcdef","data":null}`))
 			return

@@ -7,11 +7,131 @@ import (
 	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/spec"
 )
+
+// readTopology learns whether the business has custom levels between it and its sets
+// (get_mainline_object_topo), where a set hangs under a node of the level above it and nowhere
+// else, and CMDB checks a create's parent before its other fields (reference §4.2 C9, C9b). It
+// then holds that level's nodes (search_biz_inst_topo) and picks the first two for the parents
+// not given (parentGiven, otherGiven). A business without them stops the run, naming the flag to
+// give. A model or tree the target does not answer is a note, and the parents stay as they are.
+func (r *runner) readTopology(ctx context.Context, parentGiven, otherGiven bool) error {
+	mainline, why := r.quiet(ctx, request{op: r.op(spec.OpESBGetMainlineObjectTopo, spec.OpV3GetMainlineObjectTopo)})
+	if mainline == nil {
+		r.notUnderstood("the mainline model", why)
+		return nil
+	}
+	level := ""
+	for _, item := range mainline.List {
+		obj, _ := item.(map[string]any)
+		if stringOf(obj["bk_next_obj"]) == "set" {
+			level = stringOf(obj["bk_obj_id"])
+		}
+	}
+	if level == "" || level == "biz" {
+		return nil // sets hang under the business
+	}
+	tree, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+	if tree == nil {
+		r.notUnderstood("the business's topology", why)
+		return nil
+	}
+	var nodes []int64 // the level's, in the tree's order
+	var walk func(list []any)
+	walk = func(list []any) {
+		for _, item := range list {
+			node, _ := item.(map[string]any)
+			if id, ok := intOf(node["bk_inst_id"]); ok && stringOf(node["bk_obj_id"]) == level {
+				nodes = append(nodes, id)
+				continue
+			}
+			child, _ := node["child"].([]any)
+			walk(child)
+		}
+	}
+	walk(tree.List)
+	r.levelNodes = map[int64]bool{}
+	for _, id := range nodes {
+		r.levelNodes[id] = true
+	}
+	if parentGiven && otherGiven {
+		return nil
+	}
+	if !parentGiven {
+		if len(nodes) == 0 {
+			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, level)
+		}
+		r.cfg.ParentID = nodes[0]
+	}
+	if !otherGiven {
+		i := slices.IndexFunc(nodes, func(id int64) bool { return id != r.cfg.ParentID })
+		if i < 0 {
+			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and the duplicate-name case needs a second: give one with --other-parent-id", r.cfg.BizID, level)
+		}
+		r.cfg.OtherParentID = nodes[i]
+	}
+	r.report.Notes = append(r.report.Notes, fmt.Sprintf("sets hang under %s %d and, for the duplicate-name case, %s %d: the first nodes of the level above sets",
+		level, r.cfg.ParentID, level, r.cfg.OtherParentID))
+	return nil
+}
+
+// underLevels is how CMDB refuses a create_set in a business with custom levels, before the
+// checks after C9 (reference §4.2 C9, C9b): 1199999 for a body with a default key, whatever its
+// value; 1199011 on bk_parent_id for a parent that is not a node of the level above sets in the
+// call's business, or none. False when neither applies, or the business has no custom levels.
+func (r *runner) underLevels(q request) (step spec.StepID, msg spec.Message, args []any, refused bool) {
+	if r.levelNodes == nil || q.op != spec.OpESBCreateSet && q.op != spec.OpV3CreateSet {
+		return "", spec.Message{}, nil, false
+	}
+	data := q.args
+	if q.raw != nil {
+		if strings.TrimSpace(*q.raw) != "" {
+			return "", spec.Message{}, nil, false // a body CMDB reads is in args: this one fails before C9
+		}
+		data = map[string]any{} // an empty v3 body is read as {}
+	}
+	if _, ok := data["default"]; ok {
+		return spec.StepMainline, spec.MsgInternal, nil, true
+	}
+	parent, isInt := wholeNumber(data["bk_parent_id"])
+	if biz, _ := wholeNumber(q.biz); !isInt || !r.levelNodes[parent] || biz != r.cfg.BizID {
+		return spec.StepMainline, spec.MsgInvalidOrNone, []any{"bk_parent_id"}, true
+	}
+	return "", spec.Message{}, nil, false
+}
+
+// wholeNumber is a value of a request's fields as CMDB reads a whole number there, if it is one.
+func wholeNumber(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case json.Number:
+		return intOf(v)
+	}
+	return 0, false
+}
+
+// comesAfter reports whether a step of create_set comes after another in CMDB's order.
+func comesAfter(step, other spec.StepID) bool {
+	steps := spec.CallSteps(spec.CallCreateSet)
+	at := func(id spec.StepID) int { return slices.IndexFunc(steps, func(s spec.Step) bool { return s.ID == id }) }
+	return at(step) > at(other)
+}
+
+// notUnderstood notes what the run could not read of the target before its cases, unless the
+// request was not sent (a dry run).
+func (r *runner) notUnderstood(what, why string) {
+	if why != "" {
+		r.report.Notes = append(r.report.Notes, fmt.Sprintf("%s could not be read (%s)", what, r.cl.scrub(why)))
+	}
+}
 
 // requiredFields are the values every instance of an object the run creates carries for the
 // custom attributes its model requires: those given, then one the run makes for each other
@@ -26,11 +146,8 @@ func (r *runner) requiredFields(ctx context.Context, object, flag string, given 
 	}
 	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
 		args: map[string]any{"bk_obj_id": object}})
-	if why != "" {
-		r.report.Notes = append(r.report.Notes, fmt.Sprintf("the %s model could not be read (%s): the %ss the run creates carry only the fields given", object, r.cl.scrub(why), object))
-		return fields, nil
-	}
-	if a == nil { // not sent: a dry run
+	if a == nil {
+		r.notUnderstood(fmt.Sprintf("the %s model", object), why)
 		return fields, nil
 	}
 	var cannot []string

@@ -19,6 +19,7 @@ import (
 // Whatever happens after the first create, including ctx's cancellation, the sets the run
 // created are deleted before it returns, unless Config.NoCleanup.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
+	parentGiven, otherGiven := cfg.ParentID != 0, cfg.OtherParentID != 0
 	cfg, base, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -41,6 +42,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err := r.preflight(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.readTopology(ctx, parentGiven, otherGiven); err != nil {
+		return nil, err
 	}
 	if r.report.SetFields, err = r.requiredFields(ctx, "set", "--set-field", cfg.SetFields); err != nil {
 		return nil, err
@@ -91,6 +95,9 @@ type runner struct {
 	report  *Report
 	cur     *CaseResult
 	created []createdSet
+	// levelNodes are the nodes of the custom level above sets in the run's business; nil when
+	// its sets hang under the business.
+	levelNodes map[int64]bool
 }
 
 // preflight is one harmless read: an unreachable target stops the run before any case.
