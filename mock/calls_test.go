@@ -620,6 +620,10 @@ func TestListAttributes(t *testing.T) {
 		`{"fields":["bk_set_name"],"condition":{"tags":"c"},"page":{"sort":"bk_set_name"}}`, v3Auth)
 	require.True(t, found.Result, "%s", found.Raw)
 	assert.JSONEq(t, `{"count":2,"info":[{"bk_set_name":"esb-0","default":0},{"bk_set_name":"v3-0","default":0}]}`, mustJSON(t, found.Data), "a set by one of its ids")
+	all := sendV3In(t, s, "en", http.MethodPost, "/api/v3/set/search/0/2",
+		`{"fields":["bk_set_name"],"condition":{"tags":{"$all":["a","b"]},"bk_set_name":{"$in":["esb-0","left-out"]}}}`, v3Auth)
+	require.True(t, all.Result, "%s", all.Raw)
+	assert.JSONEq(t, `{"count":1,"info":[{"bk_set_name":"left-out","default":0}]}`, mustJSON(t, all.Data), "a set by all of two ids")
 	for sort, want := range map[string]string{"tags": "esb-1 esb-0 left-out", "-tags": "esb-0 left-out esb-1"} {
 		sorted := sendV3In(t, s, "en", http.MethodPost, "/api/v3/set/search/0/2",
 			`{"fields":["bk_set_name"],"condition":{"bk_set_name":{"$in":["esb-0","esb-1","left-out"]}},"page":{"sort":"`+sort+`"}}`, v3Auth)

@@ -21,7 +21,7 @@ import (
 // JSON text a record writes.
 type term struct {
 	field  string
-	op     string // $eq, $ne, $in, $nin, $regex, $gt, $gte, $lt, $lte, $exists, $size, $not; "" for $or
+	op     string // $eq, $ne, $in, $nin, $regex, $gt, $gte, $lt, $lte, $exists, $size, $all, $elemMatch, $not; "" for $or
 	text   []byte
 	in     map[string]struct{}
 	re     *regexp.Regexp
@@ -33,6 +33,7 @@ type term struct {
 	number bool     // text, or a key of in, is a number's: a value is then held by its valueKey
 	size   int      // $size
 	not    []term   // $not: the tests it wraps, on the same field
+	every  []term   // $all: an equality a value passes for each value listed; $elemMatch: the tests one element passes together
 	alts   [][]term // $or: an instance passes when it passes every term of one of them
 }
 
@@ -110,6 +111,39 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 				return nil, fmt.Errorf("%w: %s: $size needs a whole number from 0 to %d", ErrRefusedCondition, r.Field, math.MaxInt32)
 			}
 			t.size = n
+		case "$all":
+			list, ok := r.Arg.([]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: %s: $all needs an array", ErrRefusedCondition, r.Field)
+			}
+			if *budget -= len(list); *budget < 0 {
+				return nil, fmt.Errorf("%w: more than %d tests", ErrBadCondition, MaxTerms)
+			}
+			for _, v := range list {
+				if m, isDoc := v.(map[string]any); isDoc && m["$elemMatch"] != nil {
+					return nil, fmt.Errorf("%w: %s: $all of $elemMatch", ErrBadCondition, r.Field)
+				}
+				text := valueKey(AppendValue(nil, v))
+				t.every = append(t.every, term{field: r.Field, op: "$eq", test: testEq, text: text, number: isNumberText(text)})
+			}
+		case "$elemMatch":
+			wrapped, ok := r.Arg.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: %s: $elemMatch needs an object", ErrRefusedCondition, r.Field)
+			}
+			for op := range wrapped {
+				if tt := tests[op].test; tt == testNone || tt == testAll || tt == testElemMatch {
+					// An element's fields (a list of objects), or an operator that reads more
+					// than the element itself: MongoDB reads them, the store does not.
+					return nil, fmt.Errorf("%w: %s: $elemMatch of %s", ErrBadCondition, r.Field, op)
+				}
+			}
+			if len(wrapped) == 0 {
+				return nil, fmt.Errorf("%w: %s: $elemMatch of nothing", ErrBadCondition, r.Field)
+			}
+			if t.every, err = prepareWithin(map[string]any{r.Field: wrapped}, nil, budget); err != nil {
+				return nil, err
+			}
 		case "$not":
 			wrapped, ok := r.Arg.(map[string]any)
 			if !ok || len(wrapped) == 0 {
@@ -132,7 +166,7 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 // mongoOperators are the operators at a field that MongoDB reads and the store does not
 // evaluate; any other that the store does not know, MongoDB refuses too.
 var mongoOperators = map[string]bool{
-	"$all": true, "$elemMatch": true, "$mod": true, "$type": true, "$bitsAllSet": true, "$bitsAnySet": true,
+	"$mod": true, "$type": true, "$bitsAllSet": true, "$bitsAnySet": true,
 	"$bitsAllClear": true, "$bitsAnyClear": true, "$geoWithin": true, "$geoIntersects": true, "$near": true,
 	"$nearSphere": true, "$within": true,
 }
@@ -496,6 +530,8 @@ const (
 	testLt
 	testLte
 	testSize
+	testAll
+	testElemMatch
 )
 
 // tests are the operators' tests.
@@ -503,22 +539,49 @@ var tests = map[string]struct {
 	test   test
 	negate bool
 }{"$eq": {testEq, false}, "$ne": {testEq, true}, "$in": {testIn, false}, "$nin": {testIn, true}, "$regex": {testRegex, false},
-	"$gt": {testGt, false}, "$gte": {testGte, false}, "$lt": {testLt, false}, "$lte": {testLte, false}, "$size": {testSize, false}}
+	"$gt": {testGt, false}, "$gte": {testGte, false}, "$lt": {testLt, false}, "$lte": {testLte, false}, "$size": {testSize, false},
+	"$all": {testAll, false}, "$elemMatch": {testElemMatch, false}}
 
 // holds reports whether a value, as its JSON text, passes the term. A list passes as MongoDB's
 // arrays do: an equality, $in, $regex or comparison holds of it when it holds of the list itself
 // or of one of its elements, $ne and $nin when their opposite does not hold; $size reads the list.
 func (t *term) holds(text []byte) bool {
 	isList := len(text) > 0 && text[0] == '['
+	switch t.test {
+	case testSize:
+		return t.holdsItself(text)
+	case testAll: // $and of equalities, none of an empty list
+		for i := range t.every {
+			if !t.every[i].holds(text) {
+				return false
+			}
+		}
+		return len(t.every) > 0
+	case testElemMatch:
+		return isList && eachElement(text, func(elem []byte) bool {
+			for i := range t.every {
+				if !t.every[i].holdsItself(elem) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	held := t.holdsOne(text) || isList && t.holdsOfAnElement(text)
+	return held != t.negate
+}
+
+// holdsItself reports whether a value, a list taken whole, passes the term: a test of
+// $elemMatch, which MongoDB makes of each element as it is, a list in the list too.
+func (t *term) holdsItself(text []byte) bool {
 	if t.test == testSize {
-		n := 0
+		n, isList := 0, len(text) > 0 && text[0] == '['
 		if isList {
 			eachElement(text, func([]byte) bool { n++; return false })
 		}
 		return isList && n == t.size
 	}
-	held := t.holdsOne(text) || isList && t.holdsOfAnElement(text)
-	return held != t.negate
+	return t.holdsOne(text) != t.negate
 }
 
 // holdsOfAnElement reports whether an element of a list, as its JSON text, passes the term's test.

@@ -215,6 +215,15 @@ func TestConditionsOnLists(t *testing.T) {
 		{"$gt and $lt each of some element", map[string]any{"tags": map[string]any{"$gt": "a", "$lt": "c"}}, []any{1}},
 		{"$not of an element", map[string]any{"tags": map[string]any{"$not": map[string]any{"$regex": "a"}}}, []any{2, 3, 5, 6}},
 		{"$size", map[string]any{"tags": map[string]any{"$size": json.Number("2")}}, []any{1, 2}},
+		{"$all", map[string]any{"tags": map[string]any{"$all": []any{"a", "b"}}}, []any{1}},
+		{"$all of one, which a value that is no list passes too", map[string]any{"tags": map[string]any{"$all": []any{"a"}}}, []any{1, 4}},
+		{"$all of numbers however written", map[string]any{"tags": map[string]any{"$all": []any{json.Number("2.0"), "c"}}}, []any{2}},
+		{"$all of nothing", map[string]any{"tags": map[string]any{"$all": []any{}}}, nil},
+		{"$elemMatch: one element passes every test", map[string]any{"tags": map[string]any{"$elemMatch": map[string]any{"$gt": json.Number("1"), "$lt": json.Number("3")}}}, []any{2}},
+		{"$elemMatch of strings", map[string]any{"tags": map[string]any{"$elemMatch": map[string]any{"$gte": "b"}}}, []any{1, 2}},
+		{"$elemMatch of a list only", map[string]any{"tags": map[string]any{"$elemMatch": map[string]any{"$eq": "a"}}}, []any{1}},
+		{"$elemMatch of a list in the list", map[string]any{"tags": map[string]any{"$elemMatch": map[string]any{"$in": []any{[]any{"a"}}}}}, []any{5}},
+		{"$elemMatch with $ne", map[string]any{"tags": map[string]any{"$elemMatch": map[string]any{"$ne": "a"}}}, []any{1, 2, 5, 6}},
 	}
 	ids := func(q topo.Query) string { // the ids of the sets found, in order
 		q.BizID, q.Fields = 1, []string{"bk_set_id"}
@@ -228,6 +237,22 @@ func TestConditionsOnLists(t *testing.T) {
 	}
 	for _, tc := range cases {
 		assert.Equal(t, fmt.Sprint(tc.want), ids(topo.Query{Condition: tc.cond}), tc.name)
+	}
+
+	for name, cond := range map[string]map[string]any{
+		"$all of a string":       {"tags": map[string]any{"$all": "a"}},
+		"$elemMatch of a string": {"tags": map[string]any{"$elemMatch": "a"}},
+	} {
+		_, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: cond})
+		assert.ErrorIs(t, err, topo.ErrRefusedCondition, name)
+	}
+	for name, cond := range map[string]map[string]any{ // MongoDB reads these; the store does not evaluate them
+		"$elemMatch of an object's fields": {"tags": map[string]any{"$elemMatch": map[string]any{"k": "a"}}},
+		"$elemMatch of $not":               {"tags": map[string]any{"$elemMatch": map[string]any{"$not": map[string]any{"$eq": "a"}}}},
+		"$all of an $elemMatch":            {"tags": map[string]any{"$all": []any{map[string]any{"$elemMatch": map[string]any{"$eq": "a"}}}}},
+	} {
+		_, _, err := s.Search(context.Background(), topo.Query{BizID: 1, Condition: cond})
+		assert.ErrorIs(t, err, topo.ErrBadCondition, name)
 	}
 
 	// A sort takes a list by its least element ascending and its greatest descending, each as
