@@ -81,6 +81,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add(post("/api/v3/module/search/0/2/0"), true, `{"condition":{"default":{"$not":{"$gt":0}},"bk_module_name":{"$regex":"A","$options":"i"}},"fields":["bk_module_id"]}`)
 	f.Add(post(mock.PathESBSearchSet), true, `{"bk_app_code":"a","bk_app_secret":"b","bk_username":"u","bk_biz_id":2,"page":{"start":9223372036854775807,"limit":10,"sort":"bk_set_name"}}`)
 	f.Add(post("/api/v3/module/search/0/2/0"), false, `{"condition":{},"page":{"start":9223372036854775807,"limit":10}}`)
+	f.Add(post("/api/v3/set/search/0/1"), false, `{"condition":{"bk_set_name":{"$all":["a",["b"]]},"default":{"$elemMatch":{"$gte":0,"$ne":[]}}},"page":{"sort":"-bk_set_name"}}`)
 	// ESB reads Python's NaN and Infinities (json.loads); what a component forwards of them, CMDB refuses.
 	f.Add(post(mock.PathESBCreateSet), true, `{"bk_biz_id":2,"data":{"bk_parent_id":2,"bk_set_name":"n","bk_capacity":NaN,"x":[-Infinity]}}`)
 	f.Add(post(mock.PathESBFindTopoNodePaths), false, `{"bk_biz_id":Infinity,"bk_nodes":[{"bk_obj_id":"set","bk_inst_id":NaN}]}`)
