@@ -148,7 +148,12 @@ func attributePage(v any, q *topo.RecordQuery) *failure {
 	return nil
 }
 
-// attributeRecord is an attribute as search_object_attribute answers it, in lang.
+// attributeRecord is an attribute as search_object_attribute answers it, in lang. Its group's
+// name is translated as CMDB's core service translates a default group's, by the key
+// <object>_property_group_<group> of the language's files, else its own name (bk-cmdb
+// src/source_controller/coreservice/service/model.go:505-523, translate.go:96-100, and
+// resources/language/en/property_group.json:2-5 @111e7ac: "default" for the business, the set and
+// the module, 基础信息 in the default language); a custom level's group "Default" has no key.
 func (s *Server) attributeRecord(at attribute, lang spec.Lang) topo.Record {
 	a := at.Attribute
 	name, groupName, option := a.Name, "基础信息", any(json.RawMessage(a.Option))
