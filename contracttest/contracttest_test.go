@@ -181,6 +181,19 @@ func TestRequiredCustomAttributesAreFilled(t *testing.T) {
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
 	assert.Contains(t, text.String(), "note: the module model could not be read")
+
+	// So is a model the target refuses.
+	refused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "get_mainline_object_topo") {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"result":false,"code":1199999,"message":"topo Internal Server Error","request_id":"0123456789abcdef0123456789abcdef","data":null}`))
+			return
+		}
+		plain.ServeHTTP(w, r)
+	}))
+	defer refused.Close()
+	rep = runRetryingAtOnce(t, refused.URL)
+	assert.Equal(t, []string{"the mainline model could not be read (HTTP status 200, 1199999 topo Internal Server Error)"}, rep.Notes)
 }
 
 // TestCustomLevelsFindTheirParents: in a deployment whose businesses have custom levels between

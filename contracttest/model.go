@@ -22,7 +22,7 @@ import (
 // give. A model or tree the target does not answer is a note, and the parents stay as they are.
 func (r *runner) readTopology(ctx context.Context, parentGiven, otherGiven bool) error {
 	mainline, why := r.quiet(ctx, request{op: r.op(spec.OpESBGetMainlineObjectTopo, spec.OpV3GetMainlineObjectTopo)})
-	if mainline == nil {
+	if mainline == nil || why != "" {
 		r.notUnderstood("the mainline model", why)
 		return nil
 	}
@@ -37,7 +37,7 @@ func (r *runner) readTopology(ctx context.Context, parentGiven, otherGiven bool)
 		return nil // sets hang under the business
 	}
 	tree, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
-	if tree == nil {
+	if tree == nil || why != "" {
 		r.notUnderstood("the business's topology", why)
 		return nil
 	}
@@ -146,7 +146,7 @@ func (r *runner) requiredFields(ctx context.Context, object, flag string, given 
 	}
 	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
 		args: map[string]any{"bk_obj_id": object}})
-	if a == nil {
+	if a == nil || why != "" {
 		r.notUnderstood(fmt.Sprintf("the %s model", object), why)
 		return fields, nil
 	}
