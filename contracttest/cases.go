@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -84,7 +85,7 @@ func (r *runner) expectCreated(a *answer) map[string]any {
 // as its own (a target may answer a create with another set's id). ok is false, and the case
 // failed, when it does not; in a dry run the id is the record's.
 func (r *runner) ownSet(ctx context.Context, rec map[string]any) (id int64, ok bool) {
-	id, _ = intOf(rec["bk_set_id"])
+	id, _ = jsonx.Int(rec["bk_set_id"])
 	name, _ := rec["bk_set_name"].(string)
 	a := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
 		args: map[string]any{"condition": map[string]any{"bk_set_id": id}, "fields": []string{"bk_set_id", "bk_set_name"}}})
@@ -129,7 +130,7 @@ func (r *runner) checkRecord(rec, sent map[string]any) {
 			r.failf("%s is %s; want %s", k, jsonText(got), jsonText(want))
 		}
 	}
-	if id, ok := intOf(rec["bk_set_id"]); !ok || id <= 0 {
+	if id, ok := jsonx.Int(rec["bk_set_id"]); !ok || id <= 0 {
 		r.failf("bk_set_id %s is not a positive integer", jsonText(rec["bk_set_id"]))
 	}
 	created, errC := time.Parse(time.RFC3339Nano, stringOf(rec["create_time"]))
@@ -412,7 +413,7 @@ func statefulCases() []caseDef {
 			if rec == nil {
 				return
 			}
-			id, _ := intOf(rec["bk_set_id"])
+			id, _ := jsonx.Int(rec["bk_set_id"])
 			search := func() *answer {
 				return r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
 					args: map[string]any{"condition": map[string]any{"bk_set_id": id}}})
@@ -451,7 +452,7 @@ func statefulCases() []caseDef {
 				if rec == nil {
 					return
 				}
-				id, _ := intOf(rec["bk_set_id"])
+				id, _ := jsonx.Int(rec["bk_set_id"])
 				ids, names[id] = append(ids, id), r.name(n)
 			}
 			topo := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
@@ -582,7 +583,7 @@ func readCases() []caseDef {
 				return
 			}
 			root, _ := a.List[0].(map[string]any)
-			if id, _ := intOf(root["bk_inst_id"]); id != r.cfg.BizID || stringOf(root["bk_obj_id"]) != "biz" {
+			if id, _ := jsonx.Int(root["bk_inst_id"]); id != r.cfg.BizID || stringOf(root["bk_obj_id"]) != "biz" {
 				r.failf("the root is %s %s; want biz %d", jsonText(root["bk_obj_id"]), jsonText(root["bk_inst_id"]), r.cfg.BizID)
 			}
 		}},
@@ -594,7 +595,7 @@ func readCases() []caseDef {
 func topoHolds(nodes []any, setID int64, name string) bool {
 	for _, item := range nodes {
 		n, _ := item.(map[string]any)
-		if id, _ := intOf(n["bk_inst_id"]); id == setID && stringOf(n["bk_obj_id"]) == "set" && stringOf(n["bk_inst_name"]) == name {
+		if id, _ := jsonx.Int(n["bk_inst_id"]); id == setID && stringOf(n["bk_obj_id"]) == "set" && stringOf(n["bk_inst_name"]) == name {
 			return true
 		}
 		if child, _ := n["child"].([]any); topoHolds(child, setID, name) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -46,7 +47,7 @@ func (r *runner) readTopology(ctx context.Context, parentGiven, otherGiven bool)
 	walk = func(list []any) {
 		for _, item := range list {
 			node, _ := item.(map[string]any)
-			if id, ok := intOf(node["bk_inst_id"]); ok && stringOf(node["bk_obj_id"]) == level {
+			if id, ok := jsonx.Int(node["bk_inst_id"]); ok && stringOf(node["bk_obj_id"]) == level {
 				nodes = append(nodes, id)
 				continue
 			}
@@ -105,17 +106,16 @@ func (r *runner) underLevels(q request) (step spec.StepID, msg spec.Message, arg
 	return "", spec.Message{}, nil, false
 }
 
-// wholeNumber is a value of a request's fields as CMDB reads a whole number there, if it is one.
+// wholeNumber is a value of a request's fields as CMDB reads a whole number there, if it is one:
+// the run's own ids are Go integers, anything else as decoded from JSON.
 func wholeNumber(v any) (int64, bool) {
 	switch v := v.(type) {
 	case int:
 		return int64(v), true
 	case int64:
 		return v, true
-	case json.Number:
-		return intOf(v)
 	}
-	return 0, false
+	return jsonx.Int(v)
 }
 
 // comesAfter reports whether a step of create_set comes after another in CMDB's order.

@@ -2,7 +2,6 @@ package contracttest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -153,7 +153,7 @@ func (r *runner) call(ctx context.Context, req request) *answer {
 		r.failf("%s", reason)
 	}
 	if a != nil && a.Result && (req.op == spec.OpESBCreateSet || req.op == spec.OpV3CreateSet) {
-		if id, ok := intOf(a.Data["bk_set_id"]); ok {
+		if id, ok := jsonx.Int(a.Data["bk_set_id"]); ok {
 			name, _ := a.Data["bk_set_name"].(string)
 			r.created = append(r.created, createdSet{id: id, name: name})
 		}
@@ -229,7 +229,7 @@ func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why strin
 	}
 	others := 0
 	for _, rec := range infoOf(a) {
-		id, ok := intOf(rec["bk_set_id"])
+		id, ok := jsonx.Int(rec["bk_set_id"])
 		name, _ := rec["bk_set_name"].(string)
 		switch {
 		case !ok:
@@ -264,15 +264,6 @@ func (r *runner) quiet(ctx context.Context, req request) (a *answer, why string)
 		return a, fmt.Sprintf("HTTP status %d, %d %s", ex.Status, a.Code, a.Message)
 	}
 	return a, ""
-}
-
-func intOf(v any) (int64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	i, err := n.Int64()
-	return i, err == nil
 }
 
 // infoOf returns the records of a search_set answer.

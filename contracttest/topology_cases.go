@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
@@ -19,13 +20,13 @@ func topologyCases() []caseDef {
 			if !r.expectSuccess(a) || r.cfg.DryRun {
 				return
 			}
-			count, _ := intOf(a.Data["count"])
+			count, _ := jsonx.Int(a.Data["count"])
 			info := infoOf(a)
 			if int(count) < len(info) {
 				r.failf("count %d is below the %d businesses listed", count, len(info))
 			}
 			for _, b := range info {
-				if def, ok := intOf(b["default"]); !ok || def != 0 {
+				if def, ok := jsonx.Int(b["default"]); !ok || def != 0 {
 					r.failf("business %s has default %s: search_business lists default 0 only, and adds default to the fields", jsonText(b["bk_biz_id"]), jsonText(b["default"]))
 				}
 				if _, ok := b["bk_biz_name"]; !ok {
@@ -52,7 +53,7 @@ func topologyCases() []caseDef {
 			if !r.expectSuccess(a) || r.cfg.DryRun {
 				return
 			}
-			if id, ok := intOf(a.Data["bk_set_id"]); !ok || id <= 0 {
+			if id, ok := jsonx.Int(a.Data["bk_set_id"]); !ok || id <= 0 {
 				r.failf("bk_set_id %s: want the idle set of business %d", jsonText(a.Data["bk_set_id"]), r.cfg.BizID)
 			}
 			modules, _ := a.Data["module"].([]any)
@@ -61,7 +62,7 @@ func topologyCases() []caseDef {
 			}
 			for _, item := range modules {
 				m, _ := item.(map[string]any)
-				if def, _ := intOf(m["default"]); def == 0 {
+				if def, _ := jsonx.Int(m["default"]); def == 0 {
 					r.failf("module %s has default 0: only built-in modules are listed", jsonText(m["bk_module_id"]))
 				}
 			}
@@ -71,7 +72,7 @@ func topologyCases() []caseDef {
 			if rec == nil {
 				return
 			}
-			id, _ := intOf(rec["bk_set_id"])
+			id, _ := jsonx.Int(rec["bk_set_id"])
 			a := r.call(ctx, request{op: r.op(spec.OpESBFindSetBatch, spec.OpV3FindSetBatch), biz: r.cfg.BizID,
 				args: map[string]any{"bk_ids": []int64{id, id}, "fields": []string{"bk_set_name"}}})
 			if !r.expectSuccess(a) || r.cfg.DryRun {
@@ -92,7 +93,7 @@ func topologyCases() []caseDef {
 			if rec == nil {
 				return
 			}
-			id, _ := intOf(rec["bk_set_id"])
+			id, _ := jsonx.Int(rec["bk_set_id"])
 			for op, want := range map[string]int64{"$eq": 1, "$ne": 0} {
 				a := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
 					args: map[string]any{"fields": []string{"bk_set_id"}, "condition": map[string]any{
@@ -100,7 +101,7 @@ func topologyCases() []caseDef {
 				if !r.expectSuccess(a) || r.cfg.DryRun {
 					continue
 				}
-				if count, _ := intOf(a.Data["count"]); count != want {
+				if count, _ := jsonx.Int(a.Data["count"]); count != want {
 					r.failf("search_set of set %d by {%q: %d.0} counts %d; want %d", id, op, id, count, want)
 				}
 			}
@@ -122,7 +123,7 @@ func topologyCases() []caseDef {
 			}
 			moduleID := int64(0)
 			if !r.cfg.DryRun {
-				moduleID, _ = intOf(rec.Data["bk_module_id"])
+				moduleID, _ = jsonx.Int(rec.Data["bk_module_id"])
 				want := map[string]any{"bk_set_id": setID, "bk_parent_id": setID, "bk_biz_id": r.cfg.BizID, "bk_module_name": "nginx", "default": 0,
 					"service_template_id": 0, "operator": r.cfg.Username}
 				for k, v := range want {
