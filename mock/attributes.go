@@ -113,8 +113,7 @@ func checkAttribute(a fixtures.Attribute, v any) *failure {
 		if v == nil {
 			return empty()
 		}
-		str, ok := v.(string)
-		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
+		if !a.IsOption(v) {
 			return fail(spec.MsgInvalid, label)
 		}
 	case fixtures.TypeEnumMulti, fixtures.TypeOrg:
@@ -193,8 +192,7 @@ func checkChoices(a fixtures.Attribute, v any, empty func() *failure) *failure {
 			}
 			continue
 		}
-		str, ok := id.(string)
-		if !ok || !slices.ContainsFunc(a.Enum, func(o fixtures.EnumOption) bool { return o.ID == str }) {
+		if !a.IsOption(id) {
 			return fail(spec.MsgInvalid, label)
 		}
 	}
