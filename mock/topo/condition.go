@@ -71,8 +71,7 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 		}
 		switch r.Op {
 		case "$eq", "$ne":
-			t.text = valueKey(AppendValue(nil, r.Arg))
-			t.number = isNumberText(t.text)
+			t.equalTo(r.Arg)
 		case "$in", "$nin":
 			list, ok := r.Arg.([]any)
 			if !ok {
@@ -123,8 +122,9 @@ func prepareWithin(cond map[string]any, rules []Rule, budget *int) ([]term, erro
 				if m, isDoc := v.(map[string]any); isDoc && m["$elemMatch"] != nil {
 					return nil, fmt.Errorf("%w: %s: $all of $elemMatch", ErrBadCondition, r.Field)
 				}
-				text := valueKey(AppendValue(nil, v))
-				t.every = append(t.every, term{field: r.Field, op: "$eq", test: testEq, text: text, number: isNumberText(text)})
+				eq := term{field: r.Field, op: "$eq", test: testEq}
+				eq.equalTo(v)
+				t.every = append(t.every, eq)
 			}
 		case "$elemMatch":
 			wrapped, ok := r.Arg.(map[string]any)
@@ -546,7 +546,7 @@ var tests = map[string]struct {
 // arrays do: an equality, $in, $regex or comparison holds of it when it holds of the list itself
 // or of one of its elements, $ne and $nin when their opposite does not hold; $size reads the list.
 func (t *term) holds(text []byte) bool {
-	isList := len(text) > 0 && text[0] == '['
+	isList := isListText(text)
 	switch t.test {
 	case testSize:
 		return t.holdsItself(text)
@@ -575,7 +575,7 @@ func (t *term) holds(text []byte) bool {
 // $elemMatch, which MongoDB makes of each element as it is, a list in the list too.
 func (t *term) holdsItself(text []byte) bool {
 	if t.test == testSize {
-		n, isList := 0, len(text) > 0 && text[0] == '['
+		n, isList := 0, isListText(text)
 		if isList {
 			eachElement(text, func([]byte) bool { n++; return false })
 		}
@@ -671,6 +671,15 @@ func valueKey(text []byte) []byte {
 	}
 	return strconv.AppendFloat(nil, f, 'g', -1, 64)
 }
+
+// equalTo makes an equality term's value: the text a value equal to v is held by.
+func (t *term) equalTo(v any) {
+	t.text = valueKey(AppendValue(nil, v))
+	t.number = isNumberText(t.text)
+}
+
+// isListText reports whether a JSON text is a list's, by its first byte.
+func isListText(text []byte) bool { return len(text) > 0 && text[0] == '[' }
 
 // isNumberText reports whether a JSON text is a number's, by its first byte.
 func isNumberText(text []byte) bool {

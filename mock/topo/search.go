@@ -864,7 +864,7 @@ func offerValues[V valuer](h *pageHeap, id int64, v V, scratch []byte, l *layout
 // list's is its least element's ascending and its greatest's descending, as MongoDB sorts an
 // array, and an empty list's comes before null.
 func keyOfText(text []byte, desc bool) sortKey {
-	if len(text) == 0 || text[0] != '[' {
+	if !isListText(text) {
 		return keyOfOne(text)
 	}
 	best, seen := sortKey{rank: rankEmptyList}, false
