@@ -11,14 +11,11 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"testing/fstest"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +24,7 @@ import (
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/fixturestest"
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -114,15 +112,7 @@ func TestMockKeepsTheContract(t *testing.T) {
 // (an enum's default, a number within bounds, a string its pattern takes, ...), and the report
 // says which. One the run cannot make a value for stops it before any create, naming the field.
 func TestRequiredCustomAttributesAreFilled(t *testing.T) {
-	files := fstest.MapFS{} // the default fixtures, with the models below
-	defaults, err := os.ReadDir("../fixtures/default")
-	require.NoError(t, err)
-	for _, f := range defaults {
-		raw, err := os.ReadFile(filepath.Join("../fixtures/default", f.Name()))
-		require.NoError(t, err)
-		files[f.Name()] = &fstest.MapFile{Data: raw}
-	}
-	files["set_attributes.json"] = &fstest.MapFile{Data: []byte(`[
+	models := map[string]string{"set_attributes.json": `[
 		{"id":900,"bk_property_id":"owner_team","bk_property_name":"负责团队","bk_property_type":"singlechar","option":"^[a-z]+$","isrequired":true},
 		{"id":901,"bk_property_id":"tier","bk_property_name":"等级","bk_property_type":"enum","isrequired":true,
 		 "option":[{"id":"gold","name":"金","type":"text"},{"id":"iron","name":"铁","type":"text","is_default":true}]},
@@ -130,11 +120,10 @@ func TestRequiredCustomAttributesAreFilled(t *testing.T) {
 		{"id":903,"bk_property_id":"zones","bk_property_name":"可用区","bk_property_type":"enummulti","ismultiple":true,"isrequired":true,
 		 "option":[{"id":"sz","name":"深圳","type":"text"}]},
 		{"id":904,"bk_property_id":"dept","bk_property_name":"部门","bk_property_type":"organization","isrequired":true},
-		{"id":905,"bk_property_id":"golive","bk_property_name":"上线日期","bk_property_type":"date","isrequired":true}]`)}
-	files["module_attributes.json"] = &fstest.MapFile{Data: []byte(`[
-		{"id":910,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","option":{"min":"1","max":"65535"},"isrequired":true}]`)}
-	withModel, err := fixtures.Load(files)
-	require.NoError(t, err)
+		{"id":905,"bk_property_id":"golive","bk_property_name":"上线日期","bk_property_type":"date","isrequired":true}]`,
+		"module_attributes.json": `[
+		{"id":910,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","option":{"min":"1","max":"65535"},"isrequired":true}]`}
+	withModel := fixturestest.Load(t, models)
 	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
 		m, err := mock.New(loadSpec(t), withModel, mock.Config{})
 		require.NoError(t, err)
@@ -152,11 +141,9 @@ func TestRequiredCustomAttributesAreFilled(t *testing.T) {
 	}
 
 	// A pattern the run's strings do not match, and no value given: the run says what to give.
-	files["set_attributes.json"] = &fstest.MapFile{Data: []byte(`[
-		{"id":900,"bk_property_id":"code","bk_property_name":"编码","bk_property_type":"singlechar","option":"^[0-9]{6}$","isrequired":true}]`)}
-	strict, err := fixtures.Load(files)
-	require.NoError(t, err)
-	m, err := mock.New(loadSpec(t), strict, mock.Config{})
+	models["set_attributes.json"] = `[
+		{"id":900,"bk_property_id":"code","bk_property_name":"编码","bk_property_type":"singlechar","option":"^[0-9]{6}$","isrequired":true}]`
+	m, err := mock.New(loadSpec(t), fixturestest.Load(t, models), mock.Config{})
 	require.NoError(t, err)
 	srv := httptest.NewServer(m)
 	defer srv.Close()
@@ -203,23 +190,15 @@ func TestRequiredCustomAttributesAreFilled(t *testing.T) {
 // any create, naming the flag to give.
 func TestCustomLevelsFindTheirParents(t *testing.T) {
 	withNodes := func(nodes string) *fixtures.Fixtures {
-		files := fstest.MapFS{"mainline.json": {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"地区"},{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`)}}
-		raw, err := os.ReadFile("../fixtures/default/denials.json")
-		require.NoError(t, err)
-		files["denials.json"] = &fstest.MapFile{Data: raw}
-		raw, err = os.ReadFile("../fixtures/default/businesses.json")
-		require.NoError(t, err)
 		var businesses []map[string]any
-		require.NoError(t, json.Unmarshal(raw, &businesses))
+		require.NoError(t, json.Unmarshal([]byte(fixturestest.Files(t, nil)["businesses.json"]), &businesses))
 		var parsed []any
 		require.NoError(t, json.Unmarshal([]byte(nodes), &parsed))
 		businesses[0]["nodes"] = parsed // business 1, which config runs in
-		raw, err = json.Marshal(businesses)
+		raw, err := json.Marshal(businesses)
 		require.NoError(t, err)
-		files["businesses.json"] = &fstest.MapFile{Data: raw}
-		fx, err := fixtures.Load(files)
-		require.NoError(t, err)
-		return fx
+		return fixturestest.Load(t, map[string]string{"businesses.json": string(raw),
+			"mainline.json": `[{"bk_obj_id":"region","bk_obj_name":"地区"},{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`})
 	}
 	start := func(fx *fixtures.Fixtures) (*mock.Server, string) {
 		m, err := mock.New(loadSpec(t), fx, mock.Config{})

@@ -2,8 +2,6 @@ package mock_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 
@@ -11,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/fixturestest"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -26,20 +25,7 @@ const fixedTemplates = `[
 // withFixtures is a mock on the default fixtures with the given files in place of theirs.
 func withFixtures(t testing.TB, cfg mock.Config, files map[string]string) *mock.Server {
 	t.Helper()
-	fs := fstest.MapFS{}
-	entries, err := os.ReadDir("../fixtures/default")
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join("../fixtures/default", e.Name()))
-		require.NoError(t, err)
-		fs[e.Name()] = &fstest.MapFile{Data: b}
-	}
-	for name, text := range files {
-		fs[name] = &fstest.MapFile{Data: []byte(text)}
-	}
-	fx, err := fixtures.Load(fs)
-	require.NoError(t, err)
-	s, err := mock.New(loadSpec(), fx, cfg)
+	s, err := mock.New(loadSpec(), fixturestest.Load(t, files), cfg)
 	require.NoError(t, err)
 	return s
 }

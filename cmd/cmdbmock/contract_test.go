@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
+	"github.com/cmdbmock/cmdbmock/internal/fixturestest"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/spec"
 )
@@ -82,21 +83,14 @@ func TestContractCommand(t *testing.T) {
 // attribute the run makes no value for, contract stops before any create and names
 // --set-field; given one, the run passes, and the report says what every set carried.
 func TestContractFillsRequiredFields(t *testing.T) {
-	files := map[string]string{"set_attributes.json": `[
+	files := fixturestest.Files(t, map[string]string{"set_attributes.json": `[
 		{"id":900,"bk_property_id":"code","bk_property_name":"编码","bk_property_type":"singlechar","option":"^[0-9]{6}$","isrequired":true},
-		{"id":901,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"3","max":"9"},"isrequired":true}]`}
-	defaults, err := os.ReadDir("../../fixtures/default")
-	require.NoError(t, err)
-	for _, f := range defaults {
-		raw, err := os.ReadFile(filepath.Join("../../fixtures/default", f.Name()))
-		require.NoError(t, err)
-		files[f.Name()] = string(raw)
-	}
+		{"id":901,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"3","max":"9"},"isrequired":true}]`})
 	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", writeFixtures(t, files)}, nil)
 	defer func() { assert.NoError(t, stop()) }()
 	args := []string{"contract", "--target", "http://" + addr, "--biz-id", "1", "--rps", "1000", "--denied-user", "noperm"}
 
-	err = run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
+	err := run(context.Background(), args, getenv(nil), io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "code (singlechar, option \"^[0-9]{6}$\"): give one with --set-field code=VALUE")
 
