@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -140,10 +139,7 @@ func (r *runner) notUnderstood(what, why string) {
 // gives one. A model the target does not answer leaves the fields given, and a note for the
 // report: the cases judge the target's answers, that one among them.
 func (r *runner) requiredFields(ctx context.Context, object, flag string, given map[string]any) (map[string]any, error) {
-	fields := maps.Clone(given)
-	if fields == nil {
-		fields = map[string]any{}
-	}
+	fields := withFields(given, nil) // the caller's map stays as it is
 	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
 		args: map[string]any{"bk_obj_id": object}})
 	if a == nil || why != "" {
