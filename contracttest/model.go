@@ -14,40 +14,76 @@ import (
 	"github.com/cmdbmock/cmdbmock/spec"
 )
 
-// readTopology learns whether the business has custom levels between it and its sets
-// (get_mainline_object_topo), where a set hangs under a node of the level above it and nowhere
-// else, and CMDB checks a create's parent before its other fields (reference §4.2 C9, C9b). It
-// then holds that level's nodes (search_biz_inst_topo) and picks the first two for the parents
-// not given (parentGiven, otherGiven). A business without them stops the run, naming the flag to
-// give. A model or tree the target does not answer is a note, and the parents stay as they are.
-func (r *runner) readTopology(ctx context.Context, parentGiven, otherGiven bool) error {
-	mainline, why := r.quiet(ctx, request{op: r.op(spec.OpESBGetMainlineObjectTopo, spec.OpV3GetMainlineObjectTopo)})
-	if mainline == nil || why != "" {
-		r.notUnderstood("the mainline model", why)
-		return nil
+// Model is what a business's model asks of the sets and modules a tool creates in it, read from
+// a deployment before its first create: where sets hang, and the values of the custom attributes
+// its models require.
+type Model struct {
+	// Level is the object sets hang under: "biz", or a custom level between the business and its
+	// sets (get_mainline_object_topo), where CMDB takes a set under a node of that level and
+	// nowhere else (reference §4.2 C9, C9b); Nodes are then the level's nodes in the business, in
+	// its tree's order (search_biz_inst_topo). "" when the mainline or the tree could not be read.
+	Level string
+	Nodes []int64
+	// SetFields and ModuleFields are the values given, and one for each other custom attribute
+	// (ispre false) the set or module model requires whose type the reader knows.
+	SetFields, ModuleFields map[string]any
+	// Notes say what part of the model the deployment did not answer.
+	Notes []string
+}
+
+// Custom reports whether sets hang under a custom level.
+func (m Model) Custom() bool { return m.Level != "" && m.Level != "biz" }
+
+// ReadModel reads what business bizID's model asks of the sets and modules a tool creates in it,
+// starting from the values given (setFields, moduleFields, left as they are). A required
+// attribute it can make no value for is an error that names the flag that gives one
+// (--set-field, --module-field); a part of the model the deployment does not answer is a note.
+// On a dry run it sends nothing, and the model is the values given.
+func (c *Caller) ReadModel(ctx context.Context, bizID int64, setFields, moduleFields map[string]any) (Model, error) {
+	return c.cl.readModel(ctx, bizID, setFields, moduleFields)
+}
+
+func (c *client) readModel(ctx context.Context, biz int64, setFields, moduleFields map[string]any) (Model, error) {
+	m := Model{}
+	m.readLevel(ctx, c, biz)
+	var err error
+	if m.SetFields, err = m.requiredFields(ctx, c, "set", "--set-field", setFields); err != nil {
+		return m, err
 	}
-	level := ""
+	m.ModuleFields, err = m.requiredFields(ctx, c, "module", "--module-field", moduleFields)
+	return m, err
+}
+
+// readLevel learns the level sets hang under in the business and, when it is a custom one, its
+// nodes there.
+func (m *Model) readLevel(ctx context.Context, c *client, biz int64) {
+	mainline, why := c.quiet(ctx, request{op: c.op(spec.OpESBGetMainlineObjectTopo, spec.OpV3GetMainlineObjectTopo)})
+	if mainline == nil || why != "" {
+		m.note(c, "the mainline model", why)
+		return
+	}
 	for _, item := range mainline.List {
 		obj, _ := item.(map[string]any)
 		if stringOf(obj["bk_next_obj"]) == "set" {
-			level = stringOf(obj["bk_obj_id"])
+			m.Level = stringOf(obj["bk_obj_id"])
 		}
 	}
-	if level == "" || level == "biz" {
-		return nil // sets hang under the business
+	if !m.Custom() {
+		m.Level = "biz" // sets hang under the business
+		return
 	}
-	tree, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+	tree, why := c.quiet(ctx, request{op: c.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: biz})
 	if tree == nil || why != "" {
-		r.notUnderstood("the business's topology", why)
-		return nil
+		m.note(c, "the business's topology", why)
+		m.Level = "" // where sets hang is not known
+		return
 	}
-	var nodes []int64 // the level's, in the tree's order
 	var walk func(list []any)
 	walk = func(list []any) {
 		for _, item := range list {
 			node, _ := item.(map[string]any)
-			if id, ok := jsonx.Int(node["bk_inst_id"]); ok && stringOf(node["bk_obj_id"]) == level {
-				nodes = append(nodes, id)
+			if id, ok := jsonx.Int(node["bk_inst_id"]); ok && stringOf(node["bk_obj_id"]) == m.Level {
+				m.Nodes = append(m.Nodes, id)
 				continue
 			}
 			child, _ := node["child"].([]any)
@@ -55,28 +91,81 @@ func (r *runner) readTopology(ctx context.Context, parentGiven, otherGiven bool)
 		}
 	}
 	walk(tree.List)
+}
+
+// note says what part of the model could not be read, unless the request was not sent (a dry
+// run).
+func (m *Model) note(c *client, what, why string) {
+	if why != "" {
+		m.Notes = append(m.Notes, fmt.Sprintf("%s could not be read (%s)", what, c.scrub(why)))
+	}
+}
+
+// requiredFields are the values every instance of an object a tool creates carries for the
+// custom attributes its model requires: those given, then one made for each other required
+// attribute CMDB did not define (ispre false). An attribute no value can be made for is an
+// error naming the flag that gives one. A model the deployment does not answer leaves the fields
+// given, and a note: a contract run's cases judge the target's answers, that one among them.
+func (m *Model) requiredFields(ctx context.Context, c *client, object, flag string, given map[string]any) (map[string]any, error) {
+	fields := withFields(given, nil) // the caller's map stays as it is
+	a, why := c.quiet(ctx, request{op: c.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
+		args: map[string]any{"bk_obj_id": object}})
+	if a == nil || why != "" {
+		m.note(c, fmt.Sprintf("the %s model", object), why)
+		return fields, nil
+	}
+	var cannot []string
+	for _, item := range a.List {
+		attr, _ := item.(map[string]any)
+		id := stringOf(attr["bk_property_id"])
+		if attr["isrequired"] != true || attr["ispre"] == true || id == "" {
+			continue
+		}
+		if _, ok := fields[id]; ok {
+			continue
+		}
+		v, ok := valueFor(attr, c.cfg.Username)
+		if !ok {
+			cannot = append(cannot, fmt.Sprintf("%s (%s, option %s): give one with %s %s=VALUE", id, stringOf(attr["bk_property_type"]), jsonText(attr["option"]), flag, id))
+			continue
+		}
+		fields[id] = v
+	}
+	if len(cannot) > 0 {
+		return nil, fmt.Errorf("contracttest: the %s model of %s requires attributes no value is made for: %s", object, c.shown, strings.Join(cannot, "; "))
+	}
+	return fields, nil
+}
+
+// pickParents hangs the run's sets under the first two nodes of the level above sets, for the
+// parents not given (parentGiven, otherGiven), when the business has custom levels; one without
+// them stops the run, naming the flag to give.
+func (r *runner) pickParents(m Model, parentGiven, otherGiven bool) error {
+	if !m.Custom() {
+		return nil
+	}
 	r.levelNodes = map[int64]bool{}
-	for _, id := range nodes {
+	for _, id := range m.Nodes {
 		r.levelNodes[id] = true
 	}
 	if parentGiven && otherGiven {
 		return nil
 	}
 	if !parentGiven {
-		if len(nodes) == 0 {
-			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, level)
+		if len(m.Nodes) == 0 {
+			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, m.Level)
 		}
-		r.cfg.ParentID = nodes[0]
+		r.cfg.ParentID = m.Nodes[0]
 	}
 	if !otherGiven {
-		i := slices.IndexFunc(nodes, func(id int64) bool { return id != r.cfg.ParentID })
+		i := slices.IndexFunc(m.Nodes, func(id int64) bool { return id != r.cfg.ParentID })
 		if i < 0 {
-			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and the duplicate-name case needs a second: give one with --other-parent-id", r.cfg.BizID, level)
+			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and the duplicate-name case needs a second: give one with --other-parent-id", r.cfg.BizID, m.Level)
 		}
-		r.cfg.OtherParentID = nodes[i]
+		r.cfg.OtherParentID = m.Nodes[i]
 	}
 	r.report.Notes = append(r.report.Notes, fmt.Sprintf("sets hang under %s %d and, for the duplicate-name case, %s %d: the first nodes of the level above sets",
-		level, r.cfg.ParentID, level, r.cfg.OtherParentID))
+		m.Level, r.cfg.ParentID, m.Level, r.cfg.OtherParentID))
 	return nil
 }
 
@@ -124,57 +213,12 @@ func comesAfter(step, other spec.StepID) bool {
 	return at(step) > at(other)
 }
 
-// notUnderstood notes what the run could not read of the target before its cases, unless the
-// request was not sent (a dry run).
-func (r *runner) notUnderstood(what, why string) {
-	if why != "" {
-		r.report.Notes = append(r.report.Notes, fmt.Sprintf("%s could not be read (%s)", what, r.cl.scrub(why)))
-	}
-}
-
-// requiredFields are the values every instance of an object the run creates carries for the
-// custom attributes its model requires: those given, then one the run makes for each other
-// required attribute CMDB did not define (ispre false). The model is read from the target before
-// any create; an attribute the run cannot make a value for stops the run, naming the flag that
-// gives one. A model the target does not answer leaves the fields given, and a note for the
-// report: the cases judge the target's answers, that one among them.
-func (r *runner) requiredFields(ctx context.Context, object, flag string, given map[string]any) (map[string]any, error) {
-	fields := withFields(given, nil) // the caller's map stays as it is
-	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchObjectAttribute, spec.OpV3SearchObjectAttribute),
-		args: map[string]any{"bk_obj_id": object}})
-	if a == nil || why != "" {
-		r.notUnderstood(fmt.Sprintf("the %s model", object), why)
-		return fields, nil
-	}
-	var cannot []string
-	for _, item := range a.List {
-		attr, _ := item.(map[string]any)
-		id := stringOf(attr["bk_property_id"])
-		if attr["isrequired"] != true || attr["ispre"] == true || id == "" {
-			continue
-		}
-		if _, ok := fields[id]; ok {
-			continue
-		}
-		v, ok := r.valueFor(attr)
-		if !ok {
-			cannot = append(cannot, fmt.Sprintf("%s (%s, option %s): give one with %s %s=VALUE", id, stringOf(attr["bk_property_type"]), jsonText(attr["option"]), flag, id))
-			continue
-		}
-		fields[id] = v
-	}
-	if len(cannot) > 0 {
-		return nil, fmt.Errorf("contracttest: the %s model of %s requires attributes the run makes no value for: %s", object, r.report.Target, strings.Join(cannot, "; "))
-	}
-	return fields, nil
-}
-
 // valueFor is a value of a required custom attribute that CMDB's check of its type passes
 // (bk-cmdb src/common/metadata/attribute.go @111e7ac): the default or the first of an enum's
 // options, a number within its bounds, a string its pattern takes, a date, a time, a time zone,
-// the run's user; false when the run has none for it (an enumquote, a table, a pattern none of
+// the calling user; false when there is none for it (an enumquote, a table, a pattern none of
 // its strings match).
-func (r *runner) valueFor(attr map[string]any) (any, bool) {
+func valueFor(attr map[string]any, user string) (any, bool) {
 	option := attr["option"]
 	switch stringOf(attr["bk_property_type"]) {
 	case "singlechar", "longchar":
@@ -238,7 +282,7 @@ func (r *runner) valueFor(attr map[string]any) (any, bool) {
 	case "timezone":
 		return "Asia/Shanghai", true
 	case "objuser":
-		return r.cfg.Username, true
+		return user, true
 	}
 	return nil, false
 }

@@ -116,17 +116,27 @@ func (r *Report) writeHead(b *strings.Builder, total int) {
 	}
 	fmt.Fprintf(b, "contract run %s against %s (surface %s, business %d, lang %s, CMDB %s%s): %d cases\n",
 		r.RunID, printable.String(r.Target), r.Surface, r.BizID, r.Lang, r.Version, mode, total)
+	for _, line := range ModelLines(r.SetFields, r.ModuleFields, r.Notes) {
+		b.WriteString(line + "\n")
+	}
+}
+
+// ModelLines are the lines a text report gives what a run learnt of a deployment's model before
+// its first create: what every set and module it creates carries, then each note.
+func ModelLines(setFields, moduleFields map[string]any, notes []string) []string {
+	var lines []string
 	for _, f := range []struct {
 		object string
 		fields map[string]any
-	}{{"set", r.SetFields}, {"module", r.ModuleFields}} {
+	}{{"set", setFields}, {"module", moduleFields}} {
 		if len(f.fields) > 0 {
-			fmt.Fprintf(b, "every %s it creates carries %s (the model's required custom attributes)\n", f.object, printable.String(jsonText(f.fields)))
+			lines = append(lines, fmt.Sprintf("every %s it creates carries %s (the model's required custom attributes)", f.object, printable.String(jsonText(f.fields))))
 		}
 	}
-	for _, note := range r.Notes {
-		fmt.Fprintf(b, "note: %s\n", printable.String(note))
+	for _, note := range notes {
+		lines = append(lines, "note: "+printable.String(note))
 	}
+	return lines
 }
 
 // writeCase is case i of total: its status, the reason of a skip or failure, and the exchanges

@@ -43,13 +43,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
-	if err := r.readTopology(ctx, parentGiven, otherGiven); err != nil {
+	model, err := r.cl.readModel(ctx, cfg.BizID, cfg.SetFields, cfg.ModuleFields)
+	if err != nil {
 		return nil, err
 	}
-	if r.report.SetFields, err = r.requiredFields(ctx, "set", "--set-field", cfg.SetFields); err != nil {
-		return nil, err
-	}
-	if r.report.ModuleFields, err = r.requiredFields(ctx, "module", "--module-field", cfg.ModuleFields); err != nil {
+	r.report.SetFields, r.report.ModuleFields, r.report.Notes = model.SetFields, model.ModuleFields, model.Notes
+	if err := r.pickParents(model, parentGiven, otherGiven); err != nil {
 		return nil, err
 	}
 	r.progress(func(b *strings.Builder) { r.report.writeHead(b, len(planned)) })
@@ -127,8 +126,11 @@ func (r *runner) runCase(ctx context.Context, c caseDef) {
 }
 
 // op picks the operation of the run's surface.
-func (r *runner) op(esb, v3 string) string {
-	if r.cfg.Surface == SurfaceV3 {
+func (r *runner) op(esb, v3 string) string { return r.cl.op(esb, v3) }
+
+// op picks the operation of the client's surface.
+func (c *client) op(esb, v3 string) string {
+	if c.cfg.Surface == SurfaceV3 {
 		return v3
 	}
 	return esb
@@ -191,7 +193,7 @@ func (r *runner) cleanup(ctx context.Context) {
 	}
 	failed := map[int64]bool{}
 	for _, id := range slices.Sorted(maps.Keys(owed)) {
-		if _, why := r.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id}); why != "" {
+		if _, why := r.cl.quiet(ctx, request{op: r.op(spec.OpESBDeleteSet, spec.OpV3DeleteSet), biz: r.cfg.BizID, setID: id}); why != "" {
 			failed[id] = true
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: id, Name: owed[id], Reason: "delete_set: " + why})
 		}
@@ -219,7 +221,7 @@ func (r *runner) cleanup(ctx context.Context) {
 // such an answer is noted, and those sets are never deleted.
 func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why string) {
 	prefix := r.name("")
-	a, why := r.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID, args: map[string]any{
+	a, why := r.cl.quiet(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID, args: map[string]any{
 		"condition": map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(prefix)}},
 		"fields":    []string{"bk_set_id", "bk_set_name"},
 	}})
@@ -248,11 +250,11 @@ func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why strin
 	return found, ""
 }
 
-// quiet sends a request outside any case, for the cleanup. Unless the answer says success (or
+// quiet sends a request outside any case (the model's reads, the cleanup). Unless the answer says success (or
 // a dry run sends nothing), why says what came back instead.
-func (r *runner) quiet(ctx context.Context, req request) (a *answer, why string) {
-	ex := r.cl.send(ctx, req)
-	a, _ = r.cl.judge(ctx, ex)
+func (c *client) quiet(ctx context.Context, req request) (a *answer, why string) {
+	ex := c.send(ctx, req)
+	a, _ = c.judge(ctx, ex)
 	switch {
 	case ex.NotSent:
 		return nil, ""
