@@ -51,8 +51,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.NoCleanup, "no-cleanup", false, "leave the created sets in place")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the requests it would send, send none")
 	fs.BoolVar(&cfg.Lenient, "lenient", false, "compare codes only, not messages")
-	fs.Var(fieldsFlag{&setFields}, "set-field", "key=value: a value of a custom attribute the deployment's set model requires, on every set the run creates (repeatable; the value read as JSON when it is JSON); the run makes one for each other it can")
-	fs.Var(fieldsFlag{&moduleFields}, "module-field", "key=value: the same for the module model")
+	addFieldFlags(fs, &setFields, &moduleFields)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -154,6 +153,13 @@ func httpClient(timeout time.Duration, caFile string, insecure bool, stderr io.W
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsConfig
 	return &http.Client{Timeout: timeout, Transport: transport}, nil
+}
+
+// addFieldFlags adds --set-field and --module-field, the values of required custom attributes
+// a command's creates carry.
+func addFieldFlags(fs *flag.FlagSet, setFields, moduleFields *map[string]any) {
+	fs.Var(fieldsFlag{setFields}, "set-field", "key=value: a value of a custom attribute the deployment's set model requires, on every set the run creates (repeatable; the value read as JSON when it is JSON); the run makes one for each other it can")
+	fs.Var(fieldsFlag{moduleFields}, "module-field", "key=value: the same for the module model")
 }
 
 // fieldsFlag gathers the fields of --set-field or --module-field, each key=value, the value read

@@ -26,13 +26,14 @@ var errDifferent = errors.New("the target answers differently from the reference
 func diffCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := env(getenv)
 	var (
-		target                targetFlags
-		against, version, dir string
-		format, out, calls    string
-		denied                string
-		bizID, parent         int64
-		dryRun, quiet         bool
-		ref                   referenceFlags
+		target                  targetFlags
+		against, version, dir   string
+		format, out, calls      string
+		denied                  string
+		bizID, parent           int64
+		dryRun, quiet           bool
+		ref                     referenceFlags
+		setFields, moduleFields map[string]any
 	)
 	fs := flag.NewFlagSet("cmdbmock diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -42,7 +43,8 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&version, "cmdb-version", string(spec.V313), "without --against: the release the mock imitates, 3.12, 3.13 or 3.14")
 	fs.StringVar(&dir, "fixtures", "", "without --against: the mock's fixtures directory (an import of the target, say)")
 	fs.Int64Var(&bizID, "biz-id", 0, "the business the scenario creates and deletes its sets in; required unless --calls")
-	fs.Int64Var(&parent, "parent-id", 0, "the node the scenario's sets hang under (default: the business)")
+	fs.Int64Var(&parent, "parent-id", 0, "the node the scenario's sets hang under on both sides (default: the business, or on each side the first node of the custom level above sets)")
+	addFieldFlags(fs, &setFields, &moduleFields)
 	fs.StringVar(&denied, "denied-user", "", "a user without permission on the business, for the 9900403 call")
 	fs.StringVar(&calls, "calls", "", "a file of calls to send in place of the scenario: the export of /__mock/journal, or a list of its entries")
 	fs.StringVar(&format, "format", "text", "report format: text, json, junit or html")
@@ -112,7 +114,7 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("--against: %w", err)
 		}
 		dc := diff.Config{Target: tc, Reference: rc, TargetName: contracttest.Redacted(tcfg.Target), ReferenceName: referenceName,
-			BizID: bizID, ParentID: parent, DeniedUser: denied, Replay: replay, DryRun: dryRun}
+			BizID: bizID, ParentID: parent, DeniedUser: denied, SetFields: setFields, ModuleFields: moduleFields, Replay: replay, DryRun: dryRun}
 		if !quiet {
 			dc.Output = stderr
 		}
@@ -206,6 +208,9 @@ func merge(all, rep *diff.Report, named bool) *diff.Report {
 		for _, c := range rep.Calls {
 			rep.Differences = append(rep.Differences, c.Differences...)
 		}
+		for i := range rep.Notes {
+			rep.Notes[i] = rep.Surface + ": " + rep.Notes[i]
+		}
 	}
 	if all == nil {
 		return rep
@@ -215,6 +220,7 @@ func merge(all, rep *diff.Report, named bool) *diff.Report {
 	all.Differences = append(all.Differences, rep.Differences...)
 	all.Noise = append(all.Noise, rep.Noise...)
 	all.Leftovers = append(all.Leftovers, rep.Leftovers...)
+	all.Notes = append(all.Notes, rep.Notes...)
 	all.Duration += rep.Duration
 	return all
 }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cmdbmock/cmdbmock/internal/fixturestest"
 )
 
 // drifting is a proxy in front of a deployment that rewrites its JSON answers as a deployment
@@ -476,4 +478,63 @@ func TestDiffMasksAnEchoedSecret(t *testing.T) {
 		assert.Contains(t, out, "no search for app secret", "the refusal is shown")
 		assert.NotContains(t, out, secret)
 	}
+}
+
+// TestDiffReadsTheModel: against a deployment whose set and module models require custom
+// attributes and whose business has a custom level above its sets, the scenario's creates carry a
+// value for each required attribute (those of --set-field, and one made for each other) and hang
+// its sets under the first node of that level on each side: the creates succeed on both sides,
+// and the report says what every set and module carried and where the sets hung. An attribute no
+// value is made for stops the diff before any call, naming the flag that gives one.
+func TestDiffReadsTheModel(t *testing.T) {
+	files := fixturestest.Files(t, map[string]string{
+		"set_attributes.json": `[
+		{"id":900,"bk_property_id":"code","bk_property_name":"编码","bk_property_type":"singlechar","option":"^[0-9]{6}$","isrequired":true},
+		{"id":901,"bk_property_id":"replicas","bk_property_name":"副本数","bk_property_type":"int","option":{"min":"3","max":"9"},"isrequired":true}]`,
+		"module_attributes.json": `[
+		{"id":910,"bk_property_id":"port","bk_property_name":"端口","bk_property_type":"int","option":{"min":"1","max":"65535"},"isrequired":true}]`,
+		"mainline.json": `[{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`})
+	var businesses []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(files["businesses.json"]), &businesses))
+	require.EqualValues(t, 2, businesses[1]["bk_biz_id"])
+	businesses[1]["nodes"] = []any{
+		map[string]any{"bk_inst_id": 202, "bk_inst_name": "深圳", "bk_obj_id": "zone", "bk_parent_id": 0},
+		map[string]any{"bk_inst_id": 203, "bk_inst_name": "广州", "bk_obj_id": "zone", "bk_parent_id": 0}}
+	raw, err := json.Marshal(businesses)
+	require.NoError(t, err)
+	files["businesses.json"] = string(raw)
+	dir := writeFixtures(t, files)
+
+	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", dir}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	var sets, modules atomic.Int32
+	counted := drifting(t, "http://"+target, func(answer map[string]any) {
+		if data, ok := created(answer); ok && data["bk_parent_id"] == json.Number("202") && data["replicas"] == json.Number("3") {
+			sets.Add(1)
+		}
+		if data, ok := answer["data"].(map[string]any); ok && answer["result"] == true && data["bk_module_name"] != nil && data["port"] == json.Number("1") {
+			modules.Add(1)
+		}
+	})
+
+	for _, surface := range []string{"esb", "v3"} {
+		sets.Store(0)
+		modules.Store(0)
+		out, err := diffRun(t, "--target", counted, "--fixtures", dir, "--biz-id", "2", "--surface", surface, "--set-field", `code="000001"`)
+		require.NoError(t, err, "%s: %s", surface, out)
+		assert.Contains(t, out, " 0 differences", surface)
+		assert.Contains(t, out, `every set it creates carries {"code":"000001","replicas":3} (the model's required custom attributes)`, surface)
+		assert.Contains(t, out, `every module it creates carries {"port":1}`, surface)
+		assert.Contains(t, out, "note: target: sets hang under zone 202, the first node of the level above sets", surface)
+		assert.Contains(t, out, "note: reference: sets hang under zone 202, the first node of the level above sets", surface)
+		assert.EqualValues(t, 3, sets.Load(), "%s: sets a, b and c created under zone 202", surface)
+		assert.EqualValues(t, 1, modules.Load(), "%s: module m created", surface)
+	}
+
+	sets.Store(0)
+	out, err := diffRun(t, "--target", counted, "--fixtures", dir, "--biz-id", "2")
+	assert.Equal(t, 2, exitCode(err), "%v %s", err, out)
+	assert.ErrorContains(t, err, "code (singlechar, option \"^[0-9]{6}$\"): give one with --set-field code=VALUE")
+	assert.ErrorContains(t, err, "the target")
+	assert.Zero(t, sets.Load(), "no create sent")
 }

@@ -7,6 +7,7 @@
 package diff
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,10 @@ type Config struct {
 	// business); DeniedUser, when set, is a user without permission, for the 9900403 call.
 	BizID, ParentID int64
 	DeniedUser      string
+	// SetFields and ModuleFields are values of custom attributes the sides' set and module models
+	// require, on every set and module the scenario creates; it makes one for each other required
+	// custom attribute whose type it knows (Report.SetFields).
+	SetFields, ModuleFields map[string]any
 	// Replay, when set, is the list of calls sent in place of the built-in scenario.
 	Replay []Replayed
 	DryRun bool      // list the calls, send none
@@ -69,6 +74,14 @@ type Report struct {
 	Differences []Difference `json:"differences"`
 	Noise       []string     `json:"noise"`
 	Leftovers   []string     `json:"leftovers"`
+	// SetFields and ModuleFields are what every set and module the scenario created carried on
+	// both sides besides its own fields: the values given, and one for each other custom
+	// attribute a side's model requires.
+	SetFields    map[string]any `json:"set_fields,omitempty"`
+	ModuleFields map[string]any `json:"module_fields,omitempty"`
+	// Notes are what the comparison learnt or could not learn of each side's model before its
+	// first call: where its sets hang, the parts it did not answer.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Same reports whether the target answered as the reference did, and nothing was left behind.
@@ -98,22 +111,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Started: time.Now(), Differences: []Difference{}, Noise: []string{}, Leftovers: []string{}}
 	r := &runner{cfg: cfg, rep: rep, noise: map[string]bool{},
 		sides: [2]*side{newSide(cfg.Reference), newSide(cfg.Target)}}
-	var calls []call
-	if cfg.Replay != nil {
-		calls = replayCalls(cfg.Replay)
-	} else {
+	if cfg.Replay == nil {
 		if cfg.BizID <= 0 {
 			return nil, errors.New("diff: an explicit business id (--biz-id) is required: the scenario creates and deletes sets in it")
 		}
 		if cfg.ParentID < 0 {
 			return nil, errors.New("diff: a parent id (--parent-id) is positive, or 0 for the business")
 		}
-		calls = scenario(cfg)
 	}
 	if !cfg.DryRun {
 		if err := r.reachable(ctx); err != nil {
 			return nil, err
 		}
+	}
+	var calls []call
+	if cfg.Replay != nil {
+		calls = replayCalls(cfg.Replay)
+	} else {
+		levels, err := r.readModels(ctx)
+		if err != nil {
+			return nil, err
+		}
+		calls = scenario(cfg, rep.SetFields, rep.ModuleFields, levels)
 	}
 	for i, c := range calls {
 		r.run(ctx, c, i, len(calls))
@@ -165,6 +184,43 @@ func (r *runner) reachable(ctx context.Context) error {
 	return nil
 }
 
+// sideNames are the sides as reports name them, in the order of runner.sides.
+var sideNames = [2]string{"reference", "target"}
+
+// readModels reads each side's model before the scenario's first call, the target's first: every
+// set and module the scenario creates carries a value for each custom attribute either side
+// requires, the same on both, and each side hangs its sets under its own parent: --parent-id,
+// else the first node of the level above sets when its business has custom levels (levels
+// reports that either has), else the business. A dry run reads nothing.
+func (r *runner) readModels(ctx context.Context) (levels bool, err error) {
+	r.rep.SetFields, r.rep.ModuleFields = r.cfg.SetFields, r.cfg.ModuleFields
+	for _, k := range []int{1, 0} {
+		s, who := r.sides[k], sideNames[k]
+		s.vars[parentVar] = cmp.Or(r.cfg.ParentID, r.cfg.BizID)
+		if r.cfg.DryRun {
+			continue
+		}
+		m, err := s.caller.ReadModel(ctx, r.cfg.BizID, r.rep.SetFields, r.rep.ModuleFields)
+		if err != nil {
+			return false, fmt.Errorf("diff: the %s: %w", who, err)
+		}
+		r.rep.SetFields, r.rep.ModuleFields = m.SetFields, m.ModuleFields
+		for _, note := range m.Notes {
+			r.rep.Notes = append(r.rep.Notes, who+": "+note)
+		}
+		levels = levels || m.Custom()
+		if !m.Custom() || r.cfg.ParentID != 0 {
+			continue
+		}
+		if len(m.Nodes) == 0 {
+			return false, fmt.Errorf("diff: the sets of business %d on the %s hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, who, m.Level)
+		}
+		s.vars[parentVar] = m.Nodes[0]
+		r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("%s: sets hang under %s %d, the first node of the level above sets", who, m.Level, m.Nodes[0]))
+	}
+	return levels, nil
+}
+
 // run sends one call to both sides (a read twice to the target) and compares the answers.
 func (r *runner) run(ctx context.Context, c call, i, total int) {
 	start := time.Now()
@@ -187,13 +243,13 @@ func (r *runner) run(ctx context.Context, c call, i, total int) {
 	for k, s := range r.sides {
 		a, err := c.send(ctx, s)
 		if err != nil {
-			res.Error = fmt.Sprintf("%s: %v", []string{"reference", "target"}[k], err) // masked by the caller
+			res.Error = fmt.Sprintf("%s: %v", sideNames[k], err) // masked by the caller
 			return
 		}
 		answers[k] = a
 		c.bind(s, a)
 		if err := r.ownSets(ctx, c, s); err != nil {
-			res.Error = fmt.Sprintf("%s: %v", []string{"reference", "target"}[k], err)
+			res.Error = fmt.Sprintf("%s: %v", sideNames[k], err)
 			return
 		}
 	}

@@ -17,6 +17,9 @@ import (
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "diff run %s: target %s against reference %s (surface %s)\n", r.RunID, printable.String(r.Target), printable.String(r.Reference), r.Surface)
+	for _, line := range r.modelLines() {
+		b.WriteString(line + "\n")
+	}
 	for _, c := range r.Calls {
 		if c.Error != "" {
 			fmt.Fprintf(&b, "%s: no answer: %s\n", printable.String(c.Name), printable.String(c.Error))
@@ -45,6 +48,12 @@ func (r *Report) summary() string {
 		s += fmt.Sprintf(", %d calls without an answer", failed)
 	}
 	return s
+}
+
+// modelLines say what every set and module the scenario created carried, and what it learnt of
+// each side's model.
+func (r *Report) modelLines() []string {
+	return contracttest.ModelLines(r.SetFields, r.ModuleFields, r.Notes)
 }
 
 // WriteJSON writes the whole report; its differences array holds every difference.
@@ -94,6 +103,7 @@ td code{overflow-wrap:anywhere}.same{color:#17753a}.differ{color:#b3261e}.muted{
 <h1>cmdbmock diff</h1>
 <p>Target <code>{{.Target}}</code> against reference <code>{{.Reference}}</code>, surface {{.Surface}}, run {{.RunID}}, {{.Started.Format "2006-01-02 15:04:05 MST"}}.</p>
 <p><strong>{{.Summary}}</strong></p>
+{{with .ModelLines}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Calls}}<h2 class="{{if or .Differences .Error}}differ{{else}}same{{end}}">{{.Name}}</h2>
 {{if .Error}}<p class="differ">No answer: {{.Error}}</p>{{end}}
 {{if .Differences}}<table><tr><th>path</th><th>reference</th><th>target</th><th>kind</th></tr>
@@ -110,6 +120,7 @@ td code{overflow-wrap:anywhere}.same{color:#17753a}.differ{color:#b3261e}.muted{
 func (r *Report) WriteHTML(w io.Writer) error {
 	return page().Execute(w, struct {
 		*Report
-		Summary string
-	}{r, r.summary()})
+		Summary    string
+		ModelLines []string
+	}{r, r.summary(), r.modelLines()})
 }

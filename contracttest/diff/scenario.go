@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
@@ -106,24 +107,43 @@ func namedFrom(p string) map[string]any {
 	return map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(p)}}
 }
 
+// parentVar names, on each side, the node the scenario's sets hang under.
+const parentVar = "the parent"
+
 // scenario is the built-in comparison: every call the mock imitates, and their main refusals,
-// in the business of cfg; its sets are named dn-<run id>-... and all deleted at the end.
-func scenario(cfg Config) []call {
-	biz, parent, p := cfg.BizID, cfg.ParentID, prefixOf(cfg.RunID)
-	if parent == 0 {
-		parent = biz
-	}
+// in the business of cfg; its sets are named dn-<run id>-... and all deleted at the end. Every
+// set and module it creates carries setFields or moduleFields; when either side's business has
+// custom levels (levels), its fullest create leaves out the default key, which CMDB refuses
+// there (reference §4.2 C9).
+func scenario(cfg Config, setFields, moduleFields map[string]any, levels bool) []call {
+	biz, p := cfg.BizID, prefixOf(cfg.RunID)
 	fixed := func(m map[string]any) func(map[string]int64) map[string]any {
 		return func(map[string]int64) map[string]any { return m }
 	}
-	set := func(fields ...any) func(map[string]int64) map[string]any {
-		return func(map[string]int64) map[string]any {
-			m := map[string]any{"bk_parent_id": parent}
+	// create is a create's body: what every create of its object carries, the id its parent goes
+	// by on the side, then the call's own fields.
+	create := func(every map[string]any, parent string, fields ...any) func(map[string]int64) map[string]any {
+		return func(v map[string]int64) map[string]any {
+			m := maps.Clone(every)
+			if m == nil {
+				m = map[string]any{}
+			}
+			m["bk_parent_id"] = v[parent]
 			for i := 0; i+1 < len(fields); i += 2 {
 				m[fields[i].(string)] = fields[i+1]
 			}
 			return m
 		}
+	}
+	set := func(fields ...any) func(map[string]int64) map[string]any {
+		return create(setFields, parentVar, fields...)
+	}
+	module := func(fields ...any) func(map[string]int64) map[string]any {
+		return create(moduleFields, "set a", fields...)
+	}
+	every := []any{"bk_set_name", p + "a", "bk_set_desc", "compared", "bk_set_env", "2", "bk_service_status", "1", "bk_capacity", 100, "description", "made by cmdbmock diff"}
+	if !levels {
+		every = append(every, "default", 0)
 	}
 	ours := namedFrom(p)
 	calls := []call{
@@ -133,8 +153,7 @@ func scenario(cfg Config) []call {
 		{name: "search_object_attribute: the module model", op: opSearchAttributes, read: true, args: fixed(map[string]any{"bk_obj_id": "module"})},
 		{name: "get_mainline_object_topo", op: opMainline, read: true, args: fixed(map[string]any{})},
 		{name: "get_biz_internal_module", op: opInternalModule, biz: biz, read: true},
-		{name: "create_set: every documented field", op: opCreateSet, biz: biz, binds: map[string]string{"set a": "bk_set_id"},
-			args: set("bk_set_name", p+"a", "bk_set_desc", "compared", "bk_set_env", "2", "bk_service_status", "1", "bk_capacity", 100, "description", "made by cmdbmock diff", "default", 0)},
+		{name: "create_set: every documented field", op: opCreateSet, biz: biz, binds: map[string]string{"set a": "bk_set_id"}, args: set(every...)},
 		{name: "create_set: the same name again (duplicate)", op: opCreateSet, biz: biz, args: set("bk_set_name", p+"a")},
 		{name: "create_set: no bk_set_name", op: opCreateSet, biz: biz, args: set("bk_set_desc", "no name")},
 		{name: "create_set: bk_set_env not in its list", op: opCreateSet, biz: biz, args: set("bk_set_name", p+"bad-env", "bk_set_env", "9")},
@@ -153,13 +172,9 @@ func scenario(cfg Config) []call {
 				map[string]any{"field": "bk_set_env", "operator": "equal", "value": "2"}}}})},
 		{name: "search_biz_inst_topo", op: opBizTopo, biz: biz, read: true, args: fixed(map[string]any{})},
 		{name: "create_module in set a", op: opCreateModule, biz: biz, ids: map[string]string{"bk_set_id": "set a"}, binds: map[string]string{"module m": "bk_module_id"},
-			args: func(v map[string]int64) map[string]any {
-				return map[string]any{"bk_parent_id": v["set a"], "bk_module_name": p + "m", "operator": "diff"}
-			}},
+			args: module("bk_module_name", p+"m", "operator", "diff")},
 		{name: "create_module: the same name again (duplicate)", op: opCreateModule, biz: biz, ids: map[string]string{"bk_set_id": "set a"},
-			args: func(v map[string]int64) map[string]any {
-				return map[string]any{"bk_parent_id": v["set a"], "bk_module_name": p + "m"}
-			}},
+			args: module("bk_module_name", p+"m")},
 		{name: "search_module: set a", op: opSearchModule, biz: biz, ids: map[string]string{"bk_set_id": "set a"}, read: true, args: fixed(map[string]any{})},
 		{name: "find_module_batch", op: opFindModuleBatch, biz: biz, read: true, args: func(v map[string]int64) map[string]any {
 			return map[string]any{"bk_ids": []int64{v["module m"]}, "fields": []string{"bk_module_id", "bk_module_name", "bk_set_id", "operator"}}
@@ -198,7 +213,7 @@ func scenario(cfg Config) []call {
 func (r *runner) cleanup(ctx context.Context) {
 	p := prefixOf(r.cfg.RunID)
 	for k, s := range r.sides {
-		who := []string{"reference", "target"}[k]
+		who := sideNames[k]
 		ids, others, err := r.ours(ctx, s, p)
 		if err == nil && others > 0 {
 			r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("%s: search_set for names that start %s also answered %d sets not named %s*: the side does not keep to the condition; those sets were left alone", who, p, others, p))
