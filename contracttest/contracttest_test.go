@@ -508,7 +508,18 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 			}
 		}, want: "the module's path is"},
 		variant{name: "an update_module that changes nothing", mutate: keep, want: "after update_module gives"},
+		variant{name: "an update_set that writes other values", mutate: keep, want: "search_set after update_set gives"},
+		variant{name: "the idle set updated", mutate: succeedsOn("1101098"), want: "accepted (check §9 of the reference); want code 1101098"},
+		variant{name: "a deleted set updated", mutate: succeedsOn("1199019"), want: "accepted (check §9 of the reference); want code 1199019"},
 	)
+	requests["an update_set that writes other values"] = func(r *http.Request) {
+		if !isCall(r, "update_set", http.MethodPut, "/api/v3/set/") {
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		body = bytes.ReplaceAll(body, []byte(`"updated by cmdbmock contract"`), []byte(`"other"`))
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	}
 	requests["an update_module that changes nothing"] = func(r *http.Request) {
 		if !isCall(r, "update_module", http.MethodPut, "/api/v3/module/") {
 			return
@@ -558,6 +569,16 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 				assert.False(t, rep.Conformant())
 				assert.Contains(t, reasons(rep), tc.want)
 			})
+		}
+	}
+}
+
+// succeedsOn turns a refusal with the code into a success whose data is null, as a target that
+// took the call would answer an update.
+func succeedsOn(refusal string) func(*http.Request, http.Header, *int, map[string]any) {
+	return func(_ *http.Request, _ http.Header, _ *int, b map[string]any) {
+		if c, _ := b["code"].(json.Number); string(c) == refusal {
+			b["result"], b["code"], b["message"], b["data"] = true, json.Number("0"), "success", nil
 		}
 	}
 }
