@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -509,9 +510,33 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 		}, want: "the module's path is"},
 		variant{name: "an update_module that changes nothing", mutate: keep, want: "after update_module gives"},
 		variant{name: "an update_set that writes other values", mutate: keep, want: "search_set after update_set gives"},
+		variant{name: "a gone set's delete refused", mutate: keep, want: "CMDB answers success for a set that is gone"},
 		variant{name: "the idle set updated", mutate: succeedsOn("1101098"), want: "accepted (check §9 of the reference); want code 1101098"},
 		variant{name: "a deleted set updated", mutate: succeedsOn("1199019"), want: "accepted (check §9 of the reference); want code 1199019"},
 	)
+	// A target that refuses to delete a set twice: the second delete_set of the same set is sent
+	// on without its id, which the mock refuses.
+	deleted := map[string]bool{}
+	var deletedMu sync.Mutex
+	requests["a gone set's delete refused"] = func(r *http.Request) {
+		if !isCall(r, "delete_set", http.MethodDelete, "/api/v3/set/") || strings.Contains(r.URL.Path, "batch") {
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		key := r.URL.Path + string(body)
+		deletedMu.Lock()
+		again := deleted[key]
+		deleted[key] = true
+		deletedMu.Unlock()
+		switch {
+		case !again:
+		case strings.HasPrefix(r.URL.Path, "/api/v3/"):
+			r.URL.Path += "x" // a set id that is no number
+		default:
+			body = regexp.MustCompile(`"bk_set_id":\d+,?`).ReplaceAll(body, nil)
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	}
 	requests["an update_set that writes other values"] = func(r *http.Request) {
 		if !isCall(r, "update_set", http.MethodPut, "/api/v3/set/") {
 			return
