@@ -205,8 +205,8 @@ func TestDiffReports(t *testing.T) {
 			}
 			require.NoError(t, xml.Unmarshal(b, &suites))
 			require.Len(t, suites.Suites, 1)
-			assert.Equal(t, 28, suites.Suites[0].Tests)
-			assert.Equal(t, 28, suites.Suites[0].Failures, "the echo key is in every answer")
+			assert.Equal(t, 30, suites.Suites[0].Tests)
+			assert.Equal(t, 30, suites.Suites[0].Failures, "the echo key is in every answer")
 		case "html":
 			assert.Contains(t, string(b), "<h2 class=\"differ\">create_set: the same name again (duplicate)</h2>")
 		}

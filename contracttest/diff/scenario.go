@@ -192,6 +192,9 @@ func scenario(cfg Config, setFields, moduleFields map[string]any, levels bool) [
 			return map[string]any{"delete": map[string]any{"inst_ids": []int64{v["set b"], v["set c"]}}}
 		}},
 		{name: "delete_set: set a", op: opDeleteSet, biz: biz, ids: map[string]string{"bk_set_id": "set a"}},
+		{name: "delete_set: set a again (gone)", op: opDeleteSet, biz: biz, ids: map[string]string{"bk_set_id": "set a"}},
+		{name: "update_set: set a (gone)", op: opUpdateSet, biz: biz, ids: map[string]string{"bk_set_id": "set a"},
+			args: fixed(map[string]any{"bk_set_desc": "gone"})},
 		{name: "search_set: none of the run's sets is left", op: opSearchSet, biz: biz, read: true, args: fixed(map[string]any{"condition": ours})},
 	}
 	if cfg.DeniedUser != "" {
