@@ -511,32 +511,16 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 		variant{name: "an update_module that changes nothing", mutate: keep, want: "after update_module gives"},
 		variant{name: "an update_set that writes other values", mutate: keep, want: "search_set after update_set gives"},
 		variant{name: "a gone set's delete refused", mutate: keep, want: "CMDB answers success for a set that is gone"},
+		variant{name: "a gone module's delete refused", mutate: keep, want: "CMDB answers success for a module that is gone"},
+		variant{name: "a built-in module updated", mutate: succeedsOn("1101098"), want: "accepted (check U3 of the reference); want code 1101098"},
+		variant{name: "a gone module updated", mutate: succeedsOn("1199019"), want: "accepted (check U4 of the reference); want code 1199019"},
 		variant{name: "the idle set updated", mutate: succeedsOn("1101098"), want: "accepted (check §9 of the reference); want code 1101098"},
 		variant{name: "a deleted set updated", mutate: succeedsOn("1199019"), want: "accepted (check §9 of the reference); want code 1199019"},
 	)
-	// A target that refuses to delete a set twice: the second delete_set of the same set is sent
-	// on without its id, which the mock refuses.
-	deleted := map[string]bool{}
-	var deletedMu sync.Mutex
-	requests["a gone set's delete refused"] = func(r *http.Request) {
-		if !isCall(r, "delete_set", http.MethodDelete, "/api/v3/set/") || strings.Contains(r.URL.Path, "batch") {
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		key := r.URL.Path + string(body)
-		deletedMu.Lock()
-		again := deleted[key]
-		deleted[key] = true
-		deletedMu.Unlock()
-		switch {
-		case !again:
-		case strings.HasPrefix(r.URL.Path, "/api/v3/"):
-			r.URL.Path += "x" // a set id that is no number
-		default:
-			body = regexp.MustCompile(`"bk_set_id":\d+,?`).ReplaceAll(body, nil)
-		}
-		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	}
+	// Targets that refuse to delete a set or a module twice: the second delete of the same one is
+	// sent on without its id, which the mock refuses.
+	requests["a gone set's delete refused"] = refusesTwice("delete_set", "/api/v3/set/", "bk_set_id")
+	requests["a gone module's delete refused"] = refusesTwice("delete_module", "/api/v3/module/", "bk_module_id")
 	requests["an update_set that writes other values"] = func(r *http.Request) {
 		if !isCall(r, "update_set", http.MethodPut, "/api/v3/set/") {
 			return
@@ -595,6 +579,33 @@ func TestBrokenTargetsAreCaught(t *testing.T) {
 				assert.Contains(t, reasons(rep), tc.want)
 			})
 		}
+	}
+}
+
+// refusesTwice changes the second delete of the same set or module (component on ESB, a DELETE
+// under v3Prefix) into one the mock refuses: its id left out of the ESB body, not a number in the
+// v3 path.
+func refusesTwice(component, v3Prefix, idKey string) func(r *http.Request) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(r *http.Request) {
+		if !isCall(r, component, http.MethodDelete, v3Prefix) || strings.Contains(r.URL.Path, "batch") {
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		key := r.URL.Path + string(body)
+		mu.Lock()
+		again := seen[key]
+		seen[key] = true
+		mu.Unlock()
+		switch {
+		case !again:
+		case strings.HasPrefix(r.URL.Path, "/api/v3/"):
+			r.URL.Path += "x"
+		default:
+			body = regexp.MustCompile(`"`+idKey+`":\d+,?`).ReplaceAll(body, nil)
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	}
 }
 

@@ -106,7 +106,7 @@ func topologyCases() []caseDef {
 				}
 			}
 		}},
-		{name: "modules in a created set: create, duplicate, search, batch find, update, path, delete", kind: "stateful", run: func(ctx context.Context, r *runner) {
+		{name: "modules in a created set: create, duplicate, search, batch find, update, path, delete, and once gone", kind: "stateful", run: func(ctx context.Context, r *runner) {
 			setID, ok := r.newSet(ctx, "modules")
 			if !ok {
 				return
@@ -166,9 +166,18 @@ func topologyCases() []caseDef {
 				r.checkModulePath(paths.List, setID)
 			}
 			del := request{op: r.op(spec.OpESBDeleteModule, spec.OpV3DeleteModule), biz: r.cfg.BizID, setID: setID, moduleID: moduleID}
-			if r.expectSuccess(r.call(ctx, del)) && !r.cfg.DryRun && len(infoOf(search())) != 0 {
-				r.failf("search_module still finds module %d after delete_module", moduleID)
+			if !r.expectSuccess(r.call(ctx, del)) {
+				return
 			}
+			if !r.cfg.DryRun && len(infoOf(search())) != 0 {
+				r.failf("search_module still finds module %d after delete_module", moduleID)
+				return
+			}
+			// Gone: a delete matches nothing, which is a success (D7); an update finds nothing (U4).
+			if a := r.call(ctx, del); a != nil && !a.Result {
+				r.failf("a second delete_module of module %d: %d %q; CMDB answers success for a module that is gone (check D7 of the reference)", moduleID, a.Code, a.Message)
+			}
+			r.expectFailure(r.call(ctx, update), spec.StepModuleFound, spec.MsgNotFound)
 		}},
 		{name: "create_module refuses a parent that is not the set, and a missing parent", kind: "negative", run: func(ctx context.Context, r *runner) {
 			setID, ok := r.newSet(ctx, "module-refusals")
@@ -180,6 +189,28 @@ func topologyCases() []caseDef {
 			}
 			r.expectFailure(create(map[string]any{"bk_parent_id": setID + 1000000, "bk_module_name": "x"}), spec.StepModuleParent, spec.MsgInvalid, "bk_parent_id")
 			r.expectFailure(create(map[string]any{"bk_module_name": "x"}), spec.StepModuleParentGiven, spec.MsgInvalidOrNone, "bk_parent_id")
+		}},
+		{name: "update_module refuses a built-in module of the idle set", kind: "negative", run: func(ctx context.Context, r *runner) {
+			a := r.call(ctx, request{op: r.op(spec.OpESBGetBizInternalModule, spec.OpV3GetBizInternalModule), biz: r.cfg.BizID})
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			idle, _ := jsonx.Int(a.Data["bk_set_id"])
+			modules, _ := a.Data["module"].([]any)
+			if len(modules) == 0 {
+				r.failf("get_biz_internal_module lists no built-in module")
+				return
+			}
+			m, _ := modules[0].(map[string]any)
+			id, _ := jsonx.Int(m["bk_module_id"])
+			own, ok := m["host_apply_enabled"]
+			if !ok {
+				return // the answer's schema, checked with every answer, names what it lacks
+			}
+			// Checked on the module's id before its data (U3). The module is sent its own value
+			// back: a target that took the update would change nothing of it.
+			r.expectFailure(r.call(ctx, request{op: r.op(spec.OpESBUpdateModule, spec.OpV3UpdateModule), biz: r.cfg.BizID, setID: idle, moduleID: id,
+				args: map[string]any{"host_apply_enabled": own}}), spec.StepBuiltInModule, spec.MsgBuiltInSet)
 		}},
 		{name: "find_module_batch refuses an empty list of ids", kind: "negative", run: func(ctx context.Context, r *runner) {
 			r.expectFailure(r.call(ctx, request{op: r.op(spec.OpESBFindModuleBatch, spec.OpV3FindModuleBatch), biz: r.cfg.BizID,
