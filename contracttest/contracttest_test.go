@@ -93,9 +93,9 @@ func TestMockKeepsTheContract(t *testing.T) {
 						pass, fail, skip := rep.Counts()
 						assert.Zero(t, fail)
 						if iamOff {
-							assert.Equal(t, 1, skip, "without IAM no user is denied")
+							assert.Equal(t, 2, skip, "without IAM no user is denied, and the business has no custom level")
 						} else {
-							assert.Zero(t, skip)
+							assert.Equal(t, 1, skip, "the business has no custom level")
 						}
 						assert.Greater(t, pass, 30)
 						assert.Empty(t, rep.Leftovers)
@@ -218,6 +218,33 @@ func TestCustomLevelsFindTheirParents(t *testing.T) {
 		assert.True(t, rep.Conformant(), "%s: %s", surface, reasons(rep))
 		assert.Contains(t, rep.Notes, "sets hang under zone 202 and, for the duplicate-name case, zone 203: the first nodes of the level above sets")
 		assert.Len(t, m.Store().Sets(), 2, "only the built-in sets are left")
+		_, _, skip := rep.Counts()
+		assert.Zero(t, skip, "%s: the node case runs", surface)
+		assert.Len(t, m.Store().Nodes(1), 3, "%s: the node the run added is gone", surface)
+	}
+
+	// A target whose delete_inst says success and deletes nothing: the case says what is left
+	// under the node, the cleanup deletes the set by its name and lists the node.
+	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+		m, err := mock.New(loadSpec(t), two, mock.Config{})
+		require.NoError(t, err)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isCall(r, "delete_inst", http.MethodDelete, "/api/v3/delete/instance/") {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"0123456789abcdef0123456789abcdef"}`))
+				return
+			}
+			m.ServeHTTP(w, r)
+		}))
+		rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
+		srv.Close()
+		require.NoError(t, err)
+		assert.False(t, rep.Conformant(), surface)
+		assert.Contains(t, reasons(rep), "search_set still finds set", surface)
+		require.Len(t, rep.Leftovers, 1, surface)
+		assert.Equal(t, "zone", rep.Leftovers[0].Object, surface)
+		assert.Contains(t, rep.Leftovers[0].String(), "delete_inst said success, but search_biz_inst_topo still shows it", surface)
+		assert.Len(t, m.Store().Sets(), 2, "%s: the set under the node is deleted by its name", surface)
 	}
 
 	m, target := start(two)

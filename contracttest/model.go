@@ -24,6 +24,8 @@ type Model struct {
 	// its tree's order (search_biz_inst_topo). "" when the mainline or the tree could not be read.
 	Level string
 	Nodes []int64
+	// Parents are the parent of each node of Nodes: the business, or a node of the level above.
+	Parents []int64
 	// SetFields and ModuleFields are the values given, and one for each other custom attribute
 	// (ispre false) the set or module model requires whose type the reader knows.
 	SetFields, ModuleFields map[string]any
@@ -78,19 +80,27 @@ func (m *Model) readLevel(ctx context.Context, c *client, biz int64) {
 		m.Level = "" // where sets hang is not known
 		return
 	}
-	var walk func(list []any)
-	walk = func(list []any) {
+	m.Nodes, m.Parents = nodesOf(tree.List, m.Level)
+}
+
+// nodesOf are the nodes of a level in a business's tree (search_biz_inst_topo's answer), in the
+// tree's order, and the parent of each.
+func nodesOf(tree []any, level string) (nodes, parents []int64) {
+	var walk func(list []any, parent int64)
+	walk = func(list []any, parent int64) {
 		for _, item := range list {
 			node, _ := item.(map[string]any)
-			if id, ok := jsonx.Int(node["bk_inst_id"]); ok && stringOf(node["bk_obj_id"]) == m.Level {
-				m.Nodes = append(m.Nodes, id)
+			id, ok := jsonx.Int(node["bk_inst_id"])
+			if ok && stringOf(node["bk_obj_id"]) == level {
+				nodes, parents = append(nodes, id), append(parents, parent)
 				continue
 			}
 			child, _ := node["child"].([]any)
-			walk(child)
+			walk(child, id)
 		}
 	}
-	walk(tree.List)
+	walk(tree, 0)
+	return nodes, parents
 }
 
 // note says what part of the model could not be read, unless the request was not sent (a dry
@@ -144,9 +154,12 @@ func (r *runner) pickParents(m Model, parentGiven, otherGiven bool) error {
 	if !m.Custom() {
 		return nil
 	}
-	r.levelNodes = map[int64]bool{}
+	r.level, r.levelNodes = m.Level, map[int64]bool{}
 	for _, id := range m.Nodes {
 		r.levelNodes[id] = true
+	}
+	if i := slices.Index(m.Nodes, r.cfg.ParentID); i >= 0 {
+		r.levelParent = m.Parents[i] // the parent given is one of the level's nodes
 	}
 	if parentGiven && otherGiven {
 		return nil
@@ -155,7 +168,7 @@ func (r *runner) pickParents(m Model, parentGiven, otherGiven bool) error {
 		if len(m.Nodes) == 0 {
 			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, m.Level)
 		}
-		r.cfg.ParentID = m.Nodes[0]
+		r.cfg.ParentID, r.levelParent = m.Nodes[0], m.Parents[0]
 	}
 	if !otherGiven {
 		i := slices.IndexFunc(m.Nodes, func(id int64) bool { return id != r.cfg.ParentID })

@@ -34,15 +34,23 @@ type CaseResult struct {
 	Duration  float64     `json:"duration_seconds"`
 }
 
-// Leftover is a set the run created and could not delete.
+// Leftover is a set the run created and could not delete (SetID, Name), or a node it added to a
+// custom level (Object, InstID, InstName).
 type Leftover struct {
-	SetID  int64  `json:"bk_set_id"`
-	Name   string `json:"bk_set_name"`
-	Reason string `json:"reason"`
+	SetID    int64  `json:"bk_set_id,omitempty"`
+	Name     string `json:"bk_set_name,omitempty"`
+	Object   string `json:"bk_obj_id,omitempty"`
+	InstID   int64  `json:"bk_inst_id,omitempty"`
+	InstName string `json:"bk_inst_name,omitempty"`
+	Reason   string `json:"reason"`
 }
 
-// String is the set and why it is left, as the text report and JUnit's cleanup case list it.
+// String is the set or node and why it is left, as the text report and JUnit's cleanup case
+// list it.
 func (l Leftover) String() string {
+	if l.Object != "" {
+		return fmt.Sprintf("%s bk_inst_id %d %s: %s", l.Object, l.InstID, l.InstName, l.Reason)
+	}
 	return fmt.Sprintf("bk_set_id %d %s: %s", l.SetID, l.Name, l.Reason)
 }
 

@@ -95,8 +95,13 @@ type runner struct {
 	cur     *CaseResult
 	created []createdSet
 	// levelNodes are the nodes of the custom level above sets in the run's business; nil when
-	// its sets hang under the business.
-	levelNodes map[int64]bool
+	// its sets hang under the business. level is that level, levelParent the parent of the node
+	// the run's sets hang under (the business, or a node of the level above), where the run adds
+	// a node of its own; nodes are those it added and owes a delete.
+	levelNodes  map[int64]bool
+	level       string
+	levelParent int64
+	nodes       []createdSet
 }
 
 // preflight is one harmless read: an unreachable target stops the run before any case.
@@ -213,6 +218,40 @@ func (r *runner) cleanup(ctx context.Context) {
 			r.report.Deleted++
 		}
 	}
+	r.cleanupNodes(ctx)
+}
+
+// cleanupNodes deletes the nodes the run added to the custom level above sets and did not delete
+// itself, once their sets are gone, then checks in the business's tree that they are.
+func (r *runner) cleanupNodes(ctx context.Context) {
+	if len(r.nodes) == 0 {
+		return
+	}
+	failed := map[int64]bool{}
+	for _, n := range r.nodes {
+		if _, why := r.cl.quiet(ctx, r.deleteNode(n.id)); why != "" {
+			failed[n.id] = true
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.id, InstName: n.name, Reason: "delete_inst: " + why})
+		}
+	}
+	var m Model
+	m.readLevel(ctx, r.cl, r.cfg.BizID)
+	for _, n := range r.nodes {
+		switch {
+		case failed[n.id]:
+		case len(m.Notes) > 0 || m.Level != r.level:
+			r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not check that %s %d is gone: %s", r.level, n.id, strings.Join(m.Notes, "; ")))
+		case slices.Contains(m.Nodes, n.id):
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.id, InstName: n.name,
+				Reason: "delete_inst said success, but search_biz_inst_topo still shows it"})
+		}
+	}
+}
+
+// deleteNode is delete_inst of a node of the custom level above sets in the run's business.
+func (r *runner) deleteNode(id int64) request {
+	return request{op: r.op(spec.OpESBDeleteInst, spec.OpV3DeleteInst), objID: r.level, instID: id,
+		args: map[string]any{"bk_biz_id": r.cfg.BizID}}
 }
 
 // ownSets finds the sets of the business whose names carry this run's prefix; why says what

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -178,6 +179,65 @@ func topologyCases() []caseDef {
 				r.failf("a second delete_module of module %d: %d %q; CMDB answers success for a module that is gone (check D7 of the reference)", moduleID, a.Code, a.Message)
 			}
 			r.expectFailure(r.call(ctx, update), spec.StepModuleFound, spec.MsgNotFound)
+		}},
+		{name: "a node of the custom level above sets: create_inst, a duplicate, a set under it, delete_inst takes both", kind: "stateful", run: func(ctx context.Context, r *runner) {
+			switch {
+			case r.level == "":
+				r.cur.Status, r.cur.Reasons = Skip, []string{"the business's sets hang under the business: it has no custom level"}
+				return
+			case r.levelParent == 0:
+				r.cur.Status, r.cur.Reasons = Skip, []string{fmt.Sprintf("--parent-id %d is not a node of %s: the run adds no node beside it", r.cfg.ParentID, r.level)}
+				return
+			}
+			name := r.name("node")
+			create := request{op: r.op(spec.OpESBCreateInst, spec.OpV3CreateInst), objID: r.level,
+				args: map[string]any{"bk_inst_name": name, "bk_parent_id": r.levelParent, "bk_biz_id": r.cfg.BizID}}
+			a := r.call(ctx, create)
+			if !r.expectSuccess(a) || r.cfg.DryRun {
+				return
+			}
+			id, ok := jsonx.Int(a.Data["bk_inst_id"])
+			if !ok || id <= 0 {
+				r.failf("bk_inst_id %s is not a positive integer", jsonText(a.Data["bk_inst_id"]))
+				return
+			}
+			r.nodes = append(r.nodes, createdSet{id: id, name: name})
+			for k, v := range map[string]any{"bk_inst_name": name, "bk_obj_id": r.level, "bk_parent_id": r.levelParent, "bk_biz_id": r.cfg.BizID} {
+				if !sameJSON(a.Data[k], v) {
+					r.failf("create_inst gives %s = %s; want %s", k, jsonText(a.Data[k]), jsonText(v))
+				}
+			}
+			r.expectCode(r.call(ctx, create), spec.StepInstDuplicate, spec.MsgDuplicateInstance) // the brackets' text is not pinned
+			set := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name("under-node"), "bk_parent_id", id))))
+			if set == nil {
+				return
+			}
+			setID, _ := jsonx.Int(set["bk_set_id"])
+			if del := r.call(ctx, r.deleteNode(id)); r.expectSuccess(del) && !del.dataNull {
+				r.failf("delete_inst's data is %s; want null", jsonText(del.Data))
+			}
+			// The node goes with its whole subtree (reference §12.5); one the tree still shows is
+			// left for the cleanup.
+			tree := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+			if r.expectSuccess(tree) {
+				if nodes, _ := nodesOf(tree.List, r.level); slices.Contains(nodes, id) {
+					r.failf("search_biz_inst_topo still shows %s %d after delete_inst", r.level, id)
+				} else {
+					r.nodes = slices.DeleteFunc(r.nodes, func(n createdSet) bool { return n.id == id })
+				}
+			}
+			found := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
+				args: map[string]any{"condition": map[string]any{"bk_set_id": setID}, "fields": []string{"bk_set_id"}}})
+			if r.expectSuccess(found) {
+				if len(infoOf(found)) == 0 {
+					r.forget(setID)
+				} else {
+					r.failf("search_set still finds set %d after delete_inst of the node it hung under", setID)
+				}
+			}
+			if again := r.call(ctx, r.deleteNode(id)); again != nil && !again.Result {
+				r.failf("a second delete_inst of node %d: %d %q; CMDB answers success for a node that is gone", id, again.Code, again.Message)
+			}
 		}},
 		{name: "create_module refuses a parent that is not the set, and a missing parent", kind: "negative", run: func(ctx context.Context, r *runner) {
 			setID, ok := r.newSet(ctx, "module-refusals")
