@@ -223,28 +223,55 @@ func TestCustomLevelsFindTheirParents(t *testing.T) {
 		assert.Len(t, m.Store().Nodes(1), 3, "%s: the node the run added is gone", surface)
 	}
 
-	// A target whose delete_inst says success and deletes nothing: the case says what is left
-	// under the node, the cleanup deletes the set by its name and lists the node.
-	for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
-		m, err := mock.New(loadSpec(t), two, mock.Config{})
-		require.NoError(t, err)
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Targets that break the node case: one whose delete_inst says success and deletes nothing
+	// (the case says what is left under the node, the cleanup deletes the set by its name and
+	// lists the node), one whose create_inst answers another node's id (the case goes no
+	// further, that node is left alone, and the run's own is deleted by its name).
+	success := `{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"0123456789abcdef0123456789abcdef"}`
+	for name, tc := range map[string]struct {
+		change func(w http.ResponseWriter, r *http.Request, next http.Handler)
+		want   string
+		left   int // nodes the cleanup lists
+	}{
+		"a delete that deletes nothing": {change: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 			if isCall(r, "delete_inst", http.MethodDelete, "/api/v3/delete/instance/") {
 				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write([]byte(`{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"0123456789abcdef0123456789abcdef"}`))
+				_, _ = w.Write([]byte(success))
 				return
 			}
-			m.ServeHTTP(w, r)
-		}))
-		rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
-		srv.Close()
-		require.NoError(t, err)
-		assert.False(t, rep.Conformant(), surface)
-		assert.Contains(t, reasons(rep), "search_set still finds set", surface)
-		require.Len(t, rep.Leftovers, 1, surface)
-		assert.Equal(t, "zone", rep.Leftovers[0].Object, surface)
-		assert.Contains(t, rep.Leftovers[0].String(), "delete_inst said success, but search_biz_inst_topo still shows it", surface)
-		assert.Len(t, m.Store().Sets(), 2, "%s: the set under the node is deleted by its name", surface)
+			next.ServeHTTP(w, r)
+		}, want: "search_set still finds set", left: 1},
+		"a create answered with another node": {change: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			if !isCall(r, "create_inst", http.MethodPost, "/api/v3/create/instance/") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			body := regexp.MustCompile(`"bk_inst_id":\d+`).ReplaceAll(rec.Body.Bytes(), []byte(`"bk_inst_id":202`))
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}, want: "does not show zone 202 as the node the run added"},
+	} {
+		for _, surface := range []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3} {
+			m, err := mock.New(loadSpec(t), two, mock.Config{})
+			require.NoError(t, err)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tc.change(w, r, m) }))
+			rep, err := contracttest.Run(context.Background(), config(t, srv.URL, surface))
+			srv.Close()
+			require.NoError(t, err)
+			assert.False(t, rep.Conformant(), "%s, %s", name, surface)
+			assert.Contains(t, reasons(rep), tc.want, "%s, %s", name, surface)
+			require.Len(t, rep.Leftovers, tc.left, "%s, %s", name, surface)
+			for _, l := range rep.Leftovers {
+				assert.Equal(t, "zone", l.Object)
+				assert.Contains(t, l.String(), "delete_inst said success, but search_biz_inst_topo still shows it")
+			}
+			assert.Len(t, m.Store().Sets(), 2, "%s, %s: the sets are deleted by their names", name, surface)
+			if tc.left == 0 {
+				assert.Len(t, m.Store().Nodes(1), 3, "%s, %s: node 202 is left alone, the run's own deleted", name, surface)
+			}
+		}
 	}
 
 	m, target := start(two)

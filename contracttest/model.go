@@ -80,19 +80,28 @@ func (m *Model) readLevel(ctx context.Context, c *client, biz int64) {
 		m.Level = "" // where sets hang is not known
 		return
 	}
-	m.Nodes, m.Parents = nodesOf(tree.List, m.Level)
+	for _, n := range nodesOf(tree.List, m.Level) {
+		m.Nodes, m.Parents = append(m.Nodes, n.id), append(m.Parents, n.parent)
+	}
+}
+
+// levelNode is a node of a custom level as a business's tree shows it.
+type levelNode struct {
+	id, parent int64
+	name       string
 }
 
 // nodesOf are the nodes of a level in a business's tree (search_biz_inst_topo's answer), in the
-// tree's order, and the parent of each.
-func nodesOf(tree []any, level string) (nodes, parents []int64) {
+// tree's order.
+func nodesOf(tree []any, level string) []levelNode {
+	var nodes []levelNode
 	var walk func(list []any, parent int64)
 	walk = func(list []any, parent int64) {
 		for _, item := range list {
 			node, _ := item.(map[string]any)
 			id, ok := jsonx.Int(node["bk_inst_id"])
 			if ok && stringOf(node["bk_obj_id"]) == level {
-				nodes, parents = append(nodes, id), append(parents, parent)
+				nodes = append(nodes, levelNode{id: id, parent: parent, name: stringOf(node["bk_inst_name"])})
 				continue
 			}
 			child, _ := node["child"].([]any)
@@ -100,7 +109,7 @@ func nodesOf(tree []any, level string) (nodes, parents []int64) {
 		}
 	}
 	walk(tree, 0)
-	return nodes, parents
+	return nodes
 }
 
 // note says what part of the model could not be read, unless the request was not sent (a dry

@@ -97,11 +97,10 @@ type runner struct {
 	// levelNodes are the nodes of the custom level above sets in the run's business; nil when
 	// its sets hang under the business. level is that level, levelParent the parent of the node
 	// the run's sets hang under (the business, or a node of the level above), where the run adds
-	// a node of its own; nodes are those it added and owes a delete.
+	// a node of its own.
 	levelNodes  map[int64]bool
 	level       string
 	levelParent int64
-	nodes       []createdSet
 }
 
 // preflight is one harmless read: an unreachable target stops the run before any case.
@@ -221,31 +220,48 @@ func (r *runner) cleanup(ctx context.Context) {
 	r.cleanupNodes(ctx)
 }
 
-// cleanupNodes deletes the nodes the run added to the custom level above sets and did not delete
-// itself, once their sets are gone, then checks in the business's tree that they are.
+// cleanupNodes deletes, once the run's sets are gone, the nodes of the custom level above sets
+// that the business's tree shows under the run's names (a node a case could not see gone, or
+// whose create answer was lost), then checks in the tree that they are gone. As with sets, it
+// deletes nothing the tree does not show under those names.
 func (r *runner) cleanupNodes(ctx context.Context) {
-	if len(r.nodes) == 0 {
+	if r.level == "" {
 		return
 	}
+	own, why := r.ownNodes(ctx)
 	failed := map[int64]bool{}
-	for _, n := range r.nodes {
+	for _, n := range own {
 		if _, why := r.cl.quiet(ctx, r.deleteNode(n.id)); why != "" {
 			failed[n.id] = true
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.id, InstName: n.name, Reason: "delete_inst: " + why})
 		}
 	}
-	var m Model
-	m.readLevel(ctx, r.cl, r.cfg.BizID)
-	for _, n := range r.nodes {
-		switch {
-		case failed[n.id]:
-		case len(m.Notes) > 0 || m.Level != r.level:
-			r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not check that %s %d is gone: %s", r.level, n.id, strings.Join(m.Notes, "; ")))
-		case slices.Contains(m.Nodes, n.id):
+	if why != "" || len(own) == len(failed) {
+		if why != "" {
+			r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %s", r.level, r.name(""), why))
+		}
+		return
+	}
+	still, why := r.ownNodes(ctx)
+	if why != "" {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not check that the %s nodes deleted are gone: %s", r.level, why))
+	}
+	for _, n := range still {
+		if !failed[n.id] {
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.id, InstName: n.name,
 				Reason: "delete_inst said success, but search_biz_inst_topo still shows it"})
 		}
 	}
+}
+
+// ownNodes are the nodes of the custom level above sets that the business's tree shows under the
+// run's names; why says what went wrong when the tree could not be read.
+func (r *runner) ownNodes(ctx context.Context) (own []levelNode, why string) {
+	tree, why := r.cl.quiet(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+	if tree == nil || why != "" {
+		return nil, why
+	}
+	return slices.DeleteFunc(nodesOf(tree.List, r.level), func(n levelNode) bool { return !strings.HasPrefix(n.name, r.name("")) }), ""
 }
 
 // deleteNode is delete_inst of a node of the custom level above sets in the run's business.

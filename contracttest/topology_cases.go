@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/cmdbmock/cmdbmock/internal/jsonx"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -201,11 +200,28 @@ func topologyCases() []caseDef {
 				r.failf("bk_inst_id %s is not a positive integer", jsonText(a.Data["bk_inst_id"]))
 				return
 			}
-			r.nodes = append(r.nodes, createdSet{id: id, name: name})
 			for k, v := range map[string]any{"bk_inst_name": name, "bk_obj_id": r.level, "bk_parent_id": r.levelParent, "bk_biz_id": r.cfg.BizID} {
 				if !sameJSON(a.Data[k], v) {
 					r.failf("create_inst gives %s = %s; want %s", k, jsonText(a.Data[k]), jsonText(v))
 				}
+			}
+			// The tree shows a node: the case puts nothing under, or deletes, a node it has not
+			// read back there as the run's (a target may answer a create with another's id).
+			shown := func() (levelNode, bool) {
+				tree := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
+				if !r.expectSuccess(tree) {
+					return levelNode{}, false
+				}
+				for _, n := range nodesOf(tree.List, r.level) {
+					if n.id == id {
+						return n, true
+					}
+				}
+				return levelNode{}, false
+			}
+			if n, ok := shown(); !ok || n.name != name || n.parent != r.levelParent {
+				r.failf("search_biz_inst_topo does not show %s %d as the node the run added (%s under %d): the case goes no further", r.level, id, name, r.levelParent)
+				return
 			}
 			r.expectCode(r.call(ctx, create), spec.StepInstDuplicate, spec.MsgDuplicateInstance) // the brackets' text is not pinned
 			set := r.expectCreated(r.call(ctx, r.createReq(r.set(r.name("under-node"), "bk_parent_id", id))))
@@ -216,15 +232,10 @@ func topologyCases() []caseDef {
 			if del := r.call(ctx, r.deleteNode(id)); r.expectSuccess(del) && !del.dataNull {
 				r.failf("delete_inst's data is %s; want null", jsonText(del.Data))
 			}
-			// The node goes with its whole subtree (reference §12.5); one the tree still shows is
-			// left for the cleanup.
-			tree := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
-			if r.expectSuccess(tree) {
-				if nodes, _ := nodesOf(tree.List, r.level); slices.Contains(nodes, id) {
-					r.failf("search_biz_inst_topo still shows %s %d after delete_inst", r.level, id)
-				} else {
-					r.nodes = slices.DeleteFunc(r.nodes, func(n createdSet) bool { return n.id == id })
-				}
+			// The node goes with its whole subtree (reference §12.5); one still shown, and its
+			// set, are the cleanup's.
+			if _, still := shown(); still {
+				r.failf("search_biz_inst_topo still shows %s %d after delete_inst", r.level, id)
 			}
 			found := r.call(ctx, request{op: r.op(spec.OpESBSearchSet, spec.OpV3SearchSet), biz: r.cfg.BizID,
 				args: map[string]any{"condition": map[string]any{"bk_set_id": setID}, "fields": []string{"bk_set_id"}}})
