@@ -3,6 +3,7 @@ package contracttest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -23,9 +24,7 @@ type Model struct {
 	// nowhere else (reference §4.2 C9, C9b); Nodes are then the level's nodes in the business, in
 	// its tree's order (search_biz_inst_topo). "" when the mainline or the tree could not be read.
 	Level string
-	Nodes []int64
-	// Parents are the parent of each node of Nodes: the business, or a node of the level above.
-	Parents []int64
+	Nodes []Node
 	// SetFields and ModuleFields are the values given, and one for each other custom attribute
 	// (ispre false) the set or module model requires whose type the reader knows.
 	SetFields, ModuleFields map[string]any
@@ -80,28 +79,46 @@ func (m *Model) readLevel(ctx context.Context, c *client, biz int64) {
 		m.Level = "" // where sets hang is not known
 		return
 	}
-	for _, n := range nodesOf(tree.List, m.Level) {
-		m.Nodes, m.Parents = append(m.Nodes, n.id), append(m.Parents, n.parent)
-	}
+	m.Nodes = nodesOf(tree.List, m.Level)
 }
 
-// levelNode is a node of a custom level as a business's tree shows it.
-type levelNode struct {
-	id, parent int64
-	name       string
+// Node is a node of a custom level as a business's tree shows it: its id, name and parent (the
+// business, or a node of the level above).
+type Node struct {
+	ID     int64
+	Name   string
+	Parent int64
+}
+
+// LevelNodes are the nodes of a custom level in business bizID, as search_biz_inst_topo shows
+// them, in the tree's order. An error says why the tree could not be read; on a dry run there
+// are none.
+func (c *Caller) LevelNodes(ctx context.Context, bizID int64, level string) ([]Node, error) {
+	return c.cl.levelNodes(ctx, bizID, level)
+}
+
+func (c *client) levelNodes(ctx context.Context, biz int64, level string) ([]Node, error) {
+	tree, why := c.quiet(ctx, request{op: c.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: biz})
+	if why != "" {
+		return nil, errors.New(c.scrub(why))
+	}
+	if tree == nil {
+		return nil, nil
+	}
+	return nodesOf(tree.List, level), nil
 }
 
 // nodesOf are the nodes of a level in a business's tree (search_biz_inst_topo's answer), in the
 // tree's order.
-func nodesOf(tree []any, level string) []levelNode {
-	var nodes []levelNode
+func nodesOf(tree []any, level string) []Node {
+	var nodes []Node
 	var walk func(list []any, parent int64)
 	walk = func(list []any, parent int64) {
 		for _, item := range list {
 			node, _ := item.(map[string]any)
 			id, ok := jsonx.Int(node["bk_inst_id"])
 			if ok && stringOf(node["bk_obj_id"]) == level {
-				nodes = append(nodes, levelNode{id: id, parent: parent, name: stringOf(node["bk_inst_name"])})
+				nodes = append(nodes, Node{ID: id, Name: stringOf(node["bk_inst_name"]), Parent: parent})
 				continue
 			}
 			child, _ := node["child"].([]any)
@@ -164,11 +181,11 @@ func (r *runner) pickParents(m Model, parentGiven, otherGiven bool) error {
 		return nil
 	}
 	r.level, r.levelNodes = m.Level, map[int64]bool{}
-	for _, id := range m.Nodes {
-		r.levelNodes[id] = true
-	}
-	if i := slices.Index(m.Nodes, r.cfg.ParentID); i >= 0 {
-		r.levelParent = m.Parents[i] // the parent given is one of the level's nodes
+	for _, n := range m.Nodes {
+		r.levelNodes[n.ID] = true
+		if n.ID == r.cfg.ParentID {
+			r.levelParent = n.Parent // the parent given is one of the level's nodes
+		}
 	}
 	if parentGiven && otherGiven {
 		return nil
@@ -177,14 +194,14 @@ func (r *runner) pickParents(m Model, parentGiven, otherGiven bool) error {
 		if len(m.Nodes) == 0 {
 			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, m.Level)
 		}
-		r.cfg.ParentID, r.levelParent = m.Nodes[0], m.Parents[0]
+		r.cfg.ParentID, r.levelParent = m.Nodes[0].ID, m.Nodes[0].Parent
 	}
 	if !otherGiven {
-		i := slices.IndexFunc(m.Nodes, func(id int64) bool { return id != r.cfg.ParentID })
+		i := slices.IndexFunc(m.Nodes, func(n Node) bool { return n.ID != r.cfg.ParentID })
 		if i < 0 {
 			return fmt.Errorf("contracttest: the sets of business %d hang under its %s nodes, and the duplicate-name case needs a second: give one with --other-parent-id", r.cfg.BizID, m.Level)
 		}
-		r.cfg.OtherParentID = m.Nodes[i]
+		r.cfg.OtherParentID = m.Nodes[i].ID
 	}
 	r.report.Notes = append(r.report.Notes, fmt.Sprintf("sets hang under %s %d and, for the duplicate-name case, %s %d: the first nodes of the level above sets",
 		m.Level, r.cfg.ParentID, m.Level, r.cfg.OtherParentID))

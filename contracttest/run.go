@@ -228,40 +228,37 @@ func (r *runner) cleanupNodes(ctx context.Context) {
 	if r.level == "" {
 		return
 	}
-	own, why := r.ownNodes(ctx)
+	own, err := r.ownNodes(ctx)
 	failed := map[int64]bool{}
 	for _, n := range own {
-		if _, why := r.cl.quiet(ctx, r.deleteNode(n.id)); why != "" {
-			failed[n.id] = true
-			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.id, InstName: n.name, Reason: "delete_inst: " + why})
+		if _, why := r.cl.quiet(ctx, r.deleteNode(n.ID)); why != "" {
+			failed[n.ID] = true
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name, Reason: "delete_inst: " + why})
 		}
 	}
-	if why != "" || len(own) == len(failed) {
-		if why != "" {
-			r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %s", r.level, r.name(""), why))
-		}
+	if err != nil {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %v", r.level, r.name(""), err))
+	}
+	if err != nil || len(own) == len(failed) {
 		return
 	}
-	still, why := r.ownNodes(ctx)
-	if why != "" {
-		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not check that the %s nodes deleted are gone: %s", r.level, why))
+	still, err := r.ownNodes(ctx)
+	if err != nil {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not check that the %s nodes deleted are gone: %v", r.level, err))
 	}
 	for _, n := range still {
-		if !failed[n.id] {
-			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.id, InstName: n.name,
+		if !failed[n.ID] {
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name,
 				Reason: "delete_inst said success, but search_biz_inst_topo still shows it"})
 		}
 	}
 }
 
 // ownNodes are the nodes of the custom level above sets that the business's tree shows under the
-// run's names; why says what went wrong when the tree could not be read.
-func (r *runner) ownNodes(ctx context.Context) (own []levelNode, why string) {
-	tree, why := r.cl.quiet(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
-	if tree == nil || why != "" {
-		return nil, why
-	}
-	return slices.DeleteFunc(nodesOf(tree.List, r.level), func(n levelNode) bool { return !strings.HasPrefix(n.name, r.name("")) }), ""
+// run's names.
+func (r *runner) ownNodes(ctx context.Context) ([]Node, error) {
+	nodes, err := r.cl.levelNodes(ctx, r.cfg.BizID, r.level)
+	return slices.DeleteFunc(nodes, func(n Node) bool { return !strings.HasPrefix(n.Name, r.name("")) }), err
 }
 
 // deleteNode is delete_inst of a node of the custom level above sets in the run's business.

@@ -207,19 +207,19 @@ func topologyCases() []caseDef {
 			}
 			// The tree shows a node: the case puts nothing under, or deletes, a node it has not
 			// read back there as the run's (a target may answer a create with another's id).
-			shown := func() (levelNode, bool) {
+			shown := func() (Node, bool) {
 				tree := r.call(ctx, request{op: r.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: r.cfg.BizID})
 				if !r.expectSuccess(tree) {
-					return levelNode{}, false
+					return Node{}, false
 				}
 				for _, n := range nodesOf(tree.List, r.level) {
-					if n.id == id {
+					if n.ID == id {
 						return n, true
 					}
 				}
-				return levelNode{}, false
+				return Node{}, false
 			}
-			if n, ok := shown(); !ok || n.name != name || n.parent != r.levelParent {
+			if n, ok := shown(); !ok || n.Name != name || n.Parent != r.levelParent {
 				r.failf("search_biz_inst_topo does not show %s %d as the node the run added (%s under %d): the case goes no further", r.level, id, name, r.levelParent)
 				return
 			}

@@ -215,8 +215,8 @@ func (r *runner) readModels(ctx context.Context) (levels bool, err error) {
 		if len(m.Nodes) == 0 {
 			return false, fmt.Errorf("diff: the sets of business %d on the %s hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, who, m.Level)
 		}
-		s.vars[parentVar] = m.Nodes[0]
-		r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("%s: sets hang under %s %d, the first node of the level above sets", who, m.Level, m.Nodes[0]))
+		s.vars[parentVar] = m.Nodes[0].ID
+		r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("%s: sets hang under %s %d, the first node of the level above sets", who, m.Level, m.Nodes[0].ID))
 	}
 	return levels, nil
 }
