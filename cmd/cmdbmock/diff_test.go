@@ -483,8 +483,9 @@ func TestDiffMasksAnEchoedSecret(t *testing.T) {
 // TestDiffReadsTheModel: against a deployment whose set and module models require custom
 // attributes and whose business has a custom level above its sets, the scenario's creates carry a
 // value for each required attribute (those of --set-field, and one made for each other) and hang
-// its sets under the first node of that level on each side: the creates succeed on both sides,
-// and the report says what every set and module carried and where the sets hung. An attribute no
+// its sets under the first node of that level on each side, and it adds a node of that level with
+// a set under it and deletes it: the creates succeed on both sides, nothing is left, and the
+// report says what every set and module carried and where the sets hung. An attribute no
 // value is made for stops the diff before any call, naming the flag that gives one.
 func TestDiffReadsTheModel(t *testing.T) {
 	files := fixturestest.Files(t, map[string]string{
@@ -507,32 +508,58 @@ func TestDiffReadsTheModel(t *testing.T) {
 
 	target, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", dir}, nil)
 	defer func() { assert.NoError(t, stop()) }()
-	var sets, modules atomic.Int32
+	var sets, modules, nodes atomic.Int32
 	counted := drifting(t, "http://"+target, func(answer map[string]any) {
 		if data, ok := created(answer); ok && data["bk_parent_id"] == json.Number("202") && data["replicas"] == json.Number("3") {
 			sets.Add(1)
 		}
-		if data, ok := answer["data"].(map[string]any); ok && answer["result"] == true && data["bk_module_name"] != nil && data["port"] == json.Number("1") {
+		data, ok := answer["data"].(map[string]any)
+		if ok && answer["result"] == true && data["bk_module_name"] != nil && data["port"] == json.Number("1") {
 			modules.Add(1)
+		}
+		if ok && answer["result"] == true && data["bk_obj_id"] == "zone" && data["bk_parent_id"] == json.Number("2") {
+			nodes.Add(1)
 		}
 	})
 
 	for _, surface := range []string{"esb", "v3"} {
 		sets.Store(0)
 		modules.Store(0)
+		nodes.Store(0)
 		out, err := diffRun(t, "--target", counted, "--fixtures", dir, "--biz-id", "2", "--surface", surface, "--set-field", `code="000001"`)
 		require.NoError(t, err, "%s: %s", surface, out)
-		assert.Contains(t, out, " 0 differences", surface)
+		assert.Contains(t, out, "36 calls, 0 differences", surface)
+		assert.NotContains(t, out, "left behind", surface)
 		assert.Contains(t, out, `every set it creates carries {"code":"000001","replicas":3} (the model's required custom attributes)`, surface)
 		assert.Contains(t, out, `every module it creates carries {"port":1}`, surface)
 		assert.Contains(t, out, "note: target: sets hang under zone 202, the first node of the level above sets", surface)
 		assert.Contains(t, out, "note: reference: sets hang under zone 202, the first node of the level above sets", surface)
 		assert.EqualValues(t, 3, sets.Load(), "%s: sets a, b and c created under zone 202", surface)
 		assert.EqualValues(t, 1, modules.Load(), "%s: module m created", surface)
+		assert.EqualValues(t, 1, nodes.Load(), "%s: node n created beside zone 202, once", surface)
 	}
 
+	// A target whose delete_inst says success and deletes nothing: the set under the node is
+	// still found, and the node is left behind, which the report says.
+	u, err := url.Parse(counted)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	keeps := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "delete_inst") || r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/api/v3/delete/instance/") {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"result":true,"code":0,"data":null,"message":"success","permission":null,"request_id":"0123456789abcdef0123456789abcdef"}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer keeps.Close()
+	out, err := diffRun(t, "--target", keeps.URL, "--fixtures", dir, "--biz-id", "2", "--set-field", `code="000001"`)
+	assert.Equal(t, 1, exitCode(err), "%v %s", err, out)
+	assert.Contains(t, out, "search_set: set n went with its node  $.data.count  reference 0  target 1")
+	assert.Regexp(t, `left behind: target: zone nodes \[\d+\] left behind`, out)
+
 	sets.Store(0)
-	out, err := diffRun(t, "--target", counted, "--fixtures", dir, "--biz-id", "2")
+	out, err = diffRun(t, "--target", counted, "--fixtures", dir, "--biz-id", "2")
 	assert.Equal(t, 2, exitCode(err), "%v %s", err, out)
 	assert.ErrorContains(t, err, "code (singlechar, option \"^[0-9]{6}$\"): give one with --set-field code=VALUE")
 	assert.ErrorContains(t, err, "the target")

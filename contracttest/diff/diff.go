@@ -128,11 +128,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Replay != nil {
 		calls = replayCalls(cfg.Replay)
 	} else {
-		levels, err := r.readModels(ctx)
-		if err != nil {
+		if err := r.readModels(ctx); err != nil {
 			return nil, err
 		}
-		calls = scenario(cfg, rep.SetFields, rep.ModuleFields, levels)
+		calls = scenario(cfg, rep.SetFields, rep.ModuleFields, r.level)
 	}
 	for i, c := range calls {
 		r.run(ctx, c, i, len(calls))
@@ -170,6 +169,7 @@ type runner struct {
 	rep   *Report
 	sides [2]*side // the reference, then the target
 	noise map[string]bool
+	level string // the custom level above sets, when a side has one
 }
 
 // reachable reads the business list of each side once: a side that does not answer stops the
@@ -190,9 +190,11 @@ var sideNames = [2]string{"reference", "target"}
 // readModels reads each side's model before the scenario's first call, the target's first: every
 // set and module the scenario creates carries a value for each custom attribute either side
 // requires, the same on both, and each side hangs its sets under its own parent: --parent-id,
-// else the first node of the level above sets when its business has custom levels (levels
-// reports that either has), else the business. A dry run reads nothing.
-func (r *runner) readModels(ctx context.Context) (levels bool, err error) {
+// else the first node of the level above sets when its business has custom levels, else the
+// business. r.level is then the custom level above sets, the target's or else the reference's,
+// where the scenario adds a node beside each side's parent (under the parent's own parent). A dry
+// run reads nothing.
+func (r *runner) readModels(ctx context.Context) error {
 	r.rep.SetFields, r.rep.ModuleFields = r.cfg.SetFields, r.cfg.ModuleFields
 	for _, k := range []int{1, 0} {
 		s, who := r.sides[k], sideNames[k]
@@ -202,23 +204,31 @@ func (r *runner) readModels(ctx context.Context) (levels bool, err error) {
 		}
 		m, err := s.caller.ReadModel(ctx, r.cfg.BizID, r.rep.SetFields, r.rep.ModuleFields)
 		if err != nil {
-			return false, fmt.Errorf("diff: the %s: %w", who, err)
+			return fmt.Errorf("diff: the %s: %w", who, err)
 		}
 		r.rep.SetFields, r.rep.ModuleFields = m.SetFields, m.ModuleFields
 		for _, note := range m.Notes {
 			r.rep.Notes = append(r.rep.Notes, who+": "+note)
 		}
-		levels = levels || m.Custom()
-		if !m.Custom() || r.cfg.ParentID != 0 {
+		if !m.Custom() {
+			continue
+		}
+		r.level = cmp.Or(r.level, m.Level)
+		for _, n := range m.Nodes {
+			if n.ID == r.cfg.ParentID {
+				s.vars[nodeParentVar] = n.Parent
+			}
+		}
+		if r.cfg.ParentID != 0 {
 			continue
 		}
 		if len(m.Nodes) == 0 {
-			return false, fmt.Errorf("diff: the sets of business %d on the %s hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, who, m.Level)
+			return fmt.Errorf("diff: the sets of business %d on the %s hang under its %s nodes, and it has none: give one with --parent-id", r.cfg.BizID, who, m.Level)
 		}
-		s.vars[parentVar] = m.Nodes[0].ID
+		s.vars[parentVar], s.vars[nodeParentVar] = m.Nodes[0].ID, m.Nodes[0].Parent
 		r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("%s: sets hang under %s %d, the first node of the level above sets", who, m.Level, m.Nodes[0].ID))
 	}
-	return levels, nil
+	return nil
 }
 
 // run sends one call to both sides (a read twice to the target) and compares the answers.

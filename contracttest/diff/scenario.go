@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/cmdbmock/cmdbmock/contracttest"
@@ -33,6 +34,8 @@ var (
 	opInternalModule    = opPair{spec.OpESBGetBizInternalModule, spec.OpV3GetBizInternalModule}
 	opFindTopoNodePaths = opPair{spec.OpESBFindTopoNodePaths, spec.OpV3FindTopoNodePaths}
 	opFindModuleBatch   = opPair{spec.OpESBFindModuleBatch, spec.OpV3FindModuleBatch}
+	opCreateInst        = opPair{spec.OpESBCreateInst, spec.OpV3CreateInst}
+	opDeleteInst        = opPair{spec.OpESBDeleteInst, spec.OpV3DeleteInst}
 )
 
 func opFor(c *contracttest.Caller, p opPair) string {
@@ -48,8 +51,9 @@ type call struct {
 	op   opPair
 	biz  int64
 	// ids are the ids the call names, each by the name of a variable a former call bound on
-	// that side.
+	// that side; obj, when set, is the model it names (bk_obj_id).
 	ids  map[string]string
+	obj  string
 	args func(v map[string]int64) map[string]any
 	// bind names the ids the answer hands out: variable -> key of data.
 	binds map[string]string
@@ -67,6 +71,9 @@ func (c call) send(ctx context.Context, s *side) (contracttest.Answer, error) {
 	ids := map[string]any{}
 	for k, v := range c.ids {
 		ids[k] = s.vars[v]
+	}
+	if c.obj != "" {
+		ids["bk_obj_id"] = c.obj
 	}
 	var args map[string]any
 	if c.args != nil {
@@ -107,15 +114,21 @@ func namedFrom(p string) map[string]any {
 	return map[string]any{"bk_set_name": map[string]any{"$regex": "^" + regexp.QuoteMeta(p)}}
 }
 
-// parentVar names, on each side, the node the scenario's sets hang under.
-const parentVar = "the parent"
+// parentVar names, on each side, the node the scenario's sets hang under; nodeParentVar, where
+// its business has a custom level above sets, that node's own parent, under which the scenario
+// adds a node.
+const (
+	parentVar     = "the parent"
+	nodeParentVar = "the node's parent"
+)
 
 // scenario is the built-in comparison: every call the mock imitates, and their main refusals,
 // in the business of cfg; its sets are named dn-<run id>-... and all deleted at the end. Every
-// set and module it creates carries setFields or moduleFields; when either side's business has
-// custom levels (levels), its fullest create leaves out the default key, which CMDB refuses
-// there (reference §4.2 C9).
-func scenario(cfg Config, setFields, moduleFields map[string]any, levels bool) []call {
+// set and module it creates carries setFields or moduleFields. When a side's business has a
+// custom level above sets (level), its fullest create leaves out the default key, which CMDB
+// refuses there (reference §4.2 C9), and it adds a node of that level, named dn-<run id>-n, with
+// a set under it, and deletes it (§12.5).
+func scenario(cfg Config, setFields, moduleFields map[string]any, level string) []call {
 	biz, p := cfg.BizID, prefixOf(cfg.RunID)
 	fixed := func(m map[string]any) func(map[string]int64) map[string]any {
 		return func(map[string]int64) map[string]any { return m }
@@ -142,7 +155,7 @@ func scenario(cfg Config, setFields, moduleFields map[string]any, levels bool) [
 		return create(moduleFields, "set a", fields...)
 	}
 	every := []any{"bk_set_name", p + "a", "bk_set_desc", "compared", "bk_set_env", "2", "bk_service_status", "1", "bk_capacity", 100, "description", "made by cmdbmock diff"}
-	if !levels {
+	if level == "" {
 		every = append(every, "default", 0)
 	}
 	ours := namedFrom(p)
@@ -195,8 +208,26 @@ func scenario(cfg Config, setFields, moduleFields map[string]any, levels bool) [
 		{name: "delete_set: set a again (gone)", op: opDeleteSet, biz: biz, ids: map[string]string{"bk_set_id": "set a"}},
 		{name: "update_set: set a (gone)", op: opUpdateSet, biz: biz, ids: map[string]string{"bk_set_id": "set a"},
 			args: fixed(map[string]any{"bk_set_desc": "gone"})},
-		{name: "search_set: none of the run's sets is left", op: opSearchSet, biz: biz, read: true, args: fixed(map[string]any{"condition": ours})},
 	}
+	if level != "" {
+		node := func(v map[string]int64) map[string]any {
+			return map[string]any{"bk_inst_name": p + "n", "bk_parent_id": v[nodeParentVar], "bk_biz_id": biz}
+		}
+		calls = append(calls,
+			call{name: "create_inst: a node beside the parent", op: opCreateInst, obj: level, binds: map[string]string{"node n": "bk_inst_id"}, args: node},
+			call{name: "create_inst: the same node again (duplicate)", op: opCreateInst, obj: level, args: node},
+			call{name: "create_set: under node n", op: opCreateSet, biz: biz, binds: map[string]string{"set n": "bk_set_id"},
+				args: create(setFields, "node n", "bk_set_name", p+"n-set")},
+			call{name: "delete_inst: node n, with its set", op: opDeleteInst, obj: level, ids: map[string]string{"bk_inst_id": "node n"},
+				args: fixed(map[string]any{"bk_biz_id": biz})},
+			call{name: "search_set: set n went with its node", op: opSearchSet, biz: biz, read: true, args: func(v map[string]int64) map[string]any {
+				return map[string]any{"condition": map[string]any{"bk_set_id": v["set n"]}, "fields": []string{"bk_set_id"}}
+			}},
+			call{name: "delete_inst: node n again (gone)", op: opDeleteInst, obj: level, ids: map[string]string{"bk_inst_id": "node n"},
+				args: fixed(map[string]any{"bk_biz_id": biz})},
+		)
+	}
+	calls = append(calls, call{name: "search_set: none of the run's sets is left", op: opSearchSet, biz: biz, read: true, args: fixed(map[string]any{"condition": ours})})
 	if cfg.DeniedUser != "" {
 		calls = append(calls, call{name: "create_set: a user without permission", op: opCreateSet, biz: biz, as: cfg.DeniedUser, args: set("bk_set_name", p+"denied")})
 	}
@@ -233,7 +264,44 @@ func (r *runner) cleanup(ctx context.Context) {
 			r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("%s: the cleanup failed: %v", who, err))
 		case len(ids) > 0:
 			r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("%s: sets %v left behind", who, ids))
+		default:
+			r.cleanupNodes(ctx, s, who)
 		}
+	}
+}
+
+// cleanupNodes deletes, once a side's sets are gone, the nodes of the custom level its tree shows
+// under the run's names, and lists those still shown after.
+func (r *runner) cleanupNodes(ctx context.Context, s *side, who string) {
+	if r.level == "" {
+		return
+	}
+	p := prefixOf(r.cfg.RunID)
+	ours := func() ([]int64, error) {
+		nodes, err := s.caller.LevelNodes(ctx, r.cfg.BizID, r.level)
+		var ids []int64
+		for _, n := range nodes {
+			if strings.HasPrefix(n.Name, p) {
+				ids = append(ids, n.ID)
+			}
+		}
+		return ids, err
+	}
+	ids, err := ours()
+	for _, id := range ids {
+		if err == nil {
+			_, err = s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opDeleteInst), IDs: map[string]any{"bk_obj_id": r.level, "bk_inst_id": id},
+				Args: map[string]any{"bk_biz_id": r.cfg.BizID}})
+		}
+	}
+	if err == nil && len(ids) > 0 {
+		ids, err = ours()
+	}
+	switch {
+	case err != nil:
+		r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("%s: the cleanup of %s nodes failed: %v", who, r.level, err))
+	case len(ids) > 0:
+		r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("%s: %s nodes %v left behind", who, r.level, ids))
 	}
 }
 
@@ -251,24 +319,36 @@ func (r *runner) ours(ctx context.Context, s *side, prefix string) (ids []int64,
 	return ids, others, err
 }
 
-// ownSets checks each set id the call bound on a side with search_set: the later calls change
-// and delete the sets they name, so a set is named only once the side gives it back under the
-// run's names. One it does not (a create answered with another set's id) is unbound, and the
-// calls that name it name no set.
+// ownSets checks each set id the call bound on a side with search_set, and each node id in the
+// business's tree: the later calls change and delete the sets and nodes they name, so one is
+// named only once the side gives it back under the run's names. One it does not (a create
+// answered with another's id) is unbound, and the calls that name it name none.
 func (r *runner) ownSets(ctx context.Context, c call, s *side) error {
 	prefix := prefixOf(r.cfg.RunID)
 	for name, key := range c.binds {
 		id, bound := s.vars[name]
-		if key != "bk_set_id" || !bound {
+		if !bound {
 			continue
 		}
-		sets, err := r.searchSets(ctx, s, map[string]any{"bk_set_id": id})
-		if err != nil {
-			return err
-		}
-		if len(sets) != 1 || sets[0].ID != id || !strings.HasPrefix(sets[0].Name, prefix) {
-			delete(s.vars, name)
-			return fmt.Errorf("create_set answered set %d, which search_set does not give back under the run's names (%s*): the calls on it name no set", id, prefix)
+		switch key {
+		case "bk_set_id":
+			sets, err := r.searchSets(ctx, s, map[string]any{"bk_set_id": id})
+			if err != nil {
+				return err
+			}
+			if len(sets) != 1 || sets[0].ID != id || !strings.HasPrefix(sets[0].Name, prefix) {
+				delete(s.vars, name)
+				return fmt.Errorf("create_set answered set %d, which search_set does not give back under the run's names (%s*): the calls on it name no set", id, prefix)
+			}
+		case "bk_inst_id":
+			nodes, err := s.caller.LevelNodes(ctx, r.cfg.BizID, r.level)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(nodes, func(n contracttest.Node) bool { return n.ID == id && strings.HasPrefix(n.Name, prefix) }) {
+				delete(s.vars, name)
+				return fmt.Errorf("create_inst answered %s %d, which search_biz_inst_topo does not show under the run's names (%s*): the calls on it name no node", r.level, id, prefix)
+			}
 		}
 	}
 	return nil
