@@ -198,11 +198,14 @@ func writeExchange(b *strings.Builder, ex *Exchange) {
 }
 
 // WriteJSON writes the whole report as JSON.
-func (r *Report) WriteJSON(w io.Writer) error {
+func (r *Report) WriteJSON(w io.Writer) error { return writeJSON(w, r) }
+
+// writeJSON writes v as indented JSON, its text as it is (no HTML escapes).
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // JUnitSuite is a suite of JUnit test cases, as CI systems read them.
@@ -231,14 +234,20 @@ type JUnitMessage struct {
 }
 
 // Write writes the suite as a JUnit XML document, its counts taken from its cases.
-func (s JUnitSuite) Write(w io.Writer) error {
-	s.Tests, s.Failures, s.Skipped = len(s.Cases), 0, 0
-	for _, c := range s.Cases {
-		switch {
-		case c.Failure != nil:
-			s.Failures++
-		case c.Skipped != nil:
-			s.Skipped++
+func (s JUnitSuite) Write(w io.Writer) error { return writeJUnit(w, s) }
+
+// writeJUnit writes the suites as one JUnit XML document, each one's counts taken from its cases.
+func writeJUnit(w io.Writer, suites ...JUnitSuite) error {
+	for i := range suites {
+		s := &suites[i]
+		s.Tests, s.Failures, s.Skipped = len(s.Cases), 0, 0
+		for _, c := range s.Cases {
+			switch {
+			case c.Failure != nil:
+				s.Failures++
+			case c.Skipped != nil:
+				s.Skipped++
+			}
 		}
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -249,7 +258,7 @@ func (s JUnitSuite) Write(w io.Writer) error {
 	doc := struct {
 		XMLName xml.Name     `xml:"testsuites"`
 		Suites  []JUnitSuite `xml:"testsuite"`
-	}{Suites: []JUnitSuite{s}}
+	}{Suites: suites}
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
@@ -259,7 +268,52 @@ func (s JUnitSuite) Write(w io.Writer) error {
 
 // WriteJUnit writes the report as JUnit XML, one test case per case, for CI systems; the
 // cleanup is a case of its own.
-func (r *Report) WriteJUnit(w io.Writer) error {
+func (r *Report) WriteJUnit(w io.Writer) error { return writeJUnit(w, r.junitSuite()) }
+
+// Reports are the reports of runs made one after the other (one on each surface), written as
+// one: the text reports in turn, a JSON array of them (one report alone is written as itself),
+// a JUnit document with a suite each.
+type Reports []*Report
+
+// WriteText writes each report's text in turn.
+func (rs Reports) WriteText(w io.Writer) error {
+	for _, r := range rs {
+		if err := r.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteJSON writes the reports as a JSON array, or one report alone as itself.
+func (rs Reports) WriteJSON(w io.Writer) error {
+	if len(rs) == 1 {
+		return rs[0].WriteJSON(w)
+	}
+	return writeJSON(w, []*Report(rs))
+}
+
+// WriteJUnit writes one JUnit document with a suite for each report.
+func (rs Reports) WriteJUnit(w io.Writer) error {
+	suites := make([]JUnitSuite, len(rs))
+	for i, r := range rs {
+		suites[i] = r.junitSuite()
+	}
+	return writeJUnit(w, suites...)
+}
+
+// Conformant reports whether every run found the target conformant.
+func (rs Reports) Conformant() bool {
+	for _, r := range rs {
+		if !r.Conformant() {
+			return false
+		}
+	}
+	return true
+}
+
+// junitSuite is the report as a JUnit suite: a test case per case, and the cleanup's.
+func (r *Report) junitSuite() JUnitSuite {
 	suite := JUnitSuite{Name: "cmdbmock contract " + string(r.Surface), Time: r.Duration}
 	for _, c := range r.Cases {
 		jc := JUnitCase{ClassName: "contract." + c.Kind, Name: c.Name, Time: c.Duration}
@@ -289,5 +343,5 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		cleanup.Failure = &JUnitMessage{Message: msg, Body: strings.Join(lines, "\n")}
 	}
 	suite.Cases = append(suite.Cases, cleanup)
-	return suite.Write(w)
+	return suite
 }

@@ -36,7 +36,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	cfg := &target.cfg
 	fs := flag.NewFlagSet("cmdbmock contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addTargetFlags(fs, e, &target, contracttest.DefaultRPS)
+	addTargetFlags(fs, e, &target, contracttest.DefaultRPS, true)
 	fs.Int64Var(&bizID, "biz-id", 0, "the business the run creates and deletes its sets in; required")
 	fs.Int64Var(&parent, "parent-id", 0, "the node new sets hang under (default: the business, or the first node of the custom level above sets)")
 	fs.Int64Var(&parent2, "other-parent-id", 0, "a second parent for the duplicate-name case (default: --parent-id + 1, or the second node of the custom level above sets)")
@@ -69,13 +69,18 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	default:
 		return fmt.Errorf("--lang %q: want en or zh", lang)
 	}
-	write, ok := map[string]func(*contracttest.Report, io.Writer) error{
-		"text":  (*contracttest.Report).WriteText,
-		"json":  (*contracttest.Report).WriteJSON,
-		"junit": (*contracttest.Report).WriteJUnit,
+	write, ok := map[string]func(contracttest.Reports, io.Writer) error{
+		"text":  contracttest.Reports.WriteText,
+		"json":  contracttest.Reports.WriteJSON,
+		"junit": contracttest.Reports.WriteJUnit,
 	}[format]
 	if !ok {
 		return fmt.Errorf("--format %q: want text, json or junit", format)
+	}
+	surfaces := []contracttest.Surface{contracttest.Surface(target.surface)}
+	if target.surface == "both" {
+		surfaces = []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3}
+		target.surface = string(surfaces[0])
 	}
 	file, err := openReport(out)
 	if err != nil {
@@ -98,25 +103,40 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	case !quiet:
 		check.Progress = stderr
 	}
-	report, err := contracttest.Run(ctx, check)
-	if err != nil {
-		return err
+	// With --surface both, a run on each surface in turn, each with its own run id and cleanup.
+	var reports contracttest.Reports
+	for _, surface := range surfaces {
+		check.Surface = surface
+		report, err := contracttest.Run(ctx, check)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, report)
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	if !streamed {
 		var buf bytes.Buffer
-		if err := write(report, &buf); err != nil {
+		if err := write(reports, &buf); err != nil {
 			return err
 		}
 		if out == "" {
 			_, err = stdout.Write(buf.Bytes())
 		} else if err = file.write(buf.Bytes()); err == nil {
-			pass, fail, skip := report.Counts()
-			unchecked := ""
-			if n := len(report.Unchecked); n > 0 {
-				unchecked = fmt.Sprintf(", %d unchecked by the cleanup", n)
+			for _, report := range reports {
+				pass, fail, skip := report.Counts()
+				unchecked := ""
+				if n := len(report.Unchecked); n > 0 {
+					unchecked = fmt.Sprintf(", %d unchecked by the cleanup", n)
+				}
+				name := "contract"
+				if len(reports) > 1 {
+					name += " (" + string(report.Surface) + ")"
+				}
+				fmt.Fprintf(stderr, "%s: %d passed, %d failed, %d skipped, %d left behind%s; report in %s\n",
+					name, pass, fail, skip, len(report.Leftovers), unchecked, out)
 			}
-			fmt.Fprintf(stderr, "contract: %d passed, %d failed, %d skipped, %d left behind%s; report in %s\n",
-				pass, fail, skip, len(report.Leftovers), unchecked, out)
 		}
 		if err != nil {
 			return err
@@ -125,7 +145,7 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted; the sets created so far were cleaned up: %w", ctx.Err())
-	case !report.Conformant():
+	case !reports.Conformant():
 		return errNotConformant
 	}
 	return nil

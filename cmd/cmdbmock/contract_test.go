@@ -47,13 +47,9 @@ func TestContractCommand(t *testing.T) {
 		require.NoError(t, err)
 		data, err := os.ReadFile(file)
 		require.NoError(t, err)
-		var suites struct {
-			Suites []struct {
-				Failures int `xml:"failures,attr"`
-			} `xml:"testsuite"`
-		}
-		require.NoError(t, xml.Unmarshal(data, &suites))
-		assert.Zero(t, suites.Suites[0].Failures)
+		suites := junitSuites(t, data)
+		require.Len(t, suites, 1)
+		assert.Zero(t, suites[0].Failures)
 		assert.NotContains(t, string(data), "canary-cli-secret")
 		assert.Contains(t, stderr.String(), "report in "+file)
 	})
@@ -103,6 +99,61 @@ func TestContractFillsRequiredFields(t *testing.T) {
 	for _, bad := range []string{"code", "=1"} {
 		assert.ErrorContains(t, run(context.Background(), append(args, "--set-field", bad), getenv(nil), io.Discard, io.Discard), "want key=value")
 	}
+}
+
+// TestContractOnBothSurfaces: --surface both makes a run on ESB, then one on v3, each with its
+// own run id and cleanup: the text reports one after the other, a JSON array of the two reports,
+// a JUnit document with a suite each, a summary line each on standard error.
+func TestContractOnBothSurfaces(t *testing.T) {
+	addr, stop := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	defer func() { assert.NoError(t, stop()) }()
+	args := []string{"contract", "--target", "http://" + addr, "--biz-id", "1", "--rps", "1000", "--denied-user", "noperm", "--surface", "both"}
+
+	var text bytes.Buffer
+	require.NoError(t, run(context.Background(), args, getenv(nil), &text, io.Discard), "%s", text.String())
+	assert.Regexp(t, `(?s)^contract run \w+ against \S+ \(surface esb, .*\ncontract run \w+ against \S+ \(surface v3, `, text.String())
+	assert.Equal(t, 2, strings.Count(text.String(), " failed, 1 skipped\n"))
+
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), append(slices.Clone(args), "--format", "json", "--quiet"), getenv(nil), &out, io.Discard))
+	var reports []struct {
+		RunID   string `json:"run_id"`
+		Surface string `json:"surface"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &reports), "%s", out.String())
+	require.Len(t, reports, 2)
+	assert.Equal(t, "esb", reports[0].Surface)
+	assert.Equal(t, "v3", reports[1].Surface)
+	assert.NotEqual(t, reports[0].RunID, reports[1].RunID)
+
+	file := filepath.Join(t.TempDir(), "contract.xml")
+	var stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), append(slices.Clone(args), "--format", "junit", "--out", file), getenv(nil), io.Discard, &stderr))
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	suites := junitSuites(t, raw)
+	require.Len(t, suites, 2)
+	assert.Equal(t, "cmdbmock contract esb", suites[0].Name)
+	assert.Equal(t, "cmdbmock contract v3", suites[1].Name)
+	assert.Contains(t, stderr.String(), "contract (esb): ")
+	assert.Contains(t, stderr.String(), "contract (v3): ")
+}
+
+// junitSuite is a JUnit report's suite as the tests read it.
+type junitSuite struct {
+	Name     string `xml:"name,attr"`
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+}
+
+// junitSuites are the suites of a JUnit report.
+func junitSuites(t *testing.T, data []byte) []junitSuite {
+	t.Helper()
+	var doc struct {
+		Suites []junitSuite `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(data, &doc), "%s", data)
+	return doc.Suites
 }
 
 // TestContractShowsProgress: a text report to standard output is written case by case as the run

@@ -37,7 +37,7 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	)
 	fs := flag.NewFlagSet("cmdbmock diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addTargetFlags(fs, e, &target, contracttest.DefaultRPS)
+	addTargetFlags(fs, e, &target, contracttest.DefaultRPS, true)
 	fs.StringVar(&against, "against", "", "base URL of the reference deployment; none: the mock, started in-process")
 	ref.add(fs, e)
 	fs.StringVar(&version, "cmdb-version", string(spec.V313), "without --against: the release the mock imitates, 3.12, 3.13 or 3.14")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -197,16 +196,10 @@ func TestDiffReports(t *testing.T) {
 			assert.Contains(t, rep.Differences, struct{ Call, Path, Reference, Target, Kind string }{
 				"create_set: the same name again (duplicate)", "$.code", "1101108", "1199014", "value"})
 		case "junit":
-			var suites struct {
-				Suites []struct {
-					Tests    int `xml:"tests,attr"`
-					Failures int `xml:"failures,attr"`
-				} `xml:"testsuite"`
-			}
-			require.NoError(t, xml.Unmarshal(b, &suites))
-			require.Len(t, suites.Suites, 1)
-			assert.Equal(t, 30, suites.Suites[0].Tests)
-			assert.Equal(t, 30, suites.Suites[0].Failures, "the echo key is in every answer")
+			suites := junitSuites(t, b)
+			require.Len(t, suites, 1)
+			assert.Equal(t, 30, suites[0].Tests)
+			assert.Equal(t, 30, suites[0].Failures, "the echo key is in every answer")
 		case "html":
 			assert.Contains(t, string(b), "<h2 class=\"differ\">create_set: the same name again (duplicate)</h2>")
 		}

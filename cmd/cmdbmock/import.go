@@ -30,7 +30,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	)
 	fs := flag.NewFlagSet("cmdbmock import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addTargetFlags(fs, e, &target, contracttest.DefaultRPS)
+	addTargetFlags(fs, e, &target, contracttest.DefaultRPS, false)
 	fs.StringVar(&out, "out", "", "the fixtures directory to write: absent, empty, or an earlier import's, which it replaces; required")
 	fs.Var(&bizs, "biz", "a business to import, repeatable or comma-separated; none: every business search_business lists")
 	fs.IntVar(&maxSets, "max-sets", mock.DefaultMaxSets, "the most sets to read in all; past it the import stops")

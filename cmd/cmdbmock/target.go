@@ -22,13 +22,18 @@ type targetFlags struct {
 	insecure bool
 }
 
-// addTargetFlags defines the target flags on fs, their defaults from the environment.
-func addTargetFlags(fs *flag.FlagSet, e env, t *targetFlags, rps float64) {
+// addTargetFlags defines the target flags on fs, their defaults from the environment; both says
+// whether the command takes --surface both (a run on each surface in turn).
+func addTargetFlags(fs *flag.FlagSet, e env, t *targetFlags, rps float64, both bool) {
 	fs.StringVar(&t.cfg.Target, "target", e.str("CMDBMOCK_TARGET", ""), "base URL of the deployment (CMDBMOCK_TARGET)")
 	fs.StringVar(&t.cfg.AppCode, "app-code", e.str("CMDBMOCK_APP_CODE", "cmdbmock"), "app code (CMDBMOCK_APP_CODE)")
 	fs.StringVar(&t.cfg.AppSecret, "app-secret", e.str("CMDBMOCK_APP_SECRET", "cmdbmock"), "app secret; prefer CMDBMOCK_APP_SECRET, which stays out of the process list")
 	fs.StringVar(&t.cfg.Username, "username", e.str("CMDBMOCK_USERNAME", "admin"), "the calling user (CMDBMOCK_USERNAME)")
-	fs.StringVar(&t.surface, "surface", "esb", "esb or v3")
+	surfaces := "esb or v3"
+	if both {
+		surfaces = "esb, v3, or both (each in turn)"
+	}
+	fs.StringVar(&t.surface, "surface", "esb", surfaces)
 	fs.Float64Var(&t.cfg.RPS, "rps", rps, "requests per second")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.IntVar(&t.cfg.Retries, "retries", 3, "times a request is sent again after a 5xx or 1306429 answer, with backoff")
