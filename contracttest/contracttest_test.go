@@ -274,10 +274,35 @@ func TestCustomLevelsFindTheirParents(t *testing.T) {
 		}
 	}
 
-	m, target := start(two)
-	cfg := config(t, target, contracttest.SurfaceESB)
-	cfg.ParentID, cfg.OtherParentID = 203, 202
+	// With --no-cleanup, a node the case could not delete is listed as kept.
+	m, err := mock.New(loadSpec(t), two, mock.Config{})
+	require.NoError(t, err)
+	keeps := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isCall(r, "delete_inst", http.MethodDelete, "/api/v3/delete/instance/") {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(success))
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	cfg := config(t, keeps.URL, contracttest.SurfaceESB)
+	cfg.NoCleanup = true
 	rep, err := contracttest.Run(context.Background(), cfg)
+	keeps.Close()
+	require.NoError(t, err)
+	var nodes []string
+	for _, l := range rep.Leftovers {
+		if l.Object != "" {
+			nodes = append(nodes, l.String())
+		}
+	}
+	require.Len(t, nodes, 1)
+	assert.Regexp(t, `^zone bk_inst_id \d+ ct-\w+-node: kept: --no-cleanup$`, nodes[0])
+
+	m, target := start(two)
+	cfg = config(t, target, contracttest.SurfaceESB)
+	cfg.ParentID, cfg.OtherParentID = 203, 202
+	rep, err = contracttest.Run(context.Background(), cfg)
 	require.NoError(t, err)
 	assert.True(t, rep.Conformant(), "%s", reasons(rep))
 	assert.Empty(t, rep.Notes, "the parents given are used as they are")

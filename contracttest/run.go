@@ -65,6 +65,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for _, s := range r.created {
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "kept: --no-cleanup"})
 		}
+		r.keptNodes(ctx)
 	}
 	r.report.Duration = time.Since(r.report.Started).Seconds()
 	r.progress(r.report.writeFoot)
@@ -251,6 +252,21 @@ func (r *runner) cleanupNodes(ctx context.Context) {
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name,
 				Reason: "delete_inst said success, but search_biz_inst_topo still shows it"})
 		}
+	}
+}
+
+// keptNodes lists, with --no-cleanup, the nodes of the custom level above sets that the
+// business's tree shows under the run's names: those its node case could not delete.
+func (r *runner) keptNodes(ctx context.Context) {
+	if r.level == "" {
+		return
+	}
+	own, err := r.ownNodes(ctx)
+	if err != nil {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %v", r.level, r.name(""), err))
+	}
+	for _, n := range own {
+		r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name, Reason: "kept: --no-cleanup"})
 	}
 }
 
