@@ -51,6 +51,14 @@ func withFields(every, own map[string]any) map[string]any {
 	return m
 }
 
+// expectGoneDeleted checks a second delete of what the run deleted (what, id): CMDB deletes by
+// a condition, and one that matches nothing is a success (check ref of the reference).
+func (r *runner) expectGoneDeleted(a *answer, what string, id int64, kind, ref string) {
+	if a != nil && !a.Result {
+		r.failf("a second %s %d: %d %q; CMDB answers success for a %s that is gone (check %s of the reference)", what, id, a.Code, a.Message, kind, ref)
+	}
+}
+
 // expectSuccess reports whether a call succeeded, and records a failure when not. A dry run
 // goes on as if it had.
 func (r *runner) expectSuccess(a *answer) bool {
@@ -454,10 +462,7 @@ func statefulCases() []caseDef {
 				return
 			}
 			r.forget(id) // gone: the cleanup owes it nothing
-			// CMDB deletes by a condition, and one that matches nothing is a success (reference §9).
-			if a := r.call(ctx, del); a != nil && !a.Result {
-				r.failf("a second delete_set of set %d: %d %q; CMDB answers success for a set that is gone", id, a.Code, a.Message)
-			}
+			r.expectGoneDeleted(r.call(ctx, del), "delete_set of set", id, "set", "§9")
 		}},
 		{name: "update_set changes a created set, which reads back; the idle set and a deleted set are refused", kind: "stateful", run: func(ctx context.Context, r *runner) {
 			id, ok := r.newSet(ctx, "update")

@@ -73,13 +73,13 @@ func (m *Model) readLevel(ctx context.Context, c *client, biz int64) {
 		m.Level = "biz" // sets hang under the business
 		return
 	}
-	tree, why := c.quiet(ctx, request{op: c.op(spec.OpESBSearchBizInstTopo, spec.OpV3SearchBizInstTopo), biz: biz})
-	if tree == nil || why != "" {
-		m.note(c, "the business's topology", why)
+	nodes, err := c.levelNodes(ctx, biz, m.Level)
+	if err != nil {
+		m.note(c, "the business's topology", err.Error())
 		m.Level = "" // where sets hang is not known
 		return
 	}
-	m.Nodes = nodesOf(tree.List, m.Level)
+	m.Nodes = nodes
 }
 
 // Node is a node of a custom level as a business's tree shows it: its id, name and parent (the

@@ -65,7 +65,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for _, s := range r.created {
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{SetID: s.id, Name: s.name, Reason: "kept: --no-cleanup"})
 		}
-		r.keptNodes(ctx)
+		r.cleanupNodes(ctx, true)
 	}
 	r.report.Duration = time.Since(r.report.Started).Seconds()
 	r.progress(r.report.writeFoot)
@@ -218,18 +218,29 @@ func (r *runner) cleanup(ctx context.Context) {
 			r.report.Deleted++
 		}
 	}
-	r.cleanupNodes(ctx)
+	r.cleanupNodes(ctx, false)
 }
 
 // cleanupNodes deletes, once the run's sets are gone, the nodes of the custom level above sets
 // that the business's tree shows under the run's names (a node a case could not see gone, or
 // whose create answer was lost), then checks in the tree that they are gone. As with sets, it
-// deletes nothing the tree does not show under those names.
-func (r *runner) cleanupNodes(ctx context.Context) {
+// deletes nothing the tree does not show under those names. With keep (--no-cleanup) it lists
+// them as kept.
+func (r *runner) cleanupNodes(ctx context.Context, keep bool) {
 	if r.level == "" {
 		return
 	}
 	own, err := r.ownNodes(ctx)
+	if err != nil {
+		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %v", r.level, r.name(""), err))
+		return
+	}
+	if keep {
+		for _, n := range own {
+			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name, Reason: "kept: --no-cleanup"})
+		}
+		return
+	}
 	failed := map[int64]bool{}
 	for _, n := range own {
 		if _, why := r.cl.quiet(ctx, r.deleteNode(n.ID)); why != "" {
@@ -237,10 +248,7 @@ func (r *runner) cleanupNodes(ctx context.Context) {
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name, Reason: "delete_inst: " + why})
 		}
 	}
-	if err != nil {
-		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %v", r.level, r.name(""), err))
-	}
-	if err != nil || len(own) == len(failed) {
+	if len(own) == len(failed) {
 		return
 	}
 	still, err := r.ownNodes(ctx)
@@ -252,21 +260,6 @@ func (r *runner) cleanupNodes(ctx context.Context) {
 			r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name,
 				Reason: "delete_inst said success, but search_biz_inst_topo still shows it"})
 		}
-	}
-}
-
-// keptNodes lists, with --no-cleanup, the nodes of the custom level above sets that the
-// business's tree shows under the run's names: those its node case could not delete.
-func (r *runner) keptNodes(ctx context.Context) {
-	if r.level == "" {
-		return
-	}
-	own, err := r.ownNodes(ctx)
-	if err != nil {
-		r.report.Unchecked = append(r.report.Unchecked, fmt.Sprintf("could not look for %s nodes named %s*: %v", r.level, r.name(""), err))
-	}
-	for _, n := range own {
-		r.report.Leftovers = append(r.report.Leftovers, Leftover{Object: r.level, InstID: n.ID, InstName: n.Name, Reason: "kept: --no-cleanup"})
 	}
 }
 
@@ -318,8 +311,8 @@ func (r *runner) ownSets(ctx context.Context) (found map[int64]string, why strin
 	return found, ""
 }
 
-// quiet sends a request outside any case (the model's reads, the cleanup). Unless the answer says success (or
-// a dry run sends nothing), why says what came back instead.
+// quiet sends a request outside any case (the model's reads, the cleanup). Unless the answer
+// says success (or a dry run sends nothing), why says what came back instead.
 func (c *client) quiet(ctx context.Context, req request) (a *answer, why string) {
 	ex := c.send(ctx, req)
 	a, _ = c.judge(ctx, ex)
