@@ -77,11 +77,8 @@ func contract(ctx context.Context, args []string, getenv func(string) string, st
 	if !ok {
 		return fmt.Errorf("--format %q: want text, json or junit", format)
 	}
-	surfaces := []contracttest.Surface{contracttest.Surface(target.surface)}
-	if target.surface == "both" {
-		surfaces = []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3}
-		target.surface = string(surfaces[0])
-	}
+	surfaces := target.surfaces()
+	target.surface = string(surfaces[0])
 	file, err := openReport(out)
 	if err != nil {
 		return err

@@ -66,10 +66,7 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if calls == "" && bizID <= 0 {
 		return errors.New("--biz-id is required: the scenario creates and deletes sets in that business")
 	}
-	surfaces := []string{target.surface}
-	if target.surface == "both" {
-		surfaces = []string{string(spec.SurfaceESB), string(spec.SurfaceV3)}
-	}
+	surfaces := target.surfaces()
 	var replay []diff.Replayed
 	if calls != "" {
 		var err error
@@ -96,7 +93,7 @@ func diffCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	var merged *diff.Report
 	for _, surface := range surfaces {
-		target.surface = surface
+		target.surface = string(surface)
 		tcfg, err := target.config(ctx, stderr)
 		if err != nil {
 			return err

@@ -41,6 +41,14 @@ func addTargetFlags(fs *flag.FlagSet, e env, t *targetFlags, rps float64, both b
 	fs.BoolVar(&t.insecure, "insecure", false, "do not check the target's TLS certificate (a warning is printed)")
 }
 
+// surfaces are the surfaces --surface names: one, or with both, ESB and then v3.
+func (t *targetFlags) surfaces() []contracttest.Surface {
+	if t.surface == "both" {
+		return []contracttest.Surface{contracttest.SurfaceESB, contracttest.SurfaceV3}
+	}
+	return []contracttest.Surface{contracttest.Surface(t.surface)}
+}
+
 // config checks the target flags and completes the configuration: the surface, the contract,
 // the HTTP client.
 func (t *targetFlags) config(ctx context.Context, stderr io.Writer) (contracttest.Config, error) {

@@ -137,10 +137,8 @@ func scenario(cfg Config, setFields, moduleFields map[string]any, level string) 
 	// by on the side, then the call's own fields.
 	create := func(every map[string]any, parent string, fields ...any) func(map[string]int64) map[string]any {
 		return func(v map[string]int64) map[string]any {
-			m := maps.Clone(every)
-			if m == nil {
-				m = map[string]any{}
-			}
+			m := map[string]any{}
+			maps.Copy(m, every)
 			m["bk_parent_id"] = v[parent]
 			for i := 0; i+1 < len(fields); i += 2 {
 				m[fields[i].(string)] = fields[i+1]
