@@ -55,7 +55,7 @@ var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 
 // Refusal says why an admin call is refused, with the HTTP status to answer; status 0 lets it
 // in. A call must come from no web page of another origin (Origin, Sec-Fetch-Site), send JSON
-// when it posts (an HTML form cannot), and either come straight from a trusted network to a
+// when it posts or puts (an HTML form cannot), and either come straight from a trusted network to a
 // host named by "localhost" or an IP address (not through a proxy: Forwarded, X-Forwarded-For,
 // X-Real-Ip; and not under a DNS name, which a page may rebind to this address), or carry the
 // token.
@@ -66,9 +66,9 @@ func (a AdminAccess) Refusal(r *http.Request) (status int, why string) {
 	if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host && origin != "https://"+r.Host {
 		return http.StatusForbidden, "admin calls are not accepted from web pages of another origin"
 	}
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
-			return http.StatusUnsupportedMediaType, "admin calls that post send Content-Type: application/json"
+			return http.StatusUnsupportedMediaType, "admin calls that post or put send Content-Type: application/json"
 		}
 	}
 	networks := a.Networks
@@ -214,6 +214,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		}
 		return c.NoContent(http.StatusNoContent)
 	})
+	g.PUT("/modules/:bk_module_id/hosts", s.adminPlaceHosts)
 	g.POST("/snapshot", func(c echo.Context) error {
 		if s.shared != nil {
 			return adminError(c, http.StatusConflict, "the mock runs on a shared store (--store), which holds the state")
@@ -227,6 +228,33 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		}
 		return c.JSON(http.StatusOK, map[string]any{"file": s.cfg.StateFile, "sets": s.store.Len()})
 	})
+}
+
+// adminPlaceHosts makes a module hold the number of hosts the body gives, {"hosts": N}, and
+// answers the module as the store now holds it.
+func (s *Server) adminPlaceHosts(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("bk_module_id"), 10, 64)
+	if err != nil {
+		return adminError(c, http.StatusBadRequest, "bk_module_id is not an integer")
+	}
+	var body struct {
+		Hosts *int64 `json:"hosts"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 1<<10))
+	dec.DisallowUnknownFields()
+	if err := jsonx.DecodeWhole(dec, &body); err != nil || body.Hosts == nil {
+		return adminError(c, http.StatusBadRequest, `the body is {"hosts": N}, N a whole number of 0 or more, and nothing else`)
+	}
+	m, err := s.PlaceHosts(c.Request().Context(), id, *body.Hosts)
+	switch {
+	case errors.Is(err, ErrHostsNegative):
+		return adminError(c, http.StatusBadRequest, err.Error())
+	case errors.Is(err, topo.ErrNoModule):
+		return adminError(c, http.StatusNotFound, "no module "+strconv.FormatInt(id, 10))
+	case err != nil:
+		return adminStoreFailure(c, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"bk_module_id": m.ID, "bk_module_name": m.Name, "bk_set_id": m.SetID, "bk_biz_id": m.BizID, "hosts": m.Hosts})
 }
 
 // adminSetsPage is how many sets the admin API lists at once unless limit says otherwise.

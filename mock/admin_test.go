@@ -28,7 +28,7 @@ import (
 func adminRequest(method, path, body string) *http.Request {
 	hr := httptest.NewRequest(method, path, strings.NewReader(body))
 	hr.RemoteAddr, hr.Host = "127.0.0.1:40000", "127.0.0.1:8080"
-	if method == http.MethodPost {
+	if method == http.MethodPost || method == http.MethodPut {
 		hr.Header.Set("Content-Type", "application/json")
 	}
 	return hr

@@ -38,6 +38,15 @@ func (c *call) failure(m spec.Message, args ...any) answer {
 	return failed(m, m.Format(c.langOf(m), args...), nil)
 }
 
+// deleted answers a delete the store has applied: 1101030 when a module it would take holds
+// hosts, and then nothing was deleted; else success, data null.
+func (c *call) deleted(out outcome) answer {
+	if errors.Is(out.err, topo.ErrHasHosts) {
+		return c.failure(spec.MsgHasHosts)
+	}
+	return succeeded(nil)
+}
+
 // langOf is the language of a message to the call: ESB's own in Accept-Language's, as Django
 // picks it, CMDB's in its language header's.
 func (c *call) langOf(m spec.Message) spec.Lang {

@@ -26,6 +26,7 @@ type outcome struct {
 	set    topo.Set
 	record topo.Record
 	node   topo.Node
+	module topo.Module
 	rule   FaultRule
 	err    error
 }
@@ -53,6 +54,9 @@ type (
 		ID    int64
 		ObjID string
 	}
+	// placeHosts makes a module hold Hosts hosts: the admin API's, as the mock serves none of
+	// CMDB's calls that move hosts.
+	placeHosts struct{ Module, Hosts int64 }
 	// reset seeds the store anew from the fixtures, the populated sets drawn from Seed, every
 	// seeded set made At (Unix milliseconds; 0: now).
 	reset      struct{ Seed, At int64 }
@@ -86,8 +90,7 @@ func (c createModule) apply(s *Server) outcome {
 func (c updateModule) apply(s *Server) outcome { return outcome{err: s.store.UpdateModule(c.Module)} }
 
 func (c deleteModule) apply(s *Server) outcome {
-	s.store.DeleteModule(c.Biz, c.Set, c.Module)
-	return outcome{}
+	return outcome{err: s.store.DeleteModule(c.Biz, c.Set, c.Module)}
 }
 
 func (c createNode) apply(s *Server) outcome {
@@ -97,9 +100,14 @@ func (c createNode) apply(s *Server) outcome {
 
 func (c deleteNode) apply(s *Server) outcome {
 	if n, ok := s.store.Node(c.ID); ok && n.ObjID == c.ObjID {
-		s.store.DeleteNode(c.ID)
+		return outcome{err: s.store.DeleteNode(c.ID)}
 	}
 	return outcome{}
+}
+
+func (c placeHosts) apply(s *Server) outcome {
+	m, err := s.store.PlaceHosts(c.Module, c.Hosts)
+	return outcome{module: m, err: err}
 }
 
 func (c reset) apply(s *Server) outcome { return outcome{err: s.seed(c.Seed, c.At)} }
@@ -132,6 +140,7 @@ var commandKinds = []commandKind{
 	kindFor[createNode]("create_node"), kindFor[deleteNode]("delete_node"),
 	kindFor[reset]("reset"), kindFor[addFault]("add_fault"),
 	kindFor[dropFault]("drop_fault"), kindFor[dropFaults]("drop_faults"),
+	kindFor[placeHosts]("place_hosts"),
 }
 
 // A commandKind is one kind of command: its name in the shared log, its Go type, how it is read.

@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -245,6 +246,14 @@ func plainModule(t *testing.T, s *mock.Server) {
 	require.Equal(t, json.Number("9"), r.Data["bk_module_id"])
 }
 
+// plainModuleWithHosts is plainModule's m0 holding a host.
+func plainModuleWithHosts(t *testing.T, s *mock.Server) {
+	t.Helper()
+	plainModule(t, s)
+	_, err := s.PlaceHosts(context.Background(), 9, 1)
+	require.NoError(t, err)
+}
+
 func moduleRows() []moduleRow {
 	data := func(kv ...any) map[string]any {
 		return with(map[string]any{"bk_parent_id": 3, "bk_module_name": "m1"}, kv...)
@@ -366,6 +375,8 @@ func moduleRows() []moduleRow {
 			en: "forbidden add/remove module on set initialized by set template", zh: "集群由集群模板创建，禁止添加/删除模块"},
 		{row: "D5", name: "delete a built-in module", r: callReq{call: spec.CallDeleteModule, biz: 2, set: 2, module: 4}, code: 1101098,
 			en: "forbidden remove or update built in set or module", zh: "禁止删除或更新内置集群/模块"},
+		{row: "D6", name: "delete a module that holds hosts", setup: plainModuleWithHosts, r: callReq{call: spec.CallDeleteModule, biz: 2, set: 3, module: 9}, code: 1101030,
+			en: "Having hosts under the target, deleting forbidden", zh: "目标包含主机, 不允许删除"},
 		{row: "§11.8", name: "search: bk_set_id not an integer", surfaces: v3Only,
 			r: callReq{call: spec.CallSearchModule, biz: 2, set: 3, top: map[string]any{"bk_set_id": "3"}}, code: 1199000,
 			en: "Deserializing JSON data failed", zh: "反序列化JSON数据失败"},

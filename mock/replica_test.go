@@ -555,3 +555,17 @@ func TestSharedStoreHoldsNoSecret(t *testing.T) {
 		"the dump holds the sets")
 	assert.NotContains(t, dump, "canary-redis")
 }
+
+// TestSharedStoreHosts: hosts placed in a module through one replica's admin API hold on every
+// replica, and on one that joins afterwards.
+func TestSharedStoreHosts(t *testing.T) {
+	redis := redistest.Start(t)
+	a, b := replicaOf(t, redis.URL(), "t9:"), replicaOf(t, redis.URL(), "t9:")
+	set, module := setWithModule(t, a, 2, 2, "with-hosts")
+	var placed map[string]any
+	require.Equal(t, http.StatusOK, admin(t, b, http.MethodPut, "/__mock/modules/"+module.String()+"/hosts", `{"hosts":2}`, &placed))
+	for name, s := range map[string]*mock.Server{"a": a, "b": b, "joined later": replicaOf(t, redis.URL(), "t9:")} {
+		r := callReq{call: spec.CallDeleteModule, surface: "v3", biz: 2, set: set, module: module}.send(t, s)
+		assert.Equal(t, 1101030, r.Code, "%s: %s", name, r.Raw)
+	}
+}

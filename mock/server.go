@@ -326,7 +326,7 @@ func (s *Server) builtIns() []topo.Seed {
 			}
 			modules := make([]topo.Module, len(set.Modules))
 			for i, m := range set.Modules {
-				modules[i] = recordModule(topo.Module{ID: m.ID, Name: m.Name, Default: m.Default}, m.Fields)
+				modules[i] = recordModule(topo.Module{ID: m.ID, Name: m.Name, Default: m.Default, Hosts: m.Hosts}, m.Fields)
 			}
 			out = append(out, topo.Seed{ID: set.ID, Draft: draft, Modules: modules})
 		}
@@ -463,6 +463,25 @@ func (s *Server) Reset() error {
 		return err
 	}
 	return out.err
+}
+
+// ErrHostsNegative: a module holds no fewer than 0 hosts.
+var ErrHostsNegative = errors.New("hosts: a module holds 0 hosts or more")
+
+// PlaceHosts makes a module hold hosts hosts, in place of those it held: while it holds any, a
+// delete that would take it (delete_module, delete_set, batch_delete_set, delete_inst) is
+// refused with 1101030, as CMDB refuses it. It returns the module: topo.ErrNoModule when no
+// module has that id, ErrHostsNegative for fewer than 0 hosts, else what the shared store
+// answered.
+func (s *Server) PlaceHosts(ctx context.Context, module, hosts int64) (topo.Module, error) {
+	if hosts < 0 {
+		return topo.Module{}, ErrHostsNegative
+	}
+	out, err := s.submit(ctx, placeHosts{Module: module, Hosts: hosts})
+	if err != nil {
+		return topo.Module{}, err
+	}
+	return out.module, out.err
 }
 
 // ReloadFixtures answers from fx from now on. The sets created since start stay; built-in sets

@@ -22,6 +22,8 @@ var (
 	ErrNoModule = errors.New("no such module in the set")
 	// ErrModulesFull: the store holds its limit of modules.
 	ErrModulesFull = errors.New("the store holds its limit of modules")
+	// ErrHasHosts: a module the delete would take holds hosts; nothing is deleted.
+	ErrHasHosts = errors.New("a module under the target holds hosts")
 )
 
 // DefaultCategory is the service category of a module that names none: the second-level
@@ -45,6 +47,10 @@ type Module struct {
 	Created   int64  `json:"created,omitempty"`
 	Updated   int64  `json:"updated,omitempty"`
 	CreatedBy string `json:"created_by,omitempty"`
+	// Hosts is how many hosts the module holds. The mock keeps no hosts, only their number, set
+	// by fixtures and the admin API: a delete that would take a module holding any is refused
+	// (1101030), as CMDB refuses it. It is no field of the module's record.
+	Hosts int64 `json:"hosts,omitempty"`
 	// Fields are the rest of the record as stored: the model's other attributes sent or
 	// defaulted, the keys CMDB keeps as sent, an owner other than "0". Nil for a module the
 	// store made: then the model's defaults.
@@ -321,28 +327,48 @@ func (s *Store) UpdateModule(m Module) error {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
-	set.modules = set.modules.with(at, m) // old is left as it was
+	m.Hosts = old.Hosts // an update moves no host; old is left as it was
+	set.modules = set.modules.with(at, m)
 	s.modules.builtIn.add(&m)
 	s.modules.names.rename(set.id, old.Name, &m)
 	return nil
 }
 
 // DeleteModule removes a module of a set of a business; one that is not there is no error
-// (reference §11.7 D7).
-func (s *Store) DeleteModule(bizID, setID, id int64) {
+// (reference §11.7 D7), one that holds hosts ErrHasHosts (D6).
+func (s *Store) DeleteModule(bizID, setID, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	set, at, ok := s.moduleAt(id)
 	if !ok {
-		return
+		return nil
 	}
 	m := set.modules.at(at)
-	if m.BizID != bizID || m.SetID != setID {
-		return
+	switch {
+	case m.BizID != bizID || m.SetID != setID:
+		return nil
+	case m.Hosts > 0:
+		return ErrHasHosts
 	}
 	delete(s.modules.names[setID], m.Name)
 	set.modules = set.modules.without(at)
 	s.modules.sets.remove(id)
+	return nil
+}
+
+// PlaceHosts makes a module hold hosts hosts, in place of those it held, and returns it:
+// ErrNoModule when no module has that id.
+func (s *Store) PlaceHosts(id, hosts int64) (Module, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set, at, ok := s.moduleAt(id)
+	if !ok {
+		return Module{}, ErrNoModule
+	}
+	m := *set.modules.at(at)
+	m.Hosts = hosts
+	set.modules = set.modules.with(at, m)
+	return m, nil
 }
 
 // ModuleQuery selects modules of a business, as search_module and find_module_batch do.

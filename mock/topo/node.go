@@ -66,13 +66,14 @@ func (s *Store) CreateNode(n Node) (Node, error) {
 }
 
 // DeleteNode removes a node of a custom level and everything below it: lower nodes, the sets
-// under them and their modules. A node that is not there is no error (reference §12.5).
-func (s *Store) DeleteNode(id int64) {
+// under them and their modules, or nothing when a module below holds hosts (ErrHasHosts). A
+// node that is not there is no error (reference §12.5).
+func (s *Store) DeleteNode(id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	node, ok := s.nodes[id]
 	if !ok {
-		return
+		return nil
 	}
 	gone := map[int64]bool{id: true}
 	for grew := true; grew; { // the custom levels are few: a pass per level
@@ -83,19 +84,23 @@ func (s *Store) DeleteNode(id int64) {
 			}
 		}
 	}
-	for nid := range gone {
-		delete(s.nodeNames, s.nodes[nid].key())
-		delete(s.nodes, nid)
-	}
 	var under []uint32 // the slots of the business's sets under the nodes gone, read before any is removed
 	for _, slot := range s.names.setsOf(node.BizID) {
 		if r := s.slab.at(slot); r.def == 0 && gone[r.parent] {
 			under = append(under, slot)
 		}
 	}
+	if s.holdHosts(under) {
+		return ErrHasHosts
+	}
+	for nid := range gone {
+		delete(s.nodeNames, s.nodes[nid].key())
+		delete(s.nodes, nid)
+	}
 	for _, slot := range under {
 		s.removeSet(slot)
 	}
+	return nil
 }
 
 // NodeRecord is a node as CMDB returns it; nodes of the fixtures have no creation of their own

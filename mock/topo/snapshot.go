@@ -175,6 +175,9 @@ func appendModuleJSON(b []byte, m *Module, keys []string) ([]byte, []string) {
 	if m.CreatedBy != "" {
 		b = jsonx.AppendString(append(b, `,"created_by":`...), m.CreatedBy)
 	}
+	if m.Hosts != 0 {
+		b = strconv.AppendInt(append(b, `,"hosts":`...), m.Hosts, 10)
+	}
 	if len(m.Fields) > 0 {
 		b, keys = appendRecord(append(b, `,"fields":`...), m.Fields, keys)
 	}
@@ -251,6 +254,9 @@ func (rs *restorer) addModule(m Module) error {
 	}
 	if !rs.modules.sets.add(m.ID, m.SetID) || m.ID <= 0 {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
+	}
+	if m.Hosts < 0 {
+		return fmt.Errorf("saved module %d holds %d hosts", m.ID, m.Hosts)
 	}
 	if rs.modules.names.taken(set, &m) {
 		return fmt.Errorf("two saved modules of set %d are named %q", m.SetID, m.Name)

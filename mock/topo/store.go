@@ -455,8 +455,8 @@ func intern(users map[string]string, user string) string {
 }
 
 // Delete removes sets of a business and their modules, all or none. A set that is not there is
-// no error: the caller's wish holds. Built-in sets refuse, whatever their business, and then
-// nothing is removed.
+// no error: the caller's wish holds. Built-in sets refuse, whatever their business (ErrBuiltIn),
+// then a module of the sets that holds hosts (ErrHasHosts), and then nothing is removed.
 func (s *Store) Delete(bizID int64, setIDs ...int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -506,6 +506,9 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 		}
 		slots = append(slots, slot)
 	}
+	if s.holdHosts(slots) {
+		return ErrHasHosts // checked once no set refuses as built in, before anything is removed
+	}
 	for _, slot := range slots {
 		id := s.slab.at(slot).id
 		if _, ok := s.sets.get(id); !ok {
@@ -514,6 +517,18 @@ func (s *Store) delete(bizID int64, setIDs []int64) error {
 		s.removeSet(slot)
 	}
 	return nil
+}
+
+// holdHosts reports whether a module of the sets in slots holds hosts. s.mu is held.
+func (s *Store) holdHosts(slots []uint32) bool {
+	for _, slot := range slots {
+		for m := range s.slab.at(slot).modules.all() {
+			if m.Hosts > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // removeSet takes the set in slot out of the store with its modules: out of the indexes, its
@@ -593,8 +608,8 @@ type Placed struct {
 // PlacedModule is what the topology shows of a module: a third of the module's size, as a tree
 // copies every module of its business under the store's lock.
 type PlacedModule struct {
-	ID, Default, ServiceTemplateID int64
-	Name                           string
+	ID, Default, ServiceTemplateID, Hosts int64
+	Name                                  string
 }
 
 // SetsOf returns the sets of a business with their modules, by id; none when there are more
@@ -624,7 +639,7 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 		start := len(room)
 		for k := range r.modules.nblocks() {
 			for _, m := range r.modules.block(k) {
-				room = append(room, PlacedModule{ID: m.ID, Default: m.Default, ServiceTemplateID: m.ServiceTemplateID, Name: m.Name})
+				room = append(room, PlacedModule{ID: m.ID, Default: m.Default, ServiceTemplateID: m.ServiceTemplateID, Hosts: m.Hosts, Name: m.Name})
 			}
 		}
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,
