@@ -89,7 +89,8 @@ func (s *Server) adminStatus(c echo.Context) error {
 }
 
 // adminTopology is one business's tree as search_biz_inst_topo answers it, idle set included and
-// each level sorted by name, with the records of its sets; a business of more than UISets sets,
+// each level sorted by name, with the records of its sets and the hosts its modules hold; a
+// business of more than UISets sets,
 // or ten times as many modules, is answered with too_many alone.
 func (s *Server) adminTopology(c echo.Context) error {
 	bizID, ok, err := queryInt(c, "bk_biz_id")
@@ -115,12 +116,18 @@ func (s *Server) adminTopology(c echo.Context) error {
 	lang := spec.ParseLanguage(c.QueryParam("lang"), spec.Chinese)
 	tree := s.bizTree(biz, placed, treeBuilder{lang: lang, sorted: true}, true)
 	records := make(map[string]topo.Record, len(placed))
+	hosts := map[string]int64{}
 	for _, p := range placed {
 		if rec, ok := s.store.Set(p.ID); ok {
 			records[strconv.FormatInt(p.ID, 10)] = rec
 		}
+		for _, m := range p.Modules {
+			if m.Hosts > 0 {
+				hosts[strconv.FormatInt(m.ID, 10)] = m.Hosts
+			}
+		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"bk_biz_id": bizID, "tree": tree, "sets": records})
+	return c.JSON(http.StatusOK, map[string]any{"bk_biz_id": bizID, "tree": tree, "sets": records, "hosts": hosts})
 }
 
 // adminJournalStream sends the journal's new entries as server-sent events, oldest first, from

@@ -67,7 +67,7 @@ func uiServer(t *testing.T, cfg mock.Config) (*mock.Server, string) {
 			{"bk_biz_id":1,"bk_biz_name":"资源池","default":1,"sets":[{"bk_set_id":1,"bk_set_name":"空闲机池","default":1,
 				"modules":[{"bk_module_id":1,"bk_module_name":"空闲机","default":1}]}]},
 			{"bk_biz_id":2,"bk_biz_name":"蓝鲸游戏","sets":[{"bk_set_id":2,"bk_set_name":"空闲机池","default":1,
-				"modules":[{"bk_module_id":4,"bk_module_name":"空闲机","default":1},{"bk_module_id":5,"bk_module_name":"故障机","default":2}]}],
+				"modules":[{"bk_module_id":4,"bk_module_name":"空闲机","default":1},{"bk_module_id":5,"bk_module_name":"故障机","default":2,"hosts":2}]}],
 			"nodes":[{"bk_inst_id":201,"bk_inst_name":"华南","bk_obj_id":"region","bk_parent_id":0},
 				{"bk_inst_id":202,"bk_inst_name":"深圳一区","bk_obj_id":"zone","bk_parent_id":201}]}]`)},
 		"mainline.json": {Data: []byte(`[{"bk_obj_id":"region","bk_obj_name":"地区"},{"bk_obj_id":"zone","bk_obj_name":"可用区"}]`)},
@@ -100,7 +100,7 @@ func esbCreate(t *testing.T, base, name string) int {
 }
 
 // TestUIInABrowser: the page in headless Chromium shows the tree with a set created through the
-// ESB and the custom levels of the fixtures; a call made while it is open shows in the journal
+// ESB, the custom levels of the fixtures and the hosts a module holds; a call made while it is open shows in the journal
 // without a reload; a fault added from its form answers the next create, and removed, answers
 // no more; reset empties what was created; no secret reaches the page.
 func TestUIInABrowser(t *testing.T) {
@@ -118,7 +118,7 @@ func TestUIInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#record`)),
 	))
 	record := text(t, ctx, "#record")
-	for _, want := range []string{"蓝鲸游戏", "地区", "华南", "可用区", "深圳一区", "web-1", "staging", "capacity 50", "空闲机池"} {
+	for _, want := range []string{"蓝鲸游戏", "地区", "华南", "可用区", "深圳一区", "web-1", "staging", "capacity 50", "空闲机池", "故障机 #5 · 2 hosts"} {
 		assert.Contains(t, tree, want)
 	}
 	assert.Contains(t, record, `"bk_set_name": "web-1"`)

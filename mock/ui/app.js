@@ -129,36 +129,41 @@ function drawTopology() {
       return;
     }
     const small = Object.keys(t.sets).length <= OPEN_SETS;
-    root.append(drawNode(t.tree, t.sets, (key) => (known.has(key) ? open.has(key) : small || key.startsWith("biz/"))));
+    root.append(drawNode(t.tree, t, (key) => (known.has(key) ? open.has(key) : small || key.startsWith("biz/"))));
   });
   root.querySelectorAll("details").forEach((d) => known.add(d.dataset.key));
   filterTree();
 }
 
 // drawNode is a node's content: a business or custom-level node opens onto its children, a set
-// is a button that shows its record, a module a line.
-function drawNode(node, sets, isOpen) {
-  if (node.bk_obj_id === "set") return setButton(node, sets[node.bk_inst_id]);
-  if (node.bk_obj_id === "module") return el("span", { class: "module" }, `module ${node.bk_inst_name} #${node.bk_inst_id}`);
+// is a button that shows its record, a module a line with the hosts it holds. t is the
+// business's answer: its sets' records and its modules' hosts.
+function drawNode(node, t, isOpen) {
+  if (node.bk_obj_id === "set") return setButton(node, t);
+  if (node.bk_obj_id === "module") {
+    const hosts = (t.hosts || {})[node.bk_inst_id];
+    return el("span", { class: "module" }, `module ${node.bk_inst_name} #${node.bk_inst_id}`,
+      hosts ? el("span", { class: "attrs" }, ` · ${hosts} host${hosts === 1 ? "" : "s"}`) : null);
+  }
   const key = `${node.bk_obj_id}/${node.bk_inst_id}`;
   const d = el("details", { "data-key": key, "data-name": node.bk_inst_name });
   d.open = isOpen(key);
   const n = countSets(node);
   d.append(el("summary", {}, el("span", { class: "kind" }, node.bk_obj_name), " ", node.bk_inst_name, " ",
     el("span", { class: "count" }, `#${node.bk_inst_id} · ${n} set${n === 1 ? "" : "s"}`)));
-  d.append(el("ul", {}, ...node.child.map((c) => el("li", { "data-name": c.bk_inst_name }, drawNode(c, sets, isOpen)))));
+  d.append(el("ul", {}, ...node.child.map((c) => el("li", { "data-name": c.bk_inst_name }, drawNode(c, t, isOpen)))));
   return d;
 }
 
-function setButton(node, rec) {
-  rec = rec || {};
+function setButton(node, t) {
+  const rec = t.sets[node.bk_inst_id] || {};
   const attrs = [envNames[rec.bk_set_env] || rec.bk_set_env, statusNames[rec.bk_service_status] || rec.bk_service_status,
     rec.bk_capacity != null ? `capacity ${rec.bk_capacity}` : null, node.set_template_id ? `template ${node.set_template_id}` : null]
     .filter((a) => a);
   const b = el("button", { type: "button", class: "set", "data-set-id": String(node.bk_inst_id), onclick: () => showRecord(node, rec) },
     el("span", { class: "kind" }, "set"), " ", node.bk_inst_name, " ", el("span", { class: "count" }, `#${node.bk_inst_id}`), " ",
     el("span", { class: "attrs" }, attrs.join(" · ")));
-  const modules = node.child.map((m) => el("li", { "data-name": m.bk_inst_name }, drawNode(m)));
+  const modules = node.child.map((m) => el("li", { "data-name": m.bk_inst_name }, drawNode(m, t)));
   return el("div", {}, b, el("ul", {}, ...modules));
 }
 
