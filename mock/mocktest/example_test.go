@@ -1,6 +1,7 @@
 package mocktest_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -57,4 +58,47 @@ func Example() {
 	// 1101108 0
 	// web alice
 	// 3 requests journaled
+}
+
+// esbCall is a service's call of an ESB component; it returns the answer's code.
+func esbCall(baseURL, component, fields string) int {
+	body := `{"bk_app_code":"my-app","bk_app_secret":"secret","bk_username":"alice",` + fields + `}`
+	resp, err := http.Post(baseURL+"/api/c/compapi/v2/cc/"+component+"/", "application/json", strings.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		Code int `json:"code"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		log.Fatal(err)
+	}
+	return answer.Code
+}
+
+// Example_hosts: a set whose module holds hosts is not deleted, as CMDB refuses it; does the
+// service's teardown move the hosts out first, or report the refusal?
+func Example_hosts() {
+	m, err := mocktest.New(mocktest.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+
+	_, set := createSet(m.URL, "web") // in business 1
+	fmt.Println(esbCall(m.URL, "create_module", fmt.Sprintf(`"bk_biz_id":1,"bk_set_id":%d,"data":{"bk_parent_id":%[1]d,"bk_module_name":"nginx"}`, set)))
+	module := m.Store().Modules(set)[0].ID
+	if _, err := m.Server.PlaceHosts(context.Background(), module, 2); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(esbCall(m.URL, "delete_set", fmt.Sprintf(`"bk_biz_id":1,"bk_set_id":%d`, set)))
+	if _, err := m.Server.PlaceHosts(context.Background(), module, 0); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(esbCall(m.URL, "delete_set", fmt.Sprintf(`"bk_biz_id":1,"bk_set_id":%d`, set)))
+	// Output:
+	// 0
+	// 1101030
+	// 0
 }
