@@ -7,8 +7,9 @@ import (
 
 // batchDeleteSetOp is batch_delete_set: {"delete":{"inst_ids":[...]}} removes those sets of
 // the business and their modules, all or none. An empty or missing list is not refused: CMDB's
-// delete condition is then the whole business (reference §9), which its built-in idle set
-// refuses with 1101098.
+// delete condition is then the whole business (reference §9), and as its count of built-in sets
+// among the ids finds none, the whole business goes, built-in sets and modules included, unless
+// a module of it holds hosts (1101030).
 func (s *Server) batchDeleteSetOp() operation {
 	return operation{op: spec.CallBatchDeleteSet, action: actionDelete, path: pathLabels{biz: spec.LabelBusinessID.En}, answer: s.batchDeleteSet}
 }

@@ -376,8 +376,11 @@ func TestADefaultOfTextIsBuiltIn(t *testing.T) {
 	assert.True(t, ok, "still there")
 }
 
-// TestBatchDeleteSet: the listed sets go, all or none; an empty list means the whole business,
-// which its idle set refuses (reference §9).
+// TestBatchDeleteSet: the listed sets go, all or none; an empty or missing list means the whole
+// business (reference §9), built-in sets and modules included, as CMDB counts the built-in sets
+// among the listed ids alone (bk-cmdb src/scene_server/topo_server/service/inst_set.go:122-150,
+// 168-172 @111e7ac, an $in of no ids matching none) and then deletes by the business
+// (logics/inst/set.go:261-289), unless a module of it holds hosts (1101030).
 func TestBatchDeleteSet(t *testing.T) {
 	s := newServer(t, mock.Config{})
 	var ids []string
@@ -397,12 +400,27 @@ func TestBatchDeleteSet(t *testing.T) {
 	builtIn = call(`{"delete":{"inst_ids":[` + ids[0] + `,1]}}`)
 	assert.Equal(t, 1101098, builtIn.Code, "set 1, business 1's idle set: the ids alone are counted, whatever the business")
 	assert.Len(t, s.Store().Sets(), 5, "nothing is deleted when one set refuses")
-	assert.Equal(t, 1101098, call(`{"delete":{"inst_ids":[]}}`).Code, "an empty list is the whole business")
-	assert.Equal(t, 1101098, call(`{}`).Code)
 	assert.Equal(t, 1199000, call(`{"delete":{"inst_ids":["x"]}}`).Code)
 	assert.Equal(t, 0, call(`{"delete":{"inst_ids":[`+ids[0]+`,`+ids[1]+`,424242]}}`).Code)
 	assert.Len(t, s.Store().Sets(), 3)
 	assert.Equal(t, 9900403, req{surface: "esb", biz: 2, creds: map[string]any{"bk_username": "noperm"}, data: set()}.send(t, s).Code)
+
+	// The whole business: refused while a module of it holds hosts, the idle set's included.
+	_, err := s.PlaceHosts(context.Background(), 4, 1) // 空闲机 of business 2's idle set
+	require.NoError(t, err)
+	assert.Equal(t, 1101030, call(`{"delete":{"inst_ids":[]}}`).Code, "an empty list is the whole business")
+	assert.Len(t, s.Store().Sets(), 3, "nothing is deleted")
+	_, err = s.PlaceHosts(context.Background(), 4, 0)
+	require.NoError(t, err)
+	for _, body := range []string{`{"delete":{"inst_ids":[]}}`, `{}`} {
+		r := call(body)
+		assert.Equal(t, 0, r.Code, "%s: %s", body, r.Raw)
+		for _, rec := range s.Store().Sets() {
+			assert.NotEqual(t, int64(2), rec["bk_biz_id"], "%s: business 2 keeps no set, its idle set %v included", body, rec["bk_set_id"])
+		}
+		assert.Len(t, s.Store().Sets(), 1, "business 1's idle set stays")
+		require.NoError(t, s.Reset())
+	}
 }
 
 // TestCustomModelAndLevels: a fixtures directory with a custom attribute of each kind and a

@@ -460,11 +460,13 @@ func intern(users map[string]string, user string) string {
 func (s *Store) Delete(bizID int64, setIDs ...int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.delete(bizID, setIDs)
+	return s.delete(bizID, setIDs, true)
 }
 
-// DeleteBusiness removes every set of a business, all or none: CMDB's batch delete with an
-// empty list of ids. The sets are found under the read lock, a slice of the store at a time, so
+// DeleteBusiness removes every set of a business with its modules, built-in ones included, or
+// none when a module of them holds hosts (ErrHasHosts): CMDB's batch delete with an empty list
+// of ids, whose count of built-in sets among the ids finds none and whose delete then takes the
+// whole business. The sets are found under the read lock, a slice of the store at a time, so
 // that the scan holds up no write; the write lock is taken to delete what was found.
 func (s *Store) DeleteBusiness(bizID int64) error {
 	var ids []int64
@@ -473,10 +475,6 @@ func (s *Store) DeleteBusiness(bizID int64) error {
 		end := min(next+scanSlice, s.slab.size())
 		for slot := next; slot < end; slot++ {
 			if r := s.slab.at(slot); r.id != 0 && r.biz == bizID {
-				if r.builtIn() {
-					s.mu.RUnlock()
-					return ErrBuiltIn // refused before anything is removed
-				}
 				ids = append(ids, r.id)
 			}
 		}
@@ -488,18 +486,18 @@ func (s *Store) DeleteBusiness(bizID int64) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.delete(bizID, ids)
+	return s.delete(bizID, ids, false)
 }
 
-// delete is Delete with s.mu held.
-func (s *Store) delete(bizID int64, setIDs []int64) error {
+// delete is Delete with s.mu held; builtIn says whether built-in sets among setIDs refuse.
+func (s *Store) delete(bizID int64, setIDs []int64, builtIn bool) error {
 	var slots []uint32
 	for _, id := range setIDs {
 		slot, ok := s.sets.get(id)
 		switch {
 		case !ok:
 			continue
-		case s.slab.at(slot).builtIn():
+		case builtIn && s.slab.at(slot).builtIn():
 			return ErrBuiltIn // whatever its business: CMDB counts the built-in sets by id alone
 		case s.slab.at(slot).biz != bizID:
 			continue
