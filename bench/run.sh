@@ -30,6 +30,7 @@ needs bench/run.sh wrk
 echo "== building" >&2
 go build -o "$work/cmdbmock" ./cmd/cmdbmock
 go build -o "$work/baseline" ./bench/baseline
+go build -tags kinopenapi -o "$work/baseline-kinopenapi" ./bench/baseline
 go build -o "$work/startup" ./bench/startup
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -42,7 +43,12 @@ load() { # name url pid tag
   wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3" "$4"
 }
 echo "== start-up (exec to first healthy answer)" >&2
+# Against bare Echo, as the target is set; then bare Echo linking kin-openapi's openapi3 (whose
+# JSON Schema package compiles its meta-schemas at init) against bare Echo, and the mock against
+# it: how much of the ratio the library takes, and how much the mock adds.
 startup=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/cmdbmock")
+startup_kin=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/baseline-kinopenapi")
+startup_over_kin=$("$work/startup" -runs 15 -baseline "$work/baseline-kinopenapi" "$work/cmdbmock")
 echo "   $startup" >&2
 
 # On a machine of more than two cores the servers share two cores and wrk has a third, so
@@ -169,6 +175,8 @@ for call in "${READ_CALLS[@]}"; do
 done
 
 echo "$startup"
+echo "bare Echo linking kin-openapi, against bare Echo: $startup_kin"
+echo "cmdbmock against bare Echo linking kin-openapi: $startup_over_kin"
 echo "cmdbmock rss_idle_mb=$((idle_kb / 1024)) rss_after_load_mb=$((loaded_kb / 1024)) stored_sets=$sets bytes_per_set=$(( (loaded_kb - idle_kb) * 1024 / (sets > 0 ? sets : 1) ))"
 echo "cmdbmock with 100,000 populated sets: rss_mb=$((populated_kb / 1024)) bytes_per_set=$(( (populated_kb - idle_kb) * 1024 / 100000 ))"
 [ -n "$prism_line" ] && echo "$prism_line"
