@@ -55,10 +55,10 @@ var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 
 // Refusal says why an admin call is refused, with the HTTP status to answer; status 0 lets it
 // in. A call must come from no web page of another origin (Origin, Sec-Fetch-Site), send JSON
-// when it posts or puts (an HTML form cannot), and either come straight from a trusted network to a
-// host named by "localhost" or an IP address (not through a proxy: Forwarded, X-Forwarded-For,
-// X-Real-Ip; and not under a DNS name, which a page may rebind to this address), or carry the
-// token.
+// when it posts or puts (an HTML form cannot), and either come straight from a trusted network
+// to a host named by "localhost" or an IP address (not through a proxy: Forwarded,
+// X-Forwarded-For, X-Real-Ip; and not under a DNS name, which a page may rebind to this
+// address), or carry the token.
 func (a AdminAccess) Refusal(r *http.Request) (status int, why string) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
 		return http.StatusForbidden, "admin calls are not accepted from web pages of another origin"
