@@ -655,7 +655,7 @@ func (s *Server) storeKind() map[string]any {
 		return map[string]any{"kind": "memory"}
 	}
 	return map[string]any{"kind": "redis", "prefix": s.cfg.StorePrefix,
-		"shared":      []string{"businesses", "sets", "modules", "custom-level nodes", "id counters", "unique names", "fault rules"},
+		"shared":      []string{"businesses", "sets", "modules", "hosts in modules", "custom-level nodes", "id counters", "unique names", "fault rules"},
 		"per_replica": []string{"journal", "metrics", "fault rules' firing counts"}}
 }
 
