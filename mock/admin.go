@@ -254,7 +254,7 @@ func (s *Server) adminPlaceHosts(c echo.Context) error {
 	case err != nil:
 		return adminStoreFailure(c, err)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"bk_module_id": m.ID, "bk_module_name": m.Name, "bk_set_id": m.SetID, "bk_biz_id": m.BizID, "hosts": m.Hosts})
+	return c.JSON(http.StatusOK, map[string]any{"bk_module_id": m.ID, "bk_module_name": m.Name, "bk_set_id": m.SetID, "bk_biz_id": m.BizID, "hosts": *body.Hosts})
 }
 
 // adminSetsPage is how many sets the admin API lists at once unless limit says otherwise.

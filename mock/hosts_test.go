@@ -29,7 +29,8 @@ func TestModulesHoldingHostsAreNotDeleted(t *testing.T) {
 	moduleID, _ := m.Int64()
 	placed, err := s.PlaceHosts(context.Background(), moduleID, 2)
 	require.NoError(t, err)
-	assert.Equal(t, int64(2), placed.Hosts)
+	assert.Equal(t, "m", placed.Name)
+	assert.Equal(t, int64(2), s.Store().Hosts(moduleID))
 
 	const en = "Having hosts under the target, deleting forbidden" // in Chinese: the fidelity table's D6
 	cases := []struct {
@@ -134,7 +135,7 @@ func TestPlaceHosts(t *testing.T) {
 	s := newServer(t, mock.Config{})
 	placed, err := s.PlaceHosts(context.Background(), 5, 7) // 故障机 of business 2's idle set
 	require.NoError(t, err)
-	assert.Equal(t, int64(7), placed.Hosts)
+	assert.Equal(t, int64(7), s.Store().Hosts(5))
 	assert.Equal(t, int64(2), placed.SetID)
 	assert.Equal(t, "故障机", placed.Name)
 	_, err = s.PlaceHosts(context.Background(), 5, -1)
@@ -145,8 +146,7 @@ func TestPlaceHosts(t *testing.T) {
 	var out map[string]any
 	require.Equal(t, http.StatusOK, admin(t, s, http.MethodPut, "/__mock/modules/6/hosts", `{"hosts":4}`, &out))
 	assert.Equal(t, map[string]any{"bk_module_id": 6.0, "bk_module_name": "待回收", "bk_set_id": 2.0, "bk_biz_id": 2.0, "hosts": 4.0}, out)
-	m, _ := s.Store().Module(6)
-	assert.Equal(t, int64(4), m.Hosts)
+	assert.Equal(t, int64(4), s.Store().Hosts(6))
 }
 
 // TestHostsOfTheFixturesAndTheState: a module's hosts come from the fixtures and come back with a

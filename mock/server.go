@@ -324,11 +324,17 @@ func (s *Server) builtIns() []topo.Seed {
 			if set.Fields != nil {
 				draft = s.recordRow(draft, set.Fields)
 			}
-			modules := make([]topo.Module, len(set.Modules))
+			sd := topo.Seed{ID: set.ID, Draft: draft, Modules: make([]topo.Module, len(set.Modules))}
 			for i, m := range set.Modules {
-				modules[i] = recordModule(topo.Module{ID: m.ID, Name: m.Name, Default: m.Default, Hosts: m.Hosts}, m.Fields)
+				sd.Modules[i] = recordModule(topo.Module{ID: m.ID, Name: m.Name, Default: m.Default}, m.Fields)
+				if m.Hosts > 0 {
+					if sd.Hosts == nil {
+						sd.Hosts = map[int64]int64{}
+					}
+					sd.Hosts[m.ID] = m.Hosts
+				}
 			}
-			out = append(out, topo.Seed{ID: set.ID, Draft: draft, Modules: modules})
+			out = append(out, sd)
 		}
 	}
 	return out
@@ -470,7 +476,7 @@ var ErrHostsNegative = errors.New("hosts: a module holds 0 hosts or more")
 
 // PlaceHosts makes a module hold hosts hosts, in place of those it held: while it holds any, a
 // delete that would take it (delete_module, delete_set, batch_delete_set, delete_inst) is
-// refused with 1101030, as CMDB refuses it. It returns the module: topo.ErrNoModule when no
+// refused with 1101030, as CMDB refuses it. It returns the module; topo.ErrNoModule when no
 // module has that id, ErrHostsNegative for fewer than 0 hosts, else what the shared store
 // answered.
 func (s *Server) PlaceHosts(ctx context.Context, module, hosts int64) (topo.Module, error) {

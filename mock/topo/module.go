@@ -47,10 +47,6 @@ type Module struct {
 	Created   int64  `json:"created,omitempty"`
 	Updated   int64  `json:"updated,omitempty"`
 	CreatedBy string `json:"created_by,omitempty"`
-	// Hosts is how many hosts the module holds. The mock keeps no hosts, only their number, set
-	// by fixtures and the admin API: a delete that would take a module holding any is refused
-	// (1101030), as CMDB refuses it. It is no field of the module's record.
-	Hosts int64 `json:"hosts,omitempty"`
 	// Fields are the rest of the record as stored: the model's other attributes sent or
 	// defaulted, the keys CMDB keeps as sent, an owner other than "0". Nil for a module the
 	// store made: then the model's defaults.
@@ -215,10 +211,13 @@ func (ns moduleNames) rename(setID int64, old string, m *Module) {
 
 // setModules makes ms the modules of a set's row, in place of those it had, and keeps the index
 // of modules by id and the sets of built-in modules; the set's index of names, if it had one, is
-// dropped. s.mu is held.
+// dropped, and so are the hosts of the modules it had. s.mu is held.
 func (s *Store) setModules(r *row, ms moduleList) {
 	for m := range r.modules.all() {
 		s.modules.sets.remove(m.ID)
+		if len(s.hosts) > 0 {
+			delete(s.hosts, m.ID)
+		}
 	}
 	delete(s.modules.names, r.id)
 	delete(s.modules.builtIn[r.biz], r.id)
@@ -327,8 +326,7 @@ func (s *Store) UpdateModule(m Module) error {
 		return ErrDuplicateModule
 	}
 	m.own(s.users)
-	m.Hosts = old.Hosts // an update moves no host; old is left as it was
-	set.modules = set.modules.with(at, m)
+	set.modules = set.modules.with(at, m) // old is left as it was
 	s.modules.builtIn.add(&m)
 	s.modules.names.rename(set.id, old.Name, &m)
 	return nil
@@ -347,7 +345,7 @@ func (s *Store) DeleteModule(bizID, setID, id int64) error {
 	switch {
 	case m.BizID != bizID || m.SetID != setID:
 		return nil
-	case m.Hosts > 0:
+	case s.hosts[id] > 0:
 		return ErrHasHosts
 	}
 	delete(s.modules.names[setID], m.Name)
@@ -356,8 +354,10 @@ func (s *Store) DeleteModule(bizID, setID, id int64) error {
 	return nil
 }
 
-// PlaceHosts makes a module hold hosts hosts, in place of those it held, and returns it:
-// ErrNoModule when no module has that id.
+// PlaceHosts makes a module hold hosts hosts (0 or more), in place of those it held, and
+// returns it: ErrNoModule when no module has that id. The mock keeps how many hosts a module
+// holds, not the hosts, beside the modules, as CMDB keeps its hosts' modules in a table of
+// their own: a delete that would take a module holding any is refused (ErrHasHosts).
 func (s *Store) PlaceHosts(id, hosts int64) (Module, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -365,10 +365,19 @@ func (s *Store) PlaceHosts(id, hosts int64) (Module, error) {
 	if !ok {
 		return Module{}, ErrNoModule
 	}
-	m := *set.modules.at(at)
-	m.Hosts = hosts
-	set.modules = set.modules.with(at, m)
-	return m, nil
+	if hosts > 0 {
+		s.hosts[id] = hosts
+	} else {
+		delete(s.hosts, id)
+	}
+	return *set.modules.at(at), nil
+}
+
+// Hosts is how many hosts a module holds.
+func (s *Store) Hosts(id int64) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.hosts[id]
 }
 
 // ModuleQuery selects modules of a business, as search_module and find_module_batch do.

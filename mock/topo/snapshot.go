@@ -32,6 +32,8 @@ type State struct {
 	// Installed is when the topology was installed, in Unix milliseconds; a state written
 	// before it was saved has none, and leaves the store's as it is.
 	Installed int64 `json:"installed,omitempty"`
+	// Hosts is how many hosts each module that holds any holds, by module id (Store.PlaceHosts).
+	Hosts map[int64]int64 `json:"hosts,omitempty"`
 }
 
 // Snapshot returns the store's sets, modules and counters.
@@ -46,6 +48,9 @@ func (st *Store) Snapshot() State {
 		out.Modules = r.modules.appendTo(out.Modules)
 	}
 	out.Nodes = st.madeNodes()
+	if len(st.hosts) > 0 {
+		out.Hosts = maps.Clone(st.hosts)
+	}
 	return out
 }
 
@@ -63,7 +68,7 @@ func (st *Store) Restore(saved State) error {
 			return err
 		}
 	}
-	rs.nodes, rs.model, rs.installed = saved.Nodes, saved.Model, saved.Installed
+	rs.nodes, rs.model, rs.installed, rs.hosts = saved.Nodes, saved.Model, saved.Installed, saved.Hosts
 	return rs.finish(saved.NextSetID, saved.NextModuleID)
 }
 
@@ -87,6 +92,9 @@ func (st *Store) StateWriter() func(io.Writer) error {
 		}
 	}
 	head := State{NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Nodes: st.madeNodes(), Installed: st.installed}
+	if len(st.hosts) > 0 {
+		head.Hosts = maps.Clone(st.hosts)
+	}
 	st.mu.RUnlock()
 	return func(w io.Writer) error { return st.writeState(w, head, rows) }
 }
@@ -150,6 +158,13 @@ func (st *Store) writeState(w io.Writer, head State, rows []row) (err error) {
 		}
 		b = append(append(b, `,"nodes":`...), ns...)
 	}
+	if len(head.Hosts) > 0 {
+		hs, err := json.Marshal(head.Hosts) // its keys sorted: one store is one text
+		if err != nil {
+			return err
+		}
+		b = append(append(b, `,"hosts":`...), hs...)
+	}
 	b = append(b, "}\n"...)
 	return nil
 }
@@ -175,9 +190,6 @@ func appendModuleJSON(b []byte, m *Module, keys []string) ([]byte, []string) {
 	if m.CreatedBy != "" {
 		b = jsonx.AppendString(append(b, `,"created_by":`...), m.CreatedBy)
 	}
-	if m.Hosts != 0 {
-		b = strconv.AppendInt(append(b, `,"hosts":`...), m.Hosts, 10)
-	}
 	if len(m.Fields) > 0 {
 		b, keys = appendRecord(append(b, `,"fields":`...), m.Fields, keys)
 	}
@@ -197,6 +209,7 @@ type restorer struct {
 	unsorted   map[uint32]bool   // the sets whose modules were not saved in the order of their ids
 	users      map[string]string // one copy of each user the sets and modules were made by
 	nodes      []Node            // made by calls
+	hosts      map[int64]int64   // the hosts of modules, by id
 	model      json.RawMessage   // the model the state was written under
 	installed  int64             // when the topology was installed; 0: not saved
 	nextSet    int64
@@ -255,9 +268,6 @@ func (rs *restorer) addModule(m Module) error {
 	if !rs.modules.sets.add(m.ID, m.SetID) || m.ID <= 0 {
 		return fmt.Errorf("a saved module's id %d is not positive or not unique", m.ID)
 	}
-	if m.Hosts < 0 {
-		return fmt.Errorf("saved module %d holds %d hosts", m.ID, m.Hosts)
-	}
 	if rs.modules.names.taken(set, &m) {
 		return fmt.Errorf("two saved modules of set %d are named %q", m.SetID, m.Name)
 	}
@@ -279,6 +289,14 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 			return err // before anything is replaced
 		}
 	}
+	for id, n := range rs.hosts { // before anything is replaced
+		if _, ok := rs.modules.sets.get(id); !ok {
+			return fmt.Errorf("hosts: module %d holds hosts, and is not saved", id)
+		}
+		if n < 0 {
+			return fmt.Errorf("hosts: module %d holds %d hosts", id, n)
+		}
+	}
 	rs.names.sortIDs()
 	for slot := range rs.unsorted {
 		r := rs.rows.at(slot)
@@ -288,6 +306,12 @@ func (rs *restorer) finish(nextSet, nextModule int64) error {
 	defer st.mu.Unlock()
 	st.slab, st.sets, st.names = rs.rows, rs.sets, rs.names
 	st.modules, st.users = rs.modules, rs.users
+	st.hosts = map[int64]int64{}
+	for id, n := range rs.hosts {
+		if n > 0 {
+			st.hosts[id] = n
+		}
+	}
 	nodes := maps.Clone(st.nodes)
 	for _, n := range rs.nodes {
 		n.Made = true

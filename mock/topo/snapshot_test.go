@@ -14,7 +14,7 @@ import (
 // everyField is a module with every field set: a field appendModuleJSON does not write fails
 // TestModuleJSONMatchesEncodingJSON.
 var everyField = Module{ID: 7, Name: `m"<&>`, SetID: 3, BizID: 2, ServiceTemplateID: 4, Default: 1, ServiceCategoryID: 5,
-	SetTemplateID: 6, Created: 1700000000123, Updated: 1700000000456, CreatedBy: "alice", Hosts: 8,
+	SetTemplateID: 6, Created: 1700000000123, Updated: 1700000000456, CreatedBy: "alice",
 	Fields: Record{"operator": "bob", "n": json.Number("12345678901234567890"), "i": int64(-3), "f": json.Number("1.5"), "b": true,
 		"z": nil, "o": map[string]any{"k": []any{json.Number("1"), "<x>", map[string]any{}}}, "l": []any{}}}
 
@@ -37,7 +37,7 @@ func FuzzModuleJSON(f *testing.F) {
 	f.Add(int64(7), `m"<&>`, int64(0), int64(1700000000123), "alice", `{"operator":null,"bk_module_type":"1","x":[1.5,{"b":"<"}]}`)
 	f.Add(int64(0), "", int64(-1), int64(0), "", `{}`)
 	f.Fuzz(func(t *testing.T, id int64, name string, category, created int64, createdBy, fields string) {
-		m := Module{ID: id, Name: name, SetID: id + 1, BizID: 2, ServiceCategoryID: category, Created: created, CreatedBy: createdBy, Hosts: -category}
+		m := Module{ID: id, Name: name, SetID: id + 1, BizID: 2, ServiceCategoryID: category, Created: created, CreatedBy: createdBy}
 		v, _ := jsonx.Parse(fields, maxDepth, nil)
 		if rec, ok := v.(map[string]any); ok {
 			m.Fields = Record{}

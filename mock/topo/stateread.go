@@ -182,7 +182,8 @@ func (s *stateScanner) elements(each func([]byte) error) error {
 
 // ReadState replaces the store's sets, modules and counters with the State that r holds as
 // JSON, read set by set. The state is checked as it loads: the format, set ids positive and
-// unique, names unique under a parent, module ids positive and unique and of a saved set.
+// unique, names unique under a parent, module ids positive and unique and of a saved set, hosts
+// of saved modules and no fewer than none.
 // Counters behind the saved ids (a stale file) are moved past them, so no id in use is handed
 // out again.
 func (st *Store) ReadState(r io.Reader) error {
@@ -246,6 +247,8 @@ func (st *Store) readState(s *stateScanner) error {
 				into = &rs.nodes
 			case "installed":
 				into = &rs.installed
+			case "hosts":
+				into = &rs.hosts
 			default:
 				// A key of a later format is let be, but it must be JSON: a state is read whole
 				// or not at all.

@@ -152,6 +152,8 @@ type Store struct {
 	modules      moduleIndex       // the modules are in their sets' rows
 	moduleLimit  int               // modules held at most
 	users        map[string]string // the users sets were created by, one copy each
+	// hosts is how many hosts each module that holds any holds, by the module's id (PlaceHosts).
+	hosts map[int64]int64
 	// model is the model the store's records are of, saved with its state; sameModel refuses
 	// a saved state of another.
 	model     json.RawMessage
@@ -244,6 +246,7 @@ func (s *Store) clear() {
 	s.names = newNameIndex(s.slab.at)
 	s.modules = newModuleIndex()
 	s.users = map[string]string{}
+	s.hosts = map[int64]int64{}
 }
 
 // SetTopology makes t the topology above the sets, in place of any before. The sets stay, and
@@ -338,6 +341,7 @@ type Seed struct {
 	ID      int64
 	Draft   Draft
 	Modules []Module
+	Hosts   map[int64]int64 // how many hosts its modules hold, by module id; none: none
 }
 
 // Put stores a set that comes with its id (a fixture's built-in set, a saved set), in place of
@@ -399,6 +403,11 @@ func (s *Store) put(sd Seed) {
 		s.nextModuleID = max(s.nextModuleID, m.ID+1)
 	}
 	s.setModules(s.slab.at(slot), listOf(own))
+	for _, m := range own {
+		if n := sd.Hosts[m.ID]; n > 0 {
+			s.hosts[m.ID] = n
+		}
+	}
 }
 
 // Create stores a set under the next set id, creates one module per template, and returns the
@@ -519,9 +528,12 @@ func (s *Store) delete(bizID int64, setIDs []int64, builtIn bool) error {
 
 // holdHosts reports whether a module of the sets in slots holds hosts. s.mu is held.
 func (s *Store) holdHosts(slots []uint32) bool {
+	if len(s.hosts) == 0 {
+		return false // as in a fresh install
+	}
 	for _, slot := range slots {
 		for m := range s.slab.at(slot).modules.all() {
-			if m.Hosts > 0 {
+			if s.hosts[m.ID] > 0 {
 				return true
 			}
 		}
@@ -637,7 +649,7 @@ func (s *Store) SetsOf(bizID int64, limit int) ([]Placed, bool) {
 		start := len(room)
 		for k := range r.modules.nblocks() {
 			for _, m := range r.modules.block(k) {
-				room = append(room, PlacedModule{ID: m.ID, Default: m.Default, ServiceTemplateID: m.ServiceTemplateID, Hosts: m.Hosts, Name: m.Name})
+				room = append(room, PlacedModule{ID: m.ID, Default: m.Default, ServiceTemplateID: m.ServiceTemplateID, Hosts: s.hosts[m.ID], Name: m.Name})
 			}
 		}
 		out = append(out, Placed{ID: id, ParentID: r.parent, Default: r.def, TemplateID: r.template, Name: r.name,

@@ -645,6 +645,63 @@ func TestWriteReadState(t *testing.T) {
 	assert.NoError(t, newStore(10).ReadState(strings.NewReader(manyModules(100, 0, 0))), "a large set, each name once")
 }
 
+// TestHostsOfModules: a module holding hosts refuses the deletes that would take it, and
+// nothing is deleted; the hosts go with their module's set when none holds any, stay across
+// an update, come back through WriteState and ReadState as through Snapshot and Restore, and a
+// state whose hosts name no saved module, or fewer than none, is refused.
+func TestHostsOfModules(t *testing.T) {
+	s := newStore(10)
+	a, err := s.Create(draft(1, 1, "a"), []topo.ModuleTemplate{{Name: "m"}})
+	require.NoError(t, err)
+	b, err := s.Create(draft(1, 1, "b"), []topo.ModuleTemplate{{Name: "n"}})
+	require.NoError(t, err)
+	m := s.Modules(a.ID())[0]
+	_, err = s.PlaceHosts(m.ID, 3)
+	require.NoError(t, err)
+	_, err = s.PlaceHosts(999, 1)
+	assert.ErrorIs(t, err, topo.ErrNoModule)
+
+	assert.ErrorIs(t, s.DeleteModule(1, a.ID(), m.ID), topo.ErrHasHosts)
+	assert.ErrorIs(t, s.Delete(1, b.ID(), a.ID()), topo.ErrHasHosts)
+	assert.ErrorIs(t, s.DeleteBusiness(1), topo.ErrHasHosts)
+	assert.Equal(t, 2, s.Len(), "nothing is deleted")
+	require.NoError(t, s.UpdateModule(topo.Module{ID: m.ID, Name: "renamed", SetID: a.ID(), BizID: 1}))
+	assert.Equal(t, int64(3), s.Hosts(m.ID), "an update moves no host")
+
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteState(&buf))
+	assert.Contains(t, buf.String(), fmt.Sprintf(`"hosts":{"%d":3}`, m.ID))
+	back := newStore(10)
+	require.NoError(t, back.ReadState(bytes.NewReader(buf.Bytes())))
+	again := newStore(10)
+	require.NoError(t, again.Restore(s.Snapshot()))
+	for _, loaded := range []*topo.Store{back, again} {
+		assert.Equal(t, int64(3), loaded.Hosts(m.ID))
+		assert.ErrorIs(t, loaded.DeleteModule(1, a.ID(), m.ID), topo.ErrHasHosts)
+	}
+
+	_, err = s.PlaceHosts(m.ID, 0)
+	require.NoError(t, err)
+	require.NoError(t, s.Delete(1, a.ID()))
+	assert.Equal(t, 1, s.Len())
+	buf.Reset()
+	require.NoError(t, s.WriteState(&buf))
+	assert.NotContains(t, buf.String(), `"hosts"`, "none holds any")
+
+	set := `{"bk_set_id":1,"bk_biz_id":1,"bk_parent_id":1,"default":0,"set_template_id":0,"bk_set_name":"a"}`
+	for name, bad := range map[string]string{
+		"hosts of no saved module": `{"format":1,"sets":[` + set + `],"modules":[{"bk_module_id":1,"bk_set_id":1,"bk_biz_id":1}],"hosts":{"2":1}}`,
+		"fewer hosts than none":    `{"format":1,"sets":[` + set + `],"modules":[{"bk_module_id":1,"bk_set_id":1,"bk_biz_id":1}],"hosts":{"1":-1}}`,
+		"hosts not a number":       `{"format":1,"sets":[` + set + `],"modules":[{"bk_module_id":1,"bk_set_id":1,"bk_biz_id":1}],"hosts":{"1":"x"}}`,
+	} {
+		assert.Error(t, newStore(10).ReadState(strings.NewReader(bad)), name)
+	}
+	first := `{"format":1,"hosts":{"1":2},"sets":[` + set + `],"modules":[{"bk_module_id":1,"bk_set_id":1,"bk_biz_id":1}]}`
+	loaded := newStore(10)
+	require.NoError(t, loaded.ReadState(strings.NewReader(first)), "hosts before the modules they name")
+	assert.Equal(t, int64(2), loaded.Hosts(1))
+}
+
 // TestModulesSavedOutOfOrderLoadInOrder: a state the mock did not write may list a set's
 // modules in any order, as a fixture's set may; they are held in the order of their ids, and
 // each is found, renamed and deleted by its id.
