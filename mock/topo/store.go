@@ -615,8 +615,8 @@ type Placed struct {
 	Modules                           []PlacedModule
 }
 
-// PlacedModule is what the topology shows of a module: a third of the module's size, as a tree
-// copies every module of its business under the store's lock.
+// PlacedModule is what the topology shows of a module, and the hosts it holds: 48 bytes of the
+// module's 112, as a tree copies every module of its business under the store's lock.
 type PlacedModule struct {
 	ID, Default, ServiceTemplateID, Hosts int64
 	Name                                  string
