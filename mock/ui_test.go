@@ -100,7 +100,8 @@ func esbCreate(t *testing.T, base, name string) int {
 }
 
 // TestUIInABrowser: the page in headless Chromium shows the tree with a set created through the
-// ESB, the custom levels of the fixtures and the hosts a module holds; a call made while it is open shows in the journal
+// ESB, the custom levels of the fixtures and the hosts a module holds, which a module's dialog
+// changes; a call made while it is open shows in the journal
 // without a reload; a fault added from its form answers the next create, and removed, answers
 // no more; reset empties what was created; no secret reaches the page.
 func TestUIInABrowser(t *testing.T) {
@@ -124,8 +125,20 @@ func TestUIInABrowser(t *testing.T) {
 	assert.Contains(t, record, `"bk_set_name": "web-1"`)
 	assert.Contains(t, record, `"bk_created_by": "alice"`)
 
-	// Live: a duplicate sent now shows in the journal, newest first, without a reload.
+	// Hosts placed from a module's dialog: 故障机 made to hold 3, which the store and the tree
+	// then show.
 	closeDialog(t, ctx)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#tree button.module[data-module-id="5"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hosts-form input[name=hosts]`)),
+		chromedp.SetValue(chromedp.CSS(`#hosts-form input[name=hosts]`), "3"),
+		chromedp.Click(chromedp.CSS(`#hosts-form button[type=submit]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#detail`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#tree button.module[data-module-id="5"]').textContent.includes("· 3 hosts")`),
+	))
+	assert.Equal(t, int64(3), s.Store().Hosts(5))
+
+	// Live: a duplicate sent now shows in the journal, newest first, without a reload.
 	require.Equal(t, 1101108, esbCreate(t, base, "web-1"))
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#entries tr[data-code="1101108"]`))))
 	first := text(t, ctx, "#entries tr:first-child")

@@ -31,8 +31,9 @@ class Refused extends Error {}
 
 async function api(path, opts = {}) {
   const method = opts.method || "GET";
-  // The admin API takes posts in JSON alone (an HTML form cannot send it): every post is JSON.
-  const post = method === "POST";
+  // The admin API takes posts and puts in JSON alone (an HTML form cannot send it): every one
+  // of them is JSON.
+  const post = method === "POST" || method === "PUT";
   const init = { method, headers: headers(post ? { "Content-Type": "application/json" } : {}) };
   if (post) init.body = JSON.stringify(opts.body || {});
   const resp = await fetch(path, init);
@@ -136,13 +137,14 @@ function drawTopology() {
 }
 
 // drawNode is a node's content: a business or custom-level node opens onto its children, a set
-// is a button that shows its record, a module a line with the hosts it holds. t is the
-// business's answer: its sets' records and its modules' hosts.
+// is a button that shows its record, a module a button that shows the hosts it holds and places
+// others. t is the business's answer: its sets' records and its modules' hosts.
 function drawNode(node, t, isOpen) {
   if (node.bk_obj_id === "set") return setButton(node, t);
   if (node.bk_obj_id === "module") {
-    const hosts = (t.hosts || {})[node.bk_inst_id];
-    return el("span", { class: "module" }, `module ${node.bk_inst_name} #${node.bk_inst_id}`,
+    const hosts = (t.hosts || {})[node.bk_inst_id] || 0;
+    return el("button", { type: "button", class: "module", "data-module-id": String(node.bk_inst_id), onclick: () => showHosts(node, hosts) },
+      `module ${node.bk_inst_name} #${node.bk_inst_id}`,
       hosts ? el("span", { class: "attrs" }, ` · ${hosts} host${hosts === 1 ? "" : "s"}`) : null);
   }
   const key = `${node.bk_obj_id}/${node.bk_inst_id}`;
@@ -169,6 +171,21 @@ function setButton(node, t) {
 
 function showRecord(node, rec) {
   openDetail(`set ${node.bk_inst_name} #${node.bk_inst_id}`, [el("pre", { id: "record" }, JSON.stringify(rec, null, 2))], null);
+}
+
+// showHosts opens a module's hosts: how many it holds, and a form that makes it hold another
+// number (PUT /__mock/modules/{id}/hosts).
+function showHosts(node, hosts) {
+  const input = el("input", { type: "number", name: "hosts", min: "0", step: "1", required: "", value: String(hosts) });
+  const form = el("form", { id: "hosts-form", class: "bar" }, el("label", {}, "hosts ", input), el("button", { type: "submit" }, "Place"));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    api(`/__mock/modules/${node.bk_inst_id}/hosts`, { method: "PUT", body: { hosts: Number(input.value) } })
+      .then(() => { $("detail").close(); notice(""); return loadTopology(); }).catch(report);
+  });
+  openDetail(`module ${node.bk_inst_name} #${node.bk_inst_id}`, [
+    el("p", {}, "While the module holds any host, CMDB refuses to delete it, its set or a node above it (1101030), and so does the mock."),
+    form], null);
 }
 
 // filterTree shows the nodes whose name holds the filter, with their ancestors, opened. The
