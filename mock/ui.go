@@ -90,8 +90,8 @@ func (s *Server) adminStatus(c echo.Context) error {
 
 // adminTopology is one business's tree as search_biz_inst_topo answers it, idle set included and
 // each level sorted by name, with the records of its sets and the hosts its modules hold; a
-// business of more than UISets sets,
-// or ten times as many modules, is answered with too_many alone.
+// business of more than UISets sets, or ten times as many modules, is answered with too_many
+// alone.
 func (s *Server) adminTopology(c echo.Context) error {
 	bizID, ok, err := queryInt(c, "bk_biz_id")
 	switch {

@@ -33,9 +33,9 @@ async function api(path, opts = {}) {
   const method = opts.method || "GET";
   // The admin API takes posts and puts in JSON alone (an HTML form cannot send it): every one
   // of them is JSON.
-  const post = method === "POST" || method === "PUT";
-  const init = { method, headers: headers(post ? { "Content-Type": "application/json" } : {}) };
-  if (post) init.body = JSON.stringify(opts.body || {});
+  const sends = method === "POST" || method === "PUT";
+  const init = { method, headers: headers(sends ? { "Content-Type": "application/json" } : {}) };
+  if (sends) init.body = JSON.stringify(opts.body || {});
   const resp = await fetch(path, init);
   if (resp.status === 204) return null;
   const data = await resp.json().catch(() => ({ error: `HTTP ${resp.status}` }));
@@ -142,7 +142,7 @@ function drawTopology() {
 function drawNode(node, t, isOpen) {
   if (node.bk_obj_id === "set") return setButton(node, t);
   if (node.bk_obj_id === "module") {
-    const hosts = (t.hosts || {})[node.bk_inst_id] || 0;
+    const hosts = t.hosts[node.bk_inst_id] || 0;
     return el("button", { type: "button", class: "module", "data-module-id": String(node.bk_inst_id), onclick: () => showHosts(node, hosts) },
       `module ${node.bk_inst_name} #${node.bk_inst_id}`,
       hosts ? el("span", { class: "attrs" }, ` · ${hosts} host${hosts === 1 ? "" : "s"}`) : null);
