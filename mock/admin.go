@@ -145,6 +145,14 @@ func adminError(c echo.Context, status int, msg string) error {
 	return err
 }
 
+// decodeAdminBody decodes an admin call's body of at most limit bytes into v: one JSON value
+// with no key v lacks, and nothing after it (jsonx.ErrTrailing).
+func decodeAdminBody(c echo.Context, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
+	dec.DisallowUnknownFields()
+	return jsonx.DecodeWhole(dec, v)
+}
+
 // adminStoreFailure answers an admin call that the shared store did not serve (503).
 func adminStoreFailure(c echo.Context, err error) error {
 	what := "the shared store is unavailable: "
@@ -178,9 +186,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	})
 	g.POST("/faults", func(c echo.Context) error {
 		var rule FaultRule
-		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 1<<20))
-		dec.DisallowUnknownFields()
-		switch err := jsonx.DecodeWhole(dec, &rule); {
+		switch err := decodeAdminBody(c, 1<<20, &rule); {
 		case errors.Is(err, jsonx.ErrTrailing):
 			return adminError(c, http.StatusBadRequest, "a fault rule: one JSON object, and nothing after it")
 		case err != nil:
@@ -240,9 +246,7 @@ func (s *Server) adminPlaceHosts(c echo.Context) error {
 	var body struct {
 		Hosts *int64 `json:"hosts"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 1<<10))
-	dec.DisallowUnknownFields()
-	if err := jsonx.DecodeWhole(dec, &body); err != nil || body.Hosts == nil {
+	if err := decodeAdminBody(c, 1<<10, &body); err != nil || body.Hosts == nil {
 		return adminError(c, http.StatusBadRequest, `the body is {"hosts": N}, N a whole number of 0 or more, and nothing else`)
 	}
 	m, err := s.PlaceHosts(c.Request().Context(), id, *body.Hosts)

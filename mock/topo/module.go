@@ -373,6 +373,15 @@ func (s *Store) PlaceHosts(id, hosts int64) (Module, error) {
 	return *set.modules.at(at), nil
 }
 
+// savedHosts is a copy of the hosts modules hold, by module id, for a state; nil when none holds
+// any. s.mu is held.
+func (s *Store) savedHosts() map[int64]int64 {
+	if len(s.hosts) == 0 {
+		return nil
+	}
+	return maps.Clone(s.hosts)
+}
+
 // Hosts is how many hosts a module holds.
 func (s *Store) Hosts(id int64) int64 {
 	s.mu.RLock()

@@ -47,10 +47,7 @@ func (st *Store) Snapshot() State {
 		out.Sets = append(out.Sets, st.layout.record(r))
 		out.Modules = r.modules.appendTo(out.Modules)
 	}
-	out.Nodes = st.madeNodes()
-	if len(st.hosts) > 0 {
-		out.Hosts = maps.Clone(st.hosts)
-	}
+	out.Nodes, out.Hosts = st.madeNodes(), st.savedHosts()
 	return out
 }
 
@@ -91,10 +88,7 @@ func (st *Store) StateWriter() func(io.Writer) error {
 			rows = append(rows, *r)
 		}
 	}
-	head := State{NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Nodes: st.madeNodes(), Installed: st.installed}
-	if len(st.hosts) > 0 {
-		head.Hosts = maps.Clone(st.hosts)
-	}
+	head := State{NextSetID: st.nextSetID, NextModuleID: st.nextModuleID, Nodes: st.madeNodes(), Installed: st.installed, Hosts: st.savedHosts()}
 	st.mu.RUnlock()
 	return func(w io.Writer) error { return st.writeState(w, head, rows) }
 }
