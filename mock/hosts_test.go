@@ -32,31 +32,30 @@ func TestModulesHoldingHostsAreNotDeleted(t *testing.T) {
 	assert.Equal(t, "m", placed.Name)
 	assert.Equal(t, int64(2), s.Store().Hosts(moduleID))
 
-	const en = "Having hosts under the target, deleting forbidden" // in Chinese: the fidelity table's D6
+	// Each refused with 1101030 and "Having hosts under the target, deleting forbidden" (in
+	// Chinese: the fidelity table's D6).
 	cases := []struct {
 		name string
 		send func() reply
-		code int
-		msg  string
 	}{
 		{"delete_set, ESB", func() reply {
 			return esbCall(t, s, mock.PathESBDeleteSet, map[string]any{"bk_biz_id": 3, "bk_set_id": json.Number(a)})
-		}, 1101030, en},
-		{"delete_set, v3", func() reply { return v3Call(t, s, http.MethodDelete, "/api/v3/set/3/"+a, "") }, 1101030, en},
+		}},
+		{"delete_set, v3", func() reply { return v3Call(t, s, http.MethodDelete, "/api/v3/set/3/"+a, "") }},
 		{"batch_delete_set of both sets", func() reply {
 			return v3Call(t, s, http.MethodDelete, "/api/v3/set/3/batch", `{"delete":{"inst_ids":[`+b+`,`+a+`]}}`)
-		}, 1101030, en},
-		{"batch_delete_set of the whole business", func() reply { return v3Call(t, s, http.MethodDelete, "/api/v3/set/3/batch", `{}`) }, 1101030, en},
+		}},
+		{"batch_delete_set of the whole business", func() reply { return v3Call(t, s, http.MethodDelete, "/api/v3/set/3/batch", `{}`) }},
 		{"delete_module, ESB", func() reply {
 			return esbCall(t, s, mock.PathESBDeleteModule, map[string]any{"bk_biz_id": 3, "bk_set_id": json.Number(a), "bk_module_id": m})
-		}, 1101030, en},
-		{"delete_module, v3", func() reply { return v3Call(t, s, http.MethodDelete, "/api/v3/module/3/"+a+"/"+m.String(), "") }, 1101030, en},
+		}},
+		{"delete_module, v3", func() reply { return v3Call(t, s, http.MethodDelete, "/api/v3/module/3/"+a+"/"+m.String(), "") }},
 		{"delete_inst of the zone above", func() reply {
 			return v3Call(t, s, http.MethodDelete, "/api/v3/delete/instance/object/zone/inst/202", "")
-		}, 1101030, en},
+		}},
 		{"delete_inst of the region above, ESB", func() reply {
 			return esbCall(t, s, mock.PathESBDeleteInst, map[string]any{"bk_biz_id": 3, "bk_obj_id": "region", "bk_inst_id": 201})
-		}, 1101030, en},
+		}},
 	}
 	kept := func(t *testing.T) {
 		t.Helper()
@@ -73,8 +72,8 @@ func TestModulesHoldingHostsAreNotDeleted(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.send()
-			assert.Equal(t, tc.code, r.Code, "%s", r.Raw)
-			assert.Equal(t, tc.msg, r.Message)
+			assert.Equal(t, 1101030, r.Code, "%s", r.Raw)
+			assert.Equal(t, "Having hosts under the target, deleting forbidden", r.Message)
 			assert.False(t, r.Result)
 			kept(t)
 		})
