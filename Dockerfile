@@ -8,6 +8,8 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces a module with the copy under third_party (third_party/README.md).
+COPY third_party ./third_party
 RUN go mod download
 COPY . .
 # A static binary: the final image has no libc. The build context has no .git: the commit that

@@ -59,3 +59,5 @@ require (
 )
 
 tool github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+
+replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
