@@ -15,22 +15,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cmdbmock/cmdbmock/internal/gcstart"
 	"github.com/cmdbmock/cmdbmock/mock"
 )
 
-// TestMain lets the collector run in the test binary from its start: only a start of the mock
-// holds it off (internal/gcstart), and a test binary is not one.
-func TestMain(m *testing.M) {
-	gcstart.Resume()
-	os.Exit(m.Run())
-}
-
-// TestCollectorWaitsForTheStartAlone: the binary holds the collector off while it starts on its
-// built-in fixtures and lets it run once it listens; a start that makes sets collects as it
-// goes. Read from the runtime's trace of each collection (GODEBUG=gctrace=1), written to the
-// same pipe as the line that says the mock listens, so that the two keep their order.
-func TestCollectorWaitsForTheStartAlone(t *testing.T) {
+// TestNoCollectionBeforeTheMockListens: a start on the built-in fixtures allocates less than the
+// collector's first goal of 4 MB, so that no collection runs before the mock listens; a start
+// that makes sets collects as it goes, and once the mock listens the collector runs. Read from
+// the runtime's trace of each collection (GODEBUG=gctrace=1), written to the same pipe as the
+// line that says the mock listens, so that the two keep their order.
+func TestNoCollectionBeforeTheMockListens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}

@@ -10,8 +10,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-
-	"github.com/cmdbmock/cmdbmock/internal/gcstart"
 )
 
 // commands are the subcommands, one line each, in the order help lists them.
@@ -39,9 +37,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
-	}
-	if cmd != "serve" {
-		gcstart.Resume() // the collector waits for a start of the mock alone (serve)
 	}
 	switch cmd {
 	case "serve":

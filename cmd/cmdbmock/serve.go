@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/cmdbmock/cmdbmock/fixtures"
-	"github.com/cmdbmock/cmdbmock/internal/gcstart"
 	"github.com/cmdbmock/cmdbmock/mock"
 	"github.com/cmdbmock/cmdbmock/mock/topo"
 	"github.com/cmdbmock/cmdbmock/spec"
@@ -259,13 +258,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	// The collector has been held off since the program started (internal/gcstart): a start on
-	// the built-in fixtures leaves a few megabytes, collected once the mock listens (0.93-1.02 of
-	// the time to start, bench/startup in turns). A start that reads the caller's fixtures, a
-	// state or a shared store, or makes sets, collects what it throws away as it goes.
-	if f.readsData() {
-		gcstart.Resume()
-	}
 	// Each request's line is kept, and the log is written in batches: flushed every 100 ms,
 	// when 64 KiB are waiting, and at the stop.
 	logs := newLogWriter(stderr, 64<<10, 100*time.Millisecond)
@@ -310,7 +302,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	signal.Notify(reload, syscall.SIGHUP)
 	defer signal.Stop(reload)
 	fmt.Fprintf(stdout, "cmdbmock listening on http://%s\n", ln.Addr())
-	gcstart.Resume()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -334,12 +325,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return stop(srv, handler, f, logger)
 		}
 	}
-}
-
-// readsData says whether a start reads more than the built-in fixtures (the caller's fixtures, a
-// state, a shared store) or makes sets.
-func (f *serveFlags) readsData() bool {
-	return f.fixtures != "" || f.state != "" || f.store != "" || f.populate > 0
 }
 
 // servePprof serves the profiler on a listener of its own, never on the mock's address, under
