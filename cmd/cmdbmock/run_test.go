@@ -191,6 +191,43 @@ func TestContainerBinary(t *testing.T) {
 	assert.True(t, slices.ContainsFunc(networks, func(n netip.Prefix) bool { return n.Contains(netip.MustParseAddr("172.17.0.1")) }))
 }
 
+// TestContainerModuleDownload replays the Dockerfile's build stage up to its `go mod download`,
+// since no container engine runs here: what it copies before it, alone in a directory, is all
+// that the download reads (go.mod replaces a module with a directory under third_party).
+func TestContainerModuleDownload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go mod download")
+	}
+	dockerfile, err := os.ReadFile("../../Dockerfile")
+	require.NoError(t, err)
+	before, _, found := strings.Cut(string(dockerfile), "\nRUN go mod download\n")
+	require.True(t, found, "the Dockerfile downloads the modules before it copies the source")
+	copies := regexp.MustCompile(`(?m)^COPY ((?:\S+ )+)(\S+)$`).FindAllStringSubmatch(before, -1)
+	require.NotEmpty(t, copies, "the Dockerfile copies go.mod before it downloads")
+	dir := t.TempDir()
+	for _, c := range copies {
+		for _, src := range strings.Fields(c[1]) {
+			from := filepath.Join("../..", src)
+			info, err := os.Stat(from)
+			require.NoError(t, err)
+			to := filepath.Join(dir, c[2])
+			switch {
+			case info.IsDir(): // its contents, into the destination
+				require.NoError(t, os.CopyFS(to, os.DirFS(from)))
+			default: // into the destination directory
+				b, err := os.ReadFile(from)
+				require.NoError(t, err)
+				require.NoError(t, os.MkdirAll(to, 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(to, filepath.Base(src)), b, 0o644))
+			}
+		}
+	}
+	download := exec.Command("go", "mod", "download")
+	download.Dir = dir
+	out, err := download.CombinedOutput()
+	assert.NoError(t, err, "go mod download with what the Dockerfile copies before it:\n%s", out)
+}
+
 func postJSON(t *testing.T, url, body string) string {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
