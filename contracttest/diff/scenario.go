@@ -287,10 +287,11 @@ func (r *runner) cleanupNodes(ctx context.Context, s *side, who string) {
 	}
 	ids, err := ours()
 	for _, id := range ids {
-		if err == nil {
-			_, err = s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opDeleteInst), IDs: map[string]any{"bk_obj_id": r.level, "bk_inst_id": id},
-				Args: map[string]any{"bk_biz_id": r.cfg.BizID}})
+		if err != nil {
+			break // the first failure is the cleanup's answer
 		}
+		_, err = s.caller.Do(ctx, contracttest.Call{Op: opFor(s.caller, opDeleteInst), IDs: map[string]any{"bk_obj_id": r.level, "bk_inst_id": id},
+			Args: map[string]any{"bk_biz_id": r.cfg.BizID}})
 	}
 	if err == nil && len(ids) > 0 {
 		ids, err = ours()
