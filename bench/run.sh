@@ -43,9 +43,10 @@ load() { # name url pid tag
   wrk_run "$1" "$DURATION" bench/create_set.lua "$2" "$3" "$4"
 }
 echo "== start-up (exec to first healthy answer)" >&2
-# Against bare Echo, as the target is set; then bare Echo linking kin-openapi's openapi3 (whose
-# JSON Schema package compiles its meta-schemas at init) against bare Echo, and the mock against
-# it: how much of the ratio the library takes, and how much the mock adds.
+# Against bare Echo, as the target is set; then bare Echo linking kin-openapi's openapi3 (with
+# the copy of its JSON Schema package under third_party, which compiles no meta-schema at init)
+# against bare Echo, and the mock against it: how much of the ratio the library takes, and how
+# much the mock adds.
 startup=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/cmdbmock")
 startup_kin=$("$work/startup" -runs 15 -baseline "$work/baseline" "$work/baseline-kinopenapi")
 startup_over_kin=$("$work/startup" -runs 15 -baseline "$work/baseline-kinopenapi" "$work/cmdbmock")
