@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load test: cmdbmock against a bare Echo server (and Stoplight Prism, the version pinned in
 # spec/tools, once `npm ci` has run there), side by side on this machine, in turns (A B A B ...),
-# under wrk -t1 -c32: create_set with unique set names, then the reads a client makes of a
+# under wrk -t1 -c32: create_set with unique set names, the mock also against an Echo handler
+# that only decodes the call into a struct and answers one (bench/baseline --decode), then the
+# reads a client makes of a
 # business of 100,000 sets with a module each (search_set by name and a page of 200,
 # search_module, search_business), each against a bare Echo answering the same bytes.
 # Prints req/s, p50 and p99 of each, the ratios, the servers' CPU time a request, start-up time
@@ -22,6 +24,7 @@ CONNS=${CONNS:-32}
 PRISM=${PRISM:-auto} # auto: when spec/tools has it installed; off: never
 BASE_ADDR=127.0.0.1:18090
 MOCK_ADDR=127.0.0.1:18091
+DECODE_ADDR=127.0.0.1:18095
 PRISM_PORT=18092
 
 . bench/lib.sh
@@ -61,6 +64,12 @@ fi
 "${server_cpus[@]}" "$work/baseline" --addr "$BASE_ADDR" >/dev/null &
 base_pid=$!
 pids+=("$base_pid")
+# What an Echo handler costs that reads the call and writes its answer the usual way (Bind and
+# c.JSON, a struct each way) and does nothing else: how much of the gap to bare Echo any handler
+# of the call pays on this machine before the mock's own work.
+"${server_cpus[@]}" "$work/baseline" --decode --addr "$DECODE_ADDR" >/dev/null &
+decode_pid=$!
+pids+=("$decode_pid")
 # The mock runs as a user runs it: its default flags, the access log on at info (written to a
 # file, as a service's log is), and room for every set the load creates, so that the store's
 # limit is not what is measured.
@@ -70,6 +79,7 @@ echo "== cmdbmock ${MOCK_FLAGS[*]} (the rest as default), log to a file; ${serve
 mock_pid=$!
 pids+=("$mock_pid")
 wait_healthy "http://$BASE_ADDR/healthz"
+wait_healthy "http://$DECODE_ADDR/healthz"
 wait_healthy "http://$MOCK_ADDR/healthz"
 sleep 1
 idle_kb=$(rss_kb "$mock_pid")
@@ -77,6 +87,7 @@ idle_kb=$(rss_kb "$mock_pid")
 echo "== $ROUNDS rounds of $DURATION, wrk -t1 -c$CONNS, in turns" >&2
 for r in $(seq 1 "$ROUNDS"); do
   load baseline "http://$BASE_ADDR" "$base_pid" "b$r"
+  load echo_decode "http://$DECODE_ADDR" "$decode_pid" "d$r"
   load cmdbmock "http://$MOCK_ADDR" "$mock_pid" "m$r"
 done
 sleep 2
@@ -141,29 +152,36 @@ done
 
 read -r b_rps b_p50 b_p99 b_cpu <<<"$(medians baseline)"
 read -r m_rps m_p50 m_p99 m_cpu <<<"$(medians cmdbmock)"
+read -r d_rps d_p50 d_p99 d_cpu <<<"$(medians echo_decode)"
 
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); $(date -u +%Y-%m-%d)"
 echo "load: wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds in turns, medians; cmdbmock ${MOCK_FLAGS[*]}; ${server_cpus[*]:-no pinning}"
-printf '%-10s %10s %10s %10s %12s\n' server req/s p50_ms p99_ms vs_baseline
-printf '%-10s %10s %10s %10s %12s\n' baseline "$b_rps" "$(calc "$b_p50/1000")" "$(calc "$b_p99/1000")" 1.00
-printf '%-10s %10s %10s %10s %12s\n' cmdbmock "$m_rps" "$(calc "$m_p50/1000")" "$(calc "$m_p99/1000")" "$(calc "$m_rps/$b_rps")"
+printf '%-11s %10s %10s %10s %12s\n' server req/s p50_ms p99_ms vs_baseline
+printf '%-11s %10s %10s %10s %12s\n' baseline "$b_rps" "$(calc "$b_p50/1000")" "$(calc "$b_p99/1000")" 1.00
+printf '%-11s %10s %10s %10s %12s\n' echo_decode "$d_rps" "$(calc "$d_p50/1000")" "$(calc "$d_p99/1000")" "$(calc "$d_rps/$b_rps")"
+printf '%-11s %10s %10s %10s %12s\n' cmdbmock "$m_rps" "$(calc "$m_p50/1000")" "$(calc "$m_p99/1000")" "$(calc "$m_rps/$b_rps")"
 if grep -q '^prism ' "$work/results"; then
   read -r p_rps p_p50 p_p99 _ <<<"$(medians prism)"
-  printf '%-10s %10s %10s %10s %12s\n' prism "$p_rps" "$(calc "$p_p50/1000")" "$(calc "$p_p99/1000")" "$(calc "$p_rps/$b_rps")"
+  printf '%-11s %10s %10s %10s %12s\n' prism "$p_rps" "$(calc "$p_p50/1000")" "$(calc "$p_p99/1000")" "$(calc "$p_rps/$b_rps")"
   echo "cmdbmock / prism throughput: $(calc "$m_rps/$p_rps")"
 fi
 echo "cmdbmock p99 / baseline p99: $(calc "$m_p99/$b_p99")"
-# The servers ran in turns, so each round's pair saw the same machine: the ratios per round
+# The servers ran in turns, so each round's servers saw the same machine: the ratios per round
 # are steadier than the ratio of medians when the machine's speed drifts.
-paste <(grep '^baseline ' "$work/results") <(grep '^cmdbmock ' "$work/results") | while read -r line; do
-  b=$(field rps "${line%%cmdbmock*}"); m=$(field rps "cmdbmock${line#*cmdbmock}")
-  bp=$(field p99_us "${line%%cmdbmock*}"); mp=$(field p99_us "cmdbmock${line#*cmdbmock}")
-  echo "$(calc "$m/$b") $(calc "$mp/$bp")"
-done >"$work/ratios"
-echo "per round, cmdbmock / baseline throughput: $(cut -d' ' -f1 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f1 "$work/ratios" | median))"
-echo "per round, cmdbmock / baseline p99: $(cut -d' ' -f2 "$work/ratios" | tr '\n' ' ')(median $(cut -d' ' -f2 "$work/ratios" | median))"
-echo "server CPU time a create, medians: baseline $b_cpu us, cmdbmock $m_cpu us"
+per_round() { # key a b: each round's key of b over a's, then their median
+  local ratios
+  ratios=$(paste <(grep "^$2 " "$work/results") <(grep "^$3 " "$work/results") | while IFS=$'\t' read -r a b; do
+    calc "$(field "$1" "$b")/$(field "$1" "$a")"
+    echo
+  done)
+  echo "$(tr '\n' ' ' <<<"$ratios")(median $(median <<<"$ratios"))"
+}
+echo "per round, cmdbmock / baseline throughput: $(per_round rps baseline cmdbmock)"
+echo "per round, cmdbmock / baseline p99: $(per_round p99_us baseline cmdbmock)"
+echo "per round, echo_decode / baseline throughput: $(per_round rps baseline echo_decode)"
+echo "per round, cmdbmock / echo_decode throughput: $(per_round rps echo_decode cmdbmock)"
+echo "server CPU time a create, medians: baseline $b_cpu us, echo_decode $d_cpu us, cmdbmock $m_cpu us"
 echo "cmdbmock failed answers: $failed; socket errors and non-2xx per run are in the RESULT lines above"
 echo "reads of $READ_SETS sets with a module each, through ESB, wrk -t1 -c$CONNS -d$READ_DURATION, $ROUNDS rounds in turns, medians:"
 printf '%-16s %12s %12s %12s %10s %10s %8s %10s\n' call baseline_rps cmdbmock_rps vs_baseline p99_ms p99_ratio empty cpu_us
