@@ -3,9 +3,9 @@
 # spec/tools, once `npm ci` has run there), side by side on this machine, in turns (A B A B ...),
 # under wrk -t1 -c32: create_set with unique set names, the mock also against an Echo handler
 # that only decodes the call into a struct and answers one (bench/baseline --decode), then the
-# reads a client makes of a
-# business of 100,000 sets with a module each (search_set by name and a page of 200,
-# search_module, search_business), each against a bare Echo answering the same bytes.
+# reads a client makes of a business of 100,000 sets with a module each (search_set by name and
+# a page of 200, search_module, search_business), each against a bare Echo answering the same
+# bytes.
 # Prints req/s, p50 and p99 of each, the ratios, the servers' CPU time a request, start-up time
 # and resident memory.
 #
